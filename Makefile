@@ -1,0 +1,31 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test build check bench clean
+
+$(BIN)/cityidx: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+build: $(BIN)/cityidx
+	$(BIN)/cityidx build
+
+check: $(BIN)/cityidx
+	$(BIN)/cityidx check
+
+run: build
+	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
+
+test: $(BIN)/cityidx
+	$(BIN)/python -m pytest
+
+bench: build
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) data/warehouse/*.duckdb

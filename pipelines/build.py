@@ -1,0 +1,169 @@
+"""Catalogue -> parse -> harmonise -> validate -> warehouse: the warehouse as a pure function of the ledger."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines import warehouse
+from pipelines.catalogue import Catalogue
+from pipelines.cities import load_cities
+from pipelines.rankings import display_name, read_components, read_editions, read_rankings
+from pipelines.schemas import WAREHOUSE_MODELS, Problem, ProblemsFound, problem, validate
+
+
+@dataclass
+class BuildResult:
+    tables: dict[str, pd.DataFrame]
+    warnings: list[str]
+    seconds: float = 0.0
+    path: Path | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {name: len(frame) for name, frame in self.tables.items()}
+
+
+def _catalogue_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
+    """The catalogue as tables, so that views and pages never read the YAML themselves."""
+    settings = {
+        "focus_city": cat.focus_city,
+        "target_rank": str(cat.goal.target_rank),
+        "target_year": str(cat.goal.by_year),
+        "goal_title_ko": cat.goal.title.ko,
+        "goal_title_en": cat.goal.title.en,
+        "goal_source": cat.goal.source,
+    }
+    series_rows, comp_rows, note_rows = [], [], []
+    for seq, s in enumerate(cat.series.values(), start=1):
+        series_rows.append({
+            "index_id": s.id, "seq": seq,
+            "title_ko": s.title.ko, "title_en": s.title.en, "short_ko": s.short.ko, "short_en": s.short.en,
+            "publisher": s.publisher, "publisher_url": s.publisher_url, "managing_office": s.managing_office,
+            "cadence": s.cadence, "release_months": ",".join(str(m) for m in s.release_months),
+            "cities_covered": s.cities_covered,
+            "score_unit_ko": s.score.unit.ko, "score_unit_en": s.score.unit.en,
+            "score_scale_ko": s.score.scale.ko, "score_scale_en": s.score.scale.en,
+            "score_higher_is_better": s.score.higher_is_better, "score_comparable": s.score.comparable_across_editions,
+            "component_kind_ko": s.component_kind.ko, "component_kind_en": s.component_kind.en,
+            "rankings_file": display_name(s.rankings_file, cat.root),
+            "components_file": None if s.components_file is None else display_name(s.components_file, cat.root),
+        })
+        for cseq, c in enumerate(s.components, start=1):
+            comp_rows.append({
+                "index_id": s.id, "component_id": c.id, "seq": cseq, "name_ko": c.name.ko, "name_en": c.name.en,
+                "weight": c.weight, "weight_note": c.weight_note, "policy_area": c.policy_area, "parent": c.parent,
+            })
+        for nseq, m in enumerate(s.methodology, start=1):
+            note_rows.append({
+                "index_id": s.id, "seq": nseq, "text": m.text, "source_url": m.source_url,
+                "edition": m.edition, "is_change": m.change,
+            })
+    comp_columns = ["index_id", "component_id", "seq", "name_ko", "name_en", "weight", "weight_note", "policy_area", "parent"]
+    note_columns = ["index_id", "seq", "text", "source_url", "edition", "is_change"]
+    return {
+        "setting": pd.DataFrame({"key": list(settings), "value": list(settings.values())}),
+        "policy_area": pd.DataFrame([
+            {"policy_area": k, "name_ko": v.ko, "name_en": v.en, "seq": i}
+            for i, (k, v) in enumerate(cat.policy_areas.items(), start=1)
+        ]),
+        "office": pd.DataFrame([
+            {"office_id": o.id, "name_ko": o.name.ko, "name_en": o.name.en, "kind": o.kind, "parent": o.parent}
+            for o in cat.offices.values()
+        ]),
+        "series": pd.DataFrame(series_rows),
+        "component": pd.DataFrame(comp_rows, columns=comp_columns),
+        "methodology_note": pd.DataFrame(note_rows, columns=note_columns),
+        "peer_city": pd.DataFrame({"city": list(cat.peer_cities), "seq": range(1, len(cat.peer_cities) + 1)}),
+    }
+
+
+def _missing_focus_rows(cat: Catalogue, rankings: pd.DataFrame, editions: pd.DataFrame) -> pd.DataFrame:
+    """An edition with no row for the focus city is a known state, `not_found`, never a silent gap."""
+    have = set(zip(rankings.loc[rankings["city"] == cat.focus_city, "index_id"],
+                   rankings.loc[rankings["city"] == cat.focus_city, "edition"]))
+    rows = []
+    for rec in editions.itertuples(index=False):
+        if (rec.index_id, rec.edition) not in have:
+            rows.append({
+                "city": cat.focus_city, "source_city": None, "index_id": rec.index_id, "edition": rec.edition,
+                "source_country": None, "rank": pd.NA, "score": float("nan"), "status": "not_found",
+                "source_url": None, "publication": None, "retrieved": None,
+                "note": "no figure for this city in the ledger for this edition (see data/raw/README.md, known gaps)",
+                "source_file": display_name(cat.series[rec.index_id].rankings_file, cat.root), "source_row": pd.NA,
+            })
+    return pd.DataFrame(rows)
+
+
+def collect(cat: Catalogue) -> BuildResult:
+    """Read and validate the whole ledger; raise ProblemsFound listing every problem; write nothing."""
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    cities, more = load_cities(cat.cities_file, display_name(cat.cities_file, cat.root))
+    problems += more
+    editions, more = read_editions(cat)
+    problems += more
+    if cities is None or editions is None:
+        raise ProblemsFound(problems)
+
+    ranking_frames, component_frames = [], []
+    for series in cat.series.values():
+        frame, more = read_rankings(series, cat, cities, editions)
+        problems += more
+        if frame is not None:
+            ranking_frames.append(frame)
+        comp, more = read_components(series, cat, cities, editions)
+        problems += more
+        if comp is not None:
+            component_frames.append(comp)
+
+    for c in (cat.focus_city, *cat.peer_cities):
+        if cities.resolve(c) != c:
+            problems.append(problem(display_name(cat.path, cat.root), None, "peer_cities", "check.unmapped_city", value=c))
+    if problems:
+        raise ProblemsFound(problems)
+
+    rankings = pd.concat(ranking_frames, ignore_index=True)
+    editions_used = editions.merge(rankings[["index_id", "edition"]].drop_duplicates(), on=["index_id", "edition"])
+    unused = editions.merge(editions_used, how="left", indicator=True).query("_merge == 'left_only'")
+    for rec in unused.itertuples(index=False):
+        warnings.append(f"editions.csv: {rec.index_id} '{rec.edition}' has no ranking rows / 순위 행이 없는 판")
+    missing = _missing_focus_rows(cat, rankings, editions)
+    if len(missing):
+        rankings = pd.concat([rankings, missing.astype({"rank": "Int64", "source_row": "Int64"})], ignore_index=True)
+    components = (pd.concat(component_frames, ignore_index=True) if component_frames
+                  else pd.DataFrame(columns=list(WAREHOUSE_MODELS["component_row"].to_schema().columns)))
+
+    seen = set(rankings["source_city"].dropna())
+    for alias in cities.unused_aliases(seen):
+        warnings.append(f"cities.csv: alias '{alias}' is not used by any ledger row / 쓰이지 않는 별칭")
+
+    tables = _catalogue_tables(cat)
+    tables["city"] = cities.table
+    tables["edition"] = editions
+    tables["ranking_row"] = rankings.sort_values(["index_id", "edition", "city"]).reset_index(drop=True)
+    tables["component_row"] = components.sort_values(["index_id", "edition", "city", "component_id"]).reset_index(drop=True)
+    for name, model in WAREHOUSE_MODELS.items():
+        columns = list(model.to_schema().columns)
+        typed, more = validate(tables[name][columns], model, f"warehouse:{name}")
+        problems += more
+        if typed is not None:
+            tables[name] = typed
+    if problems:
+        raise ProblemsFound(problems)
+    return BuildResult(tables=tables, warnings=warnings)
+
+
+def build(cat: Catalogue, path: Path | None = None) -> BuildResult:
+    """Collect, then write the warehouse atomically; a failure leaves the previous file as it was."""
+    started = time.perf_counter()
+    path = path or warehouse.warehouse_path()
+    with warehouse.writer_lock(path):
+        result = collect(cat)
+        warehouse.write(result.tables, path)
+    result.seconds = time.perf_counter() - started
+    result.path = path
+    return result

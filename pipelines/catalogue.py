@@ -1,0 +1,376 @@
+"""Load indicators.yml strictly into typed objects: unknown, missing or dangling keys fail loudly."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipelines.i18n import both
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CATALOGUE = ROOT / "indicators.yml"
+
+CADENCES = ("yearly", "semiannual", "biennial", "irregular")
+OFFICE_KINDS = ("office", "department", "agency")
+
+
+class CatalogueError(Exception):
+    """One or more problems in the catalogue; each message is in Korean and English."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Text:
+    ko: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.ko
+
+
+@dataclass(frozen=True)
+class Office:
+    id: str
+    name: Text
+    kind: str
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class Component:
+    id: str
+    name: Text
+    weight: float | None
+    weight_note: str | None
+    policy_area: str
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class MethodNote:
+    text: str
+    source_url: str
+    edition: str | None
+    change: bool
+
+
+@dataclass(frozen=True)
+class Score:
+    unit: Text
+    scale: Text
+    higher_is_better: bool
+    comparable_across_editions: bool
+
+
+@dataclass(frozen=True)
+class Series:
+    id: str
+    title: Text
+    short: Text
+    publisher: str
+    publisher_url: str
+    managing_office: str
+    cadence: str
+    release_months: tuple[int, ...]
+    cities_covered: str | None
+    score: Score
+    rankings_file: Path
+    components_file: Path | None
+    component_kind: Text
+    components: tuple[Component, ...]
+    methodology: tuple[MethodNote, ...]
+
+    def component(self, component_id: str) -> Component | None:
+        return next((c for c in self.components if c.id == component_id), None)
+
+
+@dataclass(frozen=True)
+class Goal:
+    target_rank: int
+    by_year: int
+    title: Text
+    source: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    path: Path
+    root: Path
+    focus_city: str
+    goal: Goal
+    peer_cities: tuple[str, ...]
+    cities_file: Path
+    editions_file: Path
+    policy_areas: dict[str, Text]
+    offices: dict[str, Office]
+    series: dict[str, Series]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def raw_files(self) -> list[Path]:
+        """Every ledger file the catalogue names, in a stable order."""
+        files = [self.cities_file, self.editions_file]
+        for s in self.series.values():
+            files.append(s.rankings_file)
+            if s.components_file is not None:
+                files.append(s.components_file)
+        return files
+
+
+# --- the shape of the file: key -> (required, kind) -------------------------------------------
+# kind is a type name understood by _Reader.value, or a nested dict shape, or ("list", shape).
+TEXT = {"ko": (True, "str"), "en": (True, "str")}
+SHAPE_TOP = {
+    "version": (True, "int"),
+    "focus_city": (True, "str"),
+    "goal": (True, {
+        "target_rank": (True, "int"),
+        "by_year": (True, "int"),
+        "title": (True, TEXT),
+        "source": (True, "str"),
+    }),
+    "peer_cities": (True, ("list", "str")),
+    "cities_file": (True, "file"),
+    "editions_file": (True, "file"),
+    "policy_areas": (True, ("map", TEXT)),
+    "offices": (True, ("map", {
+        "name": (True, TEXT),
+        "kind": (True, "str"),
+        "parent": (True, "str?"),
+    })),
+    "series": (True, ("map", {
+        "title": (True, TEXT),
+        "short": (True, TEXT),
+        "publisher": (True, "str"),
+        "publisher_url": (True, "url"),
+        "managing_office": (True, "str"),
+        "cadence": (True, "str"),
+        "release_months": (True, ("list", "int")),
+        "cities_covered": (False, "str?"),
+        "score": (True, {
+            "unit": (True, TEXT),
+            "scale": (True, TEXT),
+            "higher_is_better": (True, "bool"),
+            "comparable_across_editions": (True, "bool"),
+        }),
+        "rank_higher_is_better": (False, "bool"),
+        "rankings_file": (True, "file"),
+        "components_file": (True, "file?"),
+        "component_kind": (True, TEXT),
+        "components": (True, ("list", {
+            "id": (True, "str"),
+            "name": (True, TEXT),
+            "weight": (True, "num?"),
+            "weight_note": (False, "str?"),
+            "policy_area": (True, "str"),
+            "parent": (True, "str?"),
+        })),
+        "methodology": (True, ("list", {
+            "text": (True, "str"),
+            "source_url": (True, "url"),
+            "edition": (False, "str?"),
+            "change": (False, "bool"),
+        })),
+    })),
+}
+# Sections owned by later features: allowed at the top level, passed through as data.
+PASSTHROUGH = ("indicators", "analysis", "forum", "calendar", "publish")
+
+
+class _Reader:
+    """Walks the parsed YAML against SHAPE_TOP and collects every problem."""
+
+    def __init__(self, file: Path, root: Path):
+        self.file = file
+        self.root = root
+        self.problems: list[str] = []
+
+    def fail(self, key: str, **values: object) -> None:
+        self.problems.append(both(key, file=self.file.name, **values))
+
+    def node(self, data: Any, shape: Any, path: str) -> Any:
+        if isinstance(shape, dict):
+            return self.mapping(data, shape, path)
+        if isinstance(shape, tuple) and shape[0] == "list":
+            if not isinstance(data, list):
+                self.fail("catalogue.bad_value", path=path, detail="expected a list / 목록이어야 함")
+                return []
+            return [self.node(item, shape[1], f"{path}[{i}]") for i, item in enumerate(data)]
+        if isinstance(shape, tuple) and shape[0] == "map":
+            if not isinstance(data, dict) or not data:
+                self.fail("catalogue.bad_value", path=path, detail="expected a non-empty mapping / 비어 있지 않은 매핑이어야 함")
+                return {}
+            return {str(k): self.node(v, shape[1], f"{path}.{k}") for k, v in data.items()}
+        return self.value(data, shape, path)
+
+    def mapping(self, data: Any, shape: dict, path: str) -> dict:
+        if not isinstance(data, dict):
+            self.fail("catalogue.bad_value", path=path or "/", detail="expected a mapping / 매핑이어야 함")
+            return {}
+        out: dict[str, Any] = {}
+        allowed = sorted(shape) + (list(PASSTHROUGH) if path == "" else [])
+        for key in data:
+            if key not in shape and not (path == "" and key in PASSTHROUGH):
+                self.fail("catalogue.unknown_key", path=path or "/", key=key, allowed=", ".join(allowed))
+        for key, (required, kind) in shape.items():
+            sub = f"{path}.{key}" if path else key
+            if key not in data:
+                if required:
+                    self.fail("catalogue.missing_key", path=path or "/", key=key)
+                out[key] = None
+                continue
+            out[key] = self.node(data[key], kind, sub)
+        if path == "":
+            for key in PASSTHROUGH:
+                if key in data:
+                    out[key] = data[key]
+        return out
+
+    def value(self, data: Any, kind: str, path: str) -> Any:
+        optional = kind.endswith("?")
+        base = kind.rstrip("?")
+        if data is None:
+            if not optional:
+                self.fail("catalogue.bad_value", path=path, detail="empty / 비어 있음")
+            return None
+        ok = {
+            "str": isinstance(data, str) and data.strip() != "",
+            "int": isinstance(data, int) and not isinstance(data, bool),
+            "bool": isinstance(data, bool),
+            "num": isinstance(data, (int, float)) and not isinstance(data, bool),
+            "url": isinstance(data, str) and data.startswith(("http://", "https://")),
+            "file": isinstance(data, str) and data.strip() != "",
+        }[base]
+        if not ok:
+            self.fail("catalogue.bad_value", path=path, detail=f"expected {base} / {base} 형식이어야 함, got {data!r}")
+            return None
+        if base == "file":
+            target = (self.root / data).resolve()
+            if not target.is_file():
+                self.fail("catalogue.missing_file", path=path, target=data)
+            return target
+        return data
+
+
+def _text(d: dict) -> Text:
+    return Text(ko=d["ko"], en=d["en"])
+
+
+def _check_refs(cat: dict, reader: _Reader) -> None:
+    """References between sections: offices, policy areas, parents, weights, months."""
+    offices = cat.get("offices") or {}
+    areas = cat.get("policy_areas") or {}
+    for oid, office in offices.items():
+        if office.get("kind") and office["kind"] not in OFFICE_KINDS:
+            reader.fail("catalogue.bad_value", path=f"offices.{oid}.kind", detail=f"one of {OFFICE_KINDS}")
+        if office.get("parent") and office["parent"] not in offices:
+            reader.fail("catalogue.unknown_ref", path=f"offices.{oid}.parent", value=office["parent"], kind="office")
+    for sid, s in (cat.get("series") or {}).items():
+        p = f"series.{sid}"
+        if s.get("managing_office") and s["managing_office"] not in offices:
+            reader.fail("catalogue.unknown_ref", path=f"{p}.managing_office", value=s["managing_office"], kind="office")
+        if s.get("cadence") and s["cadence"] not in CADENCES:
+            reader.fail("catalogue.bad_value", path=f"{p}.cadence", detail=f"one of {CADENCES}")
+        for m in s.get("release_months") or []:
+            if m is not None and not 1 <= m <= 12:
+                reader.fail("catalogue.bad_value", path=f"{p}.release_months", detail=f"month {m} not in 1-12")
+        comps = s.get("components") or []
+        ids = [c.get("id") for c in comps]
+        for i, c in enumerate(comps):
+            cp = f"{p}.components[{i}]"
+            if ids.count(c.get("id")) > 1:
+                reader.fail("catalogue.bad_value", path=cp, detail=f"duplicate component id {c.get('id')}")
+            if c.get("policy_area") and c["policy_area"] not in areas:
+                reader.fail("catalogue.unknown_ref", path=f"{cp}.policy_area", value=c["policy_area"], kind="policy area")
+            if c.get("parent") and c["parent"] not in ids:
+                reader.fail("catalogue.unknown_ref", path=f"{cp}.parent", value=c["parent"], kind="component")
+            w = c.get("weight")
+            if w is not None and not 0 < w <= 1:
+                reader.fail("catalogue.bad_value", path=f"{cp}.weight", detail=f"weight {w} not in (0, 1]")
+
+
+def load(path: Path | str | None = None) -> Catalogue:
+    """Load and check the catalogue; raise CatalogueError listing every problem."""
+    path = Path(path or os.environ.get("CITYIDX_CATALOGUE") or DEFAULT_CATALOGUE).resolve()
+    if not path.is_file():
+        raise CatalogueError([both("catalogue.not_found", file=str(path))])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogueError([both("catalogue.yaml_error", file=path.name, detail=str(exc))]) from exc
+    reader = _Reader(path, path.parent)
+    cat = reader.mapping(data if data is not None else {}, SHAPE_TOP, "")
+    if not reader.problems:
+        _check_refs(cat, reader)
+    if reader.problems:
+        raise CatalogueError(reader.problems)
+
+    series = {}
+    for sid, s in cat["series"].items():
+        series[sid] = Series(
+            id=sid,
+            title=_text(s["title"]),
+            short=_text(s["short"]),
+            publisher=s["publisher"],
+            publisher_url=s["publisher_url"],
+            managing_office=s["managing_office"],
+            cadence=s["cadence"],
+            release_months=tuple(s["release_months"]),
+            cities_covered=s.get("cities_covered"),
+            score=Score(
+                unit=_text(s["score"]["unit"]),
+                scale=_text(s["score"]["scale"]),
+                higher_is_better=s["score"]["higher_is_better"],
+                comparable_across_editions=s["score"]["comparable_across_editions"],
+            ),
+            rankings_file=s["rankings_file"],
+            components_file=s["components_file"],
+            component_kind=_text(s["component_kind"]),
+            components=tuple(
+                Component(
+                    id=c["id"],
+                    name=_text(c["name"]),
+                    weight=None if c["weight"] is None else float(c["weight"]),
+                    weight_note=c.get("weight_note"),
+                    policy_area=c["policy_area"],
+                    parent=c["parent"],
+                )
+                for c in s["components"]
+            ),
+            methodology=tuple(
+                MethodNote(
+                    text=m["text"],
+                    source_url=m["source_url"],
+                    edition=None if m.get("edition") is None else str(m["edition"]),
+                    change=bool(m.get("change") or False),
+                )
+                for m in s["methodology"]
+            ),
+        )
+    return Catalogue(
+        path=path,
+        root=path.parent,
+        focus_city=cat["focus_city"],
+        goal=Goal(
+            target_rank=cat["goal"]["target_rank"],
+            by_year=cat["goal"]["by_year"],
+            title=_text(cat["goal"]["title"]),
+            source=cat["goal"]["source"],
+        ),
+        peer_cities=tuple(cat["peer_cities"]),
+        cities_file=cat["cities_file"],
+        editions_file=cat["editions_file"],
+        policy_areas={k: _text(v) for k, v in cat["policy_areas"].items()},
+        offices={
+            k: Office(id=k, name=_text(v["name"]), kind=v["kind"], parent=v["parent"])
+            for k, v in cat["offices"].items()
+        },
+        series=series,
+        extra={k: cat[k] for k in PASSTHROUGH if k in cat},
+    )

@@ -1,0 +1,66 @@
+"""Harmonise city names through the one mapping in data/raw/cities.csv."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipelines.schemas import Problem, RawCity, problem, read_csv_text, validate
+
+
+@dataclass(frozen=True)
+class CityMap:
+    """Canonical cities and every spelling that resolves to one of them."""
+
+    table: pd.DataFrame  # city, city_ko, country, country_ko
+    lookup: dict[str, str]  # casefolded name or alias -> canonical English name
+    aliases: dict[str, str]  # casefolded alias -> canonical, aliases only (for the unused check)
+
+    def resolve(self, name: str) -> str | None:
+        return self.lookup.get(_key(name))
+
+    def unused_aliases(self, seen: set[str]) -> list[str]:
+        """Aliases no ledger row used: harmless, but a sign of a typo in the mapping."""
+        used = {_key(s) for s in seen}
+        return sorted(alias for alias in self.aliases if alias not in used)
+
+
+def _key(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+def load_cities(path, display: str) -> tuple[CityMap | None, list[Problem]]:
+    raw, problems = read_csv_text(path, display)
+    if problems:
+        return None, problems
+    typed, problems = validate(raw, RawCity, display)
+    if typed is None:
+        return None, problems
+    lookup: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+    for row, rec in typed.iterrows():
+        names = [(rec["city"], "city")]
+        if isinstance(rec["aliases"], str):
+            names += [(a.strip(), "aliases") for a in rec["aliases"].split("|") if a.strip()]
+        for name, column in names:
+            key = _key(name)
+            if key in lookup and lookup[key] != rec["city"]:
+                problems.append(problem(display, int(row), column, "check.ambiguous_city", value=name))
+            lookup[key] = rec["city"]
+            if column == "aliases":
+                aliases[key] = rec["city"]
+    table = typed[["city", "city_ko", "country", "country_ko"]].reset_index(drop=True)
+    return CityMap(table, lookup, aliases), problems
+
+
+def harmonise(df: pd.DataFrame, cities: CityMap, display: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Add `city` (canonical) beside the source's spelling, kept as `source_city`."""
+    out = df.rename(columns={"city": "source_city"})
+    resolved = out["source_city"].map(cities.resolve)
+    problems = [
+        problem(display, int(row), "city", "check.unmapped_city", value=out.at[row, "source_city"])
+        for row in out.index[resolved.isna() & out["source_city"].notna()]
+    ]
+    out.insert(0, "city", resolved)
+    return out, problems

@@ -1,0 +1,336 @@
+"""Every pandera model, and the turning of their failures into problems that name file, row and column."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from pipelines.i18n import t
+
+STATUSES = ("ranked", "outside_list", "not_covered", "not_published", "rank_unknown", "not_found")
+URL_RE = r"^https?://\S+$"
+DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+FIRST_DATA_ROW = 2  # a spreadsheet numbers the header row 1
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one cell (or row, or file), in Korean and English."""
+
+    file: str
+    row: int | None
+    column: str | None
+    ko: str
+    en: str
+
+    def where(self, lang: str) -> str:
+        if self.row is not None and self.column:
+            return t("problem.location", lang, file=self.file, row=self.row, column=self.column)
+        if self.column:
+            return t("problem.location_column", lang, file=self.file, column=self.column)
+        return t("problem.location_file", lang, file=self.file)
+
+    def text(self, lang: str) -> str:
+        return f"{self.where(lang)}: {self.ko if lang == 'ko' else self.en}"
+
+    def both(self) -> str:
+        return f"{self.text('ko')}\n    {self.text('en')}"
+
+
+def problem(file: str, row: int | None, column: str | None, key: str, **values: object) -> Problem:
+    return Problem(file, row, column, t(key, "ko", **values), t(key, "en", **values))
+
+
+class ProblemsFound(Exception):
+    """Raised with every problem found; nothing has been written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or ""))
+        super().__init__("\n".join(p.both() for p in self.problems))
+
+
+# --- raw ledger files -----------------------------------------------------------------------
+
+
+class RawRanking(pa.DataFrameModel):
+    """data/raw/rankings/<series_id>.csv"""
+
+    edition: Series[str] = pa.Field(str_length={"min_value": 1})
+    city: Series[str] = pa.Field(str_length={"min_value": 1})
+    country: Series[str] = pa.Field(nullable=True)
+    rank: Series[pd.Int64Dtype] = pa.Field(ge=1, le=100000, nullable=True)
+    score: Series[float] = pa.Field(nullable=True)
+    status: Series[str] = pa.Field(isin=list(STATUSES))
+    source_url: Series[str] = pa.Field(str_matches=URL_RE)
+    publication: Series[str] = pa.Field(str_length={"min_value": 1})
+    retrieved: Series[str] = pa.Field(str_matches=DATE_RE)
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["edition", "city"]
+
+    @pa.dataframe_check(name="rank_status")
+    def rank_iff_ranked(cls, df: pd.DataFrame) -> pd.Series:
+        return df["rank"].notna() == (df["status"] == "ranked")
+
+
+class RawComponent(pa.DataFrameModel):
+    """data/raw/rankings/<series_id>__components.csv"""
+
+    edition: Series[str] = pa.Field(str_length={"min_value": 1})
+    city: Series[str] = pa.Field(str_length={"min_value": 1})
+    component: Series[str] = pa.Field(str_matches=r"^[a-z0-9_]+$")
+    rank: Series[pd.Int64Dtype] = pa.Field(ge=1, le=100000, nullable=True)
+    score: Series[float] = pa.Field(nullable=True)
+    source_url: Series[str] = pa.Field(str_matches=URL_RE)
+    publication: Series[str] = pa.Field(str_length={"min_value": 1})
+    retrieved: Series[str] = pa.Field(str_matches=DATE_RE)
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+
+    @pa.dataframe_check(name="rank_or_score")
+    def has_a_figure(cls, df: pd.DataFrame) -> pd.Series:
+        return df["rank"].notna() | df["score"].notna()
+
+
+class RawEdition(pa.DataFrameModel):
+    """data/raw/rankings/editions.csv"""
+
+    series_id: Series[str] = pa.Field(str_matches=r"^[a-z0-9_]+$")
+    edition: Series[str] = pa.Field(str_length={"min_value": 1})
+    published: Series[str] = pa.Field(str_matches=MONTH_RE, nullable=True)
+    year: Series[pd.Int64Dtype] = pa.Field(ge=1990, le=2100)
+    field_size: Series[pd.Int64Dtype] = pa.Field(ge=1, nullable=True)
+    methodology_change: Series[str] = pa.Field(nullable=True)
+    source_url: Series[str] = pa.Field(str_matches=URL_RE, nullable=True)
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["series_id", "edition"]
+
+
+class RawCity(pa.DataFrameModel):
+    """data/raw/cities.csv"""
+
+    city: Series[str] = pa.Field(str_length={"min_value": 1}, unique=True)
+    city_ko: Series[str] = pa.Field(str_length={"min_value": 1})
+    country: Series[str] = pa.Field(str_length={"min_value": 1})
+    country_ko: Series[str] = pa.Field(str_length={"min_value": 1})
+    aliases: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+
+
+# --- warehouse tables (the primary keys here must match warehouse.sql) ----------------------
+
+
+class CityTable(pa.DataFrameModel):
+    city: Series[str]
+    city_ko: Series[str]
+    country: Series[str]
+    country_ko: Series[str]
+
+    class Config:
+        strict = True
+        unique = ["city"]
+
+
+class EditionTable(pa.DataFrameModel):
+    index_id: Series[str]
+    edition: Series[str]
+    published: Series[str] = pa.Field(nullable=True)
+    year: Series[pd.Int64Dtype]
+    edition_order: Series[pd.Int64Dtype] = pa.Field(ge=1)
+    field_size: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    methodology_change: Series[str] = pa.Field(nullable=True)
+    source_url: Series[str] = pa.Field(nullable=True)
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        unique = ["index_id", "edition"]
+
+
+class RankingTable(pa.DataFrameModel):
+    index_id: Series[str]
+    edition: Series[str]
+    city: Series[str]
+    source_city: Series[str] = pa.Field(nullable=True)
+    source_country: Series[str] = pa.Field(nullable=True)
+    rank: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    score: Series[float] = pa.Field(nullable=True)
+    status: Series[str] = pa.Field(isin=list(STATUSES))
+    source_url: Series[str] = pa.Field(nullable=True)
+    publication: Series[str] = pa.Field(nullable=True)
+    retrieved: Series[str] = pa.Field(nullable=True)
+    note: Series[str] = pa.Field(nullable=True)
+    source_file: Series[str] = pa.Field(nullable=True)
+    source_row: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        unique = ["index_id", "edition", "city"]
+
+
+class ComponentTable(pa.DataFrameModel):
+    index_id: Series[str]
+    edition: Series[str]
+    city: Series[str]
+    component_id: Series[str]
+    rank: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    score: Series[float] = pa.Field(nullable=True)
+    source_url: Series[str]
+    score_source_url: Series[str] = pa.Field(nullable=True)
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        unique = ["index_id", "edition", "city", "component_id"]
+
+
+WAREHOUSE_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "city": CityTable,
+    "edition": EditionTable,
+    "ranking_row": RankingTable,
+    "component_row": ComponentTable,
+}
+
+
+# --- reading and reporting ------------------------------------------------------------------
+
+
+def read_csv_text(path: Path, display: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read a ledger CSV as text: every cell a stripped string, empty cells as missing."""
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        return pd.DataFrame(), [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0])]
+    df.columns = [c.strip() for c in df.columns]
+    df = df.apply(lambda col: col.str.strip())
+    df = df.mask(df == "")
+    df.index = df.index + FIRST_DATA_ROW
+    return df, []
+
+
+def coerce_numbers(df: pd.DataFrame, columns: dict[str, str], display: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Turn text columns into numbers; a cell that is not a number is a problem, then missing."""
+    out = df.copy()
+    problems: list[Problem] = []
+    for col, kind in columns.items():
+        if col not in out.columns:
+            continue
+        text = out[col]
+        cleaned = text.str.replace(",", "", regex=False)
+        num = pd.to_numeric(cleaned, errors="coerce")
+        if kind == "int":
+            whole = num.notna() & (num % 1 == 0)
+            bad = text.notna() & ~whole
+            num = num.where(whole).astype("Int64")
+            key = "check.not_a_whole_number"
+        else:
+            bad = text.notna() & num.isna()
+            key = "check.not_a_number"
+        for row in out.index[bad]:
+            problems.append(problem(display, int(row), col, key, value=text[row]))
+        out[col] = num
+    return out, problems
+
+
+_LIMIT_RE = re.compile(r"\(([-\d.e+]+)\)")
+
+
+def _describe(check: str, value: object, column: str | None, key_cols: list[str]) -> tuple[str, dict]:
+    """Map a pandera check name to a message key of the catalogue and its values."""
+    v = "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
+    if check.startswith("greater_than_or_equal_to") or check.startswith("greater_than("):
+        m = _LIMIT_RE.search(check)
+        return "check.too_small", {"value": v, "limit": m.group(1) if m else "?"}
+    if check.startswith("less_than_or_equal_to") or check.startswith("less_than("):
+        m = _LIMIT_RE.search(check)
+        return "check.too_large", {"value": v, "limit": m.group(1) if m else "?"}
+    if check.startswith("isin"):
+        allowed = check[check.find("[") + 1 : check.rfind("]")].replace("'", "")
+        return "check.not_allowed", {"value": v, "allowed": allowed}
+    if check.startswith("str_matches"):
+        if URL_RE in check:
+            return "check.url", {"value": v}
+        if DATE_RE in check:
+            return "check.date", {"value": v}
+        if MONTH_RE in check:
+            return "check.month", {"value": v}
+        return "check.bad_format", {"value": v, "expected": check[len("str_matches(") : -1]}
+    if check.startswith("str_length"):
+        return "check.missing_value", {}
+    if check == "not_nullable":
+        return "check.missing_value", {}
+    if check in ("multiple_fields_uniqueness", "field_uniqueness"):
+        return "check.duplicate_key", {"key": ", ".join(key_cols) if key_cols else column}
+    if check == "column_in_dataframe":
+        return "check.missing_column", {"value": v}
+    if check == "column_in_schema":
+        return "check.unknown_column", {"value": v}
+    if check == "rank_status":
+        return "check.rank_status", {"value": v}
+    if check == "rank_or_score":
+        return "check.rank_or_score", {}
+    return "check.failed", {"check": check, "value": v}
+
+
+# Wide (dataframe) checks are reported against one column, not every column of the row.
+WIDE_CHECK_COLUMN = {"rank_status": "status", "rank_or_score": "rank"}
+
+
+def validate(df: pd.DataFrame, model: type[pa.DataFrameModel], display: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Validate lazily; return the typed frame, or None and every problem with file, row and column."""
+    try:
+        return model.validate(df, lazy=True), []
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    key_cols = list(getattr(model.Config, "unique", None) or [])
+    problems: list[Problem] = []
+    seen_rows: set[tuple] = set()
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        column = None if pd.isna(case.column) else str(case.column)
+        value = case.failure_case
+        index = case.index
+        if isinstance(value, str) and value.startswith("TypeError("):
+            continue  # a comparison on a column that failed to coerce; the coercion is reported
+        if check.startswith("dtype("):
+            continue  # reported by coerce_dtype already
+        if check in WIDE_CHECK_COLUMN:
+            if column != WIDE_CHECK_COLUMN[check]:
+                continue
+        if check in ("multiple_fields_uniqueness",):
+            if key_cols and column != key_cols[-1]:
+                continue
+            value = None
+        if check in ("column_in_dataframe", "column_in_schema"):
+            column, index = str(value), None
+        row = None if index is None or pd.isna(index) else int(index)
+        dedupe = (row, column, check)
+        if dedupe in seen_rows:
+            continue
+        seen_rows.add(dedupe)
+        if check.startswith("coerce_dtype"):
+            key = "check.not_a_whole_number" if "Int" in check else "check.not_a_number"
+            problems.append(problem(display, row, column, key, value=value))
+            continue
+        key, values = _describe(check, value, column, key_cols)
+        problems.append(problem(display, row, column, key, **values))
+    return None, problems

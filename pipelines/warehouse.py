@@ -1,0 +1,80 @@
+"""The only writer of the DuckDB warehouse: schema from warehouse.sql, atomic swap, one writer at a time."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.catalogue import ROOT
+
+SCHEMA_SQL = Path(__file__).with_name("warehouse.sql")
+DEFAULT_WAREHOUSE = ROOT / "data" / "warehouse" / "cityindex.duckdb"
+
+# Tables in load order (foreign keys point backwards).
+TABLE_ORDER = (
+    "setting", "policy_area", "office", "series", "component", "methodology_note",
+    "peer_city", "city", "edition", "ranking_row", "component_row",
+)
+
+
+def warehouse_path() -> Path:
+    """The warehouse file: $CITYIDX_WAREHOUSE, else data/warehouse/cityindex.duckdb."""
+    return Path(os.environ.get("CITYIDX_WAREHOUSE") or DEFAULT_WAREHOUSE)
+
+
+@contextlib.contextmanager
+def writer_lock(path: Path):
+    """Serialise writers of one warehouse (builds, uploads) across processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write(tables: dict[str, pd.DataFrame], path: Path) -> Path:
+    """Write every table into a new file beside `path`, then swap it in; on any error nothing changes.
+
+    The caller holds `writer_lock(path)`.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+            for name in TABLE_ORDER:
+                frame = tables[name]
+                columns = [r[0] for r in con.execute(f"describe {name}").fetchall()]
+                con.register("incoming", frame[columns])
+                con.execute(f"insert into {name} select * from incoming")
+                con.unregister("incoming")
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        raise
+    return path
+
+
+def connect_read_only(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path or warehouse_path()), read_only=True)
