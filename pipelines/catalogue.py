@@ -217,12 +217,12 @@ class _Reader:
         allowed = sorted(shape) + (list(PASSTHROUGH) if path == "" else [])
         for key in data:
             if key not in shape and not (path == "" and key in PASSTHROUGH):
-                self.fail("catalogue.unknown_key", path=path or "/", key=key, allowed=", ".join(allowed))
+                self.fail("catalogue.unknown_key", path=path or "/", name=key, allowed=", ".join(allowed))
         for key, (required, kind) in shape.items():
             sub = f"{path}.{key}" if path else key
             if key not in data:
                 if required:
-                    self.fail("catalogue.missing_key", path=path or "/", key=key)
+                    self.fail("catalogue.missing_key", path=path or "/", name=key)
                 out[key] = None
                 continue
             out[key] = self.node(data[key], kind, sub)

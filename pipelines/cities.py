@@ -37,19 +37,23 @@ def load_cities(path, display: str) -> tuple[CityMap | None, list[Problem]]:
     typed, problems = validate(raw, RawCity, display)
     if typed is None:
         return None, problems
-    lookup: dict[str, str] = {}
-    aliases: dict[str, str] = {}
+    claims: dict[str, list[tuple[int, str, str, str]]] = {}
     for row, rec in typed.iterrows():
         names = [(rec["city"], "city")]
         if isinstance(rec["aliases"], str):
             names += [(a.strip(), "aliases") for a in rec["aliases"].split("|") if a.strip()]
         for name, column in names:
-            key = _key(name)
-            if key in lookup and lookup[key] != rec["city"]:
-                problems.append(problem(display, int(row), column, "check.ambiguous_city", value=name))
-            lookup[key] = rec["city"]
-            if column == "aliases":
-                aliases[key] = rec["city"]
+            claims.setdefault(_key(name), []).append((int(row), column, name, rec["city"]))
+    lookup: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+    for key, owners in claims.items():
+        if len({city for *_, city in owners}) > 1:
+            problems += [problem(display, row, column, "check.ambiguous_city", value=name)
+                         for row, column, name, _ in owners]
+            continue
+        lookup[key] = owners[0][3]
+        if any(column == "aliases" for _, column, _, _ in owners):
+            aliases[key] = owners[0][3]
     table = typed[["city", "city_ko", "country", "country_ko"]].reset_index(drop=True)
     return CityMap(table, lookup, aliases), problems
 

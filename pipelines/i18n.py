@@ -43,8 +43,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "wrong format: '{value}' (expected {expected}).",
     },
     "check.duplicate_key": {
-        "ko": "같은 키({key})가 두 번 이상 나옵니다. 한 행만 남기세요.",
-        "en": "the key ({key}) appears more than once; keep one row.",
+        "ko": "같은 키({columns})가 두 번 이상 나옵니다. 한 행만 남기세요.",
+        "en": "the key ({columns}) appears more than once; keep one row.",
     },
     "check.missing_column": {
         "ko": "필수 열 '{value}'이(가) 없습니다.",
@@ -108,12 +108,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # --- catalogue ---
     "catalogue.unknown_key": {
-        "ko": "{file}: '{path}'에 알 수 없는 키 '{key}'이(가) 있습니다. 가능한 키: {allowed}.",
-        "en": "{file}: unknown key '{key}' at '{path}'. Allowed keys: {allowed}.",
+        "ko": "{file}: '{path}'에 알 수 없는 키 '{name}'이(가) 있습니다. 가능한 키: {allowed}.",
+        "en": "{file}: unknown key '{name}' at '{path}'. Allowed keys: {allowed}.",
     },
     "catalogue.missing_key": {
-        "ko": "{file}: '{path}'에 필수 키 '{key}'이(가) 없습니다.",
-        "en": "{file}: required key '{key}' is missing at '{path}'.",
+        "ko": "{file}: '{path}'에 필수 키 '{name}'이(가) 없습니다.",
+        "en": "{file}: required key '{name}' is missing at '{path}'.",
     },
     "catalogue.bad_value": {
         "ko": "{file}: '{path}' 값이 올바르지 않습니다: {detail}.",

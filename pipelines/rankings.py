@@ -61,7 +61,7 @@ def _check_editions(df: pd.DataFrame, series: Series, editions: pd.DataFrame, di
     known = set(editions.loc[editions["index_id"] == series.id, "edition"])
     return [
         problem(display, int(row), "edition", "check.unknown_edition", value=df.at[row, "edition"])
-        for row in df.index[~df["edition"].isin(known)]
+        for row in df.index[~df["edition"].isin(known) & df["edition"].notna()]
     ]
 
 
@@ -73,15 +73,18 @@ def read_rankings(series: Series, cat: Catalogue, cities: CityMap, editions: pd.
     raw, problems = coerce_numbers(raw, {"rank": "int", "score": "float"}, display)
     typed, more = validate(raw, RawRanking, display)
     problems += more
-    if typed is None:
+    # Editions and city names are checked on the text too, so that every problem shows at once.
+    if {"edition", "city"} <= set(raw.columns):
+        problems += _check_editions(raw, series, editions, display)
+        harmonised, more = harmonise(raw, cities, display)
+        problems += more
+    if typed is None or problems:
         return None, problems
-    problems += _check_editions(typed, series, editions, display)
-    typed, more = harmonise(typed, cities, display)
-    problems += more
+    typed, _ = harmonise(typed, cities, display)
     # Two spellings of one city in one edition would be two rows for one key.
     dup = typed.duplicated(["edition", "city"], keep="first") & typed["city"].notna()
     for row in typed.index[dup]:
-        problems.append(problem(display, int(row), "city", "check.duplicate_key", key="edition, city"))
+        problems.append(problem(display, int(row), "city", "check.duplicate_key", columns="edition, city"))
     out = typed.rename(columns={"country": "source_country"}).assign(
         index_id=series.id, source_file=display, source_row=typed.index.astype("int64")
     )
@@ -100,16 +103,16 @@ def read_components(series: Series, cat: Catalogue, cities: CityMap, editions: p
     raw, problems = coerce_numbers(raw, {"rank": "int", "score": "float"}, display)
     typed, more = validate(raw, RawComponent, display)
     problems += more
-    if typed is None:
+    if {"edition", "city", "component"} <= set(raw.columns):
+        problems += _check_editions(raw, series, editions, display)
+        known = {c.id for c in series.components}
+        for row in raw.index[~raw["component"].isin(known) & raw["component"].notna()]:
+            problems.append(problem(display, int(row), "component", "check.unknown_component", value=raw.at[row, "component"]))
+        _, more = harmonise(raw, cities, display)
+        problems += more
+    if typed is None or problems:
         return None, problems
-    problems += _check_editions(typed, series, editions, display)
-    known = {c.id for c in series.components}
-    for row in typed.index[~typed["component"].isin(known)]:
-        problems.append(problem(display, int(row), "component", "check.unknown_component", value=typed.at[row, "component"]))
-    typed, more = harmonise(typed, cities, display)
-    problems += more
-    if problems:
-        return None, problems
+    typed, _ = harmonise(typed, cities, display)
 
     keys = ["edition", "city", "component"]
     parts = []

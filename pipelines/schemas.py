@@ -279,7 +279,7 @@ def _describe(check: str, value: object, column: str | None, key_cols: list[str]
     if check == "not_nullable":
         return "check.missing_value", {}
     if check in ("multiple_fields_uniqueness", "field_uniqueness"):
-        return "check.duplicate_key", {"key": ", ".join(key_cols) if key_cols else column}
+        return "check.duplicate_key", {"columns": ", ".join(key_cols) if key_cols else column}
     if check == "column_in_dataframe":
         return "check.missing_column", {"value": v}
     if check == "column_in_schema":
@@ -314,8 +314,9 @@ def validate(df: pd.DataFrame, model: type[pa.DataFrameModel], display: str) -> 
         if check.startswith("dtype("):
             continue  # reported by coerce_dtype already
         if check in WIDE_CHECK_COLUMN:
-            if column != WIDE_CHECK_COLUMN[check]:
-                continue
+            # Reported once per row, at one column; pandera leaves out the columns that are empty.
+            column = WIDE_CHECK_COLUMN[check]
+            value = df.at[index, column] if index in df.index else None
         if check in ("multiple_fields_uniqueness",):
             if key_cols and column != key_cols[-1]:
                 continue

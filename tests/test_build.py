@@ -1,0 +1,127 @@
+"""The warehouse is a pure function of the ledger, swapped in atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import build, catalogue, schemas, warehouse
+from pipelines.schemas import ProblemsFound
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tables(path: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        out = {}
+        for name in warehouse.TABLE_ORDER:
+            cols = [r[0] for r in con.execute(f"describe {name}").fetchall()]
+            out[name] = con.execute(f"select * from {name} order by all").fetchall()
+            assert cols
+        return out
+    finally:
+        con.close()
+
+
+def test_same_inputs_give_same_tables(mini: Path, tmp_path: Path):
+    cat = catalogue.load(mini)
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    build.build(cat, a)
+    build.build(catalogue.load(mini), b)
+    first, second = _tables(a), _tables(b)
+    assert sum(len(v) for v in first.values()) > 0
+    assert first == second
+
+
+def test_failed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: Path):
+    path = tmp_path / "w.duckdb"
+    build.build(catalogue.load(mini), path)
+    before = path.read_bytes()
+    raw = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
+    raw.write_text(raw.read_text(encoding="utf-8").replace(",6,1193,", ",six,1193,"), encoding="utf-8")
+    with pytest.raises(ProblemsFound):
+        build.build(catalogue.load(mini), path)
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".w.duckdb.*.tmp"))
+
+
+def test_killed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: Path):
+    """A build killed after writing its new file but before the swap changes nothing."""
+    path = tmp_path / "w.duckdb"
+    build.build(catalogue.load(mini), path)
+    before = path.read_bytes()
+    # Make the next build visibly different, then stall it just before the swap and kill it.
+    raw = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
+    raw.write_text(raw.read_text(encoding="utf-8").replace(",6,1193,", ",7,1193,"), encoding="utf-8")
+    script = (
+        "import os, sys, time\n"
+        "from pipelines import build, catalogue\n"
+        "real = os.replace\n"
+        "def stalled(a, b):\n"
+        "    print('ready', flush=True); time.sleep(60); real(a, b)\n"
+        "os.replace = stalled\n"
+        f"build.build(catalogue.load({str(mini)!r}), __import__('pathlib').Path({str(path)!r}))\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        assert list(tmp_path.glob(".w.duckdb.*.tmp")), "the new file was being written beside the old one"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert path.read_bytes() == before
+    # The next build succeeds and replaces the file.
+    build.build(catalogue.load(mini), path)
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("select rank from rankings where city='Seoul' and edition='2024'").fetchone() == (7,)
+    con.close()
+
+
+def test_focus_city_without_a_row_is_not_found(mini_warehouse: Path):
+    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    row = con.execute(
+        "select status, rank, note from rankings where index_id='zyen_gfci' and edition='GFCI 37' and city='Seoul'"
+    ).fetchone()
+    con.close()
+    assert row[0] == "not_found" and row[1] is None and "no figure" in row[2]
+
+
+def test_aliases_resolve_to_one_city(mini_warehouse: Path):
+    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    rows = con.execute("select edition, city, rank from rankings where index_id='zyen_gfci' and rank = 1 order by edition").fetchall()
+    con.close()
+    assert rows == [("GFCI 37", "New York", 1), ("GFCI 38", "New York", 1)]
+
+
+def test_primary_keys_agree_between_pandera_and_ddl(tmp_path: Path, mini: Path):
+    path = tmp_path / "w.duckdb"
+    build.build(catalogue.load(mini), path)
+    con = duckdb.connect(str(path), read_only=True)
+    ddl = {
+        table: cols
+        for table, cols in con.execute(
+            "select table_name, constraint_column_names from duckdb_constraints() where constraint_type = 'PRIMARY KEY'"
+        ).fetchall()
+    }
+    con.close()
+    assert len(schemas.WAREHOUSE_MODELS) == 4
+    for table, model in schemas.WAREHOUSE_MODELS.items():
+        assert list(model.Config.unique) == list(ddl[table]), table
+
+
+def test_warehouse_path_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(tmp_path / "x.duckdb"))
+    assert warehouse.warehouse_path() == tmp_path / "x.duckdb"
+    monkeypatch.delenv("CITYIDX_WAREHOUSE")
+    assert warehouse.warehouse_path() == ROOT / "data" / "warehouse" / "cityindex.duckdb"

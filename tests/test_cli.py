@@ -1,0 +1,66 @@
+"""`cityidx` commands: exit codes, output and help with examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipelines.cli import main
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.mark.parametrize("command", ["check", "build", "list", "status"])
+def test_every_command_has_help_with_an_example(runner: CliRunner, command: str):
+    result = runner.invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output and f"cityidx {command}" in result.output
+
+
+def test_check_writes_nothing(runner: CliRunner, mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    target = tmp_path / "never.duckdb"
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(target))
+    result = runner.invoke(main, ["check", "--catalogue", str(mini)])
+    assert result.exit_code == 0, result.output
+    assert "2 series" in result.output and "지수 2개" in result.output
+    assert not target.exists()
+
+
+def test_check_fails_with_cell_in_both_languages(runner: CliRunner, mini: Path):
+    raw = mini.parent / "data" / "raw" / "rankings" / "zyen_gfci.csv"
+    raw.write_text(raw.read_text(encoding="utf-8").replace("GFCI 38,Seoul,South Korea,10,", "GFCI 38,Seoul,South Korea,ten,"), encoding="utf-8")
+    result = runner.invoke(main, ["check", "--catalogue", str(mini)])
+    assert result.exit_code == 1
+    assert "data/raw/rankings/zyen_gfci.csv row 6, column 'rank'" in result.output
+    assert "data/raw/rankings/zyen_gfci.csv 6행 'rank' 열" in result.output
+
+
+def test_build_then_status(runner: CliRunner, mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    target = tmp_path / "w.duckdb"
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(target))
+    built = runner.invoke(main, ["build", "--catalogue", str(mini)])
+    assert built.exit_code == 0, built.output
+    assert target.is_file()
+    status = runner.invoke(main, ["status", "--lang", "en"])
+    assert status.exit_code == 0, status.output
+    lines = {line.split()[0]: line for line in status.output.splitlines()[1:]}
+    assert "#6" in lines["mori_gpci"] and "2025" in lines["mori_gpci"]
+    assert "#10" in lines["zyen_gfci"] and "GFCI 38" in lines["zyen_gfci"]
+
+
+def test_status_without_warehouse(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(tmp_path / "missing.duckdb"))
+    result = runner.invoke(main, ["status"])
+    assert result.exit_code == 1 and "cityidx build" in result.output
+
+
+def test_list_prints_the_catalogue(runner: CliRunner, mini: Path):
+    result = runner.invoke(main, ["list", "--catalogue", str(mini), "--lang", "en"])
+    assert result.exit_code == 0
+    assert "mori_gpci" in result.output and "Mori Global Power City Index" in result.output
+    assert "focus: Seoul" in result.output
