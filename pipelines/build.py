@@ -13,6 +13,7 @@ from pipelines.catalogue import Catalogue
 from pipelines.cities import load_cities
 from pipelines.rankings import display_name, read_components, read_editions, read_rankings
 from pipelines.schemas import WAREHOUSE_MODELS, Problem, ProblemsFound, problem, validate
+from pipelines.uploads import ledger_values
 
 
 @dataclass
@@ -98,7 +99,32 @@ def _missing_focus_rows(cat: Catalogue, rankings: pd.DataFrame, editions: pd.Dat
     return pd.DataFrame(rows)
 
 
-def collect(cat: Catalogue) -> BuildResult:
+def _indicator_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
+    rows, feeds = [], []
+    for seq, ind in enumerate(cat.indicators.values(), start=1):
+        rows.append({
+            "indicator_id": ind.id, "seq": seq, "name_ko": ind.name.ko, "name_en": ind.name.en,
+            "definition_ko": ind.definition.ko, "definition_en": ind.definition.en,
+            "unit_ko": ind.unit.ko, "unit_en": ind.unit.en, "unit_kind": ind.unit_kind,
+            "min_value": ind.min, "max_value": ind.max, "direction": ind.direction, "cadence": ind.cadence,
+            "department_id": ind.department, "source": ind.source_name, "source_url": ind.source_url,
+            "target_2030": None if ind.target_2030 is None else ind.target_2030.value,
+            "target_source": None if ind.target_2030 is None else ind.target_2030.source,
+            "target_source_url": None if ind.target_2030 is None else ind.target_2030.source_url,
+            "note": ind.note,
+        })
+        for fseq, f in enumerate(ind.feeds, start=1):
+            feeds.append({"indicator_id": ind.id, "seq": fseq, "index_id": f.series, "component_id": f.component, "note": f.note})
+    columns = ["indicator_id", "seq", "name_ko", "name_en", "definition_ko", "definition_en", "unit_ko", "unit_en",
+               "unit_kind", "min_value", "max_value", "direction", "cadence", "department_id", "source", "source_url",
+               "target_2030", "target_source", "target_source_url", "note"]
+    return {
+        "indicator": pd.DataFrame(rows, columns=columns),
+        "indicator_feed": pd.DataFrame(feeds, columns=["indicator_id", "seq", "index_id", "component_id", "note"]),
+    }
+
+
+def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None) -> BuildResult:
     """Read and validate the whole ledger; raise ProblemsFound listing every problem; write nothing."""
     problems: list[Problem] = []
     warnings: list[str] = []
@@ -141,7 +167,22 @@ def collect(cat: Catalogue) -> BuildResult:
     for alias in cities.unused_aliases(seen):
         warnings.append(f"cities.csv: alias '{alias}' is not used by any ledger row / 쓰이지 않는 별칭")
 
-    tables = _catalogue_tables(cat)
+    versions, uploads, more = ledger_values(cat, pending)
+    problems += more
+    if problems:
+        raise ProblemsFound(problems)
+
+    tables = _catalogue_tables(cat) | _indicator_tables(cat)
+    versions = versions.assign(
+        source_url=versions["source_url"].fillna(versions["indicator_id"].map({i.id: i.source_url for i in cat.indicators.values()})),
+        source=versions["source"].fillna(versions["indicator_id"].map({i.id: i.source_name for i in cat.indicators.values()})),
+    ).rename(columns={"row": "ledger_row"})
+    versions["ledger_row"] = versions["ledger_row"].astype("Int64")
+    versions["value"] = versions["value"].astype("float64")
+    tables["indicator_version"] = versions.sort_values(["indicator_id", "period", "uploaded_at", "upload_id"]).reset_index(drop=True)
+    uploads["bytes"] = uploads["bytes"].astype("Int64")
+    uploads["rows"] = uploads["rows"].astype("Int64")
+    tables["ledger_upload"] = uploads
     tables["city"] = cities.table
     tables["edition"] = editions
     tables["ranking_row"] = rankings.sort_values(["index_id", "edition", "city"]).reset_index(drop=True)

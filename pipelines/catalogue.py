@@ -92,6 +92,55 @@ class Series:
 
 
 @dataclass(frozen=True)
+class Feed:
+    series: str
+    component: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Target:
+    value: float
+    source: str
+    source_url: str | None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A statistic the city itself keeps, owned by one department, feeding index components."""
+
+    id: str
+    name: Text
+    definition: Text
+    unit: Text
+    unit_kind: str
+    min: float | None
+    max: float | None
+    direction: str
+    cadence: str
+    department: str
+    source_name: str
+    source_url: str
+    feeds: tuple[Feed, ...]
+    target_2030: Target | None
+    note: str | None
+
+    @property
+    def accepts_percent_sign(self) -> bool:
+        return self.unit_kind in ("percent", "percent_change")
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """When a department's statistic is due, what counts as recent, what change to flag, how large an upload."""
+
+    lag_months: dict[str, int] = field(default_factory=lambda: {"yearly": 6, "quarterly": 3, "monthly": 2})
+    recent_days: int = 30
+    change_flag_ratio: float = 0.3
+    max_upload_bytes: int = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class Goal:
     target_rank: int
     by_year: int
@@ -111,6 +160,9 @@ class Catalogue:
     policy_areas: dict[str, Text]
     offices: dict[str, Office]
     series: dict[str, Series]
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    seed_values_file: Path | None = None
+    reporting: Reporting = field(default_factory=Reporting)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def raw_files(self) -> list[Path]:
@@ -178,9 +230,44 @@ SHAPE_TOP = {
             "change": (False, "bool"),
         })),
     })),
+    "indicators": (False, ("map", {
+        "name": (True, TEXT),
+        "definition": (True, TEXT),
+        "unit": (True, TEXT),
+        "unit_kind": (True, "str"),
+        "min": (False, "num?"),
+        "max": (False, "num?"),
+        "direction": (True, "str"),
+        "cadence": (True, "str"),
+        "department": (True, "str"),
+        "source": (True, {"name": (True, "str"), "url": (True, "url")}),
+        "feeds": (True, ("list", {"series": (True, "str"), "component": (True, "str?"), "note": (False, "str?")})),
+        "target_2030": (False, {
+            "value": (True, "num"),
+            "source": (True, "str"),
+            "source_url": (False, "url"),
+        }),
+        "note": (False, "str?"),
+    })),
+    "seed_values_file": (False, "file?"),
+    "reporting": (False, {
+        "lag_months": (True, {"yearly": (True, "int"), "quarterly": (True, "int"), "monthly": (True, "int")}),
+        "recent_days": (True, "int"),
+        "change_flag_ratio": (True, "num"),
+        "max_upload_bytes": (True, "int"),
+    }),
 }
 # Sections owned by later features: allowed at the top level, passed through as data.
-PASSTHROUGH = ("indicators", "analysis", "forum", "calendar", "publish")
+PASSTHROUGH = ("analysis", "forum", "calendar", "publish")
+
+UNIT_KINDS = ("count", "amount", "percent", "percent_change", "rate", "index", "measure")
+DIRECTIONS = ("higher_is_better", "lower_is_better")
+INDICATOR_CADENCES = ("yearly", "quarterly", "monthly")
+# Default allowed range per unit kind, where the catalogue gives none.
+UNIT_RANGES = {
+    "count": (0, None), "amount": (0, None), "percent": (0, 100), "rate": (0, None),
+    "percent_change": (None, None), "index": (None, None), "measure": (0, None),
+}
 
 
 class _Reader:
@@ -293,6 +380,20 @@ def _check_refs(cat: dict, reader: _Reader) -> None:
             w = c.get("weight")
             if w is not None and not 0 < w <= 1:
                 reader.fail("catalogue.bad_value", path=f"{cp}.weight", detail=f"weight {w} not in (0, 1]")
+    series = cat.get("series") or {}
+    for iid, ind in (cat.get("indicators") or {}).items():
+        p = f"indicators.{iid}"
+        for key, allowed in (("unit_kind", UNIT_KINDS), ("direction", DIRECTIONS), ("cadence", INDICATOR_CADENCES)):
+            if ind.get(key) and ind[key] not in allowed:
+                reader.fail("catalogue.bad_value", path=f"{p}.{key}", detail=f"one of {allowed}")
+        if ind.get("department") and ind["department"] not in offices:
+            reader.fail("catalogue.unknown_ref", path=f"{p}.department", value=ind["department"], kind="office")
+        for i, feed in enumerate(ind.get("feeds") or []):
+            if feed.get("series") not in series:
+                reader.fail("catalogue.unknown_ref", path=f"{p}.feeds[{i}].series", value=feed.get("series"), kind="series")
+            elif feed.get("component") and feed["component"] not in [c.get("id") for c in series[feed["series"]].get("components") or []]:
+                reader.fail("catalogue.unknown_ref", path=f"{p}.feeds[{i}].component", value=feed["component"],
+                            kind=f"component of {feed['series']}")
 
 
 def load(path: Path | str | None = None) -> Catalogue:
@@ -353,6 +454,27 @@ def load(path: Path | str | None = None) -> Catalogue:
                 for m in s["methodology"]
             ),
         )
+    indicators = {}
+    for iid, ind in (cat.get("indicators") or {}).items():
+        lo, hi = UNIT_RANGES[ind["unit_kind"]]
+        target = ind.get("target_2030")
+        indicators[iid] = Indicator(
+            id=iid,
+            name=_text(ind["name"]),
+            definition=_text(ind["definition"]),
+            unit=_text(ind["unit"]),
+            unit_kind=ind["unit_kind"],
+            min=ind["min"] if ind.get("min") is not None else lo,
+            max=ind["max"] if ind.get("max") is not None else hi,
+            direction=ind["direction"],
+            cadence=ind["cadence"],
+            department=ind["department"],
+            source_name=ind["source"]["name"],
+            source_url=ind["source"]["url"],
+            feeds=tuple(Feed(f["series"], f.get("component"), f.get("note")) for f in ind["feeds"]),
+            target_2030=None if not target else Target(float(target["value"]), target["source"], target.get("source_url")),
+            note=ind.get("note"),
+        )
     return Catalogue(
         path=path,
         root=path.parent,
@@ -372,5 +494,8 @@ def load(path: Path | str | None = None) -> Catalogue:
             for k, v in cat["offices"].items()
         },
         series=series,
+        indicators=indicators,
+        seed_values_file=cat.get("seed_values_file"),
+        reporting=Reporting(**cat["reporting"]) if cat.get("reporting") else Reporting(),
         extra={k: cat[k] for k in PASSTHROUGH if k in cat},
     )

@@ -12,7 +12,7 @@ from pandera.typing import Series
 
 from pipelines.i18n import t
 
-STATUSES = ("ranked", "outside_list", "not_covered", "not_published", "rank_unknown", "not_found")
+STATUSES = ("ranked", "outside_list", "not_covered", "not_published", "rank_unknown", "not_found", "no_edition")
 URL_RE = r"^https?://\S+$"
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -28,8 +28,11 @@ class Problem:
     column: str | None
     ko: str
     en: str
+    cell: str | None = None  # as a spreadsheet names it (`C7`), for uploads
 
     def where(self, lang: str) -> str:
+        if self.cell:
+            return t("problem.location_cell", lang, file=self.file, cell=self.cell, column=self.column)
         if self.row is not None and self.column:
             return t("problem.location", lang, file=self.file, row=self.row, column=self.column)
         if self.column:
@@ -203,11 +206,48 @@ class ComponentTable(pa.DataFrameModel):
         unique = ["index_id", "edition", "city", "component_id"]
 
 
+class IndicatorVersionTable(pa.DataFrameModel):
+    indicator_id: Series[str]
+    period: Series[str]
+    upload_id: Series[str]
+    value: Series[float]
+    department_id: Series[str]
+    uploaded_by: Series[str]
+    uploaded_at: Series[str]
+    source: Series[str] = pa.Field(nullable=True)
+    source_url: Series[str] = pa.Field(nullable=True)
+    note: Series[str] = pa.Field(nullable=True)
+    ledger_file: Series[str]
+    ledger_row: Series[pd.Int64Dtype]
+
+    class Config:
+        strict = True
+        unique = ["indicator_id", "period", "upload_id"]
+
+
+class LedgerUploadTable(pa.DataFrameModel):
+    upload_id: Series[str]
+    department_id: Series[str]
+    uploaded_by: Series[str]
+    uploaded_at: Series[str]
+    sha256: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{64}$")
+    original_filename: Series[str]
+    encoding: Series[str] = pa.Field(nullable=True)
+    bytes: Series[pd.Int64Dtype]
+    rows: Series[pd.Int64Dtype]
+
+    class Config:
+        strict = True
+        unique = ["upload_id"]
+
+
 WAREHOUSE_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "city": CityTable,
     "edition": EditionTable,
     "ranking_row": RankingTable,
     "component_row": ComponentTable,
+    "indicator_version": IndicatorVersionTable,
+    "ledger_upload": LedgerUploadTable,
 }
 
 

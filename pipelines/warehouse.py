@@ -19,6 +19,7 @@ DEFAULT_WAREHOUSE = ROOT / "data" / "warehouse" / "cityindex.duckdb"
 TABLE_ORDER = (
     "setting", "policy_area", "office", "series", "component", "methodology_note",
     "peer_city", "city", "edition", "ranking_row", "component_row",
+    "indicator", "indicator_feed", "ledger_upload", "indicator_version",
 )
 
 
@@ -40,11 +41,8 @@ def writer_lock(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write(tables: dict[str, pd.DataFrame], path: Path) -> Path:
-    """Write every table into a new file beside `path`, then swap it in; on any error nothing changes.
-
-    The caller holds `writer_lock(path)`.
-    """
+def stage(tables: dict[str, pd.DataFrame], path: Path) -> Path:
+    """Write every table into a new file beside `path` and return it; `path` is not touched."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -63,17 +61,34 @@ def write(tables: dict[str, pd.DataFrame], path: Path) -> Path:
             con.close()
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
     except BaseException:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         raise
+    return tmp
+
+
+def swap(staged: Path, path: Path) -> Path:
+    """Put a staged file in place of `path` with one atomic rename."""
+    try:
+        os.replace(staged, path)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
     return path
+
+
+def write(tables: dict[str, pd.DataFrame], path: Path) -> Path:
+    """Write a new file beside `path`, then swap it in; on any error nothing changes.
+
+    The caller holds `writer_lock(path)`.
+    """
+    return swap(stage(tables, path), path)
 
 
 def connect_read_only(path: Path | None = None) -> duckdb.DuckDBPyConnection:

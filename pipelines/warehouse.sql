@@ -128,6 +128,103 @@ create table component_row (
     foreign key (index_id, component_id) references component (index_id, component_id)
 );
 
+-- City-managed indicators (catalogue), what they feed, and every value version from the ledger.
+create table indicator (
+    indicator_id varchar primary key,
+    seq integer not null,
+    name_ko varchar not null,
+    name_en varchar not null,
+    definition_ko varchar not null,
+    definition_en varchar not null,
+    unit_ko varchar not null,
+    unit_en varchar not null,
+    unit_kind varchar not null,
+    min_value double,
+    max_value double,
+    direction varchar not null,
+    cadence varchar not null,
+    department_id varchar not null references office (office_id),
+    source varchar not null,
+    source_url varchar not null,
+    target_2030 double,
+    target_source varchar,
+    target_source_url varchar,
+    note varchar
+);
+
+create table indicator_feed (
+    indicator_id varchar not null references indicator (indicator_id),
+    seq integer not null,
+    index_id varchar not null references series (index_id),
+    component_id varchar,
+    note varchar,
+    primary key (indicator_id, seq)
+);
+
+create table ledger_upload (
+    upload_id varchar primary key,
+    department_id varchar not null,
+    uploaded_by varchar not null,
+    uploaded_at varchar not null,
+    sha256 varchar not null,
+    original_filename varchar not null,
+    encoding varchar,
+    bytes bigint not null,
+    rows integer not null
+);
+
+create table indicator_version (
+    indicator_id varchar not null references indicator (indicator_id),
+    period varchar not null,
+    upload_id varchar not null,
+    value double not null,
+    department_id varchar not null,
+    uploaded_by varchar not null,
+    uploaded_at varchar not null,
+    source varchar,
+    source_url varchar,
+    note varchar,
+    ledger_file varchar not null,
+    ledger_row integer,
+    primary key (indicator_id, period, upload_id)
+);
+
+-- managed_indicators: the catalogue of city-managed indicators.
+create view managed_indicators as
+select
+    indicator_id, name_ko, name_en, unit_ko as unit, direction, cadence, department_id, source,
+    target_2030, unit_en, unit_kind, definition_ko, definition_en, source_url, target_source,
+    target_source_url, min_value, max_value, note, seq
+from indicator;
+
+-- indicator_history: every version of every value, newest first within a period; `is_current` marks the one in force.
+create view indicator_history as
+with
+versions as (select * from indicator_version),
+ranked as (
+    select
+        *,
+        row_number() over (partition by indicator_id, period order by uploaded_at desc, upload_id desc) as version_rank,
+        count(*) over (partition by indicator_id, period) as versions
+    from versions
+),
+final as (
+    select
+        r.indicator_id, r.period, r.value, i.unit_ko as unit, r.department_id, r.uploaded_by, r.uploaded_at,
+        r.source, r.source_url, r.note, r.upload_id, r.ledger_file, r.ledger_row,
+        r.version_rank = 1 as is_current, r.version_rank, r.versions
+    from ranked as r
+    join indicator as i using (indicator_id)
+)
+select * from final;
+
+-- indicator_values: the current value of each indicator and period (a newer upload supersedes an older one).
+create view indicator_values as
+select indicator_id, period, value, unit, department_id, uploaded_by, uploaded_at, source,
+       source_url, note, versions, upload_id
+from indicator_history
+where is_current;
+
 -- rankings: one row per series, edition and city, with the state of every figure.
 create view rankings as
 with

@@ -1,0 +1,261 @@
+"""Read and validate department uploads: encodings, Korean or English headers, numbers, periods, ownership."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from pipelines.catalogue import Catalogue, Indicator
+from pipelines.schemas import Problem
+from pipelines.i18n import t
+
+# canonical column -> the header names accepted for it (Korean first, as in the template)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "indicator_id": ("지표코드", "indicator_id"),
+    "indicator_name": ("지표명", "indicator_name"),
+    "unit": ("단위", "unit"),
+    "period": ("기준기간", "period"),
+    "value": ("값", "value"),
+    "note": ("비고", "note"),
+    "source": ("출처", "source"),
+}
+REQUIRED = ("indicator_id", "period", "value")
+TEMPLATE_COLUMNS = ("indicator_id", "indicator_name", "unit", "period", "value", "source", "note")
+ENCODINGS = ("utf-8-sig", "cp949")  # utf-8-sig reads UTF-8 with or without a BOM; cp949 covers EUC-KR
+
+PERIOD_PATTERNS = {
+    "yearly": (re.compile(r"^(\d{4})$"), "2024"),
+    "quarterly": (re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE), "2024-Q3"),
+    "monthly": (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), "2024-09"),
+}
+NUMBER_RE = re.compile(r"^[-+]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
+BINARY_SIGNATURES = {
+    b"PK\x03\x04": "xlsx/zip",
+    b"\xd0\xcf\x11\xe0": "xls (Excel 97-2003)",
+    b"%PDF": "PDF",
+    b"\x89PNG": "PNG image",
+    b"\xff\xd8\xff": "JPEG image",
+}
+
+
+@dataclass
+class ParsedUpload:
+    """An upload read and checked: its rows, or the problems that reject it whole."""
+
+    display: str
+    department: str
+    encoding: str | None = None
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicator_id, period, value, source, note, row
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: a column as a spreadsheet names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _problem(display: str, row: int | None, column: str | None, col_index: int | None, key: str, **values) -> Problem:
+    cell = f"{column_letter(col_index)}{row}" if row is not None and col_index is not None else None
+    return Problem(display, row, column, t(key, "ko", **values), t(key, "en", **values), cell)
+
+
+def decode(data: bytes) -> tuple[str | None, str | None]:
+    """Return (text, encoding) for UTF-8 (with or without BOM) or CP949, else (None, None)."""
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding), ("utf-8" if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf")
+                                           else "utf-8-bom" if encoding == "utf-8-sig" else encoding)
+        except UnicodeDecodeError:
+            continue
+    return None, None
+
+
+def parse_period(text: str, cadence: str) -> tuple[str, date] | None:
+    """Normalise a period for a cadence and return (label, first day), or None when it does not fit."""
+    pattern, _ = PERIOD_PATTERNS[cadence]
+    m = pattern.match(text)
+    if not m:
+        return None
+    year = int(m.group(1))
+    if cadence == "yearly":
+        return f"{year}", date(year, 1, 1)
+    if cadence == "quarterly":
+        q = int(m.group(2))
+        return f"{year}-Q{q}", date(year, 3 * q - 2, 1)
+    month = int(m.group(2))
+    return f"{year}-{month:02d}", date(year, month, 1)
+
+
+def parse_number(text: str, indicator: Indicator | None) -> tuple[float | None, str | None]:
+    """Parse '1,234.5', ' 12 ', '45.2%' -> number, or return the message key that says why not."""
+    s = text.strip().replace("\u2212", "-")
+    percent = s.endswith("%")
+    if percent:
+        if indicator is not None and not indicator.accepts_percent_sign:
+            return None, "upload.percent_not_allowed"
+        s = s[:-1].strip()
+    if not NUMBER_RE.match(s):
+        return None, "upload.not_a_number"
+    return float(s.replace(",", "")), None
+
+
+def parse_upload(
+    data: bytes,
+    display: str,
+    department: str,
+    cat: Catalogue,
+    *,
+    today: date | None = None,
+    check_owner: bool = True,
+) -> ParsedUpload:
+    """Read an upload and check every cell; the result is accepted whole or rejected with every problem."""
+    today = today or date.today()
+    out = ParsedUpload(display=display, department=department)
+    problems = out.problems
+    limit = cat.reporting.max_upload_bytes
+    if department not in cat.offices:
+        problems.append(_problem(display, None, None, None, "upload.unknown_department", value=department))
+        return out
+    if len(data) > limit:
+        problems.append(_problem(display, None, None, None, "upload.too_large", size=len(data), limit=limit))
+        return out
+    kind = next((name for sig, name in BINARY_SIGNATURES.items() if data.startswith(sig)), None)
+    if kind or b"\x00" in data[:8192]:
+        problems.append(_problem(display, None, None, None, "upload.not_text", kind=kind or "binary"))
+        return out
+    text, encoding = decode(data)
+    if text is None:
+        problems.append(_problem(display, None, None, None, "upload.encoding"))
+        return out
+    out.encoding = encoding
+
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        lines = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        problems.append(_problem(display, None, None, None, "upload.bad_csv", detail=str(exc)))
+        return out
+    lines = [(n, [c.strip() for c in row]) for n, row in lines]
+    content = [(n, row) for n, row in lines if any(row)]
+    if not content:
+        problems.append(_problem(display, None, None, None, "upload.empty"))
+        return out
+
+    header_line, header = content[0]
+    by_name = {name.casefold(): canon for canon, names in COLUMNS.items() for name in names}
+    positions: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if not name:
+            continue
+        canon = by_name.get(name.casefold())
+        if canon is None:
+            allowed = ", ".join(f"{ko}/{en}" for ko, en in COLUMNS.values())
+            problems.append(_problem(display, header_line, name, i, "upload.unknown_column", value=name, allowed=allowed))
+        elif canon in positions:
+            problems.append(_problem(display, header_line, name, i, "upload.duplicate_column", value=name))
+        else:
+            positions[canon] = i
+    for canon in REQUIRED:
+        if canon not in positions:
+            ko_name, en_name = COLUMNS[canon]
+            problems.append(_problem(display, header_line, None, None, "upload.missing_column", ko_name=ko_name, en_name=en_name))
+    if problems:
+        return out
+    body = content[1:]
+    if not body:
+        problems.append(_problem(display, None, None, None, "upload.empty"))
+        return out
+
+    owner_names = {oid: o.name for oid, o in cat.offices.items()}
+    dept_name = owner_names[department]
+    records = []
+    for line_no, row in body:
+        def cell(canon: str) -> str:
+            i = positions.get(canon)
+            return row[i] if i is not None and i < len(row) else ""
+
+        def fail(canon: str, key: str, **values) -> None:
+            header_name = header[positions[canon]]
+            problems.append(_problem(display, line_no, header_name, positions[canon], key, **values))
+
+        raw_id, raw_period, raw_value = cell("indicator_id"), cell("period"), cell("value")
+        indicator = None
+        if not raw_id:
+            fail("indicator_id", "upload.missing_value")
+        elif raw_id not in cat.indicators:
+            fail("indicator_id", "upload.unknown_indicator", value=raw_id)
+        else:
+            indicator = cat.indicators[raw_id]
+            if check_owner and indicator.department != department:
+                owner = owner_names[indicator.department]
+                fail("indicator_id", "upload.other_department", value=raw_id, owner=owner.ko, owner_en=owner.en,
+                     department=dept_name.ko, department_en=dept_name.en)
+        period = None
+        if not raw_period:
+            fail("period", "upload.missing_value")
+        elif indicator is not None:
+            parsed = parse_period(raw_period, indicator.cadence)
+            if parsed is None:
+                cadence = indicator.cadence
+                fail("period", "upload.bad_period", value=raw_period, cadence=t(f"cadence.{cadence}", "ko"),
+                     cadence_en=t(f"cadence.{cadence}", "en"), example=PERIOD_PATTERNS[cadence][1])
+            elif parsed[1] > today:
+                fail("period", "upload.future_period", value=raw_period, today=today.isoformat())
+            else:
+                period = parsed[0]
+        value = None
+        if not raw_value:
+            fail("value", "upload.missing_value")
+        else:
+            value, why = parse_number(raw_value, indicator)
+            if why:
+                unit = indicator.unit if indicator else None
+                fail("value", why, value=raw_value, unit=unit.ko if unit else "", unit_en=unit.en if unit else "")
+            elif indicator is not None:
+                if indicator.min is not None and value < indicator.min:
+                    fail("value", "upload.below_min", value=raw_value, limit=indicator.min, unit=indicator.unit.ko, unit_en=indicator.unit.en)
+                elif indicator.max is not None and value > indicator.max:
+                    fail("value", "upload.above_max", value=raw_value, limit=indicator.max, unit=indicator.unit.ko, unit_en=indicator.unit.en)
+        records.append({
+            "indicator_id": raw_id or None, "period": period, "value": value,
+            "source": cell("source") or None, "note": cell("note") or None, "row": line_no,
+        })
+
+    frame = pd.DataFrame(records, columns=["indicator_id", "period", "value", "source", "note", "row"])
+    keyed = frame.dropna(subset=["indicator_id", "period", "value"])
+    for (ind, per), group in keyed.groupby(["indicator_id", "period"], sort=False):
+        if group["value"].nunique() > 1:
+            rows = ", ".join(str(r) for r in group["row"])
+            for r in group["row"]:
+                problems.append(_problem(display, int(r), header[positions["value"]], positions["value"],
+                                         "upload.conflicting_duplicate", indicator=ind, period=per, rows=rows))
+    if not problems:
+        # An identical row given twice is one fact: keep its first appearance.
+        out.rows = keyed.drop_duplicates(["indicator_id", "period"]).reset_index(drop=True)
+    return out
+
+
+def template_csv(cat: Catalogue, department: str, lang: str = "ko") -> bytes:
+    """A CSV template pre-filled with the department's indicators; UTF-8 with BOM so Korean Excel opens it."""
+    header = [COLUMNS[c][0 if lang == "ko" else 1] for c in TEMPLATE_COLUMNS]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    for ind in cat.indicators.values():
+        if ind.department == department:
+            writer.writerow([ind.id, ind.name.get(lang), ind.unit.get(lang), "", "", ind.source_name, ""])
+    return buf.getvalue().encode("utf-8-sig")
