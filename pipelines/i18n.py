@@ -221,6 +221,33 @@ MESSAGES: dict[str, dict[str, str]] = {
     "column.source": {"ko": "출처", "en": "source"},
     "column.indicator_name": {"ko": "지표명", "en": "indicator_name"},
     "column.unit": {"ko": "단위", "en": "unit"},
+    "due.overdue": {"ko": "지연", "en": "overdue"},
+    "due.due": {"ko": "제출 예정", "en": "due"},
+    "due.up_to_date": {"ko": "최신", "en": "up to date"},
+    # --- accounts ---
+    "account.bad_username": {
+        "ko": "사용자 이름은 영문 소문자·숫자·_.- 로 2-40자입니다: '{value}'",
+        "en": "a username is 2-40 lowercase letters, digits or _.-: '{value}'",
+    },
+    "account.exists": {"ko": "이미 있는 사용자입니다: {value}", "en": "the user already exists: {value}"},
+    "account.bad_role": {"ko": "역할은 {allowed} 중 하나입니다.", "en": "the role must be one of {allowed}."},
+    "account.needs_department": {
+        "ko": "부서 편집자에게는 부서가 필요합니다 (--department).",
+        "en": "a department editor needs a department (--department).",
+    },
+    "account.short_password": {
+        "ko": "비밀번호는 {minimum}자 이상이어야 합니다.",
+        "en": "the password must be at least {minimum} characters.",
+    },
+    "account.no_such_user": {"ko": "없는 사용자입니다: {value}", "en": "no such user: {value}"},
+    "account.not_allowed": {
+        "ko": "{user} 계정은 {department}의 지표를 올릴 수 없습니다.",
+        "en": "account {user} may not upload indicators of {department_en}.",
+    },
+    "role.analyst": {"ko": "분석가 (조회)", "en": "analyst (read)"},
+    "role.department_editor": {"ko": "부서 편집자", "en": "department editor"},
+    "role.forum_organizer": {"ko": "포럼 운영자", "en": "forum organizer"},
+    "role.admin": {"ko": "관리자", "en": "admin"},
     # --- catalogue ---
     "catalogue.unknown_key": {
         "ko": "{file}: '{path}'에 알 수 없는 키 '{name}'이(가) 있습니다. 가능한 키: {allowed}.",
@@ -391,6 +418,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ui.overview.best_in": {"ko": "{edition} 판 · 순위 있는 판 {n}개", "en": "in {edition} · {n} ranked editions"},
     "ui.overview.basis": {"ko": "기준: {edition} 판 {rank}", "en": "from {rank} in {edition}"},
     "ui.overview.places": {"ko": "{n}계단", "en": "{n} places"},
+    "ui.overview.places_one": {"ko": "{n}계단", "en": "{n} place"},
     "ui.overview.in_goal": {"ko": "TOP {target} 안", "en": "in the TOP {target}"},
     "ui.overview.no_goal_gap": {"ko": "계산할 수 없음", "en": "cannot tell"},
     "ui.overview.no_trend": {"ko": "추이를 그릴 순위가 없습니다", "en": "no ranks to draw"},

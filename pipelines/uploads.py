@@ -60,7 +60,7 @@ def _safe(name: str) -> str:
 
 
 def read_receipts(cat: Catalogue) -> list[Receipt]:
-    """Every accepted upload in the ledger, oldest first. Folders starting with '.' are not in the ledger."""
+    """Every accepted upload in the ledger, oldest first."""
     root = ledger_root(cat)
     receipts = []
     if not root.is_dir():
@@ -103,11 +103,16 @@ def _lock(path: Path, timeout: float):
             time.sleep(0.05)
 
 
+def staging_root(cat: Catalogue) -> Path:
+    """Where an upload is written before its one-rename commit: beside the ledger, never in it."""
+    return cat.root / "data" / "staging"
+
+
 def recover(cat: Catalogue) -> list[str]:
     """Remove half-written upload folders left by a killed process (they were never in the ledger)."""
     removed = []
-    root = ledger_root(cat)
-    for tmp in root.glob("*/.tmp-*") if root.is_dir() else []:
+    root = staging_root(cat)
+    for tmp in root.glob("*") if root.is_dir() else []:
         shutil.rmtree(tmp, ignore_errors=True)
         removed.append(str(tmp))
     return removed
@@ -163,7 +168,8 @@ def commit_upload(
         name = f"{stamp}__{_safe(account)}"
         dept_dir = ledger_root(cat) / department
         dept_dir.mkdir(parents=True, exist_ok=True)
-        tmp = dept_dir / f".tmp-{name}"
+        staging_root(cat).mkdir(parents=True, exist_ok=True)
+        tmp = staging_root(cat) / f"{department}__{name}"
         final = dept_dir / name
         tmp.mkdir()
         suffix = Path(filename).suffix.lower() or ".csv"
