@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines import warehouse
-from pipelines.catalogue import Catalogue
+from pipelines.catalogue import Catalogue, analysis_settings
+from pipelines.i18n import MESSAGES
 from pipelines.cities import load_cities
 from pipelines.rankings import display_name, read_components, read_editions, read_rankings
 from pipelines.schemas import WAREHOUSE_MODELS, Problem, ProblemsFound, problem, validate
@@ -65,8 +66,12 @@ def _catalogue_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
             })
     comp_columns = ["index_id", "component_id", "seq", "name_ko", "name_en", "weight", "weight_note", "policy_area", "parent"]
     note_columns = ["index_id", "seq", "text", "source_url", "edition", "is_change"]
+    analysis = analysis_settings(cat)
+    messages = {k: v for k, v in MESSAGES.items() if k.startswith(("reason.", "label.", "goal.", "status."))}
     return {
         "setting": pd.DataFrame({"key": list(settings), "value": list(settings.values())}),
+        "analysis_setting": pd.DataFrame({"key": list(analysis), "value": list(analysis.values())}),
+        "message": pd.DataFrame([{"key": k, "ko": v["ko"], "en": v["en"]} for k, v in messages.items()]),
         "policy_area": pd.DataFrame([
             {"policy_area": k, "name_ko": v.ko, "name_en": v.en, "seq": i}
             for i, (k, v) in enumerate(cat.policy_areas.items(), start=1)

@@ -130,6 +130,20 @@ class Indicator:
         return self.unit_kind in ("percent", "percent_change")
 
 
+# Analysis thresholds: what makes a component a weakness or a strength, and a series on course.
+DEFAULT_ANALYSIS = {
+    "weakness": {"rank_gap_to_overall": 5, "falling_editions": 3, "peer_bottom_share": 0.5, "min_peers_with_data": 2},
+    "strength": {"rank_gap_to_overall": 3},
+    "goal": {"trend_editions": 4, "at_risk_margin": 3, "stale_years": 4},
+}
+
+
+def analysis_settings(cat: "Catalogue") -> dict[str, float]:
+    """The thresholds as flat `section.key` numbers, for the warehouse's analysis_setting table."""
+    merged = {k: {**v, **(cat.analysis.get(k) or {})} for k, v in DEFAULT_ANALYSIS.items()}
+    return {f"{section}.{key}": float(value) for section, values in merged.items() for key, value in values.items()}
+
+
 @dataclass(frozen=True)
 class Reporting:
     """When a department's statistic is due, what counts as recent, what change to flag, how large an upload."""
@@ -163,6 +177,7 @@ class Catalogue:
     indicators: dict[str, Indicator] = field(default_factory=dict)
     seed_values_file: Path | None = None
     reporting: Reporting = field(default_factory=Reporting)
+    analysis: dict[str, dict[str, float]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def raw_files(self) -> list[Path]:
@@ -250,6 +265,22 @@ SHAPE_TOP = {
         "note": (False, "str?"),
     })),
     "seed_values_file": (False, "file?"),
+    "analysis": (False, {
+        "weakness": (True, {
+            "rank_gap_to_overall": (True, "int"),
+            "falling_editions": (True, "int"),
+            "peer_bottom_share": (True, "num"),
+            "min_peers_with_data": (True, "int"),
+        }),
+        "strength": (True, {
+            "rank_gap_to_overall": (True, "int"),
+        }),
+        "goal": (True, {
+            "trend_editions": (True, "int"),
+            "at_risk_margin": (True, "int"),
+            "stale_years": (True, "int"),
+        }),
+    }),
     "reporting": (False, {
         "lag_months": (True, {"yearly": (True, "int"), "quarterly": (True, "int"), "monthly": (True, "int")}),
         "recent_days": (True, "int"),
@@ -258,7 +289,7 @@ SHAPE_TOP = {
     }),
 }
 # Sections owned by later features: allowed at the top level, passed through as data.
-PASSTHROUGH = ("analysis", "forum", "calendar", "publish")
+PASSTHROUGH = ("forum", "calendar", "publish")
 
 UNIT_KINDS = ("count", "amount", "percent", "percent_change", "rate", "index", "measure")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
@@ -497,5 +528,6 @@ def load(path: Path | str | None = None) -> Catalogue:
         indicators=indicators,
         seed_values_file=cat.get("seed_values_file"),
         reporting=Reporting(**cat["reporting"]) if cat.get("reporting") else Reporting(),
+        analysis=cat.get("analysis") or {},
         extra={k: cat[k] for k in PASSTHROUGH if k in cat},
     )

@@ -224,6 +224,51 @@ MESSAGES: dict[str, dict[str, str]] = {
     "due.overdue": {"ko": "지연", "en": "overdue"},
     "due.due": {"ko": "제출 예정", "en": "due"},
     "due.up_to_date": {"ko": "최신", "en": "up to date"},
+    # --- analysis reasons (rendered inside the warehouse's weaknesses view; placeholders are SQL-filled) ---
+    "reason.below_overall": {
+        "ko": "구성요소 순위 {comp_rank}위가 종합 순위 {overall_rank}위보다 {gap}계단 낮음",
+        "en": "component rank {comp_rank} is {gap} places below the overall rank {overall_rank}",
+    },
+    "reason.above_overall": {
+        "ko": "구성요소 순위 {comp_rank}위가 종합 순위 {overall_rank}위보다 {gap}계단 높음",
+        "en": "component rank {comp_rank} is {gap} places above the overall rank {overall_rank}",
+    },
+    "reason.falling": {
+        "ko": "최근 {n}개 판 연속 하락 ({ranks})",
+        "en": "fell in each of the last {n} editions ({ranks})",
+    },
+    "reason.rising": {
+        "ko": "최근 {n}개 판 연속 상승 ({ranks})",
+        "en": "rose in each of the last {n} editions ({ranks})",
+    },
+    "reason.peer_bottom": {
+        "ko": "비교 도시 포함 {peers}곳 중 {position}위 (하위권)",
+        "en": "{position} of {peers} among the peer cities with data (bottom)",
+    },
+    "reason.peer_top": {
+        "ko": "비교 도시 포함 {peers}곳 중 1위",
+        "en": "first of {peers} among the peer cities with data",
+    },
+    "reason.inside_goal": {
+        "ko": "구성요소 순위 {comp_rank}위로 목표 순위({target}위) 이내",
+        "en": "component rank {comp_rank} is inside the goal rank ({target})",
+    },
+    "reason.no_rule": {
+        "ko": "약점·강점 규칙에 해당하지 않음 (구성요소 {comp_rank}위, 종합 {overall_rank}위)",
+        "en": "no weakness or strength rule applies (component {comp_rank}, overall {overall_rank})",
+    },
+    "reason.no_data": {
+        "ko": "이 판에 이 구성요소의 순위 자료가 없음",
+        "en": "no rank for this component in this edition",
+    },
+    "label.weakness": {"ko": "약점", "en": "weakness"},
+    "label.strength": {"ko": "강점", "en": "strength"},
+    "label.neutral": {"ko": "중립", "en": "neutral"},
+    "label.no_data": {"ko": "자료 없음", "en": "no data"},
+    "goal.on_course": {"ko": "순항", "en": "on course"},
+    "goal.at_risk": {"ko": "주의", "en": "at risk"},
+    "goal.off_course": {"ko": "이탈", "en": "off course"},
+    "goal.unknown": {"ko": "판단 불가 (최근 순위 없음)", "en": "unknown (no recent rank)"},
     # --- accounts ---
     "account.bad_username": {
         "ko": "사용자 이름은 영문 소문자·숫자·_.- 로 2-40자입니다: '{value}'",
@@ -379,6 +424,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ui.chart.scores_in": {"ko": "{edition} 판 점수", "en": "Scores in {edition}"},
     "ui.chart.methodology_change": {"ko": "방법론 변경", "en": "Methodology change"},
     "ui.chart.no_rank": {"ko": "순위 없음", "en": "No rank"},
+    "ui.chart.score_cell": {"ko": "점수 {score}", "en": "score {score}"},
     "ui.chart.lane_change": {"ko": "방법론 변경", "en": "Method change"},
     "ui.chart.lane_no_rank": {"ko": "{city} 순위 없음", "en": "{city}: no rank"},
     "ui.hover.rank": {"ko": "순위: {rank}위", "en": "Rank: #{rank}"},

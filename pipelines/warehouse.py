@@ -17,7 +17,7 @@ DEFAULT_WAREHOUSE = ROOT / "data" / "warehouse" / "cityindex.duckdb"
 
 # Tables in load order (foreign keys point backwards).
 TABLE_ORDER = (
-    "setting", "policy_area", "office", "series", "component", "methodology_note",
+    "setting", "analysis_setting", "message", "policy_area", "office", "series", "component", "methodology_note",
     "peer_city", "city", "edition", "ranking_row", "component_row",
     "indicator", "indicator_feed", "ledger_upload", "indicator_version",
 )

@@ -367,3 +367,368 @@ final as (
 )
 select * from final
 order by seq;
+
+-- ============================================================================================
+-- Analysis (docs/analysis.md). Thresholds come from indicators.yml (`analysis:`) through
+-- analysis_setting; reason texts come from the message catalogue (pipelines/i18n.py) through message.
+-- ============================================================================================
+create table analysis_setting (
+    key varchar primary key,
+    value double not null
+);
+
+create table message (
+    key varchar primary key,
+    ko varchar not null,
+    en varchar not null
+);
+
+-- weaknesses: every component of every edition in which the focus city has component figures,
+-- labelled weakness / strength / neutral / no_data, with the reason and the figures it rests on,
+-- and the city-managed indicators (and their departments) that feed the component.
+create view weaknesses as
+with
+focus as (select value as city from setting where key = 'focus_city'),
+goal as (select cast(value as integer) as target_rank from setting where key = 'target_rank'),
+th as (
+    select
+        max(value) filter (where key = 'weakness.rank_gap_to_overall') as weak_gap,
+        cast(max(value) filter (where key = 'weakness.falling_editions') as integer) as falling_n,
+        max(value) filter (where key = 'weakness.peer_bottom_share') as bottom_share,
+        max(value) filter (where key = 'weakness.min_peers_with_data') as min_peers,
+        max(value) filter (where key = 'strength.rank_gap_to_overall') as strong_gap
+    from analysis_setting
+),
+msg as (select * from message),
+focus_comp as (
+    select r.index_id, r.edition, r.component_id, r.rank as comp_rank, r.score as comp_score, e.edition_order
+    from component_row as r
+    join focus using (city)
+    join edition as e using (index_id, edition)
+),
+focus_editions as (
+    select index_id, edition, any_value(edition_order) as edition_order,
+           max(any_value(edition_order)) over (partition by index_id) as latest_order
+    from focus_comp
+    group by index_id, edition
+),
+grid as (
+    select fe.index_id, fe.edition, fe.edition_order, fe.edition_order = fe.latest_order as is_latest,
+           e.year, k.component_id, k.name_ko, k.name_en, k.policy_area, k.parent, k.seq as component_seq
+    from focus_editions as fe
+    join edition as e using (index_id, edition)
+    join component as k using (index_id)
+),
+overall as (
+    select r.index_id, r.edition, r.rank as overall_rank
+    from ranking_row as r
+    join focus using (city)
+    where r.status = 'ranked'
+),
+peer_pos as (
+    select
+        f.index_id, f.edition, f.component_id,
+        count(*) filter (where r.city <> (select city from focus)) as peers_with_data,
+        1 + count(*) filter (where r.rank < f.comp_rank) as peer_position
+    from focus_comp as f
+    join component_row as r using (index_id, edition, component_id)
+    where f.comp_rank is not null
+      and r.rank is not null
+      and (r.city in (select city from peer_city) or r.city = (select city from focus))
+    group by f.index_id, f.edition, f.component_id
+),
+fifth as (
+    select r.index_id, r.edition, r.component_id, any_value(r.score) as fifth_score
+    from component_row as r
+    cross join goal
+    where r.rank = goal.target_rank and r.score is not null
+    group by r.index_id, r.edition, r.component_id
+),
+history as (
+    select
+        index_id, edition, component_id,
+        list(comp_rank) over (
+            partition by index_id, component_id order by edition_order
+            rows between 20 preceding and current row
+        ) as ranks_so_far
+    from focus_comp
+    where comp_rank is not null
+),
+recent as (
+    select
+        h.index_id, h.edition, h.component_id,
+        list_slice(h.ranks_so_far, greatest(len(h.ranks_so_far) - th.falling_n, 1), len(h.ranks_so_far)) as recent_ranks,
+        th.falling_n
+    from history as h
+    cross join th
+),
+trend as (
+    select
+        index_id, edition, component_id, recent_ranks,
+        len(recent_ranks) = falling_n + 1
+            and list_bool_and(list_transform(range(1, falling_n + 1), lambda i: recent_ranks[i + 1] > recent_ranks[i])) as falling,
+        len(recent_ranks) = falling_n + 1
+            and list_bool_and(list_transform(range(1, falling_n + 1), lambda i: recent_ranks[i + 1] < recent_ranks[i])) as rising,
+        falling_n
+    from recent
+),
+joined as (
+    select
+        g.*,
+        f.comp_rank, f.comp_score, o.overall_rank,
+        p.peers_with_data, p.peer_position, fi.fifth_score,
+        t.recent_ranks, t.falling_n,
+        coalesce(t.falling, false) as falling,
+        coalesce(t.rising, false) as rising,
+        th.weak_gap, th.strong_gap, th.bottom_share, th.min_peers, goal.target_rank
+    from grid as g
+    cross join th
+    cross join goal
+    left join focus_comp as f using (index_id, edition, component_id)
+    left join overall as o using (index_id, edition)
+    left join peer_pos as p using (index_id, edition, component_id)
+    left join fifth as fi using (index_id, edition, component_id)
+    left join trend as t using (index_id, edition, component_id)
+),
+signals as (
+    select
+        *,
+        coalesce(comp_rank - overall_rank >= weak_gap, false) as w_gap,
+        falling as w_fall,
+        coalesce(peers_with_data >= min_peers and peer_position > ceil((peers_with_data + 1) * (1 - bottom_share)), false) as w_peer,
+        coalesce(overall_rank - comp_rank >= strong_gap, false) as s_gap,
+        coalesce(comp_rank <= target_rank, false) as s_goal,
+        rising as s_rise,
+        coalesce(peers_with_data >= min_peers and peer_position = 1, false) as s_peer
+    from joined
+),
+labelled as (
+    select
+        *,
+        case
+            when comp_rank is null then 'no_data'
+            when (w_gap or w_fall or w_peer) and not s_goal then 'weakness'
+            when (s_gap or s_goal or s_rise or s_peer) and not (w_gap or w_fall or w_peer) then 'strength'
+            else 'neutral'
+        end as label,
+        array_to_string(list_transform(recent_ranks, lambda x: cast(x as varchar)), '→') as ranks_text
+    from signals
+),
+reasons as (
+    select
+        l.*,
+        list_filter([
+            case when w_gap then replace(replace(replace(m_below.ko, '{comp_rank}', comp_rank::varchar), '{overall_rank}', overall_rank::varchar), '{gap}', (comp_rank - overall_rank)::varchar) end,
+            case when w_fall then replace(replace(m_fall.ko, '{n}', falling_n::varchar), '{ranks}', ranks_text) end,
+            case when w_peer then replace(replace(m_pbot.ko, '{position}', peer_position::varchar), '{peers}', (peers_with_data + 1)::varchar) end,
+            case when s_goal then replace(replace(m_goal.ko, '{comp_rank}', comp_rank::varchar), '{target}', target_rank::varchar) end,
+            case when s_gap then replace(replace(replace(m_above.ko, '{comp_rank}', comp_rank::varchar), '{overall_rank}', overall_rank::varchar), '{gap}', (overall_rank - comp_rank)::varchar) end,
+            case when s_rise then replace(replace(m_rise.ko, '{n}', falling_n::varchar), '{ranks}', ranks_text) end,
+            case when s_peer then replace(m_ptop.ko, '{peers}', (peers_with_data + 1)::varchar) end
+        ], lambda x: x is not null) as parts_ko,
+        list_filter([
+            case when w_gap then replace(replace(replace(m_below.en, '{comp_rank}', comp_rank::varchar), '{overall_rank}', overall_rank::varchar), '{gap}', (comp_rank - overall_rank)::varchar) end,
+            case when w_fall then replace(replace(m_fall.en, '{n}', falling_n::varchar), '{ranks}', ranks_text) end,
+            case when w_peer then replace(replace(m_pbot.en, '{position}', peer_position::varchar), '{peers}', (peers_with_data + 1)::varchar) end,
+            case when s_goal then replace(replace(m_goal.en, '{comp_rank}', comp_rank::varchar), '{target}', target_rank::varchar) end,
+            case when s_gap then replace(replace(replace(m_above.en, '{comp_rank}', comp_rank::varchar), '{overall_rank}', overall_rank::varchar), '{gap}', (overall_rank - comp_rank)::varchar) end,
+            case when s_rise then replace(replace(m_rise.en, '{n}', falling_n::varchar), '{ranks}', ranks_text) end,
+            case when s_peer then replace(m_ptop.en, '{peers}', (peers_with_data + 1)::varchar) end
+        ], lambda x: x is not null) as parts_en
+    from labelled as l
+    cross join (select ko, en from msg where key = 'reason.below_overall') as m_below
+    cross join (select ko, en from msg where key = 'reason.falling') as m_fall
+    cross join (select ko, en from msg where key = 'reason.peer_bottom') as m_pbot
+    cross join (select ko, en from msg where key = 'reason.inside_goal') as m_goal
+    cross join (select ko, en from msg where key = 'reason.above_overall') as m_above
+    cross join (select ko, en from msg where key = 'reason.rising') as m_rise
+    cross join (select ko, en from msg where key = 'reason.peer_top') as m_ptop
+),
+lineage as (
+    select
+        f.index_id, f.component_id,
+        list(distinct f.indicator_id order by f.indicator_id) as indicators,
+        list(distinct i.department_id order by i.department_id) as departments
+    from indicator_feed as f
+    join indicator as i using (indicator_id)
+    where f.component_id is not null
+    group by f.index_id, f.component_id
+),
+final as (
+    select
+        r.index_id,
+        r.edition,
+        r.name_en as component,
+        r.label,
+        case
+            when r.label = 'no_data' then nd.ko
+            when len(r.parts_ko) = 0 then replace(replace(nr.ko, '{comp_rank}', r.comp_rank::varchar), '{overall_rank}', coalesce(r.overall_rank::varchar, '-'))
+            else array_to_string(r.parts_ko, '; ')
+        end as reason_ko,
+        case
+            when r.label = 'no_data' then nd.en
+            when len(r.parts_en) = 0 then replace(replace(nr.en, '{comp_rank}', r.comp_rank::varchar), '{overall_rank}', coalesce(r.overall_rank::varchar, '-'))
+            else array_to_string(r.parts_en, '; ')
+        end as reason_en,
+        to_json({
+            component_rank: r.comp_rank, overall_rank: r.overall_rank, recent_ranks: r.recent_ranks,
+            peer_position: case when r.peers_with_data > 0 then r.peer_position end,
+            cities_compared: case when r.peers_with_data > 0 then r.peers_with_data + 1 end,
+            score: r.comp_score, score_of_goal_rank_city: r.fifth_score
+        }) as evidence,
+        r.component_id,
+        r.name_ko as component_ko,
+        r.policy_area,
+        r.parent,
+        r.component_seq,
+        r.year,
+        r.edition_order,
+        r.is_latest,
+        r.comp_rank as component_rank,
+        r.overall_rank,
+        r.comp_rank - r.overall_rank as gap_to_overall,
+        r.recent_ranks,
+        r.peer_position,
+        r.peers_with_data,
+        r.comp_score as component_score,
+        r.fifth_score as score_of_goal_rank_city,
+        r.w_gap, r.w_fall, r.w_peer, r.s_gap, r.s_goal, r.s_rise, r.s_peer,
+        coalesce(li.indicators, []) as indicators,
+        coalesce(li.departments, []) as departments,
+        (case r.label when 'weakness' then 1000 when 'neutral' then 0 when 'strength' then -1000 else -2000 end)
+            + 100 * (r.w_gap::int + r.w_fall::int + r.w_peer::int)
+            + coalesce(r.comp_rank - r.overall_rank, 0) as severity
+    from reasons as r
+    cross join (select ko, en from msg where key = 'reason.no_data') as nd
+    cross join (select ko, en from msg where key = 'reason.no_rule') as nr
+    left join lineage as li using (index_id, component_id)
+)
+select * from final;
+
+-- top5_gap: per series, where the focus city is, where it must be, and whether the trend gets it there.
+-- Rule (docs/analysis.md): trend = least-squares slope of rank over the last N ranked editions (places
+-- per year; negative improves); projected rank at the goal year = last rank + slope x years left.
+-- on_course: last rank already inside the goal, or projected inside it; at_risk: projected within the
+-- margin of the goal, or improving; off_course: otherwise; unknown: no ranked edition within stale_years
+-- of the newest edition of any series in the warehouse (so a discontinued series is not judged on old ranks).
+create view top5_gap as
+with
+focus as (select value as city from setting where key = 'focus_city'),
+goal as (
+    select
+        cast(max(value) filter (where key = 'target_rank') as integer) as target_rank,
+        cast(max(value) filter (where key = 'target_year') as integer) as target_year
+    from setting
+),
+th as (
+    select
+        cast(max(value) filter (where key = 'goal.trend_editions') as integer) as trend_n,
+        max(value) filter (where key = 'goal.at_risk_margin') as margin,
+        max(value) filter (where key = 'goal.stale_years') as stale_years
+    from analysis_setting
+),
+ranked as (
+    select
+        r.index_id, r.edition, r.year, r.rank, r.edition_order, r.published,
+        row_number() over (partition by r.index_id order by r.edition_order desc) as recency
+    from rankings as r
+    join focus using (city)
+    where r.status = 'ranked'
+),
+recent as (
+    select r.*
+    from ranked as r
+    cross join th
+    where r.recency <= th.trend_n
+),
+trend as (
+    select
+        index_id,
+        regr_slope(rank, year) as slope_per_year,
+        count(*) as trend_points,
+        list(rank order by edition_order) as trend_ranks,
+        list(edition order by edition_order) as trend_editions
+    from recent
+    group by index_id
+),
+latest_edition as (
+    select index_id, max(year) as latest_edition_year from edition group by index_id
+),
+per_year as (
+    select s.index_id, case s.cadence when 'semiannual' then 2.0 when 'biennial' then 0.5 else 1.0 end as editions_per_year
+    from series as s
+),
+base as (
+    select
+        o.index_id, o.seq, o.title_ko, o.title_en, o.short_ko, o.short_en, o.managing_office,
+        o.latest_edition, o.latest_status, o.latest_rank,
+        o.last_ranked_edition, o.last_ranked_year, o.last_ranked_rank, o.best_rank, o.best_edition,
+        t.slope_per_year, t.trend_points, t.trend_ranks, t.trend_editions,
+        le.latest_edition_year, p.editions_per_year,
+        g.target_rank, g.target_year, th.margin, th.stale_years,
+        (select max(year) from edition) as data_year
+    from focus_overview as o
+    cross join goal as g
+    cross join th
+    left join trend as t using (index_id)
+    left join latest_edition as le using (index_id)
+    left join per_year as p using (index_id)
+),
+projected as (
+    select
+        *,
+        greatest(last_ranked_rank - target_rank, 0) as places_to_target,
+        greatest(floor((target_year - coalesce(latest_edition_year, target_year)) * editions_per_year), 0)::integer as editions_left,
+        case
+            when last_ranked_rank is null then null
+            when trend_points >= 2 then greatest(1, round(last_ranked_rank + slope_per_year * (target_year - last_ranked_year)))::integer
+            else last_ranked_rank
+        end as projected_rank
+    from base
+),
+final as (
+    select
+        *,
+        case
+            when last_ranked_rank is null or data_year - last_ranked_year >= stale_years then 'unknown'
+            when last_ranked_rank <= target_rank or projected_rank <= target_rank then 'on_course'
+            when projected_rank <= target_rank + margin or coalesce(slope_per_year, 0) < 0 then 'at_risk'
+            else 'off_course'
+        end as status
+    from projected
+)
+select
+    index_id, title_ko, title_en, latest_edition, latest_status, last_ranked_edition, last_ranked_year,
+    last_ranked_rank as latest_rank, best_rank, best_edition, target_rank, target_year, places_to_target,
+    slope_per_year as trend_places_per_year, trend_points, trend_ranks, trend_editions, editions_left,
+    projected_rank, status, seq, short_ko, short_en, managing_office, margin as at_risk_margin
+from final
+order by seq;
+
+-- what_if: where the catalogue has a component weight and both the focus city's component score and
+-- the score of the city at the goal rank are published, how far the overall score would move if the
+-- focus city's component score rose to that level. An estimate: weight x score gap, nothing more.
+create view what_if as
+with
+w as (
+    select
+        index_id, edition, component_id, component, component_ko, label, component_score,
+        score_of_goal_rank_city, is_latest, k.weight, k.weight_note
+    from weaknesses
+    join component as k using (index_id, component_id)
+),
+final as (
+    select
+        *,
+        case
+            when weight is not null and component_score is not null and score_of_goal_rank_city is not null
+            then weight * greatest(score_of_goal_rank_city - component_score, 0)
+        end as estimated_overall_change,
+        case
+            when weight is null then 'no published weight'
+            when component_score is null then 'no component score for the focus city'
+            when score_of_goal_rank_city is null then 'no component score for the city at the goal rank'
+        end as missing
+    from w
+)
+select * from final;
