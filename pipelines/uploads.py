@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
 import re
-import shutil
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from pipelines import warehouse
+from pipelines import ledger, warehouse
+from pipelines.ledger import Busy, recover  # noqa: F401 - part of this module's interface
 from pipelines.catalogue import Catalogue
 from pipelines.departments import ParsedUpload, parse_upload
 from pipelines.i18n import t
@@ -23,14 +20,6 @@ from pipelines.schemas import Problem, ProblemsFound
 from pipelines.seed import read_seed
 
 RECEIPT = "receipt.json"
-LOCK_TIMEOUT_SECONDS = 30.0
-
-
-class Busy(Exception):
-    """Another writer held the warehouse for too long: the caller should retry; nothing changed."""
-
-    def __init__(self) -> None:
-        super().__init__(f"{t('upload.busy', 'ko')} / {t('upload.busy', 'en')}")
 
 
 @dataclass(frozen=True)
@@ -79,45 +68,6 @@ def read_receipts(cat: Catalogue) -> list[Receipt]:
     return sorted(receipts, key=lambda r: (r.uploaded_at, r.upload_id))
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _lock(path: Path, timeout: float):
-    """Take the warehouse writer lock, waiting up to `timeout` seconds; raise Busy after that."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path.with_name(path.name + ".lock"), "a+")
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return handle
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                handle.close()
-                raise Busy() from None
-            time.sleep(0.05)
-
-
-def staging_root(cat: Catalogue) -> Path:
-    """Where an upload is written before its one-rename commit: beside the ledger, never in it."""
-    return cat.root / "data" / "staging"
-
-
-def recover(cat: Catalogue) -> list[str]:
-    """Remove half-written upload folders left by a killed process (they were never in the ledger)."""
-    removed = []
-    root = staging_root(cat)
-    for tmp in root.glob("*") if root.is_dir() else []:
-        shutil.rmtree(tmp, ignore_errors=True)
-        removed.append(str(tmp))
-    return removed
-
-
 def warehouse_is_current(cat: Catalogue, path: Path) -> bool:
     """Does the warehouse hold exactly the uploads in the ledger? (False after a crash between the two.)"""
     if not path.is_file():
@@ -145,32 +95,18 @@ def commit_upload(
     account: str,
     *,
     warehouse_path: Path | None = None,
-    lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+    lock_timeout: float = ledger.LOCK_TIMEOUT_SECONDS,
 ) -> tuple[Receipt, ParsedUpload]:
-    """Accept an upload whole or not at all.
-
-    Under the writer lock: validate; build the new warehouse (with the upload) into a temporary file;
-    move the upload's folder into the ledger with one rename (the commit); swap the warehouse in.
-    A process killed before the rename changes nothing; killed after it, the ledger holds the upload
-    and the next writer (or `cityidx build`) brings the warehouse up to it (`warehouse_is_current`).
-    """
-    from pipelines import build as build_mod  # build reads this module's ledger
-
+    """Accept an upload whole or not at all: validated, stored as received with its receipt, rebuilt."""
     path = warehouse_path or warehouse.warehouse_path()
     parsed = check_upload(cat, data, filename, department)
     if not parsed.ok:
         raise ProblemsFound(parsed.problems)
-    handle = _lock(path, lock_timeout)
-    try:
-        recover(cat)
+    with ledger.writing(cat, path, lock_timeout):
         now = datetime.now(UTC)
-        stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
-        name = f"{stamp}__{_safe(account)}"
-        dept_dir = ledger_root(cat) / department
-        dept_dir.mkdir(parents=True, exist_ok=True)
-        staging_root(cat).mkdir(parents=True, exist_ok=True)
-        tmp = staging_root(cat) / f"{department}__{name}"
-        final = dept_dir / name
+        name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{_safe(account)}"
+        tmp = ledger.staging_root(cat) / f"{department}__{name}"
+        final = ledger_root(cat) / department / name
         tmp.mkdir()
         suffix = Path(filename).suffix.lower() or ".csv"
         (tmp / f"upload{suffix}").write_bytes(data)
@@ -185,27 +121,7 @@ def commit_upload(
             "rows": len(parsed.rows),
         }
         (tmp / RECEIPT).write_text(json.dumps(receipt_meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        for f in tmp.iterdir():
-            with open(f, "rb") as fh:
-                os.fsync(fh.fileno())
-        _fsync_dir(tmp)
-
-        result = build_mod.collect(cat, pending=[(tmp, f"{department}/{name}")])
-        staged = warehouse.stage(result.tables, path)
-        try:
-            os.rename(tmp, final)  # the commit: the upload is now in the ledger
-            _fsync_dir(dept_dir)
-        except BaseException:
-            staged.unlink(missing_ok=True)
-            raise
-        warehouse.swap(staged, path)
-    except BaseException:
-        if "tmp" in locals() and tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+        ledger.commit(cat, path, tmp, final, pending=[(tmp, f"{department}/{name}")])
     receipt = next(r for r in read_receipts(cat) if r.path == final)
     return receipt, parsed
 

@@ -1,0 +1,110 @@
+"""Writing to the ledger: one writer at a time, staged beside the ledger, committed by one rename."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import time
+from pathlib import Path
+
+from pipelines import warehouse
+from pipelines.catalogue import Catalogue
+from pipelines.i18n import t
+
+LOCK_TIMEOUT_SECONDS = 30.0
+
+
+class Busy(Exception):
+    """Another writer held the warehouse for too long: the caller should retry; nothing changed."""
+
+    def __init__(self) -> None:
+        super().__init__(f"{t('upload.busy', 'ko')} / {t('upload.busy', 'en')}")
+
+
+def staging_root(cat: Catalogue) -> Path:
+    """Where a new ledger entry is written before its one-rename commit: beside the ledger, never in it."""
+    return cat.root / "data" / "staging"
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(path: Path) -> None:
+    """Flush a staged file, or every file of a staged folder, and the folder itself."""
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    for f in files:
+        with open(f, "rb") as fh:
+            os.fsync(fh.fileno())
+    fsync_dir(path if path.is_dir() else path.parent)
+
+
+def recover(cat: Catalogue) -> list[str]:
+    """Remove half-written entries left by a killed process (they were never in the ledger)."""
+    removed = []
+    root = staging_root(cat)
+    for tmp in root.glob("*") if root.is_dir() else []:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+        removed.append(str(tmp))
+    return removed
+
+
+@contextlib.contextmanager
+def writing(cat: Catalogue, path: Path, timeout: float = LOCK_TIMEOUT_SECONDS):
+    """Hold the warehouse writer lock (waiting up to `timeout` s, then Busy) and clear stale staging."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path.with_name(path.name + ".lock"), "a+")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                handle.close()
+                raise Busy() from None
+            time.sleep(0.05)
+    try:
+        recover(cat)
+        staging_root(cat).mkdir(parents=True, exist_ok=True)
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def commit(cat: Catalogue, path: Path, staged: Path, final: Path, **pending) -> None:
+    """Build the warehouse with the staged entry, rename the entry into the ledger (the commit), swap.
+
+    Called inside `writing`. Killed before the rename: nothing changed. Killed after it: the ledger
+    holds the entry and the warehouse is behind until the next build (`cityidx build`).
+    """
+    from pipelines import build  # build reads the ledger through the modules that call this one
+
+    try:
+        fsync_tree(staged)
+        result = build.collect(cat, **pending)
+        staged_warehouse = warehouse.stage(result.tables, path)
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(staged, final)
+            fsync_dir(final.parent)
+        except BaseException:
+            staged_warehouse.unlink(missing_ok=True)
+            raise
+    except BaseException:
+        if staged.is_dir():
+            shutil.rmtree(staged, ignore_errors=True)
+        else:
+            staged.unlink(missing_ok=True)
+        raise
+    warehouse.swap(staged_warehouse, path)
