@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines import warehouse
+from pipelines import forum, warehouse
 from pipelines.catalogue import Catalogue, analysis_settings
 from pipelines.i18n import MESSAGES
 from pipelines.cities import load_cities
@@ -129,7 +129,8 @@ def _indicator_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
     }
 
 
-def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None) -> BuildResult:
+def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
+            pending_events: list[Path] | None = None) -> BuildResult:
     """Read and validate the whole ledger; raise ProblemsFound listing every problem; write nothing."""
     problems: list[Problem] = []
     warnings: list[str] = []
@@ -177,7 +178,13 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None) -> Bu
     if problems:
         raise ProblemsFound(problems)
 
-    tables = _catalogue_tables(cat) | _indicator_tables(cat)
+    try:
+        events = forum.read_events(cat, pending_events)
+        forum_tables = forum.tables(forum.replay(events, cat), events)
+    except forum.ForumError as exc:
+        raise ProblemsFound([Problem("data/raw/forum", None, None, *str(exc).split(" / ", 1))]) from exc
+
+    tables = _catalogue_tables(cat) | _indicator_tables(cat) | forum_tables
     versions = versions.assign(
         source_url=versions["source_url"].fillna(versions["indicator_id"].map({i.id: i.source_url for i in cat.indicators.values()})),
         source=versions["source"].fillna(versions["indicator_id"].map({i.id: i.source_name for i in cat.indicators.values()})),

@@ -138,6 +138,14 @@ DEFAULT_ANALYSIS = {
 }
 
 
+# Without a `forum:` section the city still has one forum, with no regular schedule.
+DEFAULT_FORUM = {
+    "default": "competitiveness_forum",
+    "forums": {"competitiveness_forum": {"name": {"ko": "도시경쟁력 포럼", "en": "City Competitiveness Forum"}}},
+    "suggestions": 5,
+}
+
+
 def analysis_settings(cat: "Catalogue") -> dict[str, float]:
     """The thresholds as flat `section.key` numbers, for the warehouse's analysis_setting table."""
     merged = {k: {**v, **(cat.analysis.get(k) or {})} for k, v in DEFAULT_ANALYSIS.items()}
@@ -178,6 +186,7 @@ class Catalogue:
     seed_values_file: Path | None = None
     reporting: Reporting = field(default_factory=Reporting)
     analysis: dict[str, dict[str, float]] = field(default_factory=dict)
+    forum: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_FORUM))
     extra: dict[str, Any] = field(default_factory=dict)
 
     def raw_files(self) -> list[Path]:
@@ -265,6 +274,20 @@ SHAPE_TOP = {
         "note": (False, "str?"),
     })),
     "seed_values_file": (False, "file?"),
+    "forum": (False, {
+        "default": (True, "str"),
+        "forums": (True, ("map", {
+            "name": (True, TEXT),
+            "organizer": (False, "str?"),
+            "place": (False, "str?"),
+            "schedule": (False, {
+                "months": (True, ("list", "int")),
+                "weekday": (True, "str"),
+                "nth": (True, "int"),
+            }),
+        })),
+        "suggestions": (False, "int"),
+    }),
     "analysis": (False, {
         "weakness": (True, {
             "rank_gap_to_overall": (True, "int"),
@@ -289,8 +312,9 @@ SHAPE_TOP = {
     }),
 }
 # Sections owned by later features: allowed at the top level, passed through as data.
-PASSTHROUGH = ("forum", "calendar", "publish")
+PASSTHROUGH = ("calendar", "publish")
 
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UNIT_KINDS = ("count", "amount", "percent", "percent_change", "rate", "index", "measure")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 INDICATOR_CADENCES = ("yearly", "quarterly", "monthly")
@@ -411,6 +435,21 @@ def _check_refs(cat: dict, reader: _Reader) -> None:
             w = c.get("weight")
             if w is not None and not 0 < w <= 1:
                 reader.fail("catalogue.bad_value", path=f"{cp}.weight", detail=f"weight {w} not in (0, 1]")
+    forum = cat.get("forum")
+    if forum:
+        if forum.get("default") and forum["default"] not in (forum.get("forums") or {}):
+            reader.fail("catalogue.unknown_ref", path="forum.default", value=forum["default"], kind="forum")
+        for fid, f in (forum.get("forums") or {}).items():
+            if f.get("organizer") and f["organizer"] not in offices:
+                reader.fail("catalogue.unknown_ref", path=f"forum.forums.{fid}.organizer", value=f["organizer"], kind="office")
+            sched = f.get("schedule") or {}
+            if sched.get("weekday") and sched["weekday"] not in WEEKDAY_NAMES:
+                reader.fail("catalogue.bad_value", path=f"forum.forums.{fid}.schedule.weekday", detail=f"one of {WEEKDAY_NAMES}")
+            if sched.get("nth") is not None and sched["nth"] not in (1, 2, 3, 4, -1):
+                reader.fail("catalogue.bad_value", path=f"forum.forums.{fid}.schedule.nth", detail="1-4, or -1 for the last")
+            for m in sched.get("months") or []:
+                if m is not None and not 1 <= m <= 12:
+                    reader.fail("catalogue.bad_value", path=f"forum.forums.{fid}.schedule.months", detail=f"month {m} not in 1-12")
     series = cat.get("series") or {}
     for iid, ind in (cat.get("indicators") or {}).items():
         p = f"indicators.{iid}"
@@ -529,5 +568,6 @@ def load(path: Path | str | None = None) -> Catalogue:
         seed_values_file=cat.get("seed_values_file"),
         reporting=Reporting(**cat["reporting"]) if cat.get("reporting") else Reporting(),
         analysis=cat.get("analysis") or {},
+        forum=cat.get("forum") or dict(DEFAULT_FORUM),
         extra={k: cat[k] for k in PASSTHROUGH if k in cat},
     )

@@ -319,5 +319,342 @@ def due(catalogue_path: Path | None, lang: str, department: str | None, today) -
                        f"{rec.last_period or '-':>8} -> {rec.expected_period:<8} {name}{recent}")
 
 
+# --- forum ----------------------------------------------------------------------------------------
+
+AS_OPTION = click.option("--as", "as_user", default=None, help="Who the change is recorded as (default: $USER).")
+
+
+def _operator(as_user: str | None):
+    """The command line acts with the operator's authority (like a database's local superuser)."""
+    import getpass
+
+    from pipelines.accounts import Account
+
+    name = as_user or os.environ.get("USER") or getpass.getuser()
+    return Account(username=name, name=name, role="admin", department=None, email=None, password_hash="",
+                   disabled=False, created_at="")
+
+
+def _record(catalogue_path, as_user, event_type: str, data: dict) -> None:
+    from pipelines import forum
+    from pipelines.ledger import Busy
+
+    cat = _load(catalogue_path)
+    try:
+        event = forum.record(cat, _operator(as_user), event_type, data)
+    except (forum.ForumError, Busy) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except ProblemsFound as exc:
+        _report(exc)
+        sys.exit(1)
+    key = next((v for k, v in data.items() if k.endswith("_id")), event.event_id)
+    click.echo(f"{event.type} {key} ({event.event_id})")
+
+
+@main.group("forum")
+def forum_group() -> None:
+    """The competitiveness forum: meetings, agenda items, action items (append-only log in data/raw/forum/).
+
+    \b
+    Example:
+        cityidx forum next
+        cityidx forum meeting add --as park
+        cityidx forum suggest
+    """
+
+
+@forum_group.command("next")
+@CATALOGUE_OPTION
+@click.option("--forum", "forum_id", default=None, help="Forum id (default: the catalogue's default forum).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+def forum_next(catalogue_path, forum_id, today) -> None:
+    """The next meeting date: a scheduled meeting, else the forum's rule (e.g. second Wednesday of the quarter).
+
+    \b
+    Example:
+        cityidx forum next
+    """
+    from pipelines import forum
+
+    cat = _load(catalogue_path)
+    state = forum.replay(forum.read_events(cat), cat)
+    nxt = forum.next_meeting(cat, state, forum_id, today.date() if today else None)
+    click.echo(f"{nxt['forum_id']} {nxt['date']} " + (f"(scheduled: {nxt['meeting_id']})" if nxt["scheduled"] else "(by rule)"))
+
+
+@forum_group.group("meeting")
+def forum_meeting() -> None:
+    """Meetings.
+
+    \b
+    Example:
+        cityidx forum meeting add --date 2026-12-09 --kind regular
+    """
+
+
+@forum_meeting.command("add")
+@CATALOGUE_OPTION
+@AS_OPTION
+@click.option("--date", "day", default=None, help="YYYY-MM-DD (default: the next date by the forum's rule).")
+@click.option("--kind", type=click.Choice(["regular", "ad_hoc"]), default="regular", show_default=True)
+@click.option("--forum", "forum_id", default=None)
+@click.option("--place", default=None)
+@click.option("--title", default=None)
+def forum_meeting_add(catalogue_path, as_user, day, kind, forum_id, place, title) -> None:
+    """Schedule a meeting.
+
+    \b
+    Example:
+        cityidx forum meeting add --as park
+        cityidx forum meeting add --date 2026-10-21 --kind ad_hoc --title "GPCI 2026 발표 대응"
+    """
+    from pipelines import forum
+
+    cat = _load(catalogue_path)
+    default, _ = forum.forums_from_catalogue(cat)
+    forum_id = forum_id or default
+    if day is None:
+        nxt = forum.next_meeting(cat, forum.replay(forum.read_events(cat), cat), forum_id)
+        day = nxt["rule_date"]
+        if day is None:
+            raise click.UsageError("이 포럼에는 정기 일정 규칙이 없습니다. --date를 주세요 / this forum has no schedule rule; give --date")
+    meeting_id = f"{forum_id}-{day}" + ("" if kind == "regular" else "-adhoc")
+    _record(catalogue_path, as_user, "meeting.scheduled",
+            {"meeting_id": meeting_id, "forum_id": forum_id, "date": day, "kind": kind, "place": place, "title": title})
+
+
+@forum_meeting.command("held")
+@CATALOGUE_OPTION
+@AS_OPTION
+@click.argument("meeting_id")
+@click.option("--attendees", type=int, default=None)
+@click.option("--summary", default=None)
+def forum_meeting_held(catalogue_path, as_user, meeting_id, attendees, summary) -> None:
+    """Record that a meeting took place, with attendance and a summary.
+
+    \b
+    Example:
+        cityidx forum meeting held city_competitiveness_forum-2026-12-09 --attendees 25 --summary "..."
+    """
+    _record(catalogue_path, as_user, "meeting.held", {"meeting_id": meeting_id, "attendees": attendees, "summary": summary})
+
+
+@forum_group.group("agenda")
+def forum_agenda() -> None:
+    """Agenda items.
+
+    \b
+    Example:
+        cityidx forum agenda add --meeting M --title T --proposer P --weakness mori_gpci/livability
+    """
+
+
+@forum_agenda.command("add")
+@CATALOGUE_OPTION
+@AS_OPTION
+@click.option("--meeting", "meeting_id", required=True)
+@click.option("--title", required=True)
+@click.option("--proposer", required=True)
+@click.option("--description", default=None)
+@click.option("--weakness", "weaknesses", multiple=True, help="SERIES/COMPONENT the item addresses (repeatable).")
+@click.option("--indicator", "indicators", multiple=True, help="City-managed indicator id (repeatable).")
+def forum_agenda_add(catalogue_path, as_user, meeting_id, title, proposer, description, weaknesses, indicators) -> None:
+    """Put an item on a meeting's agenda.
+
+    \b
+    Example:
+        cityidx forum agenda add --meeting city_competitiveness_forum-2026-12-09 \\
+            --title "주거 부문 개선" --proposer 서울연구원 --weakness mori_gpci/livability --indicator housing_pir
+    """
+    from pipelines import forum
+
+    refs = []
+    for w in weaknesses:
+        index_id, _, component_id = w.partition("/")
+        refs.append({"index_id": index_id, "component_id": component_id or None})
+    _record(catalogue_path, as_user, "agenda.proposed",
+            {"agenda_id": forum.new_id("a"), "meeting_id": meeting_id, "title": title, "proposer": proposer,
+             "description": description, "weaknesses": refs, "indicators": list(indicators)})
+
+
+@forum_agenda.command("decide")
+@CATALOGUE_OPTION
+@AS_OPTION
+@click.argument("agenda_id")
+@click.option("--decision", type=click.Choice(["adopted", "adopted_with_changes", "deferred", "rejected"]), required=True)
+@click.option("--note", default=None)
+def forum_agenda_decide(catalogue_path, as_user, agenda_id, decision, note) -> None:
+    """Record the meeting's decision on an agenda item.
+
+    \b
+    Example:
+        cityidx forum agenda decide a-1a2b3c4d --decision adopted
+    """
+    _record(catalogue_path, as_user, "agenda.decided", {"agenda_id": agenda_id, "decision": decision, "note": note})
+
+
+@forum_group.group("action")
+def forum_action() -> None:
+    """Action items: create, move through statuses, note progress.
+
+    \b
+    Example:
+        cityidx forum action status t-1a2b3c4d in_progress
+    """
+
+
+@forum_action.command("add")
+@CATALOGUE_OPTION
+@AS_OPTION
+@click.option("--agenda", "agenda_id", required=True)
+@click.option("--title", required=True)
+@click.option("--owner", "owner_department", required=True, help="Office id of the owning department.")
+@click.option("--due", required=True, help="YYYY-MM-DD")
+@click.option("--execution", type=click.Choice(["task_force", "advice", "department"]), default="department", show_default=True)
+@click.option("--indicator", "indicators", multiple=True)
+@click.option("--component", "components", multiple=True, help="SERIES/COMPONENT (repeatable).")
+def forum_action_add(catalogue_path, as_user, agenda_id, title, owner_department, due, execution, indicators, components) -> None:
+    """Create an action item from an adopted agenda item.
+
+    \b
+    Example:
+        cityidx forum action add --agenda a-1a2b3c4d --title "공공임대 공급 확대" --owner big_data_division --due 2027-06-30
+    """
+    from pipelines import forum
+
+    refs = []
+    for c in components:
+        index_id, _, component_id = c.partition("/")
+        refs.append({"index_id": index_id, "component_id": component_id or None})
+    _record(catalogue_path, as_user, "action.created",
+            {"action_id": forum.new_id("t"), "agenda_id": agenda_id, "title": title, "owner_department": owner_department,
+             "due": due, "execution": execution, "linked_indicators": list(indicators), "linked_components": refs})
+
+
+@forum_action.command("status")
+@CATALOGUE_OPTION
+@AS_OPTION
+@click.argument("action_id")
+@click.argument("status", type=click.Choice(["proposed", "accepted", "in_progress", "done", "dropped"]))
+@click.option("--note", default=None)
+def forum_action_status(catalogue_path, as_user, action_id, status, note) -> None:
+    """Move an action item to another status.
+
+    \b
+    Example:
+        cityidx forum action status t-1a2b3c4d accepted --note "부서 수용"
+    """
+    _record(catalogue_path, as_user, "action.status_changed", {"action_id": action_id, "status": status, "note": note})
+
+
+@forum_action.command("note")
+@CATALOGUE_OPTION
+@AS_OPTION
+@click.argument("action_id")
+@click.argument("text")
+def forum_action_note(catalogue_path, as_user, action_id, text) -> None:
+    """Add a dated progress note to an action item.
+
+    \b
+    Example:
+        cityidx forum action note t-1a2b3c4d "1차 TF 회의 개최"
+    """
+    _record(catalogue_path, as_user, "action.progress_noted", {"action_id": action_id, "note": text})
+
+
+@forum_group.command("suggest")
+@CATALOGUE_OPTION
+@LANG_OPTION
+def forum_suggest(catalogue_path, lang) -> None:
+    """Suggested agenda topics: the strongest weaknesses not yet on an agenda, with their reasons.
+
+    \b
+    Example:
+        cityidx forum suggest --lang en
+    """
+    from pipelines import forum_reports
+
+    cat = _load(catalogue_path)
+    con = _read_warehouse()
+    try:
+        table = forum_reports.suggestions(con, int(cat.forum.get("suggestions") or 5))
+    finally:
+        con.close()
+    for rec in table.itertuples():
+        title = rec.title_ko if lang == "ko" else rec.title_en
+        comp = rec.component_ko if lang == "ko" else rec.component
+        click.echo(f"{rec.index_id}/{rec.component_id}  {title} · {comp} ({rec.edition})")
+        click.echo(f"    {rec.reason_ko if lang == 'ko' else rec.reason_en}")
+
+
+@forum_group.command("list")
+@click.option("--what", type=click.Choice(["meetings", "agenda", "actions"]), default="actions", show_default=True)
+@LANG_OPTION
+def forum_list(what, lang) -> None:
+    """List meetings, agenda items or action items from the warehouse.
+
+    \b
+    Example:
+        cityidx forum list --what agenda
+    """
+    con = _read_warehouse()
+    try:
+        if what == "meetings":
+            rows = con.execute("select meeting_id, date, kind, held, attendees from meeting order by date").fetchall()
+        elif what == "agenda":
+            rows = con.execute("select agenda_id, meeting_date, title, decision, action_items from forum_agenda").fetchall()
+        else:
+            rows = con.execute("select action_id, title, owner_department, due, status, overdue from action_items").fetchall()
+    finally:
+        con.close()
+    for row in rows:
+        click.echo("  ".join("" if v is None else str(v) for v in row))
+
+
+@forum_group.command("export")
+@CATALOGUE_OPTION
+@LANG_OPTION
+@click.option("--agenda-packet", "meeting_id", default=None, help="Write the agenda packet (HTML) of this meeting.")
+@click.option("--progress", is_flag=True, help="Write the proposals-progress table.")
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+def forum_export(catalogue_path, lang, meeting_id, progress, out) -> None:
+    """Export the agenda packet of a meeting (HTML) or the proposals-progress table (xlsx or CSV, by OUT's suffix).
+
+    \b
+    Example:
+        cityidx forum export --agenda-packet city_competitiveness_forum-2026-12-09 packet.html
+        cityidx forum export --progress 건의사항_추진현황.xlsx
+    """
+    from pipelines import forum_reports, reports
+
+    if bool(meeting_id) == progress:
+        raise click.UsageError("--agenda-packet 또는 --progress 중 하나를 주세요 / give one of --agenda-packet or --progress")
+    cat = _load(catalogue_path)
+    con = _read_warehouse()
+    try:
+        if meeting_id:
+            try:
+                data = forum_reports.agenda_packet_html(con, cat, meeting_id, lang).encode("utf-8")
+            except KeyError:
+                click.echo(f"회의가 없습니다 / no such meeting: {meeting_id}", err=True)
+                sys.exit(1)
+        else:
+            table = forum_reports.progress_table(con, lang)
+            data = reports.xlsx_bytes({"progress": table}) if out.suffix.lower() == ".xlsx" else reports.csv_bytes(table)
+    finally:
+        con.close()
+    reports.write_bytes_atomic(out, data)
+    click.echo(str(out))
+
+
+def _read_warehouse():
+    path = warehouse.warehouse_path()
+    if not path.is_file():
+        click.echo(both("cli.no_warehouse", path=path), err=True)
+        sys.exit(1)
+    return warehouse.connect_read_only(path)
+
+
 if __name__ == "__main__":
     main()

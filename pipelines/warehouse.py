@@ -20,6 +20,7 @@ TABLE_ORDER = (
     "setting", "analysis_setting", "message", "policy_area", "office", "series", "component", "methodology_note",
     "peer_city", "city", "edition", "ranking_row", "component_row",
     "indicator", "indicator_feed", "ledger_upload", "indicator_version",
+    "forum_event", "forum", "meeting", "agenda_item", "agenda_link", "action_item", "action_link", "action_log",
 )
 
 

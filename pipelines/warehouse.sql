@@ -356,7 +356,7 @@ final as (
         b.best_rank,
         be.best_edition,
         b.ranked_editions,
-        greatest(cur.rank - t.target_rank, 0) as places_to_target
+        case when cur.rank is not null then greatest(cur.rank - t.target_rank, 0) end as places_to_target
     from series as s
     cross join target as t
     left join latest_row as l using (index_id)
@@ -677,7 +677,7 @@ base as (
 projected as (
     select
         *,
-        greatest(last_ranked_rank - target_rank, 0) as places_to_target,
+        case when last_ranked_rank is not null then greatest(last_ranked_rank - target_rank, 0) end as places_to_target,
         greatest(floor((target_year - coalesce(latest_edition_year, target_year)) * editions_per_year), 0)::integer as editions_left,
         case
             when last_ranked_rank is null then null
@@ -732,3 +732,155 @@ final as (
     from w
 )
 select * from final;
+
+-- ============================================================================================
+-- The forum: the event log as received (data/raw/forum/), and the state it replays to.
+-- ============================================================================================
+create table forum_event (
+    event_id varchar primary key,
+    type varchar not null,
+    recorded_at varchar not null,
+    recorded_by varchar not null,
+    role varchar not null,
+    data json not null
+);
+
+create table forum (
+    forum_id varchar primary key,
+    name_ko varchar not null,
+    name_en varchar not null,
+    created_at varchar
+);
+
+create table meeting (
+    meeting_id varchar primary key,
+    forum_id varchar not null references forum (forum_id),
+    date date not null,
+    kind varchar not null,
+    place varchar,
+    title varchar,
+    attendees integer,
+    summary varchar,
+    held boolean not null,
+    scheduled_at varchar not null,
+    scheduled_by varchar not null
+);
+
+create table agenda_item (
+    agenda_id varchar primary key,
+    seq integer not null,
+    meeting_id varchar not null references meeting (meeting_id),
+    title varchar not null,
+    proposer varchar not null,
+    description varchar,
+    decision varchar,
+    decision_note varchar,
+    proposed_at varchar not null,
+    proposed_by varchar not null
+);
+
+create table agenda_link (
+    agenda_id varchar not null references agenda_item (agenda_id),
+    kind varchar not null,
+    index_id varchar,
+    component_id varchar,
+    indicator_id varchar
+);
+
+create table action_item (
+    action_id varchar primary key,
+    number integer not null,
+    agenda_id varchar not null references agenda_item (agenda_id),
+    meeting_id varchar not null,
+    title varchar not null,
+    owner_department varchar not null references office (office_id),
+    due date not null,
+    execution varchar not null,
+    status varchar not null,
+    created_at varchar not null,
+    updated_at varchar not null,
+    accepted_at varchar,
+    done_at varchar
+);
+
+create table action_link (
+    action_id varchar not null references action_item (action_id),
+    kind varchar not null,
+    index_id varchar,
+    component_id varchar,
+    indicator_id varchar
+);
+
+create table action_log (
+    action_id varchar not null references action_item (action_id),
+    event_id varchar not null,
+    recorded_at varchar not null,
+    recorded_by varchar not null,
+    kind varchar not null,
+    status varchar not null,
+    note varchar,
+    primary key (event_id)
+);
+
+-- forum_agenda: every agenda item with its meeting and what it addresses.
+create view forum_agenda as
+with
+links as (
+    select
+        agenda_id,
+        list(indicator_id order by indicator_id) filter (where kind = 'indicator') as linked_indicators,
+        list(index_id || '/' || coalesce(component_id, '*') order by index_id, component_id) filter (where kind = 'component') as linked_components
+    from agenda_link
+    group by agenda_id
+),
+final as (
+    select
+        a.agenda_id, a.seq, a.meeting_id, m.date as meeting_date, m.kind as meeting_kind, m.forum_id,
+        a.title, a.proposer, a.description, a.decision, a.decision_note,
+        coalesce(l.linked_indicators, []) as linked_indicators,
+        coalesce(l.linked_components, []) as linked_components,
+        a.proposed_at, a.proposed_by,
+        (select count(*) from action_item as t where t.agenda_id = a.agenda_id) as action_items
+    from agenda_item as a
+    join meeting as m using (meeting_id)
+    left join links as l using (agenda_id)
+)
+select * from final
+order by meeting_date, seq;
+
+-- action_items: the current state of every action item, with what it is meant to move.
+create view action_items as
+with
+links as (
+    select
+        action_id,
+        list(indicator_id order by indicator_id) filter (where kind = 'indicator') as linked_indicators,
+        list(index_id || '/' || coalesce(component_id, '*') order by index_id, component_id) filter (where kind = 'component') as linked_components
+    from action_link
+    group by action_id
+),
+notes as (
+    select action_id, count(*) filter (where kind = 'progress') as progress_notes,
+           arg_max(note, recorded_at) filter (where note is not null) as last_note
+    from action_log
+    group by action_id
+),
+final as (
+    select
+        t.action_id, t.title, t.owner_department, t.due, t.status, t.updated_at,
+        coalesce(l.linked_indicators, []) as linked_indicators,
+        coalesce(l.linked_components, []) as linked_components,
+        t.number, t.agenda_id, a.title as agenda_title, t.meeting_id, m.date as meeting_date, t.execution,
+        t.created_at, t.accepted_at, t.done_at,
+        t.status not in ('done', 'dropped') and t.due < current_date as overdue,
+        coalesce(n.progress_notes, 0) as progress_notes, n.last_note,
+        o.name_ko as owner_name_ko, o.name_en as owner_name_en
+    from action_item as t
+    join agenda_item as a using (agenda_id)
+    join meeting as m on m.meeting_id = t.meeting_id
+    join office as o on o.office_id = t.owner_department
+    left join links as l using (action_id)
+    left join notes as n using (action_id)
+)
+select * from final
+order by number;

@@ -1,0 +1,450 @@
+"""`make bench`: medians of the real-data build against DuckDB's floor, a SYNTHETIC 3.24M-row scale run,
+and each dashboard page's server-side render against a bare one-chart Streamlit page.
+
+    python -m bench.run                      # everything (about 3-10 minutes on 2 cores)
+    python -m bench.run --only synthetic     # just the 3.24M-row synthetic scale run
+    python -m bench.run --only real --only dashboard --runs 3
+
+Not a test: it prints what it measured and whether each target of issue 2 is met; exit code 0 either
+way (1 only when a measurement itself could not be taken and --strict is given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from bench import synthetic
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "dashboard" / "app.py"
+BARE_PAGE = Path(__file__).resolve().with_name("bare_page.py")
+MINI_CATALOGUE = ROOT / "tests" / "fixtures" / "mini" / "indicators.yml"
+PYTHON = sys.executable
+GIB = 1024 ** 3
+
+# --- the scripts run in fresh interpreters (so start-up and peak memory are the child's own) ----------
+
+STARTUP_SCRIPT = "import duckdb"
+
+# The floor: every raw file read by DuckDB's own read_csv into a table, nothing else.
+FLOOR_SCRIPT = """
+import sys, time, json
+import duckdb
+started = time.perf_counter()
+con = duckdb.connect()
+con.execute("set enable_progress_bar = false")
+files = sys.argv[1:]
+rows = 0
+for i, f in enumerate(files):
+    con.execute(f"create table t{i} as select * from read_csv(?, header = true)", [f])
+    rows += con.execute(f"select count(*) from t{i}").fetchone()[0]
+print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows}))
+"""
+
+# The synthetic comparison: the same component rows, all files in one read_csv into one table.
+READ_ALL_SCRIPT = """
+import sys, time, json
+import duckdb
+started = time.perf_counter()
+con = duckdb.connect()
+con.execute("set enable_progress_bar = false")
+con.execute("create table component_rows as select * from read_csv(?, header = true)", [sys.argv[1:]])
+rows = con.execute("select count(*) from component_rows").fetchone()[0]
+print(json.dumps({"seconds": time.perf_counter() - started, "rows": rows}))
+"""
+
+# The build exactly as `cityidx build` does it (pipelines.build.build), with its two phases timed by
+# wrapping the functions build() calls, so the measured code is the real code path.
+BUILD_SCRIPT = """
+import sys, time, json
+from pathlib import Path
+t0 = time.perf_counter()
+from pipelines import build, catalogue, warehouse
+t1 = time.perf_counter()
+phases = {}
+def timed(name, fn):
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            phases[name] = time.perf_counter() - started
+    return wrapper
+build.collect = timed("collect", build.collect)
+warehouse.write = timed("write", warehouse.write)
+t2 = time.perf_counter()
+cat = catalogue.load(sys.argv[1])
+t3 = time.perf_counter()
+result = build.build(cat, Path(sys.argv[2]))
+t4 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "load": t3 - t2, "seconds": t4 - t2, "collect": phases.get("collect"),
+                  "write": phases.get("write"), "rows": result.counts}))
+"""
+
+
+@dataclass
+class Child:
+    wall: float
+    peak_rss: int  # bytes
+    out: dict
+
+
+def run_child(args: list[str], env: dict[str, str] | None = None) -> Child:
+    """Run a fresh interpreter; return wall time, its own peak RSS (wait4) and its last stdout line as JSON."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT,
+                                env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:4])} ... exited {proc.returncode}:\n{stderr[-2000:] or stdout[-2000:]}")
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    return Child(wall=wall, peak_rss=usage.ru_maxrss * 1024, out=json.loads(lines[-1]) if lines else {})
+
+
+def timed(fn: Callable[[], object], runs: int, warmup: int = 1) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def med(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+# --- reporting ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    name: str
+    measured: float
+    limit: float
+    unit: str
+    detail: str = ""
+
+    @property
+    def met(self) -> bool:
+        return self.measured <= self.limit
+
+
+@dataclass
+class Report:
+    targets: list[Target] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def section(self, title: str) -> None:
+        print(f"\n{title}\n{'-' * len(title)}", flush=True)
+
+    def row(self, label: str, value: str, note: str = "") -> None:
+        print(f"  {label:<58} {value:>20}  {note}".rstrip(), flush=True)
+
+    def seconds(self, label: str, values: list[float], note: str = "") -> float:
+        m = med(values)
+        self.row(label, f"{m:.3f} s", f"median of {len(values)}" + (f"; {note}" if note else ""))
+        return m
+
+    def skip(self, what: str, why: str) -> None:
+        first = why.strip().splitlines()[0] if why.strip() else "?"
+        self.skipped.append(f"{what}: {first}")
+        print(f"  SKIPPED {what}: {first}", flush=True)
+
+    def summary(self) -> None:
+        self.section("Targets (issue 2)")
+        for t in self.targets:
+            ratio = f"{t.measured / t.limit:.2f} of limit" if t.limit else ""
+            verdict = "met" if t.met else "NOT MET"
+            print(f"  [{verdict:^7}] {t.name}", flush=True)
+            print(f"            measured {t.measured:.3f} {t.unit}, limit {t.limit:.3f} {t.unit} ({ratio})"
+                  + (f"; {t.detail}" if t.detail else ""), flush=True)
+        for s in self.skipped:
+            print(f"  [ n/a  ] {s}", flush=True)
+
+
+def _rows_in(files: list[Path]) -> int:
+    total = 0
+    for f in files:
+        with open(f, "rb") as handle:
+            total += max(sum(1 for _ in handle) - 1, 0)
+    return total
+
+
+def _duckdb_read(files: list[Path]) -> None:
+    con = duckdb.connect()
+    try:
+        con.execute("set enable_progress_bar = false")
+        for i, f in enumerate(files):
+            con.execute(f"create table t{i} as select * from read_csv(?, header = true)", [str(f)])
+    finally:
+        con.close()
+
+
+# --- A + B: the real data against the floor -------------------------------------------------------------
+
+
+def bench_real(report: Report, runs: int, work: Path) -> Path | None:
+    """The full build on the real data, in-process and as `cityidx build`; the DuckDB floor beside it."""
+    from pipelines import build, catalogue
+    from pipelines.schemas import ProblemsFound
+
+    report.section("A. Real data: full build (indicators.yml + data/raw/)")
+    try:
+        cat = catalogue.load()
+        warehouse = work / "real" / "cityindex.duckdb"
+        build.build(cat, warehouse)  # also the warm-up run
+    except (catalogue.CatalogueError, ProblemsFound) as exc:
+        report.skip("real-data build (the real catalogue does not build)", str(exc))
+        return None
+    files = cat.raw_files()
+    report.row("raw files / data rows", f"{len(files)} / {_rows_in(files):,}")
+
+    in_process = report.seconds("build in-process (catalogue load + collect + write)",
+                                timed(lambda: build.build(catalogue.load(), warehouse), runs, warmup=0),
+                                "after one warm-up")
+    cityidx = Path(PYTHON).with_name("cityidx")
+    command = [str(cityidx)] if cityidx.exists() else [PYTHON, "-m", "pipelines.cli"]
+    sub = [run_child([*command, "build", "--warehouse", str(warehouse)]) for _ in range(runs)]
+    cli = report.seconds("`cityidx build` as a fresh process (incl. start-up)", [c.wall for c in sub])
+    report.row("  peak RSS of `cityidx build`", f"{max(c.peak_rss for c in sub) / 2**20:.0f} MiB", "max over runs")
+
+    report.section("B. Real data: the floor (DuckDB read_csv of the same raw files)")
+    floor = report.seconds("DuckDB read_csv of every raw file, in-process", timed(lambda: _duckdb_read(files), runs))
+    startup = report.seconds("interpreter start-up: python -c 'import duckdb'",
+                             [run_child([PYTHON, "-c", STARTUP_SCRIPT]).wall for _ in range(runs)])
+    floor_sub = report.seconds("the floor as a fresh process (start-up + read_csv)",
+                               [run_child([PYTHON, "-c", FLOOR_SCRIPT, *map(str, files)]).wall for _ in range(runs)])
+    full_startup = report.seconds("interpreter start-up: import pipelines.build (pandas, pandera)",
+                                  [run_child([PYTHON, "-c", "import pipelines.build, pipelines.cli"]).wall
+                                   for _ in range(runs)], "for reference")
+    report.row("ratio: cityidx build / (floor + start-up)", f"{cli / (floor + startup):.1f}x")
+    report.row("ratio: in-process build / in-process floor", f"{in_process / floor:.1f}x")
+    report.targets.append(Target(
+        "real-data build within 2x of the floor plus interpreter start-up "
+        "(`cityidx build` wall time <= 2 x (read_csv floor + python -c 'import duckdb'))",
+        cli, 2 * (floor + startup), "s",
+        f"floor {floor:.3f} s + start-up {startup:.3f} s; the floor as a process {floor_sub:.3f} s; "
+        f"importing the pipeline alone takes {full_startup:.3f} s"))
+    return warehouse
+
+
+# --- C: synthetic scale run ------------------------------------------------------------------------------
+
+
+def bench_synthetic(report: Report, runs: int, work: Path, reuse: Path | None) -> None:
+    shape = synthetic.Shape()
+    report.section(f"C. SYNTHETIC scale run ({shape.series} series x {shape.components} components, "
+                   f"{shape.cities} cities, {shape.editions} editions; generated data, not real)")
+    if reuse is not None:
+        target = reuse
+        gen = synthetic.Generated(
+            catalogue=target / "indicators.yml",
+            component_files=sorted((target / "data/raw/rankings").glob("*__components.csv")),
+            ranking_files=sorted(p for p in (target / "data/raw/rankings").glob("syn_s*.csv") if "__" not in p.name),
+            shape=shape)
+        report.row("synthetic ledger reused from", str(target))
+    else:
+        target = work / "synthetic"
+        started = time.perf_counter()
+        gen = synthetic.generate(target, shape)
+        report.row("generate the synthetic ledger (DuckDB COPY)", f"{time.perf_counter() - started:.3f} s",
+                   f"once; into {target}")
+    comp_rows = _rows_in(gen.component_files)
+    rank_rows = _rows_in(gen.ranking_files)
+    size = sum(f.stat().st_size for f in gen.component_files)
+    report.row("component rows / ranking rows", f"{comp_rows:,} / {rank_rows:,}",
+               f"component CSVs {size / 2**20:.0f} MiB")
+
+    warehouse = work / "synthetic-warehouse" / "cityindex.duckdb"
+    builds = []
+    for i in range(runs):
+        builds.append(run_child([PYTHON, "-c", BUILD_SCRIPT, str(gen.catalogue), str(warehouse)]))
+        print(f"    build run {i + 1}/{runs}: {builds[-1].out['seconds']:.1f} s, "
+              f"peak RSS {builds[-1].peak_rss / 2**20:.0f} MiB", flush=True)
+    counts = builds[-1].out["rows"]
+    if counts.get("component_row") != comp_rows:
+        report.row("WARNING: component rows in the warehouse", f"{counts.get('component_row'):,}", f"expected {comp_rows:,}")
+    build_s = report.seconds("full build in a fresh process: load + collect + write", [b.out["seconds"] for b in builds],
+                             "excl. interpreter start-up")
+    report.seconds("  of which collect (read, validate, harmonise)", [b.out["collect"] for b in builds])
+    report.seconds("  of which write (DuckDB insert, checkpoint, swap)", [b.out["write"] for b in builds])
+    report.seconds("  wall time incl. start-up and imports", [b.wall for b in builds])
+    peak = max(b.peak_rss for b in builds)
+    report.row("  peak RSS of the build", f"{peak / 2**20:.0f} MiB", "max over runs (wait4 ru_maxrss)")
+    report.row("  component rows per second (build)", f"{comp_rows / build_s:,.0f}")
+
+    reads = [run_child([PYTHON, "-c", READ_ALL_SCRIPT, *map(str, gen.component_files)]) for _ in range(runs)]
+    read_s = report.seconds("DuckDB read_csv of the same component rows into a table", [r.out["seconds"] for r in reads],
+                            "fresh process, excl. start-up")
+    report.row("  peak RSS of the DuckDB read", f"{max(r.peak_rss for r in reads) / 2**20:.0f} MiB")
+    report.row("  component rows per second (DuckDB)", f"{comp_rows / read_s:,.0f}")
+    report.row("ratio: build / DuckDB read", f"{build_s / read_s:.1f}x")
+    report.targets.append(Target("SYNTHETIC 3.24M-row build within 3x of DuckDB reading the same rows",
+                                 build_s, 3 * read_s, "s", f"DuckDB read {read_s:.3f} s; ratio {build_s / read_s:.1f}x"))
+    report.targets.append(Target("SYNTHETIC 3.24M-row build peak memory under 2 GiB", peak / GIB, 2.0, "GiB",
+                                 f"{peak / 2**20:.0f} MiB"))
+
+
+# --- D: dashboard render ---------------------------------------------------------------------------------
+
+
+def _dashboard_warehouse(work: Path, real: Path | None) -> tuple[Path, str]:
+    if real is not None and real.exists():
+        return real, "real data"
+    from pipelines import build, catalogue
+
+    path = work / "dashboard" / "cityindex.duckdb"
+    try:
+        build.build(catalogue.load(), path)
+        return path, "real data"
+    except Exception:  # noqa: BLE001 - the real ledger may be mid-edit; the fixture keeps the bench going
+        build.build(catalogue.load(MINI_CATALOGUE), path)
+        return path, "tests/fixtures/mini (the real data did not build)"
+
+
+def _render(script: Path, page: str | None, runs: int) -> tuple[float, list[float], list[str]]:
+    """Render time of one page: the second run of a fresh AppTest session (the first run opens the
+    session on the default page, then switches to `page`); `runs` times after one cold, reported apart."""
+    from streamlit.testing.v1 import AppTest
+
+    first, times, errors = 0.0, [], []
+    for i in range(runs + 1):
+        at = AppTest.from_file(str(script), default_timeout=120)
+        at.run()
+        if page is not None:
+            at.switch_page(page)
+        started = time.perf_counter()
+        at.run()
+        elapsed = time.perf_counter() - started
+        if at.exception:
+            errors.append("; ".join(str(e.value)[:200] for e in at.exception))
+        if i == 0:
+            first = elapsed
+        else:
+            times.append(elapsed)
+    return first, times, errors
+
+
+def discover_pages() -> list[tuple[str, str]]:
+    """(title, path relative to app.py) of every file page the app registers with st.navigation."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    registered = getattr(at, "_registered_pages", None)
+    if not registered:
+        raise RuntimeError("AppTest registered no st.navigation pages (streamlit internals changed?)")
+    pages = []
+    for info in registered.values():
+        script = info.get("script_path")
+        if script:
+            pages.append((str(info.get("page_name") or info.get("url_pathname") or script),
+                          os.path.relpath(Path(str(script)).resolve(), APP.parent)))
+    return pages
+
+
+def bench_dashboard(report: Report, runs: int, work: Path, real: Path | None) -> None:
+    report.section("D. Dashboard: server-side render per page (streamlit.testing AppTest, Korean)")
+    if not APP.exists():
+        report.skip("dashboard render", f"{APP.relative_to(ROOT)} does not exist yet")
+        return
+    warehouse, origin = _dashboard_warehouse(work, real)
+    os.environ["CITYIDX_WAREHOUSE"] = str(warehouse)
+    # AppTest touches Streamlit from the main thread, which logs "missing ScriptRunContext" on every run.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").disabled = True
+    report.row("warehouse", origin)
+    first, times, errors = _render(BARE_PAGE, None, runs)
+    if errors:
+        report.skip("bare page", errors[0])
+        return
+    bare = report.seconds("bare page: one Plotly chart (bench/bare_page.py)", times,
+                          f"first run {first:.3f} s, not in the median")
+    try:
+        pages = discover_pages()
+    except Exception as exc:  # noqa: BLE001
+        report.skip("dashboard pages", f"could not discover pages: {exc}")
+        return
+    report.row("pages found in st.navigation", str(len(pages)))
+    for title, rel in pages:
+        try:
+            first, times, errors = _render(APP, rel, runs)
+        except Exception as exc:  # noqa: BLE001
+            report.skip(f"page {rel}", repr(exc))
+            continue
+        if errors:
+            report.skip(f"page {rel}", f"exception while rendering: {errors[0]}")
+            continue
+        m = report.seconds(f"page {title} ({rel})", times, f"first run {first:.3f} s; {med(times) / bare:.1f}x bare")
+        report.targets.append(Target(f"dashboard page {title} ({rel}) renders within 2x the bare page",
+                                     m, 2 * bare, "s", f"bare page {bare:.3f} s; ratio {m / bare:.1f}x"))
+
+
+# --- main ------------------------------------------------------------------------------------------------
+
+
+def header() -> None:
+    import pandas
+    import pandera
+    import streamlit
+
+    print("cityidx benchmark (`make bench`)", flush=True)
+    print(f"  {time.strftime('%Y-%m-%d %H:%M')} · {platform.platform()} · {os.cpu_count()} CPUs · "
+          f"Python {platform.python_version()} · DuckDB {duckdb.__version__} · pandas {pandas.__version__} · "
+          f"pandera {pandera.__version__} · Streamlit {streamlit.__version__}", flush=True)
+    print("  All times are medians over repeated runs on this machine (n shown per row).", flush=True)
+
+
+SECTIONS = ("real", "synthetic", "dashboard")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", action="append", choices=SECTIONS, help="run only this part (repeatable)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of the small measurements (default 5)")
+    parser.add_argument("--large-runs", type=int, default=3, help="runs of the synthetic scale run (default 3)")
+    parser.add_argument("--synthetic-dir", type=Path, default=None,
+                        help="reuse a ledger made by `python -m bench.synthetic DIR` instead of generating one")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a part could not be measured")
+    args = parser.parse_args(argv)
+    only = args.only or list(SECTIONS)
+
+    header()
+    report = Report()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="cityidx-bench-") as tmp:
+        work = Path(tmp)
+        real = bench_real(report, args.runs, work) if "real" in only else None
+        if "synthetic" in only:
+            bench_synthetic(report, args.large_runs, work, args.synthetic_dir)
+        if "dashboard" in only:
+            bench_dashboard(report, args.runs, work, real)
+    report.summary()
+    print(f"\n(bench took {time.perf_counter() - started:.0f} s)", flush=True)
+    return 1 if args.strict and report.skipped else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Page config, the shared sidebar (language) and the page router; nothing else."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pipelines.i18n import DEFAULT_LANG, LANGS, t
+
+# (module, title key, icon, url path); the first page is the default, served at the root URL.
+PAGES = (
+    ("views/overview.py", "ui.page.overview", ":material/dashboard:", "overview"),
+    ("views/trends.py", "ui.page.trends", ":material/show_chart:", "trends"),
+    ("views/sources.py", "ui.page.sources", ":material/menu_book:", "sources"),
+)
+
+st.set_page_config(page_title=t("ui.app.title", "ko"), page_icon=":material/location_city:", layout="wide")
+
+# The language lives in st.session_state["lang"], where every page reads it. ?lang=en seeds it, so a
+# shared link or a browser test opens the chosen language (a widget bound to the URL would want the
+# label, "English", not the code).
+if st.session_state.get("lang") not in LANGS:
+    wanted = st.query_params.get("lang")
+    st.session_state["lang"] = wanted if wanted in LANGS else DEFAULT_LANG
+lang = st.sidebar.radio(
+    t("ui.language", "ko"), LANGS, key="lang", horizontal=True, format_func=lambda code: t(f"ui.lang.{code}", code),
+)
+st.query_params["lang"] = lang
+
+st.navigation([
+    st.Page(module, title=t(title, lang), icon=icon, url_path=path, default=i == 0)
+    for i, (module, title, icon, path) in enumerate(PAGES)
+]).run()

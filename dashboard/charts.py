@@ -1,0 +1,345 @@
+"""Pure functions from warehouse frames to Plotly figures: no Streamlit, no queries."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from pipelines.i18n import t
+
+FOCUS_COLOUR = "#d7263d"
+# Muted, still distinguishable: peers sit behind the focus city.
+PEER_COLOURS = (
+    "#7f9cbf", "#9fbf8f", "#c9a86a", "#a68fbf", "#7fb8b3", "#c48f8f", "#9a9a9a", "#b8b06a",
+    "#8fa8c9", "#b39fbf", "#8fbfa8", "#c9b08f",
+)
+CHANGE_COLOUR = "#6c5ce7"
+FONT = "NanumGothic, 'Noto Sans CJK KR', 'Malgun Gothic', 'Apple SD Gothic Neo', sans-serif"
+
+
+def _blank(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def format_number(value: object) -> str:
+    """A score as the publisher prints it: no trailing zeros, thousands separated."""
+    if _blank(value):
+        return ""
+    number = float(value)
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.2f}".rstrip("0").rstrip(".")
+
+
+def city_label(row: pd.Series | dict, lang: str) -> str:
+    ko = row.get("city_ko")
+    return ko if lang == "ko" and isinstance(ko, str) and ko else str(row["city"])
+
+
+def edition_labels(editions: pd.DataFrame) -> list[str]:
+    """Edition labels in publication order: the categories of every x axis."""
+    return [str(e) for e in editions.sort_values("edition_order")["edition"]]
+
+
+def rank_ticks(max_rank: int) -> list[int]:
+    """Whole-number rank ticks from 1 to max_rank, never a fractional position."""
+    max_rank = max(int(max_rank), 1)
+    step = next((s for limit, s in ((12, 1), (24, 2), (60, 5), (120, 10), (300, 25)) if max_rank <= limit), 50)
+    ticks = list(range(1, max_rank + 1, step)) if step <= 2 else [1] + list(range(step, max_rank + 1, step))
+    return sorted(set(ticks))
+
+
+def _category_axis(labels: Sequence[str]) -> dict:
+    return {"type": "category", "categoryorder": "array", "categoryarray": list(labels)}
+
+
+def _base_layout(fig: go.Figure, height: int) -> None:
+    fig.update_layout(
+        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font={"family": FONT},
+        hoverlabel={"font": {"family": FONT}}, plot_bgcolor="white",
+    )
+
+
+def hover_text(row: pd.Series | dict, lang: str, unit: str = "") -> str:
+    """What a figure is and where it comes from: city, edition, rank, score, status, source."""
+    rank = row.get("rank")
+    score = row.get("score")
+    lines = [f"<b>{city_label(row, lang)}</b> · {row['edition']}"]
+    lines.append(t("ui.hover.rank", lang, rank=int(rank)) if not _blank(rank) else t("ui.hover.no_rank", lang))
+    if not _blank(score):
+        lines.append(t("ui.hover.score", lang, score=format_number(score), unit=unit).strip())
+    lines.append(t("ui.hover.status", lang, status=t(f"status.{row.get('status') or 'not_found'}", lang)))
+    source = row.get("publication")
+    if _blank(source) or not source:
+        source = row.get("source_url")
+    lines.append(t("ui.hover.source", lang, source=source if not _blank(source) and source else t("ui.none", lang)))
+    return "<br>".join(lines)
+
+
+def bump_chart(
+    rows: pd.DataFrame,
+    editions: pd.DataFrame,
+    focus_city: str,
+    lang: str,
+    cities: Sequence[str] | None = None,
+    unit: str = "",
+) -> go.Figure:
+    """Rank over editions, rank 1 on top; the focus city drawn last, thick and in colour.
+
+    `rows`: rankings of one series (city, city_ko, edition, rank, score, status, publication, source_url).
+    `editions`: that series' editions (edition, edition_order, methodology_change).
+    Below the ranks, a strip marks methodology changes and editions where the focus city has no rank.
+    """
+    labels = edition_labels(editions)
+    cities = list(cities) if cities is not None else list(dict.fromkeys(rows["city"]))
+    if focus_city in cities:
+        cities = [c for c in cities if c != focus_city] + [focus_city]
+    fig = go.Figure()
+    max_rank = 1
+    for i, city in enumerate(c for c in cities if c != focus_city):
+        _city_trace(fig, rows, labels, city, lang, PEER_COLOURS[i % len(PEER_COLOURS)], False, unit)
+    if focus_city in cities:
+        _city_trace(fig, rows, labels, focus_city, lang, FOCUS_COLOUR, True, unit)
+    ranked = rows[rows["city"].isin(cities)]["rank"].dropna()
+    if len(ranked):
+        max_rank = int(ranked.max())
+
+    strip = _strip_traces(fig, rows, editions, focus_city, lang)
+    _base_layout(fig, 520)
+    fig.update_layout(
+        xaxis={**_category_axis(labels), "title": t("ui.chart.edition", lang), "showgrid": False},
+        yaxis={
+            "autorange": "reversed", "tickmode": "array", "tickvals": rank_ticks(max_rank),
+            "title": t("ui.chart.rank", lang), "gridcolor": "#eeeeee", "zeroline": False,
+            "domain": [0.2, 1] if strip else [0, 1],
+        },
+        legend={"title": {"text": t("ui.chart.city", lang)}, "traceorder": "reversed"},
+        hovermode="closest",
+    )
+    if strip:
+        lanes = [t("ui.chart.lane_change", lang), t("ui.chart.lane_no_rank", lang, city=_focus_label(rows, focus_city, lang))]
+        fig.update_layout(
+            yaxis2={
+                "domain": [0, 0.1], "anchor": "x", "type": "category", "categoryorder": "array",
+                "categoryarray": lanes[::-1], "range": [-0.6, 1.6], "fixedrange": True, "showgrid": False,
+            },
+            # The edition axis sits under the strip, so the strip reads as part of the same timeline.
+            xaxis={"anchor": "y2"},
+        )
+    for label in _change_editions(editions):
+        fig.add_vline(x=labels.index(label), line={"color": CHANGE_COLOUR, "width": 1, "dash": "dot"}, opacity=0.6)
+    return fig
+
+
+def _focus_label(rows: pd.DataFrame, focus_city: str, lang: str) -> str:
+    hit = rows[rows["city"] == focus_city]
+    return city_label(hit.iloc[0], lang) if len(hit) else focus_city
+
+
+def _city_trace(fig, rows, labels, city, lang, colour, focus, unit) -> None:
+    own = rows[rows["city"] == city].drop_duplicates("edition").set_index("edition", drop=False)
+    if own.empty:
+        return
+    name = city_label(own.iloc[0], lang)
+    ranks = [None if e not in own.index or _blank(own.at[e, "rank"]) else int(own.at[e, "rank"]) for e in labels]
+    hovers = [hover_text(own.loc[e], lang, unit) if e in own.index else "" for e in labels]
+    # For the focus city, a faint dotted bridge over editions without a rank, so a gap reads as
+    # "no figure", not a fall; peers are left with gaps (long bridges across them would be noise).
+    if focus and sum(r is not None for r in ranks) > 1:
+        fig.add_trace(go.Scatter(
+            x=labels, y=ranks, mode="lines", connectgaps=True, hoverinfo="skip", showlegend=False,
+            line={"color": colour, "width": 1, "dash": "dot"}, opacity=0.5, legendgroup=city,
+        ))
+    fig.add_trace(go.Scatter(
+        x=labels, y=ranks, name=name, mode="lines+markers", connectgaps=False, legendgroup=city,
+        line={"color": colour, "width": 4 if focus else 1.8},
+        marker={"size": 11 if focus else 7, "color": colour, "line": {"color": "white", "width": 1}},
+        opacity=1 if focus else 0.85, hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>",
+    ))
+
+
+def _change_editions(editions: pd.DataFrame) -> list[str]:
+    changed = editions[editions["methodology_change"].notna() & (editions["methodology_change"].astype(str) != "")]
+    return [str(e) for e in changed.sort_values("edition_order")["edition"]]
+
+
+def _strip_traces(fig, rows, editions, focus_city, lang) -> bool:
+    """Methodology changes and the focus city's unranked editions, on a small lane axis (y2)."""
+    lane_change = t("ui.chart.lane_change", lang)
+    lane_gap = t("ui.chart.lane_no_rank", lang, city=_focus_label(rows, focus_city, lang))
+    changed = editions[editions["edition"].astype(str).isin(_change_editions(editions))].sort_values("edition_order")
+    gaps = rows[(rows["city"] == focus_city) & (rows["status"] != "ranked")]
+    if changed.empty and gaps.empty:
+        return False
+    if len(changed):
+        fig.add_trace(go.Scatter(
+            x=changed["edition"].astype(str).tolist(), y=[lane_change] * len(changed), yaxis="y2", mode="markers",
+            name=t("ui.chart.methodology_change", lang), marker={"symbol": "star", "size": 13, "color": CHANGE_COLOUR},
+            hovertext=[f"<b>{t('ui.chart.methodology_change', lang)}</b> · {e}<br>{_wrap(str(m))}"
+                       for e, m in zip(changed["edition"], changed["methodology_change"])],
+            hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    if len(gaps):
+        fig.add_trace(go.Scatter(
+            x=gaps["edition"].astype(str).tolist(), y=[lane_gap] * len(gaps), yaxis="y2", mode="markers",
+            name=t("ui.chart.no_rank", lang), marker={"symbol": "x-thin-open", "size": 11, "color": FOCUS_COLOUR,
+                                                       "line": {"width": 2, "color": FOCUS_COLOUR}},
+            hovertext=[hover_text(r, lang) + (f"<br>{_wrap(str(r['note']))}" if not _blank(r.get("note")) else "")
+                       for _, r in gaps.iterrows()],
+            hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    return True
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if len(line) + len(word) + 1 > width and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines[:6]) + ("…" if len(lines) > 6 else "")
+
+
+def score_chart(
+    rows: pd.DataFrame,
+    editions: pd.DataFrame,
+    focus_city: str,
+    lang: str,
+    cities: Sequence[str],
+    unit: str = "",
+    higher_is_better: bool = True,
+) -> go.Figure:
+    """Scores over editions, for a series whose scores are comparable across editions."""
+    labels = edition_labels(editions)
+    fig = go.Figure()
+    ordered = [c for c in cities if c != focus_city] + ([focus_city] if focus_city in cities else [])
+    peer = 0
+    for city in ordered:
+        own = rows[rows["city"] == city].drop_duplicates("edition").set_index("edition", drop=False)
+        if own.empty or own["score"].isna().all():
+            continue
+        focus = city == focus_city
+        colour = FOCUS_COLOUR if focus else PEER_COLOURS[peer % len(PEER_COLOURS)]
+        peer += 0 if focus else 1
+        scores = [None if e not in own.index or _blank(own.at[e, "score"]) else float(own.at[e, "score"]) for e in labels]
+        fig.add_trace(go.Scatter(
+            x=labels, y=scores, name=city_label(own.iloc[0], lang), mode="lines+markers", connectgaps=True,
+            line={"color": colour, "width": 4 if focus else 1.8}, marker={"size": 10 if focus else 6, "color": colour},
+            hovertext=[hover_text(own.loc[e], lang, unit) if e in own.index else "" for e in labels],
+            hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    _base_layout(fig, 380)
+    fig.update_layout(
+        xaxis={**_category_axis(labels), "title": t("ui.chart.edition", lang)},
+        yaxis={"title": t("ui.chart.score_axis", lang, unit=unit), "gridcolor": "#eeeeee",
+               "autorange": True if higher_is_better else "reversed"},
+        legend={"title": {"text": t("ui.chart.city", lang)}, "traceorder": "reversed"},
+    )
+    return fig
+
+
+def edition_score_chart(rows: pd.DataFrame, edition: str, focus_city: str, lang: str, unit: str = "") -> go.Figure:
+    """Scores of the cities in one edition, where scores only compare within an edition."""
+    own = rows[(rows["edition"].astype(str) == str(edition)) & rows["score"].notna()].copy()
+    own = own.sort_values("score", ascending=True)
+    labels = [city_label(r, lang) for _, r in own.iterrows()]
+    colours = [FOCUS_COLOUR if c == focus_city else PEER_COLOURS[0] for c in own["city"]]
+    fig = go.Figure(go.Bar(
+        x=own["score"].astype(float).tolist(), y=labels, orientation="h", marker={"color": colours},
+        hovertext=[hover_text(r, lang, unit) for _, r in own.iterrows()], hovertemplate="%{hovertext}<extra></extra>",
+        text=[format_number(s) for s in own["score"]], textposition="outside", cliponaxis=False,
+    ))
+    _base_layout(fig, max(220, 28 * len(own) + 80))
+    fig.update_layout(
+        title={"text": t("ui.chart.scores_in", lang, edition=edition), "font": {"size": 14}},
+        xaxis={"title": t("ui.chart.score_axis", lang, unit=unit), "gridcolor": "#eeeeee"},
+        yaxis={"type": "category"}, showlegend=False,
+    )
+    return fig
+
+
+def sparkline(history: pd.DataFrame, lang: str) -> go.Figure:
+    """The focus city's rank in one series over its editions, tiny, rank 1 on top."""
+    history = history.sort_values("edition_order")
+    labels = [str(e) for e in history["edition"]]
+    ranks = [None if _blank(r) else int(r) for r in history["rank"]]
+    hovers = [t("ui.hover.spark", lang, edition=e, rank=r) if r is not None
+              else f"{e}: {t(f'status.{s}', lang)}" for e, r, s in zip(labels, ranks, history["status"])]
+    fig = go.Figure(go.Scatter(
+        x=labels, y=ranks, mode="lines+markers", connectgaps=True,
+        line={"color": FOCUS_COLOUR, "width": 2}, marker={"size": 4, "color": FOCUS_COLOUR}, cliponaxis=False,
+        hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>",
+    ))
+    known = [(i, r) for i, r in enumerate(ranks) if r is not None]
+    if known:
+        i, r = known[-1]
+        fig.add_trace(go.Scatter(x=[labels[i]], y=[r], mode="markers", marker={"size": 8, "color": FOCUS_COLOUR},
+                                 hoverinfo="skip"))
+    fig.update_layout(
+        height=70, margin={"l": 0, "r": 0, "t": 4, "b": 4}, showlegend=False, plot_bgcolor="white",
+        # Half a category of padding on each side, so the end markers are not cut in half.
+        xaxis={**_category_axis(labels), "visible": False, "fixedrange": True, "range": [-0.5, len(labels) - 0.5]},
+        yaxis={"autorange": "reversed", "visible": False, "fixedrange": True},
+        font={"family": FONT},
+    )
+    return fig
+
+
+def component_chart(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit: str = "") -> go.Figure:
+    """Component ranks of one city by edition: a grid, one row per component, darker is better."""
+    comp = comp.sort_values(["component_seq", "edition_order"])
+    present = set(comp["edition"].astype(str))
+    labels = [e for e in edition_labels(editions) if e in present]
+    names = list(dict.fromkeys(
+        (r["component_ko"] if lang == "ko" else r["component"]) for _, r in comp.iterrows()))
+    z, text, hover = [], [], []
+    for name in names:
+        zr, tr, hr = [], [], []
+        for label in labels:
+            col = "component_ko" if lang == "ko" else "component"
+            cell = comp[(comp[col] == name) & (comp["edition"].astype(str) == label)]
+            rank = cell["rank"].dropna()
+            score = cell["score"].dropna()
+            rank_v = int(rank.iloc[0]) if len(rank) else None
+            score_v = float(score.iloc[0]) if len(score) else None
+            zr.append(rank_v)
+            if rank_v is not None:
+                tr.append(t("ui.rank_value", lang, rank=rank_v))
+            elif score_v is not None:
+                tr.append(t("ui.chart.score_cell", lang, score=format_number(score_v)))
+            else:
+                tr.append("")
+            parts = [f"<b>{name}</b> · {label}"]
+            parts.append(t("ui.hover.rank", lang, rank=rank_v) if rank_v is not None else t("ui.hover.no_rank", lang))
+            if score_v is not None:
+                parts.append(t("ui.hover.score", lang, score=format_number(score_v), unit=unit).strip())
+            hr.append("<br>".join(parts) if len(cell) else "")
+        z.append(zr)
+        text.append(tr)
+        hover.append(hr)
+    ranked = any(v is not None for row in z for v in row)
+    fig = go.Figure(go.Heatmap(
+        x=labels, y=names, z=z, hoverinfo="skip", xgap=2, ygap=2, zmin=1, showscale=ranked,
+        # Light to mid blue only, so the dark cell text stays readable; rank 1 is the deepest.
+        colorscale=[[0, "#4f8fcf"], [0.5, "#a9cbe9"], [1, "#eef5fc"]],
+        colorbar={"title": {"text": t("ui.chart.rank", lang)}, "thickness": 12},
+    ))
+    # The labels ride on a text layer, so a cell with only a score still says what it holds.
+    cells = [(x, y, tx, hv) for y, trow, hrow in zip(names, text, hover) for x, tx, hv in zip(labels, trow, hrow) if tx]
+    fig.add_trace(go.Scatter(
+        x=[c[0] for c in cells], y=[c[1] for c in cells], text=[c[2] for c in cells], mode="text",
+        textfont={"color": "#1f2937"}, hovertext=[c[3] for c in cells], hovertemplate="%{hovertext}<extra></extra>",
+        showlegend=False,
+    ))
+    _base_layout(fig, max(220, 34 * len(names) + 110))
+    fig.update_layout(
+        xaxis={**_category_axis(labels), "title": t("ui.chart.edition", lang), "side": "bottom"},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True},
+    )
+    return fig

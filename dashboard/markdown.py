@@ -1,0 +1,35 @@
+"""Ledger and catalogue text inside Streamlit Markdown: shown as written, never formatted."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from pipelines.i18n import t
+
+# `~` would strike through ("200~320"), `$` start LaTeX, `*`/`_` emphasise, `[`/`]` make links,
+# `:` opens Streamlit directives (":red[...]", ":material/...:"); `#`, `+`, `-`, `>` only at a line start.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<|~$:])")
+_LINE_START = re.compile(r"^(\s*|\s*\d+)([#+\->]|(?<=\d)[.)])", re.MULTILINE)
+
+
+def escape(text: object) -> str:
+    """`text` with every Markdown-active character escaped; None and NaN become ''."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    escaped = _SPECIAL.sub(r"\\\1", str(text))
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
+def link(label: object, url: object) -> str:
+    """A Markdown link whose label is escaped and whose URL keeps its parentheses balanced."""
+    target = str(url).replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+    return f"[{escape(label)}]({target})"
+
+
+def methodology_line(note, lang: str) -> str:
+    """One methodology note as a list item: edition (or all editions), change badge, text, source link."""
+    edition = note["edition"] if isinstance(note["edition"], str) and note["edition"] else t("ui.all_editions", lang)
+    badge = f" :violet-badge[{t('ui.chart.methodology_change', lang)}]" if bool(note["is_change"]) else ""
+    source = f" ({link(t('ui.source', lang), note['source_url'])})" if isinstance(note["source_url"], str) and note["source_url"] else ""
+    return f"- **{escape(edition)}**{badge} {escape(note['text'])}{source}"

@@ -1,0 +1,154 @@
+"""Sources: the catalogue with its provenance, what every figure rests on, and the ledger's flags."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.markdown import escape, link, methodology_line
+from pipelines.i18n import DEFAULT_LANG, t
+
+lang = st.session_state.get("lang", DEFAULT_LANG)
+data.stop_if_missing()
+
+DOMAIN = r"https?://(?:www\.|m\.)?([^/?#]+)"
+STATUSES = ("ranked", "outside_list", "not_covered", "not_published", "rank_unknown", "not_found")
+
+
+def col(key: str) -> str:
+    return t(f"ui.col.{key}", lang)
+
+
+def yes_no(value: object) -> str:
+    return t("ui.yes" if bool(value) else "ui.no", lang)
+
+
+def months(text: str) -> str:
+    parts = [p for p in str(text or "").split(",") if p.strip()]
+    return t("ui.month_sep", lang).join(t(f"ui.month.{int(p)}", lang) for p in parts) or t("ui.unknown", lang)
+
+
+# Load inputs.
+series = data.series()
+short = dict(zip(series["index_id"], series[f"short_{lang}"]))
+statuses = data.status_counts()
+publications = data.publication_counts()
+flags = data.flag_counts()
+editions = data.editions()
+components = data.component_catalogue()
+notes = data.methodology_notes()
+
+st.title(t("ui.sources.title", lang))
+st.caption(t("ui.sources.intro", lang))
+
+# Coverage across the catalogue: states, outlets, flags.
+st.subheader(t("ui.sources.by_status", lang))
+pivot = (statuses.pivot_table(index="index_id", columns="status", values="rows", aggfunc="sum", fill_value=0)
+         .reindex(index=series["index_id"], columns=list(STATUSES), fill_value=0).fillna(0).astype(int))
+pivot[t("ui.col.total", lang)] = pivot.sum(axis=1)
+pivot.columns = [t(f"status.{c}", lang) if c in STATUSES else c for c in pivot.columns]
+pivot.insert(0, col("series"), [short.get(i, i) for i in pivot.index])
+st.dataframe(pivot, hide_index=True, width="stretch", placeholder="—")
+
+st.subheader(t("ui.sources.flags", lang))
+flag_table = (flags.pivot_table(index="index_id", columns="flag", values="rows", aggfunc="sum", fill_value=0)
+              .reindex(index=series["index_id"], columns=list(data.FLAGS), fill_value=0).fillna(0).astype(int))
+flag_table.columns = [t(f"ui.flag.{f.lower().replace(' ', '_')}", lang) for f in flag_table.columns]
+flag_table.insert(0, col("series"), [short.get(i, i) for i in flag_table.index])
+st.dataframe(flag_table, hide_index=True, width="stretch", placeholder="—")
+st.caption(t("ui.sources.flags_help", lang))
+
+st.subheader(t("ui.sources.by_publication", lang))
+outlets = publications.assign(publication=publications["publication"].replace("", t("ui.sources.no_publication", lang)))
+outlets = (outlets.groupby("publication", as_index=False)
+           .agg(rows=("rows", "sum"), ranked_rows=("ranked_rows", "sum"),
+                series=("index_id", lambda ids: ", ".join(short.get(i, i) for i in dict.fromkeys(ids))))
+           .sort_values(["rows", "publication"], ascending=[False, True]))
+st.dataframe(outlets.rename(columns={
+    "publication": col("publication"), "rows": col("rows"), "ranked_rows": col("ranked_rows"), "series": col("series"),
+}), hide_index=True, width="stretch", placeholder="—", height=min(420, 36 * (len(outlets) + 1) + 3))
+st.caption(t("ui.sources.publication_help", lang, n=len(outlets)))
+
+# The catalogue, one series at a time.
+st.subheader(t("ui.sources.catalogue", lang))
+for _, s in series.iterrows():
+    sid = s["index_id"]
+    with st.expander(escape(f"{s[f'title_{lang}']} ({s[f'short_{lang}']}) · {s['publisher']}")):
+        office = s[f"office_{lang}"] if isinstance(s[f"office_{lang}"], str) else s["managing_office"]
+        better = t("ui.higher_better" if s["score_higher_is_better"] else "ui.lower_better", lang)
+        facts = [
+            (t("ui.sources.publisher", lang), link(s["publisher"], s["publisher_url"])),
+            (t("ui.sources.office", lang), escape(office)),
+            (t("ui.sources.cadence", lang), t(f"ui.cadence.{s['cadence']}", lang)),
+            (t("ui.sources.release_months", lang), months(s["release_months"])),
+            (t("ui.sources.cities_covered", lang),
+             escape(s["cities_covered"]) if isinstance(s["cities_covered"], str) else t("ui.unknown", lang)),
+            (t("ui.sources.score_unit", lang), escape(s[f"score_unit_{lang}"])),
+            (t("ui.sources.score_scale", lang), escape(s[f"score_scale_{lang}"])),
+            (t("ui.sources.score_direction", lang), better),
+            (t("ui.sources.score_comparable", lang), yes_no(s["score_comparable"])),
+            (t("ui.sources.ledger_file", lang), f"`{s['rankings_file']}`"
+             + (f", `{s['components_file']}`" if isinstance(s["components_file"], str) else "")),
+        ]
+        st.markdown("\n".join(f"- **{k}**: {v}" for k, v in facts))
+
+        kind = s[f"component_kind_{lang}"]
+        own = components[components["index_id"] == sid]
+        st.markdown(f"**{escape(t('ui.sources.components', lang, kind=kind))}**")
+        if own.empty:
+            st.caption(t("ui.sources.no_components", lang, kind=kind))
+        else:
+            names = dict(zip(own["component_id"], own[f"name_{lang}"]))
+            st.dataframe(pd.DataFrame({
+                col("component"): own[f"name_{lang}"],
+                col("weight"): own["weight"],
+                col("weight_note"): own["weight_note"].fillna(""),
+                col("policy_area"): own[f"policy_area_{lang}"].fillna(""),
+                col("parent"): [names.get(p, "") if isinstance(p, str) else "" for p in own["parent"]],
+            }), hide_index=True, width="stretch", placeholder="—", column_config={
+                col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
+            })
+            if own["weight"].isna().all():
+                st.caption(t("ui.sources.no_weights", lang))
+
+        st.markdown(f"**{t('ui.sources.methodology', lang)}**")
+        own_notes = notes[notes["index_id"] == sid]
+        if own_notes.empty:
+            st.caption(t("ui.trends.no_notes", lang))
+        else:
+            st.markdown("\n".join(methodology_line(n, lang) for _, n in own_notes.iterrows()))
+
+        st.markdown(f"**{t('ui.sources.editions', lang)}**")
+        eds = editions[editions["index_id"] == sid].sort_values("edition_order", ascending=False)
+        if eds.empty:
+            st.caption(t("status.no_edition", lang))
+        else:
+            st.dataframe(pd.DataFrame({
+                col("edition"): eds["edition"].astype(str),
+                col("published"): eds["published"].fillna(""),
+                col("year"): eds["year"].astype(str),
+                col("field_size"): eds["field_size"].astype("Int64"),
+                col("methodology_change"): eds["methodology_change"].fillna(""),
+                col("source"): eds["source_url"],
+                col("note"): eds["note"].fillna(""),
+            }), hide_index=True, width="stretch", placeholder="—", column_config={
+                col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
+            })
+
+        a, b = st.columns(2)
+        with a:
+            st.markdown(f"**{t('ui.sources.by_status', lang)}**")
+            mine = statuses[statuses["index_id"] == sid]
+            st.dataframe(pd.DataFrame({
+                col("status"): [t(f"status.{x}", lang) for x in mine["status"]],
+                col("rows"): mine["rows"],
+            }), hide_index=True, width="stretch", placeholder="—")
+        with b:
+            st.markdown(f"**{t('ui.sources.by_publication', lang)}**")
+            mine = publications[publications["index_id"] == sid]
+            st.dataframe(pd.DataFrame({
+                col("publication"): mine["publication"].replace("", t("ui.sources.no_publication", lang)),
+                col("rows"): mine["rows"],
+                col("ranked_rows"): mine["ranked_rows"],
+            }), hide_index=True, width="stretch", placeholder="—")

@@ -1,0 +1,152 @@
+"""Trends: one series, the focus city against its peers over every edition, with sources."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.markdown import escape, link, methodology_line
+from pipelines.i18n import DEFAULT_LANG, t
+
+lang = st.session_state.get("lang", DEFAULT_LANG)
+data.stop_if_missing()
+
+DOMAIN = r"https?://(?:www\.|m\.)?([^/?#]+)"
+
+
+def col(key: str) -> str:
+    return t(f"ui.col.{key}", lang)
+
+
+# Load inputs.
+series = data.series().set_index("index_id", drop=False)
+focus = data.setting("focus_city", "")
+
+st.title(t("ui.trends.title", lang))
+if series.empty:
+    st.info(t("ui.no_series", lang))
+    st.stop()
+# ?series=<id> opens one series directly (links from other pages, browser tests).
+if st.session_state.get("series") not in series.index and st.query_params.get("series") in series.index:
+    st.session_state["series"] = st.query_params.get("series")
+index_id = st.selectbox(
+    t("ui.trends.series", lang), series.index.tolist(), key="series",
+    format_func=lambda i: f"{series.at[i, f'title_{lang}']} ({series.at[i, f'short_{lang}']})",
+)
+s = series.loc[index_id]
+unit = s[f"score_unit_{lang}"]
+rows = data.rankings(index_id)
+editions = data.editions(index_id)
+cities = data.series_cities(index_id)
+names = {c: charts.city_label(r, lang) for c, r in cities.set_index("city", drop=False).iterrows()}
+
+st.caption(escape(t("ui.trends.about", lang, publisher=s["publisher"], office=s[f"office_{lang}"],
+                    editions=len(editions), cities=len(cities))))
+
+# Process: the cities to draw, the focus city and the peers that appear in this series by default.
+peers = [c for c in data.peer_cities()["city"] if c in names]
+default = ([focus] if focus in names else []) + peers
+chosen = st.multiselect(t("ui.trends.cities", lang), list(names), default=default, format_func=names.get,
+                        key=f"cities_{index_id}", placeholder=t("ui.trends.cities_placeholder", lang))
+shown = rows[rows["city"].isin(chosen)]
+
+st.subheader(t("ui.trends.rank_chart", lang))
+if shown["rank"].notna().any():
+    st.plotly_chart(charts.bump_chart(shown, editions, focus, lang, chosen, unit), width="stretch", key="bump")
+    st.caption(t("ui.trends.rank_chart_help", lang, city=names.get(focus, focus)))
+else:
+    st.info(t("ui.trends.no_ranks", lang))
+
+# Scores: over editions where comparable, else one edition at a time.
+st.subheader(t("ui.trends.scores", lang))
+better = t("ui.higher_better" if s["score_higher_is_better"] else "ui.lower_better", lang)
+st.caption(escape(t("ui.trends.score_meaning", lang, unit=unit, scale=s[f"score_scale_{lang}"], better=better)))
+scored = rows[rows["score"].notna()]
+if scored.empty:
+    st.info(t("ui.trends.no_scores", lang))
+elif bool(s["score_comparable"]):
+    if shown["score"].notna().any():
+        st.plotly_chart(charts.score_chart(shown, editions, focus, lang, chosen, unit, bool(s["score_higher_is_better"])),
+                        width="stretch", key="scores")
+    else:
+        st.info(t("ui.trends.no_scores_chosen", lang))
+else:
+    st.caption(t("ui.trends.not_comparable", lang))
+    with_scores = editions[editions["edition"].isin(scored["edition"])].sort_values("edition_order", ascending=False)
+    options = with_scores["edition"].tolist()
+    # Open on the latest edition that has something to compare: the focus city and another city scored.
+    counts = scored.groupby("edition")["city"].agg(lambda c: (len(c), focus in set(c)))
+    best = next((e for e in options if counts[e][0] >= 2 and counts[e][1]), None) \
+        or next((e for e in options if counts[e][0] >= 2), options[0])
+    edition = st.selectbox(t("ui.trends.score_edition", lang), options, index=options.index(best),
+                           key=f"score_ed_{index_id}")
+    in_edition = scored[scored["edition"] == edition]
+    mine = in_edition[in_edition["city"].isin(chosen)]
+    # Too few chosen cities with a score: show the edition's best scores, so the chart still compares.
+    pick = mine if len(mine) >= 2 else in_edition.sort_values("score", ascending=not s["score_higher_is_better"]).head(20)
+    if focus in set(in_edition["city"]) and focus not in set(pick["city"]):
+        pick = pd.concat([pick, in_edition[in_edition["city"] == focus]])
+    st.plotly_chart(charts.edition_score_chart(pick, edition, focus, lang, unit), width="stretch", key="edition_scores")
+
+# The figures, each with its source.
+st.subheader(t("ui.trends.table", lang))
+table = shown.sort_values(["edition_order", "rank"], ascending=[False, True], na_position="last")
+table = pd.DataFrame({
+    col("edition"): table["edition"].astype(str),
+    col("city"): [names.get(c, c) for c in table["city"]],
+    col("rank"): table["rank"].astype("Int64"),
+    col("score"): table["score"],
+    col("status"): [t(f"status.{x}", lang) for x in table["status"]],
+    col("publication"): table["publication"].fillna(""),
+    col("source"): table["source_url"],
+    col("note"): table["note"].fillna(""),
+    col("retrieved"): table["retrieved"].fillna(""),
+})
+st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_config={
+    col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
+    col("rank"): st.column_config.NumberColumn(col("rank"), format="%d"),
+})
+
+# Methodology notes.
+st.subheader(t("ui.trends.methodology", lang))
+notes = data.methodology_notes(index_id)
+changes = editions[editions["methodology_change"].notna() & (editions["methodology_change"].astype(str) != "")]
+if notes.empty and changes.empty:
+    st.caption(t("ui.trends.no_notes", lang))
+if len(notes):
+    st.markdown("\n".join(methodology_line(n, lang) for _, n in notes.iterrows()))
+if len(changes):
+    st.markdown(f"**{t('ui.trends.edition_changes', lang)}**")
+    st.markdown("\n".join(
+        f"- **{escape(e['edition'])}** ★ {escape(e['methodology_change'])}"
+        + (f" ({link(t('ui.source', lang), e['source_url'])})" if isinstance(e["source_url"], str) and e["source_url"] else "")
+        for _, e in changes.sort_values("edition_order").iterrows()
+    ))
+
+# Component ranks.
+kind = s[f"component_kind_{lang}"]
+st.subheader(t("ui.trends.components", lang, kind=kind))
+comp = data.components(index_id)
+if comp.empty:
+    st.caption(t("ui.trends.no_components", lang, kind=kind))
+else:
+    comp_cities = list(dict.fromkeys(([focus] if focus in set(comp["city"]) else []) + sorted(comp["city"].unique())))
+    city = st.selectbox(t("ui.trends.component_city", lang), comp_cities, key=f"comp_city_{index_id}",
+                        format_func=lambda c: names.get(c, c))
+    own = comp[comp["city"] == city]
+    st.plotly_chart(charts.component_chart(own, editions, lang, unit), width="stretch", key="components")
+    own = own.sort_values(["edition_order", "component_seq"], ascending=[False, True])
+    st.dataframe(pd.DataFrame({
+        col("edition"): own["edition"].astype(str),
+        col("component"): own["component_ko" if lang == "ko" else "component"],
+        col("policy_area"): own[f"policy_area_{lang}"].fillna(""),
+        col("weight"): own["weight"],
+        col("rank"): own["rank"].astype("Int64"),
+        col("score"): own["score"],
+        col("source"): own["source_url"],
+    }), hide_index=True, width="stretch", placeholder="—", column_config={
+        col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
+        col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
+        col("rank"): st.column_config.NumberColumn(col("rank"), format="%d"),
+    })

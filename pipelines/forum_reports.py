@@ -1,0 +1,175 @@
+"""What the forum reads: suggested topics, the agenda packet, the proposals-progress table, trends around an action."""
+
+from __future__ import annotations
+
+import html
+
+import duckdb
+import pandas as pd
+
+from pipelines.catalogue import Catalogue
+from pipelines.i18n import t
+from pipelines.reports import html_document, html_table, svg_line_chart
+
+
+def suggestions(con: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:
+    """The strongest weaknesses of each series' latest component edition that no agenda item addresses yet."""
+    return con.execute(
+        """
+        with on_agenda as (
+            select distinct index_id, component_id from agenda_link where kind = 'component'
+        )
+        select w.index_id, s.title_ko, s.title_en, w.edition, w.component_id, w.component, w.component_ko,
+               w.policy_area, w.reason_ko, w.reason_en, w.evidence, w.indicators, w.departments, w.severity
+        from weaknesses as w
+        join series as s using (index_id)
+        left join on_agenda as a using (index_id, component_id)
+        where w.is_latest and w.label = 'weakness' and a.index_id is null
+        order by w.severity desc, w.index_id, w.component_id
+        limit ?
+        """,
+        [limit],
+    ).df()
+
+
+def component_history(con: duckdb.DuckDBPyConnection, index_id: str, component_id: str) -> pd.DataFrame:
+    return con.execute(
+        """
+        select c.edition, c.edition_order, c.rank as component_rank, r.rank as overall_rank
+        from components as c
+        join setting as s on s.key = 'focus_city' and s.value = c.city
+        left join rankings as r on r.index_id = c.index_id and r.edition = c.edition and r.city = c.city
+        where c.index_id = ? and c.component_id = ?
+        order by c.edition_order
+        """,
+        [index_id, component_id],
+    ).df()
+
+
+def indicator_history(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFrame:
+    return con.execute(
+        "select period, value, unit, source, uploaded_by, uploaded_at from indicator_values where indicator_id = ? order by period",
+        [indicator_id],
+    ).df()
+
+
+def trend_around(con: duckdb.DuckDBPyConnection, action_id: str) -> pd.DataFrame:
+    """Each linked indicator's values, marked before or after the period in which the action was accepted."""
+    return con.execute(
+        """
+        with a as (
+            select action_id, coalesce(accepted_at, created_at) as since from action_item where action_id = ?
+        ),
+        links as (
+            select l.indicator_id, a.since from action_link as l join a using (action_id) where l.kind = 'indicator'
+        )
+        select v.indicator_id, i.name_ko, i.name_en, i.direction, v.period, v.value, v.unit, l.since,
+               case when v.period < substr(l.since, 1, 4) then 'before' else 'after' end as phase
+        from links as l
+        join indicator_values as v using (indicator_id)
+        join indicator as i using (indicator_id)
+        order by v.indicator_id, v.period
+        """,
+        [action_id],
+    ).df()
+
+
+def progress_table(con: duckdb.DuckDBPyConnection, lang: str = "ko") -> pd.DataFrame:
+    """The proposals-progress table (건의사항 추진현황), one row per action item, headers in `lang`."""
+    df = con.execute(
+        """
+        select number, meeting_date, agenda_title, title, owner_name_ko, owner_name_en, execution, due, status,
+               overdue, last_note, updated_at, array_to_string(linked_indicators, ', ') as indicators,
+               array_to_string(linked_components, ', ') as components
+        from action_items order by number
+        """
+    ).df()
+    out = pd.DataFrame({
+        t("doc.col.number", lang): df["number"],
+        t("doc.col.meeting_date", lang): df["meeting_date"].astype(str),
+        t("doc.col.agenda", lang): df["agenda_title"],
+        t("doc.col.action", lang): df["title"],
+        t("doc.col.owner", lang): df["owner_name_ko"] if lang == "ko" else df["owner_name_en"],
+        t("doc.col.execution", lang): df["execution"].map(lambda v: t(f"execution.{v}", lang)),
+        t("doc.col.due", lang): df["due"].astype(str),
+        t("doc.col.status", lang): df["status"].map(lambda v: t(f"action.{v}", lang)),
+        t("doc.col.overdue", lang): df["overdue"].map(lambda v: t("doc.yes", lang) if v else ""),
+        t("doc.col.last_note", lang): df["last_note"],
+        t("doc.col.updated_at", lang): df["updated_at"].str.slice(0, 10),
+        t("doc.col.indicators", lang): df["indicators"],
+        t("doc.col.components", lang): df["components"],
+    })
+    return out
+
+
+def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_id: str, lang: str = "ko") -> str:
+    """A printable agenda packet for one meeting: each agenda item with the evidence it rests on."""
+    meeting = con.execute(
+        "select m.*, f.name_ko, f.name_en from meeting as m join forum as f using (forum_id) where meeting_id = ?",
+        [meeting_id],
+    ).df()
+    if meeting.empty:
+        raise KeyError(meeting_id)
+    m = meeting.iloc[0]
+    forum_name = m["name_ko"] if lang == "ko" else m["name_en"]
+    items = con.execute("select * from forum_agenda where meeting_id = ? order by seq", [meeting_id]).df()
+    focus = cat.focus_city
+    body = [f"<h1>{html.escape(forum_name)} — {t('doc.forum.packet', lang)}</h1>",
+            f"<p>{t('doc.col.meeting_date', lang)}: <b>{pd.Timestamp(m['date']).date().isoformat()}</b> · {t('meeting.' + m['kind'], lang)}"
+            + (f" · {html.escape(str(m['place']))}" if isinstance(m["place"], str) else "") + "</p>"]
+    if items.empty:
+        body.append(f"<p class='muted'>{t('doc.forum.no_agenda', lang)}</p>")
+    for item in items.itertuples():
+        body.append("<section>")
+        decision = t(f"decision.{item.decision}", lang) if isinstance(item.decision, str) else t("doc.forum.undecided", lang)
+        body.append(f"<h2>{item.seq}. {html.escape(item.title)}</h2>")
+        body.append(f"<p class='muted'>{t('doc.col.proposer', lang)}: {html.escape(item.proposer)} · "
+                    f"{t('doc.col.decision', lang)}: {decision}</p>")
+        if isinstance(item.description, str):
+            body.append(f"<p>{html.escape(item.description)}</p>")
+        for ref in item.linked_components:
+            index_id, component_id = ref.split("/", 1)
+            w = con.execute(
+                "select * from weaknesses where index_id = ? and component_id = ? and is_latest", [index_id, component_id]
+            ).df()
+            hist = component_history(con, index_id, component_id)
+            series = cat.series[index_id]
+            comp = series.component(component_id)
+            name = f"{series.short.get(lang)} · {comp.name.get(lang) if comp else component_id}"
+            body.append(f"<h3>{html.escape(name)}</h3>")
+            if not w.empty:
+                r = w.iloc[0]
+                reason = r["reason_ko"] if lang == "ko" else r["reason_en"]
+                body.append(f"<p><span class='tag {r['label']}'>{t('label.' + r['label'], lang)}</span> "
+                            f"{html.escape(reason)} <span class='muted'>({r['edition']})</span></p>")
+            chart = svg_line_chart(
+                {f"{focus} · {t('doc.chart.component_rank', lang)}": list(zip(hist["edition"], hist["component_rank"])),
+                 f"{focus} · {t('doc.chart.overall_rank', lang)}": list(zip(hist["edition"], hist["overall_rank"]))},
+                title=t("doc.chart.rank_over_editions", lang), reverse_y=True,
+                highlight=f"{focus} · {t('doc.chart.component_rank', lang)}",
+            )
+            body.append(chart)
+        for indicator_id in item.linked_indicators:
+            ind = cat.indicators[indicator_id]
+            hist = indicator_history(con, indicator_id)
+            body.append(f"<h3>{html.escape(ind.name.get(lang))} ({html.escape(ind.unit.get(lang))})</h3>")
+            body.append(svg_line_chart({ind.name.get(lang): list(zip(hist["period"], hist["value"]))},
+                                       highlight=ind.name.get(lang)))
+            owner = cat.offices[ind.department].name.get(lang)
+            body.append(f"<p class='muted'>{t('doc.col.owner', lang)}: {html.escape(owner)} · "
+                        f"{t('doc.col.source', lang)}: {html.escape(ind.source_name)}</p>")
+        actions = con.execute(
+            "select number, title, owner_name_ko, owner_name_en, due, status from action_items where agenda_id = ? order by number",
+            [item.agenda_id],
+        ).df()
+        if not actions.empty:
+            table = pd.DataFrame({
+                t("doc.col.number", lang): actions["number"],
+                t("doc.col.action", lang): actions["title"],
+                t("doc.col.owner", lang): actions["owner_name_ko" if lang == "ko" else "owner_name_en"],
+                t("doc.col.due", lang): actions["due"].astype(str),
+                t("doc.col.status", lang): actions["status"].map(lambda v: t(f"action.{v}", lang)),
+            })
+            body.append(html_table(table))
+        body.append("</section>")
+    return html_document(f"{forum_name} {pd.Timestamp(m['date']).date().isoformat()}", "\n".join(body), lang)

@@ -1,0 +1,172 @@
+"""Files the product writes for people: safe CSV/xlsx tables, static SVG charts, printable HTML documents."""
+
+from __future__ import annotations
+
+import html
+import io
+from pathlib import Path
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM (Korean Excel opens it correctly), formula-like cells neutralised, CRLF rows."""
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An xlsx workbook, one sheet per frame, cells neutralised and columns sized to their text."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, frame in sheets.items():
+        ws = wb.create_sheet(title=title[:31])
+        safe = neutralise_frame(frame)
+        ws.append(list(safe.columns))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in safe.itertuples(index=False):
+            ws.append([None if (not isinstance(v, (list, dict)) and pd.isna(v)) else v for v in row])
+        for i, col in enumerate(safe.columns, start=1):
+            width = max([len(str(col))] + [len(str(v)) for v in safe.iloc[:, i - 1].head(200)])
+            ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(60, max(8, width * 1.6))
+        ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def svg_line_chart(series: dict[str, list[tuple[str, float | None]]], *, title: str = "", reverse_y: bool = False,
+                   highlight: str | None = None, marker_x: str | None = None, marker_label: str = "",
+                   width: int = 560, height: int = 220) -> str:
+    """A small static line chart as inline SVG: categorical x in the order given, integer-friendly y.
+
+    `reverse_y` puts the smallest value on top (ranks). `marker_x` draws a dashed vertical line at that x.
+    """
+    xs: list[str] = []
+    for points in series.values():
+        for x, _ in points:
+            if x not in xs:
+                xs.append(x)
+    values = [v for pts in series.values() for _, v in pts if v is not None and not pd.isna(v)]
+    pad_l, pad_r, pad_t, pad_b = 48, 16, max(28 if title else 12, 12 * len(series) + 8 if len(series) > 1 else 0), 36
+    plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+             f'font-family="NanumGothic, Noto Sans KR, sans-serif" font-size="11" role="img">']
+    if title:
+        parts.append(f'<text x="{pad_l}" y="16" font-size="13" font-weight="bold">{html.escape(title)}</text>')
+    if not values or not xs:
+        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#888">—</text></svg>')
+        return "".join(parts)
+    lo, hi = min(values), max(values)
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+
+    def sx(x: str) -> float:
+        return pad_l + (plot_w * (xs.index(x) / (len(xs) - 1)) if len(xs) > 1 else plot_w / 2)
+
+    def sy(v: float) -> float:
+        frac = (v - lo) / (hi - lo)
+        return pad_t + (plot_h * frac if reverse_y else plot_h * (1 - frac))
+
+    whole = all(float(v).is_integer() for v in values)
+    for i in range(5):
+        v = lo + (hi - lo) * i / 4
+        label = f"{round(v):,}" if whole or abs(hi - lo) >= 10 else f"{v:,.1f}"
+        y = sy(v)
+        parts.append(f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
+        parts.append(f'<text x="{pad_l - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{label}</text>')
+    step = max(1, len(xs) // 8)
+    for i, x in enumerate(xs):
+        if i % step == 0 or i == len(xs) - 1:
+            parts.append(f'<text x="{sx(x):.1f}" y="{height - pad_b + 16}" text-anchor="middle" fill="#555">{html.escape(x)}</text>')
+    if marker_x is not None:
+        mx = sx(marker_x) if marker_x in xs else None
+        if mx is None:  # between categories: place it after the last x that sorts before it
+            before = [x for x in xs if x <= marker_x]
+            mx = sx(before[-1]) + (plot_w / max(len(xs) - 1, 1)) / 2 if before else pad_l
+        parts.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{pad_t}" y2="{pad_t + plot_h}" stroke="#d62728" stroke-dasharray="4 3"/>')
+        parts.append(f'<text x="{mx + 4:.1f}" y="{pad_t + 10}" fill="#d62728">{html.escape(marker_label)}</text>')
+    palette = ["#9aa5b1", "#b9a38a", "#8fb3a3", "#a99cc4", "#c4a0a0", "#9cb8c9", "#c9b99c", "#a3a3a3"]
+    for n, (name, points) in enumerate(series.items()):
+        colour = "#1f4e9c" if name == highlight else palette[n % len(palette)]
+        stroke = 3 if name == highlight else 1.5
+        pts = [(sx(x), sy(v)) for x, v in sorted(points, key=lambda p: xs.index(p[0])) if v is not None and not pd.isna(v)]
+        if len(pts) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{stroke}" points="{path}"/>')
+        for x, y in pts:
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{3 if name == highlight else 2}" fill="{colour}"/>')
+        if len(series) > 1:  # the legend sits in the title row, right-aligned, one name under another
+            parts.append(f'<text x="{width - pad_r}" y="{12 + 12 * n}" text-anchor="end" fill="{colour}">{html.escape(name)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+PRINT_CSS = """
+body { font-family: 'NanumGothic', 'Noto Sans KR', sans-serif; color: #222; margin: 2rem auto; max-width: 60rem; line-height: 1.5; }
+h1 { font-size: 1.6rem; border-bottom: 2px solid #1f4e9c; padding-bottom: .3rem; }
+h2 { font-size: 1.25rem; margin-top: 2rem; color: #1f4e9c; }
+h3 { font-size: 1.05rem; margin-bottom: .2rem; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; margin: .5rem 0 1rem; }
+th, td { border: 1px solid #ccc; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f0f3f8; }
+.muted { color: #666; font-size: .85rem; }
+.tag { display: inline-block; padding: 0 .4rem; border-radius: .3rem; background: #eef; font-size: .8rem; }
+.weakness { background: #fde8e8; } .strength { background: #e6f4ea; }
+section { page-break-inside: avoid; }
+@media print { body { margin: 0; max-width: none; } a { color: inherit; text-decoration: none; } h2 { page-break-after: avoid; } }
+"""
+
+
+def html_document(title: str, body: str, lang: str = "ko") -> str:
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}</title>\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<style>{PRINT_CSS}</style>\n</head>\n'
+            f'<body>\n{body}\n</body>\n</html>\n')
+
+
+def html_table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> str:
+    """A frame as an escaped HTML table; `links` maps a column to the column holding its URL."""
+    links = links or {}
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns if c not in links.values())
+    rows = []
+    for rec in frame.to_dict("records"):
+        cells = []
+        for col in frame.columns:
+            if col in links.values():
+                continue
+            value = rec[col]
+            text = "" if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)) else str(value)
+            url = rec.get(links[col]) if col in links else None
+            cell = f'<a href="{html.escape(url)}">{html.escape(text)}</a>' if isinstance(url, str) and url else html.escape(text)
+            cells.append(f"<td>{cell}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path

@@ -1,0 +1,255 @@
+"""End to end: the real Streamlit server, every page in Debian's headless chromium, in Korean and English.
+
+Starts `streamlit run dashboard/app.py` on a free localhost port against a warehouse built into a
+temporary folder (the real catalogue; the mini fixture if the real data does not build), discovers the
+pages from the app's own navigation links, and fails on an exception box, an error box, an empty page
+or, in Korean, a page without Hangul. Screenshots go to artifacts/browser/ (gitignored; override
+with CITYIDX_ARTIFACTS). Without `chromium` on PATH the test skips, unless CI is set: then it fails.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import warnings
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from pipelines import build, catalogue
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "dashboard" / "app.py"
+MINI = Path(__file__).parent / "fixtures" / "mini" / "indicators.yml"
+ARTIFACTS = Path(os.environ.get("CITYIDX_ARTIFACTS") or ROOT / "artifacts") / "browser"
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+NAV_LINKS = ('a[data-testid="stSidebarNavLink"], a[data-testid="stTopNavLink"], '
+             'a[data-testid="stTopNavDropdownLink"]')
+MAIN = '[data-testid="stMainBlockContainer"]'
+SERVER_START_S = 90
+PAGE_LOAD_MS = 60_000
+
+# The app has finished a run: stApp says notRunning (it says `initial` before the first run) and
+# nothing shows "running". Checked twice with a pause between, so that a rerun right after the first
+# run (query-parameter binding, st.rerun) is waited for too.
+READY_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return false;
+  const state = app.getAttribute('data-test-script-state');
+  if (state === 'compilationError') return true;
+  return state === 'notRunning' && !document.querySelector('[data-testid="stStatusWidget"]');
+}
+"""
+HAS_TEXT_JS = """
+() => {
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+  return !!main && main.innerText.trim().length > 0;
+}
+"""
+# Error boxes (st.error) other than the one an exception box draws around its traceback.
+ERROR_BOXES_JS = """
+() => Array.from(document.querySelectorAll('[data-testid="stAlertContentError"]'))
+  .filter(e => !e.closest('[data-testid="stException"]') && !e.querySelector('[data-testid="stException"]'))
+  .map(e => e.innerText.slice(0, 300))
+"""
+
+
+def _unavailable(reason: str) -> None:
+    """Skip on a developer machine; fail in CI, where the browser test is required."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so the browser test must run: .ci/run installs chromium)")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        _unavailable("Debian's `chromium` is not on PATH (apt-get install chromium fonts-nanum)")
+    if importlib.util.find_spec("playwright") is None:
+        _unavailable("the `playwright` Python package is not installed (pip install -e '.[test]')")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real catalogue built into a temporary folder; the mini fixture if the real data does not build."""
+    path = tmp_path_factory.mktemp("browser-warehouse") / "cityindex.duckdb"
+    try:
+        build.build(catalogue.load(), path)
+    except Exception as exc:  # noqa: BLE001 - the build's own tests report why; this test checks the pages
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        warnings.warn(f"browser test: the real data did not build ({first}); using tests/fixtures/mini")
+        build.build(catalogue.load(MINI), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(chromium: str, browser_warehouse: Path) -> str:
+    """`streamlit run dashboard/app.py` on a free port; terminated (whole process group) afterwards."""
+    if not APP.is_file():
+        pytest.fail(f"{APP.relative_to(ROOT)} does not exist")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    log_path = ARTIFACTS / "streamlit.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+    ]
+    env = {**os.environ, "CITYIDX_WAREHOUSE": str(browser_warehouse)}
+    base = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode} before answering:\n{_tail(log_path)}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer /_stcore/health within {SERVER_START_S} s:\n{_tail(log_path)}")
+            time.sleep(0.25)
+        yield base
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def _open(browser, url: str):
+    """A fresh page at `url`, once the app has finished its run; returns (page, page errors)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url, wait_until="domcontentloaded", timeout=PAGE_LOAD_MS)
+    page.wait_for_function(READY_JS, timeout=PAGE_LOAD_MS, polling=250)
+    page.wait_for_timeout(400)
+    page.wait_for_function(READY_JS, timeout=PAGE_LOAD_MS, polling=250)
+    try:  # the last elements of a finished run may still be painting
+        page.wait_for_function(HAS_TEXT_JS, timeout=3000, polling=100)
+    except Exception:  # noqa: BLE001 - an empty page is reported by the caller
+        pass
+    return page, errors
+
+
+def _nav_links(page) -> list[tuple[str, str]]:
+    """(label, path) of every navigation link, in the order the app shows them."""
+    more = page.locator('[data-testid="stSidebarNavViewButton"]')
+    if more.count() and "more" in more.first.inner_text().lower():
+        more.first.click()
+    links = []
+    for link in page.locator(NAV_LINKS).all():
+        href = link.get_attribute("href") or ""
+        text = link.inner_text().strip().splitlines()  # the icon's ligature name comes first
+        links.append((text[-1].strip() if text else "", urlsplit(href).path or "/"))
+    return links
+
+
+@pytest.fixture(scope="module")
+def pages(server: str, browser) -> list[tuple[str, str]]:
+    """The app's pages as its own navigation lists them (Korean labels)."""
+    page, _ = _open(browser, server + "/")
+    try:
+        found = _nav_links(page)
+    finally:
+        page.close()
+    assert len(found) >= 3, f"expected at least 3 pages in the navigation, found {found}"
+    assert len({path for _, path in found}) == len(found), f"two navigation links share a path: {found}"
+    return found
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_every_page_renders(server: str, browser, pages: list[tuple[str, str]], lang: str) -> None:
+    failures = []
+    labels = []
+    for label, path in pages:
+        url = server + path + ("?lang=en" if lang == "en" else "")
+        shot = ARTIFACTS / f"{lang}-{_slug(path)}.png"
+        try:
+            page, js_errors = _open(browser, url)
+        except Exception as exc:  # noqa: BLE001 - one page timing out must not hide the others
+            failures.append(f"{url}: did not finish running ({type(exc).__name__}: {str(exc).splitlines()[0]})")
+            continue
+        try:
+            page.screenshot(path=str(shot), full_page=True)
+            state = page.get_attribute('[data-testid="stApp"]', "data-test-script-state")
+            exceptions = [e.inner_text()[:500] for e in page.locator('[data-testid="stException"]').all()]
+            error_boxes = page.evaluate(ERROR_BOXES_JS)
+            text = page.locator(MAIN).first.inner_text().strip() if page.locator(MAIN).count() else ""
+            labels += [lbl for lbl, _ in _nav_links(page)]
+        finally:
+            page.close()
+        where = f"{label or path} [{lang}] {url} (screenshot {shot})"
+        if state == "compilationError":
+            failures.append(f"{where}: the script did not compile")
+        for e in exceptions:
+            failures.append(f"{where}: exception box:\n{e}")
+        for e in error_boxes:
+            failures.append(f"{where}: error box:\n{e}")
+        if not text:
+            failures.append(f"{where}: empty page (the main block has no text)")
+        elif lang == "ko" and not HANGUL.search(text):
+            failures.append(f"{where}: Korean mode but no Hangul on the page:\n{text[:300]}")
+        if js_errors:
+            failures.append(f"{where}: uncaught errors in the browser: {js_errors[:3]}")
+    if lang == "en":
+        korean = [label for label, _ in pages]
+        if labels and labels[: len(korean)] == korean and any(HANGUL.search(k) for k in korean):
+            failures.append(f"?lang=en did not switch the navigation to English: {labels[: len(korean)]}")
+    assert not failures, f"{len(failures)} problem(s) on {len(pages)} pages:\n" + "\n\n".join(failures)

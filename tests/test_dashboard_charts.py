@@ -1,0 +1,204 @@
+"""The dashboard's chart functions: pure frames in, Plotly figures out."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard import charts
+from dashboard.markdown import escape, link
+from pipelines.i18n import t
+
+URL = "https://example.org/gci-{}"
+
+
+@pytest.fixture
+def editions() -> pd.DataFrame:
+    # Deliberately out of order, with year-like labels: the axis must follow edition_order, as categories.
+    return pd.DataFrame({
+        "index_id": ["gci"] * 4,
+        "edition": ["2022", "2020", "2023", "2021"],
+        "edition_order": [3, 1, 4, 2],
+        "methodology_change": [None, None, "new metrics added", None],
+    })
+
+
+@pytest.fixture
+def rows() -> pd.DataFrame:
+    data = [
+        # city, city_ko, edition, rank, score, status, publication
+        ("Seoul", "서울", "2020", 12, 55.5, "ranked", "Newsis"),
+        ("Seoul", "서울", "2021", None, None, "not_found", None),
+        ("Seoul", "서울", "2022", 9, 60.25, "ranked", "Yonhap"),
+        ("Seoul", "서울", "2023", 7, 61.0, "ranked", "Yonhap"),
+        ("Tokyo", "도쿄", "2020", 4, 70.0, "ranked", "Kearney"),
+        ("Tokyo", "도쿄", "2021", 3, 71.0, "ranked", "Kearney"),
+        ("Tokyo", "도쿄", "2022", 3, 72.0, "ranked", "Kearney"),
+        ("Tokyo", "도쿄", "2023", 2, 73.0, "ranked", "Kearney"),
+        ("London", "런던", "2020", 1, None, "ranked", "Kearney"),
+        ("London", "런던", "2023", 1, None, "ranked", "Kearney"),
+    ]
+    frame = pd.DataFrame(data, columns=["city", "city_ko", "edition", "rank", "score", "status", "publication"])
+    frame["rank"] = frame["rank"].astype("Int64")
+    frame["source_url"] = [URL.format(i) for i in range(len(frame))]
+    frame["edition_order"] = frame["edition"].map({"2020": 1, "2021": 2, "2022": 3, "2023": 4})
+    frame["note"] = ["", "no figure found", "", "", "", "", "", "", "", ""]
+    return frame
+
+
+def _trace(fig, name):
+    hits = [tr for tr in fig.data if tr.name == name]
+    assert len(hits) == 1, f"expected one trace named {name!r}, got {[tr.name for tr in fig.data]}"
+    return hits[0]
+
+
+def test_bump_chart_puts_rank_one_on_top_with_whole_number_ticks(rows, editions):
+    fig = charts.bump_chart(rows, editions, "Seoul", "ko", ["Seoul", "Tokyo", "London"])
+    assert fig.layout.yaxis.autorange == "reversed"
+    ticks = list(fig.layout.yaxis.tickvals)
+    assert ticks[0] == 1 and all(float(v).is_integer() for v in ticks)
+    assert max(ticks) <= 12 and 12 in ticks
+
+
+def test_bump_chart_x_axis_is_editions_as_categories_in_edition_order(rows, editions):
+    fig = charts.bump_chart(rows, editions, "Seoul", "en", ["Seoul", "Tokyo"])
+    assert fig.layout.xaxis.type == "category"
+    assert list(fig.layout.xaxis.categoryarray) == ["2020", "2021", "2022", "2023"]
+    seoul = _trace(fig, "Seoul")
+    assert list(seoul.x) == ["2020", "2021", "2022", "2023"]
+    assert all(isinstance(x, str) for x in seoul.x)
+    # An edition without a rank is a gap, never a made-up position.
+    assert list(seoul.y) == [12, None, 9, 7]
+
+
+def test_bump_chart_highlights_the_focus_city(rows, editions):
+    fig = charts.bump_chart(rows, editions, "Seoul", "ko", ["Tokyo", "Seoul", "London"])
+    seoul, tokyo, london = _trace(fig, "서울"), _trace(fig, "도쿄"), _trace(fig, "런던")
+    assert seoul.line.color == charts.FOCUS_COLOUR
+    assert seoul.line.width > tokyo.line.width and seoul.line.width > london.line.width
+    assert charts.FOCUS_COLOUR not in (tokyo.line.color, london.line.color)
+    assert tokyo.line.color != london.line.color
+    named = [tr.name for tr in fig.data if tr.name in ("서울", "도쿄", "런던")]
+    assert named[-1] == "서울", "the focus city is drawn last, on top of the peers"
+
+
+def test_bump_chart_hover_shows_rank_score_status_and_source(rows, editions):
+    fig = charts.bump_chart(rows, editions, "Seoul", "ko", ["Seoul"])
+    hover = _trace(fig, "서울").hovertext
+    assert "9위" in hover[2] and "60.25" in hover[2]
+    assert t("status.ranked", "ko") in hover[2] and "Yonhap" in hover[2]
+    english = charts.bump_chart(rows, editions, "Seoul", "en", ["Seoul"])
+    assert "#9" in _trace(english, "Seoul").hovertext[2]
+
+
+def test_bump_chart_marks_methodology_changes_and_unranked_focus_editions(rows, editions):
+    fig = charts.bump_chart(rows, editions, "Seoul", "ko", ["Seoul", "Tokyo"])
+    change = _trace(fig, t("ui.chart.methodology_change", "ko"))
+    assert list(change.x) == ["2023"] and change.yaxis == "y2"
+    assert "new metrics added" in change.hovertext[0]
+    gap = _trace(fig, t("ui.chart.no_rank", "ko"))
+    assert list(gap.x) == ["2021"]
+    assert t("status.not_found", "ko") in gap.hovertext[0] and "no figure found" in gap.hovertext[0]
+    assert any(shape.x0 == 3 for shape in fig.layout.shapes), "a vertical guide at the changed edition"
+
+
+def test_bump_chart_without_changes_or_gaps_has_no_strip(rows, editions):
+    calm = editions.assign(methodology_change=None)
+    fig = charts.bump_chart(rows[rows["city"] == "Tokyo"], calm, "Seoul", "en", ["Tokyo"])
+    assert all(tr.yaxis in (None, "y") for tr in fig.data)
+    assert list(fig.layout.yaxis.domain) == [0, 1]
+
+
+def test_bump_chart_labels_follow_the_language(rows, editions):
+    ko = charts.bump_chart(rows, editions, "Seoul", "ko", ["Seoul"])
+    en = charts.bump_chart(rows, editions, "Seoul", "en", ["Seoul"])
+    assert ko.layout.yaxis.title.text == "순위" and en.layout.yaxis.title.text == "Rank"
+    assert ko.layout.xaxis.title.text == "판" and en.layout.xaxis.title.text == "Edition"
+
+
+@pytest.mark.parametrize(("max_rank", "expected"), [
+    (1, [1]), (6, [1, 2, 3, 4, 5, 6]), (20, [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]), (53, [1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50]),
+])
+def test_rank_ticks_are_whole_numbers_from_one(max_rank, expected):
+    assert charts.rank_ticks(max_rank) == expected
+
+
+def test_score_chart_draws_only_cities_with_scores(rows, editions):
+    fig = charts.score_chart(rows, editions, "Seoul", "en", ["Seoul", "Tokyo", "London"], unit="points")
+    assert [tr.name for tr in fig.data] == ["Tokyo", "Seoul"]
+    assert fig.layout.xaxis.type == "category"
+    assert list(fig.layout.xaxis.categoryarray) == ["2020", "2021", "2022", "2023"]
+    assert _trace(fig, "Seoul").line.color == charts.FOCUS_COLOUR
+    assert "points" in fig.layout.yaxis.title.text
+
+
+def test_score_chart_reverses_the_axis_when_lower_is_better(rows, editions):
+    fig = charts.score_chart(rows, editions, "Seoul", "en", ["Seoul"], higher_is_better=False)
+    assert fig.layout.yaxis.autorange == "reversed"
+
+
+def test_edition_score_chart_compares_cities_within_one_edition(rows):
+    fig = charts.edition_score_chart(rows, "2022", "Seoul", "ko", unit="점")
+    bar = fig.data[0]
+    assert list(bar.y) == ["서울", "도쿄"]  # ascending score: the best at the top of a horizontal bar chart
+    assert list(bar.x) == [60.25, 72.0]
+    assert tuple(bar.marker.color) == (charts.FOCUS_COLOUR, charts.PEER_COLOURS[0])
+    assert "2022" in fig.layout.title.text
+
+
+def test_sparkline_is_small_reversed_and_keeps_gaps_as_gaps(rows):
+    seoul = rows[rows["city"] == "Seoul"]
+    fig = charts.sparkline(seoul, "ko")
+    assert fig.layout.height <= 100
+    assert fig.layout.yaxis.autorange == "reversed"
+    assert list(fig.data[0].y) == [12, None, 9, 7]
+    assert fig.layout.xaxis.type == "category"
+    assert t("status.not_found", "ko") in fig.data[0].hovertext[1]
+    assert list(fig.data[1].y) == [7], "the latest rank is marked"
+
+
+def test_component_chart_grid_of_ranks_in_the_chosen_language():
+    comp = pd.DataFrame({
+        "edition": ["2024", "2024", "2025", "2025"],
+        "edition_order": [1, 1, 2, 2],
+        "component": ["Economy", "R&D", "Economy", "R&D"],
+        "component_ko": ["경제", "연구·개발", "경제", "연구·개발"],
+        "component_seq": [1, 2, 1, 2],
+        "rank": pd.array([19, 5, 16, None], dtype="Int64"),
+        "score": [None, None, None, 88.5],
+    })
+    eds = pd.DataFrame({"edition": ["2024", "2025"], "edition_order": [1, 2], "methodology_change": [None, None]})
+    fig = charts.component_chart(comp, eds, "ko")
+    heat = fig.data[0]
+    assert list(heat.x) == ["2024", "2025"]
+    assert list(heat.y) == ["경제", "연구·개발"]
+    assert [list(r) for r in heat.z] == [[19, 16], [5, None]]
+    labels = dict(zip(zip(fig.data[1].x, fig.data[1].y), fig.data[1].text))
+    assert labels[("2024", "경제")] == "19위"
+    assert labels[("2025", "연구·개발")] == "점수 88.5", "a score-only cell still says what it holds"
+    assert list(charts.component_chart(comp, eds, "en").data[0].y) == ["Economy", "R&D"]
+
+
+def test_component_chart_with_scores_only_still_labels_every_cell():
+    comp = pd.DataFrame({
+        "edition": ["2015", "2015"], "edition_order": [1, 1], "component": ["Stability", "Education"],
+        "component_ko": ["안정성", "교육"], "component_seq": [1, 2],
+        "rank": pd.array([None, None], dtype="Int64"), "score": [75.0, 100.0],
+    })
+    eds = pd.DataFrame({"edition": ["2015"], "edition_order": [1], "methodology_change": [None]})
+    fig = charts.component_chart(comp, eds, "en")
+    assert list(fig.data[1].text) == ["score 75", "score 100"]
+    assert fig.data[0].showscale is False, "no rank colour scale when there are no ranks"
+
+
+def test_format_number_drops_trailing_zeros():
+    assert charts.format_number(1288.10) == "1,288.1"
+    assert charts.format_number(749.0) == "749"
+    assert charts.format_number(float("nan")) == ""
+
+
+def test_markdown_escape_keeps_ledger_text_literal():
+    assert escape("약 200~320점") == "약 200\\~320점"
+    assert escape("$5 *x*") == "\\$5 \\*x\\*"
+    assert escape(None) == "" and escape(float("nan")) == ""
+    assert link("출처", "https://a.org/x_(y)") == "[출처](https://a.org/x_%28y%29)"

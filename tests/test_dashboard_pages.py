@@ -1,0 +1,252 @@
+"""Every dashboard page, run through Streamlit's AppTest on a warehouse built from the mini fixture."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines import build, catalogue
+from pipelines.i18n import MESSAGES, t
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "dashboard" / "app.py"
+PAGES = ("views/overview.py", "views/trends.py", "views/sources.py")
+LANGS = ("ko", "en")
+
+# English UI labels that differ from their Korean form: none may appear as a label in Korean mode.
+ENGLISH_LABELS = {
+    m["en"] for k, m in MESSAGES.items()
+    if k.startswith(("ui.", "status.")) and m["en"] != m["ko"] and "{" not in m["en"]
+}
+
+
+def run(page: str = PAGES[0], lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    if lang:
+        at.query_params["lang"] = lang
+    at.run()
+    if page != PAGES[0]:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    """Everything a reader sees as text: headings, Markdown, captions, metrics, widget labels."""
+    out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption)]
+    out += [m.label for m in at.metric] + [str(m.value) for m in at.metric]
+    out += [w.label for w in (*at.selectbox, *at.multiselect, *at.radio)]
+    return [re.sub(r"\\(.)", r"\1", s) for s in out]  # as rendered: Markdown escapes removed
+
+
+def labels(at: AppTest) -> list[str]:
+    """Labels only (headings, widget labels, table headers), where a stray English word would be a bug."""
+    out = [e.value for e in (*at.title, *at.subheader)] + [m.label for m in at.metric]
+    out += [w.label for w in (*at.selectbox, *at.multiselect)]
+    for frame in at.dataframe:
+        out += [str(c) for c in frame.value.columns]
+    return out
+
+
+def plotly_specs(at: AppTest) -> dict[str, dict]:
+    return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def warehouse(path: Path, sql: str) -> pd.DataFrame:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_an_exception_and_no_stray_english(mini_warehouse, page, lang):
+    at = run(page, lang)
+    assert at.title, "every page has a title"
+    shown = labels(at)
+    assert len(shown) > 3
+    stray = sorted(set(shown) & ENGLISH_LABELS)
+    if lang == "ko":
+        assert not stray, f"English labels in Korean mode: {stray}"
+    else:
+        assert stray, "English mode shows English labels"
+
+
+def test_overview_has_a_row_for_every_series_and_the_goal(mini_warehouse):
+    series = warehouse(mini_warehouse, "select title_ko, title_en from series order by seq")
+    assert len(series) == 2
+    ko = run(lang="ko")
+    body = "\n".join(texts(ko))
+    for title in series["title_ko"]:
+        assert title in body
+    assert "2030년 글로벌 TOP 5 도시" in body
+    metric = {m.label: m.value for m in ko.metric}
+    # Mini: Seoul is 6th in GPCI 2025 and 10th in GFCI 38: none in the TOP 5, both ranked.
+    assert metric[t("ui.overview.in_goal_now", "ko", target=5)] == "0 / 2개"
+    assert metric[t("ui.overview.ranked_now", "ko")] == "2 / 2개"
+    assert "6위" in body and "1계단" in body and "5계단" in body
+    assert len(ko.get("plotly_chart")) == 2, "one sparkline per series"
+
+    en = run(lang="en")
+    body_en = "\n".join(texts(en))
+    for title in series["title_en"]:
+        assert title in body_en
+    assert "#6" in body_en and "1 place" in body_en
+    assert "모리기념재단" not in body_en
+
+
+def test_overview_says_why_when_the_focus_city_has_no_rank(mini, tmp_path, monkeypatch):
+    ledger = mini.parent / "data" / "raw" / "rankings" / "zyen_gfci.csv"
+    text = ledger.read_text(encoding="utf-8")
+    ranked = "GFCI 38,Seoul,South Korea,10,749,ranked,"
+    assert ranked in text
+    ledger.write_text(text.replace(ranked, "GFCI 38,Seoul,South Korea,,,outside_list,"), encoding="utf-8")
+    path = tmp_path / "unranked.duckdb"
+    build.build(catalogue.load(mini), path)
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(path))
+
+    at = run(lang="ko")
+    body = "\n".join(texts(at))
+    assert t("status.outside_list", "ko") in body
+    assert t("ui.overview.never_ranked", "ko") in body
+    assert t("ui.overview.no_goal_gap", "ko") in body
+    assert t("ui.overview.no_trend", "ko") in body
+    assert len(at.get("plotly_chart")) == 1, "no sparkline for a series without any rank"
+
+
+@pytest.mark.parametrize(("new_rank", "expected", "unexpected"), [
+    (4, ":green[▲ 2]", ":red[▼"),   # 6th -> 4th: a smaller number is an improvement
+    (9, ":red[▼ 3]", ":green[▲"),   # 6th -> 9th: a fall
+])
+def test_overview_change_arrow_reads_a_smaller_rank_as_a_rise(mini, tmp_path, monkeypatch, new_rank, expected, unexpected):
+    ledger = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
+    text = ledger.read_text(encoding="utf-8")
+    latest = "2025,Seoul,South Korea,6,"
+    assert latest in text
+    ledger.write_text(text.replace(latest, f"2025,Seoul,South Korea,{new_rank},"), encoding="utf-8")
+    path = tmp_path / "moved.duckdb"
+    build.build(catalogue.load(mini), path)
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(path))
+    source = [m.value for m in run(lang="ko").markdown]
+    assert any(expected in m for m in source), source
+    assert not any(unexpected in m for m in source)
+
+
+def test_trends_draws_the_bump_chart_with_rank_one_on_top(mini_warehouse):
+    at = run("views/trends.py", "ko")
+    specs = plotly_specs(at)
+    assert "bump" in specs
+    layout = specs["bump"]["layout"]
+    assert layout["yaxis"]["autorange"] == "reversed"
+    assert layout["xaxis"]["type"] == "category" and layout["xaxis"]["categoryarray"] == ["2024", "2025"]
+    names = [tr.get("name") for tr in specs["bump"]["data"]]
+    assert {"서울", "도쿄", "런던"} <= set(names)
+    # GPCI 2025 records a methodology change: a star in the strip.
+    assert t("ui.chart.methodology_change", "ko") in names
+    assert at.multiselect[0].value == ["Seoul", "Tokyo", "London"]
+
+
+def test_trends_table_links_every_figure_to_its_source(mini_warehouse):
+    at = run("views/trends.py", "ko")
+    table = at.dataframe[0].value
+    assert list(table.columns)[:5] == ["판", "도시", "순위", "점수", "상태"]
+    assert len(table) == 6
+    assert table["출처"].str.startswith("https://").all()
+    assert set(table["상태"]) == {t("status.ranked", "ko")}
+    body = "\n".join(texts(at))
+    assert "27 indicator groups / 72 indicators" in body, "methodology notes of the series"
+
+
+def test_trends_shows_component_ranks_where_the_series_has_them(mini_warehouse):
+    at = run("views/trends.py", "en")
+    specs = plotly_specs(at)
+    assert specs["components"]["data"][0]["type"] == "heatmap"
+    assert specs["components"]["data"][0]["y"] == ["Economy", "R&D", "Livability"]
+    comp_table = at.dataframe[1].value
+    assert set(comp_table["Component"]) == {"Economy", "R&D", "Livability"}
+
+    at.selectbox[0].set_value("zyen_gfci").run()
+    assert not at.exception
+    specs = plotly_specs(at)
+    assert "components" not in specs
+    assert t("ui.trends.no_components", "en", kind="area") in "\n".join(texts(at))
+    # GFCI scores are comparable across editions: a score chart over editions.
+    assert specs["scores"]["layout"]["xaxis"]["categoryarray"] == ["GFCI 37", "GFCI 38"]
+
+
+def test_trends_city_picker_adds_and_removes_lines(mini_warehouse):
+    at = run("views/trends.py", "en")
+    at.multiselect[0].set_value(["Seoul"]).run()
+    assert not at.exception
+    names = {tr.get("name") for tr in plotly_specs(at)["bump"]["data"]}
+    assert "Seoul" in names and "Tokyo" not in names and "London" not in names
+    assert set(at.dataframe[0].value["City"]) == {"Seoul"}
+
+
+def test_trends_opens_the_series_named_in_the_url(mini_warehouse):
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["series"] = "zyen_gfci"
+    at.run()
+    at.switch_page("views/trends.py").run()
+    assert not at.exception
+    assert at.selectbox[0].value == "zyen_gfci"
+
+
+def test_sources_lists_provenance_status_publications_and_flags(mini_warehouse):
+    at = run("views/sources.py", "ko")
+    body = "\n".join(texts(at))
+    assert "Mori Memorial Foundation" in body and "https://mori-m-foundation.or.jp" in body
+    assert "기획조정실 시정연구담당관" in body and "경제정책실" in body
+    assert "11월·12월" in body and "반기 (연 2회)" in body
+    frames = [f.value for f in at.dataframe]
+    status = frames[0]
+    assert list(status.columns)[:2] == ["지수", t("status.ranked", "ko")]
+    gfci = status[status["지수"] == "GFCI"].iloc[0]
+    assert gfci[t("status.not_found", "ko")] == 1 and gfci["합계"] == 6  # Seoul missing in GFCI 37
+    flags = frames[1]
+    assert t("ui.flag.derived", "ko") in flags.columns and len(flags) == 2
+    outlets = frames[2]
+    assert {"Wikipedia", "Newscafe"} <= set(outlets["게재처"])
+    assert any("판" in f.columns and "대상 도시 수" in f.columns for f in frames), "editions with field size"
+
+
+def test_language_switch_changes_the_labels(mini_warehouse):
+    at = run(lang=None)
+    assert at.session_state["lang"] == "ko"
+    assert at.title[0].value == t("ui.overview.title", "ko", city="서울")
+    at.sidebar.radio[0].set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == t("ui.overview.title", "en", city="Seoul")
+    at.switch_page("views/sources.py").run()
+    assert at.title[0].value == t("ui.sources.title", "en"), "the language holds across pages"
+
+
+def test_missing_warehouse_says_how_to_build_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(tmp_path / "absent.duckdb"))
+    for page in PAGES:
+        at = run(page, "en")
+        assert len(at.error) == 1
+        message = at.error[0].value
+        assert "cityidx build" in message
+        assert "웨어하우스" in message and "warehouse" in message, "the message is bilingual"
+        assert not at.get("plotly_chart") and not at.dataframe
+
+
+def test_a_rebuilt_warehouse_is_read_without_a_restart(mini, mini_warehouse):
+    at = run(lang="ko")
+    assert "국제금융센터지수" in "\n".join(texts(at))
+    text = mini.read_text(encoding="utf-8")
+    mini.write_text(text.replace("{ko: 국제금융센터지수,", "{ko: 국제금융센터지수 (개정),"), encoding="utf-8")
+    build.build(catalogue.load(mini), mini_warehouse)
+    at.run()
+    assert not at.exception
+    assert "국제금융센터지수 (개정)" in "\n".join(texts(at))
