@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import auth
 from pipelines.i18n import DEFAULT_LANG, LANGS, t
 
 # (module, title key, icon, url path); the first page is the default, served at the root URL.
@@ -25,6 +26,7 @@ lang = st.sidebar.radio(
     t("ui.language", "ko"), LANGS, key="lang", horizontal=True, format_func=lambda code: t(f"ui.lang.{code}", code),
 )
 st.query_params["lang"] = lang
+auth.sign_in_box(lang)
 
 st.navigation([
     st.Page(module, title=t(title, lang), icon=icon, url_path=path, default=i == 0)

@@ -327,6 +327,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "doc.chart.component_rank": {"ko": "부문 순위", "en": "component rank"},
     "doc.chart.overall_rank": {"ko": "종합 순위", "en": "overall rank"},
     "doc.chart.rank_over_editions": {"ko": "판별 순위 (위가 1위)", "en": "Rank by edition (1 at the top)"},
+    # --- dashboard sign-in ---
+    "ui.auth.sign_in": {"ko": "로그인", "en": "Sign in"},
+    "ui.auth.sign_in_oidc": {"ko": "기관 계정으로 로그인", "en": "Sign in with your organisation"},
+    "ui.auth.sign_out": {"ko": "로그아웃", "en": "Sign out"},
+    "ui.auth.username": {"ko": "사용자 이름", "en": "Username"},
+    "ui.auth.password": {"ko": "비밀번호", "en": "Password"},
+    "ui.auth.failed": {"ko": "사용자 이름 또는 비밀번호가 맞지 않거나 사용 중지된 계정입니다.", "en": "Wrong username or password, or the account is disabled."},
+    "ui.auth.needed": {"ko": "이 작업은 로그인이 필요합니다. 왼쪽에서 로그인하세요.", "en": "Sign in (left) to do this."},
     # --- accounts ---
     "account.bad_username": {
         "ko": "사용자 이름은 영문 소문자·숫자·_.- 로 2-40자입니다: '{value}'",
