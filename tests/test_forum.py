@@ -1,0 +1,188 @@
+"""The forum log: rules, permissions, replay, next meeting, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from pipelines import build, catalogue, forum, forum_reports, reports
+from pipelines.accounts import Account
+from pipelines.cli import main
+
+
+def _account(role: str, department: str | None = None, name: str = "park") -> Account:
+    return Account(username=name, name=name, role=role, department=department, email=None, password_hash="",
+                   disabled=False, created_at="")
+
+
+ORGANIZER = _account("forum_organizer")
+
+
+@pytest.fixture
+def world(mini: Path, mini_warehouse: Path):
+    """A meeting with an adopted agenda item and one action item owned by the tourism bureau."""
+    cat = catalogue.load(mini)
+    rec = lambda t, d, who=ORGANIZER: forum.record(cat, who, t, d, warehouse_path=mini_warehouse)  # noqa: E731
+    rec("meeting.scheduled", {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-12-09", "kind": "regular"})
+    rec("agenda.proposed", {"agenda_id": "a1", "meeting_id": "m1", "title": "외래관광객 유치", "proposer": "서울연구원",
+                            "weaknesses": [{"index_id": "mori_gpci", "component_id": "livability"}],
+                            "indicators": ["foreign_tourists"]})
+    rec("agenda.decided", {"agenda_id": "a1", "decision": "adopted"})
+    rec("action.created", {"action_id": "t1", "agenda_id": "a1", "title": "=HYPERLINK(\"x\")", "owner_department": "tourism_sports",
+                           "due": "2027-06-30", "execution": "task_force"})
+    return cat, rec, mini_warehouse
+
+
+def _status(path: Path, action_id: str) -> str:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("select status from action_items where action_id = ?", [action_id]).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_an_action_moves_through_its_statuses(world):
+    cat, rec, path = world
+    assert _status(path, "t1") == "proposed"
+    for status in ("accepted", "in_progress", "done"):
+        rec("action.status_changed", {"action_id": "t1", "status": status})
+        assert _status(path, "t1") == status
+    with pytest.raises(forum.ForumError, match="cannot move from 'done' to 'accepted'"):
+        rec("action.status_changed", {"action_id": "t1", "status": "accepted"})
+
+
+def test_action_items_view_links_what_it_should_move(world):
+    _, _, path = world
+    con = duckdb.connect(str(path), read_only=True)
+    row = con.execute("select owner_department, due, linked_indicators, linked_components, execution from action_items").fetchone()
+    con.close()
+    assert row == ("tourism_sports", date(2027, 6, 30), ["foreign_tourists"], ["mori_gpci/livability"], "task_force")
+
+
+def test_only_adopted_items_get_action_items(world):
+    cat, rec, _ = world
+    rec("agenda.proposed", {"agenda_id": "a2", "meeting_id": "m1", "title": "보류 안건", "proposer": "x"})
+    rec("agenda.decided", {"agenda_id": "a2", "decision": "deferred"})
+    with pytest.raises(forum.ForumError, match="was not adopted"):
+        rec("action.created", {"action_id": "t2", "agenda_id": "a2", "title": "x", "owner_department": "tourism_sports",
+                               "due": "2027-01-01"})
+
+
+def test_a_department_editor_notes_progress_only_on_its_own_items(world):
+    cat, rec, path = world
+    own = _account("department_editor", "tourism_sports", "kim")
+    other = _account("department_editor", "economic_policy_office", "lee")
+    rec("action.progress_noted", {"action_id": "t1", "note": "1차 TF 회의"}, own)
+    with pytest.raises(forum.ForumError, match="may not do this"):
+        rec("action.progress_noted", {"action_id": "t1", "note": "남의 과제"}, other)
+    with pytest.raises(forum.ForumError, match="may not do this"):
+        rec("action.status_changed", {"action_id": "t1", "status": "accepted"}, own)
+    with pytest.raises(forum.ForumError, match="may not do this"):
+        rec("meeting.scheduled", {"meeting_id": "m9", "forum_id": "competitiveness_forum", "date": "2027-03-10",
+                                  "kind": "regular"}, _account("analyst", name="an"))
+    con = duckdb.connect(str(path), read_only=True)
+    notes = con.execute("select recorded_by, note from action_log where kind = 'progress'").fetchall()
+    con.close()
+    assert notes == [("kim", "1차 TF 회의")]
+
+
+def test_a_refused_event_writes_nothing(world):
+    cat, rec, path = world
+    before = sorted(p.name for p in forum.forum_root(cat).iterdir())
+    warehouse_before = path.read_bytes()
+    with pytest.raises(forum.ForumError):
+        rec("action.status_changed", {"action_id": "t1", "status": "done"})  # proposed -> done is not allowed
+    assert sorted(p.name for p in forum.forum_root(cat).iterdir()) == before
+    assert path.read_bytes() == warehouse_before
+
+
+def test_the_log_replays_to_the_same_state(world, tmp_path: Path):
+    cat, rec, path = world
+    rec("action.status_changed", {"action_id": "t1", "status": "accepted"})
+    rec("action.progress_noted", {"action_id": "t1", "note": "진행"})
+    events = forum.read_events(cat)
+    assert len(events) == 6 and all(e.source.startswith("data/raw/forum/") for e in events)
+    first = forum.tables(forum.replay(events, cat), events)
+    second = forum.tables(forum.replay(forum.read_events(cat), cat), forum.read_events(cat))
+    for name in first:
+        assert first[name].equals(second[name]), name
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    build.build(cat, rebuilt)
+    query = "select * from action_items order by action_id"
+    a, b = (duckdb.connect(str(p), read_only=True) for p in (path, rebuilt))
+    assert a.execute(query).fetchall() == b.execute(query).fetchall()
+    a.close(), b.close()
+
+
+def test_events_are_files_never_rewritten(world):
+    cat, rec, _ = world
+    files = {p.name: p.read_bytes() for p in forum.forum_root(cat).iterdir()}
+    rec("action.progress_noted", {"action_id": "t1", "note": "추가"})
+    after = {p.name: p.read_bytes() for p in forum.forum_root(cat).iterdir()}
+    assert len(after) == len(files) + 1
+    assert all(after[name] == data for name, data in files.items())
+
+
+@pytest.mark.parametrize(("today", "expected"), [
+    (date(2026, 11, 24), date(2026, 12, 9)),  # second Wednesday of December 2026
+    (date(2026, 12, 10), date(2027, 3, 10)),
+    (date(2027, 6, 9), date(2027, 6, 9)),
+])
+def test_the_next_regular_meeting_follows_the_rule(today, expected):
+    cat = catalogue.load()  # the project catalogue: 3, 6, 9, 12, second Wednesday
+    nxt = forum.next_meeting(cat, forum.State(), today=today)
+    assert nxt["date"] == expected.isoformat() and nxt["scheduled"] is False
+
+
+def test_a_scheduled_meeting_is_the_next_one(world):
+    cat, _, _ = world
+    state = forum.replay(forum.read_events(cat), cat)
+    nxt = forum.next_meeting(cat, state, today=date(2026, 11, 24))
+    assert nxt["meeting_id"] == "m1" and nxt["scheduled"] is True
+
+
+def test_exports_neutralise_formulas(world):
+    cat, _, path = world
+    con = duckdb.connect(str(path), read_only=True)
+    table = forum_reports.progress_table(con, "ko")
+    packet = forum_reports.agenda_packet_html(con, cat, "m1", "ko")
+    con.close()
+    rows = list(csv.reader(io.StringIO(reports.csv_bytes(table).decode("utf-8-sig"))))
+    assert rows[0][:4] == ["번호", "회의일", "안건", "과제"]
+    assert rows[1][3] == "'=HYPERLINK(\"x\")"
+    sheet = load_workbook(io.BytesIO(reports.xlsx_bytes({"p": table}))).active
+    assert sheet["D2"].value == "'=HYPERLINK(\"x\")" and sheet["D2"].data_type == "s"
+    assert "<svg" in packet and "외래관광객 유치" in packet and "=HYPERLINK(&quot;x&quot;)" in packet
+
+
+def test_cli_forum_round_trip(mini: Path, mini_warehouse: Path, tmp_path: Path):
+    runner = CliRunner()
+    cat_args = ["--catalogue", str(mini)]
+    r = runner.invoke(main, ["forum", "meeting", "add", *cat_args, "--date", "2026-12-09", "--as", "park"])
+    assert r.exit_code == 0, r.output
+    meeting_id = "competitiveness_forum-2026-12-09"
+    r = runner.invoke(main, ["forum", "agenda", "add", *cat_args, "--meeting", meeting_id, "--title", "관광",
+                             "--proposer", "서울연구원", "--indicator", "foreign_tourists"])
+    assert r.exit_code == 0, r.output
+    agenda_id = r.output.split()[1]
+    assert runner.invoke(main, ["forum", "agenda", "decide", *cat_args, agenda_id, "--decision", "adopted"]).exit_code == 0
+    r = runner.invoke(main, ["forum", "action", "add", *cat_args, "--agenda", agenda_id, "--title", "TF",
+                             "--owner", "tourism_sports", "--due", "2027-06-30"])
+    assert r.exit_code == 0, r.output
+    action_id = r.output.split()[1]
+    bad = runner.invoke(main, ["forum", "action", "status", *cat_args, action_id, "done"])
+    assert bad.exit_code == 1 and "cannot move" in bad.output
+    assert runner.invoke(main, ["forum", "action", "status", *cat_args, action_id, "accepted"]).exit_code == 0
+    out = tmp_path / "progress.xlsx"
+    assert runner.invoke(main, ["forum", "export", *cat_args, "--progress", str(out)]).exit_code == 0
+    assert load_workbook(out).active["H2"].value == "수용"
+    packet = tmp_path / "packet.html"
+    assert runner.invoke(main, ["forum", "export", *cat_args, "--agenda-packet", meeting_id, str(packet)]).exit_code == 0
+    assert "관광" in packet.read_text(encoding="utf-8")
