@@ -472,7 +472,8 @@ def load(path: Path | str | None = None) -> Catalogue:
     if not path.is_file():
         raise CatalogueError([both("catalogue.not_found", file=str(path))])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster, same result
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise CatalogueError([both("catalogue.yaml_error", file=path.name, detail=str(exc))]) from exc
     reader = _Reader(path, path.parent)

@@ -61,7 +61,9 @@ def load_cities(path, display: str) -> tuple[CityMap | None, list[Problem]]:
 def harmonise(df: pd.DataFrame, cities: CityMap, display: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Add `city` (canonical) beside the source's spelling, kept as `source_city`."""
     out = df.rename(columns={"city": "source_city"})
-    resolved = out["source_city"].map(cities.resolve)
+    names = out["source_city"]
+    lookup = {name: cities.resolve(name) for name in names.dropna().unique()}  # a few hundred names, not millions
+    resolved = names.map(lookup)
     problems = [
         problem(display, int(row), "city", "check.unmapped_city", value=out.at[row, "source_city"])
         for row in out.index[resolved.isna() & out["source_city"].notna()]

@@ -80,7 +80,8 @@ def read_rankings(series: Series, cat: Catalogue, cities: CityMap, editions: pd.
         problems += more
     if typed is None or problems:
         return None, problems
-    typed, _ = harmonise(typed, cities, display)
+    typed = typed.rename(columns={"city": "source_city"})
+    typed.insert(0, "city", harmonised["city"])
     # Two spellings of one city in one edition would be two rows for one key.
     dup = typed.duplicated(["edition", "city"], keep="first") & typed["city"].notna()
     for row in typed.index[dup]:
@@ -108,11 +109,12 @@ def read_components(series: Series, cat: Catalogue, cities: CityMap, editions: p
         known = {c.id for c in series.components}
         for row in raw.index[~raw["component"].isin(known) & raw["component"].notna()]:
             problems.append(problem(display, int(row), "component", "check.unknown_component", value=raw.at[row, "component"]))
-        _, more = harmonise(raw, cities, display)
+        harmonised, more = harmonise(raw, cities, display)
         problems += more
     if typed is None or problems:
         return None, problems
-    typed, _ = harmonise(typed, cities, display)
+    typed = typed.rename(columns={"city": "source_city"})
+    typed.insert(0, "city", harmonised["city"])
 
     keys = ["edition", "city", "component"]
     parts = []

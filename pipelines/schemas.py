@@ -13,7 +13,7 @@ from pandera.typing import Series
 from pipelines.i18n import t
 
 STATUSES = ("ranked", "outside_list", "not_covered", "not_published", "rank_unknown", "not_found", "no_edition")
-URL_RE = r"^https?://\S+$"
+URL_RE = r"^https?://[^ \t\n\r\f\v]+$"  # not \S: that makes pandas leave pyarrow for re
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 FIRST_DATA_ROW = 2  # a spreadsheet numbers the header row 1
@@ -255,14 +255,26 @@ WAREHOUSE_MODELS: dict[str, type[pa.DataFrameModel]] = {
 
 
 def read_csv_text(path: Path, display: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read a ledger CSV as text: every cell a stripped string, empty cells as missing."""
+    """Read a ledger CSV as text: every cell a stripped string, empty cells as missing.
+
+    DuckDB's reader (strict: ragged rows and bad UTF-8 are errors, a UTF-8 BOM is allowed) does the
+    parsing and trimming; it is several times faster than pandas on the large component files.
+    """
+    import duckdb
+
+    con = duckdb.connect()
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        return pd.DataFrame(), [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0])]
-    df.columns = [c.strip() for c in df.columns]
-    df = df.apply(lambda col: col.str.strip())
-    df = df.mask(df == "")
+        rel = con.read_csv(str(path), header=True, all_varchar=True, strict_mode=True, null_padding=False,
+                           auto_detect=True, sep=",", quotechar='"', escapechar='"')
+        columns = rel.columns
+        trimmed = ", ".join(f'nullif(trim("{c}"), \'\') as "{c.strip()}"' for c in (c.replace('"', '""') for c in columns))
+        table = con.sql(f"select {trimmed} from rel").fetch_arrow_table()
+        # pandas' own (pyarrow-backed) string dtype keeps the vectorised string checks fast downstream
+        df = table.to_pandas(types_mapper=lambda _: pd.StringDtype("pyarrow"))
+    except (duckdb.Error, UnicodeDecodeError) as exc:
+        return pd.DataFrame(), [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0][:200])]
+    finally:
+        con.close()
     df.index = df.index + FIRST_DATA_ROW
     return df, []
 

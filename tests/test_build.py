@@ -122,3 +122,20 @@ def test_warehouse_path_follows_the_environment(monkeypatch: pytest.MonkeyPatch,
     assert warehouse.warehouse_path() == tmp_path / "x.duckdb"
     monkeypatch.delenv("CITYIDX_WAREHOUSE")
     assert warehouse.warehouse_path() == ROOT / "data" / "warehouse" / "cityindex.duckdb"
+
+
+def test_no_ranking_or_component_row_is_orphaned(mini_warehouse: Path):
+    """The two large tables carry no foreign keys (for speed); the build's own checks must hold them."""
+    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    checks = {
+        "edition": "select count(*) from ranking_row r anti join edition e using (index_id, edition)",
+        "city": "select count(*) from ranking_row r anti join city c using (city)",
+        "component edition": "select count(*) from component_row r anti join edition e using (index_id, edition)",
+        "component": "select count(*) from component_row r anti join component k using (index_id, component_id)",
+        "component city": "select count(*) from component_row r anti join city c using (city)",
+    }
+    counts = {name: con.execute(sql).fetchone()[0] for name, sql in checks.items()}
+    total = con.execute("select (select count(*) from ranking_row) + (select count(*) from component_row)").fetchone()[0]
+    con.close()
+    assert total > 0
+    assert counts == dict.fromkeys(checks, 0)
