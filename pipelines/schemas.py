@@ -268,7 +268,7 @@ def read_csv_text(path: Path, display: str) -> tuple[pd.DataFrame, list[Problem]
                            auto_detect=True, sep=",", quotechar='"', escapechar='"')
         columns = rel.columns
         trimmed = ", ".join(f'nullif(trim("{c}"), \'\') as "{c.strip()}"' for c in (c.replace('"', '""') for c in columns))
-        table = con.sql(f"select {trimmed} from rel").fetch_arrow_table()
+        table = con.sql(f"select {trimmed} from rel").to_arrow_table()
         # pandas' own (pyarrow-backed) string dtype keeps the vectorised string checks fast downstream
         df = table.to_pandas(types_mapper=lambda _: pd.StringDtype("pyarrow"))
     except (duckdb.Error, UnicodeDecodeError) as exc:
