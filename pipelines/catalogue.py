@@ -70,6 +70,15 @@ class Score:
 
 
 @dataclass(frozen=True)
+class FetchSource:
+    """A machine-readable page behind a series, which `cityidx fetch` snapshots into the ledger."""
+
+    url: str
+    format: str
+    note: str | None
+
+
+@dataclass(frozen=True)
 class Series:
     id: str
     title: Text
@@ -86,6 +95,7 @@ class Series:
     component_kind: Text
     components: tuple[Component, ...]
     methodology: tuple[MethodNote, ...]
+    fetch: tuple[FetchSource, ...] = ()
 
     def component(self, component_id: str) -> Component | None:
         return next((c for c in self.components if c.id == component_id), None)
@@ -187,6 +197,8 @@ class Catalogue:
     reporting: Reporting = field(default_factory=Reporting)
     analysis: dict[str, dict[str, float]] = field(default_factory=dict)
     forum: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_FORUM))
+    publish: dict[str, Any] = field(default_factory=dict)
+    calendar: dict[str, int] = field(default_factory=lambda: {"collection_window_months": 3, "horizon_months": 12})
     extra: dict[str, Any] = field(default_factory=dict)
 
     def raw_files(self) -> list[Path]:
@@ -247,6 +259,11 @@ SHAPE_TOP = {
             "policy_area": (True, "str"),
             "parent": (True, "str?"),
         })),
+        "fetch": (False, ("list", {
+            "url": (True, "url"),
+            "format": (True, "str"),
+            "note": (False, "str?"),
+        })),
         "methodology": (True, ("list", {
             "text": (True, "str"),
             "source_url": (True, "url"),
@@ -304,6 +321,18 @@ SHAPE_TOP = {
             "stale_years": (True, "int"),
         }),
     }),
+    "publish": (False, {
+        "name": (True, "str"),
+        "title": (True, TEXT),
+        "description": (True, TEXT),
+        "publisher": (True, TEXT),
+        "homepage": (False, "url"),
+        "license": (True, {"name": (True, "str"), "title": (True, "str"), "path": (True, "url")}),
+    }),
+    "calendar": (False, {
+        "collection_window_months": (True, "int"),
+        "horizon_months": (True, "int"),
+    }),
     "reporting": (False, {
         "lag_months": (True, {"yearly": (True, "int"), "quarterly": (True, "int"), "monthly": (True, "int")}),
         "recent_days": (True, "int"),
@@ -312,7 +341,7 @@ SHAPE_TOP = {
     }),
 }
 # Sections owned by later features: allowed at the top level, passed through as data.
-PASSTHROUGH = ("calendar", "publish")
+PASSTHROUGH: tuple[str, ...] = ()
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UNIT_KINDS = ("count", "amount", "percent", "percent_change", "rate", "index", "measure")
@@ -524,6 +553,7 @@ def load(path: Path | str | None = None) -> Catalogue:
                 )
                 for m in s["methodology"]
             ),
+            fetch=tuple(FetchSource(f["url"], f["format"], f.get("note")) for f in s.get("fetch") or []),
         )
     indicators = {}
     for iid, ind in (cat.get("indicators") or {}).items():
@@ -570,5 +600,7 @@ def load(path: Path | str | None = None) -> Catalogue:
         reporting=Reporting(**cat["reporting"]) if cat.get("reporting") else Reporting(),
         analysis=cat.get("analysis") or {},
         forum=cat.get("forum") or dict(DEFAULT_FORUM),
+        publish=cat.get("publish") or {},
+        calendar=cat.get("calendar") or {"collection_window_months": 3, "horizon_months": 12},
         extra={k: cat[k] for k in PASSTHROUGH if k in cat},
     )

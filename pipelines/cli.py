@@ -648,6 +648,162 @@ def forum_export(catalogue_path, lang, meeting_id, progress, out) -> None:
     click.echo(str(out))
 
 
+# --- ahead of the evaluators ------------------------------------------------------------------------
+
+
+@main.command()
+@CATALOGUE_OPTION
+@LANG_OPTION
+@click.option("--ics", "ics_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write an iCalendar file for personal calendars.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+def calendar(catalogue_path, lang, ics_path, today) -> None:
+    """The next months' expected releases, the data-collection window before each, and out-of-date city data.
+
+    \b
+    Example:
+        cityidx calendar
+        cityidx calendar --ics releases.ics
+    """
+    from pipelines import release_calendar, reports
+
+    cat = _load(catalogue_path)
+    con = _read_warehouse()
+    try:
+        table = release_calendar.upcoming(cat, con, today.date() if today else None)
+    finally:
+        con.close()
+    for rec in table.itertuples():
+        title = rec.title_ko if lang == "ko" else rec.title_en
+        span = rec.month if rec.month == rec.month_end else f"{rec.month}~{rec.month_end}"
+        done = " ✓" if rec.published else ""
+        click.echo(f"{span:<16} {title}{done}")
+        stale = ", ".join(rec.out_of_date[:6]) + (" …" if len(rec.out_of_date) > 6 else "")
+        click.echo(f"{'':<16} " + t("cal.line", lang, start=rec.collection_from, indicators=len(rec.indicators),
+                                     stale=len(rec.out_of_date), names=stale or "-"))
+    if ics_path:
+        reports.write_bytes_atomic(ics_path, release_calendar.to_ics(table, cat, lang))
+        click.echo(str(ics_path))
+
+
+@main.command()
+@CATALOGUE_OPTION
+@click.argument("series", nargs=-1)
+def fetch(catalogue_path, series) -> None:
+    """Snapshot every machine-readable source the catalogue names (or those of SERIES) into data/raw/fetched/.
+
+    \b
+    Example:
+        cityidx fetch
+        cityidx fetch zyen_gfci
+    Conditional GET (ETag / Last-Modified), timeouts, retries with back-off. A changed source becomes a new
+    snapshot with its URL, time and SHA-256; nothing is ever overwritten. Offline or on an error: says so,
+    changes nothing, exit 1.
+    """
+    from pipelines import fetch as fetch_mod
+
+    cat = _load(catalogue_path)
+    unknown = [s for s in series if s not in cat.series]
+    if unknown:
+        raise click.UsageError(both("check.unknown_series", value=", ".join(unknown)))
+    without = [s for s in series if not cat.series[s].fetch]
+    for s in without:
+        click.echo(both("fetch.none", series=s), err=True)
+    outcomes = fetch_mod.fetch_all(cat, [s for s in series if cat.series[s].fetch] or None if series else None)
+    failed = False
+    for o in outcomes:
+        if o.state == "stored":
+            click.echo(both("fetch.stored", url=o.url, path=display_name(o.path, cat.root), size=o.size, sha=o.sha256[:12]))
+        elif o.state == "unchanged":
+            click.echo(both("fetch.unchanged", url=o.url, why=o.detail))
+        else:
+            failed = True
+            click.echo(both("fetch.failed", url=o.url, why=o.detail), err=True)
+    if failed or without:
+        sys.exit(1)
+
+
+@main.command()
+@CATALOGUE_OPTION
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+def publish(catalogue_path, out_dir) -> None:
+    """Write the open-data folder: one CSV and JSON per indicator and per series, datapackage.json, index.html.
+
+    \b
+    Example:
+        cityidx publish site/
+    The same warehouse always gives the same bytes.
+    """
+    from pipelines import publish as publish_mod
+
+    cat = _load(catalogue_path)
+    con = _read_warehouse()
+    try:
+        written = publish_mod.publish(con, cat, out_dir)
+    finally:
+        con.close()
+    click.echo(f"{len(written)} files -> {out_dir}")
+
+
+@main.command()
+@CATALOGUE_OPTION
+@LANG_OPTION
+@click.argument("series")
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+def submission(catalogue_path, lang, series, out) -> None:
+    """Write the submission pack for one series: the latest value of every city indicator it uses (xlsx or CSV).
+
+    \b
+    Example:
+        cityidx submission mori_gpci gpci-2026-submission.xlsx
+    """
+    from pipelines import publish as publish_mod
+    from pipelines import reports
+
+    cat = _load(catalogue_path)
+    if series not in cat.series:
+        raise click.UsageError(both("check.unknown_series", value=series))
+    con = _read_warehouse()
+    try:
+        table = publish_mod.submission_pack(con, cat, series, lang)
+    finally:
+        con.close()
+    data = reports.xlsx_bytes({series: table}) if out.suffix.lower() == ".xlsx" else reports.csv_bytes(table)
+    reports.write_bytes_atomic(out, data)
+    click.echo(f"{len(table)} indicators -> {out}")
+
+
+@main.command()
+@CATALOGUE_OPTION
+@LANG_OPTION
+@click.option("--quarter", required=True, help="YYYY-Qn, e.g. 2025-Q4.")
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False), required=False)
+def brief(catalogue_path, lang, quarter, out) -> None:
+    """Write the quarterly brief (HTML, printable to PDF from a browser).
+
+    \b
+    Example:
+        cityidx brief --quarter 2025-Q4
+        cityidx brief --quarter 2025-Q4 --lang en brief-en.html
+    """
+    from pipelines import brief as brief_mod
+    from pipelines import reports
+
+    cat = _load(catalogue_path)
+    try:
+        brief_mod.quarter_bounds(quarter)
+    except ValueError:
+        raise click.UsageError(f"분기는 2025-Q4 형식입니다 / the quarter is written like 2025-Q4: {quarter}") from None
+    out = out or Path(f"brief-{quarter}-{lang}.html")
+    con = _read_warehouse()
+    try:
+        text = brief_mod.brief_html(con, cat, quarter, lang)
+    finally:
+        con.close()
+    reports.write_bytes_atomic(out, text.encode("utf-8"))
+    click.echo(str(out))
+
+
 def _read_warehouse():
     path = warehouse.warehouse_path()
     if not path.is_file():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -96,10 +97,16 @@ def svg_line_chart(series: dict[str, list[tuple[str, float | None]]], *, title: 
         y = sy(v)
         parts.append(f'<line x1="{pad_l}" x2="{width - pad_r}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
         parts.append(f'<text x="{pad_l - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{label}</text>')
-    step = max(1, len(xs) // 8)
-    for i, x in enumerate(xs):
-        if i % step == 0 or i == len(xs) - 1:
-            parts.append(f'<text x="{sx(x):.1f}" y="{height - pad_b + 16}" text-anchor="middle" fill="#555">{html.escape(x)}</text>')
+    # As many x labels as fit (about 55 px each), always the last; long edition labels shortened to their number.
+    fit = max(2, int(plot_w // 55))
+    step = max(1, -(-len(xs) // fit))
+    shown = [i for i in range(len(xs)) if i % step == 0]
+    if shown[-1] != len(xs) - 1:
+        shown = shown[:-1] + [len(xs) - 1] if len(shown) > 1 and (len(xs) - 1 - shown[-1]) < step / 2 else shown + [len(xs) - 1]
+    for i in shown:
+        x = xs[i]
+        label = x if len(x) <= 9 else (re.findall(r"\d+", x) or [x[:9]])[-1]
+        parts.append(f'<text x="{sx(x):.1f}" y="{height - pad_b + 16}" text-anchor="middle" fill="#555">{html.escape(label)}</text>')
     if marker_x is not None:
         mx = sx(marker_x) if marker_x in xs else None
         if mx is None:  # between categories: place it after the last x that sorts before it

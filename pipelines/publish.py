@@ -1,0 +1,173 @@
+"""Open data for the agencies: a static Data Package folder (CSV + JSON + index.html), and per-series submission packs."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.catalogue import Catalogue
+from pipelines.i18n import t
+from pipelines.reports import csv_bytes, html_document, write_bytes_atomic
+
+# Data Package field types for the columns the product writes.
+FIELD_TYPES = {
+    "indicator_id": "string", "period": "string", "value": "number", "unit": "string", "source": "string",
+    "source_url": "string", "note": "string", "index_id": "string", "edition": "string", "published": "string",
+    "year": "integer", "city": "string", "city_ko": "string", "country": "string", "rank": "integer",
+    "score": "number", "field_size": "integer", "status": "string",
+}
+
+
+def _json(data: object) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8")
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: (None if (not isinstance(v, (list, dict)) and pd.isna(v)) else v) for k, v in rec.items()}
+            for rec in frame.to_dict("records")]
+
+
+def indicator_frame(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFrame:
+    return con.execute(
+        "select indicator_id, period, value, unit, source, source_url, note from indicator_values "
+        "where indicator_id = ? order by period", [indicator_id]).df()
+
+
+def series_frame(con: duckdb.DuckDBPyConnection, index_id: str) -> pd.DataFrame:
+    return con.execute(
+        """
+        select r.index_id, r.edition, r.published, r.year, r.city, r.city_ko, r.country, r.rank, r.score,
+               r.field_size, r.status, r.source_url, r.note
+        from rankings as r
+        where r.index_id = ?
+          and (r.city = (select value from setting where key = 'focus_city') or r.city in (select city from peer_city))
+        order by r.edition_order, r.rank nulls last, r.city
+        """, [index_id]).df()
+
+
+def _schema(frame: pd.DataFrame, units: dict[str, str] | None = None) -> dict:
+    fields = []
+    for col in frame.columns:
+        f = {"name": col, "type": FIELD_TYPES.get(col, "string")}
+        if units and col in units:
+            f["description"] = units[col]
+        fields.append(f)
+    return {"fields": fields}
+
+
+def publish(con: duckdb.DuckDBPyConnection, cat: Catalogue, out_dir: Path) -> list[Path]:
+    """Write the open-data folder; the same warehouse gives the same bytes (no clocks, sorted keys)."""
+    meta = cat.publish
+    written: list[Path] = []
+    resources = []
+
+    def put(rel: str, data: bytes) -> None:
+        written.append(write_bytes_atomic(out_dir / rel, data))
+
+    for ind in cat.indicators.values():
+        frame = indicator_frame(con, ind.id)
+        body = csv_bytes(frame)
+        put(f"indicators/{ind.id}.csv", body)
+        put(f"indicators/{ind.id}.json", _json({
+            "id": ind.id, "name": {"ko": ind.name.ko, "en": ind.name.en},
+            "definition": {"ko": ind.definition.ko, "en": ind.definition.en},
+            "unit": {"ko": ind.unit.ko, "en": ind.unit.en}, "direction": ind.direction, "cadence": ind.cadence,
+            "department": ind.department, "source": {"name": ind.source_name, "url": ind.source_url},
+            "feeds": [{"series": f.series, "component": f.component} for f in ind.feeds],
+            "target_2030": None if ind.target_2030 is None else {"value": ind.target_2030.value, "source": ind.target_2030.source},
+            "values": _records(frame),
+        }))
+        resources.append({
+            "name": ind.id.replace("_", "-"), "profile": "tabular-data-resource", "path": f"indicators/{ind.id}.csv", "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8-sig", "title": f"{ind.name.ko} / {ind.name.en}",
+            "description": f"{ind.definition.en} Unit: {ind.unit.en}.",
+            "bytes": len(body), "hash": "sha256:" + hashlib.sha256(body).hexdigest(),
+            "schema": _schema(frame, {"value": f"{ind.unit.ko} / {ind.unit.en}"}),
+            "sources": [{"title": ind.source_name, "path": ind.source_url}],
+        })
+    for s in cat.series.values():
+        frame = series_frame(con, s.id)
+        body = csv_bytes(frame)
+        put(f"series/{s.id}.csv", body)
+        put(f"series/{s.id}.json", _json({
+            "id": s.id, "title": {"ko": s.title.ko, "en": s.title.en}, "publisher": s.publisher,
+            "publisher_url": s.publisher_url, "score": {"unit": s.score.unit.en, "scale": s.score.scale.en},
+            "rankings": _records(frame),
+        }))
+        resources.append({
+            "name": s.id.replace("_", "-"), "profile": "tabular-data-resource", "path": f"series/{s.id}.csv", "format": "csv", "mediatype": "text/csv",
+            "encoding": "utf-8-sig", "title": f"{s.title.ko} / {s.title.en}",
+            "description": f"{cat.focus_city} and its peer cities in {s.title.en}; score: {s.score.unit.en} ({s.score.scale.en}).",
+            "bytes": len(body), "hash": "sha256:" + hashlib.sha256(body).hexdigest(),
+            "schema": _schema(frame, {"score": f"{s.score.unit.ko} / {s.score.unit.en}"}),
+            "sources": [{"title": s.publisher, "path": s.publisher_url}],
+        })
+    descriptor = {
+        "profile": "tabular-data-package", "name": meta.get("name", "city-competitiveness"),
+        "title": meta.get("title", {}).get("en", ""), "description": meta.get("description", {}).get("en", ""),
+        "licenses": [meta["license"]] if meta.get("license") else [],
+        "contributors": [{"title": meta.get("publisher", {}).get("en", ""), "role": "publisher"}] if meta.get("publisher") else [],
+        "keywords": ["city competitiveness", "global city index", cat.focus_city],
+        "resources": resources,
+    }
+    put("datapackage.json", _json(descriptor))
+    put("index.html", _index_html(cat, meta).encode("utf-8"))
+    return written
+
+
+def _index_html(cat: Catalogue, meta: dict) -> str:
+    parts = []
+    for lang in ("ko", "en"):
+        title = meta.get("title", {}).get(lang, cat.focus_city)
+        parts.append(f'<section lang="{lang}"><h1>{html.escape(title)}</h1>')
+        parts.append(f"<p>{html.escape(meta.get('description', {}).get(lang, ''))}</p>")
+        parts.append(f"<h2>{t('doc.publish.indicators', lang)}</h2><ul>")
+        for ind in cat.indicators.values():
+            parts.append(f'<li>{html.escape(ind.name.get(lang))} ({html.escape(ind.unit.get(lang))}) — '
+                         f'<a href="indicators/{ind.id}.csv">CSV</a> · <a href="indicators/{ind.id}.json">JSON</a></li>')
+        parts.append(f"</ul><h2>{t('doc.publish.series', lang)}</h2><ul>")
+        for s in cat.series.values():
+            parts.append(f'<li>{html.escape(s.title.get(lang))} — <a href="series/{s.id}.csv">CSV</a> · '
+                         f'<a href="series/{s.id}.json">JSON</a></li>')
+        lic = meta.get("license")
+        parts.append("</ul>")
+        if lic:
+            parts.append(f'<p class="muted">{t("doc.publish.license", lang)}: <a href="{html.escape(lic["path"])}">'
+                         f'{html.escape(lic["title"])}</a> · <a href="datapackage.json">datapackage.json</a></p>')
+        parts.append("</section>")
+    return html_document(meta.get("title", {}).get("ko", cat.focus_city), "\n".join(parts), "ko")
+
+
+def submission_pack(con: duckdb.DuckDBPyConnection, cat: Catalogue, index_id: str, lang: str = "ko") -> pd.DataFrame:
+    """For one series: the latest value of every city-managed indicator that feeds it, ready for the agency."""
+    series = cat.series[index_id]
+    latest = con.execute(
+        "select indicator_id, arg_max(period, period) as period, arg_max(value, period) as value, "
+        "arg_max(source, period) as source, arg_max(source_url, period) as source_url, "
+        "arg_max(uploaded_at, period) as uploaded_at from indicator_values group by indicator_id").df().set_index("indicator_id")
+    rows = []
+    for ind in cat.indicators.values():
+        feeds = [f for f in ind.feeds if f.series == index_id]
+        if not feeds:
+            continue
+        comps = ", ".join((series.component(f.component).name.get(lang) if f.component and series.component(f.component)
+                           else series.short.get(lang)) for f in feeds)
+        have = ind.id in latest.index
+        rows.append({
+            t("doc.col.indicator_id", lang): ind.id,
+            t("doc.col.indicator", lang): ind.name.get(lang),
+            t("doc.col.definition", lang): ind.definition.get(lang),
+            t("doc.col.unit", lang): ind.unit.get(lang),
+            t("doc.col.period", lang): latest.at[ind.id, "period"] if have else t("doc.no_value", lang),
+            t("doc.col.value", lang): latest.at[ind.id, "value"] if have else None,
+            t("doc.col.source", lang): latest.at[ind.id, "source"] if have else ind.source_name,
+            t("doc.col.source_url", lang): latest.at[ind.id, "source_url"] if have else ind.source_url,
+            t("doc.col.owner", lang): cat.offices[ind.department].name.get(lang),
+            t("doc.col.components", lang): comps,
+        })
+    return pd.DataFrame(rows)
