@@ -193,6 +193,8 @@ def parse_upload(
             problems.append(_problem(display, line_no, header_name, positions[canon], key, **values))
 
         raw_id, raw_period, raw_value = cell("indicator_id"), cell("period"), cell("value")
+        if raw_id and not raw_period and not raw_value:
+            continue  # a template row the department left unfilled: nothing to load, nothing wrong
         indicator = None
         if not raw_id:
             fail("indicator_id", "upload.missing_value")
@@ -235,6 +237,9 @@ def parse_upload(
             "source": cell("source") or None, "note": cell("note") or None, "row": line_no,
         })
 
+    if not records and not problems:
+        problems.append(_problem(display, None, None, None, "upload.empty"))
+        return out
     frame = pd.DataFrame(records, columns=["indicator_id", "period", "value", "source", "note", "row"])
     keyed = frame.dropna(subset=["indicator_id", "period", "value"])
     for (ind, per), group in keyed.groupby(["indicator_id", "period"], sort=False):

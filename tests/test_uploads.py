@@ -31,6 +31,7 @@ GOOD = {
     "tourism__quarterly_and_monthly.csv": {("tourists_quarterly", "2025-Q2"): 4100000, ("tourists_monthly", "2025-09"): 1500000},
     "tourism__identical_duplicate_row.csv": {("foreign_tourists", "2025"): 16370000},
     "economy__percent_sign.csv": {("unemployment_rate", "2023"): 3.1, ("unemployment_rate", "2024"): 3.0},
+    "tourism__template_partly_filled.csv": {("foreign_tourists", "2025"): 16370000},
 }
 
 # bad file -> (cell or None, a phrase of the English message)
@@ -52,6 +53,7 @@ BAD = {
     "tourism__xlsx_not_csv.csv": (None, "not a text (CSV) file (xlsx/zip)"),
     "tourism__unknown_encoding.csv": (None, "unknown text encoding"),
     "tourism__too_large.csv": (None, "the file is too large"),
+    "tourism__template_nothing_filled.csv": (None, "there is nothing to load"),
 }
 
 
