@@ -242,12 +242,12 @@ def parse_upload(
         return out
     frame = pd.DataFrame(records, columns=["indicator_id", "period", "value", "source", "note", "row"])
     keyed = frame.dropna(subset=["indicator_id", "period", "value"])
-    for (ind, per), group in keyed.groupby(["indicator_id", "period"], sort=False):
-        if group["value"].nunique() > 1:
-            rows = ", ".join(str(r) for r in group["row"])
-            for r in group["row"]:
-                problems.append(_problem(display, int(r), header[positions["value"]], positions["value"],
-                                         "upload.conflicting_duplicate", indicator=ind, period=per, rows=rows))
+    distinct = keyed.groupby(["indicator_id", "period"], sort=False)["value"].transform("nunique")
+    for (ind, per), group in keyed[distinct > 1].groupby(["indicator_id", "period"], sort=False):
+        rows = ", ".join(str(r) for r in group["row"])
+        for r in group["row"]:
+            problems.append(_problem(display, int(r), header[positions["value"]], positions["value"],
+                                     "upload.conflicting_duplicate", indicator=ind, period=per, rows=rows))
     if not problems:
         # An identical row given twice is one fact: keep its first appearance.
         out.rows = keyed.drop_duplicates(["indicator_id", "period"]).reset_index(drop=True)
