@@ -24,7 +24,7 @@ run: build
 test: $(BIN)/cityidx
 	$(BIN)/python -m pytest
 
-bench: build
+bench: $(BIN)/cityidx
 	$(BIN)/python -m bench.run
 
 clean:

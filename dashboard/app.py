@@ -11,7 +11,13 @@ from pipelines.i18n import DEFAULT_LANG, LANGS, t
 PAGES = (
     ("views/overview.py", "ui.page.overview", ":material/dashboard:", "overview"),
     ("views/trends.py", "ui.page.trends", ":material/show_chart:", "trends"),
+    ("views/weak_points.py", "ui.weak.page", ":material/troubleshoot:", "weak-points"),
+    ("views/goal.py", "ui.goal.page", ":material/flag:", "goal"),
+    ("views/forum.py", "ui.forum.page", ":material/forum:", "forum"),
     ("views/sources.py", "ui.page.sources", ":material/menu_book:", "sources"),
+    ("views/my_indicators.py", "ui.mine.page", ":material/upload_file:", "my-indicators"),
+    ("views/reporting.py", "ui.due.page", ":material/assignment_late:", "reporting"),
+    ("views/calendar.py", "ui.cal.page", ":material/calendar_month:", "calendar"),
 )
 
 st.set_page_config(page_title=t("ui.app.title", "ko"), page_icon=":material/location_city:", layout="wide")

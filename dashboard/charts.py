@@ -343,3 +343,235 @@ def component_chart(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit:
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True},
     )
     return fig
+
+
+# --- analysis and forum (weak points, 2030 goal, action items) ----------------------------------
+
+NO_DATA_COLOUR = "#e5e7eb"
+HATCH_COLOUR = "#9ca3af"
+WEAK_COLOUR = "#d7263d"
+GOAL_BAND_COLOUR = "rgba(46, 160, 67, 0.13)"
+# Pale blue for the worst rank shown, deepening to dark blue for rank 1 (the top of the colour bar).
+RANK_SCALE = [[0, "#f1f6fb"], [0.2, "#c6dbef"], [0.45, "#6baed6"], [0.75, "#2171b5"], [1, "#08306b"]]
+
+
+def _rank_colour_value(rank: int, worst: int) -> float:
+    """Where a rank sits on the colour scale (1 = rank 1, 0 = the worst rank shown): logarithmic, so 3rd and 8th
+    differ as much as 30th and 80th."""
+    return 1 - math.log10(max(rank, 1)) / math.log10(max(worst, 2))
+
+
+def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
+    """Components by editions for one series, coloured by the focus city's component rank (rank 1 deepest).
+
+    `rows`: the series' rows of the `weaknesses` view (component, component_ko, component_seq, edition,
+    edition_order, label, reason_ko, reason_en, component_rank, overall_rank). Cells without a rank are grey
+    with a hatch; a weakness has a red frame; every cell's hover gives the label and the reason.
+    """
+    rows = rows.sort_values(["component_seq", "edition_order"])
+    name_col = "component_ko" if lang == "ko" else "component"
+    editions = list(dict.fromkeys(rows.sort_values("edition_order")["edition"].astype(str)))
+    names = list(dict.fromkeys(rows[name_col]))
+    y_order = names[::-1]  # the first component on top
+    ranks = rows["component_rank"].dropna()
+    worst = int(ranks.max()) if len(ranks) else 1
+    cells = {(str(r["edition"]), r[name_col]): r for _, r in rows.iterrows()}
+
+    z, blank, hover, text_cells, hatch, frames = [], [], [], [], [], []
+    for name in names:
+        zr, br, hr = [], [], []
+        for edition in editions:
+            cell = cells.get((edition, name))
+            if cell is None:
+                zr.append(None)
+                br.append(None)
+                hr.append("")
+                continue
+            rank = cell["component_rank"]
+            label = t(f"label.{cell['label']}", lang)
+            reason = cell[f"reason_{lang}"]
+            lines = [f"<b>{name}</b> · {edition}", f"<b>{label}</b>", _wrap(str(reason), 60)]
+            if not _blank(rank):
+                lines.append(t("ui.weak.hover_ranks", lang, rank=int(rank),
+                               overall=t("ui.rank_value", lang, rank=int(cell["overall_rank"]))
+                               if not _blank(cell["overall_rank"]) else t("ui.none", lang)))
+                value = _rank_colour_value(int(rank), worst)
+                zr.append(value)
+                br.append(None)
+                text_cells.append((edition, name, t("ui.rank_value", lang, rank=int(rank)), value))
+            else:
+                zr.append(None)
+                br.append(0)
+                hatch.append((editions.index(edition), y_order.index(name)))
+            if cell["label"] == "weakness":
+                frames.append((editions.index(edition), y_order.index(name)))
+            hr.append("<br>".join(lines))
+        z.append(zr)
+        blank.append(br)
+        hover.append(hr)
+
+    fig = go.Figure()
+    if hatch:
+        fig.add_trace(go.Heatmap(
+            x=editions, y=names, z=blank, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+            colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]], showscale=False, xgap=2, ygap=2, hoverongaps=False,
+            name=t("label.no_data", lang),
+        ))
+    ticks = [r for r in (1, 2, 3, 5, 10, 20, 30, 50, 100, 200) if r <= worst] or [1]
+    fig.add_trace(go.Heatmap(
+        x=editions, y=names, z=z, customdata=hover, hovertemplate="%{customdata}<extra></extra>", hoverongaps=False,
+        colorscale=RANK_SCALE, zmin=0, zmax=1, xgap=2, ygap=2, showscale=bool(text_cells),
+        colorbar={"title": {"text": t("ui.chart.rank", lang)}, "thickness": 12, "len": 0.85, "y": 0, "yanchor": "bottom",
+                  "tickmode": "array",
+                  "tickvals": [_rank_colour_value(r, worst) for r in ticks],
+                  "ticktext": [t("ui.rank_value", lang, rank=r) for r in ticks]},
+    ))
+    if text_cells:
+        fig.add_trace(go.Scatter(
+            x=[c[0] for c in text_cells], y=[c[1] for c in text_cells], text=[c[2] for c in text_cells], mode="text",
+            textfont={"color": ["white" if c[3] > 0.5 else "#1f2937" for c in text_cells]}, hoverinfo="skip",
+            showlegend=False,
+        ))
+    shapes = []
+    for xi, yi in hatch:  # three diagonal strokes: a hatch that still reads in print and for colour-blind readers
+        for d in (-0.5, 0.0, 0.5):
+            shapes.append({"type": "line", "xref": "x", "yref": "y", "layer": "above",
+                           "x0": xi - 0.5 + max(0, d), "y0": yi - 0.5 + max(0, -d),
+                           "x1": xi + 0.5 + min(0, d), "y1": yi + 0.5 + min(0, -d),
+                           "line": {"color": HATCH_COLOUR, "width": 1}})
+    for xi, yi in frames:
+        shapes.append({"type": "rect", "xref": "x", "yref": "y", "layer": "above",
+                       "x0": xi - 0.46, "x1": xi + 0.46, "y0": yi - 0.44, "y1": yi + 0.44,
+                       "line": {"color": WEAK_COLOUR, "width": 2.5}})
+    _base_layout(fig, max(240, 36 * len(names) + 120))
+    fig.update_layout(
+        shapes=shapes,
+        xaxis={**_category_axis(editions), "title": t("ui.chart.edition", lang), "showgrid": False},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": y_order, "automargin": True,
+               "showgrid": False},
+        showlegend=False,
+    )
+    return fig
+
+
+def _edition_x(year: object, published: object) -> float:
+    """An edition's position on a year axis: its publication month where known, else mid-year."""
+    if isinstance(published, str) and len(published) >= 7 and published[4] == "-" and published[5:7].isdigit():
+        return int(published[:4]) + (int(published[5:7]) - 0.5) / 12
+    return int(year) + 0.5
+
+
+def year_ticks(first: int, last: int) -> list[int]:
+    """Whole years from first to last, thinned so that about eight show; never a fractional year."""
+    span = max(last - first, 1)
+    step = next(s for s in (1, 2, 5, 10, 20) if span / s <= 8)
+    start = first - first % step if step > 1 else first
+    return [y for y in range(start, last + 1, step) if y >= first] + ([last] if (last - start) % step else [])
+
+
+def goal_rank_ticks(worst: int, target: int) -> list[int]:
+    """Rank ticks for a short chart: every rank up to 12; beyond that the goal rank and about five round ranks,
+    and 1 while it does not crowd the goal rank's label (up to 30)."""
+    worst = max(int(worst), 1)
+    if worst <= 12:
+        return list(range(1, worst + 1))
+    step = next(s for s in (5, 10, 20, 25, 50, 100, 250) if worst / s <= 6)
+    return ([1] if worst <= 30 else []) + [target] + [m for m in range(step, worst + 1, step) if m > target + step / 2]
+
+
+def goal_chart(history: pd.DataFrame, gap: pd.Series | dict, lang: str) -> go.Figure:
+    """The focus city's rank in one series over time, a dotted trend line to the goal year, the goal band shaded.
+
+    `history`: the series' rows of the focus city (edition, year, published, rank, status).
+    `gap`: the series' row of `top5_gap` (latest_rank, last_ranked_year, projected_rank, target_rank, target_year).
+    Rank 1 is on top; the x axis is years, ticked in whole years; editions without a rank are marked as such.
+    """
+    target = int(gap["target_rank"])
+    goal_year = int(gap["target_year"])
+    history = history.copy()
+    history["x"] = [_edition_x(y, p) for y, p in zip(history["year"], history["published"])]
+    history = history.sort_values("x")
+    ranked = history[history["rank"].notna()]
+    missing = history[history["rank"].isna()]
+    fig = go.Figure()
+    first_year = int(history["year"].min()) if len(history) else goal_year - 5
+    fig.add_shape(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=0.5, y1=target + 0.5,
+                  fillcolor=GOAL_BAND_COLOUR, line={"width": 0}, layer="below")
+    fig.add_annotation(xref="paper", x=0.005, yref="y", y=0.5, yanchor="top", xanchor="left", showarrow=False,
+                       text=t("ui.goal.band", lang, target=target), font={"size": 11, "color": "#2e7d32"})
+    worst = target
+    if len(ranked):
+        worst = max(worst, int(ranked["rank"].max()))
+        fig.add_trace(go.Scatter(
+            x=ranked["x"], y=ranked["rank"].astype(int), mode="lines+markers", name=t("ui.goal.rank_line", lang),
+            line={"color": FOCUS_COLOUR, "width": 3}, marker={"size": 8, "color": FOCUS_COLOUR},
+            hovertext=[t("ui.hover.spark", lang, edition=e, rank=int(r)) for e, r in zip(ranked["edition"], ranked["rank"])],
+            hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    last_rank, last_year, projected = gap.get("latest_rank"), gap.get("last_ranked_year"), gap.get("projected_rank")
+    # A status of 'unknown' means the ranks are too old to judge: no line is drawn toward the goal year.
+    if len(ranked) and gap.get("status") != "unknown" and not _blank(projected) and not _blank(last_rank) \
+            and not _blank(last_year):
+        last = ranked.iloc[-1]
+        worst = max(worst, int(projected))
+        fig.add_trace(go.Scatter(
+            x=[last["x"], goal_year + 0.5], y=[int(last["rank"]), int(projected)], mode="lines+markers",
+            name=t("ui.goal.trend_line", lang, year=goal_year), line={"color": FOCUS_COLOUR, "width": 2, "dash": "dot"},
+            marker={"size": [0, 10], "symbol": "diamond-open", "color": FOCUS_COLOUR},
+            hovertext=["", t("ui.goal.projected_hover", lang, year=goal_year, rank=int(projected))],
+            hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    if len(missing):  # in a thin strip under the ranks, so a missing rank never sits on the line
+        fig.add_trace(go.Scatter(
+            x=missing["x"], y=[0.5] * len(missing), yaxis="y2", mode="markers", name=t("ui.chart.no_rank", lang),
+            marker={"symbol": "x-thin-open", "size": 9, "color": "#6b7280", "line": {"width": 2, "color": "#6b7280"}},
+            hovertext=[f"{e}: {t(f'status.{s}', lang)}" for e, s in zip(missing["edition"], missing["status"])],
+            hovertemplate="%{hovertext}<extra></extra>",
+        ))
+    ticks = year_ticks(first_year, goal_year)
+    _base_layout(fig, 280)
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"range": [first_year - 0.2, goal_year + 1], "tickmode": "array", "tickvals": ticks,
+               "ticktext": [str(y) for y in ticks], "showgrid": False, "title": t("ui.col.year", lang),
+               "anchor": "y2" if len(missing) else "y"},
+        yaxis={"range": [worst + max(1, worst * 0.08), 0.5], "tickmode": "array", "tickvals": goal_rank_ticks(worst, target),
+               "gridcolor": "#eeeeee", "zeroline": False, "title": t("ui.chart.rank", lang),
+               "domain": [0.12, 1] if len(missing) else [0, 1]},
+        yaxis2={"domain": [0, 0.07], "range": [0, 1], "visible": False, "fixedrange": True, "anchor": "x"},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "font": {"size": 11}},
+        hovermode="closest",
+    )
+    return fig
+
+
+def trend_around_chart(values: pd.DataFrame, lang: str, marker_label: str) -> go.Figure:
+    """One indicator's values by period, a dashed vertical line where the action item was accepted.
+
+    `values`: rows of forum_reports.trend_around for one indicator (period, value, unit, phase, name_ko, name_en).
+    Periods are categories in order; the marker sits between the last period before and the first after.
+    """
+    values = values.sort_values("period")
+    periods = [str(p) for p in values["period"]]
+    before = values["phase"] == "before"
+    unit = str(values["unit"].iloc[0]) if len(values) else ""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=periods, y=values["value"].astype(float), mode="lines+markers", line={"color": "#9ca3af", "width": 2},
+        marker={"size": 9, "color": [PEER_COLOURS[6] if b else FOCUS_COLOUR for b in before]},
+        hovertext=[f"{p}: {format_number(v)} {unit}".strip() + f" · {t('ui.forum.phase_' + ph, lang)}"
+                   for p, v, ph in zip(periods, values["value"], values["phase"])],
+        hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
+    ))
+    position = int(before.sum()) - 0.5
+    fig.add_vline(x=position, line={"color": CHANGE_COLOUR, "width": 2, "dash": "dash"})
+    fig.add_annotation(x=position, xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False, text=marker_label,
+                       font={"size": 11, "color": CHANGE_COLOUR})
+    _base_layout(fig, 240)
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 34, "b": 10},
+        xaxis={**_category_axis(periods), "range": [-0.6, max(len(periods) - 0.4, position + 0.6)],
+               "title": t("ui.forum.period", lang)},
+        yaxis={"title": unit, "gridcolor": "#eeeeee"},
+    )
+    return fig

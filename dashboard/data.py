@@ -226,3 +226,318 @@ def flag_counts() -> pd.DataFrame:
         for flag in FLAGS
     )
     return _read(f"select * from ({selects}) order by index_id, flag")
+
+
+# --- analysis (docs/analysis.md) ----------------------------------------------------------------
+
+def analysis_settings() -> dict[str, float]:
+    """The thresholds the analysis views use (`analysis:` in indicators.yml), as `section.key` -> number."""
+    frame = _read("select key, value from analysis_setting order by key")
+    return dict(zip(frame["key"], frame["value"]))
+
+
+def policy_areas() -> pd.DataFrame:
+    return _read("select policy_area, name_ko, name_en from policy_area order by seq")
+
+
+def offices() -> pd.DataFrame:
+    return _read("select office_id, name_ko, name_en, kind, parent from office order by office_id")
+
+
+def indicators() -> pd.DataFrame:
+    """City-managed indicators with their owning department."""
+    return _read("select indicator_id, name_ko, name_en, unit_ko, unit_en, direction, department_id from indicator order by seq")
+
+
+def weaknesses() -> pd.DataFrame:
+    """Every labelled component of every edition (view `weaknesses`), with series and policy-area names."""
+    return _read("""
+        select w.*, s.title_ko, s.title_en, s.short_ko, s.short_en, s.seq as series_seq,
+               p.name_ko as policy_area_ko, p.name_en as policy_area_en
+        from weaknesses as w
+        join series as s using (index_id)
+        left join policy_area as p using (policy_area)
+        order by s.seq, w.edition_order, w.component_seq
+    """)
+
+
+def what_if() -> pd.DataFrame:
+    """The what-if estimate (view `what_if`) for the latest component editions."""
+    return _read("""
+        select w.index_id, w.edition, w.component_id, w.component, w.component_ko, w.label, w.weight, w.weight_note,
+               w.component_score, w.score_of_goal_rank_city, w.estimated_overall_change, w.missing
+        from what_if as w
+        where w.is_latest
+    """)
+
+
+def top5_gap() -> pd.DataFrame:
+    """View `top5_gap` with the newest edition year of any series and the staleness threshold (for 'unknown')."""
+    return _read("""
+        select g.*, (select max(year) from edition) as data_year,
+               (select value from analysis_setting where key = 'goal.stale_years') as stale_years
+        from top5_gap as g
+        order by g.seq
+    """)
+
+
+def focus_ranks() -> pd.DataFrame:
+    """The focus city's rank in every edition of every series, with the edition's publication month (goal charts)."""
+    return _read("""
+        select r.index_id, r.edition, r.edition_order, r.year, r.published, r.rank, r.status
+        from rankings as r join setting as s on s.key = 'focus_city' and r.city = s.value
+        order by r.index_id, r.edition_order
+    """)
+
+
+# --- the forum (read side; writes go through pipelines.forum.record) ---------------------------
+
+def catalogue():
+    """The catalogue the forum writes against ($CITYIDX_CATALOGUE, else indicators.yml); reloaded when the file changes."""
+    from pipelines import catalogue as catalogue_module
+
+    path = Path(os.environ.get("CITYIDX_CATALOGUE") or catalogue_module.DEFAULT_CATALOGUE).resolve()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        mtime = None
+    return _catalogue(str(path), mtime)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _catalogue(path: str, mtime: int | None):
+    from pipelines import catalogue as catalogue_module
+
+    return catalogue_module.load(path)
+
+
+def forums() -> pd.DataFrame:
+    return _read("select forum_id, name_ko, name_en from forum order by forum_id")
+
+
+def meetings() -> pd.DataFrame:
+    return _read("""
+        select meeting_id, forum_id, cast(date as varchar) as date, kind, place, title, attendees, summary, held,
+               scheduled_at, scheduled_by
+        from meeting order by date, meeting_id
+    """)
+
+
+def forum_agenda(meeting_id: str | None = None) -> pd.DataFrame:
+    return _read("""
+        select * replace (cast(meeting_date as varchar) as meeting_date)
+        from forum_agenda where ? is null or meeting_id = ? order by meeting_date, seq
+    """, meeting_id, meeting_id)
+
+
+def action_items() -> pd.DataFrame:
+    return _read("""
+        select * replace (cast(due as varchar) as due, cast(meeting_date as varchar) as meeting_date)
+        from action_items order by number
+    """)
+
+
+def action_log(action_id: str) -> pd.DataFrame:
+    return _read("""
+        select recorded_at, recorded_by, kind, status, note from action_log where action_id = ? order by recorded_at, event_id
+    """, action_id)
+
+
+def feeding_indicators() -> pd.DataFrame:
+    """Which city-managed indicators feed which component (the lineage behind the weaknesses' owners)."""
+    return _read("""
+        select f.index_id, f.component_id, f.indicator_id, i.department_id
+        from indicator_feed as f join indicator as i using (indicator_id)
+        where f.component_id is not null
+        order by f.index_id, f.component_id, f.indicator_id
+    """)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _report(name: str, args: tuple, path: str, version: Version | None) -> pd.DataFrame:
+    from pipelines import forum_reports
+
+    with _connection(path, version).cursor() as cur:
+        cur.execute("use warehouse")
+        return getattr(forum_reports, name)(cur, *args)
+
+
+def _forum_report(name: str, *args: object) -> pd.DataFrame:
+    path = warehouse_file()
+    return _report(name, tuple(args), str(path), version(path))
+
+
+def suggestions(limit: int) -> pd.DataFrame:
+    """forum_reports.suggestions: the strongest weaknesses not yet on an agenda."""
+    return _forum_report("suggestions", int(limit))
+
+
+def trend_around(action_id: str) -> pd.DataFrame:
+    """forum_reports.trend_around: the linked indicators' values before and after the action was accepted."""
+    return _forum_report("trend_around", action_id)
+
+
+def progress_table(lang: str) -> pd.DataFrame:
+    """forum_reports.progress_table: the proposals-progress table (건의사항 추진현황)."""
+    return _forum_report("progress_table", lang)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _packet(meeting_id: str, lang: str, catalogue_key: str, path: str, version: Version | None, _cat) -> str:
+    from pipelines import forum_reports
+
+    with _connection(path, version).cursor() as cur:
+        cur.execute("use warehouse")
+        return forum_reports.agenda_packet_html(cur, _cat, meeting_id, lang)
+
+
+def agenda_packet(cat, meeting_id: str, lang: str) -> str:
+    """forum_reports.agenda_packet_html for one meeting (printable HTML with the evidence charts)."""
+    path = warehouse_file()
+    return _packet(meeting_id, lang, str(cat.root), str(path), version(path), cat)
+
+
+# --- department indicators and reporting (views/my_indicators.py, views/reporting.py) ----------
+
+def indicator_departments() -> pd.DataFrame:
+    """Offices that own at least one city-managed indicator, in the catalogue order of their first indicator."""
+    return _read("""
+        select o.office_id, o.name_ko, o.name_en, count(*) as indicators
+        from managed_indicators as m join office as o on o.office_id = m.department_id
+        group by all
+        order by min(m.seq)
+    """)
+
+
+def managed_indicator_ids() -> list[str]:
+    """Ids of the indicators the warehouse was built with (to notice a catalogue that has moved on)."""
+    return _read("select indicator_id from managed_indicators order by seq")["indicator_id"].tolist()
+
+
+def department_indicators(department_id: str) -> pd.DataFrame:
+    """The department's indicators with the latest current value (the newest period) and who loaded it."""
+    return _read("""
+        with
+        latest as (
+            select indicator_id, period, value, uploaded_by, uploaded_at
+            from indicator_values
+            qualify row_number() over (partition by indicator_id order by period desc) = 1
+        ),
+        final as (
+            select m.indicator_id, m.name_ko, m.name_en, m.unit as unit_ko, m.unit_en, m.unit_kind, m.cadence,
+                   m.source, m.source_url, m.seq, l.period as latest_period, l.value as latest_value,
+                   l.uploaded_by, l.uploaded_at
+            from managed_indicators as m left join latest as l using (indicator_id)
+            where m.department_id = ?
+        )
+        select * from final order by seq
+    """, department_id)
+
+
+def department_values(department_id: str) -> pd.DataFrame:
+    """Current values (indicator_values) of every indicator the department owns: the 'before' of a preview."""
+    return _read("""
+        select v.indicator_id, v.period, v.value
+        from indicator_values as v
+        join managed_indicators as m using (indicator_id)
+        where m.department_id = ?
+        order by v.indicator_id, v.period
+    """, department_id)
+
+
+def department_uploads(department_id: str) -> pd.DataFrame:
+    """Accepted uploads of one department (ledger_upload), newest first."""
+    return _read("""
+        select upload_id, uploaded_at, uploaded_by, original_filename, rows, bytes, encoding, sha256
+        from ledger_upload where department_id = ?
+        order by uploaded_at desc, upload_id desc
+    """, department_id)
+
+
+def value_history(indicator_id: str) -> pd.DataFrame:
+    """Every version of every period of one indicator (indicator_history), newest period and version first."""
+    return _read("""
+        select period, value, unit, uploaded_by, uploaded_at, source, note, upload_id, ledger_file,
+               is_current, version_rank, versions
+        from indicator_history where indicator_id = ?
+        order by period desc, version_rank
+    """, indicator_id)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _due_status(today: str, catalogue_key: tuple, path: str, version: Version | None, _cat) -> pd.DataFrame:
+    from datetime import date
+
+    from pipelines import reporting
+
+    with _connection(path, version).cursor() as cur:
+        cur.execute("use warehouse")
+        return reporting.due_status(cur, _cat, date.fromisoformat(today))
+
+
+def due_status(cat, today) -> pd.DataFrame:
+    """reporting.due_status for `today`: one row per catalogue indicator with its state and last upload."""
+    path = warehouse_file()
+    key = (str(cat.path), os.stat(cat.path).st_mtime_ns)
+    return _due_status(today.isoformat(), key, str(path), version(path), cat)
+
+
+
+# --- release calendar, submission pack, quarterly brief (views/calendar.py) ---------------------
+
+def _catalogue_key(cat) -> tuple:
+    return (str(cat.path), os.stat(cat.path).st_mtime_ns)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _upcoming(today: str, catalogue_key: tuple, path: str, version: Version | None, _cat) -> pd.DataFrame:
+    from datetime import date
+
+    from pipelines import release_calendar
+
+    with _connection(path, version).cursor() as cur:
+        cur.execute("use warehouse")
+        return release_calendar.upcoming(_cat, cur, date.fromisoformat(today))
+
+
+def upcoming_releases(cat, today) -> pd.DataFrame:
+    """release_calendar.upcoming for `today`: the expected releases of the horizon with their feeding indicators."""
+    path = warehouse_file()
+    return _upcoming(today.isoformat(), _catalogue_key(cat), str(path), version(path), cat)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _submission_pack(index_id: str, lang: str, catalogue_key: tuple, path: str, version: Version | None,
+                     _cat) -> pd.DataFrame:
+    from pipelines import publish
+
+    with _connection(path, version).cursor() as cur:
+        cur.execute("use warehouse")
+        return publish.submission_pack(cur, _cat, index_id, lang)
+
+
+def submission_pack(cat, index_id: str, lang: str) -> pd.DataFrame:
+    """publish.submission_pack: the latest value of every city indicator that feeds one series."""
+    path = warehouse_file()
+    return _submission_pack(index_id, lang, _catalogue_key(cat), str(path), version(path), cat)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _brief(quarter: str, lang: str, catalogue_key: tuple, path: str, version: Version | None, _cat) -> str:
+    from pipelines import brief
+
+    with _connection(path, version).cursor() as cur:
+        cur.execute("use warehouse")
+        return brief.brief_html(cur, _cat, quarter, lang)
+
+
+def quarterly_brief(cat, quarter: str, lang: str) -> str:
+    """brief.brief_html for one quarter ('2025-Q4'): the printable HTML report."""
+    path = warehouse_file()
+    return _brief(quarter, lang, _catalogue_key(cat), str(path), version(path), cat)
+
+
+def first_edition_year() -> int | None:
+    """The year of the oldest edition in the warehouse (where the brief's quarters start)."""
+    year = _read("select min(year) as year from edition")["year"].iloc[0]
+    return None if pd.isna(year) else int(year)

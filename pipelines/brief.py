@@ -11,7 +11,7 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.i18n import t
-from pipelines.reports import html_document, html_table, svg_line_chart
+from pipelines.reports import city_name, html_document, html_table, svg_line_chart
 
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -83,9 +83,10 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
     start, end = quarter_bounds(quarter)
     prev_end = date.fromordinal(start.toordinal() - 1)
     city = cat.focus_city
+    shown = city_name(con, city, lang)
     now = standing(con, end)
     before = standing(con, prev_end).set_index("index_id")
-    body = [f"<h1>{t('doc.brief.title', lang, city=html.escape(city), quarter=quarter)}</h1>",
+    body = [f"<h1>{t('doc.brief.title', lang, city=html.escape(shown), quarter=quarter)}</h1>",
             f"<p class='muted'>{t('doc.brief.period', lang, start=start, end=end)} · "
             f"{html.escape(cat.goal.title.get(lang))}</p>"]
 
@@ -114,8 +115,8 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
             "select edition, rank from rankings where index_id = ? and city = ? and coalesce(published, year || '-12') <= ? "
             "order by edition_order", [s.id, city, end.strftime("%Y-%m")]).df()
         if hist["rank"].notna().any():
-            charts.append(svg_line_chart({city: list(zip(hist["edition"], hist["rank"]))}, title=s.short.get(lang),
-                                         reverse_y=True, highlight=city, width=300, height=160))
+            charts.append(svg_line_chart({shown: list(zip(hist["edition"], hist["rank"]))}, title=s.short.get(lang),
+                                         reverse_y=True, highlight=shown, width=300, height=160))
     body.append("<div>" + "".join(f"<span style='display:inline-block'>{c}</span>" for c in charts) + "</div>")
 
     editions, values = changes(con, start, end)
@@ -169,4 +170,4 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
             t("doc.col.status", lang): [t(f"action.{s}", lang) + (" ⚠" if o else "") for s, o in zip(actions["status"], actions["overdue"])],
             t("doc.col.last_note", lang): actions["last_note"],
         })))
-    return html_document(t("doc.brief.title", lang, city=city, quarter=quarter), "\n".join(body), lang)
+    return html_document(t("doc.brief.title", lang, city=shown, quarter=quarter), "\n".join(body), lang)

@@ -14,7 +14,7 @@ import pandas as pd
 from pipelines import ledger, warehouse
 from pipelines.accounts import Account
 from pipelines.catalogue import WEEKDAY_NAMES as WEEKDAYS, Catalogue
-from pipelines.i18n import both
+from pipelines.i18n import both, t
 
 MEETING_KINDS = ("regular", "ad_hoc")
 DECISIONS = ("adopted", "adopted_with_changes", "deferred", "rejected")
@@ -40,7 +40,12 @@ class ForumError(ValueError):
 
     def __init__(self, key: str, **values: object):
         self.key = key
+        self.values = values
         super().__init__(both(key, **values))
+
+    def text(self, lang: str) -> str:
+        """The message in one language, for a page that shows only the current one."""
+        return t(self.key, lang, **self.values)
 
 
 @dataclass(frozen=True)

@@ -9,22 +9,28 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.i18n import t
-from pipelines.reports import html_document, html_table, svg_line_chart
+from pipelines.reports import city_name, html_document, html_table, svg_line_chart
 
 
 def suggestions(con: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:
-    """The strongest weaknesses of each series' latest component edition that no agenda item addresses yet."""
+    """The strongest current weaknesses not yet on an agenda: each series' latest component edition, if that
+    edition is within `goal.stale_years` of the newest edition in the warehouse (an old edition is no topic)."""
     return con.execute(
         """
         with on_agenda as (
             select distinct index_id, component_id from agenda_link where kind = 'component'
+        ),
+        recent as (
+            select (select max(year) from edition) - value as since
+            from analysis_setting where key = 'goal.stale_years'
         )
         select w.index_id, s.title_ko, s.title_en, w.edition, w.component_id, w.component, w.component_ko,
                w.policy_area, w.reason_ko, w.reason_en, w.evidence, w.indicators, w.departments, w.severity
         from weaknesses as w
         join series as s using (index_id)
+        cross join recent
         left join on_agenda as a using (index_id, component_id)
-        where w.is_latest and w.label = 'weakness' and a.index_id is null
+        where w.is_latest and w.label = 'weakness' and a.index_id is null and w.year > recent.since
         order by w.severity desc, w.index_id, w.component_id
         limit ?
         """,
@@ -54,7 +60,10 @@ def indicator_history(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.D
 
 
 def trend_around(con: duckdb.DuckDBPyConnection, action_id: str) -> pd.DataFrame:
-    """Each linked indicator's values, marked before or after the period in which the action was accepted."""
+    """Each linked indicator's values, marked before or after the action was accepted.
+
+    Periods compare by year: a value for the acceptance year itself counts as `after` (the year the
+    work started in); indicators here are yearly, and a quarter or month keeps its year prefix."""
     return con.execute(
         """
         with a as (
@@ -113,7 +122,7 @@ def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_i
     m = meeting.iloc[0]
     forum_name = m["name_ko"] if lang == "ko" else m["name_en"]
     items = con.execute("select * from forum_agenda where meeting_id = ? order by seq", [meeting_id]).df()
-    focus = cat.focus_city
+    focus = city_name(con, cat.focus_city, lang)
     body = [f"<h1>{html.escape(forum_name)} — {t('doc.forum.packet', lang)}</h1>",
             f"<p>{t('doc.col.meeting_date', lang)}: <b>{pd.Timestamp(m['date']).date().isoformat()}</b> · {t('meeting.' + m['kind'], lang)}"
             + (f" · {html.escape(str(m['place']))}" if isinstance(m["place"], str) else "") + "</p>"]

@@ -171,6 +171,14 @@ def html_table(frame: pd.DataFrame, links: dict[str, str] | None = None) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def city_name(con, city: str, lang: str) -> str:
+    """A city as the document's language names it (서울 in Korean), from the warehouse's city mapping."""
+    if lang != "ko":
+        return city
+    row = con.execute("select city_ko from city where city = ?", [city]).fetchone()
+    return row[0] if row and row[0] else city
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -696,13 +696,18 @@ final as (
             else 'off_course'
         end as status
     from projected
+),
+shown as (
+    -- no projection is shown where the status is unknown: it would rest on a stale rank
+    select * replace (case when status = 'unknown' then null else projected_rank end as projected_rank)
+    from final
 )
 select
     index_id, title_ko, title_en, latest_edition, latest_status, last_ranked_edition, last_ranked_year,
     last_ranked_rank as latest_rank, best_rank, best_edition, target_rank, target_year, places_to_target,
     slope_per_year as trend_places_per_year, trend_points, trend_ranks, trend_editions, editions_left,
     projected_rank, status, seq, short_ko, short_en, managing_office, margin as at_risk_margin
-from final
+from shown
 order by seq;
 
 -- what_if: where the catalogue has a component weight and both the focus city's component score and
@@ -724,10 +729,11 @@ final as (
             when weight is not null and component_score is not null and score_of_goal_rank_city is not null
             then weight * greatest(score_of_goal_rank_city - component_score, 0)
         end as estimated_overall_change,
+        -- what is missing, as a code the message catalogue names (whatif.<code>)
         case
-            when weight is null then 'no published weight'
-            when component_score is null then 'no component score for the focus city'
-            when score_of_goal_rank_city is null then 'no component score for the city at the goal rank'
+            when weight is null then 'no_weight'
+            when component_score is null then 'no_focus_score'
+            when score_of_goal_rank_city is null then 'no_goal_rank_score'
         end as missing
     from w
 )

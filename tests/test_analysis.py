@@ -160,4 +160,4 @@ def test_what_if_uses_weight_and_the_score_of_the_goal_rank_city(mini: Path, tmp
     rows = dict(con.execute("select component_id, estimated_overall_change from what_if where index_id='mori_gpci'").fetchall())
     assert rows["economy"] == pytest.approx(5.0)  # 0.25 x (80 - 60)
     missing = con.execute("select missing from what_if where component_id='r_and_d'").fetchone()[0]
-    assert missing == "no published weight"
+    assert missing == "no_weight"

@@ -1,0 +1,155 @@
+"""2030 goal: per series, where the focus city is, where it must be, and whether its trend gets it there."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.markdown import escape
+from pipelines.i18n import DEFAULT_LANG, t
+
+lang = st.session_state.get("lang", DEFAULT_LANG)
+data.stop_if_missing()
+
+STATUS_COLOUR = {"on_course": "green", "at_risk": "orange", "off_course": "red", "unknown": "gray"}
+CELL_COLOUR = {
+    "on_course": "background-color: #dcfce7; color: #166534", "at_risk": "background-color: #ffedd5; color: #9a3412",
+    "off_course": "background-color: #fee2e2; color: #991b1b", "unknown": "background-color: #f3f4f6; color: #374151",
+}
+
+
+def blank(value: object) -> bool:
+    return value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value)))
+
+
+def rank(value: object) -> str:
+    return t("ui.rank_value", lang, rank=int(value))
+
+
+def status_badge(status: str) -> str:
+    return f":{STATUS_COLOUR.get(status, 'gray')}-badge[{t(f'goal.{status}', lang)}]"
+
+
+def where_now(row: pd.Series) -> str:
+    if blank(row["latest_rank"]):
+        return t("ui.goal.never_ranked", lang)
+    text = t("ui.goal.rank_in", lang, rank=rank(row["latest_rank"]), edition=row["last_ranked_edition"])
+    if row["latest_status"] != "ranked" and not blank(row["latest_edition"]):
+        text += " · " + t("ui.goal.latest_without_rank", lang, edition=row["latest_edition"],
+                          status=t(f"status.{row['latest_status']}", lang))
+    return text
+
+
+def trend_text(row: pd.Series) -> str:
+    slope = row["trend_places_per_year"]
+    if blank(slope) or blank(row["trend_points"]) or int(row["trend_points"]) < 2:
+        return t("ui.goal.no_trend", lang)
+    places = abs(float(slope))
+    if round(places, 1) == 0:
+        return t("ui.goal.trend_flat", lang)
+    key = "ui.goal.trend_better" if slope < 0 else "ui.goal.trend_worse"
+    return t(key, lang, places=f"{places:.1f}")
+
+
+def why_unknown(row: pd.Series) -> str:
+    if blank(row["latest_rank"]):
+        return t("ui.goal.why_never", lang)
+    return t("ui.goal.why_stale", lang, year=int(row["last_ranked_year"]), data_year=int(row["data_year"]),
+             years=int(row["stale_years"]))
+
+
+def places_text(value: object) -> str:
+    if blank(value):
+        return "—"
+    n = int(value)
+    if n == 0:
+        return t("ui.goal.inside", lang)
+    return t("ui.goal.places_one" if n == 1 else "ui.goal.places", lang, n=n)
+
+
+def projected_text(row: pd.Series) -> str:
+    if blank(row["projected_rank"]) or row["status"] == "unknown":  # too old to project: never guessed
+        return "—"
+    return rank(row["projected_rank"])
+
+
+# Load inputs.
+gaps = data.top5_gap()
+ranks = data.focus_ranks()
+target = int(data.setting("target_rank", "5"))
+goal_year = int(data.setting("target_year", "2030"))
+focus = data.focus_city()
+city = charts.city_label(focus.iloc[0], lang) if len(focus) else data.setting("focus_city", "")
+
+st.title(t("ui.goal.title", lang, year=goal_year, target=target))
+st.caption(escape(t("ui.goal.intro", lang, city=city, target=target, year=goal_year,
+                    goal=data.setting(f"goal_title_{lang}", ""), source=data.setting("goal_source", ""))))
+if gaps.empty:
+    st.info(t("ui.no_series", lang))
+    st.stop()
+
+counts = gaps["status"].value_counts()
+cols = st.columns(4)
+for c, status in zip(cols, ("on_course", "at_risk", "off_course", "unknown")):
+    c.metric(t(f"goal.{status}", lang), t("ui.goal.of_series", lang, n=int(counts.get(status, 0)), total=len(gaps)))
+
+with st.expander(t("ui.goal.rule", lang), icon=":material/rule:"):
+    settings = data.analysis_settings()
+    st.markdown(t("ui.goal.rule_text", lang, target=target, year=goal_year,
+                  n=int(settings.get("goal.trend_editions", 4)), margin=int(settings.get("goal.at_risk_margin", 3)),
+                  stale=int(settings.get("goal.stale_years", 4))))
+
+# One table row per series: the figures at a glance, the status coloured.
+st.subheader(t("ui.goal.table", lang))
+status_col = t("ui.goal.col.status", lang)
+table = pd.DataFrame({
+    t("ui.goal.col.series", lang): gaps[f"short_{lang}"],
+    status_col: [t(f"goal.{s}", lang) for s in gaps["status"]],
+    t("ui.goal.col.now", lang): [where_now(r) for _, r in gaps.iterrows()],
+    t("ui.goal.col.best", lang): ["" if blank(r["best_rank"]) else t("ui.goal.rank_in", lang, rank=rank(r["best_rank"]),
+                                                                     edition=r["best_edition"]) for _, r in gaps.iterrows()],
+    t("ui.goal.col.must", lang): [t("ui.goal.top", lang, target=target)] * len(gaps),
+    t("ui.goal.col.places", lang): [places_text(v) for v in gaps["places_to_target"]],
+    t("ui.goal.col.trend", lang): [trend_text(r) for _, r in gaps.iterrows()],
+    t("ui.goal.col.editions_left", lang): gaps["editions_left"].astype("Int64"),
+    t("ui.goal.col.projected", lang, year=goal_year): [projected_text(r) for _, r in gaps.iterrows()],
+})
+colour_of = {t(f"goal.{s}", lang): CELL_COLOUR[s] for s in CELL_COLOUR}
+st.dataframe(table.style.map(lambda v: colour_of.get(v, ""), subset=[status_col]), hide_index=True, width="stretch",
+             placeholder="—", column_config={
+                 t("ui.goal.col.series", lang): st.column_config.TextColumn(pinned=True),
+                 status_col: st.column_config.TextColumn(pinned=True)})
+st.caption(t("ui.goal.table_help", lang))
+
+# One panel per series: the figures with the reason, and the chart with the trend toward the goal year.
+st.subheader(t("ui.goal.by_series", lang))
+for _, row in gaps.iterrows():
+    with st.container(border=True):
+        left, right = st.columns([2, 3], vertical_alignment="center")
+        with left:
+            st.markdown(f"**{escape(row[f'title_{lang}'])}** · {escape(row[f'short_{lang}'])}")
+            st.markdown(status_badge(row["status"]))
+            lines = [
+                (t("ui.goal.col.now", lang), where_now(row)),
+                (t("ui.goal.col.best", lang), "—" if blank(row["best_rank"]) else
+                 t("ui.goal.rank_in", lang, rank=rank(row["best_rank"]), edition=row["best_edition"])),
+                (t("ui.goal.col.places", lang), places_text(row["places_to_target"])),
+                (t("ui.goal.col.trend", lang), trend_text(row)),
+                (t("ui.goal.col.editions_left", lang), str(int(row["editions_left"]))),
+                (t("ui.goal.col.projected", lang, year=goal_year), projected_text(row)),
+            ]
+            st.markdown("\n".join(f"- {escape(k)}: **{escape(v)}**" for k, v in lines))
+            if not blank(row["trend_points"]) and int(row["trend_points"]) >= 2:
+                basis = "→".join(f"{e} {rank(r)}" for e, r in zip(row["trend_editions"], row["trend_ranks"]))
+                st.caption(escape(t("ui.goal.trend_basis", lang, n=int(row["trend_points"]), basis=basis)))
+            if row["status"] == "unknown":
+                st.caption(f":gray[{escape(why_unknown(row))}]")
+        with right:
+            own = ranks[ranks["index_id"] == row["index_id"]]
+            if own.empty:
+                st.caption(t("ui.goal.no_editions", lang))
+            else:
+                st.plotly_chart(charts.goal_chart(own, row, lang), width="stretch", key=f"goal_{row['index_id']}",
+                                config={"displayModeBar": False})
+st.caption(t("ui.goal.chart_help", lang, target=target, year=goal_year))

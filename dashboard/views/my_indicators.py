@@ -1,0 +1,330 @@
+"""My indicators: a department's own statistics, their template, a checked upload with preview and confirm, and history."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth, data
+from dashboard.markdown import escape
+from pipelines import departments, reports, uploads
+from pipelines.catalogue import Catalogue, CatalogueError
+from pipelines.departments import COLUMNS, ParsedUpload
+from pipelines.i18n import DEFAULT_LANG, t
+from pipelines.schemas import Problem, ProblemsFound
+
+lang = st.session_state.get("lang", DEFAULT_LANG)
+data.stop_if_missing()
+
+RECEIPT_KEY = "mine_receipt"  # the last accepted upload, shown until another file is chosen
+GENERATION_KEY = "mine_uploader_generation"  # a new uploader key after a commit empties the widget
+STATE_STYLE = {
+    "overdue": "background-color: #fde2e1; color: #b42318; font-weight: 600",
+    "due": "background-color: #fff1d6; color: #93370d; font-weight: 600",
+    "up_to_date": "background-color: #e3f4e8; color: #067647",
+}
+
+
+def col(key: str) -> str:
+    return t(f"ui.mine.col.{key}", lang)
+
+
+def number(value: object) -> str:
+    """1637000 -> '1,637,000'; 3.10 -> '3.1'; missing -> '—'."""
+    if value is None or pd.isna(value):
+        return "—"
+    value = float(value)
+    if value.is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def with_unit(value: object, unit: str) -> str:
+    text = number(value)
+    if text == "—" or not unit:
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+
+
+def kst(iso: object) -> str:
+    """An ISO 8601 UTC time from the ledger as Seoul local time, to the minute."""
+    if iso is None or (not isinstance(iso, str) and pd.isna(iso)):
+        return "—"
+    return pd.Timestamp(iso).tz_convert("Asia/Seoul").strftime("%Y-%m-%d %H:%M")
+
+
+def who(username: object) -> str:
+    return t("ui.mine.reference", lang) if username == "reference" else str(username)
+
+
+def state_label(state: str) -> str:
+    return t(f"due.{state}", lang)
+
+
+def colour_states(frame: pd.DataFrame, column: str):
+    """A Styler that colours the state column: red overdue, amber due, green up to date."""
+    css = {state_label(s): style for s, style in STATE_STYLE.items()}
+    return frame.style.map(lambda v: css.get(v, ""), subset=[column])
+
+
+def department_name(office_id: str) -> str:
+    names = data.indicator_departments().set_index("office_id")
+    if office_id in names.index:
+        return names.at[office_id, f"name_{lang}"]
+    return office_id
+
+
+# --- the upload, as a function of the file's bytes and name ---------------------------------------
+
+def problems_table(problems: list[Problem]) -> pd.DataFrame:
+    """Every problem with its cell as a spreadsheet names it (C7), column and message in this language."""
+    return pd.DataFrame({
+        col("cell"): [p.cell or "—" for p in problems],
+        col("row"): [str(p.row) if p.row is not None else "—" for p in problems],
+        col("column"): [p.column or t("ui.mine.whole_file", lang) for p in problems],
+        col("problem"): [p.ko if lang == "ko" else p.en for p in problems],
+    })
+
+
+def show_problems(problems: list[Problem]) -> None:
+    st.error(t("upload.rejected", lang, count=len(problems)), icon=":material/block:")
+    st.markdown(f"**{t('ui.mine.problems', lang)}**")
+    st.table(problems_table(problems), hide_index=True)  # a table, not a grid: long messages wrap
+
+
+def preview_table(cat: Catalogue, parsed: ParsedUpload, department: str) -> tuple[pd.DataFrame, int, int]:
+    """Each parsed row beside the current value for that indicator and period; returns (table, flagged, unchanged)."""
+    before = data.department_values(department).set_index(["indicator_id", "period"])["value"]
+    ratio = cat.reporting.change_flag_ratio
+    rows, flagged, unchanged = [], 0, 0
+    for r in parsed.rows.itertuples():
+        ind = cat.indicators[r.indicator_id]
+        unit = ind.unit.get(lang)
+        previous = before.get((r.indicator_id, r.period))
+        change, flag = "—", False
+        if previous is not None and not pd.isna(previous):
+            if previous != 0:
+                share = (r.value - previous) / abs(previous)
+                change = f"{share:+.1%}"
+                flag = abs(share) > ratio
+            else:
+                flag = r.value != 0
+        flagged += flag
+        unchanged += previous is not None and previous == r.value
+        rows.append({
+            col("indicator"): ind.name.get(lang),
+            col("indicator_id"): r.indicator_id,
+            col("period"): r.period,
+            col("new"): with_unit(r.value, unit),
+            col("previous"): with_unit(previous, unit) if previous is not None else "—",
+            col("change"): change,
+            col("flag"): t("ui.mine.flag", lang) if flag else "",
+            col("note"): r.note if isinstance(r.note, str) else "",
+        })
+    return pd.DataFrame(rows), flagged, unchanged
+
+
+def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str) -> None:
+    """Check the file (nothing written), show its problems or its preview, and commit it on an explicit confirm."""
+    parsed = uploads.check_upload(cat, content, filename, department)
+    if not parsed.ok:
+        show_problems(parsed.problems)
+        return
+    st.markdown(f"**{t('ui.mine.preview', lang)}**")
+    st.caption(escape(t("ui.mine.preview_note", lang, file=filename, rows=len(parsed.rows), encoding=parsed.encoding)))
+    table, flagged, unchanged = preview_table(cat, parsed, department)
+    digest = hashlib.sha256(content).hexdigest()
+    earlier = data.department_uploads(department)
+    earlier = earlier[earlier["sha256"] == digest]
+    if not earlier.empty:
+        st.warning(t("ui.mine.same_file", lang, when=kst(earlier.iloc[0]["uploaded_at"]), who=earlier.iloc[0]["uploaded_by"]),
+                   icon=":material/content_copy:")
+    elif unchanged == len(table):
+        st.info(t("ui.mine.no_change", lang), icon=":material/info:")
+    flag_col = col("flag")
+    styled = table.style.map(lambda v: STATE_STYLE["due"] if v else "", subset=[flag_col])
+    st.table(styled, hide_index=True)
+    if flagged:
+        st.warning(t("ui.mine.flag_note", lang, n=flagged, ratio=cat.reporting.change_flag_ratio), icon=":material/flag:")
+
+    account = auth.current_account()
+    allowed = account is not None and account.can_upload_for(department)
+    if not allowed:
+        st.caption(t("ui.mine.cannot_upload", lang, department=department_name(department)))
+    if st.button(t("ui.mine.confirm", lang, rows=len(parsed.rows)), type="primary", disabled=not allowed,
+                 key="mine_confirm", icon=":material/cloud_upload:"):
+        account = auth.current_account()  # re-read: a disabled account loses the right at once
+        if account is None or not account.can_upload_for(department):
+            st.error(t("ui.mine.cannot_upload", lang, department=department_name(department)))
+            return
+        try:
+            receipt, _ = uploads.commit_upload(cat, content, filename, department, account.username,
+                                               warehouse_path=data.warehouse_file())
+        except uploads.Busy:
+            st.warning(t("upload.busy", lang), icon=":material/hourglass_top:")
+            return
+        except ProblemsFound as exc:  # the catalogue changed between the check and the commit
+            show_problems(exc.problems)
+            return
+        st.session_state[RECEIPT_KEY] = {
+            "department": department, "rows": receipt.rows, "file": receipt.original_filename,
+            "path": receipt.path.relative_to(cat.root).as_posix(), "sha": receipt.sha256[:12],
+        }
+        # A fresh uploader key empties the widget, so the accepted file cannot be confirmed twice; the
+        # warehouse file has been swapped, so data.py's version key makes the rerun read the new values.
+        st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
+        st.rerun()
+
+
+def template_xlsx(template_csv: bytes) -> bytes:
+    """The CSV template as a workbook: the same columns and rows; the period column is text so Excel keeps 2024-09."""
+    from openpyxl import load_workbook
+
+    frame = pd.read_csv(io.BytesIO(template_csv), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    frame = frame.replace("", None)
+    book = load_workbook(io.BytesIO(reports.xlsx_bytes({t("ui.mine.sheet", lang): frame})))
+    sheet = book.active
+    period_col = list(frame.columns).index(COLUMNS["period"][0 if lang == "ko" else 1]) + 1
+    for (cell,) in sheet.iter_rows(min_row=2, max_row=max(sheet.max_row, 200), min_col=period_col, max_col=period_col):
+        cell.number_format = "@"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# Load inputs.
+try:
+    cat = data.catalogue()
+except CatalogueError as exc:
+    st.error(escape(str(exc)), icon=":material/error:")
+    st.stop()
+account = auth.current_account()
+depts = data.indicator_departments()
+st.title(t("ui.mine.page", lang))
+if depts.empty:
+    st.info(t("ui.mine.no_departments", lang))
+    st.stop()
+
+# Whose indicators: an editor's own department; anyone else chooses.
+names = dict(zip(depts["office_id"], depts[f"name_{lang}"]))
+if account is not None and account.role == "department_editor" and account.department:
+    department = account.department
+    st.caption(escape(t("ui.mine.own_department", lang, name=account.name, department=names.get(department, department))))
+else:
+    options = list(depts["office_id"])
+    default = account.department if account is not None and account.department in options else options[0]
+    if st.session_state.get("mine_department") not in options:
+        st.session_state["mine_department"] = default
+    department = st.selectbox(t("ui.mine.department", lang), options, key="mine_department",
+                              format_func=lambda o: names.get(o, o))
+    if account is not None and account.role == "admin":
+        st.caption(t("ui.mine.admin", lang))
+    else:
+        st.info(t("ui.mine.read_only", lang), icon=":material/lock:")
+dept_name = names.get(department) or (cat.offices[department].name.get(lang) if department in cat.offices else department)
+st.subheader(escape(dept_name))
+st.caption(t("ui.mine.intro", lang))
+
+indicators = data.department_indicators(department)
+if indicators.empty:
+    st.info(t("ui.mine.no_indicators", lang, department=dept_name))
+    st.stop()
+today = date.today()
+due = data.due_status(cat, today).set_index("indicator_id")
+
+# The department's indicators and whether each is due.
+st.markdown(f"#### {t('ui.mine.indicators', lang)}")
+states = [due.at[i, "state"] if i in due.index else "overdue" for i in indicators["indicator_id"]]
+counts = {s: states.count(s) for s in ("overdue", "due", "up_to_date")}
+st.caption(t("ui.mine.counts", lang, total=len(states), today=today.isoformat(), **counts))
+unit_col = "unit_ko" if lang == "ko" else "unit_en"
+table = pd.DataFrame({
+    col("indicator"): indicators[f"name_{lang}"],
+    col("latest"): [with_unit(v, u) if not pd.isna(v) else t("ui.mine.no_value", lang)
+                    for v, u in zip(indicators["latest_value"], indicators[unit_col])],
+    col("period"): indicators["latest_period"].fillna("—"),
+    col("state"): [state_label(s) for s in states],
+    col("expected"): [due.at[i, "expected_period"] if i in due.index else "—" for i in indicators["indicator_id"]],
+    col("cadence"): [t(f"cadence.{c}", lang) for c in indicators["cadence"]],
+    col("source"): indicators["source"],
+    col("link"): indicators["source_url"],
+    col("indicator_id"): indicators["indicator_id"],
+})
+st.dataframe(
+    colour_states(table, col("state")), hide_index=True, width="stretch", key="mine_indicators",
+    column_config={col("link"): st.column_config.LinkColumn(col("link"), display_text=t("ui.mine.open_link", lang))},
+)
+
+# Template and upload.
+left, right = st.columns(2, gap="large")
+with left:
+    st.markdown(f"#### {t('ui.mine.template', lang)}")
+    st.caption(t("ui.mine.template_help", lang))
+    template = departments.template_csv(cat, department, lang)
+    st.download_button(t("ui.mine.download_csv", lang), template, file_name=f"{department}_template_{lang}.csv",
+                       mime="text/csv", on_click="ignore", icon=":material/download:", key="mine_template_csv", width="stretch")
+    st.download_button(t("ui.mine.download_xlsx", lang), template_xlsx(template),
+                       file_name=f"{department}_template_{lang}.xlsx", on_click="ignore", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key="mine_template_xlsx", width="stretch")
+    st.caption(t("ui.mine.xlsx_note", lang))
+with right:
+    st.markdown(f"#### {t('ui.mine.upload', lang)}")
+    generation = st.session_state.get(GENERATION_KEY, 0)
+    # The widget states the catalogue's limit (in whole MB, as Streamlit counts); the exact figure is in the caption.
+    chosen = st.file_uploader(t("ui.mine.uploader", lang), type=["csv"], key=f"mine_upload_{department}_{generation}",
+                              max_upload_size=max(1, math.ceil(cat.reporting.max_upload_bytes / 2**20)))
+    st.caption(t("ui.mine.uploader_help", lang, limit=cat.reporting.max_upload_bytes))
+# The check, its problems or preview, and the receipt: full width, where a table has room.
+receipt = st.session_state.get(RECEIPT_KEY)
+if chosen is not None:
+    st.session_state.pop(RECEIPT_KEY, None)
+    handle_upload(cat, chosen.getvalue(), chosen.name, department)
+elif receipt and receipt["department"] == department:
+    st.success(escape(t("ui.mine.accepted", lang, **{k: v for k, v in receipt.items() if k != "department"})),
+               icon=":material/task_alt:")
+
+# Upload history of the department.
+st.markdown(f"#### {t('ui.mine.history', lang)}")
+history = data.department_uploads(department)
+if history.empty:
+    st.caption(t("ui.mine.no_uploads", lang))
+else:
+    st.dataframe(pd.DataFrame({
+        col("when"): [kst(v) for v in history["uploaded_at"]],
+        col("who"): history["uploaded_by"],
+        col("file"): history["original_filename"],
+        col("rows"): history["rows"],
+        col("encoding"): history["encoding"].fillna("—"),
+        "SHA-256": history["sha256"].str[:12] + "…",
+    }), hide_index=True, width="stretch", key="mine_history")
+
+# Every version of one indicator.
+st.markdown(f"#### {t('ui.mine.versions', lang)}")
+st.caption(t("ui.mine.versions_help", lang))
+ind_names = dict(zip(indicators["indicator_id"], indicators[f"name_{lang}"]))
+picked = st.selectbox(t("ui.mine.pick_indicator", lang), list(ind_names), format_func=lambda i: ind_names[i],
+                      key=f"mine_versions_{department}")
+versions = data.value_history(picked)
+if versions.empty:
+    st.caption(t("ui.mine.no_versions", lang))
+else:
+    unit = cat.indicators[picked].unit.get(lang) if picked in cat.indicators else ""
+    frame = pd.DataFrame({
+        col("period"): versions["period"],
+        col("value"): [with_unit(v, unit) for v in versions["value"]],
+        col("in_force"): [t("ui.mine.current" if c else "ui.mine.superseded", lang) for c in versions["is_current"]],
+        col("who"): [who(u) for u in versions["uploaded_by"]],
+        col("when"): [kst(v) for v in versions["uploaded_at"]],
+        col("source"): versions["source"].fillna("—"),
+        col("ledger"): versions["ledger_file"],
+    })
+    current = t("ui.mine.current", lang)
+    st.dataframe(frame.style.map(lambda v: "color: #067647" if v == current else "color: #98a2b3; font-style: italic",
+                                 subset=[col("in_force")]),
+                 hide_index=True, width="stretch", height="content", key="mine_versions")

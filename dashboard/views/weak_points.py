@@ -1,0 +1,221 @@
+"""Weak points: the focus city's components labelled weakness, strength or neutral, with the reason and the owners."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.markdown import escape
+from pipelines.i18n import DEFAULT_LANG, t
+
+lang = st.session_state.get("lang", DEFAULT_LANG)
+data.stop_if_missing()
+
+METHOD_DOC = Path(__file__).resolve().parents[2] / "docs" / "analysis.md"
+LABELS = ("weakness", "neutral", "strength", "no_data")
+ALL = "__all__"
+CARDS = 30  # weakness cards shown before the rest is left to the table
+
+
+def col(key: str) -> str:
+    return t(f"ui.weak.col.{key}", lang)
+
+
+def blank(value: object) -> bool:
+    return value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value)))
+
+
+def rank(value: object) -> str:
+    return "" if blank(value) else t("ui.rank_value", lang, rank=int(value))
+
+
+def names(ids: object, lookup: dict[str, str]) -> str:
+    ids = [] if ids is None else list(ids)
+    return ", ".join(lookup.get(i, i) for i in ids)
+
+
+def recent(value: object) -> str:
+    ranks = [] if value is None else [int(r) for r in value if not blank(r)]
+    return "→".join(str(r) for r in ranks) if len(ranks) > 1 else ""  # one rank is no history
+
+
+def peer_text(row: pd.Series) -> str:
+    if blank(row["peer_position"]) or blank(row["peers_with_data"]) or int(row["peers_with_data"]) == 0:
+        return ""
+    return t("ui.weak.peer_value", lang, position=int(row["peer_position"]), cities=int(row["peers_with_data"]) + 1)
+
+
+def number(value: object) -> str:
+    return "" if blank(value) else charts.format_number(value)
+
+
+# Load inputs.
+rows = data.weaknesses()
+settings = data.analysis_settings()
+target = int(data.setting("target_rank", "5"))
+offices = data.offices().set_index("office_id")
+office_names = offices[f"name_{lang}"].to_dict()
+indicator_names = data.indicators().set_index("indicator_id")[f"name_{lang}"].to_dict()
+areas = data.policy_areas().set_index("policy_area")[f"name_{lang}"].to_dict()
+focus = data.focus_city()
+city = charts.city_label(focus.iloc[0], lang) if len(focus) else data.setting("focus_city", "")
+
+st.title(t("ui.weak.title", lang, city=city))
+st.caption(t("ui.weak.intro", lang, city=city))
+
+# The rules, with the thresholds the warehouse used.
+with st.expander(t("ui.weak.rules", lang), icon=":material/rule:"):
+    st.markdown(t(
+        "ui.weak.rules_text", lang,
+        weak_gap=int(settings.get("weakness.rank_gap_to_overall", 5)),
+        falling=int(settings.get("weakness.falling_editions", 3)),
+        bottom=int(round(100 * settings.get("weakness.peer_bottom_share", 0.5))),
+        min_peers=int(settings.get("weakness.min_peers_with_data", 2)),
+        strong_gap=int(settings.get("strength.rank_gap_to_overall", 3)),
+        target=target,
+    ))
+    if METHOD_DOC.is_file():
+        st.download_button(t("ui.weak.method_download", lang), METHOD_DOC.read_bytes(), file_name="analysis.md",
+                           mime="text/markdown", key="method_doc", icon=":material/description:")
+        if st.toggle(t("ui.weak.method_show", lang), key="method_show"):
+            with st.container(border=True):
+                st.markdown(METHOD_DOC.read_text(encoding="utf-8"))
+
+if rows.empty:
+    st.info(t("ui.weak.none_at_all", lang))
+    st.stop()
+
+# Filters: series, policy area, department, label.
+series = rows.drop_duplicates("index_id").sort_values("series_seq").set_index("index_id")
+departments = sorted({d for ds in rows["departments"] for d in (ds if ds is not None else [])},
+                     key=lambda d: office_names.get(d, d))
+c1, c2, c3, c4 = st.columns([1.3, 1.3, 1.3, 1.1])
+chosen_series = c1.selectbox(
+    t("ui.weak.filter_series", lang), [ALL, *series.index], key="weak_series",
+    format_func=lambda i: t("ui.weak.all_series", lang) if i == ALL else f"{series.at[i, f'title_{lang}']} ({series.at[i, f'short_{lang}']})",
+)
+chosen_areas = c2.multiselect(t("ui.weak.filter_area", lang), list(areas), format_func=lambda a: areas.get(a, a),
+                              key="weak_areas", placeholder=t("ui.weak.any", lang))
+chosen_departments = c3.multiselect(t("ui.weak.filter_department", lang), departments,
+                                    format_func=lambda d: office_names.get(d, d), key="weak_departments",
+                                    placeholder=t("ui.weak.any", lang))
+chosen_labels = c4.multiselect(t("ui.weak.filter_label", lang), list(LABELS), default=["weakness"],
+                               format_func=lambda v: t(f"label.{v}", lang), key="weak_labels",
+                               placeholder=t("ui.weak.any", lang))
+
+# Process: the rows every filter but the label keeps (the heat map shows all labels), then the list.
+shown = rows if chosen_series == ALL else rows[rows["index_id"] == chosen_series]
+if chosen_areas:
+    shown = shown[shown["policy_area"].isin(chosen_areas)]
+if chosen_departments:
+    wanted = set(chosen_departments)
+    shown = shown[[bool(wanted & set(ds if ds is not None else [])) for ds in shown["departments"]]]
+
+# The heat map: components by editions, one series at a time.
+st.subheader(t("ui.weak.heatmap", lang))
+st.caption(t("ui.weak.heatmap_help", lang, city=city))
+heat_series = [i for i in series.index if i in set(shown["index_id"])]
+if not heat_series:
+    st.info(t("ui.weak.no_match", lang))
+else:
+    tabs = st.tabs([series.at[i, f"short_{lang}"] for i in heat_series]) if len(heat_series) > 1 else [st.container()]
+    for tab, index_id in zip(tabs, heat_series):
+        with tab:
+            own = shown[shown["index_id"] == index_id]
+            kind = own[f"title_{lang}"].iloc[0]
+            st.plotly_chart(charts.weakness_heatmap(own, lang), width="stretch", key=f"heat_{index_id}")
+            latest = own[own["is_latest"]]
+            counts = latest["label"].value_counts()
+            st.caption(t("ui.weak.heatmap_counts", lang, series=kind, edition=latest["edition"].iloc[0] if len(latest) else "—",
+                         weak=int(counts.get("weakness", 0)), strong=int(counts.get("strength", 0)),
+                         neutral=int(counts.get("neutral", 0)), none=int(counts.get("no_data", 0))))
+
+# The ranked list: the latest edition of each series, most severe first.
+st.subheader(t("ui.weak.list", lang))
+listed = shown[shown["is_latest"]]
+if chosen_labels:
+    listed = listed[listed["label"].isin(chosen_labels)]
+listed = listed.sort_values(["severity", "series_seq", "component_seq"], ascending=[False, True, True])
+st.caption(t("ui.weak.list_help", lang, n=len(listed)))
+if listed.empty:
+    st.info(t("ui.weak.no_match", lang))
+else:
+    table = pd.DataFrame({
+        col("series"): listed[f"short_{lang}"],
+        col("component"): listed["component_ko" if lang == "ko" else "component"],
+        col("edition"): listed["edition"].astype(str),
+        col("label"): [t(f"label.{v}", lang) for v in listed["label"]],
+        col("reason"): listed[f"reason_{lang}"],
+        col("departments"): [names(v, office_names) for v in listed["departments"]],
+        col("indicators"): [names(v, indicator_names) for v in listed["indicators"]],
+        col("component_rank"): [rank(v) for v in listed["component_rank"]],
+        col("overall_rank"): [rank(v) for v in listed["overall_rank"]],
+        col("recent_ranks"): [recent(v) for v in listed["recent_ranks"]],
+        col("peers"): [peer_text(r) for _, r in listed.iterrows()],
+        col("policy_area"): [areas.get(a, a) for a in listed["policy_area"]],
+    })
+    # Each item as a card that reads in a meeting; the full table (sortable, copyable) below it.
+    label_colour = {"weakness": "red", "strength": "green", "neutral": "gray", "no_data": "gray"}
+    for n, (_, r) in enumerate(listed.head(CARDS).iterrows(), start=1):
+        with st.container(border=True):
+            comp = r["component_ko" if lang == "ko" else "component"]
+            st.markdown(f"**{n}. {escape(r[f'short_{lang}'])} · {escape(comp)}** ({escape(r['edition'])}) "
+                        f":{label_colour[r['label']]}-badge[{t('label.' + r['label'], lang)}]  \n{escape(r[f'reason_{lang}'])}")
+            figures = [t("ui.weak.card_ranks", lang, component=rank(r["component_rank"]) or "—",
+                         overall=rank(r["overall_rank"]) or "—")]
+            if recent(r["recent_ranks"]):
+                figures.append(t("ui.weak.card_recent", lang, ranks=recent(r["recent_ranks"])))
+            if peer_text(r):
+                figures.append(t("ui.weak.card_peers", lang, value=peer_text(r)))
+            figures.append(t("ui.weak.card_area", lang, area=areas.get(r["policy_area"], r["policy_area"])))
+            st.caption(escape(" · ".join(figures)))
+            st.caption(escape(t("ui.weak.card_lineage", lang, indicators=names(r["indicators"], indicator_names) or t("ui.none", lang),
+                                departments=names(r["departments"], office_names) or t("ui.none", lang))))
+    if len(listed) > CARDS:
+        st.caption(t("ui.weak.more_in_table", lang, n=len(listed) - CARDS))
+    with st.expander(t("ui.weak.as_table", lang), icon=":material/table:"):
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_config={
+            col("reason"): st.column_config.TextColumn(col("reason"), width="large"),
+            col("departments"): st.column_config.TextColumn(col("departments"), width="medium"),
+            col("indicators"): st.column_config.TextColumn(col("indicators"), width="medium"),
+        })
+    st.caption(t("ui.weak.evidence_help", lang))
+
+# What-if: an estimate where the weight and both scores are published; otherwise which figure is missing.
+st.subheader(t("ui.weak.what_if", lang))
+st.caption(t("ui.weak.what_if_help", lang, target=target))
+what_if = data.what_if()
+keys = set(zip(listed["index_id"], listed["component_id"], listed["edition"].astype(str)))
+what_if = what_if[[k in keys for k in zip(what_if["index_id"], what_if["component_id"], what_if["edition"].astype(str))]]
+if what_if.empty:
+    st.info(t("ui.weak.no_match", lang))
+else:
+    order = {k: i for i, k in enumerate(zip(listed["index_id"], listed["component_id"]))}
+    what_if = what_if.assign(_o=[order.get(k, 0) for k in zip(what_if["index_id"], what_if["component_id"])]).sort_values("_o")
+
+    def missing(row: pd.Series) -> str:
+        gone = [t(f"ui.weak.missing_{k}", lang, target=target) for k, v in (
+            ("weight", row["weight"]), ("score", row["component_score"]), ("goal_score", row["score_of_goal_rank_city"]))
+            if blank(v)]
+        return t("ui.weak.not_computable", lang, missing=", ".join(gone)) if gone else ""
+
+    estimates = what_if["estimated_overall_change"]
+    st.dataframe(pd.DataFrame({
+        col("series"): [series.at[i, f"short_{lang}"] if i in series.index else i for i in what_if["index_id"]],
+        col("component"): what_if["component_ko" if lang == "ko" else "component"],
+        col("edition"): what_if["edition"].astype(str),
+        col("estimate"): [t("ui.weak.estimate_value", lang, value=charts.format_number(v)) if not blank(v) else None
+                          for v in estimates],
+        col("missing"): [missing(r) or None for _, r in what_if.iterrows()],
+        col("weight"): what_if["weight"],
+        col("score"): [number(v) or None for v in what_if["component_score"]],
+        col("goal_score"): [number(v) or None for v in what_if["score_of_goal_rank_city"]],
+    }), hide_index=True, width="stretch", placeholder="—", column_config={
+        col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
+        col("missing"): st.column_config.TextColumn(col("missing"), width="large"),
+    })
+    n = int(estimates.notna().sum())
+    st.caption(t("ui.weak.what_if_count", lang, n=n, total=len(what_if)))
