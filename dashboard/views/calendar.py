@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
+from dashboard.display import local_time
 from dashboard.charts import FOCUS_COLOUR, FONT
 from dashboard.markdown import escape
 from pipelines import fetch
@@ -37,10 +38,6 @@ def month(text: str) -> pd.Timestamp:
 
 def span(rec) -> str:
     return rec.month if rec.month == rec.month_end else f"{rec.month}~{rec.month_end}"
-
-
-def kst(iso: str) -> str:
-    return pd.Timestamp(iso).tz_convert("Asia/Seoul").strftime("%Y-%m-%d %H:%M")
 
 
 def quarter_of(day: date) -> tuple[int, int]:
@@ -200,7 +197,7 @@ else:
         snap = fetch.latest_snapshot(cat, s.id, src.url)
         rows.append({
             col("series"): titles[s.id],
-            col("fetched_at"): kst(snap["fetched_at"]) if snap else t("ui.cal.never_fetched", lang),
+            col("fetched_at"): local_time(snap["fetched_at"]) if snap else t("ui.cal.never_fetched", lang),
             col("sha256"): snap["sha256"][:12] if snap else "—",
             col("bytes"): f"{snap['bytes']:,}" if snap else "—",
             col("format"): src.format,

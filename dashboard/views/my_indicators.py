@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data
+from dashboard.display import DUE_STATE_STYLE, local_time
 from dashboard.markdown import escape
 from pipelines import departments, reports, uploads
 from pipelines.catalogue import Catalogue, CatalogueError
@@ -23,11 +24,6 @@ data.stop_if_missing()
 
 RECEIPT_KEY = "mine_receipt"  # the last accepted upload, shown until another file is chosen
 GENERATION_KEY = "mine_uploader_generation"  # a new uploader key after a commit empties the widget
-STATE_STYLE = {
-    "overdue": "background-color: #fde2e1; color: #b42318; font-weight: 600",
-    "due": "background-color: #fff1d6; color: #93370d; font-weight: 600",
-    "up_to_date": "background-color: #e3f4e8; color: #067647",
-}
 
 
 def col(key: str) -> str:
@@ -51,11 +47,6 @@ def with_unit(value: object, unit: str) -> str:
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
-def kst(iso: object) -> str:
-    """An ISO 8601 UTC time from the ledger as Seoul local time, to the minute."""
-    if iso is None or (not isinstance(iso, str) and pd.isna(iso)):
-        return "—"
-    return pd.Timestamp(iso).tz_convert("Asia/Seoul").strftime("%Y-%m-%d %H:%M")
 
 
 def who(username: object) -> str:
@@ -68,7 +59,7 @@ def state_label(state: str) -> str:
 
 def colour_states(frame: pd.DataFrame, column: str):
     """A Styler that colours the state column: red overdue, amber due, green up to date."""
-    css = {state_label(s): style for s, style in STATE_STYLE.items()}
+    css = {state_label(s): style for s, style in DUE_STATE_STYLE.items()}
     return frame.style.map(lambda v: css.get(v, ""), subset=[column])
 
 
@@ -142,12 +133,12 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
     earlier = data.department_uploads(department)
     earlier = earlier[earlier["sha256"] == digest]
     if not earlier.empty:
-        st.warning(t("ui.mine.same_file", lang, when=kst(earlier.iloc[0]["uploaded_at"]), who=earlier.iloc[0]["uploaded_by"]),
+        st.warning(t("ui.mine.same_file", lang, when=local_time(earlier.iloc[0]["uploaded_at"]), who=earlier.iloc[0]["uploaded_by"]),
                    icon=":material/content_copy:")
     elif unchanged == len(table):
         st.info(t("ui.mine.no_change", lang), icon=":material/info:")
     flag_col = col("flag")
-    styled = table.style.map(lambda v: STATE_STYLE["due"] if v else "", subset=[flag_col])
+    styled = table.style.map(lambda v: DUE_STATE_STYLE["due"] if v else "", subset=[flag_col])
     st.table(styled, hide_index=True)
     if flagged:
         st.warning(t("ui.mine.flag_note", lang, n=flagged, ratio=cat.reporting.change_flag_ratio), icon=":material/flag:")
@@ -296,7 +287,7 @@ if history.empty:
     st.caption(t("ui.mine.no_uploads", lang))
 else:
     st.dataframe(pd.DataFrame({
-        col("when"): [kst(v) for v in history["uploaded_at"]],
+        col("when"): [local_time(v) for v in history["uploaded_at"]],
         col("who"): history["uploaded_by"],
         col("file"): history["original_filename"],
         col("rows"): history["rows"],
@@ -320,7 +311,7 @@ else:
         col("value"): [with_unit(v, unit) for v in versions["value"]],
         col("in_force"): [t("ui.mine.current" if c else "ui.mine.superseded", lang) for c in versions["is_current"]],
         col("who"): [who(u) for u in versions["uploaded_by"]],
-        col("when"): [kst(v) for v in versions["uploaded_at"]],
+        col("when"): [local_time(v) for v in versions["uploaded_at"]],
         col("source"): versions["source"].fillna("—"),
         col("ledger"): versions["ledger_file"],
     })

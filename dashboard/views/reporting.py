@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.display import DUE_STATE_STYLE, local_time
 from dashboard.markdown import escape
 from pipelines.catalogue import CatalogueError
 from pipelines.i18n import DEFAULT_LANG, t
@@ -16,22 +17,12 @@ from pipelines.reporting import STATES
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()
 
-STATE_STYLE = {
-    "overdue": "background-color: #fde2e1; color: #b42318; font-weight: 600",
-    "due": "background-color: #fff1d6; color: #93370d; font-weight: 600",
-    "up_to_date": "background-color: #e3f4e8; color: #067647",
-}
 
 
 def col(key: str) -> str:
     return t(f"ui.due.col.{key}", lang)
 
 
-def kst(iso: object) -> str:
-    """An ISO 8601 UTC time from the ledger as Seoul local time, to the minute."""
-    if iso is None or (not isinstance(iso, str) and pd.isna(iso)):
-        return "—"
-    return pd.Timestamp(iso).tz_convert("Asia/Seoul").strftime("%Y-%m-%d %H:%M")
 
 
 # Load inputs.
@@ -89,8 +80,8 @@ summary_view = pd.DataFrame({
     t("ui.due.recent", lang, days=recent_days): summary["recent"].astype(int),
 })
 st.dataframe(
-    summary_view.style.map(lambda v: STATE_STYLE["overdue"] if v else "", subset=[t("ui.due.count.overdue", lang)])
-    .map(lambda v: STATE_STYLE["due"] if v else "", subset=[t("ui.due.count.due", lang)]),
+    summary_view.style.map(lambda v: DUE_STATE_STYLE["overdue"] if v else "", subset=[t("ui.due.count.overdue", lang)])
+    .map(lambda v: DUE_STATE_STYLE["due"] if v else "", subset=[t("ui.due.count.due", lang)]),
     hide_index=True, width="stretch", height="content", key="due_summary",
 )
 
@@ -123,10 +114,10 @@ detail = pd.DataFrame({
     col("expected"): shown["expected_period"],
     col("behind"): [str(int(b)) if not pd.isna(b) else "—" for b in shown["periods_behind"]],
     col("last_by"): shown["last_uploaded_by"].fillna(t("ui.due.never_uploaded", lang)),
-    col("last_at"): [kst(v) for v in shown["last_uploaded_at"]],
+    col("last_at"): [local_time(v) for v in shown["last_uploaded_at"]],
     col("recent"): shown["recently_updated"].astype(bool),
 })
-css = {t(f"due.{s}", lang): style for s, style in STATE_STYLE.items()}
+css = {t(f"due.{s}", lang): style for s, style in DUE_STATE_STYLE.items()}
 st.dataframe(
     detail.style.map(lambda v: css.get(v, ""), subset=[state_col]),
     hide_index=True, width="stretch", height="content", key="due_detail",
