@@ -146,7 +146,8 @@ def status(lang: str, warehouse_path: Path | None) -> None:
         ).fetchall()
     finally:
         con.close()
-    click.echo(f"{'series':<16} {'editions':>8}  {'latest':<32} {focus}")
+    click.echo(f"{t('cli.status.series', lang):<16} {t('cli.status.editions', lang):>8}  "
+               f"{t('cli.status.latest', lang):<32} {focus}")
     for index_id, editions, latest, status_, rank, last_ed, last_rank in rows:
         if status_ == "ranked":
             where = f"#{rank}"

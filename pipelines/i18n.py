@@ -950,6 +950,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "웨어하우스 {path}이(가) 없습니다. 먼저 'cityidx build'를 실행하세요.",
         "en": "No warehouse at {path}; run 'cityidx build' first.",
     },
+    "cli.status.series": {"ko": "지수", "en": "series"},
+    "cli.status.editions": {"ko": "수록 판", "en": "editions"},
+    "cli.status.latest": {"ko": "최신 판", "en": "latest"},
     # --- shared labels (dashboard and CLI) ---
     "status.ranked": {"ko": "순위 발표", "en": "ranked"},
     "status.outside_list": {"ko": "발표 목록 밖", "en": "outside the published list"},
