@@ -6,7 +6,6 @@ hand-made rows into its own copy of the fixture, marked "hand-made test case"; t
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -17,7 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import charts
 from pipelines import build, catalogue
-from pipelines.i18n import MESSAGES, t
+from pipelines.i18n import t
+from tests.page_reading import english_labels, labels
+from tests.page_reading import plotly_specs as specs
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -27,10 +28,7 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 HAND_MADE = "https://example.org/hand-made-test-case,test,2026-11-24,hand-made test case"
 
 # English UI labels that differ from their Korean form: none may appear as a label in Korean mode.
-ENGLISH_LABELS = {
-    m["en"] for k, m in MESSAGES.items()
-    if k.startswith(("ui.", "status.", "label.", "goal.")) and m["en"] != m["ko"] and "{" not in m["en"]
-}
+ENGLISH_LABELS = english_labels("ui.", "status.", "label.", "goal.")
 
 
 def run(page: str, lang: str) -> AppTest:
@@ -47,18 +45,6 @@ def texts(at: AppTest) -> str:
     out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption, *at.info)]
     out += [m.label for m in at.metric] + [str(m.value) for m in at.metric]
     return "\n".join(re.sub(r"\\(.)", r"\1", s) for s in out)
-
-
-def labels(at: AppTest) -> list[str]:
-    out = [e.value for e in (*at.title, *at.subheader)] + [m.label for m in at.metric]
-    out += [w.label for w in (*at.selectbox, *at.multiselect)]
-    for frame in at.dataframe:
-        out += [str(c) for c in frame.value.columns]
-    return out
-
-
-def specs(at: AppTest) -> dict[str, dict]:
-    return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -12,7 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines import build, catalogue
-from pipelines.i18n import MESSAGES, t
+from pipelines.i18n import t
+from tests.page_reading import english_labels, labels, plotly_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -20,10 +20,7 @@ PAGES = ("views/overview.py", "views/trends.py", "views/sources.py")
 LANGS = ("ko", "en")
 
 # English UI labels that differ from their Korean form: none may appear as a label in Korean mode.
-ENGLISH_LABELS = {
-    m["en"] for k, m in MESSAGES.items()
-    if k.startswith(("ui.", "status.")) and m["en"] != m["ko"] and "{" not in m["en"]
-}
+ENGLISH_LABELS = english_labels("ui.", "status.")
 
 
 def run(page: str = PAGES[0], lang: str | None = None) -> AppTest:
@@ -44,19 +41,6 @@ def texts(at: AppTest) -> list[str]:
     out += [m.label for m in at.metric] + [str(m.value) for m in at.metric]
     out += [w.label for w in (*at.selectbox, *at.multiselect, *at.radio)]
     return [re.sub(r"\\(.)", r"\1", s) for s in out]  # as rendered: Markdown escapes removed
-
-
-def labels(at: AppTest) -> list[str]:
-    """Labels only (headings, widget labels, table headers), where a stray English word would be a bug."""
-    out = [e.value for e in (*at.title, *at.subheader)] + [m.label for m in at.metric]
-    out += [w.label for w in (*at.selectbox, *at.multiselect)]
-    for frame in at.dataframe:
-        out += [str(c) for c in frame.value.columns]
-    return out
-
-
-def plotly_specs(at: AppTest) -> dict[str, dict]:
-    return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
 
 
 def warehouse(path: Path, sql: str) -> pd.DataFrame:
