@@ -710,7 +710,8 @@ def fetch(catalogue_path, series) -> None:
     without = [s for s in series if not cat.series[s].fetch]
     for s in without:
         click.echo(both("fetch.none", series=s), err=True)
-    outcomes = fetch_mod.fetch_all(cat, [s for s in series if cat.series[s].fetch] or None if series else None)
+    chosen = [s for s in series if cat.series[s].fetch] if series else None  # None: every series with sources
+    outcomes = fetch_mod.fetch_all(cat, chosen) if chosen is None or chosen else []
     failed = False
     for o in outcomes:
         if o.state == "stored":

@@ -184,6 +184,13 @@ def test_offline_says_so_plainly(mini: Path):
     assert _snapshots(cat) == []
 
 
+def test_a_series_without_sources_fetches_nothing(mini: Path, server: _Server):
+    _with_sources(mini, [f"{server.url}/stable"])  # GFCI has a source; GPCI has none
+    result = CliRunner().invoke(main, ["fetch", "--catalogue", str(mini), "mori_gpci"])
+    assert result.exit_code == 1 and "no machine-readable source URL" in result.output
+    assert server.hits == {}
+
+
 def test_cli_fetch_reports_stored_and_unchanged(mini: Path, server: _Server):
     _with_sources(mini, [f"{server.url}/stable"])
     runner = CliRunner()
