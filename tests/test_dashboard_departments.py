@@ -270,7 +270,11 @@ def test_upload_through_the_widget_previews_then_commits_on_confirm(site):
     preview = frame(at, "mine_preview")
     assert len(preview) == 1
     row = preview.iloc[0]
-    assert (row["지표코드"], row["기준기간"], row["새 값"], row["현재 값"]) == ("foreign_tourists", "2025", "16,370,000 명", "—")
+    previous = t("ui.mine.col.previous", "ko")
+    assert (row["지표코드"], row["기준기간"], row["새 값"]) == ("foreign_tourists", "2025", "16,370,000 명")
+    # No 2025 value yet: compared with 2024 (13,140,000), +24.6%, under the 30% threshold.
+    assert row[previous] == t("ui.mine.earlier_period", "ko", value="13,140,000 명", period="2024")
+    assert row["변화율"] == "+24.6%" and row["확인"] == ""
     assert "cp949" in " ".join(c.value for c in at.caption)
     assert ledger_files(root) == ledger_before, "choosing a file writes nothing"
     assert ("foreign_tourists", "2025") not in current_values(wh)
@@ -300,7 +304,7 @@ def test_upload_through_the_widget_previews_then_commits_on_confirm(site):
     # The same file again: the preview says it was already accepted, and by whom.
     upload(at, "관광_2025.csv", GOOD.read_bytes())
     assert any("이미 접수" in w.value and "kim" in w.value for w in at.warning)
-    assert frame(at, "mine_preview").iloc[0]["현재 값"] == "16,370,000 명"
+    assert frame(at, "mine_preview").iloc[0][previous] == "16,370,000 명"
 
 
 def test_a_correction_is_flagged_and_both_versions_stay_visible(site):
@@ -308,7 +312,7 @@ def test_a_correction_is_flagged_and_both_versions_stay_visible(site):
     content = "지표코드,기준기간,값\nforeign_tourists,2024,\"20,000,000\"\nforeign_tourists,2023,8900000\n".encode()
     upload(at, "fix.csv", content)
     preview = frame(at, "mine_preview").set_index("Period")
-    assert preview.at["2024", "Current value"] == "13,140,000 persons"
+    assert preview.at["2024", "Current value (or the latest earlier period)"] == "13,140,000 persons"
     assert preview.at["2024", "Change"] == "+52.2%" and preview.at["2024", "Check"] == "check again"
     assert preview.at["2023", "Change"] == "+0.5%" and preview.at["2023", "Check"] == ""
     assert any("1 row(s) change by more than 30%" in w.value for w in at.warning)
@@ -321,6 +325,17 @@ def test_a_correction_is_flagged_and_both_versions_stay_visible(site):
     assert list(v2024["Status"]) == ["● current", "superseded"]
     assert list(v2024["Uploaded by"]) == ["kim", "reference data"]
     assert list(v2024["Value"]) == ["20,000,000 persons", "13,140,000 persons"]
+
+
+def test_a_new_period_is_compared_with_the_latest_earlier_one(site):
+    """A slipped digit in a new year's figure is flagged against the year before."""
+    at = run(MINE, "ko", "kim")
+    upload(at, "new.csv", "지표코드,기준기간,값\nforeign_tourists,2025,1637000\n".encode())
+    preview = frame(at, "mine_preview").set_index(t("ui.mine.col.period", "ko"))
+    shown = preview.at["2025", t("ui.mine.col.previous", "ko")]
+    assert shown == t("ui.mine.earlier_period", "ko", value="13,140,000 명", period="2024")
+    assert preview.at["2025", t("ui.mine.col.change", "ko")] == "-87.5%"
+    assert preview.at["2025", t("ui.mine.col.flag", "ko")] == t("ui.mine.flag", "ko")
 
 
 def test_a_bad_file_shows_its_cell_and_writes_nothing(site):

@@ -89,14 +89,23 @@ def show_problems(problems: list[Problem]) -> None:
 
 
 def preview_table(cat: Catalogue, parsed: ParsedUpload, department: str) -> tuple[pd.DataFrame, int, int]:
-    """Each parsed row beside the current value for that indicator and period; returns (table, flagged, unchanged)."""
-    before = data.department_values(department).set_index(["indicator_id", "period"])["value"]
+    """Each parsed row beside the current value for that indicator and period or, for a new period, the latest
+    earlier one (a slipped digit or unit in a new year is the mistake to catch); returns (table, flagged, unchanged)."""
+    values = data.department_values(department)
+    before = values.set_index(["indicator_id", "period"])["value"]
+    history = {k: g.sort_values("period")[["period", "value"]].to_numpy().tolist() for k, g in values.groupby("indicator_id")}
     ratio = cat.reporting.change_flag_ratio
     rows, flagged, unchanged = [], 0, 0
     for r in parsed.rows.itertuples():
         ind = cat.indicators[r.indicator_id]
         unit = ind.unit.get(lang)
         previous = before.get((r.indicator_id, r.period))
+        compared_with = ""
+        if previous is None:
+            earlier = [(p, v) for p, v in history.get(r.indicator_id, []) if p < r.period]
+            if earlier:
+                compared_with, previous = earlier[-1]
+        same_period = not compared_with
         change, flag = "—", False
         if previous is not None and not pd.isna(previous):
             if previous != 0:
@@ -106,13 +115,16 @@ def preview_table(cat: Catalogue, parsed: ParsedUpload, department: str) -> tupl
             else:
                 flag = r.value != 0
         flagged += flag
-        unchanged += previous is not None and previous == r.value
+        unchanged += same_period and previous is not None and previous == r.value
+        shown = with_unit(previous, unit) if previous is not None else "—"
+        if compared_with:
+            shown = t("ui.mine.earlier_period", lang, value=shown, period=compared_with)
         rows.append({
             col("indicator"): ind.name.get(lang),
             col("indicator_id"): r.indicator_id,
             col("period"): r.period,
             col("new"): with_unit(r.value, unit),
-            col("previous"): with_unit(previous, unit) if previous is not None else "—",
+            col("previous"): shown,
             col("change"): change,
             col("flag"): t("ui.mine.flag", lang) if flag else "",
             col("note"): r.note if isinstance(r.note, str) else "",
