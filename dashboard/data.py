@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines import warehouse
+from dashboard.markdown import escape
+from pipelines import brief, publish, release_calendar, reporting, warehouse
 from pipelines.i18n import LANGS, t
 
 # Flags the ledger writes into `note` (docs/formats.md); counted on the Sources page.
@@ -464,22 +466,9 @@ def value_history(indicator_id: str) -> pd.DataFrame:
     """, indicator_id)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _due_status(today: str, catalogue_key: tuple, path: str, version: Version | None, _cat) -> pd.DataFrame:
-    from datetime import date
-
-    from pipelines import reporting
-
-    with _connection(path, version).cursor() as cur:
-        cur.execute("use warehouse")
-        return reporting.due_status(cur, _cat, date.fromisoformat(today))
-
-
 def due_status(cat, today) -> pd.DataFrame:
     """reporting.due_status for `today`: one row per catalogue indicator with its state and last upload."""
-    path = warehouse_file()
-    key = (str(cat.path), os.stat(cat.path).st_mtime_ns)
-    return _due_status(today.isoformat(), key, str(path), version(path), cat)
+    return _on_warehouse_cached("due_status", cat, today.isoformat())
 
 
 
@@ -489,52 +478,52 @@ def _catalogue_key(cat) -> tuple:
     return (str(cat.path), os.stat(cat.path).st_mtime_ns)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _upcoming(today: str, catalogue_key: tuple, path: str, version: Version | None, _cat) -> pd.DataFrame:
-    from datetime import date
+# Pipeline functions that read the warehouse through a connection and the catalogue: run on this
+# module's connection, cached on the catalogue file and the warehouse version.
+_WAREHOUSE_CALLS = {
+    "due_status": lambda cur, cat, today: reporting.due_status(cur, cat, date.fromisoformat(today)),
+    "upcoming": lambda cur, cat, today: release_calendar.upcoming(cat, cur, date.fromisoformat(today)),
+    "submission_pack": lambda cur, cat, index_id, lang: publish.submission_pack(cur, cat, index_id, lang),
+    "brief": lambda cur, cat, quarter, lang: brief.brief_html(cur, cat, quarter, lang),
+}
 
-    from pipelines import release_calendar
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _on_warehouse(call: str, args: tuple, catalogue_key: tuple, path: str, version: Version | None, _cat):
     with _connection(path, version).cursor() as cur:
         cur.execute("use warehouse")
-        return release_calendar.upcoming(_cat, cur, date.fromisoformat(today))
+        return _WAREHOUSE_CALLS[call](cur, _cat, *args)
+
+
+def _on_warehouse_cached(call: str, cat, *args):
+    path = warehouse_file()
+    return _on_warehouse(call, args, _catalogue_key(cat), str(path), version(path), cat)
 
 
 def upcoming_releases(cat, today) -> pd.DataFrame:
     """release_calendar.upcoming for `today`: the expected releases of the horizon with their feeding indicators."""
-    path = warehouse_file()
-    return _upcoming(today.isoformat(), _catalogue_key(cat), str(path), version(path), cat)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _submission_pack(index_id: str, lang: str, catalogue_key: tuple, path: str, version: Version | None,
-                     _cat) -> pd.DataFrame:
-    from pipelines import publish
-
-    with _connection(path, version).cursor() as cur:
-        cur.execute("use warehouse")
-        return publish.submission_pack(cur, _cat, index_id, lang)
+    return _on_warehouse_cached("upcoming", cat, today.isoformat())
 
 
 def submission_pack(cat, index_id: str, lang: str) -> pd.DataFrame:
     """publish.submission_pack: the latest value of every city indicator that feeds one series."""
-    path = warehouse_file()
-    return _submission_pack(index_id, lang, _catalogue_key(cat), str(path), version(path), cat)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _brief(quarter: str, lang: str, catalogue_key: tuple, path: str, version: Version | None, _cat) -> str:
-    from pipelines import brief
-
-    with _connection(path, version).cursor() as cur:
-        cur.execute("use warehouse")
-        return brief.brief_html(cur, _cat, quarter, lang)
+    return _on_warehouse_cached("submission_pack", cat, index_id, lang)
 
 
 def quarterly_brief(cat, quarter: str, lang: str) -> str:
     """brief.brief_html for one quarter ('2025-Q4'): the printable HTML report."""
-    path = warehouse_file()
-    return _brief(quarter, lang, _catalogue_key(cat), str(path), version(path), cat)
+    return _on_warehouse_cached("brief", cat, quarter, lang)
+
+
+def catalogue_or_stop():
+    """The catalogue, or its problems (both languages) and a stopped page when it does not load."""
+    from pipelines.catalogue import CatalogueError
+
+    try:
+        return catalogue()
+    except CatalogueError as exc:
+        st.error(escape(str(exc)), icon=":material/error:")
+        st.stop()
 
 
 def first_edition_year() -> int | None:

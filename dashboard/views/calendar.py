@@ -12,9 +12,7 @@ import streamlit as st
 from dashboard import data
 from dashboard.display import local_time
 from dashboard.charts import FOCUS_COLOUR, FONT
-from dashboard.markdown import escape
 from pipelines import fetch
-from pipelines.catalogue import CatalogueError
 from pipelines.i18n import DEFAULT_LANG, t
 from pipelines.release_calendar import to_ics
 from pipelines.reports import csv_bytes, xlsx_bytes
@@ -88,11 +86,7 @@ def timeline(table: pd.DataFrame, labels: dict[str, str], today: date) -> go.Fig
 
 
 # Load inputs.
-try:
-    cat = data.catalogue()
-except CatalogueError as exc:
-    st.error(escape(str(exc)), icon=":material/error:")
-    st.stop()
+cat = data.catalogue_or_stop()
 today = date.today()
 table = data.upcoming_releases(cat, today)
 titles = {s.id: s.title.get(lang) for s in cat.series.values()}

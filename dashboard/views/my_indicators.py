@@ -14,7 +14,7 @@ from dashboard import auth, data
 from dashboard.display import DUE_STATE_STYLE, local_time
 from dashboard.markdown import escape
 from pipelines import departments, reports, uploads
-from pipelines.catalogue import Catalogue, CatalogueError
+from pipelines.catalogue import Catalogue
 from pipelines.departments import COLUMNS, ParsedUpload
 from pipelines.i18n import DEFAULT_LANG, t
 from pipelines.schemas import Problem, ProblemsFound
@@ -201,11 +201,7 @@ def template_xlsx(template_csv: bytes) -> bytes:
 
 
 # Load inputs.
-try:
-    cat = data.catalogue()
-except CatalogueError as exc:
-    st.error(escape(str(exc)), icon=":material/error:")
-    st.stop()
+cat = data.catalogue_or_stop()
 account = auth.current_account()
 depts = data.indicator_departments()
 st.title(t("ui.mine.page", lang))

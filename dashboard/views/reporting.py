@@ -9,8 +9,6 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.display import DUE_STATE_STYLE, local_time
-from dashboard.markdown import escape
-from pipelines.catalogue import CatalogueError
 from pipelines.i18n import DEFAULT_LANG, t
 from pipelines.reporting import STATES
 
@@ -26,11 +24,7 @@ def col(key: str) -> str:
 
 
 # Load inputs.
-try:
-    cat = data.catalogue()
-except CatalogueError as exc:
-    st.error(escape(str(exc)), icon=":material/error:")
-    st.stop()
+cat = data.catalogue_or_stop()
 today = date.today()
 status = data.due_status(cat, today)
 offices = {o.id: o.name.get(lang) for o in cat.offices.values()}
