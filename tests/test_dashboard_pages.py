@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines import build, catalogue
 from pipelines.i18n import t
+from pipelines.schemas import STATUSES
 from tests.page_reading import english_labels, labels, plotly_specs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,6 +197,10 @@ def test_sources_lists_provenance_status_publications_and_flags(mini_warehouse):
     assert list(status.columns)[:2] == ["지수", t("status.ranked", "ko")]
     gfci = status[status["지수"] == "GFCI"].iloc[0]
     assert gfci[t("status.not_found", "ko")] == 1 and gfci["합계"] == 6  # Seoul missing in GFCI 37
+    # Every state a row can have has a column, so the per-state counts add up to the total.
+    states = [t(f"status.{s}", "ko") for s in STATUSES]
+    assert list(status.columns)[1:-1] == states
+    assert (status[states].sum(axis=1) == status["합계"]).all()
     flags = frames[1]
     assert t("ui.flag.derived", "ko") in flags.columns and len(flags) == 2
     outlets = frames[2]

@@ -8,12 +8,12 @@ import streamlit as st
 from dashboard import data
 from dashboard.markdown import escape, link, methodology_line
 from pipelines.i18n import DEFAULT_LANG, t
+from pipelines.schemas import STATUSES  # every state a row can have, no_edition included
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()
 
 DOMAIN = r"https?://(?:www\.|m\.)?([^/?#]+)"
-STATUSES = ("ranked", "outside_list", "not_covered", "not_published", "rank_unknown", "not_found")
 
 
 def col(key: str) -> str:
