@@ -73,7 +73,8 @@ BUILD_SCRIPT = """
 import sys, time, json
 from pathlib import Path
 t0 = time.perf_counter()
-from pipelines import build, catalogue, warehouse
+from pipelines import build, catalogue
+from pipelines.build import warehouse
 t1 = time.perf_counter()
 phases = {}
 def timed(name, fn):
@@ -115,7 +116,8 @@ print(json.dumps({"seconds": sum(v["seconds"] for v in timings.values()), "views
 UPLOAD_SCRIPT = """
 import sys, time, json
 from pathlib import Path
-from pipelines import catalogue, uploads
+from pipelines import catalogue
+from pipelines.build import writes as uploads
 root, csv_path = Path(sys.argv[1]), Path(sys.argv[2])
 cat = catalogue.load(root / "indicators.yml")
 data = csv_path.read_bytes()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from pipelines import accounts
 from pipelines.accounts import Account
-from pipelines.i18n import t
+from pipelines.messages import t
 
 SESSION_KEY = "account"
 

@@ -11,8 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.markdown import escape
-from pipelines import brief, publish, release_calendar, reporting, warehouse
-from pipelines.i18n import LANGS, t
+from pipelines.analysis import due as reporting
+from pipelines.build import warehouse
+from pipelines.messages import LANGS, t
+from pipelines.reports import brief, publish
+from pipelines.reports import calendar as release_calendar
 
 # Flags the ledger writes into `note` (docs/formats.md); counted on the Sources page.
 FLAGS = ("DERIVED", "INFERRED", "CONFLICT", "LOW CONFIDENCE", "NOT FOUND")
@@ -35,10 +38,6 @@ def version(path: Path | None = None) -> Version | None:
     except FileNotFoundError:
         return None
     return (st_.st_mtime_ns, st_.st_ino, st_.st_size)
-
-
-def available() -> bool:
-    return version() is not None
 
 
 def stop_if_missing() -> None:
@@ -357,7 +356,7 @@ def feeding_indicators() -> pd.DataFrame:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _report(name: str, args: tuple, path: str, version: Version | None) -> pd.DataFrame:
-    from pipelines import forum_reports
+    from pipelines.reports import forum as forum_reports
 
     with _connection(path, version).cursor() as cur:
         cur.execute("use warehouse")
@@ -386,7 +385,7 @@ def progress_table(lang: str) -> pd.DataFrame:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _packet(meeting_id: str, lang: str, catalogue_key: str, path: str, version: Version | None, _cat) -> str:
-    from pipelines import forum_reports
+    from pipelines.reports import forum as forum_reports
 
     with _connection(path, version).cursor() as cur:
         cur.execute("use warehouse")

@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from pipelines.catalogue import ROOT, Catalogue
-from pipelines.i18n import both
+from pipelines.messages import both
 
 ROLES = ("analyst", "department_editor", "forum_organizer", "admin")
 DEFAULT_ACCOUNTS = ROOT / "data" / "private" / "accounts.json"

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from pipelines.i18n import both
+from pipelines.messages import both
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOGUE = ROOT / "indicators.yml"

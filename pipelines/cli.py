@@ -10,9 +10,9 @@ import click
 
 from pipelines import build as build_mod
 from pipelines import catalogue as catalogue_mod
-from pipelines import warehouse
-from pipelines.i18n import both, t
-from pipelines.rankings import display_name
+from pipelines.build import warehouse
+from pipelines.build.rankings import display_name
+from pipelines.messages import both, t
 from pipelines.schemas import ProblemsFound
 
 LANG_OPTION = click.option(
@@ -177,7 +177,8 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
     """
     import getpass
 
-    from pipelines import uploads
+    from pipelines.build import writes as uploads
+    from pipelines.errors import Busy
 
     cat = _load(catalogue_path)
     if not file.is_file():
@@ -199,7 +200,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
             click.echo(f"- {p.both()}", err=True)
         click.echo(both("upload.rejected", count=len(exc.problems)), err=True)
         sys.exit(1)
-    except uploads.Busy as exc:
+    except Busy as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
     name = cat.offices[department].name
@@ -295,7 +296,7 @@ def due(catalogue_path: Path | None, lang: str, department: str | None, today) -
         cityidx due
         cityidx due --department tourism_sports --lang en
     """
-    from pipelines import reporting
+    from pipelines.analysis import due as reporting
 
     cat = _load(catalogue_path)
     path = warehouse.warehouse_path()
@@ -337,12 +338,12 @@ def _operator(as_user: str | None):
 
 
 def _record(catalogue_path, as_user, event_type: str, data: dict) -> None:
-    from pipelines import forum
-    from pipelines.ledger import Busy
+    from pipelines.build import forum, writes
+    from pipelines.errors import Busy
 
     cat = _load(catalogue_path)
     try:
-        event = forum.record(cat, _operator(as_user), event_type, data)
+        event = writes.record_event(cat, _operator(as_user), event_type, data)
     except (forum.ForumError, Busy) as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -376,10 +377,11 @@ def forum_next(catalogue_path, forum_id, today) -> None:
     Example:
         cityidx forum next
     """
-    from pipelines import forum
+    from pipelines.build import forum
+    from pipelines.ledger import forum as forum_ledger
 
     cat = _load(catalogue_path)
-    state = forum.replay(forum.read_events(cat), cat)
+    state = forum.replay(forum_ledger.read_events(cat), cat)
     nxt = forum.next_meeting(cat, state, forum_id, today.date() if today else None)
     click.echo(f"{nxt['forum_id']} {nxt['date']} " + (f"(scheduled: {nxt['meeting_id']})" if nxt["scheduled"] else "(by rule)"))
 
@@ -410,13 +412,14 @@ def forum_meeting_add(catalogue_path, as_user, day, kind, forum_id, place, title
         cityidx forum meeting add --as park
         cityidx forum meeting add --date 2026-10-21 --kind ad_hoc --title "GPCI 2026 발표 대응"
     """
-    from pipelines import forum
+    from pipelines.build import forum
+    from pipelines.ledger import forum as forum_ledger
 
     cat = _load(catalogue_path)
     default, _ = forum.forums_from_catalogue(cat)
     forum_id = forum_id or default
     if day is None:
-        nxt = forum.next_meeting(cat, forum.replay(forum.read_events(cat), cat), forum_id)
+        nxt = forum.next_meeting(cat, forum.replay(forum_ledger.read_events(cat), cat), forum_id)
         day = nxt["rule_date"]
         if day is None:
             raise click.UsageError("이 포럼에는 정기 일정 규칙이 없습니다. --date를 주세요 / this forum has no schedule rule; give --date")
@@ -468,7 +471,7 @@ def forum_agenda_add(catalogue_path, as_user, meeting_id, title, proposer, descr
         cityidx forum agenda add --meeting city_competitiveness_forum-2026-12-09 \\
             --title "주거 부문 개선" --proposer 서울연구원 --weakness mori_gpci/livability --indicator housing_pir
     """
-    from pipelines import forum
+    from pipelines.build import forum
 
     refs = []
     for w in weaknesses:
@@ -522,7 +525,7 @@ def forum_action_add(catalogue_path, as_user, agenda_id, title, owner_department
     Example:
         cityidx forum action add --agenda a-1a2b3c4d --title "공공임대 공급 확대" --owner big_data_division --due 2027-06-30
     """
-    from pipelines import forum
+    from pipelines.build import forum
 
     refs = []
     for c in components:
@@ -574,7 +577,7 @@ def forum_suggest(catalogue_path, lang) -> None:
     Example:
         cityidx forum suggest --lang en
     """
-    from pipelines import forum_reports
+    from pipelines.reports import forum as forum_reports
 
     cat = _load(catalogue_path)
     con = _read_warehouse()
@@ -627,7 +630,8 @@ def forum_export(catalogue_path, lang, meeting_id, progress, out) -> None:
         cityidx forum export --agenda-packet city_competitiveness_forum-2026-12-09 packet.html
         cityidx forum export --progress 건의사항_추진현황.xlsx
     """
-    from pipelines import forum_reports, reports
+    from pipelines.reports import forum as forum_reports
+    from pipelines.reports import render as reports
 
     if bool(meeting_id) == progress:
         raise click.UsageError("--agenda-packet 또는 --progress 중 하나를 주세요 / give one of --agenda-packet or --progress")
@@ -666,7 +670,8 @@ def calendar(catalogue_path, lang, ics_path, today) -> None:
         cityidx calendar
         cityidx calendar --ics releases.ics
     """
-    from pipelines import release_calendar, reports
+    from pipelines.reports import calendar as release_calendar
+    from pipelines.reports import render as reports
 
     cat = _load(catalogue_path)
     con = _read_warehouse()
@@ -701,7 +706,7 @@ def fetch(catalogue_path, series) -> None:
     snapshot with its URL, time and SHA-256; nothing is ever overwritten. Offline or on an error: says so,
     changes nothing, exit 1.
     """
-    from pipelines import fetch as fetch_mod
+    from pipelines.ledger import fetch as fetch_mod
 
     cat = _load(catalogue_path)
     unknown = [s for s in series if s not in cat.series]
@@ -736,7 +741,7 @@ def publish(catalogue_path, out_dir) -> None:
         cityidx publish site/
     The same warehouse always gives the same bytes.
     """
-    from pipelines import publish as publish_mod
+    from pipelines.reports import publish as publish_mod
 
     cat = _load(catalogue_path)
     con = _read_warehouse()
@@ -759,8 +764,8 @@ def submission(catalogue_path, lang, series, out) -> None:
     Example:
         cityidx submission mori_gpci gpci-2026-submission.xlsx
     """
-    from pipelines import publish as publish_mod
-    from pipelines import reports
+    from pipelines.reports import publish as publish_mod
+    from pipelines.reports import render as reports
 
     cat = _load(catalogue_path)
     if series not in cat.series:
@@ -788,8 +793,8 @@ def brief(catalogue_path, lang, quarter, out) -> None:
         cityidx brief --quarter 2025-Q4
         cityidx brief --quarter 2025-Q4 --lang en brief-en.html
     """
-    from pipelines import brief as brief_mod
-    from pipelines import reports
+    from pipelines.reports import brief as brief_mod
+    from pipelines.reports import render as reports
 
     cat = _load(catalogue_path)
     try:

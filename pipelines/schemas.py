@@ -10,7 +10,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipelines.i18n import t
+from pipelines.messages import t
 
 STATUSES = ("ranked", "outside_list", "not_covered", "not_published", "rank_unknown", "not_found", "no_edition")
 URL_RE = r"^https?://[^ \t\n\r\f\v]+$"  # not \S: that makes pandas leave pyarrow for re

@@ -20,8 +20,12 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from urllib3.util.retry import Retry
 
-from pipelines import brief, catalogue, fetch, publish, release_calendar, uploads
+from pipelines import catalogue
+from pipelines.build import writes as uploads
 from pipelines.cli import main
+from pipelines.ledger import fetch
+from pipelines.reports import brief, publish
+from pipelines.reports import calendar as release_calendar
 
 ROOT = Path(__file__).resolve().parent.parent
 

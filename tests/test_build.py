@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import build, catalogue, schemas, warehouse
+from pipelines import build, catalogue, schemas
+from pipelines.build import warehouse
 from pipelines.schemas import ProblemsFound
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import charts
 from pipelines import build, catalogue
-from pipelines.i18n import t
+from pipelines.messages import t
 from tests.page_reading import english_labels, labels
 from tests.page_reading import plotly_specs as specs
 

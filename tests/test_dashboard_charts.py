@@ -7,7 +7,7 @@ import pytest
 
 from dashboard import charts
 from dashboard.markdown import escape, link
-from pipelines.i18n import t
+from pipelines.messages import t
 
 URL = "https://example.org/gci-{}"
 

@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines import accounts, catalogue, forum
-from pipelines.i18n import MESSAGES, t
+from pipelines import accounts, catalogue
+from pipelines.build import forum, writes
+from pipelines.messages import MESSAGES, t
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -193,12 +194,12 @@ def _one_action(env: dict, owner: str) -> str:
     cat, path = env["cat"], env["warehouse"]
     park = accounts.load_accounts()["park"]
     meeting = f"competitiveness_forum-{MEETING_DAY.isoformat()}"
-    forum.record(cat, park, "meeting.scheduled", {"meeting_id": meeting, "forum_id": "competitiveness_forum",
+    writes.record_event(cat, park, "meeting.scheduled", {"meeting_id": meeting, "forum_id": "competitiveness_forum",
                                                  "date": MEETING_DAY.isoformat(), "kind": "regular"}, warehouse_path=path)
-    forum.record(cat, park, "agenda.proposed", {"agenda_id": "a-test", "meeting_id": meeting, "title": "경제 부문",
+    writes.record_event(cat, park, "agenda.proposed", {"agenda_id": "a-test", "meeting_id": meeting, "title": "경제 부문",
                                                "proposer": "서울연구원"}, warehouse_path=path)
-    forum.record(cat, park, "agenda.decided", {"agenda_id": "a-test", "decision": "adopted"}, warehouse_path=path)
-    forum.record(cat, park, "action.created", {"action_id": "t-test", "agenda_id": "a-test", "title": "고용 개선",
+    writes.record_event(cat, park, "agenda.decided", {"agenda_id": "a-test", "decision": "adopted"}, warehouse_path=path)
+    writes.record_event(cat, park, "action.created", {"action_id": "t-test", "agenda_id": "a-test", "title": "고용 개선",
                                               "owner_department": owner, "due": "2027-06-30"}, warehouse_path=path)
     return "t-test"
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines import build, catalogue
-from pipelines.i18n import t
+from pipelines.messages import t
 from pipelines.schemas import STATUSES
 from tests.page_reading import english_labels, labels, plotly_specs
 

@@ -12,9 +12,13 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from pipelines import build, catalogue, forum, forum_reports, reports
+from pipelines import build, catalogue
 from pipelines.accounts import Account
+from pipelines.build import forum, writes
 from pipelines.cli import main
+from pipelines.ledger import forum as forum_ledger
+from pipelines.reports import forum as forum_reports
+from pipelines.reports import render as reports
 
 
 def _account(role: str, department: str | None = None, name: str = "park") -> Account:
@@ -29,7 +33,7 @@ ORGANIZER = _account("forum_organizer")
 def world(mini: Path, mini_warehouse: Path):
     """A meeting with an adopted agenda item and one action item owned by the tourism bureau."""
     cat = catalogue.load(mini)
-    rec = lambda t, d, who=ORGANIZER: forum.record(cat, who, t, d, warehouse_path=mini_warehouse)  # noqa: E731
+    rec = lambda t, d, who=ORGANIZER: writes.record_event(cat, who, t, d, warehouse_path=mini_warehouse)  # noqa: E731
     rec("meeting.scheduled", {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-12-09", "kind": "regular"})
     rec("agenda.proposed", {"agenda_id": "a1", "meeting_id": "m1", "title": "외래관광객 유치", "proposer": "서울연구원",
                             "weaknesses": [{"index_id": "mori_gpci", "component_id": "livability"}],
@@ -95,11 +99,11 @@ def test_a_department_editor_notes_progress_only_on_its_own_items(world):
 
 def test_a_refused_event_writes_nothing(world):
     cat, rec, path = world
-    before = sorted(p.name for p in forum.forum_root(cat).iterdir())
+    before = sorted(p.name for p in forum_ledger.forum_root(cat).iterdir())
     warehouse_before = path.read_bytes()
     with pytest.raises(forum.ForumError):
         rec("action.status_changed", {"action_id": "t1", "status": "done"})  # proposed -> done is not allowed
-    assert sorted(p.name for p in forum.forum_root(cat).iterdir()) == before
+    assert sorted(p.name for p in forum_ledger.forum_root(cat).iterdir()) == before
     assert path.read_bytes() == warehouse_before
 
 
@@ -107,10 +111,10 @@ def test_the_log_replays_to_the_same_state(world, tmp_path: Path):
     cat, rec, path = world
     rec("action.status_changed", {"action_id": "t1", "status": "accepted"})
     rec("action.progress_noted", {"action_id": "t1", "note": "진행"})
-    events = forum.read_events(cat)
+    events = forum_ledger.read_events(cat)
     assert len(events) == 6 and all(e.source.startswith("data/raw/forum/") for e in events)
     first = forum.tables(forum.replay(events, cat), events)
-    second = forum.tables(forum.replay(forum.read_events(cat), cat), forum.read_events(cat))
+    second = forum.tables(forum.replay(forum_ledger.read_events(cat), cat), forum_ledger.read_events(cat))
     for name in first:
         assert first[name].equals(second[name]), name
     rebuilt = tmp_path / "rebuilt.duckdb"
@@ -123,9 +127,9 @@ def test_the_log_replays_to_the_same_state(world, tmp_path: Path):
 
 def test_events_are_files_never_rewritten(world):
     cat, rec, _ = world
-    files = {p.name: p.read_bytes() for p in forum.forum_root(cat).iterdir()}
+    files = {p.name: p.read_bytes() for p in forum_ledger.forum_root(cat).iterdir()}
     rec("action.progress_noted", {"action_id": "t1", "note": "추가"})
-    after = {p.name: p.read_bytes() for p in forum.forum_root(cat).iterdir()}
+    after = {p.name: p.read_bytes() for p in forum_ledger.forum_root(cat).iterdir()}
     assert len(after) == len(files) + 1
     assert all(after[name] == data for name, data in files.items())
 
@@ -143,7 +147,7 @@ def test_the_next_regular_meeting_follows_the_rule(today, expected):
 
 def test_a_scheduled_meeting_is_the_next_one(world):
     cat, _, _ = world
-    state = forum.replay(forum.read_events(cat), cat)
+    state = forum.replay(forum_ledger.read_events(cat), cat)
     nxt = forum.next_meeting(cat, state, today=date(2026, 11, 24))
     assert nxt["meeting_id"] == "m1" and nxt["scheduled"] is True
 

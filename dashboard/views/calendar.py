@@ -10,12 +10,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import data
-from dashboard.display import local_time
 from dashboard.charts import FOCUS_COLOUR, FONT
-from pipelines import fetch
-from pipelines.i18n import DEFAULT_LANG, t
-from pipelines.release_calendar import to_ics
-from pipelines.reports import csv_bytes, xlsx_bytes
+from dashboard.display import local_time
+from pipelines.ledger import fetch
+from pipelines.messages import DEFAULT_LANG, t
+from pipelines.reports.calendar import to_ics
+from pipelines.reports.render import csv_bytes, xlsx_bytes
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()

@@ -13,10 +13,10 @@ import streamlit as st
 
 from dashboard import auth, charts, data
 from dashboard.markdown import escape
-from pipelines import forum
-from pipelines.i18n import DEFAULT_LANG, t
-from pipelines.ledger import Busy
-from pipelines.reports import csv_bytes, xlsx_bytes
+from pipelines.build import forum, writes
+from pipelines.errors import Busy
+from pipelines.messages import DEFAULT_LANG, t
+from pipelines.reports.render import csv_bytes, xlsx_bytes
 from pipelines.schemas import ProblemsFound
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
@@ -48,7 +48,7 @@ def error_text(exc: Exception) -> str:
 def write(event_type: str, payload: dict, done: str, select: dict[str, str] | None = None) -> None:
     """Record one event as the signed-in account; on success say so and redraw, else show why in this language."""
     try:
-        forum.record(cat, account, event_type, payload, warehouse_path=data.warehouse_file())
+        writes.record_event(cat, account, event_type, payload, warehouse_path=data.warehouse_file())
     except (forum.ForumError, Busy, ProblemsFound) as exc:
         st.error(error_text(exc), icon=":material/error:")
         return

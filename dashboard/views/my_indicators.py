@@ -13,10 +13,13 @@ import streamlit as st
 from dashboard import auth, data
 from dashboard.display import DUE_STATE_STYLE, local_time
 from dashboard.markdown import escape
-from pipelines import departments, reports, uploads
+from pipelines.build import uploads as departments
+from pipelines.build import writes as uploads
+from pipelines.build.uploads import COLUMNS, ParsedUpload
 from pipelines.catalogue import Catalogue
-from pipelines.departments import COLUMNS, ParsedUpload
-from pipelines.i18n import DEFAULT_LANG, t
+from pipelines.errors import Busy
+from pipelines.messages import DEFAULT_LANG, t
+from pipelines.reports import render as reports
 from pipelines.schemas import Problem, ProblemsFound
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
@@ -168,7 +171,7 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
         try:
             receipt, _ = uploads.commit_upload(cat, content, filename, department, account.username,
                                                warehouse_path=data.warehouse_file())
-        except uploads.Busy:
+        except Busy:
             st.warning(t("upload.busy", lang), icon=":material/hourglass_top:")
             return
         except ProblemsFound as exc:  # the catalogue changed between the check and the commit

@@ -7,8 +7,10 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.markdown import escape, link, methodology_line
-from pipelines.i18n import DEFAULT_LANG, t
-from pipelines.schemas import STATUSES  # every state a row can have, no_edition included
+from pipelines.messages import DEFAULT_LANG, t
+from pipelines.schemas import (
+    STATUSES,  # every state a row can have, no_edition included
+)
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()

@@ -1,4 +1,4 @@
-"""Writing to the ledger: one writer at a time, staged beside the ledger, committed by one rename."""
+"""Writing to the ledger: one lock for every writer (ledger and warehouse), staging beside the ledger, one-rename commit."""
 
 from __future__ import annotations
 
@@ -9,18 +9,10 @@ import shutil
 import time
 from pathlib import Path
 
-from pipelines import warehouse
 from pipelines.catalogue import Catalogue
-from pipelines.i18n import t
+from pipelines.errors import Busy
 
 LOCK_TIMEOUT_SECONDS = 30.0
-
-
-class Busy(Exception):
-    """Another writer held the warehouse for too long: the caller should retry; nothing changed."""
-
-    def __init__(self) -> None:
-        super().__init__(f"{t('upload.busy', 'ko')} / {t('upload.busy', 'en')}")
 
 
 def staging_root(cat: Catalogue) -> Path:
@@ -60,7 +52,7 @@ def recover(cat: Catalogue) -> list[str]:
 
 @contextlib.contextmanager
 def writing(cat: Catalogue, path: Path, timeout: float = LOCK_TIMEOUT_SECONDS):
-    """Hold the warehouse writer lock (waiting up to `timeout` s, then Busy) and clear stale staging."""
+    """Hold the one writer lock of `path` (the warehouse), waiting up to `timeout` s, then Busy; clear stale staging."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path.with_name(path.name + ".lock"), "a+")
     deadline = time.monotonic() + timeout
@@ -82,29 +74,16 @@ def writing(cat: Catalogue, path: Path, timeout: float = LOCK_TIMEOUT_SECONDS):
         handle.close()
 
 
-def commit(cat: Catalogue, path: Path, staged: Path, final: Path, **pending) -> None:
-    """Build the warehouse with the staged entry, rename the entry into the ledger (the commit), swap.
+def discard(staged: Path) -> None:
+    """Remove a staged entry that will not be committed."""
+    if staged.is_dir():
+        shutil.rmtree(staged, ignore_errors=True)
+    else:
+        staged.unlink(missing_ok=True)
 
-    Called inside `writing`. Killed before the rename: nothing changed. Killed after it: the ledger
-    holds the entry and the warehouse is behind until the next build (`cityidx build`).
-    """
-    from pipelines import build  # build reads the ledger through the modules that call this one
 
-    try:
-        fsync_tree(staged)
-        result = build.collect(cat, **pending)
-        staged_warehouse = warehouse.stage(result.tables, path)
-        try:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(staged, final)
-            fsync_dir(final.parent)
-        except BaseException:
-            staged_warehouse.unlink(missing_ok=True)
-            raise
-    except BaseException:
-        if staged.is_dir():
-            shutil.rmtree(staged, ignore_errors=True)
-        else:
-            staged.unlink(missing_ok=True)
-        raise
-    warehouse.swap(staged_warehouse, path)
+def commit_entry(staged: Path, final: Path) -> None:
+    """The commit: one rename of a staged entry into the ledger, flushed to disk."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(staged, final)
+    fsync_dir(final.parent)

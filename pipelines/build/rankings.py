@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.catalogue import Catalogue, Series
-from pipelines.cities import CityMap, harmonise
+from pipelines.build.cities import CityMap, harmonise
 from pipelines.schemas import (
     Problem,
     RawComponent,

@@ -1,18 +1,15 @@
-"""The only writer of the DuckDB warehouse: schema from warehouse.sql, atomic swap, one writer at a time."""
+"""The only writer of the DuckDB warehouse: schema from sql/warehouse.sql, staged beside it, one atomic swap."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from pipelines.catalogue import ROOT
-
-SCHEMA_SQL = Path(__file__).with_name("warehouse.sql")
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_SQL = ROOT / "pipelines" / "sql" / "warehouse.sql"
 DEFAULT_WAREHOUSE = ROOT / "data" / "warehouse" / "cityindex.duckdb"
 
 # Tables in load order (foreign keys point backwards).
@@ -28,18 +25,6 @@ def warehouse_path() -> Path:
     """The warehouse file: $CITYIDX_WAREHOUSE, else data/warehouse/cityindex.duckdb."""
     return Path(os.environ.get("CITYIDX_WAREHOUSE") or DEFAULT_WAREHOUSE)
 
-
-@contextlib.contextmanager
-def writer_lock(path: Path):
-    """Serialise writers of one warehouse (builds, uploads) across processes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = path.with_name(path.name + ".lock")
-    with open(lock_path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def stage(tables: dict[str, pd.DataFrame], path: Path) -> Path:
@@ -87,7 +72,7 @@ def swap(staged: Path, path: Path) -> Path:
 def write(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     """Write a new file beside `path`, then swap it in; on any error nothing changes.
 
-    The caller holds `writer_lock(path)`.
+    The caller holds `ledger.store.writing` for `path`.
     """
     return swap(stage(tables, path), path)
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 import duckdb
 import pandas as pd
 
+from pipelines.analysis.due import due_status
 from pipelines.catalogue import Catalogue
-from pipelines.i18n import t
-from pipelines.reporting import due_status
+from pipelines.messages import t
 
 
 def _add_months(day: date, months: int) -> date:

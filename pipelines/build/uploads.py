@@ -1,18 +1,23 @@
-"""Read and validate department uploads: encodings, Korean or English headers, numbers, periods, ownership."""
+"""Department uploads read and validated (encodings, Korean or English headers, numbers, periods, ownership), and the value history they make."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 
 import pandas as pd
 
 from pipelines.catalogue import Catalogue, Indicator
+from pipelines.build.periods import PERIOD_PATTERNS, parse_period
+from pipelines.build.seed import read_seed
+from pipelines.ledger.uploads import read_receipt, read_receipts
+from pipelines.messages import t
 from pipelines.schemas import Problem
-from pipelines.i18n import t
 
 # canonical column -> the header names accepted for it (Korean first, as in the template)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -28,11 +33,6 @@ REQUIRED = ("indicator_id", "period", "value")
 TEMPLATE_COLUMNS = ("indicator_id", "indicator_name", "unit", "period", "value", "source", "note")
 ENCODINGS = ("utf-8-sig", "cp949")  # utf-8-sig reads UTF-8 with or without a BOM; cp949 covers EUC-KR
 
-PERIOD_PATTERNS = {
-    "yearly": (re.compile(r"^(\d{4})$"), "2024"),
-    "quarterly": (re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE), "2024-Q3"),
-    "monthly": (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), "2024-09"),
-}
 NUMBER_RE = re.compile(r"^[-+]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
 BINARY_SIGNATURES = {
     b"PK\x03\x04": "xlsx/zip",
@@ -83,21 +83,6 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
             continue
     return None, None
 
-
-def parse_period(text: str, cadence: str) -> tuple[str, date] | None:
-    """Normalise a period for a cadence and return (label, first day), or None when it does not fit."""
-    pattern, _ = PERIOD_PATTERNS[cadence]
-    m = pattern.match(text)
-    if not m:
-        return None
-    year = int(m.group(1))
-    if cadence == "yearly":
-        return f"{year}", date(year, 1, 1)
-    if cadence == "quarterly":
-        q = int(m.group(2))
-        return f"{year}-Q{q}", date(year, 3 * q - 2, 1)
-    month = int(m.group(2))
-    return f"{year}-{month:02d}", date(year, month, 1)
 
 
 def parse_number(text: str, indicator: Indicator | None) -> tuple[float | None, str | None]:
@@ -264,3 +249,43 @@ def template_csv(cat: Catalogue, department: str, lang: str = "ko") -> bytes:
         if ind.department == department:
             writer.writerow([ind.id, ind.name.get(lang), ind.unit.get(lang), "", "", ind.source_name, ""])
     return buf.getvalue().encode("utf-8-sig")
+
+
+def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """Every value version in the ledger: the seed file, then each accepted upload, in upload order."""
+    problems: list[Problem] = []
+    frames = []
+    seed, more = read_seed(cat)
+    problems += more
+    if seed is not None:
+        frames.append(seed)
+    receipts = read_receipts(cat)
+    for folder, upload_id in pending or []:
+        receipts.append(read_receipt(folder, upload_id))
+    upload_rows = []
+    for r in receipts:
+        display = f"data/raw/departments/{r.upload_id}/{r.data_file.name}"
+        data = r.data_file.read_bytes()
+        if hashlib.sha256(data).hexdigest() != r.sha256:
+            problems.append(Problem(display, None, None, t("upload.tampered", "ko"), t("upload.tampered", "en")))
+            continue
+        parsed = parse_upload(data, display, r.department, cat,
+                              today=datetime.fromisoformat(r.uploaded_at).date(), check_owner=False)
+        problems += parsed.problems
+        if parsed.ok:
+            rows = parsed.rows.assign(
+                uploaded_by=r.uploaded_by, uploaded_at=r.uploaded_at, upload_id=r.upload_id,
+                department_id=r.department, ledger_file=display,
+            )
+            frames.append(rows)
+        upload_rows.append({
+            "upload_id": r.upload_id, "department_id": r.department, "uploaded_by": r.uploaded_by,
+            "uploaded_at": r.uploaded_at, "sha256": r.sha256, "original_filename": r.original_filename,
+            "encoding": r.encoding, "bytes": r.bytes, "rows": r.rows,
+        })
+    columns = ["indicator_id", "period", "value", "source", "note", "row", "uploaded_by", "uploaded_at",
+               "upload_id", "department_id", "ledger_file", "source_url"]
+    versions = pd.concat([f.reindex(columns=columns) for f in frames], ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    uploads = pd.DataFrame(upload_rows, columns=["upload_id", "department_id", "uploaded_by", "uploaded_at", "sha256",
+                                                 "original_filename", "encoding", "bytes", "rows"])
+    return versions, uploads, problems

@@ -7,8 +7,8 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from pipelines.catalogue import Catalogue
-from pipelines.departments import parse_period
-from pipelines.rankings import display_name
+from pipelines.build.periods import parse_period
+from pipelines.build.rankings import display_name
 from pipelines.schemas import DATE_RE, URL_RE, Problem, coerce_numbers, problem, read_csv_text, validate
 
 

@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
-from pipelines.i18n import t
-from pipelines.reports import csv_bytes, html_document, write_bytes_atomic
+from pipelines.messages import t
+from pipelines.reports.render import csv_bytes, html_document, write_bytes_atomic
 
 # Data Package field types for the columns the product writes.
 FIELD_TYPES = {

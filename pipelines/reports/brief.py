@@ -10,8 +10,13 @@ import duckdb
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
-from pipelines.i18n import t
-from pipelines.reports import city_name, html_document, html_table, svg_line_chart
+from pipelines.messages import t
+from pipelines.reports.render import (
+    city_name,
+    html_document,
+    html_table,
+    svg_line_chart,
+)
 
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 

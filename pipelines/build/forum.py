@@ -1,20 +1,18 @@
-"""The competitiveness forum as an append-only event log: meetings, agenda items, action items, progress."""
+"""The competitiveness forum's rules: replaying the event log into meetings, agenda items, action items, progress."""
 
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import date, timedelta
 
 import pandas as pd
 
-from pipelines import ledger, warehouse
 from pipelines.accounts import Account
 from pipelines.catalogue import WEEKDAY_NAMES as WEEKDAYS, Catalogue
-from pipelines.i18n import both, t
+from pipelines.errors import ForumError
+from pipelines.ledger.forum import Event
 
 MEETING_KINDS = ("regular", "ad_hoc")
 DECISIONS = ("adopted", "adopted_with_changes", "deferred", "rejected")
@@ -32,20 +30,7 @@ EVENT_TYPES = (
     "forum.created", "meeting.scheduled", "meeting.held", "agenda.proposed", "agenda.decided",
     "action.created", "action.status_changed", "action.progress_noted",
 )
-ORGANIZER_EVENTS = set(EVENT_TYPES) - {"action.progress_noted"}
 
-
-class ForumError(ValueError):
-    """An operation the forum log cannot take, in Korean and English."""
-
-    def __init__(self, key: str, **values: object):
-        self.key = key
-        self.values = values
-        super().__init__(both(key, **values))
-
-    def text(self, lang: str) -> str:
-        """The message in one language, for a page that shows only the current one."""
-        return t(self.key, lang, **self.values)
 
 
 @dataclass(frozen=True)
@@ -97,20 +82,6 @@ def forums_from_catalogue(cat: Catalogue) -> tuple[str, dict[str, ForumDef]]:
     return section["default"], forums
 
 
-@dataclass(frozen=True)
-class Event:
-    event_id: str
-    type: str
-    at: str  # ISO 8601 UTC
-    by: str
-    role: str
-    data: dict
-    source: str = field(default="", compare=False)  # the ledger file it was read from
-
-    def to_json(self) -> str:
-        return json.dumps({"event_id": self.event_id, "type": self.type, "at": self.at, "by": self.by,
-                           "role": self.role, "data": self.data}, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
 
 @dataclass
 class State:
@@ -121,22 +92,6 @@ class State:
     agenda: dict[str, dict] = field(default_factory=dict)
     actions: dict[str, dict] = field(default_factory=dict)
     action_log: list[dict] = field(default_factory=list)
-
-
-def forum_root(cat: Catalogue) -> Path:
-    return cat.root / "data" / "raw" / "forum"
-
-
-def read_events(cat: Catalogue, pending: list[Path] | None = None) -> list[Event]:
-    files = sorted(forum_root(cat).glob("*.json")) if forum_root(cat).is_dir() else []
-    events = []
-    for p in [*files, *(pending or [])]:
-        shown = f"data/raw/forum/{p.name}"
-        try:
-            events.append(Event(**json.loads(p.read_text(encoding="utf-8")), source=shown))
-        except (ValueError, TypeError) as exc:
-            raise ForumError("forum.bad_event_file", detail=f"{shown}: {exc}") from exc
-    return sorted(events, key=lambda e: (e.at, e.event_id))
 
 
 def _need(data: dict, *keys: str) -> None:
@@ -304,24 +259,6 @@ def authorise(account: Account, event_type: str, data: dict, state: State) -> No
 
 def new_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(4)}"
-
-
-def record(cat: Catalogue, account: Account, event_type: str, data: dict, *,
-           warehouse_path: Path | None = None, lock_timeout: float = ledger.LOCK_TIMEOUT_SECONDS) -> Event:
-    """Check, authorise and append one event; the warehouse is rebuilt with it, or nothing changes."""
-    path = warehouse_path or warehouse.warehouse_path()
-    with ledger.writing(cat, path, lock_timeout):
-        state = replay(read_events(cat), cat)
-        authorise(account, event_type, data, state)
-        now = datetime.now(UTC)
-        event = Event(event_id=new_id("e"), type=event_type, at=now.isoformat(timespec="microseconds"),
-                      by=account.username, role=account.role, data=data)
-        apply(state, event, cat)  # raises before anything is written
-        name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{event_type.replace('.', '_')}__{re.sub(r'[^a-z0-9_.-]', '-', account.username)}.json"
-        staged = ledger.staging_root(cat) / name
-        staged.write_text(event.to_json(), encoding="utf-8")
-        ledger.commit(cat, path, staged, forum_root(cat) / name, pending_events=[staged])
-    return event
 
 
 def next_meeting(cat: Catalogue, state: State, forum_id: str | None = None, today: date | None = None) -> dict:

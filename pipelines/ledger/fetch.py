@@ -13,8 +13,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from pipelines import ledger
 from pipelines.catalogue import Catalogue, FetchSource
+from pipelines.ledger import store as ledger
 
 USER_AGENT = "cityidx/0.1 (city competitiveness indices ledger; python-requests)"
 TIMEOUT = (5.0, 30.0)  # connect, read (seconds)

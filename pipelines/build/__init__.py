@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines import forum, warehouse
+from pipelines.build import forum, warehouse
+from pipelines.build.cities import load_cities
+from pipelines.build.rankings import display_name, read_components, read_editions, read_rankings
+from pipelines.build.uploads import ledger_values
 from pipelines.catalogue import Catalogue, analysis_settings
-from pipelines.i18n import MESSAGES
-from pipelines.cities import load_cities
-from pipelines.rankings import display_name, read_components, read_editions, read_rankings
+from pipelines.errors import ForumError
+from pipelines.ledger import store
+from pipelines.ledger.forum import read_events
+from pipelines.messages import MESSAGES
 from pipelines.schemas import WAREHOUSE_MODELS, Problem, ProblemsFound, problem, validate
-from pipelines.uploads import ledger_values
 
 
 @dataclass
@@ -179,10 +182,10 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
         raise ProblemsFound(problems)
 
     try:
-        events = forum.read_events(cat, pending_events)
+        events = read_events(cat, pending_events)
         forum_tables = forum.tables(forum.replay(events, cat), events)
-    except forum.ForumError as exc:
-        raise ProblemsFound([Problem("data/raw/forum", None, None, *str(exc).split(" / ", 1))]) from exc
+    except ForumError as exc:
+        raise ProblemsFound([Problem("data/raw/forum", None, None, exc.text("ko"), exc.text("en"))]) from exc
 
     tables = _catalogue_tables(cat) | _indicator_tables(cat) | forum_tables
     versions = versions.assign(
@@ -210,11 +213,11 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     return BuildResult(tables=tables, warnings=warnings)
 
 
-def build(cat: Catalogue, path: Path | None = None) -> BuildResult:
+def build(cat: Catalogue, path: Path | None = None, lock_timeout: float = store.LOCK_TIMEOUT_SECONDS) -> BuildResult:
     """Collect, then write the warehouse atomically; a failure leaves the previous file as it was."""
     started = time.perf_counter()
     path = path or warehouse.warehouse_path()
-    with warehouse.writer_lock(path):
+    with store.writing(cat, path, lock_timeout):
         result = collect(cat)
         warehouse.write(result.tables, path)
     result.seconds = time.perf_counter() - started

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 
+from pipelines.build.periods import parse_period
 from pipelines.catalogue import Catalogue
-from pipelines.departments import parse_period
 
 STATES = ("overdue", "due", "up_to_date")
 

@@ -1,0 +1,52 @@
+"""Forum events in the ledger: one JSON file per event in `data/raw/forum/`, appended, never rewritten."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pipelines.catalogue import Catalogue
+from pipelines.errors import ForumError
+from pipelines.ledger import store
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: str
+    type: str
+    at: str  # ISO 8601 UTC
+    by: str
+    role: str
+    data: dict
+    source: str = field(default="", compare=False)  # the ledger file it was read from
+
+    def to_json(self) -> str:
+        return json.dumps({"event_id": self.event_id, "type": self.type, "at": self.at, "by": self.by,
+                           "role": self.role, "data": self.data}, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def forum_root(cat: Catalogue) -> Path:
+    return cat.root / "data" / "raw" / "forum"
+
+
+def read_events(cat: Catalogue, pending: list[Path] | None = None) -> list[Event]:
+    files = sorted(forum_root(cat).glob("*.json")) if forum_root(cat).is_dir() else []
+    events = []
+    for p in [*files, *(pending or [])]:
+        shown = f"data/raw/forum/{p.name}"
+        try:
+            events.append(Event(**json.loads(p.read_text(encoding="utf-8")), source=shown))
+        except (ValueError, TypeError) as exc:
+            raise ForumError("forum.bad_event_file", detail=f"{shown}: {exc}") from exc
+    return sorted(events, key=lambda e: (e.at, e.event_id))
+
+
+def stage_event(cat: Catalogue, event: Event, now: datetime) -> tuple[Path, Path]:
+    """Write one event into staging; returns it and the ledger file it becomes at the commit."""
+    name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{event.type.replace('.', '_')}__{re.sub(r'[^a-z0-9_.-]', '-', event.by)}.json"
+    staged = store.staging_root(cat) / name
+    staged.write_text(event.to_json(), encoding="utf-8")
+    return staged, forum_root(cat) / name

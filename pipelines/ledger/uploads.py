@@ -1,0 +1,87 @@
+"""Department uploads in the ledger: each accepted file kept as received, with its receipt, one folder each."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pipelines.catalogue import Catalogue
+from pipelines.ledger import store
+
+RECEIPT = "receipt.json"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    upload_id: str  # <department>/<stamp>__<account>
+    department: str
+    uploaded_by: str
+    uploaded_at: str  # ISO 8601, UTC
+    sha256: str
+    original_filename: str
+    encoding: str
+    bytes: int
+    rows: int
+    path: Path  # the folder in the ledger
+
+    @property
+    def data_file(self) -> Path:
+        return self.path / ("upload" + Path(self.original_filename).suffix.lower() if Path(self.original_filename).suffix else "upload.csv")
+
+
+def ledger_root(cat: Catalogue) -> Path:
+    return cat.root / "data" / "raw" / "departments"
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^a-z0-9_.-]+", "-", name.lower()).strip("-") or "unknown"
+
+
+def read_receipt(folder: Path, upload_id: str) -> Receipt:
+    meta = json.loads((folder / RECEIPT).read_text(encoding="utf-8"))
+    return Receipt(upload_id=upload_id, path=folder, **meta)
+
+
+def read_receipts(cat: Catalogue) -> list[Receipt]:
+    """Every accepted upload in the ledger, oldest first."""
+    root = ledger_root(cat)
+    receipts = []
+    if not root.is_dir():
+        return receipts
+    for path in sorted(root.glob("*/*/" + RECEIPT)):
+        folder = path.parent
+        if folder.name.startswith(".") or folder.parent.name.startswith("."):
+            continue
+        receipts.append(read_receipt(folder, f"{folder.parent.name}/{folder.name}"))
+    return sorted(receipts, key=lambda r: (r.uploaded_at, r.upload_id))
+
+
+def stage_upload(cat: Catalogue, data: bytes, filename: str, department: str, account: str,
+                 encoding: str | None, rows: int, now: datetime) -> tuple[Path, Path, str]:
+    """Write the file as received and its receipt into staging (not yet the ledger).
+
+    Returns the staged folder, the ledger folder it becomes at the commit, and its upload id.
+    Called inside `store.writing`.
+    """
+    name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{_safe(account)}"
+    tmp = store.staging_root(cat) / f"{department}__{name}"
+    final = ledger_root(cat) / department / name
+    tmp.mkdir()
+    suffix = Path(filename).suffix.lower() or ".csv"
+    (tmp / f"upload{suffix}").write_bytes(data)
+    receipt_meta = {
+        "department": department,
+        "uploaded_by": account,
+        "uploaded_at": now.isoformat(timespec="microseconds"),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "original_filename": Path(filename).name,
+        "encoding": encoding,
+        "bytes": len(data),
+        "rows": rows,
+    }
+    (tmp / RECEIPT).write_text(json.dumps(receipt_meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return tmp, final, f"{department}/{name}"
