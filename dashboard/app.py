@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth
-from pipelines.messages import DEFAULT_LANG, LANGS, t
+from dashboard.text import DEFAULT_LANG, LANGS, t
 
 # (module, title key, icon, url path); the first page is the default, served at the root URL.
 PAGES = (

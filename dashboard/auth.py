@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.text import t
 from pipelines import accounts
 from pipelines.accounts import Account
-from pipelines.messages import t
 
 SESSION_KEY = "account"
 

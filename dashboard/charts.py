@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from pipelines.messages import t
+from dashboard.text import t
 
 FOCUS_COLOUR = "#d7263d"
 # Muted, still distinguishable: peers sit behind the focus city.

@@ -11,9 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.markdown import escape
+from dashboard.text import LANGS, t
 from pipelines.analysis import due as reporting
 from pipelines.build import warehouse
-from pipelines.messages import LANGS, t
 from pipelines.reports import brief, publish
 from pipelines.reports import calendar as release_calendar
 

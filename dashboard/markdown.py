@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from pipelines.messages import t
+from dashboard.text import t
 
 # `~` would strike through ("200~320"), `$` start LaTeX, `*`/`_` emphasise, `[`/`]` make links,
 # `:` opens Streamlit directives (":red[...]", ":material/...:"); `#`, `+`, `-`, `>` only at a line start.

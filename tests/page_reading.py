@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from pipelines.messages import MESSAGES
+from dashboard.text import MESSAGES
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")

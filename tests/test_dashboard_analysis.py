@@ -15,8 +15,8 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from dashboard import charts
+from dashboard.text import t
 from pipelines import build, catalogue
-from pipelines.messages import t
 from tests.page_reading import english_labels, labels
 from tests.page_reading import plotly_specs as specs
 

@@ -22,10 +22,10 @@ from openpyxl import load_workbook
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from dashboard.text import MESSAGES, t
 from pipelines import build, catalogue
 from pipelines.analysis import due as reporting
 from pipelines.ledger import fetch
-from pipelines.messages import MESSAGES, t
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"

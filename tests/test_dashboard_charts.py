@@ -7,7 +7,7 @@ import pytest
 
 from dashboard import charts
 from dashboard.markdown import escape, link
-from pipelines.messages import t
+from dashboard.text import t
 
 URL = "https://example.org/gci-{}"
 

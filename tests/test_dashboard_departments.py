@@ -14,10 +14,10 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from dashboard.text import MESSAGES, t
 from pipelines import accounts, catalogue
 from pipelines.analysis import due as reporting
 from pipelines.build import writes as uploads
-from pipelines.messages import MESSAGES, t
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.text import MESSAGES, t
 from pipelines import accounts, catalogue
 from pipelines.build import forum, writes
-from pipelines.messages import MESSAGES, t
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"

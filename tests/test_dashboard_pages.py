@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.text import t
 from pipelines import build, catalogue
-from pipelines.messages import t
 from pipelines.schemas import STATUSES
 from tests.page_reading import english_labels, labels, plotly_specs
 

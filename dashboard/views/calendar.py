@@ -12,8 +12,8 @@ import streamlit as st
 from dashboard import data
 from dashboard.charts import FOCUS_COLOUR, FONT
 from dashboard.display import local_time
+from dashboard.text import DEFAULT_LANG, t
 from pipelines.ledger import fetch
-from pipelines.messages import DEFAULT_LANG, t
 from pipelines.reports.calendar import to_ics
 from pipelines.reports.render import csv_bytes, xlsx_bytes
 

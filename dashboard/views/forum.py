@@ -13,9 +13,9 @@ import streamlit as st
 
 from dashboard import auth, charts, data
 from dashboard.markdown import escape
+from dashboard.text import DEFAULT_LANG, t
 from pipelines.build import forum, writes
 from pipelines.errors import Busy
-from pipelines.messages import DEFAULT_LANG, t
 from pipelines.reports.render import csv_bytes, xlsx_bytes
 from pipelines.schemas import ProblemsFound
 

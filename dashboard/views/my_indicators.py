@@ -13,12 +13,12 @@ import streamlit as st
 from dashboard import auth, data
 from dashboard.display import DUE_STATE_STYLE, local_time
 from dashboard.markdown import escape
+from dashboard.text import DEFAULT_LANG, t
 from pipelines.build import uploads as departments
 from pipelines.build import writes as uploads
 from pipelines.build.uploads import COLUMNS, ParsedUpload
 from pipelines.catalogue import Catalogue
 from pipelines.errors import Busy
-from pipelines.messages import DEFAULT_LANG, t
 from pipelines.reports import render as reports
 from pipelines.schemas import Problem, ProblemsFound
 

@@ -9,8 +9,8 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.display import DUE_STATE_STYLE, local_time
+from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis.due import STATES
-from pipelines.messages import DEFAULT_LANG, t
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.markdown import escape, link, methodology_line
-from pipelines.messages import DEFAULT_LANG, t
+from dashboard.text import DEFAULT_LANG, t
 from pipelines.schemas import (
     STATUSES,  # every state a row can have, no_edition included
 )

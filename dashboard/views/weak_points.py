@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import charts, data
 from dashboard.markdown import escape
-from pipelines.messages import DEFAULT_LANG, t
+from dashboard.text import DEFAULT_LANG, t
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()

@@ -1,0 +1,18 @@
+"""The dashboard's strings (dashboard/messages.yml) over the pipeline's messages: one `t` for every page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.messages import DEFAULT_LANG, LANGS, load_messages, render
+from pipelines.messages import MESSAGES as PIPELINE_MESSAGES
+
+__all__ = ["DEFAULT_LANG", "LANGS", "MESSAGES", "t"]
+
+DASHBOARD_MESSAGES = load_messages(Path(__file__).with_name("messages.yml"))
+MESSAGES: dict[str, dict[str, str]] = PIPELINE_MESSAGES | DASHBOARD_MESSAGES
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
+    """Return the message `key` in `lang`, filled with `values`."""
+    return render(MESSAGES, key, lang, values)
