@@ -60,7 +60,7 @@ class Generated:
         return self.catalogue.parent
 
 
-def series_id(s: int) -> str:
+def index_id(s: int) -> str:
     return f"syn_s{s + 1:02d}"
 
 
@@ -83,13 +83,13 @@ def _catalogue(shape: Shape) -> dict:
     area_ids = list(areas)
     series = {}
     for s in range(shape.series):
-        sid = series_id(s)
+        sid = index_id(s)
         series[sid] = {
             "title": {"ko": f"합성 지수 {s + 1:02d} (SYNTHETIC)", "en": f"Synthetic Index {s + 1:02d} (SYNTHETIC)"},
             "short": {"ko": f"SYN{s + 1:02d}", "en": f"SYN{s + 1:02d}"},
             "publisher": "Synthetic benchmark generator",
             "publisher_url": f"https://example.org/synthetic/{sid}",
-            "managing_office": "synthetic_office",
+            "office_id": "synthetic_office",
             "cadence": "yearly",
             "release_months": [11],
             "cities_covered": f"{shape.cities} (synthetic)",
@@ -184,7 +184,7 @@ def generate(target: Path, shape: Shape = Shape()) -> Generated:
         con.execute(
             f"""
             copy (
-                select printf('syn_s%02d', s + 1) as series_id,
+                select printf('syn_s%02d', s + 1) as index_id,
                        cast(year as varchar) as edition,
                        printf('%d-11', year) as published,
                        year,
@@ -199,7 +199,7 @@ def generate(target: Path, shape: Shape = Shape()) -> Generated:
         )
         ranking_files, component_files = [], []
         for s in range(shape.series):
-            sid = series_id(s)
+            sid = index_id(s)
             path = rankings_dir / f"{sid}.csv"
             # (i * 7 + offset) mod cities is a permutation of the cities for each edition (7 and the
             # default 300 are coprime), so every edition ranks 1..cities with no ties.

@@ -108,7 +108,7 @@ def series() -> pd.DataFrame:
     """Every series with its managing office's names, in catalogue order."""
     return _read("""
         select s.*, o.name_ko as office_ko, o.name_en as office_en
-        from series as s left join office as o on o.office_id = s.managing_office
+        from series as s left join office as o on o.office_id = s.office_id
         order by s.seq
     """)
 
@@ -155,7 +155,7 @@ def overview() -> pd.DataFrame:
     """focus_overview with the managing office's names."""
     return _read("""
         select f.*, o.name_ko as office_ko, o.name_en as office_en
-        from focus_overview as f left join office as o on o.office_id = f.managing_office
+        from focus_overview as f left join office as o on o.office_id = f.office_id
         order by f.seq
     """)
 
@@ -247,7 +247,7 @@ def offices() -> pd.DataFrame:
 
 def indicators() -> pd.DataFrame:
     """City-managed indicators with their owning department."""
-    return _read("select indicator_id, name_ko, name_en, unit_ko, unit_en, direction, department_id from indicator order by seq")
+    return _read("select indicator_id, name_ko, name_en, unit_ko, unit_en, direction, office_id from indicator order by seq")
 
 
 def weaknesses() -> pd.DataFrame:
@@ -347,7 +347,7 @@ def action_log(action_id: str) -> pd.DataFrame:
 def feeding_indicators() -> pd.DataFrame:
     """Which city-managed indicators feed which component (the lineage behind the weaknesses' owners)."""
     return _read("""
-        select f.index_id, f.component_id, f.indicator_id, i.department_id
+        select f.index_id, f.component_id, f.indicator_id, i.office_id
         from indicator_feed as f join indicator as i using (indicator_id)
         where f.component_id is not null
         order by f.index_id, f.component_id, f.indicator_id
@@ -404,7 +404,7 @@ def indicator_departments() -> pd.DataFrame:
     """Offices that own at least one city-managed indicator, in the catalogue order of their first indicator."""
     return _read("""
         select o.office_id, o.name_ko, o.name_en, count(*) as indicators
-        from managed_indicators as m join office as o on o.office_id = m.department_id
+        from managed_indicators as m join office as o on o.office_id = m.office_id
         group by all
         order by min(m.seq)
     """)
@@ -415,7 +415,7 @@ def managed_indicator_ids() -> list[str]:
     return _read("select indicator_id from managed_indicators order by seq")["indicator_id"].tolist()
 
 
-def department_indicators(department_id: str) -> pd.DataFrame:
+def department_indicators(office_id: str) -> pd.DataFrame:
     """The department's indicators with the latest current value (the newest period) and who loaded it."""
     return _read("""
         with
@@ -429,30 +429,30 @@ def department_indicators(department_id: str) -> pd.DataFrame:
                    m.source, m.source_url, m.seq, l.period as latest_period, l.value as latest_value,
                    l.uploaded_by, l.uploaded_at
             from managed_indicators as m left join latest as l using (indicator_id)
-            where m.department_id = ?
+            where m.office_id = ?
         )
         select * from final order by seq
-    """, department_id)
+    """, office_id)
 
 
-def department_values(department_id: str) -> pd.DataFrame:
+def department_values(office_id: str) -> pd.DataFrame:
     """Current values (indicator_values) of every indicator the department owns: the 'before' of a preview."""
     return _read("""
         select v.indicator_id, v.period, v.value
         from indicator_values as v
         join managed_indicators as m using (indicator_id)
-        where m.department_id = ?
+        where m.office_id = ?
         order by v.indicator_id, v.period
-    """, department_id)
+    """, office_id)
 
 
-def department_uploads(department_id: str) -> pd.DataFrame:
+def department_uploads(office_id: str) -> pd.DataFrame:
     """Accepted uploads of one department (ledger_upload), newest first."""
     return _read("""
         select upload_id, uploaded_at, uploaded_by, original_filename, rows, bytes, encoding, sha256
-        from ledger_upload where department_id = ?
+        from ledger_upload where office_id = ?
         order by uploaded_at desc, upload_id desc
-    """, department_id)
+    """, office_id)
 
 
 def value_history(indicator_id: str) -> pd.DataFrame:

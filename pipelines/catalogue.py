@@ -85,7 +85,7 @@ class Series:
     short: Text
     publisher: str
     publisher_url: str
-    managing_office: str
+    office_id: str
     cadence: str
     release_months: tuple[int, ...]
     cities_covered: str | None
@@ -128,7 +128,7 @@ class Indicator:
     max: float | None
     direction: str
     cadence: str
-    department: str
+    office_id: str
     source_name: str
     source_url: str
     feeds: tuple[Feed, ...]
@@ -237,7 +237,7 @@ SHAPE_TOP = {
         "short": (True, TEXT),
         "publisher": (True, "str"),
         "publisher_url": (True, "url"),
-        "managing_office": (True, "str"),
+        "office_id": (True, "str"),
         "cadence": (True, "str"),
         "release_months": (True, ("list", "int")),
         "cities_covered": (False, "str?"),
@@ -280,7 +280,7 @@ SHAPE_TOP = {
         "max": (False, "num?"),
         "direction": (True, "str"),
         "cadence": (True, "str"),
-        "department": (True, "str"),
+        "office_id": (True, "str"),
         "source": (True, {"name": (True, "str"), "url": (True, "url")}),
         "feeds": (True, ("list", {"series": (True, "str"), "component": (True, "str?"), "note": (False, "str?")})),
         "target_2030": (False, {
@@ -295,7 +295,7 @@ SHAPE_TOP = {
         "default": (True, "str"),
         "forums": (True, ("map", {
             "name": (True, TEXT),
-            "organizer": (False, "str?"),
+            "office_id": (False, "str?"),
             "place": (False, "str?"),
             "schedule": (False, {
                 "months": (True, ("list", "int")),
@@ -444,8 +444,8 @@ def _check_refs(cat: dict, reader: _Reader) -> None:
             reader.fail("catalogue.unknown_ref", path=f"offices.{oid}.parent", value=office["parent"], kind="office")
     for sid, s in (cat.get("series") or {}).items():
         p = f"series.{sid}"
-        if s.get("managing_office") and s["managing_office"] not in offices:
-            reader.fail("catalogue.unknown_ref", path=f"{p}.managing_office", value=s["managing_office"], kind="office")
+        if s.get("office_id") and s["office_id"] not in offices:
+            reader.fail("catalogue.unknown_ref", path=f"{p}.office_id", value=s["office_id"], kind="office")
         if s.get("cadence") and s["cadence"] not in CADENCES:
             reader.fail("catalogue.bad_value", path=f"{p}.cadence", detail=f"one of {CADENCES}")
         for m in s.get("release_months") or []:
@@ -469,8 +469,8 @@ def _check_refs(cat: dict, reader: _Reader) -> None:
         if forum.get("default") and forum["default"] not in (forum.get("forums") or {}):
             reader.fail("catalogue.unknown_ref", path="forum.default", value=forum["default"], kind="forum")
         for fid, f in (forum.get("forums") or {}).items():
-            if f.get("organizer") and f["organizer"] not in offices:
-                reader.fail("catalogue.unknown_ref", path=f"forum.forums.{fid}.organizer", value=f["organizer"], kind="office")
+            if f.get("office_id") and f["office_id"] not in offices:
+                reader.fail("catalogue.unknown_ref", path=f"forum.forums.{fid}.office_id", value=f["office_id"], kind="office")
             sched = f.get("schedule") or {}
             if sched.get("weekday") and sched["weekday"] not in WEEKDAY_NAMES:
                 reader.fail("catalogue.bad_value", path=f"forum.forums.{fid}.schedule.weekday", detail=f"one of {WEEKDAY_NAMES}")
@@ -485,8 +485,8 @@ def _check_refs(cat: dict, reader: _Reader) -> None:
         for key, allowed in (("unit_kind", UNIT_KINDS), ("direction", DIRECTIONS), ("cadence", INDICATOR_CADENCES)):
             if ind.get(key) and ind[key] not in allowed:
                 reader.fail("catalogue.bad_value", path=f"{p}.{key}", detail=f"one of {allowed}")
-        if ind.get("department") and ind["department"] not in offices:
-            reader.fail("catalogue.unknown_ref", path=f"{p}.department", value=ind["department"], kind="office")
+        if ind.get("office_id") and ind["office_id"] not in offices:
+            reader.fail("catalogue.unknown_ref", path=f"{p}.office_id", value=ind["office_id"], kind="office")
         for i, feed in enumerate(ind.get("feeds") or []):
             if feed.get("series") not in series:
                 reader.fail("catalogue.unknown_ref", path=f"{p}.feeds[{i}].series", value=feed.get("series"), kind="series")
@@ -520,7 +520,7 @@ def load(path: Path | str | None = None) -> Catalogue:
             short=_text(s["short"]),
             publisher=s["publisher"],
             publisher_url=s["publisher_url"],
-            managing_office=s["managing_office"],
+            office_id=s["office_id"],
             cadence=s["cadence"],
             release_months=tuple(s["release_months"]),
             cities_covered=s.get("cities_covered"),
@@ -569,7 +569,7 @@ def load(path: Path | str | None = None) -> Catalogue:
             max=ind["max"] if ind.get("max") is not None else hi,
             direction=ind["direction"],
             cadence=ind["cadence"],
-            department=ind["department"],
+            office_id=ind["office_id"],
             source_name=ind["source"]["name"],
             source_url=ind["source"]["url"],
             feeds=tuple(Feed(f["series"], f.get("component"), f.get("note")) for f in ind["feeds"]),

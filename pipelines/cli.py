@@ -113,7 +113,7 @@ def list_(catalogue_path: Path | None, lang: str) -> None:
     """
     cat = _load(catalogue_path)
     for s in cat.series.values():
-        office = cat.offices[s.managing_office].name.get(lang)
+        office = cat.offices[s.office_id].name.get(lang)
         months = ",".join(str(m) for m in s.release_months)
         click.echo(f"{s.id:<16} {s.title.get(lang)}")
         click.echo(f"{'':<16} {s.publisher} · {office} · {s.cadence} ({months}) · "
@@ -160,7 +160,7 @@ def status(lang: str, warehouse_path: Path | None) -> None:
 
 @main.command()
 @CATALOGUE_OPTION
-@click.option("--department", required=True, help="The department (office id in indicators.yml) the file is for.")
+@click.option("--department", metavar="OFFICE_ID", required=True, help="The department (office id in indicators.yml) the file is for.")
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 @click.option("--as", "as_user", default=None, help="Who the upload is recorded as (default: $USER).")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
@@ -222,7 +222,7 @@ def user() -> None:
 @CATALOGUE_OPTION
 @click.argument("username")
 @click.option("--role", type=click.Choice(["analyst", "department_editor", "forum_organizer", "admin"]), required=True)
-@click.option("--department", default=None, help="Office id (required for department editors).")
+@click.option("--department", metavar="OFFICE_ID", default=None, help="Office id (required for department editors).")
 @click.option("--name", default=None, help="Display name.")
 @click.option("--email", default=None, help="E-mail used to match an OpenID Connect login.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
@@ -286,7 +286,7 @@ def user_disable(username: str) -> None:
 @main.command()
 @CATALOGUE_OPTION
 @LANG_OPTION
-@click.option("--department", default=None, help="Only this department.")
+@click.option("--department", metavar="OFFICE_ID", default=None, help="Only this department.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Pretend today is this date.")
 def due(catalogue_path: Path | None, lang: str, department: str | None, today) -> None:
     """Per department: indicators overdue, due and recently updated (by cadence and the last period loaded).
@@ -309,8 +309,8 @@ def due(catalogue_path: Path | None, lang: str, department: str | None, today) -
     finally:
         con.close()
     if department:
-        table = table[table["department_id"] == department]
-    for dept, group in table.groupby("department_id", sort=False):
+        table = table[table["office_id"] == department]
+    for dept, group in table.groupby("office_id", sort=False):
         counts = group["state"].value_counts()
         click.echo(f"\n{cat.offices[dept].name.get(lang)} ({dept}): "
                    + ", ".join(f"{t('due.' + s, lang)} {counts.get(s, 0)}" for s in reporting.STATES))
@@ -461,7 +461,7 @@ def forum_agenda() -> None:
 @click.option("--title", required=True)
 @click.option("--proposer", required=True)
 @click.option("--description", default=None)
-@click.option("--weakness", "weaknesses", multiple=True, help="SERIES/COMPONENT the item addresses (repeatable).")
+@click.option("--weakness", "weaknesses", multiple=True, help="INDEX_ID/COMPONENT_ID the item addresses (repeatable).")
 @click.option("--indicator", "indicators", multiple=True, help="City-managed indicator id (repeatable).")
 def forum_agenda_add(catalogue_path, as_user, meeting_id, title, proposer, description, weaknesses, indicators) -> None:
     """Put an item on a meeting's agenda.
@@ -513,12 +513,12 @@ def forum_action() -> None:
 @AS_OPTION
 @click.option("--agenda", "agenda_id", required=True)
 @click.option("--title", required=True)
-@click.option("--owner", "owner_department", required=True, help="Office id of the owning department.")
+@click.option("--owner", "office_id", metavar="OFFICE_ID", required=True, help="Office id of the owning department.")
 @click.option("--due", required=True, help="YYYY-MM-DD")
 @click.option("--execution", type=click.Choice(["task_force", "advice", "department"]), default="department", show_default=True)
 @click.option("--indicator", "indicators", multiple=True)
-@click.option("--component", "components", multiple=True, help="SERIES/COMPONENT (repeatable).")
-def forum_action_add(catalogue_path, as_user, agenda_id, title, owner_department, due, execution, indicators, components) -> None:
+@click.option("--component", "components", multiple=True, help="INDEX_ID/COMPONENT_ID (repeatable).")
+def forum_action_add(catalogue_path, as_user, agenda_id, title, office_id, due, execution, indicators, components) -> None:
     """Create an action item from an adopted agenda item.
 
     \b
@@ -532,7 +532,7 @@ def forum_action_add(catalogue_path, as_user, agenda_id, title, owner_department
         index_id, _, component_id = c.partition("/")
         refs.append({"index_id": index_id, "component_id": component_id or None})
     _record(catalogue_path, as_user, "action.created",
-            {"action_id": forum.new_id("t"), "agenda_id": agenda_id, "title": title, "owner_department": owner_department,
+            {"action_id": forum.new_id("t"), "agenda_id": agenda_id, "title": title, "office_id": office_id,
              "due": due, "execution": execution, "linked_indicators": list(indicators), "linked_components": refs})
 
 
@@ -609,7 +609,7 @@ def forum_list(what, lang) -> None:
         elif what == "agenda":
             rows = con.execute("select agenda_id, meeting_date, title, decision, action_items from forum_agenda").fetchall()
         else:
-            rows = con.execute("select action_id, title, owner_department, due, status, overdue from action_items").fetchall()
+            rows = con.execute("select action_id, title, office_id, due, status, overdue from action_items").fetchall()
     finally:
         con.close()
     for row in rows:
@@ -694,9 +694,9 @@ def calendar(catalogue_path, lang, ics_path, today) -> None:
 
 @main.command()
 @CATALOGUE_OPTION
-@click.argument("series", nargs=-1)
-def fetch(catalogue_path, series) -> None:
-    """Snapshot every machine-readable source the catalogue names (or those of SERIES) into data/raw/fetched/.
+@click.argument("index_ids", metavar="[INDEX_ID]...", nargs=-1)
+def fetch(catalogue_path, index_ids) -> None:
+    """Snapshot every machine-readable source the catalogue names (or those of INDEX_ID) into data/raw/fetched/.
 
     \b
     Example:
@@ -709,13 +709,13 @@ def fetch(catalogue_path, series) -> None:
     from pipelines.ledger import fetch as fetch_mod
 
     cat = _load(catalogue_path)
-    unknown = [s for s in series if s not in cat.series]
+    unknown = [s for s in index_ids if s not in cat.series]
     if unknown:
         raise click.UsageError(both("check.unknown_series", value=", ".join(unknown)))
-    without = [s for s in series if not cat.series[s].fetch]
+    without = [s for s in index_ids if not cat.series[s].fetch]
     for s in without:
         click.echo(both("fetch.none", series=s), err=True)
-    chosen = [s for s in series if cat.series[s].fetch] if series else None  # None: every series with sources
+    chosen = [s for s in index_ids if cat.series[s].fetch] if index_ids else None  # None: every series with sources
     outcomes = fetch_mod.fetch_all(cat, chosen) if chosen is None or chosen else []
     failed = False
     for o in outcomes:
@@ -755,9 +755,9 @@ def publish(catalogue_path, out_dir) -> None:
 @main.command()
 @CATALOGUE_OPTION
 @LANG_OPTION
-@click.argument("series")
+@click.argument("index_id")
 @click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
-def submission(catalogue_path, lang, series, out) -> None:
+def submission(catalogue_path, lang, index_id, out) -> None:
     """Write the submission pack for one series: the latest value of every city indicator it uses (xlsx or CSV).
 
     \b
@@ -768,14 +768,14 @@ def submission(catalogue_path, lang, series, out) -> None:
     from pipelines.reports import render as reports
 
     cat = _load(catalogue_path)
-    if series not in cat.series:
-        raise click.UsageError(both("check.unknown_series", value=series))
+    if index_id not in cat.series:
+        raise click.UsageError(both("check.unknown_series", value=index_id))
     con = _read_warehouse()
     try:
-        table = publish_mod.submission_pack(con, cat, series, lang)
+        table = publish_mod.submission_pack(con, cat, index_id, lang)
     finally:
         con.close()
-    data = reports.xlsx_bytes({series: table}) if out.suffix.lower() == ".xlsx" else reports.csv_bytes(table)
+    data = reports.xlsx_bytes({index_id: table}) if out.suffix.lower() == ".xlsx" else reports.csv_bytes(table)
     reports.write_bytes_atomic(out, data)
     click.echo(f"{len(table)} indicators -> {out}")
 

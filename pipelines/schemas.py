@@ -62,7 +62,7 @@ class ProblemsFound(Exception):
 
 
 class RawRanking(pa.DataFrameModel):
-    """data/raw/rankings/<series_id>.csv"""
+    """data/raw/rankings/<index_id>.csv"""
 
     edition: Series[str] = pa.Field(str_length={"min_value": 1})
     city: Series[str] = pa.Field(str_length={"min_value": 1})
@@ -86,7 +86,7 @@ class RawRanking(pa.DataFrameModel):
 
 
 class RawComponent(pa.DataFrameModel):
-    """data/raw/rankings/<series_id>__components.csv"""
+    """data/raw/rankings/<index_id>__components.csv"""
 
     edition: Series[str] = pa.Field(str_length={"min_value": 1})
     city: Series[str] = pa.Field(str_length={"min_value": 1})
@@ -110,7 +110,7 @@ class RawComponent(pa.DataFrameModel):
 class RawEdition(pa.DataFrameModel):
     """data/raw/rankings/editions.csv"""
 
-    series_id: Series[str] = pa.Field(str_matches=r"^[a-z0-9_]+$")
+    index_id: Series[str] = pa.Field(str_matches=r"^[a-z0-9_]+$")
     edition: Series[str] = pa.Field(str_length={"min_value": 1})
     published: Series[str] = pa.Field(str_matches=MONTH_RE, nullable=True)
     year: Series[pd.Int64Dtype] = pa.Field(ge=1990, le=2100)
@@ -122,7 +122,7 @@ class RawEdition(pa.DataFrameModel):
     class Config:
         strict = True
         coerce = True
-        unique = ["series_id", "edition"]
+        unique = ["index_id", "edition"]
 
 
 class RawCity(pa.DataFrameModel):
@@ -211,7 +211,7 @@ class IndicatorVersionTable(pa.DataFrameModel):
     period: Series[str]
     upload_id: Series[str]
     value: Series[float]
-    department_id: Series[str]
+    office_id: Series[str]
     uploaded_by: Series[str]
     uploaded_at: Series[str]
     source: Series[str] = pa.Field(nullable=True)
@@ -227,7 +227,7 @@ class IndicatorVersionTable(pa.DataFrameModel):
 
 class LedgerUploadTable(pa.DataFrameModel):
     upload_id: Series[str]
-    department_id: Series[str]
+    office_id: Series[str]
     uploaded_by: Series[str]
     uploaded_at: Series[str]
     sha256: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{64}$")

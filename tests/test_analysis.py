@@ -23,7 +23,7 @@ def _write(mini: Path, overall: dict[str, int], components: list[tuple[str, str,
     raw = mini.parent / "data" / "raw" / "rankings"
     years = sorted(overall)
     (raw / "editions.csv").write_text(
-        "series_id,edition,published,year,field_size,methodology_change,source_url,note\n"
+        "index_id,edition,published,year,field_size,methodology_change,source_url,note\n"
         + "".join(f"mori_gpci,{y},{y}-12,{y},48,,,\n" for y in years)
         + "zyen_gfci,GFCI 37,2025-03,2025,,,,\nzyen_gfci,GFCI 38,2025-09,2025,,,,\n",
         encoding="utf-8",

@@ -56,7 +56,7 @@ def test_missing_file_names_key_and_file(mini: Path):
 
 def test_dangling_references_fail(mini: Path):
     def change(d):
-        d["series"]["mori_gpci"]["managing_office"] = "no_such_office"
+        d["series"]["mori_gpci"]["office_id"] = "no_such_office"
         d["series"]["mori_gpci"]["components"][0]["policy_area"] = "no_such_area"
     _edit(mini, change)
     with pytest.raises(CatalogueError) as caught:
@@ -86,8 +86,8 @@ def test_project_catalogue_has_the_nine_series():
     assert set(cat.series) == SERIES_IDS
     for s in cat.series.values():
         assert s.title.ko and s.title.en and s.publisher and s.release_months
-        assert s.managing_office in cat.offices
-    offices = {s.id: s.managing_office for s in cat.series.values()}
+        assert s.office_id in cat.offices
+    offices = {s.id: s.office_id for s in cat.series.values()}
     assert {offices[i] for i in ("kearney_gci", "kearney_gco", "mori_gpci", "mercer_qol", "eiu_liveability")} == {"planning_office"}
     assert offices["startup_genome"] == offices["zyen_gfci"] == "economic_policy_office"
     assert offices["iese_cimi"] == "smart_city_policy" and offices["mastercard_gdci"] == "tourism_sports"

@@ -147,7 +147,7 @@ def test_organizer_builds_an_agenda_and_moves_an_action_item_to_done(forum_env):
     actions = query(env["warehouse"], "select * from action_items")
     assert len(actions) == 1
     action = actions.iloc[0]
-    assert action["title"] == "외래관광객 유치 확대" and action["owner_department"] == "tourism_sports"
+    assert action["title"] == "외래관광객 유치 확대" and action["office_id"] == "tourism_sports"
     assert str(action["due"])[:10] == "2027-06-30" and action["execution"] == "task_force"
     assert list(action["linked_indicators"]) == ["foreign_tourists"] and action["status"] == "proposed"
     action_id = action["action_id"]
@@ -200,7 +200,7 @@ def _one_action(env: dict, owner: str) -> str:
                                                "proposer": "서울연구원"}, warehouse_path=path)
     writes.record_event(cat, park, "agenda.decided", {"agenda_id": "a-test", "decision": "adopted"}, warehouse_path=path)
     writes.record_event(cat, park, "action.created", {"action_id": "t-test", "agenda_id": "a-test", "title": "고용 개선",
-                                              "owner_department": owner, "due": "2027-06-30"}, warehouse_path=path)
+                                              "office_id": owner, "due": "2027-06-30"}, warehouse_path=path)
     return "t-test"
 
 

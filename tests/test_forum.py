@@ -39,7 +39,7 @@ def world(mini: Path, mini_warehouse: Path):
                             "weaknesses": [{"index_id": "mori_gpci", "component_id": "livability"}],
                             "indicators": ["foreign_tourists"]})
     rec("agenda.decided", {"agenda_id": "a1", "decision": "adopted"})
-    rec("action.created", {"action_id": "t1", "agenda_id": "a1", "title": "=HYPERLINK(\"x\")", "owner_department": "tourism_sports",
+    rec("action.created", {"action_id": "t1", "agenda_id": "a1", "title": "=HYPERLINK(\"x\")", "office_id": "tourism_sports",
                            "due": "2027-06-30", "execution": "task_force"})
     return cat, rec, mini_warehouse
 
@@ -65,7 +65,7 @@ def test_an_action_moves_through_its_statuses(world):
 def test_action_items_view_links_what_it_should_move(world):
     _, _, path = world
     con = duckdb.connect(str(path), read_only=True)
-    row = con.execute("select owner_department, due, linked_indicators, linked_components, execution from action_items").fetchone()
+    row = con.execute("select office_id, due, linked_indicators, linked_components, execution from action_items").fetchone()
     con.close()
     assert row == ("tourism_sports", date(2027, 6, 30), ["foreign_tourists"], ["mori_gpci/livability"], "task_force")
 
@@ -75,7 +75,7 @@ def test_only_adopted_items_get_action_items(world):
     rec("agenda.proposed", {"agenda_id": "a2", "meeting_id": "m1", "title": "보류 안건", "proposer": "x"})
     rec("agenda.decided", {"agenda_id": "a2", "decision": "deferred"})
     with pytest.raises(forum.ForumError, match="was not adopted"):
-        rec("action.created", {"action_id": "t2", "agenda_id": "a2", "title": "x", "owner_department": "tourism_sports",
+        rec("action.created", {"action_id": "t2", "agenda_id": "a2", "title": "x", "office_id": "tourism_sports",
                                "due": "2027-01-01"})
 
 

@@ -35,7 +35,7 @@ EXPECTED = {
     "mori_gpci__components__conflicting_rank.csv": (8, "rank", "conflicting rank values"),
     "mori_gpci__components__no_figure.csv": (4, "rank", "both rank and score are empty"),
     "editions__bad_month.csv": (2, "published", "not a year-month: '2024-13'"),
-    "editions__unknown_series.csv": (6, "series_id", "series 'kearney_gcx' is not in indicators.yml"),
+    "editions__unknown_series.csv": (6, "index_id", "series 'kearney_gcx' is not in indicators.yml"),
     "editions__year_missing.csv": (3, "year", "the value is empty"),
     "cities__ambiguous_alias.csv": (3, "aliases", "'London' appears more than once"),
     "cities__missing_korean_name.csv": (4, "city_ko", "the value is empty"),

@@ -108,7 +108,7 @@ else:
     calendar_view = pd.DataFrame({
         col("month"): [span(r) for r in table.itertuples()],
         col("series"): table[f"title_{lang}"],
-        col("office"): [offices.get(o, o) for o in table["managing_office"]],
+        col("office"): [offices.get(o, o) for o in table["office_id"]],
         col("collect_from"): table["collection_from"],
         col("window_open"): table["window_open"].astype(bool),
         col("loaded"): table["published"].astype(bool),

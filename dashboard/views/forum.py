@@ -181,7 +181,7 @@ with st.container(border=True):
     st.caption(t("ui.forum.suggestions_help", lang, n=limit))
     if suggestions.empty:
         st.caption(t("ui.forum.no_suggestions", lang))
-    organizer = office_names.get(forum_def.organizer) if forum_def and forum_def.organizer else None
+    organizer = office_names.get(forum_def.office_id) if forum_def and forum_def.office_id else None
     for i, s in suggestions.iterrows():
         comp = s["component_ko"] if lang == "ko" else s["component"]
         short = series_short.get(s["index_id"], s["index_id"])
@@ -245,7 +245,7 @@ if meeting_id:
             fed = feeds[[(r["index_id"], r["component_id"]) in comps for _, r in feeds.iterrows()]]
             default_inds = as_list(item["linked_indicators"]) or list(dict.fromkeys(fed["indicator_id"]))
             owners = list(dict.fromkeys(
-                [indicators.at[x, "department_id"] for x in default_inds if x in indicators.index] + list(fed["department_id"])))
+                [indicators.at[x, "office_id"] for x in default_inds if x in indicators.index] + list(fed["office_id"])))
             office_ids = offices.index.tolist()
             with st.expander(t("ui.forum.new_action", lang), icon=":material/add_task:"):
                 with st.form(f"action_{aid}", border=False):
@@ -264,7 +264,7 @@ if meeting_id:
                 if created:
                     action_id = forum.new_id("t")
                     write("action.created", {
-                        "action_id": action_id, "agenda_id": aid, "title": a_title, "owner_department": owner,
+                        "action_id": action_id, "agenda_id": aid, "title": a_title, "office_id": owner,
                         "due": due.isoformat(), "execution": execution, "linked_indicators": linked,
                         "linked_components": [{"index_id": c[0], "component_id": None if c[1] in ("", "*") else c[1]}
                                               for c in comps],
@@ -308,13 +308,13 @@ if actions.empty:
     st.caption(t("ui.forum.no_actions", lang))
 else:
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    owners = list(dict.fromkeys(actions["owner_department"]))
+    owners = list(dict.fromkeys(actions["office_id"]))
     chosen_owners = c1.multiselect(t("ui.forum.filter_owner", lang), owners, format_func=office_name, key="board_owner",
                                    placeholder=t("ui.forum.all_owners", lang))
     only_overdue = c2.checkbox(t("ui.forum.only_overdue", lang), key="board_overdue")
     board = actions
     if chosen_owners:
-        board = board[board["owner_department"].isin(chosen_owners)]
+        board = board[board["office_id"].isin(chosen_owners)]
     if only_overdue:
         board = board[board["overdue"]]
     columns = st.columns(len(forum.STATUSES))
@@ -325,7 +325,7 @@ else:
             with column.container(border=True):
                 late = f" {badge('red', t('doc.col.overdue', lang))}" if bool(a["overdue"]) else ""
                 st.markdown(f"**#{int(a['number'])} {escape(a['title'])}**{late}")
-                st.caption(escape(t("ui.forum.card", lang, owner=office_name(a["owner_department"]), due=a["due"])))
+                st.caption(escape(t("ui.forum.card", lang, owner=office_name(a["office_id"]), due=a["due"])))
                 if isinstance(a["last_note"], str) and a["last_note"]:
                     st.caption(escape(a["last_note"]))
     if board.empty:
@@ -338,7 +338,7 @@ else:
     select_pending("forum_action")
     if st.session_state.get("forum_action") not in ids:
         # A department editor starts on an item of its own department; everyone else on the newest item.
-        own = [i for i, o in zip(ids, actions["owner_department"]) if account is not None and o == account.department]
+        own = [i for i, o in zip(ids, actions["office_id"]) if account is not None and o == account.department]
         st.session_state["forum_action"] = own[-1] if own else ids[-1]
     action_id = st.selectbox(
         t("ui.forum.action", lang), ids, key="forum_action",
@@ -352,10 +352,10 @@ else:
         comps = ", ".join(component_name(c) for c in as_list(a["linked_components"])) or "—"
         inds = ", ".join(indicator_names.get(x, x) for x in as_list(a["linked_indicators"])) or "—"
         st.caption(escape(t("ui.forum.action_meta", lang, agenda=a["agenda_title"], meeting=a["meeting_date"],
-                            owner=office_name(a["owner_department"]), due=a["due"],
+                            owner=office_name(a["office_id"]), due=a["due"],
                             execution=t(f"execution.{a['execution']}", lang), components=comps, indicators=inds)))
         own_department = account is not None and account.role == "department_editor" \
-            and account.department == a["owner_department"]
+            and account.department == a["office_id"]
         if can_run:
             nexts = forum.TRANSITIONS[a["status"]]
             move_note = st.text_input(t("ui.forum.note", lang), key=f"move_note_{action_id}")
@@ -366,7 +366,7 @@ else:
                     write("action.status_changed", {"action_id": action_id, "status": target, "note": move_note or None},
                           t("ui.forum.done_moved", lang, status=t(f"action.{target}", lang)))
         elif account is not None and account.role == "department_editor" and not own_department:
-            st.info(t("ui.forum.other_department", lang, owner=office_name(a["owner_department"]),
+            st.info(t("ui.forum.other_department", lang, owner=office_name(a["office_id"]),
                       department=office_name(account.department)), icon=":material/lock:")
         if cat is not None and (can_run or own_department):
             with st.form(f"progress_{action_id}", border=False):

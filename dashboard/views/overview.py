@@ -103,7 +103,7 @@ for _, row in overview.iterrows():
     with st.container(border=True):
         cols = st.columns(widths, vertical_alignment="center")
         cols[0].markdown(f"**{escape(row[f'title_{lang}'])}** · {escape(row[f'short_{lang}'])}")
-        office = row[f"office_{lang}"] if not blank(row[f"office_{lang}"]) else row["managing_office"]
+        office = row[f"office_{lang}"] if not blank(row[f"office_{lang}"]) else row["office_id"]
         cols[0].caption(escape(t("ui.overview.office", lang, office=office)))
         if blank(row["latest_edition"]):
             cols[1].markdown(f":gray[{t('status.no_edition', lang)}]")

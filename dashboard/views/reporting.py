@@ -42,7 +42,7 @@ if missing:  # the catalogue is newer than the warehouse (or another one): its s
 # Process: the state order puts overdue first; within a state, the furthest behind first.
 order = {s: i for i, s in enumerate(STATES)}
 status = status.assign(
-    department=status["department_id"].map(lambda d: offices.get(d, d)),
+    department=status["office_id"].map(lambda d: offices.get(d, d)),
     state_order=status["state"].map(order),
     behind_sort=status["periods_behind"].fillna(10**6),
 ).sort_values(["state_order", "behind_sort", "department", "indicator_id"], ascending=[True, False, True, True])
@@ -56,7 +56,7 @@ metrics[3].metric(t("ui.due.recent", lang, days=recent_days), int(status["recent
 # One row per department: who has not reported.
 st.subheader(t("ui.due.by_department", lang))
 summary = (
-    status.groupby(["department_id", "department"], sort=False)
+    status.groupby(["office_id", "department"], sort=False)
     .agg(indicators=("indicator_id", "size"),
          overdue=("state", lambda s: int((s == "overdue").sum())),
          due=("state", lambda s: int((s == "due").sum())),
@@ -82,7 +82,7 @@ st.dataframe(
 # Every indicator, filtered.
 st.subheader(t("ui.due.detail", lang))
 left, right = st.columns(2)
-dept_options = list(summary["department_id"])
+dept_options = list(summary["office_id"])
 chosen_depts = left.multiselect(t("ui.due.filter_department", lang), dept_options, key="due_departments",
                                 format_func=lambda d: offices.get(d, d), placeholder=t("ui.due.all_departments", lang),
                                 select_all=False)
@@ -91,7 +91,7 @@ chosen_states = right.multiselect(t("ui.due.filter_state", lang), list(STATES), 
                                   select_all=False)
 shown = status
 if chosen_depts:
-    shown = shown[shown["department_id"].isin(chosen_depts)]
+    shown = shown[shown["office_id"].isin(chosen_depts)]
 if chosen_states:
     shown = shown[shown["state"].isin(chosen_states)]
 if shown.empty:

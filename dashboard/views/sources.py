@@ -77,7 +77,7 @@ st.subheader(t("ui.sources.catalogue", lang))
 for _, s in series.iterrows():
     sid = s["index_id"]
     with st.expander(escape(f"{s[f'title_{lang}']} ({s[f'short_{lang}']}) · {s['publisher']}")):
-        office = s[f"office_{lang}"] if isinstance(s[f"office_{lang}"], str) else s["managing_office"]
+        office = s[f"office_{lang}"] if isinstance(s[f"office_{lang}"], str) else s["office_id"]
         better = t("ui.higher_better" if s["score_higher_is_better"] else "ui.lower_better", lang)
         facts = [
             (t("ui.sources.publisher", lang), link(s["publisher"], s["publisher_url"])),

@@ -76,7 +76,7 @@ def due_status(con: duckdb.DuckDBPyConnection, cat: Catalogue, today: date | Non
         uploaded_at = uploaded_at if isinstance(uploaded_at, str) else None
         recent = uploaded_at is not None and datetime.fromisoformat(uploaded_at).date() >= recent_since
         rows.append({
-            "department_id": ind.department, "indicator_id": ind.id, "name_ko": ind.name.ko, "name_en": ind.name.en,
+            "office_id": ind.office_id, "indicator_id": ind.id, "name_ko": ind.name.ko, "name_en": ind.name.en,
             "cadence": ind.cadence, "last_period": last, "expected_period": expected,
             "periods_behind": max(behind, 0) if behind is not None else None, "state": state,
             "last_uploaded_at": uploaded_at,
@@ -85,4 +85,4 @@ def due_status(con: duckdb.DuckDBPyConnection, cat: Catalogue, today: date | Non
         })
     order = {s: i for i, s in enumerate(STATES)}
     out = pd.DataFrame(rows)
-    return out.sort_values(["department_id", "state", "indicator_id"], key=lambda c: c.map(order) if c.name == "state" else c).reset_index(drop=True)
+    return out.sort_values(["office_id", "state", "indicator_id"], key=lambda c: c.map(order) if c.name == "state" else c).reset_index(drop=True)

@@ -47,7 +47,7 @@ def _catalogue_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
         series_rows.append({
             "index_id": s.id, "seq": seq,
             "title_ko": s.title.ko, "title_en": s.title.en, "short_ko": s.short.ko, "short_en": s.short.en,
-            "publisher": s.publisher, "publisher_url": s.publisher_url, "managing_office": s.managing_office,
+            "publisher": s.publisher, "publisher_url": s.publisher_url, "office_id": s.office_id,
             "cadence": s.cadence, "release_months": ",".join(str(m) for m in s.release_months),
             "cities_covered": s.cities_covered,
             "score_unit_ko": s.score.unit.ko, "score_unit_en": s.score.unit.en,
@@ -115,7 +115,7 @@ def _indicator_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
             "definition_ko": ind.definition.ko, "definition_en": ind.definition.en,
             "unit_ko": ind.unit.ko, "unit_en": ind.unit.en, "unit_kind": ind.unit_kind,
             "min_value": ind.min, "max_value": ind.max, "direction": ind.direction, "cadence": ind.cadence,
-            "department_id": ind.department, "source": ind.source_name, "source_url": ind.source_url,
+            "office_id": ind.office_id, "source": ind.source_name, "source_url": ind.source_url,
             "target_2030": None if ind.target_2030 is None else ind.target_2030.value,
             "target_source": None if ind.target_2030 is None else ind.target_2030.source,
             "target_source_url": None if ind.target_2030 is None else ind.target_2030.source_url,
@@ -124,7 +124,7 @@ def _indicator_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
         for fseq, f in enumerate(ind.feeds, start=1):
             feeds.append({"indicator_id": ind.id, "seq": fseq, "index_id": f.series, "component_id": f.component, "note": f.note})
     columns = ["indicator_id", "seq", "name_ko", "name_en", "definition_ko", "definition_en", "unit_ko", "unit_en",
-               "unit_kind", "min_value", "max_value", "direction", "cadence", "department_id", "source", "source_url",
+               "unit_kind", "min_value", "max_value", "direction", "cadence", "office_id", "source", "source_url",
                "target_2030", "target_source", "target_source_url", "note"]
     return {
         "indicator": pd.DataFrame(rows, columns=columns),

@@ -64,7 +64,7 @@ class ForumDef:
     id: str
     name_ko: str
     name_en: str
-    organizer: str | None
+    office_id: str | None
     place: str | None
     schedule: Schedule | None
 
@@ -76,7 +76,7 @@ def forums_from_catalogue(cat: Catalogue) -> tuple[str, dict[str, ForumDef]]:
     for fid, f in section["forums"].items():
         sched = f.get("schedule")
         forums[fid] = ForumDef(
-            id=fid, name_ko=f["name"]["ko"], name_en=f["name"]["en"], organizer=f.get("organizer"), place=f.get("place"),
+            id=fid, name_ko=f["name"]["ko"], name_en=f["name"]["en"], office_id=f.get("office_id"), place=f.get("place"),
             schedule=None if not sched else Schedule(tuple(sched["months"]), WEEKDAYS.index(sched["weekday"]), sched["nth"]),
         )
     return section["default"], forums
@@ -164,14 +164,14 @@ def apply(state: State, event: Event, cat: Catalogue) -> State:
             raise ForumError("forum.bad_choice", field="decision", value=d["decision"], allowed=", ".join(DECISIONS))
         item.update(decision=d["decision"], decision_note=d.get("note"), decided_at=event.at)
     elif t == "action.created":
-        _need(d, "action_id", "agenda_id", "title", "owner_department", "due")
+        _need(d, "action_id", "agenda_id", "title", "office_id", "due")
         item = state.agenda.get(d["agenda_id"])
         if item is None:
             raise ForumError("forum.no_such", kind="agenda item", value=d["agenda_id"])
         if item["decision"] not in ("adopted", "adopted_with_changes"):
             raise ForumError("forum.not_adopted", value=d["agenda_id"])
-        if d["owner_department"] not in cat.offices:
-            raise ForumError("forum.no_such", kind="department", value=d["owner_department"])
+        if d["office_id"] not in cat.offices:
+            raise ForumError("forum.no_such", kind="department", value=d["office_id"])
         if d["action_id"] in state.actions:
             raise ForumError("forum.exists", value=d["action_id"])
         execution = d.get("execution") or "department"
@@ -179,7 +179,7 @@ def apply(state: State, event: Event, cat: Catalogue) -> State:
             raise ForumError("forum.bad_choice", field="execution", value=execution, allowed=", ".join(EXECUTIONS))
         state.actions[d["action_id"]] = {
             "action_id": d["action_id"], "number": len(state.actions) + 1, "agenda_id": d["agenda_id"],
-            "meeting_id": item["meeting_id"], "title": d["title"], "owner_department": d["owner_department"],
+            "meeting_id": item["meeting_id"], "title": d["title"], "office_id": d["office_id"],
             "due": _date(d["due"], "due"), "execution": execution, "status": "proposed",
             "linked_indicators": [_indicator_ref(i, cat) for i in d.get("linked_indicators") or item["indicators"]],
             "linked_components": [_component_ref(c, cat) for c in d.get("linked_components") or item["weaknesses"]],
@@ -252,7 +252,7 @@ def authorise(account: Account, event_type: str, data: dict, state: State) -> No
         return
     if event_type == "action.progress_noted" and account.role == "department_editor":
         action = state.actions.get(data.get("action_id"))
-        if action is not None and action["owner_department"] == account.department:
+        if action is not None and action["office_id"] == account.department:
             return
     raise ForumError("forum.not_allowed", user=account.username, action=event_type)
 
@@ -292,7 +292,7 @@ def tables(state: State, events: list[Event]) -> dict[str, pd.DataFrame]:
             agenda_links.append({"agenda_id": a["agenda_id"], "kind": "indicator", "index_id": None,
                                  "component_id": None, "indicator_id": i})
     for a in state.actions.values():
-        action_rows.append({k: a[k] for k in ("action_id", "number", "agenda_id", "meeting_id", "title", "owner_department",
+        action_rows.append({k: a[k] for k in ("action_id", "number", "agenda_id", "meeting_id", "title", "office_id",
                                               "due", "execution", "status", "created_at", "updated_at", "accepted_at", "done_at")})
         for w in a["linked_components"]:
             action_links.append({"action_id": a["action_id"], "kind": "component", "index_id": w["index_id"],
@@ -312,7 +312,7 @@ def tables(state: State, events: list[Event]) -> dict[str, pd.DataFrame]:
         "agenda_item": frame(agenda_rows, ["agenda_id", "seq", "meeting_id", "title", "proposer", "description", "decision",
                                            "decision_note", "proposed_at", "proposed_by"]),
         "agenda_link": frame(agenda_links, ["agenda_id", "kind", *link_cols]),
-        "action_item": frame(action_rows, ["action_id", "number", "agenda_id", "meeting_id", "title", "owner_department",
+        "action_item": frame(action_rows, ["action_id", "number", "agenda_id", "meeting_id", "title", "office_id",
                                            "due", "execution", "status", "created_at", "updated_at", "accepted_at", "done_at"]),
         "action_link": frame(action_links, ["action_id", "kind", *link_cols]),
         "action_log": frame(state.action_log, ["action_id", "event_id", "recorded_at", "recorded_by", "kind", "status", "note"]),

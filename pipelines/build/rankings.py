@@ -45,9 +45,9 @@ def read_editions(cat: Catalogue) -> tuple[pd.DataFrame | None, list[Problem]]:
     problems += more
     if typed is None:
         return None, problems
-    for row in typed.index[~typed["series_id"].isin(list(cat.series))]:
-        problems.append(problem(display, int(row), "series_id", "check.unknown_series", value=typed.at[row, "series_id"]))
-    typed = typed.rename(columns={"series_id": "index_id"})
+    for row in typed.index[~typed["index_id"].isin(list(cat.series))]:
+        problems.append(problem(display, int(row), "index_id", "check.unknown_series", value=typed.at[row, "index_id"]))
+    typed = typed.rename(columns={"index_id": "index_id"})
     typed = typed.assign(
         _published=typed["published"].fillna(""),
         _number=typed["edition"].map(_label_number),

@@ -66,7 +66,7 @@ def read_seed(cat: Catalogue) -> tuple[pd.DataFrame | None, list[Problem]]:
         "uploaded_by": "reference",
         "uploaded_at": (typed["retrieved"] + "T00:00:00+00:00").to_numpy(),
         "upload_id": "seed",
-        "department_id": [cat.indicators[i].department for i in typed["indicator_id"]],
+        "office_id": [cat.indicators[i].office_id for i in typed["indicator_id"]],
         "ledger_file": display,
     })
     return out, []

@@ -187,8 +187,8 @@ def parse_upload(
             fail("indicator_id", "upload.unknown_indicator", value=raw_id)
         else:
             indicator = cat.indicators[raw_id]
-            if check_owner and indicator.department != department:
-                owner = owner_names[indicator.department]
+            if check_owner and indicator.office_id != department:
+                owner = owner_names[indicator.office_id]
                 fail("indicator_id", "upload.other_department", value=raw_id, owner=owner.ko, owner_en=owner.en,
                      department=dept_name.ko, department_en=dept_name.en)
         period = None
@@ -246,7 +246,7 @@ def template_csv(cat: Catalogue, department: str, lang: str = "ko") -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
     for ind in cat.indicators.values():
-        if ind.department == department:
+        if ind.office_id == department:
             writer.writerow([ind.id, ind.name.get(lang), ind.unit.get(lang), "", "", ind.source_name, ""])
     return buf.getvalue().encode("utf-8-sig")
 
@@ -275,17 +275,17 @@ def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None)
         if parsed.ok:
             rows = parsed.rows.assign(
                 uploaded_by=r.uploaded_by, uploaded_at=r.uploaded_at, upload_id=r.upload_id,
-                department_id=r.department, ledger_file=display,
+                office_id=r.department, ledger_file=display,
             )
             frames.append(rows)
         upload_rows.append({
-            "upload_id": r.upload_id, "department_id": r.department, "uploaded_by": r.uploaded_by,
+            "upload_id": r.upload_id, "office_id": r.department, "uploaded_by": r.uploaded_by,
             "uploaded_at": r.uploaded_at, "sha256": r.sha256, "original_filename": r.original_filename,
             "encoding": r.encoding, "bytes": r.bytes, "rows": r.rows,
         })
     columns = ["indicator_id", "period", "value", "source", "note", "row", "uploaded_by", "uploaded_at",
-               "upload_id", "department_id", "ledger_file", "source_url"]
+               "upload_id", "office_id", "ledger_file", "source_url"]
     versions = pd.concat([f.reindex(columns=columns) for f in frames], ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    uploads = pd.DataFrame(upload_rows, columns=["upload_id", "department_id", "uploaded_by", "uploaded_at", "sha256",
+    uploads = pd.DataFrame(upload_rows, columns=["upload_id", "office_id", "uploaded_by", "uploaded_at", "sha256",
                                                  "original_filename", "encoding", "bytes", "rows"])
     return versions, uploads, problems

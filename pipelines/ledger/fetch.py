@@ -43,26 +43,26 @@ def session(retries: Retry = RETRIES) -> requests.Session:
     return s
 
 
-def snapshot_root(cat: Catalogue, series_id: str) -> Path:
-    return cat.root / "data" / "raw" / "fetched" / series_id
+def snapshot_root(cat: Catalogue, index_id: str) -> Path:
+    return cat.root / "data" / "raw" / "fetched" / index_id
 
 
 def _source_key(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
 
 
-def latest_snapshot(cat: Catalogue, series_id: str, url: str) -> dict | None:
+def latest_snapshot(cat: Catalogue, index_id: str, url: str) -> dict | None:
     """The newest receipt for this URL, or None."""
-    root = snapshot_root(cat, series_id)
+    root = snapshot_root(cat, index_id)
     receipts = sorted(root.glob(f"*__{_source_key(url)}.json")) if root.is_dir() else []
     return json.loads(receipts[-1].read_text(encoding="utf-8")) if receipts else None
 
 
-def fetch_source(cat: Catalogue, series_id: str, source: FetchSource, http: requests.Session | None = None,
+def fetch_source(cat: Catalogue, index_id: str, source: FetchSource, http: requests.Session | None = None,
                  timeout: tuple[float, float] = TIMEOUT) -> Outcome:
     """GET the source (conditionally, with the last ETag / Last-Modified) and store a new snapshot if it changed."""
     http = http or session()
-    previous = latest_snapshot(cat, series_id, source.url)
+    previous = latest_snapshot(cat, index_id, source.url)
     headers = {}
     if previous:
         if previous.get("etag"):
@@ -72,31 +72,31 @@ def fetch_source(cat: Catalogue, series_id: str, source: FetchSource, http: requ
     try:
         response = http.get(source.url, headers=headers, timeout=timeout)
     except requests.Timeout:
-        return Outcome(series_id, source.url, "failed", f"timed out after {timeout[1]:g} s (Timeout)")
+        return Outcome(index_id, source.url, "failed", f"timed out after {timeout[1]:g} s (Timeout)")
     except requests.ConnectionError as exc:
         if "timed out" in str(exc):  # a read timeout that used up its retries arrives as a ConnectionError
-            return Outcome(series_id, source.url, "failed", f"timed out after {timeout[1]:g} s (Timeout)")
+            return Outcome(index_id, source.url, "failed", f"timed out after {timeout[1]:g} s (Timeout)")
         cause = "offline, or the host cannot be reached" if "Resolution" in str(exc) or "refused" in str(exc) \
             else "the connection failed"
-        return Outcome(series_id, source.url, "failed", f"{cause} (ConnectionError)")
+        return Outcome(index_id, source.url, "failed", f"{cause} (ConnectionError)")
     except requests.RequestException as exc:
-        return Outcome(series_id, source.url, "failed", f"{type(exc).__name__}: {str(exc)[:160]}")
+        return Outcome(index_id, source.url, "failed", f"{type(exc).__name__}: {str(exc)[:160]}")
     if response.status_code == 304:
-        return Outcome(series_id, source.url, "unchanged", "304 Not Modified")
+        return Outcome(index_id, source.url, "unchanged", "304 Not Modified")
     if response.status_code != 200:
-        return Outcome(series_id, source.url, "failed", f"HTTP {response.status_code}")
+        return Outcome(index_id, source.url, "failed", f"HTTP {response.status_code}")
     body = response.content
     sha = hashlib.sha256(body).hexdigest()
     if previous and previous.get("sha256") == sha:
-        return Outcome(series_id, source.url, "unchanged", "same SHA-256 as the last snapshot", sha256=sha, size=len(body))
+        return Outcome(index_id, source.url, "unchanged", "same SHA-256 as the last snapshot", sha256=sha, size=len(body))
     now = datetime.now(UTC)
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     ext = {"wikitext": "txt", "csv": "csv", "json": "json", "html": "html", "xlsx": "xlsx"}.get(source.format, "bin")
     name = f"{stamp}__{_source_key(source.url)}"
-    root = snapshot_root(cat, series_id)
+    root = snapshot_root(cat, index_id)
     root.mkdir(parents=True, exist_ok=True)
     receipt = {
-        "series_id": series_id, "url": source.url, "format": source.format, "fetched_at": now.isoformat(timespec="seconds"),
+        "index_id": index_id, "url": source.url, "format": source.format, "fetched_at": now.isoformat(timespec="seconds"),
         "sha256": sha, "bytes": len(body), "status": response.status_code,
         "content_type": response.headers.get("Content-Type"), "etag": response.headers.get("ETag"),
         "last_modified": response.headers.get("Last-Modified"), "file": f"{name}.{ext}",
@@ -114,7 +114,7 @@ def fetch_source(cat: Catalogue, series_id: str, source: FetchSource, http: requ
             raise FileExistsError(path)
         os.link(tmp, path)  # fails rather than overwrite
         tmp.unlink()
-    return Outcome(series_id, source.url, "stored", "200 OK", root / f"{name}.{ext}", sha, len(body))
+    return Outcome(index_id, source.url, "stored", "200 OK", root / f"{name}.{ext}", sha, len(body))
 
 
 def fetch_all(cat: Catalogue, series: list[str] | None = None, http: requests.Session | None = None,

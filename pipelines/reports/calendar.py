@@ -50,12 +50,12 @@ def upcoming(cat: Catalogue, con: duckdb.DuckDBPyConnection | None, today: date 
                 rows.append({
                     "month": start.strftime("%Y-%m"), "month_end": end.strftime("%Y-%m"), "index_id": s.id,
                     "title_ko": s.title.ko, "title_en": s.title.en, "short_ko": s.short.ko, "short_en": s.short.en,
-                    "managing_office": s.managing_office,
+                    "office_id": s.office_id,
                     "collection_from": _add_months(start, -window).strftime("%Y-%m"),
                     "window_open": _add_months(start, -window) <= first, "published": published,
                     "indicators": feeding, "out_of_date": stale, "cadence": s.cadence,
                 })
-    columns = ["month", "month_end", "index_id", "title_ko", "title_en", "short_ko", "short_en", "managing_office",
+    columns = ["month", "month_end", "index_id", "title_ko", "title_en", "short_ko", "short_en", "office_id",
                "collection_from", "window_open", "published", "indicators", "out_of_date", "cadence"]
     return pd.DataFrame(rows, columns=columns).sort_values(["month", "index_id"]).reset_index(drop=True)
 

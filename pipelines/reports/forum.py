@@ -169,7 +169,7 @@ def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_i
             body.append(f"<h3>{html.escape(ind.name.get(lang))} ({html.escape(ind.unit.get(lang))})</h3>")
             body.append(svg_line_chart({ind.name.get(lang): list(zip(hist["period"], hist["value"]))},
                                        highlight=ind.name.get(lang)))
-            owner = cat.offices[ind.department].name.get(lang)
+            owner = cat.offices[ind.office_id].name.get(lang)
             body.append(f"<p class='muted'>{t('doc.col.owner', lang)}: {html.escape(owner)} · "
                         f"{t('doc.col.source', lang)}: {html.escape(ind.source_name)}</p>")
         actions = con.execute(

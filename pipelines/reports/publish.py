@@ -77,7 +77,7 @@ def publish(con: duckdb.DuckDBPyConnection, cat: Catalogue, out_dir: Path) -> li
             "id": ind.id, "name": {"ko": ind.name.ko, "en": ind.name.en},
             "definition": {"ko": ind.definition.ko, "en": ind.definition.en},
             "unit": {"ko": ind.unit.ko, "en": ind.unit.en}, "direction": ind.direction, "cadence": ind.cadence,
-            "department": ind.department, "source": {"name": ind.source_name, "url": ind.source_url},
+            "office_id": ind.office_id, "source": {"name": ind.source_name, "url": ind.source_url},
             "feeds": [{"series": f.series, "component": f.component} for f in ind.feeds],
             "target_2030": None if ind.target_2030 is None else {"value": ind.target_2030.value, "source": ind.target_2030.source},
             "values": _records(frame),
@@ -167,7 +167,7 @@ def submission_pack(con: duckdb.DuckDBPyConnection, cat: Catalogue, index_id: st
             t("doc.col.value", lang): latest.at[ind.id, "value"] if have else None,
             t("doc.col.source", lang): latest.at[ind.id, "source"] if have else ind.source_name,
             t("doc.col.source_url", lang): latest.at[ind.id, "source_url"] if have else ind.source_url,
-            t("doc.col.owner", lang): cat.offices[ind.department].name.get(lang),
+            t("doc.col.owner", lang): cat.offices[ind.office_id].name.get(lang),
             t("doc.col.components", lang): comps,
         })
     return pd.DataFrame(rows)

@@ -30,7 +30,7 @@ create table series (
     short_en varchar not null,
     publisher varchar not null,
     publisher_url varchar not null,
-    managing_office varchar not null references office (office_id),
+    office_id varchar not null references office (office_id),
     cadence varchar not null,
     release_months varchar not null,
     cities_covered varchar,
@@ -143,7 +143,7 @@ create table indicator (
     max_value double,
     direction varchar not null,
     cadence varchar not null,
-    department_id varchar not null references office (office_id),
+    office_id varchar not null references office (office_id),
     source varchar not null,
     source_url varchar not null,
     target_2030 double,
@@ -163,7 +163,7 @@ create table indicator_feed (
 
 create table ledger_upload (
     upload_id varchar primary key,
-    department_id varchar not null,
+    office_id varchar not null,
     uploaded_by varchar not null,
     uploaded_at varchar not null,
     sha256 varchar not null,
@@ -178,7 +178,7 @@ create table indicator_version (
     period varchar not null,
     upload_id varchar not null,
     value double not null,
-    department_id varchar not null,
+    office_id varchar not null,
     uploaded_by varchar not null,
     uploaded_at varchar not null,
     source varchar,
@@ -192,7 +192,7 @@ create table indicator_version (
 -- managed_indicators: the catalogue of city-managed indicators.
 create view managed_indicators as
 select
-    indicator_id, name_ko, name_en, unit_ko as unit, direction, cadence, department_id, source,
+    indicator_id, name_ko, name_en, unit_ko as unit, direction, cadence, office_id, source,
     target_2030, unit_en, unit_kind, definition_ko, definition_en, source_url, target_source,
     target_source_url, min_value, max_value, note, seq
 from indicator;
@@ -210,7 +210,7 @@ ranked as (
 ),
 final as (
     select
-        r.indicator_id, r.period, r.value, i.unit_ko as unit, r.department_id, r.uploaded_by, r.uploaded_at,
+        r.indicator_id, r.period, r.value, i.unit_ko as unit, r.office_id, r.uploaded_by, r.uploaded_at,
         r.source, r.source_url, r.note, r.upload_id, r.ledger_file, r.ledger_row,
         r.version_rank = 1 as is_current, r.version_rank, r.versions
     from ranked as r
@@ -220,7 +220,7 @@ select * from final;
 
 -- indicator_values: the current value of each indicator and period (a newer upload supersedes an older one).
 create view indicator_values as
-select indicator_id, period, value, unit, department_id, uploaded_by, uploaded_at, source,
+select indicator_id, period, value, unit, office_id, uploaded_by, uploaded_at, source,
        source_url, note, versions, upload_id
 from indicator_history
 where is_current;
@@ -336,7 +336,7 @@ final as (
         s.title_en,
         s.short_ko,
         s.short_en,
-        s.managing_office,
+        s.office_id,
         l.editions,
         l.edition as latest_edition,
         l.year as latest_year,
@@ -548,7 +548,7 @@ lineage as (
     select
         f.index_id, f.component_id,
         list(distinct f.indicator_id order by f.indicator_id) as indicators,
-        list(distinct i.department_id order by i.department_id) as departments
+        list(distinct i.office_id order by i.office_id) as departments
     from indicator_feed as f
     join indicator as i using (indicator_id)
     where f.component_id is not null
@@ -660,7 +660,7 @@ per_year as (
 ),
 base as (
     select
-        o.index_id, o.seq, o.title_ko, o.title_en, o.short_ko, o.short_en, o.managing_office,
+        o.index_id, o.seq, o.title_ko, o.title_en, o.short_ko, o.short_en, o.office_id,
         o.latest_edition, o.latest_status, o.latest_rank,
         o.last_ranked_edition, o.last_ranked_year, o.last_ranked_rank, o.best_rank, o.best_edition,
         t.slope_per_year, t.trend_points, t.trend_ranks, t.trend_editions,
@@ -706,7 +706,7 @@ select
     index_id, title_ko, title_en, latest_edition, latest_status, last_ranked_edition, last_ranked_year,
     last_ranked_rank as latest_rank, best_rank, best_edition, target_rank, target_year, places_to_target,
     slope_per_year as trend_places_per_year, trend_points, trend_ranks, trend_editions, editions_left,
-    projected_rank, status, seq, short_ko, short_en, managing_office, margin as at_risk_margin
+    projected_rank, status, seq, short_ko, short_en, office_id, margin as at_risk_margin
 from shown
 order by seq;
 
@@ -799,7 +799,7 @@ create table action_item (
     agenda_id varchar not null references agenda_item (agenda_id),
     meeting_id varchar not null,
     title varchar not null,
-    owner_department varchar not null references office (office_id),
+    office_id varchar not null references office (office_id),
     due date not null,
     execution varchar not null,
     status varchar not null,
@@ -873,7 +873,7 @@ notes as (
 ),
 final as (
     select
-        t.action_id, t.title, t.owner_department, t.due, t.status, t.updated_at,
+        t.action_id, t.title, t.office_id, t.due, t.status, t.updated_at,
         coalesce(l.linked_indicators, []) as linked_indicators,
         coalesce(l.linked_components, []) as linked_components,
         t.number, t.agenda_id, a.title as agenda_title, t.meeting_id, m.date as meeting_date, t.execution,
@@ -884,7 +884,7 @@ final as (
     from action_item as t
     join agenda_item as a using (agenda_id)
     join meeting as m on m.meeting_id = t.meeting_id
-    join office as o on o.office_id = t.owner_department
+    join office as o on o.office_id = t.office_id
     left join links as l using (action_id)
     left join notes as n using (action_id)
 )
