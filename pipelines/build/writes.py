@@ -76,7 +76,7 @@ def record_event(cat: Catalogue, account: Account, event_type: str, data: dict, 
         forum.authorise(account, event_type, data, state)
         now = datetime.now(UTC)
         event = Event(event_id=forum.new_id("e"), type=event_type, at=now.isoformat(timespec="microseconds"),
-                                   by=account.username, role=account.role, data=data)
+                      by=account.username, role=account.role, data=data)
         forum.apply(state, event, cat)  # raises before anything is written
         staged, final = stage_event(cat, event, now)
         commit(cat, path, staged, final, pending_events=[staged])
