@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth
+from dashboard import auth, data
+from dashboard.display import show_error
 from dashboard.text import DEFAULT_LANG, LANGS, t
 
 # (module, title key, icon, url path); the first page is the default, served at the root URL.
@@ -33,6 +34,9 @@ lang = st.sidebar.radio(
 )
 st.query_params["lang"] = lang
 auth.sign_in_box(lang)
+# A broken indicators.yml is said on every page, in the reader's language; pages that need it stop.
+if (broken := data.catalogue_error()) is not None:
+    show_error(broken, lang)
 
 st.navigation([
     st.Page(module, title=t(title, lang), icon=icon, url_path=path, default=i == 0)

@@ -10,7 +10,6 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dashboard.markdown import escape
 from dashboard.text import LANGS, t
 from pipelines.analysis import due
 from pipelines.build import warehouse
@@ -513,15 +512,23 @@ def quarterly_brief(cat, quarter: str, lang: str) -> str:
     return _on_warehouse_cached("brief", cat, quarter, lang)
 
 
-def catalogue_or_stop():
-    """The catalogue, or its problems (both languages) and a stopped page when it does not load."""
+def catalogue_error():
+    """Why the catalogue does not load (a CatalogueError, which app.py shows on every page), or None."""
     from pipelines.catalogue import CatalogueError
 
     try:
-        return catalogue()
+        catalogue()
     except CatalogueError as exc:
-        st.error(escape(str(exc)), icon=":material/error:")
+        return exc
+    return None
+
+
+def catalogue_or_stop(lang: str):
+    """The catalogue; a page that cannot work without it stops here (app.py has already said why)."""
+    if catalogue_error() is not None:
+        st.info(t("ui.needs_catalogue", lang), icon=":material/pause_circle:")
         st.stop()
+    return catalogue()
 
 
 def first_edition_year() -> int | None:

@@ -1,8 +1,12 @@
-"""How values look on a page: ledger times in Seoul time, and the colours of a reporting state."""
+"""How values look on a page: ledger times in Seoul time, the colours of a reporting state, and errors."""
 
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
+
+from dashboard.markdown import escape
+from pipelines.errors import CityIdxError
 
 TIMEZONE = "Asia/Seoul"
 
@@ -19,3 +23,14 @@ def local_time(iso: object) -> str:
     if iso is None or (not isinstance(iso, str) and pd.isna(iso)):
         return "—"
     return pd.Timestamp(iso).tz_convert(TIMEZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def show_error(exc: CityIdxError, lang: str, *, retry: bool = False) -> None:
+    """Any CityIdxError on a page, in the page's language: escaped (file names and ledger text are not
+    Markdown), one line per item of a list (problems, catalogue keys). `retry`: a warning to try again
+    (a busy ledger), not an error to fix."""
+    text = escape(exc.text(lang)).replace("\n", "  \n")
+    if retry:
+        st.warning(text, icon=":material/hourglass_top:")
+    else:
+        st.error(text, icon=":material/error:")

@@ -13,21 +13,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from pipelines.catalogue import ROOT, Catalogue
-from pipelines.messages import both
+from pipelines.errors import AccountError
 
 ROLES = ("analyst", "department_editor", "forum_organizer", "admin")
 DEFAULT_ACCOUNTS = ROOT / "data" / "private" / "accounts.json"
 MIN_PASSWORD = 10
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
 _hasher = PasswordHasher()
-
-
-class AccountError(ValueError):
-    """A request about accounts that cannot be done, in Korean and English."""
-
-    def __init__(self, key: str, **values: object):
-        self.key = key
-        super().__init__(both(key, **values))
 
 
 @dataclass(frozen=True)

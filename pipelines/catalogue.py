@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from pipelines.messages import both
+from pipelines.errors import CityIdxError, Message
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOGUE = ROOT / "indicators.yml"
@@ -18,12 +18,18 @@ CADENCES = ("yearly", "semiannual", "biennial", "irregular")
 OFFICE_KINDS = ("office", "department", "agency")
 
 
-class CatalogueError(Exception):
-    """One or more problems in the catalogue; each message is in Korean and English."""
+class CatalogueError(CityIdxError):
+    """The catalogue cannot be used: every problem found in it, each a message key and its values."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, file: str, problems: list[Message]):
         self.problems = problems
-        super().__init__("\n".join(problems))
+        super().__init__("catalogue.problems", file=file, count=len(problems))
+
+    def text(self, lang: str) -> str:
+        return "\n".join([super().text(lang), *(f"- {p.text(lang)}" for p in self.problems)])
+
+    def __str__(self) -> str:
+        return "\n".join([super().__str__(), *(f"- {p.both()}" for p in self.problems)])
 
 
 @dataclass(frozen=True)
@@ -360,10 +366,10 @@ class _Reader:
     def __init__(self, file: Path, root: Path):
         self.file = file
         self.root = root
-        self.problems: list[str] = []
+        self.problems: list[Message] = []
 
     def fail(self, key: str, **values: object) -> None:
-        self.problems.append(both(key, file=self.file.name, **values))
+        self.problems.append(Message(key, {"file": self.file.name, **values}))
 
     def node(self, data: Any, shape: Any, path: str) -> Any:
         if isinstance(shape, dict):
@@ -499,18 +505,18 @@ def load(path: Path | str | None = None) -> Catalogue:
     """Load and check the catalogue; raise CatalogueError listing every problem."""
     path = Path(path or os.environ.get("CITYIDX_CATALOGUE") or DEFAULT_CATALOGUE).resolve()
     if not path.is_file():
-        raise CatalogueError([both("catalogue.not_found", file=str(path))])
+        raise CatalogueError(path.name, [Message("catalogue.not_found", {"file": str(path)})])
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster, same result
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
-        raise CatalogueError([both("catalogue.yaml_error", file=path.name, detail=str(exc))]) from exc
+        raise CatalogueError(path.name, [Message("catalogue.yaml_error", {"file": path.name, "detail": str(exc)})]) from exc
     reader = _Reader(path, path.parent)
     cat = reader.mapping(data if data is not None else {}, SHAPE_TOP, "")
     if not reader.problems:
         _check_refs(cat, reader)
     if reader.problems:
-        raise CatalogueError(reader.problems)
+        raise CatalogueError(path.name, reader.problems)
 
     series = {}
     for sid, s in cat["series"].items():

@@ -11,6 +11,7 @@ import click
 from pipelines import build, catalogue
 from pipelines.build import warehouse
 from pipelines.build.rankings import display_name
+from pipelines.errors import CityIdxError
 from pipelines.messages import both, t
 from pipelines.schemas import ProblemsFound
 
@@ -24,22 +25,34 @@ CATALOGUE_OPTION = click.option(
 )
 
 
-def _load(catalogue_path: Path | None) -> catalogue.Catalogue:
-    try:
-        return catalogue.load(catalogue_path)
-    except catalogue.CatalogueError as exc:
-        for p in exc.problems:
-            click.echo(p, err=True)
-        sys.exit(1)
+class Boundary(click.Group):
+    """The one error boundary: a CityIdxError from any command is printed in Korean and English, exit code 1.
+
+    Commands raise and never exit themselves (as sqlite-utils turns its errors into ClickException once).
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CityIdxError as exc:
+            click.echo(str(exc), err=True)
+            ctx.exit(1)
 
 
-def _report(exc: ProblemsFound) -> None:
-    for p in exc.problems:
-        click.echo(f"- {p.both()}", err=True)
-    click.echo(both("cli.problems", count=len(exc.problems)), err=True)
+def _read_warehouse(path: Path | None = None):
+    """A read-only connection to the warehouse, or the error that says to build it first."""
+    path = path or warehouse.warehouse_path()
+    if not path.is_file():
+        raise CityIdxError("cli.no_warehouse", path=path)
+    return warehouse.connect_read_only(path)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _warn(result: build.BuildResult) -> None:
+    for w in result.warnings:
+        click.echo(w.both(), err=True)
+
+
+@click.group(cls=Boundary, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """City competitiveness indices: ledger, warehouse and dashboard.
 
@@ -59,14 +72,8 @@ def check(catalogue_path: Path | None) -> None:
         cityidx check
     Exit code 0 when everything is valid, 1 when a problem was found (each names file, row and column).
     """
-    cat = _load(catalogue_path)
-    try:
-        result = build.collect(cat)
-    except ProblemsFound as exc:
-        _report(exc)
-        sys.exit(1)
-    for w in result.warnings:
-        click.echo(f"warning: {w}", err=True)
+    result = build.collect(catalogue.load(catalogue_path))
+    _warn(result)
     c = result.counts
     click.echo(both("cli.check_ok", series=c["series"], rankings=c["ranking_row"],
                     components=c["component_row"], cities=c["city"]))
@@ -86,15 +93,9 @@ def build_(catalogue_path: Path | None, warehouse_path: Path | None) -> None:
     The new file is written beside the old one and swapped in atomically: a failed
     build leaves the previous warehouse exactly as it was.
     """
-    cat = _load(catalogue_path)
     path = warehouse_path or warehouse.warehouse_path()
-    try:
-        result = build.build(cat, path)
-    except ProblemsFound as exc:
-        _report(exc)
-        sys.exit(1)
-    for w in result.warnings:
-        click.echo(f"warning: {w}", err=True)
+    result = build.build(catalogue.load(catalogue_path), path)
+    _warn(result)
     c = result.counts
     click.echo(both("cli.build_ok", path=path, rankings=c["ranking_row"], components=c["component_row"],
                     seconds=result.seconds))
@@ -110,15 +111,15 @@ def list_(catalogue_path: Path | None, lang: str) -> None:
     Example:
         cityidx list --lang en
     """
-    cat = _load(catalogue_path)
+    cat = catalogue.load(catalogue_path)
     for s in cat.series.values():
         office = cat.offices[s.office_id].name.get(lang)
         months = ",".join(str(m) for m in s.release_months)
         click.echo(f"{s.id:<16} {s.title.get(lang)}")
         click.echo(f"{'':<16} {s.publisher} · {office} · {s.cadence} ({months}) · "
                    f"{len(s.components)} {s.component_kind.get(lang)}")
-    click.echo(f"focus: {cat.focus_city} · peers: {', '.join(cat.peer_cities)} · "
-               f"goal: TOP {cat.goal.target_rank} by {cat.goal.by_year}")
+    click.echo(t("cli.list.footer", lang, focus=cat.focus_city, peers=", ".join(cat.peer_cities),
+                 target=cat.goal.target_rank, year=cat.goal.by_year))
 
 
 @main.command()
@@ -132,11 +133,7 @@ def status(lang: str, warehouse_path: Path | None) -> None:
     Example:
         cityidx status --lang en
     """
-    path = warehouse_path or warehouse.warehouse_path()
-    if not path.is_file():
-        click.echo(both("cli.no_warehouse", path=path), err=True)
-        sys.exit(1)
-    con = warehouse.connect_read_only(path)
+    con = _read_warehouse(warehouse_path)
     try:
         focus = con.execute("select value from setting where key = 'focus_city'").fetchone()[0]
         rows = con.execute(
@@ -153,7 +150,7 @@ def status(lang: str, warehouse_path: Path | None) -> None:
         else:
             where = t(f"status.{status_}", lang)
             if last_rank is not None:
-                where += f" (last #{last_rank}, {last_ed})" if lang == "en" else f" (최근 {last_rank}위, {last_ed})"
+                where += " " + t("cli.status.last_ranked", lang, rank=last_rank, edition=last_ed)
         click.echo(f"{index_id:<16} {editions:>8}  {latest:<32} {where}")
 
 
@@ -177,31 +174,21 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
     import getpass
 
     from pipelines.build import writes
-    from pipelines.errors import Busy
 
-    cat = _load(catalogue_path)
+    cat = catalogue.load(catalogue_path)
     if not file.is_file():
-        raise click.UsageError(f"파일이 없습니다 / no such file: {file}")
+        raise click.UsageError(both("cli.no_such_file", file=file))
     if department not in cat.offices:
         raise click.UsageError(both("upload.unknown_department", value=department))
     data = file.read_bytes()
     account = as_user or os.environ.get("USER") or getpass.getuser()
-    try:
-        if dry_run:
-            parsed = writes.check_upload(cat, data, file.name, department)
-            if not parsed.ok:
-                raise ProblemsFound(parsed.problems)
-            click.echo(both("upload.dry_run_ok", rows=len(parsed.rows)))
-            return
-        receipt, parsed = writes.commit_upload(cat, data, file.name, department, account)
-    except ProblemsFound as exc:
-        for p in exc.problems:
-            click.echo(f"- {p.both()}", err=True)
-        click.echo(both("upload.rejected", count=len(exc.problems)), err=True)
-        sys.exit(1)
-    except Busy as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
+    if dry_run:
+        parsed = writes.check_upload(cat, data, file.name, department)
+        if not parsed.ok:
+            raise ProblemsFound(parsed.problems, "upload.rejected")
+        click.echo(both("upload.dry_run_ok", rows=len(parsed.rows)))
+        return
+    receipt, parsed = writes.commit_upload(cat, data, file.name, department, account)
     name = cat.offices[department].name
     click.echo(both("upload.accepted", rows=len(parsed.rows), department=name.ko, department_en=name.en,
                     user=account, path=display_name(receipt.path, cat.root), sha=receipt.sha256[:12]))
@@ -235,21 +222,18 @@ def user_add(catalogue_path, username, role, department, name, email, password_s
     """
     from pipelines import accounts
 
-    cat = _load(catalogue_path)
+    cat = catalogue.load(catalogue_path)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = click.prompt("Password / 비밀번호", hide_input=True, confirmation_prompt=True)
-    try:
-        account = accounts.add_account(cat, username, password, role, department, name, email)
-    except accounts.AccountError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
-    click.echo(f"{account.username}: {account.role} {account.department or ''}".rstrip())
+        password = click.prompt(both("cli.password"), hide_input=True, confirmation_prompt=both("cli.password_again"))
+    account = accounts.add_account(cat, username, password, role, department, name, email)
+    click.echo(both("cli.user_added", user=account.username, role=account.role, department=account.department or "-"))
 
 
 @user.command("list")
-def user_list() -> None:
+@LANG_OPTION
+def user_list(lang: str) -> None:
     """List accounts (never the hashes).
 
     \b
@@ -259,7 +243,7 @@ def user_list() -> None:
     from pipelines import accounts
 
     for a in accounts.load_accounts().values():
-        state = "disabled" if a.disabled else "active"
+        state = t("cli.user.disabled" if a.disabled else "cli.user.active", lang)
         click.echo(f"{a.username:<20} {a.role:<18} {a.department or '-':<24} {state:<8} {a.email or ''}")
 
 
@@ -274,12 +258,8 @@ def user_disable(username: str) -> None:
     """
     from pipelines import accounts
 
-    try:
-        accounts.disable_account(username)
-    except accounts.AccountError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
-    click.echo(f"{username}: disabled")
+    accounts.disable_account(username)
+    click.echo(both("cli.user_disabled", user=username))
 
 
 @main.command()
@@ -297,12 +277,8 @@ def due(catalogue_path: Path | None, lang: str, department: str | None, today) -
     """
     from pipelines.analysis import due
 
-    cat = _load(catalogue_path)
-    path = warehouse.warehouse_path()
-    if not path.is_file():
-        click.echo(both("cli.no_warehouse", path=path), err=True)
-        sys.exit(1)
-    con = warehouse.connect_read_only(path)
+    cat = catalogue.load(catalogue_path)
+    con = _read_warehouse()
     try:
         table = due.due_status(con, cat, today.date() if today else None)
     finally:
@@ -337,18 +313,9 @@ def _operator(as_user: str | None):
 
 
 def _record(catalogue_path, as_user, event_type: str, data: dict) -> None:
-    from pipelines.build import forum, writes
-    from pipelines.errors import Busy
+    from pipelines.build import writes
 
-    cat = _load(catalogue_path)
-    try:
-        event = writes.record_event(cat, _operator(as_user), event_type, data)
-    except (forum.ForumError, Busy) as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
-    except ProblemsFound as exc:
-        _report(exc)
-        sys.exit(1)
+    event = writes.record_event(catalogue.load(catalogue_path), _operator(as_user), event_type, data)
     key = next((v for k, v in data.items() if k.endswith("_id")), event.event_id)
     click.echo(f"{event.type} {key} ({event.event_id})")
 
@@ -367,9 +334,10 @@ def forum_group() -> None:
 
 @forum_group.command("next")
 @CATALOGUE_OPTION
+@LANG_OPTION
 @click.option("--forum", "forum_id", default=None, help="Forum id (default: the catalogue's default forum).")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
-def forum_next(catalogue_path, forum_id, today) -> None:
+def forum_next(catalogue_path, lang, forum_id, today) -> None:
     """The next meeting date: a scheduled meeting, else the forum's rule (e.g. second Wednesday of the quarter).
 
     \b
@@ -379,10 +347,11 @@ def forum_next(catalogue_path, forum_id, today) -> None:
     from pipelines.build import forum
     from pipelines.ledger.forum import read_events
 
-    cat = _load(catalogue_path)
+    cat = catalogue.load(catalogue_path)
     state = forum.replay(read_events(cat), cat)
     nxt = forum.next_meeting(cat, state, forum_id, today.date() if today else None)
-    click.echo(f"{nxt['forum_id']} {nxt['date']} " + (f"(scheduled: {nxt['meeting_id']})" if nxt["scheduled"] else "(by rule)"))
+    how = t("cli.next.scheduled", lang, meeting_id=nxt["meeting_id"]) if nxt["scheduled"] else t("cli.next.by_rule", lang)
+    click.echo(f"{nxt['forum_id']} {nxt['date'] or '-'} ({how})")
 
 
 @forum_group.group("meeting")
@@ -414,14 +383,14 @@ def forum_meeting_add(catalogue_path, as_user, day, kind, forum_id, place, title
     from pipelines.build import forum
     from pipelines.ledger.forum import read_events
 
-    cat = _load(catalogue_path)
+    cat = catalogue.load(catalogue_path)
     default, _ = forum.forums_from_catalogue(cat)
     forum_id = forum_id or default
     if day is None:
         nxt = forum.next_meeting(cat, forum.replay(read_events(cat), cat), forum_id)
         day = nxt["rule_date"]
         if day is None:
-            raise click.UsageError("이 포럼에는 정기 일정 규칙이 없습니다. --date를 주세요 / this forum has no schedule rule; give --date")
+            raise click.UsageError(both("cli.no_schedule_rule", forum_id=forum_id))
     meeting_id = f"{forum_id}-{day}" + ("" if kind == "regular" else "-adhoc")
     _record(catalogue_path, as_user, "meeting.scheduled",
             {"meeting_id": meeting_id, "forum_id": forum_id, "date": day, "kind": kind, "place": place, "title": title})
@@ -578,7 +547,7 @@ def forum_suggest(catalogue_path, lang) -> None:
     """
     from pipelines.reports import forum
 
-    cat = _load(catalogue_path)
+    cat = catalogue.load(catalogue_path)
     con = _read_warehouse()
     try:
         table = forum.suggestions(con, int(cat.forum.get("suggestions") or 5))
@@ -632,16 +601,12 @@ def forum_export(catalogue_path, lang, meeting_id, progress, out) -> None:
     from pipelines.reports import forum, render
 
     if bool(meeting_id) == progress:
-        raise click.UsageError("--agenda-packet 또는 --progress 중 하나를 주세요 / give one of --agenda-packet or --progress")
-    cat = _load(catalogue_path)
+        raise click.UsageError(both("cli.export_one_of"))
+    cat = catalogue.load(catalogue_path)
     con = _read_warehouse()
     try:
         if meeting_id:
-            try:
-                data = forum.agenda_packet_html(con, cat, meeting_id, lang).encode("utf-8")
-            except KeyError:
-                click.echo(f"회의가 없습니다 / no such meeting: {meeting_id}", err=True)
-                sys.exit(1)
+            data = forum.agenda_packet_html(con, cat, meeting_id, lang).encode("utf-8")
         else:
             table = forum.progress_table(con, lang)
             data = render.xlsx_bytes({"progress": table}) if out.suffix.lower() == ".xlsx" else render.csv_bytes(table)
@@ -670,7 +635,7 @@ def calendar(catalogue_path, lang, ics_path, today) -> None:
     """
     from pipelines.reports import calendar, render
 
-    cat = _load(catalogue_path)
+    cat = catalogue.load(catalogue_path)
     con = _read_warehouse()
     try:
         table = calendar.upcoming(cat, con, today.date() if today else None)
@@ -705,7 +670,7 @@ def fetch(catalogue_path, index_ids) -> None:
     """
     from pipelines.ledger import fetch
 
-    cat = _load(catalogue_path)
+    cat = catalogue.load(catalogue_path)
     unknown = [s for s in index_ids if s not in cat.series]
     if unknown:
         raise click.UsageError(both("check.unknown_series", value=", ".join(unknown)))
@@ -714,17 +679,17 @@ def fetch(catalogue_path, index_ids) -> None:
         click.echo(both("fetch.none", series=s), err=True)
     chosen = [s for s in index_ids if cat.series[s].fetch] if index_ids else None  # None: every series with sources
     outcomes = fetch.fetch_all(cat, chosen) if chosen is None or chosen else []
-    failed = False
+    failed = 0
     for o in outcomes:
         if o.state == "stored":
             click.echo(both("fetch.stored", url=o.url, path=display_name(o.path, cat.root), size=o.size, sha=o.sha256[:12]))
         elif o.state == "unchanged":
             click.echo(both("fetch.unchanged", url=o.url, why=o.detail))
         else:
-            failed = True
+            failed += 1
             click.echo(both("fetch.failed", url=o.url, why=o.detail), err=True)
     if failed or without:
-        sys.exit(1)
+        raise CityIdxError("fetch.incomplete", failed=failed, without=len(without))
 
 
 @main.command()
@@ -740,13 +705,13 @@ def publish(catalogue_path, out_dir) -> None:
     """
     from pipelines.reports import publish
 
-    cat = _load(catalogue_path)
+    cat = catalogue.load(catalogue_path)
     con = _read_warehouse()
     try:
         written = publish.publish(con, cat, out_dir)
     finally:
         con.close()
-    click.echo(f"{len(written)} files -> {out_dir}")
+    click.echo(both("cli.published", count=len(written), path=out_dir))
 
 
 @main.command()
@@ -763,7 +728,7 @@ def submission(catalogue_path, lang, index_id, out) -> None:
     """
     from pipelines.reports import publish, render
 
-    cat = _load(catalogue_path)
+    cat = catalogue.load(catalogue_path)
     if index_id not in cat.series:
         raise click.UsageError(both("check.unknown_series", value=index_id))
     con = _read_warehouse()
@@ -773,13 +738,24 @@ def submission(catalogue_path, lang, index_id, out) -> None:
         con.close()
     data = render.xlsx_bytes({index_id: table}) if out.suffix.lower() == ".xlsx" else render.csv_bytes(table)
     render.write_bytes_atomic(out, data)
-    click.echo(f"{len(table)} indicators -> {out}")
+    click.echo(both("cli.submission_written", count=len(table), path=out))
+
+
+def _quarter(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """--quarter must read like 2025-Q4: a usage error (exit code 2) otherwise."""
+    from pipelines.reports import brief
+
+    try:
+        brief.quarter_bounds(value)
+    except CityIdxError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
 
 
 @main.command()
 @CATALOGUE_OPTION
 @LANG_OPTION
-@click.option("--quarter", required=True, help="YYYY-Qn, e.g. 2025-Q4.")
+@click.option("--quarter", required=True, callback=_quarter, help="YYYY-Qn, e.g. 2025-Q4.")
 @click.argument("out", type=click.Path(path_type=Path, dir_okay=False), required=False)
 def brief(catalogue_path, lang, quarter, out) -> None:
     """Write the quarterly brief (HTML, printable to PDF from a browser).
@@ -791,11 +767,7 @@ def brief(catalogue_path, lang, quarter, out) -> None:
     """
     from pipelines.reports import brief, render
 
-    cat = _load(catalogue_path)
-    try:
-        brief.quarter_bounds(quarter)
-    except ValueError:
-        raise click.UsageError(f"분기는 2025-Q4 형식입니다 / the quarter is written like 2025-Q4: {quarter}") from None
+    cat = catalogue.load(catalogue_path)
     out = out or Path(f"brief-{quarter}-{lang}.html")
     con = _read_warehouse()
     try:
@@ -804,14 +776,6 @@ def brief(catalogue_path, lang, quarter, out) -> None:
         con.close()
     render.write_bytes_atomic(out, text.encode("utf-8"))
     click.echo(str(out))
-
-
-def _read_warehouse():
-    path = warehouse.warehouse_path()
-    if not path.is_file():
-        click.echo(both("cli.no_warehouse", path=path), err=True)
-        sys.exit(1)
-    return warehouse.connect_read_only(path)
 
 
 if __name__ == "__main__":

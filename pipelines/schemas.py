@@ -10,6 +10,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from pipelines.errors import CityIdxError
 from pipelines.messages import t
 
 STATUSES = ("ranked", "outside_list", "not_covered", "not_published", "rank_unknown", "not_found", "no_edition")
@@ -50,12 +51,22 @@ def problem(file: str, row: int | None, column: str | None, key: str, **values: 
     return Problem(file, row, column, t(key, "ko", **values), t(key, "en", **values))
 
 
-class ProblemsFound(Exception):
-    """Raised with every problem found; nothing has been written."""
+class ProblemsFound(CityIdxError):
+    """Raised with every problem found; nothing has been written.
 
-    def __init__(self, problems: list[Problem]):
+    `key` is the closing line (how many, and what was left unchanged): a build says the warehouse, an
+    upload says the file was rejected.
+    """
+
+    def __init__(self, problems: list[Problem], key: str = "problems.found"):
         self.problems = sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or ""))
-        super().__init__("\n".join(p.both() for p in self.problems))
+        super().__init__(key, count=len(self.problems))
+
+    def text(self, lang: str) -> str:
+        return "\n".join([*(f"- {p.text(lang)}" for p in self.problems), super().text(lang)])
+
+    def __str__(self) -> str:
+        return "\n".join([*(f"- {p.both()}" for p in self.problems), super().__str__()])
 
 
 # --- raw ledger files -----------------------------------------------------------------------

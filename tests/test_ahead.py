@@ -23,6 +23,7 @@ from urllib3.util.retry import Retry
 from pipelines import catalogue
 from pipelines.build import writes
 from pipelines.cli import main
+from pipelines.errors import CityIdxError
 from pipelines.ledger import fetch
 from pipelines.reports import brief, calendar, publish
 
@@ -267,7 +268,7 @@ def test_submission_pack_has_every_indicator_the_series_uses(mini: Path, mini_wa
 def test_quarter_bounds():
     assert brief.quarter_bounds("2025-Q4") == (date(2025, 10, 1), date(2025, 12, 31))
     assert brief.quarter_bounds("2026-Q1") == (date(2026, 1, 1), date(2026, 3, 31))
-    with pytest.raises(ValueError):
+    with pytest.raises(CityIdxError, match="2025-Q5"):
         brief.quarter_bounds("2025-Q5")
 
 

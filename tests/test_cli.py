@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -15,11 +16,29 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-@pytest.mark.parametrize("command", ["check", "build", "list", "status"])
-def test_every_command_has_help_with_an_example(runner: CliRunner, command: str):
-    result = runner.invoke(main, [command, "--help"])
-    assert result.exit_code == 0
-    assert "Example" in result.output and f"cityidx {command}" in result.output
+def _walk(command: click.Command, path: tuple[str, ...] = ()):
+    """Every command and subcommand of the tree, with the words that invoke it."""
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _walk(sub, (*path, name))
+
+
+def test_every_command_has_help_that_opens_with_an_example(runner: CliRunner):
+    seen = []
+    for path, _ in _walk(main):
+        result = runner.invoke(main, [*path, "--help"], prog_name="cityidx", terminal_width=200, max_content_width=200)
+        assert result.exit_code == 0, (path, result.output)
+        # Usage line, one-line summary, then the example block (sqlite-utils' convention).
+        paragraphs = result.output.split("Options:")[0].strip().split("\n\n")
+        assert paragraphs[0].startswith(f"Usage: cityidx {' '.join(path)}".rstrip()), (path, paragraphs[0])
+        assert len(paragraphs) >= 3 and "\n" not in paragraphs[1].strip(), (path, "a one-line summary first")
+        example = paragraphs[2].splitlines()
+        assert example[0].strip() == "Example:", (path, paragraphs[2])
+        assert example[1].strip().startswith(" ".join(("cityidx", *path))), (path, example[1])
+        seen.append(path)
+    assert len(seen) > 25, seen
+    assert ("forum", "action", "status") in seen and ("user", "disable") in seen
 
 
 def test_check_writes_nothing(runner: CliRunner, mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -86,7 +86,7 @@ def timeline(table: pd.DataFrame, labels: dict[str, str], today: date) -> go.Fig
 
 
 # Load inputs.
-cat = data.catalogue_or_stop()
+cat = data.catalogue_or_stop(lang)
 today = date.today()
 table = data.upcoming_releases(cat, today)
 titles = {s.id: s.title.get(lang) for s in cat.series.values()}

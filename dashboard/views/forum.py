@@ -12,12 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, charts, data
+from dashboard.display import show_error
 from dashboard.markdown import escape
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.build import forum, writes
-from pipelines.errors import Busy
+from pipelines.errors import Busy, CityIdxError
 from pipelines.reports.render import csv_bytes, xlsx_bytes
-from pipelines.schemas import ProblemsFound
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()
@@ -36,21 +36,12 @@ def as_list(value: object) -> list:
     return [] if value is None or (isinstance(value, float) and pd.isna(value)) else list(value)
 
 
-def error_text(exc: Exception) -> str:
-    """The part of a bilingual error ('한국어 / English') in the current language."""
-    if isinstance(exc, Busy):
-        return t("upload.busy", lang)
-    if isinstance(exc, ProblemsFound):
-        return "\n\n".join(p.text(lang) for p in exc.problems[:5])
-    return exc.text(lang)
-
-
 def write(event_type: str, payload: dict, done: str, select: dict[str, str] | None = None) -> None:
     """Record one event as the signed-in account; on success say so and redraw, else show why in this language."""
     try:
         writes.record_event(cat, account, event_type, payload, warehouse_path=data.warehouse_file())
-    except (forum.ForumError, Busy, ProblemsFound) as exc:
-        st.error(error_text(exc), icon=":material/error:")
+    except CityIdxError as exc:  # a refused event, a busy ledger, or a ledger that no longer builds
+        show_error(exc, lang, retry=isinstance(exc, Busy))
         return
     st.session_state[FLASH] = done
     for key, value in (select or {}).items():
@@ -88,12 +79,8 @@ def badge(colour: str, text: str) -> str:
     return f":{colour}-badge[{escape(text)}]"
 
 
-# Load inputs.
-try:
-    cat = data.catalogue()
-except Exception as exc:  # noqa: BLE001 - without a catalogue the page still shows the forum read-only
-    cat = None
-    catalogue_problem = error_text(exc)
+# Load inputs. Without a catalogue (app.py says why) the page still shows the forum, read-only.
+cat = data.catalogue() if data.catalogue_error() is None else None
 account = auth.current_account()
 can_run = cat is not None and account is not None and account.can_run_forum
 offices = data.offices().set_index("office_id")
@@ -119,7 +106,7 @@ st.caption(t("ui.forum.intro", lang))
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
 if cat is None:
-    st.warning(t("ui.forum.no_catalogue", lang, problem=catalogue_problem))
+    st.warning(t("ui.forum.no_catalogue", lang), icon=":material/edit_off:")
 if account is None:
     st.info(t("ui.forum.read_only", lang), icon=":material/login:")
 elif not can_run:

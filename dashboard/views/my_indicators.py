@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data
-from dashboard.display import DUE_STATE_STYLE, local_time
+from dashboard.display import DUE_STATE_STYLE, local_time, show_error
 from dashboard.markdown import escape
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.build import uploads, writes
@@ -170,8 +170,8 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
         try:
             receipt, _ = writes.commit_upload(cat, content, filename, department, account.username,
                                                warehouse_path=data.warehouse_file())
-        except Busy:
-            st.warning(t("upload.busy", lang), icon=":material/hourglass_top:")
+        except Busy as exc:
+            show_error(exc, lang, retry=True)
             return
         except ProblemsFound as exc:  # the catalogue changed between the check and the commit
             show_problems(exc.problems)
@@ -203,7 +203,7 @@ def template_xlsx(template_csv: bytes) -> bytes:
 
 
 # Load inputs.
-cat = data.catalogue_or_stop()
+cat = data.catalogue_or_stop(lang)
 account = auth.current_account()
 depts = data.indicator_departments()
 st.title(t("ui.mine.page", lang))

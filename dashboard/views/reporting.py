@@ -24,7 +24,7 @@ def col(key: str) -> str:
 
 
 # Load inputs.
-cat = data.catalogue_or_stop()
+cat = data.catalogue_or_stop(lang)
 today = date.today()
 status = data.due_status(cat, today)
 offices = {o.id: o.name.get(lang) for o in cat.offices.values()}

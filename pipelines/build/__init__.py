@@ -13,7 +13,7 @@ from pipelines.build.cities import load_cities
 from pipelines.build.rankings import display_name, read_components, read_editions, read_rankings
 from pipelines.build.uploads import ledger_values
 from pipelines.catalogue import Catalogue, analysis_settings
-from pipelines.errors import ForumError
+from pipelines.errors import ForumError, Message
 from pipelines.ledger import store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
@@ -23,7 +23,7 @@ from pipelines.schemas import WAREHOUSE_MODELS, Problem, ProblemsFound, problem,
 @dataclass
 class BuildResult:
     tables: dict[str, pd.DataFrame]
-    warnings: list[str]
+    warnings: list[Message]
     seconds: float = 0.0
     path: Path | None = None
 
@@ -136,7 +136,7 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
             pending_events: list[Path] | None = None) -> BuildResult:
     """Read and validate the whole ledger; raise ProblemsFound listing every problem; write nothing."""
     problems: list[Problem] = []
-    warnings: list[str] = []
+    warnings: list[Message] = []
     cities, more = load_cities(cat.cities_file, display_name(cat.cities_file, cat.root))
     problems += more
     editions, more = read_editions(cat)
@@ -165,7 +165,8 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     editions_used = editions.merge(rankings[["index_id", "edition"]].drop_duplicates(), on=["index_id", "edition"])
     unused = editions.merge(editions_used, how="left", indicator=True).query("_merge == 'left_only'")
     for rec in unused.itertuples(index=False):
-        warnings.append(f"editions.csv: {rec.index_id} '{rec.edition}' has no ranking rows / 순위 행이 없는 판")
+        warnings.append(Message("build.edition_without_rows", {"file": display_name(cat.editions_file, cat.root),
+                                                                 "index_id": rec.index_id, "edition": rec.edition}))
     missing = _missing_focus_rows(cat, rankings, editions)
     if len(missing):
         rankings = pd.concat([rankings, missing.astype({"rank": "Int64", "source_row": "Int64"})], ignore_index=True)
@@ -174,7 +175,7 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
 
     seen = set(rankings["source_city"].dropna())
     for alias in cities.unused_aliases(seen):
-        warnings.append(f"cities.csv: alias '{alias}' is not used by any ledger row / 쓰이지 않는 별칭")
+        warnings.append(Message("build.unused_alias", {"file": display_name(cat.cities_file, cat.root), "alias": alias}))
 
     versions, uploads, more = ledger_values(cat, pending)
     problems += more

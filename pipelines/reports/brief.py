@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
+from pipelines.errors import CityIdxError
 from pipelines.messages import t
 from pipelines.reports.render import (
     city_name,
@@ -25,7 +26,7 @@ def quarter_bounds(quarter: str) -> tuple[date, date]:
     """'2025-Q4' -> (2025-10-01, 2025-12-31)."""
     m = QUARTER_RE.match(quarter)
     if not m:
-        raise ValueError(quarter)
+        raise CityIdxError("brief.bad_quarter", value=quarter)
     year, q = int(m.group(1)), int(m.group(2))
     start = date(year, 3 * q - 2, 1)
     end = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
