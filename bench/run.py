@@ -253,14 +253,14 @@ def _duckdb_read(files: list[Path]) -> None:
 def bench_real(report: Report, runs: int, work: Path) -> Path | None:
     """The full build on the real data, in-process and as `cityidx build`; the DuckDB floor beside it."""
     from pipelines import build, catalogue
-    from pipelines.schemas import ProblemsFound
+    from pipelines.errors import CityIdxError
 
     report.section("A. Real data: full build (indicators.yml + data/raw/)")
     try:
         cat = catalogue.load()
         warehouse = work / "real" / "cityindex.duckdb"
         build.build(cat, warehouse)  # also the warm-up run
-    except (catalogue.CatalogueError, ProblemsFound) as exc:
+    except CityIdxError as exc:
         report.skip("real-data build (the real catalogue does not build)", str(exc))
         return None
     files = cat.raw_files()

@@ -133,15 +133,12 @@ def status(lang: str, warehouse_path: Path | None) -> None:
     Example:
         cityidx status --lang en
     """
-    con = _read_warehouse(warehouse_path)
-    try:
+    with _read_warehouse(warehouse_path) as con:
         focus = con.execute("select value from setting where key = 'focus_city'").fetchone()[0]
         rows = con.execute(
             "select index_id, editions, latest_edition, latest_status, latest_rank, "
             "last_ranked_edition, last_ranked_rank from focus_overview order by seq"
         ).fetchall()
-    finally:
-        con.close()
     click.echo(f"{t('cli.status.series', lang):<16} {t('cli.status.editions', lang):>8}  "
                f"{t('cli.status.latest', lang):<32} {focus}")
     for index_id, editions, latest, status_, rank, last_ed, last_rank in rows:
@@ -278,11 +275,8 @@ def due(catalogue_path: Path | None, lang: str, department: str | None, today) -
     from pipelines.analysis import due
 
     cat = catalogue.load(catalogue_path)
-    con = _read_warehouse()
-    try:
+    with _read_warehouse() as con:
         table = due.due_status(con, cat, today.date() if today else None)
-    finally:
-        con.close()
     if department:
         table = table[table["office_id"] == department]
     for dept, group in table.groupby("office_id", sort=False):
@@ -391,9 +385,8 @@ def forum_meeting_add(catalogue_path, as_user, day, kind, forum_id, place, title
         day = nxt["rule_date"]
         if day is None:
             raise click.UsageError(both("cli.no_schedule_rule", forum_id=forum_id))
-    meeting_id = f"{forum_id}-{day}" + ("" if kind == "regular" else "-adhoc")
     _record(catalogue_path, as_user, "meeting.scheduled",
-            {"meeting_id": meeting_id, "forum_id": forum_id, "date": day, "kind": kind, "place": place, "title": title})
+            {"meeting_id": forum.meeting_id(forum_id, day, kind), "forum_id": forum_id, "date": day, "kind": kind, "place": place, "title": title})
 
 
 @forum_meeting.command("held")
@@ -548,11 +541,8 @@ def forum_suggest(catalogue_path, lang) -> None:
     from pipelines.reports import forum
 
     cat = catalogue.load(catalogue_path)
-    con = _read_warehouse()
-    try:
+    with _read_warehouse() as con:
         table = forum.suggestions(con, int(cat.forum.get("suggestions") or 5))
-    finally:
-        con.close()
     for rec in table.itertuples():
         title = rec.title_ko if lang == "ko" else rec.title_en
         comp = rec.component_ko if lang == "ko" else rec.component
@@ -570,16 +560,13 @@ def forum_list(what, lang) -> None:
     Example:
         cityidx forum list --what agenda
     """
-    con = _read_warehouse()
-    try:
+    with _read_warehouse() as con:
         if what == "meetings":
             rows = con.execute("select meeting_id, date, kind, held, attendees from meeting order by date").fetchall()
         elif what == "agenda":
             rows = con.execute("select agenda_id, meeting_date, title, decision, action_items from forum_agenda").fetchall()
         else:
             rows = con.execute("select action_id, title, office_id, due, status, overdue from action_items").fetchall()
-    finally:
-        con.close()
     for row in rows:
         click.echo("  ".join("" if v is None else str(v) for v in row))
 
@@ -603,15 +590,12 @@ def forum_export(catalogue_path, lang, meeting_id, progress, out) -> None:
     if bool(meeting_id) == progress:
         raise click.UsageError(both("cli.export_one_of"))
     cat = catalogue.load(catalogue_path)
-    con = _read_warehouse()
-    try:
+    with _read_warehouse() as con:
         if meeting_id:
             data = forum.agenda_packet_html(con, cat, meeting_id, lang).encode("utf-8")
         else:
             table = forum.progress_table(con, lang)
             data = render.xlsx_bytes({"progress": table}) if out.suffix.lower() == ".xlsx" else render.csv_bytes(table)
-    finally:
-        con.close()
     render.write_bytes_atomic(out, data)
     click.echo(str(out))
 
@@ -636,11 +620,8 @@ def calendar(catalogue_path, lang, ics_path, today) -> None:
     from pipelines.reports import calendar, render
 
     cat = catalogue.load(catalogue_path)
-    con = _read_warehouse()
-    try:
+    with _read_warehouse() as con:
         table = calendar.upcoming(cat, con, today.date() if today else None)
-    finally:
-        con.close()
     for rec in table.itertuples():
         title = rec.title_ko if lang == "ko" else rec.title_en
         span = rec.month if rec.month == rec.month_end else f"{rec.month}~{rec.month_end}"
@@ -706,11 +687,8 @@ def publish(catalogue_path, out_dir) -> None:
     from pipelines.reports import publish
 
     cat = catalogue.load(catalogue_path)
-    con = _read_warehouse()
-    try:
+    with _read_warehouse() as con:
         written = publish.publish(con, cat, out_dir)
-    finally:
-        con.close()
     click.echo(both("cli.published", count=len(written), path=out_dir))
 
 
@@ -731,11 +709,8 @@ def submission(catalogue_path, lang, index_id, out) -> None:
     cat = catalogue.load(catalogue_path)
     if index_id not in cat.series:
         raise click.UsageError(both("check.unknown_series", value=index_id))
-    con = _read_warehouse()
-    try:
+    with _read_warehouse() as con:
         table = publish.submission_pack(con, cat, index_id, lang)
-    finally:
-        con.close()
     data = render.xlsx_bytes({index_id: table}) if out.suffix.lower() == ".xlsx" else render.csv_bytes(table)
     render.write_bytes_atomic(out, data)
     click.echo(both("cli.submission_written", count=len(table), path=out))
@@ -769,11 +744,8 @@ def brief(catalogue_path, lang, quarter, out) -> None:
 
     cat = catalogue.load(catalogue_path)
     out = out or Path(f"brief-{quarter}-{lang}.html")
-    con = _read_warehouse()
-    try:
+    with _read_warehouse() as con:
         text = brief.brief_html(con, cat, quarter, lang)
-    finally:
-        con.close()
     render.write_bytes_atomic(out, text.encode("utf-8"))
     click.echo(str(out))
 

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipelines.messages import both, t
+from pipelines.messages import t
+
+
+def _render(key: str, lang: str, values: dict[str, object]) -> str:
+    """The message in `lang`; a value that is itself a message (a noun, a nested error) in the same language."""
+    return t(key, lang, **{k: v.text(lang) if isinstance(v, (Message, CityIdxError)) else v for k, v in values.items()})
 
 
 @dataclass(frozen=True)
 class Message:
-    """One keyed message (a problem in a list, a warning): its key and values, rendered on demand."""
+    """One keyed message (a problem in a list, a warning, a noun inside another message), rendered on demand."""
 
     key: str
     values: dict[str, object] = field(default_factory=dict)
 
     def text(self, lang: str) -> str:
-        return t(self.key, lang, **self.values)
+        return _render(self.key, lang, self.values)
 
     def both(self) -> str:
-        return both(self.key, **self.values)
+        return f"{self.text('ko')} / {self.text('en')}"
 
 
 class CityIdxError(Exception):
@@ -35,10 +40,10 @@ class CityIdxError(Exception):
 
     def text(self, lang: str) -> str:
         """The message in one language, for a page that shows only the current one."""
-        return t(self.key, lang, **self.values)
+        return _render(self.key, lang, self.values)
 
     def __str__(self) -> str:
-        return both(self.key, **self.values)
+        return f"{self.text('ko')} / {self.text('en')}"
 
 
 class ForumError(CityIdxError):

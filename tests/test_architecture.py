@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,3 +34,32 @@ def test_a_back_edge_breaks_the_contract(tmp_path: Path):
     run = _lint(tmp_path)
     assert run.returncode != 0
     assert "pipelines.ledger.store -> pipelines.build" in run.stdout
+
+
+# --- one name per thing --------------------------------------------------------------------------------
+
+OLD_NAMES = ("series_id", "department_id", "owner_department", "managing_office")
+
+
+def _glossary_ids() -> list[str]:
+    text = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
+    section = text.split("## Glossary", 1)[1].split("\n## ", 1)[0]
+    return [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
+
+
+def test_every_glossary_id_is_a_warehouse_column():
+    """The glossary names what the warehouse calls it: each id is a column of some table or view."""
+    ids = _glossary_ids()
+    assert len(ids) > 12, ids
+    sql = (ROOT / "pipelines" / "sql" / "warehouse.sql").read_text(encoding="utf-8")
+    missing = [i for i in ids if not re.search(rf"\b{i}\b", sql)]
+    assert not missing, missing
+
+
+def test_no_old_name_for_a_series_or_an_office_is_left():
+    files = [*ROOT.glob("pipelines/**/*.py"), *ROOT.glob("pipelines/**/*.sql"), *ROOT.glob("dashboard/**/*.py"),
+             *ROOT.glob("docs/*.md"), ROOT / "README.md", ROOT / "indicators.yml"]
+    assert len(files) > 30
+    found = [(f.relative_to(ROOT).as_posix(), name) for f in files for name in OLD_NAMES
+             if name in f.read_text(encoding="utf-8")]
+    assert not found, found

@@ -15,7 +15,7 @@ from dashboard.text import t
 from pipelines import catalogue
 from pipelines.catalogue import CatalogueError
 from pipelines.cli import main
-from pipelines.errors import AccountError, Busy, CityIdxError, ForumError
+from pipelines.errors import AccountError, Busy, CityIdxError, ForumError, Message
 from pipelines.schemas import ProblemsFound, problem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ def _shown(value: str) -> str:
 # --- the error type --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("error", [
-    ForumError("forum.no_such", kind="meeting", value="m9"),
+    ForumError("forum.no_such", kind=Message("forum.kind.meeting"), value="m9"),
     AccountError("account.no_such_user", value="nobody"),
     Busy(),
     CityIdxError("cli.no_warehouse", path="/nowhere.duckdb"),
@@ -51,6 +51,16 @@ def test_every_error_renders_in_each_language_and_both_in_str(error: CityIdxErro
     assert ko != en and re.search(r"[\uac00-\ud7a3]", ko) and not re.search(r"[\uac00-\ud7a3]", en)
     assert str(error) == f"{ko} / {en}"
     assert isinstance(error, CityIdxError)
+
+
+def test_a_message_inside_an_error_is_rendered_in_the_same_language():
+    """A noun (the kind of thing missing) or a nested error is never left in the other language."""
+    inner = ForumError("forum.no_such", kind=Message("forum.kind.agenda"), value="a-1")
+    outer = ForumError("forum.bad_event_file", file="data/raw/forum/x.json", detail=inner)
+    assert outer.text("en") == t("forum.bad_event_file", "en", file="data/raw/forum/x.json",
+                                 detail="no such agenda item: 'a-1'.")
+    assert "안건 'a-1'" in outer.text("ko") and not re.search(r"[\uac00-\ud7a3]", outer.text("en"))
+    assert str(outer) == f"{outer.text('ko')} / {outer.text('en')}"
 
 
 def test_problems_found_lists_every_problem_in_the_asked_language():
@@ -93,7 +103,7 @@ def test_cli_error_from_deep_inside_a_command_exits_1(mini: Path, mini_warehouse
     result = CliRunner().invoke(main, ["forum", "export", "--catalogue", str(mini), "--agenda-packet", "no-such-meeting",
                                        str(tmp_path / "p.html")])
     assert result.exit_code == 1, result.output
-    assert t("forum.no_such", "en", kind="meeting", value="no-such-meeting") in result.output
+    assert "no such meeting: 'no-such-meeting'" in result.output and "회의 'no-such-meeting'을(를)" in result.output
     assert not (tmp_path / "p.html").exists()
 
 

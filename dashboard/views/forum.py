@@ -143,10 +143,10 @@ if can_run:
             title = st.text_input(t("ui.forum.meeting_title", lang), key="schedule_title")
             submitted = st.form_submit_button(t("ui.forum.schedule_submit", lang), key="schedule_submit", type="primary")
         if submitted:
-            meeting_id = f"{default_forum}-{day.isoformat()}" + ("" if kind == "regular" else "-adhoc")
-            write("meeting.scheduled", {"meeting_id": meeting_id, "forum_id": default_forum, "date": day.isoformat(),
+            new_meeting = forum.meeting_id(default_forum, day.isoformat(), kind)
+            write("meeting.scheduled", {"meeting_id": new_meeting, "forum_id": default_forum, "date": day.isoformat(),
                                         "kind": kind, "place": place or None, "title": title or None},
-                  t("ui.forum.done_scheduled", lang, date=day.isoformat()), {"forum_meeting": meeting_id})
+                  t("ui.forum.done_scheduled", lang, date=day.isoformat()), {"forum_meeting": new_meeting})
 
 # The meeting the agenda builder works on: the next scheduled one unless another is chosen.
 st.subheader(t("ui.forum.agenda", lang))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.build import forum, warehouse
-from pipelines.build.cities import load_cities
+from pipelines.build.cities import CityMap, load_cities
 from pipelines.build.rankings import display_name, read_components, read_editions, read_rankings
 from pipelines.build.uploads import ledger_values
 from pipelines.catalogue import Catalogue, analysis_settings
@@ -132,77 +132,88 @@ def _indicator_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
     }
 
 
-def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
-            pending_events: list[Path] | None = None) -> BuildResult:
-    """Read and validate the whole ledger; raise ProblemsFound listing every problem; write nothing."""
+def _read_published(cat: Catalogue) -> tuple[CityMap, pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
+    """The city mapping, the editions, and every series' rankings and components as the ledger holds them."""
     problems: list[Problem] = []
-    warnings: list[Message] = []
     cities, more = load_cities(cat.cities_file, display_name(cat.cities_file, cat.root))
     problems += more
     editions, more = read_editions(cat)
     problems += more
     if cities is None or editions is None:
         raise ProblemsFound(problems)
-
     ranking_frames, component_frames = [], []
     for series in cat.series.values():
         frame, more = read_rankings(series, cat, cities, editions)
         problems += more
-        if frame is not None:
-            ranking_frames.append(frame)
         comp, more = read_components(series, cat, cities, editions)
         problems += more
-        if comp is not None:
-            component_frames.append(comp)
-
+        ranking_frames += [] if frame is None else [frame]
+        component_frames += [] if comp is None else [comp]
     for c in (cat.focus_city, *cat.peer_cities):
         if cities.resolve(c) != c:
             problems.append(problem(display_name(cat.path, cat.root), None, "peer_cities", "check.unmapped_city", value=c))
     if problems:
         raise ProblemsFound(problems)
+    return cities, editions, pd.concat(ranking_frames, ignore_index=True), component_frames
 
-    rankings = pd.concat(ranking_frames, ignore_index=True)
-    editions_used = editions.merge(rankings[["index_id", "edition"]].drop_duplicates(), on=["index_id", "edition"])
-    unused = editions.merge(editions_used, how="left", indicator=True).query("_merge == 'left_only'")
-    for rec in unused.itertuples(index=False):
-        warnings.append(Message("build.edition_without_rows", {"file": display_name(cat.editions_file, cat.root),
-                                                                 "index_id": rec.index_id, "edition": rec.edition}))
+
+def _published_tables(cat: Catalogue) -> tuple[dict[str, pd.DataFrame], list[Message]]:
+    """The city, edition, ranking and component tables, with a `not_found` row wherever the focus city has none;
+    the warnings name what the ledger holds but nothing uses."""
+    cities, editions, rankings, component_frames = _read_published(cat)
+    used = editions.merge(rankings[["index_id", "edition"]].drop_duplicates(), on=["index_id", "edition"])
+    unused = editions.merge(used, how="left", indicator=True).query("_merge == 'left_only'")
+    editions_file = display_name(cat.editions_file, cat.root)
+    warnings = [Message("build.edition_without_rows", {"file": editions_file, "index_id": rec.index_id, "edition": rec.edition})
+                for rec in unused.itertuples(index=False)]
     missing = _missing_focus_rows(cat, rankings, editions)
     if len(missing):
         rankings = pd.concat([rankings, missing.astype({"rank": "Int64", "source_row": "Int64"})], ignore_index=True)
     components = (pd.concat(component_frames, ignore_index=True) if component_frames
                   else pd.DataFrame(columns=list(WAREHOUSE_MODELS["component_row"].to_schema().columns)))
+    cities_file = display_name(cat.cities_file, cat.root)
+    warnings += [Message("build.unused_alias", {"file": cities_file, "alias": alias})
+                 for alias in cities.unused_aliases(set(rankings["source_city"].dropna()))]
+    return {
+        "city": cities.table,
+        "edition": editions,
+        "ranking_row": rankings.sort_values(["index_id", "edition", "city"]).reset_index(drop=True),
+        "component_row": components.sort_values(["index_id", "edition", "city", "component_id"]).reset_index(drop=True),
+    }, warnings
 
-    seen = set(rankings["source_city"].dropna())
-    for alias in cities.unused_aliases(seen):
-        warnings.append(Message("build.unused_alias", {"file": display_name(cat.cities_file, cat.root), "alias": alias}))
 
-    versions, uploads, more = ledger_values(cat, pending)
-    problems += more
+def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None) -> dict[str, pd.DataFrame]:
+    """Every version of every city-managed value (seed file, then uploads in order) and the uploads themselves."""
+    versions, uploads, problems = ledger_values(cat, pending)
     if problems:
         raise ProblemsFound(problems)
-
-    try:
-        events = read_events(cat, pending_events)
-        forum_tables = forum.tables(forum.replay(events, cat), events)
-    except ForumError as exc:
-        raise ProblemsFound([Problem("data/raw/forum", None, None, exc.text("ko"), exc.text("en"))]) from exc
-
-    tables = _catalogue_tables(cat) | _indicator_tables(cat) | forum_tables
+    ids = versions["indicator_id"]
     versions = versions.assign(
-        source_url=versions["source_url"].fillna(versions["indicator_id"].map({i.id: i.source_url for i in cat.indicators.values()})),
-        source=versions["source"].fillna(versions["indicator_id"].map({i.id: i.source_name for i in cat.indicators.values()})),
+        source_url=versions["source_url"].fillna(ids.map({i.id: i.source_url for i in cat.indicators.values()})),
+        source=versions["source"].fillna(ids.map({i.id: i.source_name for i in cat.indicators.values()})),
     ).rename(columns={"row": "ledger_row"})
     versions["ledger_row"] = versions["ledger_row"].astype("Int64")
     versions["value"] = versions["value"].astype("float64")
-    tables["indicator_version"] = versions.sort_values(["indicator_id", "period", "uploaded_at", "upload_id"]).reset_index(drop=True)
     uploads["bytes"] = uploads["bytes"].astype("Int64")
     uploads["rows"] = uploads["rows"].astype("Int64")
-    tables["ledger_upload"] = uploads
-    tables["city"] = cities.table
-    tables["edition"] = editions
-    tables["ranking_row"] = rankings.sort_values(["index_id", "edition", "city"]).reset_index(drop=True)
-    tables["component_row"] = components.sort_values(["index_id", "edition", "city", "component_id"]).reset_index(drop=True)
+    return {
+        "indicator_version": versions.sort_values(["indicator_id", "period", "uploaded_at", "upload_id"]).reset_index(drop=True),
+        "ledger_upload": uploads,
+    }
+
+
+def _forum_tables(cat: Catalogue, pending_events: list[Path] | None) -> dict[str, pd.DataFrame]:
+    """The forum log replayed into meetings, agenda items and action items."""
+    try:
+        events = read_events(cat, pending_events)
+        return forum.tables(forum.replay(events, cat), events)
+    except ForumError as exc:
+        raise ProblemsFound([Problem("data/raw/forum", None, None, exc.text("ko"), exc.text("en"))]) from exc
+
+
+def _validated(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every warehouse table checked against its pandera model, typed as the model says."""
+    problems: list[Problem] = []
     for name, model in WAREHOUSE_MODELS.items():
         columns = list(model.to_schema().columns)
         typed, more = validate(tables[name][columns], model, f"warehouse:{name}")
@@ -211,7 +222,23 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
             tables[name] = typed
     if problems:
         raise ProblemsFound(problems)
-    return BuildResult(tables=tables, warnings=warnings)
+    return tables
+
+
+def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
+            pending_events: list[Path] | None = None) -> BuildResult:
+    """Read and validate the whole ledger; raise ProblemsFound listing every problem; write nothing.
+
+    `pending` and `pending_events` are staged ledger entries a write is about to commit.
+    """
+    # Load inputs: the published rankings, the city's own values, the forum log (each stage stops on its problems).
+    published, warnings = _published_tables(cat)
+    city_values = _city_value_tables(cat, pending)
+    forum_tables = _forum_tables(cat, pending_events)
+    # Process: the catalogue and the ledger as one set of tables.
+    tables = _catalogue_tables(cat) | _indicator_tables(cat) | forum_tables | city_values | published
+    # Save outputs: every table valid, or every problem.
+    return BuildResult(tables=_validated(tables), warnings=warnings)
 
 
 def build(cat: Catalogue, path: Path | None = None, lock_timeout: float = store.LOCK_TIMEOUT_SECONDS) -> BuildResult:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from pipelines.accounts import Account
 from pipelines.catalogue import WEEKDAY_NAMES, Catalogue
-from pipelines.errors import ForumError
+from pipelines.errors import ForumError, Message
 from pipelines.ledger.forum import Event
 
 MEETING_KINDS = ("regular", "ad_hoc")
@@ -26,11 +26,6 @@ TRANSITIONS = {
     "done": ("in_progress",),
     "dropped": ("proposed",),
 }
-EVENT_TYPES = (
-    "forum.created", "meeting.scheduled", "meeting.held", "agenda.proposed", "agenda.decided",
-    "action.created", "action.status_changed", "action.progress_noted",
-)
-
 
 
 @dataclass(frozen=True)
@@ -94,10 +89,11 @@ class State:
     action_log: list[dict] = field(default_factory=list)
 
 
-def _need(data: dict, *keys: str) -> None:
+def _need(data: dict, *keys: str) -> dict:
     for key in keys:
         if data.get(key) in (None, ""):
             raise ForumError("forum.missing_field", field=key)
+    return data
 
 
 def _date(value: str, name: str) -> str:
@@ -107,109 +103,25 @@ def _date(value: str, name: str) -> str:
         raise ForumError("forum.bad_date", field=name, value=value) from None
 
 
-def apply(state: State, event: Event, cat: Catalogue) -> State:
-    """Apply one event to the state, checking that it makes sense; the state is changed in place."""
-    d = event.data
-    t = event.type
-    if t not in EVENT_TYPES:
-        raise ForumError("forum.unknown_event", value=t)
-    if t == "forum.created":
-        _need(d, "forum_id", "name_ko", "name_en")
-        if d["forum_id"] in state.forums:
-            raise ForumError("forum.exists", value=d["forum_id"])
-        state.forums[d["forum_id"]] = {"forum_id": d["forum_id"], "name_ko": d["name_ko"], "name_en": d["name_en"],
-                                       "created_at": event.at}
-    elif t == "meeting.scheduled":
-        _need(d, "meeting_id", "forum_id", "date", "kind")
-        if d["forum_id"] not in state.forums:
-            raise ForumError("forum.no_such", kind="forum", value=d["forum_id"])
-        if d["kind"] not in MEETING_KINDS:
-            raise ForumError("forum.bad_choice", field="kind", value=d["kind"], allowed=", ".join(MEETING_KINDS))
-        if d["meeting_id"] in state.meetings:
-            raise ForumError("forum.exists", value=d["meeting_id"])
-        state.meetings[d["meeting_id"]] = {
-            "meeting_id": d["meeting_id"], "forum_id": d["forum_id"], "date": _date(d["date"], "date"),
-            "kind": d["kind"], "place": d.get("place"), "title": d.get("title"), "attendees": None, "summary": None,
-            "held": False, "scheduled_at": event.at, "scheduled_by": event.by,
-        }
-    elif t == "meeting.held":
-        _need(d, "meeting_id")
-        meeting = state.meetings.get(d["meeting_id"])
-        if meeting is None:
-            raise ForumError("forum.no_such", kind="meeting", value=d["meeting_id"])
-        attendees = d.get("attendees")
-        if attendees is not None and (not isinstance(attendees, int) or attendees < 0):
-            raise ForumError("forum.bad_choice", field="attendees", value=attendees, allowed=">= 0")
-        meeting.update(held=True, attendees=attendees, summary=d.get("summary"))
-    elif t == "agenda.proposed":
-        _need(d, "agenda_id", "meeting_id", "title", "proposer")
-        if d["meeting_id"] not in state.meetings:
-            raise ForumError("forum.no_such", kind="meeting", value=d["meeting_id"])
-        if d["agenda_id"] in state.agenda:
-            raise ForumError("forum.exists", value=d["agenda_id"])
-        weaknesses = [_component_ref(w, cat) for w in d.get("weaknesses") or []]
-        indicators = [_indicator_ref(i, cat) for i in d.get("indicators") or []]
-        state.agenda[d["agenda_id"]] = {
-            "agenda_id": d["agenda_id"], "meeting_id": d["meeting_id"], "title": d["title"], "proposer": d["proposer"],
-            "description": d.get("description"), "weaknesses": weaknesses, "indicators": indicators,
-            "decision": None, "decision_note": None, "proposed_at": event.at, "proposed_by": event.by,
-            "seq": len(state.agenda) + 1,
-        }
-    elif t == "agenda.decided":
-        _need(d, "agenda_id", "decision")
-        item = state.agenda.get(d["agenda_id"])
-        if item is None:
-            raise ForumError("forum.no_such", kind="agenda item", value=d["agenda_id"])
-        if d["decision"] not in DECISIONS:
-            raise ForumError("forum.bad_choice", field="decision", value=d["decision"], allowed=", ".join(DECISIONS))
-        item.update(decision=d["decision"], decision_note=d.get("note"), decided_at=event.at)
-    elif t == "action.created":
-        _need(d, "action_id", "agenda_id", "title", "office_id", "due")
-        item = state.agenda.get(d["agenda_id"])
-        if item is None:
-            raise ForumError("forum.no_such", kind="agenda item", value=d["agenda_id"])
-        if item["decision"] not in ("adopted", "adopted_with_changes"):
-            raise ForumError("forum.not_adopted", value=d["agenda_id"])
-        if d["office_id"] not in cat.offices:
-            raise ForumError("forum.no_such", kind="department", value=d["office_id"])
-        if d["action_id"] in state.actions:
-            raise ForumError("forum.exists", value=d["action_id"])
-        execution = d.get("execution") or "department"
-        if execution not in EXECUTIONS:
-            raise ForumError("forum.bad_choice", field="execution", value=execution, allowed=", ".join(EXECUTIONS))
-        state.actions[d["action_id"]] = {
-            "action_id": d["action_id"], "number": len(state.actions) + 1, "agenda_id": d["agenda_id"],
-            "meeting_id": item["meeting_id"], "title": d["title"], "office_id": d["office_id"],
-            "due": _date(d["due"], "due"), "execution": execution, "status": "proposed",
-            "linked_indicators": [_indicator_ref(i, cat) for i in d.get("linked_indicators") or item["indicators"]],
-            "linked_components": [_component_ref(c, cat) for c in d.get("linked_components") or item["weaknesses"]],
-            "created_at": event.at, "updated_at": event.at, "accepted_at": None, "done_at": None,
-        }
-        state.action_log.append(_log(event, d["action_id"], "created", "proposed", d.get("note")))
-    elif t == "action.status_changed":
-        _need(d, "action_id", "status")
-        action = state.actions.get(d["action_id"])
-        if action is None:
-            raise ForumError("forum.no_such", kind="action item", value=d["action_id"])
-        if d["status"] not in STATUSES:
-            raise ForumError("forum.bad_choice", field="status", value=d["status"], allowed=", ".join(STATUSES))
-        if d["status"] not in TRANSITIONS[action["status"]]:
-            raise ForumError("forum.bad_transition", current=action["status"], value=d["status"],
-                             allowed=", ".join(TRANSITIONS[action["status"]]))
-        action.update(status=d["status"], updated_at=event.at)
-        if d["status"] == "accepted" and action["accepted_at"] is None:
-            action["accepted_at"] = event.at
-        if d["status"] == "done":
-            action["done_at"] = event.at
-        state.action_log.append(_log(event, d["action_id"], "status", d["status"], d.get("note")))
-    elif t == "action.progress_noted":
-        _need(d, "action_id", "note")
-        action = state.actions.get(d["action_id"])
-        if action is None:
-            raise ForumError("forum.no_such", kind="action item", value=d["action_id"])
-        action["updated_at"] = event.at
-        state.action_log.append(_log(event, d["action_id"], "progress", action["status"], d["note"]))
-    return state
+def _find(table: dict, key: str, kind: str):
+    """The entry `key` of `table`, or the error that names what is missing (in the reader's language)."""
+    found = table.get(key)
+    if found is None:
+        raise ForumError("forum.no_such", kind=Message(f"forum.kind.{kind}"), value=key)
+    return found
+
+
+def _fresh(table: dict, key: str) -> str:
+    """`key`, unless `table` holds it already: an id is given once."""
+    if key in table:
+        raise ForumError("forum.exists", value=key)
+    return key
+
+
+def _choice(value: object, allowed: tuple[str, ...], name: str) -> str:
+    if value not in allowed:
+        raise ForumError("forum.bad_choice", field=name, value=value, allowed=", ".join(allowed))
+    return value
 
 
 def _log(event: Event, action_id: str, kind: str, status: str, note: str | None) -> dict:
@@ -220,14 +132,128 @@ def _log(event: Event, action_id: str, kind: str, status: str, note: str | None)
 def _component_ref(ref: dict, cat: Catalogue) -> dict:
     series = cat.series.get(ref.get("index_id"))
     if series is None or (ref.get("component_id") and series.component(ref["component_id"]) is None):
-        raise ForumError("forum.no_such", kind="component", value=f"{ref.get('index_id')}/{ref.get('component_id')}")
+        raise ForumError("forum.no_such", kind=Message("forum.kind.component"),
+                         value=f"{ref.get('index_id')}/{ref.get('component_id')}")
     return {"index_id": ref["index_id"], "component_id": ref.get("component_id")}
 
 
 def _indicator_ref(indicator_id: str, cat: Catalogue) -> str:
-    if indicator_id not in cat.indicators:
-        raise ForumError("forum.no_such", kind="indicator", value=indicator_id)
+    _find(cat.indicators, indicator_id, "indicator")
     return indicator_id
+
+
+# --- one handler per event type: check the event against the state, then change the state ---------------
+
+def _forum_created(state: State, event: Event, cat: Catalogue) -> None:
+    d = _need(event.data, "forum_id", "name_ko", "name_en")
+    state.forums[_fresh(state.forums, d["forum_id"])] = {
+        "forum_id": d["forum_id"], "name_ko": d["name_ko"], "name_en": d["name_en"], "created_at": event.at,
+    }
+
+
+def _meeting_scheduled(state: State, event: Event, cat: Catalogue) -> None:
+    d = _need(event.data, "meeting_id", "forum_id", "date", "kind")
+    _find(state.forums, d["forum_id"], "forum")
+    _choice(d["kind"], MEETING_KINDS, "kind")
+    state.meetings[_fresh(state.meetings, d["meeting_id"])] = {
+        "meeting_id": d["meeting_id"], "forum_id": d["forum_id"], "date": _date(d["date"], "date"),
+        "kind": d["kind"], "place": d.get("place"), "title": d.get("title"), "attendees": None, "summary": None,
+        "held": False, "scheduled_at": event.at, "scheduled_by": event.by,
+    }
+
+
+def _meeting_held(state: State, event: Event, cat: Catalogue) -> None:
+    d = _need(event.data, "meeting_id")
+    meeting = _find(state.meetings, d["meeting_id"], "meeting")
+    attendees = d.get("attendees")
+    if attendees is not None and (not isinstance(attendees, int) or attendees < 0):
+        raise ForumError("forum.bad_choice", field="attendees", value=attendees, allowed=">= 0")
+    meeting.update(held=True, attendees=attendees, summary=d.get("summary"))
+
+
+def _agenda_proposed(state: State, event: Event, cat: Catalogue) -> None:
+    d = _need(event.data, "agenda_id", "meeting_id", "title", "proposer")
+    _find(state.meetings, d["meeting_id"], "meeting")
+    agenda_id = _fresh(state.agenda, d["agenda_id"])
+    state.agenda[agenda_id] = {
+        "agenda_id": agenda_id, "meeting_id": d["meeting_id"], "title": d["title"], "proposer": d["proposer"],
+        "description": d.get("description"),
+        "weaknesses": [_component_ref(w, cat) for w in d.get("weaknesses") or []],
+        "indicators": [_indicator_ref(i, cat) for i in d.get("indicators") or []],
+        "decision": None, "decision_note": None, "proposed_at": event.at, "proposed_by": event.by,
+        "seq": len(state.agenda) + 1,
+    }
+
+
+def _agenda_decided(state: State, event: Event, cat: Catalogue) -> None:
+    d = _need(event.data, "agenda_id", "decision")
+    item = _find(state.agenda, d["agenda_id"], "agenda")
+    item.update(decision=_choice(d["decision"], DECISIONS, "decision"), decision_note=d.get("note"), decided_at=event.at)
+
+
+def _action_created(state: State, event: Event, cat: Catalogue) -> None:
+    d = _need(event.data, "action_id", "agenda_id", "title", "office_id", "due")
+    item = _find(state.agenda, d["agenda_id"], "agenda")
+    if item["decision"] not in ("adopted", "adopted_with_changes"):
+        raise ForumError("forum.not_adopted", value=d["agenda_id"])
+    _find(cat.offices, d["office_id"], "department")
+    action_id = _fresh(state.actions, d["action_id"])
+    execution = _choice(d.get("execution") or "department", EXECUTIONS, "execution")
+    state.actions[action_id] = {
+        "action_id": action_id, "number": len(state.actions) + 1, "agenda_id": d["agenda_id"],
+        "meeting_id": item["meeting_id"], "title": d["title"], "office_id": d["office_id"],
+        "due": _date(d["due"], "due"), "execution": execution, "status": "proposed",
+        "linked_indicators": [_indicator_ref(i, cat) for i in d.get("linked_indicators") or item["indicators"]],
+        "linked_components": [_component_ref(c, cat) for c in d.get("linked_components") or item["weaknesses"]],
+        "created_at": event.at, "updated_at": event.at, "accepted_at": None, "done_at": None,
+    }
+    state.action_log.append(_log(event, action_id, "created", "proposed", d.get("note")))
+
+
+def _action_status_changed(state: State, event: Event, cat: Catalogue) -> None:
+    d = _need(event.data, "action_id", "status")
+    action = _find(state.actions, d["action_id"], "action")
+    status = _choice(d["status"], STATUSES, "status")
+    if status not in TRANSITIONS[action["status"]]:
+        raise ForumError("forum.bad_transition", current=action["status"], value=status,
+                         allowed=", ".join(TRANSITIONS[action["status"]]))
+    action.update(status=status, updated_at=event.at)
+    if status == "accepted" and action["accepted_at"] is None:
+        action["accepted_at"] = event.at
+    if status == "done":
+        action["done_at"] = event.at
+    state.action_log.append(_log(event, d["action_id"], "status", status, d.get("note")))
+
+
+def _action_progress_noted(state: State, event: Event, cat: Catalogue) -> None:
+    d = _need(event.data, "action_id", "note")
+    action = _find(state.actions, d["action_id"], "action")
+    action["updated_at"] = event.at
+    state.action_log.append(_log(event, d["action_id"], "progress", action["status"], d["note"]))
+
+
+HANDLERS = {
+    "forum.created": _forum_created,
+    "meeting.scheduled": _meeting_scheduled,
+    "meeting.held": _meeting_held,
+    "agenda.proposed": _agenda_proposed,
+    "agenda.decided": _agenda_decided,
+    "action.created": _action_created,
+    "action.status_changed": _action_status_changed,
+    "action.progress_noted": _action_progress_noted,
+}
+
+
+def apply(state: State, event: Event, cat: Catalogue) -> State:
+    """Apply one event to the state, checking that it makes sense; the state is changed in place.
+
+    A handler raises before it changes anything, so a refused event leaves the state as it was.
+    """
+    handler = HANDLERS.get(event.type)
+    if handler is None:
+        raise ForumError("forum.unknown_event", value=event.type)
+    handler(state, event, cat)
+    return state
 
 
 def replay(events: list[Event], cat: Catalogue) -> State:
@@ -240,7 +266,7 @@ def replay(events: list[Event], cat: Catalogue) -> State:
         try:
             apply(state, event, cat)
         except ForumError as exc:
-            raise ForumError("forum.bad_event_file", detail=f"{event.source or event.event_id}: {exc}") from exc
+            raise ForumError("forum.bad_event_file", file=event.source or event.event_id, detail=exc) from exc
     return state
 
 
@@ -259,6 +285,11 @@ def authorise(account: Account, event_type: str, data: dict, state: State) -> No
 
 def new_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(4)}"
+
+
+def meeting_id(forum_id: str, day: str, kind: str) -> str:
+    """A meeting's id: the forum and the date, marked when the meeting is not a regular one."""
+    return f"{forum_id}-{day}" + ("" if kind == "regular" else "-adhoc")
 
 
 def next_meeting(cat: Catalogue, state: State, forum_id: str | None = None, today: date | None = None) -> dict:

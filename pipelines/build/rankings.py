@@ -9,16 +9,7 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue, Series
 from pipelines.build.cities import CityMap, harmonise
-from pipelines.schemas import (
-    Problem,
-    RawComponent,
-    RawEdition,
-    RawRanking,
-    coerce_numbers,
-    problem,
-    read_csv_text,
-    validate,
-)
+from pipelines.schemas import Problem, RawComponent, RawEdition, RawRanking, problem, read_validated
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -37,17 +28,11 @@ def _label_number(label: str) -> int:
 
 def read_editions(cat: Catalogue) -> tuple[pd.DataFrame | None, list[Problem]]:
     display = display_name(cat.editions_file, cat.root)
-    raw, problems = read_csv_text(cat.editions_file, display)
-    if problems:
-        return None, problems
-    raw, problems = coerce_numbers(raw, {"year": "int", "field_size": "int"}, display)
-    typed, more = validate(raw, RawEdition, display)
-    problems += more
+    _, typed, problems = read_validated(cat.editions_file, display, {"year": "int", "field_size": "int"}, RawEdition)
     if typed is None:
         return None, problems
     for row in typed.index[~typed["index_id"].isin(list(cat.series))]:
         problems.append(problem(display, int(row), "index_id", "check.unknown_series", value=typed.at[row, "index_id"]))
-    typed = typed.rename(columns={"index_id": "index_id"})
     typed = typed.assign(
         _published=typed["published"].fillna(""),
         _number=typed["edition"].map(_label_number),
@@ -67,12 +52,9 @@ def _check_editions(df: pd.DataFrame, series: Series, editions: pd.DataFrame, di
 
 def read_rankings(series: Series, cat: Catalogue, cities: CityMap, editions: pd.DataFrame) -> tuple[pd.DataFrame | None, list[Problem]]:
     display = display_name(series.rankings_file, cat.root)
-    raw, problems = read_csv_text(series.rankings_file, display)
-    if problems:
+    raw, typed, problems = read_validated(series.rankings_file, display, {"rank": "int", "score": "float"}, RawRanking)
+    if raw is None:
         return None, problems
-    raw, problems = coerce_numbers(raw, {"rank": "int", "score": "float"}, display)
-    typed, more = validate(raw, RawRanking, display)
-    problems += more
     # Editions and city names are checked on the text too, so that every problem shows at once.
     if {"edition", "city"} <= set(raw.columns):
         problems += _check_editions(raw, series, editions, display)
@@ -98,12 +80,9 @@ def read_components(series: Series, cat: Catalogue, cities: CityMap, editions: p
     if series.components_file is None:
         return None, []
     display = display_name(series.components_file, cat.root)
-    raw, problems = read_csv_text(series.components_file, display)
-    if problems:
+    raw, typed, problems = read_validated(series.components_file, display, {"rank": "int", "score": "float"}, RawComponent)
+    if raw is None:
         return None, problems
-    raw, problems = coerce_numbers(raw, {"rank": "int", "score": "float"}, display)
-    typed, more = validate(raw, RawComponent, display)
-    problems += more
     if {"edition", "city", "component"} <= set(raw.columns):
         problems += _check_editions(raw, series, editions, display)
         known = {c.id for c in series.components}

@@ -9,7 +9,7 @@ from pandera.typing import Series
 from pipelines.catalogue import Catalogue
 from pipelines.build.periods import parse_period
 from pipelines.build.rankings import display_name
-from pipelines.schemas import DATE_RE, URL_RE, Problem, coerce_numbers, problem, read_csv_text, validate
+from pipelines.schemas import DATE_RE, URL_RE, Problem, problem, read_validated
 
 
 class RawSeedValue(pa.DataFrameModel):
@@ -34,12 +34,7 @@ def read_seed(cat: Catalogue) -> tuple[pd.DataFrame | None, list[Problem]]:
     if cat.seed_values_file is None:
         return None, []
     display = display_name(cat.seed_values_file, cat.root)
-    raw, problems = read_csv_text(cat.seed_values_file, display)
-    if problems:
-        return None, problems
-    raw, problems = coerce_numbers(raw, {"value": "float"}, display)
-    typed, more = validate(raw, RawSeedValue, display)
-    problems += more
+    _, typed, problems = read_validated(cat.seed_values_file, display, {"value": "float"}, RawSeedValue)
     if typed is None:
         return None, problems
     periods = []

@@ -29,6 +29,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "note": ("비고", "note"),
     "source": ("출처", "source"),
 }
+HEADER_NAMES = {name.casefold(): canon for canon, names in COLUMNS.items() for name in names}
 REQUIRED = ("indicator_id", "period", "value")
 TEMPLATE_COLUMNS = ("indicator_id", "indicator_name", "unit", "period", "value", "source", "note")
 ENCODINGS = ("utf-8-sig", "cp949")  # utf-8-sig reads UTF-8 with or without a BOM; cp949 covers EUC-KR
@@ -98,6 +99,153 @@ def parse_number(text: str, indicator: Indicator | None) -> tuple[float | None, 
     return float(s.replace(",", "")), None
 
 
+def _whole(display: str, key: str, **values) -> Problem:
+    """A problem with the whole file (no row, no cell)."""
+    return _problem(display, None, None, None, key, **values)
+
+
+def _read_text(data: bytes, display: str, department: str, cat: Catalogue) -> tuple[str | None, str | None, Problem | None]:
+    """The upload as text and its encoding, or the one problem that stops it before any cell is read."""
+    limit = cat.reporting.max_upload_bytes
+    if department not in cat.offices:
+        return None, None, _whole(display, "upload.unknown_department", value=department)
+    if len(data) > limit:
+        return None, None, _whole(display, "upload.too_large", size=len(data), limit=limit)
+    kind = next((name for sig, name in BINARY_SIGNATURES.items() if data.startswith(sig)), None)
+    if kind or b"\x00" in data[:8192]:
+        return None, None, _whole(display, "upload.not_text", kind=kind or "binary")
+    text, encoding = decode(data)
+    if text is None:
+        return None, None, _whole(display, "upload.encoding")
+    return text, encoding, None
+
+
+def _csv_lines(text: str, display: str) -> tuple[list[tuple[int, list[str]]], Problem | None]:
+    """The CSV lines that hold anything, each with its line number and its cells stripped."""
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        lines = [(reader.line_num, [c.strip() for c in row]) for row in reader]
+    except csv.Error as exc:
+        return [], _whole(display, "upload.bad_csv", detail=str(exc))
+    content = [(n, row) for n, row in lines if any(row)]
+    return content, None if content else _whole(display, "upload.empty")
+
+
+def _header_positions(line_no: int, header: list[str], display: str) -> tuple[dict[str, int], list[Problem]]:
+    """Where each known column stands (Korean or English name, any case), and every problem with the header."""
+    positions: dict[str, int] = {}
+    problems: list[Problem] = []
+    for i, name in enumerate(header):
+        if not name:
+            continue
+        canon = HEADER_NAMES.get(name.casefold())
+        if canon is None:
+            allowed = ", ".join(f"{ko}/{en}" for ko, en in COLUMNS.values())
+            problems.append(_problem(display, line_no, name, i, "upload.unknown_column", value=name, allowed=allowed))
+        elif canon in positions:
+            problems.append(_problem(display, line_no, name, i, "upload.duplicate_column", value=name))
+        else:
+            positions[canon] = i
+    for canon in REQUIRED:
+        if canon not in positions:
+            ko_name, en_name = COLUMNS[canon]
+            problems.append(_problem(display, line_no, None, None, "upload.missing_column", ko_name=ko_name, en_name=en_name))
+    return positions, problems
+
+
+@dataclass
+class _RowChecker:
+    """Reads one data row at a time against the catalogue; every problem it finds names its cell."""
+
+    cat: Catalogue
+    display: str
+    department: str
+    header: list[str]
+    positions: dict[str, int]
+    today: date
+    check_owner: bool
+    problems: list[Problem] = field(default_factory=list)
+
+    def cell(self, row: list[str], canon: str) -> str:
+        i = self.positions.get(canon)
+        return row[i] if i is not None and i < len(row) else ""
+
+    def fail(self, line_no: int, canon: str, key: str, **values) -> None:
+        i = self.positions[canon]
+        self.problems.append(_problem(self.display, line_no, self.header[i], i, key, **values))
+
+    def read(self, line_no: int, row: list[str]) -> dict | None:
+        """The row as a record (None for a template row left unfilled: nothing to load, nothing wrong)."""
+        raw_id, raw_period, raw_value = (self.cell(row, c) for c in ("indicator_id", "period", "value"))
+        if raw_id and not raw_period and not raw_value:
+            return None
+        indicator = self.indicator(line_no, raw_id)
+        return {
+            "indicator_id": raw_id or None, "period": self.period(line_no, raw_period, indicator),
+            "value": self.value(line_no, raw_value, indicator),
+            "source": self.cell(row, "source") or None, "note": self.cell(row, "note") or None, "row": line_no,
+        }
+
+    def indicator(self, line_no: int, raw: str) -> Indicator | None:
+        """The catalogue indicator of the row; one of another department is named, and still checked."""
+        if not raw:
+            self.fail(line_no, "indicator_id", "upload.missing_value")
+            return None
+        indicator = self.cat.indicators.get(raw)
+        if indicator is None:
+            self.fail(line_no, "indicator_id", "upload.unknown_indicator", value=raw)
+        elif self.check_owner and indicator.office_id != self.department:
+            owner, dept = self.cat.offices[indicator.office_id].name, self.cat.offices[self.department].name
+            self.fail(line_no, "indicator_id", "upload.other_department", value=raw, owner=owner.ko, owner_en=owner.en,
+                      department=dept.ko, department_en=dept.en)
+        return indicator
+
+    def period(self, line_no: int, raw: str, indicator: Indicator | None) -> str | None:
+        """The period in its canonical form, for the indicator's cadence and not in the future."""
+        if not raw:
+            self.fail(line_no, "period", "upload.missing_value")
+            return None
+        if indicator is None:
+            return None
+        parsed = parse_period(raw, indicator.cadence)
+        if parsed is None:
+            cadence = indicator.cadence
+            self.fail(line_no, "period", "upload.bad_period", value=raw, cadence=t(f"cadence.{cadence}", "ko"),
+                      cadence_en=t(f"cadence.{cadence}", "en"), example=PERIOD_PATTERNS[cadence][1])
+            return None
+        if parsed[1] > self.today:
+            self.fail(line_no, "period", "upload.future_period", value=raw, today=self.today.isoformat())
+            return None
+        return parsed[0]
+
+    def value(self, line_no: int, raw: str, indicator: Indicator | None) -> float | None:
+        """The number, within the indicator's bounds."""
+        if not raw:
+            self.fail(line_no, "value", "upload.missing_value")
+            return None
+        value, why = parse_number(raw, indicator)
+        if why:
+            unit = indicator.unit if indicator else None
+            self.fail(line_no, "value", why, value=raw, unit=unit.ko if unit else "", unit_en=unit.en if unit else "")
+        elif indicator is not None:
+            unit = indicator.unit
+            if indicator.min is not None and value < indicator.min:
+                self.fail(line_no, "value", "upload.below_min", value=raw, limit=indicator.min, unit=unit.ko, unit_en=unit.en)
+            elif indicator.max is not None and value > indicator.max:
+                self.fail(line_no, "value", "upload.above_max", value=raw, limit=indicator.max, unit=unit.ko, unit_en=unit.en)
+        return value
+
+    def conflicting_duplicates(self, keyed: pd.DataFrame) -> None:
+        """The same indicator and period given twice with different values: each row is named."""
+        col = self.positions["value"]
+        distinct = keyed.groupby(["indicator_id", "period"], sort=False)["value"].transform("nunique")
+        for (ind, per), group in keyed[distinct > 1].groupby(["indicator_id", "period"], sort=False):
+            rows = ", ".join(str(r) for r in group["row"])
+            for r in group["row"]:
+                self.problems.append(_problem(self.display, int(r), self.header[col], col,
+                                              "upload.conflicting_duplicate", indicator=ind, period=per, rows=rows))
+
+
 def parse_upload(
     data: bytes,
     display: str,
@@ -108,133 +256,33 @@ def parse_upload(
     check_owner: bool = True,
 ) -> ParsedUpload:
     """Read an upload and check every cell; the result is accepted whole or rejected with every problem."""
-    today = today or date.today()
     out = ParsedUpload(display=display, department=department)
-    problems = out.problems
-    limit = cat.reporting.max_upload_bytes
-    if department not in cat.offices:
-        problems.append(_problem(display, None, None, None, "upload.unknown_department", value=department))
-        return out
-    if len(data) > limit:
-        problems.append(_problem(display, None, None, None, "upload.too_large", size=len(data), limit=limit))
-        return out
-    kind = next((name for sig, name in BINARY_SIGNATURES.items() if data.startswith(sig)), None)
-    if kind or b"\x00" in data[:8192]:
-        problems.append(_problem(display, None, None, None, "upload.not_text", kind=kind or "binary"))
-        return out
-    text, encoding = decode(data)
-    if text is None:
-        problems.append(_problem(display, None, None, None, "upload.encoding"))
-        return out
-    out.encoding = encoding
-
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        lines = [(reader.line_num, row) for row in reader]
-    except csv.Error as exc:
-        problems.append(_problem(display, None, None, None, "upload.bad_csv", detail=str(exc)))
-        return out
-    lines = [(n, [c.strip() for c in row]) for n, row in lines]
-    content = [(n, row) for n, row in lines if any(row)]
-    if not content:
-        problems.append(_problem(display, None, None, None, "upload.empty"))
+    # Load inputs: the bytes as text, the text as CSV lines (a problem with the whole file stops here).
+    text, out.encoding, whole = _read_text(data, display, department, cat)
+    lines, whole = ([], whole) if whole else _csv_lines(text, display)
+    if whole:
+        out.problems.append(whole)
         return out
 
-    header_line, header = content[0]
-    by_name = {name.casefold(): canon for canon, names in COLUMNS.items() for name in names}
-    positions: dict[str, int] = {}
-    for i, name in enumerate(header):
-        if not name:
-            continue
-        canon = by_name.get(name.casefold())
-        if canon is None:
-            allowed = ", ".join(f"{ko}/{en}" for ko, en in COLUMNS.values())
-            problems.append(_problem(display, header_line, name, i, "upload.unknown_column", value=name, allowed=allowed))
-        elif canon in positions:
-            problems.append(_problem(display, header_line, name, i, "upload.duplicate_column", value=name))
-        else:
-            positions[canon] = i
-    for canon in REQUIRED:
-        if canon not in positions:
-            ko_name, en_name = COLUMNS[canon]
-            problems.append(_problem(display, header_line, None, None, "upload.missing_column", ko_name=ko_name, en_name=en_name))
-    if problems:
+    # Process: the header, then every row.
+    (header_line, header), body = lines[0], lines[1:]
+    positions, out.problems = _header_positions(header_line, header, display)
+    if not out.problems and not body:
+        out.problems.append(_whole(display, "upload.empty"))
+    if out.problems:
         return out
-    body = content[1:]
-    if not body:
-        problems.append(_problem(display, None, None, None, "upload.empty"))
-        return out
-
-    owner_names = {oid: o.name for oid, o in cat.offices.items()}
-    dept_name = owner_names[department]
-    records = []
-    for line_no, row in body:
-        def cell(canon: str) -> str:
-            i = positions.get(canon)
-            return row[i] if i is not None and i < len(row) else ""
-
-        def fail(canon: str, key: str, **values) -> None:
-            header_name = header[positions[canon]]
-            problems.append(_problem(display, line_no, header_name, positions[canon], key, **values))
-
-        raw_id, raw_period, raw_value = cell("indicator_id"), cell("period"), cell("value")
-        if raw_id and not raw_period and not raw_value:
-            continue  # a template row the department left unfilled: nothing to load, nothing wrong
-        indicator = None
-        if not raw_id:
-            fail("indicator_id", "upload.missing_value")
-        elif raw_id not in cat.indicators:
-            fail("indicator_id", "upload.unknown_indicator", value=raw_id)
-        else:
-            indicator = cat.indicators[raw_id]
-            if check_owner and indicator.office_id != department:
-                owner = owner_names[indicator.office_id]
-                fail("indicator_id", "upload.other_department", value=raw_id, owner=owner.ko, owner_en=owner.en,
-                     department=dept_name.ko, department_en=dept_name.en)
-        period = None
-        if not raw_period:
-            fail("period", "upload.missing_value")
-        elif indicator is not None:
-            parsed = parse_period(raw_period, indicator.cadence)
-            if parsed is None:
-                cadence = indicator.cadence
-                fail("period", "upload.bad_period", value=raw_period, cadence=t(f"cadence.{cadence}", "ko"),
-                     cadence_en=t(f"cadence.{cadence}", "en"), example=PERIOD_PATTERNS[cadence][1])
-            elif parsed[1] > today:
-                fail("period", "upload.future_period", value=raw_period, today=today.isoformat())
-            else:
-                period = parsed[0]
-        value = None
-        if not raw_value:
-            fail("value", "upload.missing_value")
-        else:
-            value, why = parse_number(raw_value, indicator)
-            if why:
-                unit = indicator.unit if indicator else None
-                fail("value", why, value=raw_value, unit=unit.ko if unit else "", unit_en=unit.en if unit else "")
-            elif indicator is not None:
-                if indicator.min is not None and value < indicator.min:
-                    fail("value", "upload.below_min", value=raw_value, limit=indicator.min, unit=indicator.unit.ko, unit_en=indicator.unit.en)
-                elif indicator.max is not None and value > indicator.max:
-                    fail("value", "upload.above_max", value=raw_value, limit=indicator.max, unit=indicator.unit.ko, unit_en=indicator.unit.en)
-        records.append({
-            "indicator_id": raw_id or None, "period": period, "value": value,
-            "source": cell("source") or None, "note": cell("note") or None, "row": line_no,
-        })
-
-    if not records and not problems:
-        problems.append(_problem(display, None, None, None, "upload.empty"))
+    rows = _RowChecker(cat, display, department, header, positions, today or date.today(), check_owner)
+    records = [record for line_no, row in body if (record := rows.read(line_no, row)) is not None]
+    if not records and not rows.problems:
+        out.problems.append(_whole(display, "upload.empty"))
         return out
     frame = pd.DataFrame(records, columns=["indicator_id", "period", "value", "source", "note", "row"])
     keyed = frame.dropna(subset=["indicator_id", "period", "value"])
-    distinct = keyed.groupby(["indicator_id", "period"], sort=False)["value"].transform("nunique")
-    for (ind, per), group in keyed[distinct > 1].groupby(["indicator_id", "period"], sort=False):
-        rows = ", ".join(str(r) for r in group["row"])
-        for r in group["row"]:
-            problems.append(_problem(display, int(r), header[positions["value"]], positions["value"],
-                                     "upload.conflicting_duplicate", indicator=ind, period=per, rows=rows))
-    if not problems:
-        # An identical row given twice is one fact: keep its first appearance.
+    rows.conflicting_duplicates(keyed)
+
+    # The result: every problem, or the rows (an identical row given twice is one fact: its first appearance).
+    out.problems = rows.problems
+    if not out.problems:
         out.rows = keyed.drop_duplicates(["indicator_id", "period"]).reset_index(drop=True)
     return out
 

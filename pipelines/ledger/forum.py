@@ -40,7 +40,7 @@ def read_events(cat: Catalogue, pending: list[Path] | None = None) -> list[Event
         try:
             events.append(Event(**json.loads(p.read_text(encoding="utf-8")), source=shown))
         except (ValueError, TypeError) as exc:
-            raise ForumError("forum.bad_event_file", detail=f"{shown}: {exc}") from exc
+            raise ForumError("forum.bad_event_file", file=shown, detail=str(exc)) from exc
     return sorted(events, key=lambda e: (e.at, e.event_id))
 
 

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
-from pipelines.errors import ForumError
+from pipelines.errors import ForumError, Message
 from pipelines.messages import t
 from pipelines.reports.render import (
     city_name,
@@ -124,7 +124,7 @@ def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_i
         [meeting_id],
     ).df()
     if meeting.empty:
-        raise ForumError("forum.no_such", kind="meeting", value=meeting_id)
+        raise ForumError("forum.no_such", kind=Message("forum.kind.meeting"), value=meeting_id)
     m = meeting.iloc[0]
     forum_name = m["name_ko"] if lang == "ko" else m["name_en"]
     items = con.execute("select * from forum_agenda where meeting_id = ? order by seq", [meeting_id]).df()
