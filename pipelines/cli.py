@@ -10,6 +10,7 @@ import click
 
 from pipelines import build as build_mod
 from pipelines import catalogue as catalogue_mod
+from pipelines import sql
 from pipelines.build import warehouse
 from pipelines.build.rankings import display_name
 from pipelines.messages import both, t
@@ -139,11 +140,8 @@ def status(lang: str, warehouse_path: Path | None) -> None:
         sys.exit(1)
     con = warehouse.connect_read_only(path)
     try:
-        focus = con.execute("select value from setting where key = 'focus_city'").fetchone()[0]
-        rows = con.execute(
-            "select index_id, editions, latest_edition, latest_status, latest_rank, "
-            "last_ranked_edition, last_ranked_rank from focus_overview order by seq"
-        ).fetchall()
+        focus = sql.value(con, "focus_city_id")
+        rows = sql.rows(con, "focus_standing")
     finally:
         con.close()
     click.echo(f"{t('cli.status.series', lang):<16} {t('cli.status.editions', lang):>8}  "
@@ -604,12 +602,7 @@ def forum_list(what, lang) -> None:
     """
     con = _read_warehouse()
     try:
-        if what == "meetings":
-            rows = con.execute("select meeting_id, date, kind, held, attendees from meeting order by date").fetchall()
-        elif what == "agenda":
-            rows = con.execute("select agenda_id, meeting_date, title, decision, action_items from forum_agenda").fetchall()
-        else:
-            rows = con.execute("select action_id, title, office_id, due, status, overdue from action_items").fetchall()
+        rows = sql.rows(con, {"meetings": "meeting_list", "agenda": "agenda_list", "actions": "action_list"}[what])
     finally:
         con.close()
     for row in rows:

@@ -225,6 +225,13 @@ select indicator_id, period, value, unit, office_id, uploaded_by, uploaded_at, s
 from indicator_history
 where is_current;
 
+-- latest_values: each indicator's value for its newest period (the value in force for that period), with
+-- its source and who loaded it: what a department sees as "latest" and what a submission pack sends.
+create view latest_values as
+select indicator_id, period, value, unit, office_id, uploaded_by, uploaded_at, source, source_url, note, upload_id
+from indicator_values
+qualify row_number() over (partition by indicator_id order by period desc) = 1;
+
 -- rankings: one row per series, edition and city, with the state of every figure.
 create view rankings as
 with
@@ -890,3 +897,22 @@ final as (
 )
 select * from final
 order by number;
+
+-- action_trend: each indicator linked to an action item, every value of it, marked `before` or `after` the
+-- action was accepted (or created, if not yet accepted). Periods compare by year: a value for the acceptance
+-- year itself counts as `after` (the year the work started in); a quarter or month keeps its year prefix.
+create view action_trend as
+with
+started as (
+    select action_id, coalesce(accepted_at, created_at) as since from action_item
+),
+links as (
+    select l.action_id, l.indicator_id, s.since
+    from action_link as l join started as s using (action_id)
+    where l.kind = 'indicator'
+)
+select l.action_id, v.indicator_id, i.name_ko, i.name_en, i.direction, v.period, v.value, v.unit, l.since,
+       case when v.period < substr(l.since, 1, 4) then 'before' else 'after' end as phase
+from links as l
+join indicator_values as v using (indicator_id)
+join indicator as i using (indicator_id);
