@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -191,6 +192,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
             if not parsed.ok:
                 raise ProblemsFound(parsed.problems)
             click.echo(both("upload.dry_run_ok", rows=len(parsed.rows)))
+            _print_flags(cat, parsed, department)
             return
         receipt, parsed = uploads.commit_upload(cat, data, file.name, department, account)
     except ProblemsFound as exc:
@@ -204,6 +206,28 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
     name = cat.offices[department].name
     click.echo(both("upload.accepted", rows=len(parsed.rows), department=name.ko, department_en=name.en,
                     user=account, path=display_name(receipt.path, cat.root), sha=receipt.sha256[:12]))
+
+
+def _print_flags(cat, parsed, department: str) -> None:
+    """The upload preview's flags (the same as the My indicators page): rows that change by more than the
+    catalogue's ratio from the value in force for their period or, for a new period, the latest earlier one."""
+    from pipelines.analysis import preview
+
+    path = warehouse.warehouse_path()
+    if not path.is_file():
+        click.echo(both("upload.nothing_to_compare", path=path))
+        return
+    con = warehouse.connect_read_only(path)
+    try:
+        result = preview.compare(parsed.rows, preview.current_values(con, department), cat.reporting.change_flag_ratio)
+    finally:
+        con.close()
+    for r in result.rows[result.rows["flagged"]].itertuples(index=False):
+        click.echo(both("upload.flagged_row", indicator_id=r.indicator_id, period=r.period, value=f"{r.value:,.10g}",
+                        previous=f"{r.previous:,.10g}", compared_period=r.compared_period if isinstance(r.compared_period, str) else r.period,
+                        change="—" if math.isnan(r.change) else f"{r.change:+.1%}"))
+    if result.flagged:
+        click.echo(both("upload.flag_note", n=result.flagged, ratio=result.ratio))
 
 
 @main.group()

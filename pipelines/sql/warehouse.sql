@@ -1,5 +1,6 @@
 -- The warehouse schema: every table with its primary key, and every view the dashboard and the
--- command line read. Tables are filled by pipelines/warehouse.py only; views are the contract.
+-- command line read. Tables are filled by pipelines/build/warehouse.py only; views are the contract.
+-- The queries that read them are named blocks in pipelines/sql/queries/*.sql.
 
 create table setting (
     key varchar primary key,
@@ -741,7 +742,13 @@ final as (
             when weight is null then 'no_weight'
             when component_score is null then 'no_focus_score'
             when score_of_goal_rank_city is null then 'no_goal_rank_score'
-        end as missing
+        end as missing,
+        -- every figure that is missing, in the same order (empty when the estimate exists)
+        [code for code in [
+            case when weight is null then 'no_weight' end,
+            case when component_score is null then 'no_focus_score' end,
+            case when score_of_goal_rank_city is null then 'no_goal_rank_score' end
+        ] if code is not null] as missing_figures
     from w
 )
 select * from final;

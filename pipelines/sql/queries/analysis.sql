@@ -33,7 +33,7 @@ order by c.edition_order;
 -- name: what_if()
 -- The what-if estimate (view `what_if`) for the latest component editions.
 select w.index_id, w.edition, w.component_id, w.component, w.component_ko, w.label, w.weight, w.weight_note,
-       w.component_score, w.score_of_goal_rank_city, w.estimated_overall_change, w.missing
+       w.component_score, w.score_of_goal_rank_city, w.estimated_overall_change, w.missing, w.missing_figures
 from what_if as w
 where w.is_latest;
 
