@@ -18,7 +18,7 @@ from dashboard import charts
 from dashboard.text import t
 from pipelines import build, catalogue
 from tests.page_reading import english_labels, labels
-from tests.page_reading import plotly_specs as specs
+from tests.page_reading import plotly_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -81,7 +81,7 @@ def test_weak_points_lists_the_weaknesses_with_reason_evidence_and_owners(mini_w
     assert "구성요소 25위 · 종합 6위 · 최근 순위 35→25 · 정책 분야: 삶의 질" in body
     assert "관련 시 관리지표: 서울 방문 외래관광객 수 · 담당 부서: 관광체육국" in body
 
-    heat = specs(at)["heat_mori_gpci"]
+    heat = plotly_specs(at)["heat_mori_gpci"]
     assert heat["layout"]["xaxis"]["type"] == "category" and heat["layout"]["xaxis"]["categoryarray"] == ["2024", "2025"]
     assert heat["layout"]["yaxis"]["categoryarray"] == ["거주", "연구·개발", "경제"], "the first component on top"
     cells = next(tr for tr in heat["data"] if tr["type"] == "scatter")
@@ -90,6 +90,24 @@ def test_weak_points_lists_the_weaknesses_with_reason_evidence_and_owners(mini_w
     assert len(frames) == 4, "livability and economy are weak in both editions"
     hover = "\n".join(v for row in next(tr for tr in heat["data"] if tr["type"] == "heatmap")["customdata"] for v in row)
     assert "약점" in hover and "19계단 낮음" in hover
+
+
+def test_weak_points_rules_show_the_thresholds_of_indicators_yml(mini, tmp_path, monkeypatch):
+    """The page states the thresholds the warehouse used, from `analysis:` in indicators.yml, none of its own."""
+    data = yaml.safe_load(mini.read_text(encoding="utf-8"))
+    data["analysis"] = {"weakness": {"rank_gap_to_overall": 7, "falling_editions": 4, "peer_bottom_share": 0.25,
+                                     "min_peers_with_data": 1},
+                        "strength": {"rank_gap_to_overall": 2},
+                        "goal": {"trend_editions": 4, "at_risk_margin": 3, "stale_years": 4}}
+    mini.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path = tmp_path / "thresholds.duckdb"
+    build.build(catalogue.load(mini), path)
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(path))
+
+    body = texts(run(WEAK, "en"))
+    assert "**7 or more places below**" in body and "**fell in each of the last 4 editions**" in body
+    assert "**bottom 25%**" in body and "at least 1 peers" in body and "**2 or more places above**" in body
+    assert "5 or more places" not in body and "bottom 50%" not in body
 
 
 def test_weak_points_filters_by_department_and_label(mini_warehouse):
@@ -155,7 +173,7 @@ def test_goal_page_shows_a_status_for_every_series(mini_warehouse):
     body = texts(at)
     assert ":orange-badge[주의]" in body and ":red-badge[이탈]" in body
 
-    chart = specs(at)["goal_mori_gpci"]
+    chart = plotly_specs(at)["goal_mori_gpci"]
     layout = chart["layout"]
     assert layout["yaxis"]["range"][0] > layout["yaxis"]["range"][1], "rank 1 on top"
     assert all(isinstance(v, int) for v in layout["xaxis"]["tickvals"] + layout["yaxis"]["tickvals"])
@@ -182,7 +200,7 @@ def test_goal_page_says_why_the_status_is_unknown(mini, tmp_path, monkeypatch):
     assert table.at["GFCI", "Where it is"] == t("ui.goal.never_ranked", "en")
     assert table.at["GFCI", "Projected rank in 2030"] == "—"
     assert t("ui.goal.why_never", "en") in texts(at)
-    gfci = specs(at)["goal_zyen_gfci"]
+    gfci = plotly_specs(at)["goal_zyen_gfci"]
     missing = next(tr for tr in gfci["data"] if tr.get("name") == t("ui.chart.no_rank", "en"))
     assert len(missing["x"]) == 2, "both GFCI editions are marked as without a rank"
 
@@ -245,7 +263,7 @@ def test_goal_page_does_not_project_ranks_too_old_to_judge(mini, tmp_path, monke
     assert table.at["GPCI", "상태"] == t("goal.unknown", "ko")
     assert table.at["GPCI", "현재 위치"] == "6위 (2019)" and table.at["GPCI", "2030년 예상 순위"] == "—"
     assert t("ui.goal.why_stale", "ko", year=2019, data_year=2025, years=4) in texts(at)
-    chart = specs(at)["goal_mori_gpci"]
+    chart = plotly_specs(at)["goal_mori_gpci"]
     assert not [tr for tr in chart["data"] if tr.get("line", {}).get("dash") == "dot"], "no trend line toward 2030"
 
 

@@ -14,12 +14,12 @@ from dashboard import auth, data
 from dashboard.display import DUE_STATE_STYLE, local_time
 from dashboard.markdown import escape
 from dashboard.text import DEFAULT_LANG, t
-from pipelines.build import uploads as departments
-from pipelines.build import writes as uploads
+from pipelines.analysis import preview
+from pipelines.build import uploads, writes
 from pipelines.build.uploads import COLUMNS, ParsedUpload
 from pipelines.catalogue import Catalogue
 from pipelines.errors import Busy
-from pipelines.reports import render as reports
+from pipelines.reports import render
 from pipelines.schemas import Problem, ProblemsFound
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
@@ -92,52 +92,31 @@ def show_problems(problems: list[Problem]) -> None:
 
 
 def preview_table(cat: Catalogue, parsed: ParsedUpload, department: str) -> tuple[pd.DataFrame, int, int]:
-    """Each parsed row beside the current value for that indicator and period or, for a new period, the latest
-    earlier one (a slipped digit or unit in a new year is the mistake to catch); returns (table, flagged, unchanged)."""
-    values = data.department_values(department)
-    before = values.set_index(["indicator_id", "period"])["value"]
-    history = {k: g.sort_values("period")[["period", "value"]].to_numpy().tolist() for k, g in values.groupby("indicator_id")}
-    ratio = cat.reporting.change_flag_ratio
-    rows, flagged, unchanged = [], 0, 0
-    for r in parsed.rows.itertuples():
+    """The upload preview (pipelines.analysis.preview) as this page shows it; returns (table, flagged, unchanged)."""
+    result = preview.compare(parsed.rows, data.department_values(department), cat.reporting.change_flag_ratio)
+    rows = []
+    for r in result.rows.itertuples(index=False):
         ind = cat.indicators[r.indicator_id]
         unit = ind.unit.get(lang)
-        previous = before.get((r.indicator_id, r.period))
-        compared_with = ""
-        if previous is None:
-            earlier = [(p, v) for p, v in history.get(r.indicator_id, []) if p < r.period]
-            if earlier:
-                compared_with, previous = earlier[-1]
-        same_period = not compared_with
-        change, flag = "—", False
-        if previous is not None and not pd.isna(previous):
-            if previous != 0:
-                share = (r.value - previous) / abs(previous)
-                change = f"{share:+.1%}"
-                flag = abs(share) > ratio
-            else:
-                flag = r.value != 0
-        flagged += flag
-        unchanged += same_period and previous is not None and previous == r.value
-        shown = with_unit(previous, unit) if previous is not None else "—"
-        if compared_with:
-            shown = t("ui.mine.earlier_period", lang, value=shown, period=compared_with)
+        shown = with_unit(r.previous, unit)  # a missing value shows as —
+        if isinstance(r.compared_period, str):
+            shown = t("ui.mine.earlier_period", lang, value=shown, period=r.compared_period)
         rows.append({
             col("indicator"): ind.name.get(lang),
             col("indicator_id"): r.indicator_id,
             col("period"): r.period,
             col("new"): with_unit(r.value, unit),
             col("previous"): shown,
-            col("change"): change,
-            col("flag"): t("ui.mine.flag", lang) if flag else "",
+            col("change"): "—" if pd.isna(r.change) else f"{r.change:+.1%}",
+            col("flag"): t("ui.mine.flag", lang) if r.flagged else "",
             col("note"): r.note if isinstance(r.note, str) else "",
         })
-    return pd.DataFrame(rows), flagged, unchanged
+    return pd.DataFrame(rows), result.flagged, result.unchanged
 
 
 def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str) -> None:
     """Check the file (nothing written), show its problems or its preview, and commit it on an explicit confirm."""
-    parsed = uploads.check_upload(cat, content, filename, department)
+    parsed = writes.check_upload(cat, content, filename, department)
     if not parsed.ok:
         show_problems(parsed.problems)
         return
@@ -169,7 +148,7 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
             st.error(t("ui.mine.cannot_upload", lang, department=department_name(department)))
             return
         try:
-            receipt, _ = uploads.commit_upload(cat, content, filename, department, account.username,
+            receipt, _ = writes.commit_upload(cat, content, filename, department, account.username,
                                                warehouse_path=data.warehouse_file())
         except Busy:
             st.warning(t("upload.busy", lang), icon=":material/hourglass_top:")
@@ -193,7 +172,7 @@ def template_xlsx(template_csv: bytes) -> bytes:
 
     frame = pd.read_csv(io.BytesIO(template_csv), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     frame = frame.replace("", None)
-    book = load_workbook(io.BytesIO(reports.xlsx_bytes({t("ui.mine.sheet", lang): frame})))
+    book = load_workbook(io.BytesIO(render.xlsx_bytes({t("ui.mine.sheet", lang): frame})))
     sheet = book.active
     period_col = list(frame.columns).index(COLUMNS["period"][0 if lang == "ko" else 1]) + 1
     for (cell,) in sheet.iter_rows(min_row=2, max_row=max(sheet.max_row, 200), min_col=period_col, max_col=period_col):
@@ -267,7 +246,7 @@ left, right = st.columns(2, gap="large")
 with left:
     st.markdown(f"#### {t('ui.mine.template', lang)}")
     st.caption(t("ui.mine.template_help", lang))
-    template = departments.template_csv(cat, department, lang)
+    template = uploads.template_csv(cat, department, lang)
     st.download_button(t("ui.mine.download_csv", lang), template, file_name=f"{department}_template_{lang}.csv",
                        mime="text/csv", on_click="ignore", icon=":material/download:", key="mine_template_csv", width="stretch")
     st.download_button(t("ui.mine.download_xlsx", lang), template_xlsx(template),
