@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOGUE = ROOT / "indicators.yml"
 
 CADENCES = ("yearly", "semiannual", "biennial", "irregular")
+# Months between editions where the catalogue gives no `cadence_months` (an irregular series must give it).
+CADENCE_MONTHS = {"yearly": 12, "semiannual": 6, "biennial": 24}
 OFFICE_KINDS = ("office", "department", "agency")
 
 
@@ -65,6 +67,7 @@ class MethodNote:
     source_url: str
     edition: str | None
     change: bool
+    text_ko: str | None = None  # the note in Korean, translated from `text` without adding facts
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ class Series:
     components: tuple[Component, ...]
     methodology: tuple[MethodNote, ...]
     fetch: tuple[FetchSource, ...] = ()
+    cadence_months: int = 12  # the real interval between editions, from the editions the ledger holds
 
     def component(self, component_id: str) -> Component | None:
         return next((c for c in self.components if c.id == component_id), None)
@@ -150,7 +154,16 @@ class Indicator:
 DEFAULT_ANALYSIS = {
     "weakness": {"rank_gap_to_overall": 5, "falling_editions": 3, "peer_bottom_share": 0.5, "min_peers_with_data": 2},
     "strength": {"rank_gap_to_overall": 3},
-    "goal": {"trend_editions": 4, "at_risk_margin": 3, "stale_years": 4},
+    "goal": {"trend_editions": 4, "min_trend_editions": 3, "at_risk_margin": 3, "stale_years": 4},
+    "signals": {"stale_after_cadences": 2, "discontinued_after_cadences": 2},
+}
+
+# Where a figure comes from, most direct first; `source_tiers:` in the catalogue may rename or explain them.
+DEFAULT_SOURCE_TIERS = {
+    "publisher": {"name": {"ko": "발행기관", "en": "publisher"}},
+    "government": {"name": {"ko": "정부·공공기관", "en": "government"}},
+    "press": {"name": {"ko": "언론", "en": "press"}},
+    "aggregator": {"name": {"ko": "집계·블로그", "en": "aggregator/blog"}},
 }
 
 
@@ -164,7 +177,9 @@ DEFAULT_FORUM = {
 
 def analysis_settings(cat: "Catalogue") -> dict[str, float]:
     """The thresholds as flat `section.key` numbers, for the warehouse's analysis_setting table."""
-    merged = {k: {**v, **(cat.analysis.get(k) or {})} for k, v in DEFAULT_ANALYSIS.items()}
+    given = {k: {key: value for key, value in (cat.analysis.get(k) or {}).items() if value is not None}
+             for k in DEFAULT_ANALYSIS}
+    merged = {k: {**v, **given[k]} for k, v in DEFAULT_ANALYSIS.items()}
     return {f"{section}.{key}": float(value) for section, values in merged.items() for key, value in values.items()}
 
 
@@ -176,6 +191,13 @@ class Reporting:
     recent_days: int = 30
     change_flag_ratio: float = 0.3
     max_upload_bytes: int = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceTier:
+    id: str
+    name: Text
+    help: Text | None
 
 
 @dataclass(frozen=True)
@@ -206,10 +228,14 @@ class Catalogue:
     publish: dict[str, Any] = field(default_factory=dict)
     calendar: dict[str, int] = field(default_factory=lambda: {"collection_window_months": 3, "horizon_months": 12})
     extra: dict[str, Any] = field(default_factory=dict)
+    source_tiers: dict[str, SourceTier] = field(default_factory=dict)
+    source_domains_file: Path | None = None
 
     def raw_files(self) -> list[Path]:
         """Every ledger file the catalogue names, in a stable order."""
         files = [self.cities_file, self.editions_file]
+        if self.source_domains_file is not None:
+            files.append(self.source_domains_file)
         for s in self.series.values():
             files.append(s.rankings_file)
             if s.components_file is not None:
@@ -232,6 +258,8 @@ SHAPE_TOP = {
     "peer_cities": (True, ("list", "str")),
     "cities_file": (True, "file"),
     "editions_file": (True, "file"),
+    "source_domains_file": (False, "file?"),
+    "source_tiers": (False, ("map", {"name": (True, TEXT), "help": (False, TEXT)})),
     "policy_areas": (True, ("map", TEXT)),
     "offices": (True, ("map", {
         "name": (True, TEXT),
@@ -245,6 +273,7 @@ SHAPE_TOP = {
         "publisher_url": (True, "url"),
         "office_id": (True, "str"),
         "cadence": (True, "str"),
+        "cadence_months": (False, "int"),
         "release_months": (True, ("list", "int")),
         "cities_covered": (False, "str?"),
         "score": (True, {
@@ -272,6 +301,7 @@ SHAPE_TOP = {
         })),
         "methodology": (True, ("list", {
             "text": (True, "str"),
+            "text_ko": (False, "str?"),
             "source_url": (True, "url"),
             "edition": (False, "str?"),
             "change": (False, "bool"),
@@ -323,8 +353,13 @@ SHAPE_TOP = {
         }),
         "goal": (True, {
             "trend_editions": (True, "int"),
-            "at_risk_margin": (True, "int"),
-            "stale_years": (True, "int"),
+            "min_trend_editions": (False, "int"),
+            "at_risk_margin": (False, "int"),
+            "stale_years": (False, "int"),
+        }),
+        "signals": (False, {
+            "stale_after_cadences": (True, "num"),
+            "discontinued_after_cadences": (True, "num"),
         }),
     }),
     "publish": (False, {
@@ -454,6 +489,10 @@ def _check_refs(cat: dict, reader: _Reader) -> None:
             reader.fail("catalogue.unknown_ref", path=f"{p}.office_id", value=s["office_id"], kind="office")
         if s.get("cadence") and s["cadence"] not in CADENCES:
             reader.fail("catalogue.bad_value", path=f"{p}.cadence", detail=f"one of {CADENCES}")
+        elif s.get("cadence") and s.get("cadence_months") is None and s["cadence"] not in CADENCE_MONTHS:
+            reader.fail("catalogue.missing_key", path=p, name="cadence_months")
+        if s.get("cadence_months") is not None and not 1 <= s["cadence_months"] <= 120:
+            reader.fail("catalogue.bad_value", path=f"{p}.cadence_months", detail="months between editions, 1-120")
         for m in s.get("release_months") or []:
             if m is not None and not 1 <= m <= 12:
                 reader.fail("catalogue.bad_value", path=f"{p}.release_months", detail=f"month {m} not in 1-12")
@@ -556,10 +595,12 @@ def load(path: Path | str | None = None) -> Catalogue:
                     source_url=m["source_url"],
                     edition=None if m.get("edition") is None else str(m["edition"]),
                     change=bool(m.get("change") or False),
+                    text_ko=m.get("text_ko"),
                 )
                 for m in s["methodology"]
             ),
             fetch=tuple(FetchSource(f["url"], f["format"], f.get("note")) for f in s.get("fetch") or []),
+            cadence_months=s.get("cadence_months") or CADENCE_MONTHS[s["cadence"]],
         )
     indicators = {}
     for iid, ind in (cat.get("indicators") or {}).items():
@@ -609,4 +650,9 @@ def load(path: Path | str | None = None) -> Catalogue:
         publish=cat.get("publish") or {},
         calendar=cat.get("calendar") or {"collection_window_months": 3, "horizon_months": 12},
         extra={k: cat[k] for k in PASSTHROUGH if k in cat},
+        source_tiers={
+            k: SourceTier(id=k, name=_text(v["name"]), help=_text(v["help"]) if v.get("help") else None)
+            for k, v in (cat.get("source_tiers") or DEFAULT_SOURCE_TIERS).items()
+        },
+        source_domains_file=cat.get("source_domains_file"),
     )
