@@ -582,7 +582,7 @@ def forum_suggest(catalogue_path, lang) -> None:
     cat = _load(catalogue_path)
     con = _read_warehouse()
     try:
-        table = forum_reports.suggestions(con, int(cat.forum.get("suggestions") or 5))
+        table = forum_reports.suggestions(con, cat.forum.suggestions)
     finally:
         con.close()
     for rec in table.itertuples():

@@ -93,7 +93,7 @@ titles = {s.id: s.title.get(lang) for s in cat.series.values()}
 shorts = {s.id: s.short.get(lang) for s in cat.series.values()}
 offices = {o.id: o.name.get(lang) for o in cat.offices.values()}
 indicator_names = {i.id: i.name.get(lang) for i in cat.indicators.values()}
-months = cat.calendar["horizon_months"]
+months = cat.calendar.horizon_months
 
 st.title(t("ui.cal.title", lang))
 st.caption(t("ui.cal.intro", lang, months=months, today=today.isoformat()))

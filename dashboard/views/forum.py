@@ -15,6 +15,7 @@ from dashboard import auth, charts, data
 from dashboard.markdown import escape
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.build import forum, writes
+from pipelines.catalogue import ForumSection
 from pipelines.errors import Busy
 from pipelines.reports.render import csv_bytes, xlsx_bytes
 from pipelines.schemas import ProblemsFound
@@ -174,7 +175,7 @@ else:
     meeting_id = st.selectbox(t("ui.forum.meeting", lang), options, key="forum_meeting", format_func=meeting_label)
 
 # --- suggested topics ----------------------------------------------------------------------------
-limit = int((cat.forum.get("suggestions") if cat is not None else None) or 5)
+limit = cat.forum.suggestions if cat is not None else ForumSection.model_fields["suggestions"].default
 suggestions = data.suggestions(limit)
 with st.container(border=True):
     st.markdown(f"**{t('ui.forum.suggestions', lang)}**")

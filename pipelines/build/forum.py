@@ -71,15 +71,14 @@ class ForumDef:
 
 def forums_from_catalogue(cat: Catalogue) -> tuple[str, dict[str, ForumDef]]:
     """The default forum and every forum the catalogue defines (`forum:` in indicators.yml)."""
-    section = cat.forum
     forums = {}
-    for fid, f in section["forums"].items():
-        sched = f.get("schedule")
+    for fid, f in cat.forum.forums.items():
+        sched = f.schedule
         forums[fid] = ForumDef(
-            id=fid, name_ko=f["name"]["ko"], name_en=f["name"]["en"], office_id=f.get("office_id"), place=f.get("place"),
-            schedule=None if not sched else Schedule(tuple(sched["months"]), WEEKDAYS.index(sched["weekday"]), sched["nth"]),
+            id=fid, name_ko=f.name.ko, name_en=f.name.en, office_id=f.office_id, place=f.place,
+            schedule=None if sched is None else Schedule(sched.months, WEEKDAYS.index(sched.weekday), sched.nth),
         )
-    return section["default"], forums
+    return cat.forum.default, forums
 
 
 

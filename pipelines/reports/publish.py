@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.catalogue import Catalogue
+from pipelines.catalogue import Catalogue, Publish
 from pipelines.messages import t
 from pipelines.reports.render import csv_bytes, html_document, write_bytes_atomic
 
@@ -108,10 +108,10 @@ def publish(con: duckdb.DuckDBPyConnection, cat: Catalogue, out_dir: Path) -> li
             "sources": [{"title": s.publisher, "path": s.publisher_url}],
         })
     descriptor = {
-        "profile": "tabular-data-package", "name": meta.get("name", "city-competitiveness"),
-        "title": meta.get("title", {}).get("en", ""), "description": meta.get("description", {}).get("en", ""),
-        "licenses": [meta["license"]] if meta.get("license") else [],
-        "contributors": [{"title": meta.get("publisher", {}).get("en", ""), "role": "publisher"}] if meta.get("publisher") else [],
+        "profile": "tabular-data-package", "name": meta.name if meta else "city-competitiveness",
+        "title": meta.title.en if meta else "", "description": meta.description.en if meta else "",
+        "licenses": [meta.license.model_dump()] if meta else [],
+        "contributors": [{"title": meta.publisher.en, "role": "publisher"}] if meta else [],
         "keywords": ["city competitiveness", "global city index", cat.focus_city],
         "resources": resources,
     }
@@ -120,12 +120,12 @@ def publish(con: duckdb.DuckDBPyConnection, cat: Catalogue, out_dir: Path) -> li
     return written
 
 
-def _index_html(cat: Catalogue, meta: dict) -> str:
+def _index_html(cat: Catalogue, meta: Publish | None) -> str:
     parts = []
     for lang in ("ko", "en"):
-        title = meta.get("title", {}).get(lang, cat.focus_city)
+        title = meta.title.get(lang) if meta else cat.focus_city
         parts.append(f'<section lang="{lang}"><h1>{html.escape(title)}</h1>')
-        parts.append(f"<p>{html.escape(meta.get('description', {}).get(lang, ''))}</p>")
+        parts.append(f"<p>{html.escape(meta.description.get(lang) if meta else '')}</p>")
         parts.append(f"<h2>{t('doc.publish.indicators', lang)}</h2><ul>")
         for ind in cat.indicators.values():
             parts.append(f'<li>{html.escape(ind.name.get(lang))} ({html.escape(ind.unit.get(lang))}) — '
@@ -134,13 +134,13 @@ def _index_html(cat: Catalogue, meta: dict) -> str:
         for s in cat.series.values():
             parts.append(f'<li>{html.escape(s.title.get(lang))} — <a href="series/{s.id}.csv">CSV</a> · '
                          f'<a href="series/{s.id}.json">JSON</a></li>')
-        lic = meta.get("license")
+        lic = meta.license if meta else None
         parts.append("</ul>")
         if lic:
-            parts.append(f'<p class="muted">{t("doc.publish.license", lang)}: <a href="{html.escape(lic["path"])}">'
-                         f'{html.escape(lic["title"])}</a> · <a href="datapackage.json">datapackage.json</a></p>')
+            parts.append(f'<p class="muted">{t("doc.publish.license", lang)}: <a href="{html.escape(lic.path)}">'
+                         f'{html.escape(lic.title)}</a> · <a href="datapackage.json">datapackage.json</a></p>')
         parts.append("</section>")
-    return html_document(meta.get("title", {}).get("ko", cat.focus_city), "\n".join(parts), "ko")
+    return html_document(meta.title.ko if meta else cat.focus_city, "\n".join(parts), "ko")
 
 
 def submission_pack(con: duckdb.DuckDBPyConnection, cat: Catalogue, index_id: str, lang: str = "ko") -> pd.DataFrame:
