@@ -204,7 +204,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
         click.echo(str(exc), err=True)
         sys.exit(1)
     name = cat.offices[department].name
-    click.echo(both("upload.accepted", rows=len(parsed.rows), department=name.ko, department_en=name.en,
+    click.echo(both("upload.accepted", rows=len(parsed.rows), department=name,
                     user=account, path=display_name(receipt.path, cat.root), sha=receipt.sha256[:12]))
 
 

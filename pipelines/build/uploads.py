@@ -16,7 +16,7 @@ from pipelines.catalogue import Catalogue, Indicator
 from pipelines.build.periods import PERIOD_PATTERNS, parse_period
 from pipelines.build.seed import read_seed
 from pipelines.ledger.uploads import read_receipt, read_receipts
-from pipelines.messages import t
+from pipelines.messages import bilingual, t
 from pipelines.schemas import Problem
 
 # canonical column -> the header names accepted for it (Korean first, as in the template)
@@ -189,8 +189,8 @@ def parse_upload(
             indicator = cat.indicators[raw_id]
             if check_owner and indicator.office_id != department:
                 owner = owner_names[indicator.office_id]
-                fail("indicator_id", "upload.other_department", value=raw_id, owner=owner.ko, owner_en=owner.en,
-                     department=dept_name.ko, department_en=dept_name.en)
+                fail("indicator_id", "upload.other_department", value=raw_id, owner=owner,
+                     department=dept_name)
         period = None
         if not raw_period:
             fail("period", "upload.missing_value")
@@ -198,8 +198,8 @@ def parse_upload(
             parsed = parse_period(raw_period, indicator.cadence)
             if parsed is None:
                 cadence = indicator.cadence
-                fail("period", "upload.bad_period", value=raw_period, cadence=t(f"cadence.{cadence}", "ko"),
-                     cadence_en=t(f"cadence.{cadence}", "en"), example=PERIOD_PATTERNS[cadence][1])
+                fail("period", "upload.bad_period", value=raw_period, cadence=bilingual(f"cadence.{cadence}"),
+                     example=PERIOD_PATTERNS[cadence][1])
             elif parsed[1] > today:
                 fail("period", "upload.future_period", value=raw_period, today=today.isoformat())
             else:
@@ -211,12 +211,12 @@ def parse_upload(
             value, why = parse_number(raw_value, indicator)
             if why:
                 unit = indicator.unit if indicator else None
-                fail("value", why, value=raw_value, unit=unit.ko if unit else "", unit_en=unit.en if unit else "")
+                fail("value", why, value=raw_value, unit=unit or "")
             elif indicator is not None:
                 if indicator.min is not None and value < indicator.min:
-                    fail("value", "upload.below_min", value=raw_value, limit=indicator.min, unit=indicator.unit.ko, unit_en=indicator.unit.en)
+                    fail("value", "upload.below_min", value=raw_value, limit=indicator.min, unit=indicator.unit)
                 elif indicator.max is not None and value > indicator.max:
-                    fail("value", "upload.above_max", value=raw_value, limit=indicator.max, unit=indicator.unit.ko, unit_en=indicator.unit.en)
+                    fail("value", "upload.above_max", value=raw_value, limit=indicator.max, unit=indicator.unit)
         records.append({
             "indicator_id": raw_id or None, "period": period, "value": value,
             "source": cell("source") or None, "note": cell("note") or None, "row": line_no,

@@ -159,15 +159,15 @@ def submission_pack(con: duckdb.DuckDBPyConnection, cat: Catalogue, index_id: st
                            else series.short.get(lang)) for f in feeds)
         have = ind.id in latest.index
         rows.append({
-            t("doc.col.indicator_id", lang): ind.id,
-            t("doc.col.indicator", lang): ind.name.get(lang),
-            t("doc.col.definition", lang): ind.definition.get(lang),
-            t("doc.col.unit", lang): ind.unit.get(lang),
-            t("doc.col.period", lang): latest.at[ind.id, "period"] if have else t("doc.no_value", lang),
-            t("doc.col.value", lang): latest.at[ind.id, "value"] if have else None,
-            t("doc.col.source", lang): latest.at[ind.id, "source"] if have else ind.source_name,
-            t("doc.col.source_url", lang): latest.at[ind.id, "source_url"] if have else ind.source_url,
-            t("doc.col.owner", lang): cat.offices[ind.office_id].name.get(lang),
-            t("doc.col.components", lang): comps,
+            t("col.indicator_id", lang): ind.id,
+            t("col.indicator", lang): ind.name.get(lang),
+            t("col.definition", lang): ind.definition.get(lang),
+            t("col.unit", lang): ind.unit.get(lang),
+            t("col.period", lang): latest.at[ind.id, "period"] if have else t("doc.no_value", lang),
+            t("col.value", lang): latest.at[ind.id, "value"] if have else None,
+            t("col.source", lang): latest.at[ind.id, "source"] if have else ind.source_name,
+            t("col.source_url", lang): latest.at[ind.id, "source_url"] if have else ind.source_url,
+            t("col.owner", lang): cat.offices[ind.office_id].name.get(lang),
+            t("col.components", lang): comps,
         })
     return pd.DataFrame(rows)
