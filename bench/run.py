@@ -117,16 +117,16 @@ UPLOAD_SCRIPT = """
 import sys, time, json
 from pathlib import Path
 from pipelines import catalogue
-from pipelines.build import writes as uploads
+from pipelines.build import writes
 root, csv_path = Path(sys.argv[1]), Path(sys.argv[2])
 cat = catalogue.load(root / "indicators.yml")
 data = csv_path.read_bytes()
 started = time.perf_counter()
-checked = uploads.check_upload(cat, data, csv_path.name, "tourism_sports")
+checked = writes.check_upload(cat, data, csv_path.name, "tourism_sports")
 validate_s = time.perf_counter() - started
 assert checked.ok, checked.problems[:3]
 started = time.perf_counter()
-receipt, parsed = uploads.commit_upload(cat, data, csv_path.name, "tourism_sports", "bench",
+receipt, parsed = writes.commit_upload(cat, data, csv_path.name, "tourism_sports", "bench",
                                         warehouse_path=root / "warehouse.duckdb")
 print(json.dumps({"seconds": time.perf_counter() - started, "validate": validate_s, "rows": len(parsed.rows)}))
 """

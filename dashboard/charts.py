@@ -548,7 +548,7 @@ def goal_chart(history: pd.DataFrame, gap: pd.Series | dict, lang: str) -> go.Fi
 def trend_around_chart(values: pd.DataFrame, lang: str, marker_label: str) -> go.Figure:
     """One indicator's values by period, a dashed vertical line where the action item was accepted.
 
-    `values`: rows of forum_reports.trend_around for one indicator (period, value, unit, phase, name_ko, name_en).
+    `values`: rows of reports.forum.trend_around for one indicator (period, value, unit, phase, name_ko, name_en).
     Periods are categories in order; the marker sits between the last period before and the first after.
     """
     values = values.sort_values("period")

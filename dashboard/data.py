@@ -12,10 +12,9 @@ import streamlit as st
 
 from dashboard.markdown import escape
 from dashboard.text import LANGS, t
-from pipelines.analysis import due as reporting
+from pipelines.analysis import due
 from pipelines.build import warehouse
-from pipelines.reports import brief, publish
-from pipelines.reports import calendar as release_calendar
+from pipelines.reports import brief, calendar, publish
 
 # Flags the ledger writes into `note` (docs/formats.md); counted on the Sources page.
 FLAGS = ("DERIVED", "INFERRED", "CONFLICT", "LOW CONFIDENCE", "NOT FOUND")
@@ -295,9 +294,9 @@ def focus_ranks() -> pd.DataFrame:
 
 def catalogue():
     """The catalogue the forum writes against ($CITYIDX_CATALOGUE, else indicators.yml); reloaded when the file changes."""
-    from pipelines import catalogue as catalogue_module
+    from pipelines.catalogue import DEFAULT_CATALOGUE
 
-    path = Path(os.environ.get("CITYIDX_CATALOGUE") or catalogue_module.DEFAULT_CATALOGUE).resolve()
+    path = Path(os.environ.get("CITYIDX_CATALOGUE") or DEFAULT_CATALOGUE).resolve()
     try:
         mtime = path.stat().st_mtime_ns
     except FileNotFoundError:
@@ -307,9 +306,9 @@ def catalogue():
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _catalogue(path: str, mtime: int | None):
-    from pipelines import catalogue as catalogue_module
+    from pipelines.catalogue import load
 
-    return catalogue_module.load(path)
+    return load(path)
 
 
 def forums() -> pd.DataFrame:
@@ -356,11 +355,11 @@ def feeding_indicators() -> pd.DataFrame:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _report(name: str, args: tuple, path: str, version: Version | None) -> pd.DataFrame:
-    from pipelines.reports import forum as forum_reports
+    from pipelines.reports import forum
 
     with _connection(path, version).cursor() as cur:
         cur.execute("use warehouse")
-        return getattr(forum_reports, name)(cur, *args)
+        return getattr(forum, name)(cur, *args)
 
 
 def _forum_report(name: str, *args: object) -> pd.DataFrame:
@@ -369,31 +368,31 @@ def _forum_report(name: str, *args: object) -> pd.DataFrame:
 
 
 def suggestions(limit: int) -> pd.DataFrame:
-    """forum_reports.suggestions: the strongest weaknesses not yet on an agenda."""
+    """reports.forum.suggestions: the strongest weaknesses not yet on an agenda."""
     return _forum_report("suggestions", int(limit))
 
 
 def trend_around(action_id: str) -> pd.DataFrame:
-    """forum_reports.trend_around: the linked indicators' values before and after the action was accepted."""
+    """reports.forum.trend_around: the linked indicators' values before and after the action was accepted."""
     return _forum_report("trend_around", action_id)
 
 
 def progress_table(lang: str) -> pd.DataFrame:
-    """forum_reports.progress_table: the proposals-progress table (건의사항 추진현황)."""
+    """reports.forum.progress_table: the proposals-progress table (건의사항 추진현황)."""
     return _forum_report("progress_table", lang)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _packet(meeting_id: str, lang: str, catalogue_key: str, path: str, version: Version | None, _cat) -> str:
-    from pipelines.reports import forum as forum_reports
+    from pipelines.reports import forum
 
     with _connection(path, version).cursor() as cur:
         cur.execute("use warehouse")
-        return forum_reports.agenda_packet_html(cur, _cat, meeting_id, lang)
+        return forum.agenda_packet_html(cur, _cat, meeting_id, lang)
 
 
 def agenda_packet(cat, meeting_id: str, lang: str) -> str:
-    """forum_reports.agenda_packet_html for one meeting (printable HTML with the evidence charts)."""
+    """reports.forum.agenda_packet_html for one meeting (printable HTML with the evidence charts)."""
     path = warehouse_file()
     return _packet(meeting_id, lang, str(cat.root), str(path), version(path), cat)
 
@@ -466,7 +465,7 @@ def value_history(indicator_id: str) -> pd.DataFrame:
 
 
 def due_status(cat, today) -> pd.DataFrame:
-    """reporting.due_status for `today`: one row per catalogue indicator with its state and last upload."""
+    """analysis.due.due_status for `today`: one row per catalogue indicator with its state and last upload."""
     return _on_warehouse_cached("due_status", cat, today.isoformat())
 
 
@@ -480,8 +479,8 @@ def _catalogue_key(cat) -> tuple:
 # Pipeline functions that read the warehouse through a connection and the catalogue: run on this
 # module's connection, cached on the catalogue file and the warehouse version.
 _WAREHOUSE_CALLS = {
-    "due_status": lambda cur, cat, today: reporting.due_status(cur, cat, date.fromisoformat(today)),
-    "upcoming": lambda cur, cat, today: release_calendar.upcoming(cat, cur, date.fromisoformat(today)),
+    "due_status": lambda cur, cat, today: due.due_status(cur, cat, date.fromisoformat(today)),
+    "upcoming": lambda cur, cat, today: calendar.upcoming(cat, cur, date.fromisoformat(today)),
     "submission_pack": lambda cur, cat, index_id, lang: publish.submission_pack(cur, cat, index_id, lang),
     "brief": lambda cur, cat, quarter, lang: brief.brief_html(cur, cat, quarter, lang),
 }
@@ -500,7 +499,7 @@ def _on_warehouse_cached(call: str, cat, *args):
 
 
 def upcoming_releases(cat, today) -> pd.DataFrame:
-    """release_calendar.upcoming for `today`: the expected releases of the horizon with their feeding indicators."""
+    """reports.calendar.upcoming for `today`: the expected releases of the horizon with their feeding indicators."""
     return _on_warehouse_cached("upcoming", cat, today.isoformat())
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines import messages
 from pipelines.messages import DEFAULT_LANG, LANGS, load_messages, render
-from pipelines.messages import MESSAGES as PIPELINE_MESSAGES
 
 __all__ = ["DEFAULT_LANG", "LANGS", "MESSAGES", "t"]
 
 DASHBOARD_MESSAGES = load_messages(Path(__file__).with_name("messages.yml"))
-MESSAGES: dict[str, dict[str, str]] = PIPELINE_MESSAGES | DASHBOARD_MESSAGES
+MESSAGES: dict[str, dict[str, str]] = messages.MESSAGES | DASHBOARD_MESSAGES
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:

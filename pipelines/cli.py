@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from pipelines import build as build_mod
-from pipelines import catalogue as catalogue_mod
+from pipelines import build, catalogue
 from pipelines.build import warehouse
 from pipelines.build.rankings import display_name
 from pipelines.messages import both, t
@@ -25,10 +24,10 @@ CATALOGUE_OPTION = click.option(
 )
 
 
-def _load(catalogue_path: Path | None) -> catalogue_mod.Catalogue:
+def _load(catalogue_path: Path | None) -> catalogue.Catalogue:
     try:
-        return catalogue_mod.load(catalogue_path)
-    except catalogue_mod.CatalogueError as exc:
+        return catalogue.load(catalogue_path)
+    except catalogue.CatalogueError as exc:
         for p in exc.problems:
             click.echo(p, err=True)
         sys.exit(1)
@@ -62,7 +61,7 @@ def check(catalogue_path: Path | None) -> None:
     """
     cat = _load(catalogue_path)
     try:
-        result = build_mod.collect(cat)
+        result = build.collect(cat)
     except ProblemsFound as exc:
         _report(exc)
         sys.exit(1)
@@ -73,11 +72,11 @@ def check(catalogue_path: Path | None) -> None:
                     components=c["component_row"], cities=c["city"]))
 
 
-@main.command()
+@main.command("build")
 @CATALOGUE_OPTION
 @click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path), default=None,
               help="Where to write (default: $CITYIDX_WAREHOUSE or data/warehouse/cityindex.duckdb).")
-def build(catalogue_path: Path | None, warehouse_path: Path | None) -> None:
+def build_(catalogue_path: Path | None, warehouse_path: Path | None) -> None:
     """Rebuild the DuckDB warehouse from data/raw/ and indicators.yml.
 
     \b
@@ -90,7 +89,7 @@ def build(catalogue_path: Path | None, warehouse_path: Path | None) -> None:
     cat = _load(catalogue_path)
     path = warehouse_path or warehouse.warehouse_path()
     try:
-        result = build_mod.build(cat, path)
+        result = build.build(cat, path)
     except ProblemsFound as exc:
         _report(exc)
         sys.exit(1)
@@ -177,7 +176,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
     """
     import getpass
 
-    from pipelines.build import writes as uploads
+    from pipelines.build import writes
     from pipelines.errors import Busy
 
     cat = _load(catalogue_path)
@@ -189,12 +188,12 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
     account = as_user or os.environ.get("USER") or getpass.getuser()
     try:
         if dry_run:
-            parsed = uploads.check_upload(cat, data, file.name, department)
+            parsed = writes.check_upload(cat, data, file.name, department)
             if not parsed.ok:
                 raise ProblemsFound(parsed.problems)
             click.echo(both("upload.dry_run_ok", rows=len(parsed.rows)))
             return
-        receipt, parsed = uploads.commit_upload(cat, data, file.name, department, account)
+        receipt, parsed = writes.commit_upload(cat, data, file.name, department, account)
     except ProblemsFound as exc:
         for p in exc.problems:
             click.echo(f"- {p.both()}", err=True)
@@ -296,7 +295,7 @@ def due(catalogue_path: Path | None, lang: str, department: str | None, today) -
         cityidx due
         cityidx due --department tourism_sports --lang en
     """
-    from pipelines.analysis import due as reporting
+    from pipelines.analysis import due
 
     cat = _load(catalogue_path)
     path = warehouse.warehouse_path()
@@ -305,7 +304,7 @@ def due(catalogue_path: Path | None, lang: str, department: str | None, today) -
         sys.exit(1)
     con = warehouse.connect_read_only(path)
     try:
-        table = reporting.due_status(con, cat, today.date() if today else None)
+        table = due.due_status(con, cat, today.date() if today else None)
     finally:
         con.close()
     if department:
@@ -313,7 +312,7 @@ def due(catalogue_path: Path | None, lang: str, department: str | None, today) -
     for dept, group in table.groupby("office_id", sort=False):
         counts = group["state"].value_counts()
         click.echo(f"\n{cat.offices[dept].name.get(lang)} ({dept}): "
-                   + ", ".join(f"{t('due.' + s, lang)} {counts.get(s, 0)}" for s in reporting.STATES))
+                   + ", ".join(f"{t('due.' + s, lang)} {counts.get(s, 0)}" for s in due.STATES))
         for rec in group.itertuples():
             recent = " *" if rec.recently_updated else ""
             name = rec.name_ko if lang == "ko" else rec.name_en
@@ -378,10 +377,10 @@ def forum_next(catalogue_path, forum_id, today) -> None:
         cityidx forum next
     """
     from pipelines.build import forum
-    from pipelines.ledger import forum as forum_ledger
+    from pipelines.ledger.forum import read_events
 
     cat = _load(catalogue_path)
-    state = forum.replay(forum_ledger.read_events(cat), cat)
+    state = forum.replay(read_events(cat), cat)
     nxt = forum.next_meeting(cat, state, forum_id, today.date() if today else None)
     click.echo(f"{nxt['forum_id']} {nxt['date']} " + (f"(scheduled: {nxt['meeting_id']})" if nxt["scheduled"] else "(by rule)"))
 
@@ -413,13 +412,13 @@ def forum_meeting_add(catalogue_path, as_user, day, kind, forum_id, place, title
         cityidx forum meeting add --date 2026-10-21 --kind ad_hoc --title "GPCI 2026 발표 대응"
     """
     from pipelines.build import forum
-    from pipelines.ledger import forum as forum_ledger
+    from pipelines.ledger.forum import read_events
 
     cat = _load(catalogue_path)
     default, _ = forum.forums_from_catalogue(cat)
     forum_id = forum_id or default
     if day is None:
-        nxt = forum.next_meeting(cat, forum.replay(forum_ledger.read_events(cat), cat), forum_id)
+        nxt = forum.next_meeting(cat, forum.replay(read_events(cat), cat), forum_id)
         day = nxt["rule_date"]
         if day is None:
             raise click.UsageError("이 포럼에는 정기 일정 규칙이 없습니다. --date를 주세요 / this forum has no schedule rule; give --date")
@@ -577,12 +576,12 @@ def forum_suggest(catalogue_path, lang) -> None:
     Example:
         cityidx forum suggest --lang en
     """
-    from pipelines.reports import forum as forum_reports
+    from pipelines.reports import forum
 
     cat = _load(catalogue_path)
     con = _read_warehouse()
     try:
-        table = forum_reports.suggestions(con, cat.forum.suggestions)
+        table = forum.suggestions(con, cat.forum.suggestions)
     finally:
         con.close()
     for rec in table.itertuples():
@@ -630,8 +629,7 @@ def forum_export(catalogue_path, lang, meeting_id, progress, out) -> None:
         cityidx forum export --agenda-packet city_competitiveness_forum-2026-12-09 packet.html
         cityidx forum export --progress 건의사항_추진현황.xlsx
     """
-    from pipelines.reports import forum as forum_reports
-    from pipelines.reports import render as reports
+    from pipelines.reports import forum, render
 
     if bool(meeting_id) == progress:
         raise click.UsageError("--agenda-packet 또는 --progress 중 하나를 주세요 / give one of --agenda-packet or --progress")
@@ -640,16 +638,16 @@ def forum_export(catalogue_path, lang, meeting_id, progress, out) -> None:
     try:
         if meeting_id:
             try:
-                data = forum_reports.agenda_packet_html(con, cat, meeting_id, lang).encode("utf-8")
+                data = forum.agenda_packet_html(con, cat, meeting_id, lang).encode("utf-8")
             except KeyError:
                 click.echo(f"회의가 없습니다 / no such meeting: {meeting_id}", err=True)
                 sys.exit(1)
         else:
-            table = forum_reports.progress_table(con, lang)
-            data = reports.xlsx_bytes({"progress": table}) if out.suffix.lower() == ".xlsx" else reports.csv_bytes(table)
+            table = forum.progress_table(con, lang)
+            data = render.xlsx_bytes({"progress": table}) if out.suffix.lower() == ".xlsx" else render.csv_bytes(table)
     finally:
         con.close()
-    reports.write_bytes_atomic(out, data)
+    render.write_bytes_atomic(out, data)
     click.echo(str(out))
 
 
@@ -670,13 +668,12 @@ def calendar(catalogue_path, lang, ics_path, today) -> None:
         cityidx calendar
         cityidx calendar --ics releases.ics
     """
-    from pipelines.reports import calendar as release_calendar
-    from pipelines.reports import render as reports
+    from pipelines.reports import calendar, render
 
     cat = _load(catalogue_path)
     con = _read_warehouse()
     try:
-        table = release_calendar.upcoming(cat, con, today.date() if today else None)
+        table = calendar.upcoming(cat, con, today.date() if today else None)
     finally:
         con.close()
     for rec in table.itertuples():
@@ -688,7 +685,7 @@ def calendar(catalogue_path, lang, ics_path, today) -> None:
         click.echo(f"{'':<16} " + t("cal.line", lang, start=rec.collection_from, indicators=len(rec.indicators),
                                      stale=len(rec.out_of_date), names=stale or "-"))
     if ics_path:
-        reports.write_bytes_atomic(ics_path, release_calendar.to_ics(table, cat, lang))
+        render.write_bytes_atomic(ics_path, calendar.to_ics(table, cat, lang))
         click.echo(str(ics_path))
 
 
@@ -706,7 +703,7 @@ def fetch(catalogue_path, index_ids) -> None:
     snapshot with its URL, time and SHA-256; nothing is ever overwritten. Offline or on an error: says so,
     changes nothing, exit 1.
     """
-    from pipelines.ledger import fetch as fetch_mod
+    from pipelines.ledger import fetch
 
     cat = _load(catalogue_path)
     unknown = [s for s in index_ids if s not in cat.series]
@@ -716,7 +713,7 @@ def fetch(catalogue_path, index_ids) -> None:
     for s in without:
         click.echo(both("fetch.none", series=s), err=True)
     chosen = [s for s in index_ids if cat.series[s].fetch] if index_ids else None  # None: every series with sources
-    outcomes = fetch_mod.fetch_all(cat, chosen) if chosen is None or chosen else []
+    outcomes = fetch.fetch_all(cat, chosen) if chosen is None or chosen else []
     failed = False
     for o in outcomes:
         if o.state == "stored":
@@ -741,12 +738,12 @@ def publish(catalogue_path, out_dir) -> None:
         cityidx publish site/
     The same warehouse always gives the same bytes.
     """
-    from pipelines.reports import publish as publish_mod
+    from pipelines.reports import publish
 
     cat = _load(catalogue_path)
     con = _read_warehouse()
     try:
-        written = publish_mod.publish(con, cat, out_dir)
+        written = publish.publish(con, cat, out_dir)
     finally:
         con.close()
     click.echo(f"{len(written)} files -> {out_dir}")
@@ -764,19 +761,18 @@ def submission(catalogue_path, lang, index_id, out) -> None:
     Example:
         cityidx submission mori_gpci gpci-2026-submission.xlsx
     """
-    from pipelines.reports import publish as publish_mod
-    from pipelines.reports import render as reports
+    from pipelines.reports import publish, render
 
     cat = _load(catalogue_path)
     if index_id not in cat.series:
         raise click.UsageError(both("check.unknown_series", value=index_id))
     con = _read_warehouse()
     try:
-        table = publish_mod.submission_pack(con, cat, index_id, lang)
+        table = publish.submission_pack(con, cat, index_id, lang)
     finally:
         con.close()
-    data = reports.xlsx_bytes({index_id: table}) if out.suffix.lower() == ".xlsx" else reports.csv_bytes(table)
-    reports.write_bytes_atomic(out, data)
+    data = render.xlsx_bytes({index_id: table}) if out.suffix.lower() == ".xlsx" else render.csv_bytes(table)
+    render.write_bytes_atomic(out, data)
     click.echo(f"{len(table)} indicators -> {out}")
 
 
@@ -793,21 +789,20 @@ def brief(catalogue_path, lang, quarter, out) -> None:
         cityidx brief --quarter 2025-Q4
         cityidx brief --quarter 2025-Q4 --lang en brief-en.html
     """
-    from pipelines.reports import brief as brief_mod
-    from pipelines.reports import render as reports
+    from pipelines.reports import brief, render
 
     cat = _load(catalogue_path)
     try:
-        brief_mod.quarter_bounds(quarter)
+        brief.quarter_bounds(quarter)
     except ValueError:
         raise click.UsageError(f"분기는 2025-Q4 형식입니다 / the quarter is written like 2025-Q4: {quarter}") from None
     out = out or Path(f"brief-{quarter}-{lang}.html")
     con = _read_warehouse()
     try:
-        text = brief_mod.brief_html(con, cat, quarter, lang)
+        text = brief.brief_html(con, cat, quarter, lang)
     finally:
         con.close()
-    reports.write_bytes_atomic(out, text.encode("utf-8"))
+    render.write_bytes_atomic(out, text.encode("utf-8"))
     click.echo(str(out))
 
 

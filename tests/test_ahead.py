@@ -21,11 +21,10 @@ from openpyxl import load_workbook
 from urllib3.util.retry import Retry
 
 from pipelines import catalogue
-from pipelines.build import writes as uploads
+from pipelines.build import writes
 from pipelines.cli import main
 from pipelines.ledger import fetch
-from pipelines.reports import brief, publish
-from pipelines.reports import calendar as release_calendar
+from pipelines.reports import brief, calendar, publish
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_calendar_lists_the_next_releases_with_their_feeding_indicators(mini: Path, mini_warehouse: Path):
     cat = catalogue.load(mini)
     con = duckdb.connect(str(mini_warehouse), read_only=True)
-    table = release_calendar.upcoming(cat, con, date(2026, 11, 24))
+    table = calendar.upcoming(cat, con, date(2026, 11, 24))
     con.close()
     rows = {(r.index_id, r.month): r for r in table.itertuples()}
     # GPCI releases in one window, Nov-Dec; GFCI twice a year, March and September.
@@ -53,9 +52,9 @@ def test_calendar_lists_the_next_releases_with_their_feeding_indicators(mini: Pa
 def test_ics_is_valid_icalendar(mini: Path, mini_warehouse: Path):
     cat = catalogue.load(mini)
     con = duckdb.connect(str(mini_warehouse), read_only=True)
-    table = release_calendar.upcoming(cat, con, date(2026, 11, 24))
+    table = calendar.upcoming(cat, con, date(2026, 11, 24))
     con.close()
-    data = release_calendar.to_ics(table, cat, "ko")
+    data = calendar.to_ics(table, cat, "ko")
     text = data.decode("utf-8")
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
     assert text.count("BEGIN:VEVENT") == 2 * len(table) == text.count("END:VEVENT")
@@ -218,7 +217,7 @@ def _publish(mini_warehouse: Path, mini: Path, out: Path) -> list[Path]:
 
 def test_publish_is_reproducible_and_neutralised(mini: Path, mini_warehouse: Path, tmp_path: Path):
     cat = catalogue.load(mini)
-    uploads.commit_upload(cat, "지표코드,기준기간,값,비고\nforeign_tourists,2025,16370000,=1+1\n".encode(), "a.csv",
+    writes.commit_upload(cat, "지표코드,기준기간,값,비고\nforeign_tourists,2025,16370000,=1+1\n".encode(), "a.csv",
                           "tourism_sports", "kim", warehouse_path=mini_warehouse)
     a = _publish(mini_warehouse, mini, tmp_path / "a")
     b = _publish(mini_warehouse, mini, tmp_path / "b")

@@ -18,7 +18,7 @@ from dashboard import charts
 from dashboard.text import t
 from pipelines import build, catalogue
 from tests.page_reading import english_labels, labels
-from tests.page_reading import plotly_specs as specs
+from tests.page_reading import plotly_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -80,7 +80,7 @@ def test_weak_points_lists_the_weaknesses_with_reason_evidence_and_owners(mini_w
     assert "구성요소 25위 · 종합 6위 · 최근 순위 35→25 · 정책 분야: 삶의 질" in body
     assert "관련 시 관리지표: 서울 방문 외래관광객 수 · 담당 부서: 관광체육국" in body
 
-    heat = specs(at)["heat_mori_gpci"]
+    heat = plotly_specs(at)["heat_mori_gpci"]
     assert heat["layout"]["xaxis"]["type"] == "category" and heat["layout"]["xaxis"]["categoryarray"] == ["2024", "2025"]
     assert heat["layout"]["yaxis"]["categoryarray"] == ["거주", "연구·개발", "경제"], "the first component on top"
     cells = next(tr for tr in heat["data"] if tr["type"] == "scatter")
@@ -154,7 +154,7 @@ def test_goal_page_shows_a_status_for_every_series(mini_warehouse):
     body = texts(at)
     assert ":orange-badge[주의]" in body and ":red-badge[이탈]" in body
 
-    chart = specs(at)["goal_mori_gpci"]
+    chart = plotly_specs(at)["goal_mori_gpci"]
     layout = chart["layout"]
     assert layout["yaxis"]["range"][0] > layout["yaxis"]["range"][1], "rank 1 on top"
     assert all(isinstance(v, int) for v in layout["xaxis"]["tickvals"] + layout["yaxis"]["tickvals"])
@@ -181,7 +181,7 @@ def test_goal_page_says_why_the_status_is_unknown(mini, tmp_path, monkeypatch):
     assert table.at["GFCI", "Where it is"] == t("ui.goal.never_ranked", "en")
     assert table.at["GFCI", "Projected rank in 2030"] == "—"
     assert t("ui.goal.why_never", "en") in texts(at)
-    gfci = specs(at)["goal_zyen_gfci"]
+    gfci = plotly_specs(at)["goal_zyen_gfci"]
     missing = next(tr for tr in gfci["data"] if tr.get("name") == t("ui.chart.no_rank", "en"))
     assert len(missing["x"]) == 2, "both GFCI editions are marked as without a rank"
 
@@ -244,7 +244,7 @@ def test_goal_page_does_not_project_ranks_too_old_to_judge(mini, tmp_path, monke
     assert table.at["GPCI", "상태"] == t("goal.unknown", "ko")
     assert table.at["GPCI", "현재 위치"] == "6위 (2019)" and table.at["GPCI", "2030년 예상 순위"] == "—"
     assert t("ui.goal.why_stale", "ko", year=2019, data_year=2025, years=4) in texts(at)
-    chart = specs(at)["goal_mori_gpci"]
+    chart = plotly_specs(at)["goal_mori_gpci"]
     assert not [tr for tr in chart["data"] if tr.get("line", {}).get("dash") == "dot"], "no trend line toward 2030"
 
 

@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.text import MESSAGES, t
 from pipelines import build, catalogue
-from pipelines.analysis import due as reporting
+from pipelines.analysis import due
 from pipelines.ledger import fetch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,7 +144,7 @@ def bring_up_to_date(mini: Path, warehouse: Path, indicator_id: str) -> None:
     """Give one indicator a value for the period expected today and rebuild the warehouse."""
     cat = catalogue.load(mini)
     ind = cat.indicators[indicator_id]
-    period = reporting.expected_period(ind.cadence, cat.reporting.lag_months[ind.cadence], date.today())
+    period = due.expected_period(ind.cadence, cat.reporting.lag_months[ind.cadence], date.today())
     seed = mini.parent / "data" / "raw" / "indicators" / "seed_values.csv"
     with open(seed, "a", encoding="utf-8", newline="") as fh:
         fh.write(f"{indicator_id},{period},15000000,Test source,https://example.org/x,{date.today()},\n")

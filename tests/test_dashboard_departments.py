@@ -16,8 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.text import MESSAGES, t
 from pipelines import accounts, catalogue
-from pipelines.analysis import due as reporting
-from pipelines.build import writes as uploads
+from pipelines.analysis import due
+from pipelines.build import writes
+from pipelines.ledger.uploads import read_receipts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -132,7 +133,7 @@ def test_pages_run_in_both_languages_without_stray_english(site, page, lang, use
 def test_reporting_lists_every_indicator_with_its_state_overdue_first(site):
     cat = site["cat"]
     con = duckdb.connect(str(site["warehouse"]), read_only=True)
-    expected = reporting.due_status(con, cat, date.today()).set_index("indicator_id")
+    expected = due.due_status(con, cat, date.today()).set_index("indicator_id")
     con.close()
     assert len(expected) == len(cat.indicators) == 4
 
@@ -144,7 +145,7 @@ def test_reporting_lists_every_indicator_with_its_state_overdue_first(site):
         ind = names[row["지표"]]
         assert row["제출 상태"] == t(f"due.{expected.at[ind, 'state']}", "ko")
         assert row["기대 기준기간"] == expected.at[ind, "expected_period"]
-    order = [t(f"due.{s}", "ko") for s in reporting.STATES]
+    order = [t(f"due.{s}", "ko") for s in due.STATES]
     ranks = [order.index(s) for s in table["제출 상태"]]
     assert ranks == sorted(ranks), "overdue first"
     assert {"지연", "제출 예정"} <= set(table["제출 상태"]), "the mini data has both states"
@@ -154,7 +155,7 @@ def test_reporting_lists_every_indicator_with_its_state_overdue_first(site):
     assert unemployment["마지막 업로드"] == t("ui.due.never_uploaded", "ko")
 
     metrics = {m.label: int(m.value) for m in at.metric}
-    for state in reporting.STATES:
+    for state in due.STATES:
         assert metrics[t(f"ui.due.count.{state}", "ko")] == int((expected["state"] == state).sum())
     summary = frame(at, "due_summary")
     tourism = summary[summary["부서"] == "관광체육국"].iloc[0]
@@ -176,7 +177,7 @@ def test_reporting_filters_by_department_and_state(site):
 
 
 def test_reporting_shows_an_upload_as_recent_and_up_to_date(site):
-    uploads.commit_upload(site["cat"], GOOD.read_bytes(), "t.csv", "tourism_sports", "kim",
+    writes.commit_upload(site["cat"], GOOD.read_bytes(), "t.csv", "tourism_sports", "kim",
                           warehouse_path=site["warehouse"])
     at = run(DUE, "ko")
     row = frame(at, "due_detail").set_index("지표").loc["서울 방문 외래관광객 수"]
@@ -255,7 +256,7 @@ def test_templates_download_in_the_chosen_language(site, monkeypatch):
             cells[3], cells[4] = fills[cells[0]]
             body.append(",".join(cells))
     filled = "\r\n".join([lines[0], *body, ""]).encode("utf-8-sig")
-    parsed = uploads.check_upload(site["cat"], filled, "filled.csv", "tourism_sports")
+    parsed = writes.check_upload(site["cat"], filled, "filled.csv", "tourism_sports")
     assert parsed.ok, [p.en for p in parsed.problems]
     assert parsed.rows.set_index("indicator_id")["value"].to_dict() == {
         "foreign_tourists": 16370000.0, "tourists_quarterly": 4100000.0, "tourists_monthly": 1500000.0}
@@ -286,7 +287,7 @@ def test_upload_through_the_widget_previews_then_commits_on_confirm(site):
     confirm.click().run()
     assert not at.exception, [e.value for e in at.exception]
 
-    receipts = uploads.read_receipts(site["cat"])
+    receipts = read_receipts(site["cat"])
     assert len(receipts) == 1
     receipt = receipts[0]
     assert (receipt.uploaded_by, receipt.department, receipt.rows, receipt.encoding) == ("kim", "tourism_sports", 1, "cp949")
@@ -363,7 +364,7 @@ def test_another_departments_indicator_rejects_the_file_for_an_editor(site):
     problems = frame(at, "mine_problems")
     assert set(problems["Cell"]) == {"A2", "A3"}
     assert all("owned by Economic Policy Office" in p for p in problems["Problem and how to fix it"])
-    assert uploads.read_receipts(site["cat"]) == []
+    assert read_receipts(site["cat"]) == []
 
 
 def test_an_admin_uploads_for_any_department(site):
@@ -374,11 +375,11 @@ def test_an_admin_uploads_for_any_department(site):
     assert not at.exception
     values = current_values(site["warehouse"])
     assert values[("unemployment_rate", "2024")] == (3.0, "root")
-    assert [r.department for r in uploads.read_receipts(site["cat"])] == ["economic_policy_office"]
+    assert [r.department for r in read_receipts(site["cat"])] == ["economic_policy_office"]
 
 
 def test_a_busy_warehouse_asks_to_retry_and_writes_nothing(site, monkeypatch):
-    monkeypatch.setitem(uploads.commit_upload.__kwdefaults__, "lock_timeout", 0.3)
+    monkeypatch.setitem(writes.commit_upload.__kwdefaults__, "lock_timeout", 0.3)
     wh = site["warehouse"]
     at = run(MINE, "en", "kim")
     upload(at, "t.csv", GOOD.read_bytes())
@@ -387,8 +388,8 @@ def test_a_busy_warehouse_asks_to_retry_and_writes_nothing(site, monkeypatch):
         at.button(key="mine_confirm").click().run()
     assert not at.exception
     assert [w.value for w in at.warning] == [t("upload.busy", "en")]
-    assert uploads.read_receipts(site["cat"]) == []
+    assert read_receipts(site["cat"]) == []
     assert ("foreign_tourists", "2025") not in current_values(wh)
     # Once the lock is free, the same file (still chosen) goes through.
     at.button(key="mine_confirm").click().run()
-    assert len(uploads.read_receipts(site["cat"])) == 1
+    assert len(read_receipts(site["cat"])) == 1

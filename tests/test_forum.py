@@ -16,9 +16,10 @@ from pipelines import build, catalogue
 from pipelines.accounts import Account
 from pipelines.build import forum, writes
 from pipelines.cli import main
-from pipelines.ledger import forum as forum_ledger
-from pipelines.reports import forum as forum_reports
-from pipelines.reports import render as reports
+from pipelines.errors import ForumError
+from pipelines.ledger.forum import forum_root, read_events
+from pipelines.reports import render
+from pipelines.reports.forum import agenda_packet_html, progress_table
 
 
 def _account(role: str, department: str | None = None, name: str = "park") -> Account:
@@ -58,7 +59,7 @@ def test_an_action_moves_through_its_statuses(world):
     for status in ("accepted", "in_progress", "done"):
         rec("action.status_changed", {"action_id": "t1", "status": status})
         assert _status(path, "t1") == status
-    with pytest.raises(forum.ForumError, match="cannot move from 'done' to 'accepted'"):
+    with pytest.raises(ForumError, match="cannot move from 'done' to 'accepted'"):
         rec("action.status_changed", {"action_id": "t1", "status": "accepted"})
 
 
@@ -74,7 +75,7 @@ def test_only_adopted_items_get_action_items(world):
     cat, rec, _ = world
     rec("agenda.proposed", {"agenda_id": "a2", "meeting_id": "m1", "title": "보류 안건", "proposer": "x"})
     rec("agenda.decided", {"agenda_id": "a2", "decision": "deferred"})
-    with pytest.raises(forum.ForumError, match="was not adopted"):
+    with pytest.raises(ForumError, match="was not adopted"):
         rec("action.created", {"action_id": "t2", "agenda_id": "a2", "title": "x", "office_id": "tourism_sports",
                                "due": "2027-01-01"})
 
@@ -84,11 +85,11 @@ def test_a_department_editor_notes_progress_only_on_its_own_items(world):
     own = _account("department_editor", "tourism_sports", "kim")
     other = _account("department_editor", "economic_policy_office", "lee")
     rec("action.progress_noted", {"action_id": "t1", "note": "1차 TF 회의"}, own)
-    with pytest.raises(forum.ForumError, match="may not do this"):
+    with pytest.raises(ForumError, match="may not do this"):
         rec("action.progress_noted", {"action_id": "t1", "note": "남의 과제"}, other)
-    with pytest.raises(forum.ForumError, match="may not do this"):
+    with pytest.raises(ForumError, match="may not do this"):
         rec("action.status_changed", {"action_id": "t1", "status": "accepted"}, own)
-    with pytest.raises(forum.ForumError, match="may not do this"):
+    with pytest.raises(ForumError, match="may not do this"):
         rec("meeting.scheduled", {"meeting_id": "m9", "forum_id": "competitiveness_forum", "date": "2027-03-10",
                                   "kind": "regular"}, _account("analyst", name="an"))
     con = duckdb.connect(str(path), read_only=True)
@@ -99,11 +100,11 @@ def test_a_department_editor_notes_progress_only_on_its_own_items(world):
 
 def test_a_refused_event_writes_nothing(world):
     cat, rec, path = world
-    before = sorted(p.name for p in forum_ledger.forum_root(cat).iterdir())
+    before = sorted(p.name for p in forum_root(cat).iterdir())
     warehouse_before = path.read_bytes()
-    with pytest.raises(forum.ForumError):
+    with pytest.raises(ForumError):
         rec("action.status_changed", {"action_id": "t1", "status": "done"})  # proposed -> done is not allowed
-    assert sorted(p.name for p in forum_ledger.forum_root(cat).iterdir()) == before
+    assert sorted(p.name for p in forum_root(cat).iterdir()) == before
     assert path.read_bytes() == warehouse_before
 
 
@@ -111,10 +112,10 @@ def test_the_log_replays_to_the_same_state(world, tmp_path: Path):
     cat, rec, path = world
     rec("action.status_changed", {"action_id": "t1", "status": "accepted"})
     rec("action.progress_noted", {"action_id": "t1", "note": "진행"})
-    events = forum_ledger.read_events(cat)
+    events = read_events(cat)
     assert len(events) == 6 and all(e.source.startswith("data/raw/forum/") for e in events)
     first = forum.tables(forum.replay(events, cat), events)
-    second = forum.tables(forum.replay(forum_ledger.read_events(cat), cat), forum_ledger.read_events(cat))
+    second = forum.tables(forum.replay(read_events(cat), cat), read_events(cat))
     for name in first:
         assert first[name].equals(second[name]), name
     rebuilt = tmp_path / "rebuilt.duckdb"
@@ -127,9 +128,9 @@ def test_the_log_replays_to_the_same_state(world, tmp_path: Path):
 
 def test_events_are_files_never_rewritten(world):
     cat, rec, _ = world
-    files = {p.name: p.read_bytes() for p in forum_ledger.forum_root(cat).iterdir()}
+    files = {p.name: p.read_bytes() for p in forum_root(cat).iterdir()}
     rec("action.progress_noted", {"action_id": "t1", "note": "추가"})
-    after = {p.name: p.read_bytes() for p in forum_ledger.forum_root(cat).iterdir()}
+    after = {p.name: p.read_bytes() for p in forum_root(cat).iterdir()}
     assert len(after) == len(files) + 1
     assert all(after[name] == data for name, data in files.items())
 
@@ -147,7 +148,7 @@ def test_the_next_regular_meeting_follows_the_rule(today, expected):
 
 def test_a_scheduled_meeting_is_the_next_one(world):
     cat, _, _ = world
-    state = forum.replay(forum_ledger.read_events(cat), cat)
+    state = forum.replay(read_events(cat), cat)
     nxt = forum.next_meeting(cat, state, today=date(2026, 11, 24))
     assert nxt["meeting_id"] == "m1" and nxt["scheduled"] is True
 
@@ -155,13 +156,13 @@ def test_a_scheduled_meeting_is_the_next_one(world):
 def test_exports_neutralise_formulas(world):
     cat, _, path = world
     con = duckdb.connect(str(path), read_only=True)
-    table = forum_reports.progress_table(con, "ko")
-    packet = forum_reports.agenda_packet_html(con, cat, "m1", "ko")
+    table = progress_table(con, "ko")
+    packet = agenda_packet_html(con, cat, "m1", "ko")
     con.close()
-    rows = list(csv.reader(io.StringIO(reports.csv_bytes(table).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(render.csv_bytes(table).decode("utf-8-sig"))))
     assert rows[0][:4] == ["번호", "회의일", "안건", "과제"]
     assert rows[1][3] == "'=HYPERLINK(\"x\")"
-    sheet = load_workbook(io.BytesIO(reports.xlsx_bytes({"p": table}))).active
+    sheet = load_workbook(io.BytesIO(render.xlsx_bytes({"p": table}))).active
     assert sheet["D2"].value == "'=HYPERLINK(\"x\")" and sheet["D2"].data_type == "s"
     assert "<svg" in packet and "외래관광객 유치" in packet and "=HYPERLINK(&quot;x&quot;)" in packet
 

@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines import build, catalogue
-from pipelines.build import warehouse
-from pipelines.build import writes as uploads
+from pipelines.build import warehouse, writes
 from pipelines.cli import main
 from pipelines.errors import Busy
 from pipelines.ledger import store
+from pipelines.ledger.uploads import read_receipts
 from pipelines.schemas import ProblemsFound
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
@@ -83,7 +83,7 @@ def test_fixture_folders_are_complete():
 
 @pytest.mark.parametrize("name", sorted(GOOD))
 def test_good_upload_is_accepted_with_the_right_values(name: str, mini_cat, mini_warehouse: Path):
-    receipt, parsed = uploads.commit_upload(mini_cat, (UPLOADS / "good" / name).read_bytes(), name, _department(name),
+    receipt, parsed = writes.commit_upload(mini_cat, (UPLOADS / "good" / name).read_bytes(), name, _department(name),
                                             "kim", warehouse_path=mini_warehouse)
     got = {(r.indicator_id, r.period): r.value for r in parsed.rows.itertuples()}
     assert got == pytest.approx(GOOD[name])
@@ -102,7 +102,7 @@ def test_bad_upload_is_rejected_and_changes_nothing(name: str, mini_cat, mini: P
     ledger_before = _ledger_snapshot(mini.parent)
     warehouse_before = mini_warehouse.read_bytes()
     with pytest.raises(ProblemsFound) as caught:
-        uploads.commit_upload(mini_cat, (UPLOADS / "bad" / name).read_bytes(), name, _department(name), "kim",
+        writes.commit_upload(mini_cat, (UPLOADS / "bad" / name).read_bytes(), name, _department(name), "kim",
                               warehouse_path=mini_warehouse)
     cell, phrase = BAD[name]
     problems = caught.value.problems
@@ -117,7 +117,7 @@ def test_bad_upload_is_rejected_and_changes_nothing(name: str, mini_cat, mini: P
 
 def test_a_newer_value_supersedes_and_both_stay_visible(mini_cat, mini_warehouse: Path):
     data = "지표코드,기준기간,값\nforeign_tourists,2024,13150000\n".encode()
-    uploads.commit_upload(mini_cat, data, "fix.csv", "tourism_sports", "lee", warehouse_path=mini_warehouse)
+    writes.commit_upload(mini_cat, data, "fix.csv", "tourism_sports", "lee", warehouse_path=mini_warehouse)
     con = duckdb.connect(str(mini_warehouse), read_only=True)
     history = con.execute(
         "select value, uploaded_by, is_current from indicator_history "
@@ -131,7 +131,7 @@ def test_a_newer_value_supersedes_and_both_stay_visible(mini_cat, mini_warehouse
 
 def test_rebuild_from_the_ledger_gives_the_same_history(mini_cat, mini: Path, mini_warehouse: Path, tmp_path: Path):
     data = "지표코드,기준기간,값\nforeign_tourists,2025,16370000\n".encode()
-    uploads.commit_upload(mini_cat, data, "a.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    writes.commit_upload(mini_cat, data, "a.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
     rebuilt = tmp_path / "rebuilt.duckdb"
     build.build(catalogue.load(mini), rebuilt)
     query = "select * from indicator_history order by all"
@@ -141,7 +141,7 @@ def test_rebuild_from_the_ledger_gives_the_same_history(mini_cat, mini: Path, mi
 
 
 def test_an_edited_ledger_file_fails_the_build(mini_cat, mini: Path, mini_warehouse: Path):
-    receipt, _ = uploads.commit_upload(mini_cat, "지표코드,기준기간,값\nforeign_tourists,2025,1\n".encode(),
+    receipt, _ = writes.commit_upload(mini_cat, "지표코드,기준기간,값\nforeign_tourists,2025,1\n".encode(),
                                        "a.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
     receipt.data_file.write_bytes("지표코드,기준기간,값\nforeign_tourists,2025,2\n".encode())
     with pytest.raises(ProblemsFound, match="SHA-256"):
@@ -159,7 +159,7 @@ def test_two_uploads_at_once_both_land(mini_cat, mini: Path, mini_warehouse: Pat
     def run(dept: str) -> None:
         try:
             barrier.wait()
-            uploads.commit_upload(catalogue.load(mini), files[dept], f"{dept}.csv", dept, dept, warehouse_path=mini_warehouse)
+            writes.commit_upload(catalogue.load(mini), files[dept], f"{dept}.csv", dept, dept, warehouse_path=mini_warehouse)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -172,7 +172,7 @@ def test_two_uploads_at_once_both_land(mini_cat, mini: Path, mini_warehouse: Pat
     uploads_in_wh = con.execute("select count(*) from ledger_upload").fetchone()[0]
     con.close()
     assert got == {("foreign_tourists", "2025"), ("unemployment_rate", "2025")}
-    assert uploads_in_wh == 2 and len(uploads.read_receipts(mini_cat)) == 2
+    assert uploads_in_wh == 2 and len(read_receipts(mini_cat)) == 2
 
 
 def test_a_busy_warehouse_tells_the_second_uploader_to_retry(mini_cat, mini_warehouse: Path):
@@ -181,9 +181,9 @@ def test_a_busy_warehouse_tells_the_second_uploader_to_retry(mini_cat, mini_ware
     with open(mini_warehouse.with_name(mini_warehouse.name + ".lock"), "a+") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         with pytest.raises(Busy, match="try again"):
-            uploads.commit_upload(mini_cat, "지표코드,기준기간,값\nforeign_tourists,2025,1\n".encode(), "a.csv",
+            writes.commit_upload(mini_cat, "지표코드,기준기간,값\nforeign_tourists,2025,1\n".encode(), "a.csv",
                                   "tourism_sports", "kim", warehouse_path=mini_warehouse, lock_timeout=0.3)
-    assert uploads.read_receipts(mini_cat) == []
+    assert read_receipts(mini_cat) == []
 
 
 def _warehouse_has_every_upload(cat, path: Path) -> bool:
@@ -193,16 +193,14 @@ def _warehouse_has_every_upload(cat, path: Path) -> bool:
         have = {row[0] for row in con.execute("select upload_id from ledger_upload").fetchall()}
     finally:
         con.close()
-    return have == {r.upload_id for r in uploads.read_receipts(cat)}
+    return have == {r.upload_id for r in read_receipts(cat)}
 
 
 KILL_SCRIPT = """
 import os, sys, time
 from pathlib import Path
 from pipelines import catalogue
-from pipelines.build import warehouse
-from pipelines.build import writes as uploads
-from pipelines.build import warehouse
+from pipelines.build import warehouse, writes
 stage = sys.argv[1]
 real_rename, real_swap = os.rename, warehouse.swap
 def stall(label):
@@ -217,7 +215,7 @@ elif stage == "before_swap":
         stall("ready"); real_swap(a, b)
     warehouse.swap = swap
 cat = catalogue.load(sys.argv[2])
-uploads.commit_upload(cat, "지표코드,기준기간,값\\nforeign_tourists,2025,16370000\\n".encode(), "k.csv",
+writes.commit_upload(cat, "지표코드,기준기간,값\\nforeign_tourists,2025,16370000\\n".encode(), "k.csv",
                       "tourism_sports", "kim", warehouse_path=Path(sys.argv[3]))
 """
 
@@ -240,10 +238,10 @@ def test_a_killed_upload_leaves_before_or_after(stage: str, mini_cat, mini: Path
     after_kill = _ledger_snapshot(mini.parent)
     if stage == "before_commit":
         assert after_kill == ledger_before  # the half-written folder is in data/staging, not in the ledger
-        assert uploads.read_receipts(mini_cat) == []
+        assert read_receipts(mini_cat) == []
     else:
         # The ledger holds the upload (committed); the warehouse is behind it and says so.
-        assert len(uploads.read_receipts(mini_cat)) == 1
+        assert len(read_receipts(mini_cat)) == 1
         assert not _warehouse_has_every_upload(mini_cat, mini_warehouse)
         build.build(catalogue.load(mini), mini_warehouse)
         assert _warehouse_has_every_upload(mini_cat, mini_warehouse)
@@ -257,10 +255,10 @@ def test_cli_upload_exit_codes(mini: Path, mini_warehouse: Path):
     bad = UPLOADS / "bad" / "tourism__not_a_number.csv"
     dry = runner.invoke(main, ["upload", "--catalogue", str(mini), "--department", "tourism_sports", "--dry-run", str(good)])
     assert dry.exit_code == 0 and "dry run" in dry.output
-    assert uploads.read_receipts(catalogue.load(mini)) == []
+    assert read_receipts(catalogue.load(mini)) == []
     ok = runner.invoke(main, ["upload", "--catalogue", str(mini), "--department", "tourism_sports", "--as", "park", str(good)])
     assert ok.exit_code == 0, ok.output
-    receipts = uploads.read_receipts(catalogue.load(mini))
+    receipts = read_receipts(catalogue.load(mini))
     assert [r.uploaded_by for r in receipts] == ["park"]
     assert json.loads((receipts[0].path / "receipt.json").read_text())["encoding"] == "cp949"
     rejected = runner.invoke(main, ["upload", "--catalogue", str(mini), "--department", "tourism_sports", str(bad)])

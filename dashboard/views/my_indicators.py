@@ -14,12 +14,11 @@ from dashboard import auth, data
 from dashboard.display import DUE_STATE_STYLE, local_time
 from dashboard.markdown import escape
 from dashboard.text import DEFAULT_LANG, t
-from pipelines.build import uploads as departments
-from pipelines.build import writes as uploads
+from pipelines.build import uploads, writes
 from pipelines.build.uploads import COLUMNS, ParsedUpload
 from pipelines.catalogue import Catalogue
 from pipelines.errors import Busy
-from pipelines.reports import render as reports
+from pipelines.reports import render
 from pipelines.schemas import Problem, ProblemsFound
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
@@ -137,7 +136,7 @@ def preview_table(cat: Catalogue, parsed: ParsedUpload, department: str) -> tupl
 
 def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str) -> None:
     """Check the file (nothing written), show its problems or its preview, and commit it on an explicit confirm."""
-    parsed = uploads.check_upload(cat, content, filename, department)
+    parsed = writes.check_upload(cat, content, filename, department)
     if not parsed.ok:
         show_problems(parsed.problems)
         return
@@ -169,7 +168,7 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
             st.error(t("ui.mine.cannot_upload", lang, department=department_name(department)))
             return
         try:
-            receipt, _ = uploads.commit_upload(cat, content, filename, department, account.username,
+            receipt, _ = writes.commit_upload(cat, content, filename, department, account.username,
                                                warehouse_path=data.warehouse_file())
         except Busy:
             st.warning(t("upload.busy", lang), icon=":material/hourglass_top:")
@@ -193,7 +192,7 @@ def template_xlsx(template_csv: bytes) -> bytes:
 
     frame = pd.read_csv(io.BytesIO(template_csv), encoding="utf-8-sig", dtype=str, keep_default_na=False)
     frame = frame.replace("", None)
-    book = load_workbook(io.BytesIO(reports.xlsx_bytes({t("ui.mine.sheet", lang): frame})))
+    book = load_workbook(io.BytesIO(render.xlsx_bytes({t("ui.mine.sheet", lang): frame})))
     sheet = book.active
     period_col = list(frame.columns).index(COLUMNS["period"][0 if lang == "ko" else 1]) + 1
     for (cell,) in sheet.iter_rows(min_row=2, max_row=max(sheet.max_row, 200), min_col=period_col, max_col=period_col):
@@ -267,7 +266,7 @@ left, right = st.columns(2, gap="large")
 with left:
     st.markdown(f"#### {t('ui.mine.template', lang)}")
     st.caption(t("ui.mine.template_help", lang))
-    template = departments.template_csv(cat, department, lang)
+    template = uploads.template_csv(cat, department, lang)
     st.download_button(t("ui.mine.download_csv", lang), template, file_name=f"{department}_template_{lang}.csv",
                        mime="text/csv", on_click="ignore", icon=":material/download:", key="mine_template_csv", width="stretch")
     st.download_button(t("ui.mine.download_xlsx", lang), template_xlsx(template),

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from pipelines.accounts import Account
-from pipelines.catalogue import WEEKDAY_NAMES as WEEKDAYS, Catalogue
+from pipelines.catalogue import WEEKDAY_NAMES, Catalogue
 from pipelines.errors import ForumError
 from pipelines.ledger.forum import Event
 
@@ -76,7 +76,7 @@ def forums_from_catalogue(cat: Catalogue) -> tuple[str, dict[str, ForumDef]]:
         sched = f.schedule
         forums[fid] = ForumDef(
             id=fid, name_ko=f.name.ko, name_en=f.name.en, office_id=f.office_id, place=f.place,
-            schedule=None if sched is None else Schedule(sched.months, WEEKDAYS.index(sched.weekday), sched.nth),
+            schedule=None if sched is None else Schedule(sched.months, WEEKDAY_NAMES.index(sched.weekday), sched.nth),
         )
     return cat.forum.default, forums
 

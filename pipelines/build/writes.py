@@ -13,8 +13,8 @@ from pipelines.accounts import Account
 from pipelines.build import collect, forum, warehouse
 from pipelines.build.uploads import ParsedUpload, parse_upload
 from pipelines.catalogue import Catalogue
-from pipelines.ledger import forum as forum_ledger
 from pipelines.ledger import store
+from pipelines.ledger.forum import Event, read_events, stage_event
 from pipelines.ledger.uploads import Receipt, read_receipts, stage_upload
 from pipelines.schemas import ProblemsFound
 
@@ -68,16 +68,16 @@ def commit_upload(
 
 
 def record_event(cat: Catalogue, account: Account, event_type: str, data: dict, *,
-                 warehouse_path: Path | None = None, lock_timeout: float = store.LOCK_TIMEOUT_SECONDS) -> forum_ledger.Event:
+                 warehouse_path: Path | None = None, lock_timeout: float = store.LOCK_TIMEOUT_SECONDS) -> Event:
     """Check, authorise and append one forum event; the warehouse is rebuilt with it, or nothing changes."""
     path = warehouse_path or warehouse.warehouse_path()
     with store.writing(cat, path, lock_timeout):
-        state = forum.replay(forum_ledger.read_events(cat), cat)
+        state = forum.replay(read_events(cat), cat)
         forum.authorise(account, event_type, data, state)
         now = datetime.now(UTC)
-        event = forum_ledger.Event(event_id=forum.new_id("e"), type=event_type, at=now.isoformat(timespec="microseconds"),
-                                   by=account.username, role=account.role, data=data)
+        event = Event(event_id=forum.new_id("e"), type=event_type, at=now.isoformat(timespec="microseconds"),
+                      by=account.username, role=account.role, data=data)
         forum.apply(state, event, cat)  # raises before anything is written
-        staged, final = forum_ledger.stage_event(cat, event, now)
+        staged, final = stage_event(cat, event, now)
         commit(cat, path, staged, final, pending_events=[staged])
     return event

@@ -14,7 +14,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from pipelines.catalogue import Catalogue, FetchSource
-from pipelines.ledger import store as ledger
+from pipelines.ledger import store
 
 USER_AGENT = "cityidx/0.1 (city competitiveness indices ledger; python-requests)"
 TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
@@ -104,7 +104,7 @@ def fetch_source(cat: Catalogue, index_id: str, source: FetchSource, http: reque
     # The data file first, then its receipt: a snapshot exists once its receipt does (exclusive creates).
     for path, data in ((root / f"{name}.{ext}", body),
                        (root / f"{name}.json", (json.dumps(receipt, ensure_ascii=False, indent=2) + "\n").encode())):
-        tmp = ledger.staging_root(cat) / f"fetch-{path.name}"
+        tmp = store.staging_root(cat) / f"fetch-{path.name}"
         tmp.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)
         with open(tmp, "rb") as fh:
