@@ -22,7 +22,7 @@ run: build
 	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
 
 test: $(BIN)/cityidx
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(BIN)/cityidx
 	$(BIN)/python -m bench.run

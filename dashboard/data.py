@@ -1,4 +1,4 @@
-"""Read-only access to the warehouse: one cached connection and every query the pages use."""
+"""Read-only access to the warehouse for the pages: one cached connection running the named queries of pipelines/sql/."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ import streamlit as st
 
 from dashboard.markdown import escape
 from dashboard.text import LANGS, t
+from pipelines import sql
 from pipelines.analysis import due
 from pipelines.build import warehouse
 from pipelines.reports import brief, calendar, publish
-
-# Flags the ledger writes into `note` (docs/formats.md); counted on the Sources page.
-FLAGS = ("DERIVED", "INFERRED", "CONFLICT", "LOW CONFIDENCE", "NOT FOUND")
+from pipelines.schemas import FLAGS
 
 Version = tuple[int, int, int]
 
@@ -64,28 +63,33 @@ def _connection(path: str, version: Version | None) -> duckdb.DuckDBPyConnection
     process's cached instance for that path, still reading the file a build has just replaced.
     """
     con = duckdb.connect()
-    quoted = path.replace("'", "''")
-    con.execute(f"attach '{quoted}' as warehouse (read_only)")
+    sql.execute(con, "attach_warehouse", path=path)
     return con
 
 
+def _cursor(path: str, version: Version | None) -> duckdb.DuckDBPyConnection:
+    """A cursor on the warehouse: DuckDB connections are not shared between Streamlit's script threads."""
+    cur = _connection(path, version).cursor()
+    sql.execute(cur, "use_warehouse")
+    return cur
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def _query(sql: str, params: tuple, path: str, version: Version | None) -> pd.DataFrame:
-    # A cursor per call: DuckDB connections are not shared between Streamlit's script threads.
-    with _connection(path, version).cursor() as cur:
-        cur.execute("use warehouse")
-        return cur.execute(sql, list(params)).df()
+def _query(name: str, params: tuple[tuple[str, object], ...], path: str, version: Version | None) -> pd.DataFrame:
+    with _cursor(path, version) as cur:
+        return sql.frame(cur, name, **dict(params))
 
 
-def _read(sql: str, *params: object) -> pd.DataFrame:
+def _read(name: str, **params: object) -> pd.DataFrame:
+    """Named query `name` (pipelines/sql/queries/) on this file version, cached on its name and parameters."""
     path = warehouse_file()
-    return _query(sql, tuple(params), str(path), version(path))
+    return _query(name, tuple(sorted(params.items())), str(path), version(path))
 
 
 # --- settings and catalogue ---------------------------------------------------------------------
 
 def settings() -> pd.DataFrame:
-    return _read("select key, value from setting order by key")
+    return _read("settings")
 
 
 def setting(key: str, default: str | None = None) -> str | None:
@@ -96,198 +100,115 @@ def setting(key: str, default: str | None = None) -> str | None:
 
 def focus_city() -> pd.DataFrame:
     """The focus city with its Korean name (one row)."""
-    return _read("""
-        select c.city, c.city_ko, c.country, c.country_ko
-        from setting as s join city as c on c.city = s.value
-        where s.key = 'focus_city'
-    """)
+    return _read("focus_city")
 
 
 def series() -> pd.DataFrame:
     """Every series with its managing office's names, in catalogue order."""
-    return _read("""
-        select s.*, o.name_ko as office_ko, o.name_en as office_en
-        from series as s left join office as o on o.office_id = s.office_id
-        order by s.seq
-    """)
+    return _read("series")
 
 
 def peer_cities() -> pd.DataFrame:
-    return _read("select p.city, c.city_ko from peer_city as p join city as c using (city) order by p.seq")
+    return _read("peer_cities")
 
 
 def editions(index_id: str | None = None) -> pd.DataFrame:
     """Editions in order; `methodology_change` also carries the catalogue's notes that record a change
     for that edition (methodology_note.is_change), so a change noted in either place is marked."""
-    return _read("""
-        with noted as (
-            select index_id, edition, string_agg(text, ' / ' order by seq) as noted_change
-            from methodology_note where is_change and edition is not null
-            group by all
-        )
-        select e.* replace (coalesce(nullif(e.methodology_change, ''), n.noted_change) as methodology_change)
-        from edition as e left join noted as n using (index_id, edition)
-        where ? is null or e.index_id = ?
-        order by e.index_id, e.edition_order
-    """, index_id, index_id)
+    return _read("editions", index_id=index_id)
 
 
 def component_catalogue(index_id: str | None = None) -> pd.DataFrame:
     """Components as the catalogue declares them, with policy-area names."""
-    return _read("""
-        select k.*, p.name_ko as policy_area_ko, p.name_en as policy_area_en
-        from component as k left join policy_area as p using (policy_area)
-        where ? is null or k.index_id = ?
-        order by k.index_id, k.seq
-    """, index_id, index_id)
+    return _read("component_catalogue", index_id=index_id)
 
 
 def methodology_notes(index_id: str | None = None) -> pd.DataFrame:
-    return _read("""
-        select * from methodology_note where ? is null or index_id = ? order by index_id, seq
-    """, index_id, index_id)
+    return _read("methodology_notes", index_id=index_id)
 
 
 # --- figures ------------------------------------------------------------------------------------
 
 def overview() -> pd.DataFrame:
     """focus_overview with the managing office's names."""
-    return _read("""
-        select f.*, o.name_ko as office_ko, o.name_en as office_en
-        from focus_overview as f left join office as o on o.office_id = f.office_id
-        order by f.seq
-    """)
+    return _read("overview")
 
 
 def focus_history() -> pd.DataFrame:
     """The focus city in every edition of every series (for sparklines)."""
-    return _read("""
-        select r.index_id, r.edition, r.edition_order, r.year, r.rank, r.score, r.status
-        from rankings as r join setting as s on s.key = 'focus_city' and r.city = s.value
-        order by r.index_id, r.edition_order
-    """)
+    return _read("focus_history")
 
 
 def rankings(index_id: str) -> pd.DataFrame:
     """Every row of one series, all cities, all editions."""
-    return _read("""
-        select index_id, edition, edition_order, published, year, city, city_ko, country, country_ko,
-               rank, score, field_size, status, source_url, publication, retrieved, note, methodology_change
-        from rankings where index_id = ?
-        order by edition_order, rank nulls last, city
-    """, index_id)
+    return _read("series_rankings", index_id=index_id)
 
 
 def series_cities(index_id: str) -> pd.DataFrame:
     """Cities that appear in a series, most often ranked first."""
-    return _read("""
-        select city, any_value(city_ko) as city_ko, count(rank) as ranked, min(rank) as best_rank
-        from rankings where index_id = ?
-        group by city
-        order by ranked desc, best_rank nulls last, city
-    """, index_id)
+    return _read("series_cities", index_id=index_id)
 
 
 def components(index_id: str) -> pd.DataFrame:
     """Component ranks and scores of one series, every city that has them."""
-    return _read("""
-        select c.*, p.name_ko as policy_area_ko, p.name_en as policy_area_en, y.city_ko
-        from components as c
-        left join policy_area as p using (policy_area)
-        left join city as y using (city)
-        where c.index_id = ?
-        order by c.edition_order, c.component_seq, c.city
-    """, index_id)
+    return _read("series_components", index_id=index_id)
 
 
 # --- provenance ---------------------------------------------------------------------------------
 
 def status_counts() -> pd.DataFrame:
-    return _read("""
-        select index_id, status, count(*) as rows
-        from rankings group by all order by index_id, status
-    """)
+    return _read("status_counts")
 
 
 def publication_counts() -> pd.DataFrame:
     """Which outlets the figures rest on: rows per series and publication."""
-    return _read("""
-        select index_id, coalesce(publication, '') as publication, count(*) as rows,
-               count(*) filter (where status = 'ranked') as ranked_rows
-        from rankings group by all order by index_id, rows desc, publication
-    """)
+    return _read("publication_counts")
 
 
 def flag_counts() -> pd.DataFrame:
     """Rows per series whose note carries a flag: the flag in capitals anywhere, or opening the note."""
-    selects = " union all ".join(
-        f"select index_id, '{flag}' as flag, count(*) filter (where regexp_matches(note, '{flag}') "
-        f"or regexp_matches(note, '^\\s*{flag}\\b', 'i')) as rows from rankings group by index_id"
-        for flag in FLAGS
-    )
-    return _read(f"select * from ({selects}) order by index_id, flag")
+    return _read("flag_counts", flags=list(FLAGS))
 
 
 # --- analysis (docs/analysis.md) ----------------------------------------------------------------
 
 def analysis_settings() -> dict[str, float]:
     """The thresholds the analysis views use (`analysis:` in indicators.yml), as `section.key` -> number."""
-    frame = _read("select key, value from analysis_setting order by key")
+    frame = _read("analysis_settings")
     return dict(zip(frame["key"], frame["value"]))
 
 
 def policy_areas() -> pd.DataFrame:
-    return _read("select policy_area, name_ko, name_en from policy_area order by seq")
+    return _read("policy_areas")
 
 
 def offices() -> pd.DataFrame:
-    return _read("select office_id, name_ko, name_en, kind, parent from office order by office_id")
+    return _read("offices")
 
 
 def indicators() -> pd.DataFrame:
     """City-managed indicators with their owning department."""
-    return _read("select indicator_id, name_ko, name_en, unit_ko, unit_en, direction, office_id from indicator order by seq")
+    return _read("indicators")
 
 
 def weaknesses() -> pd.DataFrame:
     """Every labelled component of every edition (view `weaknesses`), with series and policy-area names."""
-    return _read("""
-        select w.*, s.title_ko, s.title_en, s.short_ko, s.short_en, s.seq as series_seq,
-               p.name_ko as policy_area_ko, p.name_en as policy_area_en
-        from weaknesses as w
-        join series as s using (index_id)
-        left join policy_area as p using (policy_area)
-        order by s.seq, w.edition_order, w.component_seq
-    """)
+    return _read("weaknesses")
 
 
 def what_if() -> pd.DataFrame:
     """The what-if estimate (view `what_if`) for the latest component editions."""
-    return _read("""
-        select w.index_id, w.edition, w.component_id, w.component, w.component_ko, w.label, w.weight, w.weight_note,
-               w.component_score, w.score_of_goal_rank_city, w.estimated_overall_change, w.missing
-        from what_if as w
-        where w.is_latest
-    """)
+    return _read("what_if")
 
 
 def top5_gap() -> pd.DataFrame:
     """View `top5_gap` with the newest edition year of any series and the staleness threshold (for 'unknown')."""
-    return _read("""
-        select g.*, (select max(year) from edition) as data_year,
-               (select value from analysis_setting where key = 'goal.stale_years') as stale_years
-        from top5_gap as g
-        order by g.seq
-    """)
+    return _read("top5_gap")
 
 
 def focus_ranks() -> pd.DataFrame:
     """The focus city's rank in every edition of every series, with the edition's publication month (goal charts)."""
-    return _read("""
-        select r.index_id, r.edition, r.edition_order, r.year, r.published, r.rank, r.status
-        from rankings as r join setting as s on s.key = 'focus_city' and r.city = s.value
-        order by r.index_id, r.edition_order
-    """)
+    return _read("focus_ranks")
 
 
 # --- the forum (read side; writes go through pipelines.forum.record) ---------------------------
@@ -312,53 +233,35 @@ def _catalogue(path: str, mtime: int | None):
 
 
 def forums() -> pd.DataFrame:
-    return _read("select forum_id, name_ko, name_en from forum order by forum_id")
+    return _read("forums")
 
 
 def meetings() -> pd.DataFrame:
-    return _read("""
-        select meeting_id, forum_id, cast(date as varchar) as date, kind, place, title, attendees, summary, held,
-               scheduled_at, scheduled_by
-        from meeting order by date, meeting_id
-    """)
+    return _read("meetings")
 
 
 def forum_agenda(meeting_id: str | None = None) -> pd.DataFrame:
-    return _read("""
-        select * replace (cast(meeting_date as varchar) as meeting_date)
-        from forum_agenda where ? is null or meeting_id = ? order by meeting_date, seq
-    """, meeting_id, meeting_id)
+    return _read("forum_agenda", meeting_id=meeting_id)
 
 
 def action_items() -> pd.DataFrame:
-    return _read("""
-        select * replace (cast(due as varchar) as due, cast(meeting_date as varchar) as meeting_date)
-        from action_items order by number
-    """)
+    return _read("action_items")
 
 
 def action_log(action_id: str) -> pd.DataFrame:
-    return _read("""
-        select recorded_at, recorded_by, kind, status, note from action_log where action_id = ? order by recorded_at, event_id
-    """, action_id)
+    return _read("action_log", action_id=action_id)
 
 
 def feeding_indicators() -> pd.DataFrame:
     """Which city-managed indicators feed which component (the lineage behind the weaknesses' owners)."""
-    return _read("""
-        select f.index_id, f.component_id, f.indicator_id, i.office_id
-        from indicator_feed as f join indicator as i using (indicator_id)
-        where f.component_id is not null
-        order by f.index_id, f.component_id, f.indicator_id
-    """)
+    return _read("feeding_indicators")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _report(name: str, args: tuple, path: str, version: Version | None) -> pd.DataFrame:
     from pipelines.reports import forum
 
-    with _connection(path, version).cursor() as cur:
-        cur.execute("use warehouse")
+    with _cursor(path, version) as cur:
         return getattr(forum, name)(cur, *args)
 
 
@@ -386,8 +289,7 @@ def progress_table(lang: str) -> pd.DataFrame:
 def _packet(meeting_id: str, lang: str, catalogue_key: str, path: str, version: Version | None, _cat) -> str:
     from pipelines.reports import forum
 
-    with _connection(path, version).cursor() as cur:
-        cur.execute("use warehouse")
+    with _cursor(path, version) as cur:
         return forum.agenda_packet_html(cur, _cat, meeting_id, lang)
 
 
@@ -401,67 +303,32 @@ def agenda_packet(cat, meeting_id: str, lang: str) -> str:
 
 def indicator_departments() -> pd.DataFrame:
     """Offices that own at least one city-managed indicator, in the catalogue order of their first indicator."""
-    return _read("""
-        select o.office_id, o.name_ko, o.name_en, count(*) as indicators
-        from managed_indicators as m join office as o on o.office_id = m.office_id
-        group by all
-        order by min(m.seq)
-    """)
+    return _read("indicator_departments")
 
 
 def managed_indicator_ids() -> list[str]:
     """Ids of the indicators the warehouse was built with (to notice a catalogue that has moved on)."""
-    return _read("select indicator_id from managed_indicators order by seq")["indicator_id"].tolist()
+    return _read("managed_indicator_ids")["indicator_id"].tolist()
 
 
 def department_indicators(office_id: str) -> pd.DataFrame:
     """The department's indicators with the latest current value (the newest period) and who loaded it."""
-    return _read("""
-        with
-        latest as (
-            select indicator_id, period, value, uploaded_by, uploaded_at
-            from indicator_values
-            qualify row_number() over (partition by indicator_id order by period desc) = 1
-        ),
-        final as (
-            select m.indicator_id, m.name_ko, m.name_en, m.unit as unit_ko, m.unit_en, m.unit_kind, m.cadence,
-                   m.source, m.source_url, m.seq, l.period as latest_period, l.value as latest_value,
-                   l.uploaded_by, l.uploaded_at
-            from managed_indicators as m left join latest as l using (indicator_id)
-            where m.office_id = ?
-        )
-        select * from final order by seq
-    """, office_id)
+    return _read("department_indicators", office_id=office_id)
 
 
 def department_values(office_id: str) -> pd.DataFrame:
     """Current values (indicator_values) of every indicator the department owns: the 'before' of a preview."""
-    return _read("""
-        select v.indicator_id, v.period, v.value
-        from indicator_values as v
-        join managed_indicators as m using (indicator_id)
-        where m.office_id = ?
-        order by v.indicator_id, v.period
-    """, office_id)
+    return _read("department_values", office_id=office_id)
 
 
 def department_uploads(office_id: str) -> pd.DataFrame:
     """Accepted uploads of one department (ledger_upload), newest first."""
-    return _read("""
-        select upload_id, uploaded_at, uploaded_by, original_filename, rows, bytes, encoding, sha256
-        from ledger_upload where office_id = ?
-        order by uploaded_at desc, upload_id desc
-    """, office_id)
+    return _read("department_uploads", office_id=office_id)
 
 
 def value_history(indicator_id: str) -> pd.DataFrame:
     """Every version of every period of one indicator (indicator_history), newest period and version first."""
-    return _read("""
-        select period, value, unit, uploaded_by, uploaded_at, source, note, upload_id, ledger_file,
-               is_current, version_rank, versions
-        from indicator_history where indicator_id = ?
-        order by period desc, version_rank
-    """, indicator_id)
+    return _read("value_history", indicator_id=indicator_id)
 
 
 def due_status(cat, today) -> pd.DataFrame:
@@ -488,8 +355,7 @@ _WAREHOUSE_CALLS = {
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _on_warehouse(call: str, args: tuple, catalogue_key: tuple, path: str, version: Version | None, _cat):
-    with _connection(path, version).cursor() as cur:
-        cur.execute("use warehouse")
+    with _cursor(path, version) as cur:
         return _WAREHOUSE_CALLS[call](cur, _cat, *args)
 
 
@@ -526,5 +392,5 @@ def catalogue_or_stop():
 
 def first_edition_year() -> int | None:
     """The year of the oldest edition in the warehouse (where the brief's quarters start)."""
-    year = _read("select min(year) as year from edition")["year"].iloc[0]
+    year = _read("first_edition_year")["year"].iloc[0]
     return None if pd.isna(year) else int(year)

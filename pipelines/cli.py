@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from pipelines import build, catalogue
+from pipelines import build, catalogue, sql
 from pipelines.build import warehouse
 from pipelines.build.rankings import display_name
 from pipelines.messages import both, t
@@ -138,11 +139,8 @@ def status(lang: str, warehouse_path: Path | None) -> None:
         sys.exit(1)
     con = warehouse.connect_read_only(path)
     try:
-        focus = con.execute("select value from setting where key = 'focus_city'").fetchone()[0]
-        rows = con.execute(
-            "select index_id, editions, latest_edition, latest_status, latest_rank, "
-            "last_ranked_edition, last_ranked_rank from focus_overview order by seq"
-        ).fetchall()
+        focus = sql.value(con, "focus_city_id")
+        rows = sql.rows(con, "focus_standing")
     finally:
         con.close()
     click.echo(f"{t('cli.status.series', lang):<16} {t('cli.status.editions', lang):>8}  "
@@ -192,6 +190,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
             if not parsed.ok:
                 raise ProblemsFound(parsed.problems)
             click.echo(both("upload.dry_run_ok", rows=len(parsed.rows)))
+            _print_flags(cat, parsed, department)
             return
         receipt, parsed = writes.commit_upload(cat, data, file.name, department, account)
     except ProblemsFound as exc:
@@ -205,6 +204,28 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
     name = cat.offices[department].name
     click.echo(both("upload.accepted", rows=len(parsed.rows), department=name,
                     user=account, path=display_name(receipt.path, cat.root), sha=receipt.sha256[:12]))
+
+
+def _print_flags(cat, parsed, department: str) -> None:
+    """The upload preview's flags (the same as the My indicators page): rows that change by more than the
+    catalogue's ratio from the value in force for their period or, for a new period, the latest earlier one."""
+    from pipelines.analysis import preview
+
+    path = warehouse.warehouse_path()
+    if not path.is_file():
+        click.echo(both("upload.nothing_to_compare", path=path))
+        return
+    con = warehouse.connect_read_only(path)
+    try:
+        result = preview.compare(parsed.rows, preview.current_values(con, department), cat.reporting.change_flag_ratio)
+    finally:
+        con.close()
+    for r in result.rows[result.rows["flagged"]].itertuples(index=False):
+        click.echo(both("upload.flagged_row", indicator_id=r.indicator_id, period=r.period, value=f"{r.value:,.10g}",
+                        previous=f"{r.previous:,.10g}", compared_period=r.compared_period if isinstance(r.compared_period, str) else r.period,
+                        change="—" if math.isnan(r.change) else f"{r.change:+.1%}"))
+    if result.flagged:
+        click.echo(both("upload.flag_note", n=result.flagged, ratio=result.ratio))
 
 
 @main.group()
@@ -603,12 +624,7 @@ def forum_list(what, lang) -> None:
     """
     con = _read_warehouse()
     try:
-        if what == "meetings":
-            rows = con.execute("select meeting_id, date, kind, held, attendees from meeting order by date").fetchall()
-        elif what == "agenda":
-            rows = con.execute("select agenda_id, meeting_date, title, decision, action_items from forum_agenda").fetchall()
-        else:
-            rows = con.execute("select action_id, title, office_id, due, status, overdue from action_items").fetchall()
+        rows = sql.rows(con, {"meetings": "meeting_list", "agenda": "agenda_list", "actions": "action_list"}[what])
     finally:
         con.close()
     for row in rows:

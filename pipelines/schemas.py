@@ -13,6 +13,8 @@ from pandera.typing import Series
 from pipelines.messages import t
 
 STATUSES = ("ranked", "outside_list", "not_covered", "not_published", "rank_unknown", "not_found", "no_edition")
+# Flags the ledger writes into a ranking row's `note` (docs/formats.md); counted on the Sources page.
+FLAGS = ("DERIVED", "INFERRED", "CONFLICT", "LOW CONFIDENCE", "NOT FOUND")
 URL_RE = r"^https?://[^ \t\n\r\f\v]+$"  # not \S: that makes pandas leave pyarrow for re
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -266,9 +268,10 @@ def read_csv_text(path: Path, display: str) -> tuple[pd.DataFrame, list[Problem]
     try:
         rel = con.read_csv(str(path), header=True, all_varchar=True, strict_mode=True, null_padding=False,
                            auto_detect=True, sep=",", quotechar='"', escapechar='"')
-        columns = rel.columns
-        trimmed = ", ".join(f'nullif(trim("{c}"), \'\') as "{c.strip()}"' for c in (c.replace('"', '""') for c in columns))
-        table = con.sql(f"select {trimmed} from rel").to_arrow_table()
+        # every cell trimmed, an empty one missing; headers trimmed too (built as expressions, not SQL text)
+        trimmed = [duckdb.FunctionExpression("nullif", duckdb.FunctionExpression("trim", duckdb.ColumnExpression(c)),
+                                             duckdb.ConstantExpression("")).alias(c.strip()) for c in rel.columns]
+        table = rel.select(*trimmed).to_arrow_table()
         # pandas' own (pyarrow-backed) string dtype keeps the vectorised string checks fast downstream
         # self_destruct frees each Arrow column as it is converted: half the peak memory on large files
         df = table.to_pandas(types_mapper=lambda _: pd.StringDtype("pyarrow"), self_destruct=True, split_blocks=True)

@@ -64,3 +64,32 @@ def test_list_prints_the_catalogue(runner: CliRunner, mini: Path):
     assert result.exit_code == 0
     assert "mori_gpci" in result.output and "Mori Global Power City Index" in result.output
     assert "focus: Seoul" in result.output
+
+
+def test_upload_dry_run_prints_the_flags_the_page_shows(runner: CliRunner, mini: Path, mini_warehouse: Path):
+    """The same rule as the My indicators preview (pipelines.analysis.preview): a corrected 2024 figure 52%
+    above the value in force, and a new 2025 figure 87.5% below 2024, are flagged; a 0.5% change is not."""
+    upload = mini.parent / "fix.csv"
+    upload.write_text("지표코드,기준기간,값\nforeign_tourists,2024,\"20,000,000\"\nforeign_tourists,2023,8900000\n"
+                      "foreign_tourists,2025,1637000\n", encoding="utf-8")
+    before = mini_warehouse.read_bytes()
+    result = runner.invoke(main, ["upload", "--catalogue", str(mini), "--department", "tourism_sports", "--dry-run", str(upload)])
+    assert result.exit_code == 0, result.output
+    flagged = [line for line in result.output.splitlines() if line.startswith("다시 확인")]
+    assert len(flagged) == 2
+    assert "foreign_tourists 2024: 20,000,000 ← 2024 값 13,140,000 (+52.2%)" in flagged[0]
+    assert "check again: foreign_tourists 2024: 20,000,000 ← 13,140,000 for 2024 (+52.2%)" in flagged[0]
+    assert "foreign_tourists 2025: 1,637,000 ← 13,140,000 for 2024 (-87.5%)" in flagged[1]
+    assert "2 row(s) change by more than 30%" in result.output
+    assert mini_warehouse.read_bytes() == before
+
+
+def test_upload_dry_run_without_a_warehouse_says_it_compared_nothing(runner: CliRunner, mini: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(tmp_path / "missing.duckdb"))
+    upload = mini.parent / "new.csv"
+    upload.write_text("지표코드,기준기간,값\nforeign_tourists,2025,1637000\n", encoding="utf-8")
+    result = runner.invoke(main, ["upload", "--catalogue", str(mini), "--department", "tourism_sports", "--dry-run", str(upload)])
+    assert result.exit_code == 0, result.output
+    assert "not compared" in result.output and "check again" not in result.output
+    assert not (tmp_path / "missing.duckdb").exists()

@@ -91,6 +91,24 @@ def test_weak_points_lists_the_weaknesses_with_reason_evidence_and_owners(mini_w
     assert "약점" in hover and "19계단 낮음" in hover
 
 
+def test_weak_points_rules_show_the_thresholds_of_indicators_yml(mini, tmp_path, monkeypatch):
+    """The page states the thresholds the warehouse used, from `analysis:` in indicators.yml, none of its own."""
+    data = yaml.safe_load(mini.read_text(encoding="utf-8"))
+    data["analysis"] = {"weakness": {"rank_gap_to_overall": 7, "falling_editions": 4, "peer_bottom_share": 0.25,
+                                     "min_peers_with_data": 1},
+                        "strength": {"rank_gap_to_overall": 2},
+                        "goal": {"trend_editions": 4, "at_risk_margin": 3, "stale_years": 4}}
+    mini.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path = tmp_path / "thresholds.duckdb"
+    build.build(catalogue.load(mini), path)
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(path))
+
+    body = texts(run(WEAK, "en"))
+    assert "**7 or more places below**" in body and "**fell in each of the last 4 editions**" in body
+    assert "**bottom 25%**" in body and "at least 1 peers" in body and "**2 or more places above**" in body
+    assert "5 or more places" not in body and "bottom 50%" not in body
+
+
 def test_weak_points_filters_by_department_and_label(mini_warehouse):
     at = run(WEAK, "en")
     at.multiselect(key="weak_departments").set_value(["economic_policy_office"]).run()

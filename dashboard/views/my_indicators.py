@@ -14,6 +14,7 @@ from dashboard import auth, data
 from dashboard.display import DUE_STATE_STYLE, local_time
 from dashboard.markdown import escape
 from dashboard.text import DEFAULT_LANG, t
+from pipelines.analysis import preview
 from pipelines.build import uploads, writes
 from pipelines.build.uploads import COLUMNS, ParsedUpload
 from pipelines.catalogue import Catalogue
@@ -91,47 +92,26 @@ def show_problems(problems: list[Problem]) -> None:
 
 
 def preview_table(cat: Catalogue, parsed: ParsedUpload, department: str) -> tuple[pd.DataFrame, int, int]:
-    """Each parsed row beside the current value for that indicator and period or, for a new period, the latest
-    earlier one (a slipped digit or unit in a new year is the mistake to catch); returns (table, flagged, unchanged)."""
-    values = data.department_values(department)
-    before = values.set_index(["indicator_id", "period"])["value"]
-    history = {k: g.sort_values("period")[["period", "value"]].to_numpy().tolist() for k, g in values.groupby("indicator_id")}
-    ratio = cat.reporting.change_flag_ratio
-    rows, flagged, unchanged = [], 0, 0
-    for r in parsed.rows.itertuples():
+    """The upload preview (pipelines.analysis.preview) as this page shows it; returns (table, flagged, unchanged)."""
+    result = preview.compare(parsed.rows, data.department_values(department), cat.reporting.change_flag_ratio)
+    rows = []
+    for r in result.rows.itertuples(index=False):
         ind = cat.indicators[r.indicator_id]
         unit = ind.unit.get(lang)
-        previous = before.get((r.indicator_id, r.period))
-        compared_with = ""
-        if previous is None:
-            earlier = [(p, v) for p, v in history.get(r.indicator_id, []) if p < r.period]
-            if earlier:
-                compared_with, previous = earlier[-1]
-        same_period = not compared_with
-        change, flag = "—", False
-        if previous is not None and not pd.isna(previous):
-            if previous != 0:
-                share = (r.value - previous) / abs(previous)
-                change = f"{share:+.1%}"
-                flag = abs(share) > ratio
-            else:
-                flag = r.value != 0
-        flagged += flag
-        unchanged += same_period and previous is not None and previous == r.value
-        shown = with_unit(previous, unit) if previous is not None else "—"
-        if compared_with:
-            shown = t("ui.mine.earlier_period", lang, value=shown, period=compared_with)
+        shown = with_unit(r.previous, unit)  # a missing value shows as —
+        if isinstance(r.compared_period, str):
+            shown = t("ui.mine.earlier_period", lang, value=shown, period=r.compared_period)
         rows.append({
             col("indicator"): ind.name.get(lang),
             col("code"): r.indicator_id,
             col("period"): r.period,
             col("new"): with_unit(r.value, unit),
             col("previous"): shown,
-            col("change_ratio"): change,
-            col("flag"): t("ui.mine.flag", lang) if flag else "",
+            col("change_ratio"): "—" if pd.isna(r.change) else f"{r.change:+.1%}",
+            col("flag"): t("ui.mine.flag", lang) if r.flagged else "",
             col("note"): r.note if isinstance(r.note, str) else "",
         })
-    return pd.DataFrame(rows), flagged, unchanged
+    return pd.DataFrame(rows), result.flagged, result.unchanged
 
 
 def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str) -> None:

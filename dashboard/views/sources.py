@@ -9,6 +9,7 @@ from dashboard import data
 from dashboard.markdown import escape, link, methodology_line
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.schemas import (
+    FLAGS,
     STATUSES,  # every state a row can have, no_edition included
 )
 
@@ -55,7 +56,7 @@ st.dataframe(pivot, hide_index=True, width="stretch", placeholder="—")
 
 st.subheader(t("ui.sources.flags", lang))
 flag_table = (flags.pivot_table(index="index_id", columns="flag", values="rows", aggfunc="sum", fill_value=0)
-              .reindex(index=series["index_id"], columns=list(data.FLAGS), fill_value=0).fillna(0).astype(int))
+              .reindex(index=series["index_id"], columns=list(FLAGS), fill_value=0).fillna(0).astype(int))
 flag_table.columns = [t(f"ui.flag.{f.lower().replace(' ', '_')}", lang) for f in flag_table.columns]
 flag_table.insert(0, col("series"), [short.get(i, i) for i in flag_table.index])
 st.dataframe(flag_table, hide_index=True, width="stretch", placeholder="—")

@@ -18,6 +18,9 @@ METHOD_DOC = Path(__file__).resolve().parents[2] / "docs" / "analysis.md"
 LABELS = ("weakness", "neutral", "strength", "no_data")
 ALL = "__all__"
 CARDS = 30  # weakness cards shown before the rest is left to the table
+# what_if.missing_figures codes -> how this page names the figure
+MISSING_FIGURE = {"no_weight": "ui.weak.missing_weight", "no_focus_score": "ui.weak.missing_score",
+                  "no_goal_rank_score": "ui.weak.missing_goal_score"}
 
 
 def col(key: str) -> str:
@@ -54,8 +57,8 @@ def number(value: object) -> str:
 
 # Load inputs.
 rows = data.weaknesses()
-settings = data.analysis_settings()
-target = int(data.setting("target_rank", "5"))
+settings = data.analysis_settings()  # the thresholds of indicators.yml's `analysis:`, as the warehouse used them
+target = int(data.setting("target_rank"))
 offices = data.offices().set_index("office_id")
 office_names = offices[f"name_{lang}"].to_dict()
 indicator_names = data.indicators().set_index("indicator_id")[f"name_{lang}"].to_dict()
@@ -70,11 +73,11 @@ st.caption(t("ui.weak.intro", lang, city=city))
 with st.expander(t("ui.weak.rules", lang), icon=":material/rule:"):
     st.markdown(t(
         "ui.weak.rules_text", lang,
-        weak_gap=int(settings.get("weakness.rank_gap_to_overall", 5)),
-        falling=int(settings.get("weakness.falling_editions", 3)),
-        bottom=int(round(100 * settings.get("weakness.peer_bottom_share", 0.5))),
-        min_peers=int(settings.get("weakness.min_peers_with_data", 2)),
-        strong_gap=int(settings.get("strength.rank_gap_to_overall", 3)),
+        weak_gap=int(settings["weakness.rank_gap_to_overall"]),
+        falling=int(settings["weakness.falling_editions"]),
+        bottom=int(round(100 * settings["weakness.peer_bottom_share"])),
+        min_peers=int(settings["weakness.min_peers_with_data"]),
+        strong_gap=int(settings["strength.rank_gap_to_overall"]),
         target=target,
     ))
     if METHOD_DOC.is_file():
@@ -197,9 +200,8 @@ else:
     what_if = what_if.assign(_o=[order.get(k, 0) for k in zip(what_if["index_id"], what_if["component_id"])]).sort_values("_o")
 
     def missing(row: pd.Series) -> str:
-        gone = [t(f"ui.weak.missing_{k}", lang, target=target) for k, v in (
-            ("weight", row["weight"]), ("score", row["component_score"]), ("goal_score", row["score_of_goal_rank_city"]))
-            if blank(v)]
+        """The figures the view says are missing (what_if.missing_figures), named in this language."""
+        gone = [t(MISSING_FIGURE[code], lang, target=target) for code in row["missing_figures"]]
         return t("ui.weak.not_computable", lang, missing=", ".join(gone)) if gone else ""
 
     estimates = what_if["estimated_overall_change"]

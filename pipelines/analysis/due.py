@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 
+from pipelines import sql
 from pipelines.build.periods import parse_period
 from pipelines.catalogue import Catalogue
 
@@ -56,15 +57,7 @@ def expected_period(cadence: str, lag_months: int, today: date) -> str:
 def due_status(con: duckdb.DuckDBPyConnection, cat: Catalogue, today: date | None = None) -> pd.DataFrame:
     """One row per city-managed indicator: department, last period, expected period, state, last upload."""
     today = today or date.today()
-    latest = con.execute(
-        """
-        select indicator_id, max(period) as last_period,
-               max(uploaded_at) filter (where upload_id <> 'seed') as last_uploaded_at,
-               arg_max(uploaded_by, uploaded_at) filter (where upload_id <> 'seed') as last_uploaded_by
-        from indicator_values
-        group by indicator_id
-        """
-    ).df().set_index("indicator_id")
+    latest = sql.frame(con, "last_reports").set_index("indicator_id")
     rows = []
     recent_since = today - timedelta(days=cat.reporting.recent_days)
     for ind in cat.indicators.values():

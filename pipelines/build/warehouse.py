@@ -8,8 +8,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines import sql
+
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_SQL = ROOT / "pipelines" / "sql" / "warehouse.sql"
+SCHEMA_SQL = sql.SCHEMA
 DEFAULT_WAREHOUSE = ROOT / "data" / "warehouse" / "cityindex.duckdb"
 
 # Tables in load order (foreign keys point backwards).
@@ -37,12 +39,9 @@ def stage(tables: dict[str, pd.DataFrame], path: Path) -> Path:
         try:
             con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
             for name in TABLE_ORDER:
-                frame = tables[name]
-                columns = [r[0] for r in con.execute(f"describe {name}").fetchall()]
-                con.register("incoming", frame[columns])
-                con.execute(f"insert into {name} select * from incoming")
-                con.unregister("incoming")
-            con.execute("checkpoint")
+                # DuckDB's append inserts the frame's columns by position, so they go in the table's order
+                con.append(name, tables[name][con.table(name).columns])
+            con.checkpoint()
         finally:
             con.close()
         with open(tmp, "rb") as handle:

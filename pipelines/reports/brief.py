@@ -9,6 +9,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from pipelines import sql
 from pipelines.catalogue import Catalogue
 from pipelines.messages import t
 from pipelines.reports.render import (
@@ -19,6 +20,7 @@ from pipelines.reports.render import (
 )
 
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+BRIEF_WEAKNESSES = 10  # the most severe weaknesses the brief lists
 
 
 def quarter_bounds(quarter: str) -> tuple[date, date]:
@@ -34,53 +36,14 @@ def quarter_bounds(quarter: str) -> tuple[date, date]:
 
 def standing(con: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
     """Per series, the focus city in the latest edition published by `as_of` (month precision)."""
-    cutoff = as_of.strftime("%Y-%m")
-    return con.execute(
-        """
-        with focus as (select value as city from setting where key = 'focus_city'),
-        known as (
-            select e.*, coalesce(e.published, e.year || '-12') as pub from edition as e
-            where coalesce(e.published, e.year || '-12') <= ?
-        ),
-        latest as (select index_id, max(edition_order) as edition_order from known group by index_id),
-        rows as (
-            select r.index_id, r.edition, r.edition_order, r.rank, r.status, r.note, r.source_url
-            from rankings as r join focus using (city) join known using (index_id, edition)
-        ),
-        ranked as (
-            select *, row_number() over (partition by index_id order by edition_order desc) as recency
-            from rows where status = 'ranked'
-        )
-        select s.index_id, s.seq, s.title_ko, s.title_en, l_row.edition as latest_edition, l_row.status as latest_status,
-               l_row.rank as latest_rank, cur.edition as last_ranked_edition, cur.rank as last_ranked_rank,
-               prev.rank as previous_rank, prev.rank - cur.rank as change
-        from series as s
-        left join latest as l using (index_id)
-        left join rows as l_row on l_row.index_id = s.index_id and l_row.edition_order = l.edition_order
-        left join ranked as cur on cur.index_id = s.index_id and cur.recency = 1
-        left join ranked as prev on prev.index_id = s.index_id and prev.recency = 2
-        order by s.seq
-        """, [cutoff]).df()
+    return sql.frame(con, "standing_as_of", cutoff=as_of.strftime("%Y-%m"))
 
 
 def changes(con: duckdb.DuckDBPyConnection, start: date, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Editions published in the quarter (with the focus city's rank) and city values uploaded in it."""
-    editions = con.execute(
-        """
-        select r.index_id, s.title_ko, s.title_en, r.edition, r.published, r.rank, r.status
-        from rankings as r
-        join series as s using (index_id)
-        where r.city = (select value from setting where key = 'focus_city')
-          and r.published between ? and ?
-        order by r.published, s.seq
-        """, [start.strftime("%Y-%m"), end.strftime("%Y-%m")]).df()
-    values = con.execute(
-        """
-        select h.indicator_id, i.name_ko, i.name_en, h.period, h.value, h.unit, h.uploaded_by, h.uploaded_at, h.is_current
-        from indicator_history as h join indicator as i using (indicator_id)
-        where h.upload_id <> 'seed' and cast(h.uploaded_at as date) between ? and ?
-        order by h.uploaded_at
-        """, [start, end]).df()
+    editions = sql.frame(con, "focus_editions_published", first_month=start.strftime("%Y-%m"),
+                         last_month=end.strftime("%Y-%m"))
+    values = sql.frame(con, "uploads_between", first_day=start, last_day=end)
     return editions, values
 
 
@@ -116,9 +79,7 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
     body.append(html_table(pd.DataFrame(rows)))
     charts = []
     for s in cat.series.values():
-        hist = con.execute(
-            "select edition, rank from rankings where index_id = ? and city = ? and coalesce(published, year || '-12') <= ? "
-            "order by edition_order", [s.id, city, end.strftime("%Y-%m")]).df()
+        hist = sql.frame(con, "city_ranks_as_of", index_id=s.id, city=city, cutoff=end.strftime("%Y-%m"))
         if hist["rank"].notna().any():
             charts.append(svg_line_chart({shown: list(zip(hist["edition"], hist["rank"]))}, title=s.short.get(lang),
                                          reverse_y=True, highlight=shown, width=300, height=160))
@@ -144,9 +105,7 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
         })))
 
     body.append(f"<h2>3. {t('doc.brief.weaknesses', lang)}</h2>")
-    weak = con.execute(
-        "select w.*, s.short_ko, s.short_en from weaknesses as w join series as s using (index_id) "
-        "where w.is_latest and w.label = 'weakness' order by w.severity desc limit 10").df()
+    weak = sql.frame(con, "latest_weakest", limit=BRIEF_WEAKNESSES)
     if weak.empty:
         body.append(f"<p class='muted'>{t('doc.brief.none', lang)}</p>")
     else:
@@ -159,8 +118,7 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
         })))
 
     body.append(f"<h2>4. {t('doc.brief.actions', lang)}</h2>")
-    actions = con.execute(
-        "select number, title, owner_name_ko, owner_name_en, due, status, overdue, last_note from action_items order by number").df()
+    actions = sql.frame(con, "action_statuses")
     if actions.empty:
         body.append(f"<p class='muted'>{t('doc.brief.none', lang)}</p>")
     else:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import pandas as pd
 
+from pipelines import sql
 from pipelines.analysis.due import due_status
 from pipelines.catalogue import Catalogue
 from pipelines.messages import t
@@ -30,7 +31,7 @@ def upcoming(cat: Catalogue, con: duckdb.DuckDBPyConnection | None, today: date 
     state = dict(zip(due["indicator_id"], due["state"])) if due is not None else {}
     loaded = set()
     if con is not None:
-        loaded = {(i, y, p) for i, y, p in con.execute("select index_id, year, published from edition").fetchall()}
+        loaded = set(sql.rows(con, "edition_keys"))
     rows = []
     for s in cat.series.values():
         feeding = sorted({i.id for i in cat.indicators.values() if any(f.series == s.id for f in i.feeds)})

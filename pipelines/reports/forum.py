@@ -7,6 +7,7 @@ import html
 import duckdb
 import pandas as pd
 
+from pipelines import sql
 from pipelines.catalogue import Catalogue
 from pipelines.messages import t
 from pipelines.reports.render import (
@@ -23,84 +24,26 @@ PHASES = ("before", "after")
 def suggestions(con: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:
     """The strongest current weaknesses not yet on an agenda: each series' latest component edition, if that
     edition is within `goal.stale_years` of the newest edition in the warehouse (an old edition is no topic)."""
-    return con.execute(
-        """
-        with on_agenda as (
-            select distinct index_id, component_id from agenda_link where kind = 'component'
-        ),
-        recent as (
-            select (select max(year) from edition) - value as since
-            from analysis_setting where key = 'goal.stale_years'
-        )
-        select w.index_id, s.title_ko, s.title_en, w.edition, w.component_id, w.component, w.component_ko,
-               w.policy_area, w.reason_ko, w.reason_en, w.evidence, w.indicators, w.departments, w.severity
-        from weaknesses as w
-        join series as s using (index_id)
-        cross join recent
-        left join on_agenda as a using (index_id, component_id)
-        where w.is_latest and w.label = 'weakness' and a.index_id is null and w.year > recent.since
-        order by w.severity desc, w.index_id, w.component_id
-        limit ?
-        """,
-        [limit],
-    ).df()
+    return sql.frame(con, "suggested_topics", limit=limit)
 
 
 def component_history(con: duckdb.DuckDBPyConnection, index_id: str, component_id: str) -> pd.DataFrame:
-    return con.execute(
-        """
-        select c.edition, c.edition_order, c.rank as component_rank, r.rank as overall_rank
-        from components as c
-        join setting as s on s.key = 'focus_city' and s.value = c.city
-        left join rankings as r on r.index_id = c.index_id and r.edition = c.edition and r.city = c.city
-        where c.index_id = ? and c.component_id = ?
-        order by c.edition_order
-        """,
-        [index_id, component_id],
-    ).df()
+    return sql.frame(con, "component_history", index_id=index_id, component_id=component_id)
 
 
 def indicator_history(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFrame:
-    return con.execute(
-        "select period, value, unit, source, uploaded_by, uploaded_at from indicator_values where indicator_id = ? order by period",
-        [indicator_id],
-    ).df()
+    return sql.frame(con, "indicator_series", indicator_id=indicator_id)
 
 
 def trend_around(con: duckdb.DuckDBPyConnection, action_id: str) -> pd.DataFrame:
-    """Each linked indicator's values, marked before or after the action was accepted.
-
-    Periods compare by year: a value for the acceptance year itself counts as `after` (the year the
-    work started in); indicators here are yearly, and a quarter or month keeps its year prefix."""
-    return con.execute(
-        """
-        with a as (
-            select action_id, coalesce(accepted_at, created_at) as since from action_item where action_id = ?
-        ),
-        links as (
-            select l.indicator_id, a.since from action_link as l join a using (action_id) where l.kind = 'indicator'
-        )
-        select v.indicator_id, i.name_ko, i.name_en, i.direction, v.period, v.value, v.unit, l.since,
-               case when v.period < substr(l.since, 1, 4) then 'before' else 'after' end as phase
-        from links as l
-        join indicator_values as v using (indicator_id)
-        join indicator as i using (indicator_id)
-        order by v.indicator_id, v.period
-        """,
-        [action_id],
-    ).df()
+    """Each linked indicator's values, marked before or after the action was accepted (the rule is the
+    warehouse view `action_trend`: a value for the acceptance year itself counts as `after`)."""
+    return sql.frame(con, "action_trend", action_id=action_id)
 
 
 def progress_table(con: duckdb.DuckDBPyConnection, lang: str = "ko") -> pd.DataFrame:
     """The proposals-progress table (건의사항 추진현황), one row per action item, headers in `lang`."""
-    df = con.execute(
-        """
-        select number, meeting_date, agenda_title, title, owner_name_ko, owner_name_en, execution, due, status,
-               overdue, last_note, updated_at, array_to_string(linked_indicators, ', ') as indicators,
-               array_to_string(linked_components, ', ') as components
-        from action_items order by number
-        """
-    ).df()
+    df = sql.frame(con, "action_progress")
     out = pd.DataFrame({
         t("col.number", lang): df["number"],
         t("col.meeting_date", lang): df["meeting_date"].astype(str),
@@ -121,15 +64,12 @@ def progress_table(con: duckdb.DuckDBPyConnection, lang: str = "ko") -> pd.DataF
 
 def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_id: str, lang: str = "ko") -> str:
     """A printable agenda packet for one meeting: each agenda item with the evidence it rests on."""
-    meeting = con.execute(
-        "select m.*, f.name_ko, f.name_en from meeting as m join forum as f using (forum_id) where meeting_id = ?",
-        [meeting_id],
-    ).df()
+    meeting = sql.frame(con, "meeting_with_forum", meeting_id=meeting_id)
     if meeting.empty:
         raise KeyError(meeting_id)
     m = meeting.iloc[0]
     forum_name = m["name_ko"] if lang == "ko" else m["name_en"]
-    items = con.execute("select * from forum_agenda where meeting_id = ? order by seq", [meeting_id]).df()
+    items = sql.frame(con, "forum_agenda", meeting_id=meeting_id)
     focus = city_name(con, cat.focus_city, lang)
     body = [f"<h1>{html.escape(forum_name)} — {t('doc.forum.packet', lang)}</h1>",
             f"<p>{t('col.meeting_date', lang)}: <b>{pd.Timestamp(m['date']).date().isoformat()}</b> · {t('meeting.' + m['kind'], lang)}"
@@ -146,9 +86,7 @@ def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_i
             body.append(f"<p>{html.escape(item.description)}</p>")
         for ref in item.linked_components:
             index_id, component_id = ref.split("/", 1)
-            w = con.execute(
-                "select * from weaknesses where index_id = ? and component_id = ? and is_latest", [index_id, component_id]
-            ).df()
+            w = sql.frame(con, "component_judgement", index_id=index_id, component_id=component_id)
             hist = component_history(con, index_id, component_id)
             series = cat.series[index_id]
             comp = series.component(component_id)
@@ -175,10 +113,7 @@ def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_i
             owner = cat.offices[ind.office_id].name.get(lang)
             body.append(f"<p class='muted'>{t('col.owner', lang)}: {html.escape(owner)} · "
                         f"{t('col.source', lang)}: {html.escape(ind.source_name)}</p>")
-        actions = con.execute(
-            "select number, title, owner_name_ko, owner_name_en, due, status from action_items where agenda_id = ? order by number",
-            [item.agenda_id],
-        ).df()
+        actions = sql.frame(con, "agenda_actions", agenda_id=item.agenda_id)
         if not actions.empty:
             table = pd.DataFrame({
                 t("col.number", lang): actions["number"],

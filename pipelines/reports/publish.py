@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines import sql
 from pipelines.catalogue import Catalogue, Publish
 from pipelines.messages import t
 from pipelines.reports.render import csv_bytes, html_document, write_bytes_atomic
@@ -33,21 +34,11 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def indicator_frame(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFrame:
-    return con.execute(
-        "select indicator_id, period, value, unit, source, source_url, note from indicator_values "
-        "where indicator_id = ? order by period", [indicator_id]).df()
+    return sql.frame(con, "indicator_open_data", indicator_id=indicator_id)
 
 
 def series_frame(con: duckdb.DuckDBPyConnection, index_id: str) -> pd.DataFrame:
-    return con.execute(
-        """
-        select r.index_id, r.edition, r.published, r.year, r.city, r.city_ko, r.country, r.rank, r.score,
-               r.field_size, r.status, r.source_url, r.note
-        from rankings as r
-        where r.index_id = ?
-          and (r.city = (select value from setting where key = 'focus_city') or r.city in (select city from peer_city))
-        order by r.edition_order, r.rank nulls last, r.city
-        """, [index_id]).df()
+    return sql.frame(con, "focus_and_peer_rankings", index_id=index_id)
 
 
 def _schema(frame: pd.DataFrame, units: dict[str, str] | None = None) -> dict:
@@ -146,10 +137,7 @@ def _index_html(cat: Catalogue, meta: Publish | None) -> str:
 def submission_pack(con: duckdb.DuckDBPyConnection, cat: Catalogue, index_id: str, lang: str = "ko") -> pd.DataFrame:
     """For one series: the latest value of every city-managed indicator that feeds it, ready for the agency."""
     series = cat.series[index_id]
-    latest = con.execute(
-        "select indicator_id, arg_max(period, period) as period, arg_max(value, period) as value, "
-        "arg_max(source, period) as source, arg_max(source_url, period) as source_url, "
-        "arg_max(uploaded_at, period) as uploaded_at from indicator_values group by indicator_id").df().set_index("indicator_id")
+    latest = sql.frame(con, "latest_values").set_index("indicator_id")
     rows = []
     for ind in cat.indicators.values():
         feeds = [f for f in ind.feeds if f.series == index_id]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines import sql
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -175,8 +177,7 @@ def city_name(con, city: str, lang: str) -> str:
     """A city as the document's language names it (서울 in Korean), from the warehouse's city mapping."""
     if lang != "ko":
         return city
-    row = con.execute("select city_ko from city where city = ?", [city]).fetchone()
-    return row[0] if row and row[0] else city
+    return sql.value(con, "city_ko", city=city) or city
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> Path:

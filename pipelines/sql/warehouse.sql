@@ -1,5 +1,6 @@
 -- The warehouse schema: every table with its primary key, and every view the dashboard and the
--- command line read. Tables are filled by pipelines/warehouse.py only; views are the contract.
+-- command line read. Tables are filled by pipelines/build/warehouse.py only; views are the contract.
+-- The queries that read them are named blocks in pipelines/sql/queries/*.sql.
 
 create table setting (
     key varchar primary key,
@@ -224,6 +225,13 @@ select indicator_id, period, value, unit, office_id, uploaded_by, uploaded_at, s
        source_url, note, versions, upload_id
 from indicator_history
 where is_current;
+
+-- latest_values: each indicator's value for its newest period (the value in force for that period), with
+-- its source and who loaded it: what a department sees as "latest" and what a submission pack sends.
+create view latest_values as
+select indicator_id, period, value, unit, office_id, uploaded_by, uploaded_at, source, source_url, note, upload_id
+from indicator_values
+qualify row_number() over (partition by indicator_id order by period desc) = 1;
 
 -- rankings: one row per series, edition and city, with the state of every figure.
 create view rankings as
@@ -734,7 +742,13 @@ final as (
             when weight is null then 'no_weight'
             when component_score is null then 'no_focus_score'
             when score_of_goal_rank_city is null then 'no_goal_rank_score'
-        end as missing
+        end as missing,
+        -- every figure that is missing, in the same order (empty when the estimate exists)
+        [code for code in [
+            case when weight is null then 'no_weight' end,
+            case when component_score is null then 'no_focus_score' end,
+            case when score_of_goal_rank_city is null then 'no_goal_rank_score' end
+        ] if code is not null] as missing_figures
     from w
 )
 select * from final;
@@ -890,3 +904,22 @@ final as (
 )
 select * from final
 order by number;
+
+-- action_trend: each indicator linked to an action item, every value of it, marked `before` or `after` the
+-- action was accepted (or created, if not yet accepted). Periods compare by year: a value for the acceptance
+-- year itself counts as `after` (the year the work started in); a quarter or month keeps its year prefix.
+create view action_trend as
+with
+started as (
+    select action_id, coalesce(accepted_at, created_at) as since from action_item
+),
+links as (
+    select l.action_id, l.indicator_id, s.since
+    from action_link as l join started as s using (action_id)
+    where l.kind = 'indicator'
+)
+select l.action_id, v.indicator_id, i.name_ko, i.name_en, i.direction, v.period, v.value, v.unit, l.since,
+       case when v.period < substr(l.since, 1, 4) then 'before' else 'after' end as phase
+from links as l
+join indicator_values as v using (indicator_id)
+join indicator as i using (indicator_id);

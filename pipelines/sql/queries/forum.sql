@@ -1,0 +1,84 @@
+-- The competitiveness forum as the warehouse replays it: meetings, agenda items, action items.
+
+-- name: forums()
+-- Every forum with its names.
+select forum_id, name_ko, name_en from forum order by forum_id;
+
+-- name: meetings()
+-- Every meeting, the date as text, in date order.
+select meeting_id, forum_id, cast(date as varchar) as date, kind, place, title, attendees, summary, held,
+       scheduled_at, scheduled_by
+from meeting order by date, meeting_id;
+
+-- name: meeting_with_forum(meeting_id)
+-- One meeting with its forum's names.
+select m.*, f.name_ko, f.name_en from meeting as m join forum as f using (forum_id) where meeting_id = :meeting_id;
+
+-- name: forum_agenda(meeting_id)
+-- Agenda items (of one meeting, or of all when :meeting_id is null), the meeting date as text.
+select * replace (cast(meeting_date as varchar) as meeting_date)
+from forum_agenda where :meeting_id is null or meeting_id = :meeting_id order by meeting_date, seq;
+
+-- name: action_items()
+-- Every action item (view `action_items`), dates as text, by number.
+select * replace (cast(due as varchar) as due, cast(meeting_date as varchar) as meeting_date)
+from action_items order by number;
+
+-- name: agenda_actions(agenda_id)
+-- The action items of one agenda item, by number.
+select number, title, owner_name_ko, owner_name_en, due, status from action_items
+where agenda_id = :agenda_id order by number;
+
+-- name: action_statuses()
+-- Every action item's owner, due date, status, whether it is overdue and its last note, by number.
+select number, title, owner_name_ko, owner_name_en, due, status, overdue, last_note from action_items order by number;
+
+-- name: action_progress()
+-- The proposals-progress table (건의사항 추진현황) as data: one row per action item, by number.
+select number, meeting_date, agenda_title, title, owner_name_ko, owner_name_en, execution, due, status,
+       overdue, last_note, updated_at, array_to_string(linked_indicators, ', ') as indicators,
+       array_to_string(linked_components, ', ') as components
+from action_items order by number;
+
+-- name: action_log(action_id)
+-- The history of one action item, oldest first.
+select recorded_at, recorded_by, kind, status, note from action_log where action_id = :action_id
+order by recorded_at, event_id;
+
+-- name: action_trend(action_id)
+-- Each indicator linked to one action item, every value marked before or after the action (view `action_trend`).
+select indicator_id, name_ko, name_en, direction, period, value, unit, since, phase
+from action_trend where action_id = :action_id
+order by indicator_id, period;
+
+-- name: suggested_topics(limit)
+-- The :limit strongest current weaknesses not yet on an agenda: each series' latest component edition, if
+-- that edition is within `goal.stale_years` of the newest edition in the warehouse (an old edition is no topic).
+with on_agenda as (
+    select distinct index_id, component_id from agenda_link where kind = 'component'
+),
+recent as (
+    select (select max(year) from edition) - value as since
+    from analysis_setting where key = 'goal.stale_years'
+)
+select w.index_id, s.title_ko, s.title_en, w.edition, w.component_id, w.component, w.component_ko,
+       w.policy_area, w.reason_ko, w.reason_en, w.evidence, w.indicators, w.departments, w.severity
+from weaknesses as w
+join series as s using (index_id)
+cross join recent
+left join on_agenda as a using (index_id, component_id)
+where w.is_latest and w.label = 'weakness' and a.index_id is null and w.year > recent.since
+order by w.severity desc, w.index_id, w.component_id
+limit :limit;
+
+-- name: meeting_list()
+-- Meetings for the command line: id, date, kind, whether held, attendees.
+select meeting_id, date, kind, held, attendees from meeting order by date;
+
+-- name: agenda_list()
+-- Agenda items for the command line: id, meeting date, title, decision, number of action items.
+select agenda_id, meeting_date, title, decision, action_items from forum_agenda;
+
+-- name: action_list()
+-- Action items for the command line: id, title, owner, due date, status, overdue.
+select action_id, title, office_id, due, status, overdue from action_items;

@@ -1,0 +1,121 @@
+-- Rankings and components as published: the focus city, its peers, every city of a series.
+
+-- name: overview()
+-- focus_overview (one row per series for the focus city) with the managing office's names.
+select f.*, o.name_ko as office_ko, o.name_en as office_en
+from focus_overview as f left join office as o on o.office_id = f.office_id
+order by f.seq;
+
+-- name: focus_history()
+-- The focus city in every edition of every series (for sparklines).
+select r.index_id, r.edition, r.edition_order, r.year, r.rank, r.score, r.status
+from rankings as r join setting as s on s.key = 'focus_city' and r.city = s.value
+order by r.index_id, r.edition_order;
+
+-- name: focus_ranks()
+-- The focus city's rank in every edition of every series, with the edition's publication month (goal charts).
+select r.index_id, r.edition, r.edition_order, r.year, r.published, r.rank, r.status
+from rankings as r join setting as s on s.key = 'focus_city' and r.city = s.value
+order by r.index_id, r.edition_order;
+
+-- name: series_rankings(index_id)
+-- Every row of one series, all cities, all editions.
+select index_id, edition, edition_order, published, year, city, city_ko, country, country_ko,
+       rank, score, field_size, status, source_url, publication, retrieved, note, methodology_change
+from rankings where index_id = :index_id
+order by edition_order, rank nulls last, city;
+
+-- name: series_cities(index_id)
+-- Cities that appear in a series, most often ranked first.
+select city, any_value(city_ko) as city_ko, count(rank) as ranked, min(rank) as best_rank
+from rankings where index_id = :index_id
+group by city
+order by ranked desc, best_rank nulls last, city;
+
+-- name: series_components(index_id)
+-- Component ranks and scores of one series, every city that has them, with policy-area and Korean city names.
+select c.*, p.name_ko as policy_area_ko, p.name_en as policy_area_en, y.city_ko
+from components as c
+left join policy_area as p using (policy_area)
+left join city as y using (city)
+where c.index_id = :index_id
+order by c.edition_order, c.component_seq, c.city;
+
+-- name: focus_and_peer_rankings(index_id)
+-- One series for the focus city and its peers, every edition (the open-data CSV of a series).
+select r.index_id, r.edition, r.published, r.year, r.city, r.city_ko, r.country, r.rank, r.score,
+       r.field_size, r.status, r.source_url, r.note
+from rankings as r
+where r.index_id = :index_id
+  and (r.city = (select value from setting where key = 'focus_city') or r.city in (select city from peer_city))
+order by r.edition_order, r.rank nulls last, r.city;
+
+-- name: status_counts()
+-- Rows per series and status.
+select index_id, status, count(*) as rows
+from rankings group by all order by index_id, status;
+
+-- name: publication_counts()
+-- Which outlets the figures rest on: rows per series and publication.
+select index_id, coalesce(publication, '') as publication, count(*) as rows,
+       count(*) filter (where status = 'ranked') as ranked_rows
+from rankings group by all order by index_id, rows desc, publication;
+
+-- name: flag_counts(flags)
+-- Rows per series whose note carries each of :flags (a list): the flag in capitals anywhere, or opening
+-- the note in any case.
+select r.index_id, f.flag,
+       count(*) filter (where regexp_matches(r.note, f.flag)
+                           or regexp_matches(r.note, '^\s*' || f.flag || '\b', 'i')) as rows
+from rankings as r cross join (select unnest(:flags) as flag) as f
+group by all
+order by r.index_id, f.flag;
+
+-- name: standing_as_of(cutoff)
+-- Per series, the focus city in the latest edition published by :cutoff ('YYYY-MM'; an edition without a
+-- month counts as December of its year): that edition's status and rank, the last ranked edition and
+-- rank, the rank before it and the change between the two.
+with focus as (select value as city from setting where key = 'focus_city'),
+known as (
+    select e.*, coalesce(e.published, e.year || '-12') as pub from edition as e
+    where coalesce(e.published, e.year || '-12') <= :cutoff
+),
+latest as (select index_id, max(edition_order) as edition_order from known group by index_id),
+rows as (
+    select r.index_id, r.edition, r.edition_order, r.rank, r.status, r.note, r.source_url
+    from rankings as r join focus using (city) join known using (index_id, edition)
+),
+ranked as (
+    select *, row_number() over (partition by index_id order by edition_order desc) as recency
+    from rows where status = 'ranked'
+)
+select s.index_id, s.seq, s.title_ko, s.title_en, l_row.edition as latest_edition, l_row.status as latest_status,
+       l_row.rank as latest_rank, cur.edition as last_ranked_edition, cur.rank as last_ranked_rank,
+       prev.rank as previous_rank, prev.rank - cur.rank as change
+from series as s
+left join latest as l using (index_id)
+left join rows as l_row on l_row.index_id = s.index_id and l_row.edition_order = l.edition_order
+left join ranked as cur on cur.index_id = s.index_id and cur.recency = 1
+left join ranked as prev on prev.index_id = s.index_id and prev.recency = 2
+order by s.seq;
+
+-- name: focus_editions_published(first_month, last_month)
+-- Editions published from :first_month to :last_month ('YYYY-MM'), with the focus city's rank and status in each.
+select r.index_id, s.title_ko, s.title_en, r.edition, r.published, r.rank, r.status
+from rankings as r
+join series as s using (index_id)
+where r.city = (select value from setting where key = 'focus_city')
+  and r.published between :first_month and :last_month
+order by r.published, s.seq;
+
+-- name: city_ranks_as_of(index_id, city, cutoff)
+-- One city's rank in every edition of one series published by :cutoff ('YYYY-MM').
+select edition, rank from rankings
+where index_id = :index_id and city = :city and coalesce(published, year || '-12') <= :cutoff
+order by edition_order;
+
+-- name: focus_standing()
+-- Per series, for the command line: editions loaded, the latest edition with the focus city's status and
+-- rank in it, and its last ranked edition and rank (view `focus_overview`).
+select index_id, editions, latest_edition, latest_status, latest_rank, last_ranked_edition, last_ranked_rank
+from focus_overview order by seq;
