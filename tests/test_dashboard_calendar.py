@@ -33,7 +33,7 @@ PAGE = "views/calendar.py"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 MINI_FEEDS_GPCI = {"foreign_tourists", "unemployment_rate", "tourists_quarterly", "tourists_monthly"}
 # The page's own English labels (placeholders removed): none may show in Korean mode.
-ENGLISH_LABELS = {m["en"] for k, m in MESSAGES.items() if k.startswith("ui.cal.") and "{" not in m["en"] and m["en"] != m["ko"]}
+ENGLISH_LABELS = {m["en"] for k, m in MESSAGES.items() if k.startswith("ui.cal.") and isinstance(m["en"], str) and "{" not in m["en"] and m["en"] != m["ko"]}
 
 
 @pytest.fixture
