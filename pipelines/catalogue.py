@@ -231,7 +231,7 @@ class Indicator(Model):
     @model_validator(mode="before")
     @classmethod
     def _unit_range(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("unit_kind") in UNIT_RANGES:
+        if isinstance(data, dict) and isinstance(data.get("unit_kind"), str) and data["unit_kind"] in UNIT_RANGES:
             lo, hi = UNIT_RANGES[data["unit_kind"]]
             data = {**data, "min": lo if data.get("min") is None else data["min"],
                     "max": hi if data.get("max") is None else data["max"]}

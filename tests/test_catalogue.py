@@ -229,3 +229,13 @@ def test_cadence_months_come_from_the_cadence_and_an_irregular_series_must_give_
     assert len(problems) == 2, problems
     assert any("'cadence_months'" in p and "'series.mori_gpci'" in p for p in problems)
     assert any("'series.zyen_gfci.cadence_months'" in p and "minimum 1" in p for p in problems)
+
+
+def test_a_list_where_a_word_belongs_is_a_problem_not_a_crash(mini: Path):
+    def change(d):
+        d["series"]["mori_gpci"]["cadence"] = ["yearly"]
+        d["indicators"]["foreign_tourists"]["unit_kind"] = {"count": 1}
+    problems = _problems(mini, change)
+    assert len(problems) == 2, problems
+    assert any("'series.mori_gpci.cadence'" in p for p in problems)
+    assert any("'indicators.foreign_tourists.unit_kind'" in p for p in problems)
