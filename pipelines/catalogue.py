@@ -31,6 +31,8 @@ DEFAULT_CATALOGUE = ROOT / "indicators.yml"
 
 # --- vocabularies --------------------------------------------------------------------------------
 CADENCES = ("yearly", "semiannual", "biennial", "irregular")
+# Months between editions where the catalogue gives no `cadence_months` (an irregular series must give it).
+CADENCE_MONTHS = {"yearly": 12, "semiannual": 6, "biennial": 24}
 OFFICE_KINDS = ("office", "department", "agency")
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UNIT_KINDS = ("count", "amount", "percent", "percent_change", "rate", "index", "measure")
@@ -136,6 +138,7 @@ class Component(Model):
 
 class MethodNote(Model):
     text: Str
+    text_ko: Str | None = None  # the note in Korean, translated from `text` without adding facts
     source_url: Url
     edition: Str | None = None
     change: Bool = False
@@ -164,6 +167,7 @@ class Series(Model):
     publisher_url: Url
     office_id: Id
     cadence: Literal[CADENCES]
+    cadence_months: Annotated[int, Strict(), Field(ge=1, le=120)]  # the real interval between editions
     release_months: tuple[Month, ...]
     cities_covered: Str | None = None
     score: Score
@@ -174,6 +178,16 @@ class Series(Model):
     components: tuple[Component, ...]
     fetch: tuple[FetchSource, ...] = ()
     methodology: tuple[MethodNote, ...]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cadence_months(cls, data: Any) -> Any:
+        """The cadence's months where none is given; an irregular series must give them (else: missing key)."""
+        if isinstance(data, dict) and "cadence_months" not in data and data.get("cadence") != "irregular":
+            # a missing or unknown cadence is reported on its own: no second problem for the months
+            cadence = data.get("cadence")
+            data = {**data, "cadence_months": CADENCE_MONTHS.get(cadence, 12) if isinstance(cadence, str) else 12}
+        return data
 
     def component(self, component_id: str) -> Component | None:
         return next((c for c in self.components if c.id == component_id), None)
@@ -217,7 +231,7 @@ class Indicator(Model):
     @model_validator(mode="before")
     @classmethod
     def _unit_range(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("unit_kind") in UNIT_RANGES:
+        if isinstance(data, dict) and isinstance(data.get("unit_kind"), str) and data["unit_kind"] in UNIT_RANGES:
             lo, hi = UNIT_RANGES[data["unit_kind"]]
             data = {**data, "min": lo if data.get("min") is None else data["min"],
                     "max": hi if data.get("max") is None else data["max"]}
@@ -293,14 +307,23 @@ class Strength(Model):
 
 class GoalRules(Model):
     trend_editions: Annotated[int, Strict(), Field(ge=2)] = 4  # a slope needs two points
+    min_trend_editions: Annotated[int, Strict(), Field(ge=2)] = 3  # fewer ranked editions: status unknown
     at_risk_margin: Int = 3
     stale_years: Count = 4
+
+
+class Signals(Model):
+    """When a figure is old: a multiple of its series' cadence_months."""
+
+    stale_after_cadences: Annotated[float, Strict(), Field(gt=0)] = 2
+    discontinued_after_cadences: Annotated[float, Strict(), Field(gt=0)] = 2
 
 
 class Analysis(Model):
     weakness: Weakness = Field(default_factory=Weakness)
     strength: Strength = Field(default_factory=Strength)
     goal: GoalRules = Field(default_factory=GoalRules)
+    signals: Signals = Field(default_factory=Signals)
 
 
 def analysis_settings(cat: Catalogue) -> dict[str, float]:
@@ -324,6 +347,20 @@ class Publish(Model):
     publisher: Text
     homepage: Url | None = None
     license: License
+
+
+class SourceTier(Model):
+    """Where a figure comes from (publisher, government, press, aggregator), most direct first."""
+
+    id: Id
+    name: Text
+    help: Text | None = None
+
+
+def _default_source_tiers() -> dict[str, SourceTier]:
+    names = {"publisher": ("발행기관", "publisher"), "government": ("정부·공공기관", "government"),
+             "press": ("언론", "press"), "aggregator": ("집계·블로그", "aggregator/blog")}
+    return {k: SourceTier(id=k, name=Text(ko=ko, en=en)) for k, (ko, en) in names.items()}
 
 
 class Calendar(Model):
@@ -354,6 +391,9 @@ class Catalogue(Model):
     peer_cities: tuple[Str, ...]
     cities_file: DataFile
     editions_file: DataFile
+    source_domains_file: DataFile | None = None  # every source URL's domain -> its tier
+    source_tiers: Annotated[dict[Id, SourceTier], Field(min_length=1), BeforeValidator(_with_ids),
+                            AfterValidator(_ids_match_keys)] = Field(default_factory=_default_source_tiers)
     policy_areas: Annotated[dict[Id, Text], Field(min_length=1)]
     offices: Annotated[dict[Id, Office], Field(min_length=1), BeforeValidator(_with_ids), AfterValidator(_ids_match_keys)]
     series: Annotated[dict[Id, Series], Field(min_length=1), BeforeValidator(_with_ids), AfterValidator(_ids_match_keys)]
@@ -421,6 +461,8 @@ class Catalogue(Model):
     def raw_files(self) -> list[Path]:
         """Every ledger file the catalogue names, in a stable order."""
         files = [self.cities_file, self.editions_file]
+        if self.source_domains_file is not None:
+            files.append(self.source_domains_file)
         for s in self.series.values():
             files.append(s.rankings_file)
             if s.components_file is not None:

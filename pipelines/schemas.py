@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 import pandas as pd
 import pandera.pandas as pa
@@ -19,6 +20,8 @@ URL_RE = r"^https?://[^ \t\n\r\f\v]+$"  # not \S: that makes pandas leave pyarro
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 FIRST_DATA_ROW = 2  # a spreadsheet numbers the header row 1
+# A `flags` cell: known flag words separated by `|` (pipelines/build/notes.py checks them against the note).
+FLAGS_RE = r"^(derived|inferred|conflict|low_confidence)(\|(derived|inferred|conflict|low_confidence))*$"
 
 
 @dataclass(frozen=True, order=True)
@@ -72,10 +75,14 @@ class RawRanking(pa.DataFrameModel):
     rank: Series[pd.Int64Dtype] = pa.Field(ge=1, le=100000, nullable=True)
     score: Series[float] = pa.Field(nullable=True)
     status: Series[str] = pa.Field(isin=list(STATUSES))
+    # Known only to be within the top N: rank <= rank_bound (status rank_unknown only).
+    rank_bound: Optional[Series[pd.Int64Dtype]] = pa.Field(ge=1, le=100000, nullable=True)
     source_url: Series[str] = pa.Field(str_matches=URL_RE)
     publication: Series[str] = pa.Field(str_length={"min_value": 1})
     retrieved: Series[str] = pa.Field(str_matches=DATE_RE)
+    flags: Optional[Series[str]] = pa.Field(str_matches=FLAGS_RE, nullable=True)
     note: Series[str] = pa.Field(nullable=True)
+    note_ko: Optional[Series[str]] = pa.Field(nullable=True)
 
     class Config:
         strict = True
@@ -85,6 +92,12 @@ class RawRanking(pa.DataFrameModel):
     @pa.dataframe_check(name="rank_status")
     def rank_iff_ranked(cls, df: pd.DataFrame) -> pd.Series:
         return df["rank"].notna() == (df["status"] == "ranked")
+
+    @pa.dataframe_check(name="bound_status")
+    def bound_only_when_unknown(cls, df: pd.DataFrame) -> pd.Series:
+        if "rank_bound" not in df.columns:
+            return pd.Series(True, index=df.index)
+        return df["rank_bound"].isna() | (df["status"] == "rank_unknown")
 
 
 class RawComponent(pa.DataFrameModel):
@@ -98,7 +111,9 @@ class RawComponent(pa.DataFrameModel):
     source_url: Series[str] = pa.Field(str_matches=URL_RE)
     publication: Series[str] = pa.Field(str_length={"min_value": 1})
     retrieved: Series[str] = pa.Field(str_matches=DATE_RE)
+    flags: Optional[Series[str]] = pa.Field(str_matches=FLAGS_RE, nullable=True)
     note: Series[str] = pa.Field(nullable=True)
+    note_ko: Optional[Series[str]] = pa.Field(nullable=True)
 
     class Config:
         strict = True
@@ -125,6 +140,19 @@ class RawEdition(pa.DataFrameModel):
         strict = True
         coerce = True
         unique = ["index_id", "edition"]
+
+
+class RawSourceDomain(pa.DataFrameModel):
+    """data/raw/source_domains.csv: one row per domain (or domain/path prefix) with its tier and why."""
+
+    domain: Series[str] = pa.Field(str_matches=r"^[a-z0-9][a-z0-9.-]*[a-z0-9](/[^ \t\n\r\f\v]*)?$")
+    tier: Series[str] = pa.Field(str_matches=r"^[a-z_]+$")
+    reason: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["domain"]
 
 
 class RawCity(pa.DataFrameModel):
@@ -164,6 +192,7 @@ class EditionTable(pa.DataFrameModel):
     field_size: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     methodology_change: Series[str] = pa.Field(nullable=True)
     source_url: Series[str] = pa.Field(nullable=True)
+    source_tier: Series[str] = pa.Field(nullable=True)
     note: Series[str] = pa.Field(nullable=True)
 
     class Config:
@@ -180,10 +209,14 @@ class RankingTable(pa.DataFrameModel):
     rank: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     score: Series[float] = pa.Field(nullable=True)
     status: Series[str] = pa.Field(isin=list(STATUSES))
+    rank_bound: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     source_url: Series[str] = pa.Field(nullable=True)
+    source_tier: Series[str] = pa.Field(nullable=True)
     publication: Series[str] = pa.Field(nullable=True)
     retrieved: Series[str] = pa.Field(nullable=True)
+    flags: Series[str] = pa.Field(str_matches=FLAGS_RE, nullable=True)
     note: Series[str] = pa.Field(nullable=True)
+    note_ko: Series[str] = pa.Field(nullable=True)
     source_file: Series[str] = pa.Field(nullable=True)
     source_row: Series[pd.Int64Dtype] = pa.Field(nullable=True)
 
@@ -200,8 +233,11 @@ class ComponentTable(pa.DataFrameModel):
     rank: Series[pd.Int64Dtype] = pa.Field(nullable=True)
     score: Series[float] = pa.Field(nullable=True)
     source_url: Series[str]
+    source_tier: Series[str] = pa.Field(nullable=True)
     score_source_url: Series[str] = pa.Field(nullable=True)
+    flags: Series[str] = pa.Field(str_matches=FLAGS_RE, nullable=True)
     note: Series[str] = pa.Field(nullable=True)
+    note_ko: Series[str] = pa.Field(nullable=True)
 
     class Config:
         strict = True
@@ -330,6 +366,8 @@ def _describe(check: str, value: object, column: str | None, key_cols: list[str]
             return "check.date", {"value": v}
         if MONTH_RE in check:
             return "check.month", {"value": v}
+        if FLAGS_RE in check:
+            return "check.flags", {"value": v}
         return "check.bad_format", {"value": v, "expected": check[len("str_matches(") : -1]}
     if check.startswith("str_length"):
         return "check.missing_value", {}
@@ -345,11 +383,13 @@ def _describe(check: str, value: object, column: str | None, key_cols: list[str]
         return "check.rank_status", {"value": v}
     if check == "rank_or_score":
         return "check.rank_or_score", {}
+    if check == "bound_status":
+        return "check.bound_status", {"value": v}
     return "check.failed", {"check": check, "value": v}
 
 
 # Wide (dataframe) checks are reported against one column, not every column of the row.
-WIDE_CHECK_COLUMN = {"rank_status": "status", "rank_or_score": "rank"}
+WIDE_CHECK_COLUMN = {"rank_status": "status", "rank_or_score": "rank", "bound_status": "rank_bound"}
 
 
 def validate(df: pd.DataFrame, model: type[pa.DataFrameModel], display: str) -> tuple[pd.DataFrame | None, list[Problem]]:

@@ -123,7 +123,7 @@ def test_a_section_given_in_part_keeps_the_other_defaults(mini: Path):
     cat = catalogue.load(mini)
     settings = catalogue.analysis_settings(cat)
     assert settings["weakness.rank_gap_to_overall"] == 7.0 and settings["weakness.falling_editions"] == 3.0
-    assert settings["goal.stale_years"] == 4.0 and len(settings) == 8
+    assert settings["goal.stale_years"] == 4.0 and settings["signals.stale_after_cadences"] == 2.0
     assert (cat.calendar.horizon_months, cat.calendar.collection_window_months) == (6, 3)
     assert cat.reporting.lag_months == {"yearly": 9, "quarterly": 3, "monthly": 2}
 
@@ -219,3 +219,23 @@ def test_the_loaded_catalogue_is_read_only(mini: Path):
         cat.focus_city = "Tokyo"
     with pytest.raises(ValidationError):
         cat.series["mori_gpci"].components[0].weight = 0.5
+
+
+def test_cadence_months_come_from_the_cadence_and_an_irregular_series_must_give_them(mini: Path):
+    cat = catalogue.load(mini)
+    assert cat.series["mori_gpci"].cadence == "yearly" and cat.series["mori_gpci"].cadence_months == 12
+    problems = _problems(mini, lambda d: (d["series"]["mori_gpci"].update(cadence="irregular"),
+                                          d["series"]["zyen_gfci"].update(cadence_months=0)))
+    assert len(problems) == 2, problems
+    assert any("'cadence_months'" in p and "'series.mori_gpci'" in p for p in problems)
+    assert any("'series.zyen_gfci.cadence_months'" in p and "minimum 1" in p for p in problems)
+
+
+def test_a_list_where_a_word_belongs_is_a_problem_not_a_crash(mini: Path):
+    def change(d):
+        d["series"]["mori_gpci"]["cadence"] = ["yearly"]
+        d["indicators"]["foreign_tourists"]["unit_kind"] = {"count": 1}
+    problems = _problems(mini, change)
+    assert len(problems) == 2, problems
+    assert any("'series.mori_gpci.cadence'" in p for p in problems)
+    assert any("'indicators.foreign_tourists.unit_kind'" in p for p in problems)

@@ -25,7 +25,8 @@ APP = ROOT / "dashboard" / "app.py"
 WEAK = "views/weak_points.py"
 GOAL = "views/goal.py"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
-HAND_MADE = "https://example.org/hand-made-test-case,test,2026-11-24,hand-made test case"
+# after score: source_url, publication, retrieved, flags, note, note_ko (the component file's columns)
+HAND_MADE = "https://example.org/hand-made-test-case,test,2026-11-24,,hand-made test case,"
 
 # English UI labels that differ from their Korean form: none may appear as a label in Korean mode.
 ENGLISH_LABELS = english_labels("ui.", "status.", "label.", "goal.")

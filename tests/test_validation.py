@@ -39,6 +39,13 @@ EXPECTED = {
     "editions__year_missing.csv": (3, "year", "the value is empty"),
     "cities__ambiguous_alias.csv": (3, "aliases", "'London' appears more than once"),
     "cities__missing_korean_name.csv": (4, "city_ko", "the value is empty"),
+    # issue 11: statuses follow their notes, flags are data, every source domain has a tier
+    "mori_gpci__not_found_but_ranked.csv": (4, "status", "status 'ranked' contradicts 'NOT FOUND' in the note"),
+    "mori_gpci__flag_not_in_flags.csv": (4, "flags", "the note carries the flag conflict"),
+    "mori_gpci__unknown_flag.csv": (4, "flags", "unknown flag: 'guessed'"),
+    "mori_gpci__bound_on_a_ranked_row.csv": (4, "rank_bound", "rank_bound is only for rows whose status is rank_unknown"),
+    "mori_gpci__unclassified_source.csv": (4, "source_url", "the source domain 'blog.unknown-outlet.net' has no tier"),
+    "mori_gpci__components__flag_not_in_flags.csv": (3, "flags", "the note carries the flag derived"),
 }
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from pipelines.build import forum, warehouse
 from pipelines.build.cities import load_cities
 from pipelines.build.rankings import display_name, read_components, read_editions, read_rankings
+from pipelines.build.sources import SourceTiers, classify, domain_of, load_source_tiers
 from pipelines.build.uploads import ledger_values
 from pipelines.catalogue import Catalogue, analysis_settings
 from pipelines.errors import ForumError
@@ -32,7 +33,7 @@ class BuildResult:
         return {name: len(frame) for name, frame in self.tables.items()}
 
 
-def _catalogue_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
+def _catalogue_tables(cat: Catalogue, tiers: SourceTiers) -> dict[str, pd.DataFrame]:
     """The catalogue as tables, so that views and pages never read the YAML themselves."""
     settings = {
         "focus_city": cat.focus_city,
@@ -43,12 +44,18 @@ def _catalogue_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
         "goal_source": cat.goal.source,
     }
     series_rows, comp_rows, note_rows = [], [], []
+    analysis = analysis_settings(cat)
     for seq, s in enumerate(cat.series.values(), start=1):
         series_rows.append({
             "index_id": s.id, "seq": seq,
             "title_ko": s.title.ko, "title_en": s.title.en, "short_ko": s.short.ko, "short_en": s.short.en,
             "publisher": s.publisher, "publisher_url": s.publisher_url, "office_id": s.office_id,
             "cadence": s.cadence, "release_months": ",".join(str(m) for m in s.release_months),
+            "cadence_months": s.cadence_months,
+            # the series' own staleness rule: a figure older than N cadences is stale, a series with no
+            # edition for M cadences discontinued (indicators.yml `analysis.signals`, docs/analysis.md)
+            "stale_after_months": round(s.cadence_months * analysis["signals.stale_after_cadences"]),
+            "discontinued_after_months": round(s.cadence_months * analysis["signals.discontinued_after_cadences"]),
             "cities_covered": s.cities_covered,
             "score_unit_ko": s.score.unit.ko, "score_unit_en": s.score.unit.en,
             "score_scale_ko": s.score.scale.ko, "score_scale_en": s.score.scale.en,
@@ -64,12 +71,11 @@ def _catalogue_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
             })
         for nseq, m in enumerate(s.methodology, start=1):
             note_rows.append({
-                "index_id": s.id, "seq": nseq, "text": m.text, "source_url": m.source_url,
-                "edition": m.edition, "is_change": m.change,
+                "index_id": s.id, "seq": nseq, "text": m.text, "text_ko": m.text_ko, "source_url": m.source_url,
+                "source_tier": tiers.tier(m.source_url), "edition": m.edition, "is_change": m.change,
             })
     comp_columns = ["index_id", "component_id", "seq", "name_ko", "name_en", "weight", "weight_note", "policy_area", "parent"]
-    note_columns = ["index_id", "seq", "text", "source_url", "edition", "is_change"]
-    analysis = analysis_settings(cat)
+    note_columns = ["index_id", "seq", "text", "text_ko", "source_url", "source_tier", "edition", "is_change"]
     messages = {k: v for k, v in MESSAGES.items() if k.startswith(("reason.", "label.", "status."))}
     return {
         "setting": pd.DataFrame({"key": list(settings), "value": list(settings.values())}),
@@ -87,6 +93,12 @@ def _catalogue_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
         "component": pd.DataFrame(comp_rows, columns=comp_columns),
         "methodology_note": pd.DataFrame(note_rows, columns=note_columns),
         "peer_city": pd.DataFrame({"city": list(cat.peer_cities), "seq": range(1, len(cat.peer_cities) + 1)}),
+        "source_tier": pd.DataFrame([
+            {"tier": k, "seq": i, "name_ko": v.name.ko, "name_en": v.name.en,
+             "help_ko": v.help.ko if v.help else None, "help_en": v.help.en if v.help else None}
+            for i, (k, v) in enumerate(cat.source_tiers.items(), start=1)
+        ], columns=["tier", "seq", "name_ko", "name_en", "help_ko", "help_en"]),
+        "source_domain": tiers.table[["domain", "tier", "reason"]].astype(object).reset_index(drop=True),
     }
 
 
@@ -100,11 +112,36 @@ def _missing_focus_rows(cat: Catalogue, rankings: pd.DataFrame, editions: pd.Dat
             rows.append({
                 "city": cat.focus_city, "source_city": None, "index_id": rec.index_id, "edition": rec.edition,
                 "source_country": None, "rank": pd.NA, "score": float("nan"), "status": "not_found",
-                "source_url": None, "publication": None, "retrieved": None,
+                "source_url": None, "source_tier": None, "publication": None, "retrieved": None, "flags": None,
+                "rank_bound": pd.NA,
                 "note": "no figure for this city in the ledger for this edition (see data/raw/README.md, known gaps)",
+                "note_ko": "원장에 이 판의 이 도시 수치가 없음 (data/raw/README.md의 알려진 공백 참고)",
                 "source_file": display_name(cat.series[rec.index_id].rankings_file, cat.root), "source_row": pd.NA,
             })
     return pd.DataFrame(rows)
+
+
+def _catalogue_sources(cat: Catalogue, tiers: SourceTiers) -> list[Problem]:
+    """Every source URL the catalogue itself names (methodology notes, indicator sources) must be classified."""
+    display = display_name(cat.path, cat.root)
+    named = [(f"series.{s.id}.methodology[{i}].source_url", m.source_url)
+             for s in cat.series.values() for i, m in enumerate(s.methodology)]
+    named += [(f"indicators.{i.id}.source.url", i.source_url) for i in cat.indicators.values()]
+    frame = pd.DataFrame({"where": [w for w, _ in named], "source_url": [u for _, u in named]})
+    tier, _ = classify(frame, tiers, display)
+    return [problem(display, None, where, "check.unclassified_source", domain=domain_of(url) or url)
+            for where, url, found in zip(frame["where"], frame["source_url"], tier) if found is None]
+
+
+def _untranslated(cat: Catalogue, rankings: pd.DataFrame, components: pd.DataFrame) -> list[str]:
+    """Korean mode shows the focus city's notes in Korean: a focus-city note without `note_ko` is a warning."""
+    out = []
+    for frame in (rankings, components):
+        own = frame[(frame["city"] == cat.focus_city) & frame["note"].notna() & frame["note_ko"].isna()]
+        for rec in own.itertuples(index=False):
+            where = getattr(rec, "source_file", None) or cat.series[rec.index_id].components_file.name
+            out.append(f"{where}: {rec.index_id} {rec.edition} {cat.focus_city}: note without note_ko / 한국어 비고(note_ko) 없음")
+    return out
 
 
 def _indicator_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
@@ -139,18 +176,24 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     warnings: list[str] = []
     cities, more = load_cities(cat.cities_file, display_name(cat.cities_file, cat.root))
     problems += more
-    editions, more = read_editions(cat)
+    domains_display = "" if cat.source_domains_file is None else display_name(cat.source_domains_file, cat.root)
+    tiers, more = load_source_tiers(cat.source_domains_file, domains_display, tuple(cat.source_tiers))
+    problems += more
+    if tiers is None:
+        raise ProblemsFound(problems)
+    problems += _catalogue_sources(cat, tiers)
+    editions, more = read_editions(cat, tiers)
     problems += more
     if cities is None or editions is None:
         raise ProblemsFound(problems)
 
     ranking_frames, component_frames = [], []
     for series in cat.series.values():
-        frame, more = read_rankings(series, cat, cities, editions)
+        frame, more = read_rankings(series, cat, cities, editions, tiers)
         problems += more
         if frame is not None:
             ranking_frames.append(frame)
-        comp, more = read_components(series, cat, cities, editions)
+        comp, more = read_components(series, cat, cities, editions, tiers)
         problems += more
         if comp is not None:
             component_frames.append(comp)
@@ -176,8 +219,14 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     for alias in cities.unused_aliases(seen):
         warnings.append(f"cities.csv: alias '{alias}' is not used by any ledger row / 쓰이지 않는 별칭")
 
+    warnings += _untranslated(cat, rankings, components)
+
     versions, uploads, more = ledger_values(cat, pending)
     problems += more
+    seed = versions[versions["upload_id"] == "seed"] if "upload_id" in versions.columns else versions.iloc[0:0]
+    if len(seed) and cat.seed_values_file is not None:
+        _, more = classify(seed, tiers, display_name(cat.seed_values_file, cat.root), rows=seed["row"])
+        problems += more
     if problems:
         raise ProblemsFound(problems)
 
@@ -187,7 +236,7 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     except ForumError as exc:
         raise ProblemsFound([Problem("data/raw/forum", None, None, exc.text("ko"), exc.text("en"))]) from exc
 
-    tables = _catalogue_tables(cat) | _indicator_tables(cat) | forum_tables
+    tables = _catalogue_tables(cat, tiers) | _indicator_tables(cat) | forum_tables
     versions = versions.assign(
         source_url=versions["source_url"].fillna(versions["indicator_id"].map({i.id: i.source_url for i in cat.indicators.values()})),
         source=versions["source"].fillna(versions["indicator_id"].map({i.id: i.source_name for i in cat.indicators.values()})),

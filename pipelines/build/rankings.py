@@ -9,6 +9,8 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue, Series
 from pipelines.build.cities import CityMap, harmonise
+from pipelines.build.notes import flags_from_note, join_flags, parse_flags, status_conflicts
+from pipelines.build.sources import SourceTiers, classify
 from pipelines.schemas import (
     Problem,
     RawComponent,
@@ -35,7 +37,7 @@ def _label_number(label: str) -> int:
     return int(found[-1]) if found else 0
 
 
-def read_editions(cat: Catalogue) -> tuple[pd.DataFrame | None, list[Problem]]:
+def read_editions(cat: Catalogue, tiers: SourceTiers) -> tuple[pd.DataFrame | None, list[Problem]]:
     display = display_name(cat.editions_file, cat.root)
     raw, problems = read_csv_text(cat.editions_file, display)
     if problems:
@@ -47,7 +49,8 @@ def read_editions(cat: Catalogue) -> tuple[pd.DataFrame | None, list[Problem]]:
         return None, problems
     for row in typed.index[~typed["index_id"].isin(list(cat.series))]:
         problems.append(problem(display, int(row), "index_id", "check.unknown_series", value=typed.at[row, "index_id"]))
-    typed = typed.rename(columns={"index_id": "index_id"})
+    typed["source_tier"], more = classify(typed, tiers, display)
+    problems += more
     typed = typed.assign(
         _published=typed["published"].fillna(""),
         _number=typed["edition"].map(_label_number),
@@ -65,14 +68,50 @@ def _check_editions(df: pd.DataFrame, series: Series, editions: pd.DataFrame, di
     ]
 
 
-def read_rankings(series: Series, cat: Catalogue, cities: CityMap, editions: pd.DataFrame) -> tuple[pd.DataFrame | None, list[Problem]]:
+def _check_notes(typed: pd.DataFrame, display: str, with_status: bool) -> tuple[pd.Series, list[Problem]]:
+    """Flags as data: the `flags` cell must carry every flag the note's own words carry, and a status
+    marker in capitals (`NOT FOUND`, `NO EDITION` ...) must agree with `status`. Returns the flags to store.
+
+    Each distinct (note, flags, status) is judged once: the large files repeat a handful of notes."""
+    problems: list[Problem] = []
+    cells = typed["flags"] if "flags" in typed.columns else pd.Series(None, index=typed.index, dtype="object")
+    status = typed["status"] if with_status else pd.Series("", index=typed.index, dtype="object")
+    keys = pd.DataFrame({"note": typed["note"].astype("object"), "flags": cells.astype("object"),
+                         "status": status.astype("object")}, index=typed.index)
+    judged: dict[tuple, tuple[str | None, list[str], list]] = {}
+    for note, cell, state in keys.drop_duplicates().itertuples(index=False):
+        note = None if pd.isna(note) else note
+        cell = None if pd.isna(cell) else cell
+        given, _ = parse_flags(cell)
+        missing = sorted(flags_from_note(note) - set(given))
+        conflicts = status_conflicts(note, state) if with_status else []
+        judged[(note, cell, state)] = (join_flags(given), missing, conflicts)
+    out = []
+    for row, note, cell, state in zip(keys.index, keys["note"], keys["flags"], keys["status"]):
+        stored, missing, conflicts = judged[(None if pd.isna(note) else note, None if pd.isna(cell) else cell, state)]
+        out.append(stored)
+        if missing:
+            problems.append(problem(display, int(row), "flags", "check.flag_missing", flags="|".join(missing)))
+        for marker, allowed in conflicts:
+            problems.append(problem(display, int(row), "status", "check.status_note", status=state,
+                                    marker=marker, allowed=", ".join(sorted(allowed))))
+    return pd.Series(out, index=typed.index, dtype="object"), problems
+
+
+def read_rankings(series: Series, cat: Catalogue, cities: CityMap, editions: pd.DataFrame,
+                  tiers: SourceTiers) -> tuple[pd.DataFrame | None, list[Problem]]:
     display = display_name(series.rankings_file, cat.root)
     raw, problems = read_csv_text(series.rankings_file, display)
     if problems:
         return None, problems
-    raw, problems = coerce_numbers(raw, {"rank": "int", "score": "float"}, display)
+    raw, problems = coerce_numbers(raw, {"rank": "int", "rank_bound": "int", "score": "float"}, display)
     typed, more = validate(raw, RawRanking, display)
     problems += more
+    if typed is not None:
+        flags, more = _check_notes(typed, display, with_status=True)
+        problems += more
+        tier, more = classify(typed, tiers, display)
+        problems += more
     # Editions and city names are checked on the text too, so that every problem shows at once.
     if {"edition", "city"} <= set(raw.columns):
         problems += _check_editions(raw, series, editions, display)
@@ -87,13 +126,18 @@ def read_rankings(series: Series, cat: Catalogue, cities: CityMap, editions: pd.
     for row in typed.index[dup]:
         problems.append(problem(display, int(row), "city", "check.duplicate_key", columns="edition, city"))
     out = typed.rename(columns={"country": "source_country"}).assign(
-        index_id=series.id, source_file=display, source_row=typed.index.astype("int64")
+        index_id=series.id, source_file=display, source_row=typed.index.astype("int64"), flags=flags, source_tier=tier,
     )
+    for optional in ("note_ko", "rank_bound"):
+        if optional not in out.columns:
+            out[optional] = pd.NA
+    out["rank_bound"] = out["rank_bound"].astype("Int64")
     out["source_row"] = out["source_row"].astype("Int64")
     return out.reset_index(drop=True), problems
 
 
-def read_components(series: Series, cat: Catalogue, cities: CityMap, editions: pd.DataFrame) -> tuple[pd.DataFrame | None, list[Problem]]:
+def read_components(series: Series, cat: Catalogue, cities: CityMap, editions: pd.DataFrame,
+                    tiers: SourceTiers) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Component figures, one row per (edition, city, component): a rank and a score may come from two rows."""
     if series.components_file is None:
         return None, []
@@ -104,6 +148,12 @@ def read_components(series: Series, cat: Catalogue, cities: CityMap, editions: p
     raw, problems = coerce_numbers(raw, {"rank": "int", "score": "float"}, display)
     typed, more = validate(raw, RawComponent, display)
     problems += more
+    if typed is not None:
+        flags, more = _check_notes(typed, display, with_status=False)
+        problems += more
+        typed["flags"] = flags
+        typed["source_tier"], more = classify(typed, tiers, display)
+        problems += more
     if {"edition", "city", "component"} <= set(raw.columns):
         problems += _check_editions(raw, series, editions, display)
         known = {c.id for c in series.components}
@@ -129,15 +179,26 @@ def read_components(series: Series, cat: Catalogue, cities: CityMap, editions: p
         parts.append(given.drop_duplicates(keys).rename(columns={"source_url": f"{measure}_url"}))
     if problems:
         return None, problems
-    notes = (typed.dropna(subset=["note"]).groupby(keys, sort=False)["note"]
-             .agg(lambda s: " | ".join(dict.fromkeys(s))).rename("note").reset_index())
-    out = parts[0].merge(parts[1], on=keys, how="outer").merge(notes, on=keys, how="left")
+    if "note_ko" not in typed.columns:
+        typed["note_ko"] = pd.NA
+
+    def joined(column: str):
+        # a rank row and a score row of one component: both notes, once each
+        return (typed.dropna(subset=[column]).groupby(keys, sort=False)[column]
+                .agg(lambda s: " | ".join(dict.fromkeys(s))).rename(column).reset_index())
+
+    flag_sets = (typed.groupby(keys, sort=False)["flags"]
+                 .agg(lambda s: join_flags({f for cell in s for f in parse_flags(cell)[0]})).rename("flags").reset_index())
+    out = (parts[0].merge(parts[1], on=keys, how="outer").merge(joined("note"), on=keys, how="left")
+           .merge(joined("note_ko"), on=keys, how="left").merge(flag_sets, on=keys, how="left"))
     out = out.assign(
         index_id=series.id,
         source_url=out["rank_url"].fillna(out["score_url"]),
         score_source_url=out["score_url"],
     ).rename(columns={"component": "component_id"})
+    out["source_tier"] = [tiers.tier(u) for u in out["source_url"]]
     out["rank"] = out["rank"].astype("Int64")
     out["score"] = out["score"].astype("float64")
-    columns = ["index_id", "edition", "city", "component_id", "rank", "score", "source_url", "score_source_url", "note"]
+    columns = ["index_id", "edition", "city", "component_id", "rank", "score", "source_url", "source_tier",
+               "score_source_url", "flags", "note", "note_ko"]
     return out[columns].reset_index(drop=True), problems

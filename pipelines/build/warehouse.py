@@ -16,7 +16,8 @@ DEFAULT_WAREHOUSE = ROOT / "data" / "warehouse" / "cityindex.duckdb"
 
 # Tables in load order (foreign keys point backwards).
 TABLE_ORDER = (
-    "setting", "analysis_setting", "message", "policy_area", "office", "series", "component", "methodology_note",
+    "setting", "analysis_setting", "message", "policy_area", "office", "series", "component",
+    "source_tier", "source_domain", "methodology_note",
     "peer_city", "city", "edition", "ranking_row", "component_row",
     "indicator", "indicator_feed", "ledger_upload", "indicator_version",
     "forum_event", "forum", "meeting", "agenda_item", "agenda_link", "action_item", "action_link", "action_log",

@@ -34,6 +34,9 @@ create table series (
     office_id varchar not null references office (office_id),
     cadence varchar not null,
     release_months varchar not null,
+    cadence_months integer not null,
+    stale_after_months integer not null,
+    discontinued_after_months integer not null,
     cities_covered varchar,
     score_unit_ko varchar not null,
     score_unit_en varchar not null,
@@ -64,10 +67,28 @@ create table methodology_note (
     index_id varchar not null references series (index_id),
     seq integer not null,
     text varchar not null,
+    text_ko varchar,
     source_url varchar not null,
+    source_tier varchar,
     edition varchar,
     is_change boolean not null,
     primary key (index_id, seq)
+);
+
+-- Where a figure comes from: the tiers (most direct first) and the domain classification behind them.
+create table source_tier (
+    tier varchar primary key,
+    seq integer not null,
+    name_ko varchar not null,
+    name_en varchar not null,
+    help_ko varchar,
+    help_en varchar
+);
+
+create table source_domain (
+    domain varchar primary key,
+    tier varchar not null references source_tier (tier),
+    reason varchar not null
 );
 
 create table peer_city (
@@ -91,6 +112,7 @@ create table edition (
     field_size integer,
     methodology_change varchar,
     source_url varchar,
+    source_tier varchar,
     note varchar,
     primary key (index_id, edition)
 );
@@ -104,10 +126,14 @@ create table ranking_row (
     rank integer,
     score double,
     status varchar not null,
+    rank_bound integer,
     source_url varchar,
+    source_tier varchar,
     publication varchar,
     retrieved varchar,
+    flags varchar,
     note varchar,
+    note_ko varchar,
     source_file varchar,
     source_row integer,
     -- No foreign keys on the two large tables: the build checks every edition, city and component
@@ -124,8 +150,11 @@ create table component_row (
     rank integer,
     score double,
     source_url varchar not null,
+    source_tier varchar,
     score_source_url varchar,
+    flags varchar,
     note varchar,
+    note_ko varchar,
     primary key (index_id, edition, city, component_id)
 );
 
@@ -260,7 +289,12 @@ final as (
         c.country_ko,
         e.methodology_change,
         r.source_file,
-        r.source_row
+        r.source_row,
+        r.rank_bound,
+        -- flags as data (docs/formats.md): derived, inferred, conflict, low_confidence
+        coalesce(string_split(r.flags, '|'), []::varchar[]) as flags,
+        r.source_tier,
+        r.note_ko
     from ranking_rows as r
     join editions as e using (index_id, edition)
     join cities as c using (city)
@@ -291,7 +325,10 @@ final as (
         k.parent,
         k.seq as component_seq,
         r.score_source_url,
-        r.note
+        r.note,
+        coalesce(string_split(r.flags, '|'), []::varchar[]) as flags,
+        r.source_tier,
+        r.note_ko
     from component_rows as r
     join editions as e using (index_id, edition)
     join catalogue as k using (index_id, component_id)

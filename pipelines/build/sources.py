@@ -1,0 +1,88 @@
+"""What a figure rests on: the tier (publisher, government, press, aggregator) of its source URL's domain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from pipelines.schemas import Problem, RawSourceDomain, problem, read_csv_text, validate
+
+
+def domain_of(url: object) -> str | None:
+    """The host of a URL as the classification names it: lower case, no `www.`, no trailing dot."""
+    if not isinstance(url, str) or not url.strip():
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+class SourceTiers:
+    """The classification: `domain` or `domain/path-prefix` -> tier; a subdomain inherits its parent's tier."""
+
+    def __init__(self, table: pd.DataFrame):
+        self.table = table  # domain, tier, reason
+        self._keys = dict(zip(table["domain"], table["tier"]))
+        self._prefixed = [k for k in table["domain"] if "/" in k]
+
+    def match(self, url: object) -> str | None:
+        """The classification key that decides `url`'s tier (longest path prefix, then host, then parents)."""
+        host = domain_of(url)
+        if host is None:
+            return None
+        keys = self._keys
+        path = urlsplit(str(url).strip()).path or "/"
+        prefixed = [k for k in self._prefixed if f"{host}{path}".startswith(k)]
+        if prefixed:
+            return max(prefixed, key=len)
+        parts = host.split(".")
+        for i in range(len(parts) - 1):
+            candidate = ".".join(parts[i:])
+            if candidate in keys:
+                return candidate
+        return None
+
+    def tier(self, url: object) -> str | None:
+        key = self.match(url)
+        return None if key is None else self._keys[key]
+
+
+def load_source_tiers(path: Path | None, display: str, tiers: tuple[str, ...]) -> tuple[SourceTiers | None, list[Problem]]:
+    """Read and check the classification; every tier must be one the catalogue declares."""
+    if path is None:
+        return SourceTiers(pd.DataFrame(columns=["domain", "tier", "reason"])), []
+    raw, problems = read_csv_text(path, display)
+    if problems:
+        return None, problems
+    typed, problems = validate(raw, RawSourceDomain, display)
+    if typed is None:
+        return None, problems
+    for row in typed.index[~typed["tier"].isin(list(tiers))]:
+        problems.append(problem(display, int(row), "tier", "check.not_allowed", value=typed.at[row, "tier"],
+                                allowed=", ".join(tiers)))
+    if problems:
+        return None, problems
+    return SourceTiers(typed.reset_index(drop=True)), []
+
+
+def classify(frame: pd.DataFrame, tiers: SourceTiers, display: str, column: str = "source_url",
+             rows: pd.Series | None = None) -> tuple[pd.Series, list[Problem]]:
+    """The tier of every row's source URL; an unclassified domain is a problem naming file, row and column.
+
+    Each distinct URL is looked up once (the large files repeat a few hundred URLs)."""
+    urls = frame[column].astype("object") if column in frame.columns else pd.Series(None, index=frame.index, dtype="object")
+    known = {u: tiers.tier(u) for u in urls.dropna().unique() if isinstance(u, str) and u}
+    tier = urls.map(known)
+    problems = []
+    for index in urls.index[urls.notna() & tier.isna()]:
+        url = urls[index]
+        row = int(rows[index]) if rows is not None and pd.notna(rows[index]) else int(index)
+        problems.append(problem(display, row, column, "check.unclassified_source", domain=domain_of(url) or url))
+    return tier.astype("object").where(tier.notna(), None), problems
