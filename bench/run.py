@@ -390,7 +390,7 @@ def bench_upload(report: Report, runs: int, work: Path) -> None:
                 "name": {"ko": f"합성 월간 지표 {i}", "en": f"SYNTHETIC monthly indicator {i}"},
                 "definition": {"ko": "벤치마크용 합성 지표", "en": "SYNTHETIC indicator for the benchmark"},
                 "unit": {"ko": "건", "en": "count"}, "unit_kind": "count", "direction": "higher_is_better",
-                "cadence": "monthly", "department": "tourism_sports",
+                "cadence": "monthly", "office_id": "tourism_sports",
                 "source": {"name": "SYNTHETIC", "url": "https://example.org/synthetic"},
                 "feeds": [{"series": "mori_gpci", "component": None}],
             }

@@ -110,13 +110,13 @@ def bump_chart(
     strip = _strip_traces(fig, rows, editions, focus_city, lang)
     _base_layout(fig, 520)
     fig.update_layout(
-        xaxis={**_category_axis(labels), "title": t("ui.chart.edition", lang), "showgrid": False},
+        xaxis={**_category_axis(labels), "title": t("col.edition", lang), "showgrid": False},
         yaxis={
             "autorange": "reversed", "tickmode": "array", "tickvals": rank_ticks(max_rank),
-            "title": t("ui.chart.rank", lang), "gridcolor": "#eeeeee", "zeroline": False,
+            "title": t("col.rank", lang), "gridcolor": "#eeeeee", "zeroline": False,
             "domain": [0.2, 1] if strip else [0, 1],
         },
-        legend={"title": {"text": t("ui.chart.city", lang)}, "traceorder": "reversed"},
+        legend={"title": {"text": t("col.city", lang)}, "traceorder": "reversed"},
         hovermode="closest",
     )
     if strip:
@@ -177,8 +177,8 @@ def _strip_traces(fig, rows, editions, focus_city, lang) -> bool:
     if len(changed):
         fig.add_trace(go.Scatter(
             x=changed["edition"].astype(str).tolist(), y=[lane_change] * len(changed), yaxis="y2", mode="markers",
-            name=t("ui.chart.methodology_change", lang), marker={"symbol": "star", "size": 13, "color": CHANGE_COLOUR},
-            hovertext=[f"<b>{t('ui.chart.methodology_change', lang)}</b> · {e}<br>{_wrap(str(m))}"
+            name=t("col.methodology_change", lang), marker={"symbol": "star", "size": 13, "color": CHANGE_COLOUR},
+            hovertext=[f"<b>{t('col.methodology_change', lang)}</b> · {e}<br>{_wrap(str(m))}"
                        for e, m in zip(changed["edition"], changed["methodology_change"])],
             hovertemplate="%{hovertext}<extra></extra>",
         ))
@@ -236,10 +236,10 @@ def score_chart(
         ))
     _base_layout(fig, 380)
     fig.update_layout(
-        xaxis={**_category_axis(labels), "title": t("ui.chart.edition", lang)},
+        xaxis={**_category_axis(labels), "title": t("col.edition", lang)},
         yaxis={"title": t("ui.chart.score_axis", lang, unit=unit), "gridcolor": "#eeeeee",
                "autorange": True if higher_is_better else "reversed"},
-        legend={"title": {"text": t("ui.chart.city", lang)}, "traceorder": "reversed"},
+        legend={"title": {"text": t("col.city", lang)}, "traceorder": "reversed"},
     )
     return fig
 
@@ -310,7 +310,7 @@ def component_chart(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit:
             score_v = float(score.iloc[0]) if len(score) else None
             zr.append(rank_v)
             if rank_v is not None:
-                tr.append(t("ui.rank_value", lang, rank=rank_v))
+                tr.append(t("doc.rank", lang, rank=rank_v))
             elif score_v is not None:
                 tr.append(t("ui.chart.score_cell", lang, score=format_number(score_v)))
             else:
@@ -328,7 +328,7 @@ def component_chart(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit:
         x=labels, y=names, z=z, hoverinfo="skip", xgap=2, ygap=2, zmin=1, showscale=ranked,
         # Light to mid blue only, so the dark cell text stays readable; rank 1 is the deepest.
         colorscale=[[0, "#4f8fcf"], [0.5, "#a9cbe9"], [1, "#eef5fc"]],
-        colorbar={"title": {"text": t("ui.chart.rank", lang)}, "thickness": 12},
+        colorbar={"title": {"text": t("col.rank", lang)}, "thickness": 12},
     ))
     # The labels ride on a text layer, so a cell with only a score still says what it holds.
     cells = [(x, y, tx, hv) for y, trow, hrow in zip(names, text, hover) for x, tx, hv in zip(labels, trow, hrow) if tx]
@@ -339,7 +339,7 @@ def component_chart(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit:
     ))
     _base_layout(fig, max(220, 34 * len(names) + 110))
     fig.update_layout(
-        xaxis={**_category_axis(labels), "title": t("ui.chart.edition", lang), "side": "bottom"},
+        xaxis={**_category_axis(labels), "title": t("col.edition", lang), "side": "bottom"},
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True},
     )
     return fig
@@ -393,12 +393,12 @@ def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
             lines = [f"<b>{name}</b> · {edition}", f"<b>{label}</b>", _wrap(str(reason), 60)]
             if not _blank(rank):
                 lines.append(t("ui.weak.hover_ranks", lang, rank=int(rank),
-                               overall=t("ui.rank_value", lang, rank=int(cell["overall_rank"]))
+                               overall=t("doc.rank", lang, rank=int(cell["overall_rank"]))
                                if not _blank(cell["overall_rank"]) else t("ui.none", lang)))
                 value = _rank_colour_value(int(rank), worst)
                 zr.append(value)
                 br.append(None)
-                text_cells.append((edition, name, t("ui.rank_value", lang, rank=int(rank)), value))
+                text_cells.append((edition, name, t("doc.rank", lang, rank=int(rank)), value))
             else:
                 zr.append(None)
                 br.append(0)
@@ -421,10 +421,10 @@ def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
     fig.add_trace(go.Heatmap(
         x=editions, y=names, z=z, customdata=hover, hovertemplate="%{customdata}<extra></extra>", hoverongaps=False,
         colorscale=RANK_SCALE, zmin=0, zmax=1, xgap=2, ygap=2, showscale=bool(text_cells),
-        colorbar={"title": {"text": t("ui.chart.rank", lang)}, "thickness": 12, "len": 0.85, "y": 0, "yanchor": "bottom",
+        colorbar={"title": {"text": t("col.rank", lang)}, "thickness": 12, "len": 0.85, "y": 0, "yanchor": "bottom",
                   "tickmode": "array",
                   "tickvals": [_rank_colour_value(r, worst) for r in ticks],
-                  "ticktext": [t("ui.rank_value", lang, rank=r) for r in ticks]},
+                  "ticktext": [t("doc.rank", lang, rank=r) for r in ticks]},
     ))
     if text_cells:
         fig.add_trace(go.Scatter(
@@ -446,7 +446,7 @@ def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
     _base_layout(fig, max(240, 36 * len(names) + 120))
     fig.update_layout(
         shapes=shapes,
-        xaxis={**_category_axis(editions), "title": t("ui.chart.edition", lang), "showgrid": False},
+        xaxis={**_category_axis(editions), "title": t("col.edition", lang), "showgrid": False},
         yaxis={"type": "category", "categoryorder": "array", "categoryarray": y_order, "automargin": True,
                "showgrid": False},
         showlegend=False,
@@ -533,10 +533,10 @@ def goal_chart(history: pd.DataFrame, gap: pd.Series | dict, lang: str) -> go.Fi
     fig.update_layout(
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         xaxis={"range": [first_year - 0.2, goal_year + 1], "tickmode": "array", "tickvals": ticks,
-               "ticktext": [str(y) for y in ticks], "showgrid": False, "title": t("ui.col.year", lang),
+               "ticktext": [str(y) for y in ticks], "showgrid": False, "title": t("col.year", lang),
                "anchor": "y2" if len(missing) else "y"},
         yaxis={"range": [worst + max(1, worst * 0.08), 0.5], "tickmode": "array", "tickvals": goal_rank_ticks(worst, target),
-               "gridcolor": "#eeeeee", "zeroline": False, "title": t("ui.chart.rank", lang),
+               "gridcolor": "#eeeeee", "zeroline": False, "title": t("col.rank", lang),
                "domain": [0.12, 1] if len(missing) else [0, 1]},
         yaxis2={"domain": [0, 0.07], "range": [0, 1], "visible": False, "fixedrange": True, "anchor": "x"},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "font": {"size": 11}},

@@ -30,6 +30,6 @@ def link(label: object, url: object) -> str:
 def methodology_line(note, lang: str) -> str:
     """One methodology note as a list item: edition (or all editions), change badge, text, source link."""
     edition = note["edition"] if isinstance(note["edition"], str) and note["edition"] else t("ui.all_editions", lang)
-    badge = f" :violet-badge[{t('ui.chart.methodology_change', lang)}]" if bool(note["is_change"]) else ""
+    badge = f" :violet-badge[{t('col.methodology_change', lang)}]" if bool(note["is_change"]) else ""
     source = f" ({link(t('ui.source', lang), note['source_url'])})" if isinstance(note["source_url"], str) and note["source_url"] else ""
     return f"- **{escape(edition)}**{badge} {escape(note['text'])}{source}"

@@ -1,23 +1,48 @@
-"""Load indicators.yml strictly into typed objects: unknown, missing or dangling keys fail loudly."""
+"""indicators.yml declared once, as one typed pydantic model: every section, its defaults and its cross-references."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import re
+import types
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    Strict,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from pipelines.errors import CityIdxError, Message
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOGUE = ROOT / "indicators.yml"
 
+# --- vocabularies --------------------------------------------------------------------------------
 CADENCES = ("yearly", "semiannual", "biennial", "irregular")
 # Months between editions where the catalogue gives no `cadence_months` (an irregular series must give it).
 CADENCE_MONTHS = {"yearly": 12, "semiannual": 6, "biennial": 24}
 OFFICE_KINDS = ("office", "department", "agency")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+UNIT_KINDS = ("count", "amount", "percent", "percent_change", "rate", "index", "measure")
+DIRECTIONS = ("higher_is_better", "lower_is_better")
+INDICATOR_CADENCES = ("yearly", "quarterly", "monthly")
+# Default allowed range per unit kind, where the catalogue gives none.
+UNIT_RANGES = {
+    "count": (0, None), "amount": (0, None), "percent": (0, 100), "rate": (0, None),
+    "percent_change": (None, None), "index": (None, None), "measure": (0, None),
+}
 
 
 class CatalogueError(CityIdxError):
@@ -28,208 +53,416 @@ class CatalogueError(CityIdxError):
         super().__init__("catalogue.problems", file=file, count=len(problems))
 
     def text(self, lang: str) -> str:
-        return "\n".join([super().text(lang), *(f"- {p.text(lang)}" for p in self.problems)])
+        return "\n".join([self.summary(lang), *(f"- {p.text(lang)}" for p in self.problems)])
 
     def __str__(self) -> str:
-        return "\n".join([super().__str__(), *(f"- {p.both()}" for p in self.problems)])
+        return "\n".join([f"{self.summary('ko')} / {self.summary('en')}", *(f"- {p.both()}" for p in self.problems)])
 
 
-@dataclass(frozen=True)
-class Text:
-    ko: str
-    en: str
+def _problem(key: str, at: tuple = (), **values: object) -> PydanticCustomError:
+    """A catalogue problem raised inside validation; `at` is where, below the failing node; see _problems()."""
+    return PydanticCustomError("catalogue", key, {"problems": [(at, key, values)]})
+
+
+# --- scalar types: strict (a YAML `yes` or `"5"` is not a bool or an int) --------------------------
+def _url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise _problem("catalogue.expected_url", got=value)
+    return value
+
+
+def _data_file(value: Any, info: ValidationInfo) -> Path:
+    """A file under the catalogue's folder that must exist: a ledger file the build reads."""
+    if not isinstance(value, str) or not value.strip():
+        raise _problem("catalogue.expected_text", got=_shown(value))
+    root = (info.context or {}).get("root", ROOT)
+    target = (root / value).resolve()
+    if not target.is_file():
+        raise _problem("catalogue.missing_file", target=value)
+    return target
+
+
+Str = Annotated[str, Strict(), StringConstraints(pattern=r"\S")]
+# Every id (catalogue keys, component ids, references): the one place an id's format is declared.
+Id = Annotated[str, Strict(), StringConstraints(pattern=r"\S")]
+Url = Annotated[str, Strict(), AfterValidator(_url)]
+Int = Annotated[int, Strict()]
+Count = Annotated[int, Strict(), Field(ge=1)]
+Num = Annotated[float, Strict()]
+# A bound shows in messages ("minimum 0"), so a whole number stays one.
+Bound = Annotated[float, Strict(), AfterValidator(lambda v: int(v) if v.is_integer() else v)]
+Bool = Annotated[bool, Strict()]
+Month = Annotated[int, Strict(), Field(ge=1, le=12)]
+DataFile = Annotated[Path, BeforeValidator(_data_file)]
+
+
+def _with_ids(value: Any) -> Any:
+    """Entries of an id-keyed mapping carry their key as `id` (an `id:` written inside that differs is refused)."""
+    if not isinstance(value, dict):
+        return value
+    return {k: {**v, "id": k} if isinstance(v, dict) and "id" not in v else v for k, v in value.items()}
+
+
+def _ids_match_keys(value: dict) -> dict:
+    wrong = [((key,), "catalogue.unknown_key",
+              {"name": "id", "allowed": ", ".join(sorted(k for k in type(entry).model_fields if k != "id"))})
+             for key, entry in value.items() if entry.id != key]
+    if wrong:
+        raise PydanticCustomError("catalogue", "ids", {"problems": wrong})
+    return value
+
+
+class Model(BaseModel):
+    """Every part of the catalogue: unknown keys are errors, values are read-only once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class Text(Model):
+    ko: Str
+    en: Str
 
     def get(self, lang: str) -> str:
         return self.en if lang == "en" else self.ko
 
 
-@dataclass(frozen=True)
-class Office:
-    id: str
+class Office(Model):
+    id: Id
     name: Text
-    kind: str
-    parent: str | None
+    kind: Literal[OFFICE_KINDS]
+    parent: Id | None
 
 
-@dataclass(frozen=True)
-class Component:
-    id: str
+class Component(Model):
+    id: Id
     name: Text
-    weight: float | None
-    weight_note: str | None
-    policy_area: str
-    parent: str | None
+    weight: Annotated[float, Strict(), Field(gt=0, le=1)] | None  # share of the total, null where not published
+    weight_note: Str | None = None
+    policy_area: Id
+    parent: Id | None
 
 
-@dataclass(frozen=True)
-class MethodNote:
-    text: str
-    source_url: str
-    edition: str | None
-    change: bool
-    text_ko: str | None = None  # the note in Korean, translated from `text` without adding facts
+class MethodNote(Model):
+    text: Str
+    text_ko: Str | None = None  # the note in Korean, translated from `text` without adding facts
+    source_url: Url
+    edition: Str | None = None
+    change: Bool = False
 
 
-@dataclass(frozen=True)
-class Score:
+class Score(Model):
     unit: Text
     scale: Text
-    higher_is_better: bool
-    comparable_across_editions: bool
+    higher_is_better: Bool
+    comparable_across_editions: Bool
 
 
-@dataclass(frozen=True)
-class FetchSource:
+class FetchSource(Model):
     """A machine-readable page behind a series, which `cityidx fetch` snapshots into the ledger."""
 
-    url: str
-    format: str
-    note: str | None
+    url: Url
+    format: Str
+    note: Str | None = None
 
 
-@dataclass(frozen=True)
-class Series:
-    id: str
+class Series(Model):
+    id: Id
     title: Text
     short: Text
-    publisher: str
-    publisher_url: str
-    office_id: str
-    cadence: str
-    release_months: tuple[int, ...]
-    cities_covered: str | None
+    publisher: Str
+    publisher_url: Url
+    office_id: Id
+    cadence: Literal[CADENCES]
+    cadence_months: Annotated[int, Strict(), Field(ge=1, le=120)]  # the real interval between editions
+    release_months: tuple[Month, ...]
+    cities_covered: Str | None = None
     score: Score
-    rankings_file: Path
-    components_file: Path | None
+    rank_higher_is_better: Literal[False] = False  # rank 1 is always best; written down for readers
+    rankings_file: DataFile
+    components_file: DataFile | None
     component_kind: Text
     components: tuple[Component, ...]
-    methodology: tuple[MethodNote, ...]
     fetch: tuple[FetchSource, ...] = ()
-    cadence_months: int = 12  # the real interval between editions, from the editions the ledger holds
+    methodology: tuple[MethodNote, ...]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _cadence_months(cls, data: Any) -> Any:
+        """The cadence's months where none is given; an irregular series must give them (else: missing key)."""
+        if isinstance(data, dict) and "cadence_months" not in data and data.get("cadence") != "irregular":
+            # a missing or unknown cadence is reported on its own: no second problem for the months
+            cadence = data.get("cadence")
+            data = {**data, "cadence_months": CADENCE_MONTHS.get(cadence, 12) if isinstance(cadence, str) else 12}
+        return data
 
     def component(self, component_id: str) -> Component | None:
         return next((c for c in self.components if c.id == component_id), None)
 
 
-@dataclass(frozen=True)
-class Feed:
-    series: str
-    component: str | None
-    note: str | None
+class Feed(Model):
+    series: Id
+    component: Id | None  # null: the indicator feeds the series as a whole
+    note: Str | None = None
 
 
-@dataclass(frozen=True)
-class Target:
-    value: float
-    source: str
-    source_url: str | None
+class Target(Model):
+    value: Num
+    source: Str
+    source_url: Url | None = None
 
 
-@dataclass(frozen=True)
-class Indicator:
+class Source(Model):
+    name: Str
+    url: Url
+
+
+class Indicator(Model):
     """A statistic the city itself keeps, owned by one department, feeding index components."""
 
-    id: str
+    id: Id
     name: Text
     definition: Text
     unit: Text
-    unit_kind: str
-    min: float | None
-    max: float | None
-    direction: str
-    cadence: str
-    office_id: str
-    source_name: str
-    source_url: str
+    unit_kind: Literal[UNIT_KINDS]
+    min: Bound | None = None  # the unit kind's range fills what is not given; None: no bound
+    max: Bound | None = None
+    direction: Literal[DIRECTIONS]
+    cadence: Literal[INDICATOR_CADENCES]
+    office_id: Id
+    source: Source
     feeds: tuple[Feed, ...]
-    target_2030: Target | None
-    note: str | None
+    target_2030: Target | None = None
+    note: Str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unit_range(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("unit_kind"), str) and data["unit_kind"] in UNIT_RANGES:
+            lo, hi = UNIT_RANGES[data["unit_kind"]]
+            data = {**data, "min": lo if data.get("min") is None else data["min"],
+                    "max": hi if data.get("max") is None else data["max"]}
+        return data
+
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> Indicator:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise _problem("catalogue.range_reversed", at=("max",), low=self.min, high=self.max)
+        return self
+
+    @property
+    def source_name(self) -> str:
+        return self.source.name
+
+    @property
+    def source_url(self) -> str:
+        return self.source.url
 
     @property
     def accepts_percent_sign(self) -> bool:
         return self.unit_kind in ("percent", "percent_change")
 
 
+class Goal(Model):
+    target_rank: Count
+    by_year: Int
+    title: Text
+    source: Str
+
+
+class Schedule(Model):
+    """A regular meeting: the nth weekday (-1: the last) of each listed month."""
+
+    months: tuple[Month, ...]
+    weekday: Literal[WEEKDAY_NAMES]
+    nth: Literal[1, 2, 3, 4, -1]
+
+
+class Forum(Model):
+    id: Id
+    name: Text
+    office_id: Id | None = None
+    place: Str | None = None
+    schedule: Schedule | None = None
+
+
+class ForumSection(Model):
+    default: Id
+    forums: Annotated[dict[Id, Forum], Field(min_length=1), BeforeValidator(_with_ids), AfterValidator(_ids_match_keys)]
+    suggestions: Count = 5  # how many weak areas the Forum page suggests as agenda topics
+
+
+def _default_forum() -> ForumSection:
+    """Without a `forum:` section the city still has one forum, with no regular schedule."""
+    return ForumSection.model_validate({
+        "default": "competitiveness_forum",
+        "forums": {"competitiveness_forum": {"name": {"ko": "도시경쟁력 포럼", "en": "City Competitiveness Forum"}}},
+    })
+
+
 # Analysis thresholds: what makes a component a weakness or a strength, and a series on course.
-DEFAULT_ANALYSIS = {
-    "weakness": {"rank_gap_to_overall": 5, "falling_editions": 3, "peer_bottom_share": 0.5, "min_peers_with_data": 2},
-    "strength": {"rank_gap_to_overall": 3},
-    "goal": {"trend_editions": 4, "min_trend_editions": 3, "at_risk_margin": 3, "stale_years": 4},
-    "signals": {"stale_after_cadences": 2, "discontinued_after_cadences": 2},
-}
-
-# Where a figure comes from, most direct first; `source_tiers:` in the catalogue may rename or explain them.
-DEFAULT_SOURCE_TIERS = {
-    "publisher": {"name": {"ko": "발행기관", "en": "publisher"}},
-    "government": {"name": {"ko": "정부·공공기관", "en": "government"}},
-    "press": {"name": {"ko": "언론", "en": "press"}},
-    "aggregator": {"name": {"ko": "집계·블로그", "en": "aggregator/blog"}},
-}
+class Weakness(Model):
+    rank_gap_to_overall: Int = 5
+    falling_editions: Count = 3
+    peer_bottom_share: Annotated[float, Strict(), Field(gt=0, le=1)] = 0.5
+    min_peers_with_data: Int = 2
 
 
-# Without a `forum:` section the city still has one forum, with no regular schedule.
-DEFAULT_FORUM = {
-    "default": "competitiveness_forum",
-    "forums": {"competitiveness_forum": {"name": {"ko": "도시경쟁력 포럼", "en": "City Competitiveness Forum"}}},
-    "suggestions": 5,
-}
+class Strength(Model):
+    rank_gap_to_overall: Int = 3
 
 
-def analysis_settings(cat: "Catalogue") -> dict[str, float]:
+class GoalRules(Model):
+    trend_editions: Annotated[int, Strict(), Field(ge=2)] = 4  # a slope needs two points
+    min_trend_editions: Annotated[int, Strict(), Field(ge=2)] = 3  # fewer ranked editions: status unknown
+    at_risk_margin: Int = 3
+    stale_years: Count = 4
+
+
+class Signals(Model):
+    """When a figure is old: a multiple of its series' cadence_months."""
+
+    stale_after_cadences: Annotated[float, Strict(), Field(gt=0)] = 2
+    discontinued_after_cadences: Annotated[float, Strict(), Field(gt=0)] = 2
+
+
+class Analysis(Model):
+    weakness: Weakness = Field(default_factory=Weakness)
+    strength: Strength = Field(default_factory=Strength)
+    goal: GoalRules = Field(default_factory=GoalRules)
+    signals: Signals = Field(default_factory=Signals)
+
+
+def analysis_settings(cat: Catalogue) -> dict[str, float]:
     """The thresholds as flat `section.key` numbers, for the warehouse's analysis_setting table."""
-    given = {k: {key: value for key, value in (cat.analysis.get(k) or {}).items() if value is not None}
-             for k in DEFAULT_ANALYSIS}
-    merged = {k: {**v, **given[k]} for k, v in DEFAULT_ANALYSIS.items()}
-    return {f"{section}.{key}": float(value) for section, values in merged.items() for key, value in values.items()}
+    return {f"{section}.{key}": float(value)
+            for section, values in cat.analysis.model_dump().items() for key, value in values.items()}
 
 
-@dataclass(frozen=True)
-class Reporting:
+class License(Model):
+    name: Str
+    title: Str
+    path: Url
+
+
+class Publish(Model):
+    """What `cityidx publish` writes into its Data Package descriptor."""
+
+    name: Str
+    title: Text
+    description: Text
+    publisher: Text
+    homepage: Url | None = None
+    license: License
+
+
+class SourceTier(Model):
+    """Where a figure comes from (publisher, government, press, aggregator), most direct first."""
+
+    id: Id
+    name: Text
+    help: Text | None = None
+
+
+def _default_source_tiers() -> dict[str, SourceTier]:
+    names = {"publisher": ("발행기관", "publisher"), "government": ("정부·공공기관", "government"),
+             "press": ("언론", "press"), "aggregator": ("집계·블로그", "aggregator/blog")}
+    return {k: SourceTier(id=k, name=Text(ko=ko, en=en)) for k, (ko, en) in names.items()}
+
+
+class Calendar(Model):
+    collection_window_months: Count = 3
+    horizon_months: Count = 12
+
+
+def _lag_defaults(value: dict[str, int]) -> dict[str, int]:
+    return {**{"yearly": 6, "quarterly": 3, "monthly": 2}, **value}
+
+
+class Reporting(Model):
     """When a department's statistic is due, what counts as recent, what change to flag, how large an upload."""
 
-    lag_months: dict[str, int] = field(default_factory=lambda: {"yearly": 6, "quarterly": 3, "monthly": 2})
-    recent_days: int = 30
-    change_flag_ratio: float = 0.3
-    max_upload_bytes: int = 5 * 1024 * 1024
+    lag_months: Annotated[dict[Literal[INDICATOR_CADENCES], Annotated[int, Strict(), Field(ge=0)]],
+                          AfterValidator(_lag_defaults)] = Field(default_factory=lambda: _lag_defaults({}))
+    recent_days: Count = 30
+    change_flag_ratio: Annotated[float, Strict(), Field(gt=0)] = 0.3
+    max_upload_bytes: Count = 5 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class SourceTier:
-    id: str
-    name: Text
-    help: Text | None
+class Catalogue(Model):
+    """The whole of indicators.yml; `path` and `root` say where it was read from."""
 
-
-@dataclass(frozen=True)
-class Goal:
-    target_rank: int
-    by_year: int
-    title: Text
-    source: str
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    path: Path
-    root: Path
-    focus_city: str
+    version: Literal[1]
+    focus_city: Str
     goal: Goal
-    peer_cities: tuple[str, ...]
-    cities_file: Path
-    editions_file: Path
-    policy_areas: dict[str, Text]
-    offices: dict[str, Office]
-    series: dict[str, Series]
-    indicators: dict[str, Indicator] = field(default_factory=dict)
-    seed_values_file: Path | None = None
-    reporting: Reporting = field(default_factory=Reporting)
-    analysis: dict[str, dict[str, float]] = field(default_factory=dict)
-    forum: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_FORUM))
-    publish: dict[str, Any] = field(default_factory=dict)
-    calendar: dict[str, int] = field(default_factory=lambda: {"collection_window_months": 3, "horizon_months": 12})
-    extra: dict[str, Any] = field(default_factory=dict)
-    source_tiers: dict[str, SourceTier] = field(default_factory=dict)
-    source_domains_file: Path | None = None
+    peer_cities: tuple[Str, ...]
+    cities_file: DataFile
+    editions_file: DataFile
+    source_domains_file: DataFile | None = None  # every source URL's domain -> its tier
+    source_tiers: Annotated[dict[Id, SourceTier], Field(min_length=1), BeforeValidator(_with_ids),
+                            AfterValidator(_ids_match_keys)] = Field(default_factory=_default_source_tiers)
+    policy_areas: Annotated[dict[Id, Text], Field(min_length=1)]
+    offices: Annotated[dict[Id, Office], Field(min_length=1), BeforeValidator(_with_ids), AfterValidator(_ids_match_keys)]
+    series: Annotated[dict[Id, Series], Field(min_length=1), BeforeValidator(_with_ids), AfterValidator(_ids_match_keys)]
+    indicators: Annotated[dict[Id, Indicator], Field(min_length=1), BeforeValidator(_with_ids),
+                          AfterValidator(_ids_match_keys)] = Field(default_factory=dict)
+    seed_values_file: DataFile | None = None
+    forum: ForumSection = Field(default_factory=_default_forum)
+    analysis: Analysis = Field(default_factory=Analysis)
+    publish: Publish | None = None
+    calendar: Calendar = Field(default_factory=Calendar)
+    reporting: Reporting = Field(default_factory=Reporting)
+
+    _path: Path = PrivateAttr(default=DEFAULT_CATALOGUE)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def root(self) -> Path:
+        return self._path.parent
+
+    @model_validator(mode="after")
+    def _references(self) -> Catalogue:
+        """Every id that names another entry names one that exists; all dangling ones are listed at once."""
+        wrong: list[tuple[tuple, str, dict]] = []
+
+        def check(ok: bool, at: tuple, key: str, **values: object) -> None:
+            if not ok:
+                wrong.append((at, key, values))
+
+        for oid, office in self.offices.items():
+            if office.parent is not None:
+                check(office.parent in self.offices, ("offices", oid, "parent"), "catalogue.unknown_office", value=office.parent)
+        for sid, s in self.series.items():
+            check(s.office_id in self.offices, ("series", sid, "office_id"), "catalogue.unknown_office", value=s.office_id)
+            ids = [c.id for c in s.components]
+            for i, c in enumerate(s.components):
+                at = ("series", sid, "components", i)
+                check(c.id not in ids[:i], (*at, "id"), "catalogue.duplicate_id", value=c.id)
+                check(c.policy_area in self.policy_areas, (*at, "policy_area"), "catalogue.unknown_policy_area",
+                      value=c.policy_area)
+                if c.parent is not None:
+                    check(c.parent in ids, (*at, "parent"), "catalogue.unknown_component", value=c.parent, series=sid)
+        check(self.forum.default in self.forum.forums, ("forum", "default"), "catalogue.unknown_forum",
+              value=self.forum.default)
+        for fid, f in self.forum.forums.items():
+            if f.office_id is not None:
+                check(f.office_id in self.offices, ("forum", "forums", fid, "office_id"), "catalogue.unknown_office",
+                      value=f.office_id)
+        for iid, ind in self.indicators.items():
+            check(ind.office_id in self.offices, ("indicators", iid, "office_id"), "catalogue.unknown_office",
+                  value=ind.office_id)
+            for i, feed in enumerate(ind.feeds):
+                at = ("indicators", iid, "feeds", i)
+                series = self.series.get(feed.series)
+                check(series is not None, (*at, "series"), "catalogue.unknown_series", value=feed.series)
+                if series is not None and feed.component is not None:
+                    check(series.component(feed.component) is not None, (*at, "component"), "catalogue.unknown_component",
+                          value=feed.component, series=feed.series)
+        if wrong:
+            raise PydanticCustomError("catalogue", "references", {"problems": wrong})
+        return self
 
     def raw_files(self) -> list[Path]:
         """Every ledger file the catalogue names, in a stable order."""
@@ -243,301 +476,94 @@ class Catalogue:
         return files
 
 
-# --- the shape of the file: key -> (required, kind) -------------------------------------------
-# kind is a type name understood by _Reader.value, or a nested dict shape, or ("list", shape).
-TEXT = {"ko": (True, "str"), "en": (True, "str")}
-SHAPE_TOP = {
-    "version": (True, "int"),
-    "focus_city": (True, "str"),
-    "goal": (True, {
-        "target_rank": (True, "int"),
-        "by_year": (True, "int"),
-        "title": (True, TEXT),
-        "source": (True, "str"),
-    }),
-    "peer_cities": (True, ("list", "str")),
-    "cities_file": (True, "file"),
-    "editions_file": (True, "file"),
-    "source_domains_file": (False, "file?"),
-    "source_tiers": (False, ("map", {"name": (True, TEXT), "help": (False, TEXT)})),
-    "policy_areas": (True, ("map", TEXT)),
-    "offices": (True, ("map", {
-        "name": (True, TEXT),
-        "kind": (True, "str"),
-        "parent": (True, "str?"),
-    })),
-    "series": (True, ("map", {
-        "title": (True, TEXT),
-        "short": (True, TEXT),
-        "publisher": (True, "str"),
-        "publisher_url": (True, "url"),
-        "office_id": (True, "str"),
-        "cadence": (True, "str"),
-        "cadence_months": (False, "int"),
-        "release_months": (True, ("list", "int")),
-        "cities_covered": (False, "str?"),
-        "score": (True, {
-            "unit": (True, TEXT),
-            "scale": (True, TEXT),
-            "higher_is_better": (True, "bool"),
-            "comparable_across_editions": (True, "bool"),
-        }),
-        "rank_higher_is_better": (False, "bool"),
-        "rankings_file": (True, "file"),
-        "components_file": (True, "file?"),
-        "component_kind": (True, TEXT),
-        "components": (True, ("list", {
-            "id": (True, "str"),
-            "name": (True, TEXT),
-            "weight": (True, "num?"),
-            "weight_note": (False, "str?"),
-            "policy_area": (True, "str"),
-            "parent": (True, "str?"),
-        })),
-        "fetch": (False, ("list", {
-            "url": (True, "url"),
-            "format": (True, "str"),
-            "note": (False, "str?"),
-        })),
-        "methodology": (True, ("list", {
-            "text": (True, "str"),
-            "text_ko": (False, "str?"),
-            "source_url": (True, "url"),
-            "edition": (False, "str?"),
-            "change": (False, "bool"),
-        })),
-    })),
-    "indicators": (False, ("map", {
-        "name": (True, TEXT),
-        "definition": (True, TEXT),
-        "unit": (True, TEXT),
-        "unit_kind": (True, "str"),
-        "min": (False, "num?"),
-        "max": (False, "num?"),
-        "direction": (True, "str"),
-        "cadence": (True, "str"),
-        "office_id": (True, "str"),
-        "source": (True, {"name": (True, "str"), "url": (True, "url")}),
-        "feeds": (True, ("list", {"series": (True, "str"), "component": (True, "str?"), "note": (False, "str?")})),
-        "target_2030": (False, {
-            "value": (True, "num"),
-            "source": (True, "str"),
-            "source_url": (False, "url"),
-        }),
-        "note": (False, "str?"),
-    })),
-    "seed_values_file": (False, "file?"),
-    "forum": (False, {
-        "default": (True, "str"),
-        "forums": (True, ("map", {
-            "name": (True, TEXT),
-            "office_id": (False, "str?"),
-            "place": (False, "str?"),
-            "schedule": (False, {
-                "months": (True, ("list", "int")),
-                "weekday": (True, "str"),
-                "nth": (True, "int"),
-            }),
-        })),
-        "suggestions": (False, "int"),
-    }),
-    "analysis": (False, {
-        "weakness": (True, {
-            "rank_gap_to_overall": (True, "int"),
-            "falling_editions": (True, "int"),
-            "peer_bottom_share": (True, "num"),
-            "min_peers_with_data": (True, "int"),
-        }),
-        "strength": (True, {
-            "rank_gap_to_overall": (True, "int"),
-        }),
-        "goal": (True, {
-            "trend_editions": (True, "int"),
-            "min_trend_editions": (False, "int"),
-            "at_risk_margin": (False, "int"),
-            "stale_years": (False, "int"),
-        }),
-        "signals": (False, {
-            "stale_after_cadences": (True, "num"),
-            "discontinued_after_cadences": (True, "num"),
-        }),
-    }),
-    "publish": (False, {
-        "name": (True, "str"),
-        "title": (True, TEXT),
-        "description": (True, TEXT),
-        "publisher": (True, TEXT),
-        "homepage": (False, "url"),
-        "license": (True, {"name": (True, "str"), "title": (True, "str"), "path": (True, "url")}),
-    }),
-    "calendar": (False, {
-        "collection_window_months": (True, "int"),
-        "horizon_months": (True, "int"),
-    }),
-    "reporting": (False, {
-        "lag_months": (True, {"yearly": (True, "int"), "quarterly": (True, "int"), "monthly": (True, "int")}),
-        "recent_days": (True, "int"),
-        "change_flag_ratio": (True, "num"),
-        "max_upload_bytes": (True, "int"),
-    }),
+# --- pydantic's errors as the catalogue's messages (file, key path, what is wrong) ---------------
+# Pydantic error type -> message key; each message takes {file}, {path} and {got}.
+_TYPE_MESSAGES = {
+    "int_type": "catalogue.expected_whole_number", "int_parsing": "catalogue.expected_whole_number",
+    "int_from_float": "catalogue.expected_whole_number",
+    "float_type": "catalogue.expected_number", "float_parsing": "catalogue.expected_number",
+    "bool_type": "catalogue.expected_true_false", "bool_parsing": "catalogue.expected_true_false",
+    "string_type": "catalogue.expected_text", "string_pattern_mismatch": "catalogue.expected_text",
+    "list_type": "catalogue.expected_list", "tuple_type": "catalogue.expected_list",
+    "dict_type": "catalogue.expected_mapping", "model_type": "catalogue.expected_mapping",
+    "model_attributes_type": "catalogue.expected_mapping",
 }
-# Sections owned by later features: allowed at the top level, passed through as data.
-PASSTHROUGH: tuple[str, ...] = ()
-
-WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-UNIT_KINDS = ("count", "amount", "percent", "percent_change", "rate", "index", "measure")
-DIRECTIONS = ("higher_is_better", "lower_is_better")
-INDICATOR_CADENCES = ("yearly", "quarterly", "monthly")
-# Default allowed range per unit kind, where the catalogue gives none.
-UNIT_RANGES = {
-    "count": (0, None), "amount": (0, None), "percent": (0, 100), "rate": (0, None),
-    "percent_change": (None, None), "index": (None, None), "measure": (0, None),
-}
+_BOUND_MESSAGES = {"greater_than_equal": ("catalogue.too_small", "ge"), "greater_than": ("catalogue.not_above", "gt"),
+                   "less_than_equal": ("catalogue.too_large", "le")}
 
 
-class _Reader:
-    """Walks the parsed YAML against SHAPE_TOP and collects every problem."""
-
-    def __init__(self, file: Path, root: Path):
-        self.file = file
-        self.root = root
-        self.problems: list[Message] = []
-
-    def fail(self, key: str, **values: object) -> None:
-        self.problems.append(Message(key, {"file": self.file.name, **values}))
-
-    def node(self, data: Any, shape: Any, path: str) -> Any:
-        if isinstance(shape, dict):
-            return self.mapping(data, shape, path)
-        if isinstance(shape, tuple) and shape[0] == "list":
-            if not isinstance(data, list):
-                self.fail("catalogue.bad_value", path=path, detail="expected a list / 목록이어야 함")
-                return []
-            return [self.node(item, shape[1], f"{path}[{i}]") for i, item in enumerate(data)]
-        if isinstance(shape, tuple) and shape[0] == "map":
-            if not isinstance(data, dict) or not data:
-                self.fail("catalogue.bad_value", path=path, detail="expected a non-empty mapping / 비어 있지 않은 매핑이어야 함")
-                return {}
-            return {str(k): self.node(v, shape[1], f"{path}.{k}") for k, v in data.items()}
-        return self.value(data, shape, path)
-
-    def mapping(self, data: Any, shape: dict, path: str) -> dict:
-        if not isinstance(data, dict):
-            self.fail("catalogue.bad_value", path=path or "/", detail="expected a mapping / 매핑이어야 함")
-            return {}
-        out: dict[str, Any] = {}
-        allowed = sorted(shape) + (list(PASSTHROUGH) if path == "" else [])
-        for key in data:
-            if key not in shape and not (path == "" and key in PASSTHROUGH):
-                self.fail("catalogue.unknown_key", path=path or "/", name=key, allowed=", ".join(allowed))
-        for key, (required, kind) in shape.items():
-            sub = f"{path}.{key}" if path else key
-            if key not in data:
-                if required:
-                    self.fail("catalogue.missing_key", path=path or "/", name=key)
-                out[key] = None
-                continue
-            out[key] = self.node(data[key], kind, sub)
-        if path == "":
-            for key in PASSTHROUGH:
-                if key in data:
-                    out[key] = data[key]
-        return out
-
-    def value(self, data: Any, kind: str, path: str) -> Any:
-        optional = kind.endswith("?")
-        base = kind.rstrip("?")
-        if data is None:
-            if not optional:
-                self.fail("catalogue.bad_value", path=path, detail="empty / 비어 있음")
-            return None
-        ok = {
-            "str": isinstance(data, str) and data.strip() != "",
-            "int": isinstance(data, int) and not isinstance(data, bool),
-            "bool": isinstance(data, bool),
-            "num": isinstance(data, (int, float)) and not isinstance(data, bool),
-            "url": isinstance(data, str) and data.startswith(("http://", "https://")),
-            "file": isinstance(data, str) and data.strip() != "",
-        }[base]
-        if not ok:
-            self.fail("catalogue.bad_value", path=path, detail=f"expected {base} / {base} 형식이어야 함, got {data!r}")
-            return None
-        if base == "file":
-            target = (self.root / data).resolve()
-            if not target.is_file():
-                self.fail("catalogue.missing_file", path=path, target=data)
-            return target
-        return data
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _text(d: dict) -> Text:
-    return Text(ko=d["ko"], en=d["en"])
+def _path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if part == "[key]":
+            continue
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "/"
 
 
-def _check_refs(cat: dict, reader: _Reader) -> None:
-    """References between sections: offices, policy areas, parents, weights, months."""
-    offices = cat.get("offices") or {}
-    areas = cat.get("policy_areas") or {}
-    for oid, office in offices.items():
-        if office.get("kind") and office["kind"] not in OFFICE_KINDS:
-            reader.fail("catalogue.bad_value", path=f"offices.{oid}.kind", detail=f"one of {OFFICE_KINDS}")
-        if office.get("parent") and office["parent"] not in offices:
-            reader.fail("catalogue.unknown_ref", path=f"offices.{oid}.parent", value=office["parent"], kind="office")
-    for sid, s in (cat.get("series") or {}).items():
-        p = f"series.{sid}"
-        if s.get("office_id") and s["office_id"] not in offices:
-            reader.fail("catalogue.unknown_ref", path=f"{p}.office_id", value=s["office_id"], kind="office")
-        if s.get("cadence") and s["cadence"] not in CADENCES:
-            reader.fail("catalogue.bad_value", path=f"{p}.cadence", detail=f"one of {CADENCES}")
-        elif s.get("cadence") and s.get("cadence_months") is None and s["cadence"] not in CADENCE_MONTHS:
-            reader.fail("catalogue.missing_key", path=p, name="cadence_months")
-        if s.get("cadence_months") is not None and not 1 <= s["cadence_months"] <= 120:
-            reader.fail("catalogue.bad_value", path=f"{p}.cadence_months", detail="months between editions, 1-120")
-        for m in s.get("release_months") or []:
-            if m is not None and not 1 <= m <= 12:
-                reader.fail("catalogue.bad_value", path=f"{p}.release_months", detail=f"month {m} not in 1-12")
-        comps = s.get("components") or []
-        ids = [c.get("id") for c in comps]
-        for i, c in enumerate(comps):
-            cp = f"{p}.components[{i}]"
-            if ids.count(c.get("id")) > 1:
-                reader.fail("catalogue.bad_value", path=cp, detail=f"duplicate component id {c.get('id')}")
-            if c.get("policy_area") and c["policy_area"] not in areas:
-                reader.fail("catalogue.unknown_ref", path=f"{cp}.policy_area", value=c["policy_area"], kind="policy area")
-            if c.get("parent") and c["parent"] not in ids:
-                reader.fail("catalogue.unknown_ref", path=f"{cp}.parent", value=c["parent"], kind="component")
-            w = c.get("weight")
-            if w is not None and not 0 < w <= 1:
-                reader.fail("catalogue.bad_value", path=f"{cp}.weight", detail=f"weight {w} not in (0, 1]")
-    forum = cat.get("forum")
-    if forum:
-        if forum.get("default") and forum["default"] not in (forum.get("forums") or {}):
-            reader.fail("catalogue.unknown_ref", path="forum.default", value=forum["default"], kind="forum")
-        for fid, f in (forum.get("forums") or {}).items():
-            if f.get("office_id") and f["office_id"] not in offices:
-                reader.fail("catalogue.unknown_ref", path=f"forum.forums.{fid}.office_id", value=f["office_id"], kind="office")
-            sched = f.get("schedule") or {}
-            if sched.get("weekday") and sched["weekday"] not in WEEKDAY_NAMES:
-                reader.fail("catalogue.bad_value", path=f"forum.forums.{fid}.schedule.weekday", detail=f"one of {WEEKDAY_NAMES}")
-            if sched.get("nth") is not None and sched["nth"] not in (1, 2, 3, 4, -1):
-                reader.fail("catalogue.bad_value", path=f"forum.forums.{fid}.schedule.nth", detail="1-4, or -1 for the last")
-            for m in sched.get("months") or []:
-                if m is not None and not 1 <= m <= 12:
-                    reader.fail("catalogue.bad_value", path=f"forum.forums.{fid}.schedule.months", detail=f"month {m} not in 1-12")
-    series = cat.get("series") or {}
-    for iid, ind in (cat.get("indicators") or {}).items():
-        p = f"indicators.{iid}"
-        for key, allowed in (("unit_kind", UNIT_KINDS), ("direction", DIRECTIONS), ("cadence", INDICATOR_CADENCES)):
-            if ind.get(key) and ind[key] not in allowed:
-                reader.fail("catalogue.bad_value", path=f"{p}.{key}", detail=f"one of {allowed}")
-        if ind.get("office_id") and ind["office_id"] not in offices:
-            reader.fail("catalogue.unknown_ref", path=f"{p}.office_id", value=ind["office_id"], kind="office")
-        for i, feed in enumerate(ind.get("feeds") or []):
-            if feed.get("series") not in series:
-                reader.fail("catalogue.unknown_ref", path=f"{p}.feeds[{i}].series", value=feed.get("series"), kind="series")
-            elif feed.get("component") and feed["component"] not in [c.get("id") for c in series[feed["series"]].get("components") or []]:
-                reader.fail("catalogue.unknown_ref", path=f"{p}.feeds[{i}].component", value=feed["component"],
-                            kind=f"component of {feed['series']}")
+def _unwrap(tp: Any) -> Any:
+    while True:
+        if get_origin(tp) is Annotated:
+            tp = get_args(tp)[0]
+        elif get_origin(tp) in (Union, types.UnionType):
+            tp = next(a for a in get_args(tp) if a is not type(None))
+        else:
+            return tp
+
+
+def _keys_at(loc: tuple) -> list[str]:
+    """The keys the model allows at `loc`, for the unknown-key message."""
+    tp: Any = Catalogue
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(part) if isinstance(part, str) else None
+            tp = field.annotation if field else None
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        elif get_origin(tp) is tuple:
+            tp = get_args(tp)[0]
+        else:
+            return []
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return sorted(k for k in tp.model_fields if not (k == "id" and loc and not isinstance(loc[-1], int)))
+    return []
+
+
+def _problems(exc: ValidationError) -> list[tuple[str, dict]]:
+    """Every pydantic error as (message key, values), with the key path the catalogue author wrote."""
+    out: list[tuple[str, dict]] = []
+    for err in exc.errors(include_url=False):
+        loc, kind, given = tuple(err["loc"]), err["type"], err.get("input")
+        if kind == "catalogue":
+            for at, key, values in err["ctx"]["problems"]:
+                out.append((key, {"path": _path(loc + tuple(at)), **values}))
+        elif kind == "missing":
+            out.append(("catalogue.missing_key", {"path": _path(loc[:-1]), "name": loc[-1]}))
+        elif kind == "extra_forbidden":
+            out.append(("catalogue.unknown_key", {"path": _path(loc[:-1]), "name": loc[-1],
+                                                  "allowed": ", ".join(_keys_at(loc[:-1]))}))
+        elif given is None:
+            out.append(("catalogue.empty", {"path": _path(loc)}))
+        elif kind == "too_short":
+            out.append(("catalogue.empty", {"path": _path(loc)}))
+        elif kind == "literal_error":
+            allowed = ", ".join(a.strip("'") for a in re.split(r", | or ", err["ctx"]["expected"]))
+            out.append(("catalogue.not_one_of", {"path": _path(loc), "got": _shown(given), "allowed": allowed}))
+        elif kind in _BOUND_MESSAGES:
+            key, bound = _BOUND_MESSAGES[kind]
+            out.append((key, {"path": _path(loc), "got": _shown(given), "limit": err["ctx"][bound]}))
+        elif kind in _TYPE_MESSAGES:
+            out.append((_TYPE_MESSAGES[kind], {"path": _path(loc), "got": _shown(given)}))
+        else:  # a check this mapping does not know yet: still named, in pydantic's words
+            out.append(("catalogue.bad_value", {"path": _path(loc), "detail": err["msg"]}))
+    return out
 
 
 def load(path: Path | str | None = None) -> Catalogue:
@@ -550,109 +576,9 @@ def load(path: Path | str | None = None) -> Catalogue:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise CatalogueError(path.name, [Message("catalogue.yaml_error", {"file": path.name, "detail": str(exc)})]) from exc
-    reader = _Reader(path, path.parent)
-    cat = reader.mapping(data if data is not None else {}, SHAPE_TOP, "")
-    if not reader.problems:
-        _check_refs(cat, reader)
-    if reader.problems:
-        raise CatalogueError(path.name, reader.problems)
-
-    series = {}
-    for sid, s in cat["series"].items():
-        series[sid] = Series(
-            id=sid,
-            title=_text(s["title"]),
-            short=_text(s["short"]),
-            publisher=s["publisher"],
-            publisher_url=s["publisher_url"],
-            office_id=s["office_id"],
-            cadence=s["cadence"],
-            release_months=tuple(s["release_months"]),
-            cities_covered=s.get("cities_covered"),
-            score=Score(
-                unit=_text(s["score"]["unit"]),
-                scale=_text(s["score"]["scale"]),
-                higher_is_better=s["score"]["higher_is_better"],
-                comparable_across_editions=s["score"]["comparable_across_editions"],
-            ),
-            rankings_file=s["rankings_file"],
-            components_file=s["components_file"],
-            component_kind=_text(s["component_kind"]),
-            components=tuple(
-                Component(
-                    id=c["id"],
-                    name=_text(c["name"]),
-                    weight=None if c["weight"] is None else float(c["weight"]),
-                    weight_note=c.get("weight_note"),
-                    policy_area=c["policy_area"],
-                    parent=c["parent"],
-                )
-                for c in s["components"]
-            ),
-            methodology=tuple(
-                MethodNote(
-                    text=m["text"],
-                    source_url=m["source_url"],
-                    edition=None if m.get("edition") is None else str(m["edition"]),
-                    change=bool(m.get("change") or False),
-                    text_ko=m.get("text_ko"),
-                )
-                for m in s["methodology"]
-            ),
-            fetch=tuple(FetchSource(f["url"], f["format"], f.get("note")) for f in s.get("fetch") or []),
-            cadence_months=s.get("cadence_months") or CADENCE_MONTHS[s["cadence"]],
-        )
-    indicators = {}
-    for iid, ind in (cat.get("indicators") or {}).items():
-        lo, hi = UNIT_RANGES[ind["unit_kind"]]
-        target = ind.get("target_2030")
-        indicators[iid] = Indicator(
-            id=iid,
-            name=_text(ind["name"]),
-            definition=_text(ind["definition"]),
-            unit=_text(ind["unit"]),
-            unit_kind=ind["unit_kind"],
-            min=ind["min"] if ind.get("min") is not None else lo,
-            max=ind["max"] if ind.get("max") is not None else hi,
-            direction=ind["direction"],
-            cadence=ind["cadence"],
-            office_id=ind["office_id"],
-            source_name=ind["source"]["name"],
-            source_url=ind["source"]["url"],
-            feeds=tuple(Feed(f["series"], f.get("component"), f.get("note")) for f in ind["feeds"]),
-            target_2030=None if not target else Target(float(target["value"]), target["source"], target.get("source_url")),
-            note=ind.get("note"),
-        )
-    return Catalogue(
-        path=path,
-        root=path.parent,
-        focus_city=cat["focus_city"],
-        goal=Goal(
-            target_rank=cat["goal"]["target_rank"],
-            by_year=cat["goal"]["by_year"],
-            title=_text(cat["goal"]["title"]),
-            source=cat["goal"]["source"],
-        ),
-        peer_cities=tuple(cat["peer_cities"]),
-        cities_file=cat["cities_file"],
-        editions_file=cat["editions_file"],
-        policy_areas={k: _text(v) for k, v in cat["policy_areas"].items()},
-        offices={
-            k: Office(id=k, name=_text(v["name"]), kind=v["kind"], parent=v["parent"])
-            for k, v in cat["offices"].items()
-        },
-        series=series,
-        indicators=indicators,
-        seed_values_file=cat.get("seed_values_file"),
-        reporting=Reporting(**cat["reporting"]) if cat.get("reporting") else Reporting(),
-        analysis=cat.get("analysis") or {},
-        forum=cat.get("forum") or dict(DEFAULT_FORUM),
-        publish=cat.get("publish") or {},
-        calendar=cat.get("calendar") or {"collection_window_months": 3, "horizon_months": 12},
-        extra={k: cat[k] for k in PASSTHROUGH if k in cat},
-        source_tiers={
-            k: SourceTier(id=k, name=_text(v["name"]), help=_text(v["help"]) if v.get("help") else None)
-            for k, v in (cat.get("source_tiers") or DEFAULT_SOURCE_TIERS).items()
-        },
-        source_domains_file=cat.get("source_domains_file"),
-    )
+    try:
+        cat = Catalogue.model_validate({} if data is None else data, context={"root": path.parent})
+    except ValidationError as exc:
+        raise CatalogueError(path.name, [Message(key, {"file": path.name, **values}) for key, values in _problems(exc)]) from None
+    cat._path = path
+    return cat

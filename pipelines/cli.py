@@ -186,7 +186,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
         return
     receipt, parsed = writes.commit_upload(cat, data, file.name, department, account)
     name = cat.offices[department].name
-    click.echo(both("upload.accepted", rows=len(parsed.rows), department=name.ko, department_en=name.en,
+    click.echo(both("upload.accepted", rows=len(parsed.rows), department=name,
                     user=account, path=display_name(receipt.path, cat.root), sha=receipt.sha256[:12]))
 
 
@@ -560,7 +560,7 @@ def forum_suggest(catalogue_path, lang) -> None:
 
     cat = catalogue.load(catalogue_path)
     with _read_warehouse() as con:
-        table = forum.suggestions(con, int(cat.forum.get("suggestions") or 5))
+        table = forum.suggestions(con, cat.forum.suggestions)
     for rec in table.itertuples():
         title = rec.title_ko if lang == "ko" else rec.title_en
         comp = rec.component_ko if lang == "ko" else rec.component

@@ -7,30 +7,41 @@ from dataclasses import dataclass, field
 from pipelines.messages import t
 
 
-def _render(key: str, lang: str, values: dict[str, object]) -> str:
-    """The message in `lang`; a value that is itself a message (a noun, a nested error) in the same language."""
-    return t(key, lang, **{k: v.text(lang) if isinstance(v, (Message, CityIdxError)) else v for k, v in values.items()})
+class _Said:
+    """Said in Korean and English: `.ko` and `.en` let a message take it as a value, in its own language."""
+
+    def text(self, lang: str) -> str:
+        raise NotImplementedError
+
+    @property
+    def ko(self) -> str:
+        return self.text("ko")
+
+    @property
+    def en(self) -> str:
+        return self.text("en")
+
+    def both(self) -> str:
+        return f"{self.ko} / {self.en}"
 
 
 @dataclass(frozen=True)
-class Message:
+class Message(_Said):
     """One keyed message (a problem in a list, a warning, a noun inside another message), rendered on demand."""
 
     key: str
     values: dict[str, object] = field(default_factory=dict)
 
     def text(self, lang: str) -> str:
-        return _render(self.key, lang, self.values)
-
-    def both(self) -> str:
-        return f"{self.text('ko')} / {self.text('en')}"
+        return t(self.key, lang, **self.values)
 
 
-class CityIdxError(Exception):
+class CityIdxError(_Said, Exception):
     """Something the product cannot do, said in Korean and English; nothing has been written.
 
     `.text(lang)` is the message in one language (a page shows the current one); `str()` holds both
-    (the command line and logs show both). Subclasses that carry a list override both.
+    (the command line and logs show both). Subclasses that carry a list override both. An error given
+    as a value of another message (a nested cause) is said in that message's language.
     """
 
     def __init__(self, key: str, **values: object):
@@ -38,12 +49,16 @@ class CityIdxError(Exception):
         self.values = values
         super().__init__(key)
 
+    def summary(self, lang: str) -> str:
+        """The error's own message (for an error that carries a list: the line that closes it)."""
+        return t(self.key, lang, **self.values)
+
     def text(self, lang: str) -> str:
         """The message in one language, for a page that shows only the current one."""
-        return _render(self.key, lang, self.values)
+        return self.summary(lang)
 
     def __str__(self) -> str:
-        return f"{self.text('ko')} / {self.text('en')}"
+        return self.both()
 
 
 class ForumError(CityIdxError):

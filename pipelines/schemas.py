@@ -68,10 +68,10 @@ class ProblemsFound(CityIdxError):
         super().__init__(key, count=len(self.problems))
 
     def text(self, lang: str) -> str:
-        return "\n".join([*(f"- {p.text(lang)}" for p in self.problems), super().text(lang)])
+        return "\n".join([*(f"- {p.text(lang)}" for p in self.problems), self.summary(lang)])
 
     def __str__(self) -> str:
-        return "\n".join([*(f"- {p.both()}" for p in self.problems), super().__str__()])
+        return "\n".join([*(f"- {p.both()}" for p in self.problems), f"{self.summary('ko')} / {self.summary('en')}"])
 
 
 # --- raw ledger files -----------------------------------------------------------------------

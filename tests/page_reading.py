@@ -17,7 +17,7 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 def english_labels(*prefixes: str) -> set[str]:
     """English labels of these catalogue sections that differ from their Korean form (none may show in Korean mode)."""
     return {m["en"] for k, m in MESSAGES.items()
-            if k.startswith(prefixes) and m["en"] != m["ko"] and "{" not in m["en"]}
+            if k.startswith(prefixes) and m["en"] != m["ko"] and isinstance(m["en"], str) and "{" not in m["en"]}
 
 
 def open_page(page: str | None, lang: str | None = "ko", account: str | None = None) -> AppTest:

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from pipelines import build, catalogue
+from pipelines.analysis import GOAL_STATUSES, WEAKNESS_LABELS
 
 URL = "https://example.org/hand-made-test-case"
 TAIL = f"{URL},test,2026-11-24,hand-made test case"
@@ -161,3 +162,17 @@ def test_what_if_uses_weight_and_the_score_of_the_goal_rank_city(mini: Path, tmp
     assert rows["economy"] == pytest.approx(5.0)  # 0.25 x (80 - 60)
     missing = con.execute("select missing from what_if where component_id='r_and_d'").fetchone()[0]
     assert missing == "no_weight"
+
+
+def test_the_views_give_only_the_declared_labels_and_statuses(mini: Path, tmp_path: Path):
+    # Each label and status is shown through a message per value (label.*, goal.*; tests/test_messages.py):
+    # the views may give no value outside the declared tuples. Ranks hand-made to reach every label.
+    overall = {"2022": 10, "2023": 9, "2024": 8, "2025": 7}
+    comps = [(y, "Seoul", "economy", r, None) for y, r in zip(overall, (9, 11, 13, 20))]
+    comps += [(y, "Seoul", "r_and_d", 3, None) for y in overall] + [("2025", "Seoul", "livability", None, 50.0)]
+    _write(mini, overall, comps)
+    con = _build(mini, tmp_path)
+    labels = {r[0] for r in con.execute("select distinct label from weaknesses").fetchall()}
+    statuses = {r[0] for r in con.execute("select distinct status from top5_gap").fetchall()}
+    assert {"weakness", "strength", "no_data"} <= labels <= set(WEAKNESS_LABELS)
+    assert statuses and statuses <= set(GOAL_STATUSES)

@@ -99,7 +99,7 @@ def test_upload_dry_run_prints_the_flags_the_page_shows(runner: CliRunner, mini:
     assert "foreign_tourists 2024: 20,000,000 ← 2024 값 13,140,000 (+52.2%)" in flagged[0]
     assert "check again: foreign_tourists 2024: 20,000,000 ← 13,140,000 for 2024 (+52.2%)" in flagged[0]
     assert "foreign_tourists 2025: 1,637,000 ← 13,140,000 for 2024 (-87.5%)" in flagged[1]
-    assert "2 row(s) change by more than 30%" in result.output
+    assert "2 rows change by more than 30%" in result.output
     assert mini_warehouse.read_bytes() == before
 
 

@@ -33,7 +33,7 @@ PAGE = "views/calendar.py"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 MINI_FEEDS_GPCI = {"foreign_tourists", "unemployment_rate", "tourists_quarterly", "tourists_monthly"}
 # The page's own English labels (placeholders removed): none may show in Korean mode.
-ENGLISH_LABELS = {m["en"] for k, m in MESSAGES.items() if k.startswith("ui.cal.") and "{" not in m["en"] and m["en"] != m["ko"]}
+ENGLISH_LABELS = {m["en"] for k, m in MESSAGES.items() if k.startswith("ui.cal.") and isinstance(m["en"], str) and "{" not in m["en"] and m["en"] != m["ko"]}
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_the_page_runs_in_either_language_and_speaks_it(site, lang):
     if lang == "ko":
         leaked = sorted({label for label in ENGLISH_LABELS for text in texts if label in text})
         assert not leaked, leaked
-        headers = table(at, lang, t("ui.cal.col.month", lang)).columns
+        headers = table(at, lang, t("col.month", lang)).columns
         assert all(HANGUL.search(str(c)) for c in headers), list(headers)
     else:
         assert not [x for x in texts if HANGUL.search(x)], [x for x in texts if HANGUL.search(x)]
@@ -156,24 +156,24 @@ def test_the_calendar_lists_the_mini_catalogues_releases(mini, mini_warehouse, s
     today = date.today()
     bring_up_to_date(mini, mini_warehouse, "foreign_tourists")
     at = open_page(lang)
-    frame = table(at, lang, t("ui.cal.col.month", lang))
-    c = lambda key: t(f"ui.cal.col.{key}", lang)
+    frame = table(at, lang, t("col.month", lang))
+    c = lambda key: t(f"col.{key}", lang)
     titles = {s.title.get(lang): s.id for s in site.series.values()}
-    listed = {(titles[s], m) for s, m in zip(frame[c("series")], frame[c("month")])}
+    listed = {(titles[s], m) for s, m in zip(frame[c("index")], frame[c("month")])}
     expected = expected_releases(today)
     assert expected and listed == expected
     # GPCI: four city indicators feed it; the unemployment rate (last period 2022) is out of date.
-    gpci = frame[frame[c("series")] == site.series["mori_gpci"].title.get(lang)].iloc[0]
+    gpci = frame[frame[c("index")] == site.series["mori_gpci"].title.get(lang)].iloc[0]
     # foreign_tourists has just been brought up to date; the other three have old or no values.
-    assert gpci[c("indicators")] == 4 and gpci[c("stale_count")] == 3
+    assert gpci[c("city_indicator_count")] == 4 and gpci[c("stale_count")] == 3
     stale = gpci[c("out_of_date")].split(", ")
     assert sorted(stale) == sorted(site.indicators[i].name.get(lang) for i in MINI_FEEDS_GPCI - {"foreign_tourists"})
     assert gpci[c("office")] == site.offices["planning_office"].name.get(lang)
     start = date.fromisoformat(gpci[c("month")][:7] + "-01")
     assert gpci[c("collect_from")] == add_months(start, -3).strftime("%Y-%m")
     assert bool(gpci[c("window_open")]) == (add_months(start, -3) <= date(today.year, today.month, 1))
-    gfci = frame[frame[c("series")] == site.series["zyen_gfci"].title.get(lang)]
-    assert len(gfci) == 2 and (gfci[c("indicators")] == 0).all() and (gfci[c("out_of_date")] == "—").all()
+    gfci = frame[frame[c("index")] == site.series["zyen_gfci"].title.get(lang)]
+    assert len(gfci) == 2 and (gfci[c("city_indicator_count")] == 0).all() and (gfci[c("out_of_date")] == "—").all()
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
@@ -182,7 +182,7 @@ def test_the_ics_download_is_an_icalendar_in_the_chosen_language(site, served, l
     data = served[f"{t('ui.cal.ics_file', lang)}.ics"]
     assert data.startswith(b"BEGIN:VCALENDAR\r\n") and data.endswith(b"END:VCALENDAR\r\n")
     text = data.decode("utf-8").replace("\r\n ", "")  # unfold
-    rows = len(table(at, lang, t("ui.cal.col.month", lang)))
+    rows = len(table(at, lang, t("col.month", lang)))
     assert text.count("BEGIN:VEVENT") == 2 * rows
     title = site.series["mori_gpci"].title.get(lang)
     assert "SUMMARY:" + t("cal.release", lang, title=title) in text
@@ -218,12 +218,12 @@ def test_the_submission_pack_lists_the_indicators_feeding_the_chosen_series(site
     box = at.selectbox(key="cal_pack_series")
     # By default the next release that city data feeds: in the mini catalogue only GPCI has feeding indicators.
     assert box.value == "mori_gpci"
-    code = t("doc.col.indicator_id", lang)
+    code = t("col.indicator_id", lang)
     pack = table(at, lang, code)
     assert set(pack[code]) == MINI_FEEDS_GPCI
-    names = dict(zip(pack[code], pack[t("doc.col.indicator", lang)]))
+    names = dict(zip(pack[code], pack[t("col.indicator", lang)]))
     assert names["unemployment_rate"] == site.indicators["unemployment_rate"].name.get(lang)
-    values = dict(zip(pack[code], pack[t("doc.col.value", lang)]))
+    values = dict(zip(pack[code], pack[t("col.value", lang)]))
     assert values["unemployment_rate"] == pytest.approx(3.4) and pd.isna(values["tourists_monthly"])
     name = f"mori_gpci_{t('ui.cal.pack_file', lang)}"
     csv = served[f"{name}.csv"]
@@ -289,11 +289,11 @@ def test_source_snapshots_show_the_latest_receipt_and_the_page_never_fetches(min
 
     monkeypatch.setattr(requests.Session, "request", no_network)
     at = open_page(lang)
-    col = lambda key: t(f"ui.cal.col.{key}", lang)
-    frame = table(at, lang, col("sha256")).set_index(col("url"))
+    col = lambda key: t(f"col.{key}", lang)
+    frame = table(at, lang, col("sha256")).set_index(col("source_url"))
     assert list(frame.index) == ["http://127.0.0.1:9/never.csv", source.url]  # catalogue order: GPCI, then GFCI
     got = frame.loc[source.url]
-    assert got[col("series")] == cat.series["zyen_gfci"].title.get(lang)
+    assert got[col("index")] == cat.series["zyen_gfci"].title.get(lang)
     assert got[col("sha256")] == hashlib.sha256(_Source.BODY).hexdigest()[:12]
     assert got[col("bytes")] == f"{len(_Source.BODY):,}"
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", got[col("fetched_at")])

@@ -93,7 +93,7 @@ def test_bump_chart_hover_shows_rank_score_status_and_source(rows, editions):
 
 def test_bump_chart_marks_methodology_changes_and_unranked_focus_editions(rows, editions):
     fig = charts.bump_chart(rows, editions, "Seoul", "ko", ["Seoul", "Tokyo"])
-    change = _trace(fig, t("ui.chart.methodology_change", "ko"))
+    change = _trace(fig, t("col.methodology_change", "ko"))
     assert list(change.x) == ["2023"] and change.yaxis == "y2"
     assert "new metrics added" in change.hovertext[0]
     gap = _trace(fig, t("ui.chart.no_rank", "ko"))

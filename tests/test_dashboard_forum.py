@@ -26,7 +26,7 @@ MEETING_DAY = date(2026, 12, 9)
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 ENGLISH_LABELS = {
     m["en"] for k, m in MESSAGES.items()
-    if k.startswith(("ui.", "action.", "decision.", "meeting.", "doc.col.")) and m["en"] != m["ko"] and "{" not in m["en"]
+    if k.startswith(("ui.", "action.", "decision.", "meeting.", "col.")) and m["en"] != m["ko"] and isinstance(m["en"], str) and "{" not in m["en"]
 }
 
 

@@ -136,7 +136,7 @@ def test_trends_draws_the_bump_chart_with_rank_one_on_top(mini_warehouse):
     names = [tr.get("name") for tr in specs["bump"]["data"]]
     assert {"서울", "도쿄", "런던"} <= set(names)
     # GPCI 2025 records a methodology change: a star in the strip.
-    assert t("ui.chart.methodology_change", "ko") in names
+    assert t("col.methodology_change", "ko") in names
     assert at.multiselect[0].value == ["Seoul", "Tokyo", "London"]
 
 

@@ -27,7 +27,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def col(key: str) -> str:
-    return t(f"ui.cal.col.{key}", lang)
+    return t(f"col.{key}", lang)
 
 
 def month(text: str) -> pd.Timestamp:
@@ -93,7 +93,7 @@ titles = {s.id: s.title.get(lang) for s in cat.series.values()}
 shorts = {s.id: s.short.get(lang) for s in cat.series.values()}
 offices = {o.id: o.name.get(lang) for o in cat.offices.values()}
 indicator_names = {i.id: i.name.get(lang) for i in cat.indicators.values()}
-months = cat.calendar["horizon_months"]
+months = cat.calendar.horizon_months
 
 st.title(t("ui.cal.title", lang))
 st.caption(t("ui.cal.intro", lang, months=months, today=today.isoformat()))
@@ -107,12 +107,12 @@ else:
                     config={"displayModeBar": False})
     calendar_view = pd.DataFrame({
         col("month"): [span(r) for r in table.itertuples()],
-        col("series"): table[f"title_{lang}"],
+        col("index"): table[f"title_{lang}"],
         col("office"): [offices.get(o, o) for o in table["office_id"]],
         col("collect_from"): table["collection_from"],
         col("window_open"): table["window_open"].astype(bool),
         col("loaded"): table["published"].astype(bool),
-        col("indicators"): [len(x) for x in table["indicators"]],
+        col("city_indicator_count"): [len(x) for x in table["indicators"]],
         col("stale_count"): [len(x) for x in table["out_of_date"]],
         col("out_of_date"): [", ".join(indicator_names.get(i, i) for i in x) or "—" for x in table["out_of_date"]],
     })
@@ -120,7 +120,7 @@ else:
     st.dataframe(
         calendar_view, hide_index=True, width="stretch", height="content", key="cal_table",
         column_config={
-            col("series"): st.column_config.TextColumn(col("series"), width="medium"),
+            col("index"): st.column_config.TextColumn(col("index"), width="medium"),
             col("office"): st.column_config.TextColumn(col("office"), width="medium"),
             col("window_open"): st.column_config.CheckboxColumn(col("window_open")),
             col("loaded"): st.column_config.CheckboxColumn(col("loaded")),
@@ -136,22 +136,22 @@ st.subheader(t("ui.cal.pack", lang))
 st.caption(t("ui.cal.pack_intro", lang))
 options = list(cat.series)
 fed = [sid for sid, inds in zip(table["index_id"], table["indicators"]) if len(inds)]
-chosen = st.selectbox(t("ui.cal.pack_series", lang), options, index=options.index(fed[0]) if fed else 0,
+chosen = st.selectbox(t("col.index", lang), options, index=options.index(fed[0]) if fed else 0,
                       format_func=lambda sid: titles[sid], key="cal_pack_series", width=480)
 pack = data.submission_pack(cat, chosen, lang)
 if pack.empty:
     st.info(t("ui.cal.pack_empty", lang))
 else:
-    missing = int(pack[t("doc.col.value", lang)].isna().sum())  # the pack says "no value" in its period column
+    missing = int(pack[t("col.value", lang)].isna().sum())  # the pack says "no value" in its period column
     st.caption(t("ui.cal.pack_count", lang, n=len(pack), missing=missing))
     # On screen the figures come before the long definitions; the files keep the pack's own column order.
-    url_col, value_col = t("doc.col.source_url", lang), t("doc.col.value", lang)
-    first = [t(f"doc.col.{k}", lang) for k in ("indicator_id", "indicator", "period", "value", "unit", "owner")]
+    url_col, value_col = t("col.source_url", lang), t("col.value", lang)
+    first = [t(f"col.{k}", lang) for k in ("indicator_id", "indicator", "period", "value", "unit", "owner")]
     st.dataframe(pack[first + [c for c in pack.columns if c not in first]], hide_index=True, width="stretch",
                  height="content", key="cal_pack",
                  column_config={url_col: st.column_config.LinkColumn(url_col),
                                 value_col: st.column_config.NumberColumn(value_col, format="localized"),
-                                t("doc.col.definition", lang): st.column_config.TextColumn(width="large")})
+                                t("col.definition", lang): st.column_config.TextColumn(width="large")})
     name = f"{chosen}_{t('ui.cal.pack_file', lang)}"
     with st.container(horizontal=True):
         st.download_button(t("ui.cal.pack_xlsx", lang), xlsx_bytes({chosen: pack}), file_name=f"{name}.xlsx",
@@ -190,14 +190,14 @@ else:
     for s, src in sources:
         snap = fetch.latest_snapshot(cat, s.id, src.url)
         rows.append({
-            col("series"): titles[s.id],
+            col("index"): titles[s.id],
             col("fetched_at"): local_time(snap["fetched_at"]) if snap else t("ui.cal.never_fetched", lang),
             col("sha256"): snap["sha256"][:12] if snap else "—",
             col("bytes"): f"{snap['bytes']:,}" if snap else "—",
             col("format"): src.format,
-            col("url"): src.url,
+            col("source_url"): src.url,
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height="content", key="cal_snapshots",
-                 column_config={col("url"): st.column_config.LinkColumn(col("url"))})
+                 column_config={col("source_url"): st.column_config.LinkColumn(col("source_url"))})
 st.caption(t("ui.cal.fetch_command", lang))
 st.code("cityidx fetch", language="bash")

@@ -16,6 +16,7 @@ from dashboard.display import show_error
 from dashboard.markdown import escape
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.build import forum, writes
+from pipelines.catalogue import ForumSection
 from pipelines.errors import Busy, CityIdxError
 from pipelines.reports.render import csv_bytes, xlsx_bytes
 
@@ -161,7 +162,7 @@ else:
     meeting_id = st.selectbox(t("ui.forum.meeting", lang), options, key="forum_meeting", format_func=meeting_label)
 
 # --- suggested topics ----------------------------------------------------------------------------
-limit = int((cat.forum.get("suggestions") if cat is not None else None) or 5)
+limit = cat.forum.suggestions if cat is not None else ForumSection.model_fields["suggestions"].default
 suggestions = data.suggestions(limit)
 with st.container(border=True):
     st.markdown(f"**{t('ui.forum.suggestions', lang)}**")
@@ -203,7 +204,7 @@ if meeting_id:
         with st.container(border=True):
             decision = item["decision"]
             tag = badge(DECISION_COLOUR.get(decision, "gray"), t(f"decision.{decision}", lang)) if isinstance(decision, str) \
-                else badge("gray", t("ui.forum.undecided", lang))
+                else badge("gray", t("doc.forum.undecided", lang))
             st.markdown(f"**{int(item['seq'])}. {escape(item['title'])}** {tag}")
             refs = [component_name(c) for c in as_list(item["linked_components"])]
             inds = [indicator_names.get(x, x) for x in as_list(item["linked_indicators"])]
@@ -217,7 +218,7 @@ if meeting_id:
                 continue
             with st.form(f"decide_{aid}", border=False):
                 c1, c2, c3 = st.columns([1.3, 2.5, 1], vertical_alignment="bottom")
-                choice = c1.selectbox(t("doc.col.decision", lang), forum.DECISIONS, key=f"decision_{aid}",
+                choice = c1.selectbox(t("col.decision", lang), forum.DECISIONS, key=f"decision_{aid}",
                                       format_func=lambda d: t(f"decision.{d}", lang),
                                       index=forum.DECISIONS.index(decision) if decision in forum.DECISIONS else 0)
                 note = c2.text_input(t("ui.forum.note", lang), key=f"decision_note_{aid}")
@@ -238,13 +239,13 @@ if meeting_id:
                 with st.form(f"action_{aid}", border=False):
                     a_title = st.text_input(t("ui.forum.action_title", lang), value=item["title"], key=f"action_title_{aid}")
                     c1, c2, c3 = st.columns(3)
-                    owner = c1.selectbox(t("doc.col.owner", lang), office_ids, format_func=office_name, key=f"action_owner_{aid}",
+                    owner = c1.selectbox(t("col.owner", lang), office_ids, format_func=office_name, key=f"action_owner_{aid}",
                                          index=office_ids.index(owners[0]) if owners and owners[0] in office_ids else 0)
-                    due = c2.date_input(t("doc.col.due", lang), value=date.today() + timedelta(days=180), key=f"action_due_{aid}")
-                    execution = c3.selectbox(t("doc.col.execution", lang), forum.EXECUTIONS, key=f"action_execution_{aid}",
+                    due = c2.date_input(t("col.due", lang), value=date.today() + timedelta(days=180), key=f"action_due_{aid}")
+                    execution = c3.selectbox(t("col.execution", lang), forum.EXECUTIONS, key=f"action_execution_{aid}",
                                              format_func=lambda e: t(f"execution.{e}", lang),
                                              index=forum.EXECUTIONS.index("department"))
-                    linked = st.multiselect(t("doc.col.indicators", lang), indicators.index.tolist(), default=default_inds,
+                    linked = st.multiselect(t("col.indicators", lang), indicators.index.tolist(), default=default_inds,
                                             format_func=lambda x: indicator_names.get(x, x), key=f"action_indicators_{aid}",
                                             placeholder=t("ui.forum.choose", lang))
                     created = st.form_submit_button(t("ui.forum.create_action", lang), key=f"action_submit_{aid}", type="primary")
@@ -264,11 +265,11 @@ if meeting_id:
             refs = [f"{r['index_id']}/{r['component_id']}" for _, r in latest.iterrows()]
             with st.form("agenda_custom"):
                 c_title = st.text_input(t("ui.forum.item_title", lang), key="custom_title")
-                c_proposer = st.text_input(t("doc.col.proposer", lang), value=organizer or account.name, key="custom_proposer")
+                c_proposer = st.text_input(t("col.proposer", lang), value=organizer or account.name, key="custom_proposer")
                 c_description = st.text_area(t("ui.forum.description", lang), key="custom_description")
-                c_refs = st.multiselect(t("doc.col.components", lang), refs, format_func=component_name, key="custom_refs",
+                c_refs = st.multiselect(t("col.components", lang), refs, format_func=component_name, key="custom_refs",
                                         placeholder=t("ui.forum.choose", lang))
-                c_inds = st.multiselect(t("doc.col.indicators", lang), indicators.index.tolist(), key="custom_indicators",
+                c_inds = st.multiselect(t("col.indicators", lang), indicators.index.tolist(), key="custom_indicators",
                                         format_func=lambda x: indicator_names.get(x, x), placeholder=t("ui.forum.choose", lang))
                 added = st.form_submit_button(t("ui.forum.add_item", lang), key="custom_submit")
             if added:
@@ -296,8 +297,8 @@ if actions.empty:
 else:
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     owners = list(dict.fromkeys(actions["office_id"]))
-    chosen_owners = c1.multiselect(t("ui.forum.filter_owner", lang), owners, format_func=office_name, key="board_owner",
-                                   placeholder=t("ui.forum.all_owners", lang))
+    chosen_owners = c1.multiselect(t("col.owner", lang), owners, format_func=office_name, key="board_owner",
+                                   placeholder=t("ui.all_departments", lang))
     only_overdue = c2.checkbox(t("ui.forum.only_overdue", lang), key="board_overdue")
     board = actions
     if chosen_owners:
@@ -310,7 +311,7 @@ else:
         column.markdown(f"{badge(STATUS_COLOUR[status], t(f'action.{status}', lang))} **{len(own)}**")
         for _, a in own.iterrows():
             with column.container(border=True):
-                late = f" {badge('red', t('doc.col.overdue', lang))}" if bool(a["overdue"]) else ""
+                late = f" {badge('red', t('col.overdue', lang))}" if bool(a["overdue"]) else ""
                 st.markdown(f"**#{int(a['number'])} {escape(a['title'])}**{late}")
                 st.caption(escape(t("ui.forum.card", lang, owner=office_name(a["office_id"]), due=a["due"])))
                 if isinstance(a["last_note"], str) and a["last_note"]:
@@ -335,7 +336,7 @@ else:
     with st.container(border=True):
         st.markdown(f"**#{int(a['number'])} {escape(a['title'])}** "
                     f"{badge(STATUS_COLOUR[a['status']], t('action.' + a['status'], lang))}"
-                    + (f" {badge('red', t('doc.col.overdue', lang))}" if bool(a["overdue"]) else ""))
+                    + (f" {badge('red', t('col.overdue', lang))}" if bool(a["overdue"]) else ""))
         comps = ", ".join(component_name(c) for c in as_list(a["linked_components"])) or "—"
         inds = ", ".join(indicator_names.get(x, x) for x in as_list(a["linked_indicators"])) or "—"
         st.caption(escape(t("ui.forum.action_meta", lang, agenda=a["agenda_title"], meeting=a["meeting_date"],
@@ -367,11 +368,11 @@ else:
     if len(log):
         st.markdown(f"**{t('ui.forum.history', lang)}**")
         st.dataframe(pd.DataFrame({
-            t("ui.forum.col.when", lang): log["recorded_at"].str.slice(0, 16).str.replace("T", " "),
-            t("ui.forum.col.who", lang): log["recorded_by"],
-            t("ui.forum.col.kind", lang): [t(f"ui.forum.log_{k}", lang) for k in log["kind"]],
-            t("doc.col.status", lang): [t(f"action.{s}", lang) for s in log["status"]],
-            t("ui.forum.col.note", lang): log["note"],
+            t("col.when", lang): log["recorded_at"].str.slice(0, 16).str.replace("T", " "),
+            t("col.recorded_by", lang): log["recorded_by"],
+            t("col.kind", lang): [t(f"ui.forum.log_{k}", lang) for k in log["kind"]],
+            t("col.progress", lang): [t(f"action.{s}", lang) for s in log["status"]],
+            t("col.memo", lang): log["note"],
         }), hide_index=True, width="stretch", placeholder="—")
 
     st.markdown(f"**{t('ui.forum.trend', lang)}**")

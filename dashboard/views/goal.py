@@ -24,7 +24,7 @@ def blank(value: object) -> bool:
 
 
 def rank(value: object) -> str:
-    return t("ui.rank_value", lang, rank=int(value))
+    return t("doc.rank", lang, rank=int(value))
 
 
 def status_badge(status: str) -> str:
@@ -65,7 +65,7 @@ def places_text(value: object) -> str:
     n = int(value)
     if n == 0:
         return t("ui.goal.inside", lang)
-    return t("ui.goal.places_one" if n == 1 else "ui.goal.places", lang, n=n)
+    return t("ui.places", lang, n=n)
 
 
 def projected_text(row: pd.Series) -> str:
@@ -102,23 +102,23 @@ with st.expander(t("ui.goal.rule", lang), icon=":material/rule:"):
 
 # One table row per series: the figures at a glance, the status coloured.
 st.subheader(t("ui.goal.table", lang))
-status_col = t("ui.goal.col.status", lang)
+status_col = t("col.status", lang)
 table = pd.DataFrame({
-    t("ui.goal.col.series", lang): gaps[f"short_{lang}"],
+    t("col.series", lang): gaps[f"short_{lang}"],
     status_col: [t(f"goal.{s}", lang) for s in gaps["status"]],
-    t("ui.goal.col.now", lang): [where_now(r) for _, r in gaps.iterrows()],
-    t("ui.goal.col.best", lang): ["" if blank(r["best_rank"]) else t("ui.goal.rank_in", lang, rank=rank(r["best_rank"]),
+    t("col.now", lang): [where_now(r) for _, r in gaps.iterrows()],
+    t("col.best", lang): ["" if blank(r["best_rank"]) else t("ui.goal.rank_in", lang, rank=rank(r["best_rank"]),
                                                                      edition=r["best_edition"]) for _, r in gaps.iterrows()],
-    t("ui.goal.col.must", lang): [t("ui.goal.top", lang, target=target)] * len(gaps),
-    t("ui.goal.col.places", lang): [places_text(v) for v in gaps["places_to_target"]],
-    t("ui.goal.col.trend", lang): [trend_text(r) for _, r in gaps.iterrows()],
-    t("ui.goal.col.editions_left", lang): gaps["editions_left"].astype("Int64"),
-    t("ui.goal.col.projected", lang, year=goal_year): [projected_text(r) for _, r in gaps.iterrows()],
+    t("col.must", lang): [t("ui.goal.top", lang, target=target)] * len(gaps),
+    t("col.places", lang): [places_text(v) for v in gaps["places_to_target"]],
+    t("col.trend", lang): [trend_text(r) for _, r in gaps.iterrows()],
+    t("col.editions_left", lang): gaps["editions_left"].astype("Int64"),
+    t("col.projected", lang, year=goal_year): [projected_text(r) for _, r in gaps.iterrows()],
 })
 colour_of = {t(f"goal.{s}", lang): CELL_COLOUR[s] for s in CELL_COLOUR}
 st.dataframe(table.style.map(lambda v: colour_of.get(v, ""), subset=[status_col]), hide_index=True, width="stretch",
              placeholder="—", column_config={
-                 t("ui.goal.col.series", lang): st.column_config.TextColumn(pinned=True),
+                 t("col.series", lang): st.column_config.TextColumn(pinned=True),
                  status_col: st.column_config.TextColumn(pinned=True)})
 st.caption(t("ui.goal.table_help", lang))
 
@@ -131,13 +131,13 @@ for _, row in gaps.iterrows():
             st.markdown(f"**{escape(row[f'title_{lang}'])}** · {escape(row[f'short_{lang}'])}")
             st.markdown(status_badge(row["status"]))
             lines = [
-                (t("ui.goal.col.now", lang), where_now(row)),
-                (t("ui.goal.col.best", lang), "—" if blank(row["best_rank"]) else
+                (t("col.now", lang), where_now(row)),
+                (t("col.best", lang), "—" if blank(row["best_rank"]) else
                  t("ui.goal.rank_in", lang, rank=rank(row["best_rank"]), edition=row["best_edition"])),
-                (t("ui.goal.col.places", lang), places_text(row["places_to_target"])),
-                (t("ui.goal.col.trend", lang), trend_text(row)),
-                (t("ui.goal.col.editions_left", lang), str(int(row["editions_left"]))),
-                (t("ui.goal.col.projected", lang, year=goal_year), projected_text(row)),
+                (t("col.places", lang), places_text(row["places_to_target"])),
+                (t("col.trend", lang), trend_text(row)),
+                (t("col.editions_left", lang), str(int(row["editions_left"]))),
+                (t("col.projected", lang, year=goal_year), projected_text(row)),
             ]
             st.markdown("\n".join(f"- {escape(k)}: **{escape(v)}**" for k, v in lines))
             if not blank(row["trend_points"]) and int(row["trend_points"]) >= 2:

@@ -30,7 +30,7 @@ GENERATION_KEY = "mine_uploader_generation"  # a new uploader key after a commit
 
 
 def col(key: str) -> str:
-    return t(f"ui.mine.col.{key}", lang)
+    return t(f"col.{key}", lang)
 
 
 def number(value: object) -> str:
@@ -103,11 +103,11 @@ def preview_table(cat: Catalogue, parsed: ParsedUpload, department: str) -> tupl
             shown = t("ui.mine.earlier_period", lang, value=shown, period=r.compared_period)
         rows.append({
             col("indicator"): ind.name.get(lang),
-            col("indicator_id"): r.indicator_id,
+            col("code"): r.indicator_id,
             col("period"): r.period,
             col("new"): with_unit(r.value, unit),
             col("previous"): shown,
-            col("change"): "—" if pd.isna(r.change) else f"{r.change:+.1%}",
+            col("change_ratio"): "—" if pd.isna(r.change) else f"{r.change:+.1%}",
             col("flag"): t("ui.mine.flag", lang) if r.flagged else "",
             col("note"): r.note if isinstance(r.note, str) else "",
         })
@@ -201,7 +201,7 @@ else:
     default = account.department if account is not None and account.department in options else options[0]
     if st.session_state.get("mine_department") not in options:
         st.session_state["mine_department"] = default
-    department = st.selectbox(t("ui.mine.department", lang), options, key="mine_department",
+    department = st.selectbox(t("col.department", lang), options, key="mine_department",
                               format_func=lambda o: names.get(o, o))
     if account is not None and account.role == "admin":
         st.caption(t("ui.mine.admin", lang))
@@ -226,7 +226,7 @@ st.caption(t("ui.mine.counts", lang, total=len(states), today=today.isoformat(),
 unit_col = "unit_ko" if lang == "ko" else "unit_en"
 table = pd.DataFrame({
     col("indicator"): indicators[f"name_{lang}"],
-    col("latest"): [with_unit(v, u) if not pd.isna(v) else t("ui.mine.no_value", lang)
+    col("latest"): [with_unit(v, u) if not pd.isna(v) else t("doc.no_value", lang)
                     for v, u in zip(indicators["latest_value"], indicators[unit_col])],
     col("period"): indicators["latest_period"].fillna("—"),
     col("state"): [state_label(s) for s in states],
@@ -234,7 +234,7 @@ table = pd.DataFrame({
     col("cadence"): [t(f"cadence.{c}", lang) for c in indicators["cadence"]],
     col("source"): indicators["source"],
     col("link"): indicators["source_url"],
-    col("indicator_id"): indicators["indicator_id"],
+    col("code"): indicators["indicator_id"],
 })
 st.dataframe(
     colour_states(table, col("state")), hide_index=True, width="stretch", key="mine_indicators",
@@ -277,8 +277,8 @@ if history.empty:
     st.caption(t("ui.mine.no_uploads", lang))
 else:
     st.dataframe(pd.DataFrame({
-        col("when"): [local_time(v) for v in history["uploaded_at"]],
-        col("who"): history["uploaded_by"],
+        col("uploaded_at"): [local_time(v) for v in history["uploaded_at"]],
+        col("uploader"): history["uploaded_by"],
         col("file"): history["original_filename"],
         col("rows"): history["rows"],
         col("encoding"): history["encoding"].fillna("—"),
@@ -289,7 +289,7 @@ else:
 st.markdown(f"#### {t('ui.mine.versions', lang)}")
 st.caption(t("ui.mine.versions_help", lang))
 ind_names = dict(zip(indicators["indicator_id"], indicators[f"name_{lang}"]))
-picked = st.selectbox(t("ui.mine.pick_indicator", lang), list(ind_names), format_func=lambda i: ind_names[i],
+picked = st.selectbox(t("col.indicator", lang), list(ind_names), format_func=lambda i: ind_names[i],
                       key=f"mine_versions_{department}")
 versions = data.value_history(picked)
 if versions.empty:
@@ -299,13 +299,13 @@ else:
     frame = pd.DataFrame({
         col("period"): versions["period"],
         col("value"): [with_unit(v, unit) for v in versions["value"]],
-        col("in_force"): [t("ui.mine.current" if c else "ui.mine.superseded", lang) for c in versions["is_current"]],
-        col("who"): [who(u) for u in versions["uploaded_by"]],
-        col("when"): [local_time(v) for v in versions["uploaded_at"]],
+        col("status"): [t("ui.mine.current" if c else "ui.mine.superseded", lang) for c in versions["is_current"]],
+        col("uploader"): [who(u) for u in versions["uploaded_by"]],
+        col("uploaded_at"): [local_time(v) for v in versions["uploaded_at"]],
         col("source"): versions["source"].fillna("—"),
         col("ledger"): versions["ledger_file"],
     })
     current = t("ui.mine.current", lang)
     st.dataframe(frame.style.map(lambda v: "color: #067647" if v == current else "color: #98a2b3; font-style: italic",
-                                 subset=[col("in_force")]),
+                                 subset=[col("status")]),
                  hide_index=True, width="stretch", height="content", key="mine_versions")

@@ -18,7 +18,7 @@ def blank(value: object) -> bool:
 
 
 def rank(value: object) -> str:
-    return t("ui.rank_value", lang, rank=int(value))
+    return t("doc.rank", lang, rank=int(value))
 
 
 def latest_cell(row: pd.Series) -> tuple[str, str]:
@@ -68,7 +68,7 @@ def goal_cell(row: pd.Series, target: int) -> tuple[str, str]:
     places = int(row["places_to_target"])
     if places == 0:
         return f"**:green[{t('ui.overview.in_goal', lang, target=target)}]**", basis
-    return f"**{t('ui.overview.places_one' if places == 1 else 'ui.overview.places', lang, n=places)}**", basis
+    return f"**{t('ui.places', lang, n=places)}**", basis
 
 
 # Load inputs.
@@ -96,8 +96,8 @@ st.subheader(t("ui.overview.by_series", lang))
 # The trend column stays wide enough for a Plotly chart (Streamlit draws them at least 150 px wide).
 widths = [2.8, 1.3, 2.0, 1.8, 1.5, 1.5, 2.8]
 header = st.columns(widths)
-for col, key in zip(header, ("series", "latest_edition", "latest_rank", "change", "best", "to_goal", "trend")):
-    col.markdown(f"**{t(f'ui.overview.col.{key}', lang, target=target)}**")
+for col, key in zip(header, ("series_office", "latest_edition", "latest_rank", "change", "best_ever", "to_goal", "rank_trend")):
+    col.markdown(f"**{t(f'col.{key}', lang, target=target)}**")
 
 for _, row in overview.iterrows():
     with st.container(border=True):

@@ -18,7 +18,7 @@ data.stop_if_missing()
 
 
 def col(key: str) -> str:
-    return t(f"ui.due.col.{key}", lang)
+    return t(f"col.{key}", lang)
 
 
 
@@ -67,7 +67,7 @@ summary = (
 )
 summary_view = pd.DataFrame({
     col("department"): summary["department"],
-    col("indicators"): summary["indicators"],
+    col("indicator_count"): summary["indicators"],
     t("ui.due.count.overdue", lang): summary["overdue"],
     t("ui.due.count.due", lang): summary["due"],
     t("ui.due.count.up_to_date", lang): summary["up_to_date"],
@@ -83,10 +83,10 @@ st.dataframe(
 st.subheader(t("ui.due.detail", lang))
 left, right = st.columns(2)
 dept_options = list(summary["office_id"])
-chosen_depts = left.multiselect(t("ui.due.filter_department", lang), dept_options, key="due_departments",
-                                format_func=lambda d: offices.get(d, d), placeholder=t("ui.due.all_departments", lang),
+chosen_depts = left.multiselect(t("col.department", lang), dept_options, key="due_departments",
+                                format_func=lambda d: offices.get(d, d), placeholder=t("ui.all_departments", lang),
                                 select_all=False)
-chosen_states = right.multiselect(t("ui.due.filter_state", lang), list(STATES), key="due_states",
+chosen_states = right.multiselect(t("col.state", lang), list(STATES), key="due_states",
                                   format_func=lambda s: t(f"due.{s}", lang), placeholder=t("ui.due.all_states", lang),
                                   select_all=False)
 shown = status
@@ -104,7 +104,7 @@ detail = pd.DataFrame({
     col("department"): shown["department"],
     col("indicator"): shown[f"name_{lang}"],
     col("cadence"): [t(f"cadence.{c}", lang) for c in shown["cadence"]],
-    col("last_period"): shown["last_period"].fillna(t("ui.due.no_value", lang)),
+    col("last_period"): shown["last_period"].fillna(t("doc.no_value", lang)),
     col("expected"): shown["expected_period"],
     col("behind"): [str(int(b)) if not pd.isna(b) else "—" for b in shown["periods_behind"]],
     col("last_by"): shown["last_uploaded_by"].fillna(t("ui.due.never_uploaded", lang)),

@@ -20,11 +20,11 @@ DOMAIN = r"https?://(?:www\.|m\.)?([^/?#]+)"
 
 
 def col(key: str) -> str:
-    return t(f"ui.col.{key}", lang)
+    return t(f"col.{key}", lang)
 
 
 def yes_no(value: object) -> str:
-    return t("ui.yes" if bool(value) else "ui.no", lang)
+    return t("doc.yes" if bool(value) else "ui.no", lang)
 
 
 def months(text: str) -> str:
@@ -49,7 +49,7 @@ st.caption(t("ui.sources.intro", lang))
 st.subheader(t("ui.sources.by_status", lang))
 pivot = (statuses.pivot_table(index="index_id", columns="status", values="rows", aggfunc="sum", fill_value=0)
          .reindex(index=series["index_id"], columns=list(STATUSES), fill_value=0).fillna(0).astype(int))
-pivot[t("ui.col.total", lang)] = pivot.sum(axis=1)
+pivot[t("col.total", lang)] = pivot.sum(axis=1)
 pivot.columns = [t(f"status.{c}", lang) if c in STATUSES else c for c in pivot.columns]
 pivot.insert(0, col("series"), [short.get(i, i) for i in pivot.index])
 st.dataframe(pivot, hide_index=True, width="stretch", placeholder="—")
@@ -115,7 +115,7 @@ for _, s in series.iterrows():
             if own["weight"].isna().all():
                 st.caption(t("ui.sources.no_weights", lang))
 
-        st.markdown(f"**{t('ui.sources.methodology', lang)}**")
+        st.markdown(f"**{t('ui.methodology', lang)}**")
         own_notes = notes[notes["index_id"] == sid]
         if own_notes.empty:
             st.caption(t("ui.trends.no_notes", lang))

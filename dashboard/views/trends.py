@@ -16,7 +16,7 @@ DOMAIN = r"https?://(?:www\.|m\.)?([^/?#]+)"
 
 
 def col(key: str) -> str:
-    return t(f"ui.col.{key}", lang)
+    return t(f"col.{key}", lang)
 
 
 # Load inputs.
@@ -31,7 +31,7 @@ if series.empty:
 if st.session_state.get("series") not in series.index and st.query_params.get("series") in series.index:
     st.session_state["series"] = st.query_params.get("series")
 index_id = st.selectbox(
-    t("ui.trends.series", lang), series.index.tolist(), key="series",
+    t("col.series", lang), series.index.tolist(), key="series",
     format_func=lambda i: f"{series.at[i, f'title_{lang}']} ({series.at[i, f'short_{lang}']})",
 )
 s = series.loc[index_id]
@@ -109,7 +109,7 @@ st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_
 })
 
 # Methodology notes.
-st.subheader(t("ui.trends.methodology", lang))
+st.subheader(t("ui.methodology", lang))
 notes = data.methodology_notes(index_id)
 changes = editions[editions["methodology_change"].notna() & (editions["methodology_change"].astype(str) != "")]
 if notes.empty and changes.empty:
@@ -132,7 +132,7 @@ if comp.empty:
     st.caption(t("ui.trends.no_components", lang, kind=kind))
 else:
     comp_cities = list(dict.fromkeys(([focus] if focus in set(comp["city"]) else []) + sorted(comp["city"].unique())))
-    city = st.selectbox(t("ui.trends.component_city", lang), comp_cities, key=f"comp_city_{index_id}",
+    city = st.selectbox(t("col.city", lang), comp_cities, key=f"comp_city_{index_id}",
                         format_func=lambda c: names.get(c, c))
     own = comp[comp["city"] == city]
     st.plotly_chart(charts.component_chart(own, editions, lang, unit), width="stretch", key="components")

@@ -24,7 +24,7 @@ MISSING_FIGURE = {"no_weight": "ui.weak.missing_weight", "no_focus_score": "ui.w
 
 
 def col(key: str) -> str:
-    return t(f"ui.weak.col.{key}", lang)
+    return t(f"col.{key}", lang)
 
 
 def blank(value: object) -> bool:
@@ -32,7 +32,7 @@ def blank(value: object) -> bool:
 
 
 def rank(value: object) -> str:
-    return "" if blank(value) else t("ui.rank_value", lang, rank=int(value))
+    return "" if blank(value) else t("doc.rank", lang, rank=int(value))
 
 
 def names(ids: object, lookup: dict[str, str]) -> str:
@@ -97,15 +97,15 @@ departments = sorted({d for ds in rows["departments"] for d in (ds if ds is not 
                      key=lambda d: office_names.get(d, d))
 c1, c2, c3, c4 = st.columns([1.3, 1.3, 1.3, 1.1])
 chosen_series = c1.selectbox(
-    t("ui.weak.filter_series", lang), [ALL, *series.index], key="weak_series",
+    t("col.series", lang), [ALL, *series.index], key="weak_series",
     format_func=lambda i: t("ui.weak.all_series", lang) if i == ALL else f"{series.at[i, f'title_{lang}']} ({series.at[i, f'short_{lang}']})",
 )
-chosen_areas = c2.multiselect(t("ui.weak.filter_area", lang), list(areas), format_func=lambda a: areas.get(a, a),
+chosen_areas = c2.multiselect(t("col.policy_area", lang), list(areas), format_func=lambda a: areas.get(a, a),
                               key="weak_areas", placeholder=t("ui.weak.any", lang))
 chosen_departments = c3.multiselect(t("ui.weak.filter_department", lang), departments,
                                     format_func=lambda d: office_names.get(d, d), key="weak_departments",
                                     placeholder=t("ui.weak.any", lang))
-chosen_labels = c4.multiselect(t("ui.weak.filter_label", lang), list(LABELS), default=["weakness"],
+chosen_labels = c4.multiselect(t("col.label", lang), list(LABELS), default=["weakness"],
                                format_func=lambda v: t(f"label.{v}", lang), key="weak_labels",
                                placeholder=t("ui.weak.any", lang))
 
@@ -153,7 +153,7 @@ else:
         col("label"): [t(f"label.{v}", lang) for v in listed["label"]],
         col("reason"): listed[f"reason_{lang}"],
         col("departments"): [names(v, office_names) for v in listed["departments"]],
-        col("indicators"): [names(v, indicator_names) for v in listed["indicators"]],
+        col("feeding_indicators"): [names(v, indicator_names) for v in listed["indicators"]],
         col("component_rank"): [rank(v) for v in listed["component_rank"]],
         col("overall_rank"): [rank(v) for v in listed["overall_rank"]],
         col("recent_ranks"): [recent(v) for v in listed["recent_ranks"]],
@@ -183,7 +183,7 @@ else:
         st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_config={
             col("reason"): st.column_config.TextColumn(col("reason"), width="large"),
             col("departments"): st.column_config.TextColumn(col("departments"), width="medium"),
-            col("indicators"): st.column_config.TextColumn(col("indicators"), width="medium"),
+            col("feeding_indicators"): st.column_config.TextColumn(col("feeding_indicators"), width="medium"),
         })
     st.caption(t("ui.weak.evidence_help", lang))
 
@@ -213,7 +213,7 @@ else:
                           for v in estimates],
         col("missing"): [missing(r) or None for _, r in what_if.iterrows()],
         col("weight"): what_if["weight"],
-        col("score"): [number(v) or None for v in what_if["component_score"]],
+        col("focus_score"): [number(v) or None for v in what_if["component_score"]],
         col("goal_score"): [number(v) or None for v in what_if["score_of_goal_rank_city"]],
     }), hide_index=True, width="stretch", placeholder="—", column_config={
         col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),

@@ -76,7 +76,7 @@ def _catalogue_tables(cat: Catalogue, tiers: SourceTiers) -> dict[str, pd.DataFr
             })
     comp_columns = ["index_id", "component_id", "seq", "name_ko", "name_en", "weight", "weight_note", "policy_area", "parent"]
     note_columns = ["index_id", "seq", "text", "text_ko", "source_url", "source_tier", "edition", "is_change"]
-    messages = {k: v for k, v in MESSAGES.items() if k.startswith(("reason.", "label.", "goal.", "status."))}
+    messages = {k: v for k, v in MESSAGES.items() if k.startswith(("reason.", "label.", "status."))}
     return {
         "setting": pd.DataFrame({"key": list(settings), "value": list(settings.values())}),
         "analysis_setting": pd.DataFrame({"key": list(analysis), "value": list(analysis.values())}),

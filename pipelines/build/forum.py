@@ -66,15 +66,14 @@ class ForumDef:
 
 def forums_from_catalogue(cat: Catalogue) -> tuple[str, dict[str, ForumDef]]:
     """The default forum and every forum the catalogue defines (`forum:` in indicators.yml)."""
-    section = cat.forum
     forums = {}
-    for fid, f in section["forums"].items():
-        sched = f.get("schedule")
+    for fid, f in cat.forum.forums.items():
+        sched = f.schedule
         forums[fid] = ForumDef(
-            id=fid, name_ko=f["name"]["ko"], name_en=f["name"]["en"], office_id=f.get("office_id"), place=f.get("place"),
-            schedule=None if not sched else Schedule(tuple(sched["months"]), WEEKDAY_NAMES.index(sched["weekday"]), sched["nth"]),
+            id=fid, name_ko=f.name.ko, name_en=f.name.en, office_id=f.office_id, place=f.place,
+            schedule=None if sched is None else Schedule(sched.months, WEEKDAY_NAMES.index(sched.weekday), sched.nth),
         )
-    return section["default"], forums
+    return cat.forum.default, forums
 
 
 
@@ -104,10 +103,11 @@ def _date(value: str, name: str) -> str:
 
 
 def _find(table: dict, key: str, kind: str):
-    """The entry `key` of `table`, or the error that names what is missing (in the reader's language)."""
+    """The entry `key` of `table`, or the error that names what is missing; `kind` is the message key of its
+    noun (`forum.kind.meeting`), said in the reader's language."""
     found = table.get(key)
     if found is None:
-        raise ForumError("forum.no_such", kind=Message(f"forum.kind.{kind}"), value=key)
+        raise ForumError("forum.no_such", kind=Message(kind), value=key)
     return found
 
 
@@ -138,7 +138,7 @@ def _component_ref(ref: dict, cat: Catalogue) -> dict:
 
 
 def _indicator_ref(indicator_id: str, cat: Catalogue) -> str:
-    _find(cat.indicators, indicator_id, "indicator")
+    _find(cat.indicators, indicator_id, "forum.kind.indicator")
     return indicator_id
 
 
@@ -153,7 +153,7 @@ def _forum_created(state: State, event: Event, cat: Catalogue) -> None:
 
 def _meeting_scheduled(state: State, event: Event, cat: Catalogue) -> None:
     d = _need(event.data, "meeting_id", "forum_id", "date", "kind")
-    _find(state.forums, d["forum_id"], "forum")
+    _find(state.forums, d["forum_id"], "forum.kind.forum")
     _choice(d["kind"], MEETING_KINDS, "kind")
     state.meetings[_fresh(state.meetings, d["meeting_id"])] = {
         "meeting_id": d["meeting_id"], "forum_id": d["forum_id"], "date": _date(d["date"], "date"),
@@ -164,7 +164,7 @@ def _meeting_scheduled(state: State, event: Event, cat: Catalogue) -> None:
 
 def _meeting_held(state: State, event: Event, cat: Catalogue) -> None:
     d = _need(event.data, "meeting_id")
-    meeting = _find(state.meetings, d["meeting_id"], "meeting")
+    meeting = _find(state.meetings, d["meeting_id"], "forum.kind.meeting")
     attendees = d.get("attendees")
     if attendees is not None and (not isinstance(attendees, int) or attendees < 0):
         raise ForumError("forum.bad_choice", field="attendees", value=attendees, allowed=">= 0")
@@ -173,7 +173,7 @@ def _meeting_held(state: State, event: Event, cat: Catalogue) -> None:
 
 def _agenda_proposed(state: State, event: Event, cat: Catalogue) -> None:
     d = _need(event.data, "agenda_id", "meeting_id", "title", "proposer")
-    _find(state.meetings, d["meeting_id"], "meeting")
+    _find(state.meetings, d["meeting_id"], "forum.kind.meeting")
     agenda_id = _fresh(state.agenda, d["agenda_id"])
     state.agenda[agenda_id] = {
         "agenda_id": agenda_id, "meeting_id": d["meeting_id"], "title": d["title"], "proposer": d["proposer"],
@@ -187,16 +187,16 @@ def _agenda_proposed(state: State, event: Event, cat: Catalogue) -> None:
 
 def _agenda_decided(state: State, event: Event, cat: Catalogue) -> None:
     d = _need(event.data, "agenda_id", "decision")
-    item = _find(state.agenda, d["agenda_id"], "agenda")
+    item = _find(state.agenda, d["agenda_id"], "forum.kind.agenda")
     item.update(decision=_choice(d["decision"], DECISIONS, "decision"), decision_note=d.get("note"), decided_at=event.at)
 
 
 def _action_created(state: State, event: Event, cat: Catalogue) -> None:
     d = _need(event.data, "action_id", "agenda_id", "title", "office_id", "due")
-    item = _find(state.agenda, d["agenda_id"], "agenda")
+    item = _find(state.agenda, d["agenda_id"], "forum.kind.agenda")
     if item["decision"] not in ("adopted", "adopted_with_changes"):
         raise ForumError("forum.not_adopted", value=d["agenda_id"])
-    _find(cat.offices, d["office_id"], "department")
+    _find(cat.offices, d["office_id"], "forum.kind.department")
     action_id = _fresh(state.actions, d["action_id"])
     execution = _choice(d.get("execution") or "department", EXECUTIONS, "execution")
     state.actions[action_id] = {
@@ -212,7 +212,7 @@ def _action_created(state: State, event: Event, cat: Catalogue) -> None:
 
 def _action_status_changed(state: State, event: Event, cat: Catalogue) -> None:
     d = _need(event.data, "action_id", "status")
-    action = _find(state.actions, d["action_id"], "action")
+    action = _find(state.actions, d["action_id"], "forum.kind.action")
     status = _choice(d["status"], STATUSES, "status")
     if status not in TRANSITIONS[action["status"]]:
         raise ForumError("forum.bad_transition", current=action["status"], value=status,
@@ -227,7 +227,7 @@ def _action_status_changed(state: State, event: Event, cat: Catalogue) -> None:
 
 def _action_progress_noted(state: State, event: Event, cat: Catalogue) -> None:
     d = _need(event.data, "action_id", "note")
-    action = _find(state.actions, d["action_id"], "action")
+    action = _find(state.actions, d["action_id"], "forum.kind.action")
     action["updated_at"] = event.at
     state.action_log.append(_log(event, d["action_id"], "progress", action["status"], d["note"]))
 
@@ -242,6 +242,7 @@ HANDLERS = {
     "action.status_changed": _action_status_changed,
     "action.progress_noted": _action_progress_noted,
 }
+EVENT_TYPES = tuple(HANDLERS)
 
 
 def apply(state: State, event: Event, cat: Catalogue) -> State:

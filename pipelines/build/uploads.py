@@ -16,7 +16,7 @@ from pipelines.catalogue import Catalogue, Indicator
 from pipelines.build.periods import PERIOD_PATTERNS, parse_period
 from pipelines.build.seed import read_seed
 from pipelines.ledger.uploads import read_receipt, read_receipts
-from pipelines.messages import t
+from pipelines.messages import bilingual, t
 from pipelines.schemas import Problem
 
 # canonical column -> the header names accepted for it (Korean first, as in the template)
@@ -196,8 +196,7 @@ class _RowChecker:
             self.fail(line_no, "indicator_id", "upload.unknown_indicator", value=raw)
         elif self.check_owner and indicator.office_id != self.department:
             owner, dept = self.cat.offices[indicator.office_id].name, self.cat.offices[self.department].name
-            self.fail(line_no, "indicator_id", "upload.other_department", value=raw, owner=owner.ko, owner_en=owner.en,
-                      department=dept.ko, department_en=dept.en)
+            self.fail(line_no, "indicator_id", "upload.other_department", value=raw, owner=owner, department=dept)
         return indicator
 
     def period(self, line_no: int, raw: str, indicator: Indicator | None) -> str | None:
@@ -210,8 +209,8 @@ class _RowChecker:
         parsed = parse_period(raw, indicator.cadence)
         if parsed is None:
             cadence = indicator.cadence
-            self.fail(line_no, "period", "upload.bad_period", value=raw, cadence=t(f"cadence.{cadence}", "ko"),
-                      cadence_en=t(f"cadence.{cadence}", "en"), example=PERIOD_PATTERNS[cadence][1])
+            self.fail(line_no, "period", "upload.bad_period", value=raw, cadence=bilingual(f"cadence.{cadence}"),
+                      example=PERIOD_PATTERNS[cadence][1])
             return None
         if parsed[1] > self.today:
             self.fail(line_no, "period", "upload.future_period", value=raw, today=self.today.isoformat())
@@ -225,14 +224,12 @@ class _RowChecker:
             return None
         value, why = parse_number(raw, indicator)
         if why:
-            unit = indicator.unit if indicator else None
-            self.fail(line_no, "value", why, value=raw, unit=unit.ko if unit else "", unit_en=unit.en if unit else "")
+            self.fail(line_no, "value", why, value=raw, unit=indicator.unit if indicator else "")
         elif indicator is not None:
-            unit = indicator.unit
             if indicator.min is not None and value < indicator.min:
-                self.fail(line_no, "value", "upload.below_min", value=raw, limit=indicator.min, unit=unit.ko, unit_en=unit.en)
+                self.fail(line_no, "value", "upload.below_min", value=raw, limit=indicator.min, unit=indicator.unit)
             elif indicator.max is not None and value > indicator.max:
-                self.fail(line_no, "value", "upload.above_max", value=raw, limit=indicator.max, unit=unit.ko, unit_en=unit.en)
+                self.fail(line_no, "value", "upload.above_max", value=raw, limit=indicator.max, unit=indicator.unit)
         return value
 
     def conflicting_duplicates(self, keyed: pd.DataFrame) -> None:

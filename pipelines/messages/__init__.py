@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -11,8 +13,13 @@ LANGS = ("ko", "en")
 MESSAGES_FILE = Path(__file__).with_name("messages.yml")
 
 
-def load_messages(path: Path) -> dict[str, dict[str, str]]:
-    """A message file: key -> {ko, en}; placeholders use str.format names."""
+def load_messages(path: Path) -> dict[str, dict]:
+    """A message file: key -> {ko, en}; placeholders use str.format names.
+
+    A message that counts something names its count (`plural: n`) and gives, per language, a text
+    for each plural category of that language (`en: {one: "{n} place", other: "{n} places"}`;
+    Korean has one form, so a plain text).
+    """
     with open(path, encoding="utf-8") as handle:
         return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
@@ -20,15 +27,48 @@ def load_messages(path: Path) -> dict[str, dict[str, str]]:
 MESSAGES: dict[str, dict[str, str]] = load_messages(MESSAGES_FILE)
 
 
-def render(messages: dict[str, dict[str, str]], key: str, lang: str, values: dict[str, object]) -> str:
+@cache
+def _plural_rule(lang: str):
+    from babel import Locale  # only when a plural message is shown: keeps `import pipelines` light
+
+    return Locale.parse(lang).plural_form
+
+
+def plural_forms(lang: str) -> frozenset[str]:
+    """The plural categories a language distinguishes (CLDR): English `one` and `other`, Korean only `other`."""
+    return frozenset(_plural_rule(lang).tags | {"other"})
+
+
+class Bilingual(NamedTuple):
+    """A value that is itself said in both languages (a unit, a cadence): each message shows its own."""
+
+    ko: str
+    en: str
+
+
+def _in(lang: str, value: object) -> object:
+    # Anything with a Korean and an English text (Bilingual, the catalogue's Text) shows in the message's language.
+    ko, en = getattr(value, "ko", None), getattr(value, "en", None)
+    return (en if lang == "en" else ko) if isinstance(ko, str) and isinstance(en, str) else value
+
+
+def render(messages: dict[str, dict], key: str, lang: str, values: dict[str, object]) -> str:
+    values = {name: _in(lang, value) for name, value in values.items()}
     entry = messages[key]
     text = entry.get(lang) or entry[DEFAULT_LANG]
+    if isinstance(text, dict):  # plural forms: the count named by `plural:` picks one, by the language's rule
+        text = text[_plural_rule(lang)(values[entry["plural"]])]
     return text.format(**values) if values else text
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
     """Return the message `key` in `lang`, filled with `values`."""
     return render(MESSAGES, key, lang, values)
+
+
+def bilingual(key: str, **values: object) -> Bilingual:
+    """The message in each language, to pass as a value into another message."""
+    return Bilingual(t(key, "ko", **values), t(key, "en", **values))
 
 
 def both(key: str, **values: object) -> str:

@@ -64,7 +64,7 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
     for rec in now.itertuples():
         title = rec.title_ko if lang == "ko" else rec.title_en
         if rec.latest_status == "ranked":
-            where = t("doc.brief.rank", lang, rank=int(rec.latest_rank))
+            where = t("doc.rank", lang, rank=int(rec.latest_rank))
         elif isinstance(rec.latest_status, str):
             where = t(f"status.{rec.latest_status}", lang)
             if pd.notna(rec.last_ranked_rank):
@@ -73,10 +73,10 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
             where = t("status.no_edition", lang)
         was = before.loc[rec.index_id] if rec.index_id in before.index else None
         moved = "" if was is None or was["latest_edition"] == rec.latest_edition else t("doc.brief.new_edition", lang)
-        rows.append({t("doc.col.series", lang): title, t("doc.col.edition", lang): rec.latest_edition or "—",
-                     t("doc.col.where", lang): where,
-                     t("doc.col.change", lang): "—" if pd.isna(rec.change) else f"{int(rec.change):+d}",
-                     t("doc.col.since_last_brief", lang): moved})
+        rows.append({t("col.index", lang): title, t("col.edition", lang): rec.latest_edition or "—",
+                     t("col.where", lang): where,
+                     t("col.change", lang): "—" if pd.isna(rec.change) else f"{int(rec.change):+d}",
+                     t("col.since_last_brief", lang): moved})
     body.append(html_table(pd.DataFrame(rows)))
     charts = []
     for s in cat.series.values():
@@ -92,17 +92,17 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
         body.append(f"<p class='muted'>{t('doc.brief.no_changes', lang)}</p>")
     if not editions.empty:
         body.append(html_table(pd.DataFrame({
-            t("doc.col.series", lang): editions["title_ko" if lang == "ko" else "title_en"],
-            t("doc.col.edition", lang): editions["edition"], t("doc.col.published", lang): editions["published"],
-            t("doc.col.where", lang): [t("doc.brief.rank", lang, rank=int(r)) if pd.notna(r) else t(f"status.{s}", lang)
+            t("col.index", lang): editions["title_ko" if lang == "ko" else "title_en"],
+            t("col.edition", lang): editions["edition"], t("col.published", lang): editions["published"],
+            t("col.where", lang): [t("doc.rank", lang, rank=int(r)) if pd.notna(r) else t(f"status.{s}", lang)
                                        for r, s in zip(editions["rank"], editions["status"])],
         })))
     if not values.empty:
         body.append(html_table(pd.DataFrame({
-            t("doc.col.indicator", lang): values["name_ko" if lang == "ko" else "name_en"],
-            t("doc.col.period", lang): values["period"], t("doc.col.value", lang): values["value"],
-            t("doc.col.unit", lang): values["unit"], t("doc.col.uploaded_by", lang): values["uploaded_by"],
-            t("doc.col.updated_at", lang): values["uploaded_at"].str.slice(0, 10),
+            t("col.indicator", lang): values["name_ko" if lang == "ko" else "name_en"],
+            t("col.period", lang): values["period"], t("col.value", lang): values["value"],
+            t("col.unit", lang): values["unit"], t("col.uploaded_by", lang): values["uploaded_by"],
+            t("col.updated_at", lang): values["uploaded_at"].str.slice(0, 10),
         })))
 
     body.append(f"<h2>3. {t('doc.brief.weaknesses', lang)}</h2>")
@@ -112,10 +112,10 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
     else:
         owners = {oid: o.name.get(lang) for oid, o in cat.offices.items()}
         body.append(html_table(pd.DataFrame({
-            t("doc.col.series", lang): weak["short_ko" if lang == "ko" else "short_en"] + " " + weak["edition"],
-            t("doc.col.components", lang): weak["component_ko" if lang == "ko" else "component"],
-            t("doc.col.reason", lang): weak["reason_ko" if lang == "ko" else "reason_en"],
-            t("doc.col.owner", lang): [", ".join(owners.get(d, d) for d in ds) or "—" for ds in weak["departments"]],
+            t("col.index", lang): weak["short_ko" if lang == "ko" else "short_en"] + " " + weak["edition"],
+            t("col.components", lang): weak["component_ko" if lang == "ko" else "component"],
+            t("col.why", lang): weak["reason_ko" if lang == "ko" else "reason_en"],
+            t("col.owner", lang): [", ".join(owners.get(d, d) for d in ds) or "—" for ds in weak["departments"]],
         })))
 
     body.append(f"<h2>4. {t('doc.brief.actions', lang)}</h2>")
@@ -126,12 +126,12 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
         counts = actions["status"].value_counts()
         body.append("<p>" + " · ".join(f"{t('action.' + s, lang)} {counts.get(s, 0)}"
                                        for s in ("proposed", "accepted", "in_progress", "done", "dropped"))
-                    + f" · {t('doc.col.overdue', lang)} {int(actions['overdue'].sum())}</p>")
+                    + f" · {t('col.overdue', lang)} {int(actions['overdue'].sum())}</p>")
         body.append(html_table(pd.DataFrame({
-            t("doc.col.number", lang): actions["number"], t("doc.col.action", lang): actions["title"],
-            t("doc.col.owner", lang): actions["owner_name_ko" if lang == "ko" else "owner_name_en"],
-            t("doc.col.due", lang): actions["due"].astype(str),
-            t("doc.col.status", lang): [t(f"action.{s}", lang) + (" ⚠" if o else "") for s, o in zip(actions["status"], actions["overdue"])],
-            t("doc.col.last_note", lang): actions["last_note"],
+            t("col.number", lang): actions["number"], t("col.action", lang): actions["title"],
+            t("col.owner", lang): actions["owner_name_ko" if lang == "ko" else "owner_name_en"],
+            t("col.due", lang): actions["due"].astype(str),
+            t("col.progress", lang): [t(f"action.{s}", lang) + (" ⚠" if o else "") for s, o in zip(actions["status"], actions["overdue"])],
+            t("col.last_note", lang): actions["last_note"],
         })))
     return html_document(t("doc.brief.title", lang, city=shown, quarter=quarter), "\n".join(body), lang)

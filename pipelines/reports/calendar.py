@@ -23,8 +23,8 @@ def upcoming(cat: Catalogue, con: duckdb.DuckDBPyConnection | None, today: date 
     city-managed indicators that feed the series and which of them are out of date, and whether an
     edition of that period is already in the warehouse."""
     today = today or date.today()
-    horizon = cat.calendar["horizon_months"]
-    window = cat.calendar["collection_window_months"]
+    horizon = cat.calendar.horizon_months
+    window = cat.calendar.collection_window_months
     first = date(today.year, today.month, 1)
     last = _add_months(first, horizon)
     due = due_status(con, cat, today) if con is not None else None

@@ -18,6 +18,9 @@ from pipelines.reports.render import (
     svg_line_chart,
 )
 
+# trend_around's `phase`: a value from before the action was accepted, or from then on.
+PHASES = ("before", "after")
+
 
 def suggestions(con: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:
     """The strongest current weaknesses not yet on an agenda: each series' latest component edition, if that
@@ -43,19 +46,19 @@ def progress_table(con: duckdb.DuckDBPyConnection, lang: str = "ko") -> pd.DataF
     """The proposals-progress table (건의사항 추진현황), one row per action item, headers in `lang`."""
     df = sql.frame(con, "action_progress")
     out = pd.DataFrame({
-        t("doc.col.number", lang): df["number"],
-        t("doc.col.meeting_date", lang): df["meeting_date"].astype(str),
-        t("doc.col.agenda", lang): df["agenda_title"],
-        t("doc.col.action", lang): df["title"],
-        t("doc.col.owner", lang): df["owner_name_ko"] if lang == "ko" else df["owner_name_en"],
-        t("doc.col.execution", lang): df["execution"].map(lambda v: t(f"execution.{v}", lang)),
-        t("doc.col.due", lang): df["due"].astype(str),
-        t("doc.col.status", lang): df["status"].map(lambda v: t(f"action.{v}", lang)),
-        t("doc.col.overdue", lang): df["overdue"].map(lambda v: t("doc.yes", lang) if v else ""),
-        t("doc.col.last_note", lang): df["last_note"],
-        t("doc.col.updated_at", lang): df["updated_at"].str.slice(0, 10),
-        t("doc.col.indicators", lang): df["indicators"],
-        t("doc.col.components", lang): df["components"],
+        t("col.number", lang): df["number"],
+        t("col.meeting_date", lang): df["meeting_date"].astype(str),
+        t("col.agenda", lang): df["agenda_title"],
+        t("col.action", lang): df["title"],
+        t("col.owner", lang): df["owner_name_ko"] if lang == "ko" else df["owner_name_en"],
+        t("col.execution", lang): df["execution"].map(lambda v: t(f"execution.{v}", lang)),
+        t("col.due", lang): df["due"].astype(str),
+        t("col.progress", lang): df["status"].map(lambda v: t(f"action.{v}", lang)),
+        t("col.overdue", lang): df["overdue"].map(lambda v: t("doc.yes", lang) if v else ""),
+        t("col.last_note", lang): df["last_note"],
+        t("col.updated_at", lang): df["updated_at"].str.slice(0, 10),
+        t("col.indicators", lang): df["indicators"],
+        t("col.components", lang): df["components"],
     })
     return out
 
@@ -70,7 +73,7 @@ def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_i
     items = sql.frame(con, "forum_agenda", meeting_id=meeting_id)
     focus = city_name(con, cat.focus_city, lang)
     body = [f"<h1>{html.escape(forum_name)} — {t('doc.forum.packet', lang)}</h1>",
-            f"<p>{t('doc.col.meeting_date', lang)}: <b>{pd.Timestamp(m['date']).date().isoformat()}</b> · {t('meeting.' + m['kind'], lang)}"
+            f"<p>{t('col.meeting_date', lang)}: <b>{pd.Timestamp(m['date']).date().isoformat()}</b> · {t('meeting.' + m['kind'], lang)}"
             + (f" · {html.escape(str(m['place']))}" if isinstance(m["place"], str) else "") + "</p>"]
     if items.empty:
         body.append(f"<p class='muted'>{t('doc.forum.no_agenda', lang)}</p>")
@@ -78,8 +81,8 @@ def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_i
         body.append("<section>")
         decision = t(f"decision.{item.decision}", lang) if isinstance(item.decision, str) else t("doc.forum.undecided", lang)
         body.append(f"<h2>{item.seq}. {html.escape(item.title)}</h2>")
-        body.append(f"<p class='muted'>{t('doc.col.proposer', lang)}: {html.escape(item.proposer)} · "
-                    f"{t('doc.col.decision', lang)}: {decision}</p>")
+        body.append(f"<p class='muted'>{t('col.proposer', lang)}: {html.escape(item.proposer)} · "
+                    f"{t('col.decision', lang)}: {decision}</p>")
         if isinstance(item.description, str):
             body.append(f"<p>{html.escape(item.description)}</p>")
         for ref in item.linked_components:
@@ -109,16 +112,16 @@ def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_i
             body.append(svg_line_chart({ind.name.get(lang): list(zip(hist["period"], hist["value"]))},
                                        highlight=ind.name.get(lang)))
             owner = cat.offices[ind.office_id].name.get(lang)
-            body.append(f"<p class='muted'>{t('doc.col.owner', lang)}: {html.escape(owner)} · "
-                        f"{t('doc.col.source', lang)}: {html.escape(ind.source_name)}</p>")
+            body.append(f"<p class='muted'>{t('col.owner', lang)}: {html.escape(owner)} · "
+                        f"{t('col.source', lang)}: {html.escape(ind.source_name)}</p>")
         actions = sql.frame(con, "agenda_actions", agenda_id=item.agenda_id)
         if not actions.empty:
             table = pd.DataFrame({
-                t("doc.col.number", lang): actions["number"],
-                t("doc.col.action", lang): actions["title"],
-                t("doc.col.owner", lang): actions["owner_name_ko" if lang == "ko" else "owner_name_en"],
-                t("doc.col.due", lang): actions["due"].astype(str),
-                t("doc.col.status", lang): actions["status"].map(lambda v: t(f"action.{v}", lang)),
+                t("col.number", lang): actions["number"],
+                t("col.action", lang): actions["title"],
+                t("col.owner", lang): actions["owner_name_ko" if lang == "ko" else "owner_name_en"],
+                t("col.due", lang): actions["due"].astype(str),
+                t("col.progress", lang): actions["status"].map(lambda v: t(f"action.{v}", lang)),
             })
             body.append(html_table(table))
         body.append("</section>")

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from pipelines import sql
-from pipelines.catalogue import Catalogue
+from pipelines.catalogue import Catalogue, Publish
 from pipelines.messages import t
 from pipelines.reports.render import csv_bytes, html_document, write_bytes_atomic
 
@@ -99,10 +99,10 @@ def publish(con: duckdb.DuckDBPyConnection, cat: Catalogue, out_dir: Path) -> li
             "sources": [{"title": s.publisher, "path": s.publisher_url}],
         })
     descriptor = {
-        "profile": "tabular-data-package", "name": meta.get("name", "city-competitiveness"),
-        "title": meta.get("title", {}).get("en", ""), "description": meta.get("description", {}).get("en", ""),
-        "licenses": [meta["license"]] if meta.get("license") else [],
-        "contributors": [{"title": meta.get("publisher", {}).get("en", ""), "role": "publisher"}] if meta.get("publisher") else [],
+        "profile": "tabular-data-package", "name": meta.name if meta else "city-competitiveness",
+        "title": meta.title.en if meta else "", "description": meta.description.en if meta else "",
+        "licenses": [meta.license.model_dump()] if meta else [],
+        "contributors": [{"title": meta.publisher.en, "role": "publisher"}] if meta else [],
         "keywords": ["city competitiveness", "global city index", cat.focus_city],
         "resources": resources,
     }
@@ -111,12 +111,12 @@ def publish(con: duckdb.DuckDBPyConnection, cat: Catalogue, out_dir: Path) -> li
     return written
 
 
-def _index_html(cat: Catalogue, meta: dict) -> str:
+def _index_html(cat: Catalogue, meta: Publish | None) -> str:
     parts = []
     for lang in ("ko", "en"):
-        title = meta.get("title", {}).get(lang, cat.focus_city)
+        title = meta.title.get(lang) if meta else cat.focus_city
         parts.append(f'<section lang="{lang}"><h1>{html.escape(title)}</h1>')
-        parts.append(f"<p>{html.escape(meta.get('description', {}).get(lang, ''))}</p>")
+        parts.append(f"<p>{html.escape(meta.description.get(lang) if meta else '')}</p>")
         parts.append(f"<h2>{t('doc.publish.indicators', lang)}</h2><ul>")
         for ind in cat.indicators.values():
             parts.append(f'<li>{html.escape(ind.name.get(lang))} ({html.escape(ind.unit.get(lang))}) — '
@@ -125,13 +125,13 @@ def _index_html(cat: Catalogue, meta: dict) -> str:
         for s in cat.series.values():
             parts.append(f'<li>{html.escape(s.title.get(lang))} — <a href="series/{s.id}.csv">CSV</a> · '
                          f'<a href="series/{s.id}.json">JSON</a></li>')
-        lic = meta.get("license")
+        lic = meta.license if meta else None
         parts.append("</ul>")
         if lic:
-            parts.append(f'<p class="muted">{t("doc.publish.license", lang)}: <a href="{html.escape(lic["path"])}">'
-                         f'{html.escape(lic["title"])}</a> · <a href="datapackage.json">datapackage.json</a></p>')
+            parts.append(f'<p class="muted">{t("doc.publish.license", lang)}: <a href="{html.escape(lic.path)}">'
+                         f'{html.escape(lic.title)}</a> · <a href="datapackage.json">datapackage.json</a></p>')
         parts.append("</section>")
-    return html_document(meta.get("title", {}).get("ko", cat.focus_city), "\n".join(parts), "ko")
+    return html_document(meta.title.ko if meta else cat.focus_city, "\n".join(parts), "ko")
 
 
 def submission_pack(con: duckdb.DuckDBPyConnection, cat: Catalogue, index_id: str, lang: str = "ko") -> pd.DataFrame:
@@ -147,15 +147,15 @@ def submission_pack(con: duckdb.DuckDBPyConnection, cat: Catalogue, index_id: st
                            else series.short.get(lang)) for f in feeds)
         have = ind.id in latest.index
         rows.append({
-            t("doc.col.indicator_id", lang): ind.id,
-            t("doc.col.indicator", lang): ind.name.get(lang),
-            t("doc.col.definition", lang): ind.definition.get(lang),
-            t("doc.col.unit", lang): ind.unit.get(lang),
-            t("doc.col.period", lang): latest.at[ind.id, "period"] if have else t("doc.no_value", lang),
-            t("doc.col.value", lang): latest.at[ind.id, "value"] if have else None,
-            t("doc.col.source", lang): latest.at[ind.id, "source"] if have else ind.source_name,
-            t("doc.col.source_url", lang): latest.at[ind.id, "source_url"] if have else ind.source_url,
-            t("doc.col.owner", lang): cat.offices[ind.office_id].name.get(lang),
-            t("doc.col.components", lang): comps,
+            t("col.indicator_id", lang): ind.id,
+            t("col.indicator", lang): ind.name.get(lang),
+            t("col.definition", lang): ind.definition.get(lang),
+            t("col.unit", lang): ind.unit.get(lang),
+            t("col.period", lang): latest.at[ind.id, "period"] if have else t("doc.no_value", lang),
+            t("col.value", lang): latest.at[ind.id, "value"] if have else None,
+            t("col.source", lang): latest.at[ind.id, "source"] if have else ind.source_name,
+            t("col.source_url", lang): latest.at[ind.id, "source_url"] if have else ind.source_url,
+            t("col.owner", lang): cat.offices[ind.office_id].name.get(lang),
+            t("col.components", lang): comps,
         })
     return pd.DataFrame(rows)

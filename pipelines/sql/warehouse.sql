@@ -774,7 +774,7 @@ final as (
             when weight is not null and component_score is not null and score_of_goal_rank_city is not null
             then weight * greatest(score_of_goal_rank_city - component_score, 0)
         end as estimated_overall_change,
-        -- what is missing, as a code the message catalogue names (whatif.<code>)
+        -- what is missing first, as a code (the Weak points page names every missing figure itself)
         case
             when weight is null then 'no_weight'
             when component_score is null then 'no_focus_score'
