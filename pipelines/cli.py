@@ -9,15 +9,15 @@ from pathlib import Path
 
 import click
 
-from pipelines import build, catalogue, sql
-from pipelines.build import warehouse
+from pipelines import accounts, build, catalogue, sql
+from pipelines.build import forum, warehouse
 from pipelines.build.rankings import display_name
 from pipelines.errors import CityIdxError
-from pipelines.messages import both, t
+from pipelines.messages import DEFAULT_LANG, LANGS, both, t
 from pipelines.schemas import ProblemsFound
 
 LANG_OPTION = click.option(
-    "--lang", type=click.Choice(["ko", "en"]), default="ko", envvar="CITYIDX_LANG", show_default=True,
+    "--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, envvar="CITYIDX_LANG", show_default=True,
     help="Language of tables and labels (problems are always shown in both).",
 )
 CATALOGUE_OPTION = click.option(
@@ -222,7 +222,7 @@ def user() -> None:
 @user.command("add")
 @CATALOGUE_OPTION
 @click.argument("username")
-@click.option("--role", type=click.Choice(["analyst", "department_editor", "forum_organizer", "admin"]), required=True)
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
 @click.option("--department", metavar="OFFICE_ID", default=None, help="Office id (required for department editors).")
 @click.option("--name", default=None, help="Display name.")
 @click.option("--email", default=None, help="E-mail used to match an OpenID Connect login.")
@@ -235,8 +235,6 @@ def user_add(catalogue_path, username, role, department, name, email, password_s
         cityidx user add kim --role department_editor --department tourism_sports
         echo 'a long password' | cityidx user add lee --role analyst --password-stdin
     """
-    from pipelines import accounts
-
     cat = catalogue.load(catalogue_path)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -255,8 +253,6 @@ def user_list(lang: str) -> None:
     Example:
         cityidx user list
     """
-    from pipelines import accounts
-
     for a in accounts.load_accounts().values():
         state = t("cli.user.disabled" if a.disabled else "cli.user.active", lang)
         click.echo(f"{a.username:<20} {a.role:<18} {a.department or '-':<24} {state:<8} {a.email or ''}")
@@ -271,8 +267,6 @@ def user_disable(username: str) -> None:
     Example:
         cityidx user disable kim
     """
-    from pipelines import accounts
-
     accounts.disable_account(username)
     click.echo(both("cli.user_disabled", user=username))
 
@@ -317,11 +311,15 @@ def _operator(as_user: str | None):
     """The command line acts with the operator's authority (like a database's local superuser)."""
     import getpass
 
-    from pipelines.accounts import Account
-
     name = as_user or os.environ.get("USER") or getpass.getuser()
-    return Account(username=name, name=name, role="admin", department=None, email=None, password_hash="",
+    return accounts.Account(username=name, name=name, role="admin", department=None, email=None, password_hash="",
                    disabled=False, created_at="")
+
+
+def _component_refs(values: tuple[str, ...]) -> list[dict]:
+    """INDEX_ID/COMPONENT_ID options as the forum log's references (a bare INDEX_ID: the whole series)."""
+    return [{"index_id": index_id, "component_id": component_id or None}
+            for index_id, _, component_id in (v.partition("/") for v in values)]
 
 
 def _record(catalogue_path, as_user, event_type: str, data: dict) -> None:
@@ -356,7 +354,6 @@ def forum_next(catalogue_path, lang, forum_id, today) -> None:
     Example:
         cityidx forum next
     """
-    from pipelines.build import forum
     from pipelines.ledger.forum import read_events
 
     cat = catalogue.load(catalogue_path)
@@ -380,7 +377,7 @@ def forum_meeting() -> None:
 @CATALOGUE_OPTION
 @AS_OPTION
 @click.option("--date", "day", default=None, help="YYYY-MM-DD (default: the next date by the forum's rule).")
-@click.option("--kind", type=click.Choice(["regular", "ad_hoc"]), default="regular", show_default=True)
+@click.option("--kind", type=click.Choice(forum.MEETING_KINDS), default="regular", show_default=True)
 @click.option("--forum", "forum_id", default=None)
 @click.option("--place", default=None)
 @click.option("--title", default=None)
@@ -392,7 +389,6 @@ def forum_meeting_add(catalogue_path, as_user, day, kind, forum_id, place, title
         cityidx forum meeting add --as park
         cityidx forum meeting add --date 2026-10-21 --kind ad_hoc --title "GPCI 2026 발표 대응"
     """
-    from pipelines.build import forum
     from pipelines.ledger.forum import read_events
 
     cat = catalogue.load(catalogue_path)
@@ -450,22 +446,16 @@ def forum_agenda_add(catalogue_path, as_user, meeting_id, title, proposer, descr
         cityidx forum agenda add --meeting city_competitiveness_forum-2026-12-09 \\
             --title "주거 부문 개선" --proposer 서울연구원 --weakness mori_gpci/livability --indicator housing_pir
     """
-    from pipelines.build import forum
-
-    refs = []
-    for w in weaknesses:
-        index_id, _, component_id = w.partition("/")
-        refs.append({"index_id": index_id, "component_id": component_id or None})
     _record(catalogue_path, as_user, "agenda.proposed",
             {"agenda_id": forum.new_id("a"), "meeting_id": meeting_id, "title": title, "proposer": proposer,
-             "description": description, "weaknesses": refs, "indicators": list(indicators)})
+             "description": description, "weaknesses": _component_refs(weaknesses), "indicators": list(indicators)})
 
 
 @forum_agenda.command("decide")
 @CATALOGUE_OPTION
 @AS_OPTION
 @click.argument("agenda_id")
-@click.option("--decision", type=click.Choice(["adopted", "adopted_with_changes", "deferred", "rejected"]), required=True)
+@click.option("--decision", type=click.Choice(forum.DECISIONS), required=True)
 @click.option("--note", default=None)
 def forum_agenda_decide(catalogue_path, as_user, agenda_id, decision, note) -> None:
     """Record the meeting's decision on an agenda item.
@@ -494,7 +484,7 @@ def forum_action() -> None:
 @click.option("--title", required=True)
 @click.option("--owner", "office_id", metavar="OFFICE_ID", required=True, help="Office id of the owning department.")
 @click.option("--due", required=True, help="YYYY-MM-DD")
-@click.option("--execution", type=click.Choice(["task_force", "advice", "department"]), default="department", show_default=True)
+@click.option("--execution", type=click.Choice(forum.EXECUTIONS), default="department", show_default=True)
 @click.option("--indicator", "indicators", multiple=True)
 @click.option("--component", "components", multiple=True, help="INDEX_ID/COMPONENT_ID (repeatable).")
 def forum_action_add(catalogue_path, as_user, agenda_id, title, office_id, due, execution, indicators, components) -> None:
@@ -504,22 +494,16 @@ def forum_action_add(catalogue_path, as_user, agenda_id, title, office_id, due, 
     Example:
         cityidx forum action add --agenda a-1a2b3c4d --title "공공임대 공급 확대" --owner big_data_division --due 2027-06-30
     """
-    from pipelines.build import forum
-
-    refs = []
-    for c in components:
-        index_id, _, component_id = c.partition("/")
-        refs.append({"index_id": index_id, "component_id": component_id or None})
     _record(catalogue_path, as_user, "action.created",
             {"action_id": forum.new_id("t"), "agenda_id": agenda_id, "title": title, "office_id": office_id,
-             "due": due, "execution": execution, "linked_indicators": list(indicators), "linked_components": refs})
+             "due": due, "execution": execution, "linked_indicators": list(indicators), "linked_components": _component_refs(components)})
 
 
 @forum_action.command("status")
 @CATALOGUE_OPTION
 @AS_OPTION
 @click.argument("action_id")
-@click.argument("status", type=click.Choice(["proposed", "accepted", "in_progress", "done", "dropped"]))
+@click.argument("status", type=click.Choice(forum.STATUSES))
 @click.option("--note", default=None)
 def forum_action_status(catalogue_path, as_user, action_id, status, note) -> None:
     """Move an action item to another status.
@@ -556,11 +540,11 @@ def forum_suggest(catalogue_path, lang) -> None:
     Example:
         cityidx forum suggest --lang en
     """
-    from pipelines.reports import forum
+    from pipelines.reports.forum import suggestions
 
     cat = catalogue.load(catalogue_path)
     with _read_warehouse() as con:
-        table = forum.suggestions(con, cat.forum.suggestions)
+        table = suggestions(con, cat.forum.suggestions)
     for rec in table.itertuples():
         title = rec.title_ko if lang == "ko" else rec.title_en
         comp = rec.component_ko if lang == "ko" else rec.component
@@ -598,16 +582,17 @@ def forum_export(catalogue_path, lang, meeting_id, progress, out) -> None:
         cityidx forum export --agenda-packet city_competitiveness_forum-2026-12-09 packet.html
         cityidx forum export --progress 건의사항_추진현황.xlsx
     """
-    from pipelines.reports import forum, render
+    from pipelines.reports import render
+    from pipelines.reports.forum import agenda_packet_html, progress_table
 
     if bool(meeting_id) == progress:
         raise click.UsageError(both("cli.export_one_of"))
     cat = catalogue.load(catalogue_path)
     with _read_warehouse() as con:
         if meeting_id:
-            data = forum.agenda_packet_html(con, cat, meeting_id, lang).encode("utf-8")
+            data = agenda_packet_html(con, cat, meeting_id, lang).encode("utf-8")
         else:
-            table = forum.progress_table(con, lang)
+            table = progress_table(con, lang)
             data = render.xlsx_bytes({"progress": table}) if out.suffix.lower() == ".xlsx" else render.csv_bytes(table)
     render.write_bytes_atomic(out, data)
     click.echo(str(out))

@@ -447,7 +447,7 @@ def validate(df: pd.DataFrame, model: type[pa.DataFrameModel], display: str) -> 
 
 def read_validated(path: Path, display: str, numbers: dict[str, str],
                    model: type[pa.DataFrameModel]) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]:
-    """A ledger CSV read as text, its number columns parsed, then checked against its model.
+    """A ledger CSV read as text, its number columns (if any) parsed, then checked against its model.
 
     Returns the text frame (for checks that name raw cells), the typed frame (None when invalid) and every
     problem; (None, None, problems) when the file cannot be read at all.
@@ -455,6 +455,7 @@ def read_validated(path: Path, display: str, numbers: dict[str, str],
     raw, problems = read_csv_text(path, display)
     if problems:
         return None, None, problems
-    raw, problems = coerce_numbers(raw, numbers, display)
+    if numbers:
+        raw, problems = coerce_numbers(raw, numbers, display)
     typed, more = validate(raw, model, display)
     return raw, typed, problems + more

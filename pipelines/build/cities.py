@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipelines.schemas import Problem, RawCity, problem, read_csv_text, validate
+from pipelines.schemas import Problem, RawCity, problem, read_validated
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,7 @@ def _key(name: str) -> str:
 
 
 def load_cities(path, display: str) -> tuple[CityMap | None, list[Problem]]:
-    raw, problems = read_csv_text(path, display)
-    if problems:
-        return None, problems
-    typed, problems = validate(raw, RawCity, display)
+    _, typed, problems = read_validated(path, display, {}, RawCity)
     if typed is None:
         return None, problems
     claims: dict[str, list[tuple[int, str, str, str]]] = {}

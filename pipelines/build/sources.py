@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from pipelines.schemas import Problem, RawSourceDomain, problem, read_csv_text, validate
+from pipelines.schemas import Problem, RawSourceDomain, problem, read_validated
 
 
 def domain_of(url: object) -> str | None:
@@ -58,10 +58,7 @@ def load_source_tiers(path: Path | None, display: str, tiers: tuple[str, ...]) -
     """Read and check the classification; every tier must be one the catalogue declares."""
     if path is None:
         return SourceTiers(pd.DataFrame(columns=["domain", "tier", "reason"])), []
-    raw, problems = read_csv_text(path, display)
-    if problems:
-        return None, problems
-    typed, problems = validate(raw, RawSourceDomain, display)
+    _, typed, problems = read_validated(path, display, {}, RawSourceDomain)
     if typed is None:
         return None, problems
     for row in typed.index[~typed["tier"].isin(list(tiers))]:
