@@ -14,7 +14,7 @@ import click
 # start about as fast as `import duckdb`. A command that needs the catalogue (pydantic), the build (pandas,
 # pandera) or a report imports it in its own body (docs/architecture.md, "Start-up").
 from pipelines import accounts, sql
-from pipelines.errors import CityIdxError
+from pipelines.errors import CityIdxError, storage_error
 from pipelines.ledger import forum as forum_log
 from pipelines.messages import DEFAULT_LANG, LANGS, both, t
 from pipelines.sql import parts
@@ -44,6 +44,9 @@ class Boundary(click.Group):
             return super().invoke(ctx)
         except CityIdxError as exc:
             click.echo(str(exc), err=True)
+            ctx.exit(1)
+        except OSError as exc:  # a disk that refused, outside a write that already says so: the path and why
+            click.echo(str(storage_error(exc)), err=True)
             ctx.exit(1)
 
 

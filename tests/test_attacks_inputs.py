@@ -407,3 +407,87 @@ def test_a_file_suffix_of_250_characters_is_stored_under_a_plain_name(mini, mini
     assert receipt.data_file.name == "upload.csv" and receipt.data_file.is_file()
     assert receipt.original_filename == ("values." + "c" * 250)[:255]
     assert not _leftovers(mini.parent)
+
+
+# --- disks that refuse --------------------------------------------------------------------------------
+
+def _ledger_state(root: Path, warehouse_file: Path) -> tuple:
+    """Every file under data/ (staging aside) with its bytes' hash, and the warehouse's bytes."""
+    import hashlib
+
+    files = sorted((p.relative_to(root).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+                   for p in (root / "data").rglob("*") if p.is_file() and "staging" not in p.parts)
+    return files, warehouse_file.read_bytes(), sorted(p.name for p in warehouse_file.parent.iterdir())
+
+
+UPLOAD = b"indicator_id,period,value\nforeign_tourists,2024,1000\n"
+
+
+@pytest.mark.parametrize("where", ["swap", "stage_upload", "duckdb"])
+def test_a_disk_that_refuses_a_write_ends_in_a_bilingual_message_naming_the_path_with_nothing_half_written(
+        mini, mini_warehouse, monkeypatch, where):
+    import errno
+
+    import duckdb
+
+    from pipelines.build import warehouse as warehouse_module
+    from pipelines.errors import StorageError
+    from pipelines.ledger import uploads as ledger_uploads
+
+    cat = catalogue.load(mini)
+    before = _ledger_state(mini.parent, mini_warehouse)
+    if where == "swap":
+        def replace(src, dst):
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        monkeypatch.setattr(warehouse_module.os, "replace", replace)
+        reason_ko, reason_en = "디스크 공간이 부족합니다", "the disk is full"
+    elif where == "stage_upload":
+        real = Path.write_bytes
+
+        def write_bytes(self, data):
+            if self.name.startswith("upload"):
+                raise PermissionError(errno.EACCES, "Permission denied", str(self))
+            return real(self, data)
+        monkeypatch.setattr(ledger_uploads.Path, "write_bytes", write_bytes)
+        reason_ko, reason_en = "권한이 없습니다", "permission denied"
+    else:
+        def write_tables(tables, tmp):
+            tmp.write_bytes(b"half a warehouse")
+            raise duckdb.IOException(f'Could not write file "{tmp}": No space left on device')
+        monkeypatch.setattr(warehouse_module, "_write_tables", write_tables)
+        reason_ko, reason_en = "디스크 공간이 부족합니다", "the disk is full"
+    with pytest.raises(StorageError) as caught:
+        writes.commit_upload(cat, UPLOAD, "v.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    ko, en = caught.value.text("ko"), caught.value.text("en")
+    assert reason_ko in ko and reason_en in en, (ko, en)
+    assert str(mini.parent) in ko or str(mini_warehouse.parent) in ko, ko
+    assert _ledger_state(mini.parent, mini_warehouse) == before
+    assert not _leftovers(mini.parent)
+
+
+def test_the_cli_says_which_path_the_disk_refused_instead_of_a_traceback(mini, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result, _, _ = run_cli("build", "--catalogue", str(mini),
+                           env={"CITYIDX_WAREHOUSE": str(blocker / "wh" / "cityindex.duckdb")})
+    out = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in out, out[-3000:]
+    assert str(blocker) in out and "폴더가 아니라 파일" in out and "not a folder" in out, out[-2000:]
+
+
+def test_stale_staged_warehouse_files_of_killed_builds_are_removed_by_the_next_writer(mini, mini_warehouse):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stale = [mini_warehouse.with_name(f".{mini_warehouse.name}.{dead.pid}.tmp"),
+                 mini_warehouse.with_name(f".{mini_warehouse.name}.{dead.pid}.tmp.wal")]
+        live = mini_warehouse.with_name(f".{mini_warehouse.name}.{alive.pid}.tmp")
+        for p in (*stale, live):
+            p.write_bytes(b"x" * 1024)
+        writes.commit_upload(catalogue.load(mini), UPLOAD, "v.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+        assert not any(p.exists() for p in stale)
+        assert live.exists(), "a running writer's staged file is left alone"
+    finally:
+        alive.kill()
+        alive.wait()

@@ -6,6 +6,8 @@ is behind until the next build (`cityidx build`).
 
 from __future__ import annotations
 
+import contextlib
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,13 +18,25 @@ from pipelines.catalogue import Catalogue
 from pipelines.ledger import store
 from pipelines.ledger.forum import Event, read_events, stage_event
 from pipelines.ledger.uploads import Receipt, read_receipts, stage_upload
+from pipelines.errors import storage_error
 from pipelines.schemas import ProblemsFound
+
+
+@contextlib.contextmanager
+def on_disk(cat: Catalogue):
+    """Inside `store.writing`: an OSError (disk full, permission denied, ...) removes whatever was staged and
+    becomes a StorageError naming the path; the ledger and the warehouse are as they were."""
+    try:
+        yield
+    except OSError as exc:
+        store.recover(cat)
+        raise storage_error(exc) from exc
 
 
 def commit(cat: Catalogue, path: Path, staged: Path, final: Path, **pending) -> None:
     """Build the warehouse with the staged entry, rename the entry into the ledger (the commit), swap.
 
-    Called inside `store.writing`.
+    Called inside `store.writing`. A failed swap renames the entry back out: an error means nothing changed.
     """
     try:
         store.fsync_tree(staged)
@@ -36,7 +50,14 @@ def commit(cat: Catalogue, path: Path, staged: Path, final: Path, **pending) -> 
     except BaseException:
         store.discard(staged)
         raise
-    warehouse.swap(staged_warehouse, path)
+    try:
+        warehouse.swap(staged_warehouse, path)
+    except Exception:
+        # The swap was refused (a full disk, a read-only folder): take the entry back out of the ledger, so the
+        # ledger and the warehouse still agree. Safe: the lock is held, nobody has read the entry yet.
+        os.rename(final, staged)
+        store.discard(staged)
+        raise
 
 
 def check_upload(cat: Catalogue, data: bytes, filename: str, department: str) -> ParsedUpload:
@@ -59,7 +80,7 @@ def commit_upload(
     parsed = check_upload(cat, data, filename, department)
     if not parsed.ok:
         raise ProblemsFound(parsed.problems, "upload.rejected", total=parsed.problem_count)
-    with store.writing(cat, path, lock_timeout):
+    with store.writing(cat, path, lock_timeout), on_disk(cat):
         staged, final, upload_id = stage_upload(cat, data, filename, department, account,
                                                 parsed.encoding, len(parsed.rows), datetime.now(UTC))
         commit(cat, path, staged, final, pending=[(staged, upload_id)])
@@ -71,7 +92,7 @@ def record_event(cat: Catalogue, account: Account, event_type: str, data: dict, 
                  warehouse_path: Path | None = None, lock_timeout: float = store.LOCK_TIMEOUT_SECONDS) -> Event:
     """Check, authorise and append one forum event; the warehouse is rebuilt with it, or nothing changes."""
     path = warehouse_path or warehouse.warehouse_path()
-    with store.writing(cat, path, lock_timeout):
+    with store.writing(cat, path, lock_timeout), on_disk(cat):
         state = forum.replay(read_events(cat), cat)
         forum.authorise(account, event_type, data, state)
         now = datetime.now(UTC)
