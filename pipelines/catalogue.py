@@ -176,6 +176,10 @@ class FetchSource(Model):
     url: Url
     format: Str
     note: Str | None = None
+    # Bounds on one fetch: bytes after decompression (a gzip bomb counts what it expands to) and seconds for
+    # the whole request, redirects and body included (a body dripped a byte at a time still ends).
+    max_bytes: Count = 20 * 1024 * 1024
+    deadline_seconds: Count = 60
 
 
 class Series(Model):

@@ -674,7 +674,9 @@ def fetch(catalogue_path, index_ids) -> None:
     Example:
         cityidx fetch
         cityidx fetch zyen_gfci
-    Conditional GET (ETag / Last-Modified), timeouts, retries with back-off. A changed source becomes a new
+    Conditional GET (ETag / Last-Modified), timeouts, retries with back-off; each source bounded by its
+    max_bytes (after decompression) and deadline_seconds, redirects only to https on the same host, a
+    content type that does not fit its format refused. A changed source becomes a new
     snapshot with its URL, time and SHA-256; nothing is ever overwritten. Offline or on an error: says so,
     changes nothing, exit 1.
     """

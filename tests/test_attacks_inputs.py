@@ -491,3 +491,161 @@ def test_stale_staged_warehouse_files_of_killed_builds_are_removed_by_the_next_w
     finally:
         alive.kill()
         alive.wait()
+
+
+# --- fetching from a hostile server (a real HTTP server on 127.0.0.1) -------------------------------------
+
+class Hostile:
+    """/big (1 GiB), /bomb (gzip: 200 MB of zeros in ~200 kB), /drip (a byte every 0.2 s), /elsewhere (302 to
+    another host), /downgrade (302 to plain http on this host), /exe (an executable content type), /ok (csv)."""
+
+    def __init__(self) -> None:
+        import gzip
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.bomb = gzip.compress(b"\0" * (200 * 2**20), compresslevel=9)
+        self.sent: dict[str, int] = {}
+        hostile = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def head(self, code: int, headers: dict) -> None:
+                self.send_response(code)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+
+            def stream(self, chunk: bytes, count: int, pause: float = 0.0) -> None:
+                sent = 0
+                try:
+                    for _ in range(count):
+                        self.wfile.write(chunk)
+                        sent += len(chunk)
+                        if pause:
+                            self.wfile.flush()
+                            time.sleep(pause)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                hostile.sent[self.path] = sent
+
+            def do_GET(self):  # noqa: N802 - the http.server API
+                port = self.server.server_address[1]
+                if self.path == "/big":
+                    self.head(200, {"Content-Type": "text/csv"})
+                    self.stream(b"x" * 2**20, 1024)
+                elif self.path == "/bomb":
+                    self.head(200, {"Content-Type": "text/csv", "Content-Encoding": "gzip",
+                                    "Content-Length": str(len(hostile.bomb))})
+                    self.stream(hostile.bomb, 1)
+                elif self.path == "/drip":
+                    self.head(200, {"Content-Type": "text/csv"})
+                    self.stream(b"x", 300, pause=0.2)
+                elif self.path == "/elsewhere":
+                    self.head(302, {"Location": f"http://localhost:{port}/ok", "Content-Length": "0"})
+                elif self.path == "/downgrade":
+                    self.head(302, {"Location": "/ok", "Content-Length": "0"})
+                elif self.path == "/exe":
+                    self.head(200, {"Content-Type": "application/x-msdownload", "Content-Length": "2"})
+                    self.wfile.write(b"MZ")
+                elif self.path == "/ok":
+                    self.head(200, {"Content-Type": "text/csv; charset=utf-8", "Content-Length": "9"})
+                    self.wfile.write(b"city,rank")
+                else:
+                    self.head(404, {"Content-Length": "0"})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    server = Hostile()
+    yield server
+    server.close()
+
+
+def _fetch(mini: Path, url: str, **bounds) -> tuple:
+    """`url` as zyen_gfci's one csv source (with `bounds`), fetched once; (outcome, seconds, snapshot files)."""
+    import yaml
+
+    from pipelines.ledger import fetch
+
+    data = yaml.safe_load(mini.read_text(encoding="utf-8"))
+    data["series"]["zyen_gfci"]["fetch"] = [{"url": url, "format": "csv", **bounds}]
+    mini.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    cat = catalogue.load(mini)
+    start = time.monotonic()
+    [outcome] = fetch.fetch_all(cat, http=fetch.session(retries=None))
+    took = time.monotonic() - start
+    root = fetch.snapshot_root(cat, "zyen_gfci")
+    return outcome, took, sorted(root.iterdir()) if root.is_dir() else []
+
+
+def _said(outcome, key: str) -> bool:
+    from pipelines.errors import Message
+
+    return isinstance(outcome.detail, Message) and outcome.detail.key == key
+
+
+def test_a_1_gib_body_stops_at_the_sources_byte_cap(mini, hostile):
+    outcome, took, files = _fetch(mini, f"{hostile.url}/big")
+    assert outcome.state == "failed" and _said(outcome, "fetch.too_large") and not files
+    assert "20,971,520" in outcome.detail.en and "20,971,520" in outcome.detail.ko
+    assert took < 30, took
+
+
+def test_a_gzip_bomb_is_counted_after_decompression(mini, hostile):
+    outcome, took, files = _fetch(mini, f"{hostile.url}/bomb", max_bytes=5 * 2**20)
+    assert outcome.state == "failed" and _said(outcome, "fetch.too_large") and not files
+    assert took < 30, took
+
+
+def test_a_dripping_body_ends_at_the_deadline(mini, hostile):
+    outcome, took, files = _fetch(mini, f"{hostile.url}/drip", deadline_seconds=2)
+    assert outcome.state == "failed" and _said(outcome, "fetch.deadline") and not files
+    assert took < 5, took
+
+
+@pytest.mark.parametrize("path", ["/elsewhere", "/downgrade"])
+def test_a_redirect_is_followed_only_to_https_on_the_same_host(mini, hostile, path):
+    outcome, _, files = _fetch(mini, f"{hostile.url}{path}")
+    assert outcome.state == "failed" and _said(outcome, "fetch.redirect_refused") and not files
+    assert "/ok" in outcome.detail.en
+
+
+def test_a_content_type_that_is_not_the_declared_format_is_refused(mini, hostile):
+    outcome, _, files = _fetch(mini, f"{hostile.url}/exe")
+    assert outcome.state == "failed" and _said(outcome, "fetch.content_type_refused") and not files
+    assert "application/x-msdownload" in outcome.detail.en
+
+
+def test_the_final_url_and_content_type_are_recorded(mini, hostile):
+    import json
+
+    outcome, _, files = _fetch(mini, f"{hostile.url}/ok")
+    assert outcome.state == "stored"
+    receipt = json.loads(next(p for p in files if p.suffix == ".json").read_text(encoding="utf-8"))
+    assert receipt["final_url"] == f"{hostile.url}/ok"
+    assert receipt["content_type"] == "text/csv; charset=utf-8"
+
+
+def test_the_cli_says_why_a_fetch_was_refused_in_both_languages(mini, hostile):
+    import yaml
+
+    data = yaml.safe_load(mini.read_text(encoding="utf-8"))
+    data["series"]["zyen_gfci"]["fetch"] = [{"url": f"{hostile.url}/exe", "format": "csv"}]
+    mini.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result, _, _ = run_cli("fetch", "--catalogue", str(mini), "zyen_gfci")
+    out = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in out
+    assert "내용 형식 'application/x-msdownload'" in out and "content type 'application/x-msdownload'" in out
