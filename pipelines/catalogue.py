@@ -599,7 +599,7 @@ def _read_yaml(path: Path) -> Any:
         if isinstance(token, yaml.AliasToken):
             line = token.start_mark.line + 1
             raise CatalogueError(path.name, [Message("catalogue.yaml_alias", {"file": path.name, "line": line})])
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    return yaml.load(text, Loader=loader)  # noqa: S506  # nosec B506 - CSafeLoader/SafeLoader: a safe loader
 
 
 def load(path: Path | str | None = None) -> Catalogue:

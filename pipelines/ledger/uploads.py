@@ -10,9 +10,13 @@ from datetime import datetime
 from pathlib import Path
 
 from pipelines.catalogue import Catalogue
+from pipelines.errors import CityIdxError
 from pipelines.ledger import store
 
 RECEIPT = "receipt.json"
+# What each receipt field must be (a hand-edited receipt with a number for a name is refused, not replayed).
+RECEIPT_TYPES = {"department": str, "uploaded_by": str, "uploaded_at": str, "sha256": str, "original_filename": str,
+                 "encoding": (str, type(None)), "bytes": int, "rows": int}
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,17 @@ def _safe(name: str) -> str:
 
 
 def read_receipt(folder: Path, upload_id: str) -> Receipt:
-    meta = json.loads((folder / RECEIPT).read_text(encoding="utf-8"))
-    return Receipt(upload_id=upload_id, path=folder, **meta)
+    """One upload's receipt; an edited or broken one is a CityIdxError naming the file, not a traceback."""
+    shown = f"data/raw/departments/{upload_id}/{RECEIPT}"
+    try:
+        meta = json.loads((folder / RECEIPT).read_text(encoding="utf-8"))
+        receipt = Receipt(upload_id=upload_id, path=folder, **meta)
+    except (OSError, ValueError, TypeError) as exc:  # unreadable, not UTF-8, not JSON, fields wrong
+        raise CityIdxError("upload.bad_receipt", file=shown, detail=str(exc)[:200]) from exc
+    wrong = [f for f, kind in RECEIPT_TYPES.items() if not isinstance(getattr(receipt, f), kind)]
+    if wrong:
+        raise CityIdxError("upload.bad_receipt", file=shown, detail=", ".join(wrong))
+    return receipt
 
 
 def read_receipts(cat: Catalogue) -> list[Receipt]:
