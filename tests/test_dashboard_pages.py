@@ -109,8 +109,8 @@ def test_overview_says_why_when_the_focus_city_has_no_rank(mini, tmp_path, monke
 
 
 @pytest.mark.parametrize(("new_rank", "expected", "unexpected"), [
-    (4, ":green[▲ 2]", ":red[▼"),   # 6th -> 4th: a smaller number is an improvement
-    (9, ":red[▼ 3]", ":green[▲"),   # 6th -> 9th: a fall
+    (4, ":green[▲ 2계단 상승]", ":red[▼"),   # 6th -> 4th: a smaller number is an improvement
+    (9, ":red[▼ 3계단 하락]", ":green[▲"),   # 6th -> 9th: a fall
 ])
 def test_overview_change_arrow_reads_a_smaller_rank_as_a_rise(mini, tmp_path, monkeypatch, new_rank, expected, unexpected):
     ledger = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
