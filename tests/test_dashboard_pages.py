@@ -202,8 +202,11 @@ def test_sources_lists_provenance_status_publications_and_flags(mini_warehouse):
     assert list(status.columns)[1:-1] == states
     assert (status[states].sum(axis=1) == status["합계"]).all()
     flags = frames[1]
-    assert t("ui.flag.derived", "ko") in flags.columns and len(flags) == 2
-    outlets = frames[2]
+    assert t("flag.derived", "ko") in flags.columns and len(flags) == 2
+    assert set(flags[t("flag.derived", "ko")]) == {"0 (0)"}, "no flagged row in the mini ledger"
+    tiers = frames[2].set_index("지수")
+    assert tiers.at["GFCI", "집계·블로그"] == 5, "every GFCI row with a source rests on Wikipedia (aggregator)"
+    outlets = frames[3]
     assert {"Wikipedia", "Newscafe"} <= set(outlets["게재처"])
     assert any("판" in f.columns and "대상 도시 수" in f.columns for f in frames), "editions with field size"
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboard.data import FLAGS
 from pipelines import accounts, schemas
 from pipelines.analysis import GOAL_STATUSES, WEAKNESS_LABELS, due, signals
 from pipelines.build import forum
@@ -58,7 +57,6 @@ FAMILIES: dict[str, tuple] = {
     "ui.lang.{}": LANGS,
     "ui.month.{}": tuple(range(1, 13)),
     "ui.forum.phase_{}": PHASES,
-    "ui.flag.{}": tuple(f.lower().replace(" ", "_") for f in FLAGS),  # the note flags, as sources.py names them
     "change.{}": signals.CHANGE_KINDS,  # focus_signals.change_kind
     "flag.{}": signals.FLAG_NAMES,  # a figure's flags, each with its one-line explanation
     "flag.{}_help": signals.FLAG_NAMES,

@@ -169,6 +169,17 @@ def test_the_brief_counts_a_change_only_for_editions_published_in_its_quarter(mi
     assert "▼ down 2 places" in row
 
 
+def test_flags_are_counted_from_the_flags_column_and_never_leave_a_best_figure(mini: Path, tmp_path: Path):
+    _gpci(mini, [("2023", "2023-12", 2023, 5, "ranked", "derived|conflict"), ("2024", "2024-12", 2024, 7, "ranked", "derived"),
+                 ("2025", "2025-12", 2025, 8, "ranked", "")])
+    con = _build(mini, tmp_path)
+    counts = {(r.index_id, r.flag): (r.rows, r.focus_rows) for r in sql.frame(con, "flag_counts").itertuples()}
+    assert counts[("mori_gpci", "derived")] == (2, 2) and counts[("mori_gpci", "conflict")] == (1, 1)
+    s = _signals(con)
+    assert signals.best_text(s, "ko") == "5위 (2023) [파생, 상충]", "the best rank is a flagged figure: its badges go with it"
+    assert list(_goal(con)["trend_flags"]) == ["conflict", "derived"]
+
+
 # --- stale weak points: every consumer agrees ------------------------------------------------------------------
 
 def _stale_gpci_and_current_gfci(mini: Path) -> None:

@@ -24,11 +24,14 @@ from rankings as r join setting as s on s.key = 'focus_city' and r.city = s.valu
 order by r.index_id, r.edition_order;
 
 -- name: series_rankings(index_id)
--- Every row of one series, all cities, all editions.
-select index_id, edition, edition_order, published, year, city, city_ko, country, country_ko,
-       rank, score, field_size, status, source_url, publication, retrieved, note, methodology_change
-from rankings where index_id = :index_id
-order by edition_order, rank nulls last, city;
+-- Every row of one series, all cities, all editions, with its flags, bound, Korean note and source tier (names).
+select r.index_id, r.edition, r.edition_order, r.published, r.year, r.city, r.city_ko, r.country, r.country_ko,
+       r.rank, r.score, r.field_size, r.status, r.source_url, r.publication, r.retrieved, r.note, r.methodology_change,
+       r.flags, r.rank_bound, r.note_ko, r.source_tier, st.name_ko as tier_ko, st.name_en as tier_en
+from rankings as r
+left join source_tier as st on st.tier = r.source_tier
+where r.index_id = :index_id
+order by r.edition_order, r.rank nulls last, r.city;
 
 -- name: series_cities(index_id)
 -- Cities that appear in a series, most often ranked first.
@@ -66,15 +69,22 @@ select index_id, coalesce(publication, '') as publication, count(*) as rows,
        count(*) filter (where status = 'ranked') as ranked_rows
 from rankings group by all order by index_id, rows desc, publication;
 
--- name: flag_counts(flags)
--- Rows per series whose note carries each of :flags (a list): the flag in capitals anywhere, or opening
--- the note in any case.
-select r.index_id, f.flag,
-       count(*) filter (where regexp_matches(r.note, f.flag)
-                           or regexp_matches(r.note, '^\s*' || f.flag || '\b', 'i')) as rows
-from rankings as r cross join (select unnest(:flags) as flag) as f
+-- name: flag_counts()
+-- Rows per series carrying each flag (the `flags` column, docs/formats.md), all cities and the focus city alone.
+select r.index_id, f.flag, count(*) as rows,
+       count(*) filter (where r.city = (select value from setting where key = 'focus_city')) as focus_rows
+from rankings as r, unnest(r.flags) as f(flag)
 group by all
 order by r.index_id, f.flag;
+
+-- name: tier_counts()
+-- Rows per series by the tier of their source (source_domains.csv).
+select index_id, coalesce(source_tier, '') as tier, count(*) as rows
+from rankings group by all order by index_id, tier;
+
+-- name: source_tiers()
+-- The source tiers, most direct first, with their names and one-line help.
+select tier, name_ko, name_en, help_ko, help_en from source_tier order by seq;
 
 -- name: standing_as_of(as_of)
 -- Per series, the focus city as of the date :as_of (macro `focus_signals`, the same signals the overview reads
