@@ -151,7 +151,9 @@ for _, s in series.iterrows():
                 col("field_size"): eds["field_size"].astype("Int64"),
                 col("methodology_change"): eds["methodology_change"].fillna(""),
                 col("source"): eds["source_url"],
-                col("note"): eds["note"].fillna(""),
+                # edition notes are the ledger's English research notes: in Korean mode, marked as such
+                col("note"): [t("ui.trends.note_in_english", lang, note=n) if lang == "ko" and isinstance(n, str) and n
+                              else (n if isinstance(n, str) else "") for n in eds["note"]],
             }), hide_index=True, width="stretch", placeholder="—", column_config={
                 col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
             })

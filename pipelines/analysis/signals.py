@@ -67,7 +67,7 @@ def change_basis(row: Mapping, lang: str) -> str:
     if blank(row.get("previous_edition")) or blank(row.get("latest_edition")):
         return ""
     return t("change.between", lang, before=row["previous_edition"],
-             before_value=figure(row["previous_status"], row["previous_rank"], lang),
+             before_value=figure(row["previous_status"], row["previous_rank"], lang, row.get("previous_rank_bound")),
              after=row["latest_edition"],
              after_value=figure(row["latest_status"], row["latest_rank"], lang, row.get("latest_rank_bound")))
 
@@ -129,7 +129,10 @@ def projected_gap_text(row: Mapping, lang: str) -> str:
     gap = row.get("projected_gap")
     if blank(gap):
         return t("goal.no_projection", lang)
-    return t("goal.projected_inside", lang) if int(gap) <= 0 else t("goal.projected_gap", lang, n=int(gap))
+    text = t("goal.projected_inside", lang) if int(gap) <= 0 else t("goal.projected_gap", lang, n=int(gap))
+    if row.get("status") == "at_risk":  # the middle may be inside or outside; the range is what makes it at risk
+        text += " · " + t("goal.range_straddles", lang, low=int(row["projected_low"]), high=int(row["projected_high"]))
+    return text
 
 
 def projected_text(row: Mapping, lang: str) -> str:

@@ -454,6 +454,7 @@ final as (
         p.year as previous_year,
         p.status as previous_status,
         p.rank as previous_rank,
+        p.rank_bound as previous_rank_bound,
         case
             when l.edition is null then 'no_edition'
             when p.edition is null then 'first_edition'
