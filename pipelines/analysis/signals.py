@@ -124,13 +124,13 @@ def unknown_reason_text(row: Mapping, lang: str) -> str:
     return t("goal.reason.no_rank", lang)
 
 
-def projected_gap_text(row: Mapping, lang: str) -> str:
+def projected_gap_text(row: Mapping, lang: str, with_range: bool = True) -> str:
     """The projected gap to the goal in places, beside every status: "projected 6 places short"."""
     gap = row.get("projected_gap")
     if blank(gap):
         return t("goal.no_projection", lang)
     text = t("goal.projected_inside", lang) if int(gap) <= 0 else t("goal.projected_gap", lang, n=int(gap))
-    if row.get("status") == "at_risk":  # the middle may be inside or outside; the range is what makes it at risk
+    if with_range and row.get("status") == "at_risk":  # the middle may be inside; the range makes it at risk
         text += " · " + t("goal.range_straddles", lang, low=int(row["projected_low"]), high=int(row["projected_high"]))
     return text
 
@@ -151,7 +151,7 @@ def status_text(row: Mapping, lang: str) -> str:
     status = t(f"goal.{row['status']}", lang)
     if row["status"] == "unknown":
         return joined([status, unknown_reason_text(row, lang)])
-    return joined([status, f"{t('goal.projected', lang)} {projected_text(row, lang)}", projected_gap_text(row, lang)])
+    return joined([status, f"{t('goal.projected', lang)} {projected_text(row, lang)}", projected_gap_text(row, lang, False)])
 
 
 def joined(parts: Iterable[str]) -> str:
