@@ -511,7 +511,8 @@ def _city_side(root: Path) -> None:
         }
     (root / "indicators.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     domains = data.get("source_domains_file")
-    if domains:  # example.org is the benchmark's own (SYNTHETIC) source; classify it in this copy only
+    # example.org is the benchmark's own (SYNTHETIC) source; classify it in this copy only
+    if domains and "\nexample.org," not in (root / domains).read_text(encoding="utf-8"):
         with open(root / domains, "a", encoding="utf-8") as handle:
             handle.write('example.org,aggregator,"SYNTHETIC benchmark indicators (bench/run.py), this copy only"\n')
 
