@@ -45,6 +45,8 @@ def _catalogue_tables(cat: Catalogue, tiers: SourceTiers) -> dict[str, pd.DataFr
         # what the published part is a function of: a write rebuilds its own part alone only while this holds
         "inputs_sha256": warehouse.inputs_digest(cat),
     }
+    if cat.analysis.signals.as_of is not None:  # signals measure ages to this day instead of today
+        settings["as_of"] = cat.analysis.signals.as_of.isoformat()
     series_rows, comp_rows, note_rows = [], [], []
     analysis = analysis_settings(cat)
     for seq, s in enumerate(cat.series.values(), start=1):

@@ -43,18 +43,19 @@ TABLE_ORDER = tuple(name for part in parts.PARTS for name in PART_TABLES[part])
 PART_OF = {name: part for part, names in PART_TABLES.items() for name in names}
 # the staged file of each other part, attached while the published part (which holds the views) is staged
 _STAGE_ATTACH = {"values": "stage_attach_values", "forum": "stage_attach_forum"}
-_CREATE = re.compile(r"^\s*create\s+(table|view)\s+(\w+)", re.I | re.M)
+_CREATE = re.compile(r"^\s*create\s+(table|view|macro)\s+(\w+)", re.I | re.M)
 
 
 def schema_statements(part: str) -> list[str]:
-    """The statements of sql/warehouse.sql that make one part: its tables, and for the published part every view."""
+    """The statements of sql/warehouse.sql that make one part: its tables, and for the published part every view
+    and macro (they find the other parts' tables by name when they are read)."""
     out = []
     for statement in duckdb.extract_statements(SCHEMA_SQL.read_text(encoding="utf-8")):
         found = _CREATE.search(statement.query)
         if found is None:
-            raise ValueError(f"{SCHEMA_SQL}: only create table/view statements belong here: {statement.query[:80]!r}")
+            raise ValueError(f"{SCHEMA_SQL}: only create table/view/macro statements belong here: {statement.query[:80]!r}")
         kind, name = found.group(1).lower(), found.group(2)
-        if (kind == "view" and part == "published") or (kind == "table" and PART_OF.get(name) == part):
+        if (kind != "table" and part == "published") or (kind == "table" and PART_OF.get(name) == part):
             out.append(statement.query)
     return out
 
