@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines import accounts, build, catalogue
 from pipelines.build import forum, writes
 from pipelines.schemas import ProblemsFound
+from pipelines.sql import parts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -154,15 +155,13 @@ def test_payloads_in_ledger_text_are_shown_as_text_on_every_page(poisoned, page,
 
 def html_outputs(poisoned) -> dict[str, Path]:
     """The agenda packet, the quarterly brief and the open-data index.html, written from the poisoned ledger."""
-    import duckdb
-
     from pipelines.reports import brief, publish
     from pipelines.reports import forum as forum_report
 
     out = poisoned["tmp"] / "html"
     out.mkdir(exist_ok=True)
     cat = poisoned["cat"]
-    con = duckdb.connect(str(poisoned["warehouse"]), read_only=True)
+    con = parts.connect_read_only(poisoned["warehouse"])
     try:
         files = {}
         for lang in ("ko", "en"):
@@ -417,7 +416,9 @@ def _ledger_state(root: Path, warehouse_file: Path) -> tuple:
 
     files = sorted((p.relative_to(root).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
                    for p in (root / "data").rglob("*") if p.is_file() and "staging" not in p.parts)
-    return files, warehouse_file.read_bytes(), sorted(p.name for p in warehouse_file.parent.iterdir())
+    parts_now = sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in warehouse_file.parent.iterdir()
+                       if not p.name.endswith(".lock"))
+    return files, parts_now
 
 
 UPLOAD = b"indicator_id,period,value\nforeign_tourists,2024,1000\n"
@@ -451,10 +452,13 @@ def test_a_disk_that_refuses_a_write_ends_in_a_bilingual_message_naming_the_path
         monkeypatch.setattr(ledger_uploads.Path, "write_bytes", write_bytes)
         reason_ko, reason_en = "권한이 없습니다", "permission denied"
     else:
-        def write_tables(tables, tmp):
-            tmp.write_bytes(b"half a warehouse")
-            raise duckdb.IOException(f'Could not write file "{tmp}": No space left on device')
-        monkeypatch.setattr(warehouse_module, "_write_tables", write_tables)
+        real_execute = warehouse_module.sql.execute
+
+        def execute(con, name, **values):
+            if name == "stage_close":  # the staged part half-written when the disk fills up
+                raise duckdb.IOException("Could not write file: No space left on device")
+            return real_execute(con, name, **values)
+        monkeypatch.setattr(warehouse_module.sql, "execute", execute)
         reason_ko, reason_en = "디스크 공간이 부족합니다", "the disk is full"
     with pytest.raises(StorageError) as caught:
         writes.commit_upload(cat, UPLOAD, "v.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)

@@ -64,6 +64,11 @@ def read_receipt(folder: Path, upload_id: str) -> Receipt:
     except (OSError, ValueError, TypeError) as exc:  # unreadable, not UTF-8, not JSON, fields wrong
         raise CityIdxError("upload.bad_receipt", file=shown, detail=str(exc)[:200]) from exc
     wrong = [f for f, kind in RECEIPT_TYPES.items() if not isinstance(getattr(receipt, f), kind)]
+    if not wrong:
+        try:
+            datetime.fromisoformat(receipt.uploaded_at)
+        except ValueError:
+            wrong = ["uploaded_at"]
     if wrong:
         raise CityIdxError("upload.bad_receipt", file=shown, detail=", ".join(wrong))
     return receipt
