@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines import accounts
 from pipelines.accounts import Account
 from pipelines.build import collect, forum, warehouse
 from pipelines.build.uploads import ParsedUpload, parse_upload
@@ -39,6 +40,11 @@ def commit(cat: Catalogue, path: Path, staged: Path, final: Path, **pending) -> 
     warehouse.swap(staged_warehouse, path)
 
 
+def _actor(account: Account | str) -> Account:
+    """The account as the account file holds it now: a stale, made-up or disabled account cannot write."""
+    return accounts.acting(account if isinstance(account, str) else account.username)
+
+
 def check_upload(cat: Catalogue, data: bytes, filename: str, department: str) -> ParsedUpload:
     """Validate an upload against the catalogue; nothing is written."""
     return parse_upload(data, filename, department, cat)
@@ -49,18 +55,24 @@ def commit_upload(
     data: bytes,
     filename: str,
     department: str,
-    account: str,
+    account: Account | str,
     *,
     warehouse_path: Path | None = None,
     lock_timeout: float = store.LOCK_TIMEOUT_SECONDS,
 ) -> tuple[Receipt, ParsedUpload]:
-    """Accept an upload whole or not at all: validated, stored as received with its receipt, rebuilt."""
+    """Accept an upload whole or not at all: validated, stored as received with its receipt, rebuilt.
+
+    `account` (or the user name) is re-read from the account file: it must exist, be active and be the
+    department's editor or an admin (an admin's upload is recorded with its role).
+    """
     path = warehouse_path or warehouse.warehouse_path()
+    actor = _actor(account)
+    accounts.may_upload(actor, department)
     parsed = check_upload(cat, data, filename, department)
     if not parsed.ok:
         raise ProblemsFound(parsed.problems, "upload.rejected")
     with store.writing(cat, path, lock_timeout):
-        staged, final, upload_id = stage_upload(cat, data, filename, department, account,
+        staged, final, upload_id = stage_upload(cat, data, filename, department, actor,
                                                 parsed.encoding, len(parsed.rows), datetime.now(UTC))
         commit(cat, path, staged, final, pending=[(staged, upload_id)])
     receipt = next(r for r in read_receipts(cat) if r.path == final)
@@ -71,6 +83,7 @@ def record_event(cat: Catalogue, account: Account, event_type: str, data: dict, 
                  warehouse_path: Path | None = None, lock_timeout: float = store.LOCK_TIMEOUT_SECONDS) -> Event:
     """Check, authorise and append one forum event; the warehouse is rebuilt with it, or nothing changes."""
     path = warehouse_path or warehouse.warehouse_path()
+    account = _actor(account)
     with store.writing(cat, path, lock_timeout):
         state = forum.replay(read_events(cat), cat)
         forum.authorise(account, event_type, data, state)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pipelines.accounts import Account
 from pipelines.catalogue import Catalogue
 from pipelines.ledger import store
 
@@ -27,6 +28,7 @@ class Receipt:
     bytes: int
     rows: int
     path: Path  # the folder in the ledger
+    uploaded_by_role: str | None = None  # an admin acting for a department is recorded as one
 
     @property
     def data_file(self) -> Path:
@@ -60,14 +62,14 @@ def read_receipts(cat: Catalogue) -> list[Receipt]:
     return sorted(receipts, key=lambda r: (r.uploaded_at, r.upload_id))
 
 
-def stage_upload(cat: Catalogue, data: bytes, filename: str, department: str, account: str,
+def stage_upload(cat: Catalogue, data: bytes, filename: str, department: str, account: Account,
                  encoding: str | None, rows: int, now: datetime) -> tuple[Path, Path, str]:
     """Write the file as received and its receipt into staging (not yet the ledger).
 
     Returns the staged folder, the ledger folder it becomes at the commit, and its upload id.
     Called inside `store.writing`.
     """
-    name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{_safe(account)}"
+    name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{_safe(account.username)}"
     tmp = store.staging_root(cat) / f"{department}__{name}"
     final = ledger_root(cat) / department / name
     tmp.mkdir()
@@ -75,7 +77,8 @@ def stage_upload(cat: Catalogue, data: bytes, filename: str, department: str, ac
     (tmp / f"upload{suffix}").write_bytes(data)
     receipt_meta = {
         "department": department,
-        "uploaded_by": account,
+        "uploaded_by": account.username,
+        "uploaded_by_role": account.role,
         "uploaded_at": now.isoformat(timespec="microseconds"),
         "sha256": hashlib.sha256(data).hexdigest(),
         "original_filename": Path(filename).name,
