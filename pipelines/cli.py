@@ -13,8 +13,9 @@ from pipelines import accounts, build, catalogue, sql
 from pipelines.build import forum, warehouse
 from pipelines.build.rankings import display_name
 from pipelines.errors import CityIdxError
+from pipelines.ledger import seal
 from pipelines.messages import DEFAULT_LANG, LANGS, both, t
-from pipelines.schemas import ProblemsFound
+from pipelines.schemas import Problem, ProblemsFound
 
 LANG_OPTION = click.option(
     "--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, envvar="CITYIDX_LANG", show_default=True,
@@ -78,6 +79,41 @@ def check(catalogue_path: Path | None) -> None:
     c = result.counts
     click.echo(both("cli.check_ok", series=c["series"], rankings=c["ranking_row"],
                     components=c["component_row"], cities=c["city"]))
+
+
+@main.command()
+@CATALOGUE_OPTION
+@click.option("--reseal", is_flag=True, help="After a deliberate correction: make the ledger as it is now the new genesis.")
+@click.option("--reason", default=None, help="Why (required with --reseal; kept in the audit log).")
+@click.option("--as", "as_user", default=None, help="The admin re-sealing (default: $USER).")
+def verify(catalogue_path: Path | None, reseal: bool, reason: str | None, as_user: str | None) -> None:
+    """Check the whole ledger's seal: every entry's chain link and signature, nothing removed, nothing dated ahead.
+
+    \b
+    Example:
+        cityidx verify
+        cityidx verify --reseal --reason "removed a personal phone number from an upload (ticket 42)" --as root
+    Exit code 0 when every chain holds; 1 otherwise, naming each entry that broke its chain.
+    """
+    cat = catalogue.load(catalogue_path)
+    if reseal:
+        if not reason:
+            raise click.UsageError(both("cli.reseal_needs_reason"))
+        by = accounts.require_admin(_as(as_user))
+        click.echo(both("cli.resealed", entries=seal.reseal(cat, by or "-", reason)))
+        return
+    report = seal.verify(cat)
+    for entry, content in report.interrupted:
+        click.echo(build.interrupted_message(entry, content).both(), err=True)
+    if not report.ok:
+        raise ProblemsFound([Problem(shown, None, None, m.text("ko"), m.text("en")) for shown, m in report.problems])
+    click.echo(both("cli.verify_ok", entries=report.checked, streams=len({e.stream for e, _ in report.sealed + report.genesis})))
+
+
+def _interrupted(cat) -> None:
+    """Say which entries a killed writer committed (the write about to run acknowledges them)."""
+    for entry, content in seal.verify(cat).interrupted:
+        click.echo(build.interrupted_message(entry, content).both(), err=True)
 
 
 @main.command("build")
@@ -184,6 +220,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
         return
     account = accounts.acting(_as(as_user))
     accounts.may_upload(account, department)
+    _interrupted(cat)
     receipt, parsed = writes.commit_upload(cat, data, file.name, department, account)
     name = cat.offices[department].name
     click.echo(both("upload.accepted", rows=len(parsed.rows), department=name,
@@ -354,7 +391,10 @@ def _component_refs(values: tuple[str, ...]) -> list[dict]:
 def _record(catalogue_path, as_user, event_type: str, data: dict) -> None:
     from pipelines.build import writes
 
-    event = writes.record_event(catalogue.load(catalogue_path), accounts.acting(_as(as_user)), event_type, data)
+    cat = catalogue.load(catalogue_path)
+    account = accounts.acting(_as(as_user))
+    _interrupted(cat)
+    event = writes.record_event(cat, account, event_type, data)
     key = next((v for k, v in data.items() if k.endswith("_id")), event.event_id)
     click.echo(f"{event.type} {key} ({event.event_id})")
 

@@ -226,3 +226,300 @@ def test_forum_author_must_hold_the_role_now(mini: Path, mini_warehouse: Path):
         writes.record_event(cat, promoted, "meeting.scheduled", {"meeting_id": "m", "forum_id": "competitiveness_forum",
                                                                 "date": "2026-12-09", "kind": "regular"},
                             warehouse_path=mini_warehouse)
+
+
+# --- a ledger that shows tampering -----------------------------------------------------------------------------
+
+MEETING = {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-12-09", "kind": "regular"}
+
+
+@pytest.fixture
+def ledger(mini: Path, mini_warehouse: Path):
+    """Three forum events and two uploads, all written through the library (so sealed)."""
+    cat = catalogue.load(mini)
+    writes.record_event(cat, "park", "meeting.scheduled", MEETING, warehouse_path=mini_warehouse)
+    writes.record_event(cat, "park", "meeting.held", {"meeting_id": "m1", "attendees": 20}, warehouse_path=mini_warehouse)
+    writes.record_event(cat, "park", "agenda.proposed", {"agenda_id": "a1", "meeting_id": "m1", "title": "관광", "proposer": "서울연구원"},
+                        warehouse_path=mini_warehouse)
+    writes.commit_upload(cat, UPLOAD, "a.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    writes.commit_upload(cat, "지표코드,기준기간,값\nforeign_tourists,2024,13150000\n".encode(), "b.csv", "tourism_sports", "kim",
+                         warehouse_path=mini_warehouse)
+    return cat
+
+
+def _events(cat) -> list[Path]:
+    return sorted((cat.root / "data" / "raw" / "forum").glob("*.json"))
+
+
+def _uploads(cat) -> list[Path]:
+    return sorted((cat.root / "data" / "raw" / "departments" / "tourism_sports").iterdir())
+
+
+def _fails_everywhere(cat, mini_warehouse: Path, file: str, phrase: str) -> None:
+    """`cityidx check`, `cityidx build` and `cityidx verify` all refuse, naming the file; the warehouse is untouched."""
+    before = mini_warehouse.read_bytes()
+    for command in ("check", "build", "verify"):
+        r = _cli(command, "--catalogue", str(cat.path))
+        assert r.exit_code == 1, (command, r.output)
+        assert file in r.output and phrase in r.output, (command, r.output)
+        assert "Traceback" not in r.output
+    assert mini_warehouse.read_bytes() == before
+
+
+def test_a_sealed_ledger_verifies(ledger, mini_warehouse: Path):
+    r = _cli("verify", "--catalogue", str(ledger.path))
+    assert r.exit_code == 0, r.output
+    assert "5 entries" in r.output
+    assert all(json.loads(p.read_text())["mac"] for p in _events(ledger))
+    key = ledger.root / "data" / "private" / "seal.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+
+
+def test_a_forged_forum_event_fails_check_build_and_verify(ledger, mini_warehouse: Path):
+    """`by: mallory, role: analyst`, written by hand into the forum log."""
+    forged = _events(ledger)[-1].with_name("20260101T000000000000Z__agenda_decided__mallory.json")
+    forged.write_text(json.dumps({"event_id": "e-forged", "type": "agenda.decided", "at": "2026-01-01T00:00:00+00:00",
+                                  "by": "mallory", "role": "analyst", "data": {"agenda_id": "a1", "decision": "adopted"}}))
+    _fails_everywhere(ledger, mini_warehouse, forged.name, "not sealed")
+
+
+def test_a_forged_event_with_a_copied_mac_fails(ledger, mini_warehouse: Path):
+    first = json.loads(_events(ledger)[0].read_text())
+    forged = _events(ledger)[-1].with_name("29990101T000000000000Z__agenda_decided__park.json")
+    forged.write_text(json.dumps({**first, "type": "agenda.decided", "data": {"agenda_id": "a1", "decision": "adopted"}}))
+    _fails_everywhere(ledger, mini_warehouse, forged.name, "signature (HMAC) does not match")
+
+
+def test_an_edited_past_event_fails(ledger, mini_warehouse: Path):
+    target = _events(ledger)[1]
+    target.write_text(target.read_text().replace('"attendees": 20', '"attendees": 200'))
+    _fails_everywhere(ledger, mini_warehouse, target.name, "signature (HMAC) does not match")
+
+
+def test_a_removed_event_breaks_the_chain_at_the_next_one(ledger, mini_warehouse: Path):
+    first, second, third = _events(ledger)
+    second.unlink()
+    _fails_everywhere(ledger, mini_warehouse, third.name, "chain is broken")
+
+
+def test_the_last_event_removed_is_missed(ledger, mini_warehouse: Path):
+    last = _events(ledger)[-1]
+    last.unlink()
+    _fails_everywhere(ledger, mini_warehouse, last.name, "is missing")
+
+
+def test_reordered_events_fail(ledger, mini_warehouse: Path):
+    first, second, _ = _events(ledger)
+    a, b = first.read_bytes(), second.read_bytes()
+    first.write_bytes(b)
+    second.write_bytes(a)
+    _fails_everywhere(ledger, mini_warehouse, first.name, "signature (HMAC) does not match")
+
+
+def test_an_edited_upload_with_its_receipt_sha256_fails(ledger, mini_warehouse: Path):
+    folder = _uploads(ledger)[0]
+    data = "지표코드,기준기간,값\nforeign_tourists,2025,99999999\n".encode()
+    (folder / "upload.csv").write_bytes(data)
+    receipt = json.loads((folder / "receipt.json").read_text())
+    receipt["sha256"] = __import__("hashlib").sha256(data).hexdigest()
+    (folder / "receipt.json").write_text(json.dumps(receipt))
+    _fails_everywhere(ledger, mini_warehouse, f"{folder.name}/receipt.json", "signature (HMAC) does not match")
+
+
+def test_a_forged_upload_folder_dated_2099_fails(ledger, mini_warehouse: Path):
+    real = _uploads(ledger)[0]
+    forged = real.with_name("20991231T000000000000Z__kim")
+    forged.mkdir()
+    data = "지표코드,기준기간,값\nforeign_tourists,2025,1\n".encode()
+    (forged / "upload.csv").write_bytes(data)
+    receipt = {**json.loads((real / "receipt.json").read_text()), "uploaded_at": "2099-12-31T00:00:00+00:00",
+               "sha256": __import__("hashlib").sha256(data).hexdigest(), "bytes": len(data)}
+    (forged / "receipt.json").write_text(json.dumps(receipt))
+    _fails_everywhere(ledger, mini_warehouse, forged.name, "signature (HMAC) does not match")
+    r = _cli("verify", "--catalogue", str(ledger.path))
+    assert "dated in the future: 2099-12-31" in r.output
+
+
+def test_an_edited_fetched_snapshot_fails(ledger, mini_warehouse: Path):
+    from pipelines.ledger import seal
+
+    root = ledger.root / "data" / "raw" / "fetched" / "mori_gpci"
+    root.mkdir(parents=True)
+    body = b"rank,city\n1,London\n"
+    with seal.appending(ledger):
+        entry = seal.stream_of(ledger, root / "20260101T000000000000Z__abc.json")
+        receipt = seal.sign(ledger, entry, {"index_id": "mori_gpci", "url": "https://example.org/x.csv", "file": "20260101T000000000000Z__abc.csv",
+                                            "sha256": __import__("hashlib").sha256(body).hexdigest(), "fetched_at": "2026-01-01T00:00:00+00:00"})
+        (root / "20260101T000000000000Z__abc.csv").write_bytes(body)
+        entry.file.write_text(json.dumps(receipt))
+        seal.acknowledge(ledger, [entry])
+    assert _cli("verify", "--catalogue", str(ledger.path)).exit_code == 0
+    (root / "20260101T000000000000Z__abc.csv").write_bytes(b"rank,city\n1,Seoul\n")
+    _fails_everywhere(ledger, mini_warehouse, "20260101T000000000000Z__abc.csv", "differs from its receipt")
+
+
+def test_an_edited_seal_file_fails(ledger, mini_warehouse: Path):
+    path = ledger.root / "data" / "private" / "seal.json"
+    body = json.loads(path.read_text())
+    body["heads"].pop("forum")
+    path.write_text(json.dumps(body))
+    r = _cli("check", "--catalogue", str(ledger.path))
+    assert r.exit_code == 1 and "seal.json was edited" in r.output
+
+
+def test_a_fresh_clone_takes_the_ledger_it_finds_as_genesis(ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A clone has the git-tracked entries but no data/private: the first run seals them and the build works."""
+    import shutil
+
+    clone = tmp_path / "clone"
+    shutil.copytree(ledger.root, clone, ignore=shutil.ignore_patterns("private", "staging"))
+    path = tmp_path / "clone.duckdb"
+    r = _cli("build", "--catalogue", str(clone / "indicators.yml"), "--warehouse", str(path))
+    assert r.exit_code == 0, r.output
+    assert (clone / "data" / "private" / "seal.key").is_file()
+    genesis = json.loads((clone / "data" / "private" / "seal.json").read_text())["genesis"]
+    assert len(genesis["forum"]) == 3 and len(genesis["departments/tourism_sports"]) == 2
+    # a new entry chains onto the genesis; an edited genesis entry fails
+    cat = catalogue.load(clone / "indicators.yml")
+    writes.record_event(cat, "park", "meeting.held", {"meeting_id": "m1", "attendees": 21}, warehouse_path=path)
+    assert _cli("verify", "--catalogue", str(cat.path)).exit_code == 0
+    first = _events(cat)[0]
+    first.write_text(first.read_text().replace("2026-12-09", "2026-12-10"))
+    r = _cli("verify", "--catalogue", str(cat.path))
+    assert r.exit_code == 1 and first.name in r.output and "changed after it was sealed" in r.output
+
+
+def test_a_deliberate_correction_is_resealed_by_an_admin(ledger, mini_warehouse: Path):
+    target = _events(ledger)[1]
+    target.write_text(target.read_text().replace('"attendees": 20', '"attendees": 21'))
+    assert _cli("verify", "--catalogue", str(ledger.path)).exit_code == 1
+    r = _cli("verify", "--catalogue", str(ledger.path), "--reseal", "--as", "root")
+    assert r.exit_code == 2  # a reason is required
+    r = _cli("verify", "--catalogue", str(ledger.path), "--reseal", "--reason", "attendance miscounted", "--as", "kim")
+    assert r.exit_code == 1 and "only an admin" in r.output
+    r = _cli("verify", "--catalogue", str(ledger.path), "--reseal", "--reason", "attendance miscounted", "--as", "root")
+    assert r.exit_code == 0, r.output
+    assert _cli("verify", "--catalogue", str(ledger.path)).exit_code == 0
+    assert _cli("build", "--catalogue", str(ledger.path)).exit_code == 0
+    resealed = [e for e in accounts.read_audit() if e["event"] == "seal.resealed"]
+    assert resealed and resealed[-1]["by"] == "root" and resealed[-1]["reason"] == "attendance miscounted"
+
+
+# --- replay re-checks what an entry claims --------------------------------------------------------------------
+
+def _now_stamp() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _signed_event(cat, name: str, content: dict) -> Path:
+    """An event written past the library's checks but with this installation's seal (a compromised writer)."""
+    from pipelines.ledger import seal
+
+    final = cat.root / "data" / "raw" / "forum" / name
+    with seal.appending(cat):
+        entry = seal.stream_of(cat, final)
+        final.write_text(json.dumps(seal.sign(cat, entry, content)))
+        seal.acknowledge(cat, [entry])
+    return final
+
+
+def test_replay_refuses_an_event_its_author_had_no_role_for(ledger, mini_warehouse: Path):
+    path = _signed_event(ledger, f"{_now_stamp()}__agenda_decided__kim.json",
+                         {"event_id": "e-x", "type": "agenda.decided", "at": "2026-01-01T00:00:00+00:00", "by": "kim",
+                          "role": "forum_organizer", "data": {"agenda_id": "a1", "decision": "adopted"}})
+    assert _cli("verify", "--catalogue", str(ledger.path)).exit_code == 0  # the seal holds: the claim does not
+    r = _cli("check", "--catalogue", str(ledger.path))
+    assert r.exit_code == 1 and "kim was not an active 'forum_organizer'" in r.output and path.name in r.output
+
+
+def test_replay_keeps_an_event_whose_author_has_since_changed_role(ledger, mini_warehouse: Path):
+    assert _cli("user", "role", "park", "--role", "analyst", "--as", "root").exit_code == 0
+    assert _cli("check", "--catalogue", str(ledger.path)).exit_code == 0  # park was an organizer then
+
+
+def test_replay_refuses_an_event_by_an_author_disabled_at_the_time(ledger, mini_warehouse: Path):
+    accounts.disable_account("park")
+    _signed_event(ledger, f"{_now_stamp()}__agenda_decided__park.json",
+                  {"event_id": "e-y", "type": "agenda.decided", "at": accounts._now(), "by": "park",
+                   "role": "forum_organizer", "data": {"agenda_id": "a1", "decision": "adopted"}})
+    r = _cli("check", "--catalogue", str(ledger.path))
+    assert r.exit_code == 1 and "park was not an active 'forum_organizer'" in r.output
+
+
+def test_replay_refuses_an_upload_for_indicators_its_department_does_not_own(ledger, mini_warehouse: Path):
+    """A sealed upload of economic_policy_office holding a tourism indicator (written past the library's check)."""
+    from pipelines.ledger import seal, uploads
+
+    data = "지표코드,기준기간,값\nforeign_tourists,2025,1\n".encode()
+    lee = accounts.load_accounts()["lee"]
+    with seal.appending(ledger):
+        staged, final, _ = uploads.stage_upload(ledger, data, "x.csv", "economic_policy_office", lee, "utf-8", 1,
+                                                __import__("datetime").datetime.now(__import__("datetime").UTC))
+        seal.intend(ledger, seal.stream_of(ledger, final / "receipt.json"))
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(staged, final)
+        seal.acknowledge(ledger, [seal.stream_of(ledger, final / "receipt.json")])
+    assert _cli("verify", "--catalogue", str(ledger.path)).exit_code == 0
+    r = _cli("check", "--catalogue", str(ledger.path))
+    assert r.exit_code == 1 and "owned by" in r.output and final.name in r.output
+
+
+def test_replay_refuses_an_upload_by_someone_not_allowed_then(ledger, mini_warehouse: Path):
+    from pipelines.ledger import seal, uploads
+
+    ana = accounts.load_accounts()["ana"]
+    with seal.appending(ledger):
+        staged, final, _ = uploads.stage_upload(ledger, UPLOAD, "x.csv", "tourism_sports", ana, "utf-8", 1,
+                                                __import__("datetime").datetime.now(__import__("datetime").UTC))
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(staged, final)
+        seal.acknowledge(ledger, [seal.stream_of(ledger, final / "receipt.json")])
+    r = _cli("check", "--catalogue", str(ledger.path))
+    assert r.exit_code == 1 and "ana was neither an editor of tourism_sports nor an admin" in r.output
+
+
+# --- a process killed after its commit is reported by the next command ----------------------------------------
+
+KILL_AFTER_COMMIT = """
+import sys, time
+from pathlib import Path
+from pipelines import catalogue
+from pipelines.build import warehouse, writes
+def stall(a, b):
+    print("committed", flush=True)
+    time.sleep(60)
+warehouse.swap = stall
+cat = catalogue.load(sys.argv[1])
+writes.commit_upload(cat, "지표코드,기준기간,값\\nforeign_tourists,2025,16370000\\n".encode(), "k.csv",
+                     "tourism_sports", "kim", warehouse_path=Path(sys.argv[2]))
+"""
+
+
+def test_an_upload_killed_after_its_commit_is_reported_by_the_next_command(mini: Path, mini_warehouse: Path):
+    proc = subprocess.Popen([sys.executable, "-c", KILL_AFTER_COMMIT, str(mini), str(mini_warehouse)],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "committed"
+        proc.kill()
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert len(read_receipts(catalogue.load(mini))) == 1
+    r = _cli("check", "--catalogue", str(mini))
+    assert r.exit_code == 0, r.output
+    assert "the last upload of tourism_sports (by kim" in r.output and "was committed" in r.output
+    r = _cli("build", "--catalogue", str(mini))
+    assert r.exit_code == 0 and "was committed" in r.output  # said by the command that brings the warehouse up to date
+    r = _cli("check", "--catalogue", str(mini))
+    assert r.exit_code == 0 and "was committed" not in r.output  # said once
+
+
+def test_a_writer_still_running_is_not_taken_for_an_interrupted_one(ledger, mini_warehouse: Path):
+    from pipelines.ledger import seal
+
+    report = seal.verify(ledger)
+    assert report.ok and report.interrupted == []

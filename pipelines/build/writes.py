@@ -14,22 +14,24 @@ from pipelines.accounts import Account
 from pipelines.build import collect, forum, warehouse
 from pipelines.build.uploads import ParsedUpload, parse_upload
 from pipelines.catalogue import Catalogue
-from pipelines.ledger import store
+from pipelines.ledger import seal, store
 from pipelines.ledger.forum import Event, read_events, stage_event
 from pipelines.ledger.uploads import Receipt, read_receipts, stage_upload
 from pipelines.schemas import ProblemsFound
 
 
-def commit(cat: Catalogue, path: Path, staged: Path, final: Path, **pending) -> None:
-    """Build the warehouse with the staged entry, rename the entry into the ledger (the commit), swap.
+def commit(cat: Catalogue, path: Path, staged: Path, final: Path, entry: seal.Entry, **pending) -> None:
+    """Build the warehouse with the staged entry, rename the entry into the ledger (the commit), swap, acknowledge.
 
-    Called inside `store.writing`.
+    Called inside `store.writing` and `seal.appending`. Killed after the rename but before the
+    acknowledgement, the next command reports the entry as committed (`seal.verify`'s `interrupted`).
     """
     try:
         store.fsync_tree(staged)
         result = collect(cat, **pending)
         staged_warehouse = warehouse.stage(result.tables, path)
         try:
+            seal.intend(cat, entry)
             store.commit_entry(staged, final)
         except BaseException:
             staged_warehouse.unlink(missing_ok=True)
@@ -38,6 +40,7 @@ def commit(cat: Catalogue, path: Path, staged: Path, final: Path, **pending) -> 
         store.discard(staged)
         raise
     warehouse.swap(staged_warehouse, path)
+    seal.acknowledge(cat, [entry])
 
 
 def _actor(account: Account | str) -> Account:
@@ -71,10 +74,10 @@ def commit_upload(
     parsed = check_upload(cat, data, filename, department)
     if not parsed.ok:
         raise ProblemsFound(parsed.problems, "upload.rejected")
-    with store.writing(cat, path, lock_timeout):
+    with store.writing(cat, path, lock_timeout), seal.appending(cat):
         staged, final, upload_id = stage_upload(cat, data, filename, department, actor,
                                                 parsed.encoding, len(parsed.rows), datetime.now(UTC))
-        commit(cat, path, staged, final, pending=[(staged, upload_id)])
+        commit(cat, path, staged, final, seal.stream_of(cat, final / "receipt.json"), pending=[(staged, upload_id)])
     receipt = next(r for r in read_receipts(cat) if r.path == final)
     return receipt, parsed
 
@@ -84,7 +87,7 @@ def record_event(cat: Catalogue, account: Account, event_type: str, data: dict, 
     """Check, authorise and append one forum event; the warehouse is rebuilt with it, or nothing changes."""
     path = warehouse_path or warehouse.warehouse_path()
     account = _actor(account)
-    with store.writing(cat, path, lock_timeout):
+    with store.writing(cat, path, lock_timeout), seal.appending(cat):
         state = forum.replay(read_events(cat), cat)
         forum.authorise(account, event_type, data, state)
         now = datetime.now(UTC)
@@ -92,5 +95,5 @@ def record_event(cat: Catalogue, account: Account, event_type: str, data: dict, 
                       by=account.username, role=account.role, data=data)
         forum.apply(state, event, cat)  # raises before anything is written
         staged, final = stage_event(cat, event, now)
-        commit(cat, path, staged, final, pending_events=[staged])
+        commit(cat, path, staged, final, seal.stream_of(cat, final), pending_events=[staged])
     return event

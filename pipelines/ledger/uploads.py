@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipelines.accounts import Account
 from pipelines.catalogue import Catalogue
-from pipelines.ledger import store
+from pipelines.ledger import seal, store
 
 RECEIPT = "receipt.json"
 
@@ -29,6 +29,8 @@ class Receipt:
     rows: int
     path: Path  # the folder in the ledger
     uploaded_by_role: str | None = None  # an admin acting for a department is recorded as one
+    prev: str = ""  # the seal (pipelines.ledger.seal)
+    mac: str = ""
 
     @property
     def data_file(self) -> Path:
@@ -45,7 +47,8 @@ def _safe(name: str) -> str:
 
 def read_receipt(folder: Path, upload_id: str) -> Receipt:
     meta = json.loads((folder / RECEIPT).read_text(encoding="utf-8"))
-    return Receipt(upload_id=upload_id, path=folder, **meta)
+    known = set(Receipt.__dataclass_fields__) - {"upload_id", "path"}
+    return Receipt(upload_id=upload_id, path=folder, **{k: v for k, v in meta.items() if k in known})
 
 
 def read_receipts(cat: Catalogue) -> list[Receipt]:
@@ -67,7 +70,7 @@ def stage_upload(cat: Catalogue, data: bytes, filename: str, department: str, ac
     """Write the file as received and its receipt into staging (not yet the ledger).
 
     Returns the staged folder, the ledger folder it becomes at the commit, and its upload id.
-    Called inside `store.writing`.
+    Called inside `store.writing` and `seal.appending`; the receipt is sealed.
     """
     name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{_safe(account.username)}"
     tmp = store.staging_root(cat) / f"{department}__{name}"
@@ -86,5 +89,6 @@ def stage_upload(cat: Catalogue, data: bytes, filename: str, department: str, ac
         "bytes": len(data),
         "rows": rows,
     }
+    receipt_meta = seal.sign(cat, seal.stream_of(cat, final / RECEIPT), receipt_meta)
     (tmp / RECEIPT).write_text(json.dumps(receipt_meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return tmp, final, f"{department}/{name}"
