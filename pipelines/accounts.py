@@ -14,12 +14,16 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from pipelines.catalogue import ROOT, Accounts, Catalogue
+from pipelines import ROOT
 from pipelines.errors import AccountError
+
+if TYPE_CHECKING:  # only types here; importing them would load pydantic for `cityidx --help`
+    from pipelines.catalogue import Accounts, Catalogue
 
 ROLES = ("analyst", "department_editor", "forum_organizer", "admin")
 RESERVED = ("reference",)  # the seed data's author: no person signs in or acts as it
@@ -169,6 +173,13 @@ def _save(accounts: dict[str, Account], path: Path) -> None:
     write_private(path, json.dumps(body, ensure_ascii=False, indent=2) + "\n")
 
 
+def _default_rules() -> Accounts:
+    """The catalogue's defaults for `accounts:` (loaded here, not at import: `cityidx --help` needs no pydantic)."""
+    from pipelines.catalogue import Accounts
+
+    return Accounts()
+
+
 def _common_passwords() -> frozenset[str]:
     lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines() if COMMON_PASSWORDS.is_file() else []
     return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
@@ -176,7 +187,7 @@ def _common_passwords() -> frozenset[str]:
 
 def check_password(password: str, username: str, rules: Accounts | None = None) -> None:
     """Refuse a password that is short, one character repeated, the user name, or a common one."""
-    rules = rules or Accounts()
+    rules = rules or _default_rules()
     if len(password) < rules.password_min_length:
         raise AccountError("account.short_password", minimum=rules.password_min_length)
     if len(set(password)) == 1:
@@ -313,7 +324,7 @@ def authenticate(username: str, password: str, path: Path | None = None, *, clie
     sign-in goes to the audit log.
     """
     path = path or accounts_path()
-    rules = rules or Accounts()
+    rules = rules or _default_rules()
     name = username.strip().lower()
     keys = [f"user:{name}"] + ([f"client:{client}"] if client else [])
     limits = {keys[0]: rules.signin_lock_after, **({keys[1]: rules.signin_client_lock_after} if client else {})}

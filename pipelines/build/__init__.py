@@ -259,18 +259,7 @@ def _sealed_ledger(cat: Catalogue) -> tuple[seal.Report, list[Message]]:
     report = seal.verify(cat)
     if not report.ok:
         raise ProblemsFound([Problem(shown, None, None, m.text("ko"), m.text("en")) for shown, m in report.problems])
-    return report, [interrupted_message(entry, content) for entry, content in report.interrupted]
-
-
-def interrupted_message(entry: seal.Entry, content: dict) -> Message:
-    """'The last upload of X was committed': said once, by the next command, for a writer that ended before saying so."""
-    if entry.kind == "departments":
-        return Message("ledger.interrupted_upload", {"department": content.get("department"), "user": content.get("uploaded_by"),
-                                                     "at": content.get("uploaded_at"), "file": entry.shown})
-    if entry.kind == "forum":
-        return Message("ledger.interrupted_event", {"type": content.get("type"), "user": content.get("by"),
-                                                    "at": content.get("at"), "file": entry.shown})
-    return Message("ledger.interrupted_snapshot", {"url": content.get("url"), "file": entry.shown})
+    return report, [seal.interrupted_message(entry, content) for entry, content in report.interrupted]
 
 
 def _forum_tables(cat: Catalogue, pending_events: list[Path] | None, sealed: set[str] | None = None) -> dict[str, pd.DataFrame]:

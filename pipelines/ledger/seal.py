@@ -22,10 +22,13 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines import accounts
-from pipelines.catalogue import Catalogue
 from pipelines.errors import CityIdxError, Message
+
+if TYPE_CHECKING:  # only a type here (`cityidx --help` loads no pydantic)
+    from pipelines.catalogue import Catalogue
 
 # the field of each kind of entry that says when it was written
 TIME_FIELD = {"forum": "at", "departments": "uploaded_at", "fetched": "fetched_at"}
@@ -363,6 +366,17 @@ def verify(cat: Catalogue, now: datetime | None = None, create: bool = True) -> 
         if head is not None and head["name"] not in present and head["name"] not in trusted:
             report.problems.append((f"data/raw/{stream}/{head['name']}", Message("ledger.removed")))
     return report
+
+
+def interrupted_message(entry: Entry, content: dict) -> Message:
+    """'The last upload of X was committed': said once, by the next command, for a writer that ended before saying so."""
+    if entry.kind == "departments":
+        return Message("ledger.interrupted_upload", {"department": content.get("department"), "user": content.get("uploaded_by"),
+                                                     "at": content.get("uploaded_at"), "file": entry.shown})
+    if entry.kind == "forum":
+        return Message("ledger.interrupted_event", {"type": content.get("type"), "user": content.get("by"),
+                                                    "at": content.get("at"), "file": entry.shown})
+    return Message("ledger.interrupted_snapshot", {"url": content.get("url"), "file": entry.shown})
 
 
 def reseal(cat: Catalogue, by: str, reason: str) -> int:
