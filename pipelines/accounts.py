@@ -102,8 +102,9 @@ def private_dir(folder: Path) -> Path:
 
 
 @contextlib.contextmanager
-def locked(path: Path, timeout: float = LOCK_TIMEOUT_SECONDS):
-    """Hold the exclusive lock of a private file (its `.NAME.lock` beside it) for a read-modify-write."""
+def locked(path: Path, timeout: float = LOCK_TIMEOUT_SECONDS, busy: str = "account.busy"):
+    """Hold the exclusive lock of a private file (its `.NAME.lock` beside it) for a read-modify-write;
+    after `timeout` s, the error `busy` (a message key): nothing was changed."""
     private_dir(path.parent)
     fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     deadline = time.monotonic() + timeout
@@ -114,7 +115,7 @@ def locked(path: Path, timeout: float = LOCK_TIMEOUT_SECONDS):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise AccountError("account.busy") from None
+                    raise AccountError(busy) from None
                 time.sleep(0.02)
         yield
     finally:

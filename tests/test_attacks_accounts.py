@@ -523,3 +523,100 @@ def test_a_writer_still_running_is_not_taken_for_an_interrupted_one(ledger, mini
 
     report = seal.verify(ledger)
     assert report.ok and report.interrupted == []
+
+
+# --- 40 wrong passwords, then the right one ---------------------------------------------------------------------
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_40_wrong_passwords_then_the_right_one_is_locked_out(test_accounts: Path):
+    clock = Clock()
+    rules = catalogue.Accounts()  # the defaults: lock after 10 failures for 15 minutes
+    outcomes = []
+    for i in range(40):
+        clock.now += 31 if i < 10 else 5  # past the longest slow-down, so every try reaches the lock rule
+        try:
+            outcomes.append(accounts.authenticate("kim", f"wrong guess {i:03d}", rules=rules, clock=clock))
+        except AccountError as exc:
+            outcomes.append(exc.key)
+    assert outcomes[:10] == [None] * 10
+    assert outcomes[10:] == ["account.locked"] * 30
+    clock.now += 31
+    with pytest.raises(AccountError, match="locked; try again in") as caught:
+        accounts.authenticate("kim", PASSWORD, rules=rules, clock=clock)
+    assert "잠겼습니다" in str(caught.value)  # said in Korean and English
+    clock.now += rules.signin_lock_minutes * 60
+    assert accounts.authenticate("kim", PASSWORD, rules=rules, clock=clock).username == "kim"
+    events = [e["event"] for e in accounts.read_audit()]
+    assert events.count("signin.failed") == 10 and events.count("signin.locked") == 1
+    assert events.count("signin.refused_locked") == 31 and events[-1] == "signin.ok"
+
+
+def test_failures_slow_the_next_try_down(test_accounts: Path):
+    clock = Clock()
+    rules = catalogue.Accounts()
+    assert accounts.authenticate("kim", "wrong guess 1", rules=rules, clock=clock) is None
+    with pytest.raises(AccountError, match=r"wait 1 s"):
+        accounts.authenticate("kim", PASSWORD, rules=rules, clock=clock)  # even the right password waits
+    clock.now += 1
+    assert accounts.authenticate("kim", "wrong guess 2", rules=rules, clock=clock) is None
+    clock.now += 1
+    with pytest.raises(AccountError, match=r"wait 1 s"):  # the second failure doubled the wait to 2 s
+        accounts.authenticate("kim", PASSWORD, rules=rules, clock=clock)
+    clock.now += 1
+    assert accounts.authenticate("kim", PASSWORD, rules=rules, clock=clock) is not None
+    assert accounts.authenticate("kim", "wrong guess 3", rules=rules, clock=clock) is None  # success forgot the rest
+    clock.now += 1
+    assert accounts.authenticate("kim", PASSWORD, rules=rules, clock=clock) is not None
+
+
+def test_failures_from_one_client_lock_that_client_across_accounts(test_accounts: Path):
+    clock = Clock()
+    rules = catalogue.Accounts(signin_client_lock_after=5)
+    for i, name in enumerate(["kim", "lee", "park", "ana", "root"]):
+        clock.now += 31
+        assert accounts.authenticate(name, f"wrong guess {i}", client="203.0.113.9", rules=rules, clock=clock) is None
+    clock.now += 31
+    with pytest.raises(AccountError, match="locked"):
+        accounts.authenticate("kim", PASSWORD, client="203.0.113.9", rules=rules, clock=clock)
+    assert accounts.authenticate("kim", PASSWORD, client="198.51.100.7", rules=rules, clock=clock) is not None
+
+
+def test_a_disabled_or_unknown_account_never_signs_in_and_is_audited(test_accounts: Path):
+    clock = Clock()
+    accounts.disable_account("lee")
+    assert accounts.authenticate("lee", PASSWORD, clock=clock) is None
+    clock.now += 60
+    assert accounts.authenticate("nobody", PASSWORD, clock=clock) is None
+    failed = [e["user"] for e in accounts.read_audit() if e["event"] == "signin.failed"]
+    assert failed == ["lee", "nobody"]
+
+
+def test_the_dashboard_sign_in_slows_down_and_says_so(mini: Path, mini_warehouse: Path, monkeypatch: pytest.MonkeyPatch):
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.text import t
+
+    monkeypatch.setenv("CITYIDX_CATALOGUE", str(mini))
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+
+    def sign_in(password: str) -> None:
+        at.text_input(key="auth_username").input("kim")
+        at.text_input(key="auth_password").input(password)
+        next(b for b in at.button if b.label == t("ui.auth.sign_in", "en")).click()
+        at.run()
+
+    sign_in("wrong guess 1")
+    assert [e.value for e in at.error] == [t("ui.auth.failed", "en")]
+    sign_in(PASSWORD)  # at once: refused without looking at the password
+    assert any("wait" in e.value for e in at.error), [e.value for e in at.error]
+    assert "account" not in at.session_state or not at.session_state["account"]
+    assert [e["event"] for e in accounts.read_audit() if e["event"].startswith("signin.")] == ["signin.failed"]

@@ -203,7 +203,7 @@ def _shown(cat: Catalogue, path: Path) -> str:
 @contextlib.contextmanager
 def appending(cat: Catalogue):
     """Held from signing an entry to acknowledging it, so that two writers never chain onto the same entry."""
-    with accounts.locked(private_root(cat) / "seal.append"):
+    with accounts.locked(private_root(cat) / "seal.append", busy="upload.busy"):
         yield
 
 
