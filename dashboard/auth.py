@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.display import show_error
+from dashboard.markdown import escape
 from dashboard.text import t
 from pipelines import accounts
 from pipelines.accounts import Account
@@ -60,7 +61,7 @@ def sign_in_box(lang: str) -> Account | None:
     account = current_account()
     box = st.sidebar.container(border=True)
     if account is not None:
-        box.markdown(f"**{account.name}** · {t('role.' + account.role, lang)}")
+        box.markdown(f"**{escape(account.name)}** · {t('role.' + account.role, lang)}")
         if box.button(t("ui.auth.sign_out", lang), key="auth_sign_out"):
             if oidc_configured():
                 st.logout()
