@@ -359,6 +359,18 @@ def test_an_edited_fetched_snapshot_fails(ledger, mini_warehouse: Path):
     _fails_everywhere(ledger, mini_warehouse, "20260101T000000000000Z__abc.csv", "differs from its receipt")
 
 
+def test_a_genesis_entry_with_a_broken_time_is_a_problem_not_a_traceback(ledger, tmp_path: Path):
+    import shutil
+
+    clone = tmp_path / "clone"
+    shutil.copytree(ledger.root, clone, ignore=shutil.ignore_patterns("private", "staging"))
+    folder = sorted((clone / "data" / "raw" / "departments" / "tourism_sports").iterdir())[0]
+    receipt = json.loads((folder / "receipt.json").read_text())
+    (folder / "receipt.json").write_text(json.dumps({**receipt, "uploaded_at": "yesterday"}))
+    r = _cli("check", "--catalogue", str(clone / "indicators.yml"))
+    assert r.exit_code == 1 and "'uploaded_at' is not an ISO 8601 time" in r.output and "Traceback" not in r.output
+
+
 def test_an_edited_seal_file_fails(ledger, mini_warehouse: Path):
     path = ledger.root / "data" / "private" / "seal.json"
     body = json.loads(path.read_text())

@@ -262,8 +262,10 @@ def _alive(pid: object) -> bool:
 # --- verifying ------------------------------------------------------------------------------------------------
 
 def _when(text: object) -> datetime | None:
+    if not isinstance(text, str):
+        return None
     try:
-        moment = datetime.fromisoformat(str(text))
+        moment = datetime.fromisoformat(text)
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -351,6 +353,8 @@ def verify(cat: Catalogue, now: datetime | None = None, create: bool = True) -> 
                 report.sealed.append((e, content))
                 if past_head and not _alive(pending.get(f"{stream}/{e.name}")):
                     report.interrupted.append((e, content))
+            if _when(content.get(TIME_FIELD[e.kind])) is None:
+                report.problems.append((e.shown, Message("ledger.bad_time", {"field": TIME_FIELD[e.kind]})))
             for said in (content.get(TIME_FIELD[e.kind]), _stamp(e.name)):
                 written = _when(said)
                 if written is not None and written > ahead:
