@@ -284,7 +284,9 @@ def acting(username: str | None, path: Path | None = None) -> Account:
     name = (username or "").strip()
     if name in RESERVED:
         raise AccountError("account.reserved", value=name)
-    account = load_accounts(path).get(name) if USERNAME_RE.match(name) else None
+    if not USERNAME_RE.match(name):
+        raise AccountError("account.bad_username", value=name[:64] + ("…" if len(name) > 64 else ""))
+    account = load_accounts(path).get(name)
     if account is None:
         raise AccountError("account.unknown_actor", value=name[:64])
     if account.disabled:

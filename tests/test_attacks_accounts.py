@@ -44,7 +44,7 @@ def upload_file(tmp_path: Path) -> Path:
     ("ana", "may not upload for tourism_sports"),  # an analyst
     ("lee", "may not upload for tourism_sports"),  # another department's editor
     ("park", "may not upload for tourism_sports"),  # a forum organizer
-    ("x" * 300, "there is no account"),  # 300 characters: a clear message, no traceback
+    ("x" * 300, "a username is 2-40 lowercase letters"),  # 300 characters: a clear message, no traceback
 ])
 def test_upload_as_someone_who_may_not_is_refused_and_writes_nothing(who, phrase, mini: Path, mini_warehouse: Path,
                                                                       upload_file: Path):

@@ -73,7 +73,7 @@ def commit_upload(
     accounts.may_upload(actor, department)
     parsed = check_upload(cat, data, filename, department)
     if not parsed.ok:
-        raise ProblemsFound(parsed.problems, "upload.rejected")
+        raise ProblemsFound(parsed.problems, "upload.rejected", total=parsed.problem_count)
     with store.writing(cat, path, lock_timeout), seal.appending(cat):
         staged, final, upload_id = stage_upload(cat, data, filename, department, actor,
                                                 parsed.encoding, len(parsed.rows), datetime.now(UTC))

@@ -63,6 +63,7 @@ def stage_event(cat: Catalogue, event: Event, now: datetime) -> tuple[Path, Path
     """Write one event, sealed, into staging; returns it and the ledger file it becomes at the commit.
 
     Called inside `seal.appending`."""
+    store.check_name(event.by, "name.what.account")
     name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{event.type.replace('.', '_')}__{re.sub(r'[^a-z0-9_.-]', '-', event.by)}.json"
     staged = store.staging_root(cat) / name
     final = forum_root(cat) / name
