@@ -65,6 +65,11 @@ def private_root(cat: Catalogue) -> Path:
     return cat.root / "data" / "private"
 
 
+def _audit_beside(cat: Catalogue) -> Path:
+    """The seal's events go to the audit log beside its key (data/private/audit.log)."""
+    return private_root(cat) / "accounts.json"
+
+
 def key_path(cat: Catalogue) -> Path:
     return private_root(cat) / "seal.key"
 
@@ -178,7 +183,7 @@ def _load(cat: Catalogue, create: bool = True) -> tuple[bytes, dict]:
                 fd = os.open(kpath, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(fd, "w") as fh:
                     fh.write(key.hex() + "\n")
-                accounts.audit("seal.created", accounts.audit_path(), root=str(cat.root),
+                accounts.audit("seal.created", _audit_beside(cat), root=str(cat.root),
                                entries=sum(len(v) for v in body["genesis"].values()))
     if not kpath.exists():
         raise CityIdxError("ledger.no_key", key=_shown(cat, kpath), seal=_shown(cat, spath))
@@ -308,8 +313,9 @@ def _stamp(name: str) -> str | None:
         return None
 
 
-def verify(cat: Catalogue, now: datetime | None = None, create: bool = True) -> Report:
-    """Check every stream: each entry's MAC and its link to the one before, the genesis and the heads, the times."""
+def verify(cat: Catalogue, now: datetime | None = None, create: bool = True, kind: str | None = None) -> Report:
+    """Check every stream (or those of one `kind`: forum, departments, fetched): each entry's MAC and its link
+    to the one before, the genesis and the heads, the times."""
     key, body = _load(cat, create=create)
     now = now or datetime.now(UTC)
     ahead = now + timedelta(seconds=cat.accounts.clock_skew_seconds)
@@ -319,6 +325,8 @@ def verify(cat: Catalogue, now: datetime | None = None, create: bool = True) -> 
     pending = body.get("pending", {})
     listed = entries(cat)
     for stream in sorted(set(listed) | set(genesis) | set(heads)):
+        if kind is not None and stream.split("/")[0] != kind:
+            continue
         trusted = genesis.get(stream, {})
         head = heads.get(stream)
         past_head = head is None
@@ -395,5 +403,5 @@ def reseal(cat: Catalogue, by: str, reason: str) -> int:
         body = _genesis(cat)
         _write_seal(cat, key, body)
     count = sum(len(v) for v in body["genesis"].values())
-    accounts.audit("seal.resealed", accounts.audit_path(), root=str(cat.root), by=by, reason=reason, entries=count)
+    accounts.audit("seal.resealed", _audit_beside(cat), root=str(cat.root), by=by, reason=reason, entries=count)
     return count
