@@ -7,6 +7,7 @@ import re
 import types
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -65,6 +66,14 @@ def _problem(key: str, at: tuple = (), **values: object) -> PydanticCustomError:
 
 
 # --- scalar types: strict (a YAML `yes` or `"5"` is not a bool or an int) --------------------------
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _problem("catalogue.unknown_timezone", got=value) from None
+    return value
+
+
 def _url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise _problem("catalogue.expected_url", got=value)
@@ -86,6 +95,7 @@ Str = Annotated[str, Strict(), StringConstraints(pattern=r"\S")]
 # Every id (catalogue keys, component ids, references): the one place an id's format is declared.
 Id = Annotated[str, Strict(), StringConstraints(pattern=r"\S")]
 Url = Annotated[str, Strict(), AfterValidator(_url)]
+TimeZone = Annotated[str, Strict(), AfterValidator(_timezone)]
 Int = Annotated[int, Strict()]
 Count = Annotated[int, Strict(), Field(ge=1)]
 Num = Annotated[float, Strict()]
@@ -393,6 +403,7 @@ class Catalogue(Model):
 
     version: Literal[1]
     focus_city: Str
+    timezone: TimeZone = "Asia/Seoul"  # every time shown to people is in this zone (ledger times are UTC)
     goal: Goal
     peer_cities: tuple[Str, ...]
     cities_file: DataFile

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.charts import FOCUS_COLOUR, FONT
-from dashboard.display import local_time
+from dashboard.display import local_time, zone_note
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.ledger import fetch
 from pipelines.reports.calendar import to_ics
@@ -96,6 +96,7 @@ indicator_names = {i.id: i.name.get(lang) for i in cat.indicators.values()}
 months = cat.calendar.horizon_months
 
 st.title(t("ui.cal.title", lang))
+zone_note(lang)
 st.caption(t("ui.cal.intro", lang, months=months, today=today.isoformat()))
 
 # 1. The calendar: the timeline, the table and the .ics.

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data
-from dashboard.display import DUE_STATE_STYLE, local_time, show_error
+from dashboard.display import DUE_STATE_STYLE, local_time, show_error, zone_note
 from dashboard.markdown import escape
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import preview
@@ -187,6 +187,7 @@ cat = data.catalogue_or_stop(lang)
 account = auth.current_account()
 depts = data.indicator_departments()
 st.title(t("ui.mine.page", lang))
+zone_note(lang)
 if depts.empty:
     st.info(t("ui.mine.no_departments", lang))
     st.stop()

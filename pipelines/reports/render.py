@@ -5,11 +5,16 @@ from __future__ import annotations
 import html
 import io
 import re
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from pipelines import sql
+from pipelines.catalogue import Catalogue
+
+DEFAULT_TIMEZONE: str = Catalogue.model_fields["timezone"].default
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -36,7 +41,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An xlsx workbook, one sheet per frame, cells neutralised and columns sized to their text."""
+    """An xlsx workbook, one sheet per frame: bold frozen header row with an autofilter, cells neutralised,
+    columns sized to their text."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -53,10 +59,38 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
         for i, col in enumerate(safe.columns, start=1):
             width = max([len(str(col))] + [len(str(v)) for v in safe.iloc[:, i - 1].head(200)])
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(60, max(8, width * 1.6))
-        ws.freeze_panes = "A2"
+        ws.freeze_panes = "A2"  # the header row stays in view
+        if safe.shape[1]:  # a filter drop-down on every header, so a meeting can sort by owner or overdue
+            ws.auto_filter.ref = ws.dimensions
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def setting(con, key: str, default: str) -> str:
+    """A catalogue setting the build wrote into the warehouse (`setting` table)."""
+    found = dict(sql.rows(con, "settings"))
+    return found.get(key) or default
+
+
+def local_today(timezone: str, now: datetime | None = None) -> date:
+    """Today's date where the people are (a Seoul morning is still yesterday in UTC)."""
+    return (now or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(timezone)).date()
+
+
+def zone_name(timezone: str) -> str:
+    """The zone's short name as people read it (KST for Asia/Seoul)."""
+    return datetime.now(ZoneInfo(timezone)).tzname() or timezone
+
+
+def local_time(iso: object, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An ISO 8601 time from the ledger (UTC, or with its own offset) in `timezone`; '' when missing.
+    A time without an offset is read as UTC, which is how the ledger writes."""
+    if iso is None or (not isinstance(iso, (str, datetime)) and pd.isna(iso)) or iso == "":
+        return ""
+    stamp = pd.Timestamp(iso)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.tz_convert(timezone).strftime(fmt)
 
 
 def svg_line_chart(series: dict[str, list[tuple[str, float | None]]], *, title: str = "", reverse_y: bool = False,
