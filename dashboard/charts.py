@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Sequence
 
 import pandas as pd
@@ -11,12 +12,16 @@ import plotly.graph_objects as go
 from dashboard.text import t
 
 FOCUS_COLOUR = "#d7263d"
-# Muted, still distinguishable: peers sit behind the focus city.
+# One colour per city, the same in every chart whatever else is selected: the focus city red; the catalogue's
+# peer cities (indicators.yml `peer_cities`) a distinct hue each, in catalogue order; any other city a muted
+# colour fixed by its name. No peer hue is red, so the focus city stays the one that stands out.
 PEER_COLOURS = (
-    "#7f9cbf", "#9fbf8f", "#c9a86a", "#a68fbf", "#7fb8b3", "#c48f8f", "#9a9a9a", "#b8b06a",
-    "#8fa8c9", "#b39fbf", "#8fbfa8", "#c9b08f",
+    "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7",
+    "#8cd17d", "#86bcb6", "#f1ce63", "#a0cbe8",
 )
+OTHER_COLOURS = ("#9aa5b4", "#b3a6c4", "#a3bfae", "#c4b49c", "#9db4cc", "#c2a3a3", "#b0b08c", "#a8a8a8")
 CHANGE_COLOUR = "#6c5ce7"
+BEFORE_COLOUR = "#9aa5b4"  # values from before an action was accepted
 FONT = "NanumGothic, 'Noto Sans CJK KR', 'Malgun Gothic', 'Apple SD Gothic Neo', sans-serif"
 
 
@@ -32,6 +37,16 @@ def format_number(value: object) -> str:
     if number.is_integer():
         return f"{int(number):,}"
     return f"{number:,.2f}".rstrip("0").rstrip(".")
+
+
+def city_colour(city: str, focus_city: str, peers: Sequence[str] = ()) -> str:
+    """The city's colour in every chart: fixed by the catalogue (focus city, peer order), never by the selection."""
+    if city == focus_city:
+        return FOCUS_COLOUR
+    peers = list(peers)
+    if city in peers:
+        return PEER_COLOURS[peers.index(city) % len(PEER_COLOURS)]
+    return OTHER_COLOURS[zlib.crc32(str(city).encode("utf-8")) % len(OTHER_COLOURS)]
 
 
 def city_label(row: pd.Series | dict, lang: str) -> str:
@@ -86,8 +101,10 @@ def bump_chart(
     lang: str,
     cities: Sequence[str] | None = None,
     unit: str = "",
+    peers: Sequence[str] = (),
 ) -> go.Figure:
-    """Rank over editions, rank 1 on top; the focus city drawn last, thick and in colour.
+    """Rank over editions, rank 1 on top; the focus city drawn last, thick and in colour; every city in its
+    fixed colour (city_colour, from the catalogue's `peers`).
 
     `rows`: rankings of one series (city, city_ko, edition, rank, score, status, publication, source_url).
     `editions`: that series' editions (edition, edition_order, methodology_change).
@@ -99,8 +116,8 @@ def bump_chart(
         cities = [c for c in cities if c != focus_city] + [focus_city]
     fig = go.Figure()
     max_rank = 1
-    for i, city in enumerate(c for c in cities if c != focus_city):
-        _city_trace(fig, rows, labels, city, lang, PEER_COLOURS[i % len(PEER_COLOURS)], False, unit)
+    for city in (c for c in cities if c != focus_city):
+        _city_trace(fig, rows, labels, city, lang, city_colour(city, focus_city, peers), False, unit)
     if focus_city in cities:
         _city_trace(fig, rows, labels, focus_city, lang, FOCUS_COLOUR, True, unit)
     ranked = rows[rows["city"].isin(cities)]["rank"].dropna()
@@ -214,19 +231,18 @@ def score_chart(
     cities: Sequence[str],
     unit: str = "",
     higher_is_better: bool = True,
+    peers: Sequence[str] = (),
 ) -> go.Figure:
     """Scores over editions, for a series whose scores are comparable across editions."""
     labels = edition_labels(editions)
     fig = go.Figure()
     ordered = [c for c in cities if c != focus_city] + ([focus_city] if focus_city in cities else [])
-    peer = 0
     for city in ordered:
         own = rows[rows["city"] == city].drop_duplicates("edition").set_index("edition", drop=False)
         if own.empty or own["score"].isna().all():
             continue
         focus = city == focus_city
-        colour = FOCUS_COLOUR if focus else PEER_COLOURS[peer % len(PEER_COLOURS)]
-        peer += 0 if focus else 1
+        colour = city_colour(city, focus_city, peers)
         scores = [None if e not in own.index or _blank(own.at[e, "score"]) else float(own.at[e, "score"]) for e in labels]
         fig.add_trace(go.Scatter(
             x=labels, y=scores, name=city_label(own.iloc[0], lang), mode="lines+markers", connectgaps=True,
@@ -244,12 +260,14 @@ def score_chart(
     return fig
 
 
-def edition_score_chart(rows: pd.DataFrame, edition: str, focus_city: str, lang: str, unit: str = "") -> go.Figure:
-    """Scores of the cities in one edition, where scores only compare within an edition."""
+def edition_score_chart(rows: pd.DataFrame, edition: str, focus_city: str, lang: str, unit: str = "",
+                        peers: Sequence[str] = ()) -> go.Figure:
+    """Scores of the cities in one edition, where scores only compare within an edition; each bar in its city's
+    colour."""
     own = rows[(rows["edition"].astype(str) == str(edition)) & rows["score"].notna()].copy()
     own = own.sort_values("score", ascending=True)
     labels = [city_label(r, lang) for _, r in own.iterrows()]
-    colours = [FOCUS_COLOUR if c == focus_city else PEER_COLOURS[0] for c in own["city"]]
+    colours = [city_colour(c, focus_city, peers) for c in own["city"]]
     fig = go.Figure(go.Bar(
         x=own["score"].astype(float).tolist(), y=labels, orientation="h", marker={"color": colours},
         hovertext=[hover_text(r, lang, unit) for _, r in own.iterrows()], hovertemplate="%{hovertext}<extra></extra>",
@@ -292,29 +310,28 @@ def sparkline(history: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def component_chart(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit: str = "") -> go.Figure:
-    """Component ranks of one city by edition: a grid, one row per component, darker is better."""
+    """Component ranks of one city by edition: a grid, one row per component, on the one rank colour scale of
+    every heat map (rank_colour_value, RANK_SCALE: rank 1 deepest, at the top of the colour bar)."""
     comp = comp.sort_values(["component_seq", "edition_order"])
     present = set(comp["edition"].astype(str))
     labels = [e for e in edition_labels(editions) if e in present]
-    names = list(dict.fromkeys(
-        (r["component_ko"] if lang == "ko" else r["component"]) for _, r in comp.iterrows()))
-    z, text, hover = [], [], []
+    col = "component_ko" if lang == "ko" else "component"
+    names = list(dict.fromkeys(comp[col]))
+    ranks = comp["rank"].dropna()
+    worst = int(ranks.max()) if len(ranks) else 1
+    z, text, hover, score_cells = [], [], [], []
     for name in names:
         zr, tr, hr = [], [], []
         for label in labels:
-            col = "component_ko" if lang == "ko" else "component"
             cell = comp[(comp[col] == name) & (comp["edition"].astype(str) == label)]
             rank = cell["rank"].dropna()
             score = cell["score"].dropna()
             rank_v = int(rank.iloc[0]) if len(rank) else None
             score_v = float(score.iloc[0]) if len(score) else None
-            zr.append(rank_v)
-            if rank_v is not None:
-                tr.append(t("doc.rank", lang, rank=rank_v))
-            elif score_v is not None:
-                tr.append(t("ui.chart.score_cell", lang, score=format_number(score_v)))
-            else:
-                tr.append("")
+            zr.append(rank_colour_value(rank_v, worst) if rank_v is not None else None)
+            tr.append(t("doc.rank", lang, rank=rank_v) if rank_v is not None else "")
+            if rank_v is None and score_v is not None:
+                score_cells.append((label, name, t("ui.chart.score_cell", lang, score=format_number(score_v))))
             parts = [f"<b>{name}</b> · {label}"]
             parts.append(t("ui.hover.rank", lang, rank=rank_v) if rank_v is not None else t("ui.hover.no_rank", lang))
             if score_v is not None:
@@ -325,22 +342,20 @@ def component_chart(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit:
         hover.append(hr)
     ranked = any(v is not None for row in z for v in row)
     fig = go.Figure(go.Heatmap(
-        x=labels, y=names, z=z, hoverinfo="skip", xgap=2, ygap=2, zmin=1, showscale=ranked,
-        # Light to mid blue only, so the dark cell text stays readable; rank 1 is the deepest.
-        colorscale=[[0, "#4f8fcf"], [0.5, "#a9cbe9"], [1, "#eef5fc"]],
-        colorbar={"title": {"text": t("col.rank", lang)}, "thickness": 12},
+        x=labels, y=names, z=z, text=text, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+        hoverongaps=False, xgap=2, ygap=2, **rank_heat(worst, lang, ranked),
     ))
-    # The labels ride on a text layer, so a cell with only a score still says what it holds.
-    cells = [(x, y, tx, hv) for y, trow, hrow in zip(names, text, hover) for x, tx, hv in zip(labels, trow, hrow) if tx]
-    fig.add_trace(go.Scatter(
-        x=[c[0] for c in cells], y=[c[1] for c in cells], text=[c[2] for c in cells], mode="text",
-        textfont={"color": "#1f2937"}, hovertext=[c[3] for c in cells], hovertemplate="%{hovertext}<extra></extra>",
-        showlegend=False,
-    ))
+    if score_cells:  # a cell with only a score still says what it holds (no colour: it has no rank)
+        fig.add_trace(go.Scatter(
+            x=[c[0] for c in score_cells], y=[c[1] for c in score_cells], text=[c[2] for c in score_cells],
+            mode="text", textfont={"color": "#1f2937", "size": 10}, hoverinfo="skip", showlegend=False,
+            cliponaxis=False,
+        ))
     _base_layout(fig, max(220, 34 * len(names) + 110))
     fig.update_layout(
-        xaxis={**_category_axis(labels), "title": t("col.edition", lang), "side": "bottom"},
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True},
+        xaxis={**_category_axis(labels), "title": t("col.edition", lang), "side": "bottom", "showgrid": False},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True,
+               "showgrid": False},
     )
     return fig
 
@@ -351,14 +366,32 @@ NO_DATA_COLOUR = "#e5e7eb"
 HATCH_COLOUR = "#9ca3af"
 WEAK_COLOUR = "#d7263d"
 GOAL_BAND_COLOUR = "rgba(46, 160, 67, 0.13)"
-# Pale blue for the worst rank shown, deepening to dark blue for rank 1 (the top of the colour bar).
+# The one colour scale for component ranks, in every heat map: pale blue for the worst rank shown, deepening to
+# dark blue for rank 1, which sits at the top of the colour bar.
 RANK_SCALE = [[0, "#f1f6fb"], [0.2, "#c6dbef"], [0.45, "#6baed6"], [0.75, "#2171b5"], [1, "#08306b"]]
+RANK_BAR_TICKS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 500)
 
 
-def _rank_colour_value(rank: int, worst: int) -> float:
+def rank_colour_value(rank: int, worst: int) -> float:
     """Where a rank sits on the colour scale (1 = rank 1, 0 = the worst rank shown): logarithmic, so 3rd and 8th
     differ as much as 30th and 80th."""
     return 1 - math.log10(max(rank, 1)) / math.log10(max(worst, 2))
+
+
+
+def rank_heat(worst: int, lang: str, show_scale: bool = True) -> dict:
+    """The Heatmap settings every rank grid shares: RANK_SCALE on 0..1, the colour bar ticked in ranks (1st on top),
+    the cell text drawn by Plotly itself, which shrinks it to fit a narrow cell (a phone) instead of clipping
+    "11위" to "1위", and picks dark or light text for contrast."""
+    ticks = [r for r in RANK_BAR_TICKS if r <= max(worst, 1)] or [1]
+    return {
+        "colorscale": RANK_SCALE, "zmin": 0, "zmax": 1, "showscale": show_scale,
+        "texttemplate": "%{text}", "textfont": {"size": 12},
+        "colorbar": {"title": {"text": t("col.rank", lang)}, "thickness": 12, "len": 0.85, "y": 0,
+                     "yanchor": "bottom", "tickmode": "array",
+                     "tickvals": [rank_colour_value(r, worst) for r in ticks],
+                     "ticktext": [t("doc.rank", lang, rank=r) for r in ticks]},
+    }
 
 
 def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
@@ -377,15 +410,16 @@ def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
     worst = int(ranks.max()) if len(ranks) else 1
     cells = {(str(r["edition"]), r[name_col]): r for _, r in rows.iterrows()}
 
-    z, blank, hover, text_cells, hatch, frames = [], [], [], [], [], []
+    z, blank, hover, text, hatch, frames = [], [], [], [], [], []
     for name in names:
-        zr, br, hr = [], [], []
+        zr, br, hr, tr = [], [], [], []
         for edition in editions:
             cell = cells.get((edition, name))
             if cell is None:
                 zr.append(None)
                 br.append(None)
                 hr.append("")
+                tr.append("")
                 continue
             rank = cell["component_rank"]
             label = t(f"label.{cell['label']}", lang)
@@ -395,13 +429,13 @@ def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
                 lines.append(t("ui.weak.hover_ranks", lang, rank=int(rank),
                                overall=t("doc.rank", lang, rank=int(cell["overall_rank"]))
                                if not _blank(cell["overall_rank"]) else t("ui.none", lang)))
-                value = _rank_colour_value(int(rank), worst)
-                zr.append(value)
+                zr.append(rank_colour_value(int(rank), worst))
                 br.append(None)
-                text_cells.append((edition, name, t("doc.rank", lang, rank=int(rank)), value))
+                tr.append(t("doc.rank", lang, rank=int(rank)))
             else:
                 zr.append(None)
                 br.append(0)
+                tr.append("")
                 hatch.append((editions.index(edition), y_order.index(name)))
             if cell["label"] == "weakness":
                 frames.append((editions.index(edition), y_order.index(name)))
@@ -409,6 +443,7 @@ def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
         z.append(zr)
         blank.append(br)
         hover.append(hr)
+        text.append(tr)
 
     fig = go.Figure()
     if hatch:
@@ -417,21 +452,11 @@ def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
             colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]], showscale=False, xgap=2, ygap=2, hoverongaps=False,
             name=t("label.no_data", lang),
         ))
-    ticks = [r for r in (1, 2, 3, 5, 10, 20, 30, 50, 100, 200) if r <= worst] or [1]
+    ranked = any(v is not None for row in z for v in row)
     fig.add_trace(go.Heatmap(
-        x=editions, y=names, z=z, customdata=hover, hovertemplate="%{customdata}<extra></extra>", hoverongaps=False,
-        colorscale=RANK_SCALE, zmin=0, zmax=1, xgap=2, ygap=2, showscale=bool(text_cells),
-        colorbar={"title": {"text": t("col.rank", lang)}, "thickness": 12, "len": 0.85, "y": 0, "yanchor": "bottom",
-                  "tickmode": "array",
-                  "tickvals": [_rank_colour_value(r, worst) for r in ticks],
-                  "ticktext": [t("doc.rank", lang, rank=r) for r in ticks]},
+        x=editions, y=names, z=z, text=text, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+        hoverongaps=False, xgap=2, ygap=2, **rank_heat(worst, lang, ranked),
     ))
-    if text_cells:
-        fig.add_trace(go.Scatter(
-            x=[c[0] for c in text_cells], y=[c[1] for c in text_cells], text=[c[2] for c in text_cells], mode="text",
-            textfont={"color": ["white" if c[3] > 0.5 else "#1f2937" for c in text_cells]}, hoverinfo="skip",
-            showlegend=False,
-        ))
     shapes = []
     for xi, yi in hatch:  # three diagonal strokes: a hatch that still reads in print and for colour-blind readers
         for d in (-0.5, 0.0, 0.5):
@@ -558,7 +583,7 @@ def trend_around_chart(values: pd.DataFrame, lang: str, marker_label: str) -> go
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=periods, y=values["value"].astype(float), mode="lines+markers", line={"color": "#9ca3af", "width": 2},
-        marker={"size": 9, "color": [PEER_COLOURS[6] if b else FOCUS_COLOUR for b in before]},
+        marker={"size": 9, "color": [BEFORE_COLOUR if b else FOCUS_COLOUR for b in before]},
         hovertext=[f"{p}: {format_number(v)} {unit}".strip() + f" · {t('ui.forum.phase_' + ph, lang)}"
                    for p, v, ph in zip(periods, values["value"], values["phase"])],
         hovertemplate="%{hovertext}<extra></extra>", showlegend=False,

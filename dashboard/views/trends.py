@@ -45,7 +45,8 @@ st.caption(escape(t("ui.trends.about", lang, publisher=s["publisher"], office=s[
                     editions=len(editions), cities=len(cities))))
 
 # Process: the cities to draw, the focus city and the peers that appear in this series by default.
-peers = [c for c in data.peer_cities()["city"] if c in names]
+catalogue_peers = tuple(data.peer_cities()["city"])  # their order fixes each city's colour in every chart
+peers = [c for c in catalogue_peers if c in names]
 default = ([focus] if focus in names else []) + peers
 chosen = st.multiselect(t("ui.trends.cities", lang), list(names), default=default, format_func=names.get,
                         key=f"cities_{index_id}", placeholder=t("ui.trends.cities_placeholder", lang))
@@ -53,7 +54,7 @@ shown = rows[rows["city"].isin(chosen)]
 
 st.subheader(t("ui.trends.rank_chart", lang))
 if shown["rank"].notna().any():
-    st.plotly_chart(charts.bump_chart(shown, editions, focus, lang, chosen, unit), width="stretch", key="bump")
+    st.plotly_chart(charts.bump_chart(shown, editions, focus, lang, chosen, unit, catalogue_peers), width="stretch", key="bump")
     st.caption(t("ui.trends.rank_chart_help", lang, city=names.get(focus, focus)))
 else:
     st.info(t("ui.trends.no_ranks", lang))
@@ -67,7 +68,8 @@ if scored.empty:
     st.info(t("ui.trends.no_scores", lang))
 elif bool(s["score_comparable"]):
     if shown["score"].notna().any():
-        st.plotly_chart(charts.score_chart(shown, editions, focus, lang, chosen, unit, bool(s["score_higher_is_better"])),
+        st.plotly_chart(charts.score_chart(shown, editions, focus, lang, chosen, unit, bool(s["score_higher_is_better"]),
+                                           catalogue_peers),
                         width="stretch", key="scores")
     else:
         st.info(t("ui.trends.no_scores_chosen", lang))
@@ -87,7 +89,7 @@ else:
     pick = mine if len(mine) >= 2 else in_edition.sort_values("score", ascending=not s["score_higher_is_better"]).head(20)
     if focus in set(in_edition["city"]) and focus not in set(pick["city"]):
         pick = pd.concat([pick, in_edition[in_edition["city"] == focus]])
-    st.plotly_chart(charts.edition_score_chart(pick, edition, focus, lang, unit), width="stretch", key="edition_scores")
+    st.plotly_chart(charts.edition_score_chart(pick, edition, focus, lang, unit, catalogue_peers), width="stretch", key="edition_scores")
 
 # The figures, each with its source.
 st.subheader(t("ui.trends.table", lang))
