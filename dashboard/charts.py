@@ -283,7 +283,8 @@ def edition_score_chart(rows: pd.DataFrame, edition: str, focus_city: str, lang:
 
 
 def sparkline(history: pd.DataFrame, lang: str) -> go.Figure:
-    """The focus city's rank in one series over its editions, tiny, rank 1 on top."""
+    """The focus city's rank in one series over its editions, small, rank 1 on top; the first and the last
+    edition are labelled under the line, each with its rank where it has one."""
     history = history.sort_values("edition_order")
     labels = [str(e) for e in history["edition"]]
     ranks = [None if _blank(r) else int(r) for r in history["rank"]]
@@ -299,12 +300,73 @@ def sparkline(history: pd.DataFrame, lang: str) -> go.Figure:
         i, r = known[-1]
         fig.add_trace(go.Scatter(x=[labels[i]], y=[r], mode="markers", marker={"size": 8, "color": FOCUS_COLOUR},
                                  hoverinfo="skip"))
+    ends_x = [labels[0], labels[-1]] if len(labels) > 1 else labels
+    at = dict(zip(labels, ranks))
+    ends_text = [f"{e} · {t('doc.rank', lang, rank=at[e])}" if at.get(e) is not None else e for e in ends_x]
     fig.update_layout(
-        height=70, margin={"l": 0, "r": 0, "t": 4, "b": 4}, showlegend=False, plot_bgcolor="white",
-        # Half a category of padding on each side, so the end markers are not cut in half.
-        xaxis={**_category_axis(labels), "visible": False, "fixedrange": True, "range": [-0.5, len(labels) - 0.5]},
+        height=90, margin={"l": 30, "r": 30, "t": 6, "b": 18}, showlegend=False, plot_bgcolor="white",
+        # Half a category of padding on each side, so the end markers are not cut in half; only the first and
+        # the last edition are ticked, so a reader knows what span the line covers.
+        xaxis={**_category_axis(labels), "fixedrange": True, "range": [-0.5, len(labels) - 0.5],
+               "tickmode": "array", "tickvals": ends_x, "ticktext": ends_text,
+               "tickfont": {"size": 10, "color": "#6b7280"},
+               "showgrid": False, "showline": False, "ticks": ""},
         yaxis={"autorange": "reversed", "visible": False, "fixedrange": True},
         font={"family": FONT},
+    )
+    return fig
+
+
+def latest_ranks_chart(overview: pd.DataFrame, target: int, lang: str) -> go.Figure:
+    """Every index's latest rank of the focus city on one common axis, with the goal line (TOP `target`).
+
+    `overview`: the focus_overview rows (index_id, short_ko/en, title_ko/en, latest_edition, latest_status, latest_rank,
+    latest_field_size, last_ranked_edition, last_ranked_rank). The axis is logarithmic, so 2nd and 12th are as far
+    apart as 20th and 120th; rank 1 on the left. An index whose latest edition has no rank shows its last rank,
+    hollow; one never ranked is listed without a dot.
+    """
+    rows = overview.reset_index(drop=True)
+    names = [str(r[f"short_{lang}"]) for _, r in rows.iterrows()]
+    xs, texts, hovers, hollow, colours = [], [], [], [], []
+    for _, r in rows.iterrows():
+        latest = r["latest_status"] == "ranked" and not _blank(r["latest_rank"])
+        rank = r["latest_rank"] if latest else r["last_ranked_rank"]
+        edition = r["latest_edition"] if latest else r["last_ranked_edition"]
+        if _blank(rank):
+            xs.append(None)
+            texts.append("")
+            hovers.append("")
+            hollow.append(False)
+            colours.append(FOCUS_COLOUR)
+            continue
+        rank = int(rank)
+        xs.append(rank)
+        texts.append(t("ui.chart.rank_in", lang, rank=rank, edition=edition))
+        hovers.append(f"<b>{r[f'title_{lang}']}</b><br>" + t("ui.chart.rank_in", lang, rank=rank, edition=edition))
+        hollow.append(not latest)
+        colours.append("#2e7d32" if rank <= target else FOCUS_COLOUR)
+    ranked = [x for x in xs if x is not None]
+    worst = max(ranked + [target, 10])
+    ticks = [v for v in (1, 5, 10, 50, 100, 500) if v <= worst * 1.05] or [1]
+    fig = go.Figure(go.Scatter(
+        x=xs, y=names, mode="markers+text", text=texts, textposition="middle right", cliponaxis=False,
+        textfont={"size": 11, "color": "#374151"},
+        marker={"size": 12, "color": ["white" if h else c for h, c in zip(hollow, colours)],
+                "line": {"width": 2, "color": colours}},
+        hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
+    ))
+    # a shape takes the data value on a log axis, an annotation its logarithm
+    fig.add_vline(x=target + 0.5, line={"color": "#2e7d32", "width": 2, "dash": "dash"})
+    fig.add_annotation(x=math.log10(target + 0.5), y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
+                       text=t("ui.chart.top_line", lang, target=target), font={"size": 11, "color": "#2e7d32"})
+    _base_layout(fig, max(200, 34 * len(names) + 80))
+    fig.update_layout(
+        margin={"l": 10, "r": 70, "t": 30, "b": 10},
+        xaxis={"type": "log", "range": [math.log10(0.8), math.log10(worst * 1.35)], "tickmode": "array",
+               "tickvals": ticks, "ticktext": [t("doc.rank", lang, rank=v) for v in ticks], "gridcolor": "#eeeeee",
+               "tickangle": 0, "title": t("col.rank", lang), "fixedrange": True},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True,
+               "fixedrange": True},
     )
     return fig
 

@@ -261,3 +261,33 @@ def test_score_bars_are_coloured_per_city(rows):
     assert by_city["서울"] == charts.FOCUS_COLOUR
     assert by_city["도쿄"] == charts.city_colour("Tokyo", "Seoul", peers) == charts.PEER_COLOURS[1]
     assert by_city["파리"] in charts.OTHER_COLOURS and len(set(bar.marker.color)) == 3
+
+
+def test_sparkline_labels_its_first_and_last_edition(rows):
+    seoul = rows[rows["city"] == "Seoul"]
+    fig = charts.sparkline(seoul, "ko")
+    assert list(fig.layout.xaxis.tickvals) == ["2020", "2023"]
+    assert list(fig.layout.xaxis.ticktext) == ["2020 · 12위", "2023 · 7위"]
+    gap_first = seoul[seoul["edition"] != "2020"]
+    assert list(charts.sparkline(gap_first, "en").layout.xaxis.ticktext) == ["2021", "2023 · #7"], \
+        "an edition without a rank is named without one"
+
+
+def test_latest_ranks_chart_puts_every_index_on_one_axis_with_the_goal_line():
+    overview = pd.DataFrame({
+        "index_id": ["gci", "gco", "eiu"], "short_ko": ["GCI", "GCO", "EIU"], "short_en": ["GCI", "GCO", "EIU"],
+        "title_ko": ["가", "나", "다"], "title_en": ["A", "B", "C"],
+        "latest_edition": ["2025", "2025", "2024"], "latest_status": ["ranked", "ranked", "not_listed"],
+        "latest_rank": pd.array([12, 2, None], dtype="Int64"),
+        "last_ranked_edition": ["2025", "2025", "2021"], "last_ranked_rank": pd.array([12, 2, 53], dtype="Int64"),
+    })
+    fig = charts.latest_ranks_chart(overview, 5, "ko")
+    dots = fig.data[0]
+    assert list(dots.x) == [12, 2, 53] and list(dots.y) == ["GCI", "GCO", "EIU"]
+    assert list(dots.text) == ["12위 (2025)", "2위 (2025)", "53위 (2021)"]
+    assert dots.marker.color[2] == "white", "an index without a rank in its latest edition: hollow, its last rank"
+    assert fig.layout.xaxis.type == "log" and list(fig.layout.yaxis.categoryarray) == ["EIU", "GCO", "GCI"]
+    line = fig.layout.shapes[0]
+    assert line.x0 == line.x1 == 5.5, "the TOP 5 line between 5th and 6th"
+    assert fig.layout.annotations[0].text == "TOP 5"
+    assert all(float(v).is_integer() for v in fig.layout.xaxis.tickvals)
