@@ -63,7 +63,7 @@ def rank_ticks(max_rank: int) -> list[int]:
     """Whole-number rank ticks from 1 to max_rank, never a fractional position."""
     max_rank = max(int(max_rank), 1)
     step = next((s for limit, s in ((12, 1), (24, 2), (60, 5), (120, 10), (300, 25)) if max_rank <= limit), 50)
-    ticks = list(range(1, max_rank + 1, step)) if step <= 2 else [1] + list(range(step, max_rank + 1, step))
+    ticks = list(range(1, max_rank + 1)) if step == 1 else [1] + list(range(step, max_rank + 1, step))
     return sorted(set(ticks))
 
 
@@ -422,6 +422,41 @@ def component_chart(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit:
     return fig
 
 
+def peer_dot_plot(rows: pd.DataFrame, focus_city: str, lang: str, title: str, peers: Sequence[str] = ()) -> go.Figure:
+    """One component in one edition: the focus city against its peers, one dot per city on a rank axis (rank 1 on
+    the left), each city in its fixed colour, the focus city larger and its row in bold.
+
+    `rows`: component rows of one edition (city, city_ko, rank, score); cities without a rank are left out.
+    """
+    rows = rows[rows["rank"].notna()].copy()
+    rows["rank"] = rows["rank"].astype(int)
+    rows = rows.sort_values(["rank", "city"])
+    names = [f"<b>{city_label(r, lang)}</b>" if r["city"] == focus_city else city_label(r, lang) for _, r in rows.iterrows()]
+    focus = [c == focus_city for c in rows["city"]]
+    fig = go.Figure(go.Scatter(
+        x=rows["rank"].tolist(), y=names, mode="markers+text", cliponaxis=False,
+        text=[t("doc.rank", lang, rank=r) for r in rows["rank"]], textposition="middle right",
+        textfont={"size": 11, "color": "#374151"},
+        marker={"size": [15 if f else 10 for f in focus], "color": [city_colour(c, focus_city, peers) for c in rows["city"]],
+                "line": {"width": 1, "color": "white"}},
+        hovertext=[f"<b>{city_label(r, lang)}</b><br>" + t("ui.hover.rank", lang, rank=int(r["rank"]))
+                   + (f"<br>{t('ui.hover.score', lang, score=format_number(r['score']), unit='').strip()}"
+                      if not _blank(r.get("score")) else "") for _, r in rows.iterrows()],
+        hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
+    ))
+    worst = int(rows["rank"].max()) if len(rows) else 1
+    _base_layout(fig, max(200, 30 * len(rows) + 90))
+    fig.update_layout(
+        title={"text": title, "font": {"size": 14}},
+        margin={"l": 10, "r": 50, "t": 40, "b": 10},
+        xaxis={"range": [0.5, worst + max(1.5, worst * 0.12)], "tickmode": "array", "tickvals": rank_ticks(worst),
+               "title": t("col.component_rank", lang), "gridcolor": "#eeeeee", "zeroline": False, "fixedrange": True},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True,
+               "fixedrange": True},
+    )
+    return fig
+
+
 # --- analysis and forum (weak points, 2030 goal, action items) ----------------------------------
 
 NO_DATA_COLOUR = "#e5e7eb"
@@ -448,7 +483,7 @@ def rank_heat(worst: int, lang: str, show_scale: bool = True) -> dict:
     ticks = [r for r in RANK_BAR_TICKS if r <= max(worst, 1)] or [1]
     return {
         "colorscale": RANK_SCALE, "zmin": 0, "zmax": 1, "showscale": show_scale,
-        "texttemplate": "%{text}", "textfont": {"size": 12},
+        "texttemplate": "%{text}",  # textfont left at "auto": sized to the cell, coloured for contrast
         "colorbar": {"title": {"text": t("col.rank", lang)}, "thickness": 12, "len": 0.85, "y": 0,
                      "yanchor": "bottom", "tickmode": "array",
                      "tickvals": [rank_colour_value(r, worst) for r in ticks],
@@ -557,13 +592,19 @@ def year_ticks(first: int, last: int) -> list[int]:
 
 
 def goal_rank_ticks(worst: int, target: int) -> list[int]:
-    """Rank ticks for a short chart: every rank up to 12; beyond that the goal rank and about five round ranks,
-    and 1 while it does not crowd the goal rank's label (up to 30)."""
+    """Rank ticks for a short chart: every rank up to 12; beyond that the goal rank, 1, 10 and round ranks (a step
+    of 5, 10, 20, … giving about five), each kept only where its label does not crowd one already kept (about
+    7.5 % of the axis apart; the goal rank first, then 1, then 10)."""
     worst = max(int(worst), 1)
     if worst <= 12:
         return list(range(1, worst + 1))
-    step = next(s for s in (5, 10, 20, 25, 50, 100, 250) if worst / s <= 6)
-    return ([1] if worst <= 30 else []) + [target] + [m for m in range(step, worst + 1, step) if m > target + step / 2]
+    step = next((s for s in (5, 10, 20, 25, 50, 100, 250) if worst / s <= 6), 500)
+    gap = 0.075 * worst
+    kept: list[int] = []
+    for tick in [target, 1, 10, *range(step, worst + 1, step)]:
+        if tick <= worst and all(abs(tick - k) >= gap for k in kept):
+            kept.append(tick)
+    return sorted(kept)
 
 
 def goal_chart(history: pd.DataFrame, gap: pd.Series | dict, lang: str) -> go.Figure:

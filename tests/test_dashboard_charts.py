@@ -117,7 +117,7 @@ def test_bump_chart_labels_follow_the_language(rows, editions):
 
 
 @pytest.mark.parametrize(("max_rank", "expected"), [
-    (1, [1]), (6, [1, 2, 3, 4, 5, 6]), (20, [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]), (53, [1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50]),
+    (1, [1]), (6, [1, 2, 3, 4, 5, 6]), (20, [1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20]), (53, [1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50]),
 ])
 def test_rank_ticks_are_whole_numbers_from_one(max_rank, expected):
     assert charts.rank_ticks(max_rank) == expected
@@ -291,3 +291,17 @@ def test_latest_ranks_chart_puts_every_index_on_one_axis_with_the_goal_line():
     assert line.x0 == line.x1 == 5.5, "the TOP 5 line between 5th and 6th"
     assert fig.layout.annotations[0].text == "TOP 5"
     assert all(float(v).is_integer() for v in fig.layout.xaxis.tickvals)
+
+
+def test_peer_dot_plot_ranks_the_focus_city_among_its_peers():
+    rows = pd.DataFrame({"city": ["Seoul", "Tokyo", "London", "Paris"], "city_ko": ["서울", "도쿄", "런던", "파리"],
+                         "rank": pd.array([25, 3, 1, None], dtype="Int64"), "score": [40.0, None, 80.0, None]})
+    peers = ("Tokyo", "London", "Paris")
+    fig = charts.peer_dot_plot(rows, "Seoul", "ko", "GPCI · 거주 — 2025년 판 순위", peers)
+    dots = fig.data[0]
+    assert list(dots.x) == [1, 3, 25], "best first; a city without a rank is left out"
+    assert list(dots.y) == ["런던", "도쿄", "<b>서울</b>"]
+    assert list(dots.marker.color) == [charts.city_colour(c, "Seoul", peers) for c in ("London", "Tokyo", "Seoul")]
+    assert dots.marker.size[2] > dots.marker.size[0], "the focus city stands out"
+    assert "2025" in fig.layout.title.text
+    assert all(float(v).is_integer() for v in fig.layout.xaxis.tickvals) and fig.layout.xaxis.tickvals[0] == 1

@@ -109,16 +109,17 @@ st.html("""<style>
 </style>""")
 # The trend column stays wide enough for a Plotly chart (Streamlit draws them at least 150 px wide).
 widths = [2.8, 1.3, 2.0, 1.8, 1.5, 1.5, 2.8]
-KEYS = ("series_office", "latest_edition", "latest_rank", "change", "best_ever", "to_goal", "rank_trend")
+HEADINGS = ("col.series_office", "col.latest_edition", "col.latest_rank", "col.change", "col.best_ever", "col.to_goal",
+            "col.rank_trend")
 with st.container(key="ov_header"):
     header = st.columns(widths)
-    for col, key in zip(header, KEYS):
-        col.markdown(f"**{t(f'col.{key}', lang, target=target)}**")
+    for col, key in zip(header, HEADINGS):
+        col.markdown(f"**{t(key, lang, target=target)}**")
 
 
 def label(col, index_id: str, n: int) -> None:
     """The column's heading inside the cell, for a phone (see the style above)."""
-    col.container(key=f"ovlabel_{index_id}_{n}").markdown(t(f"col.{KEYS[n]}", lang, target=target))
+    col.container(key=f"ovlabel_{index_id}_{n}").markdown(t(HEADINGS[n], lang, target=target))
 
 
 for _, row in overview.iterrows():
