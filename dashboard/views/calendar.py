@@ -178,7 +178,7 @@ st.download_button(t("ui.cal.brief_download", lang), brief_html.encode("utf-8"),
 with st.container(border=True):
     # The brief is the product's own HTML (ledger text escaped where it is built); an iframe keeps its
     # print stylesheet from restyling the dashboard.
-    st.iframe(brief_html, height=720)
+    st.iframe(brief_html, height="content")  # as tall as the brief: no box with its own scrollbar
 
 # 4. Source snapshots: what `cityidx fetch` last stored; the page itself never fetches.
 st.subheader(t("ui.cal.snapshots", lang))
