@@ -703,3 +703,43 @@ def trend_around_chart(values: pd.DataFrame, lang: str, marker_label: str) -> go
         yaxis={"title": unit, "gridcolor": "#eeeeee"},
     )
     return fig
+
+
+TARGET_COLOUR = "#2e7d32"
+DUE_COLOUR = "#b54708"
+
+
+def indicator_chart(values: pd.DataFrame, lang: str, *, unit: str = "", target: float | None = None,
+                    target_label: str = "", due_period: str | None = None, due_label: str = "") -> go.Figure:
+    """One city indicator's values by period as a line, its target as a dashed horizontal line, the period now due
+    as a marked slot at the end of the axis (with the values, or after them when it is still missing).
+
+    `values`: period, value (current values, any order). Periods are categories in order (a year never becomes
+    2,020.5).
+    """
+    values = values.sort_values("period")
+    periods = [str(p) for p in values["period"]]
+    axis = periods + ([due_period] if due_period and due_period not in periods else [])
+    fig = go.Figure(go.Scatter(
+        x=periods, y=values["value"].astype(float).tolist(), mode="lines+markers", showlegend=False,
+        line={"color": FOCUS_COLOUR, "width": 2.5}, marker={"size": 8, "color": FOCUS_COLOUR},
+        hovertext=[f"{p}: {format_number(v)} {unit}".strip() for p, v in zip(periods, values["value"])],
+        hovertemplate="%{hovertext}<extra></extra>",
+    ))
+    if target is not None and not _blank(target):
+        fig.add_hline(y=float(target), line={"color": TARGET_COLOUR, "width": 2, "dash": "dash"})
+        fig.add_annotation(xref="paper", x=0, y=float(target), yanchor="bottom", xanchor="left", showarrow=False,
+                           text=target_label, font={"size": 11, "color": TARGET_COLOUR})
+    if due_period:
+        position = axis.index(due_period)
+        fig.add_vrect(x0=position - 0.45, x1=position + 0.45, fillcolor="rgba(181, 71, 8, 0.10)", line={"width": 0},
+                      layer="below")
+        fig.add_annotation(x=position, xref="x", y=1, yref="paper", yanchor="bottom", xanchor="right", showarrow=False,
+                           text=due_label, font={"size": 11, "color": DUE_COLOUR}, xshift=12)
+    _base_layout(fig, 230)
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 28, "b": 10},
+        xaxis={**_category_axis(axis), "range": [-0.5, len(axis) - 0.5], "showgrid": False},
+        yaxis={"title": unit, "gridcolor": "#eeeeee", "rangemode": "tozero" if (values["value"] >= 0).all() else "normal"},
+    )
+    return fig

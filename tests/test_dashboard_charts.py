@@ -305,3 +305,21 @@ def test_peer_dot_plot_ranks_the_focus_city_among_its_peers():
     assert dots.marker.size[2] > dots.marker.size[0], "the focus city stands out"
     assert "2025" in fig.layout.title.text
     assert all(float(v).is_integer() for v in fig.layout.xaxis.tickvals) and fig.layout.xaxis.tickvals[0] == 1
+
+
+def test_indicator_chart_marks_target_and_the_period_due():
+    values = pd.DataFrame({"period": ["2022", "2020", "2021"], "value": [3.0, 1.0, 2.0]})
+    fig = charts.indicator_chart(values, "ko", unit="건", target=10.0, target_label="2030 목표 10 건",
+                                 due_period="2024", due_label="제출할 기간 2024")
+    line = fig.data[0]
+    assert list(line.x) == ["2020", "2021", "2022"] and list(line.y) == [1.0, 2.0, 3.0]
+    assert fig.layout.xaxis.type == "category", "years are categories: never an axis reading 2,020.5"
+    assert list(fig.layout.xaxis.categoryarray) == ["2020", "2021", "2022", "2024"], "the missing due period has its slot"
+    target = [s for s in fig.layout.shapes if s.type == "line"][0]
+    assert target.y0 == target.y1 == 10.0
+    band = [s for s in fig.layout.shapes if s.type == "rect"][0]
+    assert band.x0 < 3 < band.x1
+    texts = {a.text: a for a in fig.layout.annotations}
+    assert "2030 목표 10 건" in texts and texts["제출할 기간 2024"].x == 3
+    plain = charts.indicator_chart(values, "en")
+    assert not plain.layout.shapes and not plain.layout.annotations
