@@ -34,6 +34,8 @@ APP = ROOT / "dashboard" / "app.py"
 BARE_PAGE = Path(__file__).resolve().with_name("bare_page.py")
 MINI_CATALOGUE = ROOT / "tests" / "fixtures" / "mini" / "indicators.yml"
 PYTHON = sys.executable
+# `cityidx` as the code of this tree runs it (the venv's console script may point at another checkout)
+CITYIDX = [PYTHON, "-m", "pipelines.cli"]
 GIB = 1024 ** 3
 
 # --- the scripts run in fresh interpreters (so start-up and peak memory are the child's own) ----------
@@ -145,6 +147,7 @@ class Child:
     wall: float
     peak_rss: int  # bytes
     out: dict
+    cpu: float = 0.0  # user + system seconds of the child (less sensitive than wall time to other load)
 
 
 def run_child(args: list[str], env: dict[str, str] | None = None) -> Child:
@@ -162,7 +165,8 @@ def run_child(args: list[str], env: dict[str, str] | None = None) -> Child:
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args[:4])} ... exited {proc.returncode}:\n{stderr[-2000:] or stdout[-2000:]}")
     lines = [line for line in stdout.splitlines() if line.startswith("{")]
-    return Child(wall=wall, peak_rss=usage.ru_maxrss * 1024, out=json.loads(lines[-1]) if lines else {})
+    return Child(wall=wall, peak_rss=usage.ru_maxrss * 1024, out=json.loads(lines[-1]) if lines else {},
+                 cpu=usage.ru_utime + usage.ru_stime)
 
 
 def timed(fn: Callable[[], object], runs: int, warmup: int = 1) -> list[float]:
@@ -218,7 +222,7 @@ class Report:
         print(f"  SKIPPED {what}: {first}", flush=True)
 
     def summary(self) -> None:
-        self.section("Targets (issues 2, 3, 4)")
+        self.section("Targets (issues 2, 3, 4, 13)")
         for t in self.targets:
             ratio = f"{t.measured / t.limit:.2f} of limit" if t.limit else ""
             verdict = "met" if t.met else "NOT MET"
@@ -269,8 +273,7 @@ def bench_real(report: Report, runs: int, work: Path) -> Path | None:
     in_process = report.seconds("build in-process (catalogue load + collect + write)",
                                 timed(lambda: build.build(catalogue.load(), warehouse), runs, warmup=0),
                                 "after one warm-up")
-    cityidx = Path(PYTHON).with_name("cityidx")
-    command = [str(cityidx)] if cityidx.exists() else [PYTHON, "-m", "pipelines.cli"]
+    command = CITYIDX
     sub = [run_child([*command, "build", "--warehouse", str(warehouse)]) for _ in range(runs)]
     cli = report.seconds("`cityidx build` as a fresh process (incl. start-up)", [c.wall for c in sub])
     report.row("  peak RSS of `cityidx build`", f"{max(c.peak_rss for c in sub) / 2**20:.0f} MiB", "max over runs")
@@ -293,6 +296,36 @@ def bench_real(report: Report, runs: int, work: Path) -> Path | None:
         f"floor {floor:.3f} s + start-up {startup:.3f} s; the floor as a process {floor_sub:.3f} s; "
         f"importing the pipeline alone takes {full_startup:.3f} s"))
     return warehouse
+
+
+# --- S: start-up ------------------------------------------------------------------------------------------
+
+
+def bench_startup(report: Report, runs: int, warehouse: Path | None) -> None:
+    """Issue 13, quick start-up: `cityidx --help` and `cityidx status` against `python -c 'import duckdb'`,
+    hyperfine-style: one warm-up each, then the commands interleaved run by run, medians side by side."""
+    report.section("S. Start-up: the command line against `python -c 'import duckdb'` (interleaved runs)")
+    command = CITYIDX
+    env = {"CITYIDX_WAREHOUSE": str(warehouse)} if warehouse is not None else {}
+    cases = {"python -c 'import duckdb'": [PYTHON, "-c", STARTUP_SCRIPT], "cityidx --help": [*command, "--help"]}
+    if warehouse is not None:
+        cases["cityidx status (real warehouse)"] = [*command, "status"]
+    else:
+        report.skip("cityidx status", "no real-data warehouse was built (run with --only real --only startup)")
+    seen: dict[str, list[Child]] = {name: [] for name in cases}
+    for name, args in cases.items():
+        run_child(args, env)  # warm-up: page cache, .pyc files
+    for _ in range(max(runs, 10)):
+        for name, args in cases.items():
+            seen[name].append(run_child(args, env))
+    base = med([c.wall for c in seen["python -c 'import duckdb'"]])
+    base_cpu = med([c.cpu for c in seen["python -c 'import duckdb'"]])
+    for name, children in seen.items():
+        wall, cpu = med([c.wall for c in children]), med([c.cpu for c in children])
+        report.row(name, f"{wall:.3f} s", f"median of {len(children)}; {wall / base:.2f}x; CPU {cpu:.3f} s ({cpu / base_cpu:.2f}x)")
+        if name != "python -c 'import duckdb'":
+            report.targets.append(Target(f"{name} within 1.5x of python -c 'import duckdb' (issue 13)", wall, 1.5 * base, "s",
+                                         f"import duckdb {base:.3f} s; ratio {wall / base:.2f}x (CPU {cpu / base_cpu:.2f}x)"))
 
 
 # --- C: synthetic scale run ------------------------------------------------------------------------------
@@ -519,7 +552,7 @@ def header() -> None:
     print("  All times are medians over repeated runs on this machine (n shown per row).", flush=True)
 
 
-SECTIONS = ("real", "synthetic", "dashboard", "upload")
+SECTIONS = ("real", "startup", "synthetic", "dashboard", "upload")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -539,6 +572,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cityidx-bench-") as tmp:
         work = Path(tmp)
         real = bench_real(report, args.runs, work) if "real" in only else None
+        if "startup" in only:
+            bench_startup(report, args.runs, real)
         if "synthetic" in only:
             bench_synthetic(report, args.large_runs, work, args.synthetic_dir)
         if "dashboard" in only:

@@ -8,12 +8,16 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from pipelines.catalogue import ROOT, Catalogue
+from pipelines import ROOT
 from pipelines.errors import AccountError
+
+if TYPE_CHECKING:  # only a type here; importing it would load pydantic for `cityidx --help`
+    from pipelines.catalogue import Catalogue
 
 ROLES = ("analyst", "department_editor", "forum_organizer", "admin")
 DEFAULT_ACCOUNTS = ROOT / "data" / "private" / "accounts.json"

@@ -25,9 +25,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from pipelines import ROOT
 from pipelines.errors import CityIdxError, Message
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOGUE = ROOT / "indicators.yml"
 
 # --- vocabularies --------------------------------------------------------------------------------

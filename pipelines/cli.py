@@ -6,15 +6,22 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from pipelines import accounts, build, catalogue, sql
-from pipelines.build import forum, warehouse
-from pipelines.build.rankings import display_name
+# Start-up: only light modules here (click, DuckDB, the messages), so that `cityidx --help` and `cityidx status`
+# start about as fast as `import duckdb`. A command that needs the catalogue (pydantic), the build (pandas,
+# pandera) or a report imports it in its own body (docs/architecture.md, "Start-up").
+from pipelines import accounts, sql
 from pipelines.errors import CityIdxError
+from pipelines.ledger import forum as forum_log
 from pipelines.messages import DEFAULT_LANG, LANGS, both, t
-from pipelines.schemas import ProblemsFound
+from pipelines.sql import parts
+
+if TYPE_CHECKING:
+    from pipelines import build
+    from pipelines.catalogue import Catalogue
 
 LANG_OPTION = click.option(
     "--lang", type=click.Choice(LANGS), default=DEFAULT_LANG, envvar="CITYIDX_LANG", show_default=True,
@@ -42,10 +49,17 @@ class Boundary(click.Group):
 
 def _read_warehouse(path: Path | None = None):
     """A read-only connection to the warehouse, or the error that says to build it first."""
-    path = path or warehouse.warehouse_path()
+    path = path or parts.warehouse_path()
     if not path.is_file():
         raise CityIdxError("cli.no_warehouse", path=path)
-    return warehouse.connect_read_only(path)
+    return parts.connect_read_only(path)
+
+
+def _catalogue(path: Path | None) -> Catalogue:
+    """indicators.yml as the typed model (pydantic is loaded here, by the commands that read the catalogue)."""
+    from pipelines import catalogue
+
+    return catalogue.load(path)
 
 
 def _warn(result: build.BuildResult) -> None:
@@ -73,7 +87,9 @@ def check(catalogue_path: Path | None) -> None:
         cityidx check
     Exit code 0 when everything is valid, 1 when a problem was found (each names file, row and column).
     """
-    result = build.collect(catalogue.load(catalogue_path))
+    from pipelines import build
+
+    result = build.collect(_catalogue(catalogue_path))
     _warn(result)
     c = result.counts
     click.echo(both("cli.check_ok", series=c["series"], rankings=c["ranking_row"],
@@ -94,8 +110,10 @@ def build_(catalogue_path: Path | None, warehouse_path: Path | None) -> None:
     The new file is written beside the old one and swapped in atomically: a failed
     build leaves the previous warehouse exactly as it was.
     """
-    path = warehouse_path or warehouse.warehouse_path()
-    result = build.build(catalogue.load(catalogue_path), path)
+    from pipelines import build
+
+    path = warehouse_path or parts.warehouse_path()
+    result = build.build(_catalogue(catalogue_path), path)
     _warn(result)
     c = result.counts
     click.echo(both("cli.build_ok", path=path, rankings=c["ranking_row"], components=c["component_row"],
@@ -112,7 +130,7 @@ def list_(catalogue_path: Path | None, lang: str) -> None:
     Example:
         cityidx list --lang en
     """
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     for s in cat.series.values():
         office = cat.offices[s.office_id].name.get(lang)
         months = ",".join(str(m) for m in s.release_months)
@@ -169,8 +187,10 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
     import getpass
 
     from pipelines.build import writes
+    from pipelines.build.rankings import display_name
+    from pipelines.schemas import ProblemsFound
 
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     if not file.is_file():
         raise click.UsageError(both("cli.no_such_file", file=file))
     if department not in cat.offices:
@@ -195,11 +215,11 @@ def _print_flags(cat, parsed, department: str) -> None:
     catalogue's ratio from the value in force for their period or, for a new period, the latest earlier one."""
     from pipelines.analysis import preview
 
-    path = warehouse.warehouse_path()
+    path = parts.warehouse_path()
     if not path.is_file():
         click.echo(both("upload.nothing_to_compare", path=path))
         return
-    with warehouse.connect_read_only(path) as con:
+    with parts.connect_read_only(path) as con:
         result = preview.compare(parsed.rows, preview.current_values(con, department), cat.reporting.change_flag_ratio)
     for r in result.rows[result.rows["flagged"]].itertuples(index=False):
         click.echo(both("upload.flagged_row", indicator_id=r.indicator_id, period=r.period, value=f"{r.value:,.10g}",
@@ -235,7 +255,7 @@ def user_add(catalogue_path, username, role, department, name, email, password_s
         cityidx user add kim --role department_editor --department tourism_sports
         echo 'a long password' | cityidx user add lee --role analyst --password-stdin
     """
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -286,7 +306,7 @@ def due(catalogue_path: Path | None, lang: str, department: str | None, today) -
     """
     from pipelines.analysis import due
 
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     with _read_warehouse() as con:
         table = due.due_status(con, cat, today.date() if today else None)
     if department:
@@ -325,7 +345,7 @@ def _component_refs(values: tuple[str, ...]) -> list[dict]:
 def _record(catalogue_path, as_user, event_type: str, data: dict) -> None:
     from pipelines.build import writes
 
-    event = writes.record_event(catalogue.load(catalogue_path), _operator(as_user), event_type, data)
+    event = writes.record_event(_catalogue(catalogue_path), _operator(as_user), event_type, data)
     key = next((v for k, v in data.items() if k.endswith("_id")), event.event_id)
     click.echo(f"{event.type} {key} ({event.event_id})")
 
@@ -354,9 +374,10 @@ def forum_next(catalogue_path, lang, forum_id, today) -> None:
     Example:
         cityidx forum next
     """
+    from pipelines.build import forum
     from pipelines.ledger.forum import read_events
 
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     state = forum.replay(read_events(cat), cat)
     nxt = forum.next_meeting(cat, state, forum_id, today.date() if today else None)
     how = t("cli.next.scheduled", lang, meeting_id=nxt["meeting_id"]) if nxt["scheduled"] else t("cli.next.by_rule", lang)
@@ -377,7 +398,7 @@ def forum_meeting() -> None:
 @CATALOGUE_OPTION
 @AS_OPTION
 @click.option("--date", "day", default=None, help="YYYY-MM-DD (default: the next date by the forum's rule).")
-@click.option("--kind", type=click.Choice(forum.MEETING_KINDS), default="regular", show_default=True)
+@click.option("--kind", type=click.Choice(forum_log.MEETING_KINDS), default="regular", show_default=True)
 @click.option("--forum", "forum_id", default=None)
 @click.option("--place", default=None)
 @click.option("--title", default=None)
@@ -389,9 +410,10 @@ def forum_meeting_add(catalogue_path, as_user, day, kind, forum_id, place, title
         cityidx forum meeting add --as park
         cityidx forum meeting add --date 2026-10-21 --kind ad_hoc --title "GPCI 2026 발표 대응"
     """
+    from pipelines.build import forum
     from pipelines.ledger.forum import read_events
 
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     default, _ = forum.forums_from_catalogue(cat)
     forum_id = forum_id or default
     if day is None:
@@ -446,6 +468,8 @@ def forum_agenda_add(catalogue_path, as_user, meeting_id, title, proposer, descr
         cityidx forum agenda add --meeting city_competitiveness_forum-2026-12-09 \\
             --title "주거 부문 개선" --proposer 서울연구원 --weakness mori_gpci/livability --indicator housing_pir
     """
+    from pipelines.build import forum
+
     _record(catalogue_path, as_user, "agenda.proposed",
             {"agenda_id": forum.new_id("a"), "meeting_id": meeting_id, "title": title, "proposer": proposer,
              "description": description, "weaknesses": _component_refs(weaknesses), "indicators": list(indicators)})
@@ -455,7 +479,7 @@ def forum_agenda_add(catalogue_path, as_user, meeting_id, title, proposer, descr
 @CATALOGUE_OPTION
 @AS_OPTION
 @click.argument("agenda_id")
-@click.option("--decision", type=click.Choice(forum.DECISIONS), required=True)
+@click.option("--decision", type=click.Choice(forum_log.DECISIONS), required=True)
 @click.option("--note", default=None)
 def forum_agenda_decide(catalogue_path, as_user, agenda_id, decision, note) -> None:
     """Record the meeting's decision on an agenda item.
@@ -484,7 +508,7 @@ def forum_action() -> None:
 @click.option("--title", required=True)
 @click.option("--owner", "office_id", metavar="OFFICE_ID", required=True, help="Office id of the owning department.")
 @click.option("--due", required=True, help="YYYY-MM-DD")
-@click.option("--execution", type=click.Choice(forum.EXECUTIONS), default="department", show_default=True)
+@click.option("--execution", type=click.Choice(forum_log.EXECUTIONS), default="department", show_default=True)
 @click.option("--indicator", "indicators", multiple=True)
 @click.option("--component", "components", multiple=True, help="INDEX_ID/COMPONENT_ID (repeatable).")
 def forum_action_add(catalogue_path, as_user, agenda_id, title, office_id, due, execution, indicators, components) -> None:
@@ -494,6 +518,8 @@ def forum_action_add(catalogue_path, as_user, agenda_id, title, office_id, due, 
     Example:
         cityidx forum action add --agenda a-1a2b3c4d --title "공공임대 공급 확대" --owner big_data_division --due 2027-06-30
     """
+    from pipelines.build import forum
+
     _record(catalogue_path, as_user, "action.created",
             {"action_id": forum.new_id("t"), "agenda_id": agenda_id, "title": title, "office_id": office_id,
              "due": due, "execution": execution, "linked_indicators": list(indicators), "linked_components": _component_refs(components)})
@@ -503,7 +529,7 @@ def forum_action_add(catalogue_path, as_user, agenda_id, title, office_id, due, 
 @CATALOGUE_OPTION
 @AS_OPTION
 @click.argument("action_id")
-@click.argument("status", type=click.Choice(forum.STATUSES))
+@click.argument("status", type=click.Choice(forum_log.STATUSES))
 @click.option("--note", default=None)
 def forum_action_status(catalogue_path, as_user, action_id, status, note) -> None:
     """Move an action item to another status.
@@ -542,7 +568,7 @@ def forum_suggest(catalogue_path, lang) -> None:
     """
     from pipelines.reports.forum import suggestions
 
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     with _read_warehouse() as con:
         table = suggestions(con, cat.forum.suggestions)
     for rec in table.itertuples():
@@ -587,7 +613,7 @@ def forum_export(catalogue_path, lang, meeting_id, progress, out) -> None:
 
     if bool(meeting_id) == progress:
         raise click.UsageError(both("cli.export_one_of"))
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     with _read_warehouse() as con:
         if meeting_id:
             data = agenda_packet_html(con, cat, meeting_id, lang).encode("utf-8")
@@ -619,7 +645,7 @@ def calendar(catalogue_path, lang, ics_path, today) -> None:
     """
     from pipelines.reports import calendar, render
 
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     with _read_warehouse() as con:
         table = calendar.upcoming(cat, con, today.date() if today else None)
     for rec in table.itertuples():
@@ -649,9 +675,10 @@ def fetch(catalogue_path, index_ids) -> None:
     snapshot with its URL, time and SHA-256; nothing is ever overwritten. Offline or on an error: says so,
     changes nothing, exit 1.
     """
+    from pipelines.build.rankings import display_name
     from pipelines.ledger import fetch
 
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     unknown = [s for s in index_ids if s not in cat.series]
     if unknown:
         raise click.UsageError(both("check.unknown_series", value=", ".join(unknown)))
@@ -686,7 +713,7 @@ def publish(catalogue_path, out_dir) -> None:
     """
     from pipelines.reports import publish
 
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     with _read_warehouse() as con:
         written = publish.publish(con, cat, out_dir)
     click.echo(both("cli.published", count=len(written), path=out_dir))
@@ -706,7 +733,7 @@ def submission(catalogue_path, lang, index_id, out) -> None:
     """
     from pipelines.reports import publish, render
 
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     if index_id not in cat.series:
         raise click.UsageError(both("check.unknown_series", value=index_id))
     with _read_warehouse() as con:
@@ -742,7 +769,7 @@ def brief(catalogue_path, lang, quarter, out) -> None:
     """
     from pipelines.reports import brief, render
 
-    cat = catalogue.load(catalogue_path)
+    cat = _catalogue(catalogue_path)
     out = out or Path(f"brief-{quarter}-{lang}.html")
     with _read_warehouse() as con:
         text = brief.brief_html(con, cat, quarter, lang)

@@ -63,3 +63,33 @@ def test_no_old_name_for_a_series_or_an_office_is_left():
     found = [(f.relative_to(ROOT).as_posix(), name) for f in files for name in OLD_NAMES
              if name in f.read_text(encoding="utf-8")]
     assert not found, found
+
+
+HEAVY = ("pandas", "pandera", "pydantic", "plotly", "streamlit", "pyarrow")
+
+
+def _loaded_after(code: str, *argv: str) -> set[str]:
+    """The heavy libraries loaded once `code` has run in a fresh interpreter (with `argv` as sys.argv[1:])."""
+    probe = f"import sys\nsys.argv[1:] = {list(argv)!r}\n{code}\nprint('loaded:', *sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    env = {**os.environ, "CITYIDX_WAREHOUSE": "/nonexistent/cityindex.duckdb"}
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    last = run.stdout.strip().splitlines()[-1]
+    assert last.startswith("loaded:"), run.stdout
+    return set(last.split()[1:])
+
+
+def test_the_command_line_starts_without_the_heavy_libraries():
+    """`cityidx --help` and `cityidx status` load click and DuckDB only (issue 13, quick start-up): pandas, pandera,
+    pydantic, plotly and streamlit load in the commands that use them."""
+    assert _loaded_after("import pipelines.cli") == set()
+    help_ = "import pipelines.cli\ntry:\n    pipelines.cli.main(['--help'])\nexcept SystemExit:\n    pass"
+    assert _loaded_after(help_) == set()
+    status = "import pipelines.cli\ntry:\n    pipelines.cli.main(['status'])\nexcept SystemExit:\n    pass"
+    assert _loaded_after(status) == set()  # no warehouse here: the error path is light too
+
+
+def test_a_command_that_reads_the_catalogue_loads_it():
+    """The probe can fail: `cityidx list` needs the catalogue, so pydantic is loaded."""
+    code = "import pipelines.cli\ntry:\n    pipelines.cli.main(['list'])\nexcept SystemExit:\n    pass"
+    assert "pydantic" in _loaded_after(code)

@@ -12,12 +12,8 @@ import pandas as pd
 from pipelines.accounts import Account
 from pipelines.catalogue import WEEKDAY_NAMES, Catalogue
 from pipelines.errors import ForumError, Message
-from pipelines.ledger.forum import Event
+from pipelines.ledger.forum import DECISIONS, EXECUTIONS, MEETING_KINDS, STATUSES, Event  # noqa: F401 (the vocabulary, re-exported)
 
-MEETING_KINDS = ("regular", "ad_hoc")
-DECISIONS = ("adopted", "adopted_with_changes", "deferred", "rejected")
-STATUSES = ("proposed", "accepted", "in_progress", "done", "dropped")
-EXECUTIONS = ("task_force", "advice", "department")
 # status -> the statuses it may move to
 TRANSITIONS = {
     "proposed": ("accepted", "dropped"),

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from pipelines import sql
+from pipelines.sql.parts import DEFAULT_WAREHOUSE, connect_read_only, warehouse_path  # noqa: F401 (re-exported)
 
-ROOT = Path(__file__).resolve().parents[2]
+if TYPE_CHECKING:
+    import pandas as pd
+
 SCHEMA_SQL = sql.SCHEMA
-DEFAULT_WAREHOUSE = ROOT / "data" / "warehouse" / "cityindex.duckdb"
 
 # Tables in load order (foreign keys point backwards).
 TABLE_ORDER = (
@@ -22,11 +24,6 @@ TABLE_ORDER = (
     "indicator", "indicator_feed", "ledger_upload", "indicator_version",
     "forum_event", "forum", "meeting", "agenda_item", "agenda_link", "action_item", "action_link", "action_log",
 )
-
-
-def warehouse_path() -> Path:
-    """The warehouse file: $CITYIDX_WAREHOUSE, else data/warehouse/cityindex.duckdb."""
-    return Path(os.environ.get("CITYIDX_WAREHOUSE") or DEFAULT_WAREHOUSE)
 
 
 
@@ -75,7 +72,3 @@ def write(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     The caller holds `ledger.store.writing` for `path`.
     """
     return swap(stage(tables, path), path)
-
-
-def connect_read_only(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path or warehouse_path()), read_only=True)

@@ -7,10 +7,19 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipelines.catalogue import Catalogue
 from pipelines.errors import ForumError
 from pipelines.ledger import store
+
+if TYPE_CHECKING:  # only a type here; importing it would load pydantic for `cityidx --help`
+    from pipelines.catalogue import Catalogue
+
+# What a forum event may say (the rules that use them are in build/forum.py).
+MEETING_KINDS = ("regular", "ad_hoc")
+DECISIONS = ("adopted", "adopted_with_changes", "deferred", "rejected")
+STATUSES = ("proposed", "accepted", "in_progress", "done", "dropped")
+EXECUTIONS = ("task_force", "advice", "department")
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,12 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipelines.catalogue import Catalogue
 from pipelines.errors import Busy
+
+if TYPE_CHECKING:  # only a type here; importing it would load pydantic for `cityidx --help`
+    from pipelines.catalogue import Catalogue
 
 LOCK_TIMEOUT_SECONDS = 30.0
 

@@ -10,11 +10,13 @@ The dashboard, the reports, the analysis and the command line all run their quer
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosql
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # DuckDB builds the frames; pandas loads only when a query asks for one
+    import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = HERE / "warehouse.sql"
