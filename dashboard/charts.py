@@ -16,7 +16,7 @@ FOCUS_COLOUR = "#d7263d"
 # peer cities (indicators.yml `peer_cities`) a distinct hue each, in catalogue order; any other city a muted
 # colour fixed by its name. No peer hue is red, so the focus city stays the one that stands out.
 PEER_COLOURS = (
-    "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7",
+    "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#c9a227", "#9c755f", "#ff9da7",
     "#8cd17d", "#86bcb6", "#f1ce63", "#a0cbe8",
 )
 OTHER_COLOURS = ("#9aa5b4", "#b3a6c4", "#a3bfae", "#c4b49c", "#9db4cc", "#c2a3a3", "#b0b08c", "#a8a8a8")
