@@ -241,7 +241,8 @@ else:
         col("weight"): what_if["weight"],
         col("focus_score"): [number(v) or None for v in what_if["component_score"]],
         col("goal_score"): [number(v) or None for v in what_if["score_of_goal_rank_city"]],
-    }), hide_index=True, width="stretch", placeholder="—", column_config={
+    # A column with nothing in it only widens the table (on a phone, into sideways scrolling): left out.
+    }).dropna(axis=1, how="all"), hide_index=True, width="stretch", placeholder="—", column_config={
         col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
         col("missing"): st.column_config.TextColumn(col("missing"), width="large"),
     })
