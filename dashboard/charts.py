@@ -592,16 +592,16 @@ def year_ticks(first: int, last: int) -> list[int]:
 
 
 def goal_rank_ticks(worst: int, target: int) -> list[int]:
-    """Rank ticks for a short chart: every rank up to 12; beyond that the goal rank, 1, 10 and round ranks (a step
-    of 5, 10, 20, … giving about five), each kept only where its label does not crowd one already kept (about
-    7.5 % of the axis apart; the goal rank first, then 1, then 10)."""
+    """Rank ticks for a short chart: every rank up to 12; beyond that 1, 10, the goal rank and round ranks (a step
+    of 5, 10, 20, … giving about five), each kept only where its label does not crowd one already kept (a tenth
+    of the axis apart). 1 and 10 come first: the goal rank is named by the goal band's own label anyway."""
     worst = max(int(worst), 1)
     if worst <= 12:
         return list(range(1, worst + 1))
     step = next((s for s in (5, 10, 20, 25, 50, 100, 250) if worst / s <= 6), 500)
-    gap = 0.075 * worst
+    gap = 0.1 * worst
     kept: list[int] = []
-    for tick in [target, 1, 10, *range(step, worst + 1, step)]:
+    for tick in [1, 10, target, *range(step, worst + 1, step)]:
         if tick <= worst and all(abs(tick - k) >= gap for k in kept):
             kept.append(tick)
     return sorted(kept)
