@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.markdown import escape
 from dashboard.text import t
 from pipelines import accounts
 from pipelines.accounts import Account
@@ -40,7 +41,7 @@ def sign_in_box(lang: str) -> Account | None:
     account = current_account()
     box = st.sidebar.container(border=True)
     if account is not None:
-        box.markdown(f"**{account.name}** · {t('role.' + account.role, lang)}")
+        box.markdown(f"**{escape(account.name)}** · {t('role.' + account.role, lang)}")
         if box.button(t("ui.auth.sign_out", lang), key="auth_sign_out"):
             if oidc_configured():
                 st.logout()

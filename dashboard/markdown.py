@@ -21,6 +21,13 @@ def escape(text: object) -> str:
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 
+def say(key: str, lang: str, **values: object) -> str:
+    """The catalogue message `key` with every text value escaped: the message's own Markdown stays, text from
+    a user, the ledger or the catalogue (a meeting title, an account name, an edition label) is shown as typed.
+    Every page passes such values through here (or `escape`) before st.markdown/caption/info/... show them."""
+    return t(key, lang, **{k: escape(v) if isinstance(v, str) else v for k, v in values.items()})
+
+
 def link(label: object, url: object) -> str:
     """A Markdown link whose label is escaped and whose URL keeps its parentheses balanced."""
     target = str(url).replace("(", "%28").replace(")", "%29").replace(" ", "%20")

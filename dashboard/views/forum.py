@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard import auth, charts, data
 from dashboard.display import local_time, show_error, zone_note
-from dashboard.markdown import escape
+from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.build import forum, writes
 from pipelines.catalogue import ForumSection
@@ -112,7 +112,7 @@ if cat is None:
 if account is None:
     st.info(t("ui.forum.read_only", lang), icon=":material/login:")
 elif not can_run:
-    who = t("ui.forum.editor_hint", lang, department=office_name(account.department)) \
+    who = say("ui.forum.editor_hint", lang, department=office_name(account.department)) \
         if account.role == "department_editor" else t("ui.forum.viewer_hint", lang)
     st.info(who, icon=":material/visibility:")
 
@@ -192,12 +192,12 @@ with st.container(border=True):
                     "description": t("ui.forum.suggested_description", lang, edition=s["edition"], reason=reason),
                     "weaknesses": [{"index_id": s["index_id"], "component_id": s["component_id"]}],
                     "indicators": as_list(s["indicators"]),
-                }, t("ui.forum.done_agenda", lang, title=title))
+                }, say("ui.forum.done_agenda", lang, title=title))
 
 # --- the agenda of the chosen meeting -------------------------------------------------------------
 if meeting_id:
     agenda = data.forum_agenda(meeting_id)
-    st.markdown(f"**{t('ui.forum.items_of', lang, meeting=meeting_label(meeting_id), n=len(agenda))}**")
+    st.markdown(f"**{say('ui.forum.items_of', lang, meeting=meeting_label(meeting_id), n=len(agenda))}**")
     if agenda.empty:
         st.caption(t("ui.forum.no_agenda", lang))
     for _, item in agenda.iterrows():
@@ -257,7 +257,7 @@ if meeting_id:
                         "due": due.isoformat(), "execution": execution, "linked_indicators": linked,
                         "linked_components": [{"index_id": c[0], "component_id": None if c[1] in ("", "*") else c[1]}
                                               for c in comps],
-                    }, t("ui.forum.done_action", lang, title=a_title), {"forum_action": action_id})
+                    }, say("ui.forum.done_action", lang, title=a_title), {"forum_action": action_id})
 
     if can_run:
         with st.expander(t("ui.forum.custom_item", lang), icon=":material/edit_note:"):
@@ -279,7 +279,7 @@ if meeting_id:
                     "proposer": c_proposer.strip(), "description": c_description.strip() or None,
                     "weaknesses": [{"index_id": r.split("/", 1)[0], "component_id": r.split("/", 1)[1]} for r in c_refs],
                     "indicators": c_inds,
-                }, t("ui.forum.done_agenda", lang, title=c_title.strip()))
+                }, say("ui.forum.done_agenda", lang, title=c_title.strip()))
         m = meetings.loc[meeting_id]
         if not bool(m["held"]):
             with st.expander(t("ui.forum.record_held", lang), icon=":material/how_to_reg:"):
@@ -355,7 +355,7 @@ else:
                     write("action.status_changed", {"action_id": action_id, "status": target, "note": move_note or None},
                           t("ui.forum.done_moved", lang, status=t(f"action.{target}", lang)))
         elif account is not None and account.role == "department_editor" and not own_department:
-            st.info(t("ui.forum.other_department", lang, owner=office_name(a["office_id"]),
+            st.info(say("ui.forum.other_department", lang, owner=office_name(a["office_id"]),
                       department=office_name(account.department)), icon=":material/lock:")
         if cat is not None and (can_run or own_department):
             with st.form(f"progress_{action_id}", border=False):

@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import auth, charts, data
 from dashboard.display import DUE_STATE_STYLE, local_time, show_error, zone_note
-from dashboard.markdown import escape
+from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import preview
 from pipelines.build import uploads, writes
@@ -127,7 +127,7 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
     earlier = data.department_uploads(department)
     earlier = earlier[earlier["sha256"] == digest]
     if not earlier.empty:
-        st.warning(t("ui.mine.same_file", lang, when=local_time(earlier.iloc[0]["uploaded_at"]), who=earlier.iloc[0]["uploaded_by"]),
+        st.warning(say("ui.mine.same_file", lang, when=local_time(earlier.iloc[0]["uploaded_at"]), who=earlier.iloc[0]["uploaded_by"]),
                    icon=":material/content_copy:")
     elif unchanged == len(table):
         st.info(t("ui.mine.no_change", lang), icon=":material/info:")
@@ -140,12 +140,12 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
     account = auth.current_account()
     allowed = account is not None and account.can_upload_for(department)
     if not allowed:
-        st.caption(t("ui.mine.cannot_upload", lang, department=department_name(department)))
+        st.caption(say("ui.mine.cannot_upload", lang, department=department_name(department)))
     if st.button(t("ui.mine.confirm", lang, rows=len(parsed.rows)), type="primary", disabled=not allowed,
                  key="mine_confirm", icon=":material/cloud_upload:"):
         account = auth.current_account()  # re-read: a disabled account loses the right at once
         if account is None or not account.can_upload_for(department):
-            st.error(t("ui.mine.cannot_upload", lang, department=department_name(department)))
+            st.error(say("ui.mine.cannot_upload", lang, department=department_name(department)))
             return
         try:
             receipt, _ = writes.commit_upload(cat, content, filename, department, account.username,
@@ -214,7 +214,7 @@ st.caption(t("ui.mine.intro", lang))
 
 indicators = data.department_indicators(department)
 if indicators.empty:
-    st.info(t("ui.mine.no_indicators", lang, department=dept_name))
+    st.info(say("ui.mine.no_indicators", lang, department=dept_name))
     st.stop()
 today = data.local_today()  # the Seoul date: a Seoul morning is still yesterday on a UTC server
 due = data.due_status(cat, today).set_index("indicator_id")
@@ -256,7 +256,7 @@ for n, (_, ind) in enumerate(indicators.iterrows()):
     with chart_cols[n % 2]:
         st.markdown(f"**{escape(ind[f'name_{lang}'])}**")
         if own.empty:
-            st.caption(t("ui.mine.no_values_yet", lang, period=expected or "—"))
+            st.caption(say("ui.mine.no_values_yet", lang, period=expected or "—"))
             continue
         target = None if pd.isna(ind["target_2030"]) else float(ind["target_2030"])
         st.plotly_chart(charts.indicator_chart(

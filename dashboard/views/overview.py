@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data
-from dashboard.markdown import escape
+from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
@@ -79,7 +79,7 @@ overview = data.overview()
 history = data.focus_history()
 
 # Headline: the goal and where the city stands against it now.
-st.title(t("ui.overview.title", lang, city=city))
+st.title(say("ui.overview.title", lang, city=city))
 latest_ranked = overview[overview["latest_status"] == "ranked"]
 in_goal = latest_ranked[latest_ranked["latest_rank"] <= target]
 with st.container(border=True):
@@ -96,7 +96,7 @@ with st.container(border=True):
 st.subheader(t("ui.overview.latest_chart", lang, target=target))
 st.plotly_chart(charts.latest_ranks_chart(overview, target, lang), width="stretch", key="latest_ranks",
                 config={"displayModeBar": False})
-st.caption(t("ui.overview.latest_chart_help", lang, city=city, target=target))
+st.caption(say("ui.overview.latest_chart_help", lang, city=city, target=target))
 
 st.subheader(t("ui.overview.by_series", lang))
 # Streamlit stacks columns under one another below 640 px: there the header row would stand alone above the cards

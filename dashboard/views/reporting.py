@@ -38,7 +38,7 @@ if status.empty:
     st.stop()
 missing = sorted(set(status["indicator_id"]) - set(data.managed_indicator_ids()))
 if missing:  # the catalogue is newer than the warehouse (or another one): its states would be guesses
-    st.warning(t("ui.due.catalogue_mismatch", lang, n=len(missing), ids=", ".join(missing)), icon=":material/sync_problem:")
+    st.warning(say("ui.due.catalogue_mismatch", lang, n=len(missing), ids=", ".join(missing)), icon=":material/sync_problem:")
 
 # Process: the state order puts overdue first; within a state, the furthest behind first.
 order = {s: i for i, s in enumerate(STATES)}

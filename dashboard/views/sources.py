@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.markdown import escape, link, methodology_line
+from dashboard.markdown import escape, link, methodology_line, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.schemas import (
     FLAGS,
@@ -100,7 +100,7 @@ for _, s in series.iterrows():
         own = components[components["index_id"] == sid]
         st.markdown(f"**{escape(t('ui.sources.components', lang, kind=kind))}**")
         if own.empty:
-            st.caption(t("ui.sources.no_components", lang, kind=kind))
+            st.caption(say("ui.sources.no_components", lang, kind=kind))
         else:
             names = dict(zip(own["component_id"], own[f"name_{lang}"]))
             st.dataframe(pd.DataFrame({

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data
-from dashboard.markdown import escape, link, methodology_line
+from dashboard.markdown import escape, link, methodology_line, say
 from dashboard.text import DEFAULT_LANG, t
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
@@ -55,7 +55,7 @@ shown = rows[rows["city"].isin(chosen)]
 st.subheader(t("ui.trends.rank_chart", lang))
 if shown["rank"].notna().any():
     st.plotly_chart(charts.bump_chart(shown, editions, focus, lang, chosen, unit, catalogue_peers), width="stretch", key="bump")
-    st.caption(t("ui.trends.rank_chart_help", lang, city=names.get(focus, focus)))
+    st.caption(say("ui.trends.rank_chart_help", lang, city=names.get(focus, focus)))
 else:
     st.info(t("ui.trends.no_ranks", lang))
 
@@ -128,10 +128,10 @@ if len(changes):
 
 # Component ranks.
 kind = s[f"component_kind_{lang}"]
-st.subheader(t("ui.trends.components", lang, kind=kind))
+st.subheader(say("ui.trends.components", lang, kind=kind))
 comp = data.components(index_id)
 if comp.empty:
-    st.caption(t("ui.trends.no_components", lang, kind=kind))
+    st.caption(say("ui.trends.no_components", lang, kind=kind))
 else:
     comp_cities = list(dict.fromkeys(([focus] if focus in set(comp["city"]) else []) + sorted(comp["city"].unique())))
     city = st.selectbox(t("col.city", lang), comp_cities, key=f"comp_city_{index_id}",

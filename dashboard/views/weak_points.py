@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data
-from dashboard.markdown import escape
+from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
@@ -66,8 +66,8 @@ areas = data.policy_areas().set_index("policy_area")[f"name_{lang}"].to_dict()
 focus = data.focus_city()
 city = charts.city_label(focus.iloc[0], lang) if len(focus) else data.setting("focus_city", "")
 
-st.title(t("ui.weak.title", lang, city=city))
-st.caption(t("ui.weak.intro", lang, city=city))
+st.title(say("ui.weak.title", lang, city=city))
+st.caption(say("ui.weak.intro", lang, city=city))
 
 # The rules, with the thresholds the warehouse used.
 with st.expander(t("ui.weak.rules", lang), icon=":material/rule:"):
@@ -119,7 +119,7 @@ if chosen_departments:
 
 # The heat map: components by editions, one series at a time.
 st.subheader(t("ui.weak.heatmap", lang))
-st.caption(t("ui.weak.heatmap_help", lang, city=city))
+st.caption(say("ui.weak.heatmap_help", lang, city=city))
 heat_series = [i for i in series.index if i in set(shown["index_id"])]
 if not heat_series:
     st.info(t("ui.weak.no_match", lang))
@@ -132,12 +132,12 @@ else:
             st.plotly_chart(charts.weakness_heatmap(own, lang), width="stretch", key=f"heat_{index_id}")
             latest = own[own["is_latest"]]
             counts = latest["label"].value_counts()
-            st.caption(t("ui.weak.heatmap_counts", lang, series=kind, edition=latest["edition"].iloc[0] if len(latest) else "—",
+            st.caption(say("ui.weak.heatmap_counts", lang, series=kind, edition=latest["edition"].iloc[0] if len(latest) else "—",
                          weak=int(counts.get("weakness", 0)), strong=int(counts.get("strength", 0)),
                          neutral=int(counts.get("neutral", 0)), none=int(counts.get("no_data", 0))))
 
 # One component: the focus city against its peers in that component's latest edition.
-st.subheader(t("ui.weak.peers_chart", lang, city=city))
+st.subheader(say("ui.weak.peers_chart", lang, city=city))
 latest_rows = shown[shown["is_latest"]].sort_values(["severity", "series_seq", "component_seq"],
                                                      ascending=[False, True, True])
 if latest_rows.empty:
@@ -154,13 +154,13 @@ else:
     comp_rows = comp_rows[(comp_rows["component_id"] == component_id) & (comp_rows["edition"].astype(str) == edition)
                           & comp_rows["city"].isin({focus_id, *peer_order})]
     if comp_rows["rank"].notna().sum() < 2:
-        st.info(t("ui.weak.peers_none", lang, city=city))
+        st.info(say("ui.weak.peers_none", lang, city=city))
     else:
         row = latest_rows[(latest_rows["index_id"] == index_id) & (latest_rows["component_id"] == component_id)].iloc[0]
         title = t("ui.weak.peers_title", lang, series=row[f"short_{lang}"], component=row[comp_col], edition=edition)
         st.plotly_chart(charts.peer_dot_plot(comp_rows, focus_id, lang, title, peer_order), width="stretch",
                         key="weak_peers", config={"displayModeBar": False})
-        st.caption(t("ui.weak.peers_help", lang, city=city, n=int(comp_rows["rank"].notna().sum()) - 1))
+        st.caption(say("ui.weak.peers_help", lang, city=city, n=int(comp_rows["rank"].notna().sum()) - 1))
 
 # The ranked list: the latest edition of each series, most severe first.
 st.subheader(t("ui.weak.list", lang))

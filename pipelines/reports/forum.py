@@ -114,7 +114,7 @@ def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_i
                 r = w.iloc[0]
                 reason = r["reason_ko"] if lang == "ko" else r["reason_en"]
                 body.append(f"<p><span class='tag {r['label']}'>{t('label.' + r['label'], lang)}</span> "
-                            f"{html.escape(reason)} <span class='muted'>({r['edition']})</span></p>")
+                            f"{html.escape(reason)} <span class='muted'>({html.escape(str(r['edition']))})</span></p>")
             chart = svg_line_chart(
                 {f"{focus} · {t('doc.chart.component_rank', lang)}": list(zip(hist["edition"], hist["component_rank"])),
                  f"{focus} · {t('doc.chart.overall_rank', lang)}": list(zip(hist["edition"], hist["overall_rank"]))},
