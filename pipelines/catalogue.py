@@ -29,6 +29,8 @@ from pipelines import ROOT
 from pipelines.errors import CityIdxError, Message
 
 DEFAULT_CATALOGUE = ROOT / "indicators.yml"
+# The catalogue's own size limit cannot live in the catalogue: ten times the real one (about 100 kB).
+MAX_CATALOGUE_BYTES = 1024 * 1024
 
 # --- vocabularies --------------------------------------------------------------------------------
 CADENCES = ("yearly", "semiannual", "biennial", "irregular")
@@ -91,9 +93,20 @@ def _data_file(value: Any, info: ValidationInfo) -> Path:
     return target
 
 
+# Every id (catalogue keys, component ids, references): the one place an id's format is declared. Ids become
+# file and folder names (publish's indicators/<id>.csv, the ledger's departments/<office_id>/), so only
+# lower-case letters, digits and underscores, at most 64 of them: no '../', no '/', no dot files.
+ID_RE = re.compile(r"[a-z0-9_]{1,64}")
+
+
+def _id(value: str) -> str:
+    if not ID_RE.fullmatch(value):
+        raise _problem("catalogue.bad_id", got=_shown(value))
+    return value
+
+
 Str = Annotated[str, Strict(), StringConstraints(pattern=r"\S")]
-# Every id (catalogue keys, component ids, references): the one place an id's format is declared.
-Id = Annotated[str, Strict(), StringConstraints(pattern=r"\S")]
+Id = Annotated[str, Strict(), AfterValidator(_id)]
 Url = Annotated[str, Strict(), AfterValidator(_url)]
 TimeZone = Annotated[str, Strict(), AfterValidator(_timezone)]
 Int = Annotated[int, Strict()]
@@ -396,6 +409,9 @@ class Reporting(Model):
     recent_days: Count = 30
     change_flag_ratio: Annotated[float, Strict(), Field(gt=0)] = 0.3
     max_upload_bytes: Count = 5 * 1024 * 1024
+    # A rejected file lists its first problems and counts the rest: a file of 278,394 bad rows is answered
+    # in seconds, not with a list no one reads (and the memory to build it).
+    max_problems_shown: Count = 200
 
 
 class Catalogue(Model):
@@ -577,15 +593,30 @@ def _problems(exc: ValidationError) -> list[tuple[str, dict]]:
     return out
 
 
+def _read_yaml(path: Path) -> Any:
+    """indicators.yml as data, bounded: at most MAX_CATALOGUE_BYTES, and no YAML aliases (an alias is how a
+    few hundred bytes expand to gigabytes, "billion laughs"; the catalogue never needs one)."""
+    size = path.stat().st_size
+    if size > MAX_CATALOGUE_BYTES:
+        raise CatalogueError(path.name, [Message("catalogue.file_too_large", {"file": path.name, "size": size,
+                                                                        "limit": MAX_CATALOGUE_BYTES})])
+    text = path.read_text(encoding="utf-8")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster, same result
+    for token in yaml.scan(text, Loader=loader):
+        if isinstance(token, yaml.AliasToken):
+            line = token.start_mark.line + 1
+            raise CatalogueError(path.name, [Message("catalogue.yaml_alias", {"file": path.name, "line": line})])
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+
+
 def load(path: Path | str | None = None) -> Catalogue:
     """Load and check the catalogue; raise CatalogueError listing every problem."""
     path = Path(path or os.environ.get("CITYIDX_CATALOGUE") or DEFAULT_CATALOGUE).resolve()
     if not path.is_file():
         raise CatalogueError(path.name, [Message("catalogue.not_found", {"file": str(path)})])
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster, same result
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
+        data = _read_yaml(path)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CatalogueError(path.name, [Message("catalogue.yaml_error", {"file": path.name, "detail": str(exc)})]) from exc
     try:
         cat = Catalogue.model_validate({} if data is None else data, context={"root": path.parent})

@@ -186,7 +186,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
     """
     import getpass
 
-    from pipelines.build import writes
+    from pipelines.build import uploads, writes
     from pipelines.build.rankings import display_name
     from pipelines.schemas import ProblemsFound
 
@@ -195,12 +195,14 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
         raise click.UsageError(both("cli.no_such_file", file=file))
     if department not in cat.offices:
         raise click.UsageError(both("upload.unknown_department", value=department))
+    if too_large := uploads.size_problem(file.name, file.stat().st_size, cat):  # before a byte is read
+        raise ProblemsFound([too_large], "upload.rejected")
     data = file.read_bytes()
     account = as_user or os.environ.get("USER") or getpass.getuser()
     if dry_run:
         parsed = writes.check_upload(cat, data, file.name, department)
         if not parsed.ok:
-            raise ProblemsFound(parsed.problems, "upload.rejected")
+            raise ProblemsFound(parsed.problems, "upload.rejected", total=parsed.problem_count)
         click.echo(both("upload.dry_run_ok", rows=len(parsed.rows)))
         _print_flags(cat, parsed, department)
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,15 +64,22 @@ class ProblemsFound(CityIdxError):
     upload says the file was rejected.
     """
 
-    def __init__(self, problems: list[Problem], key: str = "problems.found"):
+    def __init__(self, problems: list[Problem], key: str = "problems.found", total: int | None = None):
+        """`total`: how many problems there are when `problems` holds only the first of them."""
         self.problems = sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or ""))
-        super().__init__(key, count=len(self.problems))
+        self.total = max(total or 0, len(self.problems))
+        super().__init__(key, count=self.total)
+
+    def _more(self, lang: str) -> list[str]:
+        hidden = self.total - len(self.problems)
+        return [t("problems.more", lang, count=hidden, shown=len(self.problems))] if hidden > 0 else []
 
     def text(self, lang: str) -> str:
-        return "\n".join([*(f"- {p.text(lang)}" for p in self.problems), self.summary(lang)])
+        return "\n".join([*(f"- {p.text(lang)}" for p in self.problems), *self._more(lang), self.summary(lang)])
 
     def __str__(self) -> str:
-        return "\n".join([*(f"- {p.both()}" for p in self.problems), f"{self.summary('ko')} / {self.summary('en')}"])
+        more = [f"{a} / {b}" for a, b in zip(self._more("ko"), self._more("en"))]
+        return "\n".join([*(f"- {p.both()}" for p in self.problems), *more, f"{self.summary('ko')} / {self.summary('en')}"])
 
 
 # --- raw ledger files -----------------------------------------------------------------------
@@ -303,6 +311,36 @@ WAREHOUSE_MODELS: dict[str, type[pa.DataFrameModel]] = {
 # --- reading and reporting ------------------------------------------------------------------
 
 
+# The longest header line read before the rows (a real one is under 200 bytes); longer is itself a problem.
+MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADER_PROBLEMS = 20
+
+
+def check_header(path: Path, display: str, model: type[pa.DataFrameModel]) -> list[Problem]:
+    """The header line alone against a strict model, before any row is read: a file of 10,000 columns is
+    refused in milliseconds, with its first unknown columns named, not after the whole file is parsed."""
+    schema = model.to_schema()
+    if not schema.strict:
+        return []
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            line = f.readline(MAX_HEADER_BYTES + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        return [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0][:200])]
+    if not line.strip():
+        return []  # an empty file: the reader below says so
+    if len(line) > MAX_HEADER_BYTES:
+        return [problem(display, 1, None, "check.header_too_long", limit=MAX_HEADER_BYTES)]
+    header = [c.strip() for c in next(csv.reader([line]), [])]
+    unknown = [c for c in header if c not in schema.columns]
+    missing = [n for n, c in schema.columns.items() if c.required and n not in header]
+    found = [problem(display, None, c, "check.unknown_column", value=c) for c in unknown[:MAX_HEADER_PROBLEMS]]
+    found += [problem(display, None, c, "check.missing_column", value=c) for c in missing]
+    if len(unknown) > MAX_HEADER_PROBLEMS:
+        found.append(problem(display, 1, None, "check.more_unknown_columns", count=len(unknown) - MAX_HEADER_PROBLEMS))
+    return found
+
+
 def read_csv_text(path: Path, display: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a ledger CSV as text: every cell a stripped string, empty cells as missing.
 
@@ -452,6 +490,9 @@ def read_validated(path: Path, display: str, numbers: dict[str, str],
     Returns the text frame (for checks that name raw cells), the typed frame (None when invalid) and every
     problem; (None, None, problems) when the file cannot be read at all.
     """
+    problems = check_header(path, display, model)
+    if problems:
+        return None, None, problems
     raw, problems = read_csv_text(path, display)
     if problems:
         return None, None, problems

@@ -10,7 +10,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import resource
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines import accounts, build, catalogue
 from pipelines.build import forum, writes
+from pipelines.schemas import ProblemsFound
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -211,3 +216,194 @@ def test_no_script_runs_and_nothing_is_fetched_when_html_outputs_open_in_chromiu
                 assert PAYLOADS[3] in body or name == "index", (name, "the payload is shown as text")
         finally:
             browser.close()
+
+
+# --- bounded input ----------------------------------------------------------------------------------
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> tuple[subprocess.CompletedProcess, float, float]:
+    """`cityidx ARGS` in a child process from this tree; returns (result, seconds, the child's peak memory in MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                            timeout=timeout, env={**os.environ, **(env or {})})
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return result, time.monotonic() - start, max(peak, before) / 1024
+
+
+@pytest.fixture
+def big_limit(mini) -> Path:
+    """The mini catalogue with the default upload limit (5 MiB; the fixture's own is 20,000 bytes)."""
+    text = mini.read_text(encoding="utf-8")
+    mini.write_text(re.sub(r"max_upload_bytes: \d+", "max_upload_bytes: 5242880", text), encoding="utf-8")
+    return mini
+
+
+def bad_rows_file(path: Path, rows: int = 278_394) -> Path:
+    """A 4.8 MB upload whose every row is wrong twice (unknown indicator, not a number): 556,788 problems."""
+    path.write_bytes(b"indicator_id,period,value\n" + b"zzzzzzzzzz,2024,a\n" * rows)
+    return path
+
+
+def test_a_huge_bad_upload_is_answered_in_seconds_with_the_first_200_problems_and_the_total(big_limit, tmp_path):
+    from pipelines.build import uploads
+
+    cat = catalogue.load(big_limit)
+    data = bad_rows_file(tmp_path / "bad.csv").read_bytes()
+    assert len(data) < cat.reporting.max_upload_bytes
+    start = time.monotonic()
+    parsed = uploads.parse_upload(data, "bad.csv", "tourism_sports", cat)
+    took = time.monotonic() - start
+    assert parsed.problem_count == 2 * 278_394
+    assert len(parsed.problems) == cat.reporting.max_problems_shown == 200
+    assert parsed.problems[0].cell == "A2" and parsed.problems[1].cell == "C2"
+    assert took < 20, f"{took:.1f} s (was 8 s and 800 MB in the CLI, hung the page for 140 s)"
+
+
+def test_the_cli_prints_200_problems_and_counts_the_rest(big_limit, tmp_path):
+    bad = bad_rows_file(tmp_path / "bad.csv")
+    result, took, peak = run_cli("upload", "--catalogue", str(big_limit), "--department", "tourism_sports",
+                                 "--dry-run", str(bad))
+    assert result.returncode == 1, result.stderr[-2000:]
+    out = result.stdout + result.stderr
+    assert out.count("\n- ") <= 200 + 1 and "556788" in out.replace(",", "")
+    assert "그 밖에 문제 556588건" in out and "and 556588 more problems" in out
+    assert len(out.splitlines()) < 450
+    assert took < 40 and peak < 700, (took, peak)
+
+
+def test_columns_with_a_blank_header_but_data_are_rejected_naming_the_cell(big_limit):
+    from pipelines.build import uploads
+
+    cat = catalogue.load(big_limit)
+    data = ("indicator_id,period,value" + "," * 9_997 + "\n" + "foreign_tourists,2024,1000" + ",1" * 9_997 + "\n").encode()
+    parsed = uploads.parse_upload(data, "wide.csv", "tourism_sports", cat)
+    assert not parsed.ok and parsed.problem_count == 9_997 and len(parsed.problems) == 200
+    first = parsed.problems[0]
+    assert (first.cell, first.column, first.row) == ("D2", "", 2)
+    assert "머리글이 비어 있는 열" in first.ko and "blank header" in first.en
+    # data right of the last header counts too; an empty trailing column does not
+    assert not uploads.parse_upload(b"indicator_id,period,value\nforeign_tourists,2024,1000,x\n", "f.csv",
+                                    "tourism_sports", cat).ok
+    assert uploads.parse_upload(b"indicator_id,period,value,\nforeign_tourists,2024,1000,\n", "f.csv",
+                                "tourism_sports", cat).ok
+
+
+def test_an_8_gb_file_is_refused_from_its_size_before_it_is_read(mini, tmp_path):
+    sparse = tmp_path / "sparse.csv"
+    with open(sparse, "wb") as f:
+        f.truncate(8 * 2**30)  # sparse: no disk used
+    result, took, peak = run_cli("upload", "--catalogue", str(mini), "--department", "tourism_sports", "--dry-run",
+                                 str(sparse))
+    assert result.returncode == 1 and "8,589,934,592" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and peak < 700, (took, peak)
+
+
+def test_the_page_says_too_large_in_korean_before_reading_and_caps_the_problem_list(big_limit, tmp_path, monkeypatch):
+    from dashboard.text import t
+
+    cat = catalogue.load(big_limit)
+    wh = tmp_path / "wh" / "cityindex.duckdb"
+    build.build(cat, wh)
+    acc = tmp_path / "accounts.json"
+    accounts.add_account(cat, "kim", PASSWORD, "department_editor", department="tourism_sports", path=acc)
+    for k, v in {"CITYIDX_ACCOUNTS": acc, "CITYIDX_CATALOGUE": big_limit, "CITYIDX_WAREHOUSE": wh}.items():
+        monkeypatch.setenv(k, str(v))
+
+    def upload(name: str, content: bytes) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=120)
+        at.session_state["account"] = "kim"
+        at.run()
+        at.switch_page("views/my_indicators.py")
+        at.run()
+        at.file_uploader[0].set_value((name, content, "text/csv"))
+        start = time.monotonic()
+        at.run()
+        at.took = time.monotonic() - start
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    limit = cat.reporting.max_upload_bytes
+    at = upload("big.csv", b"indicator_id,period,value\n" + b"x" * limit)
+    assert [e.value for e in at.error] == [t("upload.rejected", "ko", count=1)]
+    assert any("5,242,880" in str(v) for table in at.table for v in table.value.to_numpy().ravel())
+
+    at = upload("bad.csv", bad_rows_file(tmp_path / "bad.csv").read_bytes())
+    assert [e.value for e in at.error] == [t("upload.rejected", "ko", count=556_788)]
+    assert len(at.table[0].value) == 200
+    assert any(t("problems.more", "ko", count=556_588, shown=200) in c.value for c in at.caption)
+    assert at.took < 60, at.took
+
+
+def test_a_rankings_file_of_10000_columns_fails_on_its_header_in_under_a_second(mini):
+    from pipelines.schemas import RawRanking, read_validated
+
+    path = mini.parent / "data" / "raw" / "rankings" / "zyen_gfci.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    extra = 10_000 - len(lines[0].split(","))
+    path.write_text("\n".join([lines[0] + "".join(f",x{i}" for i in range(extra))]
+                              + [line + "," * extra for line in lines[1:]] + [""]), encoding="utf-8")
+    start = time.monotonic()
+    raw_frame, typed, problems = read_validated(path, "zyen_gfci.csv", {}, RawRanking)
+    took = time.monotonic() - start
+    assert typed is None and took < 1.0, took
+    assert [p.column for p in problems[:2]] == ["x0", "x1"] and len(problems) == 21
+    assert "9967" in problems[-1].en and "9967" in problems[-1].ko
+    with pytest.raises(ProblemsFound):
+        build.collect(catalogue.load(mini))
+
+
+def test_yaml_aliases_in_the_catalogue_are_refused_at_once(mini):
+    mini.write_text(mini.read_text(encoding="utf-8") + "\n" + "\n".join(
+        [f'l{i}: &l{i} [' + ", ".join([f"*l{i - 1}"] * 9 if i else ['"lol"'] * 9) + "]" for i in range(12)]) + "\n",
+        encoding="utf-8")
+    start = time.monotonic()
+    with pytest.raises(catalogue.CatalogueError) as caught:
+        catalogue.load(mini)
+    assert time.monotonic() - start < 1
+    assert [p.key for p in caught.value.problems] == ["catalogue.yaml_alias"]
+
+
+def test_a_catalogue_over_its_size_limit_is_refused_unread(mini):
+    with open(mini, "a", encoding="utf-8") as f:
+        f.write("#" + "x" * catalogue.MAX_CATALOGUE_BYTES + "\n")
+    with pytest.raises(catalogue.CatalogueError) as caught:
+        catalogue.load(mini)
+    assert [p.key for p in caught.value.problems] == ["catalogue.file_too_large"]
+
+
+@pytest.mark.parametrize("bad_id", ["../../evil", "a/b", ".hidden", "Upper", "x" * 65, "sp ace"])
+def test_catalogue_ids_that_would_escape_a_folder_are_refused(mini, bad_id):
+    text = mini.read_text(encoding="utf-8")
+    assert "\n  tourism_sports:\n" in text
+    mini.write_text(text.replace("\n  tourism_sports:\n", f'\n  "{bad_id}":\n', 1), encoding="utf-8")
+    with pytest.raises(catalogue.CatalogueError) as caught:
+        catalogue.load(mini)
+    assert "catalogue.bad_id" in [p.key for p in caught.value.problems]
+
+
+def _leftovers(root: Path) -> list[Path]:
+    staging = root / "data" / "staging"
+    return [p for p in staging.iterdir()] if staging.is_dir() else []
+
+
+def test_an_account_name_of_300_characters_is_refused_with_nothing_left_behind(mini, mini_warehouse):
+    from pipelines.errors import CityIdxError
+
+    cat = catalogue.load(mini)
+    before = sorted(p for p in (mini.parent / "data").rglob("*"))
+    with pytest.raises(CityIdxError) as caught:
+        writes.commit_upload(cat, b"indicator_id,period,value\nforeign_tourists,2024,1000\n", "v.csv",
+                             "tourism_sports", "a" * 300, warehouse_path=mini_warehouse)
+    assert caught.value.key == "name.invalid" and "300" in str(caught.value)
+    assert not _leftovers(mini.parent)
+    assert sorted(p for p in (mini.parent / "data").rglob("*") if p.name != "staging") == \
+        [p for p in before if p.name != "staging"]
+
+
+def test_a_file_suffix_of_250_characters_is_stored_under_a_plain_name(mini, mini_warehouse):
+    cat = catalogue.load(mini)
+    receipt, _ = writes.commit_upload(cat, b"indicator_id,period,value\nforeign_tourists,2024,1000\n",
+                                      "values." + "c" * 250, "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    assert receipt.data_file.name == "upload.csv" and receipt.data_file.is_file()
+    assert receipt.original_filename == ("values." + "c" * 250)[:255]
+    assert not _leftovers(mini.parent)

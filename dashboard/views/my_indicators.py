@@ -80,15 +80,19 @@ def problems_table(problems: list[Problem]) -> pd.DataFrame:
     return pd.DataFrame({
         col("cell"): [p.cell or "—" for p in problems],
         col("row"): [str(p.row) if p.row is not None else "—" for p in problems],
-        col("column"): [p.column or t("ui.mine.whole_file", lang) for p in problems],
+        col("column"): [p.column if p.column is not None else t("ui.mine.whole_file", lang) for p in problems],
         col("problem"): [p.ko if lang == "ko" else p.en for p in problems],
     })
 
 
-def show_problems(problems: list[Problem]) -> None:
-    st.error(t("upload.rejected", lang, count=len(problems)), icon=":material/block:")
+def show_problems(problems: list[Problem], total: int | None = None) -> None:
+    """The problems of a rejected file: the first ones (the catalogue's max_problems_shown) and how many in all."""
+    total = max(total or 0, len(problems))
+    st.error(t("upload.rejected", lang, count=total), icon=":material/block:")
     st.markdown(f"**{t('ui.mine.problems', lang)}**")
     st.table(problems_table(problems), hide_index=True)  # a table, not a grid: long messages wrap
+    if total > len(problems):
+        st.caption(t("problems.more", lang, count=total - len(problems), shown=len(problems)))
 
 
 def preview_table(cat: Catalogue, parsed: ParsedUpload, department: str) -> tuple[pd.DataFrame, int, int]:
@@ -118,7 +122,7 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
     """Check the file (nothing written), show its problems or its preview, and commit it on an explicit confirm."""
     parsed = writes.check_upload(cat, content, filename, department)
     if not parsed.ok:
-        show_problems(parsed.problems)
+        show_problems(parsed.problems, parsed.problem_count)
         return
     st.markdown(f"**{t('ui.mine.preview', lang)}**")
     st.caption(escape(t("ui.mine.preview_note", lang, file=filename, rows=len(parsed.rows), encoding=parsed.encoding)))
@@ -154,7 +158,7 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
             show_error(exc, lang, retry=True)
             return
         except ProblemsFound as exc:  # the catalogue changed between the check and the commit
-            show_problems(exc.problems)
+            show_problems(exc.problems, exc.total)
             return
         st.session_state[RECEIPT_KEY] = {
             "department": department, "rows": receipt.rows, "file": receipt.original_filename,
@@ -164,6 +168,13 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
         # warehouse file has been swapped, so data.py's version key makes the rerun read the new values.
         st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
         st.rerun()
+
+
+def upload_widget_mb(cat: Catalogue) -> int:
+    """The widget's own limit, in whole MB as Streamlit counts: twice the catalogue's, so a file over the
+    catalogue's limit gets this page's message (Korean first, with the exact figures) rather than Streamlit's
+    English one; .streamlit/config.toml's server.maxUploadSize bounds what the server accepts at all."""
+    return max(1, math.ceil(2 * cat.reporting.max_upload_bytes / 2**20))
 
 
 def template_xlsx(template_csv: bytes) -> bytes:
@@ -284,13 +295,16 @@ with right:
     generation = st.session_state.get(GENERATION_KEY, 0)
     # The widget states the catalogue's limit (in whole MB, as Streamlit counts); the exact figure is in the caption.
     chosen = st.file_uploader(t("ui.mine.uploader", lang), type=["csv"], key=f"mine_upload_{department}_{generation}",
-                              max_upload_size=max(1, math.ceil(cat.reporting.max_upload_bytes / 2**20)))
+                              max_upload_size=upload_widget_mb(cat))
     st.caption(t("ui.mine.uploader_help", lang, limit=cat.reporting.max_upload_bytes))
 # The check, its problems or preview, and the receipt: full width, where a table has room.
 receipt = st.session_state.get(RECEIPT_KEY)
 if chosen is not None:
     st.session_state.pop(RECEIPT_KEY, None)
-    handle_upload(cat, chosen.getvalue(), chosen.name, department)
+    if too_large := uploads.size_problem(chosen.name, chosen.size, cat):  # said here, before the bytes are read
+        show_problems([too_large])
+    else:
+        handle_upload(cat, chosen.getvalue(), chosen.name, department)
 elif receipt and receipt["department"] == department:
     st.success(escape(t("ui.mine.accepted", lang, **{k: v for k, v in receipt.items() if k != "department"})),
                icon=":material/task_alt:")

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -52,11 +53,30 @@ class ParsedUpload:
     department: str
     encoding: str | None = None
     rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicator_id, period, value, source, note, row
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the first `reporting.max_problems_shown`
+    problem_count: int = 0  # all of them
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+@dataclass
+class _Problems:
+    """The problems of one file: the first `cap` kept (each built only then), every one counted."""
+
+    cap: int
+    items: list[Problem] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, make: Callable[[], Problem]) -> None:
+        self.total += 1
+        if len(self.items) < self.cap:
+            self.items.append(make())
+
+    def extend(self, problems: list[Problem]) -> None:
+        for p in problems:
+            self.add(lambda p=p: p)
 
 
 def column_letter(index: int) -> str:
@@ -104,13 +124,18 @@ def _whole(display: str, key: str, **values) -> Problem:
     return _problem(display, None, None, None, key, **values)
 
 
+def size_problem(display: str, size: int, cat: Catalogue) -> Problem | None:
+    """The file is larger than `reporting.max_upload_bytes`: said from its size alone, before it is read."""
+    limit = cat.reporting.max_upload_bytes
+    return _whole(display, "upload.too_large", size=size, limit=limit) if size > limit else None
+
+
 def _read_text(data: bytes, display: str, department: str, cat: Catalogue) -> tuple[str | None, str | None, Problem | None]:
     """The upload as text and its encoding, or the one problem that stops it before any cell is read."""
-    limit = cat.reporting.max_upload_bytes
     if department not in cat.offices:
         return None, None, _whole(display, "upload.unknown_department", value=department)
-    if len(data) > limit:
-        return None, None, _whole(display, "upload.too_large", size=len(data), limit=limit)
+    if too_large := size_problem(display, len(data), cat):
+        return None, None, too_large
     kind = next((name for sig, name in BINARY_SIGNATURES.items() if data.startswith(sig)), None)
     if kind or b"\x00" in data[:8192]:
         return None, None, _whole(display, "upload.not_text", kind=kind or "binary")
@@ -120,15 +145,14 @@ def _read_text(data: bytes, display: str, department: str, cat: Catalogue) -> tu
     return text, encoding, None
 
 
-def _csv_lines(text: str, display: str) -> tuple[list[tuple[int, list[str]]], Problem | None]:
-    """The CSV lines that hold anything, each with its line number and its cells stripped."""
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        lines = [(reader.line_num, [c.strip() for c in row]) for row in reader]
-    except csv.Error as exc:
-        return [], _whole(display, "upload.bad_csv", detail=str(exc))
-    content = [(n, row) for n, row in lines if any(row)]
-    return content, None if content else _whole(display, "upload.empty")
+def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """The CSV lines that hold anything, one at a time, each with its line number and its cells stripped
+    (read as they are checked: a 5 MB file is never held as a list of a quarter of a million rows)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for row in reader:
+        cells = [c.strip() for c in row]
+        if any(cells):
+            yield reader.line_num, cells
 
 
 def _header_positions(line_no: int, header: list[str], display: str) -> tuple[dict[str, int], list[Problem]]:
@@ -164,7 +188,7 @@ class _RowChecker:
     positions: dict[str, int]
     today: date
     check_owner: bool
-    problems: list[Problem] = field(default_factory=list)
+    problems: _Problems
 
     def cell(self, row: list[str], canon: str) -> str:
         i = self.positions.get(canon)
@@ -172,19 +196,19 @@ class _RowChecker:
 
     def fail(self, line_no: int, canon: str, key: str, **values) -> None:
         i = self.positions[canon]
-        self.problems.append(_problem(self.display, line_no, self.header[i], i, key, **values))
+        self.problems.add(lambda: _problem(self.display, line_no, self.header[i], i, key, **values))
 
     def read(self, line_no: int, row: list[str]) -> dict | None:
-        """The row as a record (None for a template row left unfilled: nothing to load, nothing wrong)."""
+        """The row as a record, or None: a template row left unfilled (nothing to load, nothing wrong) or a row
+        with a problem (already recorded)."""
         raw_id, raw_period, raw_value = (self.cell(row, c) for c in ("indicator_id", "period", "value"))
         if raw_id and not raw_period and not raw_value:
             return None
         indicator = self.indicator(line_no, raw_id)
-        return {
-            "indicator_id": raw_id or None, "period": self.period(line_no, raw_period, indicator),
-            "value": self.value(line_no, raw_value, indicator),
-            "source": self.cell(row, "source") or None, "note": self.cell(row, "note") or None, "row": line_no,
-        }
+        period, value = self.period(line_no, raw_period, indicator), self.value(line_no, raw_value, indicator)
+        if not raw_id or period is None or value is None:
+            return None  # a problem already said; only whole rows are kept (a bad file costs no memory per row)
+        return (raw_id, period, value, self.cell(row, "source") or None, self.cell(row, "note") or None, line_no)
 
     def indicator(self, line_no: int, raw: str) -> Indicator | None:
         """The catalogue indicator of the row; one of another department is named, and still checked."""
@@ -239,8 +263,9 @@ class _RowChecker:
         for (ind, per), group in keyed[distinct > 1].groupby(["indicator_id", "period"], sort=False):
             rows = ", ".join(str(r) for r in group["row"])
             for r in group["row"]:
-                self.problems.append(_problem(self.display, int(r), self.header[col], col,
-                                              "upload.conflicting_duplicate", indicator=ind, period=per, rows=rows))
+                self.problems.add(lambda r=r, ind=ind, per=per, rows=rows: _problem(
+                    self.display, int(r), self.header[col], col, "upload.conflicting_duplicate",
+                    indicator=ind, period=per, rows=rows))
 
 
 def parse_upload(
@@ -256,32 +281,77 @@ def parse_upload(
     out = ParsedUpload(display=display, department=department)
     # Load inputs: the bytes as text, the text as CSV lines (a problem with the whole file stops here).
     text, out.encoding, whole = _read_text(data, display, department, cat)
-    lines, whole = ([], whole) if whole else _csv_lines(text, display)
     if whole:
-        out.problems.append(whole)
+        out.problems, out.problem_count = [whole], 1
+        return out
+    try:
+        return _check_rows(out, _csv_rows(text), cat, today or date.today(), check_owner)
+    except csv.Error as exc:
+        out.problems, out.problem_count = [_whole(display, "upload.bad_csv", detail=str(exc))], 1
         return out
 
-    # Process: the header, then every row.
-    (header_line, header), body = lines[0], lines[1:]
-    positions, out.problems = _header_positions(header_line, header, display)
-    if not out.problems and not body:
-        out.problems.append(_whole(display, "upload.empty"))
-    if out.problems:
-        return out
-    rows = _RowChecker(cat, display, department, header, positions, today or date.today(), check_owner)
-    records = [record for line_no, row in body if (record := rows.read(line_no, row)) is not None]
-    if not records and not rows.problems:
-        out.problems.append(_whole(display, "upload.empty"))
-        return out
+
+def _check_rows(out: ParsedUpload, lines: Iterator[tuple[int, list[str]]], cat: Catalogue, today: date,
+                check_owner: bool) -> ParsedUpload:
+    """The header, then every row once: data under no header, then each cell against the catalogue."""
+    display, problems = out.display, _Problems(cat.reporting.max_problems_shown)
+    first = next(lines, None)
+    if first is None:
+        problems.add(lambda: _whole(display, "upload.empty"))
+        return _rejected(out, problems)
+    header_line, header = first
+    positions, header_problems = _header_positions(header_line, header, display)
+    problems.extend(header_problems)
+    headerless = _Headerless(header, display, problems)
+    rows = _RowChecker(cat, display, out.department, header, positions, today, check_owner, problems)
+    records, seen_rows = [], False
+    for line_no, row in lines:
+        seen_rows = True
+        headerless.check(line_no, row)
+        if not header_problems and (record := rows.read(line_no, row)) is not None:
+            records.append(record)
+    if not problems.total and not records:
+        problems.add(lambda: _whole(display, "upload.empty"))
+    if header_problems or not seen_rows:
+        return _rejected(out, problems)
     frame = pd.DataFrame(records, columns=["indicator_id", "period", "value", "source", "note", "row"])
-    keyed = frame.dropna(subset=["indicator_id", "period", "value"])
-    rows.conflicting_duplicates(keyed)
+    rows.conflicting_duplicates(frame)
 
-    # The result: every problem, or the rows (an identical row given twice is one fact: its first appearance).
-    out.problems = rows.problems
-    if not out.problems:
-        out.rows = keyed.drop_duplicates(["indicator_id", "period"]).reset_index(drop=True)
+    # The result: the problems (the first ones, and how many), or the rows (an identical row given twice is
+    # one fact: its first appearance).
+    if problems.total:
+        return _rejected(out, problems)
+    out.rows = frame.drop_duplicates(["indicator_id", "period"]).reset_index(drop=True)
     return out
+
+
+def _rejected(out: ParsedUpload, problems: _Problems) -> ParsedUpload:
+    out.problems, out.problem_count = problems.items, problems.total
+    return out
+
+
+@dataclass
+class _Headerless:
+    """A cell holding data in a column with a blank header (or right of the last header) would be dropped
+    without a word: each such column is named by its first filled cell."""
+
+    header: list[str]
+    display: str
+    problems: _Problems
+    named: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.blank = [i for i, name in enumerate(self.header) if not name]
+
+    def check(self, line_no: int, row: list[str]) -> None:
+        width = len(self.header)
+        extra = range(width, len(row)) if len(row) > width else ()
+        for i in (*self.blank, *extra):
+            if i < len(row) and row[i] and i not in self.named:
+                self.named.add(i)
+                value = row[i] if len(row[i]) <= 30 else row[i][:29] + "…"
+                self.problems.add(lambda i=i, line_no=line_no, value=value: _problem(
+                    self.display, line_no, "", i, "upload.blank_header", value=value))
 
 
 def template_csv(cat: Catalogue, department: str, lang: str = "ko") -> bytes:

@@ -58,7 +58,7 @@ def commit_upload(
     path = warehouse_path or warehouse.warehouse_path()
     parsed = check_upload(cat, data, filename, department)
     if not parsed.ok:
-        raise ProblemsFound(parsed.problems, "upload.rejected")
+        raise ProblemsFound(parsed.problems, "upload.rejected", total=parsed.problem_count)
     with store.writing(cat, path, lock_timeout):
         staged, final, upload_id = stage_upload(cat, data, filename, department, account,
                                                 parsed.encoding, len(parsed.rows), datetime.now(UTC))

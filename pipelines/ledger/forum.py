@@ -55,6 +55,7 @@ def read_events(cat: Catalogue, pending: list[Path] | None = None) -> list[Event
 
 def stage_event(cat: Catalogue, event: Event, now: datetime) -> tuple[Path, Path]:
     """Write one event into staging; returns it and the ledger file it becomes at the commit."""
+    store.check_name(event.by, "name.what.account")
     name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{event.type.replace('.', '_')}__{re.sub(r'[^a-z0-9_.-]', '-', event.by)}.json"
     staged = store.staging_root(cat) / name
     staged.write_text(event.to_json(), encoding="utf-8")

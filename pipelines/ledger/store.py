@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.errors import Busy
+from pipelines.errors import Busy, CityIdxError, Message
 
 if TYPE_CHECKING:  # only a type here; importing it would load pydantic for `cityidx --help`
     from pipelines.catalogue import Catalogue
@@ -90,3 +91,19 @@ def commit_entry(staged: Path, final: Path) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
     os.rename(staged, final)
     fsync_dir(final.parent)
+
+
+# A name a user gives that becomes part of a file or folder name (an account in an upload folder's name):
+# letters, digits, '_', '.', '-', not starting with '.', at most 64 characters.
+NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+MAX_NAME = 64
+
+
+def check_name(value: object, what: str) -> str:
+    """`value` when it may become part of a path; else a CityIdxError naming `what` (the message key of the
+    kind of name, e.g. "name.what.account"), before anything is written."""
+    if isinstance(value, str) and NAME_RE.fullmatch(value):
+        return value
+    text = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    raise CityIdxError("name.invalid", what=Message(what), value=text, length=len(str(value)),
+                       limit=MAX_NAME)

@@ -30,7 +30,17 @@ class Receipt:
 
     @property
     def data_file(self) -> Path:
-        return self.path / ("upload" + Path(self.original_filename).suffix.lower() if Path(self.original_filename).suffix else "upload.csv")
+        return self.path / stored_name(self.original_filename)
+
+
+SUFFIX_RE = re.compile(r"\.[a-z0-9]{1,10}")
+
+
+def stored_name(filename: str) -> str:
+    """The name an upload is kept under: 'upload' and the original's suffix when it is a plain one ('.csv',
+    '.xlsx'), else 'upload.csv' (a suffix of 250 characters would not fit in a file name)."""
+    suffix = Path(filename).suffix.lower()
+    return "upload" + (suffix if SUFFIX_RE.fullmatch(suffix) else ".csv")
 
 
 def ledger_root(cat: Catalogue) -> Path:
@@ -67,18 +77,18 @@ def stage_upload(cat: Catalogue, data: bytes, filename: str, department: str, ac
     Returns the staged folder, the ledger folder it becomes at the commit, and its upload id.
     Called inside `store.writing`.
     """
+    store.check_name(account, "name.what.account")  # refused before a folder is made; a department is a catalogue id
     name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{_safe(account)}"
     tmp = store.staging_root(cat) / f"{department}__{name}"
     final = ledger_root(cat) / department / name
     tmp.mkdir()
-    suffix = Path(filename).suffix.lower() or ".csv"
-    (tmp / f"upload{suffix}").write_bytes(data)
+    (tmp / stored_name(filename)).write_bytes(data)
     receipt_meta = {
         "department": department,
         "uploaded_by": account,
         "uploaded_at": now.isoformat(timespec="microseconds"),
         "sha256": hashlib.sha256(data).hexdigest(),
-        "original_filename": Path(filename).name,
+        "original_filename": Path(filename).name[:255],
         "encoding": encoding,
         "bytes": len(data),
         "rows": rows,
