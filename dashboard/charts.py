@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import math
 import zlib
 from collections.abc import Sequence
@@ -10,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.text import t
+from pipelines.analysis import signals
 
 FOCUS_COLOUR = "#d7263d"
 # One colour per city, the same in every chart whatever else is selected: the focus city red; the catalogue's
@@ -91,6 +94,15 @@ def hover_text(row: pd.Series | dict, lang: str, unit: str = "") -> str:
     if _blank(source) or not source:
         source = row.get("source_url")
     lines.append(t("ui.hover.source", lang, source=source if not _blank(source) and source else t("ui.none", lang)))
+    # what the figure rests on: the source's tier, the flags it carries, the address it is read from
+    tier = row.get(f"tier_{lang}")
+    if not _blank(tier) and tier:
+        lines.append(t("ui.hover.tier", lang, tier=tier))
+    for flag in signals.flag_help(row.get("flags"), lang):
+        lines.append(f"⚑ {flag}")
+    url = row.get("source_url")
+    if not _blank(url) and url:
+        lines.append(f"<i>{html.escape(str(url)[:90])}</i>")
     return "<br>".join(lines)
 
 

@@ -16,7 +16,6 @@ from pipelines.analysis import due
 from pipelines.build import warehouse
 from pipelines.reports import brief, calendar, publish, render
 from pipelines.reports.render import DEFAULT_TIMEZONE
-from pipelines.schemas import FLAGS
 
 Version = tuple[int, int, int]
 
@@ -166,8 +165,18 @@ def publication_counts() -> pd.DataFrame:
 
 
 def flag_counts() -> pd.DataFrame:
-    """Rows per series whose note carries a flag: the flag in capitals anywhere, or opening the note."""
-    return _read("flag_counts", flags=list(FLAGS))
+    """Rows per series carrying each flag (the `flags` column), all cities and the focus city alone."""
+    return _read("flag_counts")
+
+
+def tier_counts() -> pd.DataFrame:
+    """Rows per series by the tier of their source."""
+    return _read("tier_counts")
+
+
+def source_tiers() -> pd.DataFrame:
+    """The source tiers (most direct first) with their names and one-line help."""
+    return _read("source_tiers")
 
 
 # --- analysis (docs/analysis.md) ----------------------------------------------------------------

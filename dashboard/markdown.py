@@ -39,4 +39,6 @@ def methodology_line(note, lang: str) -> str:
     edition = note["edition"] if isinstance(note["edition"], str) and note["edition"] else t("ui.all_editions", lang)
     badge = f" :violet-badge[{t('col.methodology_change', lang)}]" if bool(note["is_change"]) else ""
     source = f" ({link(t('ui.source', lang), note['source_url'])})" if isinstance(note["source_url"], str) and note["source_url"] else ""
-    return f"- **{escape(edition)}**{badge} {escape(note['text'])}{source}"
+    # Korean first: the Korean note where there is one (every note has: tests/test_ledger_signals.py)
+    text = note.get("text_ko") if lang == "ko" and isinstance(note.get("text_ko"), str) and note.get("text_ko") else note["text"]
+    return f"- **{escape(edition)}**{badge} {escape(text)}{source}"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import types
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -337,8 +338,6 @@ class Strength(Model):
 class GoalRules(Model):
     trend_editions: Annotated[int, Strict(), Field(ge=2)] = 4  # a slope needs two points
     min_trend_editions: Annotated[int, Strict(), Field(ge=2)] = 3  # fewer ranked editions: status unknown
-    at_risk_margin: Int = 3
-    stale_years: Count = 4
 
 
 class Signals(Model):
@@ -346,6 +345,8 @@ class Signals(Model):
 
     stale_after_cadences: Annotated[float, Strict(), Field(gt=0)] = 2
     discontinued_after_cadences: Annotated[float, Strict(), Field(gt=0)] = 2
+    # the day ages are measured to (a dated report, a test); empty: the day the warehouse is read
+    as_of: Optional[datetime.date] = None
 
 
 class Analysis(Model):
@@ -358,7 +359,8 @@ class Analysis(Model):
 def analysis_settings(cat: Catalogue) -> dict[str, float]:
     """The thresholds as flat `section.key` numbers, for the warehouse's analysis_setting table."""
     return {f"{section}.{key}": float(value)
-            for section, values in cat.analysis.model_dump().items() for key, value in values.items()}
+            for section, values in cat.analysis.model_dump().items() for key, value in values.items()
+            if isinstance(value, (int, float)) and not isinstance(value, bool)}
 
 
 class License(Model):

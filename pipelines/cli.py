@@ -14,6 +14,7 @@ import click
 # start about as fast as `import duckdb`. A command that needs the catalogue (pydantic), the build (pandas,
 # pandera) or a report imports it in its own body (docs/architecture.md, "Start-up").
 from pipelines import accounts, sql
+from pipelines.analysis import signals  # light: the messages only
 from pipelines.errors import CityIdxError
 from pipelines.ledger import forum as forum_log
 from pipelines.messages import DEFAULT_LANG, LANGS, both, t
@@ -154,17 +155,24 @@ def status(lang: str, warehouse_path: Path | None) -> None:
     """
     with _read_warehouse(warehouse_path) as con:
         focus = sql.value(con, "focus_city_id")
-        rows = sql.rows(con, "focus_standing")
+        names = ("index_id", "editions", "latest_edition", "latest_month", "stale", "latest_status", "latest_rank",
+                 "latest_rank_bound", "change_kind", "change_places", "previous_edition", "last_ranked_edition",
+                 "last_ranked_rank")
+        rows = [dict(zip(names, r)) for r in sql.rows(con, "focus_standing")]  # no pandas: status starts fast
     click.echo(f"{t('cli.status.series', lang):<16} {t('cli.status.editions', lang):>8}  "
                f"{t('cli.status.latest', lang):<32} {focus}")
-    for index_id, editions, latest, status_, rank, last_ed, last_rank in rows:
-        if status_ == "ranked":
-            where = f"#{rank}"
+    for rec in rows:
+        # the same signals as the overview (view focus_overview): figure, change since the edition before, age
+        if rec["latest_status"] == "ranked":
+            where = f"#{rec['latest_rank']}"
         else:
-            where = t(f"status.{status_}", lang)
-            if last_rank is not None:
-                where += " " + t("cli.status.last_ranked", lang, rank=last_rank, edition=last_ed)
-        click.echo(f"{index_id:<16} {editions:>8}  {latest:<32} {where}")
+            where = signals.figure(rec["latest_status"], rec["latest_rank"], lang, rec["latest_rank_bound"])
+            if not signals.blank(rec["last_ranked_rank"]):
+                where += " " + t("cli.status.last_ranked", lang, rank=rec["last_ranked_rank"], edition=rec["last_ranked_edition"])
+        where = signals.joined([where, signals.change_text(rec, lang),
+                                signals.old_edition_label(str(rec["latest_month"])[:4], lang) if rec["stale"] else ""])
+        latest = rec["latest_edition"] if isinstance(rec["latest_edition"], str) else "-"
+        click.echo(f"{rec['index_id']:<16} {int(rec['editions'] or 0):>8}  {latest:<32} {where}")
 
 
 @main.command()
@@ -576,7 +584,8 @@ def forum_suggest(catalogue_path, lang) -> None:
     for rec in table.itertuples():
         title = rec.title_ko if lang == "ko" else rec.title_en
         comp = rec.component_ko if lang == "ko" else rec.component
-        click.echo(f"{rec.index_id}/{rec.component_id}  {title} · {comp} ({rec.edition})")
+        old = f" · {signals.old_edition_label(rec.year, lang)}" if rec.stale else ""  # after every current one
+        click.echo(f"{rec.index_id}/{rec.component_id}  {title} · {comp} ({rec.edition}){old}")
         click.echo(f"    {rec.reason_ko if lang == 'ko' else rec.reason_en}")
 
 

@@ -16,8 +16,6 @@ from pipelines.errors import CityIdxError
 from pipelines.messages import t
 
 STATUSES = ("ranked", "outside_list", "not_covered", "not_published", "rank_unknown", "not_found", "no_edition")
-# Flags the ledger writes into a ranking row's `note` (docs/formats.md); counted on the Sources page.
-FLAGS = ("DERIVED", "INFERRED", "CONFLICT", "LOW CONFIDENCE", "NOT FOUND")
 URL_RE = r"^https?://[^ \t\n\r\f\v]+$"  # not \S: that makes pandas leave pyarrow for re
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"

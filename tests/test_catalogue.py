@@ -128,7 +128,7 @@ def test_a_section_given_in_part_keeps_the_other_defaults(mini: Path):
     cat = catalogue.load(mini)
     settings = catalogue.analysis_settings(cat)
     assert settings["weakness.rank_gap_to_overall"] == 7.0 and settings["weakness.falling_editions"] == 3.0
-    assert settings["goal.stale_years"] == 4.0 and settings["signals.stale_after_cadences"] == 2.0
+    assert settings["goal.min_trend_editions"] == 3.0 and settings["signals.stale_after_cadences"] == 2.0
     assert (cat.calendar.horizon_months, cat.calendar.collection_window_months) == (6, 3)
     assert cat.reporting.lag_months == {"yearly": 9, "quarterly": 3, "monthly": 2}
 

@@ -78,7 +78,9 @@ def test_weak_points_lists_the_weaknesses_with_reason_evidence_and_owners(mini_w
     assert "5계단 이상" in body and "docs/analysis.md" in body, "the rules with the catalogue's thresholds"
     # The same list as cards: reason, evidence and lineage readable in a meeting.
     assert "**1. GPCI · 거주** (2025) :red-badge[약점]  \n구성요소 순위 25위가 종합 순위 6위보다 19계단 낮음" in body
-    assert "구성요소 25위 · 종합 6위 · 최근 순위 35→25 · 정책 분야: 삶의 질" in body
+    # no peer has a livability figure: "no peer data", never "1st of 1"
+    assert "구성요소 25위 · 종합 6위 · 최근 순위 35→25 · 비교 도시 자료 없음 · 정책 분야: 삶의 질" in body
+    assert row["비교 도시 중"] == "비교 도시 자료 없음"
     assert "관련 시 관리지표: 서울 방문 외래관광객 수 · 담당 부서: 관광체육국" in body
 
     heat = plotly_specs(at)["heat_mori_gpci"]
@@ -98,7 +100,7 @@ def test_weak_points_rules_show_the_thresholds_of_indicators_yml(mini, tmp_path,
     data["analysis"] = {"weakness": {"rank_gap_to_overall": 7, "falling_editions": 4, "peer_bottom_share": 0.25,
                                      "min_peers_with_data": 1},
                         "strength": {"rank_gap_to_overall": 2},
-                        "goal": {"trend_editions": 4, "at_risk_margin": 3, "stale_years": 4}}
+                        "goal": {"trend_editions": 4}}
     mini.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     path = tmp_path / "thresholds.duckdb"
     build.build(catalogue.load(mini), path)
@@ -126,12 +128,10 @@ def test_weak_points_filters_by_department_and_label(mini_warehouse):
 
 
 def test_weak_points_what_if_says_what_is_missing(mini_warehouse):
+    # No estimate is computable in the mini warehouse: no table of dashes, one sentence saying what would make one.
     at = run(WEAK, "ko")
-    what_if = at.dataframe[1].value
-    assert set(what_if["구성요소"]) == {"거주", "경제"}
-    assert set(what_if["계산할 수 없는 이유"]) == {"계산 불가, 없는 수치: 공표된 가중치, 초점 도시 점수, 5위 도시 점수"}
-    # nothing computable: the empty estimate and score columns are left out (they only widened the table)
-    assert not {"종합 점수 변화 (추정치)", "초점 도시 점수"} & set(what_if.columns), list(what_if.columns)
+    assert len(at.dataframe) == 1, "only the weakness table; no what-if table"
+    assert t("ui.weak.what_if_none", "ko", target=5, city="서울") in [i.value for i in at.info]
 
 
 def test_weak_points_what_if_shows_an_estimate_where_the_figures_exist(mini, tmp_path, monkeypatch):
@@ -158,21 +158,32 @@ def test_weak_points_what_if_shows_an_estimate_where_the_figures_exist(mini, tmp
     assert en.at["Livability", "Overall score change (estimate)"] == "+4 (estimate)"
 
 
-def test_goal_page_shows_a_status_for_every_series(mini_warehouse):
+def test_goal_page_shows_a_status_for_every_series(mini, tmp_path, monkeypatch):
+    # Two ranked GPCI editions are a trend once the catalogue asks for two (min_trend_editions: 2).
+    data = yaml.safe_load(mini.read_text(encoding="utf-8"))
+    data["analysis"]["goal"] = {"min_trend_editions": 2}
+    mini.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path = tmp_path / "two.duckdb"
+    build.build(catalogue.load(mini), path)
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(path))
+
     at = run(GOAL, "ko")
     table = at.dataframe[0].value
     assert list(table["지수"]) == ["GPCI", "GFCI"]
     gpci, gfci = table.iloc[0], table.iloc[1]
-    # GPCI: 6th in 2024 and 2025, flat: projected 6th, within the margin of 3: at risk.
+    # GPCI: 6th in 2024 and 2025, flat: projected 6th (range 6 to 6), one place out: off course, the gap beside it.
     assert gpci["현재 위치"] == "6위 (2025)" and gpci["남은 거리"] == "1계단" and gpci["2030년 예상 순위"] == "6위"
-    assert gpci["상태"] == t("goal.at_risk", "ko") and gpci["추세"] == t("ui.goal.trend_flat", "ko")
-    # GFCI: one ranked edition (10th in GFCI 38): no trend, projected where it is, off course.
+    assert gpci["상태"] == t("goal.off_course", "ko") and gpci["추세"] == t("ui.goal.trend_flat", "ko")
+    assert gpci["예상 격차 / 이유"] == t("goal.projected_gap", "ko", n=1)
+    assert gpci["역대 최고"] == "6위 (2024에 처음, 2025에 다시)", "best ever names the first edition that reached it"
+    # GFCI: one ranked edition (10th in GFCI 38): too few for a trend: unknown, with the reason.
     assert gfci["현재 위치"] == "10위 (GFCI 38)" and gfci["추세"] == t("ui.goal.no_trend", "ko")
-    assert gfci["상태"] == t("goal.off_course", "ko")
+    assert gfci["상태"] == t("goal.unknown", "ko") and gfci["2030년 예상 순위"] == "—"
+    assert gfci["예상 격차 / 이유"] == t("goal.reason.few_editions", "ko", n=1, min=2)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics[t("goal.at_risk", "ko")] == "1 / 2개 지수"
+    assert metrics[t("goal.off_course", "ko")] == "1 / 2개 지수"
     body = texts(at)
-    assert ":orange-badge[주의]" in body and ":red-badge[이탈]" in body
+    assert ":red-badge[이탈]" in body and ":gray-badge[판단 불가]" in body
 
     chart = plotly_specs(at)["goal_mori_gpci"]
     layout = chart["layout"]
@@ -200,7 +211,7 @@ def test_goal_page_says_why_the_status_is_unknown(mini, tmp_path, monkeypatch):
     assert table.at["GFCI", "Status"] == t("goal.unknown", "en")
     assert table.at["GFCI", "Where it is"] == t("ui.goal.never_ranked", "en")
     assert table.at["GFCI", "Projected rank in 2030"] == "—"
-    assert t("ui.goal.why_never", "en") in texts(at)
+    assert table.at["GFCI", "Projected gap / reason"] == t("goal.reason.no_rank", "en")
     gfci = plotly_specs(at)["goal_zyen_gfci"]
     missing = next(tr for tr in gfci["data"] if tr.get("name") == t("ui.chart.no_rank", "en"))
     assert len(missing["x"]) == 2, "both GFCI editions are marked as without a rank"
@@ -264,7 +275,9 @@ def test_goal_page_does_not_project_ranks_too_old_to_judge(mini, tmp_path, monke
     table = at.dataframe[0].value.set_index("지수")
     assert table.at["GPCI", "상태"] == t("goal.unknown", "ko")
     assert table.at["GPCI", "현재 위치"] == "6위 (2019)" and table.at["GPCI", "2030년 예상 순위"] == "—"
-    assert t("ui.goal.why_stale", "ko", year=2019, data_year=2025, years=4) in texts(at)
+    # measured to the mini catalogue's as_of (2026-01-15): no GPCI edition since 2019-12, over twice its cadence
+    assert table.at["GPCI", "예상 격차 / 이유"] == t("goal.reason.discontinued", "ko", month="2019-12", cadence=12)
+    assert table.at["GPCI", "남은 판 수"] == t("goal.discontinued", "ko", month="2019-12")
     chart = plotly_specs(at)["goal_mori_gpci"]
     assert not [tr for tr in chart["data"] if tr.get("line", {}).get("dash") == "dot"], "no trend line toward 2030"
 

@@ -112,8 +112,8 @@ def test_overview_says_why_when_the_focus_city_has_no_rank(mini, tmp_path, monke
 
 
 @pytest.mark.parametrize(("new_rank", "expected", "unexpected"), [
-    (4, ":green[▲ 2]", ":red[▼"),   # 6th -> 4th: a smaller number is an improvement
-    (9, ":red[▼ 3]", ":green[▲"),   # 6th -> 9th: a fall
+    (4, ":green[▲ 2계단 상승]", ":red[▼"),   # 6th -> 4th: a smaller number is an improvement
+    (9, ":red[▼ 3계단 하락]", ":green[▲"),   # 6th -> 9th: a fall
 ])
 def test_overview_change_arrow_reads_a_smaller_rank_as_a_rise(mini, tmp_path, monkeypatch, new_rank, expected, unexpected):
     ledger = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
@@ -205,8 +205,11 @@ def test_sources_lists_provenance_status_publications_and_flags(mini_warehouse):
     assert list(status.columns)[1:-1] == states
     assert (status[states].sum(axis=1) == status["합계"]).all()
     flags = frames[1]
-    assert t("ui.flag.derived", "ko") in flags.columns and len(flags) == 2
-    outlets = frames[2]
+    assert t("flag.derived", "ko") in flags.columns and len(flags) == 2
+    assert set(flags[t("flag.derived", "ko")]) == {"0 (0)"}, "no flagged row in the mini ledger"
+    tiers = frames[2].set_index("지수")
+    assert tiers.at["GFCI", "집계·블로그"] == 5, "every GFCI row with a source rests on Wikipedia (aggregator)"
+    outlets = frames[3]
     assert {"Wikipedia", "Newscafe"} <= set(outlets["게재처"])
     assert any("판" in f.columns and "대상 도시 수" in f.columns for f in frames), "editions with field size"
 

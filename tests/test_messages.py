@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dashboard.data import FLAGS
 from pipelines import accounts, schemas
-from pipelines.analysis import GOAL_STATUSES, WEAKNESS_LABELS, due
+from pipelines.analysis import GOAL_STATUSES, WEAKNESS_LABELS, due, signals
 from pipelines.build import forum
 from pipelines.catalogue import CADENCES, INDICATOR_CADENCES
 from pipelines.messages import LANGS, MESSAGES_FILE, plural_forms
@@ -58,12 +57,14 @@ FAMILIES: dict[str, tuple] = {
     "ui.lang.{}": LANGS,
     "ui.month.{}": tuple(range(1, 13)),
     "ui.forum.phase_{}": PHASES,
-    "ui.flag.{}": tuple(f.lower().replace(" ", "_") for f in FLAGS),  # the note flags, as sources.py names them
+    "change.{}": signals.CHANGE_KINDS,  # focus_signals.change_kind
+    "flag.{}": signals.FLAG_NAMES,  # a figure's flags, each with its one-line explanation
+    "flag.{}_help": signals.FLAG_NAMES,
     "ui.forum.log_{}": _call_literals(ROOT / "pipelines" / "build" / "forum.py", "_log", 2),  # action_log.kind
 }
 # Strings shaped like a key that are not one: forum event types and analysis setting names.
 NOT_KEYS = set(forum.EVENT_TYPES) | {
-    "goal.trend_editions", "goal.at_risk_margin", "goal.stale_years",
+    "goal.trend_editions", "goal.min_trend_editions",
 }
 KEY_SHAPE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 FILE_NAME = re.compile(r".*\.(csv|json|yml|yaml|sql|py|html|ics|xlsx|duckdb|md|txt)")

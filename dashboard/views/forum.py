@@ -15,6 +15,7 @@ from dashboard import auth, charts, data
 from dashboard.display import local_time, show_error, zone_note
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
+from pipelines.analysis import signals
 from pipelines.build import forum, writes
 from pipelines.catalogue import ForumSection
 from pipelines.errors import Busy, CityIdxError
@@ -176,7 +177,8 @@ with st.container(border=True):
         short = series_short.get(s["index_id"], s["index_id"])
         reason = s[f"reason_{lang}"]
         cols = st.columns([5, 1.4], vertical_alignment="center")
-        cols[0].markdown(f"{badge('red', t('label.weakness', lang))} **{escape(short)} · {escape(comp)}** ({escape(s['edition'])})  \n"
+        old = f" {badge('gray', signals.old_edition_label(s['year'], lang))}" if bool(s["stale"]) else ""
+        cols[0].markdown(f"{badge('red', t('label.weakness', lang))} **{escape(short)} · {escape(comp)}** ({escape(s['edition'])}){old}  \n"
                          f"{escape(reason)}")
         owners = ", ".join(office_name(d) for d in as_list(s["departments"])) or t("ui.none", lang)
         inds = ", ".join(indicator_names.get(x, x) for x in as_list(s["indicators"])) or t("ui.none", lang)

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.markdown import escape
 from dashboard.text import DEFAULT_LANG, t
+from pipelines.analysis import signals
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()
@@ -34,7 +35,8 @@ def status_badge(status: str) -> str:
 def where_now(row: pd.Series) -> str:
     if blank(row["latest_rank"]):
         return t("ui.goal.never_ranked", lang)
-    text = t("ui.goal.rank_in", lang, rank=rank(row["latest_rank"]), edition=row["last_ranked_edition"])
+    text = signals.with_flags(t("ui.goal.rank_in", lang, rank=rank(row["latest_rank"]), edition=row["last_ranked_edition"]),
+                              row["last_ranked_flags"], lang)
     if row["latest_status"] != "ranked" and not blank(row["latest_edition"]):
         text += " · " + t("ui.goal.latest_without_rank", lang, edition=row["latest_edition"],
                           status=t(f"status.{row['latest_status']}", lang))
@@ -42,21 +44,18 @@ def where_now(row: pd.Series) -> str:
 
 
 def trend_text(row: pd.Series) -> str:
+    """The Theil-Sen slope with its range (quartiles of the pairwise slopes), places a year."""
     slope = row["trend_places_per_year"]
     if blank(slope) or blank(row["trend_points"]) or int(row["trend_points"]) < 2:
         return t("ui.goal.no_trend", lang)
     places = abs(float(slope))
     if round(places, 1) == 0:
-        return t("ui.goal.trend_flat", lang)
-    key = "ui.goal.trend_better" if slope < 0 else "ui.goal.trend_worse"
-    return t(key, lang, places=f"{places:.1f}")
-
-
-def why_unknown(row: pd.Series) -> str:
-    if blank(row["latest_rank"]):
-        return t("ui.goal.why_never", lang)
-    return t("ui.goal.why_stale", lang, year=int(row["last_ranked_year"]), data_year=int(row["data_year"]),
-             years=int(row["stale_years"]))
+        text = t("ui.goal.trend_flat", lang)
+    else:
+        text = t("ui.goal.trend_better" if slope < 0 else "ui.goal.trend_worse", lang, places=f"{places:.1f}")
+    if not blank(row["trend_low"]) and not blank(row["trend_high"]) and round(float(row["trend_low"]), 1) != round(float(row["trend_high"]), 1):
+        text += " " + t("ui.goal.trend_range", lang, low=f"{float(row['trend_low']):+.1f}", high=f"{float(row['trend_high']):+.1f}")
+    return text
 
 
 def places_text(value: object) -> str:
@@ -68,10 +67,24 @@ def places_text(value: object) -> str:
     return t("ui.places", lang, n=n)
 
 
-def projected_text(row: pd.Series) -> str:
-    if blank(row["projected_rank"]) or row["status"] == "unknown":  # too old to project: never guessed
-        return "—"
-    return rank(row["projected_rank"])
+def editions_left_text(row: pd.Series) -> str:
+    if bool(row["discontinued"]) and not blank(row["latest_month"]):
+        return t("goal.discontinued", lang, month=row["latest_month"])
+    return "—" if blank(row["editions_left"]) else str(int(row["editions_left"]))
+
+
+def basis_text(row: pd.Series) -> str:
+    """The editions the trend rests on (publication year in brackets) and the editions it passes over without a rank."""
+    basis = "→".join(f"{e} {rank(r)}" for e, r in zip(row["trend_editions"], row["trend_ranks"]))
+    text = t("ui.goal.trend_basis", lang, n=int(row["trend_points"]), basis=basis)
+    gaps = signals.as_list(row["gap_editions"])
+    if gaps:
+        text += " · " + t("ui.goal.trend_gaps", lang, editions=", ".join(
+            f"{e} ({t(f'status.{s}', lang)})" for e, s in zip(gaps, row["gap_statuses"])))
+    flags = signals.flag_names(row["trend_flags"], lang)
+    if flags:
+        text += " · " + t("ui.goal.trend_flags", lang, flags=", ".join(flags))
+    return text
 
 
 # Load inputs.
@@ -96,9 +109,9 @@ for c, status in zip(cols, ("on_course", "at_risk", "off_course", "unknown")):
 
 with st.expander(t("ui.goal.rule", lang), icon=":material/rule:"):
     settings = data.analysis_settings()
-    st.markdown(t("ui.goal.rule_text", lang, target=target, year=goal_year,
-                  n=int(settings.get("goal.trend_editions", 4)), margin=int(settings.get("goal.at_risk_margin", 3)),
-                  stale=int(settings.get("goal.stale_years", 4))))
+    st.markdown(t("ui.goal.rule_text", lang, target=target, year=goal_year, n=int(settings["goal.trend_editions"]),
+                  min=int(settings["goal.min_trend_editions"]), stale=f"{settings['signals.stale_after_cadences']:g}",
+                  gone=f"{settings['signals.discontinued_after_cadences']:g}"))
 
 # One table row per series: the figures at a glance, the status coloured.
 st.subheader(t("ui.goal.table", lang))
@@ -106,14 +119,15 @@ status_col = t("col.status", lang)
 table = pd.DataFrame({
     t("col.series", lang): gaps[f"short_{lang}"],
     status_col: [t(f"goal.{s}", lang) for s in gaps["status"]],
+    t("col.projected_gap", lang): [signals.unknown_reason_text(r, lang) if r["status"] == "unknown"
+                                   else signals.projected_gap_text(r, lang) for _, r in gaps.iterrows()],
     t("col.now", lang): [where_now(r) for _, r in gaps.iterrows()],
-    t("col.best", lang): ["" if blank(r["best_rank"]) else t("ui.goal.rank_in", lang, rank=rank(r["best_rank"]),
-                                                                     edition=r["best_edition"]) for _, r in gaps.iterrows()],
+    t("col.best", lang): [signals.best_text(r, lang) for _, r in gaps.iterrows()],
     t("col.must", lang): [t("ui.goal.top", lang, target=target)] * len(gaps),
     t("col.places", lang): [places_text(v) for v in gaps["places_to_target"]],
     t("col.trend", lang): [trend_text(r) for _, r in gaps.iterrows()],
-    t("col.editions_left", lang): gaps["editions_left"].astype("Int64"),
-    t("col.projected", lang, year=goal_year): [projected_text(r) for _, r in gaps.iterrows()],
+    t("col.editions_left", lang): [editions_left_text(r) for _, r in gaps.iterrows()],
+    t("col.projected", lang, year=goal_year): [signals.projected_text(r, lang) for _, r in gaps.iterrows()],
 })
 colour_of = {t(f"goal.{s}", lang): CELL_COLOUR[s] for s in CELL_COLOUR}
 st.dataframe(table.style.map(lambda v: colour_of.get(v, ""), subset=[status_col]), hide_index=True, width="stretch",
@@ -129,22 +143,21 @@ for _, row in gaps.iterrows():
         left, right = st.columns([2, 3], vertical_alignment="center")
         with left:
             st.markdown(f"**{escape(row[f'title_{lang}'])}** · {escape(row[f'short_{lang}'])}")
-            st.markdown(status_badge(row["status"]))
+            st.markdown(status_badge(row["status"]) + " " + escape(
+                signals.unknown_reason_text(row, lang) if row["status"] == "unknown" else signals.projected_gap_text(row, lang)))
             lines = [
                 (t("col.now", lang), where_now(row)),
-                (t("col.best", lang), "—" if blank(row["best_rank"]) else
-                 t("ui.goal.rank_in", lang, rank=rank(row["best_rank"]), edition=row["best_edition"])),
+                (t("col.best", lang), signals.best_text(row, lang) or "—"),
                 (t("col.places", lang), places_text(row["places_to_target"])),
                 (t("col.trend", lang), trend_text(row)),
-                (t("col.editions_left", lang), str(int(row["editions_left"]))),
-                (t("col.projected", lang, year=goal_year), projected_text(row)),
+                (t("col.editions_left", lang), editions_left_text(row)),
+                (t("col.projected", lang, year=goal_year), signals.projected_text(row, lang)),
             ]
             st.markdown("\n".join(f"- {escape(k)}: **{escape(v)}**" for k, v in lines))
             if not blank(row["trend_points"]) and int(row["trend_points"]) >= 2:
-                basis = "→".join(f"{e} {rank(r)}" for e, r in zip(row["trend_editions"], row["trend_ranks"]))
-                st.caption(escape(t("ui.goal.trend_basis", lang, n=int(row["trend_points"]), basis=basis)))
-            if row["status"] == "unknown":
-                st.caption(f":gray[{escape(why_unknown(row))}]")
+                st.caption(escape(basis_text(row)))
+            if not blank(row["clamped"]) and bool(row["clamped"]):
+                st.caption(escape(t("goal.clamped", lang, rank=rank(row["projected_rank"]))))
         with right:
             own = ranks[ranks["index_id"] == row["index_id"]]
             if own.empty:

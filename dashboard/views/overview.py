@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data
-from dashboard.markdown import escape, say
+from dashboard.markdown import escape, link, say
 from dashboard.text import DEFAULT_LANG, t
+from pipelines.analysis import signals
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()
@@ -21,43 +22,58 @@ def rank(value: object) -> str:
     return t("doc.rank", lang, rank=int(value))
 
 
+def note_of(row: pd.Series) -> str:
+    """The latest figure's research note in the reader's language (Korean mode: the Korean note)."""
+    note = row["latest_note_ko"] if lang == "ko" and not blank(row["latest_note_ko"]) else row["latest_note"]
+    return "" if blank(note) else escape(note if len(note) <= 140 else note[:140] + "…")
+
+
+def source_line(row: pd.Series) -> str:
+    """The latest figure's source tier, linked to the source itself: the figure's source in one click."""
+    if blank(row["latest_source_url"]):
+        return ""
+    tier = row[f"latest_tier_{lang}"] if not blank(row[f"latest_tier_{lang}"]) else t("ui.source", lang)
+    return link(t("ui.overview.source_tier", lang, tier=tier), row["latest_source_url"])
+
+
 def latest_cell(row: pd.Series) -> tuple[str, str]:
-    """The latest edition's rank, or the reason there is none."""
+    """The latest edition's rank (linked to its source, with its flags and tier), or the reason there is none."""
+    flags = signals.flag_names(row["latest_flags"], lang)
+    badges = " ".join(f":orange-badge[{escape(f)}]" for f in flags)
+    stale = signals.stale_text(row, lang)
+    stale_mark = f":gray-badge[{escape(t('signal.old_edition', lang, year=int(row['latest_year'])))}]" if stale else ""
     if row["latest_status"] == "ranked" and not blank(row["latest_rank"]):
         out_of = t("ui.overview.out_of", lang, n=int(row["latest_field_size"])) if not blank(row["latest_field_size"]) else ""
-        return f"**{rank(row['latest_rank'])}**", out_of
-    label = t(f"status.{row['latest_status']}", lang)
+        value = f"**{link(rank(row['latest_rank']), row['latest_source_url'])}**" \
+            if not blank(row["latest_source_url"]) else f"**{rank(row['latest_rank'])}**"
+        help_ = "  \n".join(escape(h) for h in signals.flag_help(row["latest_flags"], lang))
+        return " ".join(x for x in (value, badges, stale_mark) if x), "  \n".join(
+            x for x in (out_of, source_line(row), help_, escape(stale)) if x)
+    label = signals.figure(row["latest_status"], row["latest_rank"], lang, row["latest_rank_bound"])
     if not blank(row["last_ranked_rank"]):
         last = t("ui.overview.last_ranked", lang, edition=row["last_ranked_edition"], rank=rank(row["last_ranked_rank"]))
     else:
         last = t("ui.overview.never_ranked", lang)
-    note = row["latest_note"]
-    note = "" if blank(note) else escape(note if len(note) <= 140 else note[:140] + "…")
-    return f"**:orange[{label}]**", "  \n".join(x for x in (escape(last), note) if x)
+    return " ".join(x for x in (f"**:orange[{escape(label)}]**", stale_mark) if x), "  \n".join(
+        x for x in (escape(last), source_line(row), note_of(row), escape(stale)) if x)
 
 
 def change_cell(row: pd.Series) -> tuple[str, str]:
-    """Change between the last two ranked editions; a smaller rank number is an improvement."""
-    change = row["change_since_previous"]
-    if blank(change):
-        if blank(row["last_ranked_rank"]):
-            return f":gray[{t('ui.overview.no_rank', lang)}]", t("ui.overview.never_ranked", lang)
-        return f":gray[{t('ui.overview.no_previous', lang)}]", t("ui.overview.one_ranked", lang)
-    span = escape(t("ui.overview.between", lang, before=row["previous_ranked_edition"], before_rank=rank(row["previous_ranked_rank"]),
-             after=row["last_ranked_edition"], after_rank=rank(row["last_ranked_rank"])))
-    change = int(change)
-    if change > 0:
-        return f"**:green[▲ {change}]**", span
-    if change < 0:
-        return f"**:red[▼ {-change}]**", span
-    return f"**:gray[– {t('ui.overview.unchanged', lang)}]**", span
+    """Change since the previous edition as published (status included); a smaller rank number is better."""
+    text = escape(signals.change_text(row, lang))
+    colour = {"up": "green", "down": "red", "fell_out": "red", "no_figure": "orange", "entered": "green"}.get(
+        row["change_kind"], "gray")
+    return f"**:{colour}[{text}]**", escape(signals.change_basis(row, lang))
 
 
 def best_cell(row: pd.Series) -> tuple[str, str]:
     if blank(row["best_rank"]):
         return f":gray[{t('ui.overview.no_rank', lang)}]", t("ui.overview.never_ranked", lang)
-    return f"**{rank(row['best_rank'])}**", escape(t("ui.overview.best_in", lang, edition=row["best_edition"],
-                                                        n=int(row["ranked_editions"])))
+    badges = " ".join(f":orange-badge[{escape(f)}]" for f in signals.flag_names(row["best_flags"], lang))
+    best = escape(signals.best_text({**row.to_dict(), "best_flags": []}, lang))
+    help_ = "  \n".join(escape(h) for h in signals.flag_help(row["best_flags"], lang))
+    return " ".join(x for x in (f"**{best}**", badges) if x), "  \n".join(
+        x for x in (escape(t("ui.overview.ranked_editions", lang, n=int(row["ranked_editions"]))), help_) if x)
 
 
 def goal_cell(row: pd.Series, target: int) -> tuple[str, str]:

@@ -8,8 +8,8 @@ import streamlit as st
 from dashboard import data
 from dashboard.markdown import escape, link, methodology_line, say
 from dashboard.text import DEFAULT_LANG, t
+from pipelines.analysis import signals
 from pipelines.schemas import (
-    FLAGS,
     STATUSES,  # every state a row can have, no_edition included
 )
 
@@ -38,6 +38,8 @@ short = dict(zip(series["index_id"], series[f"short_{lang}"]))
 statuses = data.status_counts()
 publications = data.publication_counts()
 flags = data.flag_counts()
+tiers = data.tier_counts()
+tier_names = data.source_tiers()
 editions = data.editions()
 components = data.component_catalogue()
 notes = data.methodology_notes()
@@ -55,12 +57,27 @@ pivot.insert(0, col("series"), [short.get(i, i) for i in pivot.index])
 st.dataframe(pivot, hide_index=True, width="stretch", placeholder="—")
 
 st.subheader(t("ui.sources.flags", lang))
+# the flags column of every ranking row (docs/formats.md), per series; the focus city's share in brackets
 flag_table = (flags.pivot_table(index="index_id", columns="flag", values="rows", aggfunc="sum", fill_value=0)
-              .reindex(index=series["index_id"], columns=list(FLAGS), fill_value=0).fillna(0).astype(int))
-flag_table.columns = [t(f"ui.flag.{f.lower().replace(' ', '_')}", lang) for f in flag_table.columns]
+              .reindex(index=series["index_id"], columns=list(signals.FLAG_NAMES), fill_value=0).fillna(0).astype(int))
+focus_flags = (flags.pivot_table(index="index_id", columns="flag", values="focus_rows", aggfunc="sum", fill_value=0)
+               .reindex(index=series["index_id"], columns=list(signals.FLAG_NAMES), fill_value=0).fillna(0).astype(int))
+flag_table = pd.DataFrame({t(f"flag.{f}", lang): [t("ui.sources.flag_cell", lang, n=int(a), focus=int(b))
+                                                    for a, b in zip(flag_table[f], focus_flags[f])]
+                           for f in signals.FLAG_NAMES}, index=flag_table.index)
 flag_table.insert(0, col("series"), [short.get(i, i) for i in flag_table.index])
 st.dataframe(flag_table, hide_index=True, width="stretch", placeholder="—")
 st.caption(t("ui.sources.flags_help", lang))
+st.markdown("\n".join(f"- {escape(line)}" for line in signals.flag_help(signals.FLAG_NAMES, lang)))
+
+st.subheader(t("ui.sources.by_tier", lang))
+tier_table = tiers.pivot_table(index="index_id", columns="tier", values="rows", aggfunc="sum", fill_value=0)
+tier_order = [x for x in tier_names["tier"] if x in tier_table.columns]
+tier_table = tier_table.reindex(index=series["index_id"], columns=tier_order, fill_value=0).fillna(0).astype(int)
+tier_table.columns = [tier_names.set_index("tier").at[x, f"name_{lang}"] for x in tier_order]
+tier_table.insert(0, col("series"), [short.get(i, i) for i in tier_table.index])
+st.dataframe(tier_table, hide_index=True, width="stretch", placeholder="—")
+st.markdown("\n".join(f"- **{escape(r[f'name_{lang}'])}**: {escape(r[f'help_{lang}'])}" for _, r in tier_names.iterrows()))
 
 st.subheader(t("ui.sources.by_publication", lang))
 outlets = publications.assign(publication=publications["publication"].replace("", t("ui.sources.no_publication", lang)))
@@ -134,7 +151,9 @@ for _, s in series.iterrows():
                 col("field_size"): eds["field_size"].astype("Int64"),
                 col("methodology_change"): eds["methodology_change"].fillna(""),
                 col("source"): eds["source_url"],
-                col("note"): eds["note"].fillna(""),
+                # edition notes are the ledger's English research notes: in Korean mode, marked as such
+                col("note"): [t("ui.trends.note_in_english", lang, note=n) if lang == "ko" and isinstance(n, str) and n
+                              else (n if isinstance(n, str) else "") for n in eds["note"]],
             }), hide_index=True, width="stretch", placeholder="—", column_config={
                 col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
             })

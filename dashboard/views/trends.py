@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.markdown import escape, link, methodology_line, say
 from dashboard.text import DEFAULT_LANG, t
+from pipelines.analysis import signals
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()
@@ -91,24 +92,42 @@ else:
         pick = pd.concat([pick, in_edition[in_edition["city"] == focus]])
     st.plotly_chart(charts.edition_score_chart(pick, edition, focus, lang, unit, catalogue_peers), width="stretch", key="edition_scores")
 
-# The figures, each with its source.
+# The figures, each with its flags, its source's tier and a link to the source.
 st.subheader(t("ui.trends.table", lang))
 table = shown.sort_values(["edition_order", "rank"], ascending=[False, True], na_position="last")
+
+
+def note_text(row: pd.Series) -> str:
+    """Korean first: the Korean note where the ledger has one; an English-only note says it is the English original."""
+    if lang == "ko" and isinstance(row["note_ko"], str) and row["note_ko"]:
+        return row["note_ko"]
+    if not isinstance(row["note"], str) or not row["note"]:
+        return ""
+    return t("ui.trends.note_in_english", lang, note=row["note"]) if lang == "ko" else row["note"]
+
+
+flagged = sorted({f for fs in table["flags"] for f in signals.as_list(fs)}, key=signals.FLAG_NAMES.index)
 table = pd.DataFrame({
     col("edition"): table["edition"].astype(str),
     col("city"): [names.get(c, c) for c in table["city"]],
     col("rank"): table["rank"].astype("Int64"),
     col("score"): table["score"],
-    col("status"): [t(f"status.{x}", lang) for x in table["status"]],
+    col("status"): [signals.figure(x, None, lang, b) if x != "ranked" else t(f"status.{x}", lang)
+                    for x, b in zip(table["status"], table["rank_bound"])],
+    col("flags"): [", ".join(signals.flag_names(fs, lang)) for fs in table["flags"]],
+    col("source_tier"): table[f"tier_{lang}"].fillna(""),
     col("publication"): table["publication"].fillna(""),
     col("source"): table["source_url"],
-    col("note"): table["note"].fillna(""),
+    col("note"): [note_text(r) for _, r in table.iterrows()],
     col("retrieved"): table["retrieved"].fillna(""),
 })
 st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_config={
     col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
     col("rank"): st.column_config.NumberColumn(col("rank"), format="%d"),
+    col("flags"): st.column_config.TextColumn(col("flags"), help=t("ui.trends.flag_help", lang)),
 })
+if flagged:  # one line per flag shown, saying what it means
+    st.caption("  \n".join(escape(line) for line in signals.flag_help(flagged, lang)))
 
 # Methodology notes.
 st.subheader(t("ui.methodology", lang))

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
+from pipelines.analysis import signals
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()
@@ -47,7 +48,7 @@ def recent(value: object) -> str:
 
 def peer_text(row: pd.Series) -> str:
     if blank(row["peer_position"]) or blank(row["peers_with_data"]) or int(row["peers_with_data"]) == 0:
-        return ""
+        return t("ui.weak.no_peer_data", lang) if not blank(row["component_rank"]) else ""
     return t("ui.weak.peer_value", lang, position=int(row["peer_position"]), cities=int(row["peers_with_data"]) + 1)
 
 
@@ -167,7 +168,8 @@ st.subheader(t("ui.weak.list", lang))
 listed = shown[shown["is_latest"]]
 if chosen_labels:
     listed = listed[listed["label"].isin(chosen_labels)]
-listed = listed.sort_values(["severity", "series_seq", "component_seq"], ascending=[False, True, True])
+# Current editions first, most severe first; a stale edition (older than twice its cadence) never above a current one.
+listed = listed.sort_values(["stale", "severity", "series_seq", "component_seq"], ascending=[True, False, True, True])
 st.caption(t("ui.weak.list_help", lang, n=len(listed)))
 if listed.empty:
     st.info(t("ui.weak.no_match", lang))
@@ -175,7 +177,8 @@ else:
     table = pd.DataFrame({
         col("series"): listed[f"short_{lang}"],
         col("component"): listed["component_ko" if lang == "ko" else "component"],
-        col("edition"): listed["edition"].astype(str),
+        col("edition"): [e if not old else f"{e} · {signals.old_edition_label(y, lang)}"
+                         for e, y, old in zip(listed["edition"].astype(str), listed["year"], listed["stale"])],
         col("label"): [t(f"label.{v}", lang) for v in listed["label"]],
         col("reason"): listed[f"reason_{lang}"],
         col("departments"): [names(v, office_names) for v in listed["departments"]],
@@ -188,21 +191,34 @@ else:
     })
     # Each item as a card that reads in a meeting; the full table (sortable, copyable) below it.
     label_colour = {"weakness": "red", "strength": "green", "neutral": "gray", "no_data": "gray"}
-    for n, (_, r) in enumerate(listed.head(CARDS).iterrows(), start=1):
+    def card(n: int, r: pd.Series) -> None:
         with st.container(border=True):
             comp = r["component_ko" if lang == "ko" else "component"]
+            old = f" :gray-badge[{escape(signals.old_edition_label(r['year'], lang))}]" if bool(r["stale"]) else ""
             st.markdown(f"**{n}. {escape(r[f'short_{lang}'])} · {escape(comp)}** ({escape(r['edition'])}) "
-                        f":{label_colour[r['label']]}-badge[{t('label.' + r['label'], lang)}]  \n{escape(r[f'reason_{lang}'])}")
+                        f":{label_colour[r['label']]}-badge[{t('label.' + r['label'], lang)}]{old}  \n{escape(r[f'reason_{lang}'])}")
             figures = [t("ui.weak.card_ranks", lang, component=rank(r["component_rank"]) or "—",
                          overall=rank(r["overall_rank"]) or "—")]
             if recent(r["recent_ranks"]):
                 figures.append(t("ui.weak.card_recent", lang, ranks=recent(r["recent_ranks"])))
-            if peer_text(r):
+            if not blank(r["peer_position"]):
                 figures.append(t("ui.weak.card_peers", lang, value=peer_text(r)))
+            elif not blank(r["component_rank"]):
+                figures.append(t("ui.weak.no_peer_data", lang))  # blank, never 1st of 1
             figures.append(t("ui.weak.card_area", lang, area=areas.get(r["policy_area"], r["policy_area"])))
-            st.caption(escape(" · ".join(figures)))
+            st.caption(escape(" · ".join(f for f in figures if f)))
             st.caption(escape(t("ui.weak.card_lineage", lang, indicators=names(r["indicators"], indicator_names) or t("ui.none", lang),
                                 departments=names(r["departments"], office_names) or t("ui.none", lang))))
+
+    current, old_ones = listed[~listed["stale"]], listed[listed["stale"]]
+    for n, (_, r) in enumerate(current.head(CARDS).iterrows(), start=1):
+        card(n, r)
+    if len(old_ones):
+        # shown apart, after every current one, each with its year in the label
+        st.markdown(f"**{t('signal.old_editions', lang)}**")
+        st.caption(t("signal.old_editions_help", lang))
+        for n, (_, r) in enumerate(old_ones.head(max(CARDS - len(current), 0)).iterrows(), start=len(current) + 1):
+            card(n, r)
     if len(listed) > CARDS:
         st.caption(t("ui.weak.more_in_table", lang, n=len(listed) - CARDS))
     with st.expander(t("ui.weak.as_table", lang), icon=":material/table:"):
@@ -213,24 +229,25 @@ else:
         })
     st.caption(t("ui.weak.evidence_help", lang))
 
-# What-if: an estimate where the weight and both scores are published; otherwise which figure is missing.
-st.subheader(t("ui.weak.what_if", lang))
-st.caption(t("ui.weak.what_if_help", lang, target=target))
+# What-if: shown only where at least one estimate is computable; otherwise one sentence says what data would make it so.
 what_if = data.what_if()
 keys = set(zip(listed["index_id"], listed["component_id"], listed["edition"].astype(str)))
 what_if = what_if[[k in keys for k in zip(what_if["index_id"], what_if["component_id"], what_if["edition"].astype(str))]]
-if what_if.empty:
-    st.info(t("ui.weak.no_match", lang))
+estimates = what_if["estimated_overall_change"]
+st.subheader(t("ui.weak.what_if", lang))
+if what_if.empty or not estimates.notna().any():
+    st.info(t("ui.weak.what_if_none", lang, target=target, city=city))
 else:
+    st.caption(t("ui.weak.what_if_help", lang, target=target))
     order = {k: i for i, k in enumerate(zip(listed["index_id"], listed["component_id"]))}
     what_if = what_if.assign(_o=[order.get(k, 0) for k in zip(what_if["index_id"], what_if["component_id"])]).sort_values("_o")
+    estimates = what_if["estimated_overall_change"]
 
     def missing(row: pd.Series) -> str:
         """The figures the view says are missing (what_if.missing_figures), named in this language."""
         gone = [t(MISSING_FIGURE[code], lang, target=target) for code in row["missing_figures"]]
         return t("ui.weak.not_computable", lang, missing=", ".join(gone)) if gone else ""
 
-    estimates = what_if["estimated_overall_change"]
     st.dataframe(pd.DataFrame({
         col("series"): [series.at[i, f"short_{lang}"] if i in series.index else i for i in what_if["index_id"]],
         col("component"): what_if["component_ko" if lang == "ko" else "component"],

@@ -44,6 +44,8 @@ def _catalogue_tables(cat: Catalogue, tiers: SourceTiers) -> dict[str, pd.DataFr
         "goal_title_en": cat.goal.title.en,
         "goal_source": cat.goal.source,
     }
+    if cat.analysis.signals.as_of is not None:  # signals measure ages to this day instead of today
+        settings["as_of"] = cat.analysis.signals.as_of.isoformat()
     series_rows, comp_rows, note_rows = [], [], []
     analysis = analysis_settings(cat)
     for seq, s in enumerate(cat.series.values(), start=1):

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from pipelines import sql
+from pipelines.analysis import signals
 from pipelines.catalogue import Catalogue
 from pipelines.errors import CityIdxError
 from pipelines.messages import t
@@ -39,8 +40,13 @@ def quarter_bounds(quarter: str) -> tuple[date, date]:
 
 
 def standing(con: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
-    """Per series, the focus city in the latest edition published by `as_of` (month precision)."""
-    return sql.frame(con, "standing_as_of", cutoff=as_of.strftime("%Y-%m"))
+    """Per series, the focus city's signals as of `as_of` (macro focus_signals, what the overview reads today)."""
+    return sql.frame(con, "standing_as_of", as_of=as_of)
+
+
+def goal(con: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
+    """Per series, the goal check as of `as_of` (macro goal_projection, what the goal page reads today)."""
+    return sql.frame(con, "goal_as_of", as_of=as_of)
 
 
 def changes(con: duckdb.DuckDBPyConnection, start: date, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -63,23 +69,31 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
             f"{html.escape(cat.goal.title.get(lang))}</p>"]
 
     body.append(f"<h2>1. {t('doc.brief.standing', lang)}</h2>")
+    goals = goal(con, end).set_index("index_id")
+    first, last = start.strftime("%Y-%m"), end.strftime("%Y-%m")
     rows = []
-    for rec in now.itertuples():
-        title = rec.title_ko if lang == "ko" else rec.title_en
-        if rec.latest_status == "ranked":
-            where = t("doc.rank", lang, rank=int(rec.latest_rank))
-        elif isinstance(rec.latest_status, str):
-            where = t(f"status.{rec.latest_status}", lang)
-            if pd.notna(rec.last_ranked_rank):
-                where += " · " + t("doc.brief.last_ranked", lang, rank=int(rec.last_ranked_rank), edition=rec.last_ranked_edition)
+    for rec in now.to_dict("records"):
+        title = rec["title_ko"] if lang == "ko" else rec["title_en"]
+        if rec["latest_status"] == "ranked":
+            where = signals.with_flags(signals.rank_text(rec["latest_rank"], lang), rec["latest_flags"], lang)
+        elif rec["latest_status"] != "no_edition":
+            where = signals.figure(rec["latest_status"], rec["latest_rank"], lang, rec["latest_rank_bound"])
+            if not signals.blank(rec["last_ranked_rank"]):
+                where += " · " + t("doc.brief.last_ranked", lang, rank=int(rec["last_ranked_rank"]), edition=rec["last_ranked_edition"])
         else:
             where = t("status.no_edition", lang)
-        was = before.loc[rec.index_id] if rec.index_id in before.index else None
-        moved = "" if was is None or was["latest_edition"] == rec.latest_edition else t("doc.brief.new_edition", lang)
-        rows.append({t("col.index", lang): title, t("col.edition", lang): rec.latest_edition or "—",
-                     t("col.where", lang): where,
-                     t("col.change", lang): "—" if pd.isna(rec.change) else f"{int(rec.change):+d}",
-                     t("col.since_last_brief", lang): moved})
+        if rec["stale"]:
+            where += " · " + signals.old_edition_label(rec["latest_year"], lang)
+        # the change counts only when the latest edition came out in this quarter: an older one is no news
+        in_quarter = isinstance(rec["latest_month"], str) and first <= rec["latest_month"] <= last
+        change = signals.change_text(rec, lang) if in_quarter else t("doc.brief.no_new_edition", lang)
+        was = before.loc[rec["index_id"]] if rec["index_id"] in before.index else None
+        moved = "" if was is None or was["latest_edition"] == rec["latest_edition"] else t("doc.brief.new_edition", lang)
+        g = goals.loc[rec["index_id"]].to_dict() if rec["index_id"] in goals.index else None
+        rows.append({t("col.index", lang): title, t("col.edition", lang): rec["latest_edition"] or "—",
+                     t("col.where", lang): where, t("col.change", lang): change,
+                     t("col.since_last_brief", lang): moved,
+                     t("col.goal_status", lang, year=cat.goal.by_year): signals.status_text(g, lang) if g else "—"})
     body.append(html_table(pd.DataFrame(rows)))
     charts = []
     for s in cat.series.values():
@@ -114,14 +128,26 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
     weak = sql.frame(con, "latest_weakest", limit=BRIEF_WEAKNESSES)
     if weak.empty:
         body.append(f"<p class='muted'>{t('doc.brief.none', lang)}</p>")
-    else:
-        owners = {oid: o.name.get(lang) for oid, o in cat.offices.items()}
-        body.append(html_table(pd.DataFrame({
-            t("col.index", lang): weak["short_ko" if lang == "ko" else "short_en"] + " " + weak["edition"],
-            t("col.components", lang): weak["component_ko" if lang == "ko" else "component"],
-            t("col.why", lang): weak["reason_ko" if lang == "ko" else "reason_en"],
-            t("col.owner", lang): [", ".join(owners.get(d, d) for d in ds) or "—" for ds in weak["departments"]],
-        })))
+    owners = {oid: o.name.get(lang) for oid, o in cat.offices.items()}
+
+    def weak_table(part: pd.DataFrame) -> str:
+        label = [f"{s} {e}" + (f" · {signals.old_edition_label(y, lang)}" if old else "")
+                 for s, e, y, old in zip(part["short_ko" if lang == "ko" else "short_en"], part["edition"], part["year"], part["stale"])]
+        return html_table(pd.DataFrame({
+            t("col.index", lang): label,
+            t("col.components", lang): part["component_ko" if lang == "ko" else "component"],
+            t("col.why", lang): part["reason_ko" if lang == "ko" else "reason_en"],
+            t("col.owner", lang): [", ".join(owners.get(d, d) for d in ds) or "—" for ds in part["departments"]],
+        }))
+
+    # current editions first; a stale edition's weak points apart, after them, each with its year
+    current, old_ones = weak[~weak["stale"]], weak[weak["stale"]]
+    if len(current):
+        body.append(weak_table(current))
+    if len(old_ones):
+        body.append(f"<h3>{t('signal.old_editions', lang)}</h3>")
+        body.append(f"<p class='muted'>{t('signal.old_editions_help', lang)}</p>")
+        body.append(weak_table(old_ones))
 
     body.append(f"<h2>4. {t('doc.brief.actions', lang)}</h2>")
     actions = sql.frame(con, "action_statuses")

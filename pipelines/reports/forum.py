@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from pipelines import sql
+from pipelines.analysis import signals
 from pipelines.catalogue import Catalogue
 from pipelines.errors import ForumError, Message
 from pipelines.messages import t
@@ -29,8 +30,8 @@ PHASES = ("before", "after")
 
 
 def suggestions(con: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:
-    """The strongest current weaknesses not yet on an agenda: each series' latest component edition, if that
-    edition is within `goal.stale_years` of the newest edition in the warehouse (an old edition is no topic)."""
+    """The strongest weaknesses not yet on an agenda, of each series' latest component edition: current ones
+    first, a stale edition's (view `weaknesses`.stale) only after every current one."""
     return sql.frame(con, "suggested_topics", limit=limit)
 
 
@@ -113,8 +114,10 @@ def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_i
             if not w.empty:
                 r = w.iloc[0]
                 reason = r["reason_ko"] if lang == "ko" else r["reason_en"]
+                # an old edition says so, with its year (the same mark as the Weak points page and the brief)
+                old = f" · {signals.old_edition_label(r['year'], lang)}" if r["stale"] else ""
                 body.append(f"<p><span class='tag {r['label']}'>{t('label.' + r['label'], lang)}</span> "
-                            f"{html.escape(reason)} <span class='muted'>({html.escape(str(r['edition']))})</span></p>")
+                            f"{html.escape(reason)} <span class='muted'>({html.escape(str(r['edition']) + old)})</span></p>")
             chart = svg_line_chart(
                 {f"{focus} · {t('doc.chart.component_rank', lang)}": list(zip(hist["edition"], hist["component_rank"])),
                  f"{focus} · {t('doc.chart.overall_rank', lang)}": list(zip(hist["edition"], hist["overall_rank"]))},

@@ -335,43 +335,88 @@ final as (
 )
 select * from final;
 
--- focus_overview: the focus city in every series at a glance (one row per series).
-create view focus_overview as
+-- ============================================================================================
+-- Signals (docs/analysis.md §0): what every page, report and command says about the focus city in a
+-- series, computed once. Each is a table macro of the date it is read at (`as_of`): the views below
+-- read them at signal_today() (indicators.yml `analysis.signals.as_of`, else today), the quarterly brief at the end of its quarter. An edition counts from its
+-- publication month (an edition without one counts from December of its year).
+-- ============================================================================================
+
+-- month_index('2025-10') = 2025*12 + 9: months compare and subtract as integers
+create macro month_index(ym) as cast(substr(ym, 1, 4) as integer) * 12 + cast(substr(ym, 6, 2) as integer) - 1;
+
+-- the day signals measure ages to: indicators.yml `analysis.signals.as_of` if set, else the day the view is read
+create macro signal_today() as coalesce((select max(cast(value as date)) from setting where key = 'as_of'), current_date);
+
+-- a projected rank rounded: first to 6 decimals (so floating-point noise such as 3.4999999 or 7.5000004 is a
+-- half again), then halves up, toward the worse rank: a goal judgement errs on the cautious side
+create macro half_up(x) as floor(round(x, 6) + 0.5);
+
+-- the month an edition counts from
+create macro edition_month(published, year) as coalesce(published, cast(year as varchar) || '-12');
+
+-- the focus city in every edition published by as_of, newest first, with its age in months
+create macro focus_editions(as_of) as table
 with
 focus as (select value as city from setting where key = 'focus_city'),
-target as (select cast(value as integer) as target_rank from setting where key = 'target_rank'),
-latest_edition as (
-    select index_id, max(edition_order) as edition_order, count(*) as editions
-    from edition
-    group by index_id
-),
-focus_rows as (
-    select r.*
-    from rankings as r
-    join focus using (city)
-),
-latest_row as (
-    select l.index_id, l.editions, e.edition, e.year, e.published, f.rank, f.score, f.status, f.note, f.source_url, e.field_size
-    from latest_edition as l
-    join edition as e using (index_id, edition_order)
-    left join focus_rows as f using (index_id, edition)
-),
-ranked as (
+known as (
     select
-        index_id, edition, year, rank, edition_order,
-        row_number() over (partition by index_id order by edition_order desc) as recency
-    from focus_rows
-    where status = 'ranked'
+        e.index_id, e.edition, e.year, e.published, e.edition_order, e.field_size,
+        edition_month(e.published, e.year) as pub_month
+    from edition as e
+    where edition_month(e.published, e.year) <= strftime(cast(as_of as date), '%Y-%m')
+),
+final as (
+    select
+        k.*,
+        row_number() over (partition by k.index_id order by k.edition_order desc) as recency,
+        count(*) over (partition by k.index_id) as editions,
+        -- a published edition without a row for the focus city: not found in it
+        coalesce(r.status, 'not_found') as status,
+        r.rank, r.score, r.rank_bound,
+        coalesce(r.flags, []::varchar[]) as flags,
+        r.source_url, r.source_tier, r.note, r.note_ko,
+        month_index(strftime(cast(as_of as date), '%Y-%m')) - month_index(k.pub_month) as age_months,
+        s.cadence_months, s.stale_after_months, s.discontinued_after_months
+    from known as k
+    join series as s using (index_id)
+    left join rankings as r on r.index_id = k.index_id and r.edition = k.edition and r.city = (select city from focus)
+)
+select * from final;
+
+-- focus_signals: one row per series for the focus city as of a date: the latest edition (its age and
+-- whether it is stale), the change from the edition before it (status included), the best rank ever
+-- with the first edition that reached it, and the last ranked edition.
+create macro focus_signals(as_of) as table
+with
+target as (select cast(value as integer) as target_rank from setting where key = 'target_rank'),
+rows as (select * from focus_editions(as_of)),
+latest as (select * from rows where recency = 1),
+previous as (select * from rows where recency = 2),
+ranked as (
+    select *, row_number() over (partition by index_id order by edition_order desc) as ranked_recency
+    from rows
+    where status = 'ranked' and rank is not null
 ),
 best as (
-    select index_id, min(rank) as best_rank, count(*) as ranked_editions
-    from ranked
-    group by index_id
+    select
+        r.index_id,
+        min(r.rank) as best_rank,
+        count(*) as ranked_editions
+    from ranked as r
+    group by r.index_id
 ),
-best_edition as (
-    select index_id, arg_min(edition, rank * 10000 - edition_order) as best_edition
-    from ranked
-    group by index_id
+best_rows as (
+    -- every edition at the best rank, oldest first: the first one reached it, the others equalled it
+    select
+        r.index_id,
+        list(r.edition order by r.edition_order) as best_editions,
+        list(r.year order by r.edition_order) as best_years,
+        -- the flags of the editions named (the first at the best rank and the latest): never shown without them
+        list_sort(list_distinct(flatten([arg_min(r.flags, r.edition_order), arg_max(r.flags, r.edition_order)]))) as best_flags
+    from ranked as r
+    join best as b on b.index_id = r.index_id and r.rank = b.best_rank
+    group by r.index_id
 ),
 final as (
     select
@@ -386,32 +431,71 @@ final as (
         l.edition as latest_edition,
         l.year as latest_year,
         l.published as latest_published,
+        l.pub_month as latest_month,
         l.field_size as latest_field_size,
-        coalesce(l.status, 'not_found') as latest_status,
+        coalesce(l.status, 'no_edition') as latest_status,
         l.rank as latest_rank,
         l.score as latest_score,
+        l.rank_bound as latest_rank_bound,
+        coalesce(l.flags, []::varchar[]) as latest_flags,
         l.note as latest_note,
+        l.note_ko as latest_note_ko,
         l.source_url as latest_source_url,
+        l.source_tier as latest_source_tier,
+        -- age: months from the latest edition's publication to as_of; stale past the series' own rule
+        l.age_months,
+        s.cadence_months,
+        s.stale_after_months,
+        s.discontinued_after_months,
+        coalesce(l.age_months > s.stale_after_months, false) as stale,
+        coalesce(l.age_months > s.discontinued_after_months, false) as discontinued,
+        -- change since the previous edition as published, status included
+        p.edition as previous_edition,
+        p.year as previous_year,
+        p.status as previous_status,
+        p.rank as previous_rank,
+        p.rank_bound as previous_rank_bound,
+        case
+            when l.edition is null then 'no_edition'
+            when p.edition is null then 'first_edition'
+            when l.status = 'ranked' and p.status = 'ranked' then
+                case when p.rank > l.rank then 'up' when p.rank < l.rank then 'down' else 'no_change' end
+            when p.status = 'ranked' and l.status = 'outside_list' then 'fell_out'
+            when p.status = 'ranked' then 'no_figure'
+            when l.status = 'ranked' then 'entered'
+            when l.status = 'outside_list' and p.status = 'outside_list' then 'still_outside'
+            else 'unranked'
+        end as change_kind,
+        case when l.status = 'ranked' and p.status = 'ranked' then p.rank - l.rank end as change_places,
         cur.edition as last_ranked_edition,
         cur.year as last_ranked_year,
+        cur.pub_month as last_ranked_month,
         cur.rank as last_ranked_rank,
-        prev.edition as previous_ranked_edition,
-        prev.rank as previous_ranked_rank,
-        prev.rank - cur.rank as change_since_previous,
+        cur.age_months as last_ranked_age_months,
+        cur.flags as last_ranked_flags,
+        coalesce(cur.age_months > s.stale_after_months, false) as last_ranked_stale,
         b.best_rank,
-        be.best_edition,
+        br.best_editions[1] as best_edition,
+        br.best_years[1] as best_year,
+        br.best_editions,
+        br.best_years,
+        coalesce(br.best_flags, []::varchar[]) as best_flags,
         b.ranked_editions,
         case when cur.rank is not null then greatest(cur.rank - t.target_rank, 0) end as places_to_target
     from series as s
     cross join target as t
-    left join latest_row as l using (index_id)
-    left join ranked as cur on cur.index_id = s.index_id and cur.recency = 1
-    left join ranked as prev on prev.index_id = s.index_id and prev.recency = 2
+    left join latest as l using (index_id)
+    left join previous as p using (index_id)
+    left join ranked as cur on cur.index_id = s.index_id and cur.ranked_recency = 1
     left join best as b on b.index_id = s.index_id
-    left join best_edition as be on be.index_id = s.index_id
+    left join best_rows as br on br.index_id = s.index_id
 )
 select * from final
 order by seq;
+
+-- focus_overview: the focus city in every series at a glance, as of today (one row per series).
+create view focus_overview as
+select * from focus_signals(signal_today());
 
 -- ============================================================================================
 -- Analysis (docs/analysis.md). Thresholds come from indicators.yml (`analysis:`) through
@@ -459,9 +543,15 @@ focus_editions as (
 ),
 grid as (
     select fe.index_id, fe.edition, fe.edition_order, fe.edition_order = fe.latest_order as is_latest,
-           e.year, k.component_id, k.name_ko, k.name_en, k.policy_area, k.parent, k.seq as component_seq
+           e.year, e.published,
+           -- the edition's age today and the series' own staleness rule (focus_signals reads it the same way)
+           month_index(strftime(signal_today(), '%Y-%m')) - month_index(edition_month(e.published, e.year)) as age_months,
+           month_index(strftime(signal_today(), '%Y-%m')) - month_index(edition_month(e.published, e.year))
+               > s.stale_after_months as stale,
+           k.component_id, k.name_ko, k.name_en, k.policy_area, k.parent, k.seq as component_seq
     from focus_editions as fe
     join edition as e using (index_id, edition)
+    join series as s using (index_id)
     join component as k using (index_id)
 ),
 overall as (
@@ -474,7 +564,9 @@ peer_pos as (
     select
         f.index_id, f.edition, f.component_id,
         count(*) filter (where r.city <> (select city from focus)) as peers_with_data,
-        1 + count(*) filter (where r.rank < f.comp_rank) as peer_position
+        -- no peer with a figure: no position (never 1 by default)
+        case when count(*) filter (where r.city <> (select city from focus)) > 0
+             then 1 + count(*) filter (where r.rank < f.comp_rank) end as peer_position
     from focus_comp as f
     join component_row as r using (index_id, edition, component_id)
     where f.comp_rank is not null
@@ -629,6 +721,9 @@ final as (
         r.year,
         r.edition_order,
         r.is_latest,
+        r.published,
+        r.age_months,
+        r.stale,
         r.comp_rank as component_rank,
         r.overall_rank,
         r.comp_rank - r.overall_rank as gap_to_overall,
@@ -650,15 +745,18 @@ final as (
 )
 select * from final;
 
--- top5_gap: per series, where the focus city is, where it must be, and whether the trend gets it there.
--- Rule (docs/analysis.md): trend = least-squares slope of rank over the last N ranked editions (places
--- per year; negative improves); projected rank at the goal year = last rank + slope x years left.
--- on_course: last rank already inside the goal, or projected inside it; at_risk: projected within the
--- margin of the goal, or improving; off_course: otherwise; unknown: no ranked edition within stale_years
--- of the newest edition of any series in the warehouse (so a discontinued series is not judged on old ranks).
-create view top5_gap as
+-- goal_projection: per series, as of a date, where the focus city is, where it must be, and whether the
+-- trend gets it there. Rule (docs/analysis.md §2): the trend is the Theil-Sen slope (the median of the
+-- slopes between every pair) of rank over publication time, over the last `goal.trend_editions` ranked
+-- editions; its range is the lower and upper quartile of those pairwise slopes. Each slope projects a
+-- rank for December of the goal year (the median of every edition's rank carried along it), kept
+-- between 1 and the field size, rounded half up (toward the worse rank) after rounding to 6 decimals so
+-- floating-point noise cannot move a half. on_course: the pessimistic end of the range meets the goal;
+-- at_risk: the range straddles it; off_course: even the optimistic end misses it; unknown, with the
+-- reason: never ranked, no edition for more than the series' discontinued_after_months, a last rank
+-- older than its stale_after_months, or fewer than `goal.min_trend_editions` ranked editions.
+create macro goal_projection(as_of) as table
 with
-focus as (select value as city from setting where key = 'focus_city'),
 goal as (
     select
         cast(max(value) filter (where key = 'target_rank') as integer) as target_rank,
@@ -668,92 +766,156 @@ goal as (
 th as (
     select
         cast(max(value) filter (where key = 'goal.trend_editions') as integer) as trend_n,
-        max(value) filter (where key = 'goal.at_risk_margin') as margin,
-        max(value) filter (where key = 'goal.stale_years') as stale_years
+        cast(max(value) filter (where key = 'goal.min_trend_editions') as integer) as min_n
     from analysis_setting
 ),
-ranked as (
+rows as (
     select
-        r.index_id, r.edition, r.year, r.rank, r.edition_order, r.published,
-        row_number() over (partition by r.index_id order by r.edition_order desc) as recency
-    from rankings as r
-    join focus using (city)
-    where r.status = 'ranked'
+        f.*,
+        -- publication time in years: the month where known, else the middle of the year
+        case
+            when f.published is not null
+            then cast(substr(f.published, 1, 4) as integer) + (cast(substr(f.published, 6, 2) as integer) - 1) / 12.0
+            else f.year + 0.5
+        end as x
+    from focus_editions(as_of) as f
+),
+ranked as (
+    select *, row_number() over (partition by index_id order by edition_order desc) as ranked_recency
+    from rows
+    where status = 'ranked' and rank is not null
 ),
 recent as (
-    select r.*
-    from ranked as r
-    cross join th
-    where r.recency <= th.trend_n
+    select r.* from ranked as r cross join th where r.ranked_recency <= th.trend_n
+),
+pairs as (
+    select a.index_id, (b.rank - a.rank) / (b.x - a.x) as slope
+    from recent as a
+    join recent as b on a.index_id = b.index_id and a.edition_order < b.edition_order and b.x > a.x
+),
+slopes as (
+    select
+        index_id,
+        median(slope) as slope,
+        quantile_cont(slope, 0.25) as slope_low,
+        quantile_cont(slope, 0.75) as slope_high,
+        count(*) as pairs
+    from pairs
+    group by index_id
 ),
 trend as (
     select
         index_id,
-        regr_slope(rank, year) as slope_per_year,
         count(*) as trend_points,
         list(rank order by edition_order) as trend_ranks,
-        list(edition order by edition_order) as trend_editions
+        list(edition order by edition_order) as trend_editions,
+        list(round(x, 2) order by edition_order) as trend_years,
+        list_sort(list_distinct(flatten(list(flags)))) as trend_flags,
+        min(edition_order) as first_order,
+        max(edition_order) as last_order
     from recent
     group by index_id
 ),
-latest_edition as (
-    select index_id, max(year) as latest_edition_year from edition group by index_id
+gaps as (
+    -- editions inside the trend's span without a rank: the line passes over them, the page names them
+    select
+        w.index_id,
+        list(w.edition order by w.edition_order) as gap_editions,
+        list(w.status order by w.edition_order) as gap_statuses
+    from rows as w
+    join trend as t on t.index_id = w.index_id and w.edition_order between t.first_order and t.last_order
+    where w.status <> 'ranked' or w.rank is null
+    group by w.index_id
 ),
-per_year as (
-    select s.index_id, case s.cadence when 'semiannual' then 2.0 when 'biennial' then 0.5 else 1.0 end as editions_per_year
-    from series as s
+field as (
+    select index_id, arg_max(field_size, edition_order) filter (where field_size is not null) as field_size
+    from rows
+    group by index_id
+),
+carried as (
+    -- every recent rank carried along each slope to December of the goal year; the median is the projection
+    select
+        r.index_id,
+        median(r.rank + sl.slope * (g.target_year + 11 / 12.0 - r.x)) as raw_mid,
+        median(r.rank + sl.slope_low * (g.target_year + 11 / 12.0 - r.x)) as raw_low,
+        median(r.rank + sl.slope_high * (g.target_year + 11 / 12.0 - r.x)) as raw_high
+    from recent as r
+    join slopes as sl using (index_id)
+    cross join goal as g
+    group by r.index_id
 ),
 base as (
     select
-        o.index_id, o.seq, o.title_ko, o.title_en, o.short_ko, o.short_en, o.office_id,
-        o.latest_edition, o.latest_status, o.latest_rank,
-        o.last_ranked_edition, o.last_ranked_year, o.last_ranked_rank, o.best_rank, o.best_edition,
-        t.slope_per_year, t.trend_points, t.trend_ranks, t.trend_editions,
-        le.latest_edition_year, p.editions_per_year,
-        g.target_rank, g.target_year, th.margin, th.stale_years,
-        (select max(year) from edition) as data_year
-    from focus_overview as o
+        o.*,
+        g.target_rank, g.target_year, th.min_n,
+        sl.slope, sl.slope_low, sl.slope_high,
+        t.trend_points, t.trend_ranks, t.trend_editions, t.trend_years, t.trend_flags,
+        coalesce(gp.gap_editions, []::varchar[]) as gap_editions,
+        coalesce(gp.gap_statuses, []::varchar[]) as gap_statuses,
+        fs.field_size,
+        c.raw_mid, c.raw_low, c.raw_high,
+        case
+            when o.discontinued then 0
+            when o.latest_month is null then null
+            else greatest((month_index(g.target_year || '-12') - month_index(o.latest_month)) // o.cadence_months, 0)
+        end as editions_left
+    from focus_signals(as_of) as o
     cross join goal as g
     cross join th
+    left join slopes as sl using (index_id)
     left join trend as t using (index_id)
-    left join latest_edition as le using (index_id)
-    left join per_year as p using (index_id)
+    left join gaps as gp using (index_id)
+    left join field as fs using (index_id)
+    left join carried as c using (index_id)
 ),
 projected as (
     select
         *,
-        case when last_ranked_rank is not null then greatest(last_ranked_rank - target_rank, 0) end as places_to_target,
-        greatest(floor((target_year - coalesce(latest_edition_year, target_year)) * editions_per_year), 0)::integer as editions_left,
         case
-            when last_ranked_rank is null then null
-            when trend_points >= 2 then greatest(1, round(last_ranked_rank + slope_per_year * (target_year - last_ranked_year)))::integer
-            else last_ranked_rank
-        end as projected_rank
+            when last_ranked_rank is null then 'no_rank'
+            when discontinued then 'discontinued'
+            when last_ranked_stale then 'stale'
+            when coalesce(trend_points, 0) < min_n then 'too_few'
+        end as unknown_reason,
+        -- half_up (above); never past rank 1 or the field size
+        least(greatest(half_up(raw_mid), 1), coalesce(field_size, 2147483647))::integer as proj_mid,
+        least(greatest(half_up(raw_low), 1), coalesce(field_size, 2147483647))::integer as proj_low,
+        least(greatest(half_up(raw_high), 1), coalesce(field_size, 2147483647))::integer as proj_high,
+        raw_mid < 1 or raw_mid > coalesce(field_size, 2147483647) as clamped
     from base
 ),
 final as (
     select
         *,
         case
-            when last_ranked_rank is null or data_year - last_ranked_year >= stale_years then 'unknown'
-            when last_ranked_rank <= target_rank or projected_rank <= target_rank then 'on_course'
-            when projected_rank <= target_rank + margin or coalesce(slope_per_year, 0) < 0 then 'at_risk'
+            when unknown_reason is not null then 'unknown'
+            when proj_high <= target_rank then 'on_course'
+            when proj_low <= target_rank then 'at_risk'
             else 'off_course'
         end as status
     from projected
-),
-shown as (
-    -- no projection is shown where the status is unknown: it would rest on a stale rank
-    select * replace (case when status = 'unknown' then null else projected_rank end as projected_rank)
-    from final
 )
 select
     index_id, title_ko, title_en, latest_edition, latest_status, last_ranked_edition, last_ranked_year,
     last_ranked_rank as latest_rank, best_rank, best_edition, target_rank, target_year, places_to_target,
-    slope_per_year as trend_places_per_year, trend_points, trend_ranks, trend_editions, editions_left,
-    projected_rank, status, seq, short_ko, short_en, office_id, margin as at_risk_margin
-from shown
+    slope as trend_places_per_year, trend_points, trend_ranks, trend_editions, editions_left,
+    -- no projection where the status is unknown: it would rest on too little or too old
+    case when status <> 'unknown' then proj_mid end as projected_rank,
+    status, seq, short_ko, short_en, office_id,
+    case when status <> 'unknown' then proj_low end as projected_low,
+    case when status <> 'unknown' then proj_high end as projected_high,
+    case when status <> 'unknown' then proj_mid - target_rank end as projected_gap,
+    case when status <> 'unknown' then clamped end as clamped,
+    raw_mid as projected_unrounded,
+    slope_low as trend_low, slope_high as trend_high, trend_years, trend_flags, gap_editions, gap_statuses,
+    unknown_reason, field_size, latest_month, last_ranked_month, cadence_months, discontinued, stale,
+    age_months, best_editions, best_years, best_flags, last_ranked_flags, min_n as min_trend_editions
+from final
 order by seq;
+
+-- top5_gap: goal_projection as of today.
+create view top5_gap as
+select * from goal_projection(signal_today());
 
 -- what_if: where the catalogue has a component weight and both the focus city's component score and
 -- the score of the city at the goal rank are published, how far the overall score would move if the

@@ -10,12 +10,14 @@ left join policy_area as p using (policy_area)
 order by s.seq, w.edition_order, w.component_seq;
 
 -- name: latest_weakest(limit)
--- The :limit most severe weaknesses of the latest component editions, with the series' short names.
+-- The :limit most severe weaknesses of the latest component editions that are current, then the :limit most
+-- severe of those that are stale (an old edition: shown apart, never above a current one), with the series'
+-- short names.
 select w.*, s.short_ko, s.short_en
 from weaknesses as w join series as s using (index_id)
 where w.is_latest and w.label = 'weakness'
-order by w.severity desc
-limit :limit;
+qualify row_number() over (partition by w.stale order by w.severity desc, w.index_id, w.component_id) <= :limit
+order by w.stale, w.severity desc, w.index_id, w.component_id;
 
 -- name: component_judgement(index_id, component_id)
 -- The label and reason of one component in its series' latest component edition.
@@ -38,8 +40,9 @@ from what_if as w
 where w.is_latest;
 
 -- name: top5_gap()
--- View `top5_gap` with the newest edition year of any series and the staleness threshold (for 'unknown').
-select g.*, (select max(year) from edition) as data_year,
-       (select value from analysis_setting where key = 'goal.stale_years') as stale_years
-from top5_gap as g
-order by g.seq;
+-- View `top5_gap` (macro goal_projection as of today), by series.
+select g.* from top5_gap as g order by g.seq;
+
+-- name: goal_as_of(as_of)
+-- The goal check (macro goal_projection, what view `top5_gap` reads at today's date) as of the date :as_of.
+select * from goal_projection(cast(:as_of as date)) order by seq;

@@ -76,23 +76,18 @@ from action_trend where action_id = :action_id
 order by indicator_id, period;
 
 -- name: suggested_topics(limit)
--- The :limit strongest current weaknesses not yet on an agenda: each series' latest component edition, if
--- that edition is within `goal.stale_years` of the newest edition in the warehouse (an old edition is no topic).
+-- The :limit strongest weaknesses not yet on an agenda, of each series' latest component edition, current ones
+-- first; a stale edition (view `weaknesses`.stale, the series' own cadence rule) comes after every current one.
 with on_agenda as (
     select distinct index_id, component_id from agenda_link where kind = 'component'
-),
-recent as (
-    select (select max(year) from edition) - value as since
-    from analysis_setting where key = 'goal.stale_years'
 )
-select w.index_id, s.title_ko, s.title_en, w.edition, w.component_id, w.component, w.component_ko,
-       w.policy_area, w.reason_ko, w.reason_en, w.evidence, w.indicators, w.departments, w.severity
+select w.index_id, s.title_ko, s.title_en, w.edition, w.year, w.published, w.stale, w.component_id, w.component,
+       w.component_ko, w.policy_area, w.reason_ko, w.reason_en, w.evidence, w.indicators, w.departments, w.severity
 from weaknesses as w
 join series as s using (index_id)
-cross join recent
 left join on_agenda as a using (index_id, component_id)
-where w.is_latest and w.label = 'weakness' and a.index_id is null and w.year > recent.since
-order by w.severity desc, w.index_id, w.component_id
+where w.is_latest and w.label = 'weakness' and a.index_id is null
+order by w.stale, w.severity desc, w.index_id, w.component_id
 limit :limit;
 
 -- name: meeting_list()

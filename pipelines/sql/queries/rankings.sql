@@ -1,9 +1,14 @@
 -- Rankings and components as published: the focus city, its peers, every city of a series.
 
 -- name: overview()
--- focus_overview (one row per series for the focus city) with the managing office's names.
-select f.*, o.name_ko as office_ko, o.name_en as office_en
-from focus_overview as f left join office as o on o.office_id = f.office_id
+-- focus_overview (one row per series for the focus city) with the managing office's names and the names of the
+-- latest figure's source tier.
+select f.*, o.name_ko as office_ko, o.name_en as office_en,
+       st.name_ko as latest_tier_ko, st.name_en as latest_tier_en, st.help_ko as latest_tier_help_ko,
+       st.help_en as latest_tier_help_en
+from focus_overview as f
+left join office as o on o.office_id = f.office_id
+left join source_tier as st on st.tier = f.latest_source_tier
 order by f.seq;
 
 -- name: focus_history()
@@ -19,11 +24,14 @@ from rankings as r join setting as s on s.key = 'focus_city' and r.city = s.valu
 order by r.index_id, r.edition_order;
 
 -- name: series_rankings(index_id)
--- Every row of one series, all cities, all editions.
-select index_id, edition, edition_order, published, year, city, city_ko, country, country_ko,
-       rank, score, field_size, status, source_url, publication, retrieved, note, methodology_change
-from rankings where index_id = :index_id
-order by edition_order, rank nulls last, city;
+-- Every row of one series, all cities, all editions, with its flags, bound, Korean note and source tier (names).
+select r.index_id, r.edition, r.edition_order, r.published, r.year, r.city, r.city_ko, r.country, r.country_ko,
+       r.rank, r.score, r.field_size, r.status, r.source_url, r.publication, r.retrieved, r.note, r.methodology_change,
+       r.flags, r.rank_bound, r.note_ko, r.source_tier, st.name_ko as tier_ko, st.name_en as tier_en
+from rankings as r
+left join source_tier as st on st.tier = r.source_tier
+where r.index_id = :index_id
+order by r.edition_order, r.rank nulls last, r.city;
 
 -- name: series_cities(index_id)
 -- Cities that appear in a series, most often ranked first.
@@ -61,43 +69,28 @@ select index_id, coalesce(publication, '') as publication, count(*) as rows,
        count(*) filter (where status = 'ranked') as ranked_rows
 from rankings group by all order by index_id, rows desc, publication;
 
--- name: flag_counts(flags)
--- Rows per series whose note carries each of :flags (a list): the flag in capitals anywhere, or opening
--- the note in any case.
-select r.index_id, f.flag,
-       count(*) filter (where regexp_matches(r.note, f.flag)
-                           or regexp_matches(r.note, '^\s*' || f.flag || '\b', 'i')) as rows
-from rankings as r cross join (select unnest(:flags) as flag) as f
+-- name: flag_counts()
+-- Rows per series carrying each flag (the `flags` column, docs/formats.md), all cities and the focus city alone.
+select r.index_id, f.flag, count(*) as rows,
+       count(*) filter (where r.city = (select value from setting where key = 'focus_city')) as focus_rows
+from rankings as r, unnest(r.flags) as f(flag)
 group by all
 order by r.index_id, f.flag;
 
--- name: standing_as_of(cutoff)
--- Per series, the focus city in the latest edition published by :cutoff ('YYYY-MM'; an edition without a
--- month counts as December of its year): that edition's status and rank, the last ranked edition and
--- rank, the rank before it and the change between the two.
-with focus as (select value as city from setting where key = 'focus_city'),
-known as (
-    select e.*, coalesce(e.published, e.year || '-12') as pub from edition as e
-    where coalesce(e.published, e.year || '-12') <= :cutoff
-),
-latest as (select index_id, max(edition_order) as edition_order from known group by index_id),
-rows as (
-    select r.index_id, r.edition, r.edition_order, r.rank, r.status, r.note, r.source_url
-    from rankings as r join focus using (city) join known using (index_id, edition)
-),
-ranked as (
-    select *, row_number() over (partition by index_id order by edition_order desc) as recency
-    from rows where status = 'ranked'
-)
-select s.index_id, s.seq, s.title_ko, s.title_en, l_row.edition as latest_edition, l_row.status as latest_status,
-       l_row.rank as latest_rank, cur.edition as last_ranked_edition, cur.rank as last_ranked_rank,
-       prev.rank as previous_rank, prev.rank - cur.rank as change
-from series as s
-left join latest as l using (index_id)
-left join rows as l_row on l_row.index_id = s.index_id and l_row.edition_order = l.edition_order
-left join ranked as cur on cur.index_id = s.index_id and cur.recency = 1
-left join ranked as prev on prev.index_id = s.index_id and prev.recency = 2
-order by s.seq;
+-- name: tier_counts()
+-- Rows per series by the tier of their source (source_domains.csv).
+select index_id, coalesce(source_tier, '') as tier, count(*) as rows
+from rankings group by all order by index_id, tier;
+
+-- name: source_tiers()
+-- The source tiers, most direct first, with their names and one-line help.
+select tier, name_ko, name_en, help_ko, help_en from source_tier order by seq;
+
+-- name: standing_as_of(as_of)
+-- Per series, the focus city as of the date :as_of (macro `focus_signals`, the same signals the overview reads
+-- at today's date): the latest edition published by then, its age and staleness, the change from the edition
+-- before it (status included), the best rank and the last ranked edition.
+select * from focus_signals(cast(:as_of as date)) order by seq;
 
 -- name: focus_editions_published(first_month, last_month)
 -- Editions published from :first_month to :last_month ('YYYY-MM'), with the focus city's rank and status in each.
@@ -115,7 +108,9 @@ where index_id = :index_id and city = :city and coalesce(published, year || '-12
 order by edition_order;
 
 -- name: focus_standing()
--- Per series, for the command line: editions loaded, the latest edition with the focus city's status and
--- rank in it, and its last ranked edition and rank (view `focus_overview`).
-select index_id, editions, latest_edition, latest_status, latest_rank, last_ranked_edition, last_ranked_rank
+-- Per series, for the command line: editions loaded, the latest edition (its month, whether it is stale) with the
+-- focus city's status and rank in it, the change from the edition before it, and its last ranked edition and
+-- rank (view `focus_overview`).
+select index_id, editions, latest_edition, latest_month, stale, latest_status, latest_rank, latest_rank_bound,
+       change_kind, change_places, previous_edition, last_ranked_edition, last_ranked_rank
 from focus_overview order by seq;
