@@ -145,7 +145,10 @@ def bump_chart(
             "title": t("col.rank", lang), "gridcolor": "#eeeeee", "zeroline": False,
             "domain": [0.2, 1] if strip else [0, 1],
         },
-        legend={"title": {"text": t("col.city", lang)}, "traceorder": "reversed"},
+        # Above the chart, in rows: on a phone a legend at the side took half the width from the lines (and
+        # under it, the edition labels).
+        legend={"title": {"text": t("col.city", lang)}, "traceorder": "reversed", "orientation": "h",
+                "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
         hovermode="closest",
     )
     if strip:
@@ -267,7 +270,10 @@ def score_chart(
         xaxis={**_category_axis(labels), "title": t("col.edition", lang)},
         yaxis={"title": t("ui.chart.score_axis", lang, unit=unit), "gridcolor": "#eeeeee",
                "autorange": True if higher_is_better else "reversed"},
-        legend={"title": {"text": t("col.city", lang)}, "traceorder": "reversed"},
+        # Above the chart, in rows: on a phone a legend at the side took half the width from the lines (and
+        # under it, the edition labels).
+        legend={"title": {"text": t("col.city", lang)}, "traceorder": "reversed", "orientation": "h",
+                "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
     )
     return fig
 
@@ -288,6 +294,7 @@ def edition_score_chart(rows: pd.DataFrame, edition: str, focus_city: str, lang:
     _base_layout(fig, max(220, 28 * len(own) + 80))
     fig.update_layout(
         title={"text": t("ui.chart.scores_in", lang, edition=edition), "font": {"size": 14}},
+        margin={"l": 10, "r": 48, "t": 30, "b": 10},  # room for the value printed after the longest bar
         xaxis={"title": t("ui.chart.score_axis", lang, unit=unit), "gridcolor": "#eeeeee"},
         yaxis={"type": "category"}, showlegend=False,
     )
