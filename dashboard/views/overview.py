@@ -162,7 +162,7 @@ for _, row in overview.iterrows():
         own = history[history["index_id"] == row["index_id"]]
         label(cols[6], row["index_id"], 6)
         if own["rank"].notna().any():
-            cols[6].plotly_chart(charts.sparkline(own, lang), width="stretch", key=f"spark_{row['index_id']}",
+            cols[6].plotly_chart(data.figure(lambda: charts.sparkline(own, lang), "sparkline", row["index_id"], lang), width="stretch", key=f"spark_{row['index_id']}",
                                  config={"displayModeBar": False, "staticPlot": False})
         else:
             cols[6].caption(t("ui.overview.no_trend", lang))
