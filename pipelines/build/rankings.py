@@ -186,7 +186,9 @@ def read_components(series: Series, cat: Catalogue, cities: CityMap, editions: p
         source_url=out["rank_url"].fillna(out["score_url"]),
         score_source_url=out["score_url"],
     ).rename(columns={"component": "component_id"})
-    out["source_tier"] = [tiers.tier(u) for u in out["source_url"]]
+    # each distinct URL looked up once (a components file repeats a few hundred URLs over its rows)
+    tier_of = {u: tiers.tier(u) for u in out["source_url"].dropna().unique() if isinstance(u, str)}
+    out["source_tier"] = [tier_of[u] if isinstance(u, str) and u in tier_of else tiers.tier(u) for u in out["source_url"]]
     out["rank"] = out["rank"].astype("Int64")
     out["score"] = out["score"].astype("float64")
     return out[columns].reset_index(drop=True), problems
