@@ -326,6 +326,8 @@ def test_an_edited_upload_with_its_receipt_sha256_fails(ledger, mini_warehouse: 
     receipt["sha256"] = __import__("hashlib").sha256(data).hexdigest()
     (folder / "receipt.json").write_text(json.dumps(receipt))
     _fails_everywhere(ledger, mini_warehouse, f"{folder.name}/receipt.json", "signature (HMAC) does not match")
+    r = _cli("verify", "--catalogue", str(ledger.path))
+    assert r.output.count(f"{folder.name}/receipt.json:") == 2  # one problem for the edited entry, in ko and en
 
 
 def test_a_forged_upload_folder_dated_2099_fails(ledger, mini_warehouse: Path):
