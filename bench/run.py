@@ -435,6 +435,21 @@ def bench_synthetic(report: Report, runs: int, work: Path, reuse: Path | None) -
 # --- E: a 10,000-row department upload ------------------------------------------------------------------
 
 
+def synthetic_indicators(feed_series: str) -> dict:
+    """Ten SYNTHETIC monthly indicators of the tourism office, feeding `feed_series`: what the upload benches send."""
+    return {
+        f"synthetic_monthly_{i:02d}": {
+            "name": {"ko": f"합성 월간 지표 {i}", "en": f"SYNTHETIC monthly indicator {i}"},
+            "definition": {"ko": "벤치마크용 합성 지표", "en": "SYNTHETIC indicator for the benchmark"},
+            "unit": {"ko": "건", "en": "count"}, "unit_kind": "count", "direction": "higher_is_better",
+            "cadence": "monthly", "office_id": "tourism_sports",
+            "source": {"name": "SYNTHETIC", "url": "https://example.org/synthetic"},
+            "feeds": [{"series": feed_series, "component": None}],
+        }
+        for i in range(10)
+    }
+
+
 def bench_upload(report: Report, runs: int, work: Path) -> None:
     """Issue 3: a 10,000-row upload validated and committed, beside pandas reading the same file."""
     import shutil
@@ -456,15 +471,7 @@ def bench_upload(report: Report, runs: int, work: Path) -> None:
         shutil.copytree(MINI_CATALOGUE.parent, root)
         data = yaml.safe_load((root / "indicators.yml").read_text(encoding="utf-8"))
         data["reporting"]["max_upload_bytes"] = 5 * 2**20
-        for i in range(10):
-            data["indicators"][f"synthetic_monthly_{i:02d}"] = {
-                "name": {"ko": f"합성 월간 지표 {i}", "en": f"SYNTHETIC monthly indicator {i}"},
-                "definition": {"ko": "벤치마크용 합성 지표", "en": "SYNTHETIC indicator for the benchmark"},
-                "unit": {"ko": "건", "en": "count"}, "unit_kind": "count", "direction": "higher_is_better",
-                "cadence": "monthly", "office_id": "tourism_sports",
-                "source": {"name": "SYNTHETIC", "url": "https://example.org/synthetic"},
-                "feeds": [{"series": "mori_gpci", "component": None}],
-            }
+        data["indicators"].update(synthetic_indicators("mori_gpci"))
         (root / "indicators.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
         run_child([PYTHON, "-m", "pipelines.cli", "build", "--catalogue", str(root / "indicators.yml"),
                    "--warehouse", str(root / "warehouse.duckdb")])
@@ -511,15 +518,7 @@ def _city_side(root: Path) -> None:
     data["reporting"] = {**real["reporting"], "max_upload_bytes": 5 * 2**20}
     feed_series = next(iter(data["series"]))
     data.setdefault("indicators", {})
-    for i in range(10):
-        data["indicators"][f"synthetic_monthly_{i:02d}"] = {
-            "name": {"ko": f"합성 월간 지표 {i}", "en": f"SYNTHETIC monthly indicator {i}"},
-            "definition": {"ko": "벤치마크용 합성 지표", "en": "SYNTHETIC indicator for the benchmark"},
-            "unit": {"ko": "건", "en": "count"}, "unit_kind": "count", "direction": "higher_is_better",
-            "cadence": "monthly", "office_id": "tourism_sports",
-            "source": {"name": "SYNTHETIC", "url": "https://example.org/synthetic"},
-            "feeds": [{"series": feed_series, "component": None}],
-        }
+    data["indicators"].update(synthetic_indicators(feed_series))
     (root / "indicators.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     domains = data.get("source_domains_file")
     # example.org is the benchmark's own (SYNTHETIC) source; classify it in this copy only
