@@ -406,6 +406,12 @@ class Reporting(Model):
     max_problems_shown: Count = 200
 
 
+class SignIn(Model):
+    """How long a dashboard sign-in lasts across reloads and tabs (a signed cookie naming a server-side session)."""
+
+    session_hours: Annotated[float, Strict(), Field(gt=0, le=24 * 30)] = 8  # a working day
+
+
 class Catalogue(Model):
     """The whole of indicators.yml; `path` and `root` say where it was read from."""
 
@@ -429,6 +435,7 @@ class Catalogue(Model):
     publish: Publish | None = None
     calendar: Calendar = Field(default_factory=Calendar)
     reporting: Reporting = Field(default_factory=Reporting)
+    sign_in: SignIn = Field(default_factory=SignIn)
 
     _path: Path = PrivateAttr(default=DEFAULT_CATALOGUE)
 
