@@ -113,6 +113,15 @@ def test_the_editor_fills_the_excel_template_and_sees_the_new_value(site) -> Non
     filled = site["tmp"] / "관광_2025.xlsx"
     book.save(filled)
 
+    # Over the limit (but under the widget's): our message in Korean, sizes in words, not Streamlit's.
+    too_big = site["tmp"] / "too_big.csv"
+    too_big.write_bytes(b"indicator_id,period,value\n" + b"x" * (site["cat"].reporting.max_upload_bytes + 10_000))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(too_big))
+    settle(page)
+    wait_text(page, "파일이 너무 큽니다")
+    assert "20 KB까지" in main_text(page) and "바이트" not in main_text(page)
+    shot(page, "editor-2a-too-large")
+
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(filled))
     settle(page)
     assert "16,370,000 명" in main_text(page)
