@@ -526,6 +526,16 @@ def goal_chart(history: pd.DataFrame, gap: pd.Series | dict, lang: str) -> go.Fi
             and not _blank(last_year):
         last = ranked.iloc[-1]
         worst = max(worst, int(projected))
+        low, high = gap.get("projected_low"), gap.get("projected_high")
+        if not _blank(low) and not _blank(high) and int(low) != int(high):
+            # the uncertainty range (quartiles of the pairwise slopes) as a pale wedge toward the goal year
+            worst = max(worst, int(high))
+            fig.add_trace(go.Scatter(
+                x=[last["x"], goal_year + 0.5, goal_year + 0.5, last["x"]], y=[int(last["rank"]), int(low), int(high), int(last["rank"])],
+                fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(220, 38, 38, 0.12)",
+                name=t("ui.goal.range_band", lang), hoverinfo="text",
+                text=t("ui.goal.range_hover", lang, year=goal_year, low=int(low), high=int(high)),
+            ))
         fig.add_trace(go.Scatter(
             x=[last["x"], goal_year + 0.5], y=[int(last["rank"]), int(projected)], mode="lines+markers",
             name=t("ui.goal.trend_line", lang, year=goal_year), line={"color": FOCUS_COLOUR, "width": 2, "dash": "dot"},

@@ -278,3 +278,19 @@ def test_real_ledger_every_status_has_its_words_and_every_series_a_status(real):
     assert eiu["change_kind"] == "still_outside", "not the old ▲4 from 2019 -> 2021"
     gpci = overview.set_index("index_id").loc["mori_gpci"]
     assert signals.best_text(gpci, "en").startswith("#6, first in 2012, again in 2025")
+
+
+def test_the_goal_chart_draws_the_range_not_only_the_middle():
+    import pandas as pd
+
+    from dashboard import charts
+
+    history = pd.DataFrame({"edition": ["2024", "2025"], "year": [2024, 2025], "published": ["2024-12", "2025-12"],
+                            "rank": [7, 6], "status": ["ranked", "ranked"]})
+    gap = {"target_rank": 5, "target_year": 2030, "latest_rank": 6, "last_ranked_year": 2025, "projected_rank": 4,
+           "projected_low": 3, "projected_high": 6, "status": "at_risk"}
+    fig = charts.goal_chart(history, gap, "en")
+    band = [tr for tr in fig.data if tr.fill == "toself"]
+    assert len(band) == 1 and sorted(band[0].y[1:3]) == [3, 6]
+    flat = charts.goal_chart(history, {**gap, "projected_low": 4, "projected_high": 4}, "en")
+    assert not [tr for tr in flat.data if tr.fill == "toself"], "no band where the range is one rank"

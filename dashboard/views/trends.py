@@ -54,7 +54,21 @@ shown = rows[rows["city"].isin(chosen)]
 
 st.subheader(t("ui.trends.rank_chart", lang))
 if shown["rank"].notna().any():
-    st.plotly_chart(charts.bump_chart(shown, editions, focus, lang, chosen, unit), width="stretch", key="bump")
+    bump = charts.bump_chart(shown, editions, focus, lang, chosen, unit)
+    event = st.plotly_chart(bump, width="stretch", key="bump", on_select="rerun", selection_mode="points")
+    # a clicked point opens its source: the figure, its tier and flags, and the link (a hover cannot hold a link)
+    by_label = {label: c for c, label in names.items()}
+    for point in (event or {}).get("selection", {}).get("points", [])[:3]:
+        trace = bump.data[point.get("curve_number", 0)] if point.get("curve_number", 0) < len(bump.data) else None
+        city = by_label.get(getattr(trace, "name", None))
+        hit = shown[(shown["city"] == city) & (shown["edition"].astype(str) == str(point.get("x")))]
+        if len(hit) and isinstance(hit.iloc[0]["source_url"], str):
+            r = hit.iloc[0]
+            tier = r[f"tier_{lang}"] if isinstance(r[f"tier_{lang}"], str) else t("ui.source", lang)
+            flags = ", ".join(signals.flag_names(r["flags"], lang))
+            st.markdown(f"{escape(names.get(city, city))} · {escape(r['edition'])} · "
+                        f"{link(t('ui.overview.source_tier', lang, tier=tier), r['source_url'])}"
+                        + (f" · :orange-badge[{escape(flags)}]" if flags else ""))
     st.caption(say("ui.trends.rank_chart_help", lang, city=names.get(focus, focus)))
 else:
     st.info(t("ui.trends.no_ranks", lang))
