@@ -294,3 +294,13 @@ def test_the_goal_chart_draws_the_range_not_only_the_middle():
     assert len(band) == 1 and sorted(band[0].y[1:3]) == [3, 6]
     flat = charts.goal_chart(history, {**gap, "projected_low": 4, "projected_high": 4}, "en")
     assert not [tr for tr in flat.data if tr.fill == "toself"], "no band where the range is one rank"
+
+
+def test_a_components_file_with_its_header_only_builds(mini: Path, tmp_path: Path):
+    # Found while writing these tests: a new series' empty components file crashed the build inside pandas/pyarrow.
+    comp = mini.parent / "data" / "raw" / "rankings" / "mori_gpci__components.csv"
+    comp.write_text(comp.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    con = _build(mini, tmp_path)
+    assert con.execute("select count(*) from components").fetchone()[0] == 0
+    assert con.execute("select count(*) from weaknesses").fetchone()[0] == 0
+    assert _signals(con)["latest_rank"] == 6, "the rankings still build"

@@ -147,6 +147,12 @@ def read_components(series: Series, cat: Catalogue, cities: CityMap, editions: p
     typed = typed.rename(columns={"city": "source_city"})
     typed.insert(0, "city", harmonised["city"])
 
+    columns = ["index_id", "edition", "city", "component_id", "rank", "score", "source_url", "source_tier",
+               "score_source_url", "flags", "note", "note_ko"]
+    if typed.empty:  # a components file with its header only: no component figure yet, not an error
+        return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "rank" else "float64" if c == "score" else "string")
+                             for c in columns}), problems
+
     keys = ["edition", "city", "component"]
     parts = []
     for measure in ("rank", "score"):
@@ -180,6 +186,4 @@ def read_components(series: Series, cat: Catalogue, cities: CityMap, editions: p
     out["source_tier"] = [tiers.tier(u) for u in out["source_url"]]
     out["rank"] = out["rank"].astype("Int64")
     out["score"] = out["score"].astype("float64")
-    columns = ["index_id", "edition", "city", "component_id", "rank", "score", "source_url", "source_tier",
-               "score_source_url", "flags", "note", "note_ko"]
     return out[columns].reset_index(drop=True), problems
