@@ -131,6 +131,9 @@ def _catalogue(shape: Shape) -> dict:
         "peer_cities": [city_name(i) for i in range(1, 9)],
         "cities_file": "data/raw/cities.csv",
         "editions_file": "data/raw/rankings/editions.csv",
+        # every source URL's domain must be classified (a ledger row with an unclassified one is a problem):
+        # the synthetic sources are all example.org, classified in the synthetic ledger's own file
+        "source_domains_file": "data/raw/source_domains.csv",
         "policy_areas": areas,
         "offices": {
             "synthetic_office": {
@@ -155,6 +158,9 @@ def generate(target: Path, shape: Shape = Shape()) -> Generated:
                          editions=shape.editions, rows=shape.component_rows)
     text += yaml.safe_dump(_catalogue(shape), allow_unicode=True, sort_keys=False, width=120)
     catalogue.write_text(text, encoding="utf-8")
+    (raw / "source_domains.csv").write_text(
+        'domain,tier,reason\nexample.org,aggregator,"SYNTHETIC benchmark ledger (bench/synthetic.py), not a real source"\n',
+        encoding="utf-8")
 
     con = duckdb.connect()
     try:

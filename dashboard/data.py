@@ -13,27 +13,20 @@ import streamlit as st
 from dashboard.text import LANGS, t
 from pipelines import sql
 from pipelines.analysis import due
-from pipelines.build import warehouse
 from pipelines.reports import brief, calendar, publish
+from pipelines.sql import parts
 
-Version = tuple[int, int, int]
+Version = parts.Version
 
 
 def warehouse_file() -> Path:
-    return warehouse.warehouse_path()
+    return parts.warehouse_path()
 
 
 def version(path: Path | None = None) -> Version | None:
-    """Identity of the warehouse file on disk; None when it is missing.
-
-    A build swaps in a new file atomically, so the inode changes with the mtime; both are in the key
-    so that a swap within one mtime tick is still seen.
-    """
-    try:
-        st_ = os.stat(path or warehouse_file())
-    except FileNotFoundError:
-        return None
-    return (st_.st_mtime_ns, st_.st_ino, st_.st_size)
+    """Identity of the warehouse on disk (every part file's mtime, inode and size); None when a part is missing.
+    A write swaps in a new file for its part, so a changed part changes the key and every cached result."""
+    return parts.version(path or warehouse_file())
 
 
 def stop_if_missing() -> None:
@@ -57,14 +50,12 @@ def stop_if_missing() -> None:
 
 @st.cache_resource(max_entries=2, show_spinner=False, on_release=lambda con: con.close())
 def _connection(path: str, version: Version | None) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per file version; the version in the key reopens it after a build.
+    """One read-only connection per warehouse version; the version in the key reopens it after a write.
 
-    The file is attached to a private in-memory database: duckdb.connect(path) would hand back the
-    process's cached instance for that path, still reading the file a build has just replaced.
+    The part files are attached to a private in-memory database (pipelines.sql.parts): duckdb.connect(path)
+    would hand back the process's cached instance for that path, still reading a file a write has replaced.
     """
-    con = duckdb.connect()
-    sql.execute(con, "attach_warehouse", path=path)
-    return con
+    return parts.connect_read_only(Path(path))
 
 
 def _cursor(path: str, version: Version | None) -> duckdb.DuckDBPyConnection:

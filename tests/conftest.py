@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
 import pytest
 
 from pipelines import build, catalogue
+from pipelines.sql import parts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,10 +23,38 @@ def mini(tmp_path: Path) -> Path:
     return target / "indicators.yml"
 
 
+def _tree_digest(root: Path) -> str:
+    """Every file under `root`, by relative name and content."""
+    h = hashlib.sha256()
+    for f in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def _pristine_mini_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """The mini fixture's warehouse, built once per test process (a build takes seconds; a copy milliseconds).
+    The tables hold no absolute path, so a copy beside another copy of the fixture is that copy's warehouse."""
+    root = tmp_path_factory.mktemp("pristine") / "mini"
+    shutil.copytree(FIXTURES / "mini", root)
+    path = root.parent / "warehouse" / "cityindex.duckdb"
+    build.build(catalogue.load(root / "indicators.yml"), path)
+    return _tree_digest(root), path
+
+
 @pytest.fixture
-def mini_warehouse(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A warehouse built from the mini catalogue; CITYIDX_WAREHOUSE points at it."""
+def mini_warehouse(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _pristine_mini_warehouse) -> Path:
+    """A warehouse built from the mini catalogue; CITYIDX_WAREHOUSE points at it.
+
+    While the test's copy of the fixture is untouched, the warehouse is a copy of the one built once per
+    process; a test that changed its copy first gets a build of its own."""
+    digest, pristine = _pristine_mini_warehouse
     path = tmp_path / "warehouse" / "cityindex.duckdb"
-    build.build(catalogue.load(mini), path)
+    if _tree_digest(mini.parent) == digest:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for part, source in parts.files(pristine).items():
+            shutil.copy2(source, parts.part_path(path, part))
+    else:
+        build.build(catalogue.load(mini), path)
     monkeypatch.setenv("CITYIDX_WAREHOUSE", str(path))
     return path

@@ -13,7 +13,6 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -26,6 +25,7 @@ from pipelines.cli import main
 from pipelines.errors import CityIdxError
 from pipelines.ledger import fetch
 from pipelines.reports import brief, calendar, publish
+from pipelines.sql import parts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_calendar_lists_the_next_releases_with_their_feeding_indicators(mini: Path, mini_warehouse: Path):
     cat = catalogue.load(mini)
-    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    con = parts.connect_read_only(mini_warehouse)
     table = calendar.upcoming(cat, con, date(2026, 11, 24))
     con.close()
     rows = {(r.index_id, r.month): r for r in table.itertuples()}
@@ -52,7 +52,7 @@ def test_calendar_lists_the_next_releases_with_their_feeding_indicators(mini: Pa
 
 def test_ics_is_valid_icalendar(mini: Path, mini_warehouse: Path):
     cat = catalogue.load(mini)
-    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    con = parts.connect_read_only(mini_warehouse)
     table = calendar.upcoming(cat, con, date(2026, 11, 24))
     con.close()
     data = calendar.to_ics(table, cat, "ko")
@@ -209,7 +209,7 @@ def test_cli_fetch_reports_stored_and_unchanged(mini: Path, server: _Server):
 
 
 def _publish(mini_warehouse: Path, mini: Path, out: Path) -> list[Path]:
-    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    con = parts.connect_read_only(mini_warehouse)
     try:
         return publish.publish(con, catalogue.load(mini), out)
     finally:
@@ -283,7 +283,7 @@ def test_brief_shows_standing_changes_weaknesses_and_actions(mini: Path, mini_wa
     changes = text[text.index("이번 분기의 변화"):text.index("주요 약점")]
     assert "2025-12" in changes and "GFCI 38" not in changes
     # As of 2025-Q3's end, GPCI's latest edition was 2024: the brief for Q3 must not show 2025.
-    q3 = brief.standing(duckdb.connect(str(mini_warehouse), read_only=True), date(2025, 9, 30))
+    q3 = brief.standing(parts.connect_read_only(mini_warehouse), date(2025, 9, 30))
     assert q3.set_index("index_id").loc["mori_gpci", "latest_edition"] == "2024"
     bad = runner.invoke(main, ["brief", "--catalogue", str(mini), "--quarter", "2025Q4"])
     assert bad.exit_code == 2

@@ -14,6 +14,7 @@ import yaml
 
 from pipelines import build, catalogue
 from pipelines.analysis import GOAL_STATUSES, WEAKNESS_LABELS
+from pipelines.sql import parts
 
 URL = "https://example.org/hand-made-test-case"
 TAIL = f"{URL},test,2026-11-24,hand-made test case"
@@ -41,7 +42,7 @@ def _write(mini: Path, overall: dict[str, int], components: list[tuple[str, str,
 def _build(mini: Path, tmp_path: Path) -> duckdb.DuckDBPyConnection:
     path = tmp_path / "a.duckdb"
     build.build(catalogue.load(mini), path)
-    return duckdb.connect(str(path), read_only=True)
+    return parts.connect_read_only(path)
 
 
 def _labels(con, edition: str) -> dict[str, tuple]:

@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines import accounts, build, catalogue
 from pipelines.build import forum, writes
 from pipelines.schemas import ProblemsFound
+from pipelines.sql import parts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -155,15 +156,13 @@ def test_payloads_in_ledger_text_are_shown_as_text_on_every_page(poisoned, page,
 
 def html_outputs(poisoned) -> dict[str, Path]:
     """The agenda packet, the quarterly brief and the open-data index.html, written from the poisoned ledger."""
-    import duckdb
-
     from pipelines.reports import brief, publish
     from pipelines.reports import forum as forum_report
 
     out = poisoned["tmp"] / "html"
     out.mkdir(exist_ok=True)
     cat = poisoned["cat"]
-    con = duckdb.connect(str(poisoned["warehouse"]), read_only=True)
+    con = parts.connect_read_only(poisoned["warehouse"])
     try:
         files = {}
         for lang in ("ko", "en"):

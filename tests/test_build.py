@@ -13,12 +13,14 @@ import pytest
 from pipelines import build, catalogue, schemas
 from pipelines.build import warehouse
 from pipelines.schemas import ProblemsFound
+from pipelines.sql import parts
+from tests.warehouse_files import warehouse_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _tables(path: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     try:
         out = {}
         for name in warehouse.TABLE_ORDER:
@@ -43,20 +45,20 @@ def test_same_inputs_give_same_tables(mini: Path, tmp_path: Path):
 def test_failed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: Path):
     path = tmp_path / "w.duckdb"
     build.build(catalogue.load(mini), path)
-    before = path.read_bytes()
+    before = warehouse_bytes(path)
     raw = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
     raw.write_text(raw.read_text(encoding="utf-8").replace(",6,1193,", ",six,1193,"), encoding="utf-8")
     with pytest.raises(ProblemsFound):
         build.build(catalogue.load(mini), path)
-    assert path.read_bytes() == before
-    assert not list(tmp_path.glob(".w.duckdb.*.tmp"))
+    assert warehouse_bytes(path) == before
+    assert not list(tmp_path.glob(".w.*.tmp"))  # no staged part of any kind is left behind
 
 
 def test_killed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: Path):
     """A build killed after writing its new file but before the swap changes nothing."""
     path = tmp_path / "w.duckdb"
     build.build(catalogue.load(mini), path)
-    before = path.read_bytes()
+    before = warehouse_bytes(path)
     # Make the next build visibly different, then stall it just before the swap and kill it.
     raw = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
     raw.write_text(raw.read_text(encoding="utf-8").replace(",6,1193,", ",7,1193,"), encoding="utf-8")
@@ -78,16 +80,16 @@ def test_killed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: P
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert path.read_bytes() == before
+    assert warehouse_bytes(path) == before
     # The next build succeeds and replaces the file.
     build.build(catalogue.load(mini), path)
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     assert con.execute("select rank from rankings where city='Seoul' and edition='2024'").fetchone() == (7,)
     con.close()
 
 
 def test_focus_city_without_a_row_is_not_found(mini_warehouse: Path):
-    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    con = parts.connect_read_only(mini_warehouse)
     row = con.execute(
         "select status, rank, note from rankings where index_id='zyen_gfci' and edition='GFCI 37' and city='Seoul'"
     ).fetchone()
@@ -96,7 +98,7 @@ def test_focus_city_without_a_row_is_not_found(mini_warehouse: Path):
 
 
 def test_aliases_resolve_to_one_city(mini_warehouse: Path):
-    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    con = parts.connect_read_only(mini_warehouse)
     rows = con.execute("select edition, city, rank from rankings where index_id='zyen_gfci' and rank = 1 order by edition").fetchall()
     con.close()
     assert rows == [("GFCI 37", "New York", 1), ("GFCI 38", "New York", 1)]
@@ -105,7 +107,7 @@ def test_aliases_resolve_to_one_city(mini_warehouse: Path):
 def test_primary_keys_agree_between_pandera_and_ddl(tmp_path: Path, mini: Path):
     path = tmp_path / "w.duckdb"
     build.build(catalogue.load(mini), path)
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     ddl = {
         table: cols
         for table, cols in con.execute(
@@ -127,7 +129,7 @@ def test_warehouse_path_follows_the_environment(monkeypatch: pytest.MonkeyPatch,
 
 def test_no_ranking_or_component_row_is_orphaned(mini_warehouse: Path):
     """The two large tables carry no foreign keys (for speed); the build's own checks must hold them."""
-    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    con = parts.connect_read_only(mini_warehouse)
     checks = {
         "edition": "select count(*) from ranking_row r anti join edition e using (index_id, edition)",
         "city": "select count(*) from ranking_row r anti join city c using (city)",

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.cli import main
+from tests.warehouse_files import warehouse_bytes
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_upload_dry_run_prints_the_flags_the_page_shows(runner: CliRunner, mini:
     upload = mini.parent / "fix.csv"
     upload.write_text("지표코드,기준기간,값\nforeign_tourists,2024,\"20,000,000\"\nforeign_tourists,2023,8900000\n"
                       "foreign_tourists,2025,1637000\n", encoding="utf-8")
-    before = mini_warehouse.read_bytes()
+    before = warehouse_bytes(mini_warehouse)
     result = runner.invoke(main, ["upload", "--catalogue", str(mini), "--department", "tourism_sports", "--dry-run", str(upload)])
     assert result.exit_code == 0, result.output
     flagged = [line for line in result.output.splitlines() if line.startswith("다시 확인")]
@@ -100,7 +101,7 @@ def test_upload_dry_run_prints_the_flags_the_page_shows(runner: CliRunner, mini:
     assert "check again: foreign_tourists 2024: 20,000,000 ← 13,140,000 for 2024 (+52.2%)" in flagged[0]
     assert "foreign_tourists 2025: 1,637,000 ← 13,140,000 for 2024 (-87.5%)" in flagged[1]
     assert "2 rows change by more than 30%" in result.output
-    assert mini_warehouse.read_bytes() == before
+    assert warehouse_bytes(mini_warehouse) == before
 
 
 def test_upload_dry_run_without_a_warehouse_says_it_compared_nothing(runner: CliRunner, mini: Path, tmp_path: Path,

@@ -13,7 +13,6 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 import requests
@@ -26,6 +25,7 @@ from dashboard.text import MESSAGES, t
 from pipelines import build, catalogue
 from pipelines.analysis import due
 from pipelines.ledger import fetch
+from pipelines.sql import parts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -193,7 +193,7 @@ def test_the_brief_download_is_the_chosen_quarter(site, served, mini_warehouse, 
     today = date.today()
     at = open_page(lang)
     box = at.selectbox(key="cal_quarter")
-    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    con = parts.connect_read_only(mini_warehouse)
     first_year = con.execute("select min(year) from edition").fetchone()[0]
     con.close()
     current = f"{today.year}-Q{(today.month - 1) // 3 + 1}"

@@ -8,7 +8,6 @@ import re
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
@@ -19,6 +18,8 @@ from pipelines import accounts, catalogue
 from pipelines.analysis import due
 from pipelines.build import writes
 from pipelines.ledger.uploads import read_receipts
+from pipelines.sql import parts
+from tests.warehouse_files import warehouse_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -88,7 +89,7 @@ def upload(at: AppTest, name: str, content: bytes) -> AppTest:
 
 
 def current_values(path: Path) -> dict[tuple[str, str], tuple[float, str]]:
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     try:
         return {(i, p): (v, by) for i, p, v, by in con.execute(
             "select indicator_id, period, value, uploaded_by from indicator_values").fetchall()}
@@ -132,7 +133,7 @@ def test_pages_run_in_both_languages_without_stray_english(site, page, lang, use
 
 def test_reporting_lists_every_indicator_with_its_state_overdue_first(site):
     cat = site["cat"]
-    con = duckdb.connect(str(site["warehouse"]), read_only=True)
+    con = parts.connect_read_only(site["warehouse"])
     expected = due.due_status(con, cat, date.today()).set_index("indicator_id")
     con.close()
     assert len(expected) == len(cat.indicators) == 4
@@ -347,7 +348,7 @@ def test_a_new_period_is_compared_with_the_latest_earlier_one(site):
 
 def test_a_bad_file_shows_its_cell_and_writes_nothing(site):
     root, wh = site["root"], site["warehouse"]
-    ledger_before, warehouse_before = ledger_files(root), wh.read_bytes()
+    ledger_before, warehouse_before = ledger_files(root), warehouse_bytes(wh)
     at = run(MINE, "ko", "kim")
     upload(at, "bad.csv", (UPLOADS / "bad" / "tourism__not_a_number.csv").read_bytes())
     assert [e.value for e in at.error] == [t("upload.rejected", "ko", count=1)]
@@ -355,7 +356,7 @@ def test_a_bad_file_shows_its_cell_and_writes_nothing(site):
     assert list(problems["셀"]) == ["C2"] and list(problems["열"]) == ["값"]
     assert "숫자가 아닙니다: '약 1637만'" in problems.iloc[0]["문제와 고치는 법"]
     assert not has_frame(at, "mine_preview") and "mine_confirm" not in [b.key for b in at.button]
-    assert ledger_files(root) == ledger_before and wh.read_bytes() == warehouse_before
+    assert ledger_files(root) == ledger_before and warehouse_bytes(wh) == warehouse_before
 
     en = run(MINE, "en", "kim")
     upload(en, "bad.csv", (UPLOADS / "bad" / "tourism__not_a_number.csv").read_bytes())

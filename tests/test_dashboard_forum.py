@@ -9,7 +9,6 @@ import re
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.text import MESSAGES, t
 from pipelines import accounts, catalogue
 from pipelines.build import forum, writes
+from pipelines.sql import parts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -61,7 +61,7 @@ def ok(at: AppTest) -> None:
 
 
 def query(path: Path, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     try:
         return con.execute(sql).df()
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.text import t
 from pipelines import build, catalogue
 from pipelines.schemas import STATUSES
+from pipelines.sql import parts
 from tests.page_reading import english_labels, labels, plotly_specs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +45,7 @@ def texts(at: AppTest) -> list[str]:
 
 
 def warehouse(path: Path, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     try:
         return con.execute(sql).df()
     finally:

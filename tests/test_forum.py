@@ -7,7 +7,6 @@ import io
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
@@ -20,6 +19,8 @@ from pipelines.errors import ForumError
 from pipelines.ledger.forum import Event, forum_root, read_events
 from pipelines.reports import brief, render
 from pipelines.reports.forum import agenda_packet_html, progress_table
+from pipelines.sql import parts
+from tests.warehouse_files import warehouse_bytes
 
 
 def _account(role: str, department: str | None = None, name: str = "park") -> Account:
@@ -47,7 +48,7 @@ def world(mini: Path, mini_warehouse: Path):
 
 
 def _status(path: Path, action_id: str) -> str:
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     try:
         return con.execute("select status from action_items where action_id = ?", [action_id]).fetchone()[0]
     finally:
@@ -66,7 +67,7 @@ def test_an_action_moves_through_its_statuses(world):
 
 def test_action_items_view_links_what_it_should_move(world):
     _, _, path = world
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     row = con.execute("select office_id, due, linked_indicators, linked_components, execution from action_items").fetchone()
     con.close()
     assert row == ("tourism_sports", date(2027, 6, 30), ["foreign_tourists"], ["mori_gpci/livability"], "task_force")
@@ -138,7 +139,7 @@ def test_a_department_editor_notes_progress_only_on_its_own_items(world):
     with pytest.raises(ForumError, match="may not do this"):
         rec("meeting.scheduled", {"meeting_id": "m9", "forum_id": "competitiveness_forum", "date": "2027-03-10",
                                   "kind": "regular"}, _account("analyst", name="an"))
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     notes = con.execute("select recorded_by, note from action_log where kind = 'progress'").fetchall()
     con.close()
     assert notes == [("kim", "1차 TF 회의")]
@@ -147,11 +148,11 @@ def test_a_department_editor_notes_progress_only_on_its_own_items(world):
 def test_a_refused_event_writes_nothing(world):
     cat, rec, path = world
     before = sorted(p.name for p in forum_root(cat).iterdir())
-    warehouse_before = path.read_bytes()
+    warehouse_before = warehouse_bytes(path)
     with pytest.raises(ForumError):
         rec("action.status_changed", {"action_id": "t1", "status": "done"})  # proposed -> done is not allowed
     assert sorted(p.name for p in forum_root(cat).iterdir()) == before
-    assert path.read_bytes() == warehouse_before
+    assert warehouse_bytes(path) == warehouse_before
 
 
 def test_the_log_replays_to_the_same_state(world, tmp_path: Path):
@@ -167,7 +168,7 @@ def test_the_log_replays_to_the_same_state(world, tmp_path: Path):
     rebuilt = tmp_path / "rebuilt.duckdb"
     build.build(cat, rebuilt)
     query = "select * from action_items order by action_id"
-    a, b = (duckdb.connect(str(p), read_only=True) for p in (path, rebuilt))
+    a, b = (parts.connect_read_only(p) for p in (path, rebuilt))
     assert a.execute(query).fetchall() == b.execute(query).fetchall()
     a.close(), b.close()
 
@@ -201,7 +202,7 @@ def test_a_scheduled_meeting_is_the_next_one(world):
 
 def test_exports_neutralise_formulas(world):
     cat, _, path = world
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     table = progress_table(con, "ko")
     packet = agenda_packet_html(con, cat, "m1", "ko")
     con.close()

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from pipelines import build, catalogue
+from pipelines.sql import parts
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "reference" / "rankings"
@@ -30,7 +31,7 @@ def real(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     path = tmp_path_factory.mktemp("real") / "cityindex.duckdb"
     cat = catalogue.load(ROOT / "indicators.yml")
     build.build(cat, path)
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     yield con
     con.close()
 

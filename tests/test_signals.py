@@ -20,6 +20,7 @@ from pipelines import build, catalogue, sql
 from pipelines.analysis import signals
 from pipelines.cli import main
 from pipelines.reports import brief, forum
+from pipelines.sql import parts
 
 URL = "https://example.org/hand-made-test-case"
 NOTE = "hand-made test case"
@@ -46,7 +47,7 @@ def _gpci(mini: Path, editions: list[tuple], field_size: int = 48) -> None:
 def _build(mini: Path, tmp_path: Path, name: str = "w") -> duckdb.DuckDBPyConnection:
     path = tmp_path / f"{name}.duckdb"
     build.build(catalogue.load(mini), path)
-    return duckdb.connect(str(path), read_only=True)
+    return parts.connect_read_only(path)
 
 
 def _goal(con, index_id: str = "mori_gpci") -> dict:
@@ -249,7 +250,7 @@ def test_no_peer_data_is_no_position(mini: Path, tmp_path: Path):
 def real(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     path = tmp_path_factory.mktemp("real_signals") / "cityindex.duckdb"
     build.build(catalogue.load(Path(__file__).resolve().parent.parent / "indicators.yml"), path)
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     yield con
     con.close()
 

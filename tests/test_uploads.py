@@ -9,7 +9,6 @@ import sys
 import threading
 from pathlib import Path
 
-import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -20,6 +19,8 @@ from pipelines.errors import Busy
 from pipelines.ledger import store
 from pipelines.ledger.uploads import read_receipts
 from pipelines.schemas import ProblemsFound
+from pipelines.sql import parts
+from tests.warehouse_files import warehouse_bytes
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +88,7 @@ def test_good_upload_is_accepted_with_the_right_values(name: str, mini_cat, mini
                                             "kim", warehouse_path=mini_warehouse)
     got = {(r.indicator_id, r.period): r.value for r in parsed.rows.itertuples()}
     assert got == pytest.approx(GOOD[name])
-    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    con = parts.connect_read_only(mini_warehouse)
     current = {(i, p): (v, by) for i, p, v, by in con.execute(
         "select indicator_id, period, value, uploaded_by from indicator_values").fetchall()}
     con.close()
@@ -100,7 +101,7 @@ def test_good_upload_is_accepted_with_the_right_values(name: str, mini_cat, mini
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_bad_upload_is_rejected_and_changes_nothing(name: str, mini_cat, mini: Path, mini_warehouse: Path):
     ledger_before = _ledger_snapshot(mini.parent)
-    warehouse_before = mini_warehouse.read_bytes()
+    warehouse_before = warehouse_bytes(mini_warehouse)
     with pytest.raises(ProblemsFound) as caught:
         writes.commit_upload(mini_cat, (UPLOADS / "bad" / name).read_bytes(), name, _department(name), "kim",
                               warehouse_path=mini_warehouse)
@@ -112,13 +113,13 @@ def test_bad_upload_is_rejected_and_changes_nothing(name: str, mini_cat, mini: P
     if cell:
         assert f"{cell} 셀" in hits[0].text("ko") and f"cell {cell}" in hits[0].text("en")
     assert _ledger_snapshot(mini.parent) == ledger_before
-    assert mini_warehouse.read_bytes() == warehouse_before
+    assert warehouse_bytes(mini_warehouse) == warehouse_before
 
 
 def test_a_newer_value_supersedes_and_both_stay_visible(mini_cat, mini_warehouse: Path):
     data = "지표코드,기준기간,값\nforeign_tourists,2024,13150000\n".encode()
     writes.commit_upload(mini_cat, data, "fix.csv", "tourism_sports", "lee", warehouse_path=mini_warehouse)
-    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    con = parts.connect_read_only(mini_warehouse)
     history = con.execute(
         "select value, uploaded_by, is_current from indicator_history "
         "where indicator_id='foreign_tourists' and period='2024' order by uploaded_at"
@@ -135,7 +136,7 @@ def test_rebuild_from_the_ledger_gives_the_same_history(mini_cat, mini: Path, mi
     rebuilt = tmp_path / "rebuilt.duckdb"
     build.build(catalogue.load(mini), rebuilt)
     query = "select * from indicator_history order by all"
-    a, b = (duckdb.connect(str(p), read_only=True) for p in (mini_warehouse, rebuilt))
+    a, b = (parts.connect_read_only(p) for p in (mini_warehouse, rebuilt))
     assert a.execute(query).fetchall() == b.execute(query).fetchall()
     a.close(), b.close()
 
@@ -167,7 +168,7 @@ def test_two_uploads_at_once_both_land(mini_cat, mini: Path, mini_warehouse: Pat
     [t.start() for t in threads]
     [t.join(60) for t in threads]
     assert errors == []
-    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    con = parts.connect_read_only(mini_warehouse)
     got = set(con.execute("select indicator_id, period from indicator_values where uploaded_by <> 'reference'").fetchall())
     uploads_in_wh = con.execute("select count(*) from ledger_upload").fetchone()[0]
     con.close()
@@ -224,7 +225,7 @@ writes.commit_upload(cat, "지표코드,기준기간,값\\nforeign_tourists,2025
 def test_a_killed_upload_leaves_before_or_after(stage: str, mini_cat, mini: Path, mini_warehouse: Path):
     """Kill a real uploading process at its two critical points; never a state between."""
     ledger_before = _ledger_snapshot(mini.parent)
-    warehouse_before = mini_warehouse.read_bytes()
+    warehouse_before = warehouse_bytes(mini_warehouse)
     proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, stage, str(mini), str(mini_warehouse)],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
@@ -234,7 +235,7 @@ def test_a_killed_upload_leaves_before_or_after(stage: str, mini_cat, mini: Path
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert mini_warehouse.read_bytes() == warehouse_before  # the warehouse is as before, byte for byte
+    assert warehouse_bytes(mini_warehouse) == warehouse_before  # the warehouse is as before, byte for byte
     after_kill = _ledger_snapshot(mini.parent)
     if stage == "before_commit":
         assert after_kill == ledger_before  # the half-written folder is in data/staging, not in the ledger

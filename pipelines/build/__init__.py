@@ -42,6 +42,8 @@ def _catalogue_tables(cat: Catalogue, tiers: SourceTiers) -> dict[str, pd.DataFr
         "goal_title_ko": cat.goal.title.ko,
         "goal_title_en": cat.goal.title.en,
         "goal_source": cat.goal.source,
+        # what the published part is a function of: a write rebuilds its own part alone only while this holds
+        "inputs_sha256": warehouse.inputs_digest(cat),
     }
     if cat.analysis.signals.as_of is not None:  # signals measure ages to this day instead of today
         settings["as_of"] = cat.analysis.signals.as_of.isoformat()
@@ -172,14 +174,18 @@ def _indicator_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
     }
 
 
+def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
+    domains_display = "" if cat.source_domains_file is None else display_name(cat.source_domains_file, cat.root)
+    return load_source_tiers(cat.source_domains_file, domains_display, tuple(cat.source_tiers))
+
+
 def _read_published(cat: Catalogue) -> tuple[SourceTiers, CityMap, pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
     ledger holds them; every problem of all of them at once."""
     problems: list[Problem] = []
     cities, more = load_cities(cat.cities_file, display_name(cat.cities_file, cat.root))
     problems += more
-    domains_display = "" if cat.source_domains_file is None else display_name(cat.source_domains_file, cat.root)
-    tiers, more = load_source_tiers(cat.source_domains_file, domains_display, tuple(cat.source_tiers))
+    tiers, more = _source_tiers(cat)
     problems += more
     if tiers is None:
         raise ProblemsFound(problems)
@@ -264,9 +270,11 @@ def _forum_tables(cat: Catalogue, pending_events: list[Path] | None) -> dict[str
 
 
 def _validated(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Every warehouse table checked against its pandera model, typed as the model says."""
+    """Every warehouse table among `tables` checked against its pandera model, typed as the model says."""
     problems: list[Problem] = []
     for name, model in WAREHOUSE_MODELS.items():
+        if name not in tables:
+            continue
         columns = list(model.to_schema().columns)
         typed, more = validate(tables[name][columns], model, f"warehouse:{name}")
         problems += more
@@ -291,6 +299,19 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     tables = _catalogue_tables(cat, tiers) | _indicator_tables(cat) | forum_tables | city_values | published
     # Save outputs: every table valid, or every problem.
     return BuildResult(tables=_validated(tables), warnings=warnings)
+
+
+def collect_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None) -> dict[str, pd.DataFrame]:
+    """The values part alone (uploads and every value version), validated: what an upload rebuilds."""
+    tiers, problems = _source_tiers(cat)
+    if tiers is None or problems:
+        raise ProblemsFound(problems)
+    return _validated(_city_value_tables(cat, pending, tiers))
+
+
+def collect_forum(cat: Catalogue, pending_events: list[Path] | None = None) -> dict[str, pd.DataFrame]:
+    """The forum part alone, replayed from the log: what a forum event rebuilds."""
+    return _validated(_forum_tables(cat, pending_events))
 
 
 def build(cat: Catalogue, path: Path | None = None, lock_timeout: float = store.LOCK_TIMEOUT_SECONDS) -> BuildResult:

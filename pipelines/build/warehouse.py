@@ -1,45 +1,102 @@
-"""The only writer of the DuckDB warehouse: schema from sql/warehouse.sql, staged beside it, one atomic swap."""
+"""The only writer of the DuckDB warehouse: schema from sql/warehouse.sql, each part staged beside its file,
+swapped in by one rename.
+
+The warehouse is three files, split by what changes together (pipelines/sql/parts.py): the published part
+(catalogue, rankings, components and every view), the values part (uploads) and the forum part. A full build
+writes all three; an upload rewrites only the values part and a forum event only the forum part, so a write
+costs what it writes, not what the warehouse holds.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
 from pipelines import sql
+from pipelines.sql import parts
 from pipelines.sql.parts import DEFAULT_WAREHOUSE, connect_read_only, warehouse_path  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pipelines.catalogue import Catalogue
+
 SCHEMA_SQL = sql.SCHEMA
 
-# Tables in load order (foreign keys point backwards).
-TABLE_ORDER = (
-    "setting", "analysis_setting", "message", "policy_area", "office", "series", "component",
-    "source_tier", "source_domain", "methodology_note",
-    "peer_city", "city", "edition", "ranking_row", "component_row",
-    "indicator", "indicator_feed", "ledger_upload", "indicator_version",
-    "forum_event", "forum", "meeting", "agenda_item", "agenda_link", "action_item", "action_link", "action_log",
-)
+# Tables of each part, in load order (foreign keys point backwards, and never across parts).
+PART_TABLES = {
+    "published": (
+        "setting", "analysis_setting", "message", "policy_area", "office", "series", "component",
+        "source_tier", "source_domain", "methodology_note",
+        "peer_city", "city", "edition", "ranking_row", "component_row",
+        "indicator", "indicator_feed",
+    ),
+    "values": ("ledger_upload", "indicator_version"),
+    "forum": ("forum_event", "forum", "meeting", "agenda_item", "agenda_link", "action_item", "action_link", "action_log"),
+}
+TABLE_ORDER = tuple(name for part in parts.PARTS for name in PART_TABLES[part])
+PART_OF = {name: part for part, names in PART_TABLES.items() for name in names}
+# the staged file of each other part, attached while the published part (which holds the views) is staged
+_STAGE_ATTACH = {"values": "stage_attach_values", "forum": "stage_attach_forum"}
+_CREATE = re.compile(r"^\s*create\s+(table|view|macro)\s+(\w+)", re.I | re.M)
 
 
+def schema_statements(part: str) -> list[str]:
+    """The statements of sql/warehouse.sql that make one part: its tables, and for the published part every view
+    and macro (they find the other parts' tables by name when they are read)."""
+    out = []
+    for statement in duckdb.extract_statements(SCHEMA_SQL.read_text(encoding="utf-8")):
+        found = _CREATE.search(statement.query)
+        if found is None:
+            raise ValueError(f"{SCHEMA_SQL}: only create table/view/macro statements belong here: {statement.query[:80]!r}")
+        kind, name = found.group(1).lower(), found.group(2)
+        if (kind != "table" and part == "published") or (kind == "table" and PART_OF.get(name) == part):
+            out.append(statement.query)
+    return out
 
-def stage(tables: dict[str, pd.DataFrame], path: Path) -> Path:
-    """Write every table into a new file beside `path` and return it; `path` is not touched."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+def inputs_digest(cat: Catalogue) -> str:
+    """What the published part is a function of, as one digest: the schema, the catalogue, and the published
+    ledger files by name and size (ledger files only grow). A write rebuilds its part alone only when the
+    published part was built from the same inputs; otherwise it rebuilds everything."""
+    h = hashlib.sha256()
+    h.update(SCHEMA_SQL.read_bytes())
+    h.update(cat.path.read_bytes())
+    for f in cat.raw_files():
+        h.update(f"{f.relative_to(cat.root) if f.is_relative_to(cat.root) else f}:{f.stat().st_size if f.exists() else -1}\n".encode())
+    return h.hexdigest()
+
+
+def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: dict[str, Path] | None = None) -> Path:
+    """Write one part's tables into a new file beside its live file and return it; nothing live is touched.
+
+    The published part holds the views: `staged` names the other parts' staged files, which it attaches
+    read-only while the views are created (they bind to the tables there, by name).
+    """
+    target = parts.part_path(path, part)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect()
         try:
-            con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
-            for name in TABLE_ORDER:
+            sql.execute(con, "stage_open", path=str(tmp))
+            sql.execute(con, "stage_use")
+            if part == "published":
+                for other, name in _STAGE_ATTACH.items():
+                    sql.execute(con, name, path=str((staged or {})[other]))
+                sql.execute(con, "stage_search_path")
+            for statement in schema_statements(part):
+                con.execute(statement)
+            for name in PART_TABLES[part]:
                 # DuckDB's append inserts the frame's columns by position, so they go in the table's order
                 con.append(name, tables[name][con.table(name).columns])
-            con.checkpoint()
+            sql.execute(con, "stage_close")
         finally:
             con.close()
         with open(tmp, "rb") as handle:
@@ -51,12 +108,34 @@ def stage(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     return tmp
 
 
-def swap(staged: Path, path: Path) -> Path:
-    """Put a staged file in place of `path` with one atomic rename."""
+def stage(tables: dict[str, pd.DataFrame], path: Path, only: tuple[str, ...] = parts.PARTS) -> dict[str, Path]:
+    """Stage the parts named in `only` (default: all) from `tables`; {part: staged file}. On an error nothing
+    staged is left behind."""
+    staged: dict[str, Path] = {}
     try:
-        os.replace(staged, path)
+        # the published part last: its views bind to the others' staged tables
+        for part in sorted(only, key=lambda p: p == "published"):
+            staged[part] = stage_part(part, tables, path, staged)
     except BaseException:
-        staged.unlink(missing_ok=True)
+        discard(staged)
+        raise
+    return staged
+
+
+def discard(staged: dict[str, Path]) -> None:
+    for f in staged.values():
+        f.unlink(missing_ok=True)
+
+
+def swap(staged: dict[str, Path], path: Path) -> Path:
+    """Put each staged part in place of its file with one atomic rename; the published part (the views, and
+    the file readers look for) last. Each part is whole at every moment; a process killed between two renames
+    leaves parts of two consecutive builds, each a pure function of its own ledger, until the next write."""
+    try:
+        for part in sorted(staged, key=lambda p: p == "published"):
+            os.replace(staged[part], parts.part_path(path, part))
+    except BaseException:
+        discard({p: f for p, f in staged.items() if f.exists()})
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
@@ -67,8 +146,20 @@ def swap(staged: Path, path: Path) -> Path:
 
 
 def write(tables: dict[str, pd.DataFrame], path: Path) -> Path:
-    """Write a new file beside `path`, then swap it in; on any error nothing changes.
+    """Write every part beside its file, then swap them in; on any error before the swap nothing changes.
 
     The caller holds `ledger.store.writing` for `path`.
     """
     return swap(stage(tables, path), path)
+
+
+def built_from(path: Path) -> str | None:
+    """The inputs digest of the warehouse at `path`, or None when a part is missing or unreadable (then a write
+    rebuilds everything)."""
+    if parts.version(path) is None:
+        return None
+    try:
+        with connect_read_only(path) as con:
+            return sql.value(con, "inputs_digest")
+    except duckdb.Error:
+        return None

@@ -1,7 +1,11 @@
-"""Every write to the ledger as one transaction: validate, stage the entry, build with it, commit by rename, swap.
+"""Every write to the ledger as one transaction: validate, stage the entry, build its part with it, commit by
+rename, swap.
 
+A write rebuilds only the warehouse part it changes (an upload: the values part; a forum event: the forum
+part; build/warehouse.py), unless the published part was built from other inputs (schema, catalogue, published
+ledger files): then it rebuilds everything, as `cityidx build` would.
 Killed before the rename: nothing changed. Killed after it: the ledger holds the entry and the warehouse
-is behind until the next build (`cityidx build`).
+is behind until the next write or build (`cityidx build`).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.accounts import Account
-from pipelines.build import collect, forum, warehouse
+from pipelines.build import collect, collect_forum, collect_values, forum, warehouse
 from pipelines.build.uploads import ParsedUpload, parse_upload
 from pipelines.catalogue import Catalogue
 from pipelines.ledger import store
@@ -26,17 +30,33 @@ def commit(cat: Catalogue, path: Path, staged: Path, final: Path, **pending) -> 
     """
     try:
         store.fsync_tree(staged)
-        result = collect(cat, **pending)
-        staged_warehouse = warehouse.stage(result.tables, path)
+        changed = _changed_parts(cat, path, **pending)
+        staged_parts = warehouse.stage(_part_tables(cat, changed, **pending), path, changed)
         try:
             store.commit_entry(staged, final)
         except BaseException:
-            staged_warehouse.unlink(missing_ok=True)
+            warehouse.discard(staged_parts)
             raise
     except BaseException:
         store.discard(staged)
         raise
-    warehouse.swap(staged_warehouse, path)
+    warehouse.swap(staged_parts, path)
+
+
+def _changed_parts(cat: Catalogue, path: Path, pending=None, pending_events=None) -> tuple[str, ...]:
+    """The part a write rebuilds; every part when the published part is missing or was built from other inputs."""
+    if warehouse.built_from(path) != warehouse.inputs_digest(cat):
+        return warehouse.parts.PARTS
+    return ("values",) if pending is not None else ("forum",)
+
+
+def _part_tables(cat: Catalogue, changed: tuple[str, ...], pending=None, pending_events=None) -> dict:
+    """The tables of the `changed` parts, validated, with the staged entry in them."""
+    if changed == warehouse.parts.PARTS:
+        return collect(cat, pending=pending, pending_events=pending_events).tables
+    if changed == ("values",):
+        return collect_values(cat, pending)
+    return collect_forum(cat, pending_events)
 
 
 def check_upload(cat: Catalogue, data: bytes, filename: str, department: str) -> ParsedUpload:

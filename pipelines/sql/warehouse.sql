@@ -203,8 +203,10 @@ create table ledger_upload (
     rows integer not null
 );
 
+-- indicator_version lives in the values part (its own file): no foreign key across files; the upload and seed
+-- checks (check.unknown_indicator, upload.unknown_indicator) hold indicator_id to the catalogue.
 create table indicator_version (
-    indicator_id varchar not null references indicator (indicator_id),
+    indicator_id varchar not null,
     period varchar not null,
     upload_id varchar not null,
     value double not null,
@@ -1012,7 +1014,7 @@ create table action_item (
     agenda_id varchar not null references agenda_item (agenda_id),
     meeting_id varchar not null,
     title varchar not null,
-    office_id varchar not null references office (office_id),
+    office_id varchar not null,  -- forum part, its own file: forum.apply checks the office against the catalogue
     due date not null,
     execution varchar not null,
     status varchar not null,

@@ -1,9 +1,49 @@
--- Statements that set up a read-only session on the warehouse file (dashboard/data.py).
+-- Statements that set up a read-only session on the warehouse's part files (pipelines/sql/parts.py).
 
 -- name: attach_warehouse(path)!
--- Attach the warehouse file, read-only, to a private in-memory database as `warehouse`.
+-- Attach the warehouse file (the published part, with every view), read-only, as `warehouse`.
 attach :path as warehouse (read_only);
 
+-- name: attach_values(path)!
+-- Attach the values part (uploads, indicator versions), read-only, as `warehouse_values`.
+attach :path as warehouse_values (read_only);
+
+-- name: attach_forum(path)!
+-- Attach the forum part (the forum log and what it replays to), read-only, as `warehouse_forum`.
+attach :path as warehouse_forum (read_only);
+
 -- name: use_warehouse#
--- Make the attached warehouse the default catalogue of this connection or cursor.
+-- Make the attached warehouse the default catalogue of this connection or cursor; a table name not in it is
+-- looked up in the values part, then the forum part (so the views resolve across the three files).
 use warehouse;
+set search_path = 'warehouse.main,warehouse_values.main,warehouse_forum.main';
+
+-- name: stage_open(path)!
+-- A build's new part file, attached read-write as `staged` and made the default catalogue.
+attach :path as staged;
+
+-- name: stage_use#
+-- Tables and views go into the staged file.
+use staged;
+
+-- name: stage_attach_values(path)!
+-- While the published part is staged: the staged values part, read-only (its views bind to it).
+attach :path as staged_values (read_only);
+
+-- name: stage_attach_forum(path)!
+-- While the published part is staged: the staged forum part, read-only.
+attach :path as staged_forum (read_only);
+
+-- name: stage_search_path#
+-- Names not in the staged published part are looked up in the staged values part, then the forum part.
+set search_path = 'staged.main,staged_values.main,staged_forum.main';
+
+-- name: stage_close#
+-- Flush the staged file and let it go (the caller then fsyncs and swaps it in).
+checkpoint staged;
+use memory;
+detach staged;
+
+-- name: inputs_digest()
+-- The digest of the inputs the published part was built from (warehouse.sql and indicators.yml); NULL if none.
+select max(value) from setting where key = 'inputs_sha256';
