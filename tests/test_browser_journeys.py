@@ -12,7 +12,6 @@ import io
 import time
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
@@ -22,6 +21,7 @@ from dashboard.text import t
 from pipelines import accounts, catalogue
 from pipelines.ledger.forum import read_events
 from pipelines.ledger.uploads import read_receipts
+from pipelines.sql import parts
 
 pytestmark = pytest.mark.browser
 
@@ -136,7 +136,7 @@ def test_the_editor_fills_the_excel_template_and_sees_the_new_value(site) -> Non
     page.get_by_text("지표별 값 이력").scroll_into_view_if_needed()
     shot(page, "editor-3-accepted")
     # The new value is the indicator's latest in what the page reads (the tables are canvas: see the screenshot).
-    con = duckdb.connect(str(site["warehouse"]), read_only=True)
+    con = parts.connect_read_only(site["warehouse"])
     try:
         latest = con.execute("select value, uploaded_by from indicator_values where indicator_id = 'foreign_tourists' "
                              "and period = '2025'").fetchone()

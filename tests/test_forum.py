@@ -86,7 +86,7 @@ def test_decisions_and_action_items_wait_for_a_held_meeting(world):
     cat, rec, path = world
     rec("meeting.scheduled", {"meeting_id": "m2", "forum_id": "competitiveness_forum", "date": "2027-03-10", "kind": "regular"})
     rec("agenda.proposed", {"agenda_id": "a3", "meeting_id": "m2", "title": "다음 회의 안건", "proposer": "x"})
-    before = duckdb.connect(str(path), read_only=True)
+    before = parts.connect_read_only(path)
     decided_before = before.execute("select decision from agenda_item where agenda_id = 'a3'").fetchone()
     before.close()
     assert decided_before == (None,), "an item starts undecided"
@@ -115,7 +115,7 @@ def test_a_quarters_brief_shows_only_what_was_recorded_by_its_end(world):
     today = date.today()
     this_quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
     last_year = f"{today.year - 1}-Q{(today.month - 1) // 3 + 1}"
-    con = duckdb.connect(str(path), read_only=True)
+    con = parts.connect_read_only(path)
     try:
         now = brief.brief_html(con, cat, this_quarter, "en")
         before = brief.brief_html(con, cat, last_year, "en")

@@ -7,7 +7,6 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
@@ -15,6 +14,7 @@ from pipelines import catalogue
 from pipelines.build import writes
 from pipelines.build.uploads import COLUMNS, TEMPLATE_COLUMNS, parse_upload, template_csv, template_xlsx
 from pipelines.schemas import ProblemsFound
+from pipelines.sql import parts
 
 HEADER = ["지표코드", "지표명", "단위", "기준기간", "값", "출처", "비고"]
 SHEET = "Sheet1"
@@ -63,7 +63,7 @@ def test_a_filled_workbook_is_accepted_and_stored_as_received(cat, mini_warehous
     assert {(r.indicator_id, r.period): r.value for r in parsed.rows.itertuples()} == {
         ("foreign_tourists", "2025"): 16370000, ("tourists_quarterly", "2025-Q2"): 4100000}
     assert receipt.data_file.read_bytes() == data
-    con = duckdb.connect(str(mini_warehouse), read_only=True)
+    con = parts.connect_read_only(mini_warehouse)
     got = con.execute("select value from indicator_values where indicator_id = 'foreign_tourists' and period = '2025'").fetchone()
     con.close()
     assert got == (16370000,)
