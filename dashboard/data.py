@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Any, Callable, Hashable
 
 import duckdb
 import pandas as pd
@@ -63,6 +64,20 @@ def _cursor(path: str, version: Version | None) -> duckdb.DuckDBPyConnection:
     cur = _connection(path, version).cursor()
     sql.execute(cur, "use_warehouse")
     return cur
+
+
+def figure(make: Callable[[], Any], *key: Hashable) -> Any:
+    """A chart made once per warehouse version and `key` (the chart's name and everything it is drawn from:
+    series, cities, language), then shared by every rerun and every session: building a Plotly figure costs
+    more than the query behind it. `make` runs only on a miss; the figure is not changed after it is made
+    (st.plotly_chart only serialises it)."""
+    path = warehouse_file()
+    return _figure(key, str(path), version(path), make)
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _figure(key: tuple, path: str, version: Version | None, _make: Callable[[], Any]) -> Any:
+    return _make()
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -163,6 +163,7 @@ for _, row in gaps.iterrows():
             if own.empty:
                 st.caption(t("ui.goal.no_editions", lang))
             else:
-                st.plotly_chart(charts.goal_chart(own, row, lang), width="stretch", key=f"goal_{row['index_id']}",
+                st.plotly_chart(data.figure(lambda: charts.goal_chart(own, row, lang), "goal", row["index_id"], lang),
+                                width="stretch", key=f"goal_{row['index_id']}",
                                 config={"displayModeBar": False})
 st.caption(t("ui.goal.chart_help", lang, target=target, year=goal_year))

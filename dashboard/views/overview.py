@@ -135,7 +135,7 @@ for _, row in overview.iterrows():
                 col.caption(note)  # already Markdown: ledger text in it is escaped where it is built
         own = history[history["index_id"] == row["index_id"]]
         if own["rank"].notna().any():
-            cols[6].plotly_chart(charts.sparkline(own, lang), width="stretch", key=f"spark_{row['index_id']}",
+            cols[6].plotly_chart(data.figure(lambda: charts.sparkline(own, lang), "sparkline", row["index_id"], lang), width="stretch", key=f"spark_{row['index_id']}",
                                  config={"displayModeBar": False, "staticPlot": False})
         else:
             cols[6].caption(t("ui.overview.no_trend", lang))

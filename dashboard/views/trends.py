@@ -54,7 +54,7 @@ shown = rows[rows["city"].isin(chosen)]
 
 st.subheader(t("ui.trends.rank_chart", lang))
 if shown["rank"].notna().any():
-    bump = charts.bump_chart(shown, editions, focus, lang, chosen, unit)
+    bump = data.figure(lambda: charts.bump_chart(shown, editions, focus, lang, chosen, unit), "bump", index_id, tuple(chosen), lang)
     event = st.plotly_chart(bump, width="stretch", key="bump", on_select="rerun", selection_mode="points")
     # a clicked point opens its source: the figure, its tier and flags, and the link (a hover cannot hold a link)
     by_label = {label: c for c, label in names.items()}
@@ -82,7 +82,8 @@ if scored.empty:
     st.info(t("ui.trends.no_scores", lang))
 elif bool(s["score_comparable"]):
     if shown["score"].notna().any():
-        st.plotly_chart(charts.score_chart(shown, editions, focus, lang, chosen, unit, bool(s["score_higher_is_better"])),
+        st.plotly_chart(data.figure(lambda: charts.score_chart(shown, editions, focus, lang, chosen, unit, bool(s["score_higher_is_better"])),
+                                    "scores", index_id, tuple(chosen), lang),
                         width="stretch", key="scores")
     else:
         st.info(t("ui.trends.no_scores_chosen", lang))
@@ -168,7 +169,8 @@ else:
     city = st.selectbox(t("col.city", lang), comp_cities, key=f"comp_city_{index_id}",
                         format_func=lambda c: names.get(c, c))
     own = comp[comp["city"] == city]
-    st.plotly_chart(charts.component_chart(own, editions, lang, unit), width="stretch", key="components")
+    st.plotly_chart(data.figure(lambda: charts.component_chart(own, editions, lang, unit), "components", index_id, city, lang),
+                    width="stretch", key="components")
     own = own.sort_values(["edition_order", "component_seq"], ascending=[False, True])
     st.dataframe(pd.DataFrame({
         col("edition"): own["edition"].astype(str),
