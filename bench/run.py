@@ -120,12 +120,15 @@ print(json.dumps({"seconds": sum(v["seconds"] for v in timings.values()), "views
 # A 10,000-row department upload (issue 3): validated, written to the ledger and the warehouse rebuilt,
 # in a SYNTHETIC copy of the mini catalogue with ten monthly indicators (labelled synthetic).
 UPLOAD_SCRIPT = """
-import sys, time, json
+import os, sys, time, json
 from pathlib import Path
-from pipelines import catalogue
+from pipelines import accounts, catalogue
 from pipelines.build import writes
 root, csv_path = Path(sys.argv[1]), Path(sys.argv[2])
 cat = catalogue.load(root / "indicators.yml")
+os.environ["CITYIDX_ACCOUNTS"] = str(root / "private" / "accounts.json")  # every write needs a real account
+if "bench" not in accounts.load_accounts():
+    accounts.add_account(cat, "bench", "synthetic bench pass phrase", "admin")
 data = csv_path.read_bytes()
 started = time.perf_counter()
 checked = writes.check_upload(cat, data, csv_path.name, "tourism_sports")
@@ -141,11 +144,15 @@ print(json.dumps({"seconds": time.perf_counter() - started, "validate": validate
 WRITE_SCRIPT = """
 import sys, time, json
 from pathlib import Path
-from pipelines import catalogue
+import os
+from pipelines import accounts, catalogue
 from pipelines.accounts import Account
 from pipelines.build import writes
 root, csv_path, runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 cat = catalogue.load(root / "indicators.yml")
+os.environ["CITYIDX_ACCOUNTS"] = str(root / "private" / "accounts.json")  # every write needs a real account
+if "bench" not in accounts.load_accounts():
+    accounts.add_account(cat, "bench", "synthetic bench pass phrase", "admin")
 data = csv_path.read_bytes()
 organizer = Account(username="bench", name="bench", role="forum_organizer", department=None, email=None,
                     password_hash="", disabled=False, created_at="")

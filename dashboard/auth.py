@@ -11,11 +11,13 @@ import json
 import streamlit as st
 
 from dashboard import data, sessions
+from dashboard.display import show_error
 from dashboard.markdown import escape
 from dashboard.text import t
 from pipelines import accounts
 from pipelines.accounts import Account
 from pipelines.catalogue import SignIn
+from pipelines.errors import AccountError, CityIdxError
 
 SESSION_KEY = "account"
 SID_KEY = "auth_sid"  # the server-side session behind this sign-in (absent when set by a test)
@@ -98,6 +100,23 @@ def sign_out_local() -> None:
     st.session_state[COOKIE_PENDING_KEY] = ""
 
 
+def _client() -> str | None:
+    """The browser's address, so that failures slow down and lock per client as well as per account."""
+    try:
+        address = st.context.ip_address
+    except (AttributeError, RuntimeError):  # no browser connection
+        return None
+    return address if isinstance(address, str) else None
+
+
+def _rules():
+    """The catalogue's sign-in limits (`accounts:` in indicators.yml); its defaults when the catalogue does not load."""
+    try:
+        return data.catalogue().accounts
+    except (CityIdxError, OSError):  # a broken catalogue is said on every page by app.py; sign-in keeps the defaults
+        return None
+
+
 def sign_in_box(lang: str) -> Account | None:
     """The sidebar's sign-in form (or the signed-in user and a sign-out button); returns the account."""
     account = current_account()
@@ -129,7 +148,11 @@ def sign_in_box(lang: str) -> Account | None:
         password = st.text_input(t("ui.auth.password", lang), type="password", key="auth_password")
         submitted = st.form_submit_button(t("ui.auth.sign_in", lang))
     if submitted:
-        found = accounts.authenticate(username, password)
+        try:
+            found = accounts.authenticate(username, password, client=_client(), rules=_rules())
+        except AccountError as exc:  # too soon after a failure, or locked: the password was not even looked at
+            show_error(exc, lang)
+            return None
         if found is None:
             box.error(t("ui.auth.failed", lang))
         else:

@@ -412,6 +412,18 @@ class SignIn(Model):
     session_hours: Annotated[float, Strict(), Field(gt=0, le=24 * 30)] = 8  # a working day
 
 
+class Accounts(Model):
+    """Who may act: the password rule, how sign-in failures slow down and lock, how far a ledger clock may run ahead."""
+
+    password_min_length: Annotated[int, Strict(), Field(ge=8)] = 12
+    signin_delay_seconds: Annotated[float, Strict(), Field(ge=0)] = 1.0  # after the n-th failure: this x 2^(n-1)
+    signin_max_delay_seconds: Annotated[float, Strict(), Field(ge=0)] = 30.0
+    signin_lock_after: Count = 10  # failures of one account in a row
+    signin_client_lock_after: Count = 30  # failures from one client (several people may share an address)
+    signin_lock_minutes: Count = 15
+    clock_skew_seconds: Annotated[int, Strict(), Field(ge=0)] = 300  # a ledger entry dated further ahead is refused
+
+
 class Catalogue(Model):
     """The whole of indicators.yml; `path` and `root` say where it was read from."""
 
@@ -436,6 +448,9 @@ class Catalogue(Model):
     calendar: Calendar = Field(default_factory=Calendar)
     reporting: Reporting = Field(default_factory=Reporting)
     sign_in: SignIn = Field(default_factory=SignIn)
+
+
+    accounts: Accounts = Field(default_factory=Accounts)
 
     _path: Path = PrivateAttr(default=DEFAULT_CATALOGUE)
 

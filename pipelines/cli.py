@@ -17,6 +17,7 @@ from pipelines import accounts, sql
 from pipelines.analysis import signals  # light: the messages only
 from pipelines.errors import CityIdxError
 from pipelines.ledger import forum as forum_log
+from pipelines.ledger import seal
 from pipelines.messages import DEFAULT_LANG, LANGS, both, t
 from pipelines.sql import parts
 
@@ -95,6 +96,43 @@ def check(catalogue_path: Path | None) -> None:
     c = result.counts
     click.echo(both("cli.check_ok", series=c["series"], rankings=c["ranking_row"],
                     components=c["component_row"], cities=c["city"]))
+
+
+@main.command()
+@CATALOGUE_OPTION
+@click.option("--reseal", is_flag=True, help="After a deliberate correction: make the ledger as it is now the new genesis.")
+@click.option("--reason", default=None, help="Why (required with --reseal; kept in the audit log).")
+@click.option("--as", "as_user", default=None, help="The admin re-sealing (default: $USER).")
+def verify(catalogue_path: Path | None, reseal: bool, reason: str | None, as_user: str | None) -> None:
+    """Check the whole ledger's seal: every entry's chain link and signature, nothing removed, nothing dated ahead.
+
+    \b
+    Example:
+        cityidx verify
+        cityidx verify --reseal --reason "removed a personal phone number from an upload (ticket 42)" --as root
+    Exit code 0 when every chain holds; 1 otherwise, naming each entry that broke its chain.
+    """
+    from pipelines.schemas import Problem, ProblemsFound
+
+    cat = _catalogue(catalogue_path)
+    if reseal:
+        if not reason:
+            raise click.UsageError(both("cli.reseal_needs_reason"))
+        by = accounts.require_admin(_as(as_user))
+        click.echo(both("cli.resealed", entries=seal.reseal(cat, by or "-", reason)))
+        return
+    report = seal.verify(cat)
+    for entry, content in report.interrupted:
+        click.echo(seal.interrupted_message(entry, content).both(), err=True)
+    if not report.ok:
+        raise ProblemsFound([Problem(shown, None, None, m.text("ko"), m.text("en")) for shown, m in report.problems])
+    click.echo(both("cli.verify_ok", entries=report.checked, streams=len({e.stream for e, _ in report.sealed + report.genesis})))
+
+
+def _interrupted(cat) -> None:
+    """Say which entries a killed writer committed (the write about to run acknowledges them)."""
+    for entry, content in seal.verify(cat).interrupted:
+        click.echo(seal.interrupted_message(entry, content).both(), err=True)
 
 
 @main.command("build")
@@ -179,7 +217,8 @@ def status(lang: str, warehouse_path: Path | None) -> None:
 @CATALOGUE_OPTION
 @click.option("--department", metavar="OFFICE_ID", required=True, help="The department (office id in indicators.yml) the file is for.")
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
-@click.option("--as", "as_user", default=None, help="Who the upload is recorded as (default: $USER).")
+@click.option("--as", "as_user", default=None,
+              help="The account the upload is recorded as: the department's editor or an admin (default: $USER).")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user: str | None, file: Path) -> None:
     """Upload a department's indicator values (CSV: UTF-8, UTF-8 BOM or CP949; Korean or English headers).
@@ -189,11 +228,9 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
         cityidx upload --department tourism_sports --as kim.officer values.csv
         cityidx upload --department tourism_sports --dry-run values.csv
     Exit code 0: accepted (or valid, with --dry-run); 1: rejected, every problem printed with its cell;
-    2: wrong usage. The file is accepted whole or not at all. The command line acts with the operator's
-    authority; --as records who.
+    2: wrong usage. The file is accepted whole or not at all. --as names an active account allowed for the
+    department (its editor, or an admin acting for it, recorded as such).
     """
-    import getpass
-
     from pipelines.build import uploads, writes
     from pipelines.build.rankings import display_name
     from pipelines.schemas import ProblemsFound
@@ -206,7 +243,6 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
     if too_large := uploads.size_problem(file.name, file.stat().st_size, cat):  # before a byte is read
         raise ProblemsFound([too_large], "upload.rejected")
     data = file.read_bytes()
-    account = as_user or os.environ.get("USER") or getpass.getuser()
     if dry_run:
         parsed = writes.check_upload(cat, data, file.name, department)
         if not parsed.ok:
@@ -214,10 +250,13 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
         click.echo(both("upload.dry_run_ok", rows=len(parsed.rows)))
         _print_flags(cat, parsed, department)
         return
+    account = accounts.acting(_as(as_user))
+    accounts.may_upload(account, department)
+    _interrupted(cat)
     receipt, parsed = writes.commit_upload(cat, data, file.name, department, account)
     name = cat.offices[department].name
     click.echo(both("upload.accepted", rows=len(parsed.rows), department=name,
-                    user=account, path=display_name(receipt.path, cat.root), sha=receipt.sha256[:12]))
+                    user=f"{account.username} ({account.role})", path=display_name(receipt.path, cat.root), sha=receipt.sha256[:12]))
 
 
 def _print_flags(cat, parsed, department: str) -> None:
@@ -239,6 +278,17 @@ def _print_flags(cat, parsed, department: str) -> None:
         click.echo(both("upload.flag_note", n=result.flagged, ratio=result.ratio))
 
 
+def _as(as_user: str | None) -> str:
+    """The --as name, else the operator's login name (which must then be an account)."""
+    import getpass
+
+    return as_user or os.environ.get("USER") or getpass.getuser()
+
+
+ADMIN_OPTION = click.option("--as", "as_user", default=None,
+                            help="The admin account doing this (default: $USER; not needed before the first admin exists).")
+
+
 @main.group()
 def user() -> None:
     """Local accounts (password hashes, kept in data/private/accounts.json, outside git).
@@ -257,20 +307,25 @@ def user() -> None:
 @click.option("--name", default=None, help="Display name.")
 @click.option("--email", default=None, help="E-mail used to match an OpenID Connect login.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
-def user_add(catalogue_path, username, role, department, name, email, password_stdin) -> None:
-    """Add an account.
+@ADMIN_OPTION
+def user_add(catalogue_path, username, role, department, name, email, password_stdin, as_user) -> None:
+    """Add an account (an admin's command, once the first admin exists).
 
     \b
     Example:
-        cityidx user add kim --role department_editor --department tourism_sports
-        echo 'a long password' | cityidx user add lee --role analyst --password-stdin
+        cityidx user add root --role admin
+        cityidx user add kim --role department_editor --department tourism_sports --as root
+        echo 'a long pass phrase' | cityidx user add lee --role analyst --password-stdin --as root
+    Passwords: at least 12 characters, not one character repeated, not containing the user name, not on
+    the common-password list (pipelines/common_passwords.txt).
     """
     cat = _catalogue(catalogue_path)
+    by = accounts.require_admin(_as(as_user))
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt(both("cli.password"), hide_input=True, confirmation_prompt=both("cli.password_again"))
-    account = accounts.add_account(cat, username, password, role, department, name, email)
+    account = accounts.add_account(cat, username, password, role, department, name, email, by=by)
     click.echo(both("cli.user_added", user=account.username, role=account.role, department=account.department or "-"))
 
 
@@ -290,15 +345,36 @@ def user_list(lang: str) -> None:
 
 @user.command("disable")
 @click.argument("username")
-def user_disable(username: str) -> None:
+@ADMIN_OPTION
+def user_disable(username: str, as_user: str | None) -> None:
     """Disable an account (it stays on record; its uploads keep its name).
 
     \b
     Example:
-        cityidx user disable kim
+        cityidx user disable kim --as root
     """
-    accounts.disable_account(username)
+    by = accounts.require_admin(_as(as_user))
+    accounts.disable_account(username, by=by)
     click.echo(both("cli.user_disabled", user=username))
+
+
+@user.command("role")
+@CATALOGUE_OPTION
+@click.argument("username")
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
+@click.option("--department", metavar="OFFICE_ID", default=None, help="Office id (required for department editors).")
+@ADMIN_OPTION
+def user_role(catalogue_path, username: str, role: str, department: str | None, as_user: str | None) -> None:
+    """Give an account another role (kept in its history and the audit log: past writes keep the role they had).
+
+    \b
+    Example:
+        cityidx user role kim --role forum_organizer --as root
+    """
+    cat = _catalogue(catalogue_path)
+    by = accounts.require_admin(_as(as_user))
+    account = accounts.set_role(cat, username, role, department, by=by)
+    click.echo(both("cli.user_role_changed", user=account.username, role=account.role, department=account.department or "-"))
 
 
 @main.command()
@@ -334,16 +410,8 @@ def due(catalogue_path: Path | None, lang: str, department: str | None, today) -
 
 # --- forum ----------------------------------------------------------------------------------------
 
-AS_OPTION = click.option("--as", "as_user", default=None, help="Who the change is recorded as (default: $USER).")
-
-
-def _operator(as_user: str | None):
-    """The command line acts with the operator's authority (like a database's local superuser)."""
-    import getpass
-
-    name = as_user or os.environ.get("USER") or getpass.getuser()
-    return accounts.Account(username=name, name=name, role="admin", department=None, email=None, password_hash="",
-                   disabled=False, created_at="")
+AS_OPTION = click.option("--as", "as_user", default=None,
+                         help="The account the change is recorded as: an organizer or admin (default: $USER).")
 
 
 def _component_refs(values: tuple[str, ...]) -> list[dict]:
@@ -355,7 +423,10 @@ def _component_refs(values: tuple[str, ...]) -> list[dict]:
 def _record(catalogue_path, as_user, event_type: str, data: dict) -> None:
     from pipelines.build import writes
 
-    event = writes.record_event(_catalogue(catalogue_path), _operator(as_user), event_type, data)
+    cat = _catalogue(catalogue_path)
+    account = accounts.acting(_as(as_user))
+    _interrupted(cat)
+    event = writes.record_event(cat, account, event_type, data)
     key = next((v for k, v in data.items() if k.endswith("_id")), event.event_id)
     click.echo(f"{event.type} {key} ({event.event_id})")
 

@@ -79,6 +79,10 @@ def poisoned(tmp_path_factory) -> dict:
     wh = tmp / "warehouse" / "cityindex.duckdb"
     build.build(cat, wh)
     acc = tmp / "accounts.json"
+    env = {"CITYIDX_ACCOUNTS": str(acc), "CITYIDX_CATALOGUE": str(root / "indicators.yml"), "CITYIDX_WAREHOUSE": str(wh)}
+    mp = pytest.MonkeyPatch()
+    for k, v in env.items():
+        mp.setenv(k, v)  # every write names a real account of this file (issue 10)
     organizer = accounts.add_account(cat, "park", PASSWORD, "forum_organizer", path=acc)
     accounts.add_account(cat, "kim", PASSWORD, "department_editor", department="tourism_sports", path=acc)
     default_forum, _ = forum.forums_from_catalogue(cat)
@@ -101,11 +105,10 @@ def poisoned(tmp_path_factory) -> dict:
     writes.record_event(cat, organizer, "action.progress_noted", {"action_id": action, "note": PAYLOAD}, warehouse_path=wh)
     csv = f"indicator_id,period,value,note\nforeign_tourists,2025,1000,{PAYLOAD}\n".encode()
     writes.commit_upload(cat, csv, "upload.csv", "tourism_sports", "kim", warehouse_path=wh)
-    env = {"CITYIDX_ACCOUNTS": str(acc), "CITYIDX_CATALOGUE": str(root / "indicators.yml"), "CITYIDX_WAREHOUSE": str(wh)}
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
+    try:
         yield {"cat": cat, "warehouse": wh, "root": root, "meeting": meeting, "tmp": tmp}
+    finally:
+        mp.undo()
 
 
 def markdown_texts(at: AppTest) -> list[str]:
@@ -395,7 +398,8 @@ def test_an_account_name_of_300_characters_is_refused_with_nothing_left_behind(m
     with pytest.raises(CityIdxError) as caught:
         writes.commit_upload(cat, b"indicator_id,period,value\nforeign_tourists,2024,1000\n", "v.csv",
                              "tourism_sports", "a" * 300, warehouse_path=mini_warehouse)
-    assert caught.value.key == "name.invalid" and "300" in str(caught.value)
+    # refused as no account can have that name (issue 10, who may act) before the path check is reached
+    assert caught.value.key in ("name.invalid", "account.bad_username") and "a" * 40 in str(caught.value)
     assert not _leftovers(mini.parent)
     assert sorted(p for p in (mini.parent / "data").rglob("*") if p.name != "staging") == \
         [p for p in before if p.name != "staging"]

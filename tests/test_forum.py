@@ -138,7 +138,7 @@ def test_a_department_editor_notes_progress_only_on_its_own_items(world):
         rec("action.status_changed", {"action_id": "t1", "status": "accepted"}, own)
     with pytest.raises(ForumError, match="may not do this"):
         rec("meeting.scheduled", {"meeting_id": "m9", "forum_id": "competitiveness_forum", "date": "2027-03-10",
-                                  "kind": "regular"}, _account("analyst", name="an"))
+                                  "kind": "regular"}, _account("analyst", name="ana"))
     con = parts.connect_read_only(path)
     notes = con.execute("select recorded_by, note from action_log where kind = 'progress'").fetchall()
     con.close()

@@ -25,6 +25,7 @@ from tests.warehouse_files import warehouse_bytes
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
 ROOT = Path(__file__).resolve().parent.parent
 DEPARTMENTS = {"tourism": "tourism_sports", "economy": "economic_policy_office"}
+EDITORS = {"tourism_sports": "kim", "economic_policy_office": "lee"}  # conftest.TEST_ACCOUNTS
 
 # good file -> {(indicator_id, period): value}
 GOOD = {
@@ -85,7 +86,7 @@ def test_fixture_folders_are_complete():
 @pytest.mark.parametrize("name", sorted(GOOD))
 def test_good_upload_is_accepted_with_the_right_values(name: str, mini_cat, mini_warehouse: Path):
     receipt, parsed = writes.commit_upload(mini_cat, (UPLOADS / "good" / name).read_bytes(), name, _department(name),
-                                            "kim", warehouse_path=mini_warehouse)
+                                            EDITORS[_department(name)], warehouse_path=mini_warehouse)
     got = {(r.indicator_id, r.period): r.value for r in parsed.rows.itertuples()}
     assert got == pytest.approx(GOOD[name])
     con = parts.connect_read_only(mini_warehouse)
@@ -93,7 +94,7 @@ def test_good_upload_is_accepted_with_the_right_values(name: str, mini_cat, mini
         "select indicator_id, period, value, uploaded_by from indicator_values").fetchall()}
     con.close()
     for key, value in GOOD[name].items():
-        assert current[key] == (pytest.approx(value), "kim")
+        assert current[key] == (pytest.approx(value), EDITORS[_department(name)])
     assert receipt.data_file.read_bytes() == (UPLOADS / "good" / name).read_bytes()
     assert receipt.sha256 == hashlib.sha256(receipt.data_file.read_bytes()).hexdigest()
 
@@ -103,8 +104,8 @@ def test_bad_upload_is_rejected_and_changes_nothing(name: str, mini_cat, mini: P
     ledger_before = _ledger_snapshot(mini.parent)
     warehouse_before = warehouse_bytes(mini_warehouse)
     with pytest.raises(ProblemsFound) as caught:
-        writes.commit_upload(mini_cat, (UPLOADS / "bad" / name).read_bytes(), name, _department(name), "kim",
-                              warehouse_path=mini_warehouse)
+        writes.commit_upload(mini_cat, (UPLOADS / "bad" / name).read_bytes(), name, _department(name),
+                              EDITORS[_department(name)], warehouse_path=mini_warehouse)
     cell, phrase = BAD[name]
     problems = caught.value.problems
     hits = [p for p in problems if p.cell == cell and phrase in p.en]
@@ -118,7 +119,7 @@ def test_bad_upload_is_rejected_and_changes_nothing(name: str, mini_cat, mini: P
 
 def test_a_newer_value_supersedes_and_both_stay_visible(mini_cat, mini_warehouse: Path):
     data = "지표코드,기준기간,값\nforeign_tourists,2024,13150000\n".encode()
-    writes.commit_upload(mini_cat, data, "fix.csv", "tourism_sports", "lee", warehouse_path=mini_warehouse)
+    writes.commit_upload(mini_cat, data, "fix.csv", "tourism_sports", "root", warehouse_path=mini_warehouse)
     con = parts.connect_read_only(mini_warehouse)
     history = con.execute(
         "select value, uploaded_by, is_current from indicator_history "
@@ -126,7 +127,7 @@ def test_a_newer_value_supersedes_and_both_stay_visible(mini_cat, mini_warehouse
     ).fetchall()
     current = con.execute("select value, versions from indicator_values where indicator_id='foreign_tourists' and period='2024'").fetchone()
     con.close()
-    assert history == [(13140000.0, "reference", False), (13150000.0, "lee", True)]
+    assert history == [(13140000.0, "reference", False), (13150000.0, "root", True)]
     assert current == (13150000.0, 2)
 
 
@@ -160,7 +161,7 @@ def test_two_uploads_at_once_both_land(mini_cat, mini: Path, mini_warehouse: Pat
     def run(dept: str) -> None:
         try:
             barrier.wait()
-            writes.commit_upload(catalogue.load(mini), files[dept], f"{dept}.csv", dept, dept, warehouse_path=mini_warehouse)
+            writes.commit_upload(catalogue.load(mini), files[dept], f"{dept}.csv", dept, EDITORS[dept], warehouse_path=mini_warehouse)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -257,12 +258,12 @@ def test_cli_upload_exit_codes(mini: Path, mini_warehouse: Path):
     dry = runner.invoke(main, ["upload", "--catalogue", str(mini), "--department", "tourism_sports", "--dry-run", str(good)])
     assert dry.exit_code == 0 and "dry run" in dry.output
     assert read_receipts(catalogue.load(mini)) == []
-    ok = runner.invoke(main, ["upload", "--catalogue", str(mini), "--department", "tourism_sports", "--as", "park", str(good)])
+    ok = runner.invoke(main, ["upload", "--catalogue", str(mini), "--department", "tourism_sports", "--as", "kim", str(good)])
     assert ok.exit_code == 0, ok.output
     receipts = read_receipts(catalogue.load(mini))
-    assert [r.uploaded_by for r in receipts] == ["park"]
+    assert [r.uploaded_by for r in receipts] == ["kim"]
     assert json.loads((receipts[0].path / "receipt.json").read_text())["encoding"] == "cp949"
-    rejected = runner.invoke(main, ["upload", "--catalogue", str(mini), "--department", "tourism_sports", str(bad)])
+    rejected = runner.invoke(main, ["upload", "--catalogue", str(mini), "--department", "tourism_sports", "--as", "kim", str(bad)])
     assert rejected.exit_code == 1 and "cell C2" in rejected.output and "C2 셀" in rejected.output
     usage = runner.invoke(main, ["upload", "--catalogue", str(mini), str(good)])
     assert usage.exit_code == 2

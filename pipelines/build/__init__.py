@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines import accounts
 from pipelines.build import forum, warehouse
 from pipelines.build.cities import CityMap, load_cities
 from pipelines.build.rankings import display_name, read_components, read_editions, read_rankings
@@ -15,7 +16,7 @@ from pipelines.build.sources import SourceTiers, classify, domain_of, load_sourc
 from pipelines.build.uploads import ledger_values
 from pipelines.catalogue import Catalogue, analysis_settings
 from pipelines.errors import ForumError, Message
-from pipelines.ledger import store
+from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
 from pipelines.schemas import WAREHOUSE_MODELS, Problem, ProblemsFound, problem, validate
@@ -236,9 +237,10 @@ def _published_tables(cat: Catalogue) -> tuple[dict[str, pd.DataFrame], list[Mes
     }, warnings, tiers
 
 
-def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, tiers: SourceTiers) -> dict[str, pd.DataFrame]:
+def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, tiers: SourceTiers,
+                       sealed: set[str] | None = None) -> dict[str, pd.DataFrame]:
     """Every version of every city-managed value (seed file, then uploads in order) and the uploads themselves."""
-    versions, uploads, problems = ledger_values(cat, pending)
+    versions, uploads, problems = ledger_values(cat, pending, accounts.load_accounts(), sealed or set())
     seed = versions[versions["upload_id"] == "seed"] if "upload_id" in versions.columns else versions.iloc[0:0]
     if len(seed) and cat.seed_values_file is not None:
         _, more = classify(seed, tiers, display_name(cat.seed_values_file, cat.root), rows=seed["row"])
@@ -260,11 +262,21 @@ def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, t
     }
 
 
-def _forum_tables(cat: Catalogue, pending_events: list[Path] | None) -> dict[str, pd.DataFrame]:
-    """The forum log replayed into meetings, agenda items and action items."""
+def _sealed_ledger(cat: Catalogue, kind: str | None = None) -> tuple[seal.Report, list[Message]]:
+    """The seal verified (every problem names its file), of every stream or those of one `kind` (what a write
+    rebuilds); entries a killed writer committed become warnings."""
+    report = seal.verify(cat, kind=kind)
+    if not report.ok:
+        raise ProblemsFound([Problem(shown, None, None, m.text("ko"), m.text("en")) for shown, m in report.problems])
+    return report, [seal.interrupted_message(entry, content) for entry, content in report.interrupted]
+
+
+def _forum_tables(cat: Catalogue, pending_events: list[Path] | None, sealed: set[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The forum log replayed into meetings, agenda items and action items, each author checked against the accounts."""
     try:
         events = read_events(cat, pending_events)
-        return forum.tables(forum.replay(events, cat), events)
+        authors = forum.Authors(accounts.load_accounts(), sealed or set(), {f"data/raw/forum/{p.name}" for p in pending_events or []})
+        return forum.tables(forum.replay(events, cat, authors), events)
     except ForumError as exc:
         raise ProblemsFound([Problem("data/raw/forum", None, None, exc.text("ko"), exc.text("en"))]) from exc
 
@@ -291,10 +303,14 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
 
     `pending` and `pending_events` are staged ledger entries a write is about to commit.
     """
-    # Load inputs: the published rankings, the city's own values, the forum log (each stage stops on its problems).
+    # Load inputs: the ledger's seal, the published rankings, the city's own values, the forum log (each stage
+    # stops on its problems).
+    report, interrupted = _sealed_ledger(cat)
+    sealed = {e.shown for e, _ in report.sealed}
     published, warnings, tiers = _published_tables(cat)
-    city_values = _city_value_tables(cat, pending, tiers)
-    forum_tables = _forum_tables(cat, pending_events)
+    warnings = interrupted + warnings
+    city_values = _city_value_tables(cat, pending, tiers, sealed)
+    forum_tables = _forum_tables(cat, pending_events, sealed)
     # Process: the catalogue and the ledger as one set of tables.
     tables = _catalogue_tables(cat, tiers) | _indicator_tables(cat) | forum_tables | city_values | published
     # Save outputs: every table valid, or every problem.
@@ -306,21 +322,24 @@ def collect_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None
     tiers, problems = _source_tiers(cat)
     if tiers is None or problems:
         raise ProblemsFound(problems)
-    return _validated(_city_value_tables(cat, pending, tiers))
+    report, _ = _sealed_ledger(cat, "departments")
+    return _validated(_city_value_tables(cat, pending, tiers, {e.shown for e, _ in report.sealed}))
 
 
 def collect_forum(cat: Catalogue, pending_events: list[Path] | None = None) -> dict[str, pd.DataFrame]:
     """The forum part alone, replayed from the log: what a forum event rebuilds."""
-    return _validated(_forum_tables(cat, pending_events))
+    report, _ = _sealed_ledger(cat, "forum")
+    return _validated(_forum_tables(cat, pending_events, {e.shown for e, _ in report.sealed}))
 
 
 def build(cat: Catalogue, path: Path | None = None, lock_timeout: float = store.LOCK_TIMEOUT_SECONDS) -> BuildResult:
     """Collect, then write the warehouse atomically; a failure leaves the previous file as it was."""
     started = time.perf_counter()
     path = path or warehouse.warehouse_path()
-    with store.writing(cat, path, lock_timeout):
+    with store.writing(cat, path, lock_timeout), seal.appending(cat):
         result = collect(cat)
         warehouse.write(result.tables, path)
+        seal.acknowledge(cat)  # entries a killed writer committed are now in the warehouse and have been reported
     result.seconds = time.perf_counter() - started
     result.path = path
     return result

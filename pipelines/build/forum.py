@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from pipelines.accounts import Account
+from pipelines.accounts import RESERVED, Account
 from pipelines.catalogue import WEEKDAY_NAMES, Catalogue
 from pipelines.errors import ForumError, Message
 from pipelines.ledger.forum import DECISIONS, EXECUTIONS, MEETING_KINDS, STATUSES, Event  # noqa: F401 (the vocabulary, re-exported)
@@ -260,14 +260,51 @@ def apply(state: State, event: Event, cat: Catalogue) -> State:
     return state
 
 
-def replay(events: list[Event], cat: Catalogue) -> State:
-    """The state from the catalogue's forums and the log, in order; the same log always gives the same state."""
+@dataclass(frozen=True)
+class Authors:
+    """Who wrote the log: the accounts, and which event files this installation sealed (or is committing).
+
+    An event sealed here must name an account that held its role, active, when it was recorded; an event of
+    the genesis (the ledger as it was when this installation's key was made) is checked against an account
+    of that name if there is one; the role an event claims must always allow it.
+    """
+
+    accounts: dict[str, Account]
+    sealed: set[str]
+    pending: set[str] = field(default_factory=set)
+
+    def check(self, event: Event, state: State) -> None:
+        strict = event.source in self.sealed or event.source in self.pending
+        if event.by in RESERVED:
+            raise ForumError("forum.author_reserved", user=event.by)
+        account = self.accounts.get(event.by)
+        if account is None:
+            if strict:
+                raise ForumError("forum.author_unknown", user=event.by)
+            held = {"role": event.role, "department": None, "active": True}
+            if event.role == "department_editor" and event.type == "action.progress_noted":
+                return  # its department is not on record for an account of another installation
+        else:
+            held = account.held_at(event.at)
+            if held is None or not held.get("active", True) or held["role"] != event.role:
+                raise ForumError("forum.author_not_allowed", user=event.by, role=event.role, at=event.at)
+        as_then = Account(username=event.by, name=event.by, role=held["role"], department=held.get("department"),
+                          email=None, password_hash="", disabled=False, created_at="")
+        authorise(as_then, event.type, event.data, state)
+
+
+def replay(events: list[Event], cat: Catalogue, authors: Authors | None = None) -> State:
+    """The state from the catalogue's forums and the log, in order; the same log always gives the same state.
+
+    With `authors` (the build), each event's author is checked too: the role it claims, held at that time."""
     state = State()
     _, forums = forums_from_catalogue(cat)
     for f in forums.values():
         state.forums[f.id] = {"forum_id": f.id, "name_ko": f.name_ko, "name_en": f.name_en, "created_at": None}
     for event in events:
         try:
+            if authors is not None:
+                authors.check(event, state)
             apply(state, event, cat)
         except ForumError as exc:
             raise ForumError("forum.bad_event_file", file=event.source or event.event_id, detail=exc) from exc

@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
+from pipelines.accounts import RESERVED, Account
 from pipelines.catalogue import Catalogue, Indicator
 from pipelines.build.periods import PERIOD_PATTERNS, parse_period
 from pipelines.build.seed import read_seed
@@ -533,8 +534,28 @@ def template_xlsx(cat: Catalogue, department: str, lang: str = "ko", due: dict[s
     return out.getvalue()
 
 
-def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
-    """Every value version in the ledger: the seed file, then each accepted upload, in upload order."""
+def _uploader_problem(r, display: str, accounts: dict[str, Account], strict: bool) -> Problem | None:
+    """Was the receipt's uploader allowed for its department when it uploaded? (`strict`: sealed here, so the
+    account must be on record; otherwise an account of that name is checked if there is one.)"""
+    if r.uploaded_by in RESERVED:
+        return _whole(display, "upload.uploader_reserved", user=r.uploaded_by)
+    account = accounts.get(r.uploaded_by)
+    if account is None:
+        return _whole(display, "upload.uploader_unknown", user=r.uploaded_by) if strict else None
+    held = account.held_at(r.uploaded_at)
+    allowed = held is not None and held.get("active", True) and (
+        held["role"] == "admin" or (held["role"] == "department_editor" and held.get("department") == r.department))
+    if not allowed:
+        return _whole(display, "upload.uploader_not_allowed", user=r.uploaded_by, department=r.department, at=r.uploaded_at)
+    return None
+
+
+def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None, accounts: dict[str, Account] | None = None,
+                  sealed: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+    """Every value version in the ledger: the seed file, then each accepted upload, in upload order.
+
+    Replay re-checks what each upload claims: its department owns every indicator in it, and (with
+    `accounts`) its uploader was that department's editor or an admin at the time."""
     problems: list[Problem] = []
     frames = []
     seed, more = read_seed(cat)
@@ -542,8 +563,10 @@ def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None)
     if seed is not None:
         frames.append(seed)
     receipts = read_receipts(cat)
+    strict = set(sealed or ())
     for folder, upload_id in pending or []:
         receipts.append(read_receipt(folder, upload_id))
+        strict.add(f"data/raw/departments/{upload_id}/receipt.json")
     upload_rows = []
     for r in receipts:
         display = f"data/raw/departments/{r.upload_id}/{r.data_file.name}"
@@ -551,8 +574,14 @@ def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None)
         if hashlib.sha256(data).hexdigest() != r.sha256:
             problems.append(Problem(display, None, None, t("upload.tampered", "ko"), t("upload.tampered", "en")))
             continue
+        if accounts is not None:
+            wrong = _uploader_problem(r, f"data/raw/departments/{r.upload_id}/receipt.json", accounts,
+                                      f"data/raw/departments/{r.upload_id}/receipt.json" in strict)
+            if wrong is not None:
+                problems.append(wrong)
+                continue
         parsed = parse_upload(data, display, r.department, cat,
-                              today=datetime.fromisoformat(r.uploaded_at).date(), check_owner=False)
+                              today=datetime.fromisoformat(r.uploaded_at).date(), check_owner=True)
         problems += parsed.problems
         if parsed.ok:
             rows = parsed.rows.assign(

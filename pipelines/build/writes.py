@@ -13,26 +13,29 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines import accounts
 from pipelines.accounts import Account
 from pipelines.build import collect, collect_forum, collect_values, forum, warehouse
 from pipelines.build.uploads import ParsedUpload, parse_upload
 from pipelines.catalogue import Catalogue
-from pipelines.ledger import store
+from pipelines.ledger import seal, store
 from pipelines.ledger.forum import Event, read_events, stage_event
 from pipelines.ledger.uploads import Receipt, read_receipts, stage_upload
 from pipelines.schemas import ProblemsFound
 
 
-def commit(cat: Catalogue, path: Path, staged: Path, final: Path, **pending) -> None:
-    """Build the warehouse with the staged entry, rename the entry into the ledger (the commit), swap.
+def commit(cat: Catalogue, path: Path, staged: Path, final: Path, entry: seal.Entry, **pending) -> None:
+    """Build the warehouse with the staged entry, rename the entry into the ledger (the commit), swap, acknowledge.
 
-    Called inside `store.writing`.
+    Called inside `store.writing` and `seal.appending`. Killed after the rename but before the
+    acknowledgement, the next command reports the entry as committed (`seal.verify`'s `interrupted`).
     """
     try:
         store.fsync_tree(staged)
         changed = _changed_parts(cat, path, **pending)
         staged_parts = warehouse.stage(_part_tables(cat, changed, **pending), path, changed)
         try:
+            seal.intend(cat, entry)
             store.commit_entry(staged, final)
         except BaseException:
             warehouse.discard(staged_parts)
@@ -41,6 +44,12 @@ def commit(cat: Catalogue, path: Path, staged: Path, final: Path, **pending) -> 
         store.discard(staged)
         raise
     warehouse.swap(staged_parts, path)
+    seal.acknowledge(cat, [entry])
+
+
+def _actor(account: Account | str) -> Account:
+    """The account as the account file holds it now: a stale, made-up or disabled account cannot write."""
+    return accounts.acting(account if isinstance(account, str) else account.username)
 
 
 def _changed_parts(cat: Catalogue, path: Path, pending=None, pending_events=None) -> tuple[str, ...]:
@@ -69,20 +78,26 @@ def commit_upload(
     data: bytes,
     filename: str,
     department: str,
-    account: str,
+    account: Account | str,
     *,
     warehouse_path: Path | None = None,
     lock_timeout: float = store.LOCK_TIMEOUT_SECONDS,
 ) -> tuple[Receipt, ParsedUpload]:
-    """Accept an upload whole or not at all: validated, stored as received with its receipt, rebuilt."""
+    """Accept an upload whole or not at all: validated, stored as received with its receipt, rebuilt.
+
+    `account` (or the user name) is re-read from the account file: it must exist, be active and be the
+    department's editor or an admin (an admin's upload is recorded with its role).
+    """
     path = warehouse_path or warehouse.warehouse_path()
+    actor = _actor(account)
+    accounts.may_upload(actor, department)
     parsed = check_upload(cat, data, filename, department)
     if not parsed.ok:
         raise ProblemsFound(parsed.problems, "upload.rejected", total=parsed.problem_count)
-    with store.writing(cat, path, lock_timeout):
-        staged, final, upload_id = stage_upload(cat, data, filename, department, account,
+    with store.writing(cat, path, lock_timeout), seal.appending(cat):
+        staged, final, upload_id = stage_upload(cat, data, filename, department, actor,
                                                 parsed.encoding, len(parsed.rows), datetime.now(UTC))
-        commit(cat, path, staged, final, pending=[(staged, upload_id)])
+        commit(cat, path, staged, final, seal.stream_of(cat, final / "receipt.json"), pending=[(staged, upload_id)])
     receipt = next(r for r in read_receipts(cat) if r.path == final)
     return receipt, parsed
 
@@ -91,7 +106,8 @@ def record_event(cat: Catalogue, account: Account, event_type: str, data: dict, 
                  warehouse_path: Path | None = None, lock_timeout: float = store.LOCK_TIMEOUT_SECONDS) -> Event:
     """Check, authorise and append one forum event; the warehouse is rebuilt with it, or nothing changes."""
     path = warehouse_path or warehouse.warehouse_path()
-    with store.writing(cat, path, lock_timeout):
+    account = _actor(account)
+    with store.writing(cat, path, lock_timeout), seal.appending(cat):
         state = forum.replay(read_events(cat), cat)
         forum.authorise(account, event_type, data, state)
         now = datetime.now(UTC)
@@ -99,5 +115,5 @@ def record_event(cat: Catalogue, account: Account, event_type: str, data: dict, 
                       by=account.username, role=account.role, data=data)
         forum.apply(state, event, cat)  # raises before anything is written
         staged, final = stage_event(cat, event, now)
-        commit(cat, path, staged, final, pending_events=[staged])
+        commit(cat, path, staged, final, seal.stream_of(cat, final), pending_events=[staged])
     return event

@@ -14,7 +14,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from pipelines.catalogue import Catalogue, FetchSource
-from pipelines.ledger import store
+from pipelines.ledger import seal, store
 
 USER_AGENT = "cityidx/0.1 (city competitiveness indices ledger; python-requests)"
 TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
@@ -102,18 +102,24 @@ def fetch_source(cat: Catalogue, index_id: str, source: FetchSource, http: reque
         "last_modified": response.headers.get("Last-Modified"), "file": f"{name}.{ext}",
     }
     # The data file first, then its receipt: a snapshot exists once its receipt does (exclusive creates).
-    for path, data in ((root / f"{name}.{ext}", body),
-                       (root / f"{name}.json", (json.dumps(receipt, ensure_ascii=False, indent=2) + "\n").encode())):
-        tmp = store.staging_root(cat) / f"fetch-{path.name}"
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        if path.exists():
+    # The receipt is sealed: chained to the series' last snapshot and signed (pipelines.ledger.seal).
+    with seal.appending(cat):
+        entry = seal.stream_of(cat, root / f"{name}.json")
+        receipt = seal.sign(cat, entry, receipt)
+        seal.intend(cat, entry)
+        for path, data in ((root / f"{name}.{ext}", body),
+                           (root / f"{name}.json", (json.dumps(receipt, ensure_ascii=False, indent=2) + "\n").encode())):
+            tmp = store.staging_root(cat) / f"fetch-{path.name}"
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            if path.exists():
+                tmp.unlink()
+                raise FileExistsError(path)
+            os.link(tmp, path)  # fails rather than overwrite
             tmp.unlink()
-            raise FileExistsError(path)
-        os.link(tmp, path)  # fails rather than overwrite
-        tmp.unlink()
+        seal.acknowledge(cat, [entry])
     return Outcome(index_id, source.url, "stored", "200 OK", root / f"{name}.{ext}", sha, len(body))
 
 

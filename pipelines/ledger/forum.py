@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.errors import ForumError
-from pipelines.ledger import store
+from pipelines.ledger import seal, store
 
 if TYPE_CHECKING:  # only a type here; importing it would load pydantic for `cityidx --help`
     from pipelines.catalogue import Catalogue
@@ -31,10 +31,16 @@ class Event:
     role: str
     data: dict
     source: str = field(default="", compare=False)  # the ledger file it was read from
+    prev: str = field(default="", compare=False)  # the seal (pipelines.ledger.seal)
+    mac: str = field(default="", compare=False)
+
+    def content(self) -> dict:
+        return {"event_id": self.event_id, "type": self.type, "at": self.at, "by": self.by, "role": self.role,
+                "data": self.data}
 
     def to_json(self) -> str:
-        return json.dumps({"event_id": self.event_id, "type": self.type, "at": self.at, "by": self.by,
-                           "role": self.role, "data": self.data}, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        sealed = {"prev": self.prev, "mac": self.mac} if self.mac else {}
+        return json.dumps({**self.content(), **sealed}, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
 def forum_root(cat: Catalogue) -> Path:
@@ -54,9 +60,13 @@ def read_events(cat: Catalogue, pending: list[Path] | None = None) -> list[Event
 
 
 def stage_event(cat: Catalogue, event: Event, now: datetime) -> tuple[Path, Path]:
-    """Write one event into staging; returns it and the ledger file it becomes at the commit."""
+    """Write one event, sealed, into staging; returns it and the ledger file it becomes at the commit.
+
+    Called inside `seal.appending`."""
     store.check_name(event.by, "name.what.account")
     name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{event.type.replace('.', '_')}__{re.sub(r'[^a-z0-9_.-]', '-', event.by)}.json"
     staged = store.staging_root(cat) / name
-    staged.write_text(event.to_json(), encoding="utf-8")
-    return staged, forum_root(cat) / name
+    final = forum_root(cat) / name
+    sealed = seal.sign(cat, seal.stream_of(cat, final), event.content())
+    staged.write_text(json.dumps(sealed, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return staged, final

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pipelines.accounts import Account
 from pipelines.catalogue import Catalogue
-from pipelines.ledger import store
+from pipelines.ledger import seal, store
 
 RECEIPT = "receipt.json"
 
@@ -27,6 +28,9 @@ class Receipt:
     bytes: int
     rows: int
     path: Path  # the folder in the ledger
+    uploaded_by_role: str | None = None  # an admin acting for a department is recorded as one
+    prev: str = ""  # the seal (pipelines.ledger.seal)
+    mac: str = ""
 
     @property
     def number(self) -> str:
@@ -62,7 +66,8 @@ def _safe(name: str) -> str:
 
 def read_receipt(folder: Path, upload_id: str) -> Receipt:
     meta = json.loads((folder / RECEIPT).read_text(encoding="utf-8"))
-    return Receipt(upload_id=upload_id, path=folder, **meta)
+    known = set(Receipt.__dataclass_fields__) - {"upload_id", "path"}
+    return Receipt(upload_id=upload_id, path=folder, **{k: v for k, v in meta.items() if k in known})
 
 
 def read_receipts(cat: Catalogue) -> list[Receipt]:
@@ -79,22 +84,23 @@ def read_receipts(cat: Catalogue) -> list[Receipt]:
     return sorted(receipts, key=lambda r: (r.uploaded_at, r.upload_id))
 
 
-def stage_upload(cat: Catalogue, data: bytes, filename: str, department: str, account: str,
+def stage_upload(cat: Catalogue, data: bytes, filename: str, department: str, account: Account,
                  encoding: str | None, rows: int, now: datetime) -> tuple[Path, Path, str]:
     """Write the file as received and its receipt into staging (not yet the ledger).
 
     Returns the staged folder, the ledger folder it becomes at the commit, and its upload id.
-    Called inside `store.writing`.
+    Called inside `store.writing` and `seal.appending`; the receipt is sealed.
     """
-    store.check_name(account, "name.what.account")  # refused before a folder is made; a department is a catalogue id
-    name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{_safe(account)}"
+    store.check_name(account.username, "name.what.account")  # refused before a folder is made; a department is a catalogue id
+    name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}__{_safe(account.username)}"
     tmp = store.staging_root(cat) / f"{department}__{name}"
     final = ledger_root(cat) / department / name
     tmp.mkdir()
     (tmp / stored_name(filename)).write_bytes(data)
     receipt_meta = {
         "department": department,
-        "uploaded_by": account,
+        "uploaded_by": account.username,
+        "uploaded_by_role": account.role,
         "uploaded_at": now.isoformat(timespec="microseconds"),
         "sha256": hashlib.sha256(data).hexdigest(),
         "original_filename": Path(filename).name[:255],
@@ -102,5 +108,6 @@ def stage_upload(cat: Catalogue, data: bytes, filename: str, department: str, ac
         "bytes": len(data),
         "rows": rows,
     }
+    receipt_meta = seal.sign(cat, seal.stream_of(cat, final / RECEIPT), receipt_meta)
     (tmp / RECEIPT).write_text(json.dumps(receipt_meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return tmp, final, f"{department}/{name}"
