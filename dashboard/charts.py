@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 import math
+import zlib
 from collections.abc import Sequence
 
 import pandas as pd
@@ -14,12 +15,16 @@ from dashboard.text import t
 from pipelines.analysis import signals
 
 FOCUS_COLOUR = "#d7263d"
-# Muted, still distinguishable: peers sit behind the focus city.
+# One colour per city, the same in every chart whatever else is selected: the focus city red; the catalogue's
+# peer cities (indicators.yml `peer_cities`) a distinct hue each, in catalogue order; any other city a muted
+# colour fixed by its name. No peer hue is red, so the focus city stays the one that stands out.
 PEER_COLOURS = (
-    "#7f9cbf", "#9fbf8f", "#c9a86a", "#a68fbf", "#7fb8b3", "#c48f8f", "#9a9a9a", "#b8b06a",
-    "#8fa8c9", "#b39fbf", "#8fbfa8", "#c9b08f",
+    "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#c9a227", "#9c755f", "#ff9da7",
+    "#8cd17d", "#86bcb6", "#f1ce63", "#a0cbe8",
 )
+OTHER_COLOURS = ("#9aa5b4", "#b3a6c4", "#a3bfae", "#c4b49c", "#9db4cc", "#c2a3a3", "#b0b08c", "#a8a8a8")
 CHANGE_COLOUR = "#6c5ce7"
+BEFORE_COLOUR = "#9aa5b4"  # values from before an action was accepted
 FONT = "NanumGothic, 'Noto Sans CJK KR', 'Malgun Gothic', 'Apple SD Gothic Neo', sans-serif"
 
 
@@ -37,6 +42,16 @@ def format_number(value: object) -> str:
     return f"{number:,.2f}".rstrip("0").rstrip(".")
 
 
+def city_colour(city: str, focus_city: str, peers: Sequence[str] = ()) -> str:
+    """The city's colour in every chart: fixed by the catalogue (focus city, peer order), never by the selection."""
+    if city == focus_city:
+        return FOCUS_COLOUR
+    peers = list(peers)
+    if city in peers:
+        return PEER_COLOURS[peers.index(city) % len(PEER_COLOURS)]
+    return OTHER_COLOURS[zlib.crc32(str(city).encode("utf-8")) % len(OTHER_COLOURS)]
+
+
 def city_label(row: pd.Series | dict, lang: str) -> str:
     ko = row.get("city_ko")
     return ko if lang == "ko" and isinstance(ko, str) and ko else str(row["city"])
@@ -51,7 +66,7 @@ def rank_ticks(max_rank: int) -> list[int]:
     """Whole-number rank ticks from 1 to max_rank, never a fractional position."""
     max_rank = max(int(max_rank), 1)
     step = next((s for limit, s in ((12, 1), (24, 2), (60, 5), (120, 10), (300, 25)) if max_rank <= limit), 50)
-    ticks = list(range(1, max_rank + 1, step)) if step <= 2 else [1] + list(range(step, max_rank + 1, step))
+    ticks = list(range(1, max_rank + 1)) if step == 1 else [1] + list(range(step, max_rank + 1, step))
     return sorted(set(ticks))
 
 
@@ -98,8 +113,10 @@ def bump_chart(
     lang: str,
     cities: Sequence[str] | None = None,
     unit: str = "",
+    peers: Sequence[str] = (),
 ) -> go.Figure:
-    """Rank over editions, rank 1 on top; the focus city drawn last, thick and in colour.
+    """Rank over editions, rank 1 on top; the focus city drawn last, thick and in colour; every city in its
+    fixed colour (city_colour, from the catalogue's `peers`).
 
     `rows`: rankings of one series (city, city_ko, edition, rank, score, status, publication, source_url).
     `editions`: that series' editions (edition, edition_order, methodology_change).
@@ -111,8 +128,8 @@ def bump_chart(
         cities = [c for c in cities if c != focus_city] + [focus_city]
     fig = go.Figure()
     max_rank = 1
-    for i, city in enumerate(c for c in cities if c != focus_city):
-        _city_trace(fig, rows, labels, city, lang, PEER_COLOURS[i % len(PEER_COLOURS)], False, unit)
+    for city in (c for c in cities if c != focus_city):
+        _city_trace(fig, rows, labels, city, lang, city_colour(city, focus_city, peers), False, unit)
     if focus_city in cities:
         _city_trace(fig, rows, labels, focus_city, lang, FOCUS_COLOUR, True, unit)
     ranked = rows[rows["city"].isin(cities)]["rank"].dropna()
@@ -128,7 +145,10 @@ def bump_chart(
             "title": t("col.rank", lang), "gridcolor": "#eeeeee", "zeroline": False,
             "domain": [0.2, 1] if strip else [0, 1],
         },
-        legend={"title": {"text": t("col.city", lang)}, "traceorder": "reversed"},
+        # Above the chart, in rows: on a phone a legend at the side took half the width from the lines (and
+        # under it, the edition labels).
+        legend={"title": {"text": t("col.city", lang)}, "traceorder": "reversed", "orientation": "h",
+                "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
         hovermode="closest",
     )
     if strip:
@@ -226,19 +246,18 @@ def score_chart(
     cities: Sequence[str],
     unit: str = "",
     higher_is_better: bool = True,
+    peers: Sequence[str] = (),
 ) -> go.Figure:
     """Scores over editions, for a series whose scores are comparable across editions."""
     labels = edition_labels(editions)
     fig = go.Figure()
     ordered = [c for c in cities if c != focus_city] + ([focus_city] if focus_city in cities else [])
-    peer = 0
     for city in ordered:
         own = rows[rows["city"] == city].drop_duplicates("edition").set_index("edition", drop=False)
         if own.empty or own["score"].isna().all():
             continue
         focus = city == focus_city
-        colour = FOCUS_COLOUR if focus else PEER_COLOURS[peer % len(PEER_COLOURS)]
-        peer += 0 if focus else 1
+        colour = city_colour(city, focus_city, peers)
         scores = [None if e not in own.index or _blank(own.at[e, "score"]) else float(own.at[e, "score"]) for e in labels]
         fig.add_trace(go.Scatter(
             x=labels, y=scores, name=city_label(own.iloc[0], lang), mode="lines+markers", connectgaps=True,
@@ -251,17 +270,22 @@ def score_chart(
         xaxis={**_category_axis(labels), "title": t("col.edition", lang)},
         yaxis={"title": t("ui.chart.score_axis", lang, unit=unit), "gridcolor": "#eeeeee",
                "autorange": True if higher_is_better else "reversed"},
-        legend={"title": {"text": t("col.city", lang)}, "traceorder": "reversed"},
+        # Above the chart, in rows: on a phone a legend at the side took half the width from the lines (and
+        # under it, the edition labels).
+        legend={"title": {"text": t("col.city", lang)}, "traceorder": "reversed", "orientation": "h",
+                "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
     )
     return fig
 
 
-def edition_score_chart(rows: pd.DataFrame, edition: str, focus_city: str, lang: str, unit: str = "") -> go.Figure:
-    """Scores of the cities in one edition, where scores only compare within an edition."""
+def edition_score_chart(rows: pd.DataFrame, edition: str, focus_city: str, lang: str, unit: str = "",
+                        peers: Sequence[str] = ()) -> go.Figure:
+    """Scores of the cities in one edition, where scores only compare within an edition; each bar in its city's
+    colour."""
     own = rows[(rows["edition"].astype(str) == str(edition)) & rows["score"].notna()].copy()
     own = own.sort_values("score", ascending=True)
     labels = [city_label(r, lang) for _, r in own.iterrows()]
-    colours = [FOCUS_COLOUR if c == focus_city else PEER_COLOURS[0] for c in own["city"]]
+    colours = [city_colour(c, focus_city, peers) for c in own["city"]]
     fig = go.Figure(go.Bar(
         x=own["score"].astype(float).tolist(), y=labels, orientation="h", marker={"color": colours},
         hovertext=[hover_text(r, lang, unit) for _, r in own.iterrows()], hovertemplate="%{hovertext}<extra></extra>",
@@ -270,6 +294,7 @@ def edition_score_chart(rows: pd.DataFrame, edition: str, focus_city: str, lang:
     _base_layout(fig, max(220, 28 * len(own) + 80))
     fig.update_layout(
         title={"text": t("ui.chart.scores_in", lang, edition=edition), "font": {"size": 14}},
+        margin={"l": 10, "r": 48, "t": 30, "b": 10},  # room for the value printed after the longest bar
         xaxis={"title": t("ui.chart.score_axis", lang, unit=unit), "gridcolor": "#eeeeee"},
         yaxis={"type": "category"}, showlegend=False,
     )
@@ -277,7 +302,8 @@ def edition_score_chart(rows: pd.DataFrame, edition: str, focus_city: str, lang:
 
 
 def sparkline(history: pd.DataFrame, lang: str) -> go.Figure:
-    """The focus city's rank in one series over its editions, tiny, rank 1 on top."""
+    """The focus city's rank in one series over its editions, small, rank 1 on top; the first and the last
+    edition are labelled under the line, each with its rank where it has one."""
     history = history.sort_values("edition_order")
     labels = [str(e) for e in history["edition"]]
     ranks = [None if _blank(r) else int(r) for r in history["rank"]]
@@ -293,40 +319,100 @@ def sparkline(history: pd.DataFrame, lang: str) -> go.Figure:
         i, r = known[-1]
         fig.add_trace(go.Scatter(x=[labels[i]], y=[r], mode="markers", marker={"size": 8, "color": FOCUS_COLOUR},
                                  hoverinfo="skip"))
+    ends_x = [labels[0], labels[-1]] if len(labels) > 1 else labels
+    at = dict(zip(labels, ranks))
+    ends_text = [f"{e} · {t('doc.rank', lang, rank=at[e])}" if at.get(e) is not None else e for e in ends_x]
     fig.update_layout(
-        height=70, margin={"l": 0, "r": 0, "t": 4, "b": 4}, showlegend=False, plot_bgcolor="white",
-        # Half a category of padding on each side, so the end markers are not cut in half.
-        xaxis={**_category_axis(labels), "visible": False, "fixedrange": True, "range": [-0.5, len(labels) - 0.5]},
+        height=90, margin={"l": 30, "r": 30, "t": 6, "b": 18}, showlegend=False, plot_bgcolor="white",
+        # Half a category of padding on each side, so the end markers are not cut in half; only the first and
+        # the last edition are ticked, so a reader knows what span the line covers.
+        xaxis={**_category_axis(labels), "fixedrange": True, "range": [-0.5, len(labels) - 0.5],
+               "tickmode": "array", "tickvals": ends_x, "ticktext": ends_text,
+               "tickfont": {"size": 10, "color": "#6b7280"},
+               "showgrid": False, "showline": False, "ticks": ""},
         yaxis={"autorange": "reversed", "visible": False, "fixedrange": True},
         font={"family": FONT},
     )
     return fig
 
 
+def latest_ranks_chart(overview: pd.DataFrame, target: int, lang: str) -> go.Figure:
+    """Every index's latest rank of the focus city on one common axis, with the goal line (TOP `target`).
+
+    `overview`: the focus_overview rows (index_id, short_ko/en, title_ko/en, latest_edition, latest_status, latest_rank,
+    latest_field_size, last_ranked_edition, last_ranked_rank). The axis is logarithmic, so 2nd and 12th are as far
+    apart as 20th and 120th; rank 1 on the left. An index whose latest edition has no rank shows its last rank,
+    hollow; one never ranked is listed without a dot.
+    """
+    rows = overview.reset_index(drop=True)
+    names = [str(r[f"short_{lang}"]) for _, r in rows.iterrows()]
+    xs, texts, hovers, hollow, colours = [], [], [], [], []
+    for _, r in rows.iterrows():
+        latest = r["latest_status"] == "ranked" and not _blank(r["latest_rank"])
+        rank = r["latest_rank"] if latest else r["last_ranked_rank"]
+        edition = r["latest_edition"] if latest else r["last_ranked_edition"]
+        if _blank(rank):
+            xs.append(None)
+            texts.append("")
+            hovers.append("")
+            hollow.append(False)
+            colours.append(FOCUS_COLOUR)
+            continue
+        rank = int(rank)
+        xs.append(rank)
+        texts.append(t("ui.chart.rank_in", lang, rank=rank, edition=edition))
+        hovers.append(f"<b>{r[f'title_{lang}']}</b><br>" + t("ui.chart.rank_in", lang, rank=rank, edition=edition))
+        hollow.append(not latest)
+        colours.append("#2e7d32" if rank <= target else FOCUS_COLOUR)
+    ranked = [x for x in xs if x is not None]
+    worst = max(ranked + [target, 10])
+    ticks = [v for v in (1, 5, 10, 50, 100, 500) if v <= worst * 1.05] or [1]
+    fig = go.Figure(go.Scatter(
+        x=xs, y=names, mode="markers+text", text=texts, textposition="middle right", cliponaxis=False,
+        textfont={"size": 11, "color": "#374151"},
+        marker={"size": 12, "color": ["white" if h else c for h, c in zip(hollow, colours)],
+                "line": {"width": 2, "color": colours}},
+        hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
+    ))
+    # a shape takes the data value on a log axis, an annotation its logarithm
+    fig.add_vline(x=target + 0.5, line={"color": "#2e7d32", "width": 2, "dash": "dash"})
+    fig.add_annotation(x=math.log10(target + 0.5), y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
+                       text=t("ui.chart.top_line", lang, target=target), font={"size": 11, "color": "#2e7d32"})
+    _base_layout(fig, max(200, 34 * len(names) + 80))
+    fig.update_layout(
+        margin={"l": 10, "r": 70, "t": 30, "b": 10},
+        xaxis={"type": "log", "range": [math.log10(0.8), math.log10(worst * 1.35)], "tickmode": "array",
+               "tickvals": ticks, "ticktext": [t("doc.rank", lang, rank=v) for v in ticks], "gridcolor": "#eeeeee",
+               "tickangle": 0, "title": t("col.rank", lang), "fixedrange": True},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True,
+               "fixedrange": True},
+    )
+    return fig
+
+
 def component_chart(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit: str = "") -> go.Figure:
-    """Component ranks of one city by edition: a grid, one row per component, darker is better."""
+    """Component ranks of one city by edition: a grid, one row per component, on the one rank colour scale of
+    every heat map (rank_colour_value, RANK_SCALE: rank 1 deepest, at the top of the colour bar)."""
     comp = comp.sort_values(["component_seq", "edition_order"])
     present = set(comp["edition"].astype(str))
     labels = [e for e in edition_labels(editions) if e in present]
-    names = list(dict.fromkeys(
-        (r["component_ko"] if lang == "ko" else r["component"]) for _, r in comp.iterrows()))
-    z, text, hover = [], [], []
+    col = "component_ko" if lang == "ko" else "component"
+    names = list(dict.fromkeys(comp[col]))
+    ranks = comp["rank"].dropna()
+    worst = int(ranks.max()) if len(ranks) else 1
+    z, text, hover, score_cells = [], [], [], []
     for name in names:
         zr, tr, hr = [], [], []
         for label in labels:
-            col = "component_ko" if lang == "ko" else "component"
             cell = comp[(comp[col] == name) & (comp["edition"].astype(str) == label)]
             rank = cell["rank"].dropna()
             score = cell["score"].dropna()
             rank_v = int(rank.iloc[0]) if len(rank) else None
             score_v = float(score.iloc[0]) if len(score) else None
-            zr.append(rank_v)
-            if rank_v is not None:
-                tr.append(t("doc.rank", lang, rank=rank_v))
-            elif score_v is not None:
-                tr.append(t("ui.chart.score_cell", lang, score=format_number(score_v)))
-            else:
-                tr.append("")
+            zr.append(rank_colour_value(rank_v, worst) if rank_v is not None else None)
+            tr.append(t("doc.rank", lang, rank=rank_v) if rank_v is not None else "")
+            if rank_v is None and score_v is not None:
+                score_cells.append((label, name, t("ui.chart.score_cell", lang, score=format_number(score_v))))
             parts = [f"<b>{name}</b> · {label}"]
             parts.append(t("ui.hover.rank", lang, rank=rank_v) if rank_v is not None else t("ui.hover.no_rank", lang))
             if score_v is not None:
@@ -337,22 +423,55 @@ def component_chart(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit:
         hover.append(hr)
     ranked = any(v is not None for row in z for v in row)
     fig = go.Figure(go.Heatmap(
-        x=labels, y=names, z=z, hoverinfo="skip", xgap=2, ygap=2, zmin=1, showscale=ranked,
-        # Light to mid blue only, so the dark cell text stays readable; rank 1 is the deepest.
-        colorscale=[[0, "#4f8fcf"], [0.5, "#a9cbe9"], [1, "#eef5fc"]],
-        colorbar={"title": {"text": t("col.rank", lang)}, "thickness": 12},
+        x=labels, y=names, z=z, text=text, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+        hoverongaps=False, xgap=2, ygap=2, **rank_heat(worst, lang, ranked),
     ))
-    # The labels ride on a text layer, so a cell with only a score still says what it holds.
-    cells = [(x, y, tx, hv) for y, trow, hrow in zip(names, text, hover) for x, tx, hv in zip(labels, trow, hrow) if tx]
-    fig.add_trace(go.Scatter(
-        x=[c[0] for c in cells], y=[c[1] for c in cells], text=[c[2] for c in cells], mode="text",
-        textfont={"color": "#1f2937"}, hovertext=[c[3] for c in cells], hovertemplate="%{hovertext}<extra></extra>",
-        showlegend=False,
-    ))
+    if score_cells:  # a cell with only a score still says what it holds (no colour: it has no rank)
+        fig.add_trace(go.Scatter(
+            x=[c[0] for c in score_cells], y=[c[1] for c in score_cells], text=[c[2] for c in score_cells],
+            mode="text", textfont={"color": "#1f2937", "size": 10}, hoverinfo="skip", showlegend=False,
+            cliponaxis=False,
+        ))
     _base_layout(fig, max(220, 34 * len(names) + 110))
     fig.update_layout(
-        xaxis={**_category_axis(labels), "title": t("col.edition", lang), "side": "bottom"},
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True},
+        xaxis={**_category_axis(labels), "title": t("col.edition", lang), "side": "bottom", "showgrid": False},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True,
+               "showgrid": False},
+    )
+    return fig
+
+
+def peer_dot_plot(rows: pd.DataFrame, focus_city: str, lang: str, title: str, peers: Sequence[str] = ()) -> go.Figure:
+    """One component in one edition: the focus city against its peers, one dot per city on a rank axis (rank 1 on
+    the left), each city in its fixed colour, the focus city larger and its row in bold.
+
+    `rows`: component rows of one edition (city, city_ko, rank, score); cities without a rank are left out.
+    """
+    rows = rows[rows["rank"].notna()].copy()
+    rows["rank"] = rows["rank"].astype(int)
+    rows = rows.sort_values(["rank", "city"])
+    names = [f"<b>{city_label(r, lang)}</b>" if r["city"] == focus_city else city_label(r, lang) for _, r in rows.iterrows()]
+    focus = [c == focus_city for c in rows["city"]]
+    fig = go.Figure(go.Scatter(
+        x=rows["rank"].tolist(), y=names, mode="markers+text", cliponaxis=False,
+        text=[t("doc.rank", lang, rank=r) for r in rows["rank"]], textposition="middle right",
+        textfont={"size": 11, "color": "#374151"},
+        marker={"size": [15 if f else 10 for f in focus], "color": [city_colour(c, focus_city, peers) for c in rows["city"]],
+                "line": {"width": 1, "color": "white"}},
+        hovertext=[f"<b>{city_label(r, lang)}</b><br>" + t("ui.hover.rank", lang, rank=int(r["rank"]))
+                   + (f"<br>{t('ui.hover.score', lang, score=format_number(r['score']), unit='').strip()}"
+                      if not _blank(r.get("score")) else "") for _, r in rows.iterrows()],
+        hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
+    ))
+    worst = int(rows["rank"].max()) if len(rows) else 1
+    _base_layout(fig, max(200, 30 * len(rows) + 90))
+    fig.update_layout(
+        title={"text": title, "font": {"size": 14}},
+        margin={"l": 10, "r": 50, "t": 40, "b": 10},
+        xaxis={"range": [0.5, worst + max(1.5, worst * 0.12)], "tickmode": "array", "tickvals": rank_ticks(worst),
+               "title": t("col.component_rank", lang), "gridcolor": "#eeeeee", "zeroline": False, "fixedrange": True},
+        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True,
+               "fixedrange": True},
     )
     return fig
 
@@ -363,14 +482,32 @@ NO_DATA_COLOUR = "#e5e7eb"
 HATCH_COLOUR = "#9ca3af"
 WEAK_COLOUR = "#d7263d"
 GOAL_BAND_COLOUR = "rgba(46, 160, 67, 0.13)"
-# Pale blue for the worst rank shown, deepening to dark blue for rank 1 (the top of the colour bar).
+# The one colour scale for component ranks, in every heat map: pale blue for the worst rank shown, deepening to
+# dark blue for rank 1, which sits at the top of the colour bar.
 RANK_SCALE = [[0, "#f1f6fb"], [0.2, "#c6dbef"], [0.45, "#6baed6"], [0.75, "#2171b5"], [1, "#08306b"]]
+RANK_BAR_TICKS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 500)
 
 
-def _rank_colour_value(rank: int, worst: int) -> float:
+def rank_colour_value(rank: int, worst: int) -> float:
     """Where a rank sits on the colour scale (1 = rank 1, 0 = the worst rank shown): logarithmic, so 3rd and 8th
     differ as much as 30th and 80th."""
     return 1 - math.log10(max(rank, 1)) / math.log10(max(worst, 2))
+
+
+
+def rank_heat(worst: int, lang: str, show_scale: bool = True) -> dict:
+    """The Heatmap settings every rank grid shares: RANK_SCALE on 0..1, the colour bar ticked in ranks (1st on top),
+    the cell text drawn by Plotly itself, which shrinks it to fit a narrow cell (a phone) instead of clipping
+    "11위" to "1위", and picks dark or light text for contrast."""
+    ticks = [r for r in RANK_BAR_TICKS if r <= max(worst, 1)] or [1]
+    return {
+        "colorscale": RANK_SCALE, "zmin": 0, "zmax": 1, "showscale": show_scale,
+        "texttemplate": "%{text}",  # textfont left at "auto": sized to the cell, coloured for contrast
+        "colorbar": {"title": {"text": t("col.rank", lang)}, "thickness": 12, "len": 0.85, "y": 0,
+                     "yanchor": "bottom", "tickmode": "array",
+                     "tickvals": [rank_colour_value(r, worst) for r in ticks],
+                     "ticktext": [t("doc.rank", lang, rank=r) for r in ticks]},
+    }
 
 
 def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
@@ -389,15 +526,16 @@ def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
     worst = int(ranks.max()) if len(ranks) else 1
     cells = {(str(r["edition"]), r[name_col]): r for _, r in rows.iterrows()}
 
-    z, blank, hover, text_cells, hatch, frames = [], [], [], [], [], []
+    z, blank, hover, text, hatch, frames = [], [], [], [], [], []
     for name in names:
-        zr, br, hr = [], [], []
+        zr, br, hr, tr = [], [], [], []
         for edition in editions:
             cell = cells.get((edition, name))
             if cell is None:
                 zr.append(None)
                 br.append(None)
                 hr.append("")
+                tr.append("")
                 continue
             rank = cell["component_rank"]
             label = t(f"label.{cell['label']}", lang)
@@ -407,13 +545,13 @@ def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
                 lines.append(t("ui.weak.hover_ranks", lang, rank=int(rank),
                                overall=t("doc.rank", lang, rank=int(cell["overall_rank"]))
                                if not _blank(cell["overall_rank"]) else t("ui.none", lang)))
-                value = _rank_colour_value(int(rank), worst)
-                zr.append(value)
+                zr.append(rank_colour_value(int(rank), worst))
                 br.append(None)
-                text_cells.append((edition, name, t("doc.rank", lang, rank=int(rank)), value))
+                tr.append(t("doc.rank", lang, rank=int(rank)))
             else:
                 zr.append(None)
                 br.append(0)
+                tr.append("")
                 hatch.append((editions.index(edition), y_order.index(name)))
             if cell["label"] == "weakness":
                 frames.append((editions.index(edition), y_order.index(name)))
@@ -421,6 +559,7 @@ def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
         z.append(zr)
         blank.append(br)
         hover.append(hr)
+        text.append(tr)
 
     fig = go.Figure()
     if hatch:
@@ -429,21 +568,11 @@ def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
             colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]], showscale=False, xgap=2, ygap=2, hoverongaps=False,
             name=t("label.no_data", lang),
         ))
-    ticks = [r for r in (1, 2, 3, 5, 10, 20, 30, 50, 100, 200) if r <= worst] or [1]
+    ranked = any(v is not None for row in z for v in row)
     fig.add_trace(go.Heatmap(
-        x=editions, y=names, z=z, customdata=hover, hovertemplate="%{customdata}<extra></extra>", hoverongaps=False,
-        colorscale=RANK_SCALE, zmin=0, zmax=1, xgap=2, ygap=2, showscale=bool(text_cells),
-        colorbar={"title": {"text": t("col.rank", lang)}, "thickness": 12, "len": 0.85, "y": 0, "yanchor": "bottom",
-                  "tickmode": "array",
-                  "tickvals": [_rank_colour_value(r, worst) for r in ticks],
-                  "ticktext": [t("doc.rank", lang, rank=r) for r in ticks]},
+        x=editions, y=names, z=z, text=text, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+        hoverongaps=False, xgap=2, ygap=2, **rank_heat(worst, lang, ranked),
     ))
-    if text_cells:
-        fig.add_trace(go.Scatter(
-            x=[c[0] for c in text_cells], y=[c[1] for c in text_cells], text=[c[2] for c in text_cells], mode="text",
-            textfont={"color": ["white" if c[3] > 0.5 else "#1f2937" for c in text_cells]}, hoverinfo="skip",
-            showlegend=False,
-        ))
     shapes = []
     for xi, yi in hatch:  # three diagonal strokes: a hatch that still reads in print and for colour-blind readers
         for d in (-0.5, 0.0, 0.5):
@@ -482,13 +611,19 @@ def year_ticks(first: int, last: int) -> list[int]:
 
 
 def goal_rank_ticks(worst: int, target: int) -> list[int]:
-    """Rank ticks for a short chart: every rank up to 12; beyond that the goal rank and about five round ranks,
-    and 1 while it does not crowd the goal rank's label (up to 30)."""
+    """Rank ticks for a short chart: every rank up to 12; beyond that 1, 10, the goal rank and round ranks (a step
+    of 5, 10, 20, … giving about five), each kept only where its label does not crowd one already kept (a tenth
+    of the axis apart). 1 and 10 come first: the goal rank is named by the goal band's own label anyway."""
     worst = max(int(worst), 1)
     if worst <= 12:
         return list(range(1, worst + 1))
-    step = next(s for s in (5, 10, 20, 25, 50, 100, 250) if worst / s <= 6)
-    return ([1] if worst <= 30 else []) + [target] + [m for m in range(step, worst + 1, step) if m > target + step / 2]
+    step = next((s for s in (5, 10, 20, 25, 50, 100, 250) if worst / s <= 6), 500)
+    gap = 0.1 * worst
+    kept: list[int] = []
+    for tick in [1, 10, target, *range(step, worst + 1, step)]:
+        if tick <= worst and all(abs(tick - k) >= gap for k in kept):
+            kept.append(tick)
+    return sorted(kept)
 
 
 def goal_chart(history: pd.DataFrame, gap: pd.Series | dict, lang: str) -> go.Figure:
@@ -580,7 +715,7 @@ def trend_around_chart(values: pd.DataFrame, lang: str, marker_label: str) -> go
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=periods, y=values["value"].astype(float), mode="lines+markers", line={"color": "#9ca3af", "width": 2},
-        marker={"size": 9, "color": [PEER_COLOURS[6] if b else FOCUS_COLOUR for b in before]},
+        marker={"size": 9, "color": [BEFORE_COLOUR if b else FOCUS_COLOUR for b in before]},
         hovertext=[f"{p}: {format_number(v)} {unit}".strip() + f" · {t('ui.forum.phase_' + ph, lang)}"
                    for p, v, ph in zip(periods, values["value"], values["phase"])],
         hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
@@ -595,5 +730,45 @@ def trend_around_chart(values: pd.DataFrame, lang: str, marker_label: str) -> go
         xaxis={**_category_axis(periods), "range": [-0.6, max(len(periods) - 0.4, position + 0.6)],
                "title": t("ui.forum.period", lang)},
         yaxis={"title": unit, "gridcolor": "#eeeeee"},
+    )
+    return fig
+
+
+TARGET_COLOUR = "#2e7d32"
+DUE_COLOUR = "#b54708"
+
+
+def indicator_chart(values: pd.DataFrame, lang: str, *, unit: str = "", target: float | None = None,
+                    target_label: str = "", due_period: str | None = None, due_label: str = "") -> go.Figure:
+    """One city indicator's values by period as a line, its target as a dashed horizontal line, the period now due
+    as a marked slot at the end of the axis (with the values, or after them when it is still missing).
+
+    `values`: period, value (current values, any order). Periods are categories in order (a year never becomes
+    2,020.5).
+    """
+    values = values.sort_values("period")
+    periods = [str(p) for p in values["period"]]
+    axis = periods + ([due_period] if due_period and due_period not in periods else [])
+    fig = go.Figure(go.Scatter(
+        x=periods, y=values["value"].astype(float).tolist(), mode="lines+markers", showlegend=False,
+        line={"color": FOCUS_COLOUR, "width": 2.5}, marker={"size": 8, "color": FOCUS_COLOUR},
+        hovertext=[f"{p}: {format_number(v)} {unit}".strip() for p, v in zip(periods, values["value"])],
+        hovertemplate="%{hovertext}<extra></extra>",
+    ))
+    if target is not None and not _blank(target):
+        fig.add_hline(y=float(target), line={"color": TARGET_COLOUR, "width": 2, "dash": "dash"})
+        fig.add_annotation(xref="paper", x=0, y=float(target), yanchor="bottom", xanchor="left", showarrow=False,
+                           text=target_label, font={"size": 11, "color": TARGET_COLOUR})
+    if due_period:
+        position = axis.index(due_period)
+        fig.add_vrect(x0=position - 0.45, x1=position + 0.45, fillcolor="rgba(181, 71, 8, 0.10)", line={"width": 0},
+                      layer="below")
+        fig.add_annotation(x=position, xref="x", y=1, yref="paper", yanchor="bottom", xanchor="right", showarrow=False,
+                           text=due_label, font={"size": 11, "color": DUE_COLOUR}, xshift=12)
+    _base_layout(fig, 230)
+    fig.update_layout(
+        margin={"l": 10, "r": 10, "t": 28, "b": 10},
+        xaxis={**_category_axis(axis), "range": [-0.5, len(axis) - 0.5], "showgrid": False},
+        yaxis={"title": unit, "gridcolor": "#eeeeee", "rangemode": "tozero" if (values["value"] >= 0).all() else "normal"},
     )
     return fig

@@ -14,7 +14,8 @@ import streamlit as st
 from dashboard.text import LANGS, t
 from pipelines import sql
 from pipelines.analysis import due
-from pipelines.reports import brief, calendar, publish
+from pipelines.reports import brief, calendar, publish, render
+from pipelines.reports.render import DEFAULT_TIMEZONE
 from pipelines.sql import parts
 
 Version = parts.Version
@@ -296,9 +297,19 @@ def trend_around(action_id: str) -> pd.DataFrame:
     return _forum_report("trend_around", action_id)
 
 
-def progress_table(lang: str) -> pd.DataFrame:
-    """reports.forum.progress_table: the proposals-progress table (건의사항 추진현황)."""
-    return _forum_report("progress_table", lang)
+def progress_table(lang: str, with_ids: bool = False) -> pd.DataFrame:
+    """reports.forum.progress_table: the proposals-progress table (건의사항 추진현황), overdue as of today in the
+    catalogue's time zone (today is part of the cache key, so the flag turns at local midnight)."""
+    return _forum_report("progress_table", lang, local_today(), with_ids)
+
+
+def timezone() -> str:
+    """The catalogue's time zone (every time shown to people is in it)."""
+    return setting("timezone", DEFAULT_TIMEZONE)
+
+
+def local_today():
+    return render.local_today(timezone())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

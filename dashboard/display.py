@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import data
 from dashboard.markdown import escape
+from dashboard.text import t
+from pipelines.reports import render
 from pipelines.errors import CityIdxError
 
-TIMEZONE = "Asia/Seoul"
 
 # Cell styles for the due states of pipelines.reporting (overdue, due, up to date).
 DUE_STATE_STYLE = {
@@ -19,10 +21,15 @@ DUE_STATE_STYLE = {
 
 
 def local_time(iso: object) -> str:
-    """An ISO 8601 UTC time from the ledger as Seoul local time, to the minute; '—' when missing."""
-    if iso is None or (not isinstance(iso, str) and pd.isna(iso)):
-        return "—"
-    return pd.Timestamp(iso).tz_convert(TIMEZONE).strftime("%Y-%m-%d %H:%M")
+    """An ISO 8601 UTC time from the ledger in the catalogue's time zone (Seoul), to the minute; '—' when missing.
+    Which zone is said once per page, with zone_note()."""
+    return render.local_time(iso, data.timezone()) or "—"
+
+
+def zone_note(lang: str) -> None:
+    """The one line per page that names the zone every time on it is in."""
+    zone = data.timezone()
+    st.caption(t("ui.times_in_zone", lang, zone=f"{render.zone_name(zone)} ({zone})"))
 
 
 def show_error(exc: CityIdxError, lang: str, *, retry: bool = False) -> None:

@@ -8,6 +8,7 @@ import re
 import types
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -68,6 +69,14 @@ def _problem(key: str, at: tuple = (), **values: object) -> PydanticCustomError:
 
 
 # --- scalar types: strict (a YAML `yes` or `"5"` is not a bool or an int) --------------------------
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _problem("catalogue.unknown_timezone", got=value) from None
+    return value
+
+
 def _url(value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise _problem("catalogue.expected_url", got=value)
@@ -100,6 +109,7 @@ def _id(value: str) -> str:
 Str = Annotated[str, Strict(), StringConstraints(pattern=r"\S")]
 Id = Annotated[str, Strict(), AfterValidator(_id)]
 Url = Annotated[str, Strict(), AfterValidator(_url)]
+TimeZone = Annotated[str, Strict(), AfterValidator(_timezone)]
 Int = Annotated[int, Strict()]
 Count = Annotated[int, Strict(), Field(ge=1)]
 Num = Annotated[float, Strict()]
@@ -429,6 +439,7 @@ class Catalogue(Model):
 
     version: Literal[1]
     focus_city: Str
+    timezone: TimeZone = "Asia/Seoul"  # every time shown to people is in this zone (ledger times are UTC)
     goal: Goal
     peer_cities: tuple[Str, ...]
     cities_file: DataFile

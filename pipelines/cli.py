@@ -700,8 +700,10 @@ def forum_export(catalogue_path, lang, meeting_id, progress, out) -> None:
         if meeting_id:
             data = agenda_packet_html(con, cat, meeting_id, lang).encode("utf-8")
         else:
-            table = progress_table(con, lang)
-            data = render.xlsx_bytes({"progress": table}) if out.suffix.lower() == ".xlsx" else render.csv_bytes(table)
+            if out.suffix.lower() == ".xlsx":
+                data = render.xlsx_bytes({t("doc.progress_sheet", lang): progress_table(con, lang)})
+            else:  # a CSV is also read by machines: the linked ids ride along after the names
+                data = render.csv_bytes(progress_table(con, lang, with_ids=True))
     render.write_bytes_atomic(out, data)
     click.echo(str(out))
 

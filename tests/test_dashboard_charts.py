@@ -117,7 +117,7 @@ def test_bump_chart_labels_follow_the_language(rows, editions):
 
 
 @pytest.mark.parametrize(("max_rank", "expected"), [
-    (1, [1]), (6, [1, 2, 3, 4, 5, 6]), (20, [1, 3, 5, 7, 9, 11, 13, 15, 17, 19]), (53, [1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50]),
+    (1, [1]), (6, [1, 2, 3, 4, 5, 6]), (20, [1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20]), (53, [1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50]),
 ])
 def test_rank_ticks_are_whole_numbers_from_one(max_rank, expected):
     assert charts.rank_ticks(max_rank) == expected
@@ -142,7 +142,7 @@ def test_edition_score_chart_compares_cities_within_one_edition(rows):
     bar = fig.data[0]
     assert list(bar.y) == ["서울", "도쿄"]  # ascending score: the best at the top of a horizontal bar chart
     assert list(bar.x) == [60.25, 72.0]
-    assert tuple(bar.marker.color) == (charts.FOCUS_COLOUR, charts.PEER_COLOURS[0])
+    assert bar.marker.color[0] == charts.FOCUS_COLOUR and bar.marker.color[1] != charts.FOCUS_COLOUR
     assert "2022" in fig.layout.title.text
 
 
@@ -172,10 +172,13 @@ def test_component_chart_grid_of_ranks_in_the_chosen_language():
     heat = fig.data[0]
     assert list(heat.x) == ["2024", "2025"]
     assert list(heat.y) == ["경제", "연구·개발"]
-    assert [list(r) for r in heat.z] == [[19, 16], [5, None]]
+    # the one rank scale of every heat map: rank 1 (best) at 1, the worst rank shown at 0
+    value = lambda r: charts.rank_colour_value(r, 19)  # noqa: E731
+    assert [list(r) for r in heat.z] == [[value(19), value(16)], [value(5), None]]
+    assert heat.z[0][0] == 0 and heat.z[1][0] > heat.z[0][1] > 0
+    assert [list(r) for r in heat.text] == [["19위", "16위"], ["5위", ""]]
     labels = dict(zip(zip(fig.data[1].x, fig.data[1].y), fig.data[1].text))
-    assert labels[("2024", "경제")] == "19위"
-    assert labels[("2025", "연구·개발")] == "점수 88.5", "a score-only cell still says what it holds"
+    assert labels == {("2025", "연구·개발"): "점수 88.5"}, "a score-only cell still says what it holds"
     assert list(charts.component_chart(comp, eds, "en").data[0].y) == ["Economy", "R&D"]
 
 
@@ -202,3 +205,121 @@ def test_markdown_escape_keeps_ledger_text_literal():
     assert escape("$5 *x*") == "\\$5 \\*x\\*"
     assert escape(None) == "" and escape(float("nan")) == ""
     assert link("출처", "https://a.org/x_(y)") == "[출처](https://a.org/x_%28y%29)"
+
+
+def test_both_heat_maps_share_one_rank_scale_and_orientation():
+    """Issue 12: the trends grid and the weak-points map use the same colours, the same log scale and rank 1 at
+    the top of the colour bar (one was linear with the worst rank on top)."""
+    comp = pd.DataFrame({
+        "edition": ["2024", "2024"], "edition_order": [1, 1], "component": ["Economy", "R&D"],
+        "component_ko": ["경제", "연구·개발"], "component_seq": [1, 2],
+        "rank": pd.array([1, 35], dtype="Int64"), "score": [None, None],
+    })
+    eds = pd.DataFrame({"edition": ["2024"], "edition_order": [1], "methodology_change": [None]})
+    weak = pd.DataFrame([
+        {"component": c, "component_ko": k, "component_seq": i, "edition": "2024", "edition_order": 1,
+         "label": "neutral", "reason_ko": "", "reason_en": "", "component_rank": r, "overall_rank": 6}
+        for i, (c, k, r) in enumerate((("Economy", "경제", 1), ("R&D", "연구·개발", 35)), start=1)])
+    trends = charts.component_chart(comp, eds, "ko").data[0]
+    weakness = [tr for tr in charts.weakness_heatmap(weak, "ko").data if tr.type == "heatmap"][-1]
+    for attr in ("colorscale", "zmin", "zmax", "texttemplate"):
+        assert trends[attr] == weakness[attr], attr
+    assert list(trends.colorbar.tickvals) == list(weakness.colorbar.tickvals)
+    assert list(trends.colorbar.ticktext) == list(weakness.colorbar.ticktext)
+    top = max(range(len(trends.colorbar.tickvals)), key=lambda i: trends.colorbar.tickvals[i])
+    assert trends.colorbar.ticktext[top] == "1위", "rank 1 at the top of the colour bar"
+    assert [list(r) for r in trends.z] == [list(r) for r in weakness.z]
+
+
+def test_a_city_keeps_its_colour_whatever_else_is_selected(rows, editions):
+    """Issue 12: London was pink with every peer and tan after removing five."""
+    peers = ("Tokyo", "Singapore", "Hong Kong", "Beijing", "Shanghai", "London", "New York", "Paris")
+    rows = pd.concat([rows[rows["city"] != "London"]]
+                     + [rows[rows["city"] == "Tokyo"].assign(city=c, city_ko=c) for c in peers[1:]])
+
+    def colours(fig):
+        return {tr.name: tr.line.color for tr in fig.data if tr.name and tr.mode == "lines+markers"}
+
+    everyone = colours(charts.bump_chart(rows, editions, "Seoul", "en", ["Seoul", *peers], peers=peers))
+    few = colours(charts.bump_chart(rows, editions, "Seoul", "en", ["Seoul", "London"], peers=peers))
+    assert few["London"] == everyone["London"] and few["Seoul"] == everyone["Seoul"] == charts.FOCUS_COLOUR
+    assert len({everyone[c] for c in peers}) == len(peers), "every peer its own colour"
+    assert charts.FOCUS_COLOUR not in {everyone[c] for c in peers}
+    scores = colours(charts.score_chart(rows, editions, "Seoul", "en", ["London", "Seoul"], peers=peers))
+    assert scores.get("London", everyone["London"]) == everyone["London"]
+    # a city outside the catalogue's peers: a muted colour fixed by its name
+    assert charts.city_colour("Zurich", "Seoul", peers) == charts.city_colour("Zurich", "Seoul", peers[:2])
+    assert charts.city_colour("Zurich", "Seoul", peers) in charts.OTHER_COLOURS
+
+
+def test_score_bars_are_coloured_per_city(rows):
+    peers = ("London", "Tokyo")
+    rows = pd.concat([rows, rows[rows["city"] == "Tokyo"].assign(city="Paris", city_ko="파리", score=50.0)])
+    fig = charts.edition_score_chart(rows, "2022", "Seoul", "ko", unit="점", peers=peers)
+    bar = fig.data[0]
+    by_city = dict(zip(bar.y, bar.marker.color))
+    assert by_city["서울"] == charts.FOCUS_COLOUR
+    assert by_city["도쿄"] == charts.city_colour("Tokyo", "Seoul", peers) == charts.PEER_COLOURS[1]
+    assert by_city["파리"] in charts.OTHER_COLOURS and len(set(bar.marker.color)) == 3
+
+
+def test_sparkline_labels_its_first_and_last_edition(rows):
+    seoul = rows[rows["city"] == "Seoul"]
+    fig = charts.sparkline(seoul, "ko")
+    assert list(fig.layout.xaxis.tickvals) == ["2020", "2023"]
+    assert list(fig.layout.xaxis.ticktext) == ["2020 · 12위", "2023 · 7위"]
+    gap_first = seoul[seoul["edition"] != "2020"]
+    assert list(charts.sparkline(gap_first, "en").layout.xaxis.ticktext) == ["2021", "2023 · #7"], \
+        "an edition without a rank is named without one"
+
+
+def test_latest_ranks_chart_puts_every_index_on_one_axis_with_the_goal_line():
+    overview = pd.DataFrame({
+        "index_id": ["gci", "gco", "eiu"], "short_ko": ["GCI", "GCO", "EIU"], "short_en": ["GCI", "GCO", "EIU"],
+        "title_ko": ["가", "나", "다"], "title_en": ["A", "B", "C"],
+        "latest_edition": ["2025", "2025", "2024"], "latest_status": ["ranked", "ranked", "not_listed"],
+        "latest_rank": pd.array([12, 2, None], dtype="Int64"),
+        "last_ranked_edition": ["2025", "2025", "2021"], "last_ranked_rank": pd.array([12, 2, 53], dtype="Int64"),
+    })
+    fig = charts.latest_ranks_chart(overview, 5, "ko")
+    dots = fig.data[0]
+    assert list(dots.x) == [12, 2, 53] and list(dots.y) == ["GCI", "GCO", "EIU"]
+    assert list(dots.text) == ["12위 (2025)", "2위 (2025)", "53위 (2021)"]
+    assert dots.marker.color[2] == "white", "an index without a rank in its latest edition: hollow, its last rank"
+    assert fig.layout.xaxis.type == "log" and list(fig.layout.yaxis.categoryarray) == ["EIU", "GCO", "GCI"]
+    line = fig.layout.shapes[0]
+    assert line.x0 == line.x1 == 5.5, "the TOP 5 line between 5th and 6th"
+    assert fig.layout.annotations[0].text == "TOP 5"
+    assert all(float(v).is_integer() for v in fig.layout.xaxis.tickvals)
+
+
+def test_peer_dot_plot_ranks_the_focus_city_among_its_peers():
+    rows = pd.DataFrame({"city": ["Seoul", "Tokyo", "London", "Paris"], "city_ko": ["서울", "도쿄", "런던", "파리"],
+                         "rank": pd.array([25, 3, 1, None], dtype="Int64"), "score": [40.0, None, 80.0, None]})
+    peers = ("Tokyo", "London", "Paris")
+    fig = charts.peer_dot_plot(rows, "Seoul", "ko", "GPCI · 거주 — 2025년 판 순위", peers)
+    dots = fig.data[0]
+    assert list(dots.x) == [1, 3, 25], "best first; a city without a rank is left out"
+    assert list(dots.y) == ["런던", "도쿄", "<b>서울</b>"]
+    assert list(dots.marker.color) == [charts.city_colour(c, "Seoul", peers) for c in ("London", "Tokyo", "Seoul")]
+    assert dots.marker.size[2] > dots.marker.size[0], "the focus city stands out"
+    assert "2025" in fig.layout.title.text
+    assert all(float(v).is_integer() for v in fig.layout.xaxis.tickvals) and fig.layout.xaxis.tickvals[0] == 1
+
+
+def test_indicator_chart_marks_target_and_the_period_due():
+    values = pd.DataFrame({"period": ["2022", "2020", "2021"], "value": [3.0, 1.0, 2.0]})
+    fig = charts.indicator_chart(values, "ko", unit="건", target=10.0, target_label="2030 목표 10 건",
+                                 due_period="2024", due_label="제출할 기간 2024")
+    line = fig.data[0]
+    assert list(line.x) == ["2020", "2021", "2022"] and list(line.y) == [1.0, 2.0, 3.0]
+    assert fig.layout.xaxis.type == "category", "years are categories: never an axis reading 2,020.5"
+    assert list(fig.layout.xaxis.categoryarray) == ["2020", "2021", "2022", "2024"], "the missing due period has its slot"
+    target = [s for s in fig.layout.shapes if s.type == "line"][0]
+    assert target.y0 == target.y1 == 10.0
+    band = [s for s in fig.layout.shapes if s.type == "rect"][0]
+    assert band.x0 < 3 < band.x1
+    texts = {a.text: a for a in fig.layout.annotations}
+    assert "2030 목표 10 건" in texts and texts["제출할 기간 2024"].x == 3
+    plain = charts.indicator_chart(values, "en")
+    assert not plain.layout.shapes and not plain.layout.annotations

@@ -184,7 +184,10 @@ def test_reporting_shows_an_upload_as_recent_and_up_to_date(site):
     row = frame(at, "due_detail").set_index("지표").loc["서울 방문 외래관광객 수"]
     assert row["제출 상태"] == "최신" and row["마지막 기준기간"] == "2025"
     assert row["마지막 업로드"] == "kim" and bool(row["최근 갱신"]) is True
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row["업로드 시각 (KST)"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row["최근 업로드 시각"])
+    # the zone is named once on the page, not in every heading (issue 12)
+    zone = [c.value for c in at.caption if "KST" in c.value]
+    assert zone == [t("ui.times_in_zone", "ko", zone="KST (Asia/Seoul)")]
     metrics = {m.label: int(m.value) for m in at.metric}
     assert metrics[t("ui.due.recent", "ko", days=30)] == 1
 

@@ -79,7 +79,10 @@ def test_overview_has_a_row_for_every_series_and_the_goal(mini_warehouse):
     assert metric[t("ui.overview.in_goal_now", "ko", target=5)] == "0 / 2개"
     assert metric[t("ui.overview.ranked_now", "ko")] == "2 / 2개"
     assert "6위" in body and "1계단" in body and "5계단" in body
-    assert len(ko.get("plotly_chart")) == 2, "one sparkline per series"
+    assert len(ko.get("plotly_chart")) == 3, "the latest-ranks chart and one sparkline per series"
+    # every value cell carries its own label (shown when a phone stacks the columns): 5 per series and a trend label
+    for key in ("latest_edition", "latest_rank", "change", "best_ever", "to_goal", "rank_trend"):
+        assert body.count(t(f"col.{key}", "ko", target=5)) >= 1 + len(series), key
 
     en = run(lang="en")
     body_en = "\n".join(texts(en))
@@ -105,7 +108,7 @@ def test_overview_says_why_when_the_focus_city_has_no_rank(mini, tmp_path, monke
     assert t("ui.overview.never_ranked", "ko") in body
     assert t("ui.overview.no_goal_gap", "ko") in body
     assert t("ui.overview.no_trend", "ko") in body
-    assert len(at.get("plotly_chart")) == 1, "no sparkline for a series without any rank"
+    assert len(at.get("plotly_chart")) == 2, "the latest-ranks chart; no sparkline for a series without any rank"
 
 
 @pytest.mark.parametrize(("new_rank", "expected", "unexpected"), [

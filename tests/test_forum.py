@@ -7,6 +7,7 @@ import io
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
@@ -241,3 +242,49 @@ def test_cli_forum_round_trip(mini: Path, mini_warehouse: Path, tmp_path: Path):
     packet = tmp_path / "packet.html"
     assert runner.invoke(main, ["forum", "export", *cat_args, "--agenda-packet", meeting_id, str(packet)]).exit_code == 0
     assert "관광" in packet.read_text(encoding="utf-8")
+
+
+def test_the_progress_export_names_what_it_links_and_computes_overdue(world):
+    """Issue 12: names (not ids) in the chosen language, the overdue flag against the Seoul date, the update time
+    in KST, ids only as the CSV's last columns, an autofilter and a frozen header in xlsx."""
+    cat, rec, path = world
+    rec("action.created", {"action_id": "t2", "agenda_id": "a1", "title": "관광 TF", "office_id": "tourism_sports",
+                           "due": "2027-06-30", "execution": "task_force", "linked_indicators": ["foreign_tourists"],
+                           "linked_components": [{"index_id": "mori_gpci", "component_id": "livability"},
+                                                 {"index_id": "mori_gpci", "component_id": None}]})
+    con = parts.connect_read_only(path)
+    try:
+        before = progress_table(con, "ko", today=date(2027, 6, 30))
+        after = progress_table(con, "ko", today=date(2027, 7, 3))
+        english = progress_table(con, "en", today=date(2027, 7, 3))
+        machine = progress_table(con, "ko", date(2027, 7, 3), True)
+        updated = con.execute("select updated_at from action_items where action_id = 't2'").fetchone()[0]
+    finally:
+        con.close()
+    row = after[after["과제"] == "관광 TF"].iloc[0]
+    assert row["관련 지표"] == "서울 방문 외래관광객 수"
+    assert row["관련 평가 부문"] == "GPCI · 거주, GPCI"
+    assert "foreign_tourists" not in after.to_csv() and "mori_gpci/" not in after.to_csv()
+    assert row["기한 경과"] == "예 (3일 경과)"
+    assert set(before["기한 경과"]) == {"아니오"}  # due today is not overdue yet; never blank
+    erow = english[english["Action item"] == "관광 TF"].iloc[0]
+    assert erow["Indicators"] == "International tourists visiting Seoul" and erow["Overdue"] == "yes (3 days)"
+    assert erow["Components"] == "GPCI · Livability, GPCI"
+    # the update time is the ledger's UTC time shown in Seoul time, and the header says so
+    assert row["갱신 시각 (KST)"] == render.local_time(updated, "Asia/Seoul")
+    utc = pd.Timestamp(updated)
+    assert row["갱신 시각 (KST)"] == (utc.tz_convert("Asia/Seoul") if utc.tzinfo else utc.tz_localize("UTC").tz_convert("Asia/Seoul")).strftime("%Y-%m-%d %H:%M")
+    mrow = machine[machine["과제"] == "관광 TF"].iloc[0]
+    assert list(machine.columns[-2:]) == ["관련 지표 코드", "관련 평가 부문 코드"]
+    assert mrow["관련 지표 코드"] == "foreign_tourists" and mrow["관련 평가 부문 코드"] == "mori_gpci/livability, mori_gpci/*"
+    sheet = load_workbook(io.BytesIO(render.xlsx_bytes({"p": after}))).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(row=1, column=after.shape[1]).column_letter}{len(after) + 1}"
+
+
+def test_local_time_reads_the_ledger_as_utc():
+    assert render.local_time("2026-11-27T23:30:00+00:00", "Asia/Seoul") == "2026-11-28 08:30"
+    assert render.local_time("2026-11-27T23:30:00", "Asia/Seoul") == "2026-11-28 08:30"  # no offset: UTC
+    assert render.local_time(None, "Asia/Seoul") == "" and render.local_time(float("nan"), "Asia/Seoul") == ""
+    from datetime import datetime, timezone
+    assert render.local_today("Asia/Seoul", datetime(2026, 11, 27, 20, 0, tzinfo=timezone.utc)) == date(2026, 11, 28)

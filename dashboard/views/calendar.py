@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.charts import FOCUS_COLOUR, FONT
-from dashboard.display import local_time
+from dashboard.display import local_time, zone_note
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.ledger import fetch
 from pipelines.reports.calendar import to_ics
@@ -96,6 +96,7 @@ indicator_names = {i.id: i.name.get(lang) for i in cat.indicators.values()}
 months = cat.calendar.horizon_months
 
 st.title(t("ui.cal.title", lang))
+zone_note(lang)
 st.caption(t("ui.cal.intro", lang, months=months, today=today.isoformat()))
 
 # 1. The calendar: the timeline, the table and the .ics.
@@ -177,7 +178,7 @@ st.download_button(t("ui.cal.brief_download", lang), brief_html.encode("utf-8"),
 with st.container(border=True):
     # The brief is the product's own HTML (ledger text escaped where it is built); an iframe keeps its
     # print stylesheet from restyling the dashboard.
-    st.iframe(brief_html, height=720)
+    st.iframe(brief_html, height="content")  # as tall as the brief: no box with its own scrollbar
 
 # 4. Source snapshots: what `cityidx fetch` last stored; the page itself never fetches.
 st.subheader(t("ui.cal.snapshots", lang))

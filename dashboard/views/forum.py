@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, charts, data
-from dashboard.display import show_error
+from dashboard.display import local_time, show_error, zone_note
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
@@ -123,6 +123,7 @@ forum_def = forum_defs.get(default_forum)
 forum_title = forum_rows.at[default_forum, f"name_{lang}"] if default_forum in forum_rows.index else t("ui.forum.page", lang)
 
 st.title(forum_title)
+zone_note(lang)
 st.caption(t("ui.forum.intro", lang))
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH), icon=":material/check_circle:")
@@ -393,7 +394,7 @@ else:
     if len(log):
         st.markdown(f"**{t('ui.forum.history', lang)}**")
         st.dataframe(pd.DataFrame({
-            t("col.when", lang): log["recorded_at"].str.slice(0, 16).str.replace("T", " "),
+            t("col.when", lang): [local_time(v) for v in log["recorded_at"]],
             t("col.recorded_by", lang): log["recorded_by"],
             t("col.kind", lang): [t(f"ui.forum.log_{k}", lang) for k in log["kind"]],
             t("col.progress", lang): [t(f"action.{s}", lang) for s in log["status"]],
@@ -402,7 +403,7 @@ else:
 
     st.markdown(f"**{t('ui.forum.trend', lang)}**")
     around = data.trend_around(action_id)
-    since = (a["accepted_at"] if isinstance(a["accepted_at"], str) else a["created_at"])[:10]
+    since = local_time(a["accepted_at"] if isinstance(a["accepted_at"], str) else a["created_at"])[:10]
     marker = t("ui.forum.accepted_on" if isinstance(a["accepted_at"], str) else "ui.forum.created_on", lang, date=since)
     if not as_list(a["linked_indicators"]):
         st.caption(t("ui.forum.no_linked", lang))
@@ -438,9 +439,9 @@ with c1:
 with c2:
     table = data.progress_table(lang)
     st.caption(t("ui.forum.progress_help", lang, n=len(table)))
-    name = t("ui.forum.progress_file", lang)
+    name = t("doc.progress_sheet", lang)
     st.download_button(t("ui.forum.progress_xlsx", lang), xlsx_bytes({name: table}), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="download_xlsx",
                        icon=":material/table_view:")
-    st.download_button(t("ui.forum.progress_csv", lang), csv_bytes(table), file_name=f"{name}.csv", mime="text/csv",
+    st.download_button(t("ui.forum.progress_csv", lang), csv_bytes(data.progress_table(lang, with_ids=True)), file_name=f"{name}.csv", mime="text/csv",
                        key="download_csv", icon=":material/download:")

@@ -9,8 +9,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data
-from dashboard.display import DUE_STATE_STYLE, local_time, show_error
+from dashboard import auth, charts, data
+from dashboard.display import DUE_STATE_STYLE, local_time, show_error, zone_note
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import preview
@@ -206,6 +206,7 @@ cat = data.catalogue_or_stop(lang)
 account = auth.current_account()
 depts = data.indicator_departments()
 st.title(t("ui.mine.page", lang))
+zone_note(lang)
 if depts.empty:
     st.info(t("ui.mine.no_departments", lang))
     st.stop()
@@ -234,7 +235,7 @@ indicators = data.department_indicators(department)
 if indicators.empty:
     st.info(say("ui.mine.no_indicators", lang, department=dept_name))
     st.stop()
-today = date.today()
+today = data.local_today()  # the Seoul date: a Seoul morning is still yesterday on a UTC server
 due = data.due_status(cat, today).set_index("indicator_id")
 
 # The department's indicators and whether each is due.
@@ -259,6 +260,30 @@ st.dataframe(
     colour_states(table, col("state")), hide_index=True, width="stretch", key="mine_indicators",
     column_config={col("link"): st.column_config.LinkColumn(col("link"), display_text=t("ui.mine.open_link", lang))},
 )
+
+# Each indicator's history: its values as a line, its 2030 target and the period now due.
+st.markdown(f"#### {t('ui.mine.lines', lang)}")
+st.caption(t("ui.mine.lines_help", lang))
+values = data.department_values(department)
+chart_cols = st.columns(2)
+for n, (_, ind) in enumerate(indicators.iterrows()):
+    own = values[values["indicator_id"] == ind["indicator_id"]]
+    unit = ind[unit_col] if isinstance(ind[unit_col], str) else ""
+    expected = due.at[ind["indicator_id"], "expected_period"] if ind["indicator_id"] in due.index else None
+    expected = expected if isinstance(expected, str) and expected else None
+    state = due.at[ind["indicator_id"], "state"] if ind["indicator_id"] in due.index else "overdue"
+    with chart_cols[n % 2]:
+        st.markdown(f"**{escape(ind[f'name_{lang}'])}**")
+        if own.empty:
+            st.caption(say("ui.mine.no_values_yet", lang, period=expected or "—"))
+            continue
+        target = None if pd.isna(ind["target_2030"]) else float(ind["target_2030"])
+        st.plotly_chart(charts.indicator_chart(
+            own, lang, unit=unit, target=target,
+            target_label=t("ui.mine.target_line", lang, value=with_unit(target, unit)) if target is not None else "",
+            due_period=expected if state != "up_to_date" else None,
+            due_label=t("ui.mine.due_mark", lang, period=expected) if expected else ""),
+            width="stretch", key=f"mine_line_{ind['indicator_id']}", config={"displayModeBar": False})
 
 # Template and upload.
 left, right = st.columns(2, gap="large")

@@ -108,12 +108,35 @@ with st.container(border=True):
     names = ", ".join(overview.loc[in_goal.index, f"short_{lang}"]) or t("ui.none", lang)
     st.caption(escape(t("ui.overview.headline_note", lang, target=target, names=names, source=data.setting("goal_source", ""))))
 
+# Every index's latest rank on one axis, against the goal line.
+st.subheader(t("ui.overview.latest_chart", lang, target=target))
+st.plotly_chart(charts.latest_ranks_chart(overview, target, lang), width="stretch", key="latest_ranks",
+                config={"displayModeBar": False})
+st.caption(say("ui.overview.latest_chart_help", lang, city=city, target=target))
+
 st.subheader(t("ui.overview.by_series", lang))
+# Streamlit stacks columns under one another below 640 px: there the header row would stand alone above the cards
+# and the values below it would be bare numbers ("2025 / 12위 / ▼1"). So each cell carries its own label, shown
+# only when the columns are stacked, and the header row shows only when they are side by side.
+st.html("""<style>
+@media (min-width: 640px) { [class*="st-key-ovlabel_"] { display: none; } }
+@media (max-width: 639.98px) { .st-key-ov_header { display: none; } }
+[class*="st-key-ovlabel_"] p { font-size: 0.8rem; color: #6b7280; margin-bottom: -0.3rem; }
+</style>""")
 # The trend column stays wide enough for a Plotly chart (Streamlit draws them at least 150 px wide).
 widths = [2.8, 1.3, 2.0, 1.8, 1.5, 1.5, 2.8]
-header = st.columns(widths)
-for col, key in zip(header, ("series_office", "latest_edition", "latest_rank", "change", "best_ever", "to_goal", "rank_trend")):
-    col.markdown(f"**{t(f'col.{key}', lang, target=target)}**")
+HEADINGS = ("col.series_office", "col.latest_edition", "col.latest_rank", "col.change", "col.best_ever", "col.to_goal",
+            "col.rank_trend")
+with st.container(key="ov_header"):
+    header = st.columns(widths)
+    for col, key in zip(header, HEADINGS):
+        col.markdown(f"**{t(key, lang, target=target)}**")
+
+
+def label(col, index_id: str, n: int) -> None:
+    """The column's heading inside the cell, for a phone (see the style above)."""
+    col.container(key=f"ovlabel_{index_id}_{n}").markdown(t(HEADINGS[n], lang, target=target))
+
 
 for _, row in overview.iterrows():
     with st.container(border=True):
@@ -121,6 +144,7 @@ for _, row in overview.iterrows():
         cols[0].markdown(f"**{escape(row[f'title_{lang}'])}** · {escape(row[f'short_{lang}'])}")
         office = row[f"office_{lang}"] if not blank(row[f"office_{lang}"]) else row["office_id"]
         cols[0].caption(escape(t("ui.overview.office", lang, office=office)))
+        label(cols[1], row["index_id"], 1)
         if blank(row["latest_edition"]):
             cols[1].markdown(f":gray[{t('status.no_edition', lang)}]")
         else:
@@ -129,11 +153,14 @@ for _, row in overview.iterrows():
                 cols[1].caption(t("ui.overview.published_unknown", lang, n=int(row["editions"])))
             else:
                 cols[1].caption(t("ui.overview.published", lang, month=row["latest_published"], n=int(row["editions"])))
-        for col, (value, note) in zip(cols[2:6], (latest_cell(row), change_cell(row), best_cell(row), goal_cell(row, target))):
+        for n, (col, (value, note)) in enumerate(
+                zip(cols[2:6], (latest_cell(row), change_cell(row), best_cell(row), goal_cell(row, target))), start=2):
+            label(col, row["index_id"], n)
             col.markdown(value)
             if note:
                 col.caption(note)  # already Markdown: ledger text in it is escaped where it is built
         own = history[history["index_id"] == row["index_id"]]
+        label(cols[6], row["index_id"], 6)
         if own["rank"].notna().any():
             cols[6].plotly_chart(data.figure(lambda: charts.sparkline(own, lang), "sparkline", row["index_id"], lang), width="stretch", key=f"spark_{row['index_id']}",
                                  config={"displayModeBar": False, "staticPlot": False})

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from dashboard.display import DUE_STATE_STYLE, local_time
+from dashboard.display import DUE_STATE_STYLE, local_time, zone_note
 from dashboard.markdown import say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis.due import STATES
@@ -32,6 +32,7 @@ offices = {o.id: o.name.get(lang) for o in cat.offices.values()}
 recent_days = cat.reporting.recent_days
 
 st.title(t("ui.due.title", lang))
+zone_note(lang)
 st.caption(t("ui.due.intro", lang, today=today.isoformat()))
 if status.empty:
     st.info(t("ui.due.no_indicators", lang))

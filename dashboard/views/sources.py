@@ -24,7 +24,7 @@ def col(key: str) -> str:
 
 
 def yes_no(value: object) -> str:
-    return t("doc.yes" if bool(value) else "ui.no", lang)
+    return t("doc.yes" if bool(value) else "doc.no", lang)
 
 
 def months(text: str) -> str:

@@ -46,7 +46,8 @@ st.caption(escape(t("ui.trends.about", lang, publisher=s["publisher"], office=s[
                     editions=len(editions), cities=len(cities))))
 
 # Process: the cities to draw, the focus city and the peers that appear in this series by default.
-peers = [c for c in data.peer_cities()["city"] if c in names]
+catalogue_peers = tuple(data.peer_cities()["city"])  # their order fixes each city's colour in every chart
+peers = [c for c in catalogue_peers if c in names]
 default = ([focus] if focus in names else []) + peers
 chosen = st.multiselect(t("ui.trends.cities", lang), list(names), default=default, format_func=names.get,
                         key=f"cities_{index_id}", placeholder=t("ui.trends.cities_placeholder", lang))
@@ -54,7 +55,8 @@ shown = rows[rows["city"].isin(chosen)]
 
 st.subheader(t("ui.trends.rank_chart", lang))
 if shown["rank"].notna().any():
-    bump = data.figure(lambda: charts.bump_chart(shown, editions, focus, lang, chosen, unit), "bump", index_id, tuple(chosen), lang)
+    bump = data.figure(lambda: charts.bump_chart(shown, editions, focus, lang, chosen, unit, catalogue_peers), "bump",
+                       index_id, tuple(chosen), lang)
     event = st.plotly_chart(bump, width="stretch", key="bump", on_select="rerun", selection_mode="points")
     # a clicked point opens its source: the figure, its tier and flags, and the link (a hover cannot hold a link)
     by_label = {label: c for c, label in names.items()}
@@ -82,7 +84,8 @@ if scored.empty:
     st.info(t("ui.trends.no_scores", lang))
 elif bool(s["score_comparable"]):
     if shown["score"].notna().any():
-        st.plotly_chart(data.figure(lambda: charts.score_chart(shown, editions, focus, lang, chosen, unit, bool(s["score_higher_is_better"])),
+        st.plotly_chart(data.figure(lambda: charts.score_chart(shown, editions, focus, lang, chosen, unit,
+                                                               bool(s["score_higher_is_better"]), catalogue_peers),
                                     "scores", index_id, tuple(chosen), lang),
                         width="stretch", key="scores")
     else:
@@ -103,7 +106,7 @@ else:
     pick = mine if len(mine) >= 2 else in_edition.sort_values("score", ascending=not s["score_higher_is_better"]).head(20)
     if focus in set(in_edition["city"]) and focus not in set(pick["city"]):
         pick = pd.concat([pick, in_edition[in_edition["city"] == focus]])
-    st.plotly_chart(charts.edition_score_chart(pick, edition, focus, lang, unit), width="stretch", key="edition_scores")
+    st.plotly_chart(charts.edition_score_chart(pick, edition, focus, lang, unit, catalogue_peers), width="stretch", key="edition_scores")
 
 # The figures, each with its flags, its source's tier and a link to the source.
 st.subheader(t("ui.trends.table", lang))

@@ -137,6 +137,32 @@ else:
                          weak=int(counts.get("weakness", 0)), strong=int(counts.get("strength", 0)),
                          neutral=int(counts.get("neutral", 0)), none=int(counts.get("no_data", 0))))
 
+# One component: the focus city against its peers in that component's latest edition.
+st.subheader(say("ui.weak.peers_chart", lang, city=city))
+latest_rows = shown[shown["is_latest"]].sort_values(["severity", "series_seq", "component_seq"],
+                                                     ascending=[False, True, True])
+if latest_rows.empty:
+    st.info(t("ui.weak.no_match", lang))
+else:
+    comp_col = "component_ko" if lang == "ko" else "component"
+    choices = {(r["index_id"], r["component_id"], str(r["edition"])): f"{r[f'short_{lang}']} · {r[comp_col]} ({r['edition']})"
+               for _, r in latest_rows.iterrows()}
+    index_id, component_id, edition = st.selectbox(t("col.component", lang), list(choices), key="weak_peer_component",
+                                                   format_func=choices.get)
+    peer_order = tuple(data.peer_cities()["city"])
+    focus_id = data.setting("focus_city", "")
+    comp_rows = data.components(index_id)
+    comp_rows = comp_rows[(comp_rows["component_id"] == component_id) & (comp_rows["edition"].astype(str) == edition)
+                          & comp_rows["city"].isin({focus_id, *peer_order})]
+    if comp_rows["rank"].notna().sum() < 2:
+        st.info(say("ui.weak.peers_none", lang, city=city))
+    else:
+        row = latest_rows[(latest_rows["index_id"] == index_id) & (latest_rows["component_id"] == component_id)].iloc[0]
+        title = t("ui.weak.peers_title", lang, series=row[f"short_{lang}"], component=row[comp_col], edition=edition)
+        st.plotly_chart(charts.peer_dot_plot(comp_rows, focus_id, lang, title, peer_order), width="stretch",
+                        key="weak_peers", config={"displayModeBar": False})
+        st.caption(say("ui.weak.peers_help", lang, city=city, n=int(comp_rows["rank"].notna().sum()) - 1))
+
 # The ranked list: the latest edition of each series, most severe first.
 st.subheader(t("ui.weak.list", lang))
 listed = shown[shown["is_latest"]]
@@ -232,7 +258,8 @@ else:
         col("weight"): what_if["weight"],
         col("focus_score"): [number(v) or None for v in what_if["component_score"]],
         col("goal_score"): [number(v) or None for v in what_if["score_of_goal_rank_city"]],
-    }), hide_index=True, width="stretch", placeholder="—", column_config={
+    # A column with nothing in it only widens the table (on a phone, into sideways scrolling): left out.
+    }).dropna(axis=1, how="all"), hide_index=True, width="stretch", placeholder="—", column_config={
         col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
         col("missing"): st.column_config.TextColumn(col("missing"), width="large"),
     })

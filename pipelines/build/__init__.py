@@ -38,6 +38,7 @@ def _catalogue_tables(cat: Catalogue, tiers: SourceTiers) -> dict[str, pd.DataFr
     """The catalogue as tables, so that views and pages never read the YAML themselves."""
     settings = {
         "focus_city": cat.focus_city,
+        "timezone": cat.timezone,
         "target_rank": str(cat.goal.target_rank),
         "target_year": str(cat.goal.by_year),
         "goal_title_ko": cat.goal.title.ko,

@@ -15,9 +15,12 @@ from pipelines.catalogue import Catalogue
 from pipelines.errors import CityIdxError
 from pipelines.messages import t
 from pipelines.reports.render import (
+    DEFAULT_TIMEZONE,
     city_name,
     html_document,
     html_table,
+    local_time,
+    setting,
     svg_line_chart,
 )
 
@@ -116,7 +119,9 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
             t("col.indicator", lang): values["name_ko" if lang == "ko" else "name_en"],
             t("col.period", lang): values["period"], t("col.value", lang): values["value"],
             t("col.unit", lang): values["unit"], t("col.uploaded_by", lang): values["uploaded_by"],
-            t("col.updated_at", lang): values["uploaded_at"].str.slice(0, 10),
+            # the date the value arrived, in the city's time zone (an upload at 08:00 KST is the day before in UTC)
+            t("col.updated_at", lang): [local_time(v, setting(con, "timezone", DEFAULT_TIMEZONE), "%Y-%m-%d")
+                                        for v in values["uploaded_at"]],
         })))
 
     body.append(f"<h2>3. {t('doc.brief.weaknesses', lang)}</h2>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import date
 
 import duckdb
 import pandas as pd
@@ -13,10 +14,15 @@ from pipelines.catalogue import Catalogue
 from pipelines.errors import ForumError, Message
 from pipelines.messages import t
 from pipelines.reports.render import (
+    DEFAULT_TIMEZONE,
     city_name,
     html_document,
     html_table,
+    local_time,
+    local_today,
+    setting,
     svg_line_chart,
+    zone_name,
 )
 
 # trend_around's `phase`: a value from before the action was accepted, or from then on.
@@ -43,9 +49,16 @@ def trend_around(con: duckdb.DuckDBPyConnection, action_id: str) -> pd.DataFrame
     return sql.frame(con, "action_trend", action_id=action_id)
 
 
-def progress_table(con: duckdb.DuckDBPyConnection, lang: str = "ko") -> pd.DataFrame:
-    """The proposals-progress table (건의사항 추진현황), one row per action item, headers in `lang`."""
-    df = sql.frame(con, "action_progress")
+def progress_table(con: duckdb.DuckDBPyConnection, lang: str = "ko", today: date | None = None,
+                   with_ids: bool = False) -> pd.DataFrame:
+    """The proposals-progress table (건의사항 추진현황), one row per action item, headers and names in `lang`.
+
+    Overdue is judged against `today` (default: today in the catalogue's time zone) and says so either way;
+    the update time is in that zone. `with_ids` adds the linked ids as the last two columns, for a machine
+    reading the CSV."""
+    timezone = setting(con, "timezone", DEFAULT_TIMEZONE)
+    today = today or local_today(timezone)
+    df = sql.frame(con, "action_progress", today=today.isoformat())
     out = pd.DataFrame({
         t("col.number", lang): df["number"],
         t("col.meeting_date", lang): df["meeting_date"].astype(str),
@@ -55,12 +68,16 @@ def progress_table(con: duckdb.DuckDBPyConnection, lang: str = "ko") -> pd.DataF
         t("col.execution", lang): df["execution"].map(lambda v: t(f"execution.{v}", lang)),
         t("col.due", lang): df["due"].astype(str),
         t("col.progress", lang): df["status"].map(lambda v: t(f"action.{v}", lang)),
-        t("col.overdue", lang): df["overdue"].map(lambda v: t("doc.yes", lang) if v else ""),
+        t("col.overdue", lang): [t("doc.overdue_days", lang, n=int(d)) if bool(o) else t("doc.no", lang)
+                                 for o, d in zip(df["overdue"], df["days_overdue"])],
         t("col.last_note", lang): df["last_note"],
-        t("col.updated_at", lang): df["updated_at"].str.slice(0, 10),
-        t("col.indicators", lang): df["indicators"],
-        t("col.components", lang): df["components"],
+        t("col.updated_at_zone", lang, zone=zone_name(timezone)): [local_time(v, timezone) for v in df["updated_at"]],
+        t("col.indicators", lang): df[f"indicators_{lang}"].fillna(""),
+        t("col.components", lang): df[f"components_{lang}"].fillna(""),
     })
+    if with_ids:
+        out[t("col.indicator_ids", lang)] = df["indicator_ids"].fillna("")
+        out[t("col.component_ids", lang)] = df["component_ids"].fillna("")
     return out
 
 

@@ -57,12 +57,36 @@ final as (
 select * from final
 order by number;
 
--- name: action_progress()
--- The proposals-progress table (건의사항 추진현황) as data: one row per action item, by number.
-select number, meeting_date, agenda_title, title, owner_name_ko, owner_name_en, execution, due, status,
-       overdue, last_note, updated_at, array_to_string(linked_indicators, ', ') as indicators,
-       array_to_string(linked_components, ', ') as components
-from action_items order by number;
+-- name: action_progress(today)
+-- The proposals-progress table (건의사항 추진현황) as data: one row per action item, by number. Linked indicators
+-- and components by name in both languages (a component as '<series short> · <component>', a whole series as its
+-- short name) and by id; `overdue` and `days_overdue` against :today (the caller's Seoul date, not the server's).
+with
+names as (
+    select
+        l.action_id,
+        string_agg(i.name_ko, ', ' order by i.seq) filter (where l.kind = 'indicator') as indicators_ko,
+        string_agg(i.name_en, ', ' order by i.seq) filter (where l.kind = 'indicator') as indicators_en,
+        string_agg(s.short_ko || coalesce(' · ' || c.name_ko, ''), ', ' order by s.seq, c.seq)
+            filter (where l.kind = 'component') as components_ko,
+        string_agg(s.short_en || coalesce(' · ' || c.name_en, ''), ', ' order by s.seq, c.seq)
+            filter (where l.kind = 'component') as components_en
+    from action_link as l
+    left join indicator as i on i.indicator_id = l.indicator_id
+    left join series as s on s.index_id = l.index_id
+    left join component as c on c.index_id = l.index_id and c.component_id = l.component_id
+    group by l.action_id
+)
+select a.number, a.meeting_date, a.agenda_title, a.title, a.owner_name_ko, a.owner_name_en, a.execution, a.due,
+       a.status, a.status not in ('done', 'dropped') and a.due < cast(:today as date) as overdue,
+       case when a.status not in ('done', 'dropped') and a.due < cast(:today as date)
+            then date_diff('day', a.due, cast(:today as date)) end as days_overdue,
+       a.last_note, a.updated_at, n.indicators_ko, n.indicators_en, n.components_ko, n.components_en,
+       array_to_string(a.linked_indicators, ', ') as indicator_ids,
+       array_to_string(a.linked_components, ', ') as component_ids
+from action_items as a
+left join names as n using (action_id)
+order by a.number;
 
 -- name: action_log(action_id)
 -- The history of one action item, oldest first.

@@ -15,7 +15,7 @@ select indicator_id from managed_indicators order by seq;
 -- One department's indicators with the latest value (view `latest_values`: the newest period) and who loaded it.
 select m.indicator_id, m.name_ko, m.name_en, m.unit as unit_ko, m.unit_en, m.unit_kind, m.cadence,
        m.source, m.source_url, m.seq, l.period as latest_period, l.value as latest_value,
-       l.uploaded_by, l.uploaded_at
+       l.uploaded_by, l.uploaded_at, m.target_2030, m.direction
 from managed_indicators as m left join latest_values as l using (indicator_id)
 where m.office_id = :office_id
 order by m.seq;

@@ -1,0 +1,154 @@
+"""The analyst's day in Chromium (Korean), against the real server: open a series, compare three cities, follow a
+source link; and the overview and weak points at phone width (390 px), where every value must keep its label.
+
+Uses the server and browser of tests/test_browser.py (the real catalogue built into a temporary folder).
+Screenshots go to artifacts/browser/analyst-*.png; external sites are never contacted (a source link opens a
+stub page served by the test, and the test checks the address it was sent to).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dashboard.text import t
+from tests.test_browser import (  # noqa: F401 - fixtures used by name
+    ARTIFACTS,
+    MAIN,
+    _open,
+    browser,
+    browser_warehouse,
+    chromium,
+    server,
+)
+
+pytestmark = pytest.mark.browser
+
+IDS = re.compile(r"\b(kearney_gci|kearney_gco|mori_gpci|zyen_gfci|iese_cimi|mercer_qol|planning_office|"
+                 r"foreign_tourists|commute_time_avg|crime_per_1000)\b")
+PHONE = {"width": 390, "height": 2400}
+
+
+def _settle(page) -> None:
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+        " return a && a.getAttribute('data-test-script-state') === 'notRunning'"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]'); }", timeout=60_000, polling=200)
+    page.wait_for_timeout(300)
+
+
+def _legend(page, chart_index: int = 0) -> list[str]:
+    chart = page.locator(f"{MAIN} .js-plotly-plot").nth(chart_index)
+    return [(e.text_content() or "").strip() for e in chart.locator(".legendtext").all()]
+
+
+def _main_text(page) -> str:
+    return page.locator(MAIN).first.inner_text()
+
+
+def test_the_analyst_opens_a_series_compares_three_cities_and_follows_a_source(server: str, browser) -> None:
+    page, errors = _open(browser, server + "/")
+    try:
+        # Open a series: the trends page from the navigation, then GPCI from the series box.
+        page.get_by_role("link", name=re.compile(t("ui.page.trends", "ko"))).first.click()
+        _settle(page)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text=t("col.series", "ko")).first
+        box.click()
+        page.get_by_role("option", name=re.compile("GPCI")).first.click()
+        _settle(page)
+        assert "Mori Memorial Foundation" in _main_text(page), "the GPCI series is open"
+        page.screenshot(path=str(ARTIFACTS / "analyst-1-series.png"), full_page=True)
+
+        # Compare three cities: clear the cities box, choose 서울, 도쿄, 런던.
+        cities = page.locator('[data-testid="stMultiSelect"]').filter(has_text=t("ui.trends.cities", "ko")).first
+        cities.get_by_role("button", name=re.compile("Clear all|모두 지우기", re.I)).first.click()
+        _settle(page)
+        for name in ("서울", "도쿄", "런던"):
+            cities.locator("input").first.click()
+            cities.locator("input").first.fill(name)
+            page.get_by_role("option", name=name, exact=True).first.click()
+            _settle(page)
+        page.keyboard.press("Escape")
+        _settle(page)
+        legend = _legend(page)
+        assert sorted(n for n in legend if n in {"서울", "도쿄", "런던"}) == ["도쿄", "런던", "서울"], legend
+        assert not {"파리", "뉴욕", "싱가포르"} & set(legend), f"only the three chosen cities are drawn: {legend}"
+        # London keeps its catalogue colour whatever else is chosen (issue 12): same as with every peer.
+        colour = page.evaluate("""() => {
+            const chart = document.querySelectorAll('[data-testid="stMainBlockContainer"] .js-plotly-plot')[0];
+            const trace = chart.data.find(d => d.name === '런던' && d.mode === 'lines+markers');
+            return trace && trace.line.color; }""")
+        from dashboard import charts
+        from pipelines import catalogue
+        assert colour == charts.city_colour("London", "Seoul", catalogue.load().peer_cities)
+        page.screenshot(path=str(ARTIFACTS / "analyst-2-three-cities.png"), full_page=True)
+
+        # Follow a source link (a methodology note's 출처): it opens the source's address in a new tab.
+        page.context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"),
+                           lambda route: route.fulfill(status=200, content_type="text/html",
+                                                       body="<html><body>source (stub)</body></html>"))
+        link = page.locator(f"{MAIN} a[href^='http']").filter(has_text=t("ui.source", "ko")).first
+        link.scroll_into_view_if_needed()
+        href = link.get_attribute("href")
+        assert href and href.startswith(("http://", "https://")) and "127.0.0.1" not in href
+        with page.context.expect_page() as opened:
+            link.click()
+        source = opened.value
+        source.wait_for_load_state()
+        assert source.url.rstrip("/") == href.rstrip("/")
+        source.close()
+        page.screenshot(path=str(ARTIFACTS / "analyst-3-source.png"), full_page=True)
+        assert not IDS.search(_main_text(page)), "names, not ids, on the page"
+    finally:
+        page.close()
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("path", ["/", "/weak-points"])
+def test_at_phone_width_every_value_keeps_its_label_and_nothing_is_clipped(server: str, browser, path: str) -> None:
+    page = browser.new_page(viewport=PHONE, locale="ko-KR")
+    try:
+        page.goto(server + path, wait_until="domcontentloaded", timeout=60_000)
+        _settle(page)
+        page.wait_for_timeout(800)
+        _settle(page)
+        name = "overview" if path == "/" else "weak-points"
+        page.screenshot(path=str(ARTIFACTS / f"phone-390-{name}.png"), full_page=True)
+        text = _main_text(page)
+        # No sideways scrolling of the page itself.
+        widths = page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]');
+                                  return [m.scrollWidth, m.clientWidth]; }""")
+        assert widths[0] <= widths[1] + 1, f"the page scrolls sideways at 390 px: {widths}"
+        assert not IDS.search(text), "names, not ids, on the page"
+        if path == "/":
+            # every stacked value cell says what it is: one label per series for each column
+            series = text.count("담당:")
+            assert series >= 9, text[:500]
+            for key in ("col.latest_edition", "col.latest_rank", "col.change", "col.best_ever", "col.rank_trend"):
+                assert text.count(t(key, "ko", target=5)) >= series, f"{key}: a value without its label"
+            assert text.count(t("col.to_goal", "ko", target=5)) >= series
+            # the sparklines say which editions they span
+            ticks = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot .xtick text'))
+                                      .map(e => e.textContent)""")
+            assert any(re.match(r"^\d{4} · \d+위$", x) for x in ticks), ticks
+        else:
+            # heat-map labels fit their cells: "11위" is never cut to "1위"
+            sizes = page.evaluate("""() => {
+                const out = [];
+                for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+                  const layer = plot.querySelector('.heatmaplayer'); if (!layer) continue;
+                  const xs = (plot.layout && plot.layout.xaxis && plot.layout.xaxis.categoryarray) || [];
+                  const area = plot.querySelector('.nsewdrag'); if (!area || !xs.length) continue;
+                  const cell = area.getBBox().width / xs.length;
+                  for (const t of layer.querySelectorAll('text')) out.push([t.textContent, t.getBBox().width, cell]);
+                }
+                return out; }""")
+            assert sizes, "the heat map shows rank labels"
+            assert all(w <= cell + 2 for _, w, cell in sizes), [s for s in sizes if s[1] > s[2] + 2][:5]
+            assert all(re.fullmatch(r"\d+위", label) for label, _, _ in sizes)
+            # the peers chart names its edition
+            assert re.search(r"\d{4}년 판 순위", text) or "년 판 순위" in page.content()
+    finally:
+        page.close()
