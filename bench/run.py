@@ -158,13 +158,14 @@ organizer = Account(username="bench", name="bench", role="forum_organizer", depa
                     password_hash="", disabled=False, created_at="")
 forum_id = next(iter(cat.forum.forums)) if cat.forum.forums else None
 uploads, events = [], []
+run_id = time.time_ns()  # this process's own meeting ids: the script runs more than once on one ledger
 for i in range(runs):
     started = time.perf_counter()
-    writes.commit_upload(cat, data, f"bench-{i}.csv", "tourism_sports", "bench", warehouse_path=root / "warehouse.duckdb")
+    writes.commit_upload(cat, data, f"bench-{run_id}-{i}.csv", "tourism_sports", "bench", warehouse_path=root / "warehouse.duckdb")
     uploads.append(time.perf_counter() - started)
     started = time.perf_counter()
     writes.record_event(cat, organizer, "meeting.scheduled",
-                        {"meeting_id": f"bench-{i}", "forum_id": forum_id, "date": f"2027-{i % 12 + 1:02d}-10", "kind": "ad_hoc"},
+                        {"meeting_id": f"bench-{run_id}-{i}", "forum_id": forum_id, "date": f"2027-{i % 12 + 1:02d}-10", "kind": "ad_hoc"},
                         warehouse_path=root / "warehouse.duckdb")
     events.append(time.perf_counter() - started)
 print(json.dumps({"uploads": uploads, "events": events}))

@@ -130,7 +130,10 @@ else:
         with tab:
             own = shown[shown["index_id"] == index_id]
             kind = own[f"title_{lang}"].iloc[0]
-            st.plotly_chart(charts.weakness_heatmap(own, lang), width="stretch", key=f"heat_{index_id}")
+            # the heat map is drawn from the series' rows that the area and department filters keep
+            heat = data.figure(lambda: charts.weakness_heatmap(own, lang), "heatmap", index_id,
+                               tuple(sorted(chosen_areas)), tuple(sorted(chosen_departments)), lang)
+            st.plotly_chart(heat, width="stretch", key=f"heat_{index_id}")
             latest = own[own["is_latest"]]
             counts = latest["label"].value_counts()
             st.caption(say("ui.weak.heatmap_counts", lang, series=kind, edition=latest["edition"].iloc[0] if len(latest) else "—",
