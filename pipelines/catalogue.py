@@ -187,6 +187,10 @@ class FetchSource(Model):
     url: Url
     format: Str
     note: Str | None = None
+    # Bounds on one fetch: bytes after decompression (a gzip bomb counts what it expands to) and seconds for
+    # the whole request, redirects and body included (a body dripped a byte at a time still ends).
+    max_bytes: Count = 20 * 1024 * 1024
+    deadline_seconds: Count = 60
 
 
 class Series(Model):
@@ -630,7 +634,7 @@ def _read_yaml(path: Path) -> Any:
         if isinstance(token, yaml.AliasToken):
             line = token.start_mark.line + 1
             raise CatalogueError(path.name, [Message("catalogue.yaml_alias", {"file": path.name, "line": line})])
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    return yaml.load(text, Loader=loader)  # noqa: S506  # nosec B506 - CSafeLoader/SafeLoader: a safe loader
 
 
 def load(path: Path | str | None = None) -> Catalogue:

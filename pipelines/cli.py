@@ -15,7 +15,7 @@ import click
 # pandera) or a report imports it in its own body (docs/architecture.md, "Start-up").
 from pipelines import accounts, sql
 from pipelines.analysis import signals  # light: the messages only
-from pipelines.errors import CityIdxError
+from pipelines.errors import CityIdxError, storage_error
 from pipelines.ledger import forum as forum_log
 from pipelines.ledger import seal
 from pipelines.messages import DEFAULT_LANG, LANGS, both, t
@@ -46,6 +46,9 @@ class Boundary(click.Group):
             return super().invoke(ctx)
         except CityIdxError as exc:
             click.echo(str(exc), err=True)
+            ctx.exit(1)
+        except OSError as exc:  # a disk that refused, outside a write that already says so: the path and why
+            click.echo(str(storage_error(exc)), err=True)
             ctx.exit(1)
 
 
@@ -753,7 +756,9 @@ def fetch(catalogue_path, index_ids) -> None:
     Example:
         cityidx fetch
         cityidx fetch zyen_gfci
-    Conditional GET (ETag / Last-Modified), timeouts, retries with back-off. A changed source becomes a new
+    Conditional GET (ETag / Last-Modified), timeouts, retries with back-off; each source bounded by its
+    max_bytes (after decompression) and deadline_seconds, redirects only to https on the same host, a
+    content type that does not fit its format refused. A changed source becomes a new
     snapshot with its URL, time and SHA-256; nothing is ever overwritten. Offline or on an error: says so,
     changes nothing, exit 1.
     """

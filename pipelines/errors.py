@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 
 from pipelines.messages import t
@@ -74,3 +75,30 @@ class Busy(CityIdxError):
 
     def __init__(self) -> None:
         super().__init__("upload.busy")
+
+
+class StorageError(CityIdxError):
+    """The disk refused a read or write (full, permission denied, read-only, ...): the path and why; whatever was
+    staged has been removed, so nothing is half-written."""
+
+
+# errno -> the message key that says why, in words an operator acts on
+_OS_REASONS = {errno.ENOSPC: "os.disk_full", errno.EDQUOT: "os.disk_full", errno.EACCES: "os.permission",
+               errno.EPERM: "os.permission", errno.EROFS: "os.read_only", errno.ENAMETOOLONG: "os.name_too_long",
+               errno.ENOTDIR: "os.not_a_folder", errno.ENOENT: "os.missing", errno.EISDIR: "os.is_a_folder"}
+# DuckDB reports the same conditions as text (duckdb.IOException carries no errno)
+_TEXT_REASONS = {"no space left": errno.ENOSPC, "disk quota": errno.EDQUOT, "permission denied": errno.EACCES,
+                 "read-only file system": errno.EROFS, "file name too long": errno.ENAMETOOLONG}
+
+
+def storage_error(exc: BaseException, path: object = None) -> StorageError:
+    """An OSError (or DuckDB's IOException about a file) as the one error type, naming the path."""
+    code = getattr(exc, "errno", None)
+    if code is None:
+        text = str(exc).lower()
+        code = next((c for words, c in _TEXT_REASONS.items() if words in text), None)
+    where = getattr(exc, "filename", None) or path or "?"
+    reason = _OS_REASONS.get(code)
+    detail = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:200]
+    return StorageError("os.failed", path=str(where),
+                        reason=Message(reason) if reason else Message("os.other", {"detail": detail}))

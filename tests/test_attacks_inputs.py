@@ -412,3 +412,389 @@ def test_a_file_suffix_of_250_characters_is_stored_under_a_plain_name(mini, mini
     assert receipt.data_file.name == "upload.csv" and receipt.data_file.is_file()
     assert receipt.original_filename == ("values." + "c" * 250)[:255]
     assert not _leftovers(mini.parent)
+
+
+# --- disks that refuse --------------------------------------------------------------------------------
+
+def _ledger_state(root: Path, warehouse_file: Path) -> tuple:
+    """Every ledger file (data/raw/) with its bytes' hash, and every warehouse part's (locks aside)."""
+    import hashlib
+
+    files = sorted((p.relative_to(root).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+                   for p in (root / "data" / "raw").rglob("*") if p.is_file())
+    parts_now = sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in warehouse_file.parent.iterdir()
+                       if not p.name.endswith(".lock"))
+    return files, parts_now
+
+
+UPLOAD = b"indicator_id,period,value\nforeign_tourists,2024,1000\n"
+
+
+@pytest.mark.parametrize("where", ["swap", "stage_upload", "duckdb"])
+def test_a_disk_that_refuses_a_write_ends_in_a_bilingual_message_naming_the_path_with_nothing_half_written(
+        mini, mini_warehouse, monkeypatch, where):
+    import errno
+
+    import duckdb
+
+    from pipelines.build import warehouse as warehouse_module
+    from pipelines.errors import StorageError
+    from pipelines.ledger import uploads as ledger_uploads
+
+    cat = catalogue.load(mini)
+    before = _ledger_state(mini.parent, mini_warehouse)
+    if where == "swap":
+        def replace(src, dst):
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        monkeypatch.setattr(warehouse_module.os, "replace", replace)
+        reason_ko, reason_en = "디스크 공간이 부족합니다", "the disk is full"
+    elif where == "stage_upload":
+        real = Path.write_bytes
+
+        def write_bytes(self, data):
+            if self.name.startswith("upload"):
+                raise PermissionError(errno.EACCES, "Permission denied", str(self))
+            return real(self, data)
+        monkeypatch.setattr(ledger_uploads.Path, "write_bytes", write_bytes)
+        reason_ko, reason_en = "권한이 없습니다", "permission denied"
+    else:
+        real_execute = warehouse_module.sql.execute
+
+        def execute(con, name, **values):
+            if name == "stage_close":  # the staged part half-written when the disk fills up
+                raise duckdb.IOException("Could not write file: No space left on device")
+            return real_execute(con, name, **values)
+        monkeypatch.setattr(warehouse_module.sql, "execute", execute)
+        reason_ko, reason_en = "디스크 공간이 부족합니다", "the disk is full"
+    with pytest.raises(StorageError) as caught:
+        writes.commit_upload(cat, UPLOAD, "v.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    ko, en = caught.value.text("ko"), caught.value.text("en")
+    assert reason_ko in ko and reason_en in en, (ko, en)
+    assert str(mini.parent) in ko or str(mini_warehouse.parent) in ko, ko
+    after = _ledger_state(mini.parent, mini_warehouse)
+    assert after[1] == before[1], "every warehouse part byte-identical, no staged part left"
+    if where != "swap":  # refused before the commit: the ledger too is as it was
+        assert after[0] == before[0]
+    # (a swap refused after the commit leaves the entry in the ledger; the next command reports it, issue 10)
+    assert not _leftovers(mini.parent)
+
+
+def test_the_cli_says_which_path_the_disk_refused_instead_of_a_traceback(mini, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result, _, _ = run_cli("build", "--catalogue", str(mini),
+                           env={"CITYIDX_WAREHOUSE": str(blocker / "wh" / "cityindex.duckdb")})
+    out = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in out, out[-3000:]
+    assert str(blocker) in out and "폴더가 아니라 파일" in out and "not a folder" in out, out[-2000:]
+
+
+def test_stale_staged_warehouse_files_of_killed_builds_are_removed_by_the_next_writer(mini, mini_warehouse):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stale = [mini_warehouse.with_name(f".{mini_warehouse.name}.{dead.pid}.tmp"),
+                 mini_warehouse.with_name(f".{mini_warehouse.name}.{dead.pid}.tmp.wal")]
+        live = mini_warehouse.with_name(f".{mini_warehouse.name}.{alive.pid}.tmp")
+        for p in (*stale, live):
+            p.write_bytes(b"x" * 1024)
+        writes.commit_upload(catalogue.load(mini), UPLOAD, "v.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+        assert not any(p.exists() for p in stale)
+        assert live.exists(), "a running writer's staged file is left alone"
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+# --- fetching from a hostile server (a real HTTP server on 127.0.0.1) -------------------------------------
+
+class Hostile:
+    """/big (1 GiB), /bomb (gzip: 200 MB of zeros in ~200 kB), /drip (a byte every 0.2 s), /elsewhere (302 to
+    another host), /downgrade (302 to plain http on this host), /exe (an executable content type), /ok (csv)."""
+
+    def __init__(self) -> None:
+        import gzip
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.bomb = gzip.compress(b"\0" * (200 * 2**20), compresslevel=9)
+        self.sent: dict[str, int] = {}
+        hostile = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def head(self, code: int, headers: dict) -> None:
+                self.send_response(code)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+
+            def stream(self, chunk: bytes, count: int, pause: float = 0.0) -> None:
+                sent = 0
+                try:
+                    for _ in range(count):
+                        self.wfile.write(chunk)
+                        sent += len(chunk)
+                        if pause:
+                            self.wfile.flush()
+                            time.sleep(pause)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                hostile.sent[self.path] = sent
+
+            def do_GET(self):  # noqa: N802 - the http.server API
+                port = self.server.server_address[1]
+                if self.path == "/big":
+                    self.head(200, {"Content-Type": "text/csv"})
+                    self.stream(b"x" * 2**20, 1024)
+                elif self.path == "/bomb":
+                    self.head(200, {"Content-Type": "text/csv", "Content-Encoding": "gzip",
+                                    "Content-Length": str(len(hostile.bomb))})
+                    self.stream(hostile.bomb, 1)
+                elif self.path == "/drip":
+                    self.head(200, {"Content-Type": "text/csv"})
+                    self.stream(b"x", 300, pause=0.2)
+                elif self.path == "/elsewhere":
+                    self.head(302, {"Location": f"http://localhost:{port}/ok", "Content-Length": "0"})
+                elif self.path == "/downgrade":
+                    self.head(302, {"Location": "/ok", "Content-Length": "0"})
+                elif self.path == "/exe":
+                    self.head(200, {"Content-Type": "application/x-msdownload", "Content-Length": "2"})
+                    self.wfile.write(b"MZ")
+                elif self.path == "/ok":
+                    self.head(200, {"Content-Type": "text/csv; charset=utf-8", "Content-Length": "9"})
+                    self.wfile.write(b"city,rank")
+                else:
+                    self.head(404, {"Content-Length": "0"})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    server = Hostile()
+    yield server
+    server.close()
+
+
+def _fetch(mini: Path, url: str, **bounds) -> tuple:
+    """`url` as zyen_gfci's one csv source (with `bounds`), fetched once; (outcome, seconds, snapshot files)."""
+    import yaml
+
+    from pipelines.ledger import fetch
+
+    data = yaml.safe_load(mini.read_text(encoding="utf-8"))
+    data["series"]["zyen_gfci"]["fetch"] = [{"url": url, "format": "csv", **bounds}]
+    mini.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    cat = catalogue.load(mini)
+    start = time.monotonic()
+    [outcome] = fetch.fetch_all(cat, http=fetch.session(retries=None))
+    took = time.monotonic() - start
+    root = fetch.snapshot_root(cat, "zyen_gfci")
+    return outcome, took, sorted(root.iterdir()) if root.is_dir() else []
+
+
+def _said(outcome, key: str) -> bool:
+    from pipelines.errors import Message
+
+    return isinstance(outcome.detail, Message) and outcome.detail.key == key
+
+
+def test_a_1_gib_body_stops_at_the_sources_byte_cap(mini, hostile):
+    outcome, took, files = _fetch(mini, f"{hostile.url}/big")
+    assert outcome.state == "failed" and _said(outcome, "fetch.too_large") and not files
+    assert "20,971,520" in outcome.detail.en and "20,971,520" in outcome.detail.ko
+    assert took < 30, took
+
+
+def test_a_gzip_bomb_is_counted_after_decompression(mini, hostile):
+    outcome, took, files = _fetch(mini, f"{hostile.url}/bomb", max_bytes=5 * 2**20)
+    assert outcome.state == "failed" and _said(outcome, "fetch.too_large") and not files
+    assert took < 30, took
+
+
+def test_a_dripping_body_ends_at_the_deadline(mini, hostile):
+    outcome, took, files = _fetch(mini, f"{hostile.url}/drip", deadline_seconds=2)
+    assert outcome.state == "failed" and _said(outcome, "fetch.deadline") and not files
+    assert took < 5, took
+
+
+@pytest.mark.parametrize("path", ["/elsewhere", "/downgrade"])
+def test_a_redirect_is_followed_only_to_https_on_the_same_host(mini, hostile, path):
+    outcome, _, files = _fetch(mini, f"{hostile.url}{path}")
+    assert outcome.state == "failed" and _said(outcome, "fetch.redirect_refused") and not files
+    assert "/ok" in outcome.detail.en
+
+
+def test_a_content_type_that_is_not_the_declared_format_is_refused(mini, hostile):
+    outcome, _, files = _fetch(mini, f"{hostile.url}/exe")
+    assert outcome.state == "failed" and _said(outcome, "fetch.content_type_refused") and not files
+    assert "application/x-msdownload" in outcome.detail.en
+
+
+def test_the_final_url_and_content_type_are_recorded(mini, hostile):
+    import json
+
+    outcome, _, files = _fetch(mini, f"{hostile.url}/ok")
+    assert outcome.state == "stored"
+    receipt = json.loads(next(p for p in files if p.suffix == ".json").read_text(encoding="utf-8"))
+    assert receipt["final_url"] == f"{hostile.url}/ok"
+    assert receipt["content_type"] == "text/csv; charset=utf-8"
+
+
+def test_the_cli_says_why_a_fetch_was_refused_in_both_languages(mini, hostile):
+    import yaml
+
+    data = yaml.safe_load(mini.read_text(encoding="utf-8"))
+    data["series"]["zyen_gfci"]["fetch"] = [{"url": f"{hostile.url}/exe", "format": "csv"}]
+    mini.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result, _, _ = run_cli("fetch", "--catalogue", str(mini), "zyen_gfci")
+    out = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in out
+    assert "내용 형식 'application/x-msdownload'" in out and "content type 'application/x-msdownload'" in out
+
+
+# --- random input: never a traceback, never a partial write ---------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402 - the property tests below
+from hypothesis import strategies as st  # noqa: E402
+
+CELLS = st.sampled_from(["", " ", "foreign_tourists", "unemployment_rate", "tourists_monthly", "지표코드", "기준기간",
+                         "값", "indicator_id", "period", "value", "note", "2024", "2024-Q3", "2024-09", "2099",
+                         "1,234.5", "3.1%", "-1", "abc", "1e9", '"', "\x00", "=cmd|' /C calc'!A0", "\ufeff", "\r"])
+CSV_TEXT = st.lists(st.lists(CELLS | st.text(max_size=8), max_size=8), max_size=30).map(
+    lambda rows: "\n".join(",".join(r) for r in rows))
+
+
+@pytest.fixture(scope="module")
+def mini_cat(tmp_path_factory):
+    root = tmp_path_factory.mktemp("prop") / "mini"
+    shutil.copytree(FIXTURES / "mini", root)
+    return catalogue.load(root / "indicators.yml")
+
+
+def _parsed_is_sound(parsed, cat) -> None:
+    assert parsed.ok == (not parsed.problems)
+    if parsed.ok:
+        assert len(parsed.rows) > 0 and parsed.problem_count == 0
+    else:
+        assert 1 <= len(parsed.problems) <= cat.reporting.max_problems_shown <= parsed.problem_count or \
+            len(parsed.problems) == parsed.problem_count
+        assert all(p.ko and p.en for p in parsed.problems)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=4096))
+def test_the_upload_parser_never_raises_on_random_bytes(mini_cat, data):
+    from pipelines.build import uploads
+
+    _parsed_is_sound(uploads.parse_upload(data, "random.csv", "tourism_sports", mini_cat), mini_cat)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=CSV_TEXT, encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp949"]))
+def test_the_upload_parser_never_raises_on_random_csv(mini_cat, text, encoding):
+    from pipelines.build import uploads
+
+    data = text.encode(encoding, errors="replace")
+    _parsed_is_sound(uploads.parse_upload(data, "random.csv", "tourism_sports", mini_cat), mini_cat)
+
+
+@pytest.fixture(scope="module")
+def forum_ledger(tmp_path_factory):
+    """A mini ledger with a few forum events and an upload, built; returns (catalogue, warehouse)."""
+    root = tmp_path_factory.mktemp("prop-forum") / "mini"
+    shutil.copytree(FIXTURES / "mini", root)
+    cat = catalogue.load(root / "indicators.yml")
+    wh = root.parent / "wh" / "cityindex.duckdb"
+    build.build(cat, wh)
+    acc = root.parent / "accounts.json"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CITYIDX_ACCOUNTS", str(acc))  # every write names a real account of this file
+        organizer = accounts.add_account(cat, "park", PASSWORD, "forum_organizer", path=acc)
+        accounts.add_account(cat, "kim", PASSWORD, "department_editor", department="tourism_sports", path=acc)
+        default_forum, _ = forum.forums_from_catalogue(cat)
+        meeting = forum.meeting_id(default_forum, "2026-12-09", "regular")
+        writes.record_event(cat, organizer, "meeting.scheduled", {"meeting_id": meeting, "forum_id": default_forum,
+                            "date": "2026-12-09", "kind": "regular", "place": None, "title": "T"}, warehouse_path=wh)
+        agenda = forum.new_id("a")
+        writes.record_event(cat, organizer, "agenda.proposed", {"agenda_id": agenda, "meeting_id": meeting,
+                            "title": "A", "proposer": "p", "description": None, "weaknesses": [], "indicators": []},
+                            warehouse_path=wh)
+        writes.record_event(cat, organizer, "agenda.decided", {"agenda_id": agenda, "decision": "adopted",
+                            "note": None}, warehouse_path=wh)
+        writes.commit_upload(cat, UPLOAD, "v.csv", "tourism_sports", "kim", warehouse_path=wh)
+    return cat, wh
+
+
+EDITS = st.one_of(
+    st.tuples(st.just("flip"), st.integers(0, 10_000), st.integers(1, 255)),
+    st.tuples(st.just("truncate"), st.integers(0, 10_000), st.just(0)),
+    st.tuples(st.just("insert"), st.integers(0, 10_000), st.integers(0, 255)),
+)
+
+
+def _edit(data: bytes, edit: tuple) -> bytes:
+    kind, at, value = edit
+    at = at % (len(data) + 1)
+    if kind == "flip" and data:
+        at = min(at, len(data) - 1)
+        return data[:at] + bytes([data[at] ^ value]) + data[at + 1:]
+    if kind == "truncate":
+        return data[:at]
+    return data[:at] + bytes([value]) + data[at:]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(which=st.integers(0, 100), edits=st.lists(EDITS, min_size=1, max_size=3))
+def test_a_randomly_edited_ledger_entry_fails_the_build_cleanly_and_writes_nothing(forum_ledger, which, edits):
+    from pipelines.errors import CityIdxError
+
+    cat, wh = forum_ledger
+    entries = sorted([*(cat.root / "data" / "raw" / "forum").glob("*.json"),
+                      *(cat.root / "data" / "raw" / "departments").rglob("*.*")])
+    assert entries
+    target = entries[which % len(entries)]
+    original = target.read_bytes()
+    before = wh.read_bytes()
+    target.write_bytes(_edit(original, edits[0]) if len(edits) == 1 else
+                       _edit(_edit(original, edits[0]), edits[1]))
+    try:
+        try:
+            build.build(cat, wh)
+        except CityIdxError:
+            assert wh.read_bytes() == before, "a failed build leaves the warehouse as it was"
+        assert not [p for p in wh.parent.iterdir() if p.name.endswith(".tmp")]
+    finally:
+        target.write_bytes(original)
+
+
+def test_bandit_finds_nothing_at_medium_severity_or_above():
+    """The product's code (pipelines/, dashboard/) passes bandit at medium and high severity; each exception
+    is a `# nosec` with its reason where it stands."""
+    import json
+
+    if importlib.util.find_spec("bandit") is None:
+        if os.environ.get("CI"):
+            pytest.fail("bandit is a test dependency (pip install -e '.[test]')")
+        pytest.skip("bandit is not installed")
+    result = subprocess.run([sys.executable, "-m", "bandit", "-r", "pipelines", "dashboard", "-q", "-f", "json",
+                             "--severity-level", "medium"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    report = json.loads(result.stdout)
+    assert report["metrics"]["_totals"]["loc"] > 1000, "bandit looked at the code"
+    found = [f"{r['filename']}:{r['line_number']} {r['test_id']} {r['issue_text']}" for r in report["results"]]
+    assert not found, found
+    assert all(not n.strip().startswith("#") or "nosec" not in n or " - " in n
+               for p in (ROOT / "pipelines").rglob("*.py") for n in p.read_text(encoding="utf-8").splitlines()
+               if "# nosec" in n), "every nosec says why"

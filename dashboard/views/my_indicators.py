@@ -17,7 +17,7 @@ from pipelines.analysis import preview
 from pipelines.build import uploads, writes
 from pipelines.build.uploads import ParsedUpload
 from pipelines.catalogue import Catalogue
-from pipelines.errors import Busy
+from pipelines.errors import Busy, CityIdxError
 from pipelines.ledger.uploads import receipt_number
 from pipelines.schemas import Problem, ProblemsFound
 
@@ -159,6 +159,9 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
             return
         except ProblemsFound as exc:  # the catalogue changed between the check and the commit
             show_problems(exc.problems, exc.total)
+            return
+        except CityIdxError as exc:  # a disk that refused, a name that cannot be stored: nothing was written
+            show_error(exc, lang)
             return
         st.session_state[RECEIPT_KEY] = {
             "department": department, "number": receipt.number, "rows": receipt.rows, "file": receipt.original_filename,

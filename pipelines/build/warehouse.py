@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from pipelines import sql
+from pipelines.errors import storage_error
 from pipelines.sql import parts
 from pipelines.sql.parts import DEFAULT_WAREHOUSE, connect_read_only, warehouse_path  # noqa: F401 (re-exported)
 
@@ -72,6 +73,28 @@ def inputs_digest(cat: Catalogue) -> str:
     return h.hexdigest()
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def remove_stale(target: Path) -> list[Path]:
+    """Staged files of `target` left by killed writers (`.cityindex.duckdb.PID.tmp` whose PID is gone, and their
+    .wal): removed by the next writer, which holds the one lock, so no live writer's file is touched."""
+    removed = []
+    for tmp in target.parent.glob(f".{target.name}.*.tmp*"):
+        pid = tmp.name[len(target.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
 def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: dict[str, Path] | None = None) -> Path:
     """Write one part's tables into a new file beside its live file and return it; nothing live is touched.
 
@@ -79,7 +102,12 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
     read-only while the views are created (they bind to the tables there, by name).
     """
     target = parts.part_path(path, part)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for other in parts.PARTS:  # every part's leftovers, whichever part this write rebuilds
+            remove_stale(parts.part_path(path, other))
+    except OSError as exc:
+        raise storage_error(exc, target) from exc
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
@@ -101,9 +129,11 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
             con.close()
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        if isinstance(exc, (OSError, duckdb.IOException)):  # the disk refused: say which file and why
+            raise storage_error(exc, tmp) from exc
         raise
     return tmp
 
@@ -131,11 +161,17 @@ def swap(staged: dict[str, Path], path: Path) -> Path:
     """Put each staged part in place of its file with one atomic rename; the published part (the views, and
     the file readers look for) last. Each part is whole at every moment; a process killed between two renames
     leaves parts of two consecutive builds, each a pure function of its own ledger, until the next write."""
+    swapped = 0
     try:
         for part in sorted(staged, key=lambda p: p == "published"):
             os.replace(staged[part], parts.part_path(path, part))
-    except BaseException:
+            swapped += 1
+    except BaseException as exc:
         discard({p: f for p, f in staged.items() if f.exists()})
+        if isinstance(exc, OSError):
+            error = storage_error(exc, path)
+            error.swapped = swapped  # writes.commit takes its entry back out when nothing was swapped
+            raise error from exc
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:

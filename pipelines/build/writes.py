@@ -10,6 +10,7 @@ is behind until the next write or build (`cityidx build`).
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from pipelines.catalogue import Catalogue
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import Event, read_events, stage_event
 from pipelines.ledger.uploads import Receipt, read_receipts, stage_upload
+from pipelines.errors import storage_error
 from pipelines.schemas import ProblemsFound
 
 
@@ -45,6 +47,18 @@ def commit(cat: Catalogue, path: Path, staged: Path, final: Path, entry: seal.En
         raise
     warehouse.swap(staged_parts, path)
     seal.acknowledge(cat, [entry])
+
+
+@contextlib.contextmanager
+def on_disk(cat: Catalogue):
+    """Inside `store.writing`: an OSError (disk full, permission denied, ...) removes whatever was staged and
+    becomes a StorageError naming the path. Before the commit nothing changed; a swap refused after it leaves
+    the entry committed and the warehouse behind, which the next command reports (seal's `interrupted`)."""
+    try:
+        yield
+    except OSError as exc:
+        store.recover(cat)
+        raise storage_error(exc) from exc
 
 
 def _actor(account: Account | str) -> Account:
@@ -94,7 +108,7 @@ def commit_upload(
     parsed = check_upload(cat, data, filename, department)
     if not parsed.ok:
         raise ProblemsFound(parsed.problems, "upload.rejected", total=parsed.problem_count)
-    with store.writing(cat, path, lock_timeout), seal.appending(cat):
+    with store.writing(cat, path, lock_timeout), seal.appending(cat), on_disk(cat):
         staged, final, upload_id = stage_upload(cat, data, filename, department, actor,
                                                 parsed.encoding, len(parsed.rows), datetime.now(UTC))
         commit(cat, path, staged, final, seal.stream_of(cat, final / "receipt.json"), pending=[(staged, upload_id)])
@@ -107,7 +121,7 @@ def record_event(cat: Catalogue, account: Account, event_type: str, data: dict, 
     """Check, authorise and append one forum event; the warehouse is rebuilt with it, or nothing changes."""
     path = warehouse_path or warehouse.warehouse_path()
     account = _actor(account)
-    with store.writing(cat, path, lock_timeout), seal.appending(cat):
+    with store.writing(cat, path, lock_timeout), seal.appending(cat), on_disk(cat):
         state = forum.replay(read_events(cat), cat)
         forum.authorise(account, event_type, data, state)
         now = datetime.now(UTC)

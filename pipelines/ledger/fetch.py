@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from pipelines.catalogue import Catalogue, FetchSource
+from pipelines.errors import Message
 from pipelines.ledger import seal, store
 
 USER_AGENT = "cityidx/0.1 (city competitiveness indices ledger; python-requests)"
@@ -23,12 +26,91 @@ RETRIES = Retry(total=3, connect=3, read=2, status=3, backoff_factor=0.5,
                 respect_retry_after_header=True)
 
 
+MAX_REDIRECTS = 5
+CHUNK = 64 * 1024
+# The content types each declared format may arrive as (a missing Content-Type is recorded as missing).
+CONTENT_TYPES = {
+    "csv": ("text/csv", "application/csv", "text/plain", "application/vnd.ms-excel"),
+    "json": ("application/json", "text/json", "text/plain"),
+    "html": ("text/html", "application/xhtml+xml"),
+    "wikitext": ("text/x-wiki", "text/plain"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"),
+}
+
+
+class Refused(Exception):
+    """A fetch stopped by one of its bounds; `.detail` says which, in both languages."""
+
+    def __init__(self, detail: Message):
+        super().__init__(detail.key)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Download:
+    status: int
+    final_url: str
+    content_type: str | None
+    headers: dict
+    body: bytes = b""
+
+
+def _follow(http: requests.Session, source: FetchSource, headers: dict, timeout: tuple[float, float],
+            deadline: float) -> requests.Response:
+    """GET with redirects followed by hand: only to https on the source's own host, at most MAX_REDIRECTS."""
+    url, host = source.url, (urlsplit(source.url).hostname or "").lower()
+    for _ in range(MAX_REDIRECTS + 1):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Refused(Message("fetch.deadline", {"seconds": source.deadline_seconds}))
+        response = http.get(url, headers=headers, timeout=(timeout[0], min(timeout[1], left)), stream=True,
+                            allow_redirects=False)
+        if not response.is_redirect:
+            return response
+        target = urljoin(url, response.headers.get("Location", ""))
+        response.close()
+        parts = urlsplit(target)
+        if parts.scheme != "https" or (parts.hostname or "").lower() != host:
+            raise Refused(Message("fetch.redirect_refused", {"target": target[:200]}))
+        url = target
+    raise Refused(Message("fetch.too_many_redirects", {"count": MAX_REDIRECTS}))
+
+
+def download(http: requests.Session, source: FetchSource, headers: dict, timeout: tuple[float, float]) -> Download:
+    """The source's body, streamed and bounded: redirects (same host, https), its content type against the
+    declared format, at most `source.max_bytes` after decompression, all within `source.deadline_seconds`."""
+    deadline = time.monotonic() + source.deadline_seconds
+    response = _follow(http, source, headers, timeout, deadline)
+    with response:
+        content_type = response.headers.get("Content-Type")
+        got = Download(response.status_code, response.url, content_type, dict(response.headers))
+        if response.status_code != 200:
+            return got
+        mime = (content_type or "").split(";")[0].strip().lower()
+        allowed = CONTENT_TYPES.get(source.format, ())
+        if mime and mime not in allowed:
+            raise Refused(Message("fetch.content_type_refused", {"content_type": mime[:80], "format": source.format,
+                                                                 "allowed": ", ".join(allowed) or "-"}))
+        body = bytearray()
+        while True:
+            if time.monotonic() > deadline:
+                raise Refused(Message("fetch.deadline", {"seconds": source.deadline_seconds}))
+            # read1: whatever has arrived (decompressed, at most CHUNK), so a dripping body is checked each time
+            chunk = response.raw.read1(CHUNK, decode_content=True)
+            if not chunk:
+                break
+            body += chunk
+            if len(body) > source.max_bytes:
+                raise Refused(Message("fetch.too_large", {"limit": source.max_bytes}))
+    return Download(got.status, got.final_url, got.content_type, got.headers, bytes(body))
+
+
 @dataclass(frozen=True)
 class Outcome:
     series: str
     url: str
     state: str  # stored | unchanged | failed
-    detail: str
+    detail: str | Message  # English for transport failures; a Message (both languages) for a refused fetch
     path: Path | None = None
     sha256: str | None = None
     size: int = 0
@@ -70,7 +152,9 @@ def fetch_source(cat: Catalogue, index_id: str, source: FetchSource, http: reque
         if previous.get("last_modified"):
             headers["If-Modified-Since"] = previous["last_modified"]
     try:
-        response = http.get(source.url, headers=headers, timeout=timeout)
+        response = download(http, source, headers, timeout)
+    except Refused as exc:
+        return Outcome(index_id, source.url, "failed", exc.detail)
     except requests.Timeout:
         return Outcome(index_id, source.url, "failed", f"timed out after {timeout[1]:g} s (Timeout)")
     except requests.ConnectionError as exc:
@@ -81,11 +165,11 @@ def fetch_source(cat: Catalogue, index_id: str, source: FetchSource, http: reque
         return Outcome(index_id, source.url, "failed", f"{cause} (ConnectionError)")
     except requests.RequestException as exc:
         return Outcome(index_id, source.url, "failed", f"{type(exc).__name__}: {str(exc)[:160]}")
-    if response.status_code == 304:
+    if response.status == 304:
         return Outcome(index_id, source.url, "unchanged", "304 Not Modified")
-    if response.status_code != 200:
-        return Outcome(index_id, source.url, "failed", f"HTTP {response.status_code}")
-    body = response.content
+    if response.status != 200:
+        return Outcome(index_id, source.url, "failed", f"HTTP {response.status}")
+    body = response.body
     sha = hashlib.sha256(body).hexdigest()
     if previous and previous.get("sha256") == sha:
         return Outcome(index_id, source.url, "unchanged", "same SHA-256 as the last snapshot", sha256=sha, size=len(body))
@@ -97,8 +181,9 @@ def fetch_source(cat: Catalogue, index_id: str, source: FetchSource, http: reque
     root.mkdir(parents=True, exist_ok=True)
     receipt = {
         "index_id": index_id, "url": source.url, "format": source.format, "fetched_at": now.isoformat(timespec="seconds"),
-        "sha256": sha, "bytes": len(body), "status": response.status_code,
-        "content_type": response.headers.get("Content-Type"), "etag": response.headers.get("ETag"),
+        "sha256": sha, "bytes": len(body), "status": response.status,
+        "final_url": response.final_url,
+        "content_type": response.content_type, "etag": response.headers.get("ETag"),
         "last_modified": response.headers.get("Last-Modified"), "file": f"{name}.{ext}",
     }
     # The data file first, then its receipt: a snapshot exists once its receipt does (exclusive creates).

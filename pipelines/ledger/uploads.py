@@ -11,9 +11,13 @@ from pathlib import Path
 
 from pipelines.accounts import Account
 from pipelines.catalogue import Catalogue
+from pipelines.errors import CityIdxError
 from pipelines.ledger import seal, store
 
 RECEIPT = "receipt.json"
+# What each receipt field must be (a hand-edited receipt with a number for a name is refused, not replayed).
+RECEIPT_TYPES = {"department": str, "uploaded_by": str, "uploaded_at": str, "sha256": str, "original_filename": str,
+                 "encoding": (str, type(None)), "bytes": int, "rows": int}
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,23 @@ def _safe(name: str) -> str:
 
 
 def read_receipt(folder: Path, upload_id: str) -> Receipt:
-    meta = json.loads((folder / RECEIPT).read_text(encoding="utf-8"))
+    """One upload's receipt; an edited or broken one is a CityIdxError naming the file, not a traceback."""
+    shown = f"data/raw/departments/{upload_id}/{RECEIPT}"
     known = set(Receipt.__dataclass_fields__) - {"upload_id", "path"}
-    return Receipt(upload_id=upload_id, path=folder, **{k: v for k, v in meta.items() if k in known})
+    try:
+        meta = json.loads((folder / RECEIPT).read_text(encoding="utf-8"))
+        receipt = Receipt(upload_id=upload_id, path=folder, **{k: v for k, v in meta.items() if k in known})
+    except (OSError, ValueError, TypeError, AttributeError) as exc:  # unreadable, not UTF-8, not JSON, fields wrong
+        raise CityIdxError("upload.bad_receipt", file=shown, detail=str(exc)[:200]) from exc
+    wrong = [f for f, kind in RECEIPT_TYPES.items() if not isinstance(getattr(receipt, f), kind)]
+    if not wrong:
+        try:
+            datetime.fromisoformat(receipt.uploaded_at)
+        except ValueError:
+            wrong = ["uploaded_at"]
+    if wrong:
+        raise CityIdxError("upload.bad_receipt", file=shown, detail=", ".join(wrong))
+    return receipt
 
 
 def read_receipts(cat: Catalogue) -> list[Receipt]:

@@ -21,7 +21,7 @@ def load_messages(path: Path) -> dict[str, dict]:
     Korean has one form, so a plain text).
     """
     with open(path, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506 - a safe loader
 
 
 MESSAGES: dict[str, dict[str, str]] = load_messages(MESSAGES_FILE)
