@@ -40,6 +40,18 @@ def test_unknown_key_names_key_and_file(mini: Path):
     assert "알 수 없는 키" in text and "unknown key" in text
 
 
+def test_the_time_zone_defaults_to_seoul_and_a_bad_one_is_named(mini: Path):
+    assert catalogue.load(mini).timezone == "Asia/Seoul"  # not in the file: the default
+    _edit(mini, lambda d: d.update(timezone="Asia/Seol"))
+    with pytest.raises(CatalogueError) as caught:
+        catalogue.load(mini)
+    text = str(caught.value)
+    assert "timezone" in text and "Asia/Seol" in text and "IANA" in text
+    _edit(mini, lambda d: d.update(timezone="../../etc/passwd"))
+    with pytest.raises(CatalogueError):
+        catalogue.load(mini)
+
+
 def test_missing_key_names_key_and_file(mini: Path):
     _edit(mini, lambda d: d["series"]["zyen_gfci"].pop("publisher"))
     with pytest.raises(CatalogueError) as caught:
