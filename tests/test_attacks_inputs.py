@@ -798,3 +798,61 @@ def test_bandit_finds_nothing_at_medium_severity_or_above():
     assert all(not n.strip().startswith("#") or "nosec" not in n or " - " in n
                for p in (ROOT / "pipelines").rglob("*.py") for n in p.read_text(encoding="utf-8").splitlines()
                if "# nosec" in n), "every nosec says why"
+
+
+def test_a_redirect_to_https_on_the_same_host_is_followed_and_the_final_url_recorded(mini, tmp_path):
+    """The allowed case, over real TLS on 127.0.0.1 (a self-signed certificate the session trusts)."""
+    import json
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import yaml
+
+    from pipelines.ledger import fetch
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802 - the http.server API
+            if self.path == "/start":
+                self.send_response(302)
+                self.send_header("Location", f"https://127.0.0.1:{self.server.server_address[1]}/ok")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/csv")
+                self.send_header("Content-Length", "9")
+                self.end_headers()
+                self.wfile.write(b"city,rank")
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"https://127.0.0.1:{httpd.server_address[1]}"
+        data = yaml.safe_load(mini.read_text(encoding="utf-8"))
+        data["series"]["zyen_gfci"]["fetch"] = [{"url": f"{url}/start", "format": "csv"}]
+        mini.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        cat = catalogue.load(mini)
+        http = fetch.session(retries=None)
+        http.verify, http.trust_env = str(cert), False  # (a CA bundle in the environment would win over verify)
+        [outcome] = fetch.fetch_all(cat, http=http)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert outcome.state == "stored", outcome.detail
+    receipt = json.loads(next(p for p in fetch.snapshot_root(cat, "zyen_gfci").iterdir() if p.suffix == ".json")
+                         .read_text(encoding="utf-8"))
+    assert receipt["url"] == f"{url}/start" and receipt["final_url"] == f"{url}/ok"
