@@ -732,6 +732,7 @@ def forum_ledger(tmp_path_factory):
         writes.record_event(cat, organizer, "agenda.proposed", {"agenda_id": agenda, "meeting_id": meeting,
                             "title": "A", "proposer": "p", "description": None, "weaknesses": [], "indicators": []},
                             warehouse_path=wh)
+        writes.record_event(cat, organizer, "meeting.held", {"meeting_id": meeting}, warehouse_path=wh)
         writes.record_event(cat, organizer, "agenda.decided", {"agenda_id": agenda, "decision": "adopted",
                             "note": None}, warehouse_path=wh)
         writes.commit_upload(cat, UPLOAD, "v.csv", "tourism_sports", "kim", warehouse_path=wh)
