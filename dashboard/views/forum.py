@@ -67,7 +67,7 @@ def current_select(label: str, options: list, key: str, format_func, default=Non
     lives in st.session_state[key] across those widgets (and `select_pending` may set it before the run)."""
     select_pending(key)
     labels = [format_func(o) for o in options]
-    digest = hashlib.sha1("\x1f".join(labels).encode("utf-8")).hexdigest()[:10]
+    digest = hashlib.blake2b("\x1f".join(labels).encode("utf-8"), digest_size=5).hexdigest()
     chosen = st.session_state.get(key)
     if chosen not in options:
         chosen = default if default in options else options[0]
