@@ -748,14 +748,15 @@ def calendar(catalogue_path, lang, ics_path, today) -> None:
 
 @main.command()
 @CATALOGUE_OPTION
+@click.option("--as", "as_user", default=None, help="The account the snapshots are recorded as: any active account (default: $USER).")
 @click.argument("index_ids", metavar="[INDEX_ID]...", nargs=-1)
-def fetch(catalogue_path, index_ids) -> None:
+def fetch(catalogue_path, as_user, index_ids) -> None:
     """Snapshot every machine-readable source the catalogue names (or those of INDEX_ID) into data/raw/fetched/.
 
     \b
     Example:
-        cityidx fetch
-        cityidx fetch zyen_gfci
+        cityidx fetch --as ana
+        cityidx fetch zyen_gfci --as ana
     Conditional GET (ETag / Last-Modified), timeouts, retries with back-off; each source bounded by its
     max_bytes (after decompression) and deadline_seconds, redirects only to https on the same host, a
     content type that does not fit its format refused. A changed source becomes a new
@@ -766,6 +767,7 @@ def fetch(catalogue_path, index_ids) -> None:
     from pipelines.ledger import fetch
 
     cat = _catalogue(catalogue_path)
+    account = accounts.acting(_as(as_user))  # a snapshot is a ledger entry: written as a real, active account
     unknown = [s for s in index_ids if s not in cat.series]
     if unknown:
         raise click.UsageError(both("check.unknown_series", value=", ".join(unknown)))
@@ -773,7 +775,7 @@ def fetch(catalogue_path, index_ids) -> None:
     for s in without:
         click.echo(both("fetch.none", series=s), err=True)
     chosen = [s for s in index_ids if cat.series[s].fetch] if index_ids else None  # None: every series with sources
-    outcomes = fetch.fetch_all(cat, chosen) if chosen is None or chosen else []
+    outcomes = fetch.fetch_all(cat, chosen, by=account.username) if chosen is None or chosen else []
     failed = 0
     for o in outcomes:
         if o.state == "stored":

@@ -182,7 +182,7 @@ def test_a_slow_source_times_out_and_changes_nothing(mini: Path, server: _Server
 def test_offline_says_so_plainly(mini: Path):
     cat = _with_sources(mini, ["http://127.0.0.1:9/nothing-listens-here"])
     runner = CliRunner()
-    result = runner.invoke(main, ["fetch", "--catalogue", str(mini), "zyen_gfci"])
+    result = runner.invoke(main, ["fetch", "--catalogue", str(mini), "--as", "ana", "zyen_gfci"])
     assert result.exit_code == 1
     assert "Nothing was changed" in result.output and "아무것도 바뀌지 않았습니다" in result.output
     assert _snapshots(cat) == []
@@ -190,7 +190,7 @@ def test_offline_says_so_plainly(mini: Path):
 
 def test_a_series_without_sources_fetches_nothing(mini: Path, server: _Server):
     _with_sources(mini, [f"{server.url}/stable"])  # GFCI has a source; GPCI has none
-    result = CliRunner().invoke(main, ["fetch", "--catalogue", str(mini), "mori_gpci"])
+    result = CliRunner().invoke(main, ["fetch", "--catalogue", str(mini), "--as", "ana", "mori_gpci"])
     assert result.exit_code == 1 and "no machine-readable source URL" in result.output
     assert server.hits == {}
 
@@ -198,11 +198,13 @@ def test_a_series_without_sources_fetches_nothing(mini: Path, server: _Server):
 def test_cli_fetch_reports_stored_and_unchanged(mini: Path, server: _Server):
     _with_sources(mini, [f"{server.url}/stable"])
     runner = CliRunner()
-    first = runner.invoke(main, ["fetch", "--catalogue", str(mini)])
+    first = runner.invoke(main, ["fetch", "--catalogue", str(mini), "--as", "ana"])
     assert first.exit_code == 0 and "stored:" in first.output
-    second = runner.invoke(main, ["fetch", "--catalogue", str(mini)])
+    second = runner.invoke(main, ["fetch", "--catalogue", str(mini), "--as", "ana"])
     assert second.exit_code == 0 and "unchanged:" in second.output
     assert server.hits["/stable"] == 2
+    [receipt] = [json.loads(p.read_text()) for p in (mini.parent / "data" / "raw" / "fetched" / "zyen_gfci").glob("*.json")]
+    assert receipt["fetched_by"] == "ana" and receipt["mac"]  # who asked, sealed (issue 10)
 
 
 # --- open data ----------------------------------------------------------------------------------

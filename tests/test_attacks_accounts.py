@@ -326,6 +326,8 @@ def test_an_edited_upload_with_its_receipt_sha256_fails(ledger, mini_warehouse: 
     receipt["sha256"] = __import__("hashlib").sha256(data).hexdigest()
     (folder / "receipt.json").write_text(json.dumps(receipt))
     _fails_everywhere(ledger, mini_warehouse, f"{folder.name}/receipt.json", "signature (HMAC) does not match")
+    r = _cli("verify", "--catalogue", str(ledger.path))
+    assert r.output.count(f"{folder.name}/receipt.json:") == 2  # one problem for the edited entry, in ko and en
 
 
 def test_a_forged_upload_folder_dated_2099_fails(ledger, mini_warehouse: Path):
@@ -633,3 +635,10 @@ def test_the_dashboard_sign_in_slows_down_and_says_so(mini: Path, mini_warehouse
     assert any("wait" in e.value for e in at.error), [e.value for e in at.error]
     assert "account" not in at.session_state or not at.session_state["account"]
     assert [e["event"] for e in accounts.read_audit()] == ["signin.failed"]
+
+
+def test_fetch_is_a_write_and_names_a_real_account(mini: Path):
+    for who, phrase in (("nobody", "there is no account 'nobody'"), ("reference", "reserved for the seed data")):
+        r = _cli("fetch", "--catalogue", str(mini), "--as", who)
+        assert r.exit_code == 1 and phrase in r.output, r.output
+    assert not (mini.parent / "data" / "raw" / "fetched").exists()

@@ -659,7 +659,7 @@ def test_the_cli_says_why_a_fetch_was_refused_in_both_languages(mini, hostile):
     data = yaml.safe_load(mini.read_text(encoding="utf-8"))
     data["series"]["zyen_gfci"]["fetch"] = [{"url": f"{hostile.url}/exe", "format": "csv"}]
     mini.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    result, _, _ = run_cli("fetch", "--catalogue", str(mini), "zyen_gfci")
+    result, _, _ = run_cli("fetch", "--catalogue", str(mini), "--as", "ana", "zyen_gfci")
     out = result.stdout + result.stderr
     assert result.returncode == 1 and "Traceback" not in out
     assert "내용 형식 'application/x-msdownload'" in out and "content type 'application/x-msdownload'" in out

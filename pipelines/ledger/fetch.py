@@ -141,8 +141,9 @@ def latest_snapshot(cat: Catalogue, index_id: str, url: str) -> dict | None:
 
 
 def fetch_source(cat: Catalogue, index_id: str, source: FetchSource, http: requests.Session | None = None,
-                 timeout: tuple[float, float] = TIMEOUT) -> Outcome:
-    """GET the source (conditionally, with the last ETag / Last-Modified) and store a new snapshot if it changed."""
+                 timeout: tuple[float, float] = TIMEOUT, by: str | None = None) -> Outcome:
+    """GET the source (conditionally, with the last ETag / Last-Modified) and store a new snapshot if it changed;
+    `by`, the account that asked, is recorded in the receipt."""
     http = http or session()
     previous = latest_snapshot(cat, index_id, source.url)
     headers = {}
@@ -181,6 +182,7 @@ def fetch_source(cat: Catalogue, index_id: str, source: FetchSource, http: reque
     root.mkdir(parents=True, exist_ok=True)
     receipt = {
         "index_id": index_id, "url": source.url, "format": source.format, "fetched_at": now.isoformat(timespec="seconds"),
+        "fetched_by": by,
         "sha256": sha, "bytes": len(body), "status": response.status,
         "final_url": response.final_url,
         "content_type": response.content_type, "etag": response.headers.get("ETag"),
@@ -209,11 +211,11 @@ def fetch_source(cat: Catalogue, index_id: str, source: FetchSource, http: reque
 
 
 def fetch_all(cat: Catalogue, series: list[str] | None = None, http: requests.Session | None = None,
-              timeout: tuple[float, float] = TIMEOUT) -> list[Outcome]:
+              timeout: tuple[float, float] = TIMEOUT, by: str | None = None) -> list[Outcome]:
     chosen = series or [s.id for s in cat.series.values() if s.fetch]
     http = http or session()
     out = []
     for sid in chosen:
         for source in cat.series[sid].fetch:
-            out.append(fetch_source(cat, sid, source, http, timeout))
+            out.append(fetch_source(cat, sid, source, http, timeout, by=by))
     return out

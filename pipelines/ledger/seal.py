@@ -370,7 +370,8 @@ def verify(cat: Catalogue, now: datetime | None = None, create: bool = True, kin
                     break
             if head is not None and e.name == head["name"]:
                 past_head = True
-                if head["hash"] != digest and e.name not in trusted:
+                already = any(shown == e.shown for shown, _ in report.problems)  # one problem an entry is enough
+                if head["hash"] != digest and e.name not in trusted and not already:
                     report.problems.append((e.shown, Message("ledger.changed")))
             prev = digest
         for name in sorted(set(trusted) - present):
