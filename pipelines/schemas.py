@@ -83,17 +83,13 @@ class ProblemsFound(CityIdxError):
 # --- raw ledger files -----------------------------------------------------------------------
 
 
-class RawRanking(pa.DataFrameModel):
-    """data/raw/rankings/<index_id>.csv"""
+class _PublishedFigure(pa.DataFrameModel):
+    """The columns every raw file of published figures shares: which edition and city, the figure, its source."""
 
     edition: Series[str] = pa.Field(str_length={"min_value": 1})
     city: Series[str] = pa.Field(str_length={"min_value": 1})
-    country: Series[str] = pa.Field(nullable=True)
     rank: Series[pd.Int64Dtype] = pa.Field(ge=1, le=100000, nullable=True)
     score: Series[float] = pa.Field(nullable=True)
-    status: Series[str] = pa.Field(isin=list(STATUSES))
-    # Known only to be within the top N: rank <= rank_bound (status rank_unknown only).
-    rank_bound: Optional[Series[pd.Int64Dtype]] = pa.Field(ge=1, le=100000, nullable=True)
     source_url: Series[str] = pa.Field(str_matches=URL_RE)
     publication: Series[str] = pa.Field(str_length={"min_value": 1})
     retrieved: Series[str] = pa.Field(str_matches=DATE_RE)
@@ -104,6 +100,17 @@ class RawRanking(pa.DataFrameModel):
     class Config:
         strict = True
         coerce = True
+
+
+class RawRanking(_PublishedFigure):
+    """data/raw/rankings/<index_id>.csv"""
+
+    country: Series[str] = pa.Field(nullable=True)
+    status: Series[str] = pa.Field(isin=list(STATUSES))
+    # Known only to be within the top N: rank <= rank_bound (status rank_unknown only).
+    rank_bound: Optional[Series[pd.Int64Dtype]] = pa.Field(ge=1, le=100000, nullable=True)
+
+    class Config:
         unique = ["edition", "city"]
 
     @pa.dataframe_check(name="rank_status")
@@ -117,24 +124,10 @@ class RawRanking(pa.DataFrameModel):
         return df["rank_bound"].isna() | (df["status"] == "rank_unknown")
 
 
-class RawComponent(pa.DataFrameModel):
+class RawComponent(_PublishedFigure):
     """data/raw/rankings/<index_id>__components.csv"""
 
-    edition: Series[str] = pa.Field(str_length={"min_value": 1})
-    city: Series[str] = pa.Field(str_length={"min_value": 1})
     component: Series[str] = pa.Field(str_matches=r"^[a-z0-9_]+$")
-    rank: Series[pd.Int64Dtype] = pa.Field(ge=1, le=100000, nullable=True)
-    score: Series[float] = pa.Field(nullable=True)
-    source_url: Series[str] = pa.Field(str_matches=URL_RE)
-    publication: Series[str] = pa.Field(str_length={"min_value": 1})
-    retrieved: Series[str] = pa.Field(str_matches=DATE_RE)
-    flags: Optional[Series[str]] = pa.Field(str_matches=FLAGS_RE, nullable=True)
-    note: Series[str] = pa.Field(nullable=True)
-    note_ko: Optional[Series[str]] = pa.Field(nullable=True)
-
-    class Config:
-        strict = True
-        coerce = True
 
     @pa.dataframe_check(name="rank_or_score")
     def has_a_figure(cls, df: pd.DataFrame) -> pd.Series:

@@ -84,6 +84,30 @@ def _check_notes(typed: pd.DataFrame, display: str, with_status: bool) -> tuple[
     return pd.Series(out, index=typed.index, dtype="object"), problems
 
 
+def _checked(raw: pd.DataFrame, typed: pd.DataFrame | None, series: Series, editions: pd.DataFrame,
+             cities: CityMap, tiers: SourceTiers, display: str, *, with_status: bool,
+             keys: set[str]) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The checks every file of published figures passes: flags against notes, source tiers, known editions,
+    known cities. Editions and city names are checked on the text too, so that every problem shows at once.
+    Returns the typed rows with the harmonised `city` (the file's own spelling kept as `source_city`),
+    `flags` and `source_tier`, or None with the problems."""
+    problems: list[Problem] = []
+    if typed is not None:
+        flags, more = _check_notes(typed, display, with_status=with_status)
+        problems += more
+        tier, more = classify(typed, tiers, display)
+        problems += more
+    if keys <= set(raw.columns):
+        problems += _check_editions(raw, series, editions, display)
+        harmonised, more = harmonise(raw, cities, display)
+        problems += more
+    if typed is None or problems:
+        return None, problems
+    typed = typed.assign(flags=flags, source_tier=tier).rename(columns={"city": "source_city"})
+    typed.insert(0, "city", harmonised["city"])
+    return typed, problems
+
+
 def read_rankings(series: Series, cat: Catalogue, cities: CityMap, editions: pd.DataFrame,
                   tiers: SourceTiers) -> tuple[pd.DataFrame | None, list[Problem]]:
     display = display_name(series.rankings_file, cat.root)
@@ -91,26 +115,17 @@ def read_rankings(series: Series, cat: Catalogue, cities: CityMap, editions: pd.
                                           {"rank": "int", "rank_bound": "int", "score": "float"}, RawRanking)
     if raw is None:
         return None, problems
-    if typed is not None:
-        flags, more = _check_notes(typed, display, with_status=True)
-        problems += more
-        tier, more = classify(typed, tiers, display)
-        problems += more
-    # Editions and city names are checked on the text too, so that every problem shows at once.
-    if {"edition", "city"} <= set(raw.columns):
-        problems += _check_editions(raw, series, editions, display)
-        harmonised, more = harmonise(raw, cities, display)
-        problems += more
+    typed, more = _checked(raw, typed, series, editions, cities, tiers, display, with_status=True,
+                           keys={"edition", "city"})
+    problems += more
     if typed is None or problems:
         return None, problems
-    typed = typed.rename(columns={"city": "source_city"})
-    typed.insert(0, "city", harmonised["city"])
     # Two spellings of one city in one edition would be two rows for one key.
     dup = typed.duplicated(["edition", "city"], keep="first") & typed["city"].notna()
     for row in typed.index[dup]:
         problems.append(problem(display, int(row), "city", "check.duplicate_key", columns="edition, city"))
     out = typed.rename(columns={"country": "source_country"}).assign(
-        index_id=series.id, source_file=display, source_row=typed.index.astype("int64"), flags=flags, source_tier=tier,
+        index_id=series.id, source_file=display, source_row=typed.index.astype("int64"),
     )
     for optional in ("note_ko", "rank_bound"):
         if optional not in out.columns:
@@ -129,23 +144,15 @@ def read_components(series: Series, cat: Catalogue, cities: CityMap, editions: p
     raw, typed, problems = read_validated(series.components_file, display, {"rank": "int", "score": "float"}, RawComponent)
     if raw is None:
         return None, problems
-    if typed is not None:
-        flags, more = _check_notes(typed, display, with_status=False)
-        problems += more
-        typed["flags"] = flags
-        typed["source_tier"], more = classify(typed, tiers, display)
-        problems += more
-    if {"edition", "city", "component"} <= set(raw.columns):
-        problems += _check_editions(raw, series, editions, display)
+    if "component" in raw.columns:
         known = {c.id for c in series.components}
         for row in raw.index[~raw["component"].isin(known) & raw["component"].notna()]:
             problems.append(problem(display, int(row), "component", "check.unknown_component", value=raw.at[row, "component"]))
-        harmonised, more = harmonise(raw, cities, display)
-        problems += more
+    typed, more = _checked(raw, typed, series, editions, cities, tiers, display, with_status=False,
+                           keys={"edition", "city", "component"})
+    problems += more
     if typed is None or problems:
         return None, problems
-    typed = typed.rename(columns={"city": "source_city"})
-    typed.insert(0, "city", harmonised["city"])
 
     columns = ["index_id", "edition", "city", "component_id", "rank", "score", "source_url", "source_tier",
                "score_source_url", "flags", "note", "note_ko"]
