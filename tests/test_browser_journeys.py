@@ -68,13 +68,13 @@ def click(page, name: str, exact: bool = False) -> None:
     settle(page)
 
 
-def wait_text(page, text: str, timeout_ms: int = 60_000) -> None:
+def wait_text(page, text: str, timeout_ms: int = 150_000) -> None:
     """Until `text` shows in the main area (a write rebuilds the warehouse, then the page reruns)."""
     page.locator('[data-testid="stMainBlockContainer"]').get_by_text(text, exact=False).first.wait_for(timeout=timeout_ms)
     settle(page)
 
 
-def wait_events(cat, n: int, timeout_s: float = 60) -> list[str]:
+def wait_events(cat, n: int, timeout_s: float = 150) -> list[str]:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         types = [e.type for e in read_events(cat)]
@@ -195,7 +195,11 @@ def test_the_organizer_runs_a_meeting_from_agenda_to_done_action(site) -> None:
     wait_text(page, t("ui.forum.done_decided", "ko", decision=t("decision.adopted", "ko")))
 
     page.get_by_text(t("ui.forum.new_action", "ko"), exact=True).click()
-    click(page, t("ui.forum.create_action", "ko"), exact=True)
+    create = page.get_by_role("button", name=t("ui.forum.create_action", "ko"), exact=True).first
+    create.wait_for(state="visible", timeout=60_000)
+    settle(page)
+    create.click()
+    settle(page)
     wait_events(cat, 5)
     wait_text(page, "실행과제를 등록했습니다")
     for n, status in enumerate(("accepted", "in_progress", "done"), start=6):
