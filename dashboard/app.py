@@ -10,7 +10,7 @@ from dashboard.text import DEFAULT_LANG, LANGS, t
 
 # (module, title key, icon, url path); the first page is the default, served at the root URL.
 PAGES = (
-    ("views/overview.py", "ui.page.overview", ":material/dashboard:", "overview"),
+    ("views/overview.py", "ui.page.overview", ":material/dashboard:", "home"),
     ("views/trends.py", "ui.page.trends", ":material/show_chart:", "trends"),
     ("views/weak_points.py", "ui.weak.page", ":material/troubleshoot:", "weak-points"),
     ("views/goal.py", "ui.goal.page", ":material/flag:", "goal"),
@@ -20,6 +20,13 @@ PAGES = (
     ("views/reporting.py", "ui.due.page", ":material/assignment_late:", "reporting"),
     ("views/calendar.py", "ui.cal.page", ":material/calendar_month:", "calendar"),
 )
+
+# Addresses people have bookmarked: /overview (the overview is served at the root; its own path, which
+# Streamlit reserves, is /home) and the module names Streamlit used before the pages had url paths.
+OLD_PATHS = {
+    "overview": "home", "weak_points": "weak-points", "my_indicators": "my-indicators",
+    "upload": "my-indicators", "due": "reporting", "release_calendar": "calendar", "brief": "calendar",
+}
 
 st.set_page_config(page_title=t("ui.app.title", "ko"), page_icon=":material/location_city:", layout="wide")
 
@@ -38,7 +45,17 @@ auth.sign_in_box(lang)
 if (broken := data.catalogue_error()) is not None:
     show_error(broken, lang)
 
-st.navigation([
-    st.Page(module, title=t(title, lang), icon=icon, url_path=path, default=i == 0)
-    for i, (module, title, icon, path) in enumerate(PAGES)
-]).run()
+pages = {path: st.Page(module, title=t(title, lang), icon=icon, url_path=path, default=i == 0)
+         for i, (module, title, icon, path) in enumerate(PAGES)}
+
+
+def _forward(target: st.Page):
+    """A hidden page at an old address that opens the page it names (query parameters such as ?lang= kept)."""
+    def go() -> None:
+        st.switch_page(target, query_params=dict(st.query_params))
+    return go
+
+
+aliases = [st.Page(_forward(pages[target]), title=pages[target].title, url_path=old, visibility="hidden")
+           for old, target in OLD_PATHS.items()]
+st.navigation([*pages.values(), *aliases]).run()

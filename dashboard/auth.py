@@ -1,18 +1,56 @@
-"""Who is using the dashboard: a local account (argon2 hashes) or, where configured, OpenID Connect via st.login."""
+"""Who is using the dashboard: a local account (argon2 hashes) or, where configured, OpenID Connect via st.login.
+
+A local sign-in lasts across reloads and tabs through dashboard.sessions (a signed, expiring cookie
+naming a server-side session); the account itself is re-read on every run.
+"""
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, sessions
 from dashboard.display import show_error
 from dashboard.markdown import escape
 from dashboard.text import t
 from pipelines import accounts
 from pipelines.accounts import Account
+from pipelines.catalogue import SignIn
 from pipelines.errors import AccountError, CityIdxError
 
 SESSION_KEY = "account"
+SID_KEY = "auth_sid"  # the server-side session behind this sign-in (absent when set by a test)
+COOKIE_PENDING_KEY = "auth_cookie"  # the cookie to write on the next run: a token, or "" to clear it
+
+
+def session_hours() -> float:
+    """indicators.yml's sign_in.session_hours; the model's default if the catalogue cannot be read."""
+    try:
+        return data.catalogue().sign_in.session_hours
+    except Exception:  # noqa: BLE001 - a broken catalogue is shown by the app; sign-in still works
+        return SignIn().session_hours
+
+
+def _write_cookie(token: str, max_age: int) -> None:
+    """Set (or with an empty token, clear) the session cookie in the browser; SameSite=Strict, Secure on https."""
+    value = json.dumps(f"{sessions.COOKIE}={token}; Max-Age={max_age}; Path=/; SameSite=Strict")
+    st.html(f"<script>document.cookie = {value} + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+            unsafe_allow_javascript=True)
+
+
+def _from_cookie() -> str | None:
+    """The username of a live session named by this browser's cookie, now remembered in this Streamlit session."""
+    try:
+        token = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # noqa: BLE001 - no browser (AppTest, bare mode)
+        return None
+    found = sessions.resolve(token, session_hours())
+    if found is None:
+        return None
+    st.session_state[SESSION_KEY] = found.username
+    st.session_state[SID_KEY] = found.sid
+    return found.username
 
 
 def oidc_configured() -> bool:
@@ -30,6 +68,12 @@ def current_account() -> Account | None:
             return None
         return accounts.account_for_email(str(st.user.get("email", "")))
     username = st.session_state.get(SESSION_KEY)
+    sid = st.session_state.get(SID_KEY)
+    if username and sid and not sessions.alive(sid, username):  # signed out in another tab, or expired
+        sign_out_local()
+        username = None
+    if not username:  # a new page load: a cookie from an earlier sign-in (a revoked one is refused)
+        username = _from_cookie()
     if not username:
         return None
     account = accounts.load_accounts().get(username)
@@ -37,6 +81,23 @@ def current_account() -> Account | None:
         st.session_state.pop(SESSION_KEY, None)
         return None
     return account
+
+
+def sign_in_local(account: Account) -> None:
+    """Start a lasting session for the account; its cookie is written on the next run."""
+    started = sessions.start(account.username, session_hours())
+    st.session_state[SESSION_KEY] = account.username
+    st.session_state[SID_KEY] = started.sid
+    st.session_state[COOKIE_PENDING_KEY] = started.token
+
+
+def sign_out_local() -> None:
+    """End the server-side session (every tab and copied cookie with it) and clear the cookie on the next run."""
+    sid = st.session_state.pop(SID_KEY, None)
+    if sid:
+        sessions.end(sid)
+    st.session_state.pop(SESSION_KEY, None)
+    st.session_state[COOKIE_PENDING_KEY] = ""
 
 
 def _client() -> str | None:
@@ -60,15 +121,25 @@ def sign_in_box(lang: str) -> Account | None:
     """The sidebar's sign-in form (or the signed-in user and a sign-out button); returns the account."""
     account = current_account()
     box = st.sidebar.container(border=True)
+    pending = st.session_state.get(COOKIE_PENDING_KEY)
+    if pending is not None:
+        with box:
+            _write_cookie(pending, int(session_hours() * 3600) if pending else 0)
+        del st.session_state[COOKIE_PENDING_KEY]
     if account is not None:
         box.markdown(f"**{escape(account.name)}** · {t('role.' + account.role, lang)}")
         if box.button(t("ui.auth.sign_out", lang), key="auth_sign_out"):
+            sign_out_local()
             if oidc_configured():
                 st.logout()
-            st.session_state.pop(SESSION_KEY, None)
             st.rerun()
         return account
     if oidc_configured():
+        if getattr(st.user, "is_logged_in", False):  # known to the provider, but no active account here
+            box.warning(t("ui.auth.no_account", lang, email=escape(str(st.user.get("email", "")))))
+            if box.button(t("ui.auth.sign_out", lang), key="auth_sign_out"):
+                st.logout()
+            return None
         if box.button(t("ui.auth.sign_in_oidc", lang), key="auth_oidc"):
             st.login()
         return None
@@ -85,6 +156,6 @@ def sign_in_box(lang: str) -> Account | None:
         if found is None:
             box.error(t("ui.auth.failed", lang))
         else:
-            st.session_state[SESSION_KEY] = found.username
+            sign_in_local(found)
             st.rerun()
     return None

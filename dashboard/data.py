@@ -43,8 +43,10 @@ def stop_if_missing() -> None:
         except duckdb.Error:
             problem = "ui.bad_warehouse"
     if problem:
-        st.error("\n\n".join(t(problem, lang, path=path) for lang in LANGS), icon=":material/database:")
-        st.code("cityidx build", language="bash")
+        st.error("\n\n".join(t(problem, lang) for lang in LANGS), icon=":material/database:")
+        with st.expander(t("ui.admin_detail", "ko") + " · " + t("ui.admin_detail", "en"), icon=":material/build:"):
+            st.caption(t("ui.admin_warehouse", "ko", path=str(path)) + "  \n" + t("ui.admin_warehouse", "en", path=str(path)))
+            st.code("cityidx build", language="bash")
         st.stop()
 
 

@@ -420,6 +420,12 @@ class Reporting(Model):
     max_problems_shown: Count = 200
 
 
+class SignIn(Model):
+    """How long a dashboard sign-in lasts across reloads and tabs (a signed cookie naming a server-side session)."""
+
+    session_hours: Annotated[float, Strict(), Field(gt=0, le=24 * 30)] = 8  # a working day
+
+
 class Accounts(Model):
     """Who may act: the password rule, how sign-in failures slow down and lock, how far a ledger clock may run ahead."""
 
@@ -456,6 +462,9 @@ class Catalogue(Model):
     publish: Publish | None = None
     calendar: Calendar = Field(default_factory=Calendar)
     reporting: Reporting = Field(default_factory=Reporting)
+    sign_in: SignIn = Field(default_factory=SignIn)
+
+
     accounts: Accounts = Field(default_factory=Accounts)
 
     _path: Path = PrivateAttr(default=DEFAULT_CATALOGUE)

@@ -95,6 +95,7 @@ def poisoned(tmp_path_factory) -> dict:
         "agenda_id": agenda, "meeting_id": meeting, "title": PAYLOAD, "proposer": PAYLOAD, "description": PAYLOAD,
         "weaknesses": [{"index_id": "mori_gpci", "component_id": "economy"}], "indicators": ["foreign_tourists"]},
         warehouse_path=wh)
+    writes.record_event(cat, organizer, "meeting.held", {"meeting_id": meeting, "summary": PAYLOAD}, warehouse_path=wh)
     writes.record_event(cat, organizer, "agenda.decided", {"agenda_id": agenda, "decision": "adopted", "note": PAYLOAD},
                         warehouse_path=wh)
     action = forum.new_id("t")
@@ -296,7 +297,7 @@ def test_an_8_gb_file_is_refused_from_its_size_before_it_is_read(mini, tmp_path)
         f.truncate(8 * 2**30)  # sparse: no disk used
     result, took, peak = run_cli("upload", "--catalogue", str(mini), "--department", "tourism_sports", "--dry-run",
                                  str(sparse))
-    assert result.returncode == 1 and "8,589,934,592" in result.stdout + result.stderr
+    assert result.returncode == 1 and "8 GB" in result.stdout + result.stderr  # sizes said as staff read them (issue 12)
     assert "Traceback" not in result.stderr and peak < 700, (took, peak)
 
 
@@ -327,7 +328,8 @@ def test_the_page_says_too_large_in_korean_before_reading_and_caps_the_problem_l
     limit = cat.reporting.max_upload_bytes
     at = upload("big.csv", b"indicator_id,period,value\n" + b"x" * limit)
     assert [e.value for e in at.error] == [t("upload.rejected", "ko", count=1)]
-    assert any("5,242,880" in str(v) for table in at.table for v in table.value.to_numpy().ravel())
+    shown = [str(v) for table in at.table for v in table.value.to_numpy().ravel()]
+    assert any("5 MB" in v for v in shown) and not any("바이트" in v for v in shown), shown
 
     at = upload("bad.csv", bad_rows_file(tmp_path / "bad.csv").read_bytes())
     assert [e.value for e in at.error] == [t("upload.rejected", "ko", count=556_788)]
@@ -730,6 +732,7 @@ def forum_ledger(tmp_path_factory):
         writes.record_event(cat, organizer, "agenda.proposed", {"agenda_id": agenda, "meeting_id": meeting,
                             "title": "A", "proposer": "p", "description": None, "weaknesses": [], "indicators": []},
                             warehouse_path=wh)
+        writes.record_event(cat, organizer, "meeting.held", {"meeting_id": meeting}, warehouse_path=wh)
         writes.record_event(cat, organizer, "agenda.decided", {"agenda_id": agenda, "decision": "adopted",
                             "note": None}, warehouse_path=wh)
         writes.commit_upload(cat, UPLOAD, "v.csv", "tourism_sports", "kim", warehouse_path=wh)

@@ -75,7 +75,7 @@ def test_weak_points_lists_the_weaknesses_with_reason_evidence_and_owners(mini_w
     assert row["관련 시 관리지표"] == "서울 방문 외래관광객 수" and row["담당 부서"] == "관광체육국"
     assert table.iloc[1]["담당 부서"] == "경제정책실"
     body = texts(at)
-    assert "5계단 이상" in body and "docs/analysis.md" in body, "the rules with the catalogue's thresholds"
+    assert "5계단 이상" in body and "docs/analysis.md" not in body, "the rules with the thresholds, no file paths (issue 12)"
     # The same list as cards: reason, evidence and lineage readable in a meeting.
     assert "**1. GPCI · 거주** (2025) :red-badge[약점]  \n구성요소 순위 25위가 종합 순위 6위보다 19계단 낮음" in body
     # no peer has a livability figure: "no peer data", never "1st of 1"

@@ -298,15 +298,19 @@ def test_upload_through_the_widget_previews_then_commits_on_confirm(site):
     assert receipt.data_file.read_bytes() == GOOD.read_bytes(), "stored exactly as received"
     assert current_values(wh)[("foreign_tourists", "2025")] == (16370000.0, "kim")
 
-    success = " ".join(s.value for s in at.success)
-    assert receipt.sha256[:12] in success and "1행" in success
+    # The receipt says a number and what changed, in words: no ledger path, hash or file name for staff.
+    success = re.sub(r"\\(.)", r"\1", " ".join(s.value for s in at.success))
+    assert f"접수 번호 {receipt.number}" in success and "1행" in success
+    assert "서울 방문 외래관광객 수 2025: 16,370,000 명 (새로 입력)" in success, success
+    assert receipt.sha256[:12] not in success and "data/raw" not in success and "관광_2025.csv" not in success
+    assert not at.expander or all("관리자" not in e.label for e in at.expander), "the technical detail is for admins"
     # The widget is emptied (no second confirm of the same file) and the page reads the new warehouse.
     assert at.file_uploader[0].value is None and not [b for b in at.button if b.key == "mine_confirm"]
     table = frame(at, "mine_indicators")
     assert table.iloc[0]["최신 값"] == "16,370,000 명" and table.iloc[0]["제출 상태"] == "최신"
     history = frame(at, "mine_history")
     assert list(history["올린 사람"]) == ["kim"] and list(history["파일 이름"]) == ["관광_2025.csv"]
-    assert history.iloc[0]["SHA-256"] == receipt.sha256[:12] + "…"
+    assert history.iloc[0]["접수 번호"] == receipt.number and "SHA-256 (앞 12자리)" not in history.columns
 
     # The same file again: the preview says it was already accepted, and by whom.
     upload(at, "관광_2025.csv", GOOD.read_bytes())

@@ -78,6 +78,13 @@ def texts(at: AppTest) -> str:
     return "\n".join(re.sub(r"\\(.)", r"\1", s) for s in out)
 
 
+def chosen(at: AppTest, key: str):
+    """The value of a current_select box (its widget key is `key__<digest of its labels>`)."""
+    boxes = [s for s in at.selectbox if s.key and s.key.startswith(key + "__")]
+    assert len(boxes) == 1, [s.key for s in at.selectbox]
+    return boxes[0].value
+
+
 def keys(at: AppTest, prefix: str) -> list[str]:
     return [b.key for b in at.button if b.key and b.key.startswith(prefix)]
 
@@ -116,7 +123,7 @@ def test_organizer_builds_an_agenda_and_moves_an_action_item_to_done(forum_env):
     assert meetings.to_dict("records") == [
         {"meeting_id": "competitiveness_forum-2026-12-09", "date": "2026-12-09", "kind": "regular"}]
     assert t("ui.forum.done_scheduled", "ko", date="2026-12-09") in texts(at)
-    assert at.selectbox(key="forum_meeting").value == "competitiveness_forum-2026-12-09"
+    assert chosen(at, "forum_meeting") == "competitiveness_forum-2026-12-09"
 
     # 2. One click adds the suggested weakness as an agenda item, title and links prefilled.
     at.button(key="suggest_mori_gpci_livability").click().run()
@@ -130,11 +137,24 @@ def test_organizer_builds_an_agenda_and_moves_an_action_item_to_done(forum_env):
     aid = item["agenda_id"]
     assert "suggest_mori_gpci_livability" not in keys(at, "suggest_"), "an item on the agenda is no longer suggested"
 
-    # 3. Record the decision.
-    at.selectbox(key=f"decision_{aid}").set_value("adopted")
+    # 3. No decision before the meeting is recorded as held; then the box starts undecided.
+    assert not keys(at, f"decide_submit_{aid}") and t("ui.forum.hold_first", "ko") in texts(at)
+    at.number_input(key="held_attendees").set_value(24)
+    at.button(key="held_submit").click().run()
+    ok(at)
+    assert query(env["warehouse"], "select held from meeting")["held"].tolist() == [True]
+    for key in ("forum_meeting", "packet_meeting"):  # every drop-down naming the meeting says it was held
+        box = next(b for b in at.selectbox if b.key and b.key.startswith(key + "__"))
+        assert f"({t('ui.forum.held', 'ko')})" in box.options[0], box.options
+    assert at.selectbox(key=f"decision_{aid}_none").value is None
+    at.button(key=f"decide_submit_{aid}").click().run()  # nothing chosen: a warning, nothing written
+    assert query(env["warehouse"], "select decision from agenda_item")["decision"].isna().all()
+    assert [w.value for w in at.warning] == [t("ui.forum.choose_decision", "ko")]
+    at.selectbox(key=f"decision_{aid}_none").set_value("adopted")
     at.button(key=f"decide_submit_{aid}").click().run()
     ok(at)
     assert query(env["warehouse"], "select decision from agenda_item")["decision"].iloc[0] == "adopted"
+    assert at.selectbox(key=f"decision_{aid}_adopted").value == "adopted", "the box shows the recorded decision"
 
     # 4. An action item from the adopted item: owner and indicators default to the weakness's lineage.
     assert at.selectbox(key=f"action_owner_{aid}").value == "tourism_sports"
@@ -151,7 +171,7 @@ def test_organizer_builds_an_agenda_and_moves_an_action_item_to_done(forum_env):
     assert str(action["due"])[:10] == "2027-06-30" and action["execution"] == "task_force"
     assert list(action["linked_indicators"]) == ["foreign_tourists"] and action["status"] == "proposed"
     action_id = action["action_id"]
-    assert at.selectbox(key="forum_action").value == action_id
+    assert chosen(at, "forum_action") == action_id
 
     # 5. Through its statuses, only by the transitions the forum allows.
     assert sorted(keys(at, f"move_{action_id}_")) == sorted(f"move_{action_id}_{s}" for s in forum.TRANSITIONS["proposed"])
@@ -164,7 +184,7 @@ def test_organizer_builds_an_agenda_and_moves_an_action_item_to_done(forum_env):
 
     # The ledger got every event, recorded as park.
     assert ledger_types(env["ledger"]) == [
-        "meeting.scheduled", "agenda.proposed", "agenda.decided", "action.created",
+        "meeting.scheduled", "agenda.proposed", "meeting.held", "agenda.decided", "action.created",
         "action.status_changed", "action.status_changed", "action.status_changed",
     ]
     assert {json.loads(f.read_text(encoding="utf-8"))["by"] for f in env["ledger"].glob("*.json")} == {"park"}
@@ -199,6 +219,7 @@ def _one_action(env: dict, owner: str) -> str:
                                                  "date": MEETING_DAY.isoformat(), "kind": "regular"}, warehouse_path=path)
     writes.record_event(cat, park, "agenda.proposed", {"agenda_id": "a-test", "meeting_id": meeting, "title": "경제 부문",
                                                "proposer": "서울연구원"}, warehouse_path=path)
+    writes.record_event(cat, park, "meeting.held", {"meeting_id": meeting}, warehouse_path=path)
     writes.record_event(cat, park, "agenda.decided", {"agenda_id": "a-test", "decision": "adopted"}, warehouse_path=path)
     writes.record_event(cat, park, "action.created", {"action_id": "t-test", "agenda_id": "a-test", "title": "고용 개선",
                                               "office_id": owner, "due": "2027-06-30"}, warehouse_path=path)
@@ -209,7 +230,7 @@ def test_a_department_editor_cannot_change_another_departments_item(forum_env):
     action_id = _one_action(forum_env, "economic_policy_office")
     before = ledger_types(forum_env["ledger"])
     at = open_forum("ko", "kim")  # tourism_sports
-    assert at.selectbox(key="forum_action").value == action_id
+    assert chosen(at, "forum_action") == action_id
     assert not keys(at, f"move_{action_id}_"), "no status buttons"
     assert not keys(at, f"progress_submit_{action_id}"), "no progress note"
     assert not keys(at, "suggest_") and not keys(at, "schedule_submit") and not keys(at, "decide_submit_")

@@ -17,8 +17,8 @@ from pipelines.accounts import Account
 from pipelines.build import forum, writes
 from pipelines.cli import main
 from pipelines.errors import ForumError
-from pipelines.ledger.forum import forum_root, read_events
-from pipelines.reports import render
+from pipelines.ledger.forum import Event, forum_root, read_events
+from pipelines.reports import brief, render
 from pipelines.reports.forum import agenda_packet_html, progress_table
 from pipelines.sql import parts
 from tests.warehouse_files import warehouse_bytes
@@ -41,6 +41,7 @@ def world(mini: Path, mini_warehouse: Path):
     rec("agenda.proposed", {"agenda_id": "a1", "meeting_id": "m1", "title": "외래관광객 유치", "proposer": "서울연구원",
                             "weaknesses": [{"index_id": "mori_gpci", "component_id": "livability"}],
                             "indicators": ["foreign_tourists"]})
+    rec("meeting.held", {"meeting_id": "m1", "attendees": 20})
     rec("agenda.decided", {"agenda_id": "a1", "decision": "adopted"})
     rec("action.created", {"action_id": "t1", "agenda_id": "a1", "title": "=HYPERLINK(\"x\")", "office_id": "tourism_sports",
                            "due": "2027-06-30", "execution": "task_force"})
@@ -82,6 +83,51 @@ def test_only_adopted_items_get_action_items(world):
                                "due": "2027-01-01"})
 
 
+def test_decisions_and_action_items_wait_for_a_held_meeting(world):
+    cat, rec, path = world
+    rec("meeting.scheduled", {"meeting_id": "m2", "forum_id": "competitiveness_forum", "date": "2027-03-10", "kind": "regular"})
+    rec("agenda.proposed", {"agenda_id": "a3", "meeting_id": "m2", "title": "다음 회의 안건", "proposer": "x"})
+    before = parts.connect_read_only(path)
+    decided_before = before.execute("select decision from agenda_item where agenda_id = 'a3'").fetchone()
+    before.close()
+    assert decided_before == (None,), "an item starts undecided"
+    with pytest.raises(ForumError, match="not recorded as held"):
+        rec("agenda.decided", {"agenda_id": "a3", "decision": "adopted"})
+    with pytest.raises(ForumError, match="was not adopted"):
+        rec("action.created", {"action_id": "t3", "agenda_id": "a3", "title": "x", "office_id": "tourism_sports",
+                               "due": "2027-06-30"})
+    # Replaying a log written by hand with an action at an unheld meeting fails the build: the rule is the log's.
+    state = forum.replay([], cat)
+    state.meetings["m9"] = {"meeting_id": "m9", "date": "2027-03-10", "held": False}
+    state.agenda["a9"] = {"agenda_id": "a9", "meeting_id": "m9", "decision": "adopted", "indicators": [], "weaknesses": []}
+    event = Event(event_id="e1", type="action.created", at="2027-03-01T00:00:00+00:00", by="park", role="forum_organizer",
+                  data={"action_id": "t9", "agenda_id": "a9", "title": "x", "office_id": "tourism_sports", "due": "2027-06-30"})
+    with pytest.raises(ForumError, match="not recorded as held"):
+        forum.apply(state, event, cat)
+    rec("meeting.held", {"meeting_id": "m2"})
+    rec("agenda.decided", {"agenda_id": "a3", "decision": "adopted"})
+    rec("action.created", {"action_id": "t3", "agenda_id": "a3", "title": "x", "office_id": "tourism_sports", "due": "2027-06-30"})
+    assert _status(path, "t3") == "proposed"
+
+
+def test_a_quarters_brief_shows_only_what_was_recorded_by_its_end(world):
+    cat, rec, path = world
+    rec("action.status_changed", {"action_id": "t1", "status": "accepted", "note": "착수"})
+    today = date.today()
+    this_quarter = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    last_year = f"{today.year - 1}-Q{(today.month - 1) // 3 + 1}"
+    con = parts.connect_read_only(path)
+    try:
+        now = brief.brief_html(con, cat, this_quarter, "en")
+        before = brief.brief_html(con, cat, last_year, "en")
+    finally:
+        con.close()
+    actions_now = now[now.index("4. "):]
+    assert "착수" in actions_now and "<td>accepted</td>" in actions_now
+    actions_before = before[before.index("4. "):]
+    assert "HYPERLINK" not in actions_before and "착수" not in actions_before, "a later event leaked into an earlier brief"
+
+
 def test_a_department_editor_notes_progress_only_on_its_own_items(world):
     cat, rec, path = world
     own = _account("department_editor", "tourism_sports", "kim")
@@ -115,7 +161,7 @@ def test_the_log_replays_to_the_same_state(world, tmp_path: Path):
     rec("action.status_changed", {"action_id": "t1", "status": "accepted"})
     rec("action.progress_noted", {"action_id": "t1", "note": "진행"})
     events = read_events(cat)
-    assert len(events) == 6 and all(e.source.startswith("data/raw/forum/") for e in events)
+    assert len(events) == 7 and all(e.source.startswith("data/raw/forum/") for e in events)
     first = forum.tables(forum.replay(events, cat), events)
     second = forum.tables(forum.replay(read_events(cat), cat), read_events(cat))
     for name in first:
@@ -179,6 +225,9 @@ def test_cli_forum_round_trip(mini: Path, mini_warehouse: Path, tmp_path: Path):
                              "--proposer", "서울연구원", "--indicator", "foreign_tourists"])
     assert r.exit_code == 0, r.output
     agenda_id = r.output.split()[1]
+    early = runner.invoke(main, ["forum", "agenda", "decide", *cat_args, agenda_id, "--decision", "adopted"])
+    assert early.exit_code == 1 and "not recorded as held" in early.output
+    assert runner.invoke(main, ["forum", "meeting", "held", *cat_args, meeting_id, "--attendees", "20"]).exit_code == 0
     assert runner.invoke(main, ["forum", "agenda", "decide", *cat_args, agenda_id, "--decision", "adopted"]).exit_code == 0
     r = runner.invoke(main, ["forum", "action", "add", *cat_args, "--agenda", agenda_id, "--title", "TF",
                              "--owner", "tourism_sports", "--due", "2027-06-30"])

@@ -56,7 +56,7 @@ BAD = {
     "tourism__empty_period.csv": ("B2", "the cell is empty"),
     "tourism__header_only.csv": (None, "there is nothing to load"),
     "tourism__empty_file.csv": (None, "there is nothing to load"),
-    "tourism__xlsx_not_csv.csv": (None, "not a text (CSV) file (xlsx/zip)"),
+    "tourism__xlsx_not_csv.csv": (None, "an Excel workbook whose name does not end in .xlsx"),
     "tourism__unknown_encoding.csv": (None, "unknown text encoding"),
     "tourism__too_large.csv": (None, "the file is too large"),
     "tourism__template_nothing_filled.csv": (None, "there is nothing to load"),

@@ -6,6 +6,7 @@ warehouse); this page only reads the warehouse and asks for events.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 
 import pandas as pd
@@ -56,6 +57,24 @@ def select_pending(key: str) -> None:
     pending = st.session_state.pop(f"{key}__next", None)
     if pending is not None:
         st.session_state[key] = pending
+
+
+def current_select(label: str, options: list, key: str, format_func, default=None, **kwargs):
+    """A select box that always shows this run's labels (a meeting's held state, an action's status).
+
+    The browser keeps the label it drew for an unchanged widget even when format_func now says otherwise, so
+    the widget's key carries a digest of the labels: a changed label draws a new widget. The chosen value
+    lives in st.session_state[key] across those widgets (and `select_pending` may set it before the run)."""
+    select_pending(key)
+    labels = [format_func(o) for o in options]
+    digest = hashlib.blake2b("\x1f".join(labels).encode("utf-8"), digest_size=5).hexdigest()
+    chosen = st.session_state.get(key)
+    if chosen not in options:
+        chosen = default if default in options else options[0]
+    value = st.selectbox(label, options, index=options.index(chosen), key=f"{key}__{digest}", format_func=format_func,
+                         **kwargs)
+    st.session_state[key] = value
+    return value
 
 
 def office_name(office_id: object) -> str:
@@ -158,10 +177,8 @@ if meetings.empty:
     st.info(t("ui.forum.no_meetings", lang))
 else:
     options = meetings.sort_values("date", ascending=False)["meeting_id"].tolist()
-    select_pending("forum_meeting")
-    if st.session_state.get("forum_meeting") not in options:
-        st.session_state["forum_meeting"] = nxt["meeting_id"] if nxt["meeting_id"] in options else options[0]
-    meeting_id = st.selectbox(t("ui.forum.meeting", lang), options, key="forum_meeting", format_func=meeting_label)
+    meeting_id = current_select(t("ui.forum.meeting", lang), options, "forum_meeting", meeting_label,
+                                default=nxt["meeting_id"])
 
 # --- suggested topics ----------------------------------------------------------------------------
 limit = cat.forum.suggestions if cat is not None else ForumSection.model_fields["suggestions"].default
@@ -198,6 +215,7 @@ with st.container(border=True):
 
 # --- the agenda of the chosen meeting -------------------------------------------------------------
 if meeting_id:
+    meeting_held = bool(meetings.at[meeting_id, "held"])
     agenda = data.forum_agenda(meeting_id)
     st.markdown(f"**{say('ui.forum.items_of', lang, meeting=meeting_label(meeting_id), n=len(agenda))}**")
     if agenda.empty:
@@ -219,14 +237,22 @@ if meeting_id:
                 st.caption(escape(t("ui.forum.decision_note", lang, note=item["decision_note"])))
             if not can_run:
                 continue
+            if not meeting_held:  # decisions are taken at the meeting (the pipeline refuses them before)
+                st.caption(t("ui.forum.hold_first", lang))
+                continue
+            # The box shows the recorded decision, or none while undecided; its key carries the decision so a
+            # decision recorded elsewhere is what the box shows after the next run.
             with st.form(f"decide_{aid}", border=False):
                 c1, c2, c3 = st.columns([1.3, 2.5, 1], vertical_alignment="bottom")
-                choice = c1.selectbox(t("col.decision", lang), forum.DECISIONS, key=f"decision_{aid}",
+                choice = c1.selectbox(t("col.decision", lang), forum.DECISIONS, key=f"decision_{aid}_{decision or 'none'}",
                                       format_func=lambda d: t(f"decision.{d}", lang),
-                                      index=forum.DECISIONS.index(decision) if decision in forum.DECISIONS else 0)
+                                      index=forum.DECISIONS.index(decision) if decision in forum.DECISIONS else None,
+                                      placeholder=t("ui.forum.choose_decision", lang))
                 note = c2.text_input(t("ui.forum.note", lang), key=f"decision_note_{aid}")
                 decided = c3.form_submit_button(t("ui.forum.decide", lang), key=f"decide_submit_{aid}")
-            if decided:
+            if decided and choice is None:
+                st.warning(t("ui.forum.choose_decision", lang), icon=":material/rule:")
+            elif decided:
                 write("agenda.decided", {"agenda_id": aid, "decision": choice, "note": note or None},
                       t("ui.forum.done_decided", lang, decision=t(f"decision.{choice}", lang)))
             if decision not in ("adopted", "adopted_with_changes"):
@@ -326,13 +352,10 @@ else:
     st.subheader(t("ui.forum.manage", lang))
     ids = actions["action_id"].tolist()
     by_id = actions.set_index("action_id", drop=False)
-    select_pending("forum_action")
-    if st.session_state.get("forum_action") not in ids:
-        # A department editor starts on an item of its own department; everyone else on the newest item.
-        own = [i for i, o in zip(ids, actions["office_id"]) if account is not None and o == account.department]
-        st.session_state["forum_action"] = own[-1] if own else ids[-1]
-    action_id = st.selectbox(
-        t("ui.forum.action", lang), ids, key="forum_action",
+    # A department editor starts on an item of its own department; everyone else on the newest item.
+    own = [i for i, o in zip(ids, actions["office_id"]) if account is not None and o == account.department]
+    action_id = current_select(
+        t("ui.forum.action", lang), ids, "forum_action", default=own[-1] if own else ids[-1],
         format_func=lambda i: f"#{int(by_id.at[i, 'number'])} {by_id.at[i, 'title']} · {t('action.' + by_id.at[i, 'status'], lang)}",
     )
     a = by_id.loc[action_id]
@@ -408,8 +431,8 @@ with c1:
         st.caption(t("ui.forum.no_meetings", lang))
     else:
         options = meetings.sort_values("date", ascending=False)["meeting_id"].tolist()
-        packet_meeting = st.selectbox(t("ui.forum.packet_meeting", lang), options, format_func=meeting_label,
-                                      key="packet_meeting", index=options.index(meeting_id) if meeting_id in options else 0)
+        packet_meeting = current_select(t("ui.forum.packet_meeting", lang), options, "packet_meeting", meeting_label,
+                                        default=meeting_id)
         st.download_button(t("ui.forum.packet", lang), data.agenda_packet(cat, packet_meeting, lang).encode("utf-8"),
                            file_name=f"{packet_meeting}_{lang}.html", mime="text/html", key="download_packet",
                            icon=":material/print:")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 from datetime import date
 
@@ -16,10 +15,10 @@ from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import preview
 from pipelines.build import uploads, writes
-from pipelines.build.uploads import COLUMNS, ParsedUpload
+from pipelines.build.uploads import ParsedUpload
 from pipelines.catalogue import Catalogue
 from pipelines.errors import Busy, CityIdxError
-from pipelines.reports import render
+from pipelines.ledger.uploads import receipt_number
 from pipelines.schemas import Problem, ProblemsFound
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
@@ -151,6 +150,7 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
         if account is None or not account.can_upload_for(department):
             st.error(say("ui.mine.cannot_upload", lang, department=department_name(department)))
             return
+        changed = preview.compare(parsed.rows, data.department_values(department), cat.reporting.change_flag_ratio).rows
         try:
             receipt, _ = writes.commit_upload(cat, content, filename, department, account.username,
                                                warehouse_path=data.warehouse_file())
@@ -164,8 +164,11 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
             show_error(exc, lang)
             return
         st.session_state[RECEIPT_KEY] = {
-            "department": department, "rows": receipt.rows, "file": receipt.original_filename,
+            "department": department, "number": receipt.number, "rows": receipt.rows, "file": receipt.original_filename,
             "path": receipt.path.relative_to(cat.root).as_posix(), "sha": receipt.sha256[:12],
+            "changes": [{"indicator_id": r.indicator_id, "period": r.period, "value": r.value,
+                         "previous": None if pd.isna(r.previous) or isinstance(r.compared_period, str) else r.previous}
+                        for r in changed.itertuples(index=False)],
         }
         # A fresh uploader key empties the widget, so the accepted file cannot be confirmed twice; the
         # warehouse file has been swapped, so data.py's version key makes the rerun read the new values.
@@ -173,27 +176,32 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
         st.rerun()
 
 
+def show_receipt(cat: Catalogue, receipt: dict) -> None:
+    """The accepted upload as staff read it: a receipt number and what changed; the technical record for admins."""
+    lines = []
+    for c in receipt["changes"]:
+        ind = cat.indicators.get(c["indicator_id"])
+        name, unit = (ind.name.get(lang), ind.unit.get(lang)) if ind else (c["indicator_id"], "")
+        if c["previous"] is None:
+            what = t("ui.mine.change_new", lang, value=with_unit(c["value"], unit))
+        elif c["previous"] == c["value"]:
+            what = t("ui.mine.change_same", lang, value=with_unit(c["value"], unit))
+        else:
+            what = t("ui.mine.change_from", lang, value=with_unit(c["value"], unit), previous=with_unit(c["previous"], unit))
+        lines.append(f"- {escape(name)} {escape(c['period'])}: {escape(what)}")
+    st.success(t("ui.mine.accepted", lang, number=receipt["number"], rows=receipt["rows"]) + "\n\n" + "\n".join(lines),
+               icon=":material/task_alt:")
+    if account is not None and account.role == "admin":
+        with st.expander(t("ui.mine.technical", lang), icon=":material/info:"):
+            st.caption(escape(t("ui.mine.technical_detail", lang, file=receipt["file"], path=receipt["path"],
+                                sha=receipt["sha"])))
+
+
 def upload_widget_mb(cat: Catalogue) -> int:
     """The widget's own limit, in whole MB as Streamlit counts: twice the catalogue's, so a file over the
     catalogue's limit gets this page's message (Korean first, with the exact figures) rather than Streamlit's
     English one; .streamlit/config.toml's server.maxUploadSize bounds what the server accepts at all."""
     return max(1, math.ceil(2 * cat.reporting.max_upload_bytes / 2**20))
-
-
-def template_xlsx(template_csv: bytes) -> bytes:
-    """The CSV template as a workbook: the same columns and rows; the period column is text so Excel keeps 2024-09."""
-    from openpyxl import load_workbook
-
-    frame = pd.read_csv(io.BytesIO(template_csv), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    frame = frame.replace("", None)
-    book = load_workbook(io.BytesIO(render.xlsx_bytes({t("ui.mine.sheet", lang): frame})))
-    sheet = book.active
-    period_col = list(frame.columns).index(COLUMNS["period"][0 if lang == "ko" else 1]) + 1
-    for (cell,) in sheet.iter_rows(min_row=2, max_row=max(sheet.max_row, 200), min_col=period_col, max_col=period_col):
-        cell.number_format = "@"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 # Load inputs.
@@ -285,21 +293,27 @@ left, right = st.columns(2, gap="large")
 with left:
     st.markdown(f"#### {t('ui.mine.template', lang)}")
     st.caption(t("ui.mine.template_help", lang))
-    template = uploads.template_csv(cat, department, lang)
-    st.download_button(t("ui.mine.download_csv", lang), template, file_name=f"{department}_template_{lang}.csv",
-                       mime="text/csv", on_click="ignore", icon=":material/download:", key="mine_template_csv", width="stretch")
-    st.download_button(t("ui.mine.download_xlsx", lang), template_xlsx(template),
+    # Pre-filled: the period now due and, as a reminder, the last value with its period.
+    due_periods = {i: due.at[i, "expected_period"] for i in indicators["indicator_id"] if i in due.index}
+    last = {i: (v, p) for i, v, p in zip(indicators["indicator_id"], indicators["latest_value"], indicators["latest_period"])
+            if not pd.isna(v)}
+    st.download_button(t("ui.mine.download_xlsx", lang),
+                       uploads.template_xlsx(cat, department, lang, due_periods, last, sheet=t("ui.mine.sheet", lang)),
                        file_name=f"{department}_template_{lang}.xlsx", on_click="ignore", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", type="primary",
                        key="mine_template_xlsx", width="stretch")
+    st.download_button(t("ui.mine.download_csv", lang), uploads.template_csv(cat, department, lang, due_periods, last),
+                       file_name=f"{department}_template_{lang}.csv", mime="text/csv", on_click="ignore",
+                       icon=":material/download:", key="mine_template_csv", width="stretch")
     st.caption(t("ui.mine.xlsx_note", lang))
 with right:
     st.markdown(f"#### {t('ui.mine.upload', lang)}")
     generation = st.session_state.get(GENERATION_KEY, 0)
-    # The widget states the catalogue's limit (in whole MB, as Streamlit counts); the exact figure is in the caption.
-    chosen = st.file_uploader(t("ui.mine.uploader", lang), type=["csv"], key=f"mine_upload_{department}_{generation}",
+    # The widget takes twice the catalogue's limit (upload_widget_mb), so a file just over it reaches our
+    # check and gets our message (in the reader's language) rather than Streamlit's English one.
+    chosen = st.file_uploader(t("ui.mine.uploader", lang), type=["xlsx", "csv"], key=f"mine_upload_{department}_{generation}",
                               max_upload_size=upload_widget_mb(cat))
-    st.caption(t("ui.mine.uploader_help", lang, limit=cat.reporting.max_upload_bytes))
+    st.caption(t("ui.mine.uploader_help", lang, limit=uploads.size_text(cat.reporting.max_upload_bytes)))
 # The check, its problems or preview, and the receipt: full width, where a table has room.
 receipt = st.session_state.get(RECEIPT_KEY)
 if chosen is not None:
@@ -309,8 +323,7 @@ if chosen is not None:
     else:
         handle_upload(cat, chosen.getvalue(), chosen.name, department)
 elif receipt and receipt["department"] == department:
-    st.success(escape(t("ui.mine.accepted", lang, **{k: v for k, v in receipt.items() if k != "department"})),
-               icon=":material/task_alt:")
+    show_receipt(cat, receipt)
 
 # Upload history of the department.
 st.markdown(f"#### {t('ui.mine.history', lang)}")
@@ -318,14 +331,16 @@ history = data.department_uploads(department)
 if history.empty:
     st.caption(t("ui.mine.no_uploads", lang))
 else:
-    st.dataframe(pd.DataFrame({
+    shown = {
+        col("receipt"): [receipt_number(a, h) for a, h in zip(history["uploaded_at"], history["sha256"])],
         col("uploaded_at"): [local_time(v) for v in history["uploaded_at"]],
         col("uploader"): history["uploaded_by"],
         col("file"): history["original_filename"],
         col("rows"): history["rows"],
-        col("encoding"): history["encoding"].fillna("—"),
-        "SHA-256": history["sha256"].str[:12] + "…",
-    }), hide_index=True, width="stretch", key="mine_history")
+    }
+    if account is not None and account.role == "admin":  # the technical record, for whoever keeps the ledger
+        shown |= {col("encoding"): history["encoding"].fillna("—"), col("sha256"): history["sha256"].str[:12] + "…"}
+    st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch", key="mine_history")
 
 # Every version of one indicator.
 st.markdown(f"#### {t('ui.mine.versions', lang)}")
@@ -345,8 +360,9 @@ else:
         col("uploader"): [who(u) for u in versions["uploaded_by"]],
         col("uploaded_at"): [local_time(v) for v in versions["uploaded_at"]],
         col("source"): versions["source"].fillna("—"),
-        col("ledger"): versions["ledger_file"],
     })
+    if account is not None and account.role == "admin":
+        frame[col("ledger")] = versions["ledger_file"]
     current = t("ui.mine.current", lang)
     st.dataframe(frame.style.map(lambda v: "color: #067647" if v == current else "color: #98a2b3; font-style: italic",
                                  subset=[col("status")]),

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.display import DUE_STATE_STYLE, local_time, zone_note
+from dashboard.markdown import say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis.due import STATES
 
@@ -38,7 +39,10 @@ if status.empty:
     st.stop()
 missing = sorted(set(status["indicator_id"]) - set(data.managed_indicator_ids()))
 if missing:  # the catalogue is newer than the warehouse (or another one): its states would be guesses
-    st.warning(say("ui.due.catalogue_mismatch", lang, n=len(missing), ids=", ".join(missing)), icon=":material/sync_problem:")
+    st.warning(t("ui.due.catalogue_mismatch", lang, n=len(missing)), icon=":material/sync_problem:")
+    with st.expander(t("ui.admin_detail", lang), icon=":material/build:"):
+        st.caption(say("ui.admin_rebuild", lang, ids=", ".join(missing)))
+        st.code("cityidx build", language="bash")
 
 # Process: the state order puts overdue first; within a state, the furthest behind first.
 order = {s: i for i, s in enumerate(STATES)}

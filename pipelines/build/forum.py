@@ -184,7 +184,11 @@ def _agenda_proposed(state: State, event: Event, cat: Catalogue) -> None:
 def _agenda_decided(state: State, event: Event, cat: Catalogue) -> None:
     d = _need(event.data, "agenda_id", "decision")
     item = _find(state.agenda, d["agenda_id"], "forum.kind.agenda")
-    item.update(decision=_choice(d["decision"], DECISIONS, "decision"), decision_note=d.get("note"), decided_at=event.at)
+    decision = _choice(d["decision"], DECISIONS, "decision")
+    meeting = state.meetings[item["meeting_id"]]
+    if not meeting["held"]:  # a decision is taken at a meeting: record the meeting as held first
+        raise ForumError("forum.meeting_not_held", meeting=meeting["date"], value=d["agenda_id"])
+    item.update(decision=decision, decision_note=d.get("note"), decided_at=event.at)
 
 
 def _action_created(state: State, event: Event, cat: Catalogue) -> None:
@@ -192,6 +196,9 @@ def _action_created(state: State, event: Event, cat: Catalogue) -> None:
     item = _find(state.agenda, d["agenda_id"], "forum.kind.agenda")
     if item["decision"] not in ("adopted", "adopted_with_changes"):
         raise ForumError("forum.not_adopted", value=d["agenda_id"])
+    meeting = state.meetings[item["meeting_id"]]
+    if not meeting["held"]:  # only a decision taken at a held meeting starts work
+        raise ForumError("forum.meeting_not_held", meeting=meeting["date"], value=d["agenda_id"])
     _find(cat.offices, d["office_id"], "forum.kind.department")
     action_id = _fresh(state.actions, d["action_id"])
     execution = _choice(d.get("execution") or "department", EXECUTIONS, "execution")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 
 from pipelines.accounts import RESERVED, Account
@@ -30,13 +33,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "value": ("값", "value"),
     "note": ("비고", "note"),
     "source": ("출처", "source"),
+    "previous": ("직전 값(참고)", "previous_value"),  # the template's reminder of the last value; never read
 }
 HEADER_NAMES = {name.casefold(): canon for canon, names in COLUMNS.items() for name in names}
 REQUIRED = ("indicator_id", "period", "value")
-TEMPLATE_COLUMNS = ("indicator_id", "indicator_name", "unit", "period", "value", "source", "note")
+TEMPLATE_COLUMNS = ("indicator_id", "indicator_name", "unit", "period", "value", "previous", "source", "note")
 ENCODINGS = ("utf-8-sig", "cp949")  # utf-8-sig reads UTF-8 with or without a BOM; cp949 covers EUC-KR
 
 NUMBER_RE = re.compile(r"^[-+]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
+XLSX_SIGNATURE = b"PK\x03\x04"
+XLSX_EXPANSION = 20  # unzipped parts may be this many times the upload limit (a zip bomb is refused unread)
+XLSX_MAX_COLUMNS = 26  # cells right of Z are not read: the template has seven columns
+XLSX_MAX_ROWS = 10_000  # rows that hold anything; a department reports tens
 BINARY_SIGNATURES = {
     b"PK\x03\x04": "xlsx/zip",
     b"\xd0\xcf\x11\xe0": "xls (Excel 97-2003)",
@@ -128,7 +136,7 @@ def _whole(display: str, key: str, **values) -> Problem:
 def size_problem(display: str, size: int, cat: Catalogue) -> Problem | None:
     """The file is larger than `reporting.max_upload_bytes`: said from its size alone, before it is read."""
     limit = cat.reporting.max_upload_bytes
-    return _whole(display, "upload.too_large", size=size, limit=limit) if size > limit else None
+    return _whole(display, "upload.too_large", size=size_text(size), limit=size_text(limit)) if size > limit else None
 
 
 def _read_text(data: bytes, display: str, department: str, cat: Catalogue) -> tuple[str | None, str | None, Problem | None]:
@@ -138,12 +146,104 @@ def _read_text(data: bytes, display: str, department: str, cat: Catalogue) -> tu
     if too_large := size_problem(display, len(data), cat):
         return None, None, too_large
     kind = next((name for sig, name in BINARY_SIGNATURES.items() if data.startswith(sig)), None)
+    if data.startswith(XLSX_SIGNATURE):
+        return None, None, _whole(display, "upload.xlsx_wrong_name")
     if kind or b"\x00" in data[:8192]:
         return None, None, _whole(display, "upload.not_text", kind=kind or "binary")
     text, encoding = decode(data)
     if text is None:
         return None, None, _whole(display, "upload.encoding")
     return text, encoding, None
+
+
+def size_text(size: int) -> str:
+    """5242880 -> '5 MB', 5300000 -> '5.1 MB', 20000 -> '20 KB', 2**33 -> '8 GB': a size as staff read it."""
+    if size < 2**20:
+        return f"{max(1, round(size / 1024))} KB"
+    if size < 2**30:
+        return f"{size / 2**20:.1f}".removesuffix(".0") + " MB"
+    return f"{size / 2**30:.1f}".removesuffix(".0") + " GB"
+
+
+def _number_text(value: float) -> str:
+    """A number from a cell as the CSV reader would see it typed: 1637000, 3.1 (never 3.0999999 or 1e+16)."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.10f}".rstrip("0").rstrip(".")
+
+
+def _cell_text(value: object, number_format: str | None) -> str:
+    """A cell's (cached) value as text: numbers as typed, 45.2% as '45.2%', a date as its month (2024-09-01 -> 2024-09)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        if number_format and "%" in number_format:
+            return _number_text(round(value * 100, 10)) + "%"
+        return _number_text(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m") if value.day == 1 and value.time() == time() else value.date().isoformat()
+    if isinstance(value, date):
+        return value.strftime("%Y-%m") if value.day == 1 else value.isoformat()
+    return str(value).strip()
+
+
+def _sheet_problem(display: str, sheet: str, row: int, col_index: int, key: str, **values) -> Problem:
+    return dataclasses.replace(_problem(display, row, None, col_index, key, **values),
+                               cell=f"{sheet}!{column_letter(col_index)}{row}")
+
+
+def _xlsx_lines(data: bytes, display: str, limit: int) -> tuple[list[tuple[int, list[str]]], str | None, list[Problem], list[Problem]]:
+    """The first sheet's rows that hold anything (row number, cells as text), its name, the problems that stop
+    it, and the formulas saved without a value (a problem at each cell, reported with the others).
+
+    Read with openpyxl in read-only mode, which parses through defusedxml (refused without it). A formula
+    is read as the value Excel saved with it; one saved without a value is a problem at its cell: nothing
+    is ever calculated here.
+    """
+    if not openpyxl.DEFUSEDXML:  # openpyxl uses defusedxml when it is installed; never parse without it
+        raise RuntimeError("defusedxml is not installed: xlsx uploads are refused")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return [], None, [_whole(display, "upload.bad_xlsx")], []
+    if unzipped > XLSX_EXPANSION * limit:
+        return [], None, [_whole(display, "upload.xlsx_too_large", limit=size_text(XLSX_EXPANSION * limit))], []
+    try:
+        values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged or foreign zip
+        return [], None, [_whole(display, "upload.bad_xlsx")], []
+    try:
+        if not values.worksheets:
+            return [], None, [_whole(display, "upload.empty")], []
+        sheet_values, sheet_formulas = values.worksheets[0], formulas.worksheets[0]
+        sheet = sheet_values.title
+        lines: list[tuple[int, list[str]]] = []
+        problems: list[Problem] = []
+        rows = zip(sheet_values.iter_rows(max_col=XLSX_MAX_COLUMNS), sheet_formulas.iter_rows(max_col=XLSX_MAX_COLUMNS))
+        for row_values, row_formulas in rows:
+            cells = [c for c in row_values if getattr(c, "row", None) is not None]
+            if not cells:
+                continue
+            row_no = cells[0].row
+            width = max(c.column for c in cells)
+            texts = [""] * width
+            for cell in cells:
+                texts[cell.column - 1] = _cell_text(cell.value, cell.number_format)
+            for cell in row_formulas:
+                if getattr(cell, "data_type", None) == "f" and not texts[cell.column - 1]:
+                    problems.append(_sheet_problem(display, sheet, row_no, cell.column - 1, "upload.formula_without_value"))
+            if any(texts):
+                lines.append((row_no, texts))
+                if len(lines) > XLSX_MAX_ROWS:
+                    return [], sheet, [_whole(display, "upload.too_many_rows", limit=XLSX_MAX_ROWS)], []
+    finally:
+        values.close()
+        formulas.close()
+    return lines, sheet, [] if lines else [_whole(display, "upload.empty")], problems
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -203,7 +303,7 @@ class _RowChecker:
         """The row as a record, or None: a template row left unfilled (nothing to load, nothing wrong) or a row
         with a problem (already recorded)."""
         raw_id, raw_period, raw_value = (self.cell(row, c) for c in ("indicator_id", "period", "value"))
-        if raw_id and not raw_period and not raw_value:
+        if raw_id and not raw_value and not self.cell(row, "note"):  # a template row left unfilled (its period is pre-filled)
             return None
         indicator = self.indicator(line_no, raw_id)
         period, value = self.period(line_no, raw_period, indicator), self.value(line_no, raw_value, indicator)
@@ -280,7 +380,21 @@ def parse_upload(
 ) -> ParsedUpload:
     """Read an upload and check every cell; the result is accepted whole or rejected with every problem."""
     out = ParsedUpload(display=display, department=department)
-    # Load inputs: the bytes as text, the text as CSV lines (a problem with the whole file stops here).
+    # Load inputs: a workbook's first sheet, or the bytes as text and the text as CSV lines (a problem with
+    # the whole file stops here).
+    if data.startswith(XLSX_SIGNATURE) and display.lower().endswith(".xlsx"):
+        stop = (_whole(display, "upload.unknown_department", value=department) if department not in cat.offices
+                else size_problem(display, len(data), cat))
+        if stop:
+            out.problems, out.problem_count = [stop], 1
+            return out
+        lines, sheet, stops, formulas = _xlsx_lines(data, display, cat.reporting.max_upload_bytes)
+        out.encoding = "xlsx"
+        if stops:
+            out.problems, out.problem_count = stops, len(stops)
+            return out
+        out = _check_rows(out, iter(lines), cat, today or date.today(), check_owner)
+        return _on_sheet(out, sheet, formulas)
     text, out.encoding, whole = _read_text(data, display, department, cat)
     if whole:
         out.problems, out.problem_count = [whole], 1
@@ -290,6 +404,19 @@ def parse_upload(
     except csv.Error as exc:
         out.problems, out.problem_count = [_whole(display, "upload.bad_csv", detail=str(exc))], 1
         return out
+
+
+def _on_sheet(out: ParsedUpload, sheet: str, formulas: list[Problem]) -> ParsedUpload:
+    """A workbook's problems named at the sheet's cells ('Sheet1!C7'); a formula saved without a value is said
+    at its cell (its row otherwise looks unfilled, or empty), and the file is rejected with it."""
+    named = [dataclasses.replace(p, cell=f"{sheet}!{p.cell}") if p.cell else p for p in out.problems]
+    if formulas:
+        taken = {p.cell for p in formulas}
+        empty = t("upload.empty", "en")  # a row whose only value is such a formula is skipped as unfilled
+        named = [*formulas, *(p for p in named if p.cell not in taken and p.en != empty)]
+        out.rows = pd.DataFrame()
+    out.problems, out.problem_count = named, max(out.problem_count, len(named))
+    return out
 
 
 def _check_rows(out: ParsedUpload, lines: Iterator[tuple[int, list[str]]], cat: Catalogue, today: date,
@@ -355,16 +482,56 @@ class _Headerless:
                     self.display, line_no, "", i, "upload.blank_header", value=value))
 
 
-def template_csv(cat: Catalogue, department: str, lang: str = "ko") -> bytes:
-    """A CSV template pre-filled with the department's indicators; UTF-8 with BOM so Korean Excel opens it."""
-    header = [COLUMNS[c][0 if lang == "ko" else 1] for c in TEMPLATE_COLUMNS]
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
+def template_rows(cat: Catalogue, department: str, lang: str = "ko", due: dict[str, str] | None = None,
+                  last: dict[str, tuple[float, str]] | None = None) -> pd.DataFrame:
+    """The template as a table: the department's indicators, the period now due (`due`: indicator -> period)
+    and, as a reminder the reader ignores, the last value and its period (`last`)."""
+    due, last = due or {}, last or {}
+    rows = []
     for ind in cat.indicators.values():
-        if ind.office_id == department:
-            writer.writerow([ind.id, ind.name.get(lang), ind.unit.get(lang), "", "", ind.source_name, ""])
-    return buf.getvalue().encode("utf-8-sig")
+        if ind.office_id != department:
+            continue
+        previous = ""
+        if ind.id in last and last[ind.id][0] is not None and not pd.isna(last[ind.id][0]):
+            value, period = last[ind.id]
+            previous = f"{_number_text(float(value))} ({period})"
+        rows.append([ind.id, ind.name.get(lang), ind.unit.get(lang), due.get(ind.id, ""), "", previous,
+                     ind.source_name, ""])
+    return pd.DataFrame(rows, columns=[COLUMNS[c][0 if lang == "ko" else 1] for c in TEMPLATE_COLUMNS], dtype=object)
+
+
+def template_csv(cat: Catalogue, department: str, lang: str = "ko", due: dict[str, str] | None = None,
+                 last: dict[str, tuple[float, str]] | None = None) -> bytes:
+    """The template as CSV, UTF-8 with BOM so Korean Excel opens it."""
+    frame = template_rows(cat, department, lang, due, last)
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def template_xlsx(cat: Catalogue, department: str, lang: str = "ko", due: dict[str, str] | None = None,
+                  last: dict[str, tuple[float, str]] | None = None, sheet: str = "Sheet1") -> bytes:
+    """The template as a workbook: period and value columns typed as text/number so Excel keeps 2024-09 as
+    typed; the reminder column greyed; header frozen; widths to fit."""
+    frame = template_rows(cat, department, lang, due, last)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append([v if v != "" else None for v in row])
+    period_col = TEMPLATE_COLUMNS.index("period") + 1
+    for (cell,) in ws.iter_rows(min_row=1, max_row=max(ws.max_row, 200), min_col=period_col, max_col=period_col):
+        cell.number_format = "@"
+    grey = openpyxl.styles.Font(color="808080", italic=True)
+    previous_col = TEMPLATE_COLUMNS.index("previous") + 1
+    for (cell,) in ws.iter_rows(min_row=2, max_row=ws.max_row, min_col=previous_col, max_col=previous_col):
+        cell.font = grey
+    for i, name in enumerate(frame.columns, start=1):
+        width = max([len(str(name))] + [len(str(v)) for v in frame.iloc[:, i - 1]]) + 4
+        ws.column_dimensions[column_letter(i - 1)].width = min(width * 1.6, 60)
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _uploader_problem(r, display: str, accounts: dict[str, Account], strict: bool) -> Problem | None:

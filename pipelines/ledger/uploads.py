@@ -37,6 +37,11 @@ class Receipt:
     mac: str = ""
 
     @property
+    def number(self) -> str:
+        """The short receipt number staff quote: the upload's date and the first hex digits of its content (261128-3FA2)."""
+        return receipt_number(self.uploaded_at, self.sha256)
+
+    @property
     def data_file(self) -> Path:
         return self.path / stored_name(self.original_filename)
 
@@ -49,6 +54,10 @@ def stored_name(filename: str) -> str:
     '.xlsx'), else 'upload.csv' (a suffix of 250 characters would not fit in a file name)."""
     suffix = Path(filename).suffix.lower()
     return "upload" + (suffix if SUFFIX_RE.fullmatch(suffix) else ".csv")
+
+
+def receipt_number(uploaded_at: str, sha256: str) -> str:
+    return f"{uploaded_at[2:10].replace('-', '')}-{sha256[:4].upper()}"
 
 
 def ledger_root(cat: Catalogue) -> Path:

@@ -150,7 +150,7 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
         body.append(weak_table(old_ones))
 
     body.append(f"<h2>4. {t('doc.brief.actions', lang)}</h2>")
-    actions = sql.frame(con, "action_statuses")
+    actions = sql.frame(con, "action_statuses", first_day=start, last_day=end)  # as at the quarter's end
     if actions.empty:
         body.append(f"<p class='muted'>{t('doc.brief.none', lang)}</p>")
     else:
@@ -164,5 +164,6 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
             t("col.due", lang): actions["due"].astype(str),
             t("col.progress", lang): [t(f"action.{s}", lang) + (" ⚠" if o else "") for s, o in zip(actions["status"], actions["overdue"])],
             t("col.last_note", lang): actions["last_note"],
+            t("col.in_quarter", lang): actions["entries_in_period"],
         })))
     return html_document(t("doc.brief.title", lang, city=shown, quarter=quarter), "\n".join(body), lang)

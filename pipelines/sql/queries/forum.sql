@@ -29,9 +29,33 @@ from action_items order by number;
 select number, title, owner_name_ko, owner_name_en, due, status from action_items
 where agenda_id = :agenda_id order by number;
 
--- name: action_statuses()
--- Every action item's owner, due date, status, whether it is overdue and its last note, by number.
-select number, title, owner_name_ko, owner_name_en, due, status, overdue, last_note from action_items order by number;
+-- name: action_statuses(first_day, last_day)
+-- The action items as they stood at the end of a period (a brief's quarter): those created by :last_day, the
+-- status and last note recorded up to that day, overdue then, and how many entries fell within the period.
+-- Later entries do not leak into an earlier brief. Days are the log's UTC dates.
+with
+up_to as (
+    select * from action_log where cast(substr(recorded_at, 1, 10) as date) <= :last_day
+),
+as_of as (
+    select
+        action_id,
+        arg_max(status, recorded_at) as status,
+        arg_max(note, recorded_at) filter (where note is not null) as last_note,
+        count(*) filter (where cast(substr(recorded_at, 1, 10) as date) >= :first_day) as entries_in_period
+    from up_to
+    group by action_id
+),
+final as (
+    select
+        t.number, t.title, t.owner_name_ko, t.owner_name_en, t.due, s.status,
+        s.status not in ('done', 'dropped') and t.due < :last_day as overdue,
+        s.last_note, s.entries_in_period
+    from action_items as t
+    join as_of as s using (action_id)
+)
+select * from final
+order by number;
 
 -- name: action_progress(today)
 -- The proposals-progress table (건의사항 추진현황) as data: one row per action item, by number. Linked indicators

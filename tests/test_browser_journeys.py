@@ -1,0 +1,233 @@
+"""Two working days in Chromium (Korean), driving the real server on a copy of the mini fixture.
+
+The department editor signs in, downloads the Excel template, fills it in as Excel would, uploads it,
+confirms and sees the new value; the forum organizer schedules a meeting, records it as held, puts a
+suggested weakness on the agenda, records the decision, creates an action item, moves it to done and
+downloads the agenda packet. Old addresses open the right page. Screenshots: artifacts/journeys/.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from browser_support import (ARTIFACTS, CHROMIUM_ARGS, chromium_or_skip, goto, main_text, settle, sidebar_text,
+                             streamlit_server)
+from dashboard.text import t
+from pipelines import accounts, catalogue
+from pipelines.ledger.forum import read_events
+from pipelines.ledger.uploads import read_receipts
+from pipelines.sql import parts
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ARTIFACTS / "journeys"
+PASSWORD = "a long password 123"
+
+
+@pytest.fixture
+def site(mini: Path, mini_warehouse: Path, tmp_path: Path):
+    chromium = chromium_or_skip()
+    accounts_file = tmp_path / "private" / "accounts.json"
+    cat = catalogue.load(mini)
+    accounts.add_account(cat, "kim", PASSWORD, "department_editor", "tourism_sports", name="김관광", path=accounts_file)
+    accounts.add_account(cat, "park", PASSWORD, "forum_organizer", name="박포럼", path=accounts_file)
+    env = {"CITYIDX_CATALOGUE": str(mini), "CITYIDX_WAREHOUSE": str(mini_warehouse),
+           "CITYIDX_ACCOUNTS": str(accounts_file)}
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_server(env, SHOTS / "streamlit.log") as base:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ko-KR", accept_downloads=True)
+            try:
+                yield {"base": base, "cat": cat, "page": context.new_page(), "tmp": tmp_path, "warehouse": mini_warehouse}
+            finally:
+                browser.close()
+
+
+def sign_in(page, username: str) -> None:
+    side = page.locator('[data-testid="stSidebar"]')
+    side.get_by_label("사용자 이름").fill(username)
+    side.get_by_label("비밀번호").fill(PASSWORD)
+    side.get_by_role("button", name="로그인").click()
+    settle(page)
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def click(page, name: str, exact: bool = False) -> None:
+    page.get_by_role("button", name=name, exact=exact).first.click()
+    settle(page)
+
+
+def wait_text(page, text: str, timeout_ms: int = 150_000) -> None:
+    """Until `text` shows in the main area (a write rebuilds the warehouse, then the page reruns)."""
+    page.locator('[data-testid="stMainBlockContainer"]').get_by_text(text, exact=False).first.wait_for(timeout=timeout_ms)
+    settle(page)
+
+
+def wait_events(cat, n: int, timeout_s: float = 150) -> list[str]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        types = [e.type for e in read_events(cat)]
+        if len(types) >= n:
+            return types
+        time.sleep(0.25)
+    raise AssertionError(f"the ledger did not reach {n} events: {[e.type for e in read_events(cat)]}")
+
+
+def choose(page, label: str, option: str) -> None:
+    """A Streamlit select box: open it by its label, pick the option by its text."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).first
+    box.locator("input").first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_the_editor_fills_the_excel_template_and_sees_the_new_value(site) -> None:
+    page, base = site["page"], site["base"]
+    goto(page, base + "/my_indicators")  # an old address opens the page
+    assert t("ui.mine.page", "ko") in main_text(page)
+    sign_in(page, "kim")
+    assert "김관광" in sidebar_text(page)
+    shot(page, "editor-1-signed-in")
+
+    with page.expect_download() as caught:
+        page.get_by_role("button", name=t("ui.mine.download_xlsx", "ko")).click()
+    assert caught.value.suggested_filename.endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(Path(caught.value.path()).read_bytes()))
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    rows = {r[0].value: r for r in sheet.iter_rows(min_row=2) if r[0].value}
+    due = rows["foreign_tourists"][header.index("기준기간")].value
+    assert due == "2025", "the template names the period now due"
+    assert rows["foreign_tourists"][header.index("직전 값(참고)")].value == "13140000 (2024)"
+    rows["foreign_tourists"][header.index("값")].value = 16370000  # typed as a number, as in Excel
+    filled = site["tmp"] / "관광_2025.xlsx"
+    book.save(filled)
+
+    # Over the limit (but under the widget's): our message in Korean, sizes in words, not Streamlit's.
+    too_big = site["tmp"] / "too_big.csv"
+    too_big.write_bytes(b"indicator_id,period,value\n" + b"x" * (site["cat"].reporting.max_upload_bytes + 10_000))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(too_big))
+    settle(page)
+    wait_text(page, "파일이 너무 큽니다")
+    assert "20 KB까지" in main_text(page) and "바이트" not in main_text(page)
+    shot(page, "editor-2a-too-large")
+
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(filled))
+    wait_text(page, "확인하고 올리기")
+    assert "16,370,000 명" in main_text(page)
+    shot(page, "editor-2-preview")
+    click(page, "확인하고 올리기")
+    wait_text(page, "접수 번호")  # the commit rebuilds the warehouse, then the page reruns
+    text = main_text(page)
+    receipts = read_receipts(site["cat"])
+    assert len(receipts) == 1 and receipts[0].encoding == "xlsx"
+    assert f"접수 번호 {receipts[0].number}" in text
+    assert "서울 방문 외래관광객 수 2025: 16,370,000 명 (새로 입력)" in text
+    assert "data/raw" not in text.split("지표별 값 이력")[0] and receipts[0].sha256[:12] not in text
+    page.get_by_text("지표별 값 이력").scroll_into_view_if_needed()
+    shot(page, "editor-3-accepted")
+    # The new point is on the indicator's line (h12b's chart): a trace through (2025, 16,370,000).
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+    on_line = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(p =>
+        (p.data || []).some(tr => (tr.x || []).some((x, i) => String(x).startsWith('2025') && Number((tr.y || [])[i]) === 16370000)))""")
+    assert on_line, "the accepted value is not a point on the indicator's line"
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    shot(page, "editor-4-line")
+    # The new value is the indicator's latest in what the page reads (the tables are canvas: see the screenshot).
+    con = parts.connect_read_only(site["warehouse"])
+    try:
+        latest = con.execute("select value, uploaded_by from indicator_values where indicator_id = 'foreign_tourists' "
+                             "and period = '2025'").fetchone()
+    finally:
+        con.close()
+    assert latest == (16370000, "kim")
+
+
+def test_the_organizer_runs_a_meeting_from_agenda_to_done_action(site) -> None:
+    page, base = site["page"], site["base"]
+    goto(page, base + "/forum")
+    sign_in(page, "park")
+    wait_text(page, t("ui.forum.schedule_submit", "ko"))
+    shot(page, "organizer-1-forum")
+
+    cat = site["cat"]
+    click(page, t("ui.forum.schedule_submit", "ko"))
+    wait_events(cat, 1)
+    wait_text(page, t("ui.forum.add_suggestion", "ko"))
+    page.get_by_role("button", name=t("ui.forum.add_suggestion", "ko")).first.click()
+    wait_events(cat, 2)
+    wait_text(page, t("ui.forum.hold_first", "ko"))
+    assert page.get_by_role("button", name=t("ui.forum.decide", "ko")).count() == 0, "no decision before the meeting"
+    page.get_by_text(t("ui.forum.hold_first", "ko")).scroll_into_view_if_needed()
+    shot(page, "organizer-2-agenda-before-meeting")
+
+    page.get_by_text(t("ui.forum.record_held", "ko"), exact=True).click()
+    page.get_by_label(t("ui.forum.attendees", "ko")).fill("24")
+    click(page, t("ui.forum.record_held_submit", "ko"), exact=True)
+    wait_events(cat, 3)
+    wait_text(page, t("ui.forum.done_held", "ko"))
+    held = f"({t('ui.forum.held', 'ko')})"
+    for label in (t("ui.forum.meeting", "ko"), t("ui.forum.packet_meeting", "ko")):  # no drop-down keeps "planned"
+        box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).first
+        shown = (box.text_content() or "") + " ".join(i.input_value() for i in box.locator("input").all())
+        assert held in shown, (label, shown)
+
+    # The decision box starts undecided; the organizer records an adoption.
+    decision = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(t("col.decision", "ko"), exact=True)).first
+    shown = (decision.text_content() or "") + " ".join(
+        i.get_attribute("placeholder") or "" for i in decision.locator("input").all())
+    assert t("ui.forum.choose_decision", "ko") in shown and t("decision.adopted", "ko") not in shown, shown
+    decision.scroll_into_view_if_needed()
+    shot(page, "organizer-3-held-undecided")
+    choose(page, t("col.decision", "ko"), t("decision.adopted", "ko"))
+    click(page, t("ui.forum.decide", "ko"), exact=True)
+    wait_events(cat, 4)
+    wait_text(page, t("ui.forum.done_decided", "ko", decision=t("decision.adopted", "ko")))
+
+    page.get_by_text(t("ui.forum.new_action", "ko"), exact=True).click()
+    create = page.get_by_role("button", name=t("ui.forum.create_action", "ko"), exact=True).first
+    create.wait_for(state="visible", timeout=60_000)
+    settle(page)
+    create.click()
+    settle(page)
+    wait_events(cat, 5)
+    wait_text(page, "실행과제를 등록했습니다")
+    for n, status in enumerate(("accepted", "in_progress", "done"), start=6):
+        click(page, t("ui.forum.move_to", "ko", status=t(f"action.{status}", "ko")))
+        wait_events(cat, n)
+        wait_text(page, t("ui.forum.done_moved", "ko", status=t(f"action.{status}", "ko")))
+    page.get_by_text(t("ui.forum.board", "ko")).scroll_into_view_if_needed()
+    shot(page, "organizer-4-done")
+    types = [e.type for e in read_events(cat)]
+    assert types == ["meeting.scheduled", "agenda.proposed", "meeting.held", "agenda.decided", "action.created",
+                     "action.status_changed", "action.status_changed", "action.status_changed"]
+
+    with page.expect_download() as caught:
+        page.get_by_role("button", name=t("ui.forum.packet", "ko")).click()
+    packet = Path(caught.value.path()).read_text(encoding="utf-8")
+    assert "<svg" in packet or "<table" in packet
+    assert "거주" in packet, "the packet carries the agenda item"
+    packet_page = page.context.new_page()
+    packet_page.set_content(packet)
+    packet_page.screenshot(path=str(SHOTS / "organizer-5-packet.png"), full_page=True)
+    packet_page.close()
+
+
+def test_old_addresses_open_the_right_page(site) -> None:
+    page, base = site["page"], site["base"]
+    for old, title in (("/overview", "ui.page.overview"), ("/weak_points", "ui.weak.page"),
+                       ("/my_indicators", "ui.mine.page")):
+        goto(page, base + old)
+        assert "Page not found" not in page.content()
+        current = page.locator('a[data-testid="stSidebarNavLink"][aria-current="page"]')
+        assert current.count() == 1 and t(title, "ko") in current.inner_text(), old
