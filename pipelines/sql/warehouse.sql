@@ -1043,16 +1043,30 @@ create table action_log (
     primary key (event_id)
 );
 
+-- forum_links: what each agenda item and each action item is meant to move, as two lists: indicators, and
+-- series/component (`*` for a whole series).
+create view forum_links as
+with
+links as (
+    select 'agenda' as item_kind, agenda_id as item_id, kind, index_id, component_id, indicator_id from agenda_link
+    union all
+    select 'action' as item_kind, action_id as item_id, kind, index_id, component_id, indicator_id from action_link
+),
+final as (
+    select
+        item_kind, item_id,
+        list(indicator_id order by indicator_id) filter (where kind = 'indicator') as linked_indicators,
+        list(index_id || '/' || coalesce(component_id, '*') order by index_id, component_id) filter (where kind = 'component') as linked_components
+    from links
+    group by item_kind, item_id
+)
+select * from final;
+
 -- forum_agenda: every agenda item with its meeting and what it addresses.
 create view forum_agenda as
 with
 links as (
-    select
-        agenda_id,
-        list(indicator_id order by indicator_id) filter (where kind = 'indicator') as linked_indicators,
-        list(index_id || '/' || coalesce(component_id, '*') order by index_id, component_id) filter (where kind = 'component') as linked_components
-    from agenda_link
-    group by agenda_id
+    select item_id as agenda_id, linked_indicators, linked_components from forum_links where item_kind = 'agenda'
 ),
 final as (
     select
@@ -1073,12 +1087,7 @@ order by meeting_date, seq;
 create view action_items as
 with
 links as (
-    select
-        action_id,
-        list(indicator_id order by indicator_id) filter (where kind = 'indicator') as linked_indicators,
-        list(index_id || '/' || coalesce(component_id, '*') order by index_id, component_id) filter (where kind = 'component') as linked_components
-    from action_link
-    group by action_id
+    select item_id as action_id, linked_indicators, linked_components from forum_links where item_kind = 'action'
 ),
 notes as (
     select action_id, count(*) filter (where kind = 'progress') as progress_notes,
