@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 
 from dashboard.text import t
 from pipelines.analysis import signals
+from pipelines.reports.render import FOCUS_COLOUR
 
-FOCUS_COLOUR = "#d7263d"
 # One colour per city, the same in every chart whatever else is selected: the focus city red; the catalogue's
 # peer cities (indicators.yml `peer_cities`) a distinct hue each, in catalogue order; any other city a muted
 # colour fixed by its name. No peer hue is red, so the focus city stays the one that stands out.

@@ -67,3 +67,14 @@ def test_svg_legend_entries_do_not_overlap_the_title_or_each_other():
     assert len(legend) == 2 and legend[0][0] != legend[1][0]
     assert abs(legend[0][0] - legend[1][0]) >= 12, "one entry per line"
     assert all(220 < y <= height for y, _ in legend), "under the plot, inside the picture"
+
+
+def test_the_focus_city_has_one_colour_in_the_svgs_and_on_the_dashboard():
+    """The packet's and the brief's SVGs draw the focus city in the dashboard's focus colour, not a colour of their own."""
+    from dashboard.charts import city_colour
+
+    svg = render.svg_line_chart({"Seoul": [("2024", 12), ("2025", 11)], "Tokyo": [("2024", 3), ("2025", 3)]},
+                                reverse_y=True, highlight="Seoul")
+    focus = city_colour("Seoul", "Seoul")
+    assert f'stroke="{focus}" stroke-width="3"' in svg
+    assert svg.count(f'fill="{focus}"') == 2  # Seoul's two points, and Tokyo's are not in that colour

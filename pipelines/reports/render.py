@@ -20,6 +20,9 @@ DEFAULT_TIMEZONE: str = Catalogue.model_fields["timezone"].default
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+# The focus city's colour in every chart the product draws: the dashboard's Plotly charts and these SVGs.
+FOCUS_COLOUR = "#d7263d"
+
 def neutralise(value: object) -> object:
     """A text cell that a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
@@ -223,7 +226,7 @@ def svg_line_chart(series: dict[str, list[tuple[str, float | None]]], *, title: 
         parts.append(f'<text x="{mx + 4:.1f}" y="{pad_t + 10}" fill="#d62728">{html.escape(marker_label)}</text>')
     palette = ["#9aa5b1", "#b9a38a", "#8fb3a3", "#a99cc4", "#c4a0a0", "#9cb8c9", "#c9b99c", "#a3a3a3"]
     for n, (name, points) in enumerate(series.items()):
-        colour = "#1f4e9c" if name == highlight else palette[n % len(palette)]
+        colour = FOCUS_COLOUR if name == highlight else palette[n % len(palette)]
         stroke = 3 if name == highlight else 1.5
         pts = [(sx(x), sy(float(v))) for x, v in sorted(points, key=lambda p: xs.index(p[0])) if v is not None and not pd.isna(v)]
         if len(pts) > 1:
