@@ -150,7 +150,7 @@ def test_a_source_is_stored_once_then_unchanged_by_etag(mini: Path, server: _Ser
     assert receipt["url"] == f"{server.url}/stable" and receipt["etag"] == '"v1"'
     assert receipt["sha256"] == hashlib.sha256(body).hexdigest() and receipt["fetched_at"]
     second = fetch.fetch_all(cat, http=FAST)
-    assert [(o.state, o.detail) for o in second] == [("unchanged", "304 Not Modified")]
+    assert [(o.state, o.detail.key) for o in second] == [("unchanged", "fetch.not_modified")]
     assert len(_snapshots(cat)) == 2  # one data file, one receipt: nothing new
 
 
@@ -167,7 +167,8 @@ def test_a_changed_source_becomes_a_new_snapshot_and_the_old_one_stays(mini: Pat
 def test_a_server_error_is_retried_then_reported_and_changes_nothing(mini: Path, server: _Server):
     cat = _with_sources(mini, [f"{server.url}/broken"])
     outcomes = fetch.fetch_all(cat, http=FAST)
-    assert [(o.state, o.detail) for o in outcomes] == [("failed", "HTTP 500")]
+    assert [(o.state, o.detail.key) for o in outcomes] == [("failed", "fetch.http_status")]
+    assert "HTTP 500" in outcomes[0].detail.ko and "HTTP 500" in outcomes[0].detail.en
     assert server.hits["/broken"] == 3  # the first try and two retries
     assert _snapshots(cat) == []
 
@@ -175,7 +176,8 @@ def test_a_server_error_is_retried_then_reported_and_changes_nothing(mini: Path,
 def test_a_slow_source_times_out_and_changes_nothing(mini: Path, server: _Server):
     cat = _with_sources(mini, [f"{server.url}/slow"])
     outcomes = fetch.fetch_all(cat, http=fetch.session(Retry(total=0)), timeout=(1.0, 0.5))
-    assert outcomes[0].state == "failed" and "timed out" in outcomes[0].detail
+    assert outcomes[0].state == "failed" and outcomes[0].detail.key == "fetch.timed_out"
+    assert "시간 초과" in outcomes[0].detail.ko and "timed out" in outcomes[0].detail.en
     assert _snapshots(cat) == []
 
 
@@ -185,6 +187,8 @@ def test_offline_says_so_plainly(mini: Path):
     result = runner.invoke(main, ["fetch", "--catalogue", str(mini), "--as", "ana", "zyen_gfci"])
     assert result.exit_code == 1
     assert "Nothing was changed" in result.output and "아무것도 바뀌지 않았습니다" in result.output
+    # the cause in both languages, not an English transport message inside the Korean line
+    assert "오프라인이거나 호스트에 연결할 수 없습니다" in result.output and "offline, or the host cannot be reached" in result.output
     assert _snapshots(cat) == []
 
 

@@ -110,7 +110,7 @@ class Outcome:
     series: str
     url: str
     state: str  # stored | unchanged | failed
-    detail: str | Message  # English for transport failures; a Message (both languages) for a refused fetch
+    detail: Message  # why it failed or was unchanged, in both languages
     path: Path | None = None
     sha256: str | None = None
     size: int = 0
@@ -157,19 +157,20 @@ def fetch_source(cat: Catalogue, index_id: str, source: FetchSource, http: reque
     except Refused as exc:
         return Outcome(index_id, source.url, "failed", exc.detail)
     except requests.Timeout:
-        return Outcome(index_id, source.url, "failed", f"timed out after {timeout[1]:g} s (Timeout)")
+        return Outcome(index_id, source.url, "failed", Message("fetch.timed_out", {"seconds": f"{timeout[1]:g}"}))
     except requests.ConnectionError as exc:
         if "timed out" in str(exc):  # a read timeout that used up its retries arrives as a ConnectionError
-            return Outcome(index_id, source.url, "failed", f"timed out after {timeout[1]:g} s (Timeout)")
-        cause = "offline, or the host cannot be reached" if "Resolution" in str(exc) or "refused" in str(exc) \
-            else "the connection failed"
-        return Outcome(index_id, source.url, "failed", f"{cause} (ConnectionError)")
+            return Outcome(index_id, source.url, "failed", Message("fetch.timed_out", {"seconds": f"{timeout[1]:g}"}))
+        unreachable = "Resolution" in str(exc) or "refused" in str(exc)
+        return Outcome(index_id, source.url, "failed",
+                       Message("fetch.unreachable" if unreachable else "fetch.connection_failed", {}))
     except requests.RequestException as exc:
-        return Outcome(index_id, source.url, "failed", f"{type(exc).__name__}: {str(exc)[:160]}")
+        return Outcome(index_id, source.url, "failed",
+                       Message("fetch.transport_error", {"kind": type(exc).__name__, "detail": str(exc)[:160]}))
     if response.status == 304:
-        return Outcome(index_id, source.url, "unchanged", "304 Not Modified")
+        return Outcome(index_id, source.url, "unchanged", Message("fetch.not_modified", {}))
     if response.status != 200:
-        return Outcome(index_id, source.url, "failed", f"HTTP {response.status}")
+        return Outcome(index_id, source.url, "failed", Message("fetch.http_status", {"status": response.status}))
     body = response.body
     sha = hashlib.sha256(body).hexdigest()
     if previous and previous.get("sha256") == sha:
