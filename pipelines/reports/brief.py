@@ -57,17 +57,14 @@ def changes(con: duckdb.DuckDBPyConnection, start: date, end: date) -> tuple[pd.
     return editions, values
 
 
-def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lang: str = "ko") -> str:
+def _standing_section(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, shown: str, lang: str) -> list[str]:
+    """1. Every series: the latest figure, its change if published in the quarter, the goal status; one chart each."""
+    body: list[str] = []
     start, end = quarter_bounds(quarter)
     prev_end = date.fromordinal(start.toordinal() - 1)
     city = cat.focus_city
-    shown = city_name(con, city, lang)
     now = standing(con, end)
     before = standing(con, prev_end).set_index("index_id")
-    body = [f"<h1>{t('doc.brief.title', lang, city=html.escape(shown), quarter=quarter)}</h1>",
-            f"<p class='muted'>{t('doc.brief.period', lang, start=start, end=end)} · "
-            f"{html.escape(cat.goal.title.get(lang))}</p>"]
-
     body.append(f"<h2>1. {t('doc.brief.standing', lang)}</h2>")
     goals = goal(con, end).set_index("index_id")
     first, last = start.strftime("%Y-%m"), end.strftime("%Y-%m")
@@ -102,7 +99,12 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
             charts.append(svg_line_chart({shown: list(zip(hist["edition"], hist["rank"]))}, title=s.short.get(lang),
                                          reverse_y=True, highlight=shown, width=300, height=160))
     body.append("<div>" + "".join(f"<span style='display:inline-block'>{c}</span>" for c in charts) + "</div>")
+    return body
 
+
+def _changes_section(con: duckdb.DuckDBPyConnection, start: date, end: date, lang: str) -> list[str]:
+    """2. The editions published and the city values that arrived in the quarter."""
+    body: list[str] = []
     editions, values = changes(con, start, end)
     body.append(f"<h2>2. {t('doc.brief.changes', lang)}</h2>")
     if editions.empty and values.empty:
@@ -123,7 +125,12 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
             t("col.updated_at", lang): [local_time(v, setting(con, "timezone", DEFAULT_TIMEZONE), "%Y-%m-%d")
                                         for v in values["uploaded_at"]],
         })))
+    return body
 
+
+def _weaknesses_section(con: duckdb.DuckDBPyConnection, cat: Catalogue, lang: str) -> list[str]:
+    """3. The weakest components: current editions first, a stale edition's apart with its year."""
+    body: list[str] = []
     body.append(f"<h2>3. {t('doc.brief.weaknesses', lang)}</h2>")
     weak = sql.frame(con, "latest_weakest", limit=BRIEF_WEAKNESSES)
     if weak.empty:
@@ -148,7 +155,12 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
         body.append(f"<h3>{t('signal.old_editions', lang)}</h3>")
         body.append(f"<p class='muted'>{t('signal.old_editions_help', lang)}</p>")
         body.append(weak_table(old_ones))
+    return body
 
+
+def _actions_section(con: duckdb.DuckDBPyConnection, start: date, end: date, lang: str) -> list[str]:
+    """4. The action items as they stood at the quarter's end, with that quarter's entries."""
+    body: list[str] = []
     body.append(f"<h2>4. {t('doc.brief.actions', lang)}</h2>")
     actions = sql.frame(con, "action_statuses", first_day=start, last_day=end)  # as at the quarter's end
     if actions.empty:
@@ -166,4 +178,18 @@ def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lan
             t("col.last_note", lang): actions["last_note"],
             t("col.in_quarter", lang): actions["entries_in_period"],
         })))
+    return body
+
+
+def brief_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, quarter: str, lang: str = "ko") -> str:
+    """The quarterly brief: where the city stands, what changed in the quarter, its weak points, the actions."""
+    start, end = quarter_bounds(quarter)
+    shown = city_name(con, cat.focus_city, lang)
+    body = [f"<h1>{t('doc.brief.title', lang, city=html.escape(shown), quarter=quarter)}</h1>",
+            f"<p class='muted'>{t('doc.brief.period', lang, start=start, end=end)} · "
+            f"{html.escape(cat.goal.title.get(lang))}</p>"]
+    body += _standing_section(con, cat, quarter, shown, lang)
+    body += _changes_section(con, start, end, lang)
+    body += _weaknesses_section(con, cat, lang)
+    body += _actions_section(con, start, end, lang)
     return html_document(t("doc.brief.title", lang, city=shown, quarter=quarter), "\n".join(body), lang)
