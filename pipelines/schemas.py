@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -332,6 +333,20 @@ def check_header(path: Path, display: str, model: type[pa.DataFrameModel]) -> li
     return found
 
 
+_READER: list = []  # one in-memory DuckDB for every CSV read; each read takes its own cursor (thread-safe)
+_READER_LOCK = threading.Lock()
+
+
+def _csv_reader():
+    """A cursor on the process's one CSV-reading DuckDB: a new database per file cost ~11 ms, a cursor ~0.1 ms."""
+    import duckdb
+
+    with _READER_LOCK:
+        if not _READER:
+            _READER.append(duckdb.connect())
+        return _READER[0].cursor()
+
+
 def read_csv_text(path: Path, display: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a ledger CSV as text: every cell a stripped string, empty cells as missing.
 
@@ -340,7 +355,7 @@ def read_csv_text(path: Path, display: str) -> tuple[pd.DataFrame, list[Problem]
     """
     import duckdb
 
-    con = duckdb.connect()
+    con = _csv_reader()
     try:
         rel = con.read_csv(str(path), header=True, all_varchar=True, strict_mode=True, null_padding=False,
                            auto_detect=True, sep=",", quotechar='"', escapechar='"')
