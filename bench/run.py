@@ -128,7 +128,7 @@ root, csv_path = Path(sys.argv[1]), Path(sys.argv[2])
 cat = catalogue.load(root / "indicators.yml")
 os.environ["CITYIDX_ACCOUNTS"] = str(root / "private" / "accounts.json")  # every write needs a real account
 if "bench" not in accounts.load_accounts():
-    accounts.add_account(cat, "bench", "synthetic bench pass phrase", "admin")
+    accounts.add_account(cat, "bench", "synthetic load-test pass phrase", "admin")
 data = csv_path.read_bytes()
 started = time.perf_counter()
 checked = writes.check_upload(cat, data, csv_path.name, "tourism_sports")
@@ -152,7 +152,7 @@ root, csv_path, runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 cat = catalogue.load(root / "indicators.yml")
 os.environ["CITYIDX_ACCOUNTS"] = str(root / "private" / "accounts.json")  # every write needs a real account
 if "bench" not in accounts.load_accounts():
-    accounts.add_account(cat, "bench", "synthetic bench pass phrase", "admin")
+    accounts.add_account(cat, "bench", "synthetic load-test pass phrase", "admin")
 data = csv_path.read_bytes()
 organizer = Account(username="bench", name="bench", role="forum_organizer", department=None, email=None,
                     password_hash="", disabled=False, created_at="")
