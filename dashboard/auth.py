@@ -134,18 +134,24 @@ def sign_in_box(lang: str) -> Account | None:
                 st.logout()
             st.rerun()
         return account
+    return _sign_in_form(box, lang, "auth")
+
+
+def _sign_in_form(box, lang: str, key: str) -> Account | None:
+    """The sign-in itself (the provider's button with OpenID Connect, else user name and password) in `box`;
+    `key` keeps two forms on one page apart. Returns None: a successful sign-in reruns the page."""
     if oidc_configured():
         if getattr(st.user, "is_logged_in", False):  # known to the provider, but no active account here
             box.warning(t("ui.auth.no_account", lang, email=escape(str(st.user.get("email", "")))))
-            if box.button(t("ui.auth.sign_out", lang), key="auth_sign_out"):
+            if box.button(t("ui.auth.sign_out", lang), key=f"{key}_sign_out"):
                 st.logout()
             return None
-        if box.button(t("ui.auth.sign_in_oidc", lang), key="auth_oidc"):
+        if box.button(t("ui.auth.sign_in_oidc", lang), key=f"{key}_oidc"):
             st.login()
         return None
-    with box.form("auth_sign_in", clear_on_submit=False, border=False):
-        username = st.text_input(t("ui.auth.username", lang), key="auth_username")
-        password = st.text_input(t("ui.auth.password", lang), type="password", key="auth_password")
+    with box.form(f"{key}_sign_in", clear_on_submit=False, border=False):
+        username = st.text_input(t("ui.auth.username", lang), key=f"{key}_username")
+        password = st.text_input(t("ui.auth.password", lang), type="password", key=f"{key}_password")
         submitted = st.form_submit_button(t("ui.auth.sign_in", lang))
     if submitted:
         try:
@@ -159,3 +165,11 @@ def sign_in_box(lang: str) -> Account | None:
             sign_in_local(found)
             st.rerun()
     return None
+
+
+def page_sign_in(lang: str) -> None:
+    """Sign-in in the page body for a signed-out reader: on a phone the sidebar is folded away."""
+    if current_account() is not None:
+        return
+    with st.expander(t("ui.auth.sign_in_here", lang), icon=":material/login:"):
+        _sign_in_form(st.container(), lang, "page_auth")

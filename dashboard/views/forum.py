@@ -131,6 +131,7 @@ if cat is None:
     st.warning(t("ui.forum.no_catalogue", lang), icon=":material/edit_off:")
 if account is None:
     st.info(t("ui.forum.read_only", lang), icon=":material/login:")
+    auth.page_sign_in(lang)
 elif not can_run:
     who = say("ui.forum.editor_hint", lang, department=office_name(account.department)) \
         if account.role == "department_editor" else t("ui.forum.viewer_hint", lang)

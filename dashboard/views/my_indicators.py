@@ -230,6 +230,7 @@ else:
         st.caption(t("ui.mine.admin", lang))
     else:
         st.info(t("ui.mine.read_only", lang), icon=":material/lock:")
+        auth.page_sign_in(lang)
 dept_name = names.get(department) or (cat.offices[department].name.get(lang) if department in cat.offices else department)
 st.subheader(escape(dept_name))
 st.caption(t("ui.mine.intro", lang))
