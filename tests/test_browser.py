@@ -13,13 +13,6 @@ import importlib.util
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from pipelines import build, catalogue
+from tests.browser_support import streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +35,6 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 NAV_LINKS = ('a[data-testid="stSidebarNavLink"], a[data-testid="stTopNavLink"], '
              'a[data-testid="stTopNavDropdownLink"]')
 MAIN = '[data-testid="stMainBlockContainer"]'
-SERVER_START_S = 90
 PAGE_LOAD_MS = 60_000
 
 # The app has finished a run: stApp says notRunning (it says `initial` before the first run) and
@@ -77,19 +70,6 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 @pytest.fixture(scope="module")
 def chromium() -> str:
     path = shutil.which("chromium")
@@ -119,41 +99,8 @@ def server(chromium: str, browser_warehouse: Path) -> str:
     if not APP.is_file():
         pytest.fail(f"{APP.relative_to(ROOT)} does not exist")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    log_path = ARTIFACTS / "streamlit.log"
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-    ]
-    env = {**os.environ, "CITYIDX_WAREHOUSE": str(browser_warehouse)}
-    base = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode} before answering:\n{_tail(log_path)}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer /_stcore/health within {SERVER_START_S} s:\n{_tail(log_path)}")
-            time.sleep(0.25)
+    with streamlit_server({"CITYIDX_WAREHOUSE": str(browser_warehouse)}, ARTIFACTS / "streamlit.log") as base:
         yield base
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
