@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, display
 from dashboard.markdown import escape, link, methodology_line, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
@@ -137,7 +137,9 @@ table = pd.DataFrame({
     col("note"): [note_text(r) for _, r in table.iterrows()],
     col("retrieved"): table["retrieved"].fillna(""),
 })
-st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_config={
+# On a phone the four columns that fit 390 px; a clicked chart point gives a figure's flags and source there.
+display.table(table, "trends", phone=[col("edition"), col("city"), col("rank"), col("score")], hide_index=True,
+              width="stretch", placeholder="—", column_config={
     col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
     col("rank"): st.column_config.NumberColumn(col("rank"), format="%d"),
     col("flags"): st.column_config.TextColumn(col("flags"), help=t("ui.trends.flag_help", lang)),
@@ -175,7 +177,7 @@ else:
     st.plotly_chart(data.figure(lambda: charts.component_chart(own, editions, lang, unit), "components", index_id, city, lang),
                     width="stretch", key="components")
     own = own.sort_values(["edition_order", "component_seq"], ascending=[False, True])
-    st.dataframe(pd.DataFrame({
+    display.table(pd.DataFrame({
         col("edition"): own["edition"].astype(str),
         col("component"): own["component_ko" if lang == "ko" else "component"],
         col("policy_area"): own[f"policy_area_{lang}"].fillna(""),
@@ -183,7 +185,8 @@ else:
         col("rank"): own["rank"].astype("Int64"),
         col("score"): own["score"],
         col("source"): own["source_url"],
-    }), hide_index=True, width="stretch", placeholder="—", column_config={
+    }), "components", phone=[col("edition"), col("component"), col("rank")], hide_index=True, width="stretch",
+        placeholder="—", column_config={
         col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
         col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
         col("rank"): st.column_config.NumberColumn(col("rank"), format="%d"),
