@@ -199,6 +199,9 @@ def test_at_390_px_no_table_or_page_scrolls_sideways(server: str, browser, path:
         for summary in page.locator(f'{MAIN} [data-testid="stExpander"] summary').all():
             summary.click()  # the weak points list as a table lives in an expander
             _settle(page)
+        drawn = {"/goal": ".st-key-phonetable_goal .cx-cards", "/weak-points": ".st-key-phonetable_weak_list .cx-cards",
+                 "/trends": '.st-key-phonetable_trends [data-testid="stDataFrame"]', "/": ".js-plotly-plot"}[path]
+        page.locator(drawn).first.wait_for(state="visible", timeout=60_000)  # a busy machine paints late
         page.wait_for_timeout(500)
         name = path.strip("/") or "overview"
         _tall_screenshot(page, ARTIFACTS / f"phone-fit-390-{name}.png")
@@ -227,6 +230,7 @@ def test_on_a_wide_screen_the_tables_stay_tables(server: str, browser) -> None:
     try:
         page.goto(server + "/goal", wait_until="domcontentloaded", timeout=60_000)
         _settle(page)
+        page.locator('.st-key-widetable_goal [data-testid="stDataFrame"]').wait_for(state="visible", timeout=60_000)
         assert page.evaluate(TABLES_JS) == ["stDataFrame"]
         assert page.locator(".st-key-widetable_goal").is_visible()
         assert not page.locator(".st-key-phonetable_goal").is_visible()
