@@ -96,3 +96,25 @@ def table(frame: pd.DataFrame, key: str, *, shown: object = None, phone: list[st
         else:
             config = {c: v for c, v in (dataframe_args.get("column_config") or {}).items() if c in phone}
             st.dataframe(frame[phone], **{**dataframe_args, "column_config": config})
+
+
+def css_text(text: str) -> str:
+    """`text` as a CSS string literal: every character but ASCII letters, digits and spaces as a hex escape, so
+    nothing in it can end the string, the rule or the <style> element."""
+    return '"' + "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def uploader_text(key: str, button: str, limits: str, drop: str) -> None:
+    """Streamlit (1.67) writes its file uploader's own words in English and has no option to change them
+    (streamlit/streamlit#13500): inside the container `key` this hides its button label ("Upload"), its limits
+    line (the widget's "10MB per file • XLSX, CSV") and its drag hint ("Drag and drop a file here") and shows
+    ours, from the catalogue, in the reader's language."""
+    zone = f'.st-key-{key} [data-testid="stFileUploaderDropzone"]'
+    st.html(f"""<style>
+{zone} button[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] p {{ display: none; }}
+{zone} button[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"]::after {{ content: {css_text(button)}; }}
+{zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
+{zone} [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{ content: {css_text(limits)}; }}
+{zone} > div:not([data-testid]):has(> span:only-child) > span {{ display: none; }}
+{zone} > div:not([data-testid]):has(> span:only-child)::after {{ content: {css_text(drop)}; }}
+</style>""")

@@ -91,6 +91,37 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+# What a reader sees in the upload drop zone: its visible text plus the CSS-generated words (innerText leaves
+# display:none out and generated content out), before and while a file is dragged over it.
+DROPZONE_JS = """() => {
+  const zone = document.querySelector('[data-testid="stFileUploaderDropzone"]');
+  const after = (el) => { if (!el) return ''; const c = getComputedStyle(el, '::after').content;
+                          return c && c !== 'none' ? JSON.parse(c) : ''; };
+  const overlay = Array.from(zone.children).find(e => e.tagName === 'DIV' && !e.dataset.testid && e.querySelector(':scope > span'));
+  return {text: zone.innerText,
+          button: after(zone.querySelector('button [data-testid="stMarkdownContainer"]')),
+          limits: after(zone.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] > div')),
+          drop: after(overlay)}; }"""
+ENGLISH_WIDGET = ("Upload", "per file", "Drag and drop", "Browse", "MB")
+
+
+def dropzone_words(page, lang: str, limit: str) -> None:
+    """Streamlit's English is hidden; our words, with the catalogue's limit, are shown in `lang`."""
+    zone = page.locator('[data-testid="stFileUploaderDropzone"]').first
+    zone.wait_for()
+    seen = page.evaluate(DROPZONE_JS)
+    assert seen["button"] == t("ui.mine.dropzone_button", lang)
+    assert seen["limits"] == t("ui.mine.dropzone_limit", lang, limit=limit)
+    assert not any(word in seen["text"] for word in ENGLISH_WIDGET), seen
+    data = page.evaluate_handle("() => { const d = new DataTransfer(); d.items.add(new File(['x'], 'a.csv')); return d; }")
+    zone.dispatch_event("dragenter", {"dataTransfer": data})
+    page.wait_for_function("() => !!document.querySelector('[data-testid=\"stFileUploaderDropzone\"] > div:not([data-testid]) > span')")
+    dragging = page.evaluate(DROPZONE_JS)
+    zone.dispatch_event("dragleave", {"dataTransfer": data})
+    assert dragging["drop"] == t("ui.mine.dropzone_drop", lang) and "Drag" not in dragging["text"], dragging
+    zone.screenshot(path=str(SHOTS / f"editor-dropzone-{lang}.png"))
+
+
 def test_the_editor_fills_the_excel_template_and_sees_the_new_value(site) -> None:
     page, base = site["page"], site["base"]
     goto(page, base + "/my_indicators")  # an old address opens the page
@@ -98,6 +129,8 @@ def test_the_editor_fills_the_excel_template_and_sees_the_new_value(site) -> Non
     sign_in(page, "kim")
     assert "김관광" in sidebar_text(page)
     shot(page, "editor-1-signed-in")
+    limit = "20 KB"  # the mini catalogue's reporting.max_upload_bytes, as staff read it
+    dropzone_words(page, "ko", limit)
 
     with page.expect_download() as caught:
         page.get_by_role("button", name=t("ui.mine.download_xlsx", "ko")).click()
@@ -151,6 +184,9 @@ def test_the_editor_fills_the_excel_template_and_sees_the_new_value(site) -> Non
     finally:
         con.close()
     assert latest == (16370000, "kim")
+    # In English the drop zone speaks English (ours, with the same limit).
+    goto(page, base + "/my-indicators?lang=en")
+    dropzone_words(page, "en", limit)
 
 
 def test_the_organizer_runs_a_meeting_from_agenda_to_done_action(site) -> None:

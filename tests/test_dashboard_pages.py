@@ -262,3 +262,13 @@ def test_phone_cards_escape_every_text_and_leave_blank_values_out() -> None:
     assert "빈칸" not in out and "대시" not in out, "a blank value has no line"
     assert "<dt>수</dt><dd>0.125</dd>" in out
     assert out.count('class="cx-card"') == 1
+
+
+def test_css_text_cannot_end_its_string_rule_or_style_element() -> None:
+    """The uploader's words go into CSS `content:`; a quote, a brace or `</style>` in a message stays text."""
+    from dashboard.display import css_text
+
+    out = css_text('파일 "선택"; } </style><script>x</script> \\')
+    assert out.startswith('"') and out.endswith('"') and out.count('"') == 2
+    assert not set(out[1:-1]) & set('"\'{};<>/\\') - {"\\"}
+    assert "<" not in out and "}" not in out and "\\22 " in out and "\\d30c " in out  # 파 is U+D30C
