@@ -46,9 +46,11 @@ def show_error(exc: CityIdxError, lang: str, *, retry: bool = False) -> None:
 
 
 # Below 640 px Streamlit stacks columns; there a table of many columns would scroll sideways inside its frame.
-# So `table` draws two views and CSS shows one: the full st.dataframe on a wide screen, and on a phone either
+# So `table` draws two views and this CSS shows one: the full st.dataframe on a wide screen, and on a phone either
 # the same rows as stacked cards (every value with its column's name) or a narrow st.dataframe of a few columns.
-_TABLE_CSS = """<style>
+# app.py adds it to every page: a style-only st.html goes to Streamlit's event container, which a page drawn
+# through data.static (st.cache_data's replay) cannot reach.
+TABLE_CSS = """<style>
 @media (max-width: 639.98px) { [class*="st-key-widetable_"] { display: none; } }
 @media (min-width: 640px) { [class*="st-key-phonetable_"] { display: none; } }
 .cx-cards { display: flex; flex-direction: column; gap: 0.5rem; }
@@ -86,8 +88,8 @@ def cards_html(frame: pd.DataFrame, head: int = 1) -> str:
 def table(frame: pd.DataFrame, key: str, *, shown: object = None, phone: list[str] | None = None, head: int = 1,
           **dataframe_args) -> None:
     """`frame` as st.dataframe (of `shown`, e.g. its Styler, when given) on a wide screen; on a phone the columns
-    `phone` as a narrow st.dataframe, or without `phone` every row as a card (`head` columns make its heading)."""
-    st.html(_TABLE_CSS)
+    `phone` as a narrow st.dataframe, or without `phone` every row as a card (`head` columns make its heading).
+    TABLE_CSS (added by app.py) shows the one that fits."""
     with st.container(key=f"widetable_{key}"):
         st.dataframe(frame if shown is None else shown, **dataframe_args)
     with st.container(key=f"phonetable_{key}"):
