@@ -19,6 +19,7 @@ from browser_support import (ARTIFACTS, CHROMIUM_ARGS, chromium_or_skip, goto, m
                              streamlit_server)
 from dashboard.text import t
 from pipelines import accounts, catalogue
+from pipelines.build import forum
 from pipelines.ledger.forum import read_events
 from pipelines.ledger.uploads import read_receipts
 from pipelines.sql import parts
@@ -197,8 +198,14 @@ def test_the_organizer_runs_a_meeting_from_agenda_to_done_action(site) -> None:
     shot(page, "organizer-1-forum")
 
     cat = site["cat"]
+    # The meeting is today (Seoul): a meeting is recorded as held from its day on, never before (issue 12).
+    today = forum.local_today(cat)
+    day = page.locator('[data-testid="stDateInput"]').filter(has=page.get_by_text(t("ui.forum.date", "ko"), exact=True))
+    day.first.locator('[role="spinbutton"][data-type="year"]').click()  # year, month, day fields: typing moves on
+    page.keyboard.type(today.strftime("%Y%m%d"))
     click(page, t("ui.forum.schedule_submit", "ko"))
     wait_events(cat, 1)
+    assert read_events(cat)[0].data["date"] == today.isoformat()
     wait_text(page, t("ui.forum.add_suggestion", "ko"))
     page.get_by_role("button", name=t("ui.forum.add_suggestion", "ko")).first.click()
     wait_events(cat, 2)
