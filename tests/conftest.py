@@ -9,6 +9,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from streamlit.components.v2 import manifest_scanner
 
 from pipelines import accounts, build, catalogue
 from pipelines.sql import parts
@@ -26,6 +29,60 @@ TEST_ACCOUNTS = {
     "ana": ("analyst", None),
     "root": ("admin", None),
 }
+
+
+class _RememberingHasher:
+    """The product's argon2id hasher with the same parameters, remembering what it computed in this test process.
+
+    Hashing and verifying are deliberately slow (~0.2 s of CPU and 64 MiB each); the suite adds the same few
+    accounts with the same password hundreds of times. A password hashed before gets its earlier hash (a
+    valid argon2id hash of that password, only its salt is shared), and a (hash, password) pair verified
+    before gets its earlier answer (verification is a pure function of the two). Processes the tests start
+    (the CLI, the Streamlit server) use the real hasher on these real hashes."""
+
+    def __init__(self, real: PasswordHasher) -> None:
+        self._real = real
+        self._hashes: dict[str, str] = {}
+        self._verified: dict[tuple[str, str], bool | VerificationError] = {}
+
+    def hash(self, password: str) -> str:
+        if password not in self._hashes:
+            self._hashes[password] = self._real.hash(password)
+        return self._hashes[password]
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        key = (password_hash, password)
+        if key not in self._verified:
+            try:
+                self._verified[key] = self._real.verify(password_hash, password)
+            except VerificationError as exc:  # a mismatch: raised again, as the real one would
+                self._verified[key] = exc
+        answer = self._verified[key]
+        if isinstance(answer, VerificationError):
+            raise type(answer)(*answer.args)
+        return answer
+
+    def __getattr__(self, name: str):
+        return getattr(self._real, name)
+
+
+_scan_component_manifests = manifest_scanner.scan_component_manifests
+
+
+@cache
+def _component_manifests() -> list:
+    return _scan_component_manifests()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_repeats():
+    """Work the suite would repeat identically: argon2 hashes (above), and Streamlit's scan of every installed
+    package for components, which each AppTest run repeats (~0.6 s of CPU; the installed packages do not
+    change during a test session)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts, "_hasher", _RememberingHasher(accounts._hasher))
+        mp.setattr(manifest_scanner, "scan_component_manifests", lambda max_workers=None: list(_component_manifests()))
+        yield
 
 
 @cache
