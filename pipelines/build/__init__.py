@@ -19,7 +19,7 @@ from pipelines.errors import ForumError, Message
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
-from pipelines.schemas import WAREHOUSE_MODELS, Problem, ProblemsFound, problem, validate
+from pipelines.schemas import WAREHOUSE_MODELS, Problem, ProblemsFound, problem, validate_frame
 
 
 @dataclass
@@ -283,16 +283,13 @@ def _forum_tables(cat: Catalogue, pending_events: list[Path] | None, sealed: set
 
 
 def _validated(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Every warehouse table among `tables` checked against its pandera model, typed as the model says."""
+    """Every warehouse table among `tables` checked against its pandera model (by DuckDB, where the frame lies)."""
     problems: list[Problem] = []
     for name, model in WAREHOUSE_MODELS.items():
         if name not in tables:
             continue
-        columns = list(model.to_schema().columns)
-        typed, more = validate(tables[name][columns], model, f"warehouse:{name}")
-        problems += more
-        if typed is not None:
-            tables[name] = typed
+        tables[name] = tables[name][list(model.to_schema().columns)]
+        problems += validate_frame(tables[name], model, f"warehouse:{name}")
     if problems:
         raise ProblemsFound(problems)
     return tables
