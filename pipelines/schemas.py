@@ -593,9 +593,8 @@ def read_validated(path: Path, display: str, numbers: dict[str, str],
         except (duckdb.Error, UnicodeDecodeError) as exc:
             return None, None, [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0][:200])]
         held = con.table("held")
-        # every cell trimmed, an empty one missing; headers trimmed too
-        text = held.select((col("rowid") + FIRST_DATA_ROW).alias(ROW),
-                           *(fn("nullif", fn("trim", col(c)), "").alias(c.strip()) for c in held.columns))
+        # the cells are held trimmed (an empty one missing); the headers are trimmed here
+        text = held.select((col("rowid") + FIRST_DATA_ROW).alias(ROW), *(col(c).alias(c.strip()) for c in held.columns))
         columns = [c for c in text.columns if c != ROW]
         numbered = [c for c in numbers if c in columns]
         # the number columns parsed; their text rides along (as `_text_<column>`) for the one scan of every rule
