@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable, Hashable
 
 import duckdb
@@ -60,6 +61,12 @@ def _connection(path: str, version: Version | None) -> duckdb.DuckDBPyConnection
     return parts.connect_read_only(Path(path))
 
 
+def _today() -> str:
+    """Today on the server (DuckDB's current_date): part of every cache key, since views such as focus_overview
+    and top5_gap read the warehouse as of today, so a result cached yesterday is not served tomorrow."""
+    return date.today().isoformat()
+
+
 def _cursor(path: str, version: Version | None) -> duckdb.DuckDBPyConnection:
     """A cursor on the warehouse: DuckDB connections are not shared between Streamlit's script threads."""
     cur = _connection(path, version).cursor()
@@ -73,24 +80,49 @@ def figure(make: Callable[[], Any], *key: Hashable) -> Any:
     more than the query behind it. `make` runs only on a miss; the figure is not changed after it is made
     (st.plotly_chart only serialises it)."""
     path = warehouse_file()
-    return _figure(key, str(path), version(path), make)
+    return _figure(key, str(path), version(path), _today(), make)
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
-def _figure(key: tuple, path: str, version: Version | None, _make: Callable[[], Any]) -> Any:
+def _figure(key: tuple, path: str, version: Version | None, today: str, _make: Callable[[], Any]) -> Any:
     return _make()
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _query(name: str, params: tuple[tuple[str, object], ...], path: str, version: Version | None) -> pd.DataFrame:
+def static(draw: Callable[[], None], *key: Hashable) -> None:
+    """Draw elements that follow from the warehouse alone (charts, tables, text, expanders: no widgets) once per
+    warehouse version and `key` (a name for what is drawn and everything else it is drawn from: language, series,
+    filters); every later run, in any session, replays the recorded elements (st.cache_data's element replay)
+    instead of building them again. A Plotly chart or a table costs far more to serialise than to query."""
+    path = warehouse_file()
+    _static(key, str(path), version(path), _today(), draw)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _static(key: tuple, path: str, version: Version | None, today: str, _draw: Callable[[], None]) -> None:
+    _draw()
+
+
+def chart(make: Callable[[], Any], *key: Hashable, **options: Any) -> None:
+    """st.plotly_chart(make(), **options), drawn once per warehouse version and `key` (see `static`); not for a
+    chart that is a widget (on_select), whose selection a replay could not carry."""
+    static(lambda: st.plotly_chart(make(), **options), "chart", *key)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _query(name: str, params: tuple[tuple[str, object], ...], path: str, version: Version | None,
+           today: str) -> pd.DataFrame:
     with _cursor(path, version) as cur:
         return sql.frame(cur, name, **dict(params))
 
 
 def _read(name: str, **params: object) -> pd.DataFrame:
-    """Named query `name` (pipelines/sql/queries/) on this file version, cached on its name and parameters."""
+    """Named query `name` (pipelines/sql/queries/) on this file version, cached on its name and parameters.
+
+    One frame per key is shared by every run and session (st.cache_resource: st.cache_data would unpickle a copy
+    on every call, 1-5 ms each, dozens per page); each caller gets a shallow copy, which under pandas 3's
+    copy-on-write behaves as a copy: setting a cell or a column on it never reaches the shared frame."""
     path = warehouse_file()
-    return _query(name, tuple(sorted(params.items())), str(path), version(path))
+    return _query(name, tuple(sorted(params.items())), str(path), version(path), _today()).copy(deep=False)
 
 
 # --- settings and catalogue ---------------------------------------------------------------------
@@ -100,9 +132,15 @@ def settings() -> pd.DataFrame:
 
 
 def setting(key: str, default: str | None = None) -> str | None:
-    frame = settings()
-    hit = frame.loc[frame["key"] == key, "value"]
-    return default if hit.empty else hit.iloc[0]
+    path = warehouse_file()
+    return _settings(str(path), version(path)).get(key, default)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _settings(path: str, version: Version | None) -> MappingProxyType:
+    """The settings table as a read-only mapping (a page asks for one setting dozens of times per run)."""
+    frame = _query("settings", (), path, version, _today())
+    return MappingProxyType(dict(zip(frame["key"], frame["value"])))
 
 
 def focus_city() -> pd.DataFrame:

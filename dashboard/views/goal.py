@@ -87,83 +87,88 @@ def basis_text(row: pd.Series) -> str:
     return text
 
 
-# Load inputs.
-gaps = data.top5_gap()
-ranks = data.focus_ranks()
-target = int(data.setting("target_rank", "5"))
-goal_year = int(data.setting("target_year", "2030"))
-focus = data.focus_city()
-city = charts.city_label(focus.iloc[0], lang) if len(focus) else data.setting("focus_city", "")
+def draw() -> None:
+    """The whole page: it follows from the warehouse and the language alone (no widgets), so it is drawn once per
+    warehouse version, day and language and replayed on every later visit (data.static)."""
+    # Load inputs.
+    gaps = data.top5_gap()
+    ranks = data.focus_ranks()
+    target = int(data.setting("target_rank", "5"))
+    goal_year = int(data.setting("target_year", "2030"))
+    focus = data.focus_city()
+    city = charts.city_label(focus.iloc[0], lang) if len(focus) else data.setting("focus_city", "")
 
-st.title(t("ui.goal.title", lang, year=goal_year, target=target))
-st.caption(escape(t("ui.goal.intro", lang, city=city, target=target, year=goal_year,
-                    goal=data.setting(f"goal_title_{lang}", ""), source=data.setting("goal_source", ""))))
-if gaps.empty:
-    st.info(t("ui.no_series", lang))
-    st.stop()
+    st.title(t("ui.goal.title", lang, year=goal_year, target=target))
+    st.caption(escape(t("ui.goal.intro", lang, city=city, target=target, year=goal_year,
+                        goal=data.setting(f"goal_title_{lang}", ""), source=data.setting("goal_source", ""))))
+    if gaps.empty:
+        st.info(t("ui.no_series", lang))
+        return
 
-counts = gaps["status"].value_counts()
-cols = st.columns(4)
-for c, status in zip(cols, ("on_course", "at_risk", "off_course", "unknown")):
-    c.metric(t(f"goal.{status}", lang), t("ui.goal.of_series", lang, n=int(counts.get(status, 0)), total=len(gaps)))
+    counts = gaps["status"].value_counts()
+    cols = st.columns(4)
+    for c, status in zip(cols, ("on_course", "at_risk", "off_course", "unknown")):
+        c.metric(t(f"goal.{status}", lang), t("ui.goal.of_series", lang, n=int(counts.get(status, 0)), total=len(gaps)))
 
-with st.expander(t("ui.goal.rule", lang), icon=":material/rule:"):
-    settings = data.analysis_settings()
-    st.markdown(t("ui.goal.rule_text", lang, target=target, year=goal_year, n=int(settings["goal.trend_editions"]),
-                  min=int(settings["goal.min_trend_editions"]), stale=f"{settings['signals.stale_after_cadences']:g}",
-                  gone=f"{settings['signals.discontinued_after_cadences']:g}"))
+    with st.expander(t("ui.goal.rule", lang), icon=":material/rule:"):
+        settings = data.analysis_settings()
+        st.markdown(t("ui.goal.rule_text", lang, target=target, year=goal_year, n=int(settings["goal.trend_editions"]),
+                      min=int(settings["goal.min_trend_editions"]), stale=f"{settings['signals.stale_after_cadences']:g}",
+                      gone=f"{settings['signals.discontinued_after_cadences']:g}"))
 
-# One table row per series: the figures at a glance, the status coloured.
-st.subheader(t("ui.goal.table", lang))
-status_col = t("col.status", lang)
-table = pd.DataFrame({
-    t("col.series", lang): gaps[f"short_{lang}"],
-    status_col: [t(f"goal.{s}", lang) for s in gaps["status"]],
-    t("col.projected_gap", lang): [signals.unknown_reason_text(r, lang) if r["status"] == "unknown"
-                                   else signals.projected_gap_text(r, lang) for _, r in gaps.iterrows()],
-    t("col.now", lang): [where_now(r) for _, r in gaps.iterrows()],
-    t("col.best", lang): [signals.best_text(r, lang) for _, r in gaps.iterrows()],
-    t("col.must", lang): [t("ui.goal.top", lang, target=target)] * len(gaps),
-    t("col.places", lang): [places_text(v) for v in gaps["places_to_target"]],
-    t("col.trend", lang): [trend_text(r) for _, r in gaps.iterrows()],
-    t("col.editions_left", lang): [editions_left_text(r) for _, r in gaps.iterrows()],
-    t("col.projected", lang, year=goal_year): [signals.projected_text(r, lang) for _, r in gaps.iterrows()],
-})
-colour_of = {t(f"goal.{s}", lang): CELL_COLOUR[s] for s in CELL_COLOUR}
-st.dataframe(table.style.map(lambda v: colour_of.get(v, ""), subset=[status_col]), hide_index=True, width="stretch",
-             placeholder="—", column_config={
-                 t("col.series", lang): st.column_config.TextColumn(pinned=True),
-                 status_col: st.column_config.TextColumn(pinned=True)})
-st.caption(t("ui.goal.table_help", lang))
+    # One table row per series: the figures at a glance, the status coloured.
+    st.subheader(t("ui.goal.table", lang))
+    status_col = t("col.status", lang)
+    table = pd.DataFrame({
+        t("col.series", lang): gaps[f"short_{lang}"],
+        status_col: [t(f"goal.{s}", lang) for s in gaps["status"]],
+        t("col.projected_gap", lang): [signals.unknown_reason_text(r, lang) if r["status"] == "unknown"
+                                       else signals.projected_gap_text(r, lang) for _, r in gaps.iterrows()],
+        t("col.now", lang): [where_now(r) for _, r in gaps.iterrows()],
+        t("col.best", lang): [signals.best_text(r, lang) for _, r in gaps.iterrows()],
+        t("col.must", lang): [t("ui.goal.top", lang, target=target)] * len(gaps),
+        t("col.places", lang): [places_text(v) for v in gaps["places_to_target"]],
+        t("col.trend", lang): [trend_text(r) for _, r in gaps.iterrows()],
+        t("col.editions_left", lang): [editions_left_text(r) for _, r in gaps.iterrows()],
+        t("col.projected", lang, year=goal_year): [signals.projected_text(r, lang) for _, r in gaps.iterrows()],
+    })
+    colour_of = {t(f"goal.{s}", lang): CELL_COLOUR[s] for s in CELL_COLOUR}
+    st.dataframe(table.style.map(lambda v: colour_of.get(v, ""), subset=[status_col]), hide_index=True, width="stretch",
+                 placeholder="—", column_config={
+                     t("col.series", lang): st.column_config.TextColumn(pinned=True),
+                     status_col: st.column_config.TextColumn(pinned=True)})
+    st.caption(t("ui.goal.table_help", lang))
 
-# One panel per series: the figures with the reason, and the chart with the trend toward the goal year.
-st.subheader(t("ui.goal.by_series", lang))
-for _, row in gaps.iterrows():
-    with st.container(border=True):
-        left, right = st.columns([2, 3], vertical_alignment="center")
-        with left:
-            st.markdown(f"**{escape(row[f'title_{lang}'])}** · {escape(row[f'short_{lang}'])}")
-            st.markdown(status_badge(row["status"]) + " " + escape(
-                signals.unknown_reason_text(row, lang) if row["status"] == "unknown" else signals.projected_gap_text(row, lang)))
-            lines = [
-                (t("col.now", lang), where_now(row)),
-                (t("col.best", lang), signals.best_text(row, lang) or "—"),
-                (t("col.places", lang), places_text(row["places_to_target"])),
-                (t("col.trend", lang), trend_text(row)),
-                (t("col.editions_left", lang), editions_left_text(row)),
-                (t("col.projected", lang, year=goal_year), signals.projected_text(row, lang)),
-            ]
-            st.markdown("\n".join(f"- {escape(k)}: **{escape(v)}**" for k, v in lines))
-            if not blank(row["trend_points"]) and int(row["trend_points"]) >= 2:
-                st.caption(escape(basis_text(row)))
-            if not blank(row["clamped"]) and bool(row["clamped"]):
-                st.caption(escape(t("goal.clamped", lang, rank=rank(row["projected_rank"]))))
-        with right:
-            own = ranks[ranks["index_id"] == row["index_id"]]
-            if own.empty:
-                st.caption(t("ui.goal.no_editions", lang))
-            else:
-                st.plotly_chart(data.figure(lambda: charts.goal_chart(own, row, lang), "goal", row["index_id"], lang),
-                                width="stretch", key=f"goal_{row['index_id']}",
-                                config={"displayModeBar": False})
-st.caption(t("ui.goal.chart_help", lang, target=target, year=goal_year))
+    # One panel per series: the figures with the reason, and the chart with the trend toward the goal year.
+    st.subheader(t("ui.goal.by_series", lang))
+    for _, row in gaps.iterrows():
+        with st.container(border=True):
+            left, right = st.columns([2, 3], vertical_alignment="center")
+            with left:
+                st.markdown(f"**{escape(row[f'title_{lang}'])}** · {escape(row[f'short_{lang}'])}")
+                st.markdown(status_badge(row["status"]) + " " + escape(
+                    signals.unknown_reason_text(row, lang) if row["status"] == "unknown" else signals.projected_gap_text(row, lang)))
+                lines = [
+                    (t("col.now", lang), where_now(row)),
+                    (t("col.best", lang), signals.best_text(row, lang) or "—"),
+                    (t("col.places", lang), places_text(row["places_to_target"])),
+                    (t("col.trend", lang), trend_text(row)),
+                    (t("col.editions_left", lang), editions_left_text(row)),
+                    (t("col.projected", lang, year=goal_year), signals.projected_text(row, lang)),
+                ]
+                st.markdown("\n".join(f"- {escape(k)}: **{escape(v)}**" for k, v in lines))
+                if not blank(row["trend_points"]) and int(row["trend_points"]) >= 2:
+                    st.caption(escape(basis_text(row)))
+                if not blank(row["clamped"]) and bool(row["clamped"]):
+                    st.caption(escape(t("goal.clamped", lang, rank=rank(row["projected_rank"]))))
+            with right:
+                own = ranks[ranks["index_id"] == row["index_id"]]
+                if own.empty:
+                    st.caption(t("ui.goal.no_editions", lang))
+                else:
+                    st.plotly_chart(charts.goal_chart(own, row, lang), width="stretch", key=f"goal_{row['index_id']}",
+                                    config={"displayModeBar": False})
+    st.caption(t("ui.goal.chart_help", lang, target=target, year=goal_year))
+
+
+data.static(draw, "goal", lang)

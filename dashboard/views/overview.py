@@ -87,84 +87,91 @@ def goal_cell(row: pd.Series, target: int) -> tuple[str, str]:
     return f"**{t('ui.places', lang, n=places)}**", basis
 
 
-# Load inputs.
-focus = data.focus_city()
-city = charts.city_label(focus.iloc[0], lang) if len(focus) else data.setting("focus_city", "")
-target = int(data.setting("target_rank", "5"))
-overview = data.overview()
-history = data.focus_history()
+def draw() -> None:
+    """The whole page: it follows from the warehouse and the language alone (no widgets), so it is drawn once per
+    warehouse version and language and replayed on every later visit (data.static)."""
+    # Load inputs.
+    focus = data.focus_city()
+    city = charts.city_label(focus.iloc[0], lang) if len(focus) else data.setting("focus_city", "")
+    target = int(data.setting("target_rank", "5"))
+    overview = data.overview()
+    history = data.focus_history()
 
-# Headline: the goal and where the city stands against it now.
-st.title(say("ui.overview.title", lang, city=city))
-latest_ranked = overview[overview["latest_status"] == "ranked"]
-in_goal = latest_ranked[latest_ranked["latest_rank"] <= target]
-with st.container(border=True):
-    st.subheader(f":material/flag: {escape(data.setting(f'goal_title_{lang}', ''))}")
-    c1, c2, c3 = st.columns(3)
-    c1.metric(t("ui.overview.in_goal_now", lang, target=target),
-              t("ui.overview.of_series", lang, n=len(in_goal), total=len(overview)))
-    c2.metric(t("ui.overview.ranked_now", lang), t("ui.overview.of_series", lang, n=len(latest_ranked), total=len(overview)))
-    c3.metric(t("ui.overview.target_year", lang), data.setting("target_year", "—"))
-    names = ", ".join(overview.loc[in_goal.index, f"short_{lang}"]) or t("ui.none", lang)
-    st.caption(escape(t("ui.overview.headline_note", lang, target=target, names=names, source=data.setting("goal_source", ""))))
+    # Headline: the goal and where the city stands against it now.
+    st.title(say("ui.overview.title", lang, city=city))
+    latest_ranked = overview[overview["latest_status"] == "ranked"]
+    in_goal = latest_ranked[latest_ranked["latest_rank"] <= target]
+    with st.container(border=True):
+        st.subheader(f":material/flag: {escape(data.setting(f'goal_title_{lang}', ''))}")
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("ui.overview.in_goal_now", lang, target=target),
+                  t("ui.overview.of_series", lang, n=len(in_goal), total=len(overview)))
+        c2.metric(t("ui.overview.ranked_now", lang), t("ui.overview.of_series", lang, n=len(latest_ranked), total=len(overview)))
+        c3.metric(t("ui.overview.target_year", lang), data.setting("target_year", "—"))
+        names = ", ".join(overview.loc[in_goal.index, f"short_{lang}"]) or t("ui.none", lang)
+        st.caption(escape(t("ui.overview.headline_note", lang, target=target, names=names, source=data.setting("goal_source", ""))))
 
-# Every index's latest rank on one axis, against the goal line.
-st.subheader(t("ui.overview.latest_chart", lang, target=target))
-st.plotly_chart(charts.latest_ranks_chart(overview, target, lang), width="stretch", key="latest_ranks",
-                config={"displayModeBar": False})
-st.caption(say("ui.overview.latest_chart_help", lang, city=city, target=target))
+    # Every index's latest rank on one axis, against the goal line.
+    st.subheader(t("ui.overview.latest_chart", lang, target=target))
+    st.plotly_chart(charts.latest_ranks_chart(overview, target, lang), width="stretch", key="latest_ranks",
+                    config={"displayModeBar": False})
+    st.caption(say("ui.overview.latest_chart_help", lang, city=city, target=target))
 
-st.subheader(t("ui.overview.by_series", lang))
+    st.subheader(t("ui.overview.by_series", lang))
+    # The trend column stays wide enough for a Plotly chart (Streamlit draws them at least 150 px wide).
+    widths = [2.8, 1.3, 2.0, 1.8, 1.5, 1.5, 2.8]
+    HEADINGS = ("col.series_office", "col.latest_edition", "col.latest_rank", "col.change", "col.best_ever", "col.to_goal",
+                "col.rank_trend")
+    with st.container(key="ov_header"):
+        header = st.columns(widths)
+        for col, key in zip(header, HEADINGS):
+            col.markdown(f"**{t(key, lang, target=target)}**")
+
+
+    def label(col, index_id: str, n: int) -> None:
+        """The column's heading inside the cell, for a phone (see the style above)."""
+        col.container(key=f"ovlabel_{index_id}_{n}").markdown(t(HEADINGS[n], lang, target=target))
+
+
+    for _, row in overview.iterrows():
+        with st.container(border=True):
+            cols = st.columns(widths, vertical_alignment="center")
+            cols[0].markdown(f"**{escape(row[f'title_{lang}'])}** · {escape(row[f'short_{lang}'])}")
+            office = row[f"office_{lang}"] if not blank(row[f"office_{lang}"]) else row["office_id"]
+            cols[0].caption(escape(t("ui.overview.office", lang, office=office)))
+            label(cols[1], row["index_id"], 1)
+            if blank(row["latest_edition"]):
+                cols[1].markdown(f":gray[{t('status.no_edition', lang)}]")
+            else:
+                cols[1].markdown(f"**{escape(row['latest_edition'])}**")
+                if blank(row["latest_published"]):
+                    cols[1].caption(t("ui.overview.published_unknown", lang, n=int(row["editions"])))
+                else:
+                    cols[1].caption(t("ui.overview.published", lang, month=row["latest_published"], n=int(row["editions"])))
+            for n, (col, (value, note)) in enumerate(
+                    zip(cols[2:6], (latest_cell(row), change_cell(row), best_cell(row), goal_cell(row, target))), start=2):
+                label(col, row["index_id"], n)
+                col.markdown(value)
+                if note:
+                    col.caption(note)  # already Markdown: ledger text in it is escaped where it is built
+            own = history[history["index_id"] == row["index_id"]]
+            label(cols[6], row["index_id"], 6)
+            if own["rank"].notna().any():
+                cols[6].plotly_chart(charts.sparkline(own, lang), width="stretch", key=f"spark_{row['index_id']}",
+                                     config={"displayModeBar": False, "staticPlot": False})
+            else:
+                cols[6].caption(t("ui.overview.no_trend", lang))
+
+    st.caption(t("ui.overview.footnote", lang))
+
+
 # Streamlit stacks columns under one another below 640 px: there the header row would stand alone above the cards
 # and the values below it would be bare numbers ("2025 / 12위 / ▼1"). So each cell carries its own label, shown
-# only when the columns are stacked, and the header row shows only when they are side by side.
+# only when the columns are stacked, and the header row shows only when they are side by side. (A style-only
+# st.html goes to Streamlit's event container, outside the page: it cannot be replayed, so it stays out of draw.)
 st.html("""<style>
 @media (min-width: 640px) { [class*="st-key-ovlabel_"] { display: none; } }
 @media (max-width: 639.98px) { .st-key-ov_header { display: none; } }
 [class*="st-key-ovlabel_"] p { font-size: 0.8rem; color: #6b7280; margin-bottom: -0.3rem; }
 </style>""")
-# The trend column stays wide enough for a Plotly chart (Streamlit draws them at least 150 px wide).
-widths = [2.8, 1.3, 2.0, 1.8, 1.5, 1.5, 2.8]
-HEADINGS = ("col.series_office", "col.latest_edition", "col.latest_rank", "col.change", "col.best_ever", "col.to_goal",
-            "col.rank_trend")
-with st.container(key="ov_header"):
-    header = st.columns(widths)
-    for col, key in zip(header, HEADINGS):
-        col.markdown(f"**{t(key, lang, target=target)}**")
-
-
-def label(col, index_id: str, n: int) -> None:
-    """The column's heading inside the cell, for a phone (see the style above)."""
-    col.container(key=f"ovlabel_{index_id}_{n}").markdown(t(HEADINGS[n], lang, target=target))
-
-
-for _, row in overview.iterrows():
-    with st.container(border=True):
-        cols = st.columns(widths, vertical_alignment="center")
-        cols[0].markdown(f"**{escape(row[f'title_{lang}'])}** · {escape(row[f'short_{lang}'])}")
-        office = row[f"office_{lang}"] if not blank(row[f"office_{lang}"]) else row["office_id"]
-        cols[0].caption(escape(t("ui.overview.office", lang, office=office)))
-        label(cols[1], row["index_id"], 1)
-        if blank(row["latest_edition"]):
-            cols[1].markdown(f":gray[{t('status.no_edition', lang)}]")
-        else:
-            cols[1].markdown(f"**{escape(row['latest_edition'])}**")
-            if blank(row["latest_published"]):
-                cols[1].caption(t("ui.overview.published_unknown", lang, n=int(row["editions"])))
-            else:
-                cols[1].caption(t("ui.overview.published", lang, month=row["latest_published"], n=int(row["editions"])))
-        for n, (col, (value, note)) in enumerate(
-                zip(cols[2:6], (latest_cell(row), change_cell(row), best_cell(row), goal_cell(row, target))), start=2):
-            label(col, row["index_id"], n)
-            col.markdown(value)
-            if note:
-                col.caption(note)  # already Markdown: ledger text in it is escaped where it is built
-        own = history[history["index_id"] == row["index_id"]]
-        label(cols[6], row["index_id"], 6)
-        if own["rank"].notna().any():
-            cols[6].plotly_chart(data.figure(lambda: charts.sparkline(own, lang), "sparkline", row["index_id"], lang), width="stretch", key=f"spark_{row['index_id']}",
-                                 config={"displayModeBar": False, "staticPlot": False})
-        else:
-            cols[6].caption(t("ui.overview.no_trend", lang))
-
-st.caption(t("ui.overview.footnote", lang))
+data.static(draw, "overview", lang)

@@ -32,145 +32,151 @@ def months(text: str) -> str:
     return t("ui.month_sep", lang).join(t(f"ui.month.{int(p)}", lang) for p in parts) or t("ui.unknown", lang)
 
 
-# Load inputs.
-series = data.series()
-short = dict(zip(series["index_id"], series[f"short_{lang}"]))
-statuses = data.status_counts()
-publications = data.publication_counts()
-flags = data.flag_counts()
-tiers = data.tier_counts()
-tier_names = data.source_tiers()
-editions = data.editions()
-components = data.component_catalogue()
-notes = data.methodology_notes()
+def draw() -> None:
+    """The whole page: it follows from the warehouse and the language alone (no widgets), so it is drawn once per
+    warehouse version and language and replayed on every later visit (data.static)."""
+    # Load inputs.
+    series = data.series()
+    short = dict(zip(series["index_id"], series[f"short_{lang}"]))
+    statuses = data.status_counts()
+    publications = data.publication_counts()
+    flags = data.flag_counts()
+    tiers = data.tier_counts()
+    tier_names = data.source_tiers()
+    editions = data.editions()
+    components = data.component_catalogue()
+    notes = data.methodology_notes()
 
-st.title(t("ui.sources.title", lang))
-st.caption(t("ui.sources.intro", lang))
+    st.title(t("ui.sources.title", lang))
+    st.caption(t("ui.sources.intro", lang))
 
-# Coverage across the catalogue: states, outlets, flags.
-st.subheader(t("ui.sources.by_status", lang))
-pivot = (statuses.pivot_table(index="index_id", columns="status", values="rows", aggfunc="sum", fill_value=0)
-         .reindex(index=series["index_id"], columns=list(STATUSES), fill_value=0).fillna(0).astype(int))
-pivot[t("col.total", lang)] = pivot.sum(axis=1)
-pivot.columns = [t(f"status.{c}", lang) if c in STATUSES else c for c in pivot.columns]
-pivot.insert(0, col("series"), [short.get(i, i) for i in pivot.index])
-st.dataframe(pivot, hide_index=True, width="stretch", placeholder="—")
+    # Coverage across the catalogue: states, outlets, flags.
+    st.subheader(t("ui.sources.by_status", lang))
+    pivot = (statuses.pivot_table(index="index_id", columns="status", values="rows", aggfunc="sum", fill_value=0)
+             .reindex(index=series["index_id"], columns=list(STATUSES), fill_value=0).fillna(0).astype(int))
+    pivot[t("col.total", lang)] = pivot.sum(axis=1)
+    pivot.columns = [t(f"status.{c}", lang) if c in STATUSES else c for c in pivot.columns]
+    pivot.insert(0, col("series"), [short.get(i, i) for i in pivot.index])
+    st.dataframe(pivot, hide_index=True, width="stretch", placeholder="—")
 
-st.subheader(t("ui.sources.flags", lang))
-# the flags column of every ranking row (docs/formats.md), per series; the focus city's share in brackets
-flag_table = (flags.pivot_table(index="index_id", columns="flag", values="rows", aggfunc="sum", fill_value=0)
-              .reindex(index=series["index_id"], columns=list(signals.FLAG_NAMES), fill_value=0).fillna(0).astype(int))
-focus_flags = (flags.pivot_table(index="index_id", columns="flag", values="focus_rows", aggfunc="sum", fill_value=0)
-               .reindex(index=series["index_id"], columns=list(signals.FLAG_NAMES), fill_value=0).fillna(0).astype(int))
-flag_table = pd.DataFrame({t(f"flag.{f}", lang): [t("ui.sources.flag_cell", lang, n=int(a), focus=int(b))
-                                                    for a, b in zip(flag_table[f], focus_flags[f])]
-                           for f in signals.FLAG_NAMES}, index=flag_table.index)
-flag_table.insert(0, col("series"), [short.get(i, i) for i in flag_table.index])
-st.dataframe(flag_table, hide_index=True, width="stretch", placeholder="—")
-st.caption(t("ui.sources.flags_help", lang))
-st.markdown("\n".join(f"- {escape(line)}" for line in signals.flag_help(signals.FLAG_NAMES, lang)))
+    st.subheader(t("ui.sources.flags", lang))
+    # the flags column of every ranking row (docs/formats.md), per series; the focus city's share in brackets
+    flag_table = (flags.pivot_table(index="index_id", columns="flag", values="rows", aggfunc="sum", fill_value=0)
+                  .reindex(index=series["index_id"], columns=list(signals.FLAG_NAMES), fill_value=0).fillna(0).astype(int))
+    focus_flags = (flags.pivot_table(index="index_id", columns="flag", values="focus_rows", aggfunc="sum", fill_value=0)
+                   .reindex(index=series["index_id"], columns=list(signals.FLAG_NAMES), fill_value=0).fillna(0).astype(int))
+    flag_table = pd.DataFrame({t(f"flag.{f}", lang): [t("ui.sources.flag_cell", lang, n=int(a), focus=int(b))
+                                                        for a, b in zip(flag_table[f], focus_flags[f])]
+                               for f in signals.FLAG_NAMES}, index=flag_table.index)
+    flag_table.insert(0, col("series"), [short.get(i, i) for i in flag_table.index])
+    st.dataframe(flag_table, hide_index=True, width="stretch", placeholder="—")
+    st.caption(t("ui.sources.flags_help", lang))
+    st.markdown("\n".join(f"- {escape(line)}" for line in signals.flag_help(signals.FLAG_NAMES, lang)))
 
-st.subheader(t("ui.sources.by_tier", lang))
-tier_table = tiers.pivot_table(index="index_id", columns="tier", values="rows", aggfunc="sum", fill_value=0)
-tier_order = [x for x in tier_names["tier"] if x in tier_table.columns]
-tier_table = tier_table.reindex(index=series["index_id"], columns=tier_order, fill_value=0).fillna(0).astype(int)
-tier_table.columns = [tier_names.set_index("tier").at[x, f"name_{lang}"] for x in tier_order]
-tier_table.insert(0, col("series"), [short.get(i, i) for i in tier_table.index])
-st.dataframe(tier_table, hide_index=True, width="stretch", placeholder="—")
-st.markdown("\n".join(f"- **{escape(r[f'name_{lang}'])}**: {escape(r[f'help_{lang}'])}" for _, r in tier_names.iterrows()))
+    st.subheader(t("ui.sources.by_tier", lang))
+    tier_table = tiers.pivot_table(index="index_id", columns="tier", values="rows", aggfunc="sum", fill_value=0)
+    tier_order = [x for x in tier_names["tier"] if x in tier_table.columns]
+    tier_table = tier_table.reindex(index=series["index_id"], columns=tier_order, fill_value=0).fillna(0).astype(int)
+    tier_table.columns = [tier_names.set_index("tier").at[x, f"name_{lang}"] for x in tier_order]
+    tier_table.insert(0, col("series"), [short.get(i, i) for i in tier_table.index])
+    st.dataframe(tier_table, hide_index=True, width="stretch", placeholder="—")
+    st.markdown("\n".join(f"- **{escape(r[f'name_{lang}'])}**: {escape(r[f'help_{lang}'])}" for _, r in tier_names.iterrows()))
 
-st.subheader(t("ui.sources.by_publication", lang))
-outlets = publications.assign(publication=publications["publication"].replace("", t("ui.sources.no_publication", lang)))
-outlets = (outlets.groupby("publication", as_index=False)
-           .agg(rows=("rows", "sum"), ranked_rows=("ranked_rows", "sum"),
-                series=("index_id", lambda ids: ", ".join(short.get(i, i) for i in dict.fromkeys(ids))))
-           .sort_values(["rows", "publication"], ascending=[False, True]))
-st.dataframe(outlets.rename(columns={
-    "publication": col("publication"), "rows": col("rows"), "ranked_rows": col("ranked_rows"), "series": col("series"),
-}), hide_index=True, width="stretch", placeholder="—", height=min(420, 36 * (len(outlets) + 1) + 3))
-st.caption(t("ui.sources.publication_help", lang, n=len(outlets)))
+    st.subheader(t("ui.sources.by_publication", lang))
+    outlets = publications.assign(publication=publications["publication"].replace("", t("ui.sources.no_publication", lang)))
+    outlets = (outlets.groupby("publication", as_index=False)
+               .agg(rows=("rows", "sum"), ranked_rows=("ranked_rows", "sum"),
+                    series=("index_id", lambda ids: ", ".join(short.get(i, i) for i in dict.fromkeys(ids))))
+               .sort_values(["rows", "publication"], ascending=[False, True]))
+    st.dataframe(outlets.rename(columns={
+        "publication": col("publication"), "rows": col("rows"), "ranked_rows": col("ranked_rows"), "series": col("series"),
+    }), hide_index=True, width="stretch", placeholder="—", height=min(420, 36 * (len(outlets) + 1) + 3))
+    st.caption(t("ui.sources.publication_help", lang, n=len(outlets)))
 
-# The catalogue, one series at a time.
-st.subheader(t("ui.sources.catalogue", lang))
-for _, s in series.iterrows():
-    sid = s["index_id"]
-    with st.expander(escape(f"{s[f'title_{lang}']} ({s[f'short_{lang}']}) · {s['publisher']}")):
-        office = s[f"office_{lang}"] if isinstance(s[f"office_{lang}"], str) else s["office_id"]
-        better = t("ui.higher_better" if s["score_higher_is_better"] else "ui.lower_better", lang)
-        facts = [
-            (t("ui.sources.publisher", lang), link(s["publisher"], s["publisher_url"])),
-            (t("ui.sources.office", lang), escape(office)),
-            (t("ui.sources.cadence", lang), t(f"ui.cadence.{s['cadence']}", lang)),
-            (t("ui.sources.release_months", lang), months(s["release_months"])),
-            (t("ui.sources.cities_covered", lang),
-             escape(s["cities_covered"]) if isinstance(s["cities_covered"], str) else t("ui.unknown", lang)),
-            (t("ui.sources.score_unit", lang), escape(s[f"score_unit_{lang}"])),
-            (t("ui.sources.score_scale", lang), escape(s[f"score_scale_{lang}"])),
-            (t("ui.sources.score_direction", lang), better),
-            (t("ui.sources.score_comparable", lang), yes_no(s["score_comparable"])),
-            (t("ui.sources.ledger_file", lang), f"`{s['rankings_file']}`"
-             + (f", `{s['components_file']}`" if isinstance(s["components_file"], str) else "")),
-        ]
-        st.markdown("\n".join(f"- **{k}**: {v}" for k, v in facts))
+    # The catalogue, one series at a time.
+    st.subheader(t("ui.sources.catalogue", lang))
+    for _, s in series.iterrows():
+        sid = s["index_id"]
+        with st.expander(escape(f"{s[f'title_{lang}']} ({s[f'short_{lang}']}) · {s['publisher']}")):
+            office = s[f"office_{lang}"] if isinstance(s[f"office_{lang}"], str) else s["office_id"]
+            better = t("ui.higher_better" if s["score_higher_is_better"] else "ui.lower_better", lang)
+            facts = [
+                (t("ui.sources.publisher", lang), link(s["publisher"], s["publisher_url"])),
+                (t("ui.sources.office", lang), escape(office)),
+                (t("ui.sources.cadence", lang), t(f"ui.cadence.{s['cadence']}", lang)),
+                (t("ui.sources.release_months", lang), months(s["release_months"])),
+                (t("ui.sources.cities_covered", lang),
+                 escape(s["cities_covered"]) if isinstance(s["cities_covered"], str) else t("ui.unknown", lang)),
+                (t("ui.sources.score_unit", lang), escape(s[f"score_unit_{lang}"])),
+                (t("ui.sources.score_scale", lang), escape(s[f"score_scale_{lang}"])),
+                (t("ui.sources.score_direction", lang), better),
+                (t("ui.sources.score_comparable", lang), yes_no(s["score_comparable"])),
+                (t("ui.sources.ledger_file", lang), f"`{s['rankings_file']}`"
+                 + (f", `{s['components_file']}`" if isinstance(s["components_file"], str) else "")),
+            ]
+            st.markdown("\n".join(f"- **{k}**: {v}" for k, v in facts))
 
-        kind = s[f"component_kind_{lang}"]
-        own = components[components["index_id"] == sid]
-        st.markdown(f"**{escape(t('ui.sources.components', lang, kind=kind))}**")
-        if own.empty:
-            st.caption(say("ui.sources.no_components", lang, kind=kind))
-        else:
-            names = dict(zip(own["component_id"], own[f"name_{lang}"]))
-            st.dataframe(pd.DataFrame({
-                col("component"): own[f"name_{lang}"],
-                col("weight"): own["weight"],
-                col("weight_note"): own["weight_note"].fillna(""),
-                col("policy_area"): own[f"policy_area_{lang}"].fillna(""),
-                col("parent"): [names.get(p, "") if isinstance(p, str) else "" for p in own["parent"]],
-            }), hide_index=True, width="stretch", placeholder="—", column_config={
-                col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
-            })
-            if own["weight"].isna().all():
-                st.caption(t("ui.sources.no_weights", lang))
+            kind = s[f"component_kind_{lang}"]
+            own = components[components["index_id"] == sid]
+            st.markdown(f"**{escape(t('ui.sources.components', lang, kind=kind))}**")
+            if own.empty:
+                st.caption(say("ui.sources.no_components", lang, kind=kind))
+            else:
+                names = dict(zip(own["component_id"], own[f"name_{lang}"]))
+                st.dataframe(pd.DataFrame({
+                    col("component"): own[f"name_{lang}"],
+                    col("weight"): own["weight"],
+                    col("weight_note"): own["weight_note"].fillna(""),
+                    col("policy_area"): own[f"policy_area_{lang}"].fillna(""),
+                    col("parent"): [names.get(p, "") if isinstance(p, str) else "" for p in own["parent"]],
+                }), hide_index=True, width="stretch", placeholder="—", column_config={
+                    col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
+                })
+                if own["weight"].isna().all():
+                    st.caption(t("ui.sources.no_weights", lang))
 
-        st.markdown(f"**{t('ui.methodology', lang)}**")
-        own_notes = notes[notes["index_id"] == sid]
-        if own_notes.empty:
-            st.caption(t("ui.trends.no_notes", lang))
-        else:
-            st.markdown("\n".join(methodology_line(n, lang) for _, n in own_notes.iterrows()))
+            st.markdown(f"**{t('ui.methodology', lang)}**")
+            own_notes = notes[notes["index_id"] == sid]
+            if own_notes.empty:
+                st.caption(t("ui.trends.no_notes", lang))
+            else:
+                st.markdown("\n".join(methodology_line(n, lang) for _, n in own_notes.iterrows()))
 
-        st.markdown(f"**{t('ui.sources.editions', lang)}**")
-        eds = editions[editions["index_id"] == sid].sort_values("edition_order", ascending=False)
-        if eds.empty:
-            st.caption(t("status.no_edition", lang))
-        else:
-            st.dataframe(pd.DataFrame({
-                col("edition"): eds["edition"].astype(str),
-                col("published"): eds["published"].fillna(""),
-                col("year"): eds["year"].astype(str),
-                col("field_size"): eds["field_size"].astype("Int64"),
-                col("methodology_change"): eds["methodology_change"].fillna(""),
-                col("source"): eds["source_url"],
-                # edition notes are the ledger's English research notes: in Korean mode, marked as such
-                col("note"): [t("ui.trends.note_in_english", lang, note=n) if lang == "ko" and isinstance(n, str) and n
-                              else (n if isinstance(n, str) else "") for n in eds["note"]],
-            }), hide_index=True, width="stretch", placeholder="—", column_config={
-                col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
-            })
+            st.markdown(f"**{t('ui.sources.editions', lang)}**")
+            eds = editions[editions["index_id"] == sid].sort_values("edition_order", ascending=False)
+            if eds.empty:
+                st.caption(t("status.no_edition", lang))
+            else:
+                st.dataframe(pd.DataFrame({
+                    col("edition"): eds["edition"].astype(str),
+                    col("published"): eds["published"].fillna(""),
+                    col("year"): eds["year"].astype(str),
+                    col("field_size"): eds["field_size"].astype("Int64"),
+                    col("methodology_change"): eds["methodology_change"].fillna(""),
+                    col("source"): eds["source_url"],
+                    # edition notes are the ledger's English research notes: in Korean mode, marked as such
+                    col("note"): [t("ui.trends.note_in_english", lang, note=n) if lang == "ko" and isinstance(n, str) and n
+                                  else (n if isinstance(n, str) else "") for n in eds["note"]],
+                }), hide_index=True, width="stretch", placeholder="—", column_config={
+                    col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
+                })
 
-        a, b = st.columns(2)
-        with a:
-            st.markdown(f"**{t('ui.sources.by_status', lang)}**")
-            mine = statuses[statuses["index_id"] == sid]
-            st.dataframe(pd.DataFrame({
-                col("status"): [t(f"status.{x}", lang) for x in mine["status"]],
-                col("rows"): mine["rows"],
-            }), hide_index=True, width="stretch", placeholder="—")
-        with b:
-            st.markdown(f"**{t('ui.sources.by_publication', lang)}**")
-            mine = publications[publications["index_id"] == sid]
-            st.dataframe(pd.DataFrame({
-                col("publication"): mine["publication"].replace("", t("ui.sources.no_publication", lang)),
-                col("rows"): mine["rows"],
-                col("ranked_rows"): mine["ranked_rows"],
-            }), hide_index=True, width="stretch", placeholder="—")
+            a, b = st.columns(2)
+            with a:
+                st.markdown(f"**{t('ui.sources.by_status', lang)}**")
+                mine = statuses[statuses["index_id"] == sid]
+                st.dataframe(pd.DataFrame({
+                    col("status"): [t(f"status.{x}", lang) for x in mine["status"]],
+                    col("rows"): mine["rows"],
+                }), hide_index=True, width="stretch", placeholder="—")
+            with b:
+                st.markdown(f"**{t('ui.sources.by_publication', lang)}**")
+                mine = publications[publications["index_id"] == sid]
+                st.dataframe(pd.DataFrame({
+                    col("publication"): mine["publication"].replace("", t("ui.sources.no_publication", lang)),
+                    col("rows"): mine["rows"],
+                    col("ranked_rows"): mine["ranked_rows"],
+                }), hide_index=True, width="stretch", placeholder="—")
+
+
+data.static(draw, "sources", lang)

@@ -84,10 +84,9 @@ if scored.empty:
     st.info(t("ui.trends.no_scores", lang))
 elif bool(s["score_comparable"]):
     if shown["score"].notna().any():
-        st.plotly_chart(data.figure(lambda: charts.score_chart(shown, editions, focus, lang, chosen, unit,
-                                                               bool(s["score_higher_is_better"]), catalogue_peers),
-                                    "scores", index_id, tuple(chosen), lang),
-                        width="stretch", key="scores")
+        data.chart(lambda: charts.score_chart(shown, editions, focus, lang, chosen, unit, bool(s["score_higher_is_better"]),
+                                              catalogue_peers),
+                   "scores", index_id, tuple(chosen), lang, width="stretch", key="scores")
     else:
         st.info(t("ui.trends.no_scores_chosen", lang))
 else:
@@ -106,11 +105,8 @@ else:
     pick = mine if len(mine) >= 2 else in_edition.sort_values("score", ascending=not s["score_higher_is_better"]).head(20)
     if focus in set(in_edition["city"]) and focus not in set(pick["city"]):
         pick = pd.concat([pick, in_edition[in_edition["city"] == focus]])
-    st.plotly_chart(charts.edition_score_chart(pick, edition, focus, lang, unit, catalogue_peers), width="stretch", key="edition_scores")
-
-# The figures, each with its flags, its source's tier and a link to the source.
-st.subheader(t("ui.trends.table", lang))
-table = shown.sort_values(["edition_order", "rank"], ascending=[False, True], na_position="last")
+    data.chart(lambda: charts.edition_score_chart(pick, edition, focus, lang, unit, catalogue_peers),
+               "edition_scores", index_id, edition, tuple(chosen), lang, width="stretch", key="edition_scores")
 
 
 def note_text(row: pd.Series) -> str:
@@ -122,44 +118,52 @@ def note_text(row: pd.Series) -> str:
     return t("ui.trends.note_in_english", lang, note=row["note"]) if lang == "ko" else row["note"]
 
 
-flagged = sorted({f for fs in table["flags"] for f in signals.as_list(fs)}, key=signals.FLAG_NAMES.index)
-table = pd.DataFrame({
-    col("edition"): table["edition"].astype(str),
-    col("city"): [names.get(c, c) for c in table["city"]],
-    col("rank"): table["rank"].astype("Int64"),
-    col("score"): table["score"],
-    col("status"): [signals.figure(x, None, lang, b) if x != "ranked" else t(f"status.{x}", lang)
-                    for x, b in zip(table["status"], table["rank_bound"])],
-    col("flags"): [", ".join(signals.flag_names(fs, lang)) for fs in table["flags"]],
-    col("source_tier"): table[f"tier_{lang}"].fillna(""),
-    col("publication"): table["publication"].fillna(""),
-    col("source"): table["source_url"],
-    col("note"): [note_text(r) for _, r in table.iterrows()],
-    col("retrieved"): table["retrieved"].fillna(""),
-})
-st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_config={
-    col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
-    col("rank"): st.column_config.NumberColumn(col("rank"), format="%d"),
-    col("flags"): st.column_config.TextColumn(col("flags"), help=t("ui.trends.flag_help", lang)),
-})
-if flagged:  # one line per flag shown, saying what it means
-    st.caption("  \n".join(escape(line) for line in signals.flag_help(flagged, lang)))
+# The figures, each with its flags, its source's tier and a link to the source; then the methodology notes.
+def figures_and_notes() -> None:
+    st.subheader(t("ui.trends.table", lang))
+    table = shown.sort_values(["edition_order", "rank"], ascending=[False, True], na_position="last")
 
-# Methodology notes.
-st.subheader(t("ui.methodology", lang))
-notes = data.methodology_notes(index_id)
-changes = editions[editions["methodology_change"].notna() & (editions["methodology_change"].astype(str) != "")]
-if notes.empty and changes.empty:
-    st.caption(t("ui.trends.no_notes", lang))
-if len(notes):
-    st.markdown("\n".join(methodology_line(n, lang) for _, n in notes.iterrows()))
-if len(changes):
-    st.markdown(f"**{t('ui.trends.edition_changes', lang)}**")
-    st.markdown("\n".join(
-        f"- **{escape(e['edition'])}** ★ {escape(e['methodology_change'])}"
-        + (f" ({link(t('ui.source', lang), e['source_url'])})" if isinstance(e["source_url"], str) and e["source_url"] else "")
-        for _, e in changes.sort_values("edition_order").iterrows()
-    ))
+    flagged = sorted({f for fs in table["flags"] for f in signals.as_list(fs)}, key=signals.FLAG_NAMES.index)
+    table = pd.DataFrame({
+        col("edition"): table["edition"].astype(str),
+        col("city"): [names.get(c, c) for c in table["city"]],
+        col("rank"): table["rank"].astype("Int64"),
+        col("score"): table["score"],
+        col("status"): [signals.figure(x, None, lang, b) if x != "ranked" else t(f"status.{x}", lang)
+                        for x, b in zip(table["status"], table["rank_bound"])],
+        col("flags"): [", ".join(signals.flag_names(fs, lang)) for fs in table["flags"]],
+        col("source_tier"): table[f"tier_{lang}"].fillna(""),
+        col("publication"): table["publication"].fillna(""),
+        col("source"): table["source_url"],
+        col("note"): [note_text(r) for _, r in table.iterrows()],
+        col("retrieved"): table["retrieved"].fillna(""),
+    })
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_config={
+        col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
+        col("rank"): st.column_config.NumberColumn(col("rank"), format="%d"),
+        col("flags"): st.column_config.TextColumn(col("flags"), help=t("ui.trends.flag_help", lang)),
+    })
+    if flagged:  # one line per flag shown, saying what it means
+        st.caption("  \n".join(escape(line) for line in signals.flag_help(flagged, lang)))
+
+    # Methodology notes.
+    st.subheader(t("ui.methodology", lang))
+    notes = data.methodology_notes(index_id)
+    changes = editions[editions["methodology_change"].notna() & (editions["methodology_change"].astype(str) != "")]
+    if notes.empty and changes.empty:
+        st.caption(t("ui.trends.no_notes", lang))
+    if len(notes):
+        st.markdown("\n".join(methodology_line(n, lang) for _, n in notes.iterrows()))
+    if len(changes):
+        st.markdown(f"**{t('ui.trends.edition_changes', lang)}**")
+        st.markdown("\n".join(
+            f"- **{escape(e['edition'])}** ★ {escape(e['methodology_change'])}"
+            + (f" ({link(t('ui.source', lang), e['source_url'])})" if isinstance(e["source_url"], str) and e["source_url"] else "")
+            for _, e in changes.sort_values("edition_order").iterrows()
+        ))
+
+
+data.static(figures_and_notes, "trend-table", index_id, tuple(chosen), lang)
 
 # Component ranks.
 kind = s[f"component_kind_{lang}"]
@@ -171,20 +175,23 @@ else:
     comp_cities = list(dict.fromkeys(([focus] if focus in set(comp["city"]) else []) + sorted(comp["city"].unique())))
     city = st.selectbox(t("col.city", lang), comp_cities, key=f"comp_city_{index_id}",
                         format_func=lambda c: names.get(c, c))
-    own = comp[comp["city"] == city]
-    st.plotly_chart(data.figure(lambda: charts.component_chart(own, editions, lang, unit), "components", index_id, city, lang),
-                    width="stretch", key="components")
-    own = own.sort_values(["edition_order", "component_seq"], ascending=[False, True])
-    st.dataframe(pd.DataFrame({
-        col("edition"): own["edition"].astype(str),
-        col("component"): own["component_ko" if lang == "ko" else "component"],
-        col("policy_area"): own[f"policy_area_{lang}"].fillna(""),
-        col("weight"): own["weight"],
-        col("rank"): own["rank"].astype("Int64"),
-        col("score"): own["score"],
-        col("source"): own["source_url"],
-    }), hide_index=True, width="stretch", placeholder="—", column_config={
-        col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
-        col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
-        col("rank"): st.column_config.NumberColumn(col("rank"), format="%d"),
-    })
+
+    def components() -> None:
+        own = comp[comp["city"] == city]
+        st.plotly_chart(charts.component_chart(own, editions, lang, unit), width="stretch", key="components")
+        own = own.sort_values(["edition_order", "component_seq"], ascending=[False, True])
+        st.dataframe(pd.DataFrame({
+            col("edition"): own["edition"].astype(str),
+            col("component"): own["component_ko" if lang == "ko" else "component"],
+            col("policy_area"): own[f"policy_area_{lang}"].fillna(""),
+            col("weight"): own["weight"],
+            col("rank"): own["rank"].astype("Int64"),
+            col("score"): own["score"],
+            col("source"): own["source_url"],
+        }), hide_index=True, width="stretch", placeholder="—", column_config={
+            col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
+            col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
+            col("rank"): st.column_config.NumberColumn(col("rank"), format="%d"),
+        })
+
+    data.static(components, "trend-components", index_id, city, lang)

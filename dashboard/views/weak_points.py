@@ -118,27 +118,33 @@ if chosen_departments:
     wanted = set(chosen_departments)
     shown = shown[[bool(wanted & set(ds if ds is not None else [])) for ds in shown["departments"]]]
 
+
 # The heat map: components by editions, one series at a time.
-st.subheader(t("ui.weak.heatmap", lang))
-st.caption(say("ui.weak.heatmap_help", lang, city=city))
-heat_series = [i for i in series.index if i in set(shown["index_id"])]
-if not heat_series:
-    st.info(t("ui.weak.no_match", lang))
-else:
-    tabs = st.tabs([series.at[i, f"short_{lang}"] for i in heat_series]) if len(heat_series) > 1 else [st.container()]
-    for tab, index_id in zip(tabs, heat_series):
-        with tab:
-            own = shown[shown["index_id"] == index_id]
-            kind = own[f"title_{lang}"].iloc[0]
-            # the heat map is drawn from the series' rows that the area and department filters keep
-            heat = data.figure(lambda: charts.weakness_heatmap(own, lang), "heatmap", index_id,
-                               tuple(sorted(chosen_areas)), tuple(sorted(chosen_departments)), lang)
-            st.plotly_chart(heat, width="stretch", key=f"heat_{index_id}")
-            latest = own[own["is_latest"]]
-            counts = latest["label"].value_counts()
-            st.caption(say("ui.weak.heatmap_counts", lang, series=kind, edition=latest["edition"].iloc[0] if len(latest) else "—",
-                         weak=int(counts.get("weakness", 0)), strong=int(counts.get("strength", 0)),
-                         neutral=int(counts.get("neutral", 0)), none=int(counts.get("no_data", 0))))
+def heat_maps() -> None:
+    st.subheader(t("ui.weak.heatmap", lang))
+    st.caption(say("ui.weak.heatmap_help", lang, city=city))
+    heat_series = [i for i in series.index if i in set(shown["index_id"])]
+    if not heat_series:
+        st.info(t("ui.weak.no_match", lang))
+    else:
+        tabs = st.tabs([series.at[i, f"short_{lang}"] for i in heat_series]) if len(heat_series) > 1 else [st.container()]
+        for tab, index_id in zip(tabs, heat_series):
+            with tab:
+                own = shown[shown["index_id"] == index_id]
+                kind = own[f"title_{lang}"].iloc[0]
+                # the heat map is drawn from the series' rows that the area and department filters keep
+                st.plotly_chart(charts.weakness_heatmap(own, lang), width="stretch", key=f"heat_{index_id}")
+                latest = own[own["is_latest"]]
+                counts = latest["label"].value_counts()
+                st.caption(say("ui.weak.heatmap_counts", lang, series=kind, edition=latest["edition"].iloc[0] if len(latest) else "—",
+                             weak=int(counts.get("weakness", 0)), strong=int(counts.get("strength", 0)),
+                             neutral=int(counts.get("neutral", 0)), none=int(counts.get("no_data", 0))))
+
+
+# Everything below the filters follows from the warehouse, the language and the widgets' values: drawn once per
+# combination, replayed after (data.static).
+FILTERS = (lang, chosen_series, tuple(sorted(chosen_areas)), tuple(sorted(chosen_departments)))
+data.static(heat_maps, "weak-heat", *FILTERS)
 
 # One component: the focus city against its peers in that component's latest edition.
 st.subheader(say("ui.weak.peers_chart", lang, city=city))
@@ -152,119 +158,128 @@ else:
                for _, r in latest_rows.iterrows()}
     index_id, component_id, edition = st.selectbox(t("col.component", lang), list(choices), key="weak_peer_component",
                                                    format_func=choices.get)
-    peer_order = tuple(data.peer_cities()["city"])
-    focus_id = data.setting("focus_city", "")
-    comp_rows = data.components(index_id)
-    comp_rows = comp_rows[(comp_rows["component_id"] == component_id) & (comp_rows["edition"].astype(str) == edition)
-                          & comp_rows["city"].isin({focus_id, *peer_order})]
-    if comp_rows["rank"].notna().sum() < 2:
-        st.info(say("ui.weak.peers_none", lang, city=city))
+
+    def peers() -> None:
+        peer_order = tuple(data.peer_cities()["city"])
+        focus_id = data.setting("focus_city", "")
+        comp_rows = data.components(index_id)
+        comp_rows = comp_rows[(comp_rows["component_id"] == component_id) & (comp_rows["edition"].astype(str) == edition)
+                              & comp_rows["city"].isin({focus_id, *peer_order})]
+        if comp_rows["rank"].notna().sum() < 2:
+            st.info(say("ui.weak.peers_none", lang, city=city))
+        else:
+            row = latest_rows[(latest_rows["index_id"] == index_id) & (latest_rows["component_id"] == component_id)].iloc[0]
+            title = t("ui.weak.peers_title", lang, series=row[f"short_{lang}"], component=row[comp_col], edition=edition)
+            st.plotly_chart(charts.peer_dot_plot(comp_rows, focus_id, lang, title, peer_order), width="stretch",
+                            key="weak_peers", config={"displayModeBar": False})
+            st.caption(say("ui.weak.peers_help", lang, city=city, n=int(comp_rows["rank"].notna().sum()) - 1))
+
+    data.static(peers, "weak-peers", lang, index_id, component_id, edition)
+
+
+# The ranked list: the latest edition of each series, most severe first; then the what-if.
+def ranked_list() -> None:
+    st.subheader(t("ui.weak.list", lang))
+    listed = shown[shown["is_latest"]]
+    if chosen_labels:
+        listed = listed[listed["label"].isin(chosen_labels)]
+    # Current editions first, most severe first; a stale edition (older than twice its cadence) never above a current one.
+    listed = listed.sort_values(["stale", "severity", "series_seq", "component_seq"], ascending=[True, False, True, True])
+    st.caption(t("ui.weak.list_help", lang, n=len(listed)))
+    if listed.empty:
+        st.info(t("ui.weak.no_match", lang))
     else:
-        row = latest_rows[(latest_rows["index_id"] == index_id) & (latest_rows["component_id"] == component_id)].iloc[0]
-        title = t("ui.weak.peers_title", lang, series=row[f"short_{lang}"], component=row[comp_col], edition=edition)
-        st.plotly_chart(charts.peer_dot_plot(comp_rows, focus_id, lang, title, peer_order), width="stretch",
-                        key="weak_peers", config={"displayModeBar": False})
-        st.caption(say("ui.weak.peers_help", lang, city=city, n=int(comp_rows["rank"].notna().sum()) - 1))
-
-# The ranked list: the latest edition of each series, most severe first.
-st.subheader(t("ui.weak.list", lang))
-listed = shown[shown["is_latest"]]
-if chosen_labels:
-    listed = listed[listed["label"].isin(chosen_labels)]
-# Current editions first, most severe first; a stale edition (older than twice its cadence) never above a current one.
-listed = listed.sort_values(["stale", "severity", "series_seq", "component_seq"], ascending=[True, False, True, True])
-st.caption(t("ui.weak.list_help", lang, n=len(listed)))
-if listed.empty:
-    st.info(t("ui.weak.no_match", lang))
-else:
-    table = pd.DataFrame({
-        col("series"): listed[f"short_{lang}"],
-        col("component"): listed["component_ko" if lang == "ko" else "component"],
-        col("edition"): [e if not old else f"{e} · {signals.old_edition_label(y, lang)}"
-                         for e, y, old in zip(listed["edition"].astype(str), listed["year"], listed["stale"])],
-        col("label"): [t(f"label.{v}", lang) for v in listed["label"]],
-        col("reason"): listed[f"reason_{lang}"],
-        col("departments"): [names(v, office_names) for v in listed["departments"]],
-        col("feeding_indicators"): [names(v, indicator_names) for v in listed["indicators"]],
-        col("component_rank"): [rank(v) for v in listed["component_rank"]],
-        col("overall_rank"): [rank(v) for v in listed["overall_rank"]],
-        col("recent_ranks"): [recent(v) for v in listed["recent_ranks"]],
-        col("peers"): [peer_text(r) for _, r in listed.iterrows()],
-        col("policy_area"): [areas.get(a, a) for a in listed["policy_area"]],
-    })
-    # Each item as a card that reads in a meeting; the full table (sortable, copyable) below it.
-    label_colour = {"weakness": "red", "strength": "green", "neutral": "gray", "no_data": "gray"}
-    def card(n: int, r: pd.Series) -> None:
-        with st.container(border=True):
-            comp = r["component_ko" if lang == "ko" else "component"]
-            old = f" :gray-badge[{escape(signals.old_edition_label(r['year'], lang))}]" if bool(r["stale"]) else ""
-            st.markdown(f"**{n}. {escape(r[f'short_{lang}'])} · {escape(comp)}** ({escape(r['edition'])}) "
-                        f":{label_colour[r['label']]}-badge[{t('label.' + r['label'], lang)}]{old}  \n{escape(r[f'reason_{lang}'])}")
-            figures = [t("ui.weak.card_ranks", lang, component=rank(r["component_rank"]) or "—",
-                         overall=rank(r["overall_rank"]) or "—")]
-            if recent(r["recent_ranks"]):
-                figures.append(t("ui.weak.card_recent", lang, ranks=recent(r["recent_ranks"])))
-            if not blank(r["peer_position"]):
-                figures.append(t("ui.weak.card_peers", lang, value=peer_text(r)))
-            elif not blank(r["component_rank"]):
-                figures.append(t("ui.weak.no_peer_data", lang))  # blank, never 1st of 1
-            figures.append(t("ui.weak.card_area", lang, area=areas.get(r["policy_area"], r["policy_area"])))
-            st.caption(escape(" · ".join(f for f in figures if f)))
-            st.caption(escape(t("ui.weak.card_lineage", lang, indicators=names(r["indicators"], indicator_names) or t("ui.none", lang),
-                                departments=names(r["departments"], office_names) or t("ui.none", lang))))
-
-    current, old_ones = listed[~listed["stale"]], listed[listed["stale"]]
-    for n, (_, r) in enumerate(current.head(CARDS).iterrows(), start=1):
-        card(n, r)
-    if len(old_ones):
-        # shown apart, after every current one, each with its year in the label
-        st.markdown(f"**{t('signal.old_editions', lang)}**")
-        st.caption(t("signal.old_editions_help", lang))
-        for n, (_, r) in enumerate(old_ones.head(max(CARDS - len(current), 0)).iterrows(), start=len(current) + 1):
-            card(n, r)
-    if len(listed) > CARDS:
-        st.caption(t("ui.weak.more_in_table", lang, n=len(listed) - CARDS))
-    with st.expander(t("ui.weak.as_table", lang), icon=":material/table:"):
-        st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_config={
-            col("reason"): st.column_config.TextColumn(col("reason"), width="large"),
-            col("departments"): st.column_config.TextColumn(col("departments"), width="medium"),
-            col("feeding_indicators"): st.column_config.TextColumn(col("feeding_indicators"), width="medium"),
+        table = pd.DataFrame({
+            col("series"): listed[f"short_{lang}"],
+            col("component"): listed["component_ko" if lang == "ko" else "component"],
+            col("edition"): [e if not old else f"{e} · {signals.old_edition_label(y, lang)}"
+                             for e, y, old in zip(listed["edition"].astype(str), listed["year"], listed["stale"])],
+            col("label"): [t(f"label.{v}", lang) for v in listed["label"]],
+            col("reason"): listed[f"reason_{lang}"],
+            col("departments"): [names(v, office_names) for v in listed["departments"]],
+            col("feeding_indicators"): [names(v, indicator_names) for v in listed["indicators"]],
+            col("component_rank"): [rank(v) for v in listed["component_rank"]],
+            col("overall_rank"): [rank(v) for v in listed["overall_rank"]],
+            col("recent_ranks"): [recent(v) for v in listed["recent_ranks"]],
+            col("peers"): [peer_text(r) for _, r in listed.iterrows()],
+            col("policy_area"): [areas.get(a, a) for a in listed["policy_area"]],
         })
-    st.caption(t("ui.weak.evidence_help", lang))
+        # Each item as a card that reads in a meeting; the full table (sortable, copyable) below it.
+        label_colour = {"weakness": "red", "strength": "green", "neutral": "gray", "no_data": "gray"}
+        def card(n: int, r: pd.Series) -> None:
+            with st.container(border=True):
+                comp = r["component_ko" if lang == "ko" else "component"]
+                old = f" :gray-badge[{escape(signals.old_edition_label(r['year'], lang))}]" if bool(r["stale"]) else ""
+                st.markdown(f"**{n}. {escape(r[f'short_{lang}'])} · {escape(comp)}** ({escape(r['edition'])}) "
+                            f":{label_colour[r['label']]}-badge[{t('label.' + r['label'], lang)}]{old}  \n{escape(r[f'reason_{lang}'])}")
+                figures = [t("ui.weak.card_ranks", lang, component=rank(r["component_rank"]) or "—",
+                             overall=rank(r["overall_rank"]) or "—")]
+                if recent(r["recent_ranks"]):
+                    figures.append(t("ui.weak.card_recent", lang, ranks=recent(r["recent_ranks"])))
+                if not blank(r["peer_position"]):
+                    figures.append(t("ui.weak.card_peers", lang, value=peer_text(r)))
+                elif not blank(r["component_rank"]):
+                    figures.append(t("ui.weak.no_peer_data", lang))  # blank, never 1st of 1
+                figures.append(t("ui.weak.card_area", lang, area=areas.get(r["policy_area"], r["policy_area"])))
+                st.caption(escape(" · ".join(f for f in figures if f)))
+                st.caption(escape(t("ui.weak.card_lineage", lang, indicators=names(r["indicators"], indicator_names) or t("ui.none", lang),
+                                    departments=names(r["departments"], office_names) or t("ui.none", lang))))
 
-# What-if: shown only where at least one estimate is computable; otherwise one sentence says what data would make it so.
-what_if = data.what_if()
-keys = set(zip(listed["index_id"], listed["component_id"], listed["edition"].astype(str)))
-what_if = what_if[[k in keys for k in zip(what_if["index_id"], what_if["component_id"], what_if["edition"].astype(str))]]
-estimates = what_if["estimated_overall_change"]
-st.subheader(t("ui.weak.what_if", lang))
-if what_if.empty or not estimates.notna().any():
-    st.info(t("ui.weak.what_if_none", lang, target=target, city=city))
-else:
-    st.caption(t("ui.weak.what_if_help", lang, target=target))
-    order = {k: i for i, k in enumerate(zip(listed["index_id"], listed["component_id"]))}
-    what_if = what_if.assign(_o=[order.get(k, 0) for k in zip(what_if["index_id"], what_if["component_id"])]).sort_values("_o")
+        current, old_ones = listed[~listed["stale"]], listed[listed["stale"]]
+        for n, (_, r) in enumerate(current.head(CARDS).iterrows(), start=1):
+            card(n, r)
+        if len(old_ones):
+            # shown apart, after every current one, each with its year in the label
+            st.markdown(f"**{t('signal.old_editions', lang)}**")
+            st.caption(t("signal.old_editions_help", lang))
+            for n, (_, r) in enumerate(old_ones.head(max(CARDS - len(current), 0)).iterrows(), start=len(current) + 1):
+                card(n, r)
+        if len(listed) > CARDS:
+            st.caption(t("ui.weak.more_in_table", lang, n=len(listed) - CARDS))
+        with st.expander(t("ui.weak.as_table", lang), icon=":material/table:"):
+            st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_config={
+                col("reason"): st.column_config.TextColumn(col("reason"), width="large"),
+                col("departments"): st.column_config.TextColumn(col("departments"), width="medium"),
+                col("feeding_indicators"): st.column_config.TextColumn(col("feeding_indicators"), width="medium"),
+            })
+        st.caption(t("ui.weak.evidence_help", lang))
+
+    # What-if: shown only where at least one estimate is computable; otherwise one sentence says what data would make it so.
+    what_if = data.what_if()
+    keys = set(zip(listed["index_id"], listed["component_id"], listed["edition"].astype(str)))
+    what_if = what_if[[k in keys for k in zip(what_if["index_id"], what_if["component_id"], what_if["edition"].astype(str))]]
     estimates = what_if["estimated_overall_change"]
+    st.subheader(t("ui.weak.what_if", lang))
+    if what_if.empty or not estimates.notna().any():
+        st.info(t("ui.weak.what_if_none", lang, target=target, city=city))
+    else:
+        st.caption(t("ui.weak.what_if_help", lang, target=target))
+        order = {k: i for i, k in enumerate(zip(listed["index_id"], listed["component_id"]))}
+        what_if = what_if.assign(_o=[order.get(k, 0) for k in zip(what_if["index_id"], what_if["component_id"])]).sort_values("_o")
+        estimates = what_if["estimated_overall_change"]
 
-    def missing(row: pd.Series) -> str:
-        """The figures the view says are missing (what_if.missing_figures), named in this language."""
-        gone = [t(MISSING_FIGURE[code], lang, target=target) for code in row["missing_figures"]]
-        return t("ui.weak.not_computable", lang, missing=", ".join(gone)) if gone else ""
+        def missing(row: pd.Series) -> str:
+            """The figures the view says are missing (what_if.missing_figures), named in this language."""
+            gone = [t(MISSING_FIGURE[code], lang, target=target) for code in row["missing_figures"]]
+            return t("ui.weak.not_computable", lang, missing=", ".join(gone)) if gone else ""
 
-    st.dataframe(pd.DataFrame({
-        col("series"): [series.at[i, f"short_{lang}"] if i in series.index else i for i in what_if["index_id"]],
-        col("component"): what_if["component_ko" if lang == "ko" else "component"],
-        col("edition"): what_if["edition"].astype(str),
-        col("estimate"): [t("ui.weak.estimate_value", lang, value=charts.format_number(v)) if not blank(v) else None
-                          for v in estimates],
-        col("missing"): [missing(r) or None for _, r in what_if.iterrows()],
-        col("weight"): what_if["weight"],
-        col("focus_score"): [number(v) or None for v in what_if["component_score"]],
-        col("goal_score"): [number(v) or None for v in what_if["score_of_goal_rank_city"]],
-    # A column with nothing in it only widens the table (on a phone, into sideways scrolling): left out.
-    }).dropna(axis=1, how="all"), hide_index=True, width="stretch", placeholder="—", column_config={
-        col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
-        col("missing"): st.column_config.TextColumn(col("missing"), width="large"),
-    })
-    n = int(estimates.notna().sum())
-    st.caption(t("ui.weak.what_if_count", lang, n=n, total=len(what_if)))
+        st.dataframe(pd.DataFrame({
+            col("series"): [series.at[i, f"short_{lang}"] if i in series.index else i for i in what_if["index_id"]],
+            col("component"): what_if["component_ko" if lang == "ko" else "component"],
+            col("edition"): what_if["edition"].astype(str),
+            col("estimate"): [t("ui.weak.estimate_value", lang, value=charts.format_number(v)) if not blank(v) else None
+                              for v in estimates],
+            col("missing"): [missing(r) or None for _, r in what_if.iterrows()],
+            col("weight"): what_if["weight"],
+            col("focus_score"): [number(v) or None for v in what_if["component_score"]],
+            col("goal_score"): [number(v) or None for v in what_if["score_of_goal_rank_city"]],
+        # A column with nothing in it only widens the table (on a phone, into sideways scrolling): left out.
+        }).dropna(axis=1, how="all"), hide_index=True, width="stretch", placeholder="—", column_config={
+            col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
+            col("missing"): st.column_config.TextColumn(col("missing"), width="large"),
+        })
+        n = int(estimates.notna().sum())
+        st.caption(t("ui.weak.what_if_count", lang, n=n, total=len(what_if)))
+
+
+data.static(ranked_list, "weak-list", *FILTERS, tuple(chosen_labels))
