@@ -326,13 +326,14 @@ def check_header(path: Path, display: str, model: type[pa.DataFrameModel]) -> li
     return found
 
 
-_READER: list = []  # one in-memory DuckDB for every CSV read; each read takes its own cursor (thread-safe)
+_READER: list = []  # one in-memory DuckDB for the process; each user takes its own cursor (thread-safe)
 _READER_LOCK = threading.Lock()
 
 
-def _csv_reader() -> duckdb.DuckDBPyConnection:
-    """A cursor on the process's one CSV-reading DuckDB: a new database per file cost ~11 ms, a cursor ~0.1 ms.
-    What a read holds there (a temporary table) belongs to its cursor and goes when the cursor closes."""
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor on the process's one working (in-memory) DuckDB, where ledger files are read and checked and a
+    build holds its large tables: a new database per file cost ~11 ms, a cursor ~0.1 ms. What a read holds there
+    (a temporary table) belongs to its cursor and goes when the cursor closes."""
     with _READER_LOCK:
         if not _READER:
             _READER.append(duckdb.connect())
@@ -547,7 +548,7 @@ def find_problems(rel: duckdb.DuckDBPyRelation, model: type[pa.DataFrameModel], 
 def validate_frame(df: pd.DataFrame, model: type[pa.DataFrameModel], display: str) -> list[Problem]:
     """A frame built in Python (a warehouse table) against its model, checked by DuckDB where it lies; rows are
     named by the frame's index."""
-    con = _csv_reader()
+    con = cursor()
     try:
         rel = con.from_df(df.assign(**{ROW: df.index}))
         return find_problems(rel, model, display)
@@ -574,40 +575,51 @@ def _frame(rel: duckdb.DuckDBPyRelation) -> pd.DataFrame:
     return df
 
 
-def read_validated(path: Path, display: str, numbers: dict[str, str],
-                   model: type[pa.DataFrameModel]) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]:
-    """A ledger CSV read and checked inside DuckDB: every cell trimmed text (empty is missing), its number
-    columns parsed, then every rule of its model; pandas sees the rows once, at the end.
+def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, numbers: dict[str, str],
+                   model: type[pa.DataFrameModel]) -> tuple[duckdb.DuckDBPyRelation | None, list[Problem], bool]:
+    """A ledger CSV read and checked inside DuckDB, on cursor `con`: every cell trimmed text (empty is missing),
+    its number columns parsed, then every rule of its model.
 
-    Returns the rows (indexed by spreadsheet row; a number that is not one is missing there), the same rows when
-    every rule of the model holds (else None), and every problem; (None, None, problems) when the file cannot be
-    read at all.
+    Returns the typed rows (a relation over the cursor's temporary table `held`, with `ROW`, the row as a
+    spreadsheet numbers it; a number that is not one is missing there), every problem, and whether a rule of the
+    model failed (a bad number alone leaves the rows typed); (None, problems, True) when the file cannot be read.
     """
     problems = check_header(path, display, model)
     if problems:
-        return None, None, problems
-    con = _csv_reader()
+        return None, problems, True
     try:
-        try:
-            sql.execute(con, "hold_csv", path=str(path))
-        except (duckdb.Error, UnicodeDecodeError) as exc:
-            return None, None, [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0][:200])]
-        held = con.table("held")
-        # the cells are held trimmed (an empty one missing); the headers are trimmed here
-        text = held.select((col("rowid") + FIRST_DATA_ROW).alias(ROW), *(col(c).alias(c.strip()) for c in held.columns))
-        columns = [c for c in text.columns if c != ROW]
-        numbered = [c for c in numbers if c in columns]
-        # the number columns parsed; their text rides along (as `_text_<column>`) for the one scan of every rule
-        typed = text.select(col(ROW), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
-                                        for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
-        problems = column_problems(model, columns, display)
-        failed = bool(problems)
-        if not problems:
-            found = number_rules(numbers, columns, "_text_") + rules(model, columns)
-            hits = _failures(typed, found, display, list(model.to_schema().unique or []))
-            problems = [p for _, p in hits]
-            failed = any(not r.check.startswith("check.") for r, _ in hits)  # a bad number alone leaves rows typed
-        frame = _frame(typed.select(col(ROW), *(col(c) for c in columns)))
+        sql.execute(con, "hold_csv", path=str(path))
+    except (duckdb.Error, UnicodeDecodeError) as exc:
+        return None, [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0][:200])], True
+    held = con.table("held")
+    # the cells are held trimmed (an empty one missing); the headers are trimmed here
+    text = held.select((col("rowid") + FIRST_DATA_ROW).alias(ROW), *(col(c).alias(c.strip()) for c in held.columns))
+    columns = [c for c in text.columns if c != ROW]
+    numbered = [c for c in numbers if c in columns]
+    # the number columns parsed; their text rides along (as `_text_<column>`) for the one scan of every rule
+    typed = text.select(col(ROW), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
+                                    for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
+    problems = column_problems(model, columns, display)
+    failed = bool(problems)
+    if not problems:
+        found = number_rules(numbers, columns, "_text_") + rules(model, columns)
+        hits = _failures(typed, found, display, list(model.to_schema().unique or []))
+        problems = [p for _, p in hits]
+        failed = any(not r.check.startswith("check.") for r, _ in hits)
+    return typed.select(col(ROW), *(col(c) for c in columns)), problems, failed
+
+
+def read_validated(path: Path, display: str, numbers: dict[str, str],
+                   model: type[pa.DataFrameModel]) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]:
+    """`hold_validated`, then the rows as pandas (indexed by spreadsheet row): pandas sees them once, at the end.
+
+    Returns the rows, the same rows when every rule of the model holds (else None), and every problem;
+    (None, None, problems) when the file cannot be read at all.
+    """
+    con = cursor()
+    try:
+        rows, problems, failed = hold_validated(con, path, display, numbers, model)
+        frame = None if rows is None else _frame(rows)
     finally:
         con.close()
     return frame, (None if failed else frame), problems
