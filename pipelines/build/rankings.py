@@ -197,19 +197,16 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
     return problems
 
 
-def _component_conflicts(rows: duckdb.DuckDBPyRelation, display: str) -> list[Problem]:
+def _component_conflicts(con: duckdb.DuckDBPyConnection, display: str) -> list[Problem]:
     """Two rows of one (edition, city, component) that give two different ranks (or scores): every row after
-    the first of such a group is a problem, naming the values."""
-    keys = [col("edition"), col("city"), col("component")]
+    the first of such a group is a problem, naming the values (rows of the cursor's `component_source`)."""
+    clashing = sql.rows(con, "component_conflicts")
     problems = []
-    for measure in ("rank", "score"):
-        given = rows.filter(col(measure).isnotnull())
-        spread = given.select(col(ROW), *keys, col(measure),
-                              (col(measure).min().over(partition_by=keys) != col(measure).max().over(partition_by=keys))
-                              .alias("_clash"))
+    for i, measure in ((4, "rank"), (5, "score")):
         groups: dict[tuple, list[tuple[int, object]]] = {}
-        for row, edition, city, component, value, clash in spread.filter(col("_clash")).order(col(ROW)).fetchall():
-            groups.setdefault((edition, city, component), []).append((row, value))
+        for hit in clashing:
+            if hit[i + 2] and hit[i] is not None:
+                groups.setdefault(hit[1:4], []).append((hit[0], hit[i]))
         for members in groups.values():
             values = ", ".join(dict.fromkeys(str(v) for _, v in members))
             problems += [problem(display, int(r), measure, "check.component_conflict", measure=measure, value=values)
@@ -266,9 +263,9 @@ def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalog
     problems += _component_checks(con, rows, series, editions, cities, tiers, display, typed=not failed)
     if failed or problems:
         return problems
-    problems = _component_conflicts(rows, display)
+    rows.create_view("component_source")
+    problems = _component_conflicts(con, display)
     if problems:
         return problems
-    rows.create_view("component_source")
     sql.execute(con, "components_append", index_id=series.id, flag_order=list(FLAGS))
     return []

@@ -32,46 +32,45 @@ with source as (
     join city_lookup c on c.source_city = s.city
     left join flag_lookup f on f.note is not distinct from s.note and f.flags is not distinct from s.flags
 ),
-ranks as (
-    select edition, city, component_id, arg_min(rank, _row) as rank, arg_min(source_url, _row) as rank_url
-    from source where rank is not null group by all
-),
-scores as (
-    select edition, city, component_id, arg_min(score, _row) as score, arg_min(source_url, _row) as score_url
-    from source where score is not null group by all
-),
-first_notes as (
-    select edition, city, component_id, note, min(_row) as first_row from source where note is not null group by all
-),
-notes as (
-    select edition, city, component_id, string_agg(note, ' | ' order by first_row) as note
-    from first_notes group by all
-),
-first_notes_ko as (
-    select edition, city, component_id, note_ko, min(_row) as first_row from source where note_ko is not null group by all
-),
-notes_ko as (
-    select edition, city, component_id, string_agg(note_ko, ' | ' order by first_row) as note_ko
-    from first_notes_ko group by all
-),
-flag_sets as (
+grouped as (
     select edition, city, component_id,
-           nullif(array_to_string(list_filter(:flag_order::varchar[],
-                  lambda f: list_contains(flatten(list(string_split(flags, '|'))), f)), '|'), '') as flags
-    from source where flags is not null group by all
+           arg_min(rank, _row) filter (where rank is not null) as rank,
+           arg_min(source_url, _row) filter (where rank is not null) as rank_url,
+           arg_min(score, _row) filter (where score is not null) as score,
+           arg_min(source_url, _row) filter (where score is not null) as score_url,
+           list(note order by _row) filter (where note is not null) as notes,
+           list(note_ko order by _row) filter (where note_ko is not null) as notes_ko,
+           flatten(list(string_split(flags, '|')) filter (where flags is not null)) as flag_words
+    from source
+    group by all
 ),
-keys as (select distinct edition, city, component_id from source),
 final as (
-    select :index_id as index_id, k.edition, k.city, k.component_id, r.rank, s.score,
-           coalesce(r.rank_url, s.score_url) as source_url, u.tier as source_tier, s.score_url as score_source_url,
-           f.flags, n.note, nk.note_ko
-    from keys k
-    left join ranks r using (edition, city, component_id)
-    left join scores s using (edition, city, component_id)
-    left join flag_sets f using (edition, city, component_id)
-    left join notes n using (edition, city, component_id)
-    left join notes_ko nk using (edition, city, component_id)
-    left join url_tier u on u.url = coalesce(r.rank_url, s.score_url)
+    select :index_id as index_id, g.edition, g.city, g.component_id, g.rank, g.score,
+           coalesce(g.rank_url, g.score_url) as source_url, u.tier as source_tier, g.score_url as score_source_url,
+           nullif(array_to_string(list_filter(:flag_order::varchar[],
+                  lambda f: list_contains(g.flag_words, f)), '|'), '') as flags,
+           -- each note once, where it first appears
+           nullif(array_to_string(list_filter(g.notes, lambda n, i: list_position(g.notes, n) = i), ' | '), '') as note,
+           nullif(array_to_string(list_filter(g.notes_ko, lambda n, i: list_position(g.notes_ko, n) = i), ' | '), '')
+               as note_ko
+    from grouped g
+    left join url_tier u on u.url = coalesce(g.rank_url, g.score_url)
 )
 select * from final;
 
+
+-- name: component_conflicts()
+-- The rows of `component_source` whose (edition, city, component) has two different ranks or two different
+-- scores, in file order, with which measure disagrees (the first row of each group is not itself a problem).
+with spread as (
+    select edition, city, component,
+           coalesce(min(rank) <> max(rank), false) as rank_clash,
+           coalesce(min(score) <> max(score), false) as score_clash
+    from component_source
+    group by all
+    having min(rank) <> max(rank) or min(score) <> max(score)
+)
+select c._row, c.edition, c.city, c.component, c.rank, c.score, s.rank_clash, s.score_clash
+from component_source c
+join spread s using (edition, city, component)
+order by c._row;
