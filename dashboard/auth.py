@@ -45,6 +45,8 @@ def _from_cookie() -> str | None:
         token = st.context.cookies.get(sessions.COOKIE)
     except Exception:  # noqa: BLE001 - no browser (AppTest, bare mode)
         return None
+    if not isinstance(token, str):  # no cookie (AppTest hands a mock): no secret to read, no signature to check
+        return None
     found = sessions.resolve(token, session_hours())
     if found is None:
         return None

@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard.text import LANGS, t
 from pipelines import sql
 from pipelines.analysis import due
+from pipelines.build import uploads
 from pipelines.reports import brief, calendar, publish, render
 from pipelines.reports.render import DEFAULT_TIMEZONE
 from pipelines.sql import parts
@@ -81,6 +82,22 @@ def figure(make: Callable[[], Any], *key: Hashable) -> Any:
     (st.plotly_chart only serialises it)."""
     path = warehouse_file()
     return _figure(key, str(path), version(path), _today(), make)
+
+
+def once(make: Callable[[], Any], *key: Hashable) -> Any:
+    """An immutable value drawn from the warehouse (the bytes of a download), made once per warehouse version, day
+    and `key` (a name and everything else it depends on), then shared by every run and session."""
+    path = warehouse_file()
+    return _figure(("once", *key), str(path), version(path), _today(), make)
+
+
+def derived(make: Callable[[], pd.DataFrame | tuple[pd.DataFrame, ...]], *key: Hashable):
+    """Frames a page computes from query results (sorted, grouped, labelled), computed once per warehouse version,
+    day and `key` (a name and everything else they depend on: language, catalogue, filters); like `_read`, each
+    caller gets shallow copy-on-write copies, so changing them never reaches the shared ones."""
+    path = warehouse_file()
+    made = _figure(("derived", *key), str(path), version(path), _today(), make)
+    return tuple(f.copy(deep=False) for f in made) if isinstance(made, tuple) else made.copy(deep=False)
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
@@ -402,9 +419,26 @@ def due_status(cat, today) -> pd.DataFrame:
 
 
 
+def template(cat, kind: str, department: str, lang: str, due: dict[str, str], last: dict[str, tuple[float, str]],
+             sheet: str = "Sheet1") -> bytes:
+    """A department's upload template (pipelines.build.uploads.template_csv/_xlsx), made once per catalogue file,
+    department, language and pre-filled figures: writing an xlsx takes ~60 ms, and the page offers it on every run."""
+    return _template(kind, department, lang, tuple(sorted(due.items())), tuple(sorted(last.items())), sheet,
+                     catalogue_key(cat), cat)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _template(kind: str, department: str, lang: str, due: tuple, last: tuple, sheet: str, catalogue_key: tuple,
+              _cat) -> bytes:
+    if kind == "xlsx":
+        return uploads.template_xlsx(_cat, department, lang, dict(due), dict(last), sheet=sheet)
+    return uploads.template_csv(_cat, department, lang, dict(due), dict(last))
+
+
 # --- release calendar, submission pack, quarterly brief (views/calendar.py) ---------------------
 
-def _catalogue_key(cat) -> tuple:
+def catalogue_key(cat) -> tuple:
+    """The catalogue file's name and mtime: for a cache key of anything drawn from the catalogue."""
     return (str(cat.path), os.stat(cat.path).st_mtime_ns)
 
 
@@ -426,7 +460,7 @@ def _on_warehouse(call: str, args: tuple, catalogue_key: tuple, path: str, versi
 
 def _on_warehouse_cached(call: str, cat, *args):
     path = warehouse_file()
-    return _on_warehouse(call, args, _catalogue_key(cat), str(path), version(path), cat)
+    return _on_warehouse(call, args, catalogue_key(cat), str(path), version(path), cat)
 
 
 def upcoming_releases(cat, today) -> pd.DataFrame:

@@ -104,30 +104,34 @@ st.subheader(t("ui.cal.timeline", lang, months=months))
 if table.empty:
     st.info(t("ui.cal.none", lang))
 else:
-    st.plotly_chart(timeline(table, shorts, today), width="stretch", key="cal_timeline",
-                    config={"displayModeBar": False})
-    calendar_view = pd.DataFrame({
-        col("month"): [span(r) for r in table.itertuples()],
-        col("index"): table[f"title_{lang}"],
-        col("office"): [offices.get(o, o) for o in table["office_id"]],
-        col("collect_from"): table["collection_from"],
-        col("window_open"): table["window_open"].astype(bool),
-        col("loaded"): table["published"].astype(bool),
-        col("city_indicator_count"): [len(x) for x in table["indicators"]],
-        col("stale_count"): [len(x) for x in table["out_of_date"]],
-        col("out_of_date"): [", ".join(indicator_names.get(i, i) for i in x) or "—" for x in table["out_of_date"]],
-    })
-    # Long names are cut in the cell and shown whole on hover; the counts before them stay readable.
-    st.dataframe(
-        calendar_view, hide_index=True, width="stretch", height="content", key="cal_table",
-        column_config={
-            col("index"): st.column_config.TextColumn(col("index"), width="medium"),
-            col("office"): st.column_config.TextColumn(col("office"), width="medium"),
-            col("window_open"): st.column_config.CheckboxColumn(col("window_open")),
-            col("loaded"): st.column_config.CheckboxColumn(col("loaded")),
-            col("out_of_date"): st.column_config.TextColumn(col("out_of_date"), width="large"),
-        },
-    )
+    def timeline_and_table() -> None:
+        st.plotly_chart(timeline(table, shorts, today), width="stretch", key="cal_timeline",
+                        config={"displayModeBar": False})
+        calendar_view = pd.DataFrame({
+            col("month"): [span(r) for r in table.itertuples()],
+            col("index"): table[f"title_{lang}"],
+            col("office"): [offices.get(o, o) for o in table["office_id"]],
+            col("collect_from"): table["collection_from"],
+            col("window_open"): table["window_open"].astype(bool),
+            col("loaded"): table["published"].astype(bool),
+            col("city_indicator_count"): [len(x) for x in table["indicators"]],
+            col("stale_count"): [len(x) for x in table["out_of_date"]],
+            col("out_of_date"): [", ".join(indicator_names.get(i, i) for i in x) or "—" for x in table["out_of_date"]],
+        })
+        # Long names are cut in the cell and shown whole on hover; the counts before them stay readable.
+        st.dataframe(
+            calendar_view, hide_index=True, width="stretch", height="content", key="cal_table",
+            column_config={
+                col("index"): st.column_config.TextColumn(col("index"), width="medium"),
+                col("office"): st.column_config.TextColumn(col("office"), width="medium"),
+                col("window_open"): st.column_config.CheckboxColumn(col("window_open")),
+                col("loaded"): st.column_config.CheckboxColumn(col("loaded")),
+                col("out_of_date"): st.column_config.TextColumn(col("out_of_date"), width="large"),
+            },
+        )
+
+    # the timeline and the table follow from the catalogue, the day and the warehouse: drawn once, replayed after
+    data.static(timeline_and_table, "calendar", lang, today.isoformat(), data.catalogue_key(cat))
     st.download_button(t("ui.cal.ics", lang), to_ics(table, cat, lang), file_name=f"{t('ui.cal.ics_file', lang)}.ics",
                        mime="text/calendar", key="download_ics", icon=":material/calendar_month:",
                        help=t("ui.cal.ics_help", lang))
@@ -155,7 +159,9 @@ else:
                                 t("col.definition", lang): st.column_config.TextColumn(width="large")})
     name = f"{chosen}_{t('ui.cal.pack_file', lang)}"
     with st.container(horizontal=True):
-        st.download_button(t("ui.cal.pack_xlsx", lang), xlsx_bytes({chosen: pack}), file_name=f"{name}.xlsx",
+        st.download_button(t("ui.cal.pack_xlsx", lang),
+                           data.once(lambda: xlsx_bytes({chosen: pack}), "pack-xlsx", chosen, lang, data.catalogue_key(cat)),
+                           file_name=f"{name}.xlsx",
                            mime=XLSX_MIME, key="download_pack_xlsx", icon=":material/table_view:")
         st.download_button(t("ui.cal.pack_csv", lang), csv_bytes(pack), file_name=f"{name}.csv", mime="text/csv",
                            key="download_pack_csv", icon=":material/download:")

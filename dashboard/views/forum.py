@@ -441,8 +441,12 @@ with c2:
     table = data.progress_table(lang)
     st.caption(t("ui.forum.progress_help", lang, n=len(table)))
     name = t("doc.progress_sheet", lang)
-    st.download_button(t("ui.forum.progress_xlsx", lang), xlsx_bytes({name: table}), file_name=f"{name}.xlsx",
+    # the files are made once per warehouse version and local day (data.once), not on every run (~30 ms for the xlsx)
+    today = data.local_today()
+    st.download_button(t("ui.forum.progress_xlsx", lang),
+                       data.once(lambda: xlsx_bytes({name: table}), "progress-xlsx", lang, today), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="download_xlsx",
                        icon=":material/table_view:")
-    st.download_button(t("ui.forum.progress_csv", lang), csv_bytes(data.progress_table(lang, with_ids=True)), file_name=f"{name}.csv", mime="text/csv",
-                       key="download_csv", icon=":material/download:")
+    st.download_button(t("ui.forum.progress_csv", lang),
+                       data.once(lambda: csv_bytes(data.progress_table(lang, with_ids=True)), "progress-csv", lang, today),
+                       file_name=f"{name}.csv", mime="text/csv", key="download_csv", icon=":material/download:")

@@ -242,52 +242,58 @@ if indicators.empty:
 today = data.local_today()  # the Seoul date: a Seoul morning is still yesterday on a UTC server
 due = data.due_status(cat, today).set_index("indicator_id")
 
-# The department's indicators and whether each is due.
-st.markdown(f"#### {t('ui.mine.indicators', lang)}")
-states = [due.at[i, "state"] if i in due.index else "overdue" for i in indicators["indicator_id"]]
-counts = {s: states.count(s) for s in ("overdue", "due", "up_to_date")}
-st.caption(t("ui.mine.counts", lang, total=len(states), today=today.isoformat(), **counts))
-unit_col = "unit_ko" if lang == "ko" else "unit_en"
-table = pd.DataFrame({
-    col("indicator"): indicators[f"name_{lang}"],
-    col("latest"): [with_unit(v, u) if not pd.isna(v) else t("doc.no_value", lang)
-                    for v, u in zip(indicators["latest_value"], indicators[unit_col])],
-    col("period"): indicators["latest_period"].fillna("—"),
-    col("state"): [state_label(s) for s in states],
-    col("expected"): [due.at[i, "expected_period"] if i in due.index else "—" for i in indicators["indicator_id"]],
-    col("cadence"): [t(f"cadence.{c}", lang) for c in indicators["cadence"]],
-    col("source"): indicators["source"],
-    col("link"): indicators["source_url"],
-    col("code"): indicators["indicator_id"],
-})
-st.dataframe(
-    colour_states(table, col("state")), hide_index=True, width="stretch", key="mine_indicators",
-    column_config={col("link"): st.column_config.LinkColumn(col("link"), display_text=t("ui.mine.open_link", lang))},
-)
 
-# Each indicator's history: its values as a line, its 2030 target and the period now due.
-st.markdown(f"#### {t('ui.mine.lines', lang)}")
-st.caption(t("ui.mine.lines_help", lang))
-values = data.department_values(department)
-chart_cols = st.columns(2)
-for n, (_, ind) in enumerate(indicators.iterrows()):
-    own = values[values["indicator_id"] == ind["indicator_id"]]
-    unit = ind[unit_col] if isinstance(ind[unit_col], str) else ""
-    expected = due.at[ind["indicator_id"], "expected_period"] if ind["indicator_id"] in due.index else None
-    expected = expected if isinstance(expected, str) and expected else None
-    state = due.at[ind["indicator_id"], "state"] if ind["indicator_id"] in due.index else "overdue"
-    with chart_cols[n % 2]:
-        st.markdown(f"**{escape(ind[f'name_{lang}'])}**")
-        if own.empty:
-            st.caption(say("ui.mine.no_values_yet", lang, period=expected or "—"))
-            continue
-        target = None if pd.isna(ind["target_2030"]) else float(ind["target_2030"])
-        st.plotly_chart(charts.indicator_chart(
-            own, lang, unit=unit, target=target,
-            target_label=t("ui.mine.target_line", lang, value=with_unit(target, unit)) if target is not None else "",
-            due_period=expected if state != "up_to_date" else None,
-            due_label=t("ui.mine.due_mark", lang, period=expected) if expected else ""),
-            width="stretch", key=f"mine_line_{ind['indicator_id']}", config={"displayModeBar": False})
+# The department's indicators and whether each is due, and each one's history as a line: they follow from the
+# warehouse, the catalogue, the day and the department, so they are drawn once and replayed (data.static).
+def indicators_and_lines() -> None:
+    st.markdown(f"#### {t('ui.mine.indicators', lang)}")
+    states = [due.at[i, "state"] if i in due.index else "overdue" for i in indicators["indicator_id"]]
+    counts = {s: states.count(s) for s in ("overdue", "due", "up_to_date")}
+    st.caption(t("ui.mine.counts", lang, total=len(states), today=today.isoformat(), **counts))
+    unit_col = "unit_ko" if lang == "ko" else "unit_en"
+    table = pd.DataFrame({
+        col("indicator"): indicators[f"name_{lang}"],
+        col("latest"): [with_unit(v, u) if not pd.isna(v) else t("doc.no_value", lang)
+                        for v, u in zip(indicators["latest_value"], indicators[unit_col])],
+        col("period"): indicators["latest_period"].fillna("—"),
+        col("state"): [state_label(s) for s in states],
+        col("expected"): [due.at[i, "expected_period"] if i in due.index else "—" for i in indicators["indicator_id"]],
+        col("cadence"): [t(f"cadence.{c}", lang) for c in indicators["cadence"]],
+        col("source"): indicators["source"],
+        col("link"): indicators["source_url"],
+        col("code"): indicators["indicator_id"],
+    })
+    st.dataframe(
+        colour_states(table, col("state")), hide_index=True, width="stretch", key="mine_indicators",
+        column_config={col("link"): st.column_config.LinkColumn(col("link"), display_text=t("ui.mine.open_link", lang))},
+    )
+
+    # Each indicator's history: its values as a line, its 2030 target and the period now due.
+    st.markdown(f"#### {t('ui.mine.lines', lang)}")
+    st.caption(t("ui.mine.lines_help", lang))
+    values = data.department_values(department)
+    chart_cols = st.columns(2)
+    for n, (_, ind) in enumerate(indicators.iterrows()):
+        own = values[values["indicator_id"] == ind["indicator_id"]]
+        unit = ind[unit_col] if isinstance(ind[unit_col], str) else ""
+        expected = due.at[ind["indicator_id"], "expected_period"] if ind["indicator_id"] in due.index else None
+        expected = expected if isinstance(expected, str) and expected else None
+        state = due.at[ind["indicator_id"], "state"] if ind["indicator_id"] in due.index else "overdue"
+        with chart_cols[n % 2]:
+            st.markdown(f"**{escape(ind[f'name_{lang}'])}**")
+            if own.empty:
+                st.caption(say("ui.mine.no_values_yet", lang, period=expected or "—"))
+                continue
+            target = None if pd.isna(ind["target_2030"]) else float(ind["target_2030"])
+            st.plotly_chart(charts.indicator_chart(
+                own, lang, unit=unit, target=target,
+                target_label=t("ui.mine.target_line", lang, value=with_unit(target, unit)) if target is not None else "",
+                due_period=expected if state != "up_to_date" else None,
+                due_label=t("ui.mine.due_mark", lang, period=expected) if expected else ""),
+                width="stretch", key=f"mine_line_{ind['indicator_id']}", config={"displayModeBar": False})
+
+
+data.static(indicators_and_lines, "mine-indicators", department, lang, today.isoformat(), data.catalogue_key(cat))
 
 # Template and upload.
 left, right = st.columns(2, gap="large")
@@ -299,11 +305,11 @@ with left:
     last = {i: (v, p) for i, v, p in zip(indicators["indicator_id"], indicators["latest_value"], indicators["latest_period"])
             if not pd.isna(v)}
     st.download_button(t("ui.mine.download_xlsx", lang),
-                       uploads.template_xlsx(cat, department, lang, due_periods, last, sheet=t("ui.mine.sheet", lang)),
+                       data.template(cat, "xlsx", department, lang, due_periods, last, sheet=t("ui.mine.sheet", lang)),
                        file_name=f"{department}_template_{lang}.xlsx", on_click="ignore", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", type="primary",
                        key="mine_template_xlsx", width="stretch")
-    st.download_button(t("ui.mine.download_csv", lang), uploads.template_csv(cat, department, lang, due_periods, last),
+    st.download_button(t("ui.mine.download_csv", lang), data.template(cat, "csv", department, lang, due_periods, last),
                        file_name=f"{department}_template_{lang}.csv", mime="text/csv", on_click="ignore",
                        icon=":material/download:", key="mine_template_csv", width="stretch")
     st.caption(t("ui.mine.xlsx_note", lang))
@@ -349,22 +355,30 @@ st.caption(t("ui.mine.versions_help", lang))
 ind_names = dict(zip(indicators["indicator_id"], indicators[f"name_{lang}"]))
 picked = st.selectbox(t("col.indicator", lang), list(ind_names), format_func=lambda i: ind_names[i],
                       key=f"mine_versions_{department}")
-versions = data.value_history(picked)
-if versions.empty:
-    st.caption(t("ui.mine.no_versions", lang))
-else:
-    unit = cat.indicators[picked].unit.get(lang) if picked in cat.indicators else ""
-    frame = pd.DataFrame({
-        col("period"): versions["period"],
-        col("value"): [with_unit(v, unit) for v in versions["value"]],
-        col("status"): [t("ui.mine.current" if c else "ui.mine.superseded", lang) for c in versions["is_current"]],
-        col("uploader"): [who(u) for u in versions["uploaded_by"]],
-        col("uploaded_at"): [local_time(v) for v in versions["uploaded_at"]],
-        col("source"): versions["source"].fillna("—"),
-    })
-    if account is not None and account.role == "admin":
-        frame[col("ledger")] = versions["ledger_file"]
-    current = t("ui.mine.current", lang)
-    st.dataframe(frame.style.map(lambda v: "color: #067647" if v == current else "color: #98a2b3; font-style: italic",
-                                 subset=[col("status")]),
-                 hide_index=True, width="stretch", height="content", key="mine_versions")
+is_admin = account is not None and account.role == "admin"
+
+
+def versions_table() -> None:
+    versions = data.value_history(picked)
+    if versions.empty:
+        st.caption(t("ui.mine.no_versions", lang))
+    else:
+        unit = cat.indicators[picked].unit.get(lang) if picked in cat.indicators else ""
+        frame = pd.DataFrame({
+            col("period"): versions["period"],
+            col("value"): [with_unit(v, unit) for v in versions["value"]],
+            col("status"): [t("ui.mine.current" if c else "ui.mine.superseded", lang) for c in versions["is_current"]],
+            col("uploader"): [who(u) for u in versions["uploaded_by"]],
+            col("uploaded_at"): [local_time(v) for v in versions["uploaded_at"]],
+            col("source"): versions["source"].fillna("—"),
+        })
+        if is_admin:
+            frame[col("ledger")] = versions["ledger_file"]
+        current = t("ui.mine.current", lang)
+        st.dataframe(frame.style.map(lambda v: "color: #067647" if v == current else "color: #98a2b3; font-style: italic",
+                                     subset=[col("status")]),
+                     hide_index=True, width="stretch", height="content", key="mine_versions")
+
+
+# every version of the indicator follows from the warehouse (and whether the reader sees the ledger's file names)
+data.static(versions_table, "mine-versions", picked, lang, is_admin, data.catalogue_key(cat))

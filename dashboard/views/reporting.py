@@ -17,11 +17,8 @@ lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()
 
 
-
 def col(key: str) -> str:
     return t(f"col.{key}", lang)
-
-
 
 
 # Load inputs.
@@ -44,45 +41,58 @@ if missing:  # the catalogue is newer than the warehouse (or another one): its s
         st.caption(say("ui.admin_rebuild", lang, ids=", ".join(missing)))
         st.code("cityidx build", language="bash")
 
-# Process: the state order puts overdue first; within a state, the furthest behind first.
-order = {s: i for i, s in enumerate(STATES)}
-status = status.assign(
-    department=status["office_id"].map(lambda d: offices.get(d, d)),
-    state_order=status["state"].map(order),
-    behind_sort=status["periods_behind"].fillna(10**6),
-).sort_values(["state_order", "behind_sort", "department", "indicator_id"], ascending=[True, False, True, True])
 
-# Headline: the whole city at once.
-metrics = st.columns(4)
-for box, state in zip(metrics, STATES):
-    box.metric(t(f"ui.due.count.{state}", lang), int((status["state"] == state).sum()))
-metrics[3].metric(t("ui.due.recent", lang, days=recent_days), int(status["recently_updated"].sum()))
+# Process: the state order puts overdue first; within a state, the furthest behind first; then one row per department.
+def process() -> tuple[pd.DataFrame, pd.DataFrame]:
+    order = {s: i for i, s in enumerate(STATES)}
+    ordered = status.assign(
+        department=status["office_id"].map(lambda d: offices.get(d, d)),
+        state_order=status["state"].map(order),
+        behind_sort=status["periods_behind"].fillna(10**6),
+    ).sort_values(["state_order", "behind_sort", "department", "indicator_id"], ascending=[True, False, True, True])
+    summary = (
+        ordered.groupby(["office_id", "department"], sort=False)
+        .agg(indicators=("indicator_id", "size"),
+             overdue=("state", lambda s: int((s == "overdue").sum())),
+             due=("state", lambda s: int((s == "due").sum())),
+             up_to_date=("state", lambda s: int((s == "up_to_date").sum())),
+             recent=("recently_updated", "sum"))
+        .reset_index()
+        .sort_values(["overdue", "due", "department"], ascending=[False, False, True])
+    )
+    return ordered, summary
 
-# One row per department: who has not reported.
-st.subheader(t("ui.due.by_department", lang))
-summary = (
-    status.groupby(["office_id", "department"], sort=False)
-    .agg(indicators=("indicator_id", "size"),
-         overdue=("state", lambda s: int((s == "overdue").sum())),
-         due=("state", lambda s: int((s == "due").sum())),
-         up_to_date=("state", lambda s: int((s == "up_to_date").sum())),
-         recent=("recently_updated", "sum"))
-    .reset_index()
-    .sort_values(["overdue", "due", "department"], ascending=[False, False, True])
-)
-summary_view = pd.DataFrame({
-    col("department"): summary["department"],
-    col("indicator_count"): summary["indicators"],
-    t("ui.due.count.overdue", lang): summary["overdue"],
-    t("ui.due.count.due", lang): summary["due"],
-    t("ui.due.count.up_to_date", lang): summary["up_to_date"],
-    t("ui.due.recent", lang, days=recent_days): summary["recent"].astype(int),
-})
-st.dataframe(
-    summary_view.style.map(lambda v: DUE_STATE_STYLE["overdue"] if v else "", subset=[t("ui.due.count.overdue", lang)])
-    .map(lambda v: DUE_STATE_STYLE["due"] if v else "", subset=[t("ui.due.count.due", lang)]),
-    hide_index=True, width="stretch", height="content", key="due_summary",
-)
+
+# They follow from the catalogue, the day and the warehouse: computed once, drawn once, replayed after (data.static).
+KEY = (lang, today.isoformat(), data.catalogue_key(cat))
+status, summary = data.derived(process, "due", *KEY)
+
+
+def headline_and_departments() -> None:
+    # Headline: the whole city at once.
+    metrics = st.columns(4)
+    for box, state in zip(metrics, STATES):
+        box.metric(t(f"ui.due.count.{state}", lang), int((status["state"] == state).sum()))
+    metrics[3].metric(t("ui.due.recent", lang, days=recent_days), int(status["recently_updated"].sum()))
+
+    # One row per department: who has not reported.
+    st.subheader(t("ui.due.by_department", lang))
+    summary_view = pd.DataFrame({
+        col("department"): summary["department"],
+        col("indicator_count"): summary["indicators"],
+        t("ui.due.count.overdue", lang): summary["overdue"],
+        t("ui.due.count.due", lang): summary["due"],
+        t("ui.due.count.up_to_date", lang): summary["up_to_date"],
+        t("ui.due.recent", lang, days=recent_days): summary["recent"].astype(int),
+    })
+    st.dataframe(
+        summary_view.style.map(lambda v: DUE_STATE_STYLE["overdue"] if v else "", subset=[t("ui.due.count.overdue", lang)])
+        .map(lambda v: DUE_STATE_STYLE["due"] if v else "", subset=[t("ui.due.count.due", lang)]),
+        hide_index=True, width="stretch", height="content", key="due_summary",
+    )
+
+
+data.static(headline_and_departments, "due-summary", *KEY)
 
 # Every indicator, filtered.
 st.subheader(t("ui.due.detail", lang))
@@ -103,25 +113,30 @@ if shown.empty:
     st.info(t("ui.due.none_match", lang))
     st.stop()
 
-state_col = col("state")
-detail = pd.DataFrame({
-    state_col: [t(f"due.{s}", lang) for s in shown["state"]],
-    col("department"): shown["department"],
-    col("indicator"): shown[f"name_{lang}"],
-    col("cadence"): [t(f"cadence.{c}", lang) for c in shown["cadence"]],
-    col("last_period"): shown["last_period"].fillna(t("doc.no_value", lang)),
-    col("expected"): shown["expected_period"],
-    col("behind"): [str(int(b)) if not pd.isna(b) else "—" for b in shown["periods_behind"]],
-    col("last_by"): shown["last_uploaded_by"].fillna(t("ui.due.never_uploaded", lang)),
-    col("last_at"): [local_time(v) for v in shown["last_uploaded_at"]],
-    col("recent"): shown["recently_updated"].astype(bool),
-})
-css = {t(f"due.{s}", lang): style for s, style in DUE_STATE_STYLE.items()}
-st.dataframe(
-    detail.style.map(lambda v: css.get(v, ""), subset=[state_col]),
-    hide_index=True, width="stretch", height="content", key="due_detail",
-    column_config={
-        col("recent"): st.column_config.CheckboxColumn(col("recent"), width="small"),
-        **{col(k): st.column_config.TextColumn(col(k), width="small") for k in ("state", "cadence")},
-    },
-)
+
+def detail_table() -> None:
+    state_col = col("state")
+    detail = pd.DataFrame({
+        state_col: [t(f"due.{s}", lang) for s in shown["state"]],
+        col("department"): shown["department"],
+        col("indicator"): shown[f"name_{lang}"],
+        col("cadence"): [t(f"cadence.{c}", lang) for c in shown["cadence"]],
+        col("last_period"): shown["last_period"].fillna(t("doc.no_value", lang)),
+        col("expected"): shown["expected_period"],
+        col("behind"): [str(int(b)) if not pd.isna(b) else "—" for b in shown["periods_behind"]],
+        col("last_by"): shown["last_uploaded_by"].fillna(t("ui.due.never_uploaded", lang)),
+        col("last_at"): [local_time(v) for v in shown["last_uploaded_at"]],
+        col("recent"): shown["recently_updated"].astype(bool),
+    })
+    css = {t(f"due.{s}", lang): style for s, style in DUE_STATE_STYLE.items()}
+    st.dataframe(
+        detail.style.map(lambda v: css.get(v, ""), subset=[state_col]),
+        hide_index=True, width="stretch", height="content", key="due_detail",
+        column_config={
+            col("recent"): st.column_config.CheckboxColumn(col("recent"), width="small"),
+            **{col(k): st.column_config.TextColumn(col(k), width="small") for k in ("state", "cadence")},
+        },
+    )
+
+
+data.static(detail_table, "due-detail", *KEY, tuple(chosen_depts), tuple(chosen_states))
