@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -218,28 +222,35 @@ COMPONENT_ROWS = "building_component_row"  # the build's component rows in its o
 # The build's own in-memory DuckDB: bounded, so that what exceeds the bound spills to DuckDB's temporary files
 # instead of growing the process (issue 13: a 3.24M-row build's peak under 1 GiB).
 BUILD_DUCKDB = {"memory_limit": "600MB"}
-_BUILDING: list[duckdb.DuckDBPyConnection] = []  # the current build's DuckDB (the caller holds the writer lock)
+# the current build's DuckDB and its folder for spilled data (the caller holds the writer lock)
+_BUILDING: list[tuple[duckdb.DuckDBPyConnection, Path]] = []
 
 
 def start_components() -> duckdb.DuckDBPyConnection:
     """A new DuckDB for this build, where its components files are read and their rows gather (one per build:
-    what a failed build held goes with it). The write stages the rows from it (`building`)."""
+    what a failed build held goes with it). The write stages the rows from it (`building`). What it spills goes
+    to a folder of its own in the system's temporary folder (DuckDB's default, `.tmp` in the working folder,
+    would put it wherever the command was started)."""
     let_go_components()
-    con = duckdb.connect(config=BUILD_DUCKDB)
-    _BUILDING.append(con)
+    # not made here: DuckDB makes it only if it spills, and removes it when closed
+    spill = Path(tempfile.gettempdir()) / f"cityidx-build-{os.getpid()}-{secrets.token_hex(8)}"
+    con = duckdb.connect(config={**BUILD_DUCKDB, "temp_directory": str(spill)})
+    _BUILDING.append((con, spill))
     sql.execute(con, "components_start")
     return con
 
 
 def building() -> duckdb.DuckDBPyConnection | None:
     """A cursor on the current build's DuckDB, if a build holds one."""
-    return _BUILDING[-1].cursor() if _BUILDING else None
+    return _BUILDING[-1][0].cursor() if _BUILDING else None
 
 
 def let_go_components() -> None:
-    """The build's DuckDB closed: everything it held goes."""
+    """The build's DuckDB closed and its spill folder removed: everything it held goes."""
     while _BUILDING:
-        _BUILDING.pop().close()
+        con, spill = _BUILDING.pop()
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalogue, cities: CityMap,
