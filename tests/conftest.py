@@ -9,9 +9,13 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from streamlit.components.v2 import manifest_scanner
 
 from pipelines import accounts, build, catalogue
 from pipelines.sql import parts
+from tests import browser_support
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +30,60 @@ TEST_ACCOUNTS = {
     "ana": ("analyst", None),
     "root": ("admin", None),
 }
+
+
+class _RememberingHasher:
+    """The product's argon2id hasher with the same parameters, remembering what it computed in this test process.
+
+    Hashing and verifying are deliberately slow (~0.2 s of CPU and 64 MiB each); the suite adds the same few
+    accounts with the same password hundreds of times. A password hashed before gets its earlier hash (a
+    valid argon2id hash of that password, only its salt is shared), and a (hash, password) pair verified
+    before gets its earlier answer (verification is a pure function of the two). Processes the tests start
+    (the CLI, the Streamlit server) use the real hasher on these real hashes."""
+
+    def __init__(self, real: PasswordHasher) -> None:
+        self._real = real
+        self._hashes: dict[str, str] = {}
+        self._verified: dict[tuple[str, str], bool | VerificationError] = {}
+
+    def hash(self, password: str) -> str:
+        if password not in self._hashes:
+            self._hashes[password] = self._real.hash(password)
+        return self._hashes[password]
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        key = (password_hash, password)
+        if key not in self._verified:
+            try:
+                self._verified[key] = self._real.verify(password_hash, password)
+            except VerificationError as exc:  # a mismatch: raised again, as the real one would
+                self._verified[key] = exc
+        answer = self._verified[key]
+        if isinstance(answer, VerificationError):
+            raise type(answer)(*answer.args)
+        return answer
+
+    def __getattr__(self, name: str):
+        return getattr(self._real, name)
+
+
+_scan_component_manifests = manifest_scanner.scan_component_manifests
+
+
+@cache
+def _component_manifests() -> list:
+    return _scan_component_manifests()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_repeats():
+    """Work the suite would repeat identically: argon2 hashes (above), and Streamlit's scan of every installed
+    package for components, which each AppTest run repeats (~0.6 s of CPU; the installed packages do not
+    change during a test session)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(accounts, "_hasher", _RememberingHasher(accounts._hasher))
+        mp.setattr(manifest_scanner, "scan_component_manifests", lambda max_workers=None: list(_component_manifests()))
+        yield
 
 
 @cache
@@ -75,6 +133,23 @@ def _pristine_mini_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[
     return _tree_digest(root), path
 
 
+def _copy_warehouse(source: Path, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for part, file in parts.files(source).items():
+        shutil.copy2(file, parts.part_path(path, part))
+
+
+@pytest.fixture(scope="module")
+def module_mini(tmp_path_factory: pytest.TempPathFactory, _pristine_mini_warehouse) -> tuple[Path, Path]:
+    """A copy of the mini fixture and of its warehouse for all the tests of one module (a browser module's
+    server reads them): (indicators.yml, warehouse)."""
+    root = tmp_path_factory.mktemp("module-mini") / "mini"
+    shutil.copytree(FIXTURES / "mini", root)
+    path = root.parent / "warehouse" / "cityindex.duckdb"
+    _copy_warehouse(_pristine_mini_warehouse[1], path)
+    return root / "indicators.yml", path
+
+
 @pytest.fixture
 def mini_warehouse(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _pristine_mini_warehouse) -> Path:
     """A warehouse built from the mini catalogue; CITYIDX_WAREHOUSE points at it.
@@ -84,10 +159,30 @@ def mini_warehouse(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     digest, pristine = _pristine_mini_warehouse
     path = tmp_path / "warehouse" / "cityindex.duckdb"
     if _tree_digest(mini.parent) == digest:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for part, source in parts.files(pristine).items():
-            shutil.copy2(source, parts.part_path(path, part))
+        _copy_warehouse(pristine, path)
     else:
         build.build(catalogue.load(mini), path)
     monkeypatch.setenv("CITYIDX_WAREHOUSE", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The real catalogue's warehouse served by `streamlit run`, started once per test process and shared by the
+    browser tests that only read it (tests/test_browser*.py); its base URL."""
+    folder = tmp_path_factory.mktemp("real-site")
+    with browser_support.real_site(folder, browser_support.ARTIFACTS / "browser" / "streamlit.log") as base:
+        yield base
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup, pyproject.toml)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests first, each server's tests on one worker: the tests on `real_site` together, the others by
+    module. They take the longest (a server, a browser, waits on both), so they start at once, one group per
+    worker, and the quick tests fill in around them instead of waiting for a browser test at the end."""
+    for item in items:
+        if "real_site" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group("real_site"))
+        elif item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)

@@ -13,20 +13,15 @@ import importlib.util
 import os
 import re
 import shutil
-import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from pipelines import build, catalogue
-from tests.browser_support import streamlit_server
-
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
-MINI = Path(__file__).parent / "fixtures" / "mini" / "indicators.yml"
 ARTIFACTS = Path(os.environ.get("CITYIDX_ARTIFACTS") or ROOT / "artifacts") / "browser"
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -81,26 +76,13 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def browser_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real catalogue built into a temporary folder; the mini fixture if the real data does not build."""
-    path = tmp_path_factory.mktemp("browser-warehouse") / "cityindex.duckdb"
-    try:
-        build.build(catalogue.load(), path)
-    except Exception as exc:  # noqa: BLE001 - the build's own tests report why; this test checks the pages
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-        warnings.warn(f"browser test: the real data did not build ({first}); using tests/fixtures/mini")
-        build.build(catalogue.load(MINI), path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(chromium: str, browser_warehouse: Path) -> str:
-    """`streamlit run dashboard/app.py` on a free port; terminated (whole process group) afterwards."""
+def server(chromium: str, real_site: str) -> str:
+    """`streamlit run dashboard/app.py` on the real catalogue's warehouse, built into a temporary folder (the mini
+    fixture if the real data does not build): one per test process, shared with test_browser_analyst.py."""
     if not APP.is_file():
         pytest.fail(f"{APP.relative_to(ROOT)} does not exist")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server({"CITYIDX_WAREHOUSE": str(browser_warehouse)}, ARTIFACTS / "streamlit.log") as base:
-        yield base
+    return real_site
 
 
 @pytest.fixture(scope="module")

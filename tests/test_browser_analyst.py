@@ -18,7 +18,6 @@ from tests.test_browser import (  # noqa: F401 - fixtures used by name
     MAIN,
     _open,
     browser,
-    browser_warehouse,
     chromium,
     server,
 )

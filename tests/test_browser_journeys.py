@@ -29,26 +29,39 @@ SHOTS = ARTIFACTS / "journeys"
 PASSWORD = "a long password 123"
 
 
-@pytest.fixture
-def site(mini: Path, mini_warehouse: Path, tmp_path: Path):
+@pytest.fixture(scope="module")
+def server(module_mini: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory):
+    """One server and one browser for the module's journeys, on one copy of the mini fixture (a server start costs
+    seconds): the journeys write different things (an upload; forum events) and each checks only its own."""
     chromium = chromium_or_skip()
-    accounts_file = tmp_path / "private" / "accounts.json"
+    mini, warehouse = module_mini
+    accounts_file = tmp_path_factory.mktemp("journeys") / "private" / "accounts.json"
     cat = catalogue.load(mini)
     accounts.add_account(cat, "kim", PASSWORD, "department_editor", "tourism_sports", name="김관광", path=accounts_file)
     accounts.add_account(cat, "park", PASSWORD, "forum_organizer", name="박포럼", path=accounts_file)
-    env = {"CITYIDX_CATALOGUE": str(mini), "CITYIDX_WAREHOUSE": str(mini_warehouse),
-           "CITYIDX_ACCOUNTS": str(accounts_file)}
+    env = {"CITYIDX_CATALOGUE": str(mini), "CITYIDX_WAREHOUSE": str(warehouse), "CITYIDX_ACCOUNTS": str(accounts_file)}
     SHOTS.mkdir(parents=True, exist_ok=True)
     with streamlit_server(env, SHOTS / "streamlit.log") as base:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ko-KR", accept_downloads=True)
             try:
-                yield {"base": base, "cat": cat, "page": context.new_page(), "tmp": tmp_path, "warehouse": mini_warehouse}
+                yield {"base": base, "cat": cat, "warehouse": warehouse, "browser": browser}
             finally:
                 browser.close()
+
+
+@pytest.fixture
+def site(server: dict, tmp_path: Path):
+    """The module's server, and a fresh browser context (no cookies, no sign-in) for each journey."""
+    context = server["browser"].new_context(viewport={"width": 1400, "height": 1000}, locale="ko-KR",
+                                            accept_downloads=True)
+    try:
+        yield {"base": server["base"], "cat": server["cat"], "page": context.new_page(), "tmp": tmp_path,
+               "warehouse": server["warehouse"]}
+    finally:
+        context.close()
 
 
 def sign_in(page, username: str) -> None:
