@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import pandas as pd
 import streamlit as st
 
@@ -40,7 +42,10 @@ unit = s[f"score_unit_{lang}"]
 rows = data.rankings(index_id)
 editions = data.editions(index_id)
 cities = data.series_cities(index_id)
-names = {c: charts.city_label(r, lang) for c, r in cities.set_index("city", drop=False).iterrows()}
+# every city's label in this language, made once per series (a series can list hundreds of cities)
+names = data.once(lambda: MappingProxyType({c: charts.city_label(r, lang)
+                                            for c, r in cities.set_index("city", drop=False).iterrows()}),
+                  "city-names", index_id, lang)
 
 st.caption(escape(t("ui.trends.about", lang, publisher=s["publisher"], office=s[f"office_{lang}"],
                     editions=len(editions), cities=len(cities))))
