@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -192,6 +192,20 @@ def test_the_next_regular_meeting_follows_the_rule(today, expected):
     cat = catalogue.load()  # the project catalogue: 3, 6, 9, 12, second Wednesday
     nxt = forum.next_meeting(cat, forum.State(), today=today)
     assert nxt["date"] == expected.isoformat() and nxt["scheduled"] is False
+
+
+def test_the_next_meeting_counts_from_seouls_date_not_the_servers(monkeypatch):
+    """9 Dec 2026, 16:00 UTC is already 10 Dec, 01:00 in Seoul: the meeting of the 9th is over, the next is in March
+    (a UTC server's date.today() said the 9th)."""
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 12, 9, 16, 0, tzinfo=UTC).astimezone(tz) if tz else datetime(2026, 12, 9, 16, 0)
+
+    monkeypatch.setattr(forum, "datetime", Clock)
+    cat = catalogue.load()
+    assert forum.next_meeting(cat, forum.State())["date"] == "2027-03-10"
+    assert forum.next_meeting(cat.model_copy(update={"timezone": "UTC"}), forum.State())["date"] == "2026-12-09"
 
 
 def test_a_scheduled_meeting_is_the_next_one(world):

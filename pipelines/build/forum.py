@@ -353,8 +353,9 @@ def meeting_id(forum_id: str, day: str, kind: str) -> str:
 
 
 def next_meeting(cat: Catalogue, state: State, forum_id: str | None = None, today: date | None = None) -> dict:
-    """The next meeting: one already scheduled on or after today, else the date the forum's rule gives."""
-    today = today or date.today()
+    """The next meeting: one already scheduled on or after today (Seoul's date, not the server's), else the date the
+    forum's rule gives."""
+    today = today or local_today(cat)
     default, forums = forums_from_catalogue(cat)
     forum_id = forum_id or default
     upcoming = sorted((m for m in state.meetings.values() if m["forum_id"] == forum_id and m["date"] >= today.isoformat()),
