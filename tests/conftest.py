@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from functools import cache
 from pathlib import Path
@@ -12,6 +13,11 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from streamlit.components.v2 import manifest_scanner
+
+try:
+    from xdist.scheduler import LoadScopeScheduling
+except ImportError:  # without pytest-xdist the suite runs in one process
+    LoadScopeScheduling = None
 
 from pipelines import accounts, build, catalogue
 from pipelines.sql import parts
@@ -168,21 +174,43 @@ def mini_warehouse(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
 
 @pytest.fixture(scope="session")
 def real_site(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The real catalogue's warehouse served by `streamlit run`, started once per test process and shared by the
-    browser tests that only read it (tests/test_browser*.py); its base URL."""
+    """The real catalogue's warehouse served by `streamlit run`, started at most once per test process and shared
+    by the browser tests that only read it (tests/test_browser.py, test_browser_analyst.py); its base URL."""
     folder = tmp_path_factory.mktemp("real-site")
-    with browser_support.real_site(folder, browser_support.ARTIFACTS / "browser" / "streamlit.log") as base:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with browser_support.real_site(folder, browser_support.ARTIFACTS / "browser" / f"streamlit-{worker}.log") as base:
         yield base
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup, pyproject.toml)
+# --- the order of the suite on several workers (pytest -n) ---------------------------------------------------------
+
+# Browser modules whose tests share a server started per module: their tests go to one worker together.
+MODULE_SERVERS = ("tests/test_browser_journeys.py",)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests first, each server's tests on one worker: the tests on `real_site` together, the others by
-    module. They take the longest (a server, a browser, waits on both), so they start at once, one group per
-    worker, and the quick tests fill in around them instead of waiting for a browser test at the end."""
-    for item in items:
-        if "real_site" in item.fixturenames:
-            item.add_marker(pytest.mark.xdist_group("real_site"))
-        elif item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+    """Browser tests first: they take the longest (a server, a browser, waits on both), so with -n each worker
+    starts on one at once and the quick tests fill in around them, instead of one browser test running alone at
+    the end. Among them the real-site pages first (the longest), in the order of the files otherwise."""
+    def order(item: pytest.Item) -> tuple[bool, bool]:
+        return item.get_closest_marker("browser") is None, "real_site" not in item.fixturenames
+
+    items.sort(key=order)
+
+
+if LoadScopeScheduling is not None:
+    class _ModuleServers(LoadScopeScheduling):
+        """pytest-xdist's load scheduling, test by test in collection order, except that the tests of a module in
+        MODULE_SERVERS are one unit (its server is started once). `--dist loadgroup` would say this with a mark,
+        but it does not group on pytest 9.2 (pytest-xdist issue 1386)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in MODULE_SERVERS else nodeid
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(config: pytest.Config, log):
+        if config.getvalue("dist") != "load":  # another --dist asked for on the command line
+            return None
+        config.option.loadscopereorder = False  # keep the collection order above (the default sorts by unit size)
+        return _ModuleServers(config, log)
