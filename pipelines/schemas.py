@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import csv
+import functools
+import operator
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+import duckdb
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+from duckdb import col, fn, lit
 from pandera.typing import Series
 
+from pipelines import sql
 from pipelines.errors import CityIdxError
 from pipelines.messages import t
 
@@ -114,25 +121,11 @@ class RawRanking(_PublishedFigure):
     class Config:
         unique = ["edition", "city"]
 
-    @pa.dataframe_check(name="rank_status")
-    def rank_iff_ranked(cls, df: pd.DataFrame) -> pd.Series:
-        return df["rank"].notna() == (df["status"] == "ranked")
-
-    @pa.dataframe_check(name="bound_status")
-    def bound_only_when_unknown(cls, df: pd.DataFrame) -> pd.Series:
-        if "rank_bound" not in df.columns:
-            return pd.Series(True, index=df.index)
-        return df["rank_bound"].isna() | (df["status"] == "rank_unknown")
-
 
 class RawComponent(_PublishedFigure):
     """data/raw/rankings/<index_id>__components.csv"""
 
     component: Series[str] = pa.Field(str_matches=r"^[a-z0-9_]+$")
-
-    @pa.dataframe_check(name="rank_or_score")
-    def has_a_figure(cls, df: pd.DataFrame) -> pd.Series:
-        return df["rank"].notna() | df["score"].notna()
 
 
 class RawEdition(pa.DataFrameModel):
@@ -312,15 +305,15 @@ def check_header(path: Path, display: str, model: type[pa.DataFrameModel]) -> li
     """The header line alone against a strict model, before any row is read: a file of 10,000 columns is
     refused in milliseconds, with its first unknown columns named, not after the whole file is parsed."""
     schema = model.to_schema()
-    if not schema.strict:
-        return []
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             line = f.readline(MAX_HEADER_BYTES + 1)
     except (OSError, UnicodeDecodeError) as exc:
         return [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0][:200])]
-    if not line.strip():
-        return []  # an empty file: the reader below says so
+    if not line.strip():  # DuckDB would read it as one empty column
+        return [problem(display, None, None, "check.unreadable_csv", value="no header row (빈 파일) / empty file")]
+    if not schema.strict:
+        return []
     if len(line) > MAX_HEADER_BYTES:
         return [problem(display, 1, None, "check.header_too_long", limit=MAX_HEADER_BYTES)]
     header = [c.strip() for c in next(csv.reader([line]), [])]
@@ -333,70 +326,18 @@ def check_header(path: Path, display: str, model: type[pa.DataFrameModel]) -> li
     return found
 
 
-_READER: list = []  # one in-memory DuckDB for every CSV read; each read takes its own cursor (thread-safe)
+_READER: list = []  # one in-memory DuckDB for the process; each user takes its own cursor (thread-safe)
 _READER_LOCK = threading.Lock()
 
 
-def _csv_reader():
-    """A cursor on the process's one CSV-reading DuckDB: a new database per file cost ~11 ms, a cursor ~0.1 ms."""
-    import duckdb
-
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor on the process's one working (in-memory) DuckDB, where ledger files are read and checked and a
+    build holds its large tables: a new database per file cost ~11 ms, a cursor ~0.1 ms. What a read holds there
+    (a temporary table) belongs to its cursor and goes when the cursor closes."""
     with _READER_LOCK:
         if not _READER:
             _READER.append(duckdb.connect())
         return _READER[0].cursor()
-
-
-def read_csv_text(path: Path, display: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read a ledger CSV as text: every cell a stripped string, empty cells as missing.
-
-    DuckDB's reader (strict: ragged rows and bad UTF-8 are errors, a UTF-8 BOM is allowed) does the
-    parsing and trimming; it is several times faster than pandas on the large component files.
-    """
-    import duckdb
-
-    con = _csv_reader()
-    try:
-        rel = con.read_csv(str(path), header=True, all_varchar=True, strict_mode=True, null_padding=False,
-                           auto_detect=True, sep=",", quotechar='"', escapechar='"')
-        # every cell trimmed, an empty one missing; headers trimmed too (built as expressions, not SQL text)
-        trimmed = [duckdb.FunctionExpression("nullif", duckdb.FunctionExpression("trim", duckdb.ColumnExpression(c)),
-                                             duckdb.ConstantExpression("")).alias(c.strip()) for c in rel.columns]
-        table = rel.select(*trimmed).to_arrow_table()
-        # pandas' own (pyarrow-backed) string dtype keeps the vectorised string checks fast downstream
-        # self_destruct frees each Arrow column as it is converted: half the peak memory on large files
-        df = table.to_pandas(types_mapper=lambda _: pd.StringDtype("pyarrow"), self_destruct=True, split_blocks=True)
-        del table
-    except (duckdb.Error, UnicodeDecodeError) as exc:
-        return pd.DataFrame(), [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0][:200])]
-    finally:
-        con.close()
-    df.index = df.index + FIRST_DATA_ROW
-    return df, []
-
-
-def coerce_numbers(df: pd.DataFrame, columns: dict[str, str], display: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Turn text columns into numbers; a cell that is not a number is a problem, then missing."""
-    out = df.copy()
-    problems: list[Problem] = []
-    for col, kind in columns.items():
-        if col not in out.columns:
-            continue
-        text = out[col]
-        cleaned = text.str.replace(",", "", regex=False)
-        num = pd.to_numeric(cleaned, errors="coerce")
-        if kind == "int":
-            whole = num.notna() & (num % 1 == 0)
-            bad = text.notna() & ~whole
-            num = num.where(whole).astype("Int64")
-            key = "check.not_a_whole_number"
-        else:
-            bad = text.notna() & num.isna()
-            key = "check.not_a_number"
-        for row in out.index[bad]:
-            problems.append(problem(display, int(row), col, key, value=text[row]))
-        out[col] = num
-    return out, problems
 
 
 _LIMIT_RE = re.compile(r"\(([-\d.e+]+)\)")
@@ -443,66 +384,242 @@ def _describe(check: str, value: object, column: str | None, key_cols: list[str]
     return "check.failed", {"check": check, "value": v}
 
 
-# Wide (dataframe) checks are reported against one column, not every column of the row.
-WIDE_CHECK_COLUMN = {"rank_status": "status", "rank_or_score": "rank", "bound_status": "rank_bound"}
+
+# --- the models' rules, run where the rows are (DuckDB) ----------------------------------------------------
+#
+# The pandera models above declare every rule once. `rules(model, columns)` turns each into a DuckDB expression
+# (DuckDB's expression API: no SQL text) that is true on a row breaking it; `find_problems` evaluates them all
+# in one scan of the rows and names file, row and column for each failure, in the words of `_describe`.
+# Checks across columns are declared in WIDE_CHECKS below, each with the column it is reported at.
+
+ROW = "_row"  # beside the columns: the row as a spreadsheet numbers it (or the frame's index)
 
 
-def validate(df: pd.DataFrame, model: type[pa.DataFrameModel], display: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Validate lazily; return the typed frame, or None and every problem with file, row and column."""
-    try:
-        return model.validate(df, lazy=True), []
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    key_cols = list(getattr(model.Config, "unique", None) or [])
-    problems: list[Problem] = []
-    seen_rows: set[tuple] = set()
-    for case in cases.itertuples(index=False):
-        check = str(case.check)
-        column = None if pd.isna(case.column) else str(case.column)
-        value = case.failure_case
-        index = case.index
-        if isinstance(value, str) and value.startswith("TypeError("):
-            continue  # a comparison on a column that failed to coerce; the coercion is reported
-        if check.startswith("dtype("):
-            continue  # reported by coerce_dtype already
-        if check in WIDE_CHECK_COLUMN:
-            # Reported once per row, at one column; pandera leaves out the columns that are empty.
-            column = WIDE_CHECK_COLUMN[check]
-            value = df.at[index, column] if index in df.index else None
-        if check in ("multiple_fields_uniqueness",):
-            if key_cols and column != key_cols[-1]:
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a model on one column: `failed` is true on a row that breaks it."""
+
+    column: str | None
+    check: str  # as pandera names it (`str_matches('^...$')`, `not_nullable`): `_describe` turns it into words
+    failed: duckdb.Expression
+    value: str | None  # the column whose cell the message quotes
+
+
+def _rank_status() -> duckdb.Expression:
+    return col("rank").isnotnull() != duckdb.coalesce(col("status") == "ranked", False)
+
+
+def _bound_status() -> duckdb.Expression:
+    return col("rank_bound").isnotnull() & ~duckdb.coalesce(col("status") == "rank_unknown", False)
+
+
+def _rank_or_score() -> duckdb.Expression:
+    return col("rank").isnull() & col("score").isnull()
+
+
+# model -> check name -> (the column a failure is reported at, the columns it reads, true where a row fails)
+WIDE_CHECKS: dict[type[pa.DataFrameModel], dict[str, tuple[str, tuple[str, ...], Callable[[], duckdb.Expression]]]] = {
+    RawRanking: {
+        "rank_status": ("status", ("rank", "status"), _rank_status),  # a rank exactly when `ranked`
+        "bound_status": ("rank_bound", ("rank_bound", "status"), _bound_status),  # a bound only when rank_unknown
+    },
+    RawComponent: {"rank_or_score": ("rank", ("rank", "score"), _rank_or_score)},  # a rank, a score or both
+}
+
+
+def _passes(check: pa.Check, cell: duckdb.Expression) -> duckdb.Expression:
+    """A pandera column check as a DuckDB expression, true where a (non-missing) cell passes it."""
+    stats = check.statistics
+    if check.name == "str_length":
+        length, ok = fn("length", cell), lit(True)
+        if stats.get("exact_value") is not None:
+            ok = ok & (length == stats["exact_value"])
+        if stats.get("min_value") is not None:
+            ok = ok & (length >= stats["min_value"])
+        if stats.get("max_value") is not None:
+            ok = ok & (length <= stats["max_value"])
+        return ok
+    if check.name == "str_matches":  # pandera matches at the start, like re.match
+        return fn("regexp_matches", cell, f"^(?:{stats['pattern']})")
+    if check.name == "isin":
+        return cell.isin(*stats["allowed_values"])
+    if check.name == "greater_than_or_equal_to":
+        return cell >= stats["min_value"]
+    if check.name == "greater_than":
+        return cell > stats["min_value"]
+    if check.name == "less_than_or_equal_to":
+        return cell <= stats["max_value"]
+    if check.name == "less_than":
+        return cell < stats["max_value"]
+    raise ValueError(f"pandera check {check.name!r} has no DuckDB form yet: add it to schemas._passes")
+
+
+def rules(model: type[pa.DataFrameModel], columns: list[str]) -> list[Rule]:
+    """Every rule of `model` on the `columns` a table has: each column's nullability, checks and uniqueness, the
+    model's unique key, then its checks across columns."""
+    schema = model.to_schema()
+    have = set(columns)
+    out: list[Rule] = []
+    for name, column in schema.columns.items():
+        if name not in have:
+            continue
+        cell = col(name)
+        if not column.nullable:
+            out.append(Rule(name, "not_nullable", cell.isnull(), None))
+        for check in column.checks:
+            out.append(Rule(name, check.error or check.name, cell.isnotnull() & ~_passes(check, cell), name))
+        if column.unique:
+            out.append(Rule(name, "field_uniqueness", _repeated([name]), None))
+    if schema.unique and set(schema.unique) <= have:  # reported once per row, at the key's last column
+        out.append(Rule(schema.unique[-1], "multiple_fields_uniqueness", _repeated(list(schema.unique)), None))
+    if schema.checks:
+        raise ValueError(f"{model.__name__}: a check across columns belongs in schemas.WIDE_CHECKS, not in pandera")
+    for name, (column, reads, failed) in WIDE_CHECKS.get(model, {}).items():
+        if set(reads) <= have:
+            out.append(Rule(column, name, failed(), column))
+    return out
+
+
+def _repeated(columns: list[str]) -> duckdb.Expression:
+    """True on every row whose values in `columns` another row has too (missing counts as a value, as in pandas)."""
+    return duckdb.count_all().over(partition_by=[col(c) for c in columns]) > 1
+
+
+def _number(text: duckdb.Expression, kind: str) -> duckdb.Expression:
+    """A text cell as a number (`1,234` is 1234); missing where it is none, or not whole for an `int` column."""
+    num = fn("replace", text, ",", "").try_cast("DOUBLE")
+    if kind == "int":
+        whole = fn("isfinite", num) & (num == fn("floor", num)) & (fn("abs", num) < 2**62)
+        return duckdb.when(whole).then(num.cast("BIGINT")).otherwise(None)
+    return duckdb.when(fn("isfinite", num)).then(num).otherwise(None)
+
+
+def number_rules(numbers: dict[str, str], columns: list[str], text: str = "") -> list[Rule]:
+    """A cell of a number column that is not a number (or not a whole one) is a problem, then missing; the text
+    is read from column `text + column`."""
+    return [Rule(c, "check.not_a_whole_number" if kind == "int" else "check.not_a_number",
+                 col(text + c).isnotnull() & _number(col(text + c), kind).isnull(), text + c)
+            for c, kind in numbers.items() if c in columns]
+
+
+def column_problems(model: type[pa.DataFrameModel], columns: list[str], display: str) -> list[Problem]:
+    """A strict model's unknown columns, and every required column that is not there."""
+    schema = model.to_schema()
+    found = [problem(display, None, c, "check.unknown_column", value=c)
+             for c in columns if schema.strict and c != ROW and c not in schema.columns]
+    return found + [problem(display, None, n, "check.missing_column", value=n)
+                    for n, c in schema.columns.items() if c.required and n not in columns]
+
+
+def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str,
+              key_cols: list[str]) -> list[tuple[Rule, Problem]]:
+    """Every rule evaluated in one scan of `rel`; each failing cell's rule and problem."""
+    if not found:
+        return []
+    quoted = sorted({r.value for r in found if r.value})
+    flags = [r.failed.alias(f"_failed{i}") for i, r in enumerate(found)]
+    any_failed = functools.reduce(operator.or_, (col(f"_failed{i}") for i in range(len(found))))
+    hits = rel.select(col(ROW), *(col(c) for c in quoted), *flags).filter(any_failed).fetchall()
+    at = {c: i + 1 for i, c in enumerate(quoted)}
+    problems = []
+    for hit in hits:
+        row = None if hit[0] is None else int(hit[0])
+        for i, r in enumerate(found):
+            if not hit[1 + len(quoted) + i]:
                 continue
-            value = None
-        if check in ("column_in_dataframe", "column_in_schema"):
-            column, index = str(value), None
-        row = None if index is None or pd.isna(index) else int(index)
-        dedupe = (row, column, check)
-        if dedupe in seen_rows:
-            continue
-        seen_rows.add(dedupe)
-        if check.startswith("coerce_dtype"):
-            key = "check.not_a_whole_number" if "Int" in check else "check.not_a_number"
-            problems.append(problem(display, row, column, key, value=value))
-            continue
-        key, values = _describe(check, value, column, key_cols)
-        problems.append(problem(display, row, column, key, **values))
-    return None, problems
+            value = hit[at[r.value]] if r.value else None
+            if r.check.startswith("check."):  # a message key already (a number that is not one)
+                problems.append((r, problem(display, row, r.column, r.check, value=value)))
+                continue
+            key, values = _describe(r.check, value, r.column, [] if r.check == "field_uniqueness" else key_cols)
+            problems.append((r, problem(display, row, r.column, key, **values)))
+    return problems
+
+
+def find_problems(rel: duckdb.DuckDBPyRelation, model: type[pa.DataFrameModel], display: str) -> list[Problem]:
+    """Every rule of `model` on the rows of `rel` (typed columns and `ROW`), with file, row and column."""
+    columns = [c for c in rel.columns if c != ROW]
+    found = column_problems(model, columns, display)
+    if found:
+        return found
+    return [p for _, p in _failures(rel, rules(model, columns), display, list(model.to_schema().unique or []))]
+
+
+def validate_frame(df: pd.DataFrame, model: type[pa.DataFrameModel], display: str) -> list[Problem]:
+    """A frame built in Python (a warehouse table) against its model, checked by DuckDB where it lies; rows are
+    named by the frame's index."""
+    con = cursor()
+    try:
+        rel = con.from_df(df.assign(**{ROW: df.index}))
+        return find_problems(rel, model, display)
+    finally:
+        con.close()
+
+
+def _frame(rel: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    """DuckDB rows as pandas, indexed by `ROW`: text as pandas' pyarrow strings (the vectorised string checks
+    downstream stay fast), whole numbers as Int64."""
+    def mapped(kind):
+        if pa_arrow.types.is_string(kind) or pa_arrow.types.is_large_string(kind) or pa_arrow.types.is_string_view(kind):
+            return pd.StringDtype("pyarrow")
+        if pa_arrow.types.is_integer(kind):
+            return pd.Int64Dtype()
+        return None
+
+    table = rel.to_arrow_table()
+    # self_destruct frees each Arrow column as it is converted: half the peak memory on large files
+    df = table.to_pandas(types_mapper=mapped, self_destruct=True, split_blocks=True)
+    del table
+    index = df.pop(ROW).astype("int64")
+    df.index = pd.Index(index.to_numpy(), dtype="int64")
+    return df
+
+
+def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, numbers: dict[str, str],
+                   model: type[pa.DataFrameModel]) -> tuple[duckdb.DuckDBPyRelation | None, list[Problem], bool]:
+    """A ledger CSV read and checked inside DuckDB, on cursor `con`: every cell trimmed text (empty is missing),
+    its number columns parsed, then every rule of its model.
+
+    Returns the typed rows (a relation over the cursor's temporary table `held`, with `ROW`, the row as a
+    spreadsheet numbers it; a number that is not one is missing there), every problem, and whether a rule of the
+    model failed (a bad number alone leaves the rows typed); (None, problems, True) when the file cannot be read.
+    """
+    problems = check_header(path, display, model)
+    if problems:
+        return None, problems, True
+    try:
+        sql.execute(con, "hold_csv", path=str(path))
+    except (duckdb.Error, UnicodeDecodeError) as exc:
+        return None, [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0][:200])], True
+    held = con.table("held")
+    # the cells are held trimmed (an empty one missing); the headers are trimmed here
+    text = held.select((col("rowid") + FIRST_DATA_ROW).alias(ROW), *(col(c).alias(c.strip()) for c in held.columns))
+    columns = [c for c in text.columns if c != ROW]
+    numbered = [c for c in numbers if c in columns]
+    # the number columns parsed; their text rides along (as `_text_<column>`) for the one scan of every rule
+    typed = text.select(col(ROW), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
+                                    for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
+    problems = column_problems(model, columns, display)
+    failed = bool(problems)
+    if not problems:
+        found = number_rules(numbers, columns, "_text_") + rules(model, columns)
+        hits = _failures(typed, found, display, list(model.to_schema().unique or []))
+        problems = [p for _, p in hits]
+        failed = any(not r.check.startswith("check.") for r, _ in hits)
+    return typed.select(col(ROW), *(col(c) for c in columns)), problems, failed
 
 
 def read_validated(path: Path, display: str, numbers: dict[str, str],
                    model: type[pa.DataFrameModel]) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]:
-    """A ledger CSV read as text, its number columns (if any) parsed, then checked against its model.
+    """`hold_validated`, then the rows as pandas (indexed by spreadsheet row): pandas sees them once, at the end.
 
-    Returns the text frame (for checks that name raw cells), the typed frame (None when invalid) and every
-    problem; (None, None, problems) when the file cannot be read at all.
+    Returns the rows, the same rows when every rule of the model holds (else None), and every problem;
+    (None, None, problems) when the file cannot be read at all.
     """
-    problems = check_header(path, display, model)
-    if problems:
-        return None, None, problems
-    raw, problems = read_csv_text(path, display)
-    if problems:
-        return None, None, problems
-    if numbers:
-        raw, problems = coerce_numbers(raw, numbers, display)
-    typed, more = validate(raw, model, display)
-    return raw, typed, problems + more
+    con = cursor()
+    try:
+        rows, problems, failed = hold_validated(con, path, display, numbers, model)
+        frame = None if rows is None else _frame(rows)
+    finally:
+        con.close()
+    return frame, (None if failed else frame), problems

@@ -127,7 +127,9 @@ def test_the_warehouse_carries_tier_flags_bound_and_korean_note(mini: Path):
 
 @pytest.fixture(scope="module")
 def real_tables() -> dict[str, pd.DataFrame]:
-    return build.collect(catalogue.load(ROOT / "indicators.yml")).tables
+    tables = build.collect(catalogue.load(ROOT / "indicators.yml")).tables
+    # component_row is held in DuckDB (a relation), the rest are frames
+    return {k: v if isinstance(v, pd.DataFrame) else v.df() for k, v in tables.items()}
 
 
 def _raw_rows(cat) -> list[tuple[str, int, dict]]:

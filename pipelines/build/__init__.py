@@ -6,12 +6,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
+from duckdb import col
 
 from pipelines import accounts
 from pipelines.build import forum, warehouse
 from pipelines.build.cities import CityMap, load_cities
-from pipelines.build.rankings import display_name, read_components, read_editions, read_rankings
+from pipelines.build.rankings import (COMPONENT_ROWS, display_name, let_go_components, read_components, read_editions,
+                                     read_rankings, start_components)
 from pipelines.build.sources import SourceTiers, classify, domain_of, load_source_tiers
 from pipelines.build.uploads import ledger_values
 from pipelines.catalogue import Catalogue, analysis_settings
@@ -19,19 +22,22 @@ from pipelines.errors import ForumError, Message
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
-from pipelines.schemas import WAREHOUSE_MODELS, Problem, ProblemsFound, problem, validate
+from pipelines.schemas import ROW, WAREHOUSE_MODELS, Problem, ProblemsFound, find_problems, problem, validate_frame
 
 
 @dataclass
 class BuildResult:
-    tables: dict[str, pd.DataFrame]
+    tables: dict[str, pd.DataFrame | duckdb.DuckDBPyRelation]  # component_row stays in DuckDB
     warnings: list[Message]
     seconds: float = 0.0
     path: Path | None = None
+    counted: dict[str, int] | None = None  # the counts, kept when a build lets its held tables go
 
     @property
     def counts(self) -> dict[str, int]:
-        return {name: len(frame) for name, frame in self.tables.items()}
+        if self.counted is not None:
+            return self.counted
+        return {name: frame.shape[0] for name, frame in self.tables.items()}
 
 
 def _catalogue_tables(cat: Catalogue, tiers: SourceTiers) -> dict[str, pd.DataFrame]:
@@ -139,10 +145,11 @@ def _catalogue_sources(cat: Catalogue, tiers: SourceTiers) -> list[Problem]:
             for where, url, found in zip(frame["where"], frame["source_url"], tier) if found is None]
 
 
-def _untranslated(cat: Catalogue, rankings: pd.DataFrame, components: pd.DataFrame) -> list[Message]:
+def _untranslated(cat: Catalogue, rankings: pd.DataFrame, components: duckdb.DuckDBPyRelation) -> list[Message]:
     """Korean mode shows the focus city's notes in Korean: a focus-city note without `note_ko` is a warning."""
     out = []
-    for frame in (rankings, components):
+    held = components.filter((col("city") == cat.focus_city) & col("note").isnotnull() & col("note_ko").isnull()).df()
+    for frame in (rankings, held):
         own = frame[(frame["city"] == cat.focus_city) & frame["note"].notna() & frame["note_ko"].isna()]
         for rec in own.itertuples(index=False):
             where = getattr(rec, "source_file", None) or cat.series[rec.index_id].components_file.name
@@ -181,7 +188,7 @@ def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
     return load_source_tiers(cat.source_domains_file, domains_display, tuple(cat.source_tiers))
 
 
-def _read_published(cat: Catalogue) -> tuple[SourceTiers, CityMap, pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
+def _read_published(cat: Catalogue) -> tuple[SourceTiers, CityMap, pd.DataFrame, pd.DataFrame, duckdb.DuckDBPyRelation]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
     ledger holds them; every problem of all of them at once."""
     problems: list[Problem] = []
@@ -196,26 +203,26 @@ def _read_published(cat: Catalogue) -> tuple[SourceTiers, CityMap, pd.DataFrame,
     problems += more
     if cities is None or editions is None:
         raise ProblemsFound(problems)
-    ranking_frames, component_frames = [], []
+    ranking_frames = []
+    components = start_components()  # the component rows gather in DuckDB, never in pandas
     for series in cat.series.values():
         frame, more = read_rankings(series, cat, cities, editions, tiers)
         problems += more
-        comp, more = read_components(series, cat, cities, editions, tiers)
-        problems += more
+        problems += read_components(components, series, cat, cities, editions, tiers)
         ranking_frames += [] if frame is None else [frame]
-        component_frames += [] if comp is None else [comp]
     for c in (cat.focus_city, *cat.peer_cities):
         if cities.resolve(c) != c:
             problems.append(problem(display_name(cat.path, cat.root), None, "peer_cities", "check.unmapped_city", value=c))
     if problems:
+        let_go_components()
         raise ProblemsFound(problems)
-    return tiers, cities, editions, pd.concat(ranking_frames, ignore_index=True), component_frames
+    return tiers, cities, editions, pd.concat(ranking_frames, ignore_index=True), components.table(COMPONENT_ROWS)
 
 
 def _published_tables(cat: Catalogue) -> tuple[dict[str, pd.DataFrame], list[Message], SourceTiers]:
     """The city, edition, ranking and component tables, with a `not_found` row wherever the focus city has none;
     the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean."""
-    tiers, cities, editions, rankings, component_frames = _read_published(cat)
+    tiers, cities, editions, rankings, components = _read_published(cat)
     used = editions.merge(rankings[["index_id", "edition"]].drop_duplicates(), on=["index_id", "edition"])
     unused = editions.merge(used, how="left", indicator=True).query("_merge == 'left_only'")
     editions_file = display_name(cat.editions_file, cat.root)
@@ -224,8 +231,6 @@ def _published_tables(cat: Catalogue) -> tuple[dict[str, pd.DataFrame], list[Mes
     missing = _missing_focus_rows(cat, rankings, editions)
     if len(missing):
         rankings = pd.concat([rankings, missing.astype({"rank": "Int64", "source_row": "Int64"})], ignore_index=True)
-    components = (pd.concat(component_frames, ignore_index=True) if component_frames
-                  else pd.DataFrame(columns=list(WAREHOUSE_MODELS["component_row"].to_schema().columns)))
     cities_file = display_name(cat.cities_file, cat.root)
     warnings += [Message("build.unused_alias", {"file": cities_file, "alias": alias})
                  for alias in cities.unused_aliases(set(rankings["source_city"].dropna()))]
@@ -234,7 +239,7 @@ def _published_tables(cat: Catalogue) -> tuple[dict[str, pd.DataFrame], list[Mes
         "city": cities.table,
         "edition": editions,
         "ranking_row": rankings.sort_values(["index_id", "edition", "city"]).reset_index(drop=True),
-        "component_row": components.sort_values(["index_id", "edition", "city", "component_id"]).reset_index(drop=True),
+        "component_row": components,  # held in DuckDB; the write stages it in key order
     }, warnings, tiers
 
 
@@ -283,16 +288,17 @@ def _forum_tables(cat: Catalogue, pending_events: list[Path] | None, sealed: set
 
 
 def _validated(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Every warehouse table among `tables` checked against its pandera model, typed as the model says."""
+    """Every warehouse table among `tables` checked against its pandera model (by DuckDB, where the frame lies)."""
     problems: list[Problem] = []
     for name, model in WAREHOUSE_MODELS.items():
         if name not in tables:
             continue
-        columns = list(model.to_schema().columns)
-        typed, more = validate(tables[name][columns], model, f"warehouse:{name}")
-        problems += more
-        if typed is not None:
-            tables[name] = typed
+        if isinstance(tables[name], duckdb.DuckDBPyRelation):  # held in DuckDB: checked there, rows by rowid
+            problems += find_problems(tables[name].select(col("rowid").alias(ROW), *map(col, tables[name].columns)),
+                                      model, f"warehouse:{name}")
+            continue
+        tables[name] = tables[name][list(model.to_schema().columns)]
+        problems += validate_frame(tables[name], model, f"warehouse:{name}")
     if problems:
         raise ProblemsFound(problems)
     return tables
@@ -339,7 +345,11 @@ def build(cat: Catalogue, path: Path | None = None, lock_timeout: float = store.
     path = path or warehouse.warehouse_path()
     with store.writing(cat, path, lock_timeout), seal.appending(cat):
         result = collect(cat)
-        warehouse.write(result.tables, path)
+        try:
+            warehouse.write(result.tables, path)
+            result.counted = result.counts
+        finally:
+            warehouse.let_go(result.tables)  # component_row is in the warehouse now; its rows are read from there
         seal.acknowledge(cat)  # entries a killed writer committed are now in the warehouse and have been reported
     result.seconds = time.perf_counter() - started
     result.path = path

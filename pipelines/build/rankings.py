@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
+import shutil
+import tempfile
 from pathlib import Path
 
+import duckdb
 import pandas as pd
+from duckdb import col, lit
 
+from pipelines import sql
 from pipelines.catalogue import Catalogue, Series
 from pipelines.build.cities import CityMap, harmonise
-from pipelines.build.notes import flags_from_note, join_flags, parse_flags, status_conflicts
-from pipelines.build.sources import SourceTiers, classify
-from pipelines.schemas import Problem, RawComponent, RawEdition, RawRanking, problem, read_validated
+from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
+from pipelines.build.sources import SourceTiers, classify, domain_of
+from pipelines.schemas import (ROW, Problem, RawComponent, RawEdition, RawRanking, hold_validated, problem,
+                               read_validated)
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -135,67 +143,140 @@ def read_rankings(series: Series, cat: Catalogue, cities: CityMap, editions: pd.
     return out.reset_index(drop=True), problems
 
 
-def read_components(series: Series, cat: Catalogue, cities: CityMap, editions: pd.DataFrame,
-                    tiers: SourceTiers) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Component figures, one row per (edition, city, component): a rank and a score may come from two rows."""
+def _rows_where(rows: duckdb.DuckDBPyRelation, failed: duckdb.Expression, column: str) -> list[tuple[int, object]]:
+    """(row, cell of `column`) of every row where `failed` holds, in file order."""
+    return rows.filter(failed).select(col(ROW), col(column)).order(col(ROW)).fetchall()
+
+
+def _same(column: str, value: object) -> duckdb.Expression:
+    return col(column).isnull() if value is None else duckdb.coalesce(col(column) == value, False)
+
+
+def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelation, series: Series,
+                      editions: pd.DataFrame, cities: CityMap, tiers: SourceTiers, display: str,
+                      typed: bool) -> list[Problem]:
+    """The checks of `_checked` on a components file held in DuckDB, each value judged once (a 3.24M-row file
+    repeats a few hundred cities, URLs and notes): known components, editions and cities; then, on typed rows,
+    flags against notes and a tier for every source. Registers on `con` what components_append joins:
+    `city_lookup`, `flag_lookup`, `url_tier`."""
+    problems: list[Problem] = []
+    have = set(rows.columns)
+    if "component" in have:
+        known = [c.id for c in series.components]
+        problems += [problem(display, int(r), "component", "check.unknown_component", value=v)
+                     for r, v in _rows_where(rows, col("component").isnotnull() & ~col("component").isin(*known), "component")]
+    if not {"edition", "city", "component"} <= have:
+        return problems
+    known = list(editions.loc[editions["index_id"] == series.id, "edition"]) or [""]
+    problems += [problem(display, int(r), "edition", "check.unknown_edition", value=v)
+                 for r, v in _rows_where(rows, col("edition").isnotnull() & ~col("edition").isin(*known), "edition")]
+    names = [n for (n,) in rows.select(col("city")).distinct().fetchall() if n is not None]
+    lookup = {n: cities.resolve(n) for n in names}
+    unmapped = [n for n, c in lookup.items() if c is None]
+    if unmapped:
+        problems += [problem(display, int(r), "city", "check.unmapped_city", value=v)
+                     for r, v in _rows_where(rows, col("city").isin(*unmapped), "city")]
+    con.register("city_lookup", pd.DataFrame({"source_city": list(lookup), "city": list(lookup.values())},
+                                             dtype="object"))
+    if not typed:
+        return problems
+    # flags as data: each distinct (note, flags) judged once
+    judged = []
+    for note, cell in rows.select(col("note"), col("flags")).distinct().fetchall():
+        given, _ = parse_flags(cell)
+        missing = sorted(flags_from_note(note) - set(given))
+        judged.append((note, cell, join_flags(given)))
+        if missing:
+            problems += [problem(display, int(r), "flags", "check.flag_missing", flags="|".join(missing))
+                         for r, _ in _rows_where(rows, _same("note", note) & _same("flags", cell), "flags")]
+    con.register("flag_lookup", pd.DataFrame(judged, columns=["note", "flags", "stored"], dtype="object"))
+    # a tier for every source URL, each distinct URL looked up once
+    urls = [u for (u,) in rows.select(col("source_url")).distinct().fetchall() if u is not None]
+    tier = {u: tiers.tier(u) for u in urls}
+    unclassified = [u for u, t in tier.items() if t is None]
+    if unclassified:
+        problems += [problem(display, int(r), "source_url", "check.unclassified_source", domain=domain_of(v) or v)
+                     for r, v in _rows_where(rows, col("source_url").isin(*unclassified), "source_url")]
+    con.register("url_tier", pd.DataFrame({"url": list(tier), "tier": list(tier.values())}, dtype="object"))
+    return problems
+
+
+def _component_conflicts(con: duckdb.DuckDBPyConnection, display: str) -> list[Problem]:
+    """Two rows of one (edition, city, component) that give two different ranks (or scores): every row after
+    the first of such a group is a problem, naming the values (rows of the cursor's `component_source`)."""
+    clashing = sql.rows(con, "component_conflicts")
+    problems = []
+    for i, measure in ((4, "rank"), (5, "score")):
+        groups: dict[tuple, list[tuple[int, object]]] = {}
+        for hit in clashing:
+            if hit[i + 2] and hit[i] is not None:
+                groups.setdefault(hit[1:4], []).append((hit[0], hit[i]))
+        for members in groups.values():
+            values = ", ".join(dict.fromkeys(str(v) for _, v in members))
+            problems += [problem(display, int(r), measure, "check.component_conflict", measure=measure, value=values)
+                         for r, _ in members[1:]]
+    return problems
+
+
+COMPONENT_ROWS = "building_component_row"  # the build's component rows in its own DuckDB (ledger_files.sql)
+# The build's own in-memory DuckDB: bounded, so that what exceeds the bound spills to DuckDB's temporary files
+# instead of growing the process (issue 13: a 3.24M-row build's peak under 1 GiB).
+BUILD_DUCKDB = {"memory_limit": "600MB"}
+# the current build's DuckDB and its folder for spilled data (the caller holds the writer lock)
+_BUILDING: list[tuple[duckdb.DuckDBPyConnection, Path]] = []
+
+
+def start_components() -> duckdb.DuckDBPyConnection:
+    """A new DuckDB for this build, where its components files are read and their rows gather (one per build:
+    what a failed build held goes with it). The write stages the rows from it (`building`). What it spills goes
+    to a folder of its own in the system's temporary folder (DuckDB's default, `.tmp` in the working folder,
+    would put it wherever the command was started)."""
+    let_go_components()
+    # not made here: DuckDB makes it only if it spills, and removes it when closed
+    spill = Path(tempfile.gettempdir()) / f"cityidx-build-{os.getpid()}-{secrets.token_hex(8)}"
+    con = duckdb.connect(config={**BUILD_DUCKDB, "temp_directory": str(spill)})
+    _BUILDING.append((con, spill))
+    sql.execute(con, "components_start")
+    return con
+
+
+def building() -> duckdb.DuckDBPyConnection | None:
+    """A cursor on the current build's DuckDB, if a build holds one."""
+    return _BUILDING[-1][0].cursor() if _BUILDING else None
+
+
+def let_go_components() -> None:
+    """The build's DuckDB closed and its spill folder removed: everything it held goes."""
+    while _BUILDING:
+        con, spill = _BUILDING.pop()
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalogue, cities: CityMap,
+                    editions: pd.DataFrame, tiers: SourceTiers) -> list[Problem]:
+    """Component figures, one row per (edition, city, component): a rank and a score may come from two rows.
+
+    The file is read, checked and merged inside DuckDB on `con` (start_components), its rows appended to the
+    build's `building_component_row`; pandas sees only the distinct cities, notes and URLs. Returns the problems
+    (nothing is appended when there are any)."""
     if series.components_file is None:
-        return None, []
+        return []
     display = display_name(series.components_file, cat.root)
-    raw, typed, problems = read_validated(series.components_file, display, {"rank": "int", "score": "float"}, RawComponent)
-    if raw is None:
-        return None, problems
-    if "component" in raw.columns:
-        known = {c.id for c in series.components}
-        for row in raw.index[~raw["component"].isin(known) & raw["component"].notna()]:
-            problems.append(problem(display, int(row), "component", "check.unknown_component", value=raw.at[row, "component"]))
-    typed, more = _checked(raw, typed, series, editions, cities, tiers, display, with_status=False,
-                           keys={"edition", "city", "component"})
-    problems += more
-    if typed is None or problems:
-        return None, problems
-
-    columns = ["index_id", "edition", "city", "component_id", "rank", "score", "source_url", "source_tier",
-               "score_source_url", "flags", "note", "note_ko"]
-    if typed.empty:  # a components file with its header only: no component figure yet, not an error
-        return pd.DataFrame({c: pd.Series(dtype="Int64" if c == "rank" else "float64" if c == "score" else "string")
-                             for c in columns}), problems
-
-    keys = ["edition", "city", "component"]
-    parts = []
-    for measure in ("rank", "score"):
-        given = typed.loc[typed[measure].notna(), [*keys, measure, "source_url"]]
-        distinct = given.groupby(keys, sort=False)[measure].transform("nunique")
-        clash = given[distinct > 1]
-        for row in clash.index[clash.duplicated(keys)]:
-            values = clash.loc[(clash[keys] == clash.loc[row, keys]).all(axis=1), measure].astype(str).unique()
-            problems.append(problem(display, int(row), measure, "check.component_conflict",
-                                    measure=measure, value=", ".join(values)))
-        parts.append(given.drop_duplicates(keys).rename(columns={"source_url": f"{measure}_url"}))
+    rows, problems, failed = hold_validated(con, series.components_file, display, {"rank": "int", "score": "float"},
+                                            RawComponent)
+    if rows is None:
+        return problems
+    have = set(rows.columns)
+    # the optional columns, missing where the file has none
+    rows = rows.select(*(col(c) for c in rows.columns),
+                       *(lit(None).cast("VARCHAR").alias(c) for c in ("flags", "note_ko") if c not in have))
+    problems += _component_checks(con, rows, series, editions, cities, tiers, display, typed=not failed)
+    if failed or problems:
+        return problems
+    rows.create_view("component_source")
+    problems = _component_conflicts(con, display)
     if problems:
-        return None, problems
-    if "note_ko" not in typed.columns:
-        typed["note_ko"] = pd.NA
-
-    def joined(column: str):
-        # a rank row and a score row of one component: both notes, once each
-        return (typed.dropna(subset=[column]).groupby(keys, sort=False)[column]
-                .agg(lambda s: " | ".join(dict.fromkeys(s))).rename(column).reset_index())
-
-    # only the rows that carry flags are grouped (a Python call per group: on 3.24M rows, per-row groups cost
-    # seconds); every other component has none
-    flag_sets = (typed.dropna(subset=["flags"]).groupby(keys, sort=False)["flags"]
-                 .agg(lambda s: join_flags({f for cell in s for f in parse_flags(cell)[0]})).rename("flags").reset_index())
-    out = (parts[0].merge(parts[1], on=keys, how="outer").merge(joined("note"), on=keys, how="left")
-           .merge(joined("note_ko"), on=keys, how="left").merge(flag_sets, on=keys, how="left"))
-    out["flags"] = out["flags"].astype(object).where(out["flags"].notna(), None)
-    out = out.assign(
-        index_id=series.id,
-        source_url=out["rank_url"].fillna(out["score_url"]),
-        score_source_url=out["score_url"],
-    ).rename(columns={"component": "component_id"})
-    # each distinct URL looked up once (a components file repeats a few hundred URLs over its rows)
-    tier_of = {u: tiers.tier(u) for u in out["source_url"].dropna().unique() if isinstance(u, str)}
-    out["source_tier"] = [tier_of[u] if isinstance(u, str) and u in tier_of else tiers.tier(u) for u in out["source_url"]]
-    out["rank"] = out["rank"].astype("Int64")
-    out["score"] = out["score"].astype("float64")
-    return out[columns].reset_index(drop=True), problems
+        return problems
+    sql.execute(con, "components_append", index_id=series.id, flag_order=list(FLAGS))
+    return []

@@ -19,6 +19,7 @@ import duckdb
 
 from pipelines import sql
 from pipelines.errors import storage_error
+from pipelines.build.rankings import building, let_go_components
 from pipelines.sql import parts
 from pipelines.sql.parts import DEFAULT_WAREHOUSE, connect_read_only, warehouse_path  # noqa: F401 (re-exported)
 
@@ -44,6 +45,8 @@ TABLE_ORDER = tuple(name for part in parts.PARTS for name in PART_TABLES[part])
 PART_OF = {name: part for part, names in PART_TABLES.items() for name in names}
 # the staged file of each other part, attached while the published part (which holds the views) is staged
 _STAGE_ATTACH = {"values": "stage_attach_values", "forum": "stage_attach_forum"}
+# tables a build holds in the working DuckDB (not in pandas), and the statement that stages each
+HELD = {"component_row": "stage_component_rows"}
 _CREATE = re.compile(r"^\s*create\s+(table|view|macro)\s+(\w+)", re.I | re.M)
 
 
@@ -111,7 +114,9 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
-        con = duckdb.connect()
+        # a build that holds its large tables in its own DuckDB stages there (it reads them in place)
+        held = any(isinstance(tables.get(n), duckdb.DuckDBPyRelation) for n in PART_TABLES[part])
+        con = (building() if held else None) or duckdb.connect()
         try:
             sql.execute(con, "stage_open", path=str(tmp))
             sql.execute(con, "stage_use")
@@ -122,11 +127,17 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
             for statement in schema_statements(part):
                 con.execute(statement)
             for name in PART_TABLES[part]:
+                if isinstance(tables[name], duckdb.DuckDBPyRelation):  # held in DuckDB: copied there, in key order
+                    sql.execute(con, HELD[name])
+                    continue
                 # DuckDB's append inserts the frame's columns by position, so they go in the table's order
                 con.append(name, tables[name][con.table(name).columns])
             sql.execute(con, "stage_close")
         finally:
-            con.close()
+            try:
+                sql.execute(con, "stage_detach")  # the working DuckDB outlives the write: it lets the files go
+            finally:
+                con.close()
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
     except BaseException as exc:
@@ -179,6 +190,12 @@ def swap(staged: dict[str, Path], path: Path) -> Path:
     finally:
         os.close(dir_fd)
     return path
+
+
+def let_go(tables: dict) -> None:
+    """The tables a build held in its own DuckDB, let go once written (or not): their memory back."""
+    if any(isinstance(v, duckdb.DuckDBPyRelation) for v in tables.values()):
+        let_go_components()
 
 
 def write(tables: dict[str, pd.DataFrame], path: Path) -> Path:

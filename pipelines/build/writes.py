@@ -35,7 +35,11 @@ def commit(cat: Catalogue, path: Path, staged: Path, final: Path, entry: seal.En
     try:
         store.fsync_tree(staged)
         changed = _changed_parts(cat, path, **pending)
-        staged_parts = warehouse.stage(_part_tables(cat, changed, **pending), path, changed)
+        tables = _part_tables(cat, changed, **pending)
+        try:
+            staged_parts = warehouse.stage(tables, path, changed)
+        finally:
+            warehouse.let_go(tables)  # a full rebuild held its component rows in DuckDB: staged now, let go
         try:
             seal.intend(cat, entry)
             store.commit_entry(staged, final)

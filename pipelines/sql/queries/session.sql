@@ -47,3 +47,16 @@ detach staged;
 -- name: inputs_digest()
 -- The digest of the inputs the published part was built from (warehouse.sql and indicators.yml); NULL if none.
 select max(value) from setting where key = 'inputs_sha256';
+
+-- name: stage_component_rows#
+-- The build's component rows (held in the build's own DuckDB, ledger_files.sql) into the staged published
+-- part, in key order.
+insert into staged.main.component_row
+select * from memory.main.building_component_row order by index_id, edition, city, component_id;
+
+-- name: stage_detach#
+-- After staging, on any outcome: the staged files let go (the build's DuckDB may outlive the write).
+use memory;
+detach database if exists staged;
+detach database if exists staged_values;
+detach database if exists staged_forum;

@@ -1,0 +1,76 @@
+-- Statements that read a ledger CSV into DuckDB, where its rows are checked (pipelines/schemas.py).
+
+-- name: hold_csv(path)!
+-- The CSV at :path as a temporary table `held` of this cursor (it goes when the cursor closes): every cell
+-- text, trimmed, an empty one missing; parsed strictly (a ragged row or bad UTF-8 is an error; a UTF-8 BOM is
+-- allowed). Its `rowid` is the row's place in the file, from 0.
+create or replace temp table held as
+select nullif(trim(columns(*)), '') from read_csv(:path, header = true, all_varchar = true, strict_mode = true, null_padding = false,
+                       auto_detect = true, sep = ',', quote = '"', escape = '"');
+
+-- name: components_start#
+-- The component rows of a build, gathered file by file in the build's own DuckDB (build/rankings.py), so that
+-- they go from the ledger to the warehouse without leaving DuckDB. A plain table, not a temporary one: the write
+-- stages it from another cursor of that DuckDB, which is closed once the build is written.
+create or replace table building_component_row (
+    index_id varchar, edition varchar, city varchar, component_id varchar, rank integer, score double,
+    source_url varchar, source_tier varchar, score_source_url varchar, flags varchar, note varchar,
+    note_ko varchar
+);
+
+-- name: components_append(index_id, flag_order)!
+-- One components file's checked rows (the cursor's `component_source`: _row, edition, city, component, rank,
+-- score, source_url, flags, note, note_ko) as one row per (edition, city, component): the rank and the score
+-- may come from two rows, each keeping the source of its first row; the notes of both, once each, in file
+-- order; the union of their flags in :flag_order. Reads the cursor's `city_lookup(source_city, city)`,
+-- `flag_lookup(note, flags, stored)` and `url_tier(url, tier)`.
+insert into building_component_row
+with source as (
+    select s._row, s.edition, c.city, s.component as component_id, s.rank, s.score, s.source_url, s.note,
+           s.note_ko, f.stored as flags
+    from component_source s
+    join city_lookup c on c.source_city = s.city
+    left join flag_lookup f on f.note is not distinct from s.note and f.flags is not distinct from s.flags
+),
+grouped as (
+    select edition, city, component_id,
+           arg_min(rank, _row) filter (where rank is not null) as rank,
+           arg_min(source_url, _row) filter (where rank is not null) as rank_url,
+           arg_min(score, _row) filter (where score is not null) as score,
+           arg_min(source_url, _row) filter (where score is not null) as score_url,
+           list(note order by _row) filter (where note is not null) as notes,
+           list(note_ko order by _row) filter (where note_ko is not null) as notes_ko,
+           flatten(list(string_split(flags, '|')) filter (where flags is not null)) as flag_words
+    from source
+    group by all
+),
+final as (
+    select :index_id as index_id, g.edition, g.city, g.component_id, g.rank, g.score,
+           coalesce(g.rank_url, g.score_url) as source_url, u.tier as source_tier, g.score_url as score_source_url,
+           nullif(array_to_string(list_filter(:flag_order::varchar[],
+                  lambda f: list_contains(g.flag_words, f)), '|'), '') as flags,
+           -- each note once, where it first appears
+           nullif(array_to_string(list_filter(g.notes, lambda n, i: list_position(g.notes, n) = i), ' | '), '') as note,
+           nullif(array_to_string(list_filter(g.notes_ko, lambda n, i: list_position(g.notes_ko, n) = i), ' | '), '')
+               as note_ko
+    from grouped g
+    left join url_tier u on u.url = coalesce(g.rank_url, g.score_url)
+)
+select * from final;
+
+
+-- name: component_conflicts()
+-- The rows of `component_source` whose (edition, city, component) has two different ranks or two different
+-- scores, in file order, with which measure disagrees (the first row of each group is not itself a problem).
+with spread as (
+    select edition, city, component,
+           coalesce(min(rank) <> max(rank), false) as rank_clash,
+           coalesce(min(score) <> max(score), false) as score_clash
+    from component_source
+    group by all
+    having min(rank) <> max(rank) or min(score) <> max(score)
+)
+select c._row, c.edition, c.city, c.component, c.rank, c.score, s.rank_clash, s.score_clash
+from component_source c
+join spread s using (edition, city, component)
+order by c._row;

@@ -1,0 +1,100 @@
+"""Component figures go from the ledger to the warehouse without leaving DuckDB (build.rankings.read_components):
+a rank and a score of one component from two rows become one row with both sources, both notes once each in
+file order and the union of their flags; every problem still names file, row and column; nothing is left held
+in the working DuckDB after a build, failed or not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines import build, catalogue, schemas
+from pipelines.build import rankings
+from pipelines.schemas import ProblemsFound
+from pipelines.sql import parts
+
+HEADER = "edition,city,component,rank,score,source_url,publication,retrieved,flags,note,note_ko"
+RANK_URL = "https://example.org/gpci/ranks"
+SCORE_URL = "https://example.org/gpci/scores"
+
+
+def _components(mini: Path, *rows: str) -> Path:
+    path = mini.parent / "data" / "raw" / "rankings" / "mori_gpci__components.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _held() -> bool:
+    """Whether a build's DuckDB (and the component rows in it) is still open."""
+    return rankings.building() is not None
+
+
+def _attached() -> set[str]:
+    """The databases attached to the process's working DuckDB (where ledger files are read)."""
+    con = schemas.cursor()
+    try:
+        return {name for (name,) in con.execute("select database_name from duckdb_databases() where not internal").fetchall()}
+    finally:
+        con.close()
+
+
+def test_a_rank_row_and_a_score_row_become_one_component_row(mini: Path, tmp_path: Path):
+    _components(
+        mini,
+        f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,inferred,rank INFERRED from the chart,",
+        f"2025,Seoul,economy,,301.5,{SCORE_URL},GPCI,2026-11-24,derived,DERIVED from the totals,합계에서 구함",
+        f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,inferred,rank INFERRED from the chart,",  # same rank: fine
+        f"2025,Tokyo,r_and_d,,88,{SCORE_URL},GPCI,2026-11-24,,,",
+    )
+    path = tmp_path / "w.duckdb"
+    result = build.build(catalogue.load(mini), path)
+    assert result.counts["component_row"] == 2
+    assert not _held() and _attached() == {"memory"}  # the held rows and the staged files are let go
+    with parts.connect_read_only(path) as con:
+        rows = con.execute("select city, component_id, rank, score, source_url, score_source_url, source_tier, flags, "
+                           "note, note_ko from component_row order by city").fetchall()
+    assert rows == [
+        ("Seoul", "economy", 16, 301.5, RANK_URL, SCORE_URL, "aggregator", "derived|inferred",
+         "rank INFERRED from the chart | DERIVED from the totals", "합계에서 구함"),
+        ("Tokyo", "r_and_d", None, 88.0, SCORE_URL, SCORE_URL, "aggregator", None, None, None),
+    ]
+
+
+def test_every_component_problem_names_file_row_and_column_and_nothing_is_held(mini: Path, tmp_path: Path):
+    path = tmp_path / "w.duckdb"
+    build.build(catalogue.load(mini), path)
+    before = {f: f.read_bytes() for f in parts.files(path).values()}
+    _components(
+        mini,
+        f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,",
+        f"2025,Seoul,economy,17,,{RANK_URL},GPCI,2026-11-24,,,",                  # 3: a second, other rank
+        f"2025,Tokio,economy,3,,{RANK_URL},GPCI,2026-11-24,,,",                   # 4: unmapped city
+        f"2031,Seoul,economy,3,,{RANK_URL},GPCI,2026-11-24,,,",                   # 5: unknown edition
+        f"2025,Seoul,research,3,,{RANK_URL},GPCI,2026-11-24,,,",                  # 6: unknown component
+        "2025,Seoul,livability,3,,https://blog.unknown-outlet.net/x,GPCI,2026-11-24,,,",  # 7: no tier
+        f"2025,Seoul,r_and_d,3,,{RANK_URL},GPCI,2026-11-24,,CONFLICT with the chart,",   # 8: flag missing
+    )
+    with pytest.raises(ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    found = {(p.row, p.column) for p in caught.value.problems}
+    assert {(4, "city"), (5, "edition"), (6, "component"), (7, "source_url"), (8, "flags")} <= found, found
+    assert all(p.file == "data/raw/rankings/mori_gpci__components.csv" for p in caught.value.problems)
+    assert all(p.ko != p.en for p in caught.value.problems)
+    assert {f: f.read_bytes() for f in parts.files(path).values()} == before
+    assert not _held() and _attached() == {"memory"}
+
+    # the conflict is found once the rest is right
+    _components(mini, f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,",
+                f"2025,Seoul,economy,17,,{RANK_URL},GPCI,2026-11-24,,,")
+    with pytest.raises(ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    [conflict] = caught.value.problems
+    assert (conflict.row, conflict.column) == (3, "rank") and "16, 17" in conflict.en and "16, 17" in conflict.ko
+    assert {f: f.read_bytes() for f in parts.files(path).values()} == before
+
+
+def test_a_components_file_with_its_header_only_gives_no_rows(mini: Path, tmp_path: Path):
+    _components(mini)
+    result = build.build(catalogue.load(mini), tmp_path / "w.duckdb")
+    assert result.counts["component_row"] == 0 and result.counts["ranking_row"] > 0
