@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import auth, data
-from dashboard.display import show_error
+from dashboard.display import TABLE_CSS, show_error
 from dashboard.text import DEFAULT_LANG, LANGS, t
 
 # (module, title key, icon, url path); the first page is the default, served at the root URL.
@@ -29,6 +29,7 @@ OLD_PATHS = {
 }
 
 st.set_page_config(page_title=t("ui.app.title", "ko"), page_icon=":material/location_city:", layout="wide")
+st.html(TABLE_CSS)  # which view of a table a screen shows (display.table)
 
 # The language lives in st.session_state["lang"], where every page reads it. ?lang=en seeds it, so a
 # shared link or a browser test opens the chosen language (a widget bound to the URL would want the

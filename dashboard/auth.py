@@ -1,7 +1,8 @@
 """Who is using the dashboard: a local account (argon2 hashes) or, where configured, OpenID Connect via st.login.
 
-A local sign-in lasts across reloads and tabs through dashboard.sessions (a signed, expiring cookie
-naming a server-side session); the account itself is re-read on every run.
+A local sign-in lasts across reloads and tabs through pipelines.sessions (a signed, expiring cookie
+naming a server-side session, ended when the account is disabled or given another role); the account
+itself is re-read on every run.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import json
 
 import streamlit as st
 
-from dashboard import data, sessions
+from dashboard import data
 from dashboard.display import show_error
 from dashboard.markdown import escape
 from dashboard.text import t
-from pipelines import accounts
+from pipelines import accounts, sessions
 from pipelines.accounts import Account
 from pipelines.catalogue import SignIn
 from pipelines.errors import AccountError, CityIdxError
@@ -32,6 +33,11 @@ def session_hours() -> float:
         return SignIn().session_hours
 
 
+def _folder():
+    """Where the sessions live: beside the account file (data/private/, or beside $CITYIDX_ACCOUNTS)."""
+    return accounts.accounts_path().parent
+
+
 def _write_cookie(token: str, max_age: int) -> None:
     """Set (or with an empty token, clear) the session cookie in the browser; SameSite=Strict, Secure on https."""
     value = json.dumps(f"{sessions.COOKIE}={token}; Max-Age={max_age}; Path=/; SameSite=Strict")
@@ -47,7 +53,7 @@ def _from_cookie() -> str | None:
         return None
     if not isinstance(token, str):  # no cookie (AppTest hands a mock): no secret to read, no signature to check
         return None
-    found = sessions.resolve(token, session_hours())
+    found = sessions.resolve(token, session_hours(), _folder())
     if found is None:
         return None
     st.session_state[SESSION_KEY] = found.username
@@ -71,7 +77,7 @@ def current_account() -> Account | None:
         return accounts.account_for_email(str(st.user.get("email", "")))
     username = st.session_state.get(SESSION_KEY)
     sid = st.session_state.get(SID_KEY)
-    if username and sid and not sessions.alive(sid, username):  # signed out in another tab, or expired
+    if username and sid and not sessions.alive(sid, username, _folder()):  # signed out elsewhere, expired, or ended
         sign_out_local()
         username = None
     if not username:  # a new page load: a cookie from an earlier sign-in (a revoked one is refused)
@@ -87,7 +93,7 @@ def current_account() -> Account | None:
 
 def sign_in_local(account: Account) -> None:
     """Start a lasting session for the account; its cookie is written on the next run."""
-    started = sessions.start(account.username, session_hours())
+    started = sessions.start(account.username, session_hours(), _folder())
     st.session_state[SESSION_KEY] = account.username
     st.session_state[SID_KEY] = started.sid
     st.session_state[COOKIE_PENDING_KEY] = started.token
@@ -97,7 +103,7 @@ def sign_out_local() -> None:
     """End the server-side session (every tab and copied cookie with it) and clear the cookie on the next run."""
     sid = st.session_state.pop(SID_KEY, None)
     if sid:
-        sessions.end(sid)
+        sessions.end(sid, _folder())
     st.session_state.pop(SESSION_KEY, None)
     st.session_state[COOKIE_PENDING_KEY] = ""
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from pipelines import ROOT
+from pipelines import ROOT, sessions
 from pipelines.errors import AccountError
 
 if TYPE_CHECKING:  # only types here; importing them would load pydantic for `cityidx --help`
@@ -250,7 +250,14 @@ def _changed(account: Account, **change) -> Account:
                       "disabled": not state["active"], "history": (*history, {"since": now, **state})})
 
 
+def _end_sessions(username: str, path: Path) -> int:
+    """Every sign-in of the account ended (its sessions live beside the account file): a change of who it may
+    be takes effect now, not when a cookie expires, and an account enabled again starts signed out."""
+    return sessions.end_all(username, path.parent)
+
+
 def disable_account(username: str, path: Path | None = None, by: str | None = None) -> Account:
+    """Disable an account and end its sign-ins (the audit entry says how many)."""
     path = path or accounts_path()
     with locked(path):
         accounts = load_accounts(path)
@@ -258,13 +265,31 @@ def disable_account(username: str, path: Path | None = None, by: str | None = No
             raise AccountError("account.no_such_user", value=username[:64])
         accounts[username] = _changed(accounts[username], active=False)
         _save(accounts, path)
-    audit("user.disabled", path, user=username, by=by)
+        ended = _end_sessions(username, path)
+    audit("user.disabled", path, user=username, by=by, sessions_ended=ended)
+    return accounts[username]
+
+
+def enable_account(username: str, path: Path | None = None, by: str | None = None) -> Account:
+    """Enable a disabled account again, with the role it had; it signs in anew (no earlier sign-in comes back)."""
+    path = path or accounts_path()
+    with locked(path):
+        accounts = load_accounts(path)
+        if username not in accounts:
+            raise AccountError("account.no_such_user", value=username[:64])
+        if not accounts[username].disabled:
+            raise AccountError("account.not_disabled", value=username)
+        accounts[username] = _changed(accounts[username], active=True)
+        _save(accounts, path)
+        ended = _end_sessions(username, path)
+    audit("user.enabled", path, user=username, role=accounts[username].role, by=by, sessions_ended=ended)
     return accounts[username]
 
 
 def set_role(cat: Catalogue, username: str, role: str, department: str | None = None, path: Path | None = None,
              by: str | None = None) -> Account:
-    """Give an account another role (and department); the change is kept in its history and the audit log."""
+    """Give an account another role (and department); the change is kept in its history and the audit log, and
+    its sign-ins end (it signs in again as what it now is)."""
     path = path or accounts_path()
     _check_role(cat, role, department)
     with locked(path):
@@ -274,8 +299,9 @@ def set_role(cat: Catalogue, username: str, role: str, department: str | None = 
         before = accounts[username]
         accounts[username] = _changed(before, role=role, department=department if role == "department_editor" or department else None)
         _save(accounts, path)
+        ended = _end_sessions(username, path)
     audit("user.role_changed", path, user=username, role=role, department=department,
-          previous_role=before.role, previous_department=before.department, by=by)
+          previous_role=before.role, previous_department=before.department, by=by, sessions_ended=ended)
     return accounts[username]
 
 

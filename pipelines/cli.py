@@ -350,7 +350,7 @@ def user_list(lang: str) -> None:
 @click.argument("username")
 @ADMIN_OPTION
 def user_disable(username: str, as_user: str | None) -> None:
-    """Disable an account (it stays on record; its uploads keep its name).
+    """Disable an account and end its sign-ins (it stays on record; its uploads keep its name).
 
     \b
     Example:
@@ -361,6 +361,21 @@ def user_disable(username: str, as_user: str | None) -> None:
     click.echo(both("cli.user_disabled", user=username))
 
 
+@user.command("enable")
+@click.argument("username")
+@ADMIN_OPTION
+def user_enable(username: str, as_user: str | None) -> None:
+    """Enable a disabled account again, with the role and department it had (it signs in anew).
+
+    \b
+    Example:
+        cityidx user enable kim --as root
+    """
+    by = accounts.require_admin(_as(as_user))
+    account = accounts.enable_account(username, by=by)
+    click.echo(both("cli.user_enabled", user=account.username, role=account.role, department=account.department or "-"))
+
+
 @user.command("role")
 @CATALOGUE_OPTION
 @click.argument("username")
@@ -368,7 +383,8 @@ def user_disable(username: str, as_user: str | None) -> None:
 @click.option("--department", metavar="OFFICE_ID", default=None, help="Office id (required for department editors).")
 @ADMIN_OPTION
 def user_role(catalogue_path, username: str, role: str, department: str | None, as_user: str | None) -> None:
-    """Give an account another role (kept in its history and the audit log: past writes keep the role they had).
+    """Give an account another role and end its sign-ins (kept in its history and the audit log: past writes keep
+    the role they had).
 
     \b
     Example:

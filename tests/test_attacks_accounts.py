@@ -89,13 +89,13 @@ def test_the_library_rechecks_the_account_whoever_calls_it(mini: Path, mini_ware
         writes.commit_upload(cat, UPLOAD, "a.csv", "tourism_sports", forged, warehouse_path=mini_warehouse)
     with pytest.raises(AccountError, match="no account 'mallory'"):
         writes.record_event(cat, forged, "meeting.scheduled", {"meeting_id": "m", "forum_id": "competitiveness_forum",
-                                                              "date": "2026-12-09", "kind": "regular"},
+                                                              "date": "2026-09-09", "kind": "regular"},
                             warehouse_path=mini_warehouse)
     stale = accounts.load_accounts()["park"]
     accounts.disable_account("park")
     with pytest.raises(AccountError, match="is disabled"):
         writes.record_event(cat, stale, "meeting.scheduled", {"meeting_id": "m", "forum_id": "competitiveness_forum",
-                                                             "date": "2026-12-09", "kind": "regular"},
+                                                             "date": "2026-09-09", "kind": "regular"},
                             warehouse_path=mini_warehouse)
     assert read_receipts(cat) == [] and read_events(cat) == []
 
@@ -103,10 +103,10 @@ def test_the_library_rechecks_the_account_whoever_calls_it(mini: Path, mini_ware
 @pytest.mark.parametrize("who, phrase", [("nobody", "there is no account"), ("reference", "reserved"),
                                          ("kim", "may not do this"), ("ana", "may not do this")])
 def test_forum_commands_as_someone_who_may_not_are_refused(who, phrase, mini: Path, mini_warehouse: Path):
-    r = _cli("forum", "meeting", "add", "--catalogue", str(mini), "--date", "2026-12-09", "--as", who)
+    r = _cli("forum", "meeting", "add", "--catalogue", str(mini), "--date", "2026-09-09", "--as", who)
     assert r.exit_code == 1 and phrase in r.output, r.output
     assert read_events(catalogue.load(mini)) == []
-    ok = _cli("forum", "meeting", "add", "--catalogue", str(mini), "--date", "2026-12-09", "--as", "park")
+    ok = _cli("forum", "meeting", "add", "--catalogue", str(mini), "--date", "2026-09-09", "--as", "park")
     assert ok.exit_code == 0, ok.output
     assert [e.by for e in read_events(catalogue.load(mini))] == ["park"]
 
@@ -225,13 +225,13 @@ def test_forum_author_must_hold_the_role_now(mini: Path, mini_warehouse: Path):
     promoted = accounts.Account(**{**kim.__dict__, "role": "admin"})
     with pytest.raises(ForumError, match="may not do this"):
         writes.record_event(cat, promoted, "meeting.scheduled", {"meeting_id": "m", "forum_id": "competitiveness_forum",
-                                                                "date": "2026-12-09", "kind": "regular"},
+                                                                "date": "2026-09-09", "kind": "regular"},
                             warehouse_path=mini_warehouse)
 
 
 # --- a ledger that shows tampering -----------------------------------------------------------------------------
 
-MEETING = {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-12-09", "kind": "regular"}
+MEETING = {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-09-09", "kind": "regular"}
 
 
 @pytest.fixture
@@ -400,7 +400,7 @@ def test_a_fresh_clone_takes_the_ledger_it_finds_as_genesis(ledger, tmp_path: Pa
     writes.record_event(cat, "park", "meeting.held", {"meeting_id": "m1", "attendees": 21}, warehouse_path=path)
     assert _cli("verify", "--catalogue", str(cat.path)).exit_code == 0
     first = _events(cat)[0]
-    first.write_text(first.read_text().replace("2026-12-09", "2026-12-10"))
+    first.write_text(first.read_text().replace("2026-09-09", "2026-12-10"))
     r = _cli("verify", "--catalogue", str(cat.path))
     assert r.exit_code == 1 and first.name in r.output and "changed after it was sealed" in r.output
 

@@ -86,9 +86,9 @@ def poisoned(tmp_path_factory) -> dict:
     organizer = accounts.add_account(cat, "park", PASSWORD, "forum_organizer", path=acc)
     accounts.add_account(cat, "kim", PASSWORD, "department_editor", department="tourism_sports", path=acc)
     default_forum, _ = forum.forums_from_catalogue(cat)
-    meeting = forum.meeting_id(default_forum, "2026-12-09", "regular")
+    meeting = forum.meeting_id(default_forum, "2026-09-09", "regular")
     writes.record_event(cat, organizer, "meeting.scheduled", {
-        "meeting_id": meeting, "forum_id": default_forum, "date": "2026-12-09", "kind": "regular",
+        "meeting_id": meeting, "forum_id": default_forum, "date": "2026-09-09", "kind": "regular",
         "place": PAYLOAD, "title": PAYLOAD}, warehouse_path=wh)
     agenda = forum.new_id("a")
     writes.record_event(cat, organizer, "agenda.proposed", {
@@ -725,9 +725,9 @@ def forum_ledger(tmp_path_factory):
         organizer = accounts.add_account(cat, "park", PASSWORD, "forum_organizer", path=acc)
         accounts.add_account(cat, "kim", PASSWORD, "department_editor", department="tourism_sports", path=acc)
         default_forum, _ = forum.forums_from_catalogue(cat)
-        meeting = forum.meeting_id(default_forum, "2026-12-09", "regular")
+        meeting = forum.meeting_id(default_forum, "2026-09-09", "regular")
         writes.record_event(cat, organizer, "meeting.scheduled", {"meeting_id": meeting, "forum_id": default_forum,
-                            "date": "2026-12-09", "kind": "regular", "place": None, "title": "T"}, warehouse_path=wh)
+                            "date": "2026-09-09", "kind": "regular", "place": None, "title": "T"}, warehouse_path=wh)
         agenda = forum.new_id("a")
         writes.record_event(cat, organizer, "agenda.proposed", {"agenda_id": agenda, "meeting_id": meeting,
                             "title": "A", "proposer": "p", "description": None, "weaknesses": [], "indicators": []},

@@ -151,3 +151,87 @@ def test_at_phone_width_every_value_keeps_its_label_and_nothing_is_clipped(serve
             assert re.search(r"\d{4}년 판 순위", text) or "년 판 순위" in page.content()
     finally:
         page.close()
+
+
+# Anything in the main block that scrolls sideways: the page itself, a table's frame or its grid, any scroller.
+SIDEWAYS_JS = """() => {
+  const out = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > window.innerWidth) out.push(['document', doc.scrollWidth, window.innerWidth]);
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (main.scrollWidth > main.clientWidth + 1) out.push(['stMain', main.scrollWidth, main.clientWidth]);
+  const seen = (el) => el.getClientRects().length > 0 && el.clientWidth > 0;
+  for (const el of document.querySelectorAll('[data-testid="stMainBlockContainer"] *')) {
+    if (!seen(el)) continue;
+    const kind = el.getAttribute('data-testid') || '';
+    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+    const grid = el.classList.contains('dvn-scroller');
+    if ((scrolls || grid || kind === 'stTable') && el.scrollWidth > el.clientWidth + 1)
+      out.push([kind || el.className.toString().slice(0, 60), el.scrollWidth, el.clientWidth]);
+    if ((kind === 'stDataFrame' || kind === 'stTable') && el.getBoundingClientRect().right > window.innerWidth)
+      out.push([kind + ' beyond the screen', el.getBoundingClientRect().right, window.innerWidth]);
+  }
+  return out; }"""
+TABLES_JS = """() => Array.from(document.querySelectorAll(
+  '[data-testid="stMainBlockContainer"] [data-testid="stDataFrame"], [data-testid="stMainBlockContainer"] .cx-cards'))
+  .filter(e => e.getClientRects().length > 0).map(e => e.getAttribute('data-testid') || 'cards')"""
+
+
+def _tall_screenshot(page, path) -> None:
+    """The whole main block: Streamlit scrolls inside stMain, so the window is made as tall as its content."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": min(int(height), 16_000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+
+
+@pytest.mark.parametrize("path", ["/", "/goal", "/trends", "/weak-points"])
+def test_at_390_px_no_table_or_page_scrolls_sideways(server: str, browser, path: str) -> None:
+    """Issue 12: at phone width (390x844) the goal table and the weak points list stack as cards (each value under
+    its column's name), the trends figures keep four columns; nothing on the page scrolls sideways."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ko-KR")
+    try:
+        page.goto(server + path, wait_until="domcontentloaded", timeout=60_000)
+        _settle(page)
+        for summary in page.locator(f'{MAIN} [data-testid="stExpander"] summary').all():
+            summary.click()  # the weak points list as a table lives in an expander
+            _settle(page)
+        drawn = {"/goal": ".st-key-phonetable_goal .cx-cards", "/weak-points": ".st-key-phonetable_weak_list .cx-cards",
+                 "/trends": '.st-key-phonetable_trends [data-testid="stDataFrame"]', "/": ".js-plotly-plot"}[path]
+        page.locator(drawn).first.wait_for(state="visible", timeout=60_000)  # a busy machine paints late
+        page.wait_for_timeout(500)
+        name = path.strip("/") or "overview"
+        _tall_screenshot(page, ARTIFACTS / f"phone-fit-390-{name}.png")
+        sideways = page.evaluate(SIDEWAYS_JS)
+        assert not sideways, f"{path} scrolls sideways at 390 px: {sideways}"
+        tables = page.evaluate(TABLES_JS)
+        text = _main_text(page)
+        if path == "/goal":
+            assert tables == ["cards"], tables
+            series = text.count(t("col.now", "ko"))
+            assert series >= 9 and text.count(t("col.editions_left", "ko")) >= series, "every card labels its values"
+        elif path == "/trends":
+            assert tables == ["stDataFrame"], tables
+            grid = page.locator(f'{MAIN} [data-testid="stDataFrame"]').filter(visible=True).first
+            assert grid.bounding_box()["width"] <= 390
+        elif path == "/weak-points":
+            assert "cards" in tables and "stDataFrame" not in tables, tables
+            assert text.count(t("col.reason", "ko")) >= 1 and text.count(t("col.departments", "ko")) >= 1
+    finally:
+        page.close()
+
+
+def test_on_a_wide_screen_the_tables_stay_tables(server: str, browser) -> None:
+    """The phone cards are only for a phone: at 1400 px the goal page shows its st.dataframe and no cards."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
+    try:
+        page.goto(server + "/goal", wait_until="domcontentloaded", timeout=60_000)
+        _settle(page)
+        page.locator('.st-key-widetable_goal [data-testid="stDataFrame"]').wait_for(state="visible", timeout=60_000)
+        assert page.evaluate(TABLES_JS) == ["stDataFrame"]
+        assert page.locator(".st-key-widetable_goal").is_visible()
+        assert not page.locator(".st-key-phonetable_goal").is_visible()
+    finally:
+        page.close()

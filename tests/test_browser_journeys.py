@@ -19,6 +19,7 @@ from browser_support import (ARTIFACTS, CHROMIUM_ARGS, chromium_or_skip, goto, m
                              streamlit_server)
 from dashboard.text import t
 from pipelines import accounts, catalogue
+from pipelines.build import forum
 from pipelines.ledger.forum import read_events
 from pipelines.ledger.uploads import read_receipts
 from pipelines.sql import parts
@@ -104,6 +105,37 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
+# What a reader sees in the upload drop zone: its visible text plus the CSS-generated words (innerText leaves
+# display:none out and generated content out), before and while a file is dragged over it.
+DROPZONE_JS = """() => {
+  const zone = document.querySelector('[data-testid="stFileUploaderDropzone"]');
+  const after = (el) => { if (!el) return ''; const c = getComputedStyle(el, '::after').content;
+                          return c && c !== 'none' ? JSON.parse(c) : ''; };
+  const overlay = Array.from(zone.children).find(e => e.tagName === 'DIV' && !e.dataset.testid && e.querySelector(':scope > span'));
+  return {text: zone.innerText,
+          button: after(zone.querySelector('button [data-testid="stMarkdownContainer"]')),
+          limits: after(zone.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] > div')),
+          drop: after(overlay)}; }"""
+ENGLISH_WIDGET = ("Upload", "per file", "Drag and drop", "Browse", "MB")
+
+
+def dropzone_words(page, lang: str, limit: str) -> None:
+    """Streamlit's English is hidden; our words, with the catalogue's limit, are shown in `lang`."""
+    zone = page.locator('[data-testid="stFileUploaderDropzone"]').first
+    zone.wait_for()
+    seen = page.evaluate(DROPZONE_JS)
+    assert seen["button"] == t("ui.mine.dropzone_button", lang)
+    assert seen["limits"] == t("ui.mine.dropzone_limit", lang, limit=limit)
+    assert not any(word in seen["text"] for word in ENGLISH_WIDGET), seen
+    data = page.evaluate_handle("() => { const d = new DataTransfer(); d.items.add(new File(['x'], 'a.csv')); return d; }")
+    zone.dispatch_event("dragenter", {"dataTransfer": data})
+    page.wait_for_function("() => !!document.querySelector('[data-testid=\"stFileUploaderDropzone\"] > div:not([data-testid]) > span')")
+    dragging = page.evaluate(DROPZONE_JS)
+    zone.dispatch_event("dragleave", {"dataTransfer": data})
+    assert dragging["drop"] == t("ui.mine.dropzone_drop", lang) and "Drag" not in dragging["text"], dragging
+    zone.screenshot(path=str(SHOTS / f"editor-dropzone-{lang}.png"))
+
+
 def test_the_editor_fills_the_excel_template_and_sees_the_new_value(site) -> None:
     page, base = site["page"], site["base"]
     goto(page, base + "/my_indicators")  # an old address opens the page
@@ -111,6 +143,8 @@ def test_the_editor_fills_the_excel_template_and_sees_the_new_value(site) -> Non
     sign_in(page, "kim")
     assert "김관광" in sidebar_text(page)
     shot(page, "editor-1-signed-in")
+    limit = "20 KB"  # the mini catalogue's reporting.max_upload_bytes, as staff read it
+    dropzone_words(page, "ko", limit)
 
     with page.expect_download() as caught:
         page.get_by_role("button", name=t("ui.mine.download_xlsx", "ko")).click()
@@ -164,6 +198,9 @@ def test_the_editor_fills_the_excel_template_and_sees_the_new_value(site) -> Non
     finally:
         con.close()
     assert latest == (16370000, "kim")
+    # In English the drop zone speaks English (ours, with the same limit).
+    goto(page, base + "/my-indicators?lang=en")
+    dropzone_words(page, "en", limit)
 
 
 def test_the_organizer_runs_a_meeting_from_agenda_to_done_action(site) -> None:
@@ -174,8 +211,18 @@ def test_the_organizer_runs_a_meeting_from_agenda_to_done_action(site) -> None:
     shot(page, "organizer-1-forum")
 
     cat = site["cat"]
+    # The meeting is today (Seoul): a meeting is recorded as held from its day on, never before (issue 12).
+    today = forum.local_today(cat)
+    day = page.locator('[data-testid="stDateInput"]').filter(has=page.get_by_text(t("ui.forum.date", "ko"), exact=True))
+    for _ in range(3):  # year, month, day fields: typing moves on; on a loaded machine a key may land early
+        day.first.locator('[role="spinbutton"][data-type="year"]').click()
+        page.keyboard.type(today.strftime("%Y%m%d"), delay=30)
+        if day.first.locator('input[type="date"]').input_value() == today.isoformat():
+            break
+    assert day.first.locator('input[type="date"]').input_value() == today.isoformat()
     click(page, t("ui.forum.schedule_submit", "ko"))
     wait_events(cat, 1)
+    assert read_events(cat)[0].data["date"] == today.isoformat()
     wait_text(page, t("ui.forum.add_suggestion", "ko"))
     page.get_by_role("button", name=t("ui.forum.add_suggestion", "ko")).first.click()
     wait_events(cat, 2)

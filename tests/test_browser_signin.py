@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from browser_support import ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_or_skip, goto, settle, sidebar_text, streamlit_server
-from dashboard import sessions
-from pipelines import accounts, catalogue
+from pipelines import accounts, catalogue, sessions
 from pipelines.ledger.uploads import read_receipts
 
 pytestmark = pytest.mark.browser
@@ -50,6 +49,11 @@ def sign_in(page, username: str, password: str) -> None:
     try:
         side.get_by_label("비밀번호").wait_for(state="detached", timeout=30_000)
     except PlaywrightTimeout:
+        pass
+    settle(page)
+    try:  # the sign-in reruns the page once more; on a loaded machine that run can end after settle()
+        side.get_by_role("button", name="로그아웃").wait_for(timeout=30_000)
+    except Exception:  # noqa: BLE001 - a refused sign-in is the caller's assertion to report
         pass
     settle(page)
 
@@ -119,6 +123,7 @@ def test_sign_in_lasts_until_sign_out_and_a_disabled_account_cannot_upload(site)
         goto(page, base + "/my-indicators")
         assert signed_in(page)
         before = len(read_receipts(site["cat"]))
+        kept = next(c for c in context.cookies() if c["name"] == sessions.COOKIE and c["value"])
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(GOOD))
         settle(page)
         confirm = page.get_by_role("button", name="확인하고 올리기", exact=False)
@@ -130,4 +135,24 @@ def test_sign_in_lasts_until_sign_out_and_a_disabled_account_cannot_upload(site)
         page.screenshot(path=str(SHOTS / "5-disabled-refused.png"), full_page=True)
         assert len(read_receipts(site["cat"])) == before, "a disabled account's upload was written"
         assert not signed_in(page)
+
+        # The hostile case (issue 12): kim's cookie from before the disable, kept and replayed after an admin
+        # enables kim again. Disabling ended the session it names, so the reload stays signed out.
+        subprocess.run([sys.executable, "-m", "pipelines.cli", "user", "enable", "kim"], cwd=ROOT,
+                       env={**os.environ, **site["env"]}, check=True, capture_output=True)
+        assert not accounts.load_accounts(site["accounts"])["kim"].disabled
+        context.add_cookies([{k: kept[k] for k in ("name", "value", "domain", "path")}])
+        page.reload(wait_until="domcontentloaded")
+        settle(page)
+        assert not signed_in(page), "a cookie from before the disable signed in again after the enable"
+        # a signed-out reader may check a file, never send it: the confirm button is disabled, nothing is written
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(GOOD))
+        settle(page)
+        confirm = page.get_by_role("button", name="확인하고 올리기", exact=False)
+        confirm.wait_for(timeout=30_000)
+        assert confirm.is_disabled(), "a signed-out reader can send an upload"
+        assert len(read_receipts(site["cat"])) == before
+        page.screenshot(path=str(SHOTS / "6-enabled-old-cookie-refused.png"), full_page=True)
+        sign_in(page, "kim", PASSWORD)
+        assert signed_in(page), "the enabled account signs in anew"
         browser.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -16,13 +16,14 @@ from streamlit.testing.v1 import AppTest
 from dashboard.text import MESSAGES, t
 from pipelines import accounts, catalogue
 from pipelines.build import forum, writes
+from pipelines.errors import CityIdxError
 from pipelines.sql import parts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
 PAGE = "views/forum.py"
 PASSWORD = "a long password 123"
-MEETING_DAY = date(2026, 12, 9)
+MEETING_DAY = date(2026, 9, 9)
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 ENGLISH_LABELS = {
     m["en"] for k, m in MESSAGES.items()
@@ -121,9 +122,9 @@ def test_organizer_builds_an_agenda_and_moves_an_action_item_to_done(forum_env):
     ok(at)
     meetings = query(env["warehouse"], "select meeting_id, cast(date as varchar) as date, kind from meeting")
     assert meetings.to_dict("records") == [
-        {"meeting_id": "competitiveness_forum-2026-12-09", "date": "2026-12-09", "kind": "regular"}]
-    assert t("ui.forum.done_scheduled", "ko", date="2026-12-09") in texts(at)
-    assert chosen(at, "forum_meeting") == "competitiveness_forum-2026-12-09"
+        {"meeting_id": "competitiveness_forum-2026-09-09", "date": "2026-09-09", "kind": "regular"}]
+    assert t("ui.forum.done_scheduled", "ko", date="2026-09-09") in texts(at)
+    assert chosen(at, "forum_meeting") == "competitiveness_forum-2026-09-09"
 
     # 2. One click adds the suggested weakness as an agenda item, title and links prefilled.
     at.button(key="suggest_mori_gpci_livability").click().run()
@@ -206,7 +207,7 @@ def test_a_refused_change_shows_the_reason_in_the_page_language(forum_env):
     at.button(key="schedule_submit").click().run()
     assert not at.exception
     shown = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]  # errors are escaped Markdown
-    assert shown == [t("forum.exists", "en", value="competitiveness_forum-2026-12-09")]
+    assert shown == [t("forum.exists", "en", value="competitiveness_forum-2026-09-09")]
     assert len(list(forum_env["ledger"].glob("*.json"))) == 1
 
 
@@ -264,3 +265,24 @@ def test_the_next_meeting_follows_the_forums_rule(forum_env, mini):
     assert t("ui.forum.by_rule", "en") in texts(at)
     assert at.date_input(key="schedule_date").value == date.fromisoformat(expected)
     assert len(keys(at, "suggest_")) == 1, "the catalogue limits the suggestions"
+
+
+def test_a_future_meeting_offers_no_held_record_and_the_write_is_refused(forum_env):
+    """Issue 12: a meeting dated after today (Seoul) is not offered for 'record as held'; the write the page would
+    make is refused with the reason in the page's language, and nothing is appended."""
+    cat, path = forum_env["cat"], forum_env["warehouse"]
+    park = accounts.load_accounts()["park"]
+    day = (date.today() + timedelta(days=400)).isoformat()
+    meeting = f"competitiveness_forum-{day}"
+    writes.record_event(cat, park, "meeting.scheduled", {"meeting_id": meeting, "forum_id": "competitiveness_forum",
+                                                         "date": day, "kind": "regular"}, warehouse_path=path)
+    at = open_forum("ko", "park")
+    assert chosen(at, "forum_meeting") == meeting
+    assert not keys(at, "held_submit") and not keys(at, "held_attendees")
+    assert t("ui.forum.held_from_day", "ko", date=day) in texts(at)
+    files = sorted(forum_env["ledger"].glob("*.json"))
+    with pytest.raises(CityIdxError) as caught:
+        writes.record_event(cat, park, "meeting.held", {"meeting_id": meeting, "attendees": 3}, warehouse_path=path)
+    assert day in caught.value.text("ko") and "아직 열리지 않았으므로" in caught.value.text("ko")
+    assert sorted(forum_env["ledger"].glob("*.json")) == files
+    assert query(path, "select held from meeting")["held"].tolist() == [False]

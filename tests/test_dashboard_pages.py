@@ -159,7 +159,8 @@ def test_trends_shows_component_ranks_where_the_series_has_them(mini_warehouse):
     specs = plotly_specs(at)
     assert specs["components"]["data"][0]["type"] == "heatmap"
     assert specs["components"]["data"][0]["y"] == ["Economy", "R&D", "Livability"]
-    comp_table = at.dataframe[1].value
+    # the figures (wide and phone views), then the component ranks (wide, then phone)
+    comp_table = next(d.value for d in at.dataframe if "Component" in d.value.columns and "Source" in d.value.columns)
     assert set(comp_table["Component"]) == {"Economy", "R&D", "Livability"}
 
     at.selectbox[0].set_value("zyen_gfci").run()
@@ -247,3 +248,27 @@ def test_a_rebuilt_warehouse_is_read_without_a_restart(mini, mini_warehouse):
     at.run()
     assert not at.exception
     assert "국제금융센터지수 (개정)" in "\n".join(texts(at))
+
+
+def test_phone_cards_escape_every_text_and_leave_blank_values_out() -> None:
+    """The stacked cards a phone shows instead of a wide table: ledger text is shown as typed, never as HTML."""
+    from dashboard.display import cards_html
+
+    frame = pd.DataFrame({"지수": ["<img src=x onerror=alert(1)>"], "상태": ["이탈"], "이유": ['a & "b" <script>'],
+                          "빈칸": [None], "대시": ["—"], "수": [0.125]})
+    out = cards_html(frame, head=2)
+    assert "<img" not in out and "<script" not in out and "&lt;img src=x onerror=alert(1)&gt; · 이탈" in out
+    assert "<dt>이유</dt><dd>a &amp; &quot;b&quot; &lt;script&gt;</dd>" in out
+    assert "빈칸" not in out and "대시" not in out, "a blank value has no line"
+    assert "<dt>수</dt><dd>0.125</dd>" in out
+    assert out.count('class="cx-card"') == 1
+
+
+def test_css_text_cannot_end_its_string_rule_or_style_element() -> None:
+    """The uploader's words go into CSS `content:`; a quote, a brace or `</style>` in a message stays text."""
+    from dashboard.display import css_text
+
+    out = css_text('파일 "선택"; } </style><script>x</script> \\')
+    assert out.startswith('"') and out.endswith('"') and out.count('"') == 2
+    assert not set(out[1:-1]) & set('"\'{};<>/\\') - {"\\"}
+    assert "<" not in out and "}" not in out and "\\22 " in out and "\\d30c " in out  # 파 is U+D30C

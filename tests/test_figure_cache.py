@@ -26,7 +26,7 @@ def test_a_figure_is_made_once_per_key_and_again_after_a_write(mini: Path, mini_
     organizer = Account(username="park", name="park", role="forum_organizer", department=None, email=None,
                         password_hash="", disabled=False, created_at="")
     writes.record_event(catalogue.load(mini), organizer, "meeting.scheduled",
-                        {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-12-09", "kind": "regular"},
+                        {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-09-09", "kind": "regular"},
                         warehouse_path=mini_warehouse)
     data.figure(lambda: make("a"), "test-chart", "a", "ko")
     assert made == ["a", "b", "a"]

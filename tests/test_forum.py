@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +16,7 @@ from pipelines import build, catalogue
 from pipelines.accounts import Account
 from pipelines.build import forum, writes
 from pipelines.cli import main
-from pipelines.errors import ForumError
+from pipelines.errors import CityIdxError, ForumError
 from pipelines.ledger.forum import Event, forum_root, read_events
 from pipelines.reports import brief, render
 from pipelines.reports.forum import agenda_packet_html, progress_table
@@ -37,7 +37,7 @@ def world(mini: Path, mini_warehouse: Path):
     """A meeting with an adopted agenda item and one action item owned by the tourism bureau."""
     cat = catalogue.load(mini)
     rec = lambda t, d, who=ORGANIZER: writes.record_event(cat, who, t, d, warehouse_path=mini_warehouse)  # noqa: E731
-    rec("meeting.scheduled", {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-12-09", "kind": "regular"})
+    rec("meeting.scheduled", {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-09-09", "kind": "regular"})
     rec("agenda.proposed", {"agenda_id": "a1", "meeting_id": "m1", "title": "외래관광객 유치", "proposer": "서울연구원",
                             "weaknesses": [{"index_id": "mori_gpci", "component_id": "livability"}],
                             "indicators": ["foreign_tourists"]})
@@ -85,7 +85,7 @@ def test_only_adopted_items_get_action_items(world):
 
 def test_decisions_and_action_items_wait_for_a_held_meeting(world):
     cat, rec, path = world
-    rec("meeting.scheduled", {"meeting_id": "m2", "forum_id": "competitiveness_forum", "date": "2027-03-10", "kind": "regular"})
+    rec("meeting.scheduled", {"meeting_id": "m2", "forum_id": "competitiveness_forum", "date": "2026-10-14", "kind": "regular"})
     rec("agenda.proposed", {"agenda_id": "a3", "meeting_id": "m2", "title": "다음 회의 안건", "proposer": "x"})
     before = parts.connect_read_only(path)
     decided_before = before.execute("select decision from agenda_item where agenda_id = 'a3'").fetchone()
@@ -98,7 +98,7 @@ def test_decisions_and_action_items_wait_for_a_held_meeting(world):
                                "due": "2027-06-30"})
     # Replaying a log written by hand with an action at an unheld meeting fails the build: the rule is the log's.
     state = forum.replay([], cat)
-    state.meetings["m9"] = {"meeting_id": "m9", "date": "2027-03-10", "held": False}
+    state.meetings["m9"] = {"meeting_id": "m9", "date": "2026-10-14", "held": False}
     state.agenda["a9"] = {"agenda_id": "a9", "meeting_id": "m9", "decision": "adopted", "indicators": [], "weaknesses": []}
     event = Event(event_id="e1", type="action.created", at="2027-03-01T00:00:00+00:00", by="park", role="forum_organizer",
                   data={"action_id": "t9", "agenda_id": "a9", "title": "x", "office_id": "tourism_sports", "due": "2027-06-30"})
@@ -138,7 +138,7 @@ def test_a_department_editor_notes_progress_only_on_its_own_items(world):
     with pytest.raises(ForumError, match="may not do this"):
         rec("action.status_changed", {"action_id": "t1", "status": "accepted"}, own)
     with pytest.raises(ForumError, match="may not do this"):
-        rec("meeting.scheduled", {"meeting_id": "m9", "forum_id": "competitiveness_forum", "date": "2027-03-10",
+        rec("meeting.scheduled", {"meeting_id": "m9", "forum_id": "competitiveness_forum", "date": "2026-10-14",
                                   "kind": "regular"}, _account("analyst", name="ana"))
     con = parts.connect_read_only(path)
     notes = con.execute("select recorded_by, note from action_log where kind = 'progress'").fetchall()
@@ -197,7 +197,7 @@ def test_the_next_regular_meeting_follows_the_rule(today, expected):
 def test_a_scheduled_meeting_is_the_next_one(world):
     cat, _, _ = world
     state = forum.replay(read_events(cat), cat)
-    nxt = forum.next_meeting(cat, state, today=date(2026, 11, 24))
+    nxt = forum.next_meeting(cat, state, today=date(2026, 8, 24))
     assert nxt["meeting_id"] == "m1" and nxt["scheduled"] is True
 
 
@@ -218,9 +218,9 @@ def test_exports_neutralise_formulas(world):
 def test_cli_forum_round_trip(mini: Path, mini_warehouse: Path, tmp_path: Path):
     runner = CliRunner()
     cat_args = ["--catalogue", str(mini)]
-    r = runner.invoke(main, ["forum", "meeting", "add", *cat_args, "--date", "2026-12-09", "--as", "park"])
+    r = runner.invoke(main, ["forum", "meeting", "add", *cat_args, "--date", "2026-09-09", "--as", "park"])
     assert r.exit_code == 0, r.output
-    meeting_id = "competitiveness_forum-2026-12-09"
+    meeting_id = "competitiveness_forum-2026-09-09"
     r = runner.invoke(main, ["forum", "agenda", "add", *cat_args, "--meeting", meeting_id, "--title", "관광",
                              "--proposer", "서울연구원", "--indicator", "foreign_tourists"])
     assert r.exit_code == 0, r.output
@@ -288,3 +288,59 @@ def test_local_time_reads_the_ledger_as_utc():
     assert render.local_time(None, "Asia/Seoul") == "" and render.local_time(float("nan"), "Asia/Seoul") == ""
     from datetime import datetime, timezone
     assert render.local_today("Asia/Seoul", datetime(2026, 11, 27, 20, 0, tzinfo=timezone.utc)) == date(2026, 11, 28)
+
+
+def _held_at(at: str, day: str = "2026-09-09") -> list[Event]:
+    """A meeting on `day` and a `meeting.held` event recorded at `at` (UTC)."""
+    return [Event(event_id="e1", type="meeting.scheduled", at="2026-08-01T00:00:00+00:00", by="park", role="forum_organizer",
+                  data={"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": day, "kind": "regular"}),
+            Event(event_id="e2", type="meeting.held", at=at, by="park", role="forum_organizer",
+                  data={"meeting_id": "m1", "attendees": 3}, source="data/raw/forum/x__meeting_held__park.json")]
+
+
+def test_a_meeting_is_held_from_its_seoul_day_on(mini: Path):
+    """Issue 12: a meeting dated in the future cannot be recorded as held; the day is Seoul's (UTC+9), not UTC's."""
+    cat = catalogue.load(mini)
+    assert forum.replay(_held_at("2026-09-08T15:00:00+00:00"), cat).meetings["m1"]["held"]  # 09-09 00:00 KST
+    with pytest.raises(ForumError) as caught:
+        forum.replay(_held_at("2026-09-08T14:59:59+00:00"), cat)  # 09-08 23:59 KST: the day before
+    text = caught.value.text("en")
+    assert "x__meeting_held__park.json" in text and "had not taken place" in text and "2026-09-08" in text
+    assert "아직 열리지 않았으므로" in caught.value.text("ko")
+
+
+def test_cli_refuses_to_record_a_future_meeting_as_held(mini: Path, mini_warehouse: Path):
+    runner = CliRunner()
+    cat_args = ["--catalogue", str(mini)]
+    day = (date.today() + timedelta(days=400)).isoformat()
+    assert runner.invoke(main, ["forum", "meeting", "add", *cat_args, "--date", day, "--as", "park"]).exit_code == 0
+    before = warehouse_bytes(mini_warehouse)
+    ledger = sorted(forum_root(catalogue.load(mini)).glob("*.json"))
+    r = runner.invoke(main, ["forum", "meeting", "held", *cat_args, f"competitiveness_forum-{day}", "--as", "park"])
+    assert r.exit_code == 1 and "had not taken place" in r.output and "아직 열리지 않았으므로" in r.output, r.output
+    assert "Traceback" not in r.output
+    assert sorted(forum_root(catalogue.load(mini)).glob("*.json")) == ledger, "nothing appended"
+    assert warehouse_bytes(mini_warehouse) == before
+
+
+def test_a_sealed_held_event_dated_before_its_meeting_fails_the_build(mini: Path, mini_warehouse: Path, monkeypatch,
+                                                                      tmp_path: Path):
+    """A `meeting.held` for a future meeting that reached the sealed ledger without the rule (a hand-made or an old
+    writer's entry): replaying the ledger refuses it, naming the file, and the warehouse stays as it was."""
+    cat = catalogue.load(mini)
+    day = (date.today() + timedelta(days=400)).isoformat()
+    writes.record_event(cat, ORGANIZER, "meeting.scheduled", {"meeting_id": "m1", "forum_id": "competitiveness_forum",
+                                                              "date": day, "kind": "regular"}, warehouse_path=mini_warehouse)
+    lenient = lambda state, event, cat: state.meetings[event.data["meeting_id"]].update(held=True)  # noqa: E731
+    with monkeypatch.context() as m:
+        m.setitem(forum.HANDLERS, "meeting.held", lenient)
+        writes.record_event(cat, ORGANIZER, "meeting.held", {"meeting_id": "m1"}, warehouse_path=mini_warehouse)
+    forged = sorted(forum_root(cat).glob("*__meeting_held__*.json"))
+    assert len(forged) == 1
+    before = warehouse_bytes(mini_warehouse)
+    with pytest.raises(CityIdxError) as caught:
+        build.build(cat, mini_warehouse)
+    assert forged[0].name in caught.value.text("en") and "had not taken place" in caught.value.text("en")
+    assert warehouse_bytes(mini_warehouse) == before
+    r = CliRunner().invoke(main, ["check", "--catalogue", str(mini)])
+    assert r.exit_code == 1 and forged[0].name in r.output and "아직 열리지 않았으므로" in r.output, r.output

@@ -16,7 +16,7 @@ from pipelines.sql import parts
 UPLOAD = (Path(__file__).parent / "fixtures" / "uploads" / "good" / "tourism__utf8_bom_korean_headers.csv").read_bytes()
 ORGANIZER = Account(username="park", name="park", role="forum_organizer", department=None, email=None,
                     password_hash="", disabled=False, created_at="")
-MEETING = {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-12-09", "kind": "regular"}
+MEETING = {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-09-09", "kind": "regular"}
 
 
 def _identity(path: Path) -> dict[str, tuple[int, int, bytes]]:

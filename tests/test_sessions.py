@@ -1,4 +1,4 @@
-"""Lasting sign-ins (dashboard.sessions): the secret, the token's signature and age, server-side sign-out."""
+"""Lasting sign-ins (pipelines.sessions): the secret, the token's signature and age, server-side sign-out."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from itsdangerous import URLSafeTimedSerializer
 
-from dashboard import sessions
-from pipelines import catalogue
+from pipelines import accounts, catalogue, sessions
+from pipelines.cli import main
+
+PASSWORD = "a long password 123"  # conftest.PASSWORD
 
 
 def test_the_secret_is_made_once_private_and_kept(tmp_path: Path) -> None:
@@ -70,3 +74,60 @@ def test_end_all_and_sweep(tmp_path: Path) -> None:
 
 def test_the_session_length_is_a_catalogue_setting() -> None:
     assert catalogue.load().sign_in.session_hours == 8
+
+
+# --- the account store ends sign-ins (issue 12): disable, role change, enable ------------------------------------
+
+def _signed_in(*names: str) -> dict[str, sessions.Session]:
+    """A live session for each name, in the folder of this test's account file (where the dashboard keeps them)."""
+    return {n: sessions.start(n, 8, accounts.accounts_path().parent) for n in names}
+
+
+def _alive(s: sessions.Session) -> bool:
+    return sessions.resolve(s.token, 8, accounts.accounts_path().parent) is not None
+
+
+def test_disabling_or_changing_a_role_ends_that_accounts_sign_ins_only(test_accounts: Path) -> None:
+    live = _signed_in("kim", "park")
+    kim_a, park = live["kim"], live["park"]
+    kim_b = sessions.start("kim", 8, accounts.accounts_path().parent)
+    assert _alive(kim_a) and _alive(kim_b) and _alive(park)
+    r = CliRunner().invoke(main, ["user", "disable", "kim", "--as", "root"])
+    assert r.exit_code == 0 and "Every sign-in it had open has ended" in r.output, r.output
+    assert not _alive(kim_a) and not _alive(kim_b), "a disabled account's cookie still names a live session"
+    assert _alive(park), "another account's sign-in ended too"
+    assert accounts.read_audit()[-1] | {"at": None} == {"event": "user.disabled", "user": "kim", "by": "root",
+                                                        "sessions_ended": 2, "at": None}
+    # A role change ends the sign-ins as well: the next click signs in as what the account now is.
+    r = CliRunner().invoke(main, ["user", "role", "park", "--role", "analyst", "--as", "root"])
+    assert r.exit_code == 0, r.output
+    assert not _alive(park)
+
+
+def test_an_account_enabled_again_signs_in_anew(test_accounts: Path) -> None:
+    """The hostile case: kim's cookie from before the disable is replayed after an admin enables kim again."""
+    old = _signed_in("kim")["kim"]
+    assert CliRunner().invoke(main, ["user", "disable", "kim", "--as", "root"]).exit_code == 0
+    r = CliRunner().invoke(main, ["user", "enable", "kim", "--as", "root"])
+    assert r.exit_code == 0 and "Account enabled again: kim (department_editor, department tourism_sports)" in r.output
+    assert "계정을 다시 사용하게 했습니다" in r.output
+    kim = accounts.load_accounts()["kim"]
+    assert not kim.disabled and kim.role == "department_editor" and kim.department == "tourism_sports"
+    assert [h["active"] for h in kim.history][-2:] == [False, True]
+    assert not _alive(old), "the old cookie came back to life with the account"
+    assert accounts.authenticate("kim", PASSWORD) is not None, "the account signs in with its password again"
+    event = next(e for e in accounts.read_audit() if e["event"] == "user.enabled")
+    assert (event["user"], event["by"], event["role"], event["sessions_ended"]) == ("kim", "root", "department_editor", 0)
+
+
+@pytest.mark.parametrize(("args", "phrase"), [
+    (["user", "enable", "kim", "--as", "root"], "is already active"),
+    (["user", "enable", "nobody", "--as", "root"], "no such user: nobody"),
+    (["user", "enable", "kim", "--as", "kim"], "only an admin manages accounts"),
+    (["user", "enable", "kim"], ""),  # no --as: refused (who acts must be said)
+])
+def test_enable_is_an_admins_and_only_for_a_disabled_account(test_accounts: Path, args: list[str], phrase: str) -> None:
+    before = test_accounts.read_bytes()
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code != 0 and phrase in r.output and "Traceback" not in r.output, r.output
+    assert test_accounts.read_bytes() == before

@@ -310,7 +310,10 @@ if meeting_id:
                     "indicators": c_inds,
                 }, say("ui.forum.done_agenda", lang, title=c_title.strip()))
         m = meetings.loc[meeting_id]
-        if not bool(m["held"]):
+        if not bool(m["held"]) and str(m["date"])[:10] > forum.local_today(cat).isoformat():
+            # a meeting is recorded as held from its day on (Seoul date); the pipeline refuses it before
+            st.caption(say("ui.forum.held_from_day", lang, date=str(m["date"])[:10]))
+        elif not bool(m["held"]):
             with st.expander(t("ui.forum.record_held", lang), icon=":material/how_to_reg:"):
                 with st.form("meeting_held"):
                     attendees = st.number_input(t("ui.forum.attendees", lang), min_value=0, step=1, value=0, key="held_attendees")

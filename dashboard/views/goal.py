@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, display
 from dashboard.markdown import escape
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
@@ -133,10 +133,10 @@ def draw() -> None:
         t("col.projected", lang, year=goal_year): [signals.projected_text(r, lang) for _, r in gaps.iterrows()],
     })
     colour_of = {t(f"goal.{s}", lang): CELL_COLOUR[s] for s in CELL_COLOUR}
-    st.dataframe(table.style.map(lambda v: colour_of.get(v, ""), subset=[status_col]), hide_index=True, width="stretch",
-                 placeholder="—", column_config={
-                     t("col.series", lang): st.column_config.TextColumn(pinned=True),
-                     status_col: st.column_config.TextColumn(pinned=True)})
+    display.table(table, "goal", shown=table.style.map(lambda v: colour_of.get(v, ""), subset=[status_col]), head=2,
+                  hide_index=True, width="stretch", placeholder="—", column_config={
+                      t("col.series", lang): st.column_config.TextColumn(pinned=True),
+                      status_col: st.column_config.TextColumn(pinned=True)})
     st.caption(t("ui.goal.table_help", lang))
 
     # One panel per series: the figures with the reason, and the chart with the trend toward the goal year.

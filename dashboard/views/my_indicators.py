@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, charts, data
-from dashboard.display import DUE_STATE_STYLE, local_time, show_error, zone_note
+from dashboard.display import DUE_STATE_STYLE, local_time, show_error, uploader_text, zone_note
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import preview
@@ -318,9 +318,14 @@ with right:
     generation = st.session_state.get(GENERATION_KEY, 0)
     # The widget takes twice the catalogue's limit (upload_widget_mb), so a file just over it reaches our
     # check and gets our message (in the reader's language) rather than Streamlit's English one.
-    chosen = st.file_uploader(t("ui.mine.uploader", lang), type=["xlsx", "csv"], key=f"mine_upload_{department}_{generation}",
-                              max_upload_size=upload_widget_mb(cat))
-    st.caption(t("ui.mine.uploader_help", lang, limit=uploads.size_text(cat.reporting.max_upload_bytes)))
+    limit = uploads.size_text(cat.reporting.max_upload_bytes)
+    with st.container(key="mine_uploader"):
+        # Streamlit's own words in the drop zone, in the reader's language and with the catalogue's limit
+        uploader_text("mine_uploader", t("ui.mine.dropzone_button", lang),
+                      t("ui.mine.dropzone_limit", lang, limit=limit), t("ui.mine.dropzone_drop", lang))
+        chosen = st.file_uploader(t("ui.mine.uploader", lang), type=["xlsx", "csv"],
+                                  key=f"mine_upload_{department}_{generation}", max_upload_size=upload_widget_mb(cat))
+    st.caption(t("ui.mine.uploader_help", lang, limit=limit))
 # The check, its problems or preview, and the receipt: full width, where a table has room.
 receipt = st.session_state.get(RECEIPT_KEY)
 if chosen is not None:

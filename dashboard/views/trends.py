@@ -7,7 +7,7 @@ from types import MappingProxyType
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, display
 from dashboard.markdown import escape, link, methodology_line, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
@@ -143,7 +143,9 @@ def figures_and_notes() -> None:
         col("note"): [note_text(r) for _, r in table.iterrows()],
         col("retrieved"): table["retrieved"].fillna(""),
     })
-    st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_config={
+    # On a phone the four columns that fit 390 px; a clicked chart point gives a figure's flags and source there.
+    display.table(table, "trends", phone=[col("edition"), col("city"), col("rank"), col("score")], hide_index=True,
+                  width="stretch", placeholder="—", column_config={
         col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
         col("rank"): st.column_config.NumberColumn(col("rank"), format="%d"),
         col("flags"): st.column_config.TextColumn(col("flags"), help=t("ui.trends.flag_help", lang)),
@@ -185,7 +187,7 @@ else:
         own = comp[comp["city"] == city]
         st.plotly_chart(charts.component_chart(own, editions, lang, unit), width="stretch", key="components")
         own = own.sort_values(["edition_order", "component_seq"], ascending=[False, True])
-        st.dataframe(pd.DataFrame({
+        display.table(pd.DataFrame({
             col("edition"): own["edition"].astype(str),
             col("component"): own["component_ko" if lang == "ko" else "component"],
             col("policy_area"): own[f"policy_area_{lang}"].fillna(""),
@@ -193,7 +195,8 @@ else:
             col("rank"): own["rank"].astype("Int64"),
             col("score"): own["score"],
             col("source"): own["source_url"],
-        }), hide_index=True, width="stretch", placeholder="—", column_config={
+        }), "components", phone=[col("edition"), col("component"), col("rank")], hide_index=True, width="stretch",
+            placeholder="—", column_config={
             col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
             col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
             col("rank"): st.column_config.NumberColumn(col("rank"), format="%d"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, display
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
@@ -242,7 +242,7 @@ def ranked_list() -> None:
         if len(listed) > CARDS:
             st.caption(t("ui.weak.more_in_table", lang, n=len(listed) - CARDS))
         with st.expander(t("ui.weak.as_table", lang), icon=":material/table:"):
-            st.dataframe(table, hide_index=True, width="stretch", placeholder="—", column_config={
+            display.table(table, "weak_list", head=2, hide_index=True, width="stretch", placeholder="—", column_config={
                 col("reason"): st.column_config.TextColumn(col("reason"), width="large"),
                 col("departments"): st.column_config.TextColumn(col("departments"), width="medium"),
                 col("feeding_indicators"): st.column_config.TextColumn(col("feeding_indicators"), width="medium"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -158,9 +159,27 @@ def _meeting_scheduled(state: State, event: Event, cat: Catalogue) -> None:
     }
 
 
+def local_day(at: str | datetime, cat: Catalogue) -> date:
+    """The calendar day of a ledger time (ISO 8601, UTC) in the catalogue's zone (Seoul): the forum's dates are Seoul dates."""
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(cat.timezone)).date()
+
+
+def local_today(cat: Catalogue) -> date:
+    return local_day(datetime.now(UTC), cat)
+
+
 def _meeting_held(state: State, event: Event, cat: Catalogue) -> None:
     d = _need(event.data, "meeting_id")
     meeting = _find(state.meetings, d["meeting_id"], "forum.kind.meeting")
+    try:
+        recorded = local_day(event.at, cat)
+    except (TypeError, ValueError):
+        raise ForumError("forum.bad_date", field="at", value=event.at) from None
+    if date.fromisoformat(meeting["date"]) > recorded:  # a meeting is recorded as held on or after its day
+        raise ForumError("forum.meeting_in_future", meeting=meeting["date"], recorded=recorded.isoformat())
     attendees = d.get("attendees")
     if attendees is not None and (not isinstance(attendees, int) or attendees < 0):
         raise ForumError("forum.bad_choice", field="attendees", value=attendees, allowed=">= 0")

@@ -2,8 +2,13 @@
 
 The token says which session and whose; the session is a file in data/private/sessions/ (next to the
 accounts, never in git) that signing out deletes, so a copied cookie dies with the sign-out and not
-only at expiry. The token carries no role: the role and the disabled flag are read from the account
-store on every run, so a change there takes effect on the next action.
+only at expiry. The account store ends every session of an account it disables or gives another role
+(pipelines.accounts calls end_all), so neither waits for the cookie to expire, and re-enabling an account
+revives none of them. The token carries no role: the dashboard reads the role and the disabled flag
+from the account store on every run as well.
+
+The store sits below pipelines.accounts (which ends sessions) and imports nothing of the project: every
+function takes the folder, the one that holds the account file.
 
 itsdangerous is already installed with Streamlit (it depends on it) and does exactly this: an HMAC
 signature with a timestamp checked against a maximum age, with a salt per purpose. The secret is
@@ -22,8 +27,6 @@ from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from pipelines import accounts
-
 COOKIE = "cityidx_session"
 SECRET_FILE = "session_secret"
 SESSIONS_DIR = "sessions"
@@ -39,11 +42,6 @@ class Session:
     max_age_seconds: int
 
 
-def private_dir() -> Path:
-    """Where the accounts live (data/private/, or beside $CITYIDX_ACCOUNTS)."""
-    return accounts.accounts_path().parent
-
-
 def _write_private(path: Path, text: str) -> bool:
     """Create `path` (0600) with `text`; False if it already exists. Never overwrites."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -56,9 +54,9 @@ def _write_private(path: Path, text: str) -> bool:
     return True
 
 
-def secret(folder: Path | None = None) -> str:
+def secret(folder: Path) -> str:
     """The signing secret, created on first use (two servers starting at once agree: O_EXCL, then read)."""
-    path = (folder or private_dir()) / SECRET_FILE
+    path = folder / SECRET_FILE
     _write_private(path, secrets.token_hex(32))
     value = path.read_text(encoding="utf-8").strip()
     if len(value) < 32:  # an empty or truncated file must not sign anything
@@ -66,17 +64,17 @@ def secret(folder: Path | None = None) -> str:
     return value
 
 
-def _serializer(folder: Path | None) -> URLSafeTimedSerializer:
+def _serializer(folder: Path) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret(folder), salt=SALT)
 
 
-def _session_file(sid: str, folder: Path | None) -> Path | None:
+def _session_file(sid: str, folder: Path) -> Path | None:
     if not SID_RE.match(sid):
         return None
-    return (folder or private_dir()) / SESSIONS_DIR / f"{sid}.json"
+    return folder / SESSIONS_DIR / f"{sid}.json"
 
 
-def start(username: str, hours: float, folder: Path | None = None, now: datetime | None = None) -> Session:
+def start(username: str, hours: float, folder: Path, now: datetime | None = None) -> Session:
     """A new session for `username`, lasting `hours`; returns it with the token to put in the cookie."""
     now = now or datetime.now(UTC)
     sweep(folder, now)
@@ -88,7 +86,7 @@ def start(username: str, hours: float, folder: Path | None = None, now: datetime
     return Session(sid, username, token, int(hours * 3600))
 
 
-def resolve(token: str | None, hours: float, folder: Path | None = None, now: datetime | None = None) -> Session | None:
+def resolve(token: str | None, hours: float, folder: Path, now: datetime | None = None) -> Session | None:
     """The live session a cookie names: signature good, younger than `hours`, not signed out, not expired."""
     if not token or len(token) > 1024:
         return None
@@ -103,7 +101,7 @@ def resolve(token: str | None, hours: float, folder: Path | None = None, now: da
     return Session(claims["sid"], claims["user"], token, int(hours * 3600))
 
 
-def alive(sid: str, username: str, folder: Path | None = None, now: datetime | None = None) -> bool:
+def alive(sid: str, username: str, folder: Path, now: datetime | None = None) -> bool:
     """True while the session exists on the server for this user and has not expired."""
     path = _session_file(sid, folder)
     if path is None:
@@ -117,17 +115,17 @@ def alive(sid: str, username: str, folder: Path | None = None, now: datetime | N
     return datetime.fromisoformat(record["expires_at"]) > (now or datetime.now(UTC))
 
 
-def end(sid: str, folder: Path | None = None) -> None:
+def end(sid: str, folder: Path) -> None:
     """Sign-out: the session is gone, so every cookie naming it stops working."""
     path = _session_file(sid, folder)
     if path is not None:
         path.unlink(missing_ok=True)
 
 
-def end_all(username: str, folder: Path | None = None) -> int:
-    """Every session of one user ended (e.g. after a password change); returns how many."""
+def end_all(username: str, folder: Path) -> int:
+    """Every session of one user ended (the account disabled, given another role or enabled again); returns how many."""
     ended = 0
-    for path in ((folder or private_dir()) / SESSIONS_DIR).glob("*.json"):
+    for path in (folder / SESSIONS_DIR).glob("*.json"):
         try:
             if json.loads(path.read_text(encoding="utf-8")).get("username") == username:
                 path.unlink(missing_ok=True)
@@ -137,10 +135,10 @@ def end_all(username: str, folder: Path | None = None) -> int:
     return ended
 
 
-def sweep(folder: Path | None = None, now: datetime | None = None) -> None:
+def sweep(folder: Path, now: datetime | None = None) -> None:
     """Expired sessions removed, so the folder does not grow with every sign-in."""
     now = now or datetime.now(UTC)
-    for path in ((folder or private_dir()) / SESSIONS_DIR).glob("*.json"):
+    for path in (folder / SESSIONS_DIR).glob("*.json"):
         try:
             if datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["expires_at"]) <= now:
                 path.unlink(missing_ok=True)
