@@ -191,9 +191,11 @@ MODULE_SERVERS = ("tests/test_browser_journeys.py",)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests first: they take the longest (a server, a browser, waits on both), so with -n each worker
     starts on one at once and the quick tests fill in around them, instead of one browser test running alone at
-    the end. Among them the real-site pages first (the longest), in the order of the files otherwise."""
-    def order(item: pytest.Item) -> tuple[bool, bool]:
-        return item.get_closest_marker("browser") is None, "real_site" not in item.fixturenames
+    the end. The longest first: every page in each language, then the journeys, then the others."""
+    def order(item: pytest.Item) -> tuple[bool, int]:
+        module = item.nodeid.split("::", 1)[0]
+        return item.get_closest_marker("browser") is None, (0 if module == "tests/test_browser.py" else
+                                                            1 if module in MODULE_SERVERS else 2)
 
     items.sort(key=order)
 
