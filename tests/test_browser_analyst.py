@@ -275,6 +275,9 @@ def test_on_a_wide_screen_the_tables_stay_tables(server: str, browser) -> None:
         page.locator('.st-key-widetable_goal [data-testid="stDataFrame"]').wait_for(state="visible", timeout=60_000)
         assert page.evaluate(TABLES_JS) == ["stDataFrame"]
         assert page.locator(".st-key-widetable_goal").is_visible()
+        # the CSS that hides the cards comes in an st.html, whose code can load after the table has shown on a busy
+        # machine (it failed a landing suite once): wait for it, bounded; cards still shown after 30 s fail here
+        page.locator(".st-key-phonetable_goal").wait_for(state="hidden", timeout=30_000)
         assert not page.locator(".st-key-phonetable_goal").is_visible()
     finally:
         page.close()
