@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -66,6 +67,71 @@ STABLE_JS = "(stableMs) => new Promise(resolve => {\n  const ready = " + READY_J
 })"""
 
 
+SERVER_PIDS: dict[str, int] = {}  # base URL -> process (group) id of the streamlit server serving it
+
+
+def _processes() -> dict[int, tuple[int, int, float]]:
+    """Every process on the machine: pid -> (parent pid, process group, CPU seconds so far), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        out[int(name)] = (int(fields[1]), int(fields[2]), (int(fields[11]) + int(fields[12])) / tick)
+    return out
+
+
+def server_cpu(base: str) -> float:
+    """CPU seconds used so far by the streamlit server at `base` (its whole process group)."""
+    group = SERVER_PIDS[base]
+    return sum(cpu for _, pgid, cpu in _processes().values() if pgid == group)
+
+
+class BrowserCpu:
+    """CPU seconds of this process's descendants that are not a streamlit server (Chromium and playwright's
+    driver), sampled every 0.2 s while running: Chromium's processes end with the browser, before anyone reads
+    their rusage."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        procs, me = _processes(), os.getpid()
+        servers = set(SERVER_PIDS.values())
+        for pid, (_, pgid, cpu) in procs.items():
+            if pgid in servers:
+                continue
+            up, hops = pid, 0
+            while up in procs and up != me and hops < 64:
+                up, hops = procs[up][0], hops + 1
+            if up == me and pid != me:
+                self.seen[pid] = max(self.seen.get(pid, 0.0), cpu)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(0.2)
+
+    def __enter__(self) -> BrowserCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -97,8 +163,10 @@ def streamlit_server(script: Path, env: dict[str, str], log: Path):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit did not answer within {SERVER_START_S} s")
             time.sleep(0.25)
+        SERVER_PIDS[base] = proc.pid
         yield base
     finally:
+        SERVER_PIDS.pop(base, None)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
@@ -131,7 +199,8 @@ async def _load(browser, url: str) -> Load:
             return Load(url, None, ready["charts"], (errors[0] if errors else "exception box on the page")[:200])
         return Load(url, ready["t"] / 1000, int(ready["charts"]))
     except Exception as exc:  # noqa: BLE001 - a failed load is a measured error, not a crash of the bench
-        return Load(url, None, 0, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+        # a timeout has no message: its type is the error
+        return Load(url, None, 0, f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}")
     finally:
         await context.close()
 

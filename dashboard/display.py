@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -67,6 +68,8 @@ def _cell(value: object) -> str:
     """A table value as card text: '' for a missing one (the card leaves its line out)."""
     if value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value))):
         return ""
+    if isinstance(value, (bool, np.bool_)):  # a checkbox column: a mark, in no language
+        return "✓" if value else "✗"
     if isinstance(value, float):
         return f"{value:,.6g}"
     return str(value).strip()
@@ -85,19 +88,21 @@ def cards_html(frame: pd.DataFrame, head: int = 1) -> str:
     return f'<div class="cx-cards">{"".join(cards)}</div>'
 
 
-def table(frame: pd.DataFrame, key: str, *, shown: object = None, phone: list[str] | None = None, head: int = 1,
+def table(frame: pd.DataFrame, name: str, /, *, shown: object = None, phone: list[str] | None = None, head: int = 1,
           **dataframe_args) -> None:
     """`frame` as st.dataframe (of `shown`, e.g. its Styler, when given) on a wide screen; on a phone the columns
     `phone` as a narrow st.dataframe, or without `phone` every row as a card (`head` columns make its heading).
-    TABLE_CSS (added by app.py) shows the one that fits."""
-    with st.container(key=f"widetable_{key}"):
+    TABLE_CSS (added by app.py) shows the one that fits; `name` keys the two containers (st-key-widetable_<name>,
+    st-key-phonetable_<name>), a `key` among `dataframe_args` the wide grid (and, with a suffix, the phone one)."""
+    with st.container(key=f"widetable_{name}"):
         st.dataframe(frame if shown is None else shown, **dataframe_args)
-    with st.container(key=f"phonetable_{key}"):
+    with st.container(key=f"phonetable_{name}"):
         if phone is None:
             st.html(cards_html(frame, head))
         else:
             config = {c: v for c, v in (dataframe_args.get("column_config") or {}).items() if c in phone}
-            st.dataframe(frame[phone], **{**dataframe_args, "column_config": config})
+            own = {"key": f"{dataframe_args['key']}_phone"} if dataframe_args.get("key") else {}
+            st.dataframe(frame[phone], **{**dataframe_args, "column_config": config, **own})
 
 
 def css_text(text: str) -> str:

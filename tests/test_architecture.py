@@ -68,10 +68,10 @@ def test_no_old_name_for_a_series_or_an_office_is_left():
 HEAVY = ("pandas", "pandera", "pydantic", "plotly", "streamlit", "pyarrow")
 
 
-def _loaded_after(code: str, *argv: str) -> set[str]:
+def _loaded_after(code: str, *argv: str, warehouse: str = "/nonexistent/cityindex.duckdb") -> set[str]:
     """The heavy libraries loaded once `code` has run in a fresh interpreter (with `argv` as sys.argv[1:])."""
     probe = f"import sys\nsys.argv[1:] = {list(argv)!r}\n{code}\nprint('loaded:', *sorted(m for m in {HEAVY!r} if m in sys.modules))"
-    env = {**os.environ, "CITYIDX_WAREHOUSE": "/nonexistent/cityindex.duckdb"}
+    env = {**os.environ, "CITYIDX_WAREHOUSE": warehouse}
     run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     last = run.stdout.strip().splitlines()[-1]
@@ -87,6 +87,17 @@ def test_the_command_line_starts_without_the_heavy_libraries():
     assert _loaded_after(help_) == set()
     status = "import pipelines.cli\ntry:\n    pipelines.cli.main(['status'])\nexcept SystemExit:\n    pass"
     assert _loaded_after(status) == set()  # no warehouse here: the error path is light too
+
+
+def test_status_on_a_built_warehouse_starts_without_the_heavy_libraries(mini_warehouse):
+    """`cityidx status` reading a real warehouse (rows as tuples, no frames) loads no pandas either; the probe
+    fails if it prints no table, so a status that broke early cannot pass as light."""
+    code = ("import pipelines.cli\ntry:\n    pipelines.cli.main(['status'])\nexcept SystemExit as exc:\n"
+            "    assert not exc.code, exc.code")
+    assert _loaded_after(code, warehouse=str(mini_warehouse)) == set()
+    run = subprocess.run([sys.executable, "-m", "pipelines.cli", "status", "--lang", "en"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "CITYIDX_WAREHOUSE": str(mini_warehouse)})
+    assert run.returncode == 0 and "mori_gpci" in run.stdout, run.stdout + run.stderr
 
 
 def test_a_command_that_reads_the_catalogue_loads_it():

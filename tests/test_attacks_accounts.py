@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -234,9 +235,30 @@ def test_forum_author_must_hold_the_role_now(mini: Path, mini_warehouse: Path):
 MEETING = {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-09-09", "kind": "regular"}
 
 
+_LEDGER: dict[str, Path] = {}  # this test process's first written ledger and its warehouse, copied for the others
+
+
 @pytest.fixture
-def ledger(mini: Path, mini_warehouse: Path):
-    """Three forum events and two uploads, all written through the library (so sealed)."""
+def ledger(mini: Path, mini_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Three forum events and two uploads, all written through the library (so sealed).
+
+    Written once per test process (five writes, each rebuilding a part of the warehouse), then copied: the ledger
+    (with its seal key) and the warehouse are files that name no absolute path, so a copy is that ledger."""
+    if not _LEDGER:
+        _write_ledger(mini, mini_warehouse)
+        kept = tmp_path_factory.mktemp("ledger")
+        shutil.copytree(mini.parent, kept / "mini")
+        shutil.copytree(mini_warehouse.parent, kept / "warehouse")
+        _LEDGER.update(root=kept / "mini", warehouse=kept / "warehouse")
+    else:
+        shutil.rmtree(mini.parent)
+        shutil.copytree(_LEDGER["root"], mini.parent)
+        shutil.rmtree(mini_warehouse.parent)
+        shutil.copytree(_LEDGER["warehouse"], mini_warehouse.parent)
+    return catalogue.load(mini)
+
+
+def _write_ledger(mini: Path, mini_warehouse: Path) -> None:
     cat = catalogue.load(mini)
     writes.record_event(cat, "park", "meeting.scheduled", MEETING, warehouse_path=mini_warehouse)
     writes.record_event(cat, "park", "meeting.held", {"meeting_id": "m1", "attendees": 20}, warehouse_path=mini_warehouse)
@@ -245,7 +267,6 @@ def ledger(mini: Path, mini_warehouse: Path):
     writes.commit_upload(cat, UPLOAD, "a.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
     writes.commit_upload(cat, "지표코드,기준기간,값\nforeign_tourists,2024,13150000\n".encode(), "b.csv", "tourism_sports", "kim",
                          warehouse_path=mini_warehouse)
-    return cat
 
 
 def _events(cat) -> list[Path]:

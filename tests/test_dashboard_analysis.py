@@ -291,3 +291,23 @@ def test_goal_page_does_not_project_ranks_too_old_to_judge(mini, tmp_path, monke
 ])
 def test_goal_rank_ticks_keep_one_and_ten_and_stay_sparse(worst, expected):
     assert charts.goal_rank_ticks(worst, 5) == expected
+
+
+def test_weak_points_draws_only_the_open_tabs_heat_map(tmp_path, monkeypatch):
+    # a heat map with a label in every cell is the page's heaviest drawing: the hidden tabs wait until chosen.
+    # The real catalogue: the mini one has weaknesses in one series only, so it has no tabs.
+    from pipelines import build, catalogue
+
+    warehouse = tmp_path / "real" / "cityindex.duckdb"
+    build.build(catalogue.load(), warehouse)
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(warehouse))
+    at = run(WEAK, "ko")
+    heat = lambda: sorted(k for k in plotly_specs(at) if k.startswith("heat_"))  # noqa: E731
+    assert len(at.tabs) >= 2, "the mini warehouse has weaknesses in two series"
+    first, second = at.tabs[0].label, at.tabs[1].label
+    assert len(heat()) == 1
+    drawn = heat()[0]
+    at.session_state["weak_heat_tab"] = second
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(heat()) == 1 and heat()[0] != drawn, f"{second}: its own heat map, not {first}'s"

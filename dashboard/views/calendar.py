@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, display
 from dashboard.charts import FOCUS_COLOUR, FONT
 from dashboard.display import local_time, zone_note
 from dashboard.text import DEFAULT_LANG, t
@@ -119,8 +119,8 @@ else:
             col("out_of_date"): [", ".join(indicator_names.get(i, i) for i in x) or "—" for x in table["out_of_date"]],
         })
         # Long names are cut in the cell and shown whole on hover; the counts before them stay readable.
-        st.dataframe(
-            calendar_view, hide_index=True, width="stretch", height="content", key="cal_table",
+        display.table(
+            calendar_view, "cal_table", head=2, hide_index=True, width="stretch", height="content", key="cal_table",
             column_config={
                 col("index"): st.column_config.TextColumn(col("index"), width="medium"),
                 col("office"): st.column_config.TextColumn(col("office"), width="medium"),
@@ -152,8 +152,10 @@ else:
     # On screen the figures come before the long definitions; the files keep the pack's own column order.
     url_col, value_col = t("col.source_url", lang), t("col.value", lang)
     first = [t(f"col.{k}", lang) for k in ("indicator_id", "indicator", "period", "value", "unit", "owner")]
-    st.dataframe(pack[first + [c for c in pack.columns if c not in first]], hide_index=True, width="stretch",
-                 height="content", key="cal_pack",
+    on_screen = pack[first + [c for c in pack.columns if c not in first]]
+    # on a phone one card per indicator, under its name (the id is for the machine that reads the files)
+    display.table(on_screen.drop(columns=[first[0]]), "cal_pack", shown=on_screen, hide_index=True, width="stretch",
+                  height="content", key="cal_pack",
                  column_config={url_col: st.column_config.LinkColumn(url_col),
                                 value_col: st.column_config.NumberColumn(value_col, format="localized"),
                                 t("col.definition", lang): st.column_config.TextColumn(width="large")})
@@ -204,7 +206,7 @@ else:
             col("format"): src.format,
             col("source_url"): src.url,
         })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height="content", key="cal_snapshots",
+    display.table(pd.DataFrame(rows), "cal_snapshots", hide_index=True, width="stretch", height="content", key="cal_snapshots",
                  column_config={col("source_url"): st.column_config.LinkColumn(col("source_url"))})
 st.caption(t("ui.cal.fetch_command", lang))
 st.code("cityidx fetch", language="bash")

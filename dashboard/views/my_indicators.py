@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, charts, data
+from dashboard import auth, charts, data, display
 from dashboard.display import DUE_STATE_STYLE, local_time, show_error, uploader_text, zone_note
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
@@ -263,8 +263,10 @@ def indicators_and_lines() -> None:
         col("link"): indicators["source_url"],
         col("code"): indicators["indicator_id"],
     })
-    st.dataframe(
-        colour_states(table, col("state")), hide_index=True, width="stretch", key="mine_indicators",
+    # on a phone one card per indicator, without the link and the code (a machine's, not a reader's)
+    display.table(
+        table.drop(columns=[col("link"), col("code")]), "mine_indicators", shown=colour_states(table, col("state")),
+        hide_index=True, width="stretch", key="mine_indicators",
         column_config={col("link"): st.column_config.LinkColumn(col("link"), display_text=t("ui.mine.open_link", lang))},
     )
 
@@ -352,7 +354,7 @@ else:
     }
     if account is not None and account.role == "admin":  # the technical record, for whoever keeps the ledger
         shown |= {col("encoding"): history["encoding"].fillna("—"), col("sha256"): history["sha256"].str[:12] + "…"}
-    st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch", key="mine_history")
+    display.table(pd.DataFrame(shown), "mine_history", hide_index=True, width="stretch", key="mine_history")
 
 # Every version of one indicator.
 st.markdown(f"#### {t('ui.mine.versions', lang)}")
@@ -380,7 +382,7 @@ def versions_table() -> None:
         if is_admin:
             frame[col("ledger")] = versions["ledger_file"]
         current = t("ui.mine.current", lang)
-        st.dataframe(frame.style.map(lambda v: "color: #067647" if v == current else "color: #98a2b3; font-style: italic",
+        display.table(frame, "mine_versions", shown=frame.style.map(lambda v: "color: #067647" if v == current else "color: #98a2b3; font-style: italic",
                                      subset=[col("status")]),
                      hide_index=True, width="stretch", height="content", key="mine_versions")
 

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, display
 from dashboard.display import DUE_STATE_STYLE, local_time, zone_note
 from dashboard.markdown import say
 from dashboard.text import DEFAULT_LANG, t
@@ -85,8 +85,8 @@ def headline_and_departments() -> None:
         t("ui.due.count.up_to_date", lang): summary["up_to_date"],
         t("ui.due.recent", lang, days=recent_days): summary["recent"].astype(int),
     })
-    st.dataframe(
-        summary_view.style.map(lambda v: DUE_STATE_STYLE["overdue"] if v else "", subset=[t("ui.due.count.overdue", lang)])
+    display.table(
+        summary_view, "due_summary", shown=summary_view.style.map(lambda v: DUE_STATE_STYLE["overdue"] if v else "", subset=[t("ui.due.count.overdue", lang)])
         .map(lambda v: DUE_STATE_STYLE["due"] if v else "", subset=[t("ui.due.count.due", lang)]),
         hide_index=True, width="stretch", height="content", key="due_summary",
     )
@@ -129,8 +129,9 @@ def detail_table() -> None:
         col("recent"): shown["recently_updated"].astype(bool),
     })
     css = {t(f"due.{s}", lang): style for s, style in DUE_STATE_STYLE.items()}
-    st.dataframe(
-        detail.style.map(lambda v: css.get(v, ""), subset=[state_col]),
+    # on a phone one card per indicator, headed by its state, department and name
+    display.table(
+        detail, "due_detail", shown=detail.style.map(lambda v: css.get(v, ""), subset=[state_col]), head=3,
         hide_index=True, width="stretch", height="content", key="due_detail",
         column_config={
             col("recent"): st.column_config.CheckboxColumn(col("recent"), width="small"),

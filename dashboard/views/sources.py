@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, display
 from dashboard.markdown import escape, link, methodology_line, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
@@ -57,7 +57,7 @@ def draw() -> None:
     pivot[t("col.total", lang)] = pivot.sum(axis=1)
     pivot.columns = [t(f"status.{c}", lang) if c in STATUSES else c for c in pivot.columns]
     pivot.insert(0, col("series"), [short.get(i, i) for i in pivot.index])
-    st.dataframe(pivot, hide_index=True, width="stretch", placeholder="—")
+    display.table(pivot, "src_status", hide_index=True, width="stretch", placeholder="—")
 
     st.subheader(t("ui.sources.flags", lang))
     # the flags column of every ranking row (docs/formats.md), per series; the focus city's share in brackets
@@ -69,7 +69,7 @@ def draw() -> None:
                                                         for a, b in zip(flag_table[f], focus_flags[f])]
                                for f in signals.FLAG_NAMES}, index=flag_table.index)
     flag_table.insert(0, col("series"), [short.get(i, i) for i in flag_table.index])
-    st.dataframe(flag_table, hide_index=True, width="stretch", placeholder="—")
+    display.table(flag_table, "src_flags", hide_index=True, width="stretch", placeholder="—")
     st.caption(t("ui.sources.flags_help", lang))
     st.markdown("\n".join(f"- {escape(line)}" for line in signals.flag_help(signals.FLAG_NAMES, lang)))
 
@@ -79,7 +79,7 @@ def draw() -> None:
     tier_table = tier_table.reindex(index=series["index_id"], columns=tier_order, fill_value=0).fillna(0).astype(int)
     tier_table.columns = [tier_names.set_index("tier").at[x, f"name_{lang}"] for x in tier_order]
     tier_table.insert(0, col("series"), [short.get(i, i) for i in tier_table.index])
-    st.dataframe(tier_table, hide_index=True, width="stretch", placeholder="—")
+    display.table(tier_table, "src_tiers", hide_index=True, width="stretch", placeholder="—")
     st.markdown("\n".join(f"- **{escape(r[f'name_{lang}'])}**: {escape(r[f'help_{lang}'])}" for _, r in tier_names.iterrows()))
 
     st.subheader(t("ui.sources.by_publication", lang))
@@ -88,9 +88,9 @@ def draw() -> None:
                .agg(rows=("rows", "sum"), ranked_rows=("ranked_rows", "sum"),
                     series=("index_id", lambda ids: ", ".join(short.get(i, i) for i in dict.fromkeys(ids))))
                .sort_values(["rows", "publication"], ascending=[False, True]))
-    st.dataframe(outlets.rename(columns={
+    display.table(outlets.rename(columns={
         "publication": col("publication"), "rows": col("rows"), "ranked_rows": col("ranked_rows"), "series": col("series"),
-    }), hide_index=True, width="stretch", placeholder="—", height=min(420, 36 * (len(outlets) + 1) + 3))
+    }), "src_outlets", hide_index=True, width="stretch", placeholder="—", height=min(420, 36 * (len(outlets) + 1) + 3))
     st.caption(t("ui.sources.publication_help", lang, n=len(outlets)))
 
     # The catalogue, one series at a time.
@@ -123,13 +123,15 @@ def draw() -> None:
                 st.caption(say("ui.sources.no_components", lang, kind=kind))
             else:
                 names = dict(zip(own["component_id"], own[f"name_{lang}"]))
-                st.dataframe(pd.DataFrame({
+                # on a phone the name and the weight: the note, area and parent are long texts for a wide screen
+                display.table(pd.DataFrame({
                     col("component"): own[f"name_{lang}"],
                     col("weight"): own["weight"],
                     col("weight_note"): own["weight_note"].fillna(""),
                     col("policy_area"): own[f"policy_area_{lang}"].fillna(""),
                     col("parent"): [names.get(p, "") if isinstance(p, str) else "" for p in own["parent"]],
-                }), hide_index=True, width="stretch", placeholder="—", column_config={
+                }), f"src_components_{sid}", phone=[col("component"), col("weight")], hide_index=True, width="stretch",
+                   placeholder="—", column_config={
                     col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
                 })
                 if own["weight"].isna().all():
@@ -147,7 +149,7 @@ def draw() -> None:
             if eds.empty:
                 st.caption(t("status.no_edition", lang))
             else:
-                st.dataframe(pd.DataFrame({
+                display.table(pd.DataFrame({
                     col("edition"): eds["edition"].astype(str),
                     col("published"): eds["published"].fillna(""),
                     col("year"): eds["year"].astype(str),
@@ -157,7 +159,7 @@ def draw() -> None:
                     # edition notes are the ledger's English research notes: in Korean mode, marked as such
                     col("note"): [t("ui.trends.note_in_english", lang, note=n) if lang == "ko" and isinstance(n, str) and n
                                   else (n if isinstance(n, str) else "") for n in eds["note"]],
-                }), hide_index=True, width="stretch", placeholder="—", column_config={
+                }), f"src_editions_{sid}", hide_index=True, width="stretch", placeholder="—", column_config={
                     col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
                 })
 
@@ -165,18 +167,18 @@ def draw() -> None:
             with a:
                 st.markdown(f"**{t('ui.sources.by_status', lang)}**")
                 mine = statuses[statuses["index_id"] == sid]
-                st.dataframe(pd.DataFrame({
+                display.table(pd.DataFrame({
                     col("status"): [t(f"status.{x}", lang) for x in mine["status"]],
                     col("rows"): mine["rows"],
-                }), hide_index=True, width="stretch", placeholder="—")
+                }), f"src_status_{sid}", hide_index=True, width="stretch", placeholder="—")
             with b:
                 st.markdown(f"**{t('ui.sources.by_publication', lang)}**")
                 mine = publications[publications["index_id"] == sid]
-                st.dataframe(pd.DataFrame({
+                display.table(pd.DataFrame({
                     col("publication"): mine["publication"].replace("", t("ui.sources.no_publication", lang)),
                     col("rows"): mine["rows"],
                     col("ranked_rows"): mine["ranked_rows"],
-                }), hide_index=True, width="stretch", placeholder="—")
+                }), f"src_publications_{sid}", hide_index=True, width="stretch", placeholder="—")
 
 
 data.static(draw, "sources", lang)

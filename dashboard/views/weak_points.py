@@ -120,31 +120,36 @@ if chosen_departments:
 
 
 # The heat map: components by editions, one series at a time.
-def heat_maps() -> None:
-    st.subheader(t("ui.weak.heatmap", lang))
-    st.caption(say("ui.weak.heatmap_help", lang, city=city))
-    heat_series = [i for i in series.index if i in set(shown["index_id"])]
-    if not heat_series:
-        st.info(t("ui.weak.no_match", lang))
-    else:
-        tabs = st.tabs([series.at[i, f"short_{lang}"] for i in heat_series]) if len(heat_series) > 1 else [st.container()]
-        for tab, index_id in zip(tabs, heat_series):
-            with tab:
-                own = shown[shown["index_id"] == index_id]
-                kind = own[f"title_{lang}"].iloc[0]
-                # the heat map is drawn from the series' rows that the area and department filters keep
-                st.plotly_chart(charts.weakness_heatmap(own, lang), width="stretch", key=f"heat_{index_id}")
-                latest = own[own["is_latest"]]
-                counts = latest["label"].value_counts()
-                st.caption(say("ui.weak.heatmap_counts", lang, series=kind, edition=latest["edition"].iloc[0] if len(latest) else "—",
-                             weak=int(counts.get("weakness", 0)), strong=int(counts.get("strength", 0)),
-                             neutral=int(counts.get("neutral", 0)), none=int(counts.get("no_data", 0))))
+def heat_map(index_id: str) -> None:
+    own = shown[shown["index_id"] == index_id]
+    kind = own[f"title_{lang}"].iloc[0]
+    # the heat map is drawn from the series' rows that the area and department filters keep
+    st.plotly_chart(charts.weakness_heatmap(own, lang), width="stretch", key=f"heat_{index_id}")
+    latest = own[own["is_latest"]]
+    counts = latest["label"].value_counts()
+    st.caption(say("ui.weak.heatmap_counts", lang, series=kind, edition=latest["edition"].iloc[0] if len(latest) else "—",
+                   weak=int(counts.get("weakness", 0)), strong=int(counts.get("strength", 0)),
+                   neutral=int(counts.get("neutral", 0)), none=int(counts.get("no_data", 0))))
 
 
 # Everything below the filters follows from the warehouse, the language and the widgets' values: drawn once per
 # combination, replayed after (data.static).
 FILTERS = (lang, chosen_series, tuple(sorted(chosen_areas)), tuple(sorted(chosen_departments)))
-data.static(heat_maps, "weak-heat", *FILTERS)
+st.subheader(t("ui.weak.heatmap", lang))
+st.caption(say("ui.weak.heatmap_help", lang, city=city))
+heat_series = [i for i in series.index if i in set(shown["index_id"])]
+if not heat_series:
+    st.info(t("ui.weak.no_match", lang))
+elif len(heat_series) == 1:
+    data.static(lambda: heat_map(heat_series[0]), "weak-heat", *FILTERS, heat_series[0])
+else:
+    # Only the open tab's heat map is drawn (a rerun draws another when its tab is chosen): a heat map with a
+    # label in every cell is the heaviest thing the browser draws on this page.
+    tabs = st.tabs([series.at[i, f"short_{lang}"] for i in heat_series], key="weak_heat_tab", on_change="rerun")
+    for tab, index_id in zip(tabs, heat_series):
+        if tab.open:
+            with tab:
+                data.static(lambda: heat_map(index_id), "weak-heat", *FILTERS, index_id)
 
 # One component: the focus city against its peers in that component's latest edition.
 st.subheader(say("ui.weak.peers_chart", lang, city=city))
