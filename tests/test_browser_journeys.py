@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from browser_support import (ARTIFACTS, CHROMIUM_ARGS, chromium_or_skip, goto, main_text, settle, sidebar_text,
+from browser_support import (ARTIFACTS, CHROMIUM_ARGS, RUN_MS, chromium_or_skip, goto, main_text, settle, sidebar_text,
                              streamlit_server)
 from dashboard.text import t
 from pipelines import accounts, catalogue
@@ -70,6 +70,10 @@ def sign_in(page, username: str) -> None:
     side.get_by_label("사용자 이름").fill(username)
     side.get_by_label("비밀번호").fill(PASSWORD)
     side.get_by_role("button", name="로그인").click()
+    settle(page)
+    # the sign-in reruns the page once more; on a loaded machine that run can end after settle(): wait for
+    # its result (the sign-out button) — a refused sign-in fails here by timeout, naming the button
+    side.get_by_role("button", name="로그아웃").wait_for(timeout=RUN_MS)
     settle(page)
 
 
