@@ -92,13 +92,17 @@ def wait_text(page, text: str, timeout_ms: int = 150_000) -> None:
     settle(page)
 
 
-def wait_events(cat, n: int, timeout_s: float = 150) -> list[str]:
+def wait_events(cat, n: int, timeout_s: float = 150, page=None) -> list[str]:
+    """Until the ledger holds `n` forum events; on a timeout, `page` (when given) is saved to
+    artifacts/journeys/failed-at-event-N.png so the failure can be seen, not guessed."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         types = [e.type for e in read_events(cat)]
         if len(types) >= n:
             return types
         time.sleep(0.25)
+    if page is not None:
+        page.screenshot(path=str(SHOTS / f"failed-at-event-{n}.png"), full_page=True)
     raise AssertionError(f"the ledger did not reach {n} events: {[e.type for e in read_events(cat)]}")
 
 
@@ -225,20 +229,25 @@ def test_the_organizer_runs_a_meeting_from_agenda_to_done_action(site) -> None:
             break
     assert day.first.locator('input[type="date"]').input_value() == today.isoformat()
     click(page, t("ui.forum.schedule_submit", "ko"))
-    wait_events(cat, 1)
+    wait_events(cat, 1, page=page)
     assert read_events(cat)[0].data["date"] == today.isoformat()
     wait_text(page, t("ui.forum.add_suggestion", "ko"))
     page.get_by_role("button", name=t("ui.forum.add_suggestion", "ko")).first.click()
-    wait_events(cat, 2)
+    wait_events(cat, 2, page=page)
     wait_text(page, t("ui.forum.hold_first", "ko"))
     assert page.get_by_role("button", name=t("ui.forum.decide", "ko")).count() == 0, "no decision before the meeting"
     page.get_by_text(t("ui.forum.hold_first", "ko")).scroll_into_view_if_needed()
     shot(page, "organizer-2-agenda-before-meeting")
 
     page.get_by_text(t("ui.forum.record_held", "ko"), exact=True).click()
-    page.get_by_label(t("ui.forum.attendees", "ko")).fill("24")
-    click(page, t("ui.forum.record_held_submit", "ko"), exact=True)
-    wait_events(cat, 3)
+    attendees = page.get_by_label(t("ui.forum.attendees", "ko"))
+    attendees.wait_for(state="visible", timeout=RUN_MS)  # the expander has opened
+    attendees.fill("24")
+    assert attendees.input_value() == "24"
+    submit = page.get_by_role("button", name=t("ui.forum.record_held_submit", "ko"), exact=True).first
+    submit.wait_for(state="visible", timeout=RUN_MS)
+    submit.click()
+    wait_events(cat, 3, page=page)
     wait_text(page, t("ui.forum.done_held", "ko"))
     held = f"({t('ui.forum.held', 'ko')})"
     for label in (t("ui.forum.meeting", "ko"), t("ui.forum.packet_meeting", "ko")):  # no drop-down keeps "planned"
@@ -255,7 +264,7 @@ def test_the_organizer_runs_a_meeting_from_agenda_to_done_action(site) -> None:
     shot(page, "organizer-3-held-undecided")
     choose(page, t("col.decision", "ko"), t("decision.adopted", "ko"))
     click(page, t("ui.forum.decide", "ko"), exact=True)
-    wait_events(cat, 4)
+    wait_events(cat, 4, page=page)
     wait_text(page, t("ui.forum.done_decided", "ko", decision=t("decision.adopted", "ko")))
 
     page.get_by_text(t("ui.forum.new_action", "ko"), exact=True).click()
@@ -264,11 +273,11 @@ def test_the_organizer_runs_a_meeting_from_agenda_to_done_action(site) -> None:
     settle(page)
     create.click()
     settle(page)
-    wait_events(cat, 5)
+    wait_events(cat, 5, page=page)
     wait_text(page, "실행과제를 등록했습니다")
     for n, status in enumerate(("accepted", "in_progress", "done"), start=6):
         click(page, t("ui.forum.move_to", "ko", status=t(f"action.{status}", "ko")))
-        wait_events(cat, n)
+        wait_events(cat, n, page=page)
         wait_text(page, t("ui.forum.done_moved", "ko", status=t(f"action.{status}", "ko")))
     page.get_by_text(t("ui.forum.board", "ko")).scroll_into_view_if_needed()
     shot(page, "organizer-4-done")
