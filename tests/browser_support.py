@@ -136,6 +136,18 @@ def settle(page) -> None:
     page.wait_for_function(READY_JS, timeout=RUN_MS, polling=250)
 
 
+def sign_in(page, username: str, password: str) -> None:
+    """Sign in through the sidebar form and wait for its result: the sign-in reruns the page once more, and
+    on a loaded machine that run can end after settle(), so wait for the sign-out button it brings (a refused
+    sign-in fails here by timeout, naming the button)."""
+    side = page.locator('[data-testid="stSidebar"]')
+    side.get_by_label("사용자 이름").fill(username)
+    side.get_by_label("비밀번호").fill(password)
+    side.get_by_role("button", name="로그인").click()
+    side.get_by_role("button", name="로그아웃").wait_for(timeout=RUN_MS)
+    settle(page)
+
+
 def goto(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded", timeout=RUN_MS)
     settle(page)

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from browser_support import (ARTIFACTS, CHROMIUM_ARGS, RUN_MS, chromium_or_skip, goto, main_text, settle, sidebar_text,
-                             streamlit_server)
+                             sign_in, streamlit_server)
 from dashboard.text import t
 from pipelines import accounts, catalogue
 from pipelines.build import forum
@@ -63,18 +63,6 @@ def site(server: dict, tmp_path: Path):
                "warehouse": server["warehouse"]}
     finally:
         context.close()
-
-
-def sign_in(page, username: str) -> None:
-    side = page.locator('[data-testid="stSidebar"]')
-    side.get_by_label("사용자 이름").fill(username)
-    side.get_by_label("비밀번호").fill(PASSWORD)
-    side.get_by_role("button", name="로그인").click()
-    settle(page)
-    # the sign-in reruns the page once more; on a loaded machine that run can end after settle(): wait for
-    # its result (the sign-out button) — a refused sign-in fails here by timeout, naming the button
-    side.get_by_role("button", name="로그아웃").wait_for(timeout=RUN_MS)
-    settle(page)
 
 
 def shot(page, name: str) -> None:
@@ -148,7 +136,7 @@ def test_the_editor_fills_the_excel_template_and_sees_the_new_value(site) -> Non
     page, base = site["page"], site["base"]
     goto(page, base + "/my_indicators")  # an old address opens the page
     assert t("ui.mine.page", "ko") in main_text(page)
-    sign_in(page, "kim")
+    sign_in(page, "kim", PASSWORD)
     assert "김관광" in sidebar_text(page)
     shot(page, "editor-1-signed-in")
     limit = "20 KB"  # the mini catalogue's reporting.max_upload_bytes, as staff read it
@@ -214,7 +202,7 @@ def test_the_editor_fills_the_excel_template_and_sees_the_new_value(site) -> Non
 def test_the_organizer_runs_a_meeting_from_agenda_to_done_action(site) -> None:
     page, base = site["page"], site["base"]
     goto(page, base + "/forum")
-    sign_in(page, "park")
+    sign_in(page, "park", PASSWORD)
     wait_text(page, t("ui.forum.schedule_submit", "ko"))
     shot(page, "organizer-1-forum")
 
@@ -243,6 +231,7 @@ def test_the_organizer_runs_a_meeting_from_agenda_to_done_action(site) -> None:
     attendees = page.get_by_label(t("ui.forum.attendees", "ko"))
     attendees.wait_for(state="visible", timeout=RUN_MS)  # the expander has opened
     attendees.fill("24")
+    attendees.press("Tab")  # commit the number first: a click on submit that also blurs a dirty input can be lost
     assert attendees.input_value() == "24"
     submit = page.get_by_role("button", name=t("ui.forum.record_held_submit", "ko"), exact=True).first
     submit.wait_for(state="visible", timeout=RUN_MS)

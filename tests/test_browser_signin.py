@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_or_skip, goto, settle, sidebar_text, streamlit_server
+from browser_support import (ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_or_skip, goto, settle, sidebar_text, sign_in,
+                             streamlit_server)
 from pipelines import accounts, catalogue, sessions
 from pipelines.ledger.uploads import read_receipts
 
@@ -35,27 +36,6 @@ def site(mini: Path, mini_warehouse: Path, tmp_path: Path):
            "CITYIDX_ACCOUNTS": str(accounts_file)}
     with streamlit_server(env, SHOTS / "streamlit.log") as base:
         yield {"base": base, "env": env, "cat": cat, "accounts": accounts_file, "chromium": chromium}
-
-
-def sign_in(page, username: str, password: str) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # playwright is optional (the test skips)
-
-    side = page.locator('[data-testid="stSidebar"]')
-    side.get_by_label("사용자 이름").fill(username)
-    side.get_by_label("비밀번호").fill(password)
-    side.get_by_role("button", name="로그인").click()
-    # settle() alone can look before the sign-in's run has begun (a loaded machine, argon2 on purpose slow):
-    # a sign-in that works takes the form away; one that does not leaves it, and the caller's assert says so
-    try:
-        side.get_by_label("비밀번호").wait_for(state="detached", timeout=30_000)
-    except PlaywrightTimeout:
-        pass
-    settle(page)
-    try:  # the sign-in reruns the page once more; on a loaded machine that run can end after settle()
-        side.get_by_role("button", name="로그아웃").wait_for(timeout=30_000)
-    except Exception:  # noqa: BLE001 - a refused sign-in is the caller's assertion to report
-        pass
-    settle(page)
 
 
 def signed_in(page) -> bool:
