@@ -120,6 +120,14 @@ def test_status_on_a_built_warehouse_starts_without_the_heavy_libraries(mini_war
     assert run.returncode == 0 and "mori_gpci" in run.stdout, run.stdout + run.stderr
 
 
+def test_the_build_starts_without_openpyxl():
+    """The build reads no workbook: openpyxl (~0.1 s of start-up) loads only when an xlsx upload is read or a
+    template written (the probe can fail: reading one loads it)."""
+    assert _loaded_after("import pipelines.build, pipelines.cli", watch=("openpyxl",)) == set()
+    code = "from pipelines.build import uploads\nuploads._xlsx_lines(b'not a zip', 'x.xlsx', 1000)"
+    assert _loaded_after(code, watch=("openpyxl",)) == {"openpyxl"}
+
+
 def test_a_choice_owned_by_another_module_is_still_checked():
     """The account roles and the forum's words are loaded only when used, and still refuse what they do not know."""
     run = subprocess.run([sys.executable, "-m", "pipelines.cli", "forum", "action", "status", "t-1", "finished"], cwd=ROOT,
