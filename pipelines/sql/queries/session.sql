@@ -61,3 +61,11 @@ use memory;
 detach database if exists staged;
 detach database if exists staged_values;
 detach database if exists staged_forum;
+
+-- name: staged_columns()
+-- Every table of the staged part with its columns in order (table_name, [column_name, ...]): a build appends
+-- each table's rows by position.
+select table_name, list(column_name order by column_index) as columns
+from duckdb_columns()
+where database_name = 'staged' and schema_name = 'main'
+group by table_name;
