@@ -188,3 +188,18 @@ def test_a_held_table_with_a_repeated_key_is_refused_naming_both_rows():
     assert sorted((p.row, p.column) for p in problems) == [(17, "component_id"), (4321, "component_id")]
     assert all("index_id, edition, city, component_id" in p.en for p in problems)
     assert validate_frame(frame.drop(index=4321), schemas.ComponentTable, "warehouse:component_row") == []
+
+
+def test_cells_are_trimmed_of_spaces_and_an_empty_one_is_missing_quoted_or_not(tmp_path):
+    """hold_csv trims only a cell that starts or ends with a space (issue 13); what it holds must be what trimming
+    every cell gave: spaces gone, a cell of spaces or an empty one (quoted or not) missing, tabs and inner
+    spaces kept."""
+    rows = [' 2025 ,  Seoul,Korea, 6 ,"1288.1 ",ranked,https://example.org/gpci ,"GPCI  2025",2025-11-20,"",   ',
+            '2025,Tokyo,\tJapan,7,,ranked,https://example.org/gpci,GPCI,2025-11-20,, a note ']
+    raw, typed, problems = read_validated(_csv(tmp_path, *rows), "r.csv", {"rank": "int", "score": "float"}, RawRanking)
+    assert problems == [] and typed is not None
+    assert list(typed["edition"]) == ["2025", "2025"] and list(typed["city"]) == ["Seoul", "Tokyo"]
+    assert list(typed["rank"]) == [6, 7] and typed.at[2, "score"] == 1288.1 and pd.isna(typed.at[3, "score"])
+    assert list(typed["source_url"]) == ["https://example.org/gpci"] * 2
+    assert typed.at[2, "publication"] == "GPCI  2025" and typed.at[3, "country"] == "\tJapan"
+    assert pd.isna(typed.at[2, "flags"]) and pd.isna(typed.at[2, "note"]) and typed.at[3, "note"] == "a note"
