@@ -149,6 +149,11 @@ def _rows_where(rows: duckdb.DuckDBPyRelation, failed: duckdb.Expression, column
     return rows.filter(failed).select(col(ROW), col(column)).order(col(ROW)).fetchall()
 
 
+def _not_in(rows: duckdb.DuckDBPyRelation, column: str, known: set[str]) -> list[str]:
+    """The values of `column` (not missing) that are not `known`, each distinct value judged once."""
+    return [v for (v,) in rows.select(col(column)).distinct().fetchall() if v is not None and v not in known]
+
+
 def _same(column: str, value: object) -> duckdb.Expression:
     return col(column).isnull() if value is None else duckdb.coalesce(col(column) == value, False)
 
@@ -164,14 +169,14 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
     problems: list[Problem] = []
     have = set(rows.columns)
     if "component" in have:
-        known = [c.id for c in series.components]
+        unknown = _not_in(rows, "component", {c.id for c in series.components})
         problems += [problem(display, int(r), "component", "check.unknown_component", value=v)
-                     for r, v in _rows_where(rows, col("component").isnotnull() & ~col("component").isin(*known), "component")]
+                     for r, v in (_rows_where(rows, col("component").isin(*unknown), "component") if unknown else [])]
     if not {"edition", "city", "component"} <= have:
         return problems, False
-    known = list(editions.loc[editions["index_id"] == series.id, "edition"]) or [""]
+    unknown = _not_in(rows, "edition", set(editions.loc[editions["index_id"] == series.id, "edition"]))
     problems += [problem(display, int(r), "edition", "check.unknown_edition", value=v)
-                 for r, v in _rows_where(rows, col("edition").isnotnull() & ~col("edition").isin(*known), "edition")]
+                 for r, v in (_rows_where(rows, col("edition").isin(*unknown), "edition") if unknown else [])]
     names = [n for (n,) in rows.select(col("city")).distinct().fetchall() if n is not None]
     lookup = {n: cities.resolve(n) for n in names}
     unmapped = [n for n, c in lookup.items() if c is None]
