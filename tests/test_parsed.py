@@ -128,3 +128,32 @@ def test_a_changed_query_file_is_parsed_again_and_a_malformed_one_still_fails(tm
     (tmp_path / "a.sql").write_text("-- name: one(city)\n-- One.\nselect :city, :country;\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"a\.sql.*undeclared parameter.*country"):
         sql.load(tmp_path)
+
+
+# --- the catalogue ----------------------------------------------------------------------------------------------
+
+
+def test_an_edited_catalogue_is_read_anew_and_a_bad_one_still_fails(mini: Path, cache_home: Path):
+    """indicators.yml through its kept parsed form: an edit shows at the next load, an alias (billion laughs) or a
+    YAML error is refused even when a valid version of the file was kept."""
+    from pipelines import catalogue
+
+    f = mini
+    text = f.read_text(encoding="utf-8")
+    assert catalogue.load(f).analysis.signals.as_of == dt.date(2026, 1, 15)
+    assert not list(cache_home.glob("catalogue.*.json"))  # a YAML date: JSON cannot keep it exactly, so not kept
+    text = text.replace("as_of: 2026-01-15", 'as_of: "2026-01-15"', 1)
+    f.write_text(text, encoding="utf-8")
+    assert catalogue.load(f).goal.target_rank == 5
+    assert catalogue.load(f).analysis.signals.as_of == dt.date(2026, 1, 15)
+    assert list(cache_home.glob("catalogue.*.json"))
+    assert catalogue.load(f).goal.target_rank == 5  # from the kept form
+    f.write_text(text.replace("  target_rank: 5", "  target_rank: 3", 1), encoding="utf-8")
+    assert catalogue.load(f).goal.target_rank == 3
+    f.write_text(text + "\nextra: &a [1, 2]\nmore: *a\n", encoding="utf-8")
+    with pytest.raises(catalogue.CatalogueError) as alias:
+        catalogue.load(f)
+    assert "alias" in str(alias.value).lower()
+    f.write_text(text + "\n  bad: [unclosed\n", encoding="utf-8")
+    with pytest.raises(catalogue.CatalogueError):
+        catalogue.load(f)
