@@ -438,6 +438,13 @@ class Accounts(Model):
     clock_skew_seconds: Annotated[int, Strict(), Field(ge=0)] = 300  # a ledger entry dated further ahead is refused
 
 
+class Build(Model):
+    """What a build may use: the memory of its working DuckDB, beyond which DuckDB spills to temporary files
+    (issue 13: with 600 MB the 3.24M-row synthetic build peaks under 1 GiB of memory in all)."""
+
+    memory_limit_mb: Annotated[int, Strict(), Field(ge=64)] = 600
+
+
 class Catalogue(Model):
     """The whole of indicators.yml; `path` and `root` say where it was read from."""
 
@@ -463,6 +470,7 @@ class Catalogue(Model):
     calendar: Calendar = Field(default_factory=Calendar)
     reporting: Reporting = Field(default_factory=Reporting)
     sign_in: SignIn = Field(default_factory=SignIn)
+    build: Build = Field(default_factory=Build)
 
 
     accounts: Accounts = Field(default_factory=Accounts)

@@ -200,10 +200,9 @@ def swap(staged: dict[str, Path], path: Path) -> Path:
     return path
 
 
-def let_go(tables: dict) -> None:
+def let_go() -> None:
     """The tables a build held in its own DuckDB, let go once written (or not): their memory back."""
-    if any(isinstance(v, duckdb.DuckDBPyRelation) for v in tables.values()):
-        let_go_components()
+    let_go_components()
 
 
 def write(tables: dict[str, pd.DataFrame], path: Path) -> Path:
