@@ -156,9 +156,11 @@ def test_the_rows_column_is_the_one_the_problems_name():
     assert [(p.row, p.column) for p in problems] == [(42, "city")]
 
 
-def test_a_bad_cell_among_thousands_of_repeated_good_ones_is_named_by_its_row(tmp_path):
+@pytest.mark.parametrize("suspects_from", [0, 10**9], ids=["suspects first", "one scan"])
+def test_a_bad_cell_among_thousands_of_repeated_good_ones_is_named_by_its_row(tmp_path, monkeypatch, suspects_from):
     """A rule on one column is judged on the column's distinct values first, a unique key by counting its distinct
     values (issue 13); a failure found that way must still name every row that has it, and only those."""
+    monkeypatch.setattr(schemas, "SUSPECTS_FROM_ROWS", suspects_from)
     good = [GOOD.replace("Seoul", f"City {i}") for i in range(3000)]  # one URL and one date, repeated 3000 times
     bad_url = GOOD.replace("Seoul", "Bad Url").replace("https://example.org/gpci", "example.org/gpci")
     no_date = GOOD.replace("Seoul", "No Date").replace("2025-11-20", "")
@@ -175,9 +177,11 @@ def test_a_bad_cell_among_thousands_of_repeated_good_ones_is_named_by_its_row(tm
     assert problems == [] and typed is not None and len(typed) == 3000
 
 
-def test_a_held_table_with_a_repeated_key_is_refused_naming_both_rows():
+@pytest.mark.parametrize("suspects_from", [0, 10**9], ids=["suspects first", "one scan"])
+def test_a_held_table_with_a_repeated_key_is_refused_naming_both_rows(monkeypatch, suspects_from):
     """component_row's key has no index in the warehouse (issue 13): the build's check of the model's unique key
     is what refuses two rows of one key, even among many rows that do not repeat."""
+    monkeypatch.setattr(schemas, "SUSPECTS_FROM_ROWS", suspects_from)
     n = 5000
     frame = pd.DataFrame({"index_id": ["s"] * n, "edition": ["2025"] * n, "city": [f"C{i}" for i in range(n)],
                           "component_id": ["economy"] * n, "rank": pd.array([1] * n, dtype="Int64"),
