@@ -276,10 +276,10 @@ def start_components(memory_limit_mb: int, table: str, stage_at: Path | None = N
     if stage_at is not None:
         for leftover in (stage_at, Path(f"{stage_at}.wal")):  # this process's own, from a build it never finished
             leftover.unlink(missing_ok=True)
-        sql.execute(con, "stage_open", path=str(stage_at))
-        sql.execute(con, "stage_use")
+        sql.execute(con, "components_open", path=str(stage_at))
+        sql.execute(con, "components_use")
         con.execute(table)
-        sql.execute(con, "components_in_staged")  # nothing else goes into that file
+        sql.execute(con, "components_aside")  # nothing else goes into that file
     else:
         con.execute(table)
     return con

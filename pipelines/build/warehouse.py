@@ -143,12 +143,12 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
         tmp.unlink(missing_ok=True)
     try:
         # a build stages every part in its own DuckDB (the large tables it holds there are read in place; a new
-        # in-memory database costs ~20 ms of CPU); a write of one part without a build, in one of its own. Where
-        # the build holds the published part's file open (as `staged`), the other parts are staged beside it.
-        con = (building() if in_place or staged_in_place() is None else None) or duckdb.connect()
+        # in-memory database costs ~20 ms of CPU); a write of one part without a build, in one of its own
+        con = building() or duckdb.connect()
         try:
-            if not in_place:
-                sql.execute(con, "stage_open", path=str(tmp))
+            if in_place:
+                sql.execute(con, "components_close")  # the build's own name for the file, let go
+            sql.execute(con, "stage_open", path=str(tmp))
             sql.execute(con, "stage_use")
             if part == "published":
                 for other, name in _STAGE_ATTACH.items():

@@ -11,12 +11,28 @@ select if(prefix(columns(*), ' ') or suffix(columns(*), ' '), nullif(trim(column
 from read_csv(:path, header = true, all_varchar = true, strict_mode = true, null_padding = false,
               auto_detect = true, sep = ',', quote = '"', escape = '"');
 
--- name: components_in_staged#
--- A build that writes its component rows straight into the staged published part (`staged`, build/rankings.py):
--- `component_row` is found there, while what the build makes for itself (the view over a file's checked rows)
--- stays in memory, out of the warehouse.
+-- name: components_open(path)!
+-- A build that writes its component rows straight into the published part's staged file (build/rankings.py,
+-- start_components) opens it as `building`; the write closes it (components_close) and opens it again as
+-- `staged`, the name every staging statement uses, while the other parts are staged under that name before it.
+attach :path as building;
+
+-- name: components_use#
+-- The published part's staged file, where the build makes `component_row`.
+use building;
+
+-- name: components_aside#
+-- `component_row` is found in the staged file, while what the build makes for itself (the view over a file's
+-- checked rows) stays in memory, out of the warehouse.
 use memory;
-set search_path = 'memory.main,staged.main';
+set search_path = 'memory.main,building.main';
+
+-- name: components_close#
+-- The write takes the published part's staged file from the build (components_open): closed here, opened
+-- again as `staged`.
+use memory;
+reset search_path;
+detach database if exists building;
 
 -- name: component_keys_repeat()
 -- Whether two rows of `component_source` may share one (edition, city, component): then they are merged
