@@ -28,6 +28,7 @@ MINI = ROOT / "tests" / "fixtures" / "mini" / "indicators.yml"
 ARTIFACTS = Path(os.environ.get("CITYIDX_ARTIFACTS") or ROOT / "artifacts")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+WIDE = {"width": 1400, "height": 1000}
 SERVER_START_S = 90
 RUN_MS = 60_000
 READY_JS = """
@@ -38,6 +39,15 @@ READY_JS = """
   return state === 'notRunning' && !document.querySelector('[data-testid="stStatusWidget"]');
 }
 """
+
+
+class Tab:
+    """A browser page and the uncaught errors of the pages it showed (a test empties the list when it opens one)."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
 
 
 def chromium_or_skip() -> str:

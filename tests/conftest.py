@@ -182,6 +182,74 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> str:
         yield base
 
 
+# --- one Chromium per test process --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, launched once per test process and shared by every browser test (a launch costs about a
+    second of CPU; two playwright drivers cannot run in one thread). Tests that need their own cookies open their own
+    context on it (browser.new_context()); pages that only read use `reader` below. Skips without chromium or
+    playwright, fails when CI is set (browser_support.chromium_or_skip)."""
+    path = browser_support.chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=path, args=browser_support.CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def new_context(browser):
+    """browser.new_context(**options) for one test; every context it opened is closed at its end, passed or failed."""
+    opened = []
+
+    def new(**options):
+        opened.append(browser.new_context(**options))
+        return opened[-1]
+
+    try:
+        yield new
+    finally:
+        for context in opened:
+            context.close()
+
+
+@pytest.fixture(scope="session")
+def _reader_tab(browser):
+    context = browser.new_context(viewport=browser_support.WIDE, locale="ko-KR")
+    tab = browser_support.Tab(context.new_page())
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def reader(_reader_tab) -> browser_support.Tab:
+    """One tab per test process for the pages a signed-out reader opens (tests/test_browser.py and
+    test_browser_analyst.py), kept across tests: a new tab starts a renderer and parses the app's scripts again,
+    about twice the CPU of loading a page in a tab that has shown the app before (~3 s against ~1.5 s per page).
+    Each test starts as a new reader: no cookies, no web storage, no routes, the wide viewport, no errors."""
+    tab = _reader_tab
+    if tab.page.is_closed():  # a test closed it, or the renderer crashed: a new one
+        tab.__init__(tab.page.context.new_page())
+    tab.page.context.clear_cookies()
+    if tab.page.url.startswith("http"):
+        tab.page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+    tab.page.set_viewport_size(browser_support.WIDE)
+    tab.errors.clear()
+    try:
+        yield tab
+    finally:
+        tab.page.context.unroute_all(behavior="ignoreErrors")
+        for other in tab.page.context.pages:
+            if other is not tab.page:
+                other.close()
+
+
 # --- the order of the suite on several workers (pytest -n) ---------------------------------------------------------
 
 # Browser modules whose tests share a server started per module: their tests go to one worker together.
