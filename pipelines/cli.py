@@ -5,23 +5,26 @@ from __future__ import annotations
 import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-# Start-up: only light modules here (click, DuckDB, the messages), so that `cityidx --help` and `cityidx status`
-# start about as fast as `import duckdb`. A command that needs the catalogue (pydantic), the build (pandas,
-# pandera) or a report imports it in its own body (docs/architecture.md, "Start-up").
-from pipelines import accounts, sql
+# Start-up: only light modules here (click, the messages, the error type, the named queries, which load on first
+# use), so that `cityidx --help` starts without DuckDB and `cityidx status` about as fast as `import duckdb`.
+# A command that needs DuckDB (pipelines.sql.parts), the accounts (argon2), the ledger's seal, the catalogue
+# (pydantic), the build (pandas, pandera) or a report imports it in its own body (docs/architecture.md, "Start-up").
+from pipelines import sql
 from pipelines.analysis import signals  # light: the messages only
 from pipelines.errors import CityIdxError, storage_error
-from pipelines.ledger import forum as forum_log
-from pipelines.ledger import seal
 from pipelines.messages import DEFAULT_LANG, LANGS, both, t
-from pipelines.sql import parts
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
+    import duckdb
+
     from pipelines import build
     from pipelines.catalogue import Catalogue
 
@@ -52,8 +55,39 @@ class Boundary(click.Group):
             ctx.exit(1)
 
 
-def _read_warehouse(path: Path | None = None):
+class Words(click.Choice):
+    """A choice among words owned by a module the command line loads only when the option is used or its command's
+    help is shown (the account roles, the forum log's vocabulary): `cityidx --help` and `status` start without it."""
+
+    def __init__(self, words: Callable[[], tuple[str, ...]]):
+        self._words = words
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self._words())
+
+    @choices.setter
+    def choices(self, value: tuple[str, ...]) -> None:  # click.Choice sets them; they are read from `words`
+        pass
+
+
+def _accounts() -> ModuleType:
+    from pipelines import accounts  # argon2 and the sign-in sessions: loaded by the commands that act as someone
+
+    return accounts
+
+
+def _forum_log() -> ModuleType:
+    from pipelines.ledger import forum
+
+    return forum
+
+
+def _read_warehouse(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse, or the error that says to build it first."""
+    from pipelines.sql import parts  # DuckDB: loaded by the commands that read the warehouse
+
     path = path or parts.warehouse_path()
     if not path.is_file():
         raise CityIdxError("cli.no_warehouse", path=path)
@@ -115,6 +149,8 @@ def verify(catalogue_path: Path | None, reseal: bool, reason: str | None, as_use
         cityidx verify --reseal --reason "removed a personal phone number from an upload (ticket 42)" --as root
     Exit code 0 when every chain holds; 1 otherwise, naming each entry that broke its chain.
     """
+    from pipelines import accounts
+    from pipelines.ledger import seal
     from pipelines.schemas import Problem, ProblemsFound
 
     cat = _catalogue(catalogue_path)
@@ -134,6 +170,8 @@ def verify(catalogue_path: Path | None, reseal: bool, reason: str | None, as_use
 
 def _interrupted(cat) -> None:
     """Say which entries a killed writer committed (the write about to run acknowledges them)."""
+    from pipelines.ledger import seal
+
     for entry, content in seal.verify(cat).interrupted:
         click.echo(seal.interrupted_message(entry, content).both(), err=True)
 
@@ -153,6 +191,7 @@ def build_(catalogue_path: Path | None, warehouse_path: Path | None) -> None:
     build leaves the previous warehouse exactly as it was.
     """
     from pipelines import build
+    from pipelines.sql import parts
 
     path = warehouse_path or parts.warehouse_path()
     result = build.build(_catalogue(catalogue_path), path)
@@ -234,6 +273,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
     2: wrong usage. The file is accepted whole or not at all. --as names an active account allowed for the
     department (its editor, or an admin acting for it, recorded as such).
     """
+    from pipelines import accounts
     from pipelines.build import uploads, writes
     from pipelines.build.rankings import display_name
     from pipelines.schemas import ProblemsFound
@@ -266,6 +306,7 @@ def _print_flags(cat, parsed, department: str) -> None:
     """The upload preview's flags (the same as the My indicators page): rows that change by more than the
     catalogue's ratio from the value in force for their period or, for a new period, the latest earlier one."""
     from pipelines.analysis import preview
+    from pipelines.sql import parts
 
     path = parts.warehouse_path()
     if not path.is_file():
@@ -305,7 +346,7 @@ def user() -> None:
 @user.command("add")
 @CATALOGUE_OPTION
 @click.argument("username")
-@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
+@click.option("--role", type=Words(lambda: _accounts().ROLES), required=True)
 @click.option("--department", metavar="OFFICE_ID", default=None, help="Office id (required for department editors).")
 @click.option("--name", default=None, help="Display name.")
 @click.option("--email", default=None, help="E-mail used to match an OpenID Connect login.")
@@ -322,6 +363,8 @@ def user_add(catalogue_path, username, role, department, name, email, password_s
     Passwords: at least 12 characters, not one character repeated, not containing the user name, not on
     the common-password list (pipelines/common_passwords.txt).
     """
+    from pipelines import accounts
+
     cat = _catalogue(catalogue_path)
     by = accounts.require_admin(_as(as_user))
     if password_stdin:
@@ -341,6 +384,8 @@ def user_list(lang: str) -> None:
     Example:
         cityidx user list
     """
+    from pipelines import accounts
+
     for a in accounts.load_accounts().values():
         state = t("cli.user.disabled" if a.disabled else "cli.user.active", lang)
         click.echo(f"{a.username:<20} {a.role:<18} {a.department or '-':<24} {state:<8} {a.email or ''}")
@@ -356,6 +401,8 @@ def user_disable(username: str, as_user: str | None) -> None:
     Example:
         cityidx user disable kim --as root
     """
+    from pipelines import accounts
+
     by = accounts.require_admin(_as(as_user))
     accounts.disable_account(username, by=by)
     click.echo(both("cli.user_disabled", user=username))
@@ -371,6 +418,8 @@ def user_enable(username: str, as_user: str | None) -> None:
     Example:
         cityidx user enable kim --as root
     """
+    from pipelines import accounts
+
     by = accounts.require_admin(_as(as_user))
     account = accounts.enable_account(username, by=by)
     click.echo(both("cli.user_enabled", user=account.username, role=account.role, department=account.department or "-"))
@@ -379,7 +428,7 @@ def user_enable(username: str, as_user: str | None) -> None:
 @user.command("role")
 @CATALOGUE_OPTION
 @click.argument("username")
-@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
+@click.option("--role", type=Words(lambda: _accounts().ROLES), required=True)
 @click.option("--department", metavar="OFFICE_ID", default=None, help="Office id (required for department editors).")
 @ADMIN_OPTION
 def user_role(catalogue_path, username: str, role: str, department: str | None, as_user: str | None) -> None:
@@ -390,6 +439,8 @@ def user_role(catalogue_path, username: str, role: str, department: str | None, 
     Example:
         cityidx user role kim --role forum_organizer --as root
     """
+    from pipelines import accounts
+
     cat = _catalogue(catalogue_path)
     by = accounts.require_admin(_as(as_user))
     account = accounts.set_role(cat, username, role, department, by=by)
@@ -440,6 +491,7 @@ def _component_refs(values: tuple[str, ...]) -> list[dict]:
 
 
 def _record(catalogue_path, as_user, event_type: str, data: dict) -> None:
+    from pipelines import accounts
     from pipelines.build import writes
 
     cat = _catalogue(catalogue_path)
@@ -498,7 +550,7 @@ def forum_meeting() -> None:
 @CATALOGUE_OPTION
 @AS_OPTION
 @click.option("--date", "day", default=None, help="YYYY-MM-DD (default: the next date by the forum's rule).")
-@click.option("--kind", type=click.Choice(forum_log.MEETING_KINDS), default="regular", show_default=True)
+@click.option("--kind", type=Words(lambda: _forum_log().MEETING_KINDS), default="regular", show_default=True)
 @click.option("--forum", "forum_id", default=None)
 @click.option("--place", default=None)
 @click.option("--title", default=None)
@@ -579,7 +631,7 @@ def forum_agenda_add(catalogue_path, as_user, meeting_id, title, proposer, descr
 @CATALOGUE_OPTION
 @AS_OPTION
 @click.argument("agenda_id")
-@click.option("--decision", type=click.Choice(forum_log.DECISIONS), required=True)
+@click.option("--decision", type=Words(lambda: _forum_log().DECISIONS), required=True)
 @click.option("--note", default=None)
 def forum_agenda_decide(catalogue_path, as_user, agenda_id, decision, note) -> None:
     """Record the meeting's decision on an agenda item.
@@ -608,7 +660,7 @@ def forum_action() -> None:
 @click.option("--title", required=True)
 @click.option("--owner", "office_id", metavar="OFFICE_ID", required=True, help="Office id of the owning department.")
 @click.option("--due", required=True, help="YYYY-MM-DD")
-@click.option("--execution", type=click.Choice(forum_log.EXECUTIONS), default="department", show_default=True)
+@click.option("--execution", type=Words(lambda: _forum_log().EXECUTIONS), default="department", show_default=True)
 @click.option("--indicator", "indicators", multiple=True)
 @click.option("--component", "components", multiple=True, help="INDEX_ID/COMPONENT_ID (repeatable).")
 def forum_action_add(catalogue_path, as_user, agenda_id, title, office_id, due, execution, indicators, components) -> None:
@@ -629,7 +681,7 @@ def forum_action_add(catalogue_path, as_user, agenda_id, title, office_id, due, 
 @CATALOGUE_OPTION
 @AS_OPTION
 @click.argument("action_id")
-@click.argument("status", type=click.Choice(forum_log.STATUSES))
+@click.argument("status", type=Words(lambda: _forum_log().STATUSES))
 @click.option("--note", default=None)
 def forum_action_status(catalogue_path, as_user, action_id, status, note) -> None:
     """Move an action item to another status.
@@ -779,6 +831,7 @@ def fetch(catalogue_path, as_user, index_ids) -> None:
     snapshot with its URL, time and SHA-256; nothing is ever overwritten. Offline or on an error: says so,
     changes nothing, exit 1.
     """
+    from pipelines import accounts
     from pipelines.build.rankings import display_name
     from pipelines.ledger import fetch
 

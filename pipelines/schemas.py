@@ -403,6 +403,8 @@ class Rule:
     check: str  # as pandera names it (`str_matches('^...$')`, `not_nullable`): `_describe` turns it into words
     failed: duckdb.Expression
     value: str | None  # the column whose cell the message quotes
+    reads: tuple[str, ...] = ()  # the columns `failed` reads (one: judged on that column's distinct values)
+    key: tuple[str, ...] = ()  # a uniqueness rule: the columns whose values no two rows share
 
 
 def _rank_status() -> duckdb.Expression:
@@ -465,18 +467,19 @@ def rules(model: type[pa.DataFrameModel], columns: list[str]) -> list[Rule]:
             continue
         cell = col(name)
         if not column.nullable:
-            out.append(Rule(name, "not_nullable", cell.isnull(), None))
+            out.append(Rule(name, "not_nullable", cell.isnull(), None, (name,)))
         for check in column.checks:
-            out.append(Rule(name, check.error or check.name, cell.isnotnull() & ~_passes(check, cell), name))
+            out.append(Rule(name, check.error or check.name, cell.isnotnull() & ~_passes(check, cell), name, (name,)))
         if column.unique:
-            out.append(Rule(name, "field_uniqueness", _repeated([name]), None))
+            out.append(Rule(name, "field_uniqueness", _repeated([name]), None, (name,), (name,)))
     if schema.unique and set(schema.unique) <= have:  # reported once per row, at the key's last column
-        out.append(Rule(schema.unique[-1], "multiple_fields_uniqueness", _repeated(list(schema.unique)), None))
+        key = tuple(schema.unique)
+        out.append(Rule(key[-1], "multiple_fields_uniqueness", _repeated(list(key)), None, key, key))
     if schema.checks:
         raise ValueError(f"{model.__name__}: a check across columns belongs in schemas.WIDE_CHECKS, not in pandera")
     for name, (column, reads, failed) in WIDE_CHECKS.get(model, {}).items():
         if set(reads) <= have:
-            out.append(Rule(column, name, failed(), column))
+            out.append(Rule(column, name, failed(), column, tuple(reads)))
     return out
 
 
@@ -498,7 +501,7 @@ def number_rules(numbers: dict[str, str], columns: list[str], text: str = "") ->
     """A cell of a number column that is not a number (or not a whole one) is a problem, then missing; the text
     is read from column `text + column`."""
     return [Rule(c, "check.not_a_whole_number" if kind == "int" else "check.not_a_number",
-                 col(text + c).isnotnull() & _number(col(text + c), kind).isnull(), text + c)
+                 col(text + c).isnotnull() & _number(col(text + c), kind).isnull(), text + c, (text + c,))
             for c, kind in numbers.items() if c in columns]
 
 
@@ -511,14 +514,47 @@ def column_problems(model: type[pa.DataFrameModel], columns: list[str], display:
                     for n, c in schema.columns.items() if c.required and n not in columns]
 
 
+def _any(flags: list[duckdb.Expression]) -> duckdb.Expression:
+    return functools.reduce(operator.or_, flags)
+
+
+def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule]) -> list[Rule]:
+    """The rules that some row of `rel` may break, found without judging every row: a rule on one column is
+    judged on that column's distinct values (a 3.24M-row file repeats a few hundred URLs, dates and names), a
+    unique key by counting its distinct values; a rule across columns is always a suspect."""
+    suspects: list[Rule] = []
+    by_column: dict[str, list[Rule]] = {}
+    for r in found:
+        if r.key:
+            # a key's hash, not the key: one number per row to count (at 3.24M rows a table of the keys themselves
+            # spilled to disk). Equal keys hash equal, so a repeated key is never missed; two keys whose hashes
+            # collide only make the rule a suspect, and the scan below judges the keys themselves.
+            [(keys, rows)] = rel.aggregate([fn("hash", *(col(c) for c in r.key)).n_unique(),
+                                            duckdb.count_all()]).fetchall()
+            if keys < rows:
+                suspects.append(r)
+        elif len(r.reads) == 1:
+            by_column.setdefault(r.reads[0], []).append(r)
+        else:
+            suspects.append(r)
+    for column, its in by_column.items():
+        # no filter here: DuckDB would push it below the DISTINCT and judge every row again
+        values = rel.select(col(column)).distinct().select(*(r.failed.alias(f"_failed{i}") for i, r in enumerate(its)))
+        [hit] = values.aggregate([fn("bool_or", col(f"_failed{i}")) for i in range(len(its))]).fetchall()
+        suspects += [r for i, r in enumerate(its) if hit[i]]
+    return suspects
+
+
 def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str,
               key_cols: list[str]) -> list[tuple[Rule, Problem]]:
-    """Every rule evaluated in one scan of `rel`; each failing cell's rule and problem."""
+    """Every rule evaluated on `rel`; each failing cell's rule and problem. The rules some row may break
+    (`_suspects`) are then judged row by row, in one scan, to name the rows."""
+    found = _suspects(rel, found)
     if not found:
         return []
     quoted = sorted({r.value for r in found if r.value})
     flags = [r.failed.alias(f"_failed{i}") for i, r in enumerate(found)]
-    any_failed = functools.reduce(operator.or_, (col(f"_failed{i}") for i in range(len(found))))
+    any_failed = _any([col(f"_failed{i}") for i in range(len(found))])
     hits = rel.select(col(ROW), *(col(c) for c in quoted), *flags).filter(any_failed).fetchall()
     at = {c: i + 1 for i, c in enumerate(quoted)}
     problems = []
@@ -589,6 +625,8 @@ def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, num
         return None, problems, True
     try:
         sql.execute(con, "hold_csv", path=str(path))
+    except duckdb.OutOfMemoryException:  # not the file's fault: the build says so (build.within_memory)
+        raise
     except (duckdb.Error, UnicodeDecodeError) as exc:
         return None, [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0][:200])], True
     held = con.table("held")

@@ -65,13 +65,17 @@ def test_no_old_name_for_a_series_or_an_office_is_left():
     assert not found, found
 
 
-HEAVY = ("pandas", "pandera", "pydantic", "plotly", "streamlit", "pyarrow")
+HEAVY = ("pandas", "pandera", "pydantic", "plotly", "streamlit", "pyarrow", "openpyxl")
+# what `cityidx --help` does without too (issue 13): DuckDB, the parsers of messages.yml and the query files (their
+# parsed form is kept, pipelines/messages/parsed.py), the accounts' argon2
+LIGHT_ONLY = ("duckdb", "yaml", "aiosql", "argon2")
 
 
-def _loaded_after(code: str, *argv: str, warehouse: str = "/nonexistent/cityindex.duckdb") -> set[str]:
-    """The heavy libraries loaded once `code` has run in a fresh interpreter (with `argv` as sys.argv[1:])."""
-    probe = f"import sys\nsys.argv[1:] = {list(argv)!r}\n{code}\nprint('loaded:', *sorted(m for m in {HEAVY!r} if m in sys.modules))"
-    env = {**os.environ, "CITYIDX_WAREHOUSE": warehouse}
+def _loaded_after(code: str, *argv: str, warehouse: str = "/nonexistent/cityindex.duckdb",
+                  watch: tuple[str, ...] = HEAVY, env: dict[str, str] | None = None) -> set[str]:
+    """The libraries of `watch` loaded once `code` has run in a fresh interpreter (with `argv` as sys.argv[1:])."""
+    probe = f"import sys\nsys.argv[1:] = {list(argv)!r}\n{code}\nprint('loaded:', *sorted(m for m in {watch!r} if m in sys.modules))"
+    env = {**os.environ, "CITYIDX_WAREHOUSE": warehouse, **(env or {})}
     run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     last = run.stdout.strip().splitlines()[-1]
@@ -89,15 +93,50 @@ def test_the_command_line_starts_without_the_heavy_libraries():
     assert _loaded_after(status) == set()  # no warehouse here: the error path is light too
 
 
-def test_status_on_a_built_warehouse_starts_without_the_heavy_libraries(mini_warehouse):
-    """`cityidx status` reading a real warehouse (rows as tuples, no frames) loads no pandas either; the probe
+def test_help_starts_without_duckdb_or_any_parser(tmp_path: Path):
+    """`cityidx --help` (and a subcommand's list) shows the commands without DuckDB, PyYAML, aiosql or argon2 — even
+    with no parsed form kept yet (an empty cache folder): it shows no message and runs no query."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for argv in (["--help"], ["forum", "--help"], ["user", "--help"]):
+        code = f"import pipelines.cli\ntry:\n    pipelines.cli.main({argv!r})\nexcept SystemExit:\n    pass"
+        assert _loaded_after(code, watch=HEAVY + LIGHT_ONLY, env=env) == set(), argv
+    # the probe can fail: a subcommand's own help shows its choices, so the module that owns them loads
+    code = "import pipelines.cli\ntry:\n    pipelines.cli.main(['user', 'add', '--help'])\nexcept SystemExit:\n    pass"
+    assert "argon2" in _loaded_after(code, watch=HEAVY + LIGHT_ONLY, env=env)
+
+
+def test_status_on_a_built_warehouse_starts_without_the_heavy_libraries(mini_warehouse, tmp_path: Path):
+    """`cityidx status` reading a real warehouse (rows as tuples, no frames) loads no pandas either, and once the
+    parsed forms of messages.yml and the query files are kept, neither PyYAML nor aiosql (nor argon2); the probe
     fails if it prints no table, so a status that broke early cannot pass as light."""
     code = ("import pipelines.cli\ntry:\n    pipelines.cli.main(['status'])\nexcept SystemExit as exc:\n"
             "    assert not exc.code, exc.code")
-    assert _loaded_after(code, warehouse=str(mini_warehouse)) == set()
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    first = _loaded_after(code, warehouse=str(mini_warehouse), watch=HEAVY + LIGHT_ONLY, env=env)
+    assert first == {"duckdb", "yaml", "aiosql"}  # nothing kept yet: both files parsed (and so the probe can fail)
+    assert _loaded_after(code, warehouse=str(mini_warehouse), watch=HEAVY + LIGHT_ONLY, env=env) == {"duckdb"}
     run = subprocess.run([sys.executable, "-m", "pipelines.cli", "status", "--lang", "en"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120, env={**os.environ, "CITYIDX_WAREHOUSE": str(mini_warehouse)})
+                         text=True, timeout=120, env={**os.environ, **env, "CITYIDX_WAREHOUSE": str(mini_warehouse)})
     assert run.returncode == 0 and "mori_gpci" in run.stdout, run.stdout + run.stderr
+
+
+def test_the_build_starts_without_openpyxl():
+    """The build reads no workbook: openpyxl (~0.1 s of start-up) loads only when an xlsx upload is read or a
+    template written (the probe can fail: reading one loads it)."""
+    assert _loaded_after("import pipelines.build, pipelines.cli", watch=("openpyxl",)) == set()
+    code = "from pipelines.build import uploads\nuploads._xlsx_lines(b'not a zip', 'x.xlsx', 1000)"
+    assert _loaded_after(code, watch=("openpyxl",)) == {"openpyxl"}
+
+
+def test_a_choice_owned_by_another_module_is_still_checked():
+    """The account roles and the forum's words are loaded only when used, and still refuse what they do not know."""
+    run = subprocess.run([sys.executable, "-m", "pipelines.cli", "forum", "action", "status", "t-1", "finished"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "'finished' is not one of" in run.stderr and "'in_progress'" in run.stderr, run.stderr
+    run = subprocess.run([sys.executable, "-m", "pipelines.cli", "user", "add", "x", "--role", "owner"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "'department_editor'" in run.stderr, run.stderr
 
 
 def test_a_command_that_reads_the_catalogue_loads_it():

@@ -11,6 +11,7 @@ import pytest
 
 from pipelines import build, catalogue, schemas
 from pipelines.build import rankings
+from pipelines.errors import CityIdxError
 from pipelines.schemas import ProblemsFound
 from pipelines.sql import parts
 
@@ -98,3 +99,61 @@ def test_a_components_file_with_its_header_only_gives_no_rows(mini: Path, tmp_pa
     _components(mini)
     result = build.build(catalogue.load(mini), tmp_path / "w.duckdb")
     assert result.counts["component_row"] == 0 and result.counts["ranking_row"] > 0
+
+
+def _component_rows(path: Path) -> list[tuple]:
+    with parts.connect_read_only(path) as con:
+        return con.execute("select * from component_row order by all").fetchall()
+
+
+UNIQUE_ROWS = (
+    f"2025,Seoul,economy,16,301.5,{RANK_URL},GPCI,2026-11-24,inferred|derived,DERIVED and rank INFERRED,합계에서 구함",
+    f"2025,Seoul,r_and_d,,77,{SCORE_URL},GPCI,2026-11-24,,,",
+    f"2025,Tokyo,r_and_d,3,,{RANK_URL},GPCI,2026-11-24,low_confidence,,",
+    "2025,New York,livability,9,55.5,https://blog.unknown-outlet.net/x,GPCI,2026-11-24,,a plain note,",
+    f"2025,Tokyo,economy,,12.25,{SCORE_URL},GPCI,2026-11-24,conflict,see the CONFLICT note,",
+)
+
+
+def test_a_file_whose_keys_never_repeat_gives_what_the_merge_gives(mini: Path, tmp_path: Path):
+    """Rows that share no key go in as they stand (components_append_unique); the same rows with one repeated (so
+    merged, components_append) must give the very same component rows: two ways, one result."""
+    domains = mini.parent / "data" / "raw" / "source_domains.csv"
+    domains.write_text(domains.read_text(encoding="utf-8") + "blog.unknown-outlet.net,press,a test outlet\n",
+                       encoding="utf-8")
+    _components(mini, *UNIQUE_ROWS)
+    assert build.build(catalogue.load(mini), tmp_path / "one.duckdb").counts["component_row"] == len(UNIQUE_ROWS)
+    _components(mini, *UNIQUE_ROWS, UNIQUE_ROWS[0])  # one row twice: the file now goes through the merge
+    assert build.build(catalogue.load(mini), tmp_path / "two.duckdb").counts["component_row"] == len(UNIQUE_ROWS)
+    one = _component_rows(tmp_path / "one.duckdb")
+    assert one == _component_rows(tmp_path / "two.duckdb")
+    seoul = next(r for r in one if r[2] == "Seoul" and r[3] == "economy")
+    assert seoul[4:] == (16, 301.5, RANK_URL, "aggregator", RANK_URL, "derived|inferred", "DERIVED and rank INFERRED",
+                         "합계에서 구함")
+    assert {r[3]: r[8] for r in one if r[2] == "Tokyo"} == {"r_and_d": None, "economy": SCORE_URL}  # score's source
+
+
+def test_two_spellings_of_one_city_are_merged_into_one_row(mini: Path, tmp_path: Path):
+    """No key repeats as the file spells it, but `New York City` is `New York`: its rank and score become one row."""
+    _components(mini, f"2025,New York,economy,4,,{RANK_URL},GPCI,2026-11-24,,,",
+                f"2025,New York City,economy,,88.5,{SCORE_URL},GPCI,2026-11-24,,,")
+    path = tmp_path / "w.duckdb"
+    assert build.build(catalogue.load(mini), path).counts["component_row"] == 1
+    [row] = _component_rows(path)
+    assert row[2:7] == ("New York", "economy", 4, 88.5, RANK_URL) and row[8] == SCORE_URL
+
+
+def test_a_build_out_of_memory_says_so_in_both_languages_and_changes_nothing(mini: Path, tmp_path: Path):
+    path = tmp_path / "w.duckdb"
+    cat = catalogue.load(mini)
+    build.build(cat, path)
+    before = {f: f.read_bytes() for f in parts.files(path).values()}
+    starved = cat.model_copy(update={"build": cat.build.model_copy(update={"memory_limit_mb": 1})})
+    with pytest.raises(CityIdxError) as caught:
+        build.build(starved, path)
+    assert caught.value.key == "build.out_of_memory"
+    assert "1 MB" in caught.value.text("ko") and "1 MB" in caught.value.text("en")
+    assert "메모리" in caught.value.text("ko") and "memory" in caught.value.text("en")
+    assert {f: f.read_bytes() for f in parts.files(path).values()} == before
+    assert not _held() and _attached() == {"memory"}
+    assert not list(path.parent.glob(".*.tmp*"))

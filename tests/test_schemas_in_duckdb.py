@@ -154,3 +154,37 @@ def test_the_rows_column_is_the_one_the_problems_name():
                                                  "country": ["K", "K"], "country_ko": ["한", "한"]}))
     problems = find_problems(rel, schemas.CityTable, "w")
     assert [(p.row, p.column) for p in problems] == [(42, "city")]
+
+
+def test_a_bad_cell_among_thousands_of_repeated_good_ones_is_named_by_its_row(tmp_path):
+    """A rule on one column is judged on the column's distinct values first, a unique key by counting its distinct
+    values (issue 13); a failure found that way must still name every row that has it, and only those."""
+    good = [GOOD.replace("Seoul", f"City {i}") for i in range(3000)]  # one URL and one date, repeated 3000 times
+    bad_url = GOOD.replace("Seoul", "Bad Url").replace("https://example.org/gpci", "example.org/gpci")
+    no_date = GOOD.replace("Seoul", "No Date").replace("2025-11-20", "")
+    rows = [*good[:1000], bad_url, *good[1000:2000], no_date, *good[2000:], good[5]]  # the last repeats row 7's key
+    _, typed, problems = read_validated(_csv(tmp_path, *rows), "r.csv", {"rank": "int", "score": "float"}, RawRanking)
+    assert typed is None
+    assert sorted((p.row, p.column) for p in problems) == [(7, "city"), (1002, "source_url"), (2003, "retrieved"),
+                                                          (3004, "city")]
+    assert all(p.file == "r.csv" and p.ko != p.en for p in problems)
+    url = next(p for p in problems if p.column == "source_url")
+    assert "example.org/gpci" in url.en and "example.org/gpci" in url.ko
+    # the same file, every row good: nothing is found
+    _, typed, problems = read_validated(_csv(tmp_path, *good), "r.csv", {"rank": "int", "score": "float"}, RawRanking)
+    assert problems == [] and typed is not None and len(typed) == 3000
+
+
+def test_a_held_table_with_a_repeated_key_is_refused_naming_both_rows():
+    """component_row's key has no index in the warehouse (issue 13): the build's check of the model's unique key
+    is what refuses two rows of one key, even among many rows that do not repeat."""
+    n = 5000
+    frame = pd.DataFrame({"index_id": ["s"] * n, "edition": ["2025"] * n, "city": [f"C{i}" for i in range(n)],
+                          "component_id": ["economy"] * n, "rank": pd.array([1] * n, dtype="Int64"),
+                          "score": [1.0] * n, "source_url": ["https://example.org/x"] * n, "source_tier": [None] * n,
+                          "score_source_url": [None] * n, "flags": [None] * n, "note": [None] * n, "note_ko": [None] * n})
+    frame.loc[4321, "city"] = "C17"
+    problems = validate_frame(frame, schemas.ComponentTable, "warehouse:component_row")
+    assert sorted((p.row, p.column) for p in problems) == [(17, "component_id"), (4321, "component_id")]
+    assert all("index_id, edition, city, component_id" in p.en for p in problems)
+    assert validate_frame(frame.drop(index=4321), schemas.ComponentTable, "warehouse:component_row") == []

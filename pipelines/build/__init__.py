@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from pipelines.build.rankings import (COMPONENT_ROWS, display_name, let_go_compo
 from pipelines.build.sources import SourceTiers, classify, domain_of, load_source_tiers
 from pipelines.build.uploads import ledger_values
 from pipelines.catalogue import Catalogue, analysis_settings
-from pipelines.errors import ForumError, Message
+from pipelines.errors import CityIdxError, ForumError, Message
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
@@ -204,7 +205,7 @@ def _read_published(cat: Catalogue) -> tuple[SourceTiers, CityMap, pd.DataFrame,
     if cities is None or editions is None:
         raise ProblemsFound(problems)
     ranking_frames = []
-    components = start_components()  # the component rows gather in DuckDB, never in pandas
+    components = start_components(cat.build.memory_limit_mb)  # the component rows gather in DuckDB, never in pandas
     for series in cat.series.values():
         frame, more = read_rankings(series, cat, cities, editions, tiers)
         problems += more
@@ -339,17 +340,30 @@ def collect_forum(cat: Catalogue, pending_events: list[Path] | None = None) -> d
     return _validated(_forum_tables(cat, pending_events, {e.shown for e, _ in report.sealed}))
 
 
+@contextlib.contextmanager
+def within_memory(cat: Catalogue):
+    """DuckDB out of memory (beyond the build's limit, with nowhere left to spill) said as a CityIdxError; what
+    was staged has gone by then, so nothing changed."""
+    try:
+        yield
+    except duckdb.OutOfMemoryException as exc:
+        raise CityIdxError("build.out_of_memory", limit_mb=cat.build.memory_limit_mb,
+                           detail=str(exc).splitlines()[0][:200]) from exc
+
+
 def build(cat: Catalogue, path: Path | None = None, lock_timeout: float = store.LOCK_TIMEOUT_SECONDS) -> BuildResult:
     """Collect, then write the warehouse atomically; a failure leaves the previous file as it was."""
     started = time.perf_counter()
     path = path or warehouse.warehouse_path()
-    with store.writing(cat, path, lock_timeout), seal.appending(cat):
-        result = collect(cat)
+    with store.writing(cat, path, lock_timeout), seal.appending(cat), within_memory(cat):
         try:
+            result = collect(cat)
             warehouse.write(result.tables, path)
             result.counted = result.counts
         finally:
-            warehouse.let_go(result.tables)  # component_row is in the warehouse now; its rows are read from there
+            # written or not (a problem, out of memory ...), what the build held in DuckDB goes; component_row is
+            # read from the warehouse from now on
+            let_go_components()
         seal.acknowledge(cat)  # entries a killed writer committed are now in the warehouse and have been reported
     result.seconds = time.perf_counter() - started
     result.path = path

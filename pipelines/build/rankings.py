@@ -154,11 +154,12 @@ def _same(column: str, value: object) -> duckdb.Expression:
 
 def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelation, series: Series,
                       editions: pd.DataFrame, cities: CityMap, tiers: SourceTiers, display: str,
-                      typed: bool) -> list[Problem]:
+                      typed: bool) -> tuple[list[Problem], bool]:
     """The checks of `_checked` on a components file held in DuckDB, each value judged once (a 3.24M-row file
     repeats a few hundred cities, URLs and notes): known components, editions and cities; then, on typed rows,
     flags against notes and a tier for every source. Registers on `con` what components_append joins:
-    `city_lookup`, `flag_lookup`, `url_tier`."""
+    `city_lookup`, `flag_lookup`, `url_tier`. Returns the problems, and whether two spellings in the file name
+    one city (then rows of two spellings may share a key)."""
     problems: list[Problem] = []
     have = set(rows.columns)
     if "component" in have:
@@ -166,7 +167,7 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
         problems += [problem(display, int(r), "component", "check.unknown_component", value=v)
                      for r, v in _rows_where(rows, col("component").isnotnull() & ~col("component").isin(*known), "component")]
     if not {"edition", "city", "component"} <= have:
-        return problems
+        return problems, False
     known = list(editions.loc[editions["index_id"] == series.id, "edition"]) or [""]
     problems += [problem(display, int(r), "edition", "check.unknown_edition", value=v)
                  for r, v in _rows_where(rows, col("edition").isnotnull() & ~col("edition").isin(*known), "edition")]
@@ -178,8 +179,10 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
                      for r, v in _rows_where(rows, col("city").isin(*unmapped), "city")]
     con.register("city_lookup", pd.DataFrame({"source_city": list(lookup), "city": list(lookup.values())},
                                              dtype="object"))
+    resolved = [c for c in lookup.values() if c is not None]
+    spellings = len(set(resolved)) < len(resolved)
     if not typed:
-        return problems
+        return problems, spellings
     # flags as data: each distinct (note, flags) judged once
     judged = []
     for note, cell in rows.select(col("note"), col("flags")).distinct().fetchall():
@@ -198,7 +201,7 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
         problems += [problem(display, int(r), "source_url", "check.unclassified_source", domain=domain_of(v) or v)
                      for r, v in _rows_where(rows, col("source_url").isin(*unclassified), "source_url")]
     con.register("url_tier", pd.DataFrame({"url": list(tier), "tier": list(tier.values())}, dtype="object"))
-    return problems
+    return problems, spellings
 
 
 def _component_conflicts(con: duckdb.DuckDBPyConnection, display: str) -> list[Problem]:
@@ -219,22 +222,21 @@ def _component_conflicts(con: duckdb.DuckDBPyConnection, display: str) -> list[P
 
 
 COMPONENT_ROWS = "building_component_row"  # the build's component rows in its own DuckDB (ledger_files.sql)
-# The build's own in-memory DuckDB: bounded, so that what exceeds the bound spills to DuckDB's temporary files
-# instead of growing the process (issue 13: a 3.24M-row build's peak under 1 GiB).
-BUILD_DUCKDB = {"memory_limit": "600MB"}
 # the current build's DuckDB and its folder for spilled data (the caller holds the writer lock)
 _BUILDING: list[tuple[duckdb.DuckDBPyConnection, Path]] = []
 
 
-def start_components() -> duckdb.DuckDBPyConnection:
+def start_components(memory_limit_mb: int) -> duckdb.DuckDBPyConnection:
     """A new DuckDB for this build, where its components files are read and their rows gather (one per build:
-    what a failed build held goes with it). The write stages the rows from it (`building`). What it spills goes
-    to a folder of its own in the system's temporary folder (DuckDB's default, `.tmp` in the working folder,
-    would put it wherever the command was started)."""
+    what a failed build held goes with it). The write stages the rows from it (`building`).
+
+    Bounded by `memory_limit_mb` (indicators.yml `build`): what exceeds it spills to DuckDB's temporary files
+    instead of growing the process, to a folder of its own in the system's temporary folder (DuckDB's default,
+    `.tmp` in the working folder, would put it wherever the command was started)."""
     let_go_components()
     # not made here: DuckDB makes it only if it spills, and removes it when closed
     spill = Path(tempfile.gettempdir()) / f"cityidx-build-{os.getpid()}-{secrets.token_hex(8)}"
-    con = duckdb.connect(config={**BUILD_DUCKDB, "temp_directory": str(spill)})
+    con = duckdb.connect(config={"memory_limit": f"{memory_limit_mb}MB", "temp_directory": str(spill)})
     _BUILDING.append((con, spill))
     sql.execute(con, "components_start")
     return con
@@ -271,10 +273,14 @@ def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalog
     # the optional columns, missing where the file has none
     rows = rows.select(*(col(c) for c in rows.columns),
                        *(lit(None).cast("VARCHAR").alias(c) for c in ("flags", "note_ko") if c not in have))
-    problems += _component_checks(con, rows, series, editions, cities, tiers, display, typed=not failed)
+    more, spellings = _component_checks(con, rows, series, editions, cities, tiers, display, typed=not failed)
+    problems += more
     if failed or problems:
         return problems
     rows.create_view("component_source")
+    if not spellings and not sql.value(con, "component_keys_repeat"):  # each row a component row of its own
+        sql.execute(con, "components_append_unique", index_id=series.id)
+        return []
     problems = _component_conflicts(con, display)
     if problems:
         return problems

@@ -9,6 +9,7 @@ costs what it writes, not what the warehouse holds.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -53,15 +54,21 @@ _CREATE = re.compile(r"^\s*create\s+(table|view|macro)\s+(\w+)", re.I | re.M)
 def schema_statements(part: str) -> list[str]:
     """The statements of sql/warehouse.sql that make one part: its tables, and for the published part every view
     and macro (they find the other parts' tables by name when they are read)."""
+    return [query for kind, name, query in _schema(SCHEMA_SQL.read_text(encoding="utf-8"))
+            if (kind != "table" and part == "published") or (kind == "table" and PART_OF.get(name) == part)]
+
+
+@functools.lru_cache(maxsize=4)
+def _schema(text: str) -> tuple[tuple[str, str, str], ...]:
+    """warehouse.sql as its statements (kind, name, text), split once per content of the file: DuckDB's parser
+    takes ~25 ms of CPU over it, and a build stages three parts."""
     out = []
-    for statement in duckdb.extract_statements(SCHEMA_SQL.read_text(encoding="utf-8")):
+    for statement in duckdb.extract_statements(text):
         found = _CREATE.search(statement.query)
         if found is None:
             raise ValueError(f"{SCHEMA_SQL}: only create table/view/macro statements belong here: {statement.query[:80]!r}")
-        kind, name = found.group(1).lower(), found.group(2)
-        if (kind != "table" and part == "published") or (kind == "table" and PART_OF.get(name) == part):
-            out.append(statement.query)
-    return out
+        out.append((found.group(1).lower(), found.group(2), statement.query))
+    return tuple(out)
 
 
 def inputs_digest(cat: Catalogue) -> str:
@@ -114,9 +121,9 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
-        # a build that holds its large tables in its own DuckDB stages there (it reads them in place)
-        held = any(isinstance(tables.get(n), duckdb.DuckDBPyRelation) for n in PART_TABLES[part])
-        con = (building() if held else None) or duckdb.connect()
+        # a build stages every part in its own DuckDB (the large tables it holds there are read in place; a new
+        # in-memory database costs ~20 ms of CPU); a write of one part without a build, in one of its own
+        con = building() or duckdb.connect()
         try:
             sql.execute(con, "stage_open", path=str(tmp))
             sql.execute(con, "stage_use")
@@ -126,12 +133,13 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
                 sql.execute(con, "stage_search_path")
             for statement in schema_statements(part):
                 con.execute(statement)
+            columns = dict(sql.rows(con, "staged_columns"))
             for name in PART_TABLES[part]:
                 if isinstance(tables[name], duckdb.DuckDBPyRelation):  # held in DuckDB: copied there, in key order
                     sql.execute(con, HELD[name])
                     continue
                 # DuckDB's append inserts the frame's columns by position, so they go in the table's order
-                con.append(name, tables[name][con.table(name).columns])
+                con.append(name, tables[name][columns[name]])
             sql.execute(con, "stage_close")
         finally:
             try:
@@ -192,10 +200,9 @@ def swap(staged: dict[str, Path], path: Path) -> Path:
     return path
 
 
-def let_go(tables: dict) -> None:
+def let_go() -> None:
     """The tables a build held in its own DuckDB, let go once written (or not): their memory back."""
-    if any(isinstance(v, duckdb.DuckDBPyRelation) for v in tables.values()):
-        let_go_components()
+    let_go_components()
 
 
 def write(tables: dict[str, pd.DataFrame], path: Path) -> Path:

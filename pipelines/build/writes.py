@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipelines import accounts
 from pipelines.accounts import Account
-from pipelines.build import collect, collect_forum, collect_values, forum, warehouse
+from pipelines.build import collect, collect_forum, collect_values, forum, warehouse, within_memory
 from pipelines.build.uploads import ParsedUpload, parse_upload
 from pipelines.catalogue import Catalogue
 from pipelines.ledger import seal, store
@@ -35,11 +35,11 @@ def commit(cat: Catalogue, path: Path, staged: Path, final: Path, entry: seal.En
     try:
         store.fsync_tree(staged)
         changed = _changed_parts(cat, path, **pending)
-        tables = _part_tables(cat, changed, **pending)
-        try:
-            staged_parts = warehouse.stage(tables, path, changed)
-        finally:
-            warehouse.let_go(tables)  # a full rebuild held its component rows in DuckDB: staged now, let go
+        with within_memory(cat):
+            try:
+                staged_parts = warehouse.stage(_part_tables(cat, changed, **pending), path, changed)
+            finally:
+                warehouse.let_go()  # a full rebuild held its component rows in DuckDB: staged now (or failed), let go
         try:
             seal.intend(cat, entry)
             store.commit_entry(staged, final)

@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-import yaml
+from pipelines.messages import parsed
 
 DEFAULT_LANG = "ko"
 LANGS = ("ko", "en")
@@ -19,12 +19,31 @@ def load_messages(path: Path) -> dict[str, dict]:
     A message that counts something names its count (`plural: n`) and gives, per language, a text
     for each plural category of that language (`en: {one: "{n} place", other: "{n} places"}`;
     Korean has one form, so a plain text).
+
+    Parsed once per content of the file (`parsed`: the YAML's parsed form is kept in the user's cache, keyed on its
+    hash), so that a command does not pay for PyYAML at every start.
     """
+    return parsed.load([path], "messages", lambda: _parse_yaml(path))
+
+
+def _parse_yaml(path: Path) -> dict[str, dict]:
+    import yaml  # only when the file changed since its parsed form was kept: keeps start-up light
+
     with open(path, encoding="utf-8") as handle:
         return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506 - a safe loader
 
 
-MESSAGES: dict[str, dict[str, str]] = load_messages(MESSAGES_FILE)
+@cache
+def all_messages() -> dict[str, dict[str, str]]:
+    """The pipeline's messages (messages.yml), read on first use."""
+    return load_messages(MESSAGES_FILE)
+
+
+def __getattr__(name: str) -> object:
+    # `MESSAGES` is read on first use (PEP 562), so that importing the messages (every module does) costs nothing
+    if name == "MESSAGES":
+        return all_messages()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @cache
@@ -63,7 +82,7 @@ def render(messages: dict[str, dict], key: str, lang: str, values: dict[str, obj
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
     """Return the message `key` in `lang`, filled with `values`."""
-    return render(MESSAGES, key, lang, values)
+    return render(all_messages(), key, lang, values)
 
 
 def bilingual(key: str, **values: object) -> Bilingual:

@@ -154,8 +154,11 @@ create table component_row (
     score_source_url varchar,
     flags varchar,
     note varchar,
-    note_ko varchar,
-    primary key (index_id, edition, city, component_id)
+    note_ko varchar
+    -- key: (index_id, edition, city, component_id). Not a declared primary key: the build proves it (one row
+    -- per key by construction in build/rankings.py, then schemas.ComponentTable's unique key on every build),
+    -- and DuckDB's index for it cost 2.7 s and 280 MB of a 306 MB file at 3.24M rows, for no query that uses
+    -- it (issue 13). tests/test_build.py holds this key to the model's.
 );
 
 -- City-managed indicators (catalogue), what they feed, and every value version from the ledger.

@@ -18,6 +18,24 @@ create or replace table building_component_row (
     note_ko varchar
 );
 
+-- name: component_keys_repeat()
+-- Whether two rows of `component_source` share one (edition, city, component): then they are merged
+-- (components_append), else each row is one component row as it stands (components_append_unique).
+select count(*) > count(distinct (edition, city, component)) from component_source;
+
+-- name: components_append_unique(index_id)!
+-- components_append for a file where no two rows share a key (component_keys_repeat), so no row needs another:
+-- the same columns, row by row, without the grouping (a quarter of its cost at 3.24M rows). A row's flags
+-- are `flag_lookup`'s stored ones (already the union in display order); its score's source is its own URL.
+insert into building_component_row
+select :index_id as index_id, s.edition, c.city, s.component as component_id, s.rank, s.score, s.source_url,
+       u.tier as source_tier, case when s.score is not null then s.source_url end as score_source_url,
+       f.stored as flags, s.note, s.note_ko
+from component_source s
+join city_lookup c on c.source_city = s.city
+left join flag_lookup f on f.note is not distinct from s.note and f.flags is not distinct from s.flags
+left join url_tier u on u.url = s.source_url;
+
 -- name: components_append(index_id, flag_order)!
 -- One components file's checked rows (the cursor's `component_source`: _row, edition, city, component, rank,
 -- score, source_url, flags, note, note_ko) as one row per (edition, city, component): the rank and the score
