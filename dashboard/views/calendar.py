@@ -208,5 +208,5 @@ else:
         })
     display.table(pd.DataFrame(rows), "cal_snapshots", hide_index=True, width="stretch", height="content", key="cal_snapshots",
                  column_config={col("source_url"): st.column_config.LinkColumn(col("source_url"))})
-st.caption(t("ui.cal.fetch_command", lang))
-st.code("cityidx fetch", language="bash")
+# Inline code, not st.code: a code block makes every browser load Streamlit's 1.5 MB syntax highlighter (issue 13).
+st.caption(t("ui.cal.fetch_command", lang, command="`cityidx fetch`"))
