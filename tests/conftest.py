@@ -252,31 +252,32 @@ def reader(_reader_tab) -> browser_support.Tab:
 
 # --- the order of the suite on several workers (pytest -n) ---------------------------------------------------------
 
-# Browser modules whose tests share a server started per module: their tests go to one worker together.
-MODULE_SERVERS = ("tests/test_browser_journeys.py",)
+# Browser tests that share a server go to one worker together (module -> unit): the journeys' server is started per
+# module; the real site once per worker (`real_site`), so its two modules on one worker start it and build the real
+# warehouse once, and its page caches serve both.
+SHARED_SERVERS = {"tests/test_browser_journeys.py": "journeys server",
+                  "tests/test_browser.py": "real site", "tests/test_browser_analyst.py": "real site"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests first: they take the longest (a server, a browser, waits on both), so with -n each worker
     starts on one at once and the quick tests fill in around them, instead of one browser test running alone at
-    the end. The longest first: every page in each language, then the journeys, then the others."""
+    the end. The longest first: the tests of a shared server (SHARED_SERVERS), then the other browser tests."""
     def order(item: pytest.Item) -> tuple[bool, int]:
         module = item.nodeid.split("::", 1)[0]
-        return item.get_closest_marker("browser") is None, (0 if module == "tests/test_browser.py" else
-                                                            1 if module in MODULE_SERVERS else 2)
+        return item.get_closest_marker("browser") is None, (0 if module in SHARED_SERVERS else 1)
 
     items.sort(key=order)
 
 
 if LoadScopeScheduling is not None:
     class _ModuleServers(LoadScopeScheduling):
-        """pytest-xdist's load scheduling, test by test in collection order, except that the tests of a module in
-        MODULE_SERVERS are one unit (its server is started once). `--dist loadgroup` would say this with a mark,
-        but it does not group on pytest 9.2 (pytest-xdist issue 1386)."""
+        """pytest-xdist's load scheduling, test by test in collection order, except that the tests of the modules
+        of one SHARED_SERVERS unit go to one worker (their server is started once). `--dist loadgroup` would say
+        this with a mark, but it does not group on pytest 9.2 (pytest-xdist issue 1386)."""
 
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return module if module in MODULE_SERVERS else nodeid
+            return SHARED_SERVERS.get(nodeid.split("::", 1)[0], nodeid)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(config: pytest.Config, log):
