@@ -113,3 +113,25 @@ def test_upload_dry_run_without_a_warehouse_says_it_compared_nothing(runner: Cli
     assert result.exit_code == 0, result.output
     assert "not compared" in result.output and "check again" not in result.output
     assert not (tmp_path / "missing.duckdb").exists()
+
+
+def test_the_program_sets_the_collector_for_a_short_process_and_main_leaves_it(runner: CliRunner):
+    """`cityidx` (pipelines.cli.run) puts off full collections and freezes what is left at the end (issue 13: ~0.2 s
+    of a build's CPU); `main`, which tests and other code call in their own process, changes neither; the program
+    keeps main's exit codes."""
+    import gc
+    import os
+    import subprocess
+    import sys
+
+    before = (gc.get_threshold(), gc.get_freeze_count())
+    assert runner.invoke(main, ["--help"]).exit_code == 0
+    assert runner.invoke(main, ["no-such-command"]).exit_code == 2
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+    root = Path(__file__).resolve().parent.parent
+    probe = ("import gc, sys\nimport pipelines.cli\nsys.argv = ['cityidx', *sys.argv[1:]]\ntry:\n    pipelines.cli.run()\n"
+             "except SystemExit as exc:\n    print('exit', exc.code or 0, gc.get_threshold()[2], gc.get_freeze_count() > 0)")
+    for argv, code in ((["--help"], 0), (["no-such-command"], 2), (["status"], 1)):
+        env = {**os.environ, "CITYIDX_WAREHOUSE": "/nonexistent/cityindex.duckdb"}
+        run = subprocess.run([sys.executable, "-c", probe, *argv], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+        assert run.stdout.strip().splitlines()[-1] == f"exit {code} 100 True", run.stdout + run.stderr

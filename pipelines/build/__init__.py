@@ -14,8 +14,8 @@ from duckdb import col
 from pipelines import accounts
 from pipelines.build import forum, warehouse
 from pipelines.build.cities import CityMap, load_cities
-from pipelines.build.rankings import (COMPONENT_ROWS, display_name, let_go_components, read_components, read_editions,
-                                     read_rankings, start_components)
+from pipelines.build.rankings import (COMPONENT_ROWS, display_name, hold_rankings, let_go_components, read_components,
+                                     read_editions, read_rankings, start_components)
 from pipelines.build.sources import SourceTiers, classify, domain_of, load_source_tiers
 from pipelines.build.uploads import ledger_values
 from pipelines.catalogue import Catalogue, analysis_settings
@@ -205,9 +205,10 @@ def _read_published(cat: Catalogue) -> tuple[SourceTiers, CityMap, pd.DataFrame,
     if cities is None or editions is None:
         raise ProblemsFound(problems)
     ranking_frames = []
+    held = hold_rankings(cat)  # every rankings file read and checked in one pass
     components = start_components(cat.build.memory_limit_mb)  # the component rows gather in DuckDB, never in pandas
     for series in cat.series.values():
-        frame, more = read_rankings(series, cat, cities, editions, tiers)
+        frame, more = read_rankings(series, cat, cities, editions, tiers, held[series.id])
         problems += more
         problems += read_components(components, series, cat, cities, editions, tiers)
         ranking_frames += [] if frame is None else [frame]

@@ -19,7 +19,7 @@ from pipelines.build.cities import CityMap, harmonise
 from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
 from pipelines.build.sources import SourceTiers, classify, domain_of
 from pipelines.schemas import (ROW, Problem, RawComponent, RawEdition, RawRanking, hold_validated, problem,
-                               read_validated)
+                               read_validated, read_validated_files)
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -116,11 +116,25 @@ def _checked(raw: pd.DataFrame, typed: pd.DataFrame | None, series: Series, edit
     return typed, problems
 
 
+RANKING_NUMBERS = {"rank": "int", "rank_bound": "int", "score": "float"}
+Held = tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]
+
+
+def hold_rankings(cat: Catalogue) -> dict[str, Held]:
+    """Every series' rankings file read and checked against RawRanking, all in one DuckDB pass
+    (`schemas.read_validated_files`), by series id: what read_rankings goes on from."""
+    series = list(cat.series.values())
+    files = [(s.rankings_file, display_name(s.rankings_file, cat.root)) for s in series]
+    return dict(zip((s.id for s in series), read_validated_files(files, RANKING_NUMBERS, RawRanking)))
+
+
 def read_rankings(series: Series, cat: Catalogue, cities: CityMap, editions: pd.DataFrame,
-                  tiers: SourceTiers) -> tuple[pd.DataFrame | None, list[Problem]]:
+                  tiers: SourceTiers, held: Held | None = None) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """One series' rankings: the file as read and checked (`held`, from hold_rankings; else read here), then the
+    checks of `_checked`, each key once, and the columns of the warehouse's ranking_row."""
     display = display_name(series.rankings_file, cat.root)
-    raw, typed, problems = read_validated(series.rankings_file, display,
-                                          {"rank": "int", "rank_bound": "int", "score": "float"}, RawRanking)
+    raw, typed, problems = held or read_validated(series.rankings_file, display, RANKING_NUMBERS, RawRanking)
+    problems = list(problems)
     if raw is None:
         return None, problems
     typed, more = _checked(raw, typed, series, editions, cities, tiers, display, with_status=True,

@@ -138,8 +138,11 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
                 if isinstance(tables[name], duckdb.DuckDBPyRelation):  # held in DuckDB: copied there, in key order
                     sql.execute(con, HELD[name])
                     continue
-                # DuckDB's append inserts the frame's columns by position, so they go in the table's order
-                con.append(name, tables[name][columns[name]])
+                # DuckDB's append inserts the frame's columns by position, so they go in the table's order; an
+                # empty frame is checked for its columns and not appended (an append costs ~2 ms however small)
+                frame = tables[name][columns[name]]
+                if len(frame):
+                    con.append(name, frame)
             sql.execute(con, "stage_close")
         finally:
             try:

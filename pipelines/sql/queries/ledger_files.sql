@@ -92,3 +92,13 @@ select c._row, c.edition, c.city, c.component, c.rank, c.score, s.rank_clash, s.
 from component_source c
 join spread s using (edition, city, component)
 order by c._row;
+
+-- name: hold_csvs(paths)!
+-- Several CSVs of one kind as one temporary table `held` of this cursor, read as hold_csv reads one (every cell
+-- text, trimmed, an empty one missing; parsed strictly), their columns matched by name (a column a file lacks is
+-- missing in its rows); `_file` is the file's place in :paths, from 1. Rows keep the files' order, so `rowid`
+-- less the first `rowid` of its file is the row's place in its file.
+create or replace temp table held as
+select list_position(:paths, filename) as _file, nullif(trim(columns(* exclude (filename))), '')
+from read_csv(:paths, header = true, all_varchar = true, strict_mode = true, null_padding = false, auto_detect = true,
+              sep = ',', quote = '"', escape = '"', union_by_name = true, filename = true);
