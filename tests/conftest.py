@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -173,12 +174,29 @@ def mini_warehouse(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
 
 
 @pytest.fixture(scope="session")
-def real_site(tmp_path_factory: pytest.TempPathFactory) -> str:
+def real_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real catalogue's warehouse, built at most once per test process for the tests that only read it
+    (tests/test_real_data.py, test_signals.py, the real site below): open it with parts.connect_read_only."""
+    path = tmp_path_factory.mktemp("real") / "cityindex.duckdb"
+    build.build(catalogue.load(ROOT / "indicators.yml"), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The real catalogue's warehouse served by `streamlit run`, started at most once per test process and shared
-    by the browser tests that only read it (tests/test_browser.py, test_browser_analyst.py); its base URL."""
-    folder = tmp_path_factory.mktemp("real-site")
+    by the browser tests that only read it (tests/test_browser.py, test_browser_analyst.py); its base URL. When the
+    real data does not build (its own tests say why), the pages are checked on the mini fixture's warehouse."""
+    try:
+        warehouse = request.getfixturevalue("real_warehouse")
+    except Exception as exc:  # noqa: BLE001 - reported by the tests of the build; the browser tests check the pages
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        warnings.warn(f"browser test: the real data did not build ({first}); using tests/fixtures/mini")
+        warehouse = tmp_path_factory.mktemp("real-site") / "cityindex.duckdb"
+        build.build(catalogue.load(FIXTURES / "mini" / "indicators.yml"), warehouse)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    with browser_support.real_site(folder, browser_support.ARTIFACTS / "browser" / f"streamlit-{worker}.log") as base:
+    with browser_support.streamlit_server({"CITYIDX_WAREHOUSE": str(warehouse)},
+                                          browser_support.ARTIFACTS / "browser" / f"streamlit-{worker}.log") as base:
         yield base
 
 
