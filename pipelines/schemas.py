@@ -526,10 +526,10 @@ SUSPECTS_FROM_ROWS = 20_000
 
 
 def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule]) -> list[Rule]:
-    """The rules that some row of `rel` may break, found without judging every row: a rule on one column is
-    judged on that column's distinct values (a 3.24M-row file repeats a few hundred URLs, dates and names), a
-    unique key by counting its distinct values; a rule across columns is always a suspect. On a table of fewer
-    than SUSPECTS_FROM_ROWS rows every rule is a suspect."""
+    """The rules that some row of `rel` may break, found without judging every row (issue 13): missing cells and
+    repeated keys by counting, in one scan; any other rule on one column on that column's distinct values (a
+    3.24M-row file repeats a few hundred URLs, dates and names). A rule across columns is always a suspect. On a
+    table of fewer than SUSPECTS_FROM_ROWS rows every rule is a suspect."""
     if not found:
         return []
     [(rows,)] = rel.aggregate([duckdb.count_all()]).fetchall()
@@ -537,19 +537,22 @@ def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule]) -> list[Rule]:
         return list(found)
     suspects: list[Rule] = []
     by_column: dict[str, list[Rule]] = {}
+    counted: list[tuple[Rule, duckdb.Expression]] = []
     for r in found:
         if r.key:
             # a key's hash, not the key: one number per row to count (at 3.24M rows a table of the keys themselves
             # spilled to disk). Equal keys hash equal, so a repeated key is never missed; two keys whose hashes
-            # collide only make the rule a suspect, and the scan below judges the keys themselves.
-            [(keys, rows)] = rel.aggregate([fn("hash", *(col(c) for c in r.key)).n_unique(),
-                                            duckdb.count_all()]).fetchall()
-            if keys < rows:
-                suspects.append(r)
+            # collide only make the rule a suspect, and the scan in _failures judges the keys themselves.
+            counted.append((r, fn("hash", *(col(c) for c in r.key)).n_unique()))
+        elif r.check == "not_nullable":
+            counted.append((r, fn("count", col(r.reads[0]))))  # the cells that are not missing
         elif len(r.reads) == 1:
             by_column.setdefault(r.reads[0], []).append(r)
         else:
             suspects.append(r)
+    if counted:
+        [(rows, *counts)] = rel.aggregate([duckdb.count_all(), *(e for _, e in counted)]).fetchall()
+        suspects += [r for (r, _), n in zip(counted, counts) if n < rows]
     for column, its in by_column.items():
         # no filter here: DuckDB would push it below the DISTINCT and judge every row again
         values = rel.select(col(column)).distinct().select(*(r.failed.alias(f"_failed{i}") for i, r in enumerate(its)))

@@ -17,17 +17,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import warnings
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
-MINI = ROOT / "tests" / "fixtures" / "mini" / "indicators.yml"
 ARTIFACTS = Path(os.environ.get("CITYIDX_ARTIFACTS") or ROOT / "artifacts")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+WIDE = {"width": 1400, "height": 1000}
 SERVER_START_S = 90
 RUN_MS = 60_000
 READY_JS = """
@@ -38,6 +37,15 @@ READY_JS = """
   return state === 'notRunning' && !document.querySelector('[data-testid="stStatusWidget"]');
 }
 """
+
+
+class Tab:
+    """A browser page and the uncaught errors of the pages it showed (a test empties the list when it opens one)."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
 
 
 def chromium_or_skip() -> str:
@@ -109,23 +117,6 @@ def streamlit_server(env: dict[str, str], log_path: Path, cwd: Path = ROOT, port
     with process(command, env, log_path, cwd) as proc:
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/_stcore/health", SERVER_START_S, proc, log_path)
-        yield base
-
-
-@contextlib.contextmanager
-def real_site(folder: Path, log_path: Path):
-    """The real catalogue built into `folder` (the mini fixture if the real data does not build), served by
-    `streamlit run`; yields the base URL. For pages that only read: one per test process (tests/conftest.py)."""
-    from pipelines import build, catalogue
-
-    path = folder / "cityindex.duckdb"
-    try:
-        build.build(catalogue.load(), path)
-    except Exception as exc:  # noqa: BLE001 - the build's own tests report why; the browser tests check the pages
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-        warnings.warn(f"browser test: the real data did not build ({first}); using tests/fixtures/mini")
-        build.build(catalogue.load(MINI), path)
-    with streamlit_server({"CITYIDX_WAREHOUSE": str(path)}, log_path) as base:
         yield base
 
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -173,42 +174,128 @@ def mini_warehouse(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
 
 
 @pytest.fixture(scope="session")
-def real_site(tmp_path_factory: pytest.TempPathFactory) -> str:
+def real_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real catalogue's warehouse, built at most once per test process for the tests that only read it
+    (tests/test_real_data.py, test_signals.py, the real site below): open it with parts.connect_read_only."""
+    path = tmp_path_factory.mktemp("real") / "cityindex.duckdb"
+    build.build(catalogue.load(ROOT / "indicators.yml"), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The real catalogue's warehouse served by `streamlit run`, started at most once per test process and shared
-    by the browser tests that only read it (tests/test_browser.py, test_browser_analyst.py); its base URL."""
-    folder = tmp_path_factory.mktemp("real-site")
+    by the browser tests that only read it (tests/test_browser.py, test_browser_analyst.py); its base URL. When the
+    real data does not build (its own tests say why), the pages are checked on the mini fixture's warehouse."""
+    try:
+        warehouse = request.getfixturevalue("real_warehouse")
+    except Exception as exc:  # noqa: BLE001 - reported by the tests of the build; the browser tests check the pages
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        warnings.warn(f"browser test: the real data did not build ({first}); using tests/fixtures/mini")
+        warehouse = tmp_path_factory.mktemp("real-site") / "cityindex.duckdb"
+        build.build(catalogue.load(FIXTURES / "mini" / "indicators.yml"), warehouse)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    with browser_support.real_site(folder, browser_support.ARTIFACTS / "browser" / f"streamlit-{worker}.log") as base:
+    with browser_support.streamlit_server({"CITYIDX_WAREHOUSE": str(warehouse)},
+                                          browser_support.ARTIFACTS / "browser" / f"streamlit-{worker}.log") as base:
         yield base
+
+
+# --- one Chromium per test process --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, launched once per test process and shared by every browser test (a launch costs about a
+    second of CPU; two playwright drivers cannot run in one thread). Tests that need their own cookies open their own
+    context on it (browser.new_context()); pages that only read use `reader` below. Skips without chromium or
+    playwright, fails when CI is set (browser_support.chromium_or_skip)."""
+    path = browser_support.chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=path, args=browser_support.CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def new_context(browser):
+    """browser.new_context(**options) for one test; every context it opened is closed at its end, passed or failed."""
+    opened = []
+
+    def new(**options):
+        opened.append(browser.new_context(**options))
+        return opened[-1]
+
+    try:
+        yield new
+    finally:
+        for context in opened:
+            context.close()
+
+
+@pytest.fixture(scope="session")
+def _reader_tab(browser):
+    context = browser.new_context(viewport=browser_support.WIDE, locale="ko-KR")
+    tab = browser_support.Tab(context.new_page())
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def reader(_reader_tab) -> browser_support.Tab:
+    """One tab per test process for the pages a signed-out reader opens (tests/test_browser.py and
+    test_browser_analyst.py), kept across tests: a new tab starts a renderer and parses the app's scripts again,
+    about twice the CPU of loading a page in a tab that has shown the app before (~3 s against ~1.5 s per page).
+    Each test starts as a new reader: no cookies, no web storage, no routes, the wide viewport, no errors."""
+    tab = _reader_tab
+    if tab.page.is_closed():  # a test closed it, or the renderer crashed: a new one
+        tab.__init__(tab.page.context.new_page())
+    tab.page.context.clear_cookies()
+    if tab.page.url.startswith("http"):
+        tab.page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+    tab.page.set_viewport_size(browser_support.WIDE)
+    tab.errors.clear()
+    try:
+        yield tab
+    finally:
+        tab.page.context.unroute_all(behavior="ignoreErrors")
+        for other in tab.page.context.pages:
+            if other is not tab.page:
+                other.close()
 
 
 # --- the order of the suite on several workers (pytest -n) ---------------------------------------------------------
 
-# Browser modules whose tests share a server started per module: their tests go to one worker together.
-MODULE_SERVERS = ("tests/test_browser_journeys.py",)
+# Browser tests that share a server go to one worker together (module -> unit): the journeys' server is started per
+# module; the real site once per worker (`real_site`), so its two modules on one worker start it and build the real
+# warehouse once, and its page caches serve both.
+SHARED_SERVERS = {"tests/test_browser_journeys.py": "journeys server",
+                  "tests/test_browser.py": "real site", "tests/test_browser_analyst.py": "real site"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests first: they take the longest (a server, a browser, waits on both), so with -n each worker
     starts on one at once and the quick tests fill in around them, instead of one browser test running alone at
-    the end. The longest first: every page in each language, then the journeys, then the others."""
+    the end. The longest first: the tests of a shared server (SHARED_SERVERS), then the other browser tests."""
     def order(item: pytest.Item) -> tuple[bool, int]:
         module = item.nodeid.split("::", 1)[0]
-        return item.get_closest_marker("browser") is None, (0 if module == "tests/test_browser.py" else
-                                                            1 if module in MODULE_SERVERS else 2)
+        return item.get_closest_marker("browser") is None, (0 if module in SHARED_SERVERS else 1)
 
     items.sort(key=order)
 
 
 if LoadScopeScheduling is not None:
     class _ModuleServers(LoadScopeScheduling):
-        """pytest-xdist's load scheduling, test by test in collection order, except that the tests of a module in
-        MODULE_SERVERS are one unit (its server is started once). `--dist loadgroup` would say this with a mark,
-        but it does not group on pytest 9.2 (pytest-xdist issue 1386)."""
+        """pytest-xdist's load scheduling, test by test in collection order, except that the tests of the modules
+        of one SHARED_SERVERS unit go to one worker (their server is started once). `--dist loadgroup` would say
+        this with a mark, but it does not group on pytest 9.2 (pytest-xdist issue 1386)."""
 
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return module if module in MODULE_SERVERS else nodeid
+            return SHARED_SERVERS.get(nodeid.split("::", 1)[0], nodeid)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(config: pytest.Config, log):

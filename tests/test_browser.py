@@ -9,10 +9,8 @@ with CITYIDX_ARTIFACTS). Without `chromium` on PATH the test skips, unless CI is
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,8 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
 ARTIFACTS = Path(os.environ.get("CITYIDX_ARTIFACTS") or ROOT / "artifacts") / "browser"
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 NAV_LINKS = ('a[data-testid="stSidebarNavLink"], a[data-testid="stTopNavLink"], '
              'a[data-testid="stTopNavDropdownLink"]')
@@ -58,25 +54,8 @@ ERROR_BOXES_JS = """
 """
 
 
-def _unavailable(reason: str) -> None:
-    """Skip on a developer machine; fail in CI, where the browser test is required."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so the browser test must run: .ci/run installs chromium)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        _unavailable("Debian's `chromium` is not on PATH (apt-get install chromium fonts-nanum)")
-    if importlib.util.find_spec("playwright") is None:
-        _unavailable("the `playwright` Python package is not installed (pip install -e '.[test]')")
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(chromium: str, real_site: str) -> str:
+def server(browser, real_site: str) -> str:
     """`streamlit run dashboard/app.py` on the real catalogue's warehouse, built into a temporary folder (the mini
     fixture if the real data does not build): one per test process, shared with test_browser_analyst.py."""
     if not APP.is_file():
@@ -85,23 +64,11 @@ def server(chromium: str, real_site: str) -> str:
     return real_site
 
 
-@pytest.fixture(scope="module")
-def browser(chromium: str):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
-def _open(browser, url: str):
-    """A fresh page at `url`, once the app has finished its run; returns (page, page errors)."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+def _open(tab, url: str):
+    """`url` in the test process's reader tab (tests/conftest.py), once the app has finished its run; returns
+    (page, the page's uncaught errors)."""
+    page = tab.page
+    tab.errors.clear()
     page.goto(url, wait_until="domcontentloaded", timeout=PAGE_LOAD_MS)
     page.wait_for_function(READY_JS, timeout=PAGE_LOAD_MS, polling=250)
     page.wait_for_timeout(400)
@@ -110,7 +77,7 @@ def _open(browser, url: str):
         page.wait_for_function(HAS_TEXT_JS, timeout=3000, polling=100)
     except Exception:  # noqa: BLE001 - an empty page is reported by the caller
         pass
-    return page, errors
+    return page, tab.errors
 
 
 def _nav_links(page) -> list[tuple[str, str]]:
@@ -127,13 +94,10 @@ def _nav_links(page) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def pages(server: str, browser) -> list[tuple[str, str]]:
+def pages(server: str, _reader_tab) -> list[tuple[str, str]]:
     """The app's pages as its own navigation lists them (Korean labels)."""
-    page, _ = _open(browser, server + "/")
-    try:
-        found = _nav_links(page)
-    finally:
-        page.close()
+    page, _ = _open(_reader_tab, server + "/")
+    found = _nav_links(page)
     assert len(found) >= 3, f"expected at least 3 pages in the navigation, found {found}"
     assert len({path for _, path in found}) == len(found), f"two navigation links share a path: {found}"
     return found
@@ -144,26 +108,24 @@ def _slug(path: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
-def test_every_page_renders(server: str, browser, pages: list[tuple[str, str]], lang: str) -> None:
+def test_every_page_renders(server: str, reader, pages: list[tuple[str, str]], lang: str) -> None:
     failures = []
     labels = []
     for label, path in pages:
         url = server + path + ("?lang=en" if lang == "en" else "")
         shot = ARTIFACTS / f"{lang}-{_slug(path)}.png"
         try:
-            page, js_errors = _open(browser, url)
+            page, js_errors = _open(reader, url)
         except Exception as exc:  # noqa: BLE001 - one page timing out must not hide the others
             failures.append(f"{url}: did not finish running ({type(exc).__name__}: {str(exc).splitlines()[0]})")
             continue
-        try:
-            page.screenshot(path=str(shot), full_page=True)
-            state = page.get_attribute('[data-testid="stApp"]', "data-test-script-state")
-            exceptions = [e.inner_text()[:500] for e in page.locator('[data-testid="stException"]').all()]
-            error_boxes = page.evaluate(ERROR_BOXES_JS)
-            text = page.locator(MAIN).first.inner_text().strip() if page.locator(MAIN).count() else ""
-            labels += [lbl for lbl, _ in _nav_links(page)]
-        finally:
-            page.close()
+        page.screenshot(path=str(shot), full_page=True)
+        state = page.get_attribute('[data-testid="stApp"]', "data-test-script-state")
+        exceptions = [e.inner_text()[:500] for e in page.locator('[data-testid="stException"]').all()]
+        error_boxes = page.evaluate(ERROR_BOXES_JS)
+        text = page.locator(MAIN).first.inner_text().strip() if page.locator(MAIN).count() else ""
+        labels += [lbl for lbl, _ in _nav_links(page)]
+        js_errors = list(js_errors)
         where = f"{label or path} [{lang}] {url} (screenshot {shot})"
         if state == "compilationError":
             failures.append(f"{where}: the script did not compile")

@@ -15,8 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from browser_support import (ARTIFACTS, CHROMIUM_ARGS, RUN_MS, chromium_or_skip, goto, main_text, settle, sidebar_text,
-                             sign_in, streamlit_server)
+from browser_support import ARTIFACTS, RUN_MS, goto, main_text, settle, sidebar_text, sign_in, streamlit_server
 from dashboard.text import t
 from pipelines import accounts, catalogue
 from pipelines.build import forum
@@ -31,10 +30,9 @@ PASSWORD = "a long password 123"
 
 
 @pytest.fixture(scope="module")
-def server(module_mini: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory):
-    """One server and one browser for the module's journeys, on one copy of the mini fixture (a server start costs
-    seconds): the journeys write different things (an upload; forum events) and each checks only its own."""
-    chromium = chromium_or_skip()
+def server(browser, module_mini: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory):
+    """One server for the module's journeys, on one copy of the mini fixture (a server start costs seconds): the
+    journeys write different things (an upload; forum events) and each checks only its own."""
     mini, warehouse = module_mini
     accounts_file = tmp_path_factory.mktemp("journeys") / "private" / "accounts.json"
     cat = catalogue.load(mini)
@@ -43,14 +41,7 @@ def server(module_mini: tuple[Path, Path], tmp_path_factory: pytest.TempPathFact
     env = {"CITYIDX_CATALOGUE": str(mini), "CITYIDX_WAREHOUSE": str(warehouse), "CITYIDX_ACCOUNTS": str(accounts_file)}
     SHOTS.mkdir(parents=True, exist_ok=True)
     with streamlit_server(env, SHOTS / "streamlit.log") as base:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            try:
-                yield {"base": base, "cat": cat, "warehouse": warehouse, "browser": browser}
-            finally:
-                browser.close()
+        yield {"base": base, "cat": cat, "warehouse": warehouse, "browser": browser}
 
 
 @pytest.fixture
@@ -292,4 +283,5 @@ def test_old_addresses_open_the_right_page(site) -> None:
         goto(page, base + old)
         assert "Page not found" not in page.content()
         current = page.locator('a[data-testid="stSidebarNavLink"][aria-current="page"]')
+        current.first.wait_for(timeout=RUN_MS)  # the page switch is a rerun of its own: on a busy machine it ends late
         assert current.count() == 1 and t(title, "ko") in current.inner_text(), old

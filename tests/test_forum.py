@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -32,9 +33,32 @@ def _account(role: str, department: str | None = None, name: str = "park") -> Ac
 ORGANIZER = _account("forum_organizer")
 
 
+_WORLD: dict[str, Path] = {}  # this test process's first written world (fixture copy and warehouse), copied for the others
+
+
 @pytest.fixture
-def world(mini: Path, mini_warehouse: Path):
-    """A meeting with an adopted agenda item and one action item owned by the tourism bureau."""
+def world(mini: Path, mini_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A meeting with an adopted agenda item and one action item owned by the tourism bureau.
+
+    Written through the library once per test process (five sealed events, each rebuilding the forum part), then
+    copied: the fixture's folder (ledger and seal key) and the warehouse name no absolute path."""
+    if not _WORLD:
+        _write_world(mini, mini_warehouse)
+        kept = tmp_path_factory.mktemp("world")
+        shutil.copytree(mini.parent, kept / "mini")
+        shutil.copytree(mini_warehouse.parent, kept / "warehouse")
+        _WORLD.update(root=kept / "mini", warehouse=kept / "warehouse")
+    else:
+        shutil.rmtree(mini.parent)
+        shutil.copytree(_WORLD["root"], mini.parent)
+        shutil.rmtree(mini_warehouse.parent)
+        shutil.copytree(_WORLD["warehouse"], mini_warehouse.parent)
+    cat = catalogue.load(mini)
+    rec = lambda t, d, who=ORGANIZER: writes.record_event(cat, who, t, d, warehouse_path=mini_warehouse)  # noqa: E731
+    return cat, rec, mini_warehouse
+
+
+def _write_world(mini: Path, mini_warehouse: Path) -> None:
     cat = catalogue.load(mini)
     rec = lambda t, d, who=ORGANIZER: writes.record_event(cat, who, t, d, warehouse_path=mini_warehouse)  # noqa: E731
     rec("meeting.scheduled", {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-09-09", "kind": "regular"})
@@ -45,7 +69,6 @@ def world(mini: Path, mini_warehouse: Path):
     rec("agenda.decided", {"agenda_id": "a1", "decision": "adopted"})
     rec("action.created", {"action_id": "t1", "agenda_id": "a1", "title": "=HYPERLINK(\"x\")", "office_id": "tourism_sports",
                            "due": "2027-06-30", "execution": "task_force"})
-    return cat, rec, mini_warehouse
 
 
 def _status(path: Path, action_id: str) -> str:

@@ -42,6 +42,11 @@ def test_a_build_writes_three_parts_and_every_table_in_its_own(mini_warehouse: P
         views = {r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
     alias = {"published": "warehouse", "values": "warehouse_values", "forum": "warehouse_forum"}
     assert {name: where[name] for name in warehouse.TABLE_ORDER} == {n: alias[p] for n, p in warehouse.PART_OF.items()}
+    # and nothing else: the build writes its component rows straight into the published part's file (issue 13),
+    # where none of its working tables or views may stay behind
+    assert set(where) == set(warehouse.TABLE_ORDER)
+    declared = [warehouse._CREATE.search(s) for s in warehouse.schema_statements("published")]
+    assert views == {m.group(2) for m in declared if m.group(1).lower() == "view"}
     assert {"rankings", "indicator_values", "action_items"} <= views
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import build, catalogue
+from pipelines import catalogue
 from pipelines.sql import parts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,11 +27,8 @@ REFERENCE_FILES = {
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory) -> duckdb.DuckDBPyConnection:
-    path = tmp_path_factory.mktemp("real") / "cityindex.duckdb"
-    cat = catalogue.load(ROOT / "indicators.yml")
-    build.build(cat, path)
-    con = parts.connect_read_only(path)
+def real(real_warehouse: Path) -> duckdb.DuckDBPyConnection:
+    con = parts.connect_read_only(real_warehouse)
     yield con
     con.close()
 

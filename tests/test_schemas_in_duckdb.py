@@ -156,9 +156,11 @@ def test_the_rows_column_is_the_one_the_problems_name():
     assert [(p.row, p.column) for p in problems] == [(42, "city")]
 
 
-def test_a_bad_cell_among_thousands_of_repeated_good_ones_is_named_by_its_row(tmp_path):
+@pytest.mark.parametrize("suspects_from", [0, 10**9], ids=["suspects first", "one scan"])
+def test_a_bad_cell_among_thousands_of_repeated_good_ones_is_named_by_its_row(tmp_path, monkeypatch, suspects_from):
     """A rule on one column is judged on the column's distinct values first, a unique key by counting its distinct
     values (issue 13); a failure found that way must still name every row that has it, and only those."""
+    monkeypatch.setattr(schemas, "SUSPECTS_FROM_ROWS", suspects_from)
     good = [GOOD.replace("Seoul", f"City {i}") for i in range(3000)]  # one URL and one date, repeated 3000 times
     bad_url = GOOD.replace("Seoul", "Bad Url").replace("https://example.org/gpci", "example.org/gpci")
     no_date = GOOD.replace("Seoul", "No Date").replace("2025-11-20", "")
@@ -175,9 +177,11 @@ def test_a_bad_cell_among_thousands_of_repeated_good_ones_is_named_by_its_row(tm
     assert problems == [] and typed is not None and len(typed) == 3000
 
 
-def test_a_held_table_with_a_repeated_key_is_refused_naming_both_rows():
+@pytest.mark.parametrize("suspects_from", [0, 10**9], ids=["suspects first", "one scan"])
+def test_a_held_table_with_a_repeated_key_is_refused_naming_both_rows(monkeypatch, suspects_from):
     """component_row's key has no index in the warehouse (issue 13): the build's check of the model's unique key
     is what refuses two rows of one key, even among many rows that do not repeat."""
+    monkeypatch.setattr(schemas, "SUSPECTS_FROM_ROWS", suspects_from)
     n = 5000
     frame = pd.DataFrame({"index_id": ["s"] * n, "edition": ["2025"] * n, "city": [f"C{i}" for i in range(n)],
                           "component_id": ["economy"] * n, "rank": pd.array([1] * n, dtype="Int64"),
@@ -188,3 +192,18 @@ def test_a_held_table_with_a_repeated_key_is_refused_naming_both_rows():
     assert sorted((p.row, p.column) for p in problems) == [(17, "component_id"), (4321, "component_id")]
     assert all("index_id, edition, city, component_id" in p.en for p in problems)
     assert validate_frame(frame.drop(index=4321), schemas.ComponentTable, "warehouse:component_row") == []
+
+
+def test_cells_are_trimmed_of_spaces_and_an_empty_one_is_missing_quoted_or_not(tmp_path):
+    """hold_csv trims only a cell that starts or ends with a space (issue 13); what it holds must be what trimming
+    every cell gave: spaces gone, a cell of spaces or an empty one (quoted or not) missing, tabs and inner
+    spaces kept."""
+    rows = [' 2025 ,  Seoul,Korea, 6 ,"1288.1 ",ranked,https://example.org/gpci ,"GPCI  2025",2025-11-20,"",   ',
+            '2025,Tokyo,\tJapan,7,,ranked,https://example.org/gpci,GPCI,2025-11-20,, a note ']
+    raw, typed, problems = read_validated(_csv(tmp_path, *rows), "r.csv", {"rank": "int", "score": "float"}, RawRanking)
+    assert problems == [] and typed is not None
+    assert list(typed["edition"]) == ["2025", "2025"] and list(typed["city"]) == ["Seoul", "Tokyo"]
+    assert list(typed["rank"]) == [6, 7] and typed.at[2, "score"] == 1288.1 and pd.isna(typed.at[3, "score"])
+    assert list(typed["source_url"]) == ["https://example.org/gpci"] * 2
+    assert typed.at[2, "publication"] == "GPCI  2025" and typed.at[3, "country"] == "\tJapan"
+    assert pd.isna(typed.at[2, "flags"]) and pd.isna(typed.at[2, "note"]) and typed.at[3, "note"] == "a note"

@@ -247,10 +247,8 @@ def test_no_peer_data_is_no_position(mini: Path, tmp_path: Path):
 # --- the real ledger ---------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory) -> duckdb.DuckDBPyConnection:
-    path = tmp_path_factory.mktemp("real_signals") / "cityindex.duckdb"
-    build.build(catalogue.load(Path(__file__).resolve().parent.parent / "indicators.yml"), path)
-    con = parts.connect_read_only(path)
+def real(real_warehouse: Path) -> duckdb.DuckDBPyConnection:
+    con = parts.connect_read_only(real_warehouse)
     yield con
     con.close()
 

@@ -128,7 +128,8 @@ def test_every_query_runs_on_a_built_warehouse(warehouse_con):
     # session set-up (pipelines/sql/parts.py) and staging (build/warehouse.py): statements, run where they belong
     statements = {"attach_warehouse", "attach_values", "attach_forum", "use_warehouse", "stage_open", "stage_use",
                   "stage_attach_values", "stage_attach_forum", "stage_search_path", "stage_close",
-                  "hold_csv", "hold_csvs", "components_start", "components_append", "component_conflicts", "stage_component_rows",
+                  "hold_csv", "hold_csvs", "components_in_staged", "components_append", "component_conflicts",
+                  "stage_component_rows",
                   "component_keys_repeat", "components_append_unique",
                   "stage_detach"}  # and the ledger read in DuckDB (schemas.hold_validated, rankings)
     assert statements <= set(sql.names())

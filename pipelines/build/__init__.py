@@ -189,9 +189,11 @@ def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
     return load_source_tiers(cat.source_domains_file, domains_display, tuple(cat.source_tiers))
 
 
-def _read_published(cat: Catalogue) -> tuple[SourceTiers, CityMap, pd.DataFrame, pd.DataFrame, duckdb.DuckDBPyRelation]:
+def _read_published(cat: Catalogue, stage_at: Path | None) -> tuple[SourceTiers, CityMap, pd.DataFrame, pd.DataFrame,
+                                                                    duckdb.DuckDBPyRelation]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
-    ledger holds them; every problem of all of them at once."""
+    ledger holds them; every problem of all of them at once. The component rows go straight into `stage_at`
+    when given (the published part's staged file: rankings.start_components)."""
     problems: list[Problem] = []
     cities, more = load_cities(cat.cities_file, display_name(cat.cities_file, cat.root))
     problems += more
@@ -206,7 +208,8 @@ def _read_published(cat: Catalogue) -> tuple[SourceTiers, CityMap, pd.DataFrame,
         raise ProblemsFound(problems)
     ranking_frames = []
     held = hold_rankings(cat)  # every rankings file read and checked in one pass
-    components = start_components(cat.build.memory_limit_mb)  # the component rows gather in DuckDB, never in pandas
+    # the component rows gather in DuckDB, never in pandas
+    components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at)
     for series in cat.series.values():
         frame, more = read_rankings(series, cat, cities, editions, tiers, held[series.id])
         problems += more
@@ -221,10 +224,10 @@ def _read_published(cat: Catalogue) -> tuple[SourceTiers, CityMap, pd.DataFrame,
     return tiers, cities, editions, pd.concat(ranking_frames, ignore_index=True), components.table(COMPONENT_ROWS)
 
 
-def _published_tables(cat: Catalogue) -> tuple[dict[str, pd.DataFrame], list[Message], SourceTiers]:
+def _published_tables(cat: Catalogue, stage_at: Path | None) -> tuple[dict[str, pd.DataFrame], list[Message], SourceTiers]:
     """The city, edition, ranking and component tables, with a `not_found` row wherever the focus city has none;
     the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean."""
-    tiers, cities, editions, rankings, components = _read_published(cat)
+    tiers, cities, editions, rankings, components = _read_published(cat, stage_at)
     used = editions.merge(rankings[["index_id", "edition"]].drop_duplicates(), on=["index_id", "edition"])
     unused = editions.merge(used, how="left", indicator=True).query("_merge == 'left_only'")
     editions_file = display_name(cat.editions_file, cat.root)
@@ -241,7 +244,7 @@ def _published_tables(cat: Catalogue) -> tuple[dict[str, pd.DataFrame], list[Mes
         "city": cities.table,
         "edition": editions,
         "ranking_row": rankings.sort_values(["index_id", "edition", "city"]).reset_index(drop=True),
-        "component_row": components,  # held in DuckDB; the write stages it in key order
+        "component_row": components,  # held in DuckDB (in the staged file itself, given one)
     }, warnings, tiers
 
 
@@ -307,16 +310,19 @@ def _validated(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
-            pending_events: list[Path] | None = None) -> BuildResult:
-    """Read and validate the whole ledger; raise ProblemsFound listing every problem; write nothing.
+            pending_events: list[Path] | None = None, path: Path | None = None) -> BuildResult:
+    """Read and validate the whole ledger; raise ProblemsFound listing every problem; write nothing live.
 
-    `pending` and `pending_events` are staged ledger entries a write is about to commit.
+    `pending` and `pending_events` are staged ledger entries a write is about to commit. `path`: the warehouse a
+    write will stage next (the caller holds its lock); the component rows are written into its staged published
+    part as they are read (removed again if the write does not take it: rankings.let_go_components).
     """
     # Load inputs: the ledger's seal, the published rankings, the city's own values, the forum log (each stage
     # stops on its problems).
     report, interrupted = _sealed_ledger(cat)
     sealed = {e.shown for e, _ in report.sealed}
-    published, warnings, tiers = _published_tables(cat)
+    stage_at = None if path is None else warehouse.staged_path(path, "published")
+    published, warnings, tiers = _published_tables(cat, stage_at)
     warnings = interrupted + warnings
     city_values = _city_value_tables(cat, pending, tiers, sealed)
     forum_tables = _forum_tables(cat, pending_events, sealed)
@@ -358,9 +364,9 @@ def build(cat: Catalogue, path: Path | None = None, lock_timeout: float = store.
     path = path or warehouse.warehouse_path()
     with store.writing(cat, path, lock_timeout), seal.appending(cat), within_memory(cat):
         try:
-            result = collect(cat)
+            result = collect(cat, path=path)
+            result.counted = result.counts  # before the write, which lets the held rows go
             warehouse.write(result.tables, path)
-            result.counted = result.counts
         finally:
             # written or not (a problem, out of memory ...), what the build held in DuckDB goes; component_row is
             # read from the warehouse from now on

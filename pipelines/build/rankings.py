@@ -7,6 +7,7 @@ import re
 import secrets
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -162,6 +163,11 @@ def _rows_where(rows: duckdb.DuckDBPyRelation, failed: duckdb.Expression, column
     return rows.filter(failed).select(col(ROW), col(column)).order(col(ROW)).fetchall()
 
 
+def _not_in(rows: duckdb.DuckDBPyRelation, column: str, known: set[str]) -> list[str]:
+    """The values of `column` (not missing) that are not `known`, each distinct value judged once."""
+    return [v for (v,) in rows.select(col(column)).distinct().fetchall() if v is not None and v not in known]
+
+
 def _same(column: str, value: object) -> duckdb.Expression:
     return col(column).isnull() if value is None else duckdb.coalesce(col(column) == value, False)
 
@@ -177,14 +183,14 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
     problems: list[Problem] = []
     have = set(rows.columns)
     if "component" in have:
-        known = [c.id for c in series.components]
+        unknown = _not_in(rows, "component", {c.id for c in series.components})
         problems += [problem(display, int(r), "component", "check.unknown_component", value=v)
-                     for r, v in _rows_where(rows, col("component").isnotnull() & ~col("component").isin(*known), "component")]
+                     for r, v in (_rows_where(rows, col("component").isin(*unknown), "component") if unknown else [])]
     if not {"edition", "city", "component"} <= have:
         return problems, False
-    known = list(editions.loc[editions["index_id"] == series.id, "edition"]) or [""]
+    unknown = _not_in(rows, "edition", set(editions.loc[editions["index_id"] == series.id, "edition"]))
     problems += [problem(display, int(r), "edition", "check.unknown_edition", value=v)
-                 for r, v in _rows_where(rows, col("edition").isnotnull() & ~col("edition").isin(*known), "edition")]
+                 for r, v in (_rows_where(rows, col("edition").isin(*unknown), "edition") if unknown else [])]
     names = [n for (n,) in rows.select(col("city")).distinct().fetchall() if n is not None]
     lookup = {n: cities.resolve(n) for n in names}
     unmapped = [n for n, c in lookup.items() if c is None]
@@ -235,14 +241,29 @@ def _component_conflicts(con: duckdb.DuckDBPyConnection, display: str) -> list[P
     return problems
 
 
-COMPONENT_ROWS = "building_component_row"  # the build's component rows in its own DuckDB (ledger_files.sql)
-# the current build's DuckDB and its folder for spilled data (the caller holds the writer lock)
-_BUILDING: list[tuple[duckdb.DuckDBPyConnection, Path]] = []
+COMPONENT_ROWS = "component_row"  # the build's component rows, in its own DuckDB (start_components)
 
 
-def start_components(memory_limit_mb: int) -> duckdb.DuckDBPyConnection:
+@dataclass
+class _Build:
+    con: duckdb.DuckDBPyConnection
+    spill: Path  # the folder DuckDB spills to
+    staged: Path | None  # the staged published part the rows are written into, until the write takes it
+
+
+# the current build's DuckDB (the caller holds the writer lock)
+_BUILDING: list[_Build] = []
+
+
+def start_components(memory_limit_mb: int, table: str, stage_at: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A new DuckDB for this build, where its components files are read and their rows gather (one per build:
-    what a failed build held goes with it). The write stages the rows from it (`building`).
+    what a failed build held goes with it) in `component_row`, made by `table` (its create statement in
+    warehouse.sql).
+
+    With `stage_at` (the published part's staged file, build/warehouse.py) the rows are written straight into
+    that new file, which the write then completes and swaps in: 3.24M rows are written once, not gathered in
+    memory and copied (issue 13). Without it (a check that writes nothing) they gather in memory. Either way the
+    write stages from this DuckDB (`building`).
 
     Bounded by `memory_limit_mb` (indicators.yml `build`): what exceeds it spills to DuckDB's temporary files
     instead of growing the process, to a folder of its own in the system's temporary folder (DuckDB's default,
@@ -251,22 +272,45 @@ def start_components(memory_limit_mb: int) -> duckdb.DuckDBPyConnection:
     # not made here: DuckDB makes it only if it spills, and removes it when closed
     spill = Path(tempfile.gettempdir()) / f"cityidx-build-{os.getpid()}-{secrets.token_hex(8)}"
     con = duckdb.connect(config={"memory_limit": f"{memory_limit_mb}MB", "temp_directory": str(spill)})
-    _BUILDING.append((con, spill))
-    sql.execute(con, "components_start")
+    _BUILDING.append(_Build(con, spill, stage_at))
+    if stage_at is not None:
+        for leftover in (stage_at, Path(f"{stage_at}.wal")):  # this process's own, from a build it never finished
+            leftover.unlink(missing_ok=True)
+        sql.execute(con, "stage_open", path=str(stage_at))
+        sql.execute(con, "stage_use")
+        con.execute(table)
+        sql.execute(con, "components_in_staged")  # nothing else goes into that file
+    else:
+        con.execute(table)
     return con
 
 
 def building() -> duckdb.DuckDBPyConnection | None:
     """A cursor on the current build's DuckDB, if a build holds one."""
-    return _BUILDING[-1][0].cursor() if _BUILDING else None
+    return _BUILDING[-1].con.cursor() if _BUILDING else None
+
+
+def staged_in_place() -> Path | None:
+    """The staged file the current build writes its component rows into, if any (start_components)."""
+    return _BUILDING[-1].staged if _BUILDING else None
+
+
+def taken() -> None:
+    """The write has completed the build's staged file: from now on it is the write's to swap in or remove."""
+    if _BUILDING:
+        _BUILDING[-1].staged = None
 
 
 def let_go_components() -> None:
-    """The build's DuckDB closed and its spill folder removed: everything it held goes."""
+    """The build's DuckDB closed and its spill folder removed, and a staged file the write has not taken:
+    everything it held goes."""
     while _BUILDING:
-        con, spill = _BUILDING.pop()
-        con.close()
-        shutil.rmtree(spill, ignore_errors=True)
+        held = _BUILDING.pop()
+        held.con.close()
+        shutil.rmtree(held.spill, ignore_errors=True)
+        if held.staged is not None:
+            held.staged.unlink(missing_ok=True)
+            Path(f"{held.staged}.wal").unlink(missing_ok=True)
 
 
 def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalogue, cities: CityMap,
@@ -274,7 +318,7 @@ def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalog
     """Component figures, one row per (edition, city, component): a rank and a score may come from two rows.
 
     The file is read, checked and merged inside DuckDB on `con` (start_components), its rows appended to the
-    build's `building_component_row`; pandas sees only the distinct cities, notes and URLs. Returns the problems
+    build's `component_row`; pandas sees only the distinct cities, notes and URLs. Returns the problems
     (nothing is appended when there are any)."""
     if series.components_file is None:
         return []

@@ -20,7 +20,7 @@ import duckdb
 
 from pipelines import sql
 from pipelines.errors import storage_error
-from pipelines.build.rankings import building, let_go_components
+from pipelines.build.rankings import building, let_go_components, staged_in_place, taken
 from pipelines.sql import parts
 from pipelines.sql.parts import DEFAULT_WAREHOUSE, connect_read_only, warehouse_path  # noqa: F401 (re-exported)
 
@@ -71,6 +71,22 @@ def _schema(text: str) -> tuple[tuple[str, str, str], ...]:
     return tuple(out)
 
 
+def table_statement(name: str) -> str:
+    """The create statement of one table in sql/warehouse.sql."""
+    for statement in duckdb.extract_statements(SCHEMA_SQL.read_text(encoding="utf-8")):
+        found = _CREATE.search(statement.query)
+        if found is not None and found.group(1).lower() == "table" and found.group(2) == name:
+            return statement.query
+    raise KeyError(f"{SCHEMA_SQL}: no table {name!r}")
+
+
+def staged_path(path: Path, part: str) -> Path:
+    """Where a write stages one part of the warehouse at `path`: beside its file, named for this process (a
+    killed writer's is removed by the next: remove_stale)."""
+    target = parts.part_path(path, part)
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
+
+
 def inputs_digest(cat: Catalogue) -> str:
     """What the published part is a function of, as one digest: the schema, the catalogue, and the published
     ledger files by name and size (ledger files only grow). A write rebuilds its part alone only when the
@@ -118,25 +134,34 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
             remove_stale(parts.part_path(path, other))
     except OSError as exc:
         raise storage_error(exc, target) from exc
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
+    tmp = staged_path(path, part)
+    # a build may have written its large tables into this very file already (rankings.start_components): then
+    # the file only needs the rest
+    in_place = any(isinstance(tables.get(n), duckdb.DuckDBPyRelation) for n in PART_TABLES[part]) \
+        and staged_in_place() == tmp
+    if not in_place:
+        tmp.unlink(missing_ok=True)
     try:
         # a build stages every part in its own DuckDB (the large tables it holds there are read in place; a new
-        # in-memory database costs ~20 ms of CPU); a write of one part without a build, in one of its own
-        con = building() or duckdb.connect()
+        # in-memory database costs ~20 ms of CPU); a write of one part without a build, in one of its own. Where
+        # the build holds the published part's file open (as `staged`), the other parts are staged beside it.
+        con = (building() if in_place or staged_in_place() is None else None) or duckdb.connect()
         try:
-            sql.execute(con, "stage_open", path=str(tmp))
+            if not in_place:
+                sql.execute(con, "stage_open", path=str(tmp))
             sql.execute(con, "stage_use")
             if part == "published":
                 for other, name in _STAGE_ATTACH.items():
                     sql.execute(con, name, path=str((staged or {})[other]))
                 sql.execute(con, "stage_search_path")
             for statement in schema_statements(part):
-                con.execute(statement)
+                if not (in_place and _CREATE.search(statement).group(2) in HELD):
+                    con.execute(statement)
             columns = dict(sql.rows(con, "staged_columns"))
             for name in PART_TABLES[part]:
-                if isinstance(tables[name], duckdb.DuckDBPyRelation):  # held in DuckDB: copied there, in key order
-                    sql.execute(con, HELD[name])
+                if isinstance(tables[name], duckdb.DuckDBPyRelation):  # held in DuckDB: there already, or copied
+                    if not in_place:
+                        sql.execute(con, HELD[name])
                     continue
                 # DuckDB's append inserts the frame's columns by position, so they go in the table's order; an
                 # empty frame is checked for its columns and not appended (an append costs ~2 ms however small)
@@ -144,6 +169,8 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
                 if len(frame):
                     con.append(name, frame)
             sql.execute(con, "stage_close")
+            if in_place:
+                taken()  # the write's to swap in or remove now
         finally:
             try:
                 sql.execute(con, "stage_detach")  # the working DuckDB outlives the write: it lets the files go

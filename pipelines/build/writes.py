@@ -37,7 +37,7 @@ def commit(cat: Catalogue, path: Path, staged: Path, final: Path, entry: seal.En
         changed = _changed_parts(cat, path, **pending)
         with within_memory(cat):
             try:
-                staged_parts = warehouse.stage(_part_tables(cat, changed, **pending), path, changed)
+                staged_parts = warehouse.stage(_part_tables(cat, path, changed, **pending), path, changed)
             finally:
                 warehouse.let_go()  # a full rebuild held its component rows in DuckDB: staged now (or failed), let go
         try:
@@ -77,10 +77,10 @@ def _changed_parts(cat: Catalogue, path: Path, pending=None, pending_events=None
     return ("values",) if pending is not None else ("forum",)
 
 
-def _part_tables(cat: Catalogue, changed: tuple[str, ...], pending=None, pending_events=None) -> dict:
+def _part_tables(cat: Catalogue, path: Path, changed: tuple[str, ...], pending=None, pending_events=None) -> dict:
     """The tables of the `changed` parts, validated, with the staged entry in them."""
     if changed == warehouse.parts.PARTS:
-        return collect(cat, pending=pending, pending_events=pending_events).tables
+        return collect(cat, pending=pending, pending_events=pending_events, path=path).tables
     if changed == ("values",):
         return collect_values(cat, pending)
     return collect_forum(cat, pending_events)

@@ -49,11 +49,11 @@ detach staged;
 select max(value) from setting where key = 'inputs_sha256';
 
 -- name: stage_component_rows#
--- The build's component rows (held in the build's own DuckDB, ledger_files.sql) into the staged published
--- part, as they were gathered: file by file (so each series' rows lie together), each file's rows as it
--- holds them. Sorting 3.24M rows by key cost more than the insert, for no query that needs it.
+-- The build's component rows, when it gathered them in memory (build/rankings.py, start_components), into the
+-- staged published part, as they were gathered: file by file (so each series' rows lie together), each file's
+-- rows as it holds them. Sorting 3.24M rows by key cost more than the insert, for no query that needs it.
 insert into staged.main.component_row
-select * from memory.main.building_component_row;
+select * from memory.main.component_row;
 
 -- name: stage_detach#
 -- After staging, on any outcome: the staged files let go (the build's DuckDB may outlive the write).
