@@ -152,3 +152,36 @@ def test_no_ranking_or_component_row_is_orphaned(mini_warehouse: Path):
     con.close()
     assert total > 0
     assert counts == dict.fromkeys(checks, 0)
+
+
+def test_a_build_killed_while_it_reads_leaves_the_warehouse_and_its_staged_file_goes_next_time(mini: Path, tmp_path: Path):
+    """The component rows go straight into the published part's staged file while the ledger is read (issue 13): a
+    build killed then leaves that file beside the warehouse, never in it; the next build removes it and succeeds."""
+    path = tmp_path / "w.duckdb"
+    build.build(catalogue.load(mini), path)
+    before = warehouse_bytes(path)
+    raw = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
+    raw.write_text(raw.read_text(encoding="utf-8").replace(",6,1193,", ",7,1193,"), encoding="utf-8")
+    script = (
+        "import sys, time\n"
+        "from pipelines import build, catalogue\n"
+        "def stalled(tables):\n"
+        "    print('ready', flush=True); time.sleep(60)\n"
+        "build._validated = stalled\n"  # after every file is read, before anything is checked or swapped
+        f"build.build(catalogue.load({str(mini)!r}), __import__('pathlib').Path({str(path)!r}))\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        [staged] = tmp_path.glob(".w.duckdb.*.tmp")  # the published part, being written beside the old one
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert warehouse_bytes(path) == before and staged.exists()
+    build.build(catalogue.load(mini), path)
+    assert not staged.exists() and not list(tmp_path.glob(".w.*.tmp*"))
+    with parts.connect_read_only(path) as con:
+        assert con.execute("select rank from rankings where city='Seoul' and edition='2024'").fetchone() == (7,)
+        assert con.execute("select count(*) from component_row").fetchone()[0] > 0
