@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import synthetic  # SYNTHETIC ledgers, generated for a test only
 from pipelines import build, catalogue, schemas
 from pipelines.build import rankings
 from pipelines.errors import CityIdxError
@@ -157,3 +158,28 @@ def test_a_build_out_of_memory_says_so_in_both_languages_and_changes_nothing(min
     assert {f: f.read_bytes() for f in parts.files(path).values()} == before
     assert not _held() and _attached() == {"memory"}
     assert not list(path.parent.glob(".*.tmp*"))
+
+
+def test_components_files_read_at_once_each_give_their_own_rows_and_problems(tmp_path: Path):
+    """The build reads READERS components files at a time, each on its own cursor (issue 13): every series still
+    gets exactly its own rows, and a bad row in two files is named in each, with its own file and row."""
+    gen = synthetic.generate(tmp_path / "syn", synthetic.Shape(series=5, components=4, cities=10, editions=3))
+    assert len(gen.component_files) == 5 > rankings.READERS
+    path = tmp_path / "w.duckdb"
+    result = build.build(catalogue.load(gen.catalogue), path)
+    assert result.counts["component_row"] == 5 * 4 * 10 * 3
+    with parts.connect_read_only(path) as con:
+        per_series = dict(con.execute("select index_id, count(*) from component_row group by all").fetchall())
+        urls = con.execute("select count(*) from component_row where source_url not like '%/' || index_id || '/%'").fetchone()
+    assert per_series == {synthetic.index_id(s): 4 * 10 * 3 for s in range(5)} and urls == (0,)
+    before = {f: f.read_bytes() for f in parts.files(path).values()}
+    for f, line in ((gen.component_files[1], 3), (gen.component_files[4], 7)):
+        lines = f.read_text(encoding="utf-8").splitlines()
+        lines[line - 1] = lines[line - 1].replace("https://", "ftp://")
+        f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ProblemsFound) as caught:
+        build.build(catalogue.load(gen.catalogue), path)
+    assert sorted((p.file.rsplit("/", 1)[-1], p.row, p.column) for p in caught.value.problems) == [
+        (gen.component_files[1].name, 3, "source_url"), (gen.component_files[4].name, 7, "source_url")]
+    assert {f: f.read_bytes() for f in parts.files(path).values()} == before
+    assert not _held() and not list(tmp_path.glob(".w.*.tmp*"))

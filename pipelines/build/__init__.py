@@ -14,7 +14,7 @@ from duckdb import col
 from pipelines import accounts
 from pipelines.build import forum, warehouse
 from pipelines.build.cities import CityMap, load_cities
-from pipelines.build.rankings import (COMPONENT_ROWS, display_name, hold_rankings, let_go_components, read_components,
+from pipelines.build.rankings import (COMPONENT_ROWS, display_name, hold_rankings, let_go_components, read_all_components,
                                      read_editions, read_rankings, start_components)
 from pipelines.build.sources import SourceTiers, classify, domain_of, load_source_tiers
 from pipelines.build.uploads import ledger_values
@@ -213,8 +213,8 @@ def _read_published(cat: Catalogue, stage_at: Path | None) -> tuple[SourceTiers,
     for series in cat.series.values():
         frame, more = read_rankings(series, cat, cities, editions, tiers, held[series.id])
         problems += more
-        problems += read_components(components, series, cat, cities, editions, tiers)
         ranking_frames += [] if frame is None else [frame]
+    problems += read_all_components(components, cat, cities, editions, tiers)
     for c in (cat.focus_city, *cat.peer_cities):
         if cities.resolve(c) != c:
             problems.append(problem(display_name(cat.path, cat.root), None, "peer_cities", "check.unmapped_city", value=c))

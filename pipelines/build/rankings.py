@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import re
 import secrets
@@ -313,6 +314,28 @@ def let_go_components() -> None:
             Path(f"{held.staged}.wal").unlink(missing_ok=True)
 
 
+# Components files read at once, each on its own cursor of the build's DuckDB: one 360k-row file keeps DuckDB's
+# two threads about one core busy (its read and insert barely split), two files keep both busy.
+READERS = 2
+
+
+def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: CityMap, editions: pd.DataFrame,
+                        tiers: SourceTiers) -> list[Problem]:
+    """`read_components` for every series, READERS files at a time, on cursors of the build's DuckDB `con`; the
+    problems in series order. The rows of one file go in together; files may interleave."""
+    def one(series: Series) -> list[Problem]:
+        cur = con.cursor()
+        try:
+            if staged_in_place() is not None:  # the staged file's component_row, and nothing else there
+                sql.execute(cur, "components_aside")
+            return read_components(cur, series, cat, cities, editions, tiers)
+        finally:
+            cur.close()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="cityidx-components") as pool:
+        return [p for found in pool.map(one, cat.series.values()) for p in found]
+
+
 def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalogue, cities: CityMap,
                     editions: pd.DataFrame, tiers: SourceTiers) -> list[Problem]:
     """Component figures, one row per (edition, city, component): a rank and a score may come from two rows.
@@ -335,7 +358,7 @@ def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalog
     problems += more
     if failed or problems:
         return problems
-    rows.create_view("component_source")
+    con.register("component_source", rows)  # this cursor's own: two files are read at once (read_all_components)
     if not spellings and not sql.value(con, "component_keys_repeat"):  # each row a component row of its own
         sql.execute(con, "components_append_unique", index_id=series.id)
         return []
