@@ -252,11 +252,15 @@ def reader(_reader_tab) -> browser_support.Tab:
     about twice the CPU of loading a page in a tab that has shown the app before (~3 s against ~1.5 s per page).
     Each test starts as a new reader: no cookies, no web storage, no routes, the wide viewport, no errors."""
     tab = _reader_tab
-    if tab.page.is_closed():  # a test closed it, or the renderer crashed: a new one
-        tab.__init__(tab.page.context.new_page())
-    tab.page.context.clear_cookies()
-    if tab.page.url.startswith("http"):
-        tab.page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+    context = tab.page.context
+    try:
+        if tab.page.url.startswith("http"):
+            tab.page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+    except Exception:  # noqa: BLE001 - closed, crashed, or left mid-navigation by a failed test: a new tab
+        if not tab.page.is_closed():
+            tab.page.close()
+        tab.__init__(context.new_page())
+    context.clear_cookies()
     tab.page.set_viewport_size(browser_support.WIDE)
     tab.errors.clear()
     try:
