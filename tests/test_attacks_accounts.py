@@ -19,7 +19,7 @@ from pipelines.cli import main
 from pipelines.errors import AccountError, ForumError
 from pipelines.ledger.forum import read_events
 from pipelines.ledger.uploads import read_receipts
-from tests.warehouse_files import warehouse_bytes
+from tests.warehouse_files import warehouse_bytes, written_once
 
 ROOT = Path(__file__).resolve().parent.parent
 UPLOAD = "지표코드,기준기간,값\nforeign_tourists,2025,16370000\n".encode()
@@ -244,17 +244,7 @@ def ledger(mini: Path, mini_warehouse: Path, tmp_path_factory: pytest.TempPathFa
 
     Written once per test process (five writes, each rebuilding a part of the warehouse), then copied: the ledger
     (with its seal key) and the warehouse are files that name no absolute path, so a copy is that ledger."""
-    if not _LEDGER:
-        _write_ledger(mini, mini_warehouse)
-        kept = tmp_path_factory.mktemp("ledger")
-        shutil.copytree(mini.parent, kept / "mini")
-        shutil.copytree(mini_warehouse.parent, kept / "warehouse")
-        _LEDGER.update(root=kept / "mini", warehouse=kept / "warehouse")
-    else:
-        shutil.rmtree(mini.parent)
-        shutil.copytree(_LEDGER["root"], mini.parent)
-        shutil.rmtree(mini_warehouse.parent)
-        shutil.copytree(_LEDGER["warehouse"], mini_warehouse.parent)
+    written_once(_LEDGER, mini, mini_warehouse, tmp_path_factory, lambda: _write_ledger(mini, mini_warehouse))
     return catalogue.load(mini)
 
 
@@ -384,7 +374,6 @@ def test_an_edited_fetched_snapshot_fails(ledger, mini_warehouse: Path):
 
 
 def test_a_genesis_entry_with_a_broken_time_is_a_problem_not_a_traceback(ledger, tmp_path: Path):
-    import shutil
 
     clone = tmp_path / "clone"
     shutil.copytree(ledger.root, clone, ignore=shutil.ignore_patterns("private", "staging"))
@@ -406,7 +395,6 @@ def test_an_edited_seal_file_fails(ledger, mini_warehouse: Path):
 
 def test_a_fresh_clone_takes_the_ledger_it_finds_as_genesis(ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A clone has the git-tracked entries but no data/private: the first run seals them and the build works."""
-    import shutil
 
     clone = tmp_path / "clone"
     shutil.copytree(ledger.root, clone, ignore=shutil.ignore_patterns("private", "staging"))

@@ -55,32 +55,37 @@ def test_failed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: P
     assert not list(tmp_path.glob(".w.*.tmp"))  # no staged part of any kind is left behind
 
 
-def test_killed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: Path):
-    """A build killed after writing its new file but before the swap changes nothing."""
-    path = tmp_path / "w.duckdb"
+def _kill_a_changed_build(mini: Path, path: Path, stall: str, while_stalled=lambda: None):
+    """Build `mini` into `path`, change a Seoul rank in the ledger (GPCI 2024: 6 -> 7), then start a build in another
+    process that `stall` (Python run before it, defining what prints 'ready' and sleeps) halts, call
+    `while_stalled()` and kill -9 that build. Returns the warehouse bytes from before and what `while_stalled` gave."""
     build.build(catalogue.load(mini), path)
     before = warehouse_bytes(path)
-    # Make the next build visibly different, then stall it just before the swap and kill it.
     raw = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
     raw.write_text(raw.read_text(encoding="utf-8").replace(",6,1193,", ",7,1193,"), encoding="utf-8")
-    script = (
-        "import os, sys, time\n"
-        "from pipelines import build, catalogue\n"
-        "real = os.replace\n"
-        "def stalled(a, b):\n"
-        "    print('ready', flush=True); time.sleep(60); real(a, b)\n"
-        "os.replace = stalled\n"
-        f"build.build(catalogue.load({str(mini)!r}), __import__('pathlib').Path({str(path)!r}))\n"
-    )
+    script = ("import os, sys, time\nfrom pipelines import build, catalogue\n" + stall
+              + f"build.build(catalogue.load({str(mini)!r}), __import__('pathlib').Path({str(path)!r}))\n")
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "ready"
-        assert list(tmp_path.glob(".w.duckdb.*.tmp")), "the new file was being written beside the old one"
+        seen = while_stalled()
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
+    return before, seen
+
+
+def test_killed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: Path):
+    """A build killed after writing its new file but before the swap changes nothing."""
+    path = tmp_path / "w.duckdb"
+    stall = ("real = os.replace\n"
+             "def stalled(a, b):\n"
+             "    print('ready', flush=True); time.sleep(60); real(a, b)\n"
+             "os.replace = stalled\n")
+    before, staged = _kill_a_changed_build(mini, path, stall, lambda: list(tmp_path.glob(".w.duckdb.*.tmp")))
+    assert staged, "the new file was being written beside the old one"
     assert warehouse_bytes(path) == before
     # The next build succeeds and replaces the file.
     build.build(catalogue.load(mini), path)
@@ -158,27 +163,11 @@ def test_a_build_killed_while_it_reads_leaves_the_warehouse_and_its_staged_file_
     """The component rows go straight into the published part's staged file while the ledger is read (issue 13): a
     build killed then leaves that file beside the warehouse, never in it; the next build removes it and succeeds."""
     path = tmp_path / "w.duckdb"
-    build.build(catalogue.load(mini), path)
-    before = warehouse_bytes(path)
-    raw = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
-    raw.write_text(raw.read_text(encoding="utf-8").replace(",6,1193,", ",7,1193,"), encoding="utf-8")
-    script = (
-        "import sys, time\n"
-        "from pipelines import build, catalogue\n"
-        "def stalled(tables):\n"
-        "    print('ready', flush=True); time.sleep(60)\n"
-        "build._validated = stalled\n"  # after every file is read, before anything is checked or swapped
-        f"build.build(catalogue.load({str(mini)!r}), __import__('pathlib').Path({str(path)!r}))\n"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout.readline().strip() == "ready"
-        [staged] = tmp_path.glob(".w.duckdb.*.tmp")  # the published part, being written beside the old one
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    stall = ("def stalled(tables):\n"
+             "    print('ready', flush=True); time.sleep(60)\n"
+             "build._validated = stalled\n")  # after every file is read, before anything is checked or swapped
+    before, found = _kill_a_changed_build(mini, path, stall, lambda: list(tmp_path.glob(".w.duckdb.*.tmp")))
+    [staged] = found  # the published part, being written beside the old one
     assert warehouse_bytes(path) == before and staged.exists()
     build.build(catalogue.load(mini), path)
     assert not staged.exists() and not list(tmp_path.glob(".w.*.tmp*"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from pipelines.ledger.forum import Event, forum_root, read_events
 from pipelines.reports import brief, render
 from pipelines.reports.forum import agenda_packet_html, progress_table
 from pipelines.sql import parts
-from tests.warehouse_files import warehouse_bytes
+from tests.warehouse_files import warehouse_bytes, written_once
 
 
 def _account(role: str, department: str | None = None, name: str = "park") -> Account:
@@ -42,17 +41,7 @@ def world(mini: Path, mini_warehouse: Path, tmp_path_factory: pytest.TempPathFac
 
     Written through the library once per test process (five sealed events, each rebuilding the forum part), then
     copied: the fixture's folder (ledger and seal key) and the warehouse name no absolute path."""
-    if not _WORLD:
-        _write_world(mini, mini_warehouse)
-        kept = tmp_path_factory.mktemp("world")
-        shutil.copytree(mini.parent, kept / "mini")
-        shutil.copytree(mini_warehouse.parent, kept / "warehouse")
-        _WORLD.update(root=kept / "mini", warehouse=kept / "warehouse")
-    else:
-        shutil.rmtree(mini.parent)
-        shutil.copytree(_WORLD["root"], mini.parent)
-        shutil.rmtree(mini_warehouse.parent)
-        shutil.copytree(_WORLD["warehouse"], mini_warehouse.parent)
+    written_once(_WORLD, mini, mini_warehouse, tmp_path_factory, lambda: _write_world(mini, mini_warehouse))
     cat = catalogue.load(mini)
     rec = lambda t, d, who=ORGANIZER: writes.record_event(cat, who, t, d, warehouse_path=mini_warehouse)  # noqa: E731
     return cat, rec, mini_warehouse
