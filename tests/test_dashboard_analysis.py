@@ -18,7 +18,7 @@ from dashboard import charts
 from dashboard.text import t
 from pipelines import build, catalogue
 from tests.page_reading import english_labels, labels
-from tests.page_reading import plotly_specs
+from tests.page_reading import plotly_specs, run_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -35,9 +35,7 @@ ENGLISH_LABELS = english_labels("ui.", "status.", "label.", "goal.")
 def run(page: str, lang: str) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(page)
-    at.run()
+    run_on(at, page)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -13,7 +13,7 @@ from dashboard.text import t
 from pipelines import build, catalogue
 from pipelines.schemas import STATUSES
 from pipelines.sql import parts
-from tests.page_reading import english_labels, labels, plotly_specs
+from tests.page_reading import english_labels, labels, plotly_specs, run_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -28,10 +28,7 @@ def run(page: str = PAGES[0], lang: str | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)
     if lang:
         at.query_params["lang"] = lang
-    at.run()
-    if page != PAGES[0]:
-        at.switch_page(page)
-        at.run()
+    run_on(at, page if page != PAGES[0] else None)
     assert not at.exception, [e.value for e in at.exception]
     return at
 
