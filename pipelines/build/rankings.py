@@ -331,9 +331,11 @@ def let_go_components() -> None:
             Path(f"{held.staged}.wal").unlink(missing_ok=True)
 
 
-# Components files read at once, each on its own cursor of the build's DuckDB: one 360k-row file keeps DuckDB's
-# two threads about one core busy (its read and insert barely split), two files keep both busy.
-READERS = 2
+# Components files read at once, each on its own cursor of the build's DuckDB, each query on its own thread
+# (DuckDB's own threads off while they run): DuckDB splitting one file's read over two threads cost a third more
+# CPU than reading it on one (issue 13). Three files at once keep two cores busy to the last file (nine files of
+# the synthetic ledger: three rounds, no file read alone), at ~100 MB of memory each.
+READERS = 3
 
 
 def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: CityMap, editions: pd.DataFrame,
@@ -349,8 +351,12 @@ def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: 
         finally:
             cur.close()
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="cityidx-components") as pool:
-        return [p for found in pool.map(one, cat.series.values()) for p in found]
+    sql.execute(con, "components_threads_one")
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="cityidx-components") as pool:
+            return [p for found in pool.map(one, cat.series.values()) for p in found]
+    finally:
+        sql.execute(con, "components_threads_reset")  # what follows (checks, the write) uses every core again
 
 
 def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalogue, cities: CityMap,
