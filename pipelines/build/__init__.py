@@ -209,7 +209,8 @@ def _read_published(cat: Catalogue, stage_at: Path | None) -> tuple[SourceTiers,
     ranking_frames = []
     held = hold_rankings(cat)  # every rankings file read and checked in one pass
     # the component rows gather in DuckDB, never in pandas
-    components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at)
+    components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at,
+                                  None if stage_at is None else warehouse.schema_template())
     for series in cat.series.values():
         frame, more = read_rankings(series, cat, cities, editions, tiers, held[series.id])
         problems += more
