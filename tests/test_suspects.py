@@ -87,3 +87,24 @@ def test_the_distinct_values_found_beside_the_rules_are_every_distinct_value(mon
         finally:
             con.close()
     assert seen > 3 and seen_without_flags > 0
+
+
+def test_repeats_finds_one_repeated_key_among_many_and_counts_missing_as_a_value():
+    """A key is judged by sorting its hashes (schemas.repeats, issue 13): one repeat among 50,000 unique keys is
+    found, wherever it lies; two missing cells in one key column are the same value (as pandas counts them); no rows,
+    no repeat."""
+    con = schemas.cursor()
+    try:
+        n = 50_000
+        frame = pd.DataFrame({"a": [f"k{i}" for i in range(n)], "b": ["x"] * n})
+        assert not schemas.repeats(con.from_df(frame), ("a", "b"))
+        for at in (0, 123, n - 1):
+            twice = frame.copy()
+            twice.loc[at, "a"] = "k777" if at != 777 else "k0"
+            assert schemas.repeats(con.from_df(twice), ("a", "b")), at
+        missing = pd.DataFrame({"a": ["k1", None, None], "b": ["x", "y", "y"]})
+        assert schemas.repeats(con.from_df(missing), ("a", "b"))
+        assert schemas.repeats(con.from_df(missing.drop(columns="b")), ("a",))  # None twice
+        assert not schemas.repeats(con.from_df(frame.iloc[0:0]), ("a", "b"))
+    finally:
+        con.close()

@@ -21,8 +21,7 @@ from pipelines.build.cities import CityMap, harmonise
 from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
 from pipelines.build.sources import SourceTiers, classify, domain_of
 from pipelines.schemas import (ROW, Distinct, Problem, RawComponent, RawEdition, RawRanking, distinct_values,
-                               hold_validated, problem,
-                               read_validated, read_validated_files)
+                               hold_validated, problem, read_validated, read_validated_files, repeats)
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -379,7 +378,9 @@ def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalog
     if failed or problems:
         return problems
     con.register("component_source", rows)  # this cursor's own: two files are read at once (read_all_components)
-    if not spellings and not sql.value(con, "component_keys_repeat"):  # each row a component row of its own
+    # each row a component row of its own, unless two rows may share a key (then they go through the merge, which
+    # gives the same rows for keys that only share a hash)
+    if not spellings and not repeats(rows, ("edition", "city", "component")):
         sql.execute(con, "components_append_unique", index_id=series.id)
         return []
     problems = _component_conflicts(con, display)
