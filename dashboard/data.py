@@ -29,7 +29,8 @@ class _Shared:
     """A process-wide LRU of values shared by every run and session, keyed on a hashable key.
 
     What st.cache_resource does for these values, at a dict lookup's cost on a hit: Streamlit hashes every argument
-    and inspects the cached function's signature on every call (about 0.3 ms), and a page asks a dozen times per run.
+    and inspects the cached function's signature on every call (a cached query: 301 us a hit, 108 us here,
+    most of it the copy-on-write copy), and a page asks a dozen times per run.
     A miss may be computed twice by two sessions at once; both results are equal and one is kept."""
 
     def __init__(self, max_entries: int, on_release: Callable[[Any], None] | None = None) -> None:
