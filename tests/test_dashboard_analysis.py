@@ -17,8 +17,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import charts
 from dashboard.text import t
 from pipelines import build, catalogue
-from tests.page_reading import english_labels, labels
-from tests.page_reading import plotly_specs
+from tests.page_reading import english_labels, labels, marks, plotly_specs, svg_charts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -185,15 +184,18 @@ def test_goal_page_shows_a_status_for_every_series(mini, tmp_path, monkeypatch):
     body = texts(at)
     assert ":red-badge[이탈]" in body and ":gray-badge[판단 불가]" in body
 
-    chart = plotly_specs(at)["goal_mori_gpci"]
-    layout = chart["layout"]
-    assert layout["yaxis"]["range"][0] > layout["yaxis"]["range"][1], "rank 1 on top"
-    assert all(isinstance(v, int) for v in layout["xaxis"]["tickvals"] + layout["yaxis"]["tickvals"])
-    assert layout["xaxis"]["tickvals"][-1] == 2030
-    band = next(s for s in layout["shapes"] if s["type"] == "rect")
-    assert (band["y0"], band["y1"]) == (0.5, 5.5), "the goal band covers ranks 1 to 5"
-    trend = next(tr for tr in chart["data"] if tr.get("line", {}).get("dash") == "dot")
-    assert trend["y"] == [6, 6] and trend["x"][-1] == 2030.5
+    chart = svg_charts(at)["goal_mori_gpci"]
+    y_ticks = {int(e.get("data-value")): float(e.get("y")) for e in marks(chart, "y-tick")}
+    assert y_ticks[1] < y_ticks[max(y_ticks)], "rank 1 on top"
+    years = [e.get("data-value") for e in marks(chart, "x-tick")]
+    assert all(y.isdigit() for y in years) and years[-1] == "2030", "whole years, ending at the goal year"
+    (band,) = marks(chart, "goal-band")
+    assert (band.get("data-from"), band.get("data-to")) == ("1", "5"), "the goal band covers ranks 1 to 5"
+    (trend,) = marks(chart, "trend")
+    assert (trend.get("data-from-rank"), trend.get("data-rank"), trend.get("data-year")) == ("6", "6", "2030")
+    assert [(e.get("data-edition"), e.get("data-rank")) for e in marks(chart, "rank")] == [("2024", "6"), ("2025", "6")]
+    assert not marks(chart, "range"), "no range where the projection is one rank"
+    assert not at.get("plotly_chart"), "the goal page draws SVG only: no Plotly bundle to load"
 
 
 def test_goal_page_says_why_the_status_is_unknown(mini, tmp_path, monkeypatch):
@@ -212,9 +214,9 @@ def test_goal_page_says_why_the_status_is_unknown(mini, tmp_path, monkeypatch):
     assert table.at["GFCI", "Where it is"] == t("ui.goal.never_ranked", "en")
     assert table.at["GFCI", "Projected rank in 2030"] == "—"
     assert table.at["GFCI", "Projected gap / reason"] == t("goal.reason.no_rank", "en")
-    gfci = plotly_specs(at)["goal_zyen_gfci"]
-    missing = next(tr for tr in gfci["data"] if tr.get("name") == t("ui.chart.no_rank", "en"))
-    assert len(missing["x"]) == 2, "both GFCI editions are marked as without a rank"
+    gfci = svg_charts(at)["goal_zyen_gfci"]
+    assert len(marks(gfci, "no-rank")) == 2, "both GFCI editions are marked as without a rank"
+    assert not marks(gfci, "rank") and not marks(gfci, "trend")
 
 
 # --- chart functions -------------------------------------------------------------------------------
@@ -278,8 +280,8 @@ def test_goal_page_does_not_project_ranks_too_old_to_judge(mini, tmp_path, monke
     # measured to the mini catalogue's as_of (2026-01-15): no GPCI edition since 2019-12, over twice its cadence
     assert table.at["GPCI", "예상 격차 / 이유"] == t("goal.reason.discontinued", "ko", month="2019-12", cadence=12)
     assert table.at["GPCI", "남은 판 수"] == t("goal.discontinued", "ko", month="2019-12")
-    chart = plotly_specs(at)["goal_mori_gpci"]
-    assert not [tr for tr in chart["data"] if tr.get("line", {}).get("dash") == "dot"], "no trend line toward 2030"
+    chart = svg_charts(at)["goal_mori_gpci"]
+    assert marks(chart, "rank") and not marks(chart, "trend"), "no trend line toward 2030"
 
 
 @pytest.mark.parametrize(("worst", "expected"), [
