@@ -347,15 +347,26 @@ def bench_startup(report: Report, runs: int, warehouse: Path | None) -> None:
     command = CITYIDX
     env = {"CITYIDX_WAREHOUSE": str(warehouse)} if warehouse is not None else {}
     cases = {"python -c 'import duckdb'": [PYTHON, "-c", STARTUP_SCRIPT], "cityidx --help": [*command, "--help"]}
+    # `status` keeps its answer per warehouse version and day (pipelines/sql/parts.py, `kept`): measured both as a
+    # repeated command (the answer kept) and as the first one after a write (its key changed: DuckDB reads it)
+    first_after_write = "cityidx status, first after a write (nothing kept)"
     if warehouse is not None:
         cases["cityidx status (real warehouse)"] = [*command, "status"]
+        cases[first_after_write] = [*command, "status"]
     else:
         report.skip("cityidx status", "no real-data warehouse was built (run with --only real --only startup)")
+
+    def before(name: str) -> None:
+        if name == first_after_write:  # what a write does to the key: a new mtime and ctime (same bytes)
+            os.utime(warehouse)
+
     seen: dict[str, list[Child]] = {name: [] for name in cases}
     for name, args in cases.items():
+        before(name)
         run_child(args, env)  # warm-up: page cache, .pyc files
     for _ in range(max(runs, 10)):
         for name, args in cases.items():
+            before(name)
             seen[name].append(run_child(args, env))
     base = med([c.wall for c in seen["python -c 'import duckdb'"]])
     base_cpu = med([c.cpu for c in seen["python -c 'import duckdb'"]])

@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING
 import click
 
 # Start-up: only light modules here (click, the messages, the error type, the named queries, which load on first
-# use), so that `cityidx --help` starts without DuckDB and `cityidx status` about as fast as `import duckdb`.
-# A command that needs DuckDB (pipelines.sql.parts), the accounts (argon2), the ledger's seal, the catalogue
-# (pydantic), the build (pandas, pandera) or a report imports it in its own body (docs/architecture.md, "Start-up").
+# use, the warehouse's part files, whose DuckDB loads when a session is opened), so that `cityidx --help` starts
+# without DuckDB and `cityidx status` about as fast as `import duckdb` (without it, when its answer is kept).
+# A command that needs the accounts (argon2), the ledger's seal, the catalogue (pydantic), the build (pandas,
+# pandera) or a report imports it in its own body (docs/architecture.md, "Start-up").
 from pipelines import sql
 from pipelines.analysis import signals  # light: the messages only
 from pipelines.errors import CityIdxError, storage_error
 from pipelines.messages import DEFAULT_LANG, LANGS, both, t
+from pipelines.sql import parts  # light: DuckDB loads when a session is opened
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -87,8 +89,6 @@ def _forum_log() -> ModuleType:
 
 def _read_warehouse(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse, or the error that says to build it first."""
-    from pipelines.sql import parts  # DuckDB: loaded by the commands that read the warehouse
-
     path = path or parts.warehouse_path()
     if not path.is_file():
         raise CityIdxError("cli.no_warehouse", path=path)
@@ -192,7 +192,6 @@ def build_(catalogue_path: Path | None, warehouse_path: Path | None) -> None:
     build leaves the previous warehouse exactly as it was.
     """
     from pipelines import build
-    from pipelines.sql import parts
 
     path = warehouse_path or parts.warehouse_path()
     result = build.build(_catalogue(catalogue_path), path)
@@ -223,6 +222,21 @@ def list_(catalogue_path: Path | None, lang: str) -> None:
                  target=cat.goal.target_rank, year=cat.goal.by_year))
 
 
+STATUS_QUERIES = ("focus_city_id", "focus_standing", "current_day")
+STATUS_COLUMNS = ("index_id", "editions", "latest_edition", "latest_month", "stale", "latest_status", "latest_rank",
+                  "latest_rank_bound", "change_kind", "change_places", "previous_edition", "last_ranked_edition",
+                  "last_ranked_rank")
+
+
+def _standing(path: Path) -> dict:
+    """What `cityidx status` reads: the focus city, its standing per series (rows as lists, no pandas: status
+    starts fast) and the day DuckDB read them on (the signals age editions to today)."""
+    with _read_warehouse(path) as con:
+        return {"focus": sql.value(con, "focus_city_id"),
+                "rows": [list(r) for r in sql.rows(con, "focus_standing")],
+                "day": sql.value(con, "current_day")}
+
+
 @main.command()
 @LANG_OPTION
 @click.option("--warehouse", "warehouse_path", type=click.Path(path_type=Path),
@@ -234,12 +248,11 @@ def status(lang: str, warehouse_path: Path | None) -> None:
     Example:
         cityidx status --lang en
     """
-    with _read_warehouse(warehouse_path) as con:
-        focus = sql.value(con, "focus_city_id")
-        names = ("index_id", "editions", "latest_edition", "latest_month", "stale", "latest_status", "latest_rank",
-                 "latest_rank_bound", "change_kind", "change_places", "previous_edition", "last_ranked_edition",
-                 "last_ranked_rank")
-        rows = [dict(zip(names, r)) for r in sql.rows(con, "focus_standing")]  # no pandas: status starts fast
+    path = warehouse_path or parts.warehouse_path()
+    # the answer is kept per warehouse version and day: a second `status` on an unchanged warehouse runs no DuckDB
+    answer = parts.kept("status", STATUS_QUERIES, lambda: _standing(path), path)
+    focus = answer["focus"]
+    rows = [dict(zip(STATUS_COLUMNS, r)) for r in answer["rows"]]
     click.echo(f"{t('cli.status.series', lang):<16} {t('cli.status.editions', lang):>8}  "
                f"{t('cli.status.latest', lang):<32} {focus}")
     for rec in rows:
@@ -307,7 +320,6 @@ def _print_flags(cat, parsed, department: str) -> None:
     """The upload preview's flags (the same as the My indicators page): rows that change by more than the
     catalogue's ratio from the value in force for their period or, for a new period, the latest earlier one."""
     from pipelines.analysis import preview
-    from pipelines.sql import parts
 
     path = parts.warehouse_path()
     if not path.is_file():

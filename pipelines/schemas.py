@@ -526,18 +526,16 @@ SUSPECTS_FROM_ROWS = 20_000
 
 
 def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule]) -> list[Rule]:
-    """The rules that some row of `rel` may break, found without judging every row (issue 13): missing cells and
-    repeated keys by counting, in one scan; any other rule on one column on that column's distinct values (a
-    3.24M-row file repeats a few hundred URLs, dates and names). A rule across columns is always a suspect. On a
-    table of fewer than SUSPECTS_FROM_ROWS rows every rule is a suspect."""
+    """The rules that some row of `rel` may break, found without naming rows (issue 13), in two queries: one scan
+    counts missing cells and each key's distinct values, and judges the rules across columns row by row; then every
+    rule on one column is judged on that column's distinct values (a 3.24M-row file repeats a few hundred URLs,
+    dates and names), all columns in one query. On a table of fewer than SUSPECTS_FROM_ROWS rows every rule is a
+    suspect (one scan in _failures names the rows at once)."""
     if not found:
         return []
-    [(rows,)] = rel.aggregate([duckdb.count_all()]).fetchall()
-    if rows < SUSPECTS_FROM_ROWS:
-        return list(found)
-    suspects: list[Rule] = []
-    by_column: dict[str, list[Rule]] = {}
     counted: list[tuple[Rule, duckdb.Expression]] = []
+    judged: list[Rule] = []
+    by_column: dict[str, list[Rule]] = {}
     for r in found:
         if r.key:
             # a key's hash, not the key: one number per row to count (at 3.24M rows a table of the keys themselves
@@ -549,16 +547,23 @@ def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule]) -> list[Rule]:
         elif len(r.reads) == 1:
             by_column.setdefault(r.reads[0], []).append(r)
         else:
-            suspects.append(r)
-    if counted:
-        [(rows, *counts)] = rel.aggregate([duckdb.count_all(), *(e for _, e in counted)]).fetchall()
-        suspects += [r for (r, _), n in zip(counted, counts) if n < rows]
-    for column, its in by_column.items():
-        # no filter here: DuckDB would push it below the DISTINCT and judge every row again
-        values = rel.select(col(column)).distinct().select(*(r.failed.alias(f"_failed{i}") for i, r in enumerate(its)))
-        [hit] = values.aggregate([fn("bool_or", col(f"_failed{i}")) for i in range(len(its))]).fetchall()
-        suspects += [r for i, r in enumerate(its) if hit[i]]
-    return suspects
+            judged.append(r)
+    [(rows, *values)] = rel.aggregate([duckdb.count_all(), *(e for _, e in counted),
+                                       *(fn("bool_or", r.failed) for r in judged)]).fetchall()
+    if rows < SUSPECTS_FROM_ROWS:
+        return list(found)
+    suspects = [r for (r, _), n in zip(counted, values) if n < rows]
+    suspects += [r for r, hit in zip(judged, values[len(counted):]) if hit]
+    if by_column:
+        # one branch per column: its distinct values, then whether each of its rules fails on one of them (no
+        # filter: DuckDB would push it below the DISTINCT and judge every row again)
+        branches = [rel.select(col(column)).distinct().aggregate(
+                        [lit(i).alias("_column"), fn("list_value", *(fn("bool_or", r.failed) for r in its)).alias("_hit")])
+                    for i, (column, its) in enumerate(by_column.items())]
+        hits = dict(functools.reduce(lambda a, b: a.union(b), branches).fetchall())
+        suspects += [r for i, its in enumerate(by_column.values()) for r, hit in zip(its, hits[i]) if hit]
+    chosen = {id(r) for r in suspects}
+    return [r for r in found if id(r) in chosen]  # in the rules' own order, as one scan reports them
 
 
 def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str,

@@ -183,3 +183,42 @@ def test_components_files_read_at_once_each_give_their_own_rows_and_problems(tmp
         (gen.component_files[1].name, 3, "source_url"), (gen.component_files[4].name, 7, "source_url")]
     assert {f: f.read_bytes() for f in parts.files(path).values()} == before
     assert not _held() and not list(tmp_path.glob(".w.*.tmp*"))
+
+
+def test_components_read_beside_the_rankings_still_report_every_problem_in_order(mini: Path, tmp_path: Path):
+    """The components files are read in the background while the rankings are read (issue 13): a bad rankings row
+    and a bad components row are both named in one build, the rankings' first as before, and nothing is left held
+    or written."""
+    path = tmp_path / "w.duckdb"
+    build.build(catalogue.load(mini), path)
+    before = {f: f.read_bytes() for f in parts.files(path).values()}
+    rankings_file = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
+    lines = rankings_file.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("https://", "ftp://")  # row 2: not a URL
+    rankings_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _components(mini, f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,",
+                f"2025,Tokio,economy,3,,{RANK_URL},GPCI,2026-11-24,,,")  # row 3: unmapped city
+    with pytest.raises(ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    named = [(p.file.rsplit("/", 1)[-1], p.row, p.column) for p in caught.value.problems]
+    assert named == [("mori_gpci.csv", 2, "source_url"), ("mori_gpci__components.csv", 3, "city")], named
+    assert all(p.ko != p.en for p in caught.value.problems)
+    assert {f: f.read_bytes() for f in parts.files(path).values()} == before
+    assert not _held() and _attached() == {"memory"}
+
+
+def test_the_write_has_every_thread_again_after_the_files_are_read_one_thread_each(mini: Path, tmp_path: Path,
+                                                                                   monkeypatch: pytest.MonkeyPatch):
+    """Each components file is read on one thread (DuckDB's own threads off, issue 13); what follows must not stay
+    on one: the write finds DuckDB's threads as configured."""
+    default = int(schemas.cursor().execute("select current_setting('threads')").fetchone()[0])
+    seen = []
+    real = build.warehouse.write
+
+    def write(tables, path):
+        seen.append(int(rankings.building().execute("select current_setting('threads')").fetchone()[0]))
+        return real(tables, path)
+
+    monkeypatch.setattr(build.warehouse, "write", write)
+    build.build(catalogue.load(mini), tmp_path / "w.duckdb")
+    assert seen == [default]

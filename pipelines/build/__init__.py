@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import time
 from dataclasses import dataclass
@@ -207,14 +208,18 @@ def _read_published(cat: Catalogue, stage_at: Path | None) -> tuple[SourceTiers,
     if cities is None or editions is None:
         raise ProblemsFound(problems)
     ranking_frames = []
-    held = hold_rankings(cat)  # every rankings file read and checked in one pass
     # the component rows gather in DuckDB, never in pandas
     components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at)
-    for series in cat.series.values():
-        frame, more = read_rankings(series, cat, cities, editions, tiers, held[series.id])
-        problems += more
-        ranking_frames += [] if frame is None else [frame]
-    problems += read_all_components(components, cat, cities, editions, tiers)
+    # the components files are read in the background (DuckDB, on threads of its own) while the rankings are read
+    # here (mostly pandas): a core no longer waits for the other (issue 13)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cityidx-components") as background:
+        reading = background.submit(read_all_components, components, cat, cities, editions, tiers)
+        held = hold_rankings(cat)  # every rankings file read and checked in one pass
+        for series in cat.series.values():
+            frame, more = read_rankings(series, cat, cities, editions, tiers, held[series.id])
+            problems += more
+            ranking_frames += [] if frame is None else [frame]
+        problems += reading.result()
     for c in (cat.focus_city, *cat.peer_cities):
         if cities.resolve(c) != c:
             problems.append(problem(display_name(cat.path, cat.root), None, "peer_cities", "check.unmapped_city", value=c))

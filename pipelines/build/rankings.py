@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import os
 import re
 import secrets
@@ -164,9 +165,19 @@ def _rows_where(rows: duckdb.DuckDBPyRelation, failed: duckdb.Expression, column
     return rows.filter(failed).select(col(ROW), col(column)).order(col(ROW)).fetchall()
 
 
-def _not_in(rows: duckdb.DuckDBPyRelation, column: str, known: set[str]) -> list[str]:
-    """The values of `column` (not missing) that are not `known`, each distinct value judged once."""
-    return [v for (v,) in rows.select(col(column)).distinct().fetchall() if v is not None and v not in known]
+def _distinct(rows: duckdb.DuckDBPyRelation, groups: list[tuple[str, ...]]) -> list[list[tuple]]:
+    """The distinct values of each group of text columns of `rows` (one or two columns), all in one query: a
+    3.24M-row file repeats a few hundred cities, URLs and notes, and one query per column cost a scan each."""
+    if not groups:
+        return []
+    branches = [rows.select(*(col(c).alias(f"_v{j}") for j, c in enumerate(group)),
+                            *(lit(None).cast("VARCHAR").alias(f"_v{j}") for j in range(len(group), 2))).distinct()
+                    .select(lit(i).alias("_group"), col("_v0"), col("_v1"))
+                for i, group in enumerate(groups)]
+    found: list[list[tuple]] = [[] for _ in groups]
+    for i, *values in functools.reduce(lambda a, b: a.union(b), branches).fetchall():
+        found[i].append(tuple(values[:len(groups[i])]))
+    return found
 
 
 def _same(column: str, value: object) -> duckdb.Expression:
@@ -177,22 +188,28 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
                       editions: pd.DataFrame, cities: CityMap, tiers: SourceTiers, display: str,
                       typed: bool) -> tuple[list[Problem], bool]:
     """The checks of `_checked` on a components file held in DuckDB, each value judged once (a 3.24M-row file
-    repeats a few hundred cities, URLs and notes): known components, editions and cities; then, on typed rows,
-    flags against notes and a tier for every source. Registers on `con` what components_append joins:
-    `city_lookup`, `flag_lookup`, `url_tier`. Returns the problems, and whether two spellings in the file name
-    one city (then rows of two spellings may share a key)."""
+    repeats a few hundred cities, URLs and notes; their distinct values are found in one query): known components,
+    editions and cities; then, on typed rows, flags against notes and a tier for every source. Registers on `con`
+    what components_append joins: `city_lookup`, `flag_lookup`, `url_tier`. Returns the problems, and whether two
+    spellings in the file name one city (then rows of two spellings may share a key)."""
     problems: list[Problem] = []
     have = set(rows.columns)
+    keyed = {"edition", "city", "component"} <= have
+    groups = [g for g in (("component",), ("edition",), ("city",)) if g[0] in have]
+    groups += [("note", "flags"), ("source_url",)] if keyed and typed else []
+    values = dict(zip(groups, _distinct(rows, groups)))
     if "component" in have:
-        unknown = _not_in(rows, "component", {c.id for c in series.components})
+        known = {c.id for c in series.components}
+        unknown = [v for (v,) in values[("component",)] if v is not None and v not in known]
         problems += [problem(display, int(r), "component", "check.unknown_component", value=v)
                      for r, v in (_rows_where(rows, col("component").isin(*unknown), "component") if unknown else [])]
-    if not {"edition", "city", "component"} <= have:
+    if not keyed:
         return problems, False
-    unknown = _not_in(rows, "edition", set(editions.loc[editions["index_id"] == series.id, "edition"]))
+    known = set(editions.loc[editions["index_id"] == series.id, "edition"])
+    unknown = [v for (v,) in values[("edition",)] if v is not None and v not in known]
     problems += [problem(display, int(r), "edition", "check.unknown_edition", value=v)
                  for r, v in (_rows_where(rows, col("edition").isin(*unknown), "edition") if unknown else [])]
-    names = [n for (n,) in rows.select(col("city")).distinct().fetchall() if n is not None]
+    names = [n for (n,) in values[("city",)] if n is not None]
     lookup = {n: cities.resolve(n) for n in names}
     unmapped = [n for n, c in lookup.items() if c is None]
     if unmapped:
@@ -206,7 +223,7 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
         return problems, spellings
     # flags as data: each distinct (note, flags) judged once
     judged = []
-    for note, cell in rows.select(col("note"), col("flags")).distinct().fetchall():
+    for note, cell in values[("note", "flags")]:
         given, _ = parse_flags(cell)
         missing = sorted(flags_from_note(note) - set(given))
         judged.append((note, cell, join_flags(given)))
@@ -215,7 +232,7 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
                          for r, _ in _rows_where(rows, _same("note", note) & _same("flags", cell), "flags")]
     con.register("flag_lookup", pd.DataFrame(judged, columns=["note", "flags", "stored"], dtype="object"))
     # a tier for every source URL, each distinct URL looked up once
-    urls = [u for (u,) in rows.select(col("source_url")).distinct().fetchall() if u is not None]
+    urls = [u for (u,) in values[("source_url",)] if u is not None]
     tier = {u: tiers.tier(u) for u in urls}
     unclassified = [u for u, t in tier.items() if t is None]
     if unclassified:
@@ -314,9 +331,11 @@ def let_go_components() -> None:
             Path(f"{held.staged}.wal").unlink(missing_ok=True)
 
 
-# Components files read at once, each on its own cursor of the build's DuckDB: one 360k-row file keeps DuckDB's
-# two threads about one core busy (its read and insert barely split), two files keep both busy.
-READERS = 2
+# Components files read at once, each on its own cursor of the build's DuckDB, each query on its own thread
+# (DuckDB's own threads off while they run): DuckDB splitting one file's read over two threads cost a third more
+# CPU than reading it on one (issue 13). Three files at once keep two cores busy to the last file (nine files of
+# the synthetic ledger: three rounds, no file read alone), at ~100 MB of memory each.
+READERS = 3
 
 
 def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: CityMap, editions: pd.DataFrame,
@@ -332,8 +351,12 @@ def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: 
         finally:
             cur.close()
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="cityidx-components") as pool:
-        return [p for found in pool.map(one, cat.series.values()) for p in found]
+    sql.execute(con, "components_threads_one")
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="cityidx-components") as pool:
+            return [p for found in pool.map(one, cat.series.values()) for p in found]
+    finally:
+        sql.execute(con, "components_threads_reset")  # what follows (checks, the write) uses every core again
 
 
 def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalogue, cities: CityMap,

@@ -7,7 +7,8 @@ never read (a changed file is parsed again; two checkouts with different files e
 is parsed over, and where the folder cannot be written the files are simply parsed every time. Parsing
 `messages.yml` (with importing PyYAML) costs ~15 ms of CPU and the query files (with importing aiosql) ~20 ms, at
 every command; reading the JSON ~0.3 ms (issue 13, quick start-up). Not Python's `__pycache__`: the command line
-runs where `PYTHONDONTWRITEBYTECODE` is set too, and the cache holds data (JSON), never code.
+runs where `PYTHONDONTWRITEBYTECODE` is set too, and the cache holds data (JSON), never code. `read` and `keep` also
+serve answers kept under a key of their own (`pipelines.sql.parts.kept`: `cityidx status` per warehouse version).
 """
 
 from __future__ import annotations
@@ -57,18 +58,27 @@ def load(sources: Sequence[Path], name: str, parse: Callable[[], Any]) -> Any:
     as it is, and nothing is cached.
     """
     target = cache_file(name, digest(sources))
-    try:
-        return json.loads(target.read_bytes())
-    except (OSError, ValueError):  # none kept yet, or damaged: parsed below
-        pass
-    value = parse()
-    _keep(target, value)
+    value = read(target)
+    if value is MISSING:  # none kept yet, or damaged: parsed here
+        value = parse()
+        keep(target, value)
     return value
 
 
-def _keep(target: Path, value: Any) -> None:
+MISSING = object()  # what `read` returns when nothing (readable) is kept
+
+
+def read(target: Path) -> Any:
+    """The value kept at `target`; MISSING when none is kept or the file is damaged."""
+    try:
+        return json.loads(target.read_bytes())
+    except (OSError, ValueError):
+        return MISSING
+
+
+def keep(target: Path, value: Any) -> None:
     """Write the cache (one rename: a reader sees a whole file or none), keeping the newest KEEP of its name;
-    skipped quietly where the folder cannot be written."""
+    skipped quietly where the folder cannot be written, or when `value` does not come back from JSON unchanged."""
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         if json.loads(text) != value:

@@ -8,18 +8,26 @@ The warehouse is split by what changes together, so that a write rebuilds only i
 - `values` (cityindex.values.duckdb): the department uploads and every version of every city-managed value;
 - `forum` (cityindex.forum.duckdb): the forum log and the meetings, agenda and action items it replays to.
 
-Light on purpose (DuckDB only): `cityidx status` and the dashboard read through here without loading the
-build (pandas, pandera).
+Light on purpose: `cityidx status` and the dashboard read through here without loading the build (pandas,
+pandera), and DuckDB itself loads only when a session is opened: an answer kept for the warehouse as it is now
+(`kept`) is read without it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from pipelines import ROOT, sql
+from pipelines.messages import parsed
+
+if TYPE_CHECKING:
+    import duckdb
 
 DEFAULT_WAREHOUSE = ROOT / "data" / "warehouse" / "cityindex.duckdb"
 PARTS = ("published", "values", "forum")
@@ -77,9 +85,62 @@ def connect_read_only(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     The files are attached to a private in-memory database: duckdb.connect(path) would hand back the
     process's cached instance for that path, still reading a file a write has since replaced.
     """
+    import duckdb  # here, not at the top: an answer `kept` for this warehouse is read without DuckDB
+
     con = duckdb.connect()
     try:
         return attach(con, path)
     except BaseException:
         con.close()
         raise
+
+
+# --- answers kept between commands (issue 13, quick start-up) -----------------------------------------------------
+
+KEPT_FORMAT = "1"  # changed when what `kept` keeps changes shape: every answer kept before is then ignored
+
+
+def today() -> dt.date:
+    """The day where the command runs (local time, as DuckDB's `current_date`)."""
+    return dt.date.today()
+
+
+def _state(path: Path, queries: Sequence[str], day: dt.date) -> list | None:
+    """Everything a read of the warehouse by `queries` on `day` depends on: every part file's identity, the
+    queries' SQL and the day; None when a part cannot be looked at (the read then says why)."""
+    out: list = [KEPT_FORMAT, str(path.absolute()), day.isoformat(), [[q, sql.text(q)] for q in queries]]
+    for f in files(path).values():
+        try:
+            st = os.stat(f)
+        except OSError:
+            return None
+        # a write swaps in a new file (a new inode and ctime); size and mtime besides, as version() has them
+        out.append([st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+    return out
+
+
+def kept(name: str, queries: Sequence[str], read: Callable[[], dict[str, Any]], path: Path | None = None) -> dict[str, Any]:
+    """What `read()` returns, a read of the warehouse at `path` by the named `queries`, kept between commands in the
+    user's cache folder (`pipelines.messages.parsed`), so that `cityidx status` answers without DuckDB when
+    nothing it depends on has changed (issue 13, quick start-up).
+
+    Such an answer is a function of the warehouse's part files, the queries' text and the day (the signals age
+    every edition to today): it is kept under a key made of exactly these — every part file's device, inode, size,
+    mtime and ctime (a write swaps in a new file, so a rebuild, an upload or a forum event changes the key), the
+    queries' SQL and today's date where the command runs. `read` returns plain JSON data with, under "day", the
+    date DuckDB read it on (ISO: DuckDB's `current_date` and Python's date follow the same local time zone); it is
+    kept only when that is the key's day and no part changed while it was read, so a kept answer is never one of
+    another warehouse or another day. A part that is missing is never kept: `read` then raises its own error.
+    """
+    path = path or warehouse_path()
+    before = _state(path, queries, today())
+    if before is None:
+        return read()
+    target = parsed.cache_file(name, hashlib.sha256(json.dumps(before).encode()).hexdigest())
+    answer = parsed.read(target)
+    if answer is not parsed.MISSING:
+        return answer
+    answer = read()
+    if answer.get("day") == before[2] and _state(path, queries, today()) == before:
+        parsed.keep(target, answer)
+    return answer

@@ -34,6 +34,15 @@ use memory;
 reset search_path;
 detach database if exists building;
 
+-- name: components_threads_one#
+-- While the components files are read, READERS at a time each on its own thread (build/rankings.py): DuckDB
+-- runs each query on the thread that asked for it, with no threads of its own.
+set threads = 1;
+
+-- name: components_threads_reset#
+-- After the components files are read: DuckDB's threads as configured again.
+reset threads;
+
 -- name: component_keys_repeat()
 -- Whether two rows of `component_source` may share one (edition, city, component): then they are merged
 -- (components_append), else each row is one component row as it stands (components_append_unique). Counts

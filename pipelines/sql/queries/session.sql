@@ -69,3 +69,8 @@ select table_name, list(column_name order by column_index) as columns
 from duckdb_columns()
 where database_name = 'staged' and schema_name = 'main'
 group by table_name;
+
+-- name: current_day()$
+-- The day this session reads as today (`current_date`, in the local time zone, as Python's date is), ISO 8601:
+-- an answer kept for a day is checked against it (pipelines/sql/parts.py, `kept`).
+select cast(current_date as varchar);
