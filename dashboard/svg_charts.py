@@ -9,7 +9,6 @@ as data-* attributes (what the tests and the browser tests read). Every text is 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,8 +41,13 @@ def _blank(value: object) -> bool:
     return value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value)))
 
 
+# HTML's specials and Markdown's (these charts go through st.markdown): each as a numeric character reference, which
+# the browser reads back as the character and Markdown never takes for syntax (a link, an image, :red[...], $math$).
+_ESCAPES = {c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[]()!$:~|#{}"}
+
+
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return "".join(_ESCAPES.get(c, c) for c in str(value))
 
 
 def _n(value: float) -> str:
@@ -275,5 +279,7 @@ def indicator_svg(values: pd.DataFrame, lang: str, *, unit: str = "", target: fl
 
 def show(svg: str) -> None:
     """Draw a chart made here. Not st.html: its sanitiser keeps HTML only and drops the whole <svg>. Markdown takes
-    it as raw HTML; that is safe for these strings alone, whose every text and attribute value is escaped (_e)."""
-    st.markdown(svg, unsafe_allow_html=True)
+    it as raw HTML: a line opening with <div> is an HTML block, which Markdown passes through unparsed (it has no blank
+    line to end it). Safe for these strings alone, whose every text and attribute value is escaped (_e), Markdown's
+    specials included."""
+    st.markdown(f"<div>{svg}</div>", unsafe_allow_html=True)

@@ -55,8 +55,8 @@ def svg_charts(at: AppTest) -> dict[str, ET.Element]:
     XML, which an unescaped text in it would break."""
     found = {}
     for el in at.markdown:
-        if el.value.startswith("<svg"):
-            root = ET.fromstring(el.value)
+        if el.value.startswith("<div><svg"):
+            root = ET.fromstring(el.value)[0]
             found[root.get("data-chart")] = root
     return found
 
