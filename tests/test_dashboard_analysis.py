@@ -31,9 +31,12 @@ HAND_MADE = "https://example.org/hand-made-test-case,test,2026-11-24,,hand-made 
 ENGLISH_LABELS = english_labels("ui.", "status.", "label.", "goal.")
 
 
-def run(page: str, lang: str) -> AppTest:
+def run(page: str, lang: str, table: bool = False) -> AppTest:
+    """The page in `lang`; with `table`, the weak points' list opened as a table (drawn only while open)."""
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.query_params["lang"] = lang
+    if table:
+        at.session_state["weak_table"] = True
     at.run()
     at.switch_page(page)
     at.run()
@@ -64,7 +67,9 @@ def test_analysis_pages_run_in_both_languages(mini_warehouse, page, lang):
 
 def test_weak_points_lists_the_weaknesses_with_reason_evidence_and_owners(mini_warehouse):
     # Mini GPCI 2025: Seoul 6th overall; livability 25th and economy 16th (weak), R&D 5th (strong).
-    at = run(WEAK, "ko")
+    closed = run(WEAK, "ko")
+    assert not closed.dataframe, "the list as a table is drawn only once its expander is opened"
+    at = run(WEAK, "ko", table=True)
     table = at.dataframe[0].value
     assert list(table["구성요소"]) == ["거주", "경제"], "most severe first: a gap of 19 before a gap of 10"
     row = table.iloc[0]
@@ -112,7 +117,7 @@ def test_weak_points_rules_show_the_thresholds_of_indicators_yml(mini, tmp_path,
 
 
 def test_weak_points_filters_by_department_and_label(mini_warehouse):
-    at = run(WEAK, "en")
+    at = run(WEAK, "en", table=True)
     at.multiselect(key="weak_departments").set_value(["economic_policy_office"]).run()
     assert not at.exception
     table = at.dataframe[0].value
@@ -128,7 +133,7 @@ def test_weak_points_filters_by_department_and_label(mini_warehouse):
 
 def test_weak_points_what_if_says_what_is_missing(mini_warehouse):
     # No estimate is computable in the mini warehouse: no table of dashes, one sentence saying what would make one.
-    at = run(WEAK, "ko")
+    at = run(WEAK, "ko", table=True)
     assert len(at.dataframe) == 1, "only the weakness table; no what-if table"
     assert t("ui.weak.what_if_none", "ko", target=5, city="서울") in [i.value for i in at.info]
 
@@ -149,11 +154,11 @@ def test_weak_points_what_if_shows_an_estimate_where_the_figures_exist(mini, tmp
     monkeypatch.setenv("CITYIDX_WAREHOUSE", str(path))
 
     at = run(WEAK, "ko")
-    what_if = at.dataframe[1].value.set_index("구성요소")
+    what_if = at.dataframe[0].value.set_index("구성요소")
     assert what_if.at["거주", "종합 점수 변화 (추정치)"] == "+4점 (추정치)"  # 0.2 x (60 - 40)
     assert pd.isna(what_if.at["거주", "계산할 수 없는 이유"])
     assert what_if.at["경제", "계산할 수 없는 이유"] == "계산 불가, 없는 수치: 공표된 가중치, 초점 도시 점수, 5위 도시 점수"
-    en = run(WEAK, "en").dataframe[1].value.set_index("Component")
+    en = run(WEAK, "en").dataframe[0].value.set_index("Component")
     assert en.at["Livability", "Overall score change (estimate)"] == "+4 (estimate)"
 
 
