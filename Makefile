@@ -10,6 +10,7 @@ $(BIN)/cityidx: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q --invalidation-mode checked-hash pipelines dashboard  # as pip does for a wheel
 	touch $@
 
 build: $(BIN)/cityidx

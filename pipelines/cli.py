@@ -230,8 +230,11 @@ STATUS_COLUMNS = ("index_id", "editions", "latest_edition", "latest_month", "sta
 
 def _standing(path: Path) -> dict:
     """What `cityidx status` reads: the focus city, its standing per series (rows as lists, no pandas: status
-    starts fast) and the day DuckDB read them on (the signals age editions to today)."""
-    with _read_warehouse(path) as con:
+    starts fast) and the day DuckDB read them on (the signals age editions to today). All of it lies in the
+    published part, which is attached alone."""
+    if not path.is_file():
+        raise CityIdxError("cli.no_warehouse", path=path)
+    with parts.connect_published(path) as con:
         return {"focus": sql.value(con, "focus_city_id"),
                 "rows": [list(r) for r in sql.rows(con, "focus_standing")],
                 "day": sql.value(con, "current_day")}

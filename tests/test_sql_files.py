@@ -126,7 +126,8 @@ def test_every_query_runs_on_a_built_warehouse(warehouse_con):
     """Each query binds against the warehouse as built (a view renamed or a column dropped fails here), with
     every parameter given as NULL."""
     # session set-up (pipelines/sql/parts.py) and staging (build/warehouse.py): statements, run where they belong
-    statements = {"attach_warehouse", "attach_values", "attach_forum", "use_warehouse", "stage_open", "stage_use",
+    statements = {"attach_warehouse", "attach_values", "attach_forum", "use_warehouse", "use_published",
+                  "stage_open", "stage_use",
                   "stage_attach_values", "stage_attach_forum", "stage_search_path", "stage_close",
                   "hold_csv", "hold_csvs", "components_open", "components_use", "components_aside",
                   "components_close", "components_append", "component_conflicts",

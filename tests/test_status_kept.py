@@ -158,3 +158,14 @@ def test_duckdb_and_python_read_the_same_day(mini_warehouse: Path, zone: str):
     assert run.returncode == 0, run.stderr
     duckdb_day, python_day = run.stdout.split()
     assert duckdb_day == python_day
+
+
+def test_status_reads_the_published_part_alone_and_keeps_nothing_while_a_part_is_missing(
+        mini_warehouse: Path, reads: list[Path], cache_home: Path):
+    """Every figure status shows lies in the published part, which it attaches alone (parts.connect_published);
+    with another part missing it still answers the same, but keeps no answer for a warehouse that is not whole."""
+    whole = _status()
+    for part in ("values", "forum"):
+        parts.part_path(mini_warehouse, part).unlink()
+    assert _status() == whole and _status() == whole
+    assert len(reads) == 3 and len(list(cache_home.glob("status.*.json"))) == 1  # only the whole warehouse's

@@ -209,7 +209,8 @@ def _read_published(cat: Catalogue, stage_at: Path | None) -> tuple[SourceTiers,
         raise ProblemsFound(problems)
     ranking_frames = []
     # the component rows gather in DuckDB, never in pandas
-    components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at)
+    components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at,
+                                  None if stage_at is None else warehouse.schema_template())
     # the components files are read in the background (DuckDB, on threads of its own) while the rankings are read
     # here (mostly pandas): a core no longer waits for the other (issue 13)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cityidx-components") as background:

@@ -273,7 +273,8 @@ class _Build:
 _BUILDING: list[_Build] = []
 
 
-def start_components(memory_limit_mb: int, table: str, stage_at: Path | None = None) -> duckdb.DuckDBPyConnection:
+def start_components(memory_limit_mb: int, table: str, stage_at: Path | None = None,
+                     template: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A new DuckDB for this build, where its components files are read and their rows gather (one per build:
     what a failed build held goes with it) in `component_row`, made by `table` (its create statement in
     warehouse.sql).
@@ -281,7 +282,8 @@ def start_components(memory_limit_mb: int, table: str, stage_at: Path | None = N
     With `stage_at` (the published part's staged file, build/warehouse.py) the rows are written straight into
     that new file, which the write then completes and swaps in: 3.24M rows are written once, not gathered in
     memory and copied (issue 13). Without it (a check that writes nothing) they gather in memory. Either way the
-    write stages from this DuckDB (`building`).
+    write stages from this DuckDB (`building`). With `template` (build/warehouse.py, schema_template: the published
+    part's every table, view and macro, no rows) the staged file starts as a copy of it, `component_row` included.
 
     Bounded by `memory_limit_mb` (indicators.yml `build`): what exceeds it spills to DuckDB's temporary files
     instead of growing the process, to a folder of its own in the system's temporary folder (DuckDB's default,
@@ -294,9 +296,12 @@ def start_components(memory_limit_mb: int, table: str, stage_at: Path | None = N
     if stage_at is not None:
         for leftover in (stage_at, Path(f"{stage_at}.wal")):  # this process's own, from a build it never finished
             leftover.unlink(missing_ok=True)
+        if template is not None:
+            shutil.copyfile(template, stage_at)
         sql.execute(con, "components_open", path=str(stage_at))
         sql.execute(con, "components_use")
-        con.execute(table)
+        if template is None:
+            con.execute(table)
         sql.execute(con, "components_aside")  # nothing else goes into that file
     else:
         con.execute(table)

@@ -13,6 +13,8 @@ import functools
 import hashlib
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,7 @@ import duckdb
 
 from pipelines import sql
 from pipelines.errors import storage_error
+from pipelines.messages import parsed
 from pipelines.build.rankings import building, let_go_components, staged_in_place, taken
 from pipelines.sql import parts
 from pipelines.sql.parts import DEFAULT_WAREHOUSE, connect_read_only, warehouse_path  # noqa: F401 (re-exported)
@@ -121,11 +124,14 @@ def remove_stale(target: Path) -> list[Path]:
     return removed
 
 
-def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: dict[str, Path] | None = None) -> Path:
+def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: dict[str, Path] | None = None,
+               template: Path | None = None, rows: bool = True) -> Path:
     """Write one part's tables into a new file beside its live file and return it; nothing live is touched.
 
     The published part holds the views: `staged` names the other parts' staged files, which it attaches
-    read-only while the views are created (they bind to the tables there, by name).
+    read-only while the views are created (they bind to the tables there, by name). A new published part starts
+    as a copy of `template` when given (`schema_template`: every table, view and macro already made). `rows`:
+    False to stage the tables without their rows (what makes the template).
     """
     target = parts.part_path(path, part)
     try:
@@ -142,6 +148,8 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
     if not in_place:
         tmp.unlink(missing_ok=True)
     try:
+        if not in_place and template is not None and part == "published":
+            shutil.copyfile(template, tmp)
         # a build stages every part in its own DuckDB (the large tables it holds there are read in place; a new
         # in-memory database costs ~20 ms of CPU); a write of one part without a build, in one of its own
         con = building() or duckdb.connect()
@@ -154,11 +162,15 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
                 for other, name in _STAGE_ATTACH.items():
                     sql.execute(con, name, path=str((staged or {})[other]))
                 sql.execute(con, "stage_search_path")
-            for statement in schema_statements(part):
-                if not (in_place and _CREATE.search(statement).group(2) in HELD):
-                    con.execute(statement)
+            # the file holds either every table of its part (a copy of the schema template: its views and macros
+            # too), or none but the build's held ones (rankings.start_components), or nothing yet
+            made = dict(sql.rows(con, "staged_columns"))
+            if not set(PART_TABLES[part]) <= set(made):
+                for statement in schema_statements(part):
+                    if _CREATE.search(statement).group(2) not in made:
+                        con.execute(statement)
             columns = dict(sql.rows(con, "staged_columns"))
-            for name in PART_TABLES[part]:
+            for name in PART_TABLES[part] if rows else ():
                 if isinstance(tables[name], duckdb.DuckDBPyRelation):  # held in DuckDB: there already, or copied
                     if not in_place:
                         sql.execute(con, HELD[name])
@@ -187,14 +199,15 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
     return tmp
 
 
-def stage(tables: dict[str, pd.DataFrame], path: Path, only: tuple[str, ...] = parts.PARTS) -> dict[str, Path]:
+def stage(tables: dict[str, pd.DataFrame], path: Path, only: tuple[str, ...] = parts.PARTS,
+          template: Path | None = None, rows: bool = True) -> dict[str, Path]:
     """Stage the parts named in `only` (default: all) from `tables`; {part: staged file}. On an error nothing
-    staged is left behind."""
+    staged is left behind. `template` and `rows` as in stage_part."""
     staged: dict[str, Path] = {}
     try:
         # the published part last: its views bind to the others' staged tables
         for part in sorted(only, key=lambda p: p == "published"):
-            staged[part] = stage_part(part, tables, path, staged)
+            staged[part] = stage_part(part, tables, path, staged, template, rows)
     except BaseException:
         discard(staged)
         raise
@@ -240,7 +253,60 @@ def write(tables: dict[str, pd.DataFrame], path: Path) -> Path:
 
     The caller holds `ledger.store.writing` for `path`.
     """
-    return swap(stage(tables, path), path)
+    return swap(stage(tables, path, template=schema_template()), path)
+
+
+# --- the published part's schema, made once per warehouse.sql (issue 13) ----------------------------------------
+
+TEMPLATE_FORMAT = "1"  # changed when how the template is made changes: every template made before is then ignored
+_TEMPLATE_QUERIES = ("stage_open", "stage_use", "stage_attach_values", "stage_attach_forum", "stage_search_path",
+                     "stage_close")
+
+
+def _template_key() -> str:
+    """Everything the template is a function of: warehouse.sql, which part holds which table, the statements that
+    stage a part, and the DuckDB that writes the file."""
+    h = hashlib.sha256(f"{TEMPLATE_FORMAT}\0{duckdb.__version__}\0{sorted(PART_TABLES.items())!r}\0".encode())
+    h.update(SCHEMA_SQL.read_bytes())
+    for name in _TEMPLATE_QUERIES:
+        h.update(f"\0{name}\0{sql.text(name)}".encode())
+    return h.hexdigest()
+
+
+def schema_template() -> Path | None:
+    """An empty published part: every table, view and macro of warehouse.sql, no rows; None where none can be kept.
+
+    Creating the views and macros is DuckDB binding each of them (~60-90 ms of CPU of every build, most of the
+    write's own work at today's size), and gives the same file every time for one warehouse.sql. So it is made
+    once per content of warehouse.sql (and DuckDB version), by the very statements a build runs (`stage` with no
+    rows), kept in the user's cache folder beside the parsed messages (pipelines/messages/parsed.py), with its
+    SHA-256 beside it; a build's published part starts as a copy of it. A template whose bytes do not match their
+    hash is made again; where the folder cannot be written, each build makes the schema itself, as before.
+    """
+    folder = parsed.cache_folder()
+    target = folder / f"published-schema.{_template_key()[:32]}.duckdb"
+    check = target.with_name(target.name + ".sha256")
+    try:
+        if check.read_text(encoding="ascii") == hashlib.sha256(target.read_bytes()).hexdigest():
+            return target
+    except OSError:  # not made yet (or half removed): made below
+        pass
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".schema-") as work:
+            made = stage({}, Path(work) / "cityindex.duckdb", rows=False)["published"]
+            digest = hashlib.sha256(made.read_bytes()).hexdigest()
+            sidecar = Path(work) / "sha256"
+            sidecar.write_text(digest, encoding="ascii")
+            # the file first, then its hash: a reader finds either no hash, or the hash of the file in place
+            os.replace(made, target)
+            os.replace(sidecar, check)
+        for old in sorted(folder.glob("published-schema.*.duckdb"), key=lambda f: f.stat().st_mtime)[:-parsed.KEEP]:
+            old.unlink(missing_ok=True)
+            old.with_name(old.name + ".sha256").unlink(missing_ok=True)
+    except (OSError, duckdb.Error):
+        return None
+    return target
 
 
 def built_from(path: Path) -> str | None:

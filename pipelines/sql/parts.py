@@ -95,6 +95,22 @@ def connect_read_only(path: Path | None = None) -> duckdb.DuckDBPyConnection:
         raise
 
 
+def connect_published(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only session on the published part alone: the catalogue, editions, rankings and components, and
+    the views over them only (a view that reads the values or forum part fails here). What `cityidx status` reads:
+    two attachments fewer (~4 ms of CPU of a command that starts in ~0.15 s)."""
+    import duckdb  # as in connect_read_only
+
+    con = duckdb.connect()
+    try:
+        sql.execute(con, ATTACH["published"], path=str(part_path(path or warehouse_path(), "published")))
+        sql.execute(con, "use_published")
+        return con
+    except BaseException:
+        con.close()
+        raise
+
+
 # --- answers kept between commands (issue 13, quick start-up) -----------------------------------------------------
 
 KEPT_FORMAT = "1"  # changed when what `kept` keeps changes shape: every answer kept before is then ignored

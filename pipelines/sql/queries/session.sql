@@ -18,6 +18,10 @@ attach :path as warehouse_forum (read_only);
 use warehouse;
 set search_path = 'warehouse.main,warehouse_values.main,warehouse_forum.main';
 
+-- name: use_published#
+-- Make the attached published part the default catalogue, alone (parts.connect_published: `cityidx status`).
+use warehouse;
+
 -- name: stage_open(path)!
 -- A build's new part file, attached read-write as `staged` and made the default catalogue.
 attach :path as staged;
