@@ -149,7 +149,7 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
         tmp.unlink(missing_ok=True)
     try:
         if not in_place and template is not None and part == "published":
-            shutil.copyfile(template, tmp)
+            from_template(template, tmp)
         # a build stages every part in its own DuckDB (the large tables it holds there are read in place; a new
         # in-memory database costs ~20 ms of CPU); a write of one part without a build, in one of its own
         con = building() or duckdb.connect()
@@ -197,6 +197,17 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
             raise storage_error(exc, tmp) from exc
         raise
     return tmp
+
+
+def from_template(template: Path, target: Path) -> bool:
+    """`target` made a copy of the schema `template`; False (and no file) when the copy failed (the template was
+    removed meanwhile, the disk refused): the caller then makes the schema itself, as without a template."""
+    try:
+        shutil.copyfile(template, target)
+        return True
+    except OSError:
+        target.unlink(missing_ok=True)
+        return False
 
 
 def stage(tables: dict[str, pd.DataFrame], path: Path, only: tuple[str, ...] = parts.PARTS,
