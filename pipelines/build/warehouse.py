@@ -75,11 +75,10 @@ def _schema(text: str) -> tuple[tuple[str, str, str], ...]:
 
 
 def table_statement(name: str) -> str:
-    """The create statement of one table in sql/warehouse.sql."""
-    for statement in duckdb.extract_statements(SCHEMA_SQL.read_text(encoding="utf-8")):
-        found = _CREATE.search(statement.query)
-        if found is not None and found.group(1).lower() == "table" and found.group(2) == name:
-            return statement.query
+    """The create statement of one table in sql/warehouse.sql (split once per content, as schema_statements)."""
+    for kind, found, query in _schema(SCHEMA_SQL.read_text(encoding="utf-8")):
+        if kind == "table" and found == name:
+            return query
     raise KeyError(f"{SCHEMA_SQL}: no table {name!r}")
 
 
