@@ -24,6 +24,7 @@ from pipelines import accounts, build, catalogue
 from pipelines.build import forum, writes
 from pipelines.schemas import ProblemsFound
 from pipelines.sql import parts
+from tests.page_reading import run_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -142,10 +143,7 @@ def test_payloads_in_ledger_text_are_shown_as_text_on_every_page(poisoned, page,
     at = AppTest.from_file(str(APP), default_timeout=90)
     at.query_params["lang"] = lang
     at.session_state["account"] = "park" if page != "views/my_indicators.py" else "kim"
-    at.run()
-    if page != PAGES[0]:
-        at.switch_page(page)
-        at.run()
+    run_on(at, page if page != PAGES[0] else None)
     assert not at.exception, [e.value for e in at.exception]
     texts = markdown_texts(at)
     leaks = {s: raw(s) for s in texts if raw(s)}
@@ -302,9 +300,7 @@ def test_the_page_says_too_large_in_korean_before_reading_and_caps_the_problem_l
     def upload(name: str, content: bytes) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=120)
         at.session_state["account"] = "kim"
-        at.run()
-        at.switch_page("views/my_indicators.py")
-        at.run()
+        run_on(at, "views/my_indicators.py")
         at.file_uploader[0].set_value((name, content, "text/csv"))
         start = time.monotonic()
         at.run()

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import charts
 from dashboard.text import t
 from pipelines import build, catalogue
-from tests.page_reading import english_labels, labels, marks, plotly_specs, svg_charts
+from tests.page_reading import english_labels, labels, marks, plotly_specs, run_on, svg_charts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -37,9 +37,7 @@ def run(page: str, lang: str, table: bool = False) -> AppTest:
     at.query_params["lang"] = lang
     if table:
         at.session_state["weak_table"] = True
-    at.run()
-    at.switch_page(page)
-    at.run()
+    run_on(at, page)
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -52,7 +50,7 @@ def texts(at: AppTest) -> str:
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
 @pytest.mark.parametrize("page", [WEAK, GOAL])
-def test_analysis_pages_run_in_both_languages(mini_warehouse, page, lang):
+def test_analysis_pages_run_in_both_languages(read_mini_warehouse, page, lang):
     at = run(page, lang)
     shown = labels(at)
     assert len(shown) > 5
@@ -65,7 +63,7 @@ def test_analysis_pages_run_in_both_languages(mini_warehouse, page, lang):
         assert not any(HANGUL.search(s) for s in shown), [s for s in shown if HANGUL.search(s)]
 
 
-def test_weak_points_lists_the_weaknesses_with_reason_evidence_and_owners(mini_warehouse):
+def test_weak_points_lists_the_weaknesses_with_reason_evidence_and_owners(read_mini_warehouse):
     # Mini GPCI 2025: Seoul 6th overall; livability 25th and economy 16th (weak), R&D 5th (strong).
     closed = run(WEAK, "ko")
     assert not closed.dataframe, "the list as a table is drawn only once its expander is opened"
@@ -116,7 +114,7 @@ def test_weak_points_rules_show_the_thresholds_of_indicators_yml(mini, tmp_path,
     assert "5 or more places" not in body and "bottom 50%" not in body
 
 
-def test_weak_points_filters_by_department_and_label(mini_warehouse):
+def test_weak_points_filters_by_department_and_label(read_mini_warehouse):
     at = run(WEAK, "en", table=True)
     at.multiselect(key="weak_departments").set_value(["economic_policy_office"]).run()
     assert not at.exception
@@ -131,7 +129,7 @@ def test_weak_points_filters_by_department_and_label(mini_warehouse):
     assert t("ui.weak.no_match", "en") in texts(at)
 
 
-def test_weak_points_what_if_says_what_is_missing(mini_warehouse):
+def test_weak_points_what_if_says_what_is_missing(read_mini_warehouse):
     # No estimate is computable in the mini warehouse: no table of dashes, one sentence saying what would make one.
     at = run(WEAK, "ko", table=True)
     assert len(at.dataframe) == 1, "only the weakness table; no what-if table"

@@ -26,6 +26,7 @@ from pipelines import build, catalogue
 from pipelines.analysis import due
 from pipelines.ledger import fetch
 from pipelines.sql import parts
+from tests.page_reading import run_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -63,8 +64,7 @@ CITY_NAMES = {"ko": "서울", "en": "Seoul"}
 def open_page(lang: str) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=90)
     at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(PAGE).run()
+    run_on(at, PAGE)
     ok(at)
     return at
 

@@ -20,6 +20,7 @@ from pipelines.build import writes
 from pipelines.ledger.uploads import read_receipts
 from pipelines.sql import parts
 from tests.warehouse_files import warehouse_bytes
+from tests.page_reading import run_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -53,8 +54,7 @@ def run(page: str, lang: str = "ko", user: str | None = None) -> AppTest:
     at.query_params["lang"] = lang
     if user:
         at.session_state["account"] = user
-    at.run()
-    at.switch_page(page).run()
+    run_on(at, page)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -18,6 +18,7 @@ from pipelines import accounts, catalogue
 from pipelines.build import forum, writes
 from pipelines.errors import CityIdxError
 from pipelines.sql import parts
+from tests.page_reading import run_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -49,9 +50,7 @@ def open_forum(lang: str = "ko", user: str | None = None) -> AppTest:
     at.query_params["lang"] = lang
     if user:
         at.session_state["account"] = user
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
+    run_on(at, PAGE)
     ok(at)
     return at
 

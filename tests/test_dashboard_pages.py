@@ -13,7 +13,7 @@ from dashboard.text import t
 from pipelines import build, catalogue
 from pipelines.schemas import STATUSES
 from pipelines.sql import parts
-from tests.page_reading import english_labels, labels, marks, plotly_specs, svg_charts
+from tests.page_reading import english_labels, labels, marks, plotly_specs, run_on, svg_charts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -28,10 +28,7 @@ def run(page: str = PAGES[0], lang: str | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)
     if lang:
         at.query_params["lang"] = lang
-    at.run()
-    if page != PAGES[0]:
-        at.switch_page(page)
-        at.run()
+    run_on(at, page if page != PAGES[0] else None)
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -56,7 +53,7 @@ def warehouse(path: Path, sql: str) -> pd.DataFrame:
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_runs_without_an_exception_and_no_stray_english(mini_warehouse, page, lang):
+def test_every_page_runs_without_an_exception_and_no_stray_english(read_mini_warehouse, page, lang):
     at = run(page, lang)
     assert at.title, "every page has a title"
     shown = labels(at)
@@ -68,8 +65,8 @@ def test_every_page_runs_without_an_exception_and_no_stray_english(mini_warehous
         assert stray, "English mode shows English labels"
 
 
-def test_overview_has_a_row_for_every_series_and_the_goal(mini_warehouse):
-    series = warehouse(mini_warehouse, "select title_ko, title_en from series order by seq")
+def test_overview_has_a_row_for_every_series_and_the_goal(read_mini_warehouse):
+    series = warehouse(read_mini_warehouse, "select title_ko, title_en from series order by seq")
     assert len(series) == 2
     ko = run(lang="ko")
     body = "\n".join(texts(ko))
@@ -137,7 +134,7 @@ def test_overview_change_arrow_reads_a_smaller_rank_as_a_rise(mini, tmp_path, mo
     assert not any(unexpected in m for m in source)
 
 
-def test_trends_draws_the_bump_chart_with_rank_one_on_top(mini_warehouse):
+def test_trends_draws_the_bump_chart_with_rank_one_on_top(read_mini_warehouse):
     at = run("views/trends.py", "ko")
     specs = plotly_specs(at)
     assert "bump" in specs
@@ -151,7 +148,7 @@ def test_trends_draws_the_bump_chart_with_rank_one_on_top(mini_warehouse):
     assert at.multiselect[0].value == ["Seoul", "Tokyo", "London"]
 
 
-def test_trends_table_links_every_figure_to_its_source(mini_warehouse):
+def test_trends_table_links_every_figure_to_its_source(read_mini_warehouse):
     at = run("views/trends.py", "ko")
     table = at.dataframe[0].value
     assert list(table.columns)[:5] == ["판", "도시", "순위", "점수", "상태"]
@@ -162,7 +159,7 @@ def test_trends_table_links_every_figure_to_its_source(mini_warehouse):
     assert "27 indicator groups / 72 indicators" in body, "methodology notes of the series"
 
 
-def test_trends_shows_component_ranks_where_the_series_has_them(mini_warehouse):
+def test_trends_shows_component_ranks_where_the_series_has_them(read_mini_warehouse):
     at = run("views/trends.py", "en")
     specs = plotly_specs(at)
     assert specs["components"]["data"][0]["type"] == "heatmap"
@@ -180,7 +177,7 @@ def test_trends_shows_component_ranks_where_the_series_has_them(mini_warehouse):
     assert specs["scores"]["layout"]["xaxis"]["categoryarray"] == ["GFCI 37", "GFCI 38"]
 
 
-def test_trends_city_picker_adds_and_removes_lines(mini_warehouse):
+def test_trends_city_picker_adds_and_removes_lines(read_mini_warehouse):
     at = run("views/trends.py", "en")
     at.multiselect[0].set_value(["Seoul"]).run()
     assert not at.exception
@@ -189,7 +186,7 @@ def test_trends_city_picker_adds_and_removes_lines(mini_warehouse):
     assert set(at.dataframe[0].value["City"]) == {"Seoul"}
 
 
-def test_trends_opens_the_series_named_in_the_url(mini_warehouse):
+def test_trends_opens_the_series_named_in_the_url(read_mini_warehouse):
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.query_params["series"] = "zyen_gfci"
     at.run()
@@ -198,7 +195,7 @@ def test_trends_opens_the_series_named_in_the_url(mini_warehouse):
     assert at.selectbox[0].value == "zyen_gfci"
 
 
-def test_sources_lists_provenance_status_publications_and_flags(mini_warehouse):
+def test_sources_lists_provenance_status_publications_and_flags(read_mini_warehouse):
     at = run("views/sources.py", "ko")
     body = "\n".join(texts(at))
     assert "Mori Memorial Foundation" in body and "https://mori-m-foundation.or.jp" in body
@@ -223,7 +220,7 @@ def test_sources_lists_provenance_status_publications_and_flags(mini_warehouse):
     assert any("판" in f.columns and "대상 도시 수" in f.columns for f in frames), "editions with field size"
 
 
-def test_language_switch_changes_the_labels(mini_warehouse):
+def test_language_switch_changes_the_labels(read_mini_warehouse):
     at = run(lang=None)
     assert at.session_state["lang"] == "ko"
     assert at.title[0].value == t("ui.overview.title", "ko", city="서울")

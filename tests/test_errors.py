@@ -17,6 +17,7 @@ from pipelines.catalogue import CatalogueError
 from pipelines.cli import main
 from pipelines.errors import AccountError, Busy, CityIdxError, ForumError, Message
 from pipelines.schemas import ProblemsFound, problem
+from tests.page_reading import run_on
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -154,9 +155,7 @@ def test_the_forum_page_stays_readable_without_a_catalogue(mini: Path, mini_ware
     monkeypatch.setenv("CITYIDX_CATALOGUE", str(mini))
     at = AppTest.from_file(str(APP), default_timeout=90)
     at.query_params["lang"] = "en"
-    at.run()
-    at.switch_page("views/forum.py")
-    at.run()
+    run_on(at, "views/forum.py")
     assert not at.exception, [e.value for e in at.exception]
     assert t("ui.forum.no_catalogue", "en") in [w.value for w in at.warning]
     assert at.title, "the page still draws the forum from the warehouse"

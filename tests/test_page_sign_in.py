@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.text import t
 from tests.conftest import PASSWORD
+from tests.page_reading import run_on
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,8 +19,7 @@ def test_a_signed_out_reader_signs_in_from_the_page_body(page: str, mini: Path, 
                                                          monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CITYIDX_CATALOGUE", str(mini))
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(page).run()
+    run_on(at, page)
     assert not at.exception, [e.value for e in at.exception]
     assert [e.label for e in at.expander if e.label == t("ui.auth.sign_in_here", "ko")], "no sign-in box in the page"
     at.text_input(key="page_auth_username").input("kim")
