@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
@@ -525,54 +526,93 @@ def _any(flags: list[duckdb.Expression]) -> duckdb.Expression:
 SUSPECTS_FROM_ROWS = 20_000
 
 
-def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule]) -> list[Rule]:
+Groups = tuple[tuple[str, ...], ...]  # groups of text columns whose distinct values a caller wants beside the rules
+Distinct = dict[tuple[str, ...], list[tuple]]  # a group of columns -> its distinct values (tuples of cells)
+
+
+def distinct_values(rel: duckdb.DuckDBPyRelation, groups: Groups) -> Distinct:
+    """The distinct values of each group of text columns of `rel`, all groups in one query."""
+    if not groups:
+        return {}
+    branches = [rel.select(*map(col, g)).distinct().aggregate(
+                    [lit(i).alias("_branch"), fn("list", fn("list_value", *map(col, g))).alias("_values")])
+                for i, g in enumerate(groups)]
+    found = dict(functools.reduce(lambda a, b: a.union(b), branches).fetchall())
+    return {g: [tuple(v) for v in found[i] or []] for i, g in enumerate(groups)}
+
+
+def repeats(rel: duckdb.DuckDBPyRelation, columns: tuple[str, ...]) -> bool:
+    """Whether two rows of `rel` may share their values in `columns` (missing counts as a value): whether two share
+    the values' hash. Equal keys hash equal, so a repeated key is never missed; two keys whose hashes collide only
+    say "may" (the caller then judges the keys themselves). The hashes are sorted by numpy: a 64-bit number per row
+    (26 MB at 3.24M rows), where DuckDB's count(distinct) of them cost four to six times the CPU (issue 13)."""
+    hashes = rel.select(fn("hash", *map(col, columns)).alias("_hash")).fetchnumpy()["_hash"]
+    hashes = np.sort(np.asarray(hashes))
+    return bool((hashes[1:] == hashes[:-1]).any())
+
+
+def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = ()) -> tuple[list[Rule], Distinct]:
     """The rules that some row of `rel` may break, found without naming rows (issue 13), in two queries: one scan
-    counts missing cells and each key's distinct values, and judges the rules across columns row by row; then every
+    counts missing cells and judges the rules across columns row by row (a key is judged by `repeats`); then every
     rule on one column is judged on that column's distinct values (a 3.24M-row file repeats a few hundred URLs,
     dates and names), all columns in one query. On a table of fewer than SUSPECTS_FROM_ROWS rows every rule is a
-    suspect (one scan in _failures names the rows at once)."""
-    if not found:
-        return []
+    suspect (one scan in _failures names the rows at once).
+
+    Also returns the distinct values of the caller's `groups` of text columns (distinct_values), from the same
+    query: a group of one column with rules of its own costs nothing more."""
     counted: list[tuple[Rule, duckdb.Expression]] = []
+    keys: list[Rule] = []
     judged: list[Rule] = []
     by_column: dict[str, list[Rule]] = {}
     for r in found:
         if r.key:
-            # a key's hash, not the key: one number per row to count (at 3.24M rows a table of the keys themselves
-            # spilled to disk). Equal keys hash equal, so a repeated key is never missed; two keys whose hashes
-            # collide only make the rule a suspect, and the scan in _failures judges the keys themselves.
-            counted.append((r, fn("hash", *(col(c) for c in r.key)).n_unique()))
+            keys.append(r)
         elif r.check == "not_nullable":
             counted.append((r, fn("count", col(r.reads[0]))))  # the cells that are not missing
         elif len(r.reads) == 1:
             by_column.setdefault(r.reads[0], []).append(r)
         else:
             judged.append(r)
+    if not found:
+        return [], distinct_values(rel, groups)
     [(rows, *values)] = rel.aggregate([duckdb.count_all(), *(e for _, e in counted),
                                        *(fn("bool_or", r.failed) for r in judged)]).fetchall()
     if rows < SUSPECTS_FROM_ROWS:
-        return list(found)
+        return list(found), distinct_values(rel, groups)
     suspects = [r for (r, _), n in zip(counted, values) if n < rows]
     suspects += [r for r, hit in zip(judged, values[len(counted):]) if hit]
-    if by_column:
-        # one branch per column: its distinct values, then whether each of its rules fails on one of them (no
-        # filter: DuckDB would push it below the DISTINCT and judge every row again)
-        branches = [rel.select(col(column)).distinct().aggregate(
-                        [lit(i).alias("_column"), fn("list_value", *(fn("bool_or", r.failed) for r in its)).alias("_hit")])
-                    for i, (column, its) in enumerate(by_column.items())]
-        hits = dict(functools.reduce(lambda a, b: a.union(b), branches).fetchall())
-        suspects += [r for i, its in enumerate(by_column.values()) for r, hit in zip(its, hits[i]) if hit]
+    suspects += [r for r in keys if repeats(rel, r.key)]
+    # one branch per column with rules: its distinct values, whether each of its rules fails on one of them (no
+    # filter: DuckDB would push it below the DISTINCT and judge every row again), and the values themselves when
+    # the caller asked for them; then a branch for every other group the caller asked for
+    columns = list(by_column)
+    rest = [g for g in groups if len(g) > 1 or g[0] not in by_column]
+    branches = [rel.select(col(c)).distinct().aggregate(
+                    [lit(i).alias("_branch"),
+                     fn("list_value", *(fn("bool_or", r.failed) for r in by_column[c])).alias("_hit"),
+                     (fn("list", fn("list_value", col(c))) if (c,) in groups else lit(None).cast("VARCHAR[][]")).alias("_values")])
+                for i, c in enumerate(columns)]
+    branches += [rel.select(*map(col, g)).distinct().aggregate(
+                     [lit(len(columns) + j).alias("_branch"), lit(None).cast("BOOLEAN[]").alias("_hit"),
+                      fn("list", fn("list_value", *map(col, g))).alias("_values")])
+                 for j, g in enumerate(rest)]
+    distinct: Distinct = {}
+    if branches:
+        hits = {i: (hit, kept) for i, hit, kept in functools.reduce(lambda a, b: a.union(b), branches).fetchall()}
+        suspects += [r for i, c in enumerate(columns) for r, hit in zip(by_column[c], hits[i][0]) if hit]
+        distinct = {(c,): [tuple(v) for v in hits[i][1] or []] for i, c in enumerate(columns) if (c,) in groups}
+        distinct |= {g: [tuple(v) for v in hits[len(columns) + j][1] or []] for j, g in enumerate(rest)}
     chosen = {id(r) for r in suspects}
-    return [r for r in found if id(r) in chosen]  # in the rules' own order, as one scan reports them
+    return [r for r in found if id(r) in chosen], distinct  # the rules in their own order, as one scan reports them
 
 
-def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str,
-              key_cols: list[str]) -> list[tuple[Rule, Problem]]:
-    """Every rule evaluated on `rel`; each failing cell's rule and problem. The rules some row may break
-    (`_suspects`) are then judged row by row, in one scan, to name the rows."""
-    found = _suspects(rel, found)
+def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str, key_cols: list[str],
+              groups: Groups = ()) -> tuple[list[tuple[Rule, Problem]], Distinct]:
+    """Every rule evaluated on `rel`; each failing cell's rule and problem, and the distinct values of `groups`
+    (`_suspects`). The rules some row may break are then judged row by row, in one scan, to name the rows."""
+    found, distinct = _suspects(rel, found, groups)
     if not found:
-        return []
+        return [], distinct
     quoted = sorted({r.value for r in found if r.value})
     flags = [r.failed.alias(f"_failed{i}") for i, r in enumerate(found)]
     any_failed = _any([col(f"_failed{i}") for i in range(len(found))])
@@ -590,7 +630,7 @@ def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str,
                 continue
             key, values = _describe(r.check, value, r.column, [] if r.check == "field_uniqueness" else key_cols)
             problems.append((r, problem(display, row, r.column, key, **values)))
-    return problems
+    return problems, distinct
 
 
 def find_problems(rel: duckdb.DuckDBPyRelation, model: type[pa.DataFrameModel], display: str) -> list[Problem]:
@@ -599,7 +639,7 @@ def find_problems(rel: duckdb.DuckDBPyRelation, model: type[pa.DataFrameModel], 
     found = column_problems(model, columns, display)
     if found:
         return found
-    return [p for _, p in _failures(rel, rules(model, columns), display, list(model.to_schema().unique or []))]
+    return [p for _, p in _failures(rel, rules(model, columns), display, list(model.to_schema().unique or []))[0]]
 
 
 def validate_frame(df: pd.DataFrame, model: type[pa.DataFrameModel], display: str) -> list[Problem]:
@@ -633,23 +673,27 @@ def _frame(rel: duckdb.DuckDBPyRelation) -> pd.DataFrame:
 
 
 def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, numbers: dict[str, str],
-                   model: type[pa.DataFrameModel]) -> tuple[duckdb.DuckDBPyRelation | None, list[Problem], bool]:
+                   model: type[pa.DataFrameModel], groups: Groups = ()
+                   ) -> tuple[duckdb.DuckDBPyRelation | None, list[Problem], bool, Distinct]:
     """A ledger CSV read and checked inside DuckDB, on cursor `con`: every cell trimmed text (empty is missing),
     its number columns parsed, then every rule of its model.
 
     Returns the typed rows (a relation over the cursor's temporary table `held`, with `ROW`, the row as a
-    spreadsheet numbers it; a number that is not one is missing there), every problem, and whether a rule of the
-    model failed (a bad number alone leaves the rows typed); (None, problems, True) when the file cannot be read.
+    spreadsheet numbers it; a number that is not one is missing there), every problem, whether a rule of the
+    model failed (a bad number alone leaves the rows typed), and the distinct values of the caller's `groups` of
+    text columns (less the columns the file lacks), found beside the rules' own (`_suspects`; {} when the rules did
+    not run);
+    (None, problems, True, {}) when the file cannot be read.
     """
     problems = check_header(path, display, model)
     if problems:
-        return None, problems, True
+        return None, problems, True, {}
     try:
         sql.execute(con, "hold_csv", path=str(path))
     except duckdb.OutOfMemoryException:  # not the file's fault: the build says so (build.within_memory)
         raise
     except (duckdb.Error, UnicodeDecodeError) as exc:
-        return None, [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0][:200])], True
+        return None, [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0][:200])], True, {}
     held = con.table("held")
     # the cells are held trimmed (an empty one missing); the headers are trimmed here
     text = held.select((col("rowid") + FIRST_DATA_ROW).alias(ROW), *(col(c).alias(c.strip()) for c in held.columns))
@@ -660,12 +704,15 @@ def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, num
                                     for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
     problems = column_problems(model, columns, display)
     failed = bool(problems)
+    distinct: Distinct = {}
     if not problems:
         found = number_rules(numbers, columns, "_text_") + rules(model, columns)
-        hits = _failures(typed, found, display, list(model.to_schema().unique or []))
+        # a group's columns the file lacks are left out of it
+        kept = tuple(dict.fromkeys(g for g in (tuple(c for c in group if c in columns) for group in groups) if g))
+        hits, distinct = _failures(typed, found, display, list(model.to_schema().unique or []), kept)
         problems = [p for _, p in hits]
         failed = any(not r.check.startswith("check.") for r, _ in hits)
-    return typed.select(col(ROW), *(col(c) for c in columns)), problems, failed
+    return typed.select(col(ROW), *(col(c) for c in columns)), problems, failed, distinct
 
 
 def read_validated(path: Path, display: str, numbers: dict[str, str],
@@ -677,7 +724,7 @@ def read_validated(path: Path, display: str, numbers: dict[str, str],
     """
     con = cursor()
     try:
-        rows, problems, failed = hold_validated(con, path, display, numbers, model)
+        rows, problems, failed, _ = hold_validated(con, path, display, numbers, model)
         frame = None if rows is None else _frame(rows)
     finally:
         con.close()
@@ -760,7 +807,7 @@ def _hold_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]
     typed = held.select(row.alias(ROW), col(FILE), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
                                           for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
     found = number_rules(numbers, columns, "_text_") + [_per_file(r) for r in rules(model, columns)]
-    hits = _failures(typed, found, "", list(model.to_schema().unique or []))
+    hits, _ = _failures(typed, found, "", list(model.to_schema().unique or []))
     problems: list[list[Problem]] = [[] for _ in files]
     failed = [False] * len(files)
     for r, p in hits:

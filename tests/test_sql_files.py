@@ -132,7 +132,7 @@ def test_every_query_runs_on_a_built_warehouse(warehouse_con):
                   "hold_csv", "hold_csvs", "components_open", "components_use", "components_aside",
                   "components_close", "components_append", "component_conflicts",
                   "stage_component_rows",
-                  "component_keys_repeat", "components_append_unique",
+                  "components_append_unique", "components_threads_one", "components_threads_reset",
                   "stage_detach"}  # and the ledger read in DuckDB (schemas.hold_validated, rankings)
     assert statements <= set(sql.names())
     ran = 0

@@ -43,10 +43,10 @@ def test_suspects_first_finds_what_one_scan_finds(monkeypatch: pytest.MonkeyPatc
     narrowed: list[int] = []
     real = schemas._suspects
 
-    def counting(rel, found):
-        out = real(rel, found)
+    def counting(rel, found, groups=()):
+        out, distinct = real(rel, found, groups)
         narrowed.append(len(found) - len(out))
-        return out
+        return out, distinct
 
     monkeypatch.setattr(schemas, "SUSPECTS_FROM_ROWS", 0)
     monkeypatch.setattr(schemas, "_suspects", counting)
@@ -57,3 +57,54 @@ def test_suspects_first_finds_what_one_scan_finds(monkeypatch: pytest.MonkeyPatc
         assert (typed is None) == (typed1 is None), f.name
         if raw is not None:
             pd.testing.assert_frame_equal(raw, raw1, obj=f.name)
+
+
+@pytest.mark.parametrize("suspects_from", [0, 10**9], ids=["suspects first", "one scan"])
+def test_the_distinct_values_found_beside_the_rules_are_every_distinct_value(monkeypatch: pytest.MonkeyPatch,
+                                                                           suspects_from: int):
+    """A components file's distinct cities, notes, URLs ... are found in the query that judges the rules (issue 13):
+    they must be exactly what a DISTINCT of each group gives, missing cells included, with a group's columns the
+    file lacks left out of it (a file without `flags`)."""
+    monkeypatch.setattr(schemas, "SUSPECTS_FROM_ROWS", suspects_from)
+    groups = (("component",), ("edition",), ("city",), ("note", "flags"), ("source_url",))
+    files = [f for f, model in _files() if model is RawComponent]
+    assert len(files) > 3
+    seen_without_flags = seen = 0
+    for f in files:
+        con = schemas.cursor()
+        try:
+            rows, _, failed, found = schemas.hold_validated(con, f, f.name, {"rank": "int", "score": "float"},
+                                                            RawComponent, groups)
+            if rows is None or not found:
+                continue
+            seen += 1
+            if "flags" not in rows.columns:
+                seen_without_flags += 1
+                assert ("note",) in found and ("note", "flags") not in found, f.name
+            for group, values in found.items():
+                direct = rows.select(*group).distinct().fetchall()
+                assert sorted(values, key=repr) == sorted(direct, key=repr), (f.name, group)
+        finally:
+            con.close()
+    assert seen > 3 and seen_without_flags > 0
+
+
+def test_repeats_finds_one_repeated_key_among_many_and_counts_missing_as_a_value():
+    """A key is judged by sorting its hashes (schemas.repeats, issue 13): one repeat among 50,000 unique keys is
+    found, wherever it lies; two missing cells in one key column are the same value (as pandas counts them); no rows,
+    no repeat."""
+    con = schemas.cursor()
+    try:
+        n = 50_000
+        frame = pd.DataFrame({"a": [f"k{i}" for i in range(n)], "b": ["x"] * n})
+        assert not schemas.repeats(con.from_df(frame), ("a", "b"))
+        for at in (0, 123, n - 1):
+            twice = frame.copy()
+            twice.loc[at, "a"] = "k777" if at != 777 else "k0"
+            assert schemas.repeats(con.from_df(twice), ("a", "b")), at
+        missing = pd.DataFrame({"a": ["k1", None, None], "b": ["x", "y", "y"]})
+        assert schemas.repeats(con.from_df(missing), ("a", "b"))
+        assert schemas.repeats(con.from_df(missing.drop(columns="b")), ("a",))  # None twice
+        assert not schemas.repeats(con.from_df(frame.iloc[0:0]), ("a", "b"))
+    finally:
+        con.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import functools
 import os
 import re
 import secrets
@@ -21,8 +20,8 @@ from pipelines.catalogue import Catalogue, Series
 from pipelines.build.cities import CityMap, harmonise
 from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
 from pipelines.build.sources import SourceTiers, classify, domain_of
-from pipelines.schemas import (ROW, Problem, RawComponent, RawEdition, RawRanking, hold_validated, problem,
-                               read_validated, read_validated_files)
+from pipelines.schemas import (ROW, Distinct, Problem, RawComponent, RawEdition, RawRanking, distinct_values,
+                               hold_validated, problem, read_validated, read_validated_files, repeats)
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -165,39 +164,32 @@ def _rows_where(rows: duckdb.DuckDBPyRelation, failed: duckdb.Expression, column
     return rows.filter(failed).select(col(ROW), col(column)).order(col(ROW)).fetchall()
 
 
-def _distinct(rows: duckdb.DuckDBPyRelation, groups: list[tuple[str, ...]]) -> list[list[tuple]]:
-    """The distinct values of each group of text columns of `rows` (one or two columns), all in one query: a
-    3.24M-row file repeats a few hundred cities, URLs and notes, and one query per column cost a scan each."""
-    if not groups:
-        return []
-    branches = [rows.select(*(col(c).alias(f"_v{j}") for j, c in enumerate(group)),
-                            *(lit(None).cast("VARCHAR").alias(f"_v{j}") for j in range(len(group), 2))).distinct()
-                    .select(lit(i).alias("_group"), col("_v0"), col("_v1"))
-                for i, group in enumerate(groups)]
-    found: list[list[tuple]] = [[] for _ in groups]
-    for i, *values in functools.reduce(lambda a, b: a.union(b), branches).fetchall():
-        found[i].append(tuple(values[:len(groups[i])]))
-    return found
-
-
 def _same(column: str, value: object) -> duckdb.Expression:
     return col(column).isnull() if value is None else duckdb.coalesce(col(column) == value, False)
 
 
+# the columns whose distinct values the checks of a components file judge (hold_validated finds them beside the
+# rules' own: a 3.24M-row file repeats a few hundred cities, URLs and notes)
+COMPONENT_GROUPS = (("component",), ("edition",), ("city",), ("note", "flags"), ("source_url",))
+
+
 def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelation, series: Series,
                       editions: pd.DataFrame, cities: CityMap, tiers: SourceTiers, display: str,
-                      typed: bool) -> tuple[list[Problem], bool]:
-    """The checks of `_checked` on a components file held in DuckDB, each value judged once (a 3.24M-row file
-    repeats a few hundred cities, URLs and notes; their distinct values are found in one query): known components,
-    editions and cities; then, on typed rows, flags against notes and a tier for every source. Registers on `con`
-    what components_append joins: `city_lookup`, `flag_lookup`, `url_tier`. Returns the problems, and whether two
-    spellings in the file name one city (then rows of two spellings may share a key)."""
+                      typed: bool, found: Distinct) -> tuple[list[Problem], bool]:
+    """The checks of `_checked` on a components file held in DuckDB, each value judged once (their distinct values
+    `found` beside the rules, else here in one query): known components, editions and cities; then, on typed rows,
+    flags against notes and a tier for every source. Registers on `con` what components_append joins:
+    `city_lookup`, `flag_lookup`, `url_tier`. Returns the problems, and whether two spellings in the file name one
+    city (then rows of two spellings may share a key)."""
     problems: list[Problem] = []
     have = set(rows.columns)
     keyed = {"edition", "city", "component"} <= have
     groups = [g for g in (("component",), ("edition",), ("city",)) if g[0] in have]
     groups += [("note", "flags"), ("source_url",)] if keyed and typed else []
-    values = dict(zip(groups, _distinct(rows, groups)))
+    values = dict(found)
+    if ("note", "flags") not in values and ("note",) in values:  # a file without flags (hold_validated left it out)
+        values[("note", "flags")] = [(note, None) for (note,) in values[("note",)]]
+    values |= distinct_values(rows, tuple(g for g in groups if g not in values))
     if "component" in have:
         known = {c.id for c in series.components}
         unknown = [v for (v,) in values[("component",)] if v is not None and v not in known]
@@ -230,7 +222,10 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
         if missing:
             problems += [problem(display, int(r), "flags", "check.flag_missing", flags="|".join(missing))
                          for r, _ in _rows_where(rows, _same("note", note) & _same("flags", cell), "flags")]
-    con.register("flag_lookup", pd.DataFrame(judged, columns=["note", "flags", "stored"], dtype="object"))
+    # only the pairs that store flags: a row no pair matches stores none (components_append joins it `left`), and a
+    # file whose rows carry no flags joins nothing at all
+    con.register("flag_lookup", pd.DataFrame([j for j in judged if j[2] is not None], columns=["note", "flags", "stored"],
+                                             dtype="object"))
     # a tier for every source URL, each distinct URL looked up once
     urls = [u for (u,) in values[("source_url",)] if u is not None]
     tier = {u: tiers.tier(u) for u in urls}
@@ -374,20 +369,23 @@ def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalog
     if series.components_file is None:
         return []
     display = display_name(series.components_file, cat.root)
-    rows, problems, failed = hold_validated(con, series.components_file, display, {"rank": "int", "score": "float"},
-                                            RawComponent)
+    rows, problems, failed, found = hold_validated(con, series.components_file, display,
+                                                   {"rank": "int", "score": "float"}, RawComponent, COMPONENT_GROUPS)
     if rows is None:
         return problems
     have = set(rows.columns)
     # the optional columns, missing where the file has none
     rows = rows.select(*(col(c) for c in rows.columns),
                        *(lit(None).cast("VARCHAR").alias(c) for c in ("flags", "note_ko") if c not in have))
-    more, spellings = _component_checks(con, rows, series, editions, cities, tiers, display, typed=not failed)
+    more, spellings = _component_checks(con, rows, series, editions, cities, tiers, display, typed=not failed,
+                                       found=found)
     problems += more
     if failed or problems:
         return problems
     con.register("component_source", rows)  # this cursor's own: two files are read at once (read_all_components)
-    if not spellings and not sql.value(con, "component_keys_repeat"):  # each row a component row of its own
+    # each row a component row of its own, unless two rows may share a key (then they go through the merge, which
+    # gives the same rows for keys that only share a hash)
+    if not spellings and not repeats(rows, ("edition", "city", "component")):
         sql.execute(con, "components_append_unique", index_id=series.id)
         return []
     problems = _component_conflicts(con, display)

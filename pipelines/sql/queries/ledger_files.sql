@@ -43,15 +43,8 @@ set threads = 1;
 -- After the components files are read: DuckDB's threads as configured again.
 reset threads;
 
--- name: component_keys_repeat()
--- Whether two rows of `component_source` may share one (edition, city, component): then they are merged
--- (components_append), else each row is one component row as it stands (components_append_unique). Counts
--- the keys' hashes (one number a row, not three texts): equal keys hash equal, and two keys whose hashes
--- collide only send the file through the merge, which gives the same rows.
-select count(distinct hash(edition, city, component)) < count(*) from component_source;
-
 -- name: components_append_unique(index_id)!
--- components_append for a file where no two rows share a key (component_keys_repeat), so no row needs another:
+-- components_append for a file where no two rows share a key (schemas.repeats), so no row needs another:
 -- the same columns, row by row, without the grouping (a quarter of its cost at 3.24M rows). A row's flags
 -- are `flag_lookup`'s stored ones (already the union in display order); its score's source is its own URL.
 insert into component_row
