@@ -113,6 +113,15 @@ def test_accounts(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 
 @pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of the test's own ($XDG_CACHE_HOME): what the commands keep there (parsed files, schema
+    templates, status answers) starts empty; returns the folder cityidx uses inside it."""
+    home = tmp_path / "cache-home"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home / "cityidx"
+
+
+@pytest.fixture
 def mini(tmp_path: Path) -> Path:
     """A writable copy of tests/fixtures/mini; returns the path of its indicators.yml."""
     target = tmp_path / "mini"

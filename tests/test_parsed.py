@@ -14,11 +14,8 @@ from pipelines import messages, sql
 from pipelines.messages import parsed
 
 
-@pytest.fixture(autouse=True)
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "cache-home"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    return home / "cityidx"
+# each test keeps what the commands keep (parsed files, templates, status answers) in a cache folder of its own
+pytestmark = pytest.mark.usefixtures("cache_home")
 
 
 @pytest.fixture

@@ -25,11 +25,8 @@ ORGANIZER = Account(username="park", name="park", role="forum_organizer", depart
 MEETING = {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-09-09", "kind": "regular"}
 
 
-@pytest.fixture(autouse=True)
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "cache-home"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    return home / "cityidx"
+# each test keeps what the commands keep (parsed files, templates, status answers) in a cache folder of its own
+pytestmark = pytest.mark.usefixtures("cache_home")
 
 
 @pytest.fixture
