@@ -595,7 +595,7 @@ def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
     return fig
 
 
-def _edition_x(year: object, published: object) -> float:
+def edition_x(year: object, published: object) -> float:
     """An edition's position on a year axis: its publication month where known, else mid-year."""
     if isinstance(published, str) and len(published) >= 7 and published[4] == "-" and published[5:7].isdigit():
         return int(published[:4]) + (int(published[5:7]) - 0.5) / 12
@@ -624,82 +624,6 @@ def goal_rank_ticks(worst: int, target: int) -> list[int]:
         if tick <= worst and all(abs(tick - k) >= gap for k in kept):
             kept.append(tick)
     return sorted(kept)
-
-
-def goal_chart(history: pd.DataFrame, gap: pd.Series | dict, lang: str) -> go.Figure:
-    """The focus city's rank in one series over time, a dotted trend line to the goal year, the goal band shaded.
-
-    `history`: the series' rows of the focus city (edition, year, published, rank, status).
-    `gap`: the series' row of `top5_gap` (latest_rank, last_ranked_year, projected_rank, target_rank, target_year).
-    Rank 1 is on top; the x axis is years, ticked in whole years; editions without a rank are marked as such.
-    """
-    target = int(gap["target_rank"])
-    goal_year = int(gap["target_year"])
-    history = history.copy()
-    history["x"] = [_edition_x(y, p) for y, p in zip(history["year"], history["published"])]
-    history = history.sort_values("x")
-    ranked = history[history["rank"].notna()]
-    missing = history[history["rank"].isna()]
-    fig = go.Figure()
-    first_year = int(history["year"].min()) if len(history) else goal_year - 5
-    fig.add_shape(type="rect", xref="paper", x0=0, x1=1, yref="y", y0=0.5, y1=target + 0.5,
-                  fillcolor=GOAL_BAND_COLOUR, line={"width": 0}, layer="below")
-    fig.add_annotation(xref="paper", x=0.005, yref="y", y=0.5, yanchor="top", xanchor="left", showarrow=False,
-                       text=t("ui.goal.band", lang, target=target), font={"size": 11, "color": "#2e7d32"})
-    worst = target
-    if len(ranked):
-        worst = max(worst, int(ranked["rank"].max()))
-        fig.add_trace(go.Scatter(
-            x=ranked["x"], y=ranked["rank"].astype(int), mode="lines+markers", name=t("ui.goal.rank_line", lang),
-            line={"color": FOCUS_COLOUR, "width": 3}, marker={"size": 8, "color": FOCUS_COLOUR},
-            hovertext=[t("ui.hover.spark", lang, edition=e, rank=int(r)) for e, r in zip(ranked["edition"], ranked["rank"])],
-            hovertemplate="%{hovertext}<extra></extra>",
-        ))
-    last_rank, last_year, projected = gap.get("latest_rank"), gap.get("last_ranked_year"), gap.get("projected_rank")
-    # A status of 'unknown' means the ranks are too old to judge: no line is drawn toward the goal year.
-    if len(ranked) and gap.get("status") != "unknown" and not _blank(projected) and not _blank(last_rank) \
-            and not _blank(last_year):
-        last = ranked.iloc[-1]
-        worst = max(worst, int(projected))
-        low, high = gap.get("projected_low"), gap.get("projected_high")
-        if not _blank(low) and not _blank(high) and int(low) != int(high):
-            # the uncertainty range (quartiles of the pairwise slopes) as a pale wedge toward the goal year
-            worst = max(worst, int(high))
-            fig.add_trace(go.Scatter(
-                x=[last["x"], goal_year + 0.5, goal_year + 0.5, last["x"]], y=[int(last["rank"]), int(low), int(high), int(last["rank"])],
-                fill="toself", mode="lines", line={"width": 0}, fillcolor="rgba(220, 38, 38, 0.12)",
-                name=t("ui.goal.range_band", lang), hoverinfo="text",
-                text=t("ui.goal.range_hover", lang, year=goal_year, low=int(low), high=int(high)),
-            ))
-        fig.add_trace(go.Scatter(
-            x=[last["x"], goal_year + 0.5], y=[int(last["rank"]), int(projected)], mode="lines+markers",
-            name=t("ui.goal.trend_line", lang, year=goal_year), line={"color": FOCUS_COLOUR, "width": 2, "dash": "dot"},
-            marker={"size": [0, 10], "symbol": "diamond-open", "color": FOCUS_COLOUR},
-            hovertext=["", t("ui.goal.projected_hover", lang, year=goal_year, rank=int(projected))],
-            hovertemplate="%{hovertext}<extra></extra>",
-        ))
-    if len(missing):  # in a thin strip under the ranks, so a missing rank never sits on the line
-        fig.add_trace(go.Scatter(
-            x=missing["x"], y=[0.5] * len(missing), yaxis="y2", mode="markers", name=t("ui.chart.no_rank", lang),
-            marker={"symbol": "x-thin-open", "size": 9, "color": "#6b7280", "line": {"width": 2, "color": "#6b7280"}},
-            hovertext=[f"{e}: {t(f'status.{s}', lang)}" for e, s in zip(missing["edition"], missing["status"])],
-            hovertemplate="%{hovertext}<extra></extra>",
-        ))
-    ticks = year_ticks(first_year, goal_year)
-    _base_layout(fig, 280)
-    fig.update_layout(
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={"range": [first_year - 0.2, goal_year + 1], "tickmode": "array", "tickvals": ticks,
-               "ticktext": [str(y) for y in ticks], "showgrid": False, "title": t("col.year", lang),
-               "anchor": "y2" if len(missing) else "y"},
-        yaxis={"range": [worst + max(1, worst * 0.08), 0.5], "tickmode": "array", "tickvals": goal_rank_ticks(worst, target),
-               "gridcolor": "#eeeeee", "zeroline": False, "title": t("col.rank", lang),
-               "domain": [0.12, 1] if len(missing) else [0, 1]},
-        yaxis2={"domain": [0, 0.07], "range": [0, 1], "visible": False, "fixedrange": True, "anchor": "x"},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "font": {"size": 11}},
-        hovermode="closest",
-    )
-    return fig
 
 
 def trend_around_chart(values: pd.DataFrame, lang: str, marker_label: str) -> go.Figure:
@@ -737,38 +661,3 @@ def trend_around_chart(values: pd.DataFrame, lang: str, marker_label: str) -> go
 TARGET_COLOUR = "#2e7d32"
 DUE_COLOUR = "#b54708"
 
-
-def indicator_chart(values: pd.DataFrame, lang: str, *, unit: str = "", target: float | None = None,
-                    target_label: str = "", due_period: str | None = None, due_label: str = "") -> go.Figure:
-    """One city indicator's values by period as a line, its target as a dashed horizontal line, the period now due
-    as a marked slot at the end of the axis (with the values, or after them when it is still missing).
-
-    `values`: period, value (current values, any order). Periods are categories in order (a year never becomes
-    2,020.5).
-    """
-    values = values.sort_values("period")
-    periods = [str(p) for p in values["period"]]
-    axis = periods + ([due_period] if due_period and due_period not in periods else [])
-    fig = go.Figure(go.Scatter(
-        x=periods, y=values["value"].astype(float).tolist(), mode="lines+markers", showlegend=False,
-        line={"color": FOCUS_COLOUR, "width": 2.5}, marker={"size": 8, "color": FOCUS_COLOUR},
-        hovertext=[f"{p}: {format_number(v)} {unit}".strip() for p, v in zip(periods, values["value"])],
-        hovertemplate="%{hovertext}<extra></extra>",
-    ))
-    if target is not None and not _blank(target):
-        fig.add_hline(y=float(target), line={"color": TARGET_COLOUR, "width": 2, "dash": "dash"})
-        fig.add_annotation(xref="paper", x=0, y=float(target), yanchor="bottom", xanchor="left", showarrow=False,
-                           text=target_label, font={"size": 11, "color": TARGET_COLOUR})
-    if due_period:
-        position = axis.index(due_period)
-        fig.add_vrect(x0=position - 0.45, x1=position + 0.45, fillcolor="rgba(181, 71, 8, 0.10)", line={"width": 0},
-                      layer="below")
-        fig.add_annotation(x=position, xref="x", y=1, yref="paper", yanchor="bottom", xanchor="right", showarrow=False,
-                           text=due_label, font={"size": 11, "color": DUE_COLOUR}, xshift=12)
-    _base_layout(fig, 230)
-    fig.update_layout(
-        margin={"l": 10, "r": 10, "t": 28, "b": 10},
-        xaxis={**_category_axis(axis), "range": [-0.5, len(axis) - 0.5], "showgrid": False},
-        yaxis={"title": unit, "gridcolor": "#eeeeee", "rangemode": "tozero" if (values["value"] >= 0).all() else "normal"},
-    )
-    return fig

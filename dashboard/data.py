@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -21,6 +23,47 @@ from pipelines.reports.render import DEFAULT_TIMEZONE
 from pipelines.sql import parts
 
 Version = parts.Version
+
+
+class _Shared:
+    """A process-wide LRU of values shared by every run and session, keyed on a hashable key.
+
+    What st.cache_resource does for these values, at a dict lookup's cost on a hit: Streamlit hashes every argument
+    and inspects the cached function's signature on every call (a cached query: 301 us a hit, 108 us here,
+    most of it the copy-on-write copy), and a page asks a dozen times per run.
+    A miss may be computed twice by two sessions at once; both results are equal and one is kept."""
+
+    def __init__(self, max_entries: int, on_release: Callable[[Any], None] | None = None) -> None:
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max = max_entries
+        self._on_release = on_release
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        released = []
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._max:
+                released.append(self._items.popitem(last=False)[1])
+        if self._on_release is not None:
+            for old in released:
+                self._on_release(old)
+        return value
+
+
+def _handed_out(value: Any) -> Any:
+    """A shared frame (or tuple of frames) as a shallow copy: under pandas 3's copy-on-write it behaves as a copy, so
+    a caller that sets a cell or a column never changes what the next reader gets. Other shared values are immutable."""
+    if isinstance(value, pd.DataFrame):
+        return value.copy(deep=False)
+    if isinstance(value, tuple) and any(isinstance(v, pd.DataFrame) for v in value):
+        return tuple(v.copy(deep=False) if isinstance(v, pd.DataFrame) else v for v in value)
+    return value
 
 
 def warehouse_file() -> Path:
@@ -52,14 +95,18 @@ def stop_if_missing() -> None:
         st.stop()
 
 
-@st.cache_resource(max_entries=2, show_spinner=False, on_release=lambda con: con.close())
+_CONNECTIONS = _Shared(2, on_release=lambda con: con.close())
+_FRAMES = _Shared(512)  # query results, figures, derived frames, downloads, reports
+_CATALOGUES = _Shared(2)
+
+
 def _connection(path: str, version: Version | None) -> duckdb.DuckDBPyConnection:
     """One read-only connection per warehouse version; the version in the key reopens it after a write.
 
     The part files are attached to a private in-memory database (pipelines.sql.parts): duckdb.connect(path)
     would hand back the process's cached instance for that path, still reading a file a write has replaced.
     """
-    return parts.connect_read_only(Path(path))
+    return _CONNECTIONS.get((path, version), lambda: parts.connect_read_only(Path(path)))
 
 
 def _today() -> str:
@@ -96,13 +143,11 @@ def derived(make: Callable[[], pd.DataFrame | tuple[pd.DataFrame, ...]], *key: H
     day and `key` (a name and everything else they depend on: language, catalogue, filters); like `_read`, each
     caller gets shallow copy-on-write copies, so changing them never reaches the shared ones."""
     path = warehouse_file()
-    made = _figure(("derived", *key), str(path), version(path), _today(), make)
-    return tuple(f.copy(deep=False) for f in made) if isinstance(made, tuple) else made.copy(deep=False)
+    return _handed_out(_figure(("derived", *key), str(path), version(path), _today(), make))
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
-def _figure(key: tuple, path: str, version: Version | None, today: str, _make: Callable[[], Any]) -> Any:
-    return _make()
+def _figure(key: tuple, path: str, version: Version | None, today: str, make: Callable[[], Any]) -> Any:
+    return _FRAMES.get(("made", key, path, version, today), make)
 
 
 def static(draw: Callable[[], None], *key: Hashable) -> None:
@@ -125,18 +170,20 @@ def chart(make: Callable[[], Any], *key: Hashable, **options: Any) -> None:
     static(lambda: st.plotly_chart(make(), **options), "chart", *key)
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
 def _query(name: str, params: tuple[tuple[str, object], ...], path: str, version: Version | None,
            today: str) -> pd.DataFrame:
-    with _cursor(path, version) as cur:
-        return sql.frame(cur, name, **dict(params))
+    def run() -> pd.DataFrame:
+        with _cursor(path, version) as cur:
+            return sql.frame(cur, name, **dict(params))
+
+    return _FRAMES.get(("query", name, params, path, version, today), run)
 
 
 def _read(name: str, **params: object) -> pd.DataFrame:
     """Named query `name` (pipelines/sql/queries/) on this file version, cached on its name and parameters.
 
-    One frame per key is shared by every run and session (st.cache_resource: st.cache_data would unpickle a copy
-    on every call, 1-5 ms each, dozens per page); each caller gets a shallow copy, which under pandas 3's
+    One frame per key is shared by every run and session (_Shared: st.cache_data would unpickle a copy on every
+    call, 1-5 ms each, dozens per page); each caller gets a shallow copy, which under pandas 3's
     copy-on-write behaves as a copy: setting a cell or a column on it never reaches the shared frame."""
     path = warehouse_file()
     return _query(name, tuple(sorted(params.items())), str(path), version(path), _today()).copy(deep=False)
@@ -153,11 +200,13 @@ def setting(key: str, default: str | None = None) -> str | None:
     return _settings(str(path), version(path)).get(key, default)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
 def _settings(path: str, version: Version | None) -> MappingProxyType:
     """The settings table as a read-only mapping (a page asks for one setting dozens of times per run)."""
-    frame = _query("settings", (), path, version, _today())
-    return MappingProxyType(dict(zip(frame["key"], frame["value"])))
+    def make() -> MappingProxyType:
+        frame = _query("settings", (), path, version, _today())
+        return MappingProxyType(dict(zip(frame["key"], frame["value"])))
+
+    return _FRAMES.get(("settings", path, version), make)
 
 
 def focus_city() -> pd.DataFrame:
@@ -297,11 +346,10 @@ def catalogue():
     return _catalogue(str(path), mtime)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
 def _catalogue(path: str, mtime: int | None):
     from pipelines.catalogue import load
 
-    return load(path)
+    return _CATALOGUES.get((path, mtime), lambda: load(path))
 
 
 def forums() -> pd.DataFrame:
@@ -329,12 +377,14 @@ def feeding_indicators() -> pd.DataFrame:
     return _read("feeding_indicators")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def _report(name: str, args: tuple, path: str, version: Version | None) -> pd.DataFrame:
     from pipelines.reports import forum
 
-    with _cursor(path, version) as cur:
-        return getattr(forum, name)(cur, *args)
+    def make() -> pd.DataFrame:
+        with _cursor(path, version) as cur:
+            return getattr(forum, name)(cur, *args)
+
+    return _handed_out(_FRAMES.get(("report", name, args, path, version), make))
 
 
 def _forum_report(name: str, *args: object) -> pd.DataFrame:
@@ -367,12 +417,14 @@ def local_today():
     return render.local_today(timezone())
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _packet(meeting_id: str, lang: str, catalogue_key: str, path: str, version: Version | None, _cat) -> str:
+def _packet(meeting_id: str, lang: str, catalogue_key: str, path: str, version: Version | None, cat) -> str:
     from pipelines.reports import forum
 
-    with _cursor(path, version) as cur:
-        return forum.agenda_packet_html(cur, _cat, meeting_id, lang)
+    def make() -> str:
+        with _cursor(path, version) as cur:
+            return forum.agenda_packet_html(cur, cat, meeting_id, lang)
+
+    return _FRAMES.get(("packet", meeting_id, lang, catalogue_key, path, version), make)
 
 
 def agenda_packet(cat, meeting_id: str, lang: str) -> str:
@@ -427,12 +479,14 @@ def template(cat, kind: str, department: str, lang: str, due: dict[str, str], la
                      catalogue_key(cat), cat)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def _template(kind: str, department: str, lang: str, due: tuple, last: tuple, sheet: str, catalogue_key: tuple,
-              _cat) -> bytes:
-    if kind == "xlsx":
-        return uploads.template_xlsx(_cat, department, lang, dict(due), dict(last), sheet=sheet)
-    return uploads.template_csv(_cat, department, lang, dict(due), dict(last))
+              cat) -> bytes:
+    def make() -> bytes:
+        if kind == "xlsx":
+            return uploads.template_xlsx(cat, department, lang, dict(due), dict(last), sheet=sheet)
+        return uploads.template_csv(cat, department, lang, dict(due), dict(last))
+
+    return _FRAMES.get(("template", kind, department, lang, due, last, sheet, catalogue_key), make)
 
 
 # --- release calendar, submission pack, quarterly brief (views/calendar.py) ---------------------
@@ -452,10 +506,12 @@ _WAREHOUSE_CALLS = {
 }
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _on_warehouse(call: str, args: tuple, catalogue_key: tuple, path: str, version: Version | None, _cat):
-    with _cursor(path, version) as cur:
-        return _WAREHOUSE_CALLS[call](cur, _cat, *args)
+def _on_warehouse(call: str, args: tuple, catalogue_key: tuple, path: str, version: Version | None, cat):
+    def make():
+        with _cursor(path, version) as cur:
+            return _WAREHOUSE_CALLS[call](cur, cat, *args)
+
+    return _handed_out(_FRAMES.get(("call", call, args, catalogue_key, path, version), make))
 
 
 def _on_warehouse_cached(call: str, cat, *args):

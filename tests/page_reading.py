@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import xml.etree.ElementTree as ET
 import re
 from pathlib import Path
 
@@ -73,3 +74,19 @@ def labels(at: AppTest) -> list[str]:
 def plotly_specs(at: AppTest) -> dict[str, dict]:
     """Every Plotly chart on the page as its JSON spec, keyed by the chart's key."""
     return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def svg_charts(at: AppTest) -> dict[str, ET.Element]:
+    """Every SVG chart on the page (dashboard.svg_charts), parsed, keyed by its data-chart key: it must be well-formed
+    XML, which an unescaped text in it would break."""
+    found = {}
+    for el in at.markdown:
+        if el.value.startswith("<div><svg"):
+            root = ET.fromstring(el.value)[0]
+            found[root.get("data-chart")] = root
+    return found
+
+
+def marks(svg: ET.Element, role: str) -> list[ET.Element]:
+    """The chart's marks of one role (data-role: rank, trend, range, goal-band, no-rank, value, target, due, x-tick, ...)."""
+    return [e for e in svg.iter() if e.get("data-role") == role]

@@ -170,12 +170,13 @@ def test_the_editor_fills_the_excel_template_and_sees_the_new_value(site) -> Non
     assert "data/raw" not in text.split("지표별 값 이력")[0] and receipts[0].sha256[:12] not in text
     page.get_by_text("지표별 값 이력").scroll_into_view_if_needed()
     shot(page, "editor-3-accepted")
-    # The new point is on the indicator's line (h12b's chart): a trace through (2025, 16,370,000).
-    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
-    on_line = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(p =>
-        (p.data || []).some(tr => (tr.x || []).some((x, i) => String(x).startsWith('2025') && Number((tr.y || [])[i]) === 16370000)))""")
+    # The new point is on the indicator's line (an SVG chart, dashboard.svg_charts): a point at (2025, 16,370,000).
+    line = page.locator('svg[data-chart="mine_line_foreign_tourists"]')
+    line.wait_for(timeout=30_000)
+    on_line = line.evaluate("""svg => Array.from(svg.querySelectorAll('[data-role="value"]')).some(p =>
+        p.dataset.period.startsWith('2025') && Number(p.dataset.value) === 16370000)""")
     assert on_line, "the accepted value is not a point on the indicator's line"
-    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    line.scroll_into_view_if_needed()
     shot(page, "editor-4-line")
     # The new value is the indicator's latest in what the page reads (the tables are canvas: see the screenshot).
     con = parts.connect_read_only(site["warehouse"])

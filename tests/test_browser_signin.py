@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import ARTIFACTS, ROOT, WIDE, goto, settle, sidebar_text, sign_in, streamlit_server
+from browser_support import ARTIFACTS, ROOT, WIDE, goto, settle, sidebar_text, sign_in, sign_out, streamlit_server
 from pipelines import accounts, catalogue, sessions
 from pipelines.ledger.uploads import read_receipts
 
@@ -79,8 +79,7 @@ def test_sign_in_lasts_until_sign_out_and_a_disabled_account_cannot_upload(site,
     goto(copy, base + "/")
     assert signed_in(copy)
 
-    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="로그아웃").click()
-    settle(page)
+    sign_out(page)
     assert not signed_in(page)
     page.reload(wait_until="domcontentloaded")
     settle(page)

@@ -17,8 +17,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import charts
 from dashboard.text import t
 from pipelines import build, catalogue
-from tests.page_reading import english_labels, labels
-from tests.page_reading import plotly_specs, run_on
+from tests.page_reading import english_labels, labels, marks, plotly_specs, run_on, svg_charts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -32,9 +31,12 @@ HAND_MADE = "https://example.org/hand-made-test-case,test,2026-11-24,,hand-made 
 ENGLISH_LABELS = english_labels("ui.", "status.", "label.", "goal.")
 
 
-def run(page: str, lang: str) -> AppTest:
+def run(page: str, lang: str, table: bool = False) -> AppTest:
+    """The page in `lang`; with `table`, the weak points' list opened as a table (drawn only while open)."""
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.query_params["lang"] = lang
+    if table:
+        at.session_state["weak_table"] = True
     run_on(at, page)
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -63,7 +65,9 @@ def test_analysis_pages_run_in_both_languages(read_mini_warehouse, page, lang):
 
 def test_weak_points_lists_the_weaknesses_with_reason_evidence_and_owners(read_mini_warehouse):
     # Mini GPCI 2025: Seoul 6th overall; livability 25th and economy 16th (weak), R&D 5th (strong).
-    at = run(WEAK, "ko")
+    closed = run(WEAK, "ko")
+    assert not closed.dataframe, "the list as a table is drawn only once its expander is opened"
+    at = run(WEAK, "ko", table=True)
     table = at.dataframe[0].value
     assert list(table["구성요소"]) == ["거주", "경제"], "most severe first: a gap of 19 before a gap of 10"
     row = table.iloc[0]
@@ -111,7 +115,7 @@ def test_weak_points_rules_show_the_thresholds_of_indicators_yml(mini, tmp_path,
 
 
 def test_weak_points_filters_by_department_and_label(read_mini_warehouse):
-    at = run(WEAK, "en")
+    at = run(WEAK, "en", table=True)
     at.multiselect(key="weak_departments").set_value(["economic_policy_office"]).run()
     assert not at.exception
     table = at.dataframe[0].value
@@ -127,7 +131,7 @@ def test_weak_points_filters_by_department_and_label(read_mini_warehouse):
 
 def test_weak_points_what_if_says_what_is_missing(read_mini_warehouse):
     # No estimate is computable in the mini warehouse: no table of dashes, one sentence saying what would make one.
-    at = run(WEAK, "ko")
+    at = run(WEAK, "ko", table=True)
     assert len(at.dataframe) == 1, "only the weakness table; no what-if table"
     assert t("ui.weak.what_if_none", "ko", target=5, city="서울") in [i.value for i in at.info]
 
@@ -148,11 +152,11 @@ def test_weak_points_what_if_shows_an_estimate_where_the_figures_exist(mini, tmp
     monkeypatch.setenv("CITYIDX_WAREHOUSE", str(path))
 
     at = run(WEAK, "ko")
-    what_if = at.dataframe[1].value.set_index("구성요소")
+    what_if = at.dataframe[0].value.set_index("구성요소")
     assert what_if.at["거주", "종합 점수 변화 (추정치)"] == "+4점 (추정치)"  # 0.2 x (60 - 40)
     assert pd.isna(what_if.at["거주", "계산할 수 없는 이유"])
     assert what_if.at["경제", "계산할 수 없는 이유"] == "계산 불가, 없는 수치: 공표된 가중치, 초점 도시 점수, 5위 도시 점수"
-    en = run(WEAK, "en").dataframe[1].value.set_index("Component")
+    en = run(WEAK, "en").dataframe[0].value.set_index("Component")
     assert en.at["Livability", "Overall score change (estimate)"] == "+4 (estimate)"
 
 
@@ -183,15 +187,18 @@ def test_goal_page_shows_a_status_for_every_series(mini, tmp_path, monkeypatch):
     body = texts(at)
     assert ":red-badge[이탈]" in body and ":gray-badge[판단 불가]" in body
 
-    chart = plotly_specs(at)["goal_mori_gpci"]
-    layout = chart["layout"]
-    assert layout["yaxis"]["range"][0] > layout["yaxis"]["range"][1], "rank 1 on top"
-    assert all(isinstance(v, int) for v in layout["xaxis"]["tickvals"] + layout["yaxis"]["tickvals"])
-    assert layout["xaxis"]["tickvals"][-1] == 2030
-    band = next(s for s in layout["shapes"] if s["type"] == "rect")
-    assert (band["y0"], band["y1"]) == (0.5, 5.5), "the goal band covers ranks 1 to 5"
-    trend = next(tr for tr in chart["data"] if tr.get("line", {}).get("dash") == "dot")
-    assert trend["y"] == [6, 6] and trend["x"][-1] == 2030.5
+    chart = svg_charts(at)["goal_mori_gpci"]
+    y_ticks = {int(e.get("data-value")): float(e.get("y")) for e in marks(chart, "y-tick")}
+    assert y_ticks[1] < y_ticks[max(y_ticks)], "rank 1 on top"
+    years = [e.get("data-value") for e in marks(chart, "x-tick")]
+    assert all(y.isdigit() for y in years) and years[-1] == "2030", "whole years, ending at the goal year"
+    (band,) = marks(chart, "goal-band")
+    assert (band.get("data-from"), band.get("data-to")) == ("1", "5"), "the goal band covers ranks 1 to 5"
+    (trend,) = marks(chart, "trend")
+    assert (trend.get("data-from-rank"), trend.get("data-rank"), trend.get("data-year")) == ("6", "6", "2030")
+    assert [(e.get("data-edition"), e.get("data-rank")) for e in marks(chart, "rank")] == [("2024", "6"), ("2025", "6")]
+    assert not marks(chart, "range"), "no range where the projection is one rank"
+    assert not at.get("plotly_chart"), "the goal page draws SVG only: no Plotly bundle to load"
 
 
 def test_goal_page_says_why_the_status_is_unknown(mini, tmp_path, monkeypatch):
@@ -210,9 +217,9 @@ def test_goal_page_says_why_the_status_is_unknown(mini, tmp_path, monkeypatch):
     assert table.at["GFCI", "Where it is"] == t("ui.goal.never_ranked", "en")
     assert table.at["GFCI", "Projected rank in 2030"] == "—"
     assert table.at["GFCI", "Projected gap / reason"] == t("goal.reason.no_rank", "en")
-    gfci = plotly_specs(at)["goal_zyen_gfci"]
-    missing = next(tr for tr in gfci["data"] if tr.get("name") == t("ui.chart.no_rank", "en"))
-    assert len(missing["x"]) == 2, "both GFCI editions are marked as without a rank"
+    gfci = svg_charts(at)["goal_zyen_gfci"]
+    assert len(marks(gfci, "no-rank")) == 2, "both GFCI editions are marked as without a rank"
+    assert not marks(gfci, "rank") and not marks(gfci, "trend")
 
 
 # --- chart functions -------------------------------------------------------------------------------
@@ -276,8 +283,8 @@ def test_goal_page_does_not_project_ranks_too_old_to_judge(mini, tmp_path, monke
     # measured to the mini catalogue's as_of (2026-01-15): no GPCI edition since 2019-12, over twice its cadence
     assert table.at["GPCI", "예상 격차 / 이유"] == t("goal.reason.discontinued", "ko", month="2019-12", cadence=12)
     assert table.at["GPCI", "남은 판 수"] == t("goal.discontinued", "ko", month="2019-12")
-    chart = plotly_specs(at)["goal_mori_gpci"]
-    assert not [tr for tr in chart["data"] if tr.get("line", {}).get("dash") == "dot"], "no trend line toward 2030"
+    chart = svg_charts(at)["goal_mori_gpci"]
+    assert marks(chart, "rank") and not marks(chart, "trend"), "no trend line toward 2030"
 
 
 @pytest.mark.parametrize(("worst", "expected"), [

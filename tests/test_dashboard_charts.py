@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pandas as pd
 import pytest
 
-from dashboard import charts
+from dashboard import charts, svg_charts
 from dashboard.markdown import escape, link
 from dashboard.text import t
+from tests.page_reading import marks
 
 URL = "https://example.org/gci-{}"
 
@@ -309,17 +312,42 @@ def test_peer_dot_plot_ranks_the_focus_city_among_its_peers():
 
 def test_indicator_chart_marks_target_and_the_period_due():
     values = pd.DataFrame({"period": ["2022", "2020", "2021"], "value": [3.0, 1.0, 2.0]})
-    fig = charts.indicator_chart(values, "ko", unit="건", target=10.0, target_label="2030 목표 10 건",
-                                 due_period="2024", due_label="제출할 기간 2024")
-    line = fig.data[0]
-    assert list(line.x) == ["2020", "2021", "2022"] and list(line.y) == [1.0, 2.0, 3.0]
-    assert fig.layout.xaxis.type == "category", "years are categories: never an axis reading 2,020.5"
-    assert list(fig.layout.xaxis.categoryarray) == ["2020", "2021", "2022", "2024"], "the missing due period has its slot"
-    target = [s for s in fig.layout.shapes if s.type == "line"][0]
-    assert target.y0 == target.y1 == 10.0
-    band = [s for s in fig.layout.shapes if s.type == "rect"][0]
-    assert band.x0 < 3 < band.x1
-    texts = {a.text: a for a in fig.layout.annotations}
-    assert "2030 목표 10 건" in texts and texts["제출할 기간 2024"].x == 3
-    plain = charts.indicator_chart(values, "en")
-    assert not plain.layout.shapes and not plain.layout.annotations
+    chart = ET.fromstring(svg_charts.indicator_svg(values, "ko", unit="건", target=10.0, target_label="2030 목표 10 건",
+                                                   due_period="2024", due_label="제출할 기간 2024", key="k"))
+    points = marks(chart, "value")
+    assert [(p.get("data-period"), float(p.get("data-value"))) for p in points] == [("2020", 1.0), ("2021", 2.0), ("2022", 3.0)]
+    assert [float(p.get("cy")) for p in points] == sorted((float(p.get("cy")) for p in points), reverse=True), \
+        "a larger value sits higher"
+    assert [e.text for e in marks(chart, "x-tick")] == ["2020", "2021", "2022", "2024"], \
+        "years are categories (never 2,020.5); the missing due period has its slot"
+    (target,) = marks(chart, "target")
+    assert float(target.get("data-value")) == 10.0 and float(target.get("y1")) < min(float(p.get("cy")) for p in points)
+    (due,) = marks(chart, "due")
+    slot = float(due.get("x")), float(due.get("x")) + float(due.get("width"))
+    assert due.get("data-period") == "2024" and slot[0] > max(float(p.get("cx")) for p in points)
+    texts = [e.text for e in chart.iter("{http://www.w3.org/2000/svg}text")]
+    assert "2030 목표 10 건" in texts and "제출할 기간 2024" in texts
+    assert "2020: 1 건" in [e.text for e in chart.iter("{http://www.w3.org/2000/svg}title")], "each point's hover text"
+    plain = ET.fromstring(svg_charts.indicator_svg(values, "en"))
+    assert not marks(plain, "target") and not marks(plain, "due")
+    ticks = [float(e.get("data-value")) for e in marks(plain, "y-tick")]
+    assert ticks[0] == 0 and ticks[-1] >= 3, "counts read from zero"
+
+
+def test_svg_charts_escape_every_text_they_draw():
+    hostile = '<script>alert(1)</script>"&\' ![b](http://127.0.0.1:9/b.png) :red[x] $x$ `c`'
+    values = pd.DataFrame({"period": [hostile, "2021"], "value": [1.0, 2.0]})
+    svg = svg_charts.indicator_svg(values, "en", unit=hostile, target=3.0, target_label=hostile, due_period=hostile,
+                                   due_label=hostile, key=hostile, label=hostile)
+    chart = ET.fromstring(svg)  # well-formed: nothing in a text or an attribute ended its element
+    # no HTML and no Markdown syntax left as such: the charts go through st.markdown (svg_charts.show)
+    assert "<script" not in svg and not any(m in svg for m in ("![", "](", ":red[", "$x$", "`c`"))
+    assert chart.get("data-chart") == hostile
+    assert hostile in [e.text for e in chart.iter("{http://www.w3.org/2000/svg}text")]
+    history = pd.DataFrame({"edition": [hostile, "2025"], "year": [2024, 2025], "published": [None, "2025-12"],
+                            "rank": [None, 6], "status": ["outside_list", "ranked"]})
+    gap = {"target_rank": 5, "target_year": 2030, "latest_rank": 6, "last_ranked_year": 2025, "projected_rank": None,
+           "projected_low": None, "projected_high": None, "status": "unknown"}
+    goal = svg_charts.goal_svg(history, gap, "en", key=hostile)
+    root = ET.fromstring(goal)
+    assert "<script" not in goal and [e.get("data-edition") for e in marks(root, "no-rank")] == [hostile]

@@ -45,6 +45,36 @@ def test_a_cached_frame_changed_by_a_page_is_not_changed_for_the_next_reader(min
     assert "added" not in again.columns and "title_en" in again.columns
 
 
+def test_a_report_frame_changed_by_a_page_is_not_changed_for_the_next_reader(mini: Path, mini_warehouse: Path):
+    # reports (due status, the calendar, the forum's tables) are shared like query results: a caller gets a
+    # copy-on-write copy, so a page that labels or sorts its copy in place leaves the shared one as it was
+    cat = catalogue.load(mini)
+    today = data.local_today()
+    first = data.due_status(cat, today)
+    assert len(first) > 0
+    column = first.columns[0]
+    original = first[column].tolist()
+    first.loc[first.index[0], column] = "tampered"
+    first["added"] = 1
+    again = data.due_status(cat, today)
+    assert again[column].tolist() == original and "added" not in again.columns
+
+
+def test_the_shared_cache_keeps_the_newest_entries_and_releases_the_oldest():
+    released: list[str] = []
+    shared = data._Shared(2, on_release=released.append)
+    made: list[str] = []
+
+    def make(value: str):
+        return lambda: made.append(value) or value
+
+    assert shared.get("a", make("a")) == "a" and shared.get("b", make("b")) == "b"
+    assert shared.get("a", make("a2")) == "a"  # a hit: not made again, and now the newest
+    assert shared.get("c", make("c")) == "c"  # over the limit: the least recently used ("b") goes
+    assert made == ["a", "b", "c"] and released == ["b"]
+    assert shared.get("b", make("b2")) == "b2" and released == ["b", "a"]
+
+
 def test_a_setting_is_read_from_the_warehouse_with_its_default_for_a_missing_key(mini_warehouse: Path):
     frame = data.settings()
     assert len(frame) > 0

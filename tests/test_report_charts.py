@@ -48,13 +48,13 @@ def test_svg_labels_are_not_cut_at_the_edges():
     x_labels = [(x, anchor, text) for x, y, anchor, text in _texts(svg) if y > 140]
     assert x_labels, "the x axis is labelled"
     for x, anchor, text in x_labels:
-        width = render._text_width(text)
+        width = render.text_width(text)
         left = x - (0 if anchor == "start" else width if anchor == "end" else width / 2)
         assert 0 <= left and left + width <= 300, f"{text!r} is cut"
     assert x_labels[-1][2].endswith("2025"), "the last edition is always labelled"
     # labels never overlap each other
-    spans = sorted((x - (0 if a == "start" else render._text_width(t) if a == "end" else render._text_width(t) / 2),
-                    render._text_width(t)) for x, a, t in x_labels)
+    spans = sorted((x - (0 if a == "start" else render.text_width(t) if a == "end" else render.text_width(t) / 2),
+                    render.text_width(t)) for x, a, t in x_labels)
     assert all(a[0] + a[1] <= b[0] for a, b in zip(spans, spans[1:]))
 
 

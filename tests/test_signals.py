@@ -280,19 +280,25 @@ def test_real_ledger_every_status_has_its_words_and_every_series_a_status(real):
 
 
 def test_the_goal_chart_draws_the_range_not_only_the_middle():
+    import xml.etree.ElementTree as ET
+
     import pandas as pd
 
-    from dashboard import charts
+    from dashboard import svg_charts
+    from tests.page_reading import marks
 
     history = pd.DataFrame({"edition": ["2024", "2025"], "year": [2024, 2025], "published": ["2024-12", "2025-12"],
                             "rank": [7, 6], "status": ["ranked", "ranked"]})
     gap = {"target_rank": 5, "target_year": 2030, "latest_rank": 6, "last_ranked_year": 2025, "projected_rank": 4,
            "projected_low": 3, "projected_high": 6, "status": "at_risk"}
-    fig = charts.goal_chart(history, gap, "en")
-    band = [tr for tr in fig.data if tr.fill == "toself"]
-    assert len(band) == 1 and sorted(band[0].y[1:3]) == [3, 6]
-    flat = charts.goal_chart(history, {**gap, "projected_low": 4, "projected_high": 4}, "en")
-    assert not [tr for tr in flat.data if tr.fill == "toself"], "no band where the range is one rank"
+    chart = ET.fromstring(svg_charts.goal_svg(history, gap, "en"))
+    (band,) = marks(chart, "range")
+    assert (band.get("data-low"), band.get("data-high")) == ("3", "6")
+    corners = [tuple(map(float, p.split(","))) for p in band.get("points").split()]
+    assert len(corners) == 3 and corners[1][1] < corners[2][1], "rank 3 above rank 6 at the goal year"
+    flat = ET.fromstring(svg_charts.goal_svg(history, {**gap, "projected_low": 4, "projected_high": 4}, "en"))
+    assert not marks(flat, "range"), "no band where the range is one rank"
+    assert marks(flat, "trend")[0].get("data-rank") == "4"
 
 
 def test_a_components_file_with_its_header_only_builds(mini: Path, tmp_path: Path):

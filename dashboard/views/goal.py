@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, display
+from dashboard import charts, data, display, svg_charts
 from dashboard.markdown import escape
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
@@ -166,8 +166,7 @@ def draw() -> None:
                 if own.empty:
                     st.caption(t("ui.goal.no_editions", lang))
                 else:
-                    st.plotly_chart(charts.goal_chart(own, row, lang), width="stretch", key=f"goal_{row['index_id']}",
-                                    config={"displayModeBar": False})
+                    svg_charts.show(svg_charts.goal_svg(own, row, lang, key=f"goal_{row['index_id']}"))
     st.caption(t("ui.goal.chart_help", lang, target=target, year=goal_year))
 
 

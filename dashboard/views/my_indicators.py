@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import math
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, charts, data, display
+from dashboard import auth, data, display, svg_charts
 from dashboard.display import DUE_STATE_STYLE, local_time, show_error, uploader_text, zone_note
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
@@ -287,12 +286,12 @@ def indicators_and_lines() -> None:
                 st.caption(say("ui.mine.no_values_yet", lang, period=expected or "—"))
                 continue
             target = None if pd.isna(ind["target_2030"]) else float(ind["target_2030"])
-            st.plotly_chart(charts.indicator_chart(
+            svg_charts.show(svg_charts.indicator_svg(
                 own, lang, unit=unit, target=target,
                 target_label=t("ui.mine.target_line", lang, value=with_unit(target, unit)) if target is not None else "",
                 due_period=expected if state != "up_to_date" else None,
-                due_label=t("ui.mine.due_mark", lang, period=expected) if expected else ""),
-                width="stretch", key=f"mine_line_{ind['indicator_id']}", config={"displayModeBar": False})
+                due_label=t("ui.mine.due_mark", lang, period=expected) if expected else "",
+                key=f"mine_line_{ind['indicator_id']}", label=ind[f"name_{lang}"]))
 
 
 data.static(indicators_and_lines, "mine-indicators", department, lang, today.isoformat(), data.catalogue_key(cat))

@@ -183,33 +183,45 @@ else:
 
 
 # The ranked list: the latest edition of each series, most severe first; then the what-if.
+listed = shown[shown["is_latest"]]
+if chosen_labels:
+    listed = listed[listed["label"].isin(chosen_labels)]
+# Current editions first, most severe first; a stale edition (older than twice its cadence) never above a current one.
+listed = listed.sort_values(["stale", "severity", "series_seq", "component_seq"], ascending=[True, False, True, True])
+LISTED = (*FILTERS, tuple(chosen_labels))
+
+
+def ranked_table() -> None:
+    """The whole list as a table (sortable, copyable): drawn only while its expander is open."""
+    table = pd.DataFrame({
+        col("series"): listed[f"short_{lang}"],
+        col("component"): listed["component_ko" if lang == "ko" else "component"],
+        col("edition"): [e if not old else f"{e} · {signals.old_edition_label(y, lang)}"
+                         for e, y, old in zip(listed["edition"].astype(str), listed["year"], listed["stale"])],
+        col("label"): [t(f"label.{v}", lang) for v in listed["label"]],
+        col("reason"): listed[f"reason_{lang}"],
+        col("departments"): [names(v, office_names) for v in listed["departments"]],
+        col("feeding_indicators"): [names(v, indicator_names) for v in listed["indicators"]],
+        col("component_rank"): [rank(v) for v in listed["component_rank"]],
+        col("overall_rank"): [rank(v) for v in listed["overall_rank"]],
+        col("recent_ranks"): [recent(v) for v in listed["recent_ranks"]],
+        col("peers"): [peer_text(r) for _, r in listed.iterrows()],
+        col("policy_area"): [areas.get(a, a) for a in listed["policy_area"]],
+    })
+    display.table(table, "weak_list", head=2, hide_index=True, width="stretch", placeholder="—", column_config={
+        col("reason"): st.column_config.TextColumn(col("reason"), width="large"),
+        col("departments"): st.column_config.TextColumn(col("departments"), width="medium"),
+        col("feeding_indicators"): st.column_config.TextColumn(col("feeding_indicators"), width="medium"),
+    })
+
+
 def ranked_list() -> None:
     st.subheader(t("ui.weak.list", lang))
-    listed = shown[shown["is_latest"]]
-    if chosen_labels:
-        listed = listed[listed["label"].isin(chosen_labels)]
-    # Current editions first, most severe first; a stale edition (older than twice its cadence) never above a current one.
-    listed = listed.sort_values(["stale", "severity", "series_seq", "component_seq"], ascending=[True, False, True, True])
     st.caption(t("ui.weak.list_help", lang, n=len(listed)))
     if listed.empty:
         st.info(t("ui.weak.no_match", lang))
     else:
-        table = pd.DataFrame({
-            col("series"): listed[f"short_{lang}"],
-            col("component"): listed["component_ko" if lang == "ko" else "component"],
-            col("edition"): [e if not old else f"{e} · {signals.old_edition_label(y, lang)}"
-                             for e, y, old in zip(listed["edition"].astype(str), listed["year"], listed["stale"])],
-            col("label"): [t(f"label.{v}", lang) for v in listed["label"]],
-            col("reason"): listed[f"reason_{lang}"],
-            col("departments"): [names(v, office_names) for v in listed["departments"]],
-            col("feeding_indicators"): [names(v, indicator_names) for v in listed["indicators"]],
-            col("component_rank"): [rank(v) for v in listed["component_rank"]],
-            col("overall_rank"): [rank(v) for v in listed["overall_rank"]],
-            col("recent_ranks"): [recent(v) for v in listed["recent_ranks"]],
-            col("peers"): [peer_text(r) for _, r in listed.iterrows()],
-            col("policy_area"): [areas.get(a, a) for a in listed["policy_area"]],
-        })
-        # Each item as a card that reads in a meeting; the full table (sortable, copyable) below it.
+        # Each item as a card that reads in a meeting; the full table in an expander below them.
         label_colour = {"weakness": "red", "strength": "green", "neutral": "gray", "no_data": "gray"}
         def card(n: int, r: pd.Series) -> None:
             with st.container(border=True):
@@ -241,14 +253,11 @@ def ranked_list() -> None:
                 card(n, r)
         if len(listed) > CARDS:
             st.caption(t("ui.weak.more_in_table", lang, n=len(listed) - CARDS))
-        with st.expander(t("ui.weak.as_table", lang), icon=":material/table:"):
-            display.table(table, "weak_list", head=2, hide_index=True, width="stretch", placeholder="—", column_config={
-                col("reason"): st.column_config.TextColumn(col("reason"), width="large"),
-                col("departments"): st.column_config.TextColumn(col("departments"), width="medium"),
-                col("feeding_indicators"): st.column_config.TextColumn(col("feeding_indicators"), width="medium"),
-            })
-        st.caption(t("ui.weak.evidence_help", lang))
 
+
+def what_if_table() -> None:
+    if len(listed):
+        st.caption(t("ui.weak.evidence_help", lang))
     # What-if: shown only where at least one estimate is computable; otherwise one sentence says what data would make it so.
     what_if = data.what_if()
     keys = set(zip(listed["index_id"], listed["component_id"], listed["edition"].astype(str)))
@@ -287,4 +296,11 @@ def ranked_list() -> None:
         st.caption(t("ui.weak.what_if_count", lang, n=n, total=len(what_if)))
 
 
-data.static(ranked_list, "weak-list", *FILTERS, tuple(chosen_labels))
+data.static(ranked_list, "weak-list", *LISTED)
+if len(listed):
+    # A table the browser would lay out hidden on every visit: drawn when opened (a rerun), gone when closed.
+    as_table = st.expander(t("ui.weak.as_table", lang), icon=":material/table:", key="weak_table", on_change="rerun")
+    if as_table.open:
+        with as_table:
+            data.static(ranked_table, "weak-table", *LISTED)
+data.static(what_if_table, "weak-what-if", *LISTED)

@@ -122,14 +122,14 @@ def nice_ticks(lo: float, hi: float, count: int = 5, *, ranks: bool = False) -> 
     return ticks
 
 
-def _tick_label(value: float, step: float) -> str:
+def tick_label(value: float, step: float) -> str:
     if float(value).is_integer() and float(step).is_integer():
         return f"{int(value):,}"
     decimals = max(0, -math.floor(math.log10(step))) if step > 0 else 1
     return f"{value:,.{decimals}f}"
 
 
-def _text_width(text: str, size: float = 11) -> float:
+def text_width(text: str, size: float = 11) -> float:
     """A text's rendered width, roughly: Hangul and other wide characters a full em, the rest about 0.6 em."""
     return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
 
@@ -156,8 +156,8 @@ def svg_line_chart(series: dict[str, list[tuple[str, float | None]]], *, title: 
     ranks = reverse_y and bool(values) and all(v.is_integer() for v in values)
     ticks = nice_ticks(min(values), max(values), ranks=ranks) if values else []
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
-    labels = [_tick_label(v, step) for v in ticks]
-    pad_l = max(28, int(max((_text_width(lb) for lb in labels), default=10)) + 12)
+    labels = [tick_label(v, step) for v in ticks]
+    pad_l = max(28, int(max((text_width(lb) for lb in labels), default=10)) + 12)
     pad_r = 16
     total_h = height + line_h * len(legend)
     plot_w, plot_h = width - pad_l - pad_r, height - pad_t - pad_b
@@ -186,14 +186,14 @@ def svg_line_chart(series: dict[str, list[tuple[str, float | None]]], *, title: 
     # As many x labels as fit, always the first and the last; a label too long for its slot is shortened to its
     # last number (an edition "GSER 2025" reads "2025"); the two ends are anchored inward so neither is cut.
     names = [x if len(x) <= 9 else (re.findall(r"\d+", x) or [x[:9]])[-1] for x in xs]
-    slot = max(_text_width(n) for n in names) + 10
+    slot = max(text_width(n) for n in names) + 10
     if len(xs) > 1 and slot > plot_w / (len(xs) - 1):
         names = [(re.findall(r"\d+", n) or [n])[-1] for n in names]
-        slot = max(_text_width(n) for n in names) + 10
+        slot = max(text_width(n) for n in names) + 10
 
     def span(i: int) -> tuple[str, float, float]:
         """Where label i goes: its anchor, its left edge and its right edge (the ends anchored inward)."""
-        w = _text_width(names[i])
+        w = text_width(names[i])
         if len(xs) > 1 and i == 0:
             return "start", sx(xs[i]) - 4, sx(xs[i]) - 4 + w
         if len(xs) > 1 and i == len(xs) - 1:

@@ -1,0 +1,285 @@
+"""Small multiples as inline SVG: the goal page's chart per series and a department's line per indicator.
+
+A page of nine Plotly charts makes the browser load Plotly's 4.7 MB bundle and lay out nine interactive plots, about
+85 ms of the page's main thread each (issue 13). These charts are read side by side, not explored, so they are drawn
+as SVG, as the printed brief draws its charts (pipelines.reports.render.svg_line_chart); the exploring charts (trends,
+heat maps, peers) stay Plotly. Every point keeps its hover text as an SVG <title>, and every mark carries its figures
+as data-* attributes (what the tests and the browser tests read). Every text is escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.charts import (
+    DUE_COLOUR,
+    GOAL_BAND_COLOUR,
+    TARGET_COLOUR,
+    edition_x,
+    format_number,
+    goal_rank_ticks,
+    year_ticks,
+)
+from dashboard.text import t
+from pipelines.reports.render import FOCUS_COLOUR, nice_ticks, text_width, tick_label
+
+WIDTH = 560
+HALF_WIDTH = 440
+GRID = "#eeeeee"
+INK = "#555555"
+NO_RANK = "#6b7280"
+RANGE_FILL = "rgba(220, 38, 38, 0.12)"
+DUE_FILL = "rgba(181, 71, 8, 0.10)"
+LEGEND_ROW = 18
+
+
+def _blank(value: object) -> bool:
+    return value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value)))
+
+
+# HTML's specials and Markdown's (these charts go through st.markdown): each as a numeric character reference, which
+# the browser reads back as the character and Markdown never takes for syntax (a link, an image, :red[...], $math$).
+_ESCAPES = {c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[]()!$:~|#{}"}
+
+
+def _e(value: object) -> str:
+    return "".join(_ESCAPES.get(c, c) for c in str(value))
+
+
+def _n(value: float) -> str:
+    """A coordinate, short."""
+    return f"{value:.1f}"
+
+
+@dataclass
+class _Plot:
+    """The plot area of a chart `width` wide: linear scales from data to pixels; y0 is drawn at the top."""
+
+    width: float
+    left: float
+    right: float
+    top: float
+    bottom: float  # the plot area's lower edge, in pixels from the top
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+    def x(self, value: float) -> float:
+        return self.left + (value - self.x0) / (self.x1 - self.x0) * (self.width - self.left - self.right)
+
+    def y(self, value: float) -> float:
+        return self.top + (value - self.y0) / (self.y1 - self.y0) * (self.bottom - self.top)
+
+
+def _legend(items: Sequence[tuple[str, str]], width: float) -> tuple[list[str], float]:
+    """A legend across the top: (kind, label) items in rows that fit `width`; its SVG parts and its height."""
+    parts, x, row = [], 0.0, 0
+    for kind, label in items:
+        w = 26 + text_width(label) + 16
+        if x and x + w > width:
+            x, row = 0.0, row + 1
+        y = 12 + row * LEGEND_ROW
+        if kind == "rank":
+            parts.append(f'<line x1="{_n(x)}" x2="{_n(x + 20)}" y1="{y - 4}" y2="{y - 4}" stroke="{FOCUS_COLOUR}" stroke-width="3"/>'
+                         f'<circle cx="{_n(x + 10)}" cy="{y - 4}" r="3.5" fill="{FOCUS_COLOUR}"/>')
+        elif kind == "trend":
+            parts.append(f'<line x1="{_n(x)}" x2="{_n(x + 20)}" y1="{y - 4}" y2="{y - 4}" stroke="{FOCUS_COLOUR}" '
+                         f'stroke-width="2" stroke-dasharray="2 3"/>')
+        elif kind == "range":
+            parts.append(f'<rect x="{_n(x)}" y="{y - 10}" width="20" height="12" fill="{RANGE_FILL}"/>')
+        else:  # no rank
+            parts.append(_cross(x + 10, y - 4, NO_RANK))
+        parts.append(f'<text x="{_n(x + 26)}" y="{y}" fill="#333">{_e(label)}</text>')
+        x += w
+    return parts, (row + 1) * LEGEND_ROW if items else 0
+
+
+def _cross(x: float, y: float, colour: str, size: float = 4.5) -> str:
+    return (f'<path d="M{_n(x - size)},{_n(y - size)}L{_n(x + size)},{_n(y + size)}M{_n(x - size)},{_n(y + size)}'
+            f'L{_n(x + size)},{_n(y - size)}" stroke="{colour}" stroke-width="2" fill="none"/>')
+
+
+def _svg(width: float, height: float, label: str, key: str, body: list[str]) -> str:
+    """The chart as one <svg>: as wide as its column (the drawing scales with it), the label read to screen readers."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(height)}" width="100%" '
+            f'style="max-width: {_n(width)}px; height: auto; display: block" role="img" aria-label="{_e(label)}" '
+            f'data-chart="{_e(key)}" font-family="NanumGothic, \'Noto Sans CJK KR\', sans-serif" font-size="11">'
+            f'<title>{_e(label)}</title>' + "".join(body) + "</svg>")
+
+
+def _y_axis(plot: _Plot, ticks: Sequence[float], labels: Sequence[str], title: str) -> list[str]:
+    """Grid lines with their labels at the left, the axis title turned along it."""
+    parts = []
+    for value, label in zip(ticks, labels):
+        y = plot.y(value)
+        parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(plot.width - plot.right)}" y1="{_n(y)}" y2="{_n(y)}" '
+                     f'stroke="{GRID}"/>')
+        parts.append(f'<text x="{_n(plot.left - 6)}" y="{_n(y + 4)}" text-anchor="end" fill="{INK}" data-role="y-tick" '
+                     f'data-value="{_e(value)}">{_e(label)}</text>')
+    if title:
+        middle = (plot.top + plot.bottom) / 2
+        parts.append(f'<text transform="translate(12 {_n(middle)}) rotate(-90)" text-anchor="middle" fill="{INK}">'
+                     f'{_e(title)}</text>')
+    return parts
+
+
+def _x_labels(plot: _Plot, at: Sequence[tuple[float, str]], y: float, title: str) -> list[str]:
+    """Labels under the plot at (value, label), every one that clears its neighbour by 8 px (the last always), and
+    the axis title under them."""
+    kept: list[tuple[float, str]] = []
+    for i, (value, label) in enumerate(at):
+        half = text_width(label) / 2
+        x = plot.x(value)
+        if kept and x - half < plot.x(kept[-1][0]) + text_width(kept[-1][1]) / 2 + 8:
+            if i != len(at) - 1:
+                continue
+            kept.pop()  # the last label wins its place over the one before it
+        kept.append((value, label))
+    parts = [f'<text x="{_n(plot.x(v))}" y="{_n(y)}" text-anchor="middle" fill="{INK}" data-role="x-tick" '
+             f'data-value="{_e(v)}">{_e(label)}</text>' for v, label in kept]
+    if title:
+        parts.append(f'<text x="{_n((plot.left + plot.width - plot.right) / 2)}" y="{_n(y + 16)}" text-anchor="middle" '
+                     f'fill="{INK}">{_e(title)}</text>')
+    return parts
+
+
+def goal_svg(history: pd.DataFrame, gap: pd.Series | dict, lang: str, key: str = "goal") -> str:
+    """The focus city's rank in one series over time, a dotted trend line to the goal year, the goal band shaded;
+    what a Plotly chart drew here before (issue 13), as SVG.
+
+    `history`: the series' rows of the focus city (edition, year, published, rank, status).
+    `gap`: the series' row of `top5_gap` (latest_rank, last_ranked_year, projected_rank, projected_low/high,
+    target_rank, target_year, status). Rank 1 is on top; the x axis is years, ticked in whole years; editions without
+    a rank are crossed in a strip under the ranks, so a missing rank never sits on the line.
+    """
+    target, goal_year = int(gap["target_rank"]), int(gap["target_year"])
+    history = history.assign(x=[edition_x(y, p) for y, p in zip(history["year"], history["published"])]).sort_values("x")
+    ranked, missing = history[history["rank"].notna()], history[history["rank"].isna()]
+    first_year = int(history["year"].min()) if len(history) else goal_year - 5
+    worst = max([target, *[int(r) for r in ranked["rank"]]])
+    projected, low, high = gap.get("projected_rank"), gap.get("projected_low"), gap.get("projected_high")
+    # A status of 'unknown' means the ranks are too old to judge: no line is drawn toward the goal year.
+    project = (len(ranked) > 0 and gap.get("status") != "unknown" and not _blank(projected)
+               and not _blank(gap.get("latest_rank")) and not _blank(gap.get("last_ranked_year")))
+    wedge = project and not _blank(low) and not _blank(high) and int(low) != int(high)
+    if project:
+        worst = max(worst, int(projected), int(high) if wedge else 0)
+
+    items = ([("rank", t("ui.goal.rank_line", lang))] if len(ranked) else []) \
+        + ([("range", t("ui.goal.range_band", lang))] if wedge else []) \
+        + ([("trend", t("ui.goal.trend_line", lang, year=goal_year))] if project else []) \
+        + ([("no_rank", t("ui.chart.no_rank", lang))] if len(missing) else [])
+    y_ticks = goal_rank_ticks(worst, target)
+    left = 34 + max(text_width(str(v)) for v in y_ticks)
+    legend, legend_h = _legend(items, WIDTH - left - 12)
+    strip = 20 if len(missing) else 0
+    top, bottom = legend_h + 8, legend_h + 8 + 190
+    plot = _Plot(WIDTH, left, 12, top, bottom, first_year - 0.2, goal_year + 1, 0.5, worst + max(1, worst * 0.08))
+    height = bottom + strip + 44
+
+    parts = [f'<g transform="translate({_n(left)} 0)">', *legend, "</g>"]
+    band_top, band_bottom = plot.y(0.5), plot.y(target + 0.5)
+    parts.append(f'<rect x="{_n(plot.left)}" y="{_n(band_top)}" width="{_n(WIDTH - plot.right - plot.left)}" '
+                 f'height="{_n(band_bottom - band_top)}" fill="{GOAL_BAND_COLOUR}" data-role="goal-band" '
+                 f'data-from="1" data-to="{target}"/>')
+    parts += _y_axis(plot, y_ticks, [str(v) for v in y_ticks], t("col.rank", lang))
+    parts.append(f'<text x="{_n(plot.left + 4)}" y="{_n(band_top + 13)}" fill="{TARGET_COLOUR}">'
+                 f'{_e(t("ui.goal.band", lang, target=target))}</text>')
+    parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(WIDTH - plot.right)}" y1="{_n(bottom + strip)}" '
+                 f'y2="{_n(bottom + strip)}" stroke="#cccccc"/>')
+    parts += _x_labels(plot, [(y, str(y)) for y in year_ticks(first_year, goal_year)], bottom + strip + 16,
+                       t("col.year", lang))
+
+    if wedge:
+        last = ranked.iloc[-1]
+        corners = [(last["x"], int(last["rank"])), (goal_year + 0.5, int(low)), (goal_year + 0.5, int(high))]
+        parts.append(f'<polygon points="{" ".join(f"{_n(plot.x(x))},{_n(plot.y(r))}" for x, r in corners)}" '
+                     f'fill="{RANGE_FILL}" data-role="range" data-low="{int(low)}" data-high="{int(high)}">'
+                     f'<title>{_e(t("ui.goal.range_hover", lang, year=goal_year, low=int(low), high=int(high)))}</title>'
+                     f'</polygon>')
+    if len(ranked) > 1:
+        points = " ".join(f"{_n(plot.x(x))},{_n(plot.y(r))}" for x, r in zip(ranked["x"], ranked["rank"]))
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{FOCUS_COLOUR}" stroke-width="3"/>')
+    if project:
+        last = ranked.iloc[-1]
+        x0, y0 = plot.x(last["x"]), plot.y(int(last["rank"]))
+        x1, y1 = plot.x(goal_year + 0.5), plot.y(int(projected))
+        parts.append(f'<line x1="{_n(x0)}" y1="{_n(y0)}" x2="{_n(x1)}" y2="{_n(y1)}" stroke="{FOCUS_COLOUR}" '
+                     f'stroke-width="2" stroke-dasharray="2 3" data-role="trend" data-from-rank="{int(last["rank"])}" '
+                     f'data-rank="{int(projected)}" data-year="{goal_year}"/>')
+        parts.append(f'<path d="M{_n(x1)},{_n(y1 - 6)}L{_n(x1 + 6)},{_n(y1)}L{_n(x1)},{_n(y1 + 6)}L{_n(x1 - 6)},{_n(y1)}Z" '
+                     f'fill="white" stroke="{FOCUS_COLOUR}" stroke-width="2">'
+                     f'<title>{_e(t("ui.goal.projected_hover", lang, year=goal_year, rank=int(projected)))}</title></path>')
+    for x, edition, rank in zip(ranked["x"], ranked["edition"], ranked["rank"]):
+        parts.append(f'<circle cx="{_n(plot.x(x))}" cy="{_n(plot.y(int(rank)))}" r="4.5" fill="{FOCUS_COLOUR}" '
+                     f'data-role="rank" data-edition="{_e(edition)}" data-rank="{int(rank)}">'
+                     f'<title>{_e(t("ui.hover.spark", lang, edition=edition, rank=int(rank)))}</title></circle>')
+    for x, edition, status in zip(missing["x"], missing["edition"], missing["status"]):
+        px, py = plot.x(x), bottom + strip / 2
+        parts.append(f'<g data-role="no-rank" data-edition="{_e(edition)}">{_cross(px, py, NO_RANK)}'
+                     f'<rect x="{_n(px - 7)}" y="{_n(py - 7)}" width="14" height="14" fill="transparent">'
+                     f'<title>{_e(edition)}: {_e(t("status." + str(status), lang))}</title></rect></g>')
+    return _svg(WIDTH, height, t("ui.goal.rank_line", lang), key, parts)
+
+
+def indicator_svg(values: pd.DataFrame, lang: str, *, unit: str = "", target: float | None = None,
+                  target_label: str = "", due_period: str | None = None, due_label: str = "",
+                  key: str = "indicator", label: str = "", width: int = HALF_WIDTH) -> str:
+    """One city indicator's values by period as a line, its target as a dashed line, the period now due as a marked
+    slot (with the values, or after them when it is still missing); what a Plotly chart drew here before (issue 13),
+    as SVG. Periods are categories in order (a year never reads 2,020.5). `label` names the chart to screen readers;
+    `width` is its drawing's width in pixels (the page shows these two to a row: text keeps its size at half width)."""
+    values = values.sort_values("period")
+    periods = [str(p) for p in values["period"]]
+    numbers = [float(v) for v in values["value"]]
+    axis = periods + ([due_period] if due_period and due_period not in periods else [])
+    has_target = target is not None and not _blank(target)
+    span = numbers + ([float(target)] if has_target else [])
+    lo, hi = (min(span), max(span)) if span else (0.0, 1.0)
+    if all(v >= 0 for v in numbers):
+        lo = 0.0  # counts and amounts read from zero
+    ticks = nice_ticks(lo, hi if hi > lo else lo + 1)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    labels = [tick_label(v, step) for v in ticks]
+    left = 34 + max(text_width(label) for label in labels)
+    top, bottom = 26, 190
+    plot = _Plot(width, left, 12, top, bottom, -0.5, max(len(axis), 1) - 0.5, ticks[-1], ticks[0])
+    parts = []
+    if due_period:
+        slot = axis.index(due_period)
+        x0, x1 = plot.x(slot - 0.45), plot.x(slot + 0.45)
+        parts.append(f'<rect x="{_n(x0)}" y="{_n(top)}" width="{_n(x1 - x0)}" height="{_n(bottom - top)}" '
+                     f'fill="{DUE_FILL}" data-role="due" data-period="{_e(due_period)}"/>')
+        parts.append(f'<text x="{_n(min(x1 + 12, width - 2))}" y="{_n(top - 8)}" text-anchor="end" fill="{DUE_COLOUR}">'
+                     f'{_e(due_label)}</text>')
+    parts += _y_axis(plot, ticks, labels, unit)
+    parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(width - plot.right)}" y1="{_n(bottom)}" y2="{_n(bottom)}" '
+                 f'stroke="#cccccc"/>')
+    parts += _x_labels(plot, list(enumerate(axis)), bottom + 16, "")
+    if has_target:
+        y = plot.y(float(target))
+        parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(width - plot.right)}" y1="{_n(y)}" y2="{_n(y)}" '
+                     f'stroke="{TARGET_COLOUR}" stroke-width="2" stroke-dasharray="6 4" data-role="target" '
+                     f'data-value="{_e(float(target))}"/>')
+        parts.append(f'<text x="{_n(plot.left + 4)}" y="{_n(y - 5)}" fill="{TARGET_COLOUR}">{_e(target_label)}</text>')
+    if len(periods) > 1:
+        points = " ".join(f"{_n(plot.x(i))},{_n(plot.y(v))}" for i, v in enumerate(numbers))
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{FOCUS_COLOUR}" stroke-width="2.5"/>')
+    for i, (period, value) in enumerate(zip(periods, numbers)):
+        parts.append(f'<circle cx="{_n(plot.x(i))}" cy="{_n(plot.y(value))}" r="4.5" fill="{FOCUS_COLOUR}" '
+                     f'data-role="value" data-period="{_e(period)}" data-value="{_e(value)}">'
+                     f'<title>{_e((period + ": " + format_number(value) + " " + unit).strip())}</title></circle>')
+    return _svg(width, bottom + 28, label or t("ui.mine.lines", lang), key, parts)
+
+
+def show(svg: str) -> None:
+    """Draw a chart made here. Not st.html: its sanitiser keeps HTML only and drops the whole <svg>. Markdown takes
+    it as raw HTML: a line opening with <div> is an HTML block, which Markdown passes through unparsed (it has no blank
+    line to end it). Safe for these strings alone, whose every text and attribute value is escaped (_e), Markdown's
+    specials included."""
+    st.markdown(f"<div>{svg}</div>", unsafe_allow_html=True)
