@@ -9,6 +9,8 @@ as data-* attributes (what the tests and the browser tests read). Every text is 
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +30,7 @@ from dashboard.text import t
 from pipelines.reports.render import FOCUS_COLOUR, nice_ticks, text_width, tick_label
 
 WIDTH = 560
+WIDE = 800  # a chart the page gives its full width
 HALF_WIDTH = 440
 GRID = "#eeeeee"
 INK = "#555555"
@@ -283,3 +286,100 @@ def show(svg: str) -> None:
     line to end it). Safe for these strings alone, whose every text and attribute value is escaped (_e), Markdown's
     specials included."""
     st.markdown(f"<div>{svg}</div>", unsafe_allow_html=True)
+
+
+SPARK_WIDTH = 170  # about the overview's trend column: its text keeps its size
+
+
+def sparkline_svg(history: pd.DataFrame, lang: str, key: str = "spark", label: str = "") -> str:
+    """The focus city's rank in one series over its editions, small, rank 1 on top, gaps joined; the last rank a
+    larger dot; the first and the last edition labelled under the line, each with its rank where it has one.
+
+    `history`: edition, edition_order, rank, status (one series); `label` names it to screen readers."""
+    history = history.sort_values("edition_order")
+    labels = [str(e) for e in history["edition"]]
+    ranks = [None if _blank(r) else int(r) for r in history["rank"]]
+    known = [(i, r) for i, r in enumerate(ranks) if r is not None]
+    best, worst = (min(r for _, r in known), max(r for _, r in known)) if known else (1, 2)
+    if best == worst:
+        best, worst = best - 1, worst + 1
+    plot = _Plot(SPARK_WIDTH, 14, 14, 8, 62, -0.5, max(len(labels), 1) - 0.5, best, worst)
+    parts = []
+    if len(known) > 1:
+        parts.append(f'<polyline points="{" ".join(f"{_n(plot.x(i))},{_n(plot.y(r))}" for i, r in known)}" '
+                     f'fill="none" stroke="{FOCUS_COLOUR}" stroke-width="2"/>')
+    for n, (i, r) in enumerate(known):
+        last = n == len(known) - 1
+        parts.append(f'<circle cx="{_n(plot.x(i))}" cy="{_n(plot.y(r))}" r="{4 if last else 2.5}" fill="{FOCUS_COLOUR}" '
+                     f'data-role="rank" data-edition="{_e(labels[i])}" data-rank="{r}">'
+                     f'<title>{_e(t("ui.hover.spark", lang, edition=labels[i], rank=r))}</title></circle>')
+    for i, (edition, status) in enumerate(zip(labels, history["status"])):
+        if ranks[i] is None:  # listed under the line, where a rank would be, with what the edition says instead
+            parts.append(f'<g data-role="no-rank" data-edition="{_e(edition)}"><rect x="{_n(plot.x(i) - 4)}" y="8" '
+                         f'width="8" height="54" fill="transparent"><title>{_e(edition)}: '
+                         f'{_e(t("status." + str(status), lang))}</title></rect></g>')
+    ends = [0, len(labels) - 1] if len(labels) > 1 else [0]
+
+    def end_text(i: int, short: bool) -> str:
+        edition = (re.findall(r"\d+", labels[i]) or [labels[i]])[-1] if short else labels[i]
+        return edition if ranks[i] is None else f"{edition} · {t('doc.rank', lang, rank=ranks[i])}"
+
+    # the two ends side by side within the width: an edition too long ("Startup Ecosystem Report 2020") is
+    # shortened to its last number ("2020")
+    short = sum(text_width(end_text(i, False), 10) for i in ends) + 12 > SPARK_WIDTH
+    for i, anchor in zip(ends, ("start", "end") if len(ends) > 1 else ("middle",)):
+        text = end_text(i, short)
+        x = plot.x(i) + (-6 if anchor == "start" else 6 if anchor == "end" else 0)
+        parts.append(f'<text x="{_n(x)}" y="80" text-anchor="{anchor}" font-size="10" fill="#6b7280" '
+                     f'data-role="x-tick">{_e(text)}</text>')
+    return _svg(SPARK_WIDTH, 86, label or t("ui.overview.by_series", lang), key, parts)
+
+
+def latest_ranks_svg(overview: pd.DataFrame, target: int, lang: str, key: str = "latest_ranks") -> str:
+    """Every index's latest rank of the focus city on one common axis, with the goal line (TOP `target`).
+
+    `overview`: the focus_overview rows (short_ko/en, title_ko/en, latest_edition, latest_status, latest_rank,
+    last_ranked_edition, last_ranked_rank). The axis is logarithmic, so 2nd and 12th are as far apart as 20th and
+    120th; rank 1 on the left. An index whose latest edition has no rank shows its last rank, hollow; one never
+    ranked is listed without a dot."""
+    rows = overview.reset_index(drop=True)
+    names = [str(r[f"short_{lang}"]) for _, r in rows.iterrows()]
+    left = 16 + max((text_width(n) for n in names), default=20)
+    marks_: list[tuple[int, int, str, bool, str]] = []  # (row, rank, edition, hollow, title)
+    for i, r in rows.iterrows():
+        latest = r["latest_status"] == "ranked" and not _blank(r["latest_rank"])
+        rank = r["latest_rank"] if latest else r["last_ranked_rank"]
+        if _blank(rank):
+            continue
+        edition = r["latest_edition"] if latest else r["last_ranked_edition"]
+        marks_.append((int(i), int(rank), str(edition), not latest, str(r[f"title_{lang}"])))
+    worst = max([m[1] for m in marks_] + [target, 10])
+    ticks = [v for v in (1, 5, 10, 50, 100, 500) if v <= worst * 1.05] or [1]
+    row_h, top = 34, 30
+    bottom = top + row_h * max(len(names), 1)
+    plot = _Plot(WIDE, left, 90, top, bottom, math.log10(0.8), math.log10(worst * 1.35), -0.5, len(names) - 0.5)
+    parts = []
+    for v in ticks:
+        x = plot.x(math.log10(v))
+        parts.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top}" y2="{_n(bottom)}" stroke="{GRID}"/>')
+        parts.append(f'<text x="{_n(x)}" y="{_n(bottom + 16)}" text-anchor="middle" fill="{INK}" data-role="x-tick" '
+                     f'data-value="{v}">{_e(t("doc.rank", lang, rank=v))}</text>')
+    parts.append(f'<text x="{_n((left + WIDE - 90) / 2)}" y="{_n(bottom + 32)}" text-anchor="middle" fill="{INK}">'
+                 f'{_e(t("col.rank", lang))}</text>')
+    goal_x = plot.x(math.log10(target + 0.5))
+    parts.append(f'<line x1="{_n(goal_x)}" x2="{_n(goal_x)}" y1="{top - 4}" y2="{_n(bottom)}" stroke="{TARGET_COLOUR}" '
+                 f'stroke-width="2" stroke-dasharray="6 4" data-role="goal" data-value="{target}"/>')
+    parts.append(f'<text x="{_n(goal_x)}" y="{top - 10}" text-anchor="middle" fill="{TARGET_COLOUR}">'
+                 f'{_e(t("ui.chart.top_line", lang, target=target))}</text>')
+    for i, name in enumerate(names):
+        parts.append(f'<text x="{_n(left - 8)}" y="{_n(plot.y(i) + 4)}" text-anchor="end" fill="#333" '
+                     f'data-role="y-tick">{_e(name)}</text>')
+    for i, rank, edition, hollow, title in marks_:
+        x, y = plot.x(math.log10(rank)), plot.y(i)
+        colour = TARGET_COLOUR if rank <= target else FOCUS_COLOUR
+        label = t("ui.chart.rank_in", lang, rank=rank, edition=edition)
+        parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="6" fill="{"white" if hollow else colour}" stroke="{colour}" '
+                     f'stroke-width="2" data-role="rank" data-series="{_e(names[i])}" data-rank="{rank}" '
+                     f'data-hollow="{str(hollow).lower()}"><title>{_e(title)}: {_e(label)}</title></circle>')
+        parts.append(f'<text x="{_n(x + 10)}" y="{_n(y + 4)}" fill="#374151">{_e(label)}</text>')
+    return _svg(WIDE, bottom + 40, t("ui.overview.latest_chart", lang, target=target), key, parts)

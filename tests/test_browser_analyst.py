@@ -124,7 +124,7 @@ def test_at_phone_width_every_value_keeps_its_label_and_nothing_is_clipped(serve
             assert text.count(t(key, "ko", target=5)) >= series, f"{key}: a value without its label"
         assert text.count(t("col.to_goal", "ko", target=5)) >= series
         # the sparklines say which editions they span
-        ticks = page.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot .xtick text'))
+        ticks = page.evaluate("""() => Array.from(document.querySelectorAll('svg[data-chart^="spark_"] [data-role="x-tick"]'))
                                   .map(e => e.textContent)""")
         assert any(re.match(r"^\d{4} · \d+위$", x) for x in ticks), ticks
     else:
@@ -192,7 +192,7 @@ def test_at_390_px_no_table_or_page_scrolls_sideways(server: str, reader, path: 
         summary.click()  # the weak points list as a table lives in an expander
         _settle(page)
     drawn = {"/goal": ".st-key-phonetable_goal .cx-cards", "/weak-points": ".st-key-phonetable_weak_list .cx-cards",
-             "/trends": '.st-key-phonetable_trends [data-testid="stDataFrame"]', "/": ".js-plotly-plot"}[path]
+             "/trends": '.st-key-phonetable_trends [data-testid="stDataFrame"]', "/": 'svg[data-chart="latest_ranks"]'}[path]
     page.locator(drawn).first.wait_for(state="visible", timeout=60_000)  # a busy machine paints late
     page.wait_for_timeout(500)
     name = path.strip("/") or "overview"

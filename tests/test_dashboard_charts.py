@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 
 import pandas as pd
@@ -151,13 +152,16 @@ def test_edition_score_chart_compares_cities_within_one_edition(rows):
 
 def test_sparkline_is_small_reversed_and_keeps_gaps_as_gaps(rows):
     seoul = rows[rows["city"] == "Seoul"]
-    fig = charts.sparkline(seoul, "ko")
-    assert fig.layout.height <= 100
-    assert fig.layout.yaxis.autorange == "reversed"
-    assert list(fig.data[0].y) == [12, None, 9, 7]
-    assert fig.layout.xaxis.type == "category"
-    assert t("status.not_found", "ko") in fig.data[0].hovertext[1]
-    assert list(fig.data[1].y) == [7], "the latest rank is marked"
+    chart = ET.fromstring(svg_charts.sparkline_svg(seoul, "ko", key="s"))
+    assert float(chart.get("viewBox").split()[3]) <= 100, "small"
+    dots = marks(chart, "rank")
+    assert [(d.get("data-edition"), d.get("data-rank")) for d in dots] == [("2020", "12"), ("2022", "9"), ("2023", "7")]
+    assert float(dots[-1].get("cy")) < float(dots[0].get("cy")), "rank 1 on top: 7th above 12th"
+    assert float(dots[-1].get("r")) > float(dots[0].get("r")), "the latest rank is marked"
+    (gap,) = marks(chart, "no-rank")
+    assert gap.get("data-edition") == "2021" and t("status.not_found", "ko") in "".join(gap.itertext())
+    line = chart.find("{http://www.w3.org/2000/svg}polyline")
+    assert len(line.get("points").split()) == 3, "the gap is joined over, never drawn as a rank"
 
 
 def test_component_chart_grid_of_ranks_in_the_chosen_language():
@@ -268,12 +272,12 @@ def test_score_bars_are_coloured_per_city(rows):
 
 def test_sparkline_labels_its_first_and_last_edition(rows):
     seoul = rows[rows["city"] == "Seoul"]
-    fig = charts.sparkline(seoul, "ko")
-    assert list(fig.layout.xaxis.tickvals) == ["2020", "2023"]
-    assert list(fig.layout.xaxis.ticktext) == ["2020 · 12위", "2023 · 7위"]
+    ends = lambda frame, lang: [e.text for e in marks(ET.fromstring(svg_charts.sparkline_svg(frame, lang)), "x-tick")]  # noqa: E731
+    assert ends(seoul, "ko") == ["2020 · 12위", "2023 · 7위"]
     gap_first = seoul[seoul["edition"] != "2020"]
-    assert list(charts.sparkline(gap_first, "en").layout.xaxis.ticktext) == ["2021", "2023 · #7"], \
-        "an edition without a rank is named without one"
+    assert ends(gap_first, "en") == ["2021", "2023 · #7"], "an edition without a rank is named without one"
+    long = seoul.assign(edition=[f"Startup Ecosystem Report {e}" for e in seoul["edition"]])
+    assert ends(long, "en") == ["2020 · #12", "2023 · #7"], "a long edition name is shortened to its year"
 
 
 def test_latest_ranks_chart_puts_every_index_on_one_axis_with_the_goal_line():
@@ -284,16 +288,20 @@ def test_latest_ranks_chart_puts_every_index_on_one_axis_with_the_goal_line():
         "latest_rank": pd.array([12, 2, None], dtype="Int64"),
         "last_ranked_edition": ["2025", "2025", "2021"], "last_ranked_rank": pd.array([12, 2, 53], dtype="Int64"),
     })
-    fig = charts.latest_ranks_chart(overview, 5, "ko")
-    dots = fig.data[0]
-    assert list(dots.x) == [12, 2, 53] and list(dots.y) == ["GCI", "GCO", "EIU"]
-    assert list(dots.text) == ["12위 (2025)", "2위 (2025)", "53위 (2021)"]
-    assert dots.marker.color[2] == "white", "an index without a rank in its latest edition: hollow, its last rank"
-    assert fig.layout.xaxis.type == "log" and list(fig.layout.yaxis.categoryarray) == ["EIU", "GCO", "GCI"]
-    line = fig.layout.shapes[0]
-    assert line.x0 == line.x1 == 5.5, "the TOP 5 line between 5th and 6th"
-    assert fig.layout.annotations[0].text == "TOP 5"
-    assert all(float(v).is_integer() for v in fig.layout.xaxis.tickvals)
+    chart = ET.fromstring(svg_charts.latest_ranks_svg(overview, 5, "ko"))
+    dots = marks(chart, "rank")
+    assert [(d.get("data-series"), d.get("data-rank")) for d in dots] == [("GCI", "12"), ("GCO", "2"), ("EIU", "53")]
+    assert [float(d.get("cy")) for d in dots] == sorted(float(d.get("cy")) for d in dots), "listed top to bottom"
+    xs = {d.get("data-rank"): float(d.get("cx")) for d in dots}
+    assert xs["2"] < xs["12"] < xs["53"], "rank 1 on the left"
+    assert abs((xs["12"] - xs["2"]) / (xs["53"] - xs["12"]) - math.log(6) / math.log(53 / 12)) < 0.01, "a log axis"
+    assert [d.get("data-hollow") for d in dots] == ["false", "false", "true"], \
+        "an index without a rank in its latest edition: hollow, its last rank"
+    texts = [e.text for e in chart.iter("{http://www.w3.org/2000/svg}text")]
+    assert {"12위 (2025)", "2위 (2025)", "53위 (2021)", "TOP 5"} <= set(texts)
+    (goal,) = marks(chart, "goal")
+    assert goal.get("data-value") == "5" and xs["2"] < float(goal.get("x1")) < xs["12"], "the TOP 5 line after 5th"
+    assert all(e.get("data-value").isdigit() for e in marks(chart, "x-tick")), "whole ranks on the axis"
 
 
 def test_peer_dot_plot_ranks_the_focus_city_among_its_peers():

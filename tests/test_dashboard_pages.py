@@ -13,7 +13,7 @@ from dashboard.text import t
 from pipelines import build, catalogue
 from pipelines.schemas import STATUSES
 from pipelines.sql import parts
-from tests.page_reading import english_labels, labels, plotly_specs, run_on
+from tests.page_reading import english_labels, labels, marks, plotly_specs, run_on, svg_charts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -35,7 +35,9 @@ def run(page: str = PAGES[0], lang: str | None = None) -> AppTest:
 
 def texts(at: AppTest) -> list[str]:
     """Everything a reader sees as text: headings, Markdown, captions, metrics, widget labels."""
-    out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption)]
+    # the SVG charts are read apart (svg_charts): their labels are not the page's text
+    out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption)
+           if not e.value.startswith("<div><svg")]
     out += [m.label for m in at.metric] + [str(m.value) for m in at.metric]
     out += [w.label for w in (*at.selectbox, *at.multiselect, *at.radio)]
     return [re.sub(r"\\(.)", r"\1", s) for s in out]  # as rendered: Markdown escapes removed
@@ -76,7 +78,12 @@ def test_overview_has_a_row_for_every_series_and_the_goal(read_mini_warehouse):
     assert metric[t("ui.overview.in_goal_now", "ko", target=5)] == "0 / 2개"
     assert metric[t("ui.overview.ranked_now", "ko")] == "2 / 2개"
     assert "6위" in body and "1계단" in body and "5계단" in body
-    assert len(ko.get("plotly_chart")) == 3, "the latest-ranks chart and one sparkline per series"
+    charts = svg_charts(ko)
+    assert sorted(charts) == ["latest_ranks", "spark_mori_gpci", "spark_zyen_gfci"], \
+        "the latest-ranks chart and one sparkline per series"
+    assert not ko.get("plotly_chart"), "the overview draws SVG only: no Plotly bundle to load"
+    assert [(e.get("data-series"), e.get("data-rank")) for e in marks(charts["latest_ranks"], "rank")] == \
+        [("GPCI", "6"), ("GFCI", "10")]
     # every value cell carries its own label (shown when a phone stacks the columns): 5 per series and a trend label
     for key in ("latest_edition", "latest_rank", "change", "best_ever", "to_goal", "rank_trend"):
         assert body.count(t(f"col.{key}", "ko", target=5)) >= 1 + len(series), key
@@ -105,7 +112,8 @@ def test_overview_says_why_when_the_focus_city_has_no_rank(mini, tmp_path, monke
     assert t("ui.overview.never_ranked", "ko") in body
     assert t("ui.overview.no_goal_gap", "ko") in body
     assert t("ui.overview.no_trend", "ko") in body
-    assert len(at.get("plotly_chart")) == 2, "the latest-ranks chart; no sparkline for a series without any rank"
+    assert sorted(svg_charts(at)) == ["latest_ranks", "spark_mori_gpci"], \
+        "the latest-ranks chart; no sparkline for a series without any rank"
 
 
 @pytest.mark.parametrize(("new_rank", "expected", "unexpected"), [

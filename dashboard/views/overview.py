@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, svg_charts
 from dashboard.markdown import escape, link, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
@@ -113,12 +113,10 @@ def draw() -> None:
 
     # Every index's latest rank on one axis, against the goal line.
     st.subheader(t("ui.overview.latest_chart", lang, target=target))
-    st.plotly_chart(charts.latest_ranks_chart(overview, target, lang), width="stretch", key="latest_ranks",
-                    config={"displayModeBar": False})
+    svg_charts.show(svg_charts.latest_ranks_svg(overview, target, lang))
     st.caption(say("ui.overview.latest_chart_help", lang, city=city, target=target))
 
     st.subheader(t("ui.overview.by_series", lang))
-    # The trend column stays wide enough for a Plotly chart (Streamlit draws them at least 150 px wide).
     widths = [2.8, 1.3, 2.0, 1.8, 1.5, 1.5, 2.8]
     HEADINGS = ("col.series_office", "col.latest_edition", "col.latest_rank", "col.change", "col.best_ever", "col.to_goal",
                 "col.rank_trend")
@@ -157,8 +155,9 @@ def draw() -> None:
             own = history[history["index_id"] == row["index_id"]]
             label(cols[6], row["index_id"], 6)
             if own["rank"].notna().any():
-                cols[6].plotly_chart(charts.sparkline(own, lang), width="stretch", key=f"spark_{row['index_id']}",
-                                     config={"displayModeBar": False, "staticPlot": False})
+                with cols[6]:
+                    svg_charts.show(svg_charts.sparkline_svg(own, lang, key=f"spark_{row['index_id']}",
+                                                             label=row[f"title_{lang}"]))
             else:
                 cols[6].caption(t("ui.overview.no_trend", lang))
 
