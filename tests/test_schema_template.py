@@ -107,3 +107,17 @@ def test_without_a_writable_cache_folder_each_build_makes_its_schema(mini: Path,
     with parts.connect_read_only(path) as con:
         assert con.execute("select count(*) from focus_overview").fetchone()[0] > 0
     assert not list(tmp_path.rglob(".schema-*"))  # no half-made template left behind
+
+
+def test_a_template_that_goes_away_mid_build_only_costs_time(mini: Path, tmp_path: Path, cache_home: Path,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    """The template named to the build is removed before it is copied (another process pruned the folder): the
+    build makes its schema itself, in the components' staged file and in the write alike."""
+    gone = tmp_path / "removed-meanwhile.duckdb"
+    monkeypatch.setattr(warehouse, "schema_template", lambda: gone)
+    path = tmp_path / "w" / "cityindex.duckdb"
+    build.build(catalogue.load(mini), path)
+    with parts.connect_read_only(path) as con:
+        assert con.execute("select count(*) from focus_overview").fetchone()[0] > 0
+    assert warehouse.from_template(gone, tmp_path / "copy.duckdb") is False
+    assert not (tmp_path / "copy.duckdb").exists()

@@ -302,7 +302,11 @@ def start_components(memory_limit_mb: int, table: str, stage_at: Path | None = N
         for leftover in (stage_at, Path(f"{stage_at}.wal")):  # this process's own, from a build it never finished
             leftover.unlink(missing_ok=True)
         if template is not None:
-            shutil.copyfile(template, stage_at)
+            try:
+                shutil.copyfile(template, stage_at)
+            except OSError:  # the template went meanwhile (or the disk refused): the file is made here instead
+                stage_at.unlink(missing_ok=True)
+                template = None
         sql.execute(con, "components_open", path=str(stage_at))
         sql.execute(con, "components_use")
         if template is None:

@@ -75,11 +75,10 @@ def _schema(text: str) -> tuple[tuple[str, str, str], ...]:
 
 
 def table_statement(name: str) -> str:
-    """The create statement of one table in sql/warehouse.sql."""
-    for statement in duckdb.extract_statements(SCHEMA_SQL.read_text(encoding="utf-8")):
-        found = _CREATE.search(statement.query)
-        if found is not None and found.group(1).lower() == "table" and found.group(2) == name:
-            return statement.query
+    """The create statement of one table in sql/warehouse.sql (split once per content, as schema_statements)."""
+    for kind, found, query in _schema(SCHEMA_SQL.read_text(encoding="utf-8")):
+        if kind == "table" and found == name:
+            return query
     raise KeyError(f"{SCHEMA_SQL}: no table {name!r}")
 
 
@@ -149,7 +148,7 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
         tmp.unlink(missing_ok=True)
     try:
         if not in_place and template is not None and part == "published":
-            shutil.copyfile(template, tmp)
+            from_template(template, tmp)
         # a build stages every part in its own DuckDB (the large tables it holds there are read in place; a new
         # in-memory database costs ~20 ms of CPU); a write of one part without a build, in one of its own
         con = building() or duckdb.connect()
@@ -197,6 +196,17 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
             raise storage_error(exc, tmp) from exc
         raise
     return tmp
+
+
+def from_template(template: Path, target: Path) -> bool:
+    """`target` made a copy of the schema `template`; False (and no file) when the copy failed (the template was
+    removed meanwhile, the disk refused): the caller then makes the schema itself, as without a template."""
+    try:
+        shutil.copyfile(template, target)
+        return True
+    except OSError:
+        target.unlink(missing_ok=True)
+        return False
 
 
 def stage(tables: dict[str, pd.DataFrame], path: Path, only: tuple[str, ...] = parts.PARTS,
