@@ -148,6 +148,15 @@ def sign_in(page, username: str, password: str) -> None:
     settle(page)
 
 
+def sign_out(page) -> None:
+    """Sign out through the sidebar and wait for its result: the sign-in form's button. As with sign_in, the sign-out's
+    run can end after settle() on a loaded machine (a landing suite once saw the page still signed in after it)."""
+    side = page.locator('[data-testid="stSidebar"]')
+    side.get_by_role("button", name="로그아웃").click()
+    side.get_by_role("button", name="로그인").wait_for(timeout=RUN_MS)
+    settle(page)
+
+
 def goto(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded", timeout=RUN_MS)
     settle(page)

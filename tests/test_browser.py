@@ -86,7 +86,8 @@ def _follow(tab, path: str):
     (page, the page's uncaught errors) as _open does."""
     page = tab.page
     tab.errors.clear()
-    link = next(a for a in page.locator(NAV_LINKS).all() if (urlsplit(a.get_attribute("href") or "").path or "/") == path)
+    link = next(a for a in page.locator(NAV_LINKS).all()
+                if (urlsplit(a.get_attribute("href") or "").path or "/") == path)
     link.click()
     page.wait_for_url(lambda url: (urlsplit(url).path or "/") == path, timeout=PAGE_LOAD_MS)
     page.wait_for_function(READY_JS, timeout=PAGE_LOAD_MS, polling=250)
