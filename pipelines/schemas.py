@@ -458,9 +458,14 @@ def _passes(check: pa.Check, cell: duckdb.Expression) -> duckdb.Expression:
     raise ValueError(f"pandera check {check.name!r} has no DuckDB form yet: add it to schemas._passes")
 
 
-def rules(model: type[pa.DataFrameModel], columns: list[str]) -> list[Rule]:
+def rules(model: type[pa.DataFrameModel], columns: list[str],
+          derived: dict[str, tuple[duckdb.Expression, str]] | None = None) -> list[Rule]:
     """Every rule of `model` on the `columns` a table has: each column's nullability, checks and uniqueness, the
-    model's unique key, then its checks across columns."""
+    model's unique key, then its checks across columns.
+
+    `derived`: columns that are a function of another one, as (that function, the column it reads): a parsed
+    number of its text. A check of such a column is judged through the function, so it reads the other column
+    (a large table's suspects judge it on that column's distinct values, not every row's parse first)."""
     schema = model.to_schema()
     have = set(columns)
     out: list[Rule] = []
@@ -470,8 +475,10 @@ def rules(model: type[pa.DataFrameModel], columns: list[str]) -> list[Rule]:
         cell = col(name)
         if not column.nullable:
             out.append(Rule(name, "not_nullable", cell.isnull(), None, (name,)))
+        judged, reads = (derived or {}).get(name, (cell, name))
         for check in column.checks:
-            out.append(Rule(name, check.error or check.name, cell.isnotnull() & ~_passes(check, cell), name, (name,)))
+            out.append(Rule(name, check.error or check.name, judged.isnotnull() & ~_passes(check, judged), name,
+                            (reads,)))
         if column.unique:
             out.append(Rule(name, "field_uniqueness", _repeated([name]), None, (name,), (name,)))
     if schema.unique and set(schema.unique) <= have:  # reported once per row, at the key's last column
@@ -706,7 +713,8 @@ def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, num
     failed = bool(problems)
     distinct: Distinct = {}
     if not problems:
-        found = number_rules(numbers, columns, "_text_") + rules(model, columns)
+        parsed = {c: (_number(col(f"_text_{c}"), numbers[c]), f"_text_{c}") for c in numbered}
+        found = number_rules(numbers, columns, "_text_") + rules(model, columns, parsed)
         # a group's columns the file lacks are left out of it
         kept = tuple(dict.fromkeys(g for g in (tuple(c for c in group if c in columns) for group in groups) if g))
         hits, distinct = _failures(typed, found, display, list(model.to_schema().unique or []), kept)

@@ -222,3 +222,22 @@ def test_the_write_has_every_thread_again_after_the_files_are_read_one_thread_ea
     monkeypatch.setattr(build.warehouse, "write", write)
     build.build(catalogue.load(mini), tmp_path / "w.duckdb")
     assert seen == [default]
+
+
+def test_a_city_spelled_only_by_its_alias_and_a_minority_tier_still_go_in_right(mini: Path, tmp_path: Path):
+    """The look-ups hold only what differs from the default (issue 13): a city's own name and the tier most URLs
+    share are not in them. A city written only by its alias (so no key repeats: the rows go in as they stand) must
+    still be stored as its canonical name, and a URL of a minority tier must keep its own tier."""
+    domains = mini.parent / "data" / "raw" / "source_domains.csv"
+    domains.write_text(domains.read_text(encoding="utf-8") + "blog.unknown-outlet.net,press,a test outlet\n",
+                       encoding="utf-8")
+    _components(mini, f"2025,New York City,economy,4,,{RANK_URL},GPCI,2026-11-24,,,",
+                f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,",
+                f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24,,,",
+                "2025,London,economy,1,,https://blog.unknown-outlet.net/x,GPCI,2026-11-24,,,")
+    path = tmp_path / "w.duckdb"
+    assert build.build(catalogue.load(mini), path).counts["component_row"] == 4
+    rows = {r[2]: r for r in _component_rows(path)}
+    assert set(rows) == {"New York", "Seoul", "Tokyo", "London"}
+    assert {c: r[7] for c, r in rows.items()} == {"New York": "aggregator", "Seoul": "aggregator",
+                                                   "Tokyo": "aggregator", "London": "press"}

@@ -207,3 +207,24 @@ def test_cells_are_trimmed_of_spaces_and_an_empty_one_is_missing_quoted_or_not(t
     assert list(typed["source_url"]) == ["https://example.org/gpci"] * 2
     assert typed.at[2, "publication"] == "GPCI  2025" and typed.at[3, "country"] == "\tJapan"
     assert pd.isna(typed.at[2, "flags"]) and pd.isna(typed.at[2, "note"]) and typed.at[3, "note"] == "a note"
+
+
+@pytest.mark.parametrize("suspects_from", [0, 10**9], ids=["suspects first", "one scan"])
+def test_a_bad_rank_among_thousands_is_named_by_its_row_judged_through_its_text(tmp_path, monkeypatch, suspects_from):
+    """A check of a number column (rank >= 1, <= 100000) is judged on the distinct values of the column's text,
+    parsed after (issue 13): a rank out of bounds, written with a thousands separator or not, and one that is no
+    number must each still be named at its own row, with the value as parsed where there is one."""
+    monkeypatch.setattr(schemas, "SUSPECTS_FROM_ROWS", suspects_from)
+    good = [GOOD.replace("Seoul", f"City {i}") for i in range(3000)]
+    zero = GOOD.replace("Seoul", "Zero").replace(",6,", ",0,")
+    huge = GOOD.replace("Seoul", "Huge").replace(",6,", ',"200,000",')
+    word = GOOD.replace("Seoul", "Word").replace(",6,", ",six,")
+    rows = [*good[:500], zero, *good[500:1500], huge, *good[1500:], word]
+    _, typed, problems = read_validated(_csv(tmp_path, *rows), "r.csv", {"rank": "int", "score": "float"}, RawRanking)
+    named = sorted((p.row, p.column) for p in problems)
+    assert (502, "rank") in named and (1503, "rank") in named and (3004, "rank") in named, named
+    assert {r for r, c in named if c == "rank"} == {502, 1503, 3004}
+    huge_problem = next(p for p in problems if p.row == 1503 and p.column == "rank")
+    assert "200000" in huge_problem.en and "100000" in huge_problem.en and huge_problem.ko != huge_problem.en
+    zero_problem = next(p for p in problems if p.row == 502 and p.column == "rank")
+    assert "0" in zero_problem.en and zero_problem.ko != zero_problem.en

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import os
 import re
@@ -179,7 +180,8 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
     """The checks of `_checked` on a components file held in DuckDB, each value judged once (their distinct values
     `found` beside the rules, else here in one query): known components, editions and cities; then, on typed rows,
     flags against notes and a tier for every source. Registers on `con` what components_append joins:
-    `city_lookup`, `flag_lookup`, `url_tier`. Returns the problems, and whether two spellings in the file name one
+    `city_lookup`, `flag_lookup`, `url_tier` (each holding only what differs from its default) and
+    `url_tier_default`. Returns the problems, and whether two spellings in the file name one
     city (then rows of two spellings may share a key)."""
     problems: list[Problem] = []
     have = set(rows.columns)
@@ -207,8 +209,10 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
     if unmapped:
         problems += [problem(display, int(r), "city", "check.unmapped_city", value=v)
                      for r, v in _rows_where(rows, col("city").isin(*unmapped), "city")]
-    con.register("city_lookup", pd.DataFrame({"source_city": list(lookup), "city": list(lookup.values())},
-                                             dtype="object"))
+    # only the spellings that are not the city's own name: a row none matches keeps its name (components_append
+    # joins it `left`), and a file that spells every city as the mapping does joins nothing (issue 13)
+    other = {n: c for n, c in lookup.items() if c is not None and c != n}
+    con.register("city_lookup", pd.DataFrame({"source_city": list(other), "city": list(other.values())}, dtype="object"))
     resolved = [c for c in lookup.values() if c is not None]
     spellings = len(set(resolved)) < len(resolved)
     if not typed:
@@ -233,7 +237,13 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
     if unclassified:
         problems += [problem(display, int(r), "source_url", "check.unclassified_source", domain=domain_of(v) or v)
                      for r, v in _rows_where(rows, col("source_url").isin(*unclassified), "source_url")]
-    con.register("url_tier", pd.DataFrame({"url": list(tier), "tier": list(tier.values())}, dtype="object"))
+    # the tier most URLs share goes to every row (url_tier_default) and url_tier holds only the URLs of another:
+    # a file of one tier joins nothing (issue 13)
+    counts = collections.Counter(t for t in tier.values() if t is not None)
+    common = min(counts, key=lambda t: (-counts[t], t)) if counts else None
+    other = {u: t for u, t in tier.items() if t != common}
+    con.register("url_tier", pd.DataFrame({"url": list(other), "tier": list(other.values())}, dtype="object"))
+    con.register("url_tier_default", pd.DataFrame({"tier": pd.Series([common], dtype="object")}))
     return problems, spellings
 
 

@@ -48,11 +48,11 @@ reset threads;
 -- the same columns, row by row, without the grouping (a quarter of its cost at 3.24M rows). A row's flags
 -- are `flag_lookup`'s stored ones (already the union in display order); its score's source is its own URL.
 insert into component_row
-select :index_id as index_id, s.edition, c.city, s.component as component_id, s.rank, s.score, s.source_url,
-       u.tier as source_tier, case when s.score is not null then s.source_url end as score_source_url,
-       f.stored as flags, s.note, s.note_ko
+select :index_id as index_id, s.edition, coalesce(c.city, s.city) as city, s.component as component_id, s.rank,
+       s.score, s.source_url, coalesce(u.tier, (select tier::varchar from url_tier_default)) as source_tier,
+       case when s.score is not null then s.source_url end as score_source_url, f.stored as flags, s.note, s.note_ko
 from component_source s
-join city_lookup c on c.source_city = s.city
+left join city_lookup c on c.source_city = s.city
 left join flag_lookup f on f.note is not distinct from s.note and f.flags is not distinct from s.flags
 left join url_tier u on u.url = s.source_url;
 
@@ -61,13 +61,14 @@ left join url_tier u on u.url = s.source_url;
 -- score, source_url, flags, note, note_ko) as one row per (edition, city, component): the rank and the score
 -- may come from two rows, each keeping the source of its first row; the notes of both, once each, in file
 -- order; the union of their flags in :flag_order. Reads the cursor's `city_lookup(source_city, city)`,
--- `flag_lookup(note, flags, stored)` and `url_tier(url, tier)`.
+-- `flag_lookup(note, flags, stored)` and `url_tier(url, tier)`, each holding only what differs from its default
+-- (a city's own name, no flags, `url_tier_default(tier)`): rows that match none join nothing (build/rankings.py).
 insert into component_row
 with source as (
-    select s._row, s.edition, c.city, s.component as component_id, s.rank, s.score, s.source_url, s.note,
-           s.note_ko, f.stored as flags
+    select s._row, s.edition, coalesce(c.city, s.city) as city, s.component as component_id, s.rank, s.score,
+           s.source_url, s.note, s.note_ko, f.stored as flags
     from component_source s
-    join city_lookup c on c.source_city = s.city
+    left join city_lookup c on c.source_city = s.city
     left join flag_lookup f on f.note is not distinct from s.note and f.flags is not distinct from s.flags
 ),
 grouped as (
@@ -84,7 +85,8 @@ grouped as (
 ),
 final as (
     select :index_id as index_id, g.edition, g.city, g.component_id, g.rank, g.score,
-           coalesce(g.rank_url, g.score_url) as source_url, u.tier as source_tier, g.score_url as score_source_url,
+           coalesce(g.rank_url, g.score_url) as source_url,
+           coalesce(u.tier, (select tier::varchar from url_tier_default)) as source_tier, g.score_url as score_source_url,
            nullif(array_to_string(list_filter(:flag_order::varchar[],
                   lambda f: list_contains(g.flag_words, f)), '|'), '') as flags,
            -- each note once, where it first appears
