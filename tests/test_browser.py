@@ -64,12 +64,10 @@ def server(browser, real_site: str) -> str:
     return real_site
 
 
-def _open(tab, url: str):
-    """`url` in the test process's reader tab (tests/conftest.py), once the app has finished its run; returns
-    (page, the page's uncaught errors)."""
+def _ran(tab):
+    """Once the app has finished its run (twice, for a rerun right after the first) and shows text: (page, the
+    page's uncaught errors)."""
     page = tab.page
-    tab.errors.clear()
-    page.goto(url, wait_until="domcontentloaded", timeout=PAGE_LOAD_MS)
     page.wait_for_function(READY_JS, timeout=PAGE_LOAD_MS, polling=250)
     page.wait_for_timeout(400)
     page.wait_for_function(READY_JS, timeout=PAGE_LOAD_MS, polling=250)
@@ -78,6 +76,15 @@ def _open(tab, url: str):
     except Exception:  # noqa: BLE001 - an empty page is reported by the caller
         pass
     return page, tab.errors
+
+
+def _open(tab, url: str):
+    """`url` in the test process's reader tab (tests/conftest.py), once the app has finished its run; returns
+    (page, the page's uncaught errors)."""
+    page = tab.page
+    tab.errors.clear()
+    page.goto(url, wait_until="domcontentloaded", timeout=PAGE_LOAD_MS)
+    return _ran(tab)
 
 
 def _follow(tab, path: str):
@@ -90,14 +97,7 @@ def _follow(tab, path: str):
                 if (urlsplit(a.get_attribute("href") or "").path or "/") == path)
     link.click()
     page.wait_for_url(lambda url: (urlsplit(url).path or "/") == path, timeout=PAGE_LOAD_MS)
-    page.wait_for_function(READY_JS, timeout=PAGE_LOAD_MS, polling=250)
-    page.wait_for_timeout(400)
-    page.wait_for_function(READY_JS, timeout=PAGE_LOAD_MS, polling=250)
-    try:  # the last elements of a finished run may still be painting
-        page.wait_for_function(HAS_TEXT_JS, timeout=3000, polling=100)
-    except Exception:  # noqa: BLE001 - an empty page is reported by the caller
-        pass
-    return page, tab.errors
+    return _ran(tab)
 
 
 def _nav_links(page) -> list[tuple[str, str]]:
