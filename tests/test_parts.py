@@ -95,6 +95,24 @@ def test_a_write_after_the_catalogue_changed_rebuilds_everything(mini: Path, min
         assert con.execute("select value from setting where key = 'target_rank'").fetchone() == ("4",)
 
 
+def test_a_write_after_a_ranking_was_corrected_in_place_rebuilds_everything(mini: Path, mini_warehouse: Path):
+    """A corrected figure keeps its file's size (a rank 6 made 4): the published part is still rebuilt by the next
+    write, so the warehouse never keeps a figure the ledger no longer holds."""
+    ledger = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
+    text = ledger.read_text(encoding="utf-8")
+    row = "2025,Seoul,South Korea,6,1288.1,ranked,"
+    assert row in text
+    size = ledger.stat().st_size
+    ledger.write_text(text.replace(row, row.replace(",6,", ",4,")), encoding="utf-8")
+    assert ledger.stat().st_size == size
+    before = _identity(mini_warehouse)
+    writes.record_event(catalogue.load(mini), ORGANIZER, "meeting.scheduled", MEETING, warehouse_path=mini_warehouse)
+    assert _identity(mini_warehouse)["published"] != before["published"]
+    with parts.connect_read_only(mini_warehouse) as con:
+        assert con.execute("select rank from ranking_row where index_id = 'mori_gpci' and edition = '2025' "
+                           "and city = 'Seoul'").fetchone() == (4,)
+
+
 def test_a_write_on_a_warehouse_missing_a_part_rebuilds_everything(mini: Path, mini_warehouse: Path):
     parts.part_path(mini_warehouse, "forum").unlink()
     assert warehouse.built_from(mini_warehouse) is None
