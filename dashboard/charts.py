@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from dashboard.text import t
 from pipelines.analysis import signals
+from pipelines.analysis.signals import blank as _blank
 from pipelines.reports.render import FOCUS_COLOUR
 
 # One colour per city, the same in every chart whatever else is selected: the focus city red; the catalogue's
@@ -26,10 +27,6 @@ OTHER_COLOURS = ("#9aa5b4", "#b3a6c4", "#a3bfae", "#c4b49c", "#9db4cc", "#c2a3a3
 CHANGE_COLOUR = "#6c5ce7"
 BEFORE_COLOUR = "#9aa5b4"  # values from before an action was accepted
 FONT = "NanumGothic, 'Noto Sans CJK KR', 'Malgun Gothic', 'Apple SD Gothic Neo', sans-serif"
-
-
-def _blank(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def format_number(value: object) -> str:

@@ -27,6 +27,7 @@ from dashboard.charts import (
     year_ticks,
 )
 from dashboard.text import t
+from pipelines.analysis.signals import blank as _blank
 from pipelines.reports.render import FOCUS_COLOUR, nice_ticks, text_width, tick_label
 
 WIDTH = 560
@@ -38,10 +39,6 @@ NO_RANK = "#6b7280"
 RANGE_FILL = "rgba(220, 38, 38, 0.12)"
 DUE_FILL = "rgba(181, 71, 8, 0.10)"
 LEGEND_ROW = 18
-
-
-def _blank(value: object) -> bool:
-    return value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value)))
 
 
 # HTML's specials and Markdown's (these charts go through st.markdown): each as a numeric character reference, which

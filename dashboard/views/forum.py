@@ -17,6 +17,7 @@ from dashboard.display import local_time, show_error, zone_note
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
+from pipelines.analysis.signals import blank
 from pipelines.build import forum, writes
 from pipelines.catalogue import ForumSection
 from pipelines.errors import Busy, CityIdxError
@@ -29,10 +30,6 @@ STATUS_COLOUR = {"proposed": "gray", "accepted": "blue", "in_progress": "orange"
 DECISION_COLOUR = {"adopted": "green", "adopted_with_changes": "green", "deferred": "orange", "rejected": "red"}
 LABEL_COLOUR = {"weakness": "red", "strength": "green", "neutral": "gray", "no_data": "gray"}
 FLASH = "forum_flash"
-
-
-def blank(value: object) -> bool:
-    return value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value)))
 
 
 def as_list(value: object) -> list:

@@ -9,6 +9,7 @@ from dashboard import charts, data, display, svg_charts
 from dashboard.markdown import escape
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
+from pipelines.analysis.signals import blank
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()
@@ -18,10 +19,6 @@ CELL_COLOUR = {
     "on_course": "background-color: #dcfce7; color: #166534", "at_risk": "background-color: #ffedd5; color: #9a3412",
     "off_course": "background-color: #fee2e2; color: #991b1b", "unknown": "background-color: #f3f4f6; color: #374151",
 }
-
-
-def blank(value: object) -> bool:
-    return value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value)))
 
 
 def rank(value: object) -> str:

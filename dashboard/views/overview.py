@@ -9,13 +9,10 @@ from dashboard import charts, data, svg_charts
 from dashboard.markdown import escape, link, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
+from pipelines.analysis.signals import blank
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()
-
-
-def blank(value: object) -> bool:
-    return value is None or bool(pd.isna(value))
 
 
 def rank(value: object) -> str:

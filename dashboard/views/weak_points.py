@@ -11,6 +11,7 @@ from dashboard import charts, data, display
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
+from pipelines.analysis.signals import blank
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()
@@ -26,10 +27,6 @@ MISSING_FIGURE = {"no_weight": "ui.weak.missing_weight", "no_focus_score": "ui.w
 
 def col(key: str) -> str:
     return t(f"col.{key}", lang)
-
-
-def blank(value: object) -> bool:
-    return value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value)))
 
 
 def rank(value: object) -> str:
