@@ -189,3 +189,27 @@ def test_the_parts_made_new_are_written_in_small_blocks_without_a_log(mini_wareh
     for part in ("values", "forum"):
         assert parts.part_path(mini_warehouse, part).stat().st_size < 200_000
     assert not list(mini_warehouse.parent.glob("*.wal")) and not list(mini_warehouse.parent.glob(".*.tmp*"))
+
+
+def test_the_city_values_are_read_while_the_components_are_and_published_problems_come_first(mini: Path, tmp_path: Path):
+    """The build makes the city's values, the forum and the catalogue tables while the components files are read in
+    the background (build._read_published, `meanwhile`); a problem there is still reported only once the published
+    files have none, as when it was read after them, and with its own file, row and column."""
+    seed = mini.parent / "data" / "raw" / "indicators" / "seed_values.csv"
+    seed.write_text(seed.read_text(encoding="utf-8").replace("foreign_tourists,2023,8860000", "foreign_tourists,2023,lots", 1),
+                    encoding="utf-8")
+    path = tmp_path / "w" / "cityindex.duckdb"
+    with pytest.raises(schemas.ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    text = str(caught.value)
+    assert "seed_values.csv" in text and "value" in text and "lots" in text
+    assert not path.exists() and not list(path.parent.glob(".*.tmp*"))
+    # a published file with a problem too: its problems alone, as before
+    rankings = mini.parent / "data" / "raw" / "rankings" / "zyen_gfci.csv"
+    rankings.write_text(rankings.read_text(encoding="utf-8").replace("GFCI 38,Seoul,South Korea,10,", "GFCI 38,Seoul,South Korea,-10,"),
+                        encoding="utf-8")
+    with pytest.raises(schemas.ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    text = str(caught.value)
+    assert "zyen_gfci.csv" in text and "seed_values.csv" not in text
+    assert not path.exists() and not list(path.parent.glob(".*.tmp*"))
