@@ -213,3 +213,26 @@ def test_the_city_values_are_read_while_the_components_are_and_published_problem
     text = str(caught.value)
     assert "zyen_gfci.csv" in text and "seed_values.csv" not in text
     assert not path.exists() and not list(path.parent.glob(".*.tmp*"))
+
+
+def test_the_rankings_files_are_checked_together_and_each_problem_names_its_own_file_and_row(mini: Path, tmp_path: Path):
+    """The checks across rankings files (known editions, known cities, flags against notes, two spellings of one
+    city) run once over the rows of every file (rankings.read_rankings); each problem still names its own file,
+    spreadsheet row and column."""
+    raw = mini.parent / "data" / "raw" / "rankings"
+    mori, zyen = raw / "mori_gpci.csv", raw / "zyen_gfci.csv"
+    lines = mori.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[6].startswith("2025,Seoul,")
+    lines[6] = lines[6].replace("2025,Seoul,", "2031,Seoul,", 1)  # an edition editions.csv does not know
+    mori.write_text("".join(lines), encoding="utf-8")
+    lines = zyen.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[5].startswith("GFCI 38,Seoul,")
+    lines[5] = lines[5].replace("GFCI 38,Seoul,", "GFCI 38,Atlantis,", 1)  # a city cities.csv does not know
+    zyen.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(schemas.ProblemsFound) as caught:
+        build.build(catalogue.load(mini), tmp_path / "w" / "cityindex.duckdb")
+    found = {(p.file, p.row, p.column) for p in caught.value.problems}
+    assert ("data/raw/rankings/mori_gpci.csv", 7, "edition") in found
+    assert ("data/raw/rankings/zyen_gfci.csv", 6, "city") in found
+    assert all(p.file in ("data/raw/rankings/mori_gpci.csv", "data/raw/rankings/zyen_gfci.csv") for p in caught.value.problems)
+    assert "2031" in str(caught.value) and "Atlantis" in str(caught.value)

@@ -217,7 +217,6 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
     problems += more
     if cities is None or editions is None:
         raise ProblemsFound(problems)
-    ranking_frames = []
     # the component rows gather in DuckDB, never in pandas
     components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at,
                                   None if stage_at is None else warehouse.schema_template())
@@ -225,11 +224,9 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
     # here (mostly pandas): a core no longer waits for the other (issue 13)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cityidx-components") as background:
         reading = background.submit(read_all_components, components, cat, cities, editions, tiers)
-        held = hold_rankings(cat)  # every rankings file read and checked in one pass
-        for series in cat.series.values():
-            frame, more = read_rankings(series, cat, cities, editions, tiers, held[series.id])
-            problems += more
-            ranking_frames += [] if frame is None else [frame]
+        # every rankings file read and checked in one pass, then the checks across files on all their rows at once
+        rankings, more = read_rankings(cat, cities, editions, tiers, hold_rankings(cat))
+        problems += more
         made, failed = None, None
         try:
             made = meanwhile(tiers)
@@ -244,8 +241,7 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
         raise ProblemsFound(problems)
     if failed is not None:
         raise failed
-    return (tiers, cities, editions, pd.concat(ranking_frames, ignore_index=True), components.table(COMPONENT_ROWS),
-            made)
+    return tiers, cities, editions, rankings, components.table(COMPONENT_ROWS), made
 
 
 def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T]
