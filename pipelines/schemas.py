@@ -558,7 +558,8 @@ def repeats(rel: duckdb.DuckDBPyRelation, columns: tuple[str, ...]) -> bool:
     return bool((hashes[1:] == hashes[:-1]).any())
 
 
-def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = ()) -> tuple[list[Rule], Distinct]:
+def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = (), *,
+              shortcut: bool = True) -> tuple[list[Rule], Distinct]:
     """The rules that some row of `rel` may break, found without naming rows (issue 13), in two queries: one scan
     counts missing cells and judges the rules across columns row by row (a key is judged by `repeats`); then every
     rule on one column is judged on that column's distinct values (a 3.24M-row file repeats a few hundred URLs,
@@ -566,7 +567,8 @@ def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = 
     suspect (one scan in _failures names the rows at once).
 
     Also returns the distinct values of the caller's `groups` of text columns (distinct_values), from the same
-    query: a group of one column with rules of its own costs nothing more."""
+    query: a group of one column with rules of its own costs nothing more. `shortcut`: False to judge every rule
+    however few the rows (a caller that cannot name rows, judge_stored)."""
     counted: list[tuple[Rule, duckdb.Expression]] = []
     keys: list[Rule] = []
     judged: list[Rule] = []
@@ -584,7 +586,7 @@ def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = 
         return [], distinct_values(rel, groups)
     [(rows, *values)] = rel.aggregate([duckdb.count_all(), *(e for _, e in counted),
                                        *(fn("bool_or", r.failed) for r in judged)]).fetchall()
-    if rows < SUSPECTS_FROM_ROWS:
+    if shortcut and rows < SUSPECTS_FROM_ROWS:
         return list(found), distinct_values(rel, groups)
     suspects = [r for (r, _), n in zip(counted, values) if n < rows]
     suspects += [r for r, hit in zip(judged, values[len(counted):]) if hit]
@@ -696,6 +698,7 @@ def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, num
     if problems:
         return None, problems, True, {}
     try:
+        sql.execute(con, "ledger_csv_macro")
         sql.execute(con, "hold_csv", path=str(path))
     except duckdb.OutOfMemoryException:  # not the file's fault: the build says so (build.within_memory)
         raise
@@ -721,6 +724,46 @@ def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, num
         problems = [p for _, p in hits]
         failed = any(not r.check.startswith("check.") for r, _ in hits)
     return typed.select(col(ROW), *(col(c) for c in columns)), problems, failed, distinct
+
+
+def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, numbers: dict[str, str],
+                     model: type[pa.DataFrameModel], kept: set[str]) -> duckdb.DuckDBPyRelation | None:
+    """A ledger CSV as typed rows that are read where they are used, never held (issue 13): the cells as
+    hold_validated holds them (the `ledger_csv` macro), the number columns parsed, no `ROW`.
+
+    For a caller that stores the rows, then judges what it stored (judge_stored): `kept` names the columns it
+    stores exactly as they are here. A rule on anything else (a column not kept, a number's text: a number that is
+    not one) is judged row by row as the rows are read, and the first row that breaks one stops the query (DuckDB's
+    `error()`), so that whatever the rows went into must be rolled back. No row is named either way: the caller
+    then holds the file (hold_validated), which names every problem.
+
+    None when the header alone fails, or names a column with spaces around it or twice (read by name here)."""
+    names = _header_names(path)
+    if (names is None or any(n != n.strip() for n in names) or len(set(names)) < len(names) or ROW in names
+            or check_header(path, display, model) or column_problems(model, names, display)):
+        return None
+    sql.execute(con, "ledger_csv_macro")
+    rows = con.table_function("ledger_csv", [str(path)])
+    numbered = [c for c in numbers if c in names]
+    typed = rows.select(*(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c) for c in names),
+                        *(col(c).alias(f"_text_{c}") for c in numbered))
+    # a number that is not one: its text is there but the number is not (number_rules, read on the parsed value
+    # instead of parsing the text again)
+    refused = [col(f"_text_{c}").isnotnull() & col(c).isnull() for c in numbered]
+    refused += [r.failed for r in rules(model, names) if not set(r.reads) <= kept]
+    if refused:
+        stop = fn("error", lit(f"{display}: a row breaks a rule of {model.__name__} (the file is then held and checked)"))
+        typed = typed.filter(duckdb.CaseExpression(_any(refused), stop).otherwise(lit(True)))
+    return typed.select(*map(col, names))
+
+
+def judge_stored(rel: duckdb.DuckDBPyRelation, model: type[pa.DataFrameModel], columns: list[str],
+                 groups: Groups = ()) -> tuple[bool, Distinct]:
+    """Whether every rule of `model` on `columns` holds on the rows of `rel`, judged without naming rows (rows a
+    caller stored from stream_validated: each column's distinct values, _suspects), and the distinct values of
+    `groups` of text columns from the same queries."""
+    found, distinct = _suspects(rel, rules(model, columns), groups, shortcut=False)
+    return not found, distinct
 
 
 def read_validated(path: Path, display: str, numbers: dict[str, str],
