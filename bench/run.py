@@ -349,17 +349,25 @@ def bench_startup(report: Report, runs: int, warehouse: Path | None) -> None:
     command = CITYIDX
     env = {"CITYIDX_WAREHOUSE": str(warehouse)} if warehouse is not None else {}
     cases = {"python -c 'import duckdb'": [PYTHON, "-c", STARTUP_SCRIPT], "cityidx --help": [*command, "--help"]}
-    # `status` keeps its answer per warehouse version and day (pipelines/sql/parts.py, `kept`): measured both as a
-    # repeated command (the answer kept) and as the first one after a write (its key changed: DuckDB reads it)
-    first_after_write = "cityidx status, first after a write (nothing kept)"
+    # `status` keeps its answer per published part and day (pipelines/sql/parts.py, `kept`): measured as a repeated
+    # command (the answer kept), as the first one after a real write of the part it reads (`cityidx build`, untimed,
+    # before each run: the build reads the answer on its staged file and keeps it beside the warehouse), and as the
+    # first after the part was touched by hand (os.utime: a new mtime and ctime, same bytes, so no answer kept anywhere
+    # matches it and DuckDB reads the warehouse: what a status costs the first time on a new day, too). An upload or a
+    # forum event swaps in a part status does not read: its answer stays kept (tests/test_status_kept.py).
+    first_after_build = "cityidx status, first after `cityidx build`"
+    first_after_touch = "cityidx status, first after a touch (DuckDB reads)"
     if warehouse is not None:
         cases["cityidx status (real warehouse)"] = [*command, "status"]
-        cases[first_after_write] = [*command, "status"]
+        cases[first_after_build] = [*command, "status"]
+        cases[first_after_touch] = [*command, "status"]
     else:
         report.skip("cityidx status", "no real-data warehouse was built (run with --only real --only startup)")
 
     def before(name: str) -> None:
-        if name == first_after_write:  # what a write does to the key: a new mtime and ctime (same bytes)
+        if name == first_after_build:  # a real write of the published part, not timed
+            run_child([*command, "build", "--warehouse", str(warehouse)])  # raises when the build fails
+        elif name == first_after_touch:
             os.utime(warehouse)
 
     seen: dict[str, list[Child]] = {name: [] for name in cases}

@@ -222,22 +222,18 @@ def list_(catalogue_path: Path | None, lang: str) -> None:
                  target=cat.goal.target_rank, year=cat.goal.by_year))
 
 
-STATUS_QUERIES = ("focus_city_id", "focus_standing", "current_day")
 STATUS_COLUMNS = ("index_id", "editions", "latest_edition", "latest_month", "stale", "latest_status", "latest_rank",
                   "latest_rank_bound", "change_kind", "change_places", "previous_edition", "last_ranked_edition",
                   "last_ranked_rank")
 
 
 def _standing(path: Path) -> dict:
-    """What `cityidx status` reads: the focus city, its standing per series (rows as lists, no pandas: status
-    starts fast) and the day DuckDB read them on (the signals age editions to today). All of it lies in the
-    published part, which is attached alone."""
+    """What `cityidx status` reads when no answer is kept for the warehouse as it is today (`parts.standing`): all of
+    it lies in the published part, which is attached alone."""
     if not path.is_file():
         raise CityIdxError("cli.no_warehouse", path=path)
     with parts.connect_published(path) as con:
-        return {"focus": sql.value(con, "focus_city_id"),
-                "rows": [list(r) for r in sql.rows(con, "focus_standing")],
-                "day": sql.value(con, "current_day")}
+        return parts.standing(con)
 
 
 @main.command()
@@ -252,8 +248,9 @@ def status(lang: str, warehouse_path: Path | None) -> None:
         cityidx status --lang en
     """
     path = warehouse_path or parts.warehouse_path()
-    # the answer is kept per warehouse version and day: a second `status` on an unchanged warehouse runs no DuckDB
-    answer = parts.kept("status", STATUS_QUERIES, lambda: _standing(path), path)
+    # the answer is kept per published part and day (by the build that made it, or by the first status to read it):
+    # a status on a warehouse whose answer is kept runs no DuckDB
+    answer = parts.kept("status", lambda: _standing(path), path)
     focus = answer["focus"]
     rows = [dict(zip(STATUS_COLUMNS, r)) for r in answer["rows"]]
     click.echo(f"{t('cli.status.series', lang):<16} {t('cli.status.editions', lang):>8}  "

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pipelines import build, catalogue
+
 ROOT = Path(__file__).resolve().parents[1]
 LINT = Path(sys.executable).with_name("lint-imports")
 
@@ -105,19 +107,22 @@ def test_help_starts_without_duckdb_or_any_parser(tmp_path: Path):
     assert "argon2" in _loaded_after(code, watch=HEAVY + LIGHT_ONLY, env=env)
 
 
-def test_status_on_a_built_warehouse_starts_without_the_heavy_libraries(mini_warehouse, tmp_path: Path):
+def test_status_on_a_built_warehouse_starts_without_the_heavy_libraries(mini, mini_warehouse, tmp_path: Path):
     """`cityidx status` reading a real warehouse (rows as tuples, no frames) loads no pandas either, and once the
     parsed forms of messages.yml and the query files are kept, neither PyYAML nor aiosql (nor argon2); once its
-    answer for this warehouse version is kept, not even DuckDB, until a write changes the version. The probe fails
-    if it prints no table, so a status that broke early cannot pass as light."""
+    answer for this published part is kept, not even DuckDB — also the first time after a build, which keeps it
+    beside the warehouse; a part touched by hand is read again. The probe fails if it prints no table, so a status
+    that broke early cannot pass as light."""
     code = ("import pipelines.cli\ntry:\n    pipelines.cli.main(['status'])\nexcept SystemExit as exc:\n"
             "    assert not exc.code, exc.code")
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
     first = _loaded_after(code, warehouse=str(mini_warehouse), watch=HEAVY + LIGHT_ONLY, env=env)
     assert first == {"duckdb", "yaml", "aiosql"}  # nothing kept yet: both files parsed (and so the probe can fail)
     assert _loaded_after(code, warehouse=str(mini_warehouse), watch=HEAVY + LIGHT_ONLY, env=env) == set()
-    os.utime(mini_warehouse)  # what a write does to the version: a new mtime and ctime
+    os.utime(mini_warehouse)  # touched by hand: a new mtime and ctime, no answer kept for it anywhere
     assert _loaded_after(code, warehouse=str(mini_warehouse), watch=HEAVY + LIGHT_ONLY, env=env) == {"duckdb"}
+    build.build(catalogue.load(mini), mini_warehouse)  # a real write of the published part: its answer kept beside it
+    assert _loaded_after(code, warehouse=str(mini_warehouse), watch=HEAVY + LIGHT_ONLY, env=env) == set()
     run = subprocess.run([sys.executable, "-m", "pipelines.cli", "status", "--lang", "en"], cwd=ROOT, capture_output=True,
                          text=True, timeout=120, env={**os.environ, **env, "CITYIDX_WAREHOUSE": str(mini_warehouse)})
     assert run.returncode == 0 and "mori_gpci" in run.stdout, run.stdout + run.stderr

@@ -113,7 +113,21 @@ def connect_published(path: Path | None = None) -> duckdb.DuckDBPyConnection:
 
 # --- answers kept between commands (issue 13, quick start-up) -----------------------------------------------------
 
-KEPT_FORMAT = "1"  # changed when what `kept` keeps changes shape: every answer kept before is then ignored
+KEPT_FORMAT = "2"  # changed when what `kept` keeps changes shape: every answer kept before is then ignored
+
+# Each answer kept, by name: the named queries it runs and the parts it reads. `cityidx status`: the focus city, its
+# standing per series and the day DuckDB read them on (the signals age every edition to today), all of it in the
+# published part, attached alone (connect_published).
+KEPT = {"status": (("focus_city_id", "focus_standing", "current_day"), ("published",))}
+
+
+def standing(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The answer `status`, read on `con` (the published part its default catalogue: a reader's session, or a build's
+    staged file before the swap): plain JSON data (rows as lists, no pandas), with under "day" the day DuckDB read
+    it on."""
+    return {"focus": sql.value(con, "focus_city_id"),
+            "rows": [list(r) for r in sql.rows(con, "focus_standing")],
+            "day": sql.value(con, "current_day")}
 
 
 def today() -> dt.date:
@@ -121,42 +135,69 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def _state(path: Path, queries: Sequence[str], day: dt.date) -> list | None:
-    """Everything a read of the warehouse by `queries` on `day` depends on: every part file's identity, the
-    queries' SQL and the day; None when a part cannot be looked at (the read then says why)."""
-    out: list = [KEPT_FORMAT, str(path.absolute()), day.isoformat(), [[q, sql.text(q)] for q in queries]]
-    for f in files(path).values():
+def state(name: str, path: Path, day: dt.date) -> list | None:
+    """Everything the answer `name` of the warehouse at `path`, read on `day`, depends on: the identity of each part
+    file it reads, its queries' SQL and the day; None when such a part cannot be looked at (the read then says why)."""
+    queries, reads = KEPT[name]
+    out: list = [KEPT_FORMAT, name, day.isoformat(), [[q, sql.text(q)] for q in queries]]
+    for part in reads:
         try:
-            st = os.stat(f)
+            st = os.stat(part_path(path, part))
         except OSError:
             return None
-        # a write swaps in a new file (a new inode and ctime); size and mtime besides, as version() has them
-        out.append([st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+        # a write swaps in a new file (a new inode and ctime); size and mtime besides, as version() has them. The
+        # ctime also changes with anything done to the file by hand (a copy over it, even with its old mtime, a touch)
+        out.append([part, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
     return out
 
 
-def kept(name: str, queries: Sequence[str], read: Callable[[], dict[str, Any]], path: Path | None = None) -> dict[str, Any]:
-    """What `read()` returns, a read of the warehouse at `path` by the named `queries`, kept between commands in the
-    user's cache folder (`pipelines.messages.parsed`), so that `cityidx status` answers without DuckDB when
-    nothing it depends on has changed (issue 13, quick start-up).
+def beside(path: Path, name: str) -> Path:
+    """Where the write that made the warehouse at `path` keeps the answer `name` (e.g. cityindex.status.json)."""
+    return path.with_name(f"{path.stem}.{name}.json")
 
-    Such an answer is a function of the warehouse's part files, the queries' text and the day (the signals age
-    every edition to today): it is kept under a key made of exactly these — every part file's device, inode, size,
-    mtime and ctime (a write swaps in a new file, so a rebuild, an upload or a forum event changes the key), the
-    queries' SQL and today's date where the command runs. `read` returns plain JSON data with, under "day", the
-    date DuckDB read it on (ISO: DuckDB's `current_date` and Python's date follow the same local time zone); it is
-    kept only when that is the key's day and no part changed while it was read, so a kept answer is never one of
-    another warehouse or another day. A part that is missing is never kept: `read` then raises its own error.
+
+def kept_beside(path: Path, name: str, now: list) -> Any:
+    """The answer `name` the last write kept beside the warehouse, when it was kept for exactly the state `now` (the
+    part files as they are, the queries' SQL, today); else parsed.MISSING."""
+    found = parsed.read(beside(path, name))
+    if isinstance(found, dict) and found.get("state") == now and isinstance(found.get("answer"), dict):
+        return found["answer"]
+    return parsed.MISSING
+
+
+def kept(name: str, read: Callable[[], dict[str, Any]], path: Path | None = None) -> dict[str, Any]:
+    """The answer `name`: what `read()` returns, a read of the warehouse at `path` by its named queries (`KEPT`),
+    kept between commands, so that `cityidx status` answers without DuckDB when nothing it depends on has changed
+    (issue 13, quick start-up).
+
+    Such an answer is a function of the part files it reads (status: the published part alone), the queries' text
+    and the day (the signals age every edition to today): it is kept under a key made of exactly these (`state`) —
+    each such part file's device, inode, size, mtime and ctime (a build swaps in a new published part, so the key
+    changes; an upload or a forum event swaps in another part, which status does not read), the queries' SQL and
+    today's date where the command runs. It is found in one of two places:
+
+    - beside the warehouse (`beside`): the write that made the published part read the answer on its own staged file
+      before the swap and kept it there with the state of the file it swapped in (build/warehouse.py, `keep_beside`),
+      so the first status after a build reads no DuckDB either;
+    - in the user's cache folder (`pipelines.messages.parsed`), where an earlier read kept it: `read` returns plain
+      JSON data with, under "day", the date DuckDB read it on (ISO: DuckDB's `current_date` and Python's date follow
+      the same local time zone); it is kept only when that is the key's day and no part changed while it was read.
+
+    So a kept answer is never one of another warehouse file or another day. A part that is missing is never kept:
+    `read` then raises its own error.
     """
     path = path or warehouse_path()
-    before = _state(path, queries, today())
+    before = state(name, path, today())
     if before is None:
         return read()
-    target = parsed.cache_file(name, hashlib.sha256(json.dumps(before).encode()).hexdigest())
+    answer = kept_beside(path, name, before)
+    if answer is not parsed.MISSING:
+        return answer
+    target = parsed.cache_file(name, hashlib.sha256(json.dumps([str(path.absolute()), before]).encode()).hexdigest())
     answer = parsed.read(target)
     if answer is not parsed.MISSING:
         return answer
     answer = read()
-    if answer.get("day") == before[2] and _state(path, queries, today()) == before:
+    if answer.get("day") == before[2] and state(name, path, today()) == before:
         parsed.keep(target, answer)
     return answer
