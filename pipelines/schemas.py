@@ -729,7 +729,8 @@ def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, num
 def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, numbers: dict[str, str],
                      model: type[pa.DataFrameModel], kept: set[str]) -> duckdb.DuckDBPyRelation | None:
     """A ledger CSV as typed rows that are read where they are used, never held (issue 13): the cells as
-    hold_validated holds them (the `ledger_csv` macro), the number columns parsed, no `ROW`.
+    hold_validated holds them (the `ledger_csv` macro), the number columns parsed (their text beside them, as
+    `_text_<column>`), an optional column of the model the file lacks missing in every row; no `ROW`.
 
     For a caller that stores the rows, then judges what it stored (judge_stored): `kept` names the columns it
     stores exactly as they are here. A rule on anything else (a column not kept, a number's text: a number that is
@@ -737,24 +738,28 @@ def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, n
     `error()`), so that whatever the rows went into must be rolled back. No row is named either way: the caller
     then holds the file (hold_validated), which names every problem.
 
-    None when the header alone fails, or names a column with spaces around it or twice (read by name here)."""
+    None when the header alone fails, or names a column with spaces around it or twice (read by name here). Each
+    step here costs DuckDB a look at the file (its CSV sniffer, ~5-10 ms): there are as few as can be."""
     names = _header_names(path)
     if (names is None or any(n != n.strip() for n in names) or len(set(names)) < len(names) or ROW in names
+            or any(n.startswith("_text_") for n in names)
             or check_header(path, display, model) or column_problems(model, names, display)):
         return None
     sql.execute(con, "ledger_csv_macro")
     rows = con.table_function("ledger_csv", [str(path)])
     numbered = [c for c in numbers if c in names]
+    absent = [c for c in model.to_schema().columns if c not in names]
     typed = rows.select(*(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c) for c in names),
+                        *(lit(None).cast("VARCHAR").alias(c) for c in absent),
                         *(col(c).alias(f"_text_{c}") for c in numbered))
     # a number that is not one: its text is there but the number is not (number_rules, read on the parsed value
     # instead of parsing the text again)
     refused = [col(f"_text_{c}").isnotnull() & col(c).isnull() for c in numbered]
     refused += [r.failed for r in rules(model, names) if not set(r.reads) <= kept]
-    if refused:
-        stop = fn("error", lit(f"{display}: a row breaks a rule of {model.__name__} (the file is then held and checked)"))
-        typed = typed.filter(duckdb.CaseExpression(_any(refused), stop).otherwise(lit(True)))
-    return typed.select(*map(col, names))
+    if not refused:
+        return typed
+    stop = fn("error", lit(f"{display}: a row breaks a rule of {model.__name__} (the file is then held and checked)"))
+    return typed.filter(duckdb.CaseExpression(_any(refused), stop).otherwise(lit(True)))
 
 
 def judge_stored(rel: duckdb.DuckDBPyRelation, model: type[pa.DataFrameModel], columns: list[str],

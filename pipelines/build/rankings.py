@@ -426,19 +426,23 @@ def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalog
 
 def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: str, editions: pd.DataFrame,
                        cities: CityMap, tiers: SourceTiers) -> bool:
-    """The file read straight into component_row, in a transaction of the cursor `con`, and judged there (issue 13):
-    read once and written once, never held. The rules on what component_row keeps are judged on the inserted
-    rows' distinct values (judge_stored), the others as the rows are read (stream_validated); then the checks of
-    `_checked`, each distinct value once; then each row's city, flags and source tier put right (a few UPDATEs,
-    most of which touch no row). True when the rows are in; False, with nothing inserted (rolled back), when any
-    rule or check fails, or two rows may share a key (they need the merge): the caller then holds the file."""
+    """The file read straight into component_row on the cursor `con` and judged there (issue 13): read once and
+    written once, never held. The rules on what component_row does not keep (publication, retrieved, a number's
+    text) are judged as the rows are read (stream_validated); before the rows are committed, the checks of
+    `_checked` on their distinct values, and each row's source tier set; after, on the stored rows (compressed
+    by then, so their distinct values cost least), the rules on what component_row keeps (judge_stored) and
+    whether two rows may share a key (they need the merge); last, the few cities and flags the file writes
+    otherwise than they are stored, put right. True when the rows are in; False, with none of them left in
+    component_row (rolled back, or taken back once committed), when anything fails: the caller then holds the
+    file."""
     try:
         rows = stream_validated(con, series.components_file, display, COMPONENT_NUMBERS, RawComponent, COMPONENT_KEPT)
         if rows is None:
             return False
-        have = set(rows.columns)
-        con.register("component_source", rows.select(  # the optional columns, missing where the file has none
-            *map(col, rows.columns), *(lit(None).cast("VARCHAR").alias(c) for c in ("flags", "note_ko") if c not in have)))
+        con.register("component_source", rows)
+        stored = con.table(COMPONENT_ROWS).filter(col("index_id") == lit(series.id)).select(
+            *(col("component_id").alias(c) if c == "component" else col(c)
+              for c in ("edition", "city", "component", "rank", "score", "source_url", "flags", "note", "note_ko")))
     except duckdb.OutOfMemoryException:
         raise
     except duckdb.Error:  # a file DuckDB cannot read (it looks at it to know its columns): held, it says why
@@ -446,30 +450,36 @@ def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: 
     con.begin()
     try:
         sql.execute(con, "components_insert", index_id=series.id)
-        stored = con.table(COMPONENT_ROWS).filter(col("index_id") == lit(series.id)).select(
-            *(col("component_id").alias(c) if c == "component" else col(c)
-              for c in ("edition", "city", "component", "rank", "score", "source_url", "flags", "note", "note_ko")))
-        valid, found = judge_stored(stored, RawComponent, [c for c in stored.columns if c in have], COMPONENT_GROUPS)
-        judged = _judge_components(stored, series, editions, cities, tiers, typed=True, found=found) if valid else None
-        if judged is None or not judged.clean or judged.spellings or repeats(stored, ("edition", "city", "component")):
+        judged = _judge_components(stored, series, editions, cities, tiers, typed=True,
+                                   found=distinct_values(stored, COMPONENT_GROUPS))
+        if not judged.clean or judged.spellings:
             con.rollback()
             return False
         _look_ups(con, judged)
-        if judged.cities:
-            sql.execute(con, "components_set_city", index_id=series.id)
-        if any(cell != kept for _, cell, kept, _ in judged.flags):
-            sql.execute(con, "components_set_flags", index_id=series.id)
         sql.execute(con, "components_set_tier", index_id=series.id)
         if judged.tiers:
             sql.execute(con, "components_set_other_tier", index_id=series.id)
         con.commit()
-        return True
     except duckdb.OutOfMemoryException:  # not the file's fault: the build says so (build.within_memory)
         _roll_back(con)
         raise
-    except duckdb.Error:  # a rule broken as the rows were read, or a file DuckDB cannot read: held, it says why
+    except duckdb.Error:  # a rule broken as the rows were read: held, the file says which
         _roll_back(con)
         return False
+    try:
+        # an optional column the file lacks is missing in every row: its rules hold there as on no column
+        valid, _ = judge_stored(stored, RawComponent, stored.columns)
+        if valid and not repeats(stored, ("edition", "city", "component")):
+            if judged.cities:
+                sql.execute(con, "components_set_city", index_id=series.id)
+            if any(cell != kept for _, cell, kept, _ in judged.flags):
+                sql.execute(con, "components_set_flags", index_id=series.id)
+            return True
+    except duckdb.OutOfMemoryException:
+        sql.execute(con, "components_take_back", index_id=series.id)
+        raise
+    sql.execute(con, "components_take_back", index_id=series.id)
+    return False
 
 
 def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
