@@ -1,4 +1,5 @@
-"""Every pandera model, and the turning of their failures into problems that name file, row and column."""
+"""The rules of every file and table (the pandera models of pipelines/models.py, read as data), run by DuckDB, and the
+turning of their failures into problems that name file, row and column."""
 
 from __future__ import annotations
 
@@ -11,27 +12,20 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+import importlib.util
 
 import duckdb
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow as pa_arrow
 from duckdb import col, fn, lit
-from pandera.typing import Series
 
 from pipelines import sql
 from pipelines.errors import CityIdxError
-from pipelines.messages import t
+from pipelines.formats import DATE_RE, FLAGS_RE, MONTH_RE, STATUSES, URL_RE  # noqa: F401 (the vocabulary, re-exported)
+from pipelines.messages import parsed, t
 
-STATUSES = ("ranked", "outside_list", "not_covered", "not_published", "rank_unknown", "not_found", "no_edition")
-URL_RE = r"^https?://[^ \t\n\r\f\v]+$"  # not \S: that makes pandas leave pyarrow for re
-DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
-MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 FIRST_DATA_ROW = 2  # a spreadsheet numbers the header row 1
-# A `flags` cell: known flag words separated by `|` (pipelines/build/notes.py checks them against the note).
-FLAGS_RE = r"^(derived|inferred|conflict|low_confidence)(\|(derived|inferred|conflict|low_confidence))*$"
 
 
 @dataclass(frozen=True, order=True)
@@ -90,202 +84,115 @@ class ProblemsFound(CityIdxError):
         return "\n".join([*(f"- {p.both()}" for p in self.problems), *more, f"{self.summary('ko')} / {self.summary('en')}"])
 
 
-# --- raw ledger files -----------------------------------------------------------------------
+# --- the models, as data ------------------------------------------------------------------------------------------
+# Every rule is declared once, as a pandera model in pipelines/models.py. What the checks here read of a model (its
+# columns, their nullability, uniqueness and checks, its unique key, whether it is strict) is kept as data per
+# content of models.py, formats.py and pandera's version (`pipelines.messages.parsed`), so that a build, a check or
+# an upload does not import pandera (~0.14 s of CPU of every such command) unless one of them changed.
+
+SPEC_FORMAT = "1"  # changed when what `_spec` keeps changes shape: every spec kept before is then ignored
 
 
-class _PublishedFigure(pa.DataFrameModel):
-    """The columns every raw file of published figures shares: which edition and city, the figure, its source."""
+@dataclass(frozen=True)
+class CheckSpec:
+    """One pandera check of a column, as the DuckDB rules read it (`_passes`, `_describe`)."""
 
-    edition: Series[str] = pa.Field(str_length={"min_value": 1})
-    city: Series[str] = pa.Field(str_length={"min_value": 1})
-    rank: Series[pd.Int64Dtype] = pa.Field(ge=1, le=100000, nullable=True)
-    score: Series[float] = pa.Field(nullable=True)
-    source_url: Series[str] = pa.Field(str_matches=URL_RE)
-    publication: Series[str] = pa.Field(str_length={"min_value": 1})
-    retrieved: Series[str] = pa.Field(str_matches=DATE_RE)
-    flags: Optional[Series[str]] = pa.Field(str_matches=FLAGS_RE, nullable=True)
-    note: Series[str] = pa.Field(nullable=True)
-    note_ko: Optional[Series[str]] = pa.Field(nullable=True)
-
-    class Config:
-        strict = True
-        coerce = True
+    name: str
+    statistics: dict
+    error: str | None
 
 
-class RawRanking(_PublishedFigure):
-    """data/raw/rankings/<index_id>.csv"""
-
-    country: Series[str] = pa.Field(nullable=True)
-    status: Series[str] = pa.Field(isin=list(STATUSES))
-    # Known only to be within the top N: rank <= rank_bound (status rank_unknown only).
-    rank_bound: Optional[Series[pd.Int64Dtype]] = pa.Field(ge=1, le=100000, nullable=True)
-
-    class Config:
-        unique = ["edition", "city"]
+@dataclass(frozen=True)
+class ColumnSpec:
+    nullable: bool
+    unique: bool
+    required: bool
+    checks: tuple[CheckSpec, ...]
 
 
-class RawComponent(_PublishedFigure):
-    """data/raw/rankings/<index_id>__components.csv"""
+@dataclass(frozen=True)
+class SchemaSpec:
+    """What `pandera.DataFrameModel.to_schema()` says of a model, for what the rules read: the columns in order."""
 
-    component: Series[str] = pa.Field(str_matches=r"^[a-z0-9_]+$")
-
-
-class RawEdition(pa.DataFrameModel):
-    """data/raw/rankings/editions.csv"""
-
-    index_id: Series[str] = pa.Field(str_matches=r"^[a-z0-9_]+$")
-    edition: Series[str] = pa.Field(str_length={"min_value": 1})
-    published: Series[str] = pa.Field(str_matches=MONTH_RE, nullable=True)
-    year: Series[pd.Int64Dtype] = pa.Field(ge=1990, le=2100)
-    field_size: Series[pd.Int64Dtype] = pa.Field(ge=1, nullable=True)
-    methodology_change: Series[str] = pa.Field(nullable=True)
-    source_url: Series[str] = pa.Field(str_matches=URL_RE, nullable=True)
-    note: Series[str] = pa.Field(nullable=True)
-
-    class Config:
-        strict = True
-        coerce = True
-        unique = ["index_id", "edition"]
+    columns: dict[str, ColumnSpec]
+    unique: list[str] | None
+    strict: bool | str
+    checks: tuple
 
 
-class RawSourceDomain(pa.DataFrameModel):
-    """data/raw/source_domains.csv: one row per domain (or domain/path prefix) with its tier and why."""
-
-    domain: Series[str] = pa.Field(str_matches=r"^[a-z0-9][a-z0-9.-]*[a-z0-9](/[^ \t\n\r\f\v]*)?$")
-    tier: Series[str] = pa.Field(str_matches=r"^[a-z_]+$")
-    reason: Series[str] = pa.Field(str_length={"min_value": 1})
-
-    class Config:
-        strict = True
-        coerce = True
-        unique = ["domain"]
+def _describe_model(model) -> dict:
+    """A pandera model's schema as plain data (what `_spec` keeps)."""
+    schema = model.to_schema()
+    if schema.checks:
+        raise ValueError(f"{model.__name__}: a check across columns belongs in schemas.WIDE_CHECKS, not in pandera")
+    return {"strict": schema.strict, "unique": None if schema.unique is None else list(schema.unique),
+            "columns": [[name, {"nullable": bool(c.nullable), "unique": bool(c.unique), "required": bool(c.required),
+                                "checks": [[k.name, k.statistics, k.error] for k in c.checks]}]
+                        for name, c in schema.columns.items()]}
 
 
-class RawCity(pa.DataFrameModel):
-    """data/raw/cities.csv"""
+def _make_spec() -> dict:
+    from pipelines import models  # pandera: only when the models, their vocabulary or pandera changed
 
-    city: Series[str] = pa.Field(str_length={"min_value": 1}, unique=True)
-    city_ko: Series[str] = pa.Field(str_length={"min_value": 1})
-    country: Series[str] = pa.Field(str_length={"min_value": 1})
-    country_ko: Series[str] = pa.Field(str_length={"min_value": 1})
-    aliases: Series[str] = pa.Field(nullable=True)
-
-    class Config:
-        strict = True
-        coerce = True
+    return {name: _describe_model(model) for name, model in models.MODELS.items()}
 
 
-# --- warehouse tables (the primary keys here must match warehouse.sql) ----------------------
+def _spec_sources() -> list[Path]:
+    """The files the models' data is a function of: the models, their vocabulary, and pandera's version (found
+    without importing pandera)."""
+    here = Path(__file__).resolve().parent
+    found = importlib.util.find_spec("pandera")
+    pandera_version = Path(found.origin).with_name("_version.py") if found and found.origin else None
+    return [here / "models.py", here / "formats.py", *([pandera_version] if pandera_version and pandera_version.is_file() else [])]
 
 
-class CityTable(pa.DataFrameModel):
-    city: Series[str]
-    city_ko: Series[str]
-    country: Series[str]
-    country_ko: Series[str]
-
-    class Config:
-        strict = True
-        unique = ["city"]
-
-
-class EditionTable(pa.DataFrameModel):
-    index_id: Series[str]
-    edition: Series[str]
-    published: Series[str] = pa.Field(nullable=True)
-    year: Series[pd.Int64Dtype]
-    edition_order: Series[pd.Int64Dtype] = pa.Field(ge=1)
-    field_size: Series[pd.Int64Dtype] = pa.Field(nullable=True)
-    methodology_change: Series[str] = pa.Field(nullable=True)
-    source_url: Series[str] = pa.Field(nullable=True)
-    source_tier: Series[str] = pa.Field(nullable=True)
-    note: Series[str] = pa.Field(nullable=True)
-
-    class Config:
-        strict = True
-        unique = ["index_id", "edition"]
+@functools.cache
+def _spec() -> dict[str, SchemaSpec]:
+    kept = parsed.load(_spec_sources(), f"models-{SPEC_FORMAT}", _make_spec)
+    return {name: SchemaSpec(
+        columns={column: ColumnSpec(c["nullable"], c["unique"], c["required"],
+                                    tuple(CheckSpec(n, s, e) for n, s, e in c["checks"]))
+                 for column, c in m["columns"]},
+        unique=m["unique"], strict=m["strict"], checks=()) for name, m in kept.items()}
 
 
-class RankingTable(pa.DataFrameModel):
-    index_id: Series[str]
-    edition: Series[str]
-    city: Series[str]
-    source_city: Series[str] = pa.Field(nullable=True)
-    source_country: Series[str] = pa.Field(nullable=True)
-    rank: Series[pd.Int64Dtype] = pa.Field(nullable=True)
-    score: Series[float] = pa.Field(nullable=True)
-    status: Series[str] = pa.Field(isin=list(STATUSES))
-    rank_bound: Series[pd.Int64Dtype] = pa.Field(nullable=True)
-    source_url: Series[str] = pa.Field(nullable=True)
-    source_tier: Series[str] = pa.Field(nullable=True)
-    publication: Series[str] = pa.Field(nullable=True)
-    retrieved: Series[str] = pa.Field(nullable=True)
-    flags: Series[str] = pa.Field(str_matches=FLAGS_RE, nullable=True)
-    note: Series[str] = pa.Field(nullable=True)
-    note_ko: Series[str] = pa.Field(nullable=True)
-    source_file: Series[str] = pa.Field(nullable=True)
-    source_row: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+class Model:
+    """One model of pipelines/models.py, by name: `.to_schema()` answers what pandera's would for what the rules read
+    (from the kept data: no pandera); `.pandera` is the model itself (loads pandera)."""
 
-    class Config:
-        strict = True
-        unique = ["index_id", "edition", "city"]
+    def __init__(self, name: str) -> None:
+        self.__name__ = name
+
+    def __repr__(self) -> str:
+        return f"Model({self.__name__!r})"
+
+    def to_schema(self) -> SchemaSpec:
+        return _spec()[self.__name__]
+
+    @property
+    def pandera(self):
+        from pipelines import models  # pandera, for a caller that wants the model itself
+
+        return models.MODELS[self.__name__]
 
 
-class ComponentTable(pa.DataFrameModel):
-    index_id: Series[str]
-    edition: Series[str]
-    city: Series[str]
-    component_id: Series[str]
-    rank: Series[pd.Int64Dtype] = pa.Field(nullable=True)
-    score: Series[float] = pa.Field(nullable=True)
-    source_url: Series[str]
-    source_tier: Series[str] = pa.Field(nullable=True)
-    score_source_url: Series[str] = pa.Field(nullable=True)
-    flags: Series[str] = pa.Field(str_matches=FLAGS_RE, nullable=True)
-    note: Series[str] = pa.Field(nullable=True)
-    note_ko: Series[str] = pa.Field(nullable=True)
-
-    class Config:
-        strict = True
-        unique = ["index_id", "edition", "city", "component_id"]
+RawRanking = Model("RawRanking")
+RawComponent = Model("RawComponent")
+RawEdition = Model("RawEdition")
+RawSourceDomain = Model("RawSourceDomain")
+RawCity = Model("RawCity")
+RawSeedValue = Model("RawSeedValue")
+CityTable = Model("CityTable")
+EditionTable = Model("EditionTable")
+RankingTable = Model("RankingTable")
+ComponentTable = Model("ComponentTable")
+IndicatorVersionTable = Model("IndicatorVersionTable")
+LedgerUploadTable = Model("LedgerUploadTable")
+MODELS = (RawRanking, RawComponent, RawEdition, RawSourceDomain, RawCity, RawSeedValue, CityTable, EditionTable,
+          RankingTable, ComponentTable, IndicatorVersionTable, LedgerUploadTable)
 
 
-class IndicatorVersionTable(pa.DataFrameModel):
-    indicator_id: Series[str]
-    period: Series[str]
-    upload_id: Series[str]
-    value: Series[float]
-    office_id: Series[str]
-    uploaded_by: Series[str]
-    uploaded_at: Series[str]
-    source: Series[str] = pa.Field(nullable=True)
-    source_url: Series[str] = pa.Field(nullable=True)
-    note: Series[str] = pa.Field(nullable=True)
-    ledger_file: Series[str]
-    ledger_row: Series[pd.Int64Dtype]
-
-    class Config:
-        strict = True
-        unique = ["indicator_id", "period", "upload_id"]
-
-
-class LedgerUploadTable(pa.DataFrameModel):
-    upload_id: Series[str]
-    office_id: Series[str]
-    uploaded_by: Series[str]
-    uploaded_at: Series[str]
-    sha256: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{64}$")
-    original_filename: Series[str]
-    encoding: Series[str] = pa.Field(nullable=True)
-    bytes: Series[pd.Int64Dtype]
-    rows: Series[pd.Int64Dtype]
-
-    class Config:
-        strict = True
-        unique = ["upload_id"]
-
-
-WAREHOUSE_MODELS: dict[str, type[pa.DataFrameModel]] = {
+WAREHOUSE_MODELS: dict[str, Model] = {
     "city": CityTable,
     "edition": EditionTable,
     "ranking_row": RankingTable,
@@ -303,7 +210,7 @@ MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADER_PROBLEMS = 20
 
 
-def check_header(path: Path, display: str, model: type[pa.DataFrameModel]) -> list[Problem]:
+def check_header(path: Path, display: str, model: Model) -> list[Problem]:
     """The header line alone against a strict model, before any row is read: a file of 10,000 columns is
     refused in milliseconds, with its first unknown columns named, not after the whole file is parsed."""
     schema = model.to_schema()
@@ -422,7 +329,7 @@ def _rank_or_score() -> duckdb.Expression:
 
 
 # model -> check name -> (the column a failure is reported at, the columns it reads, true where a row fails)
-WIDE_CHECKS: dict[type[pa.DataFrameModel], dict[str, tuple[str, tuple[str, ...], Callable[[], duckdb.Expression]]]] = {
+WIDE_CHECKS: dict[Model, dict[str, tuple[str, tuple[str, ...], Callable[[], duckdb.Expression]]]] = {
     RawRanking: {
         "rank_status": ("status", ("rank", "status"), _rank_status),  # a rank exactly when `ranked`
         "bound_status": ("rank_bound", ("rank_bound", "status"), _bound_status),  # a bound only when rank_unknown
@@ -431,7 +338,7 @@ WIDE_CHECKS: dict[type[pa.DataFrameModel], dict[str, tuple[str, tuple[str, ...],
 }
 
 
-def _passes(check: pa.Check, cell: duckdb.Expression) -> duckdb.Expression:
+def _passes(check: CheckSpec, cell: duckdb.Expression) -> duckdb.Expression:
     """A pandera column check as a DuckDB expression, true where a (non-missing) cell passes it."""
     stats = check.statistics
     if check.name == "str_length":
@@ -458,7 +365,7 @@ def _passes(check: pa.Check, cell: duckdb.Expression) -> duckdb.Expression:
     raise ValueError(f"pandera check {check.name!r} has no DuckDB form yet: add it to schemas._passes")
 
 
-def rules(model: type[pa.DataFrameModel], columns: list[str],
+def rules(model: Model, columns: list[str],
           derived: dict[str, tuple[duckdb.Expression, str]] | None = None) -> list[Rule]:
     """Every rule of `model` on the `columns` a table has: each column's nullability, checks and uniqueness, the
     model's unique key, then its checks across columns.
@@ -514,7 +421,7 @@ def number_rules(numbers: dict[str, str], columns: list[str], text: str = "") ->
             for c, kind in numbers.items() if c in columns]
 
 
-def column_problems(model: type[pa.DataFrameModel], columns: list[str], display: str) -> list[Problem]:
+def column_problems(model: Model, columns: list[str], display: str) -> list[Problem]:
     """A strict model's unknown columns, and every required column that is not there."""
     schema = model.to_schema()
     found = [problem(display, None, c, "check.unknown_column", value=c)
@@ -642,7 +549,7 @@ def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str, key
     return problems, distinct
 
 
-def find_problems(rel: duckdb.DuckDBPyRelation, model: type[pa.DataFrameModel], display: str) -> list[Problem]:
+def find_problems(rel: duckdb.DuckDBPyRelation, model: Model, display: str) -> list[Problem]:
     """Every rule of `model` on the rows of `rel` (typed columns and `ROW`), with file, row and column."""
     columns = [c for c in rel.columns if c != ROW]
     found = column_problems(model, columns, display)
@@ -651,7 +558,7 @@ def find_problems(rel: duckdb.DuckDBPyRelation, model: type[pa.DataFrameModel], 
     return [p for _, p in _failures(rel, rules(model, columns), display, list(model.to_schema().unique or []))[0]]
 
 
-def validate_frame(df: pd.DataFrame, model: type[pa.DataFrameModel], display: str) -> list[Problem]:
+def validate_frame(df: pd.DataFrame, model: Model, display: str) -> list[Problem]:
     """A frame built in Python (a warehouse table) against its model, checked by DuckDB where it lies; rows are
     named by the frame's index."""
     con = cursor()
@@ -682,7 +589,7 @@ def _frame(rel: duckdb.DuckDBPyRelation) -> pd.DataFrame:
 
 
 def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, numbers: dict[str, str],
-                   model: type[pa.DataFrameModel], groups: Groups = ()
+                   model: Model, groups: Groups = ()
                    ) -> tuple[duckdb.DuckDBPyRelation | None, list[Problem], bool, Distinct]:
     """A ledger CSV read and checked inside DuckDB, on cursor `con`: every cell trimmed text (empty is missing),
     its number columns parsed, then every rule of its model.
@@ -772,7 +679,7 @@ def judge_stored(rel: duckdb.DuckDBPyRelation, model: type[pa.DataFrameModel], c
 
 
 def read_validated(path: Path, display: str, numbers: dict[str, str],
-                   model: type[pa.DataFrameModel]) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]:
+                   model: Model) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]:
     """`hold_validated`, then the rows as pandas (indexed by spreadsheet row): pandas sees them once, at the end.
 
     Returns the rows, the same rows when every rule of the model holds (else None), and every problem;
@@ -812,7 +719,7 @@ def _per_file(rule: Rule) -> Rule:
 
 
 def read_validated_files(files: list[tuple[Path, str]], numbers: dict[str, str],
-                         model: type[pa.DataFrameModel]) -> list[tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]]:
+                         model: Model) -> list[tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]]:
     """`read_validated` of each (path, display) of `files`, in order and with the same results; the files that can
     be read together are read, typed and checked by DuckDB in one pass (one read_csv of all of them, by column
     name; every rule in one scan, a key unique within its file; each row named by its file and its row).
@@ -846,7 +753,7 @@ def read_validated_files(files: list[tuple[Path, str]], numbers: dict[str, str],
 
 
 def _hold_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], headers: list[list[str]],
-                   numbers: dict[str, str], model: type[pa.DataFrameModel]
+                   numbers: dict[str, str], model: Model
                    ) -> list[tuple[pd.DataFrame, pd.DataFrame | None, list[Problem]]] | None:
     """The files held, typed and checked in one pass on cursor `con`; None when they cannot be read together."""
     try:

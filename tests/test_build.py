@@ -132,7 +132,8 @@ def test_primary_keys_agree_between_pandera_and_ddl(tmp_path: Path, mini: Path):
     assert not set(stated) & set(ddl)  # stated or declared, never both
     assert len(schemas.WAREHOUSE_MODELS) >= 6
     for table, model in schemas.WAREHOUSE_MODELS.items():
-        assert list(model.Config.unique) == list(ddl.get(table) or stated[table]), table
+        assert list(model.pandera.Config.unique) == list(ddl.get(table) or stated[table]), table  # as declared
+        assert model.to_schema().unique == list(ddl.get(table) or stated[table]), table  # as the rules read it
 
 
 def test_warehouse_path_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):

@@ -24,10 +24,13 @@ LANGS = ("ko", "en")
 ENGLISH_LABELS = english_labels("ui.", "status.")
 
 
-def run(page: str = PAGES[0], lang: str | None = None) -> AppTest:
+def run(page: str = PAGES[0], lang: str | None = None, *, opened: tuple[str, ...] = ()) -> AppTest:
+    """`page` after its first run; `opened` names expanders (their keys) that start open."""
     at = AppTest.from_file(str(APP), default_timeout=60)
     if lang:
         at.query_params["lang"] = lang
+    for key in opened:
+        at.session_state[key] = True
     run_on(at, page if page != PAGES[0] else None)
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -149,7 +152,14 @@ def test_trends_draws_the_bump_chart_with_rank_one_on_top(read_mini_warehouse):
 
 
 def test_trends_table_links_every_figure_to_its_source(read_mini_warehouse):
-    at = run("views/trends.py", "ko")
+    # the figures' grid is drawn only once its expander is opened: the page shows the charts without it
+    closed = run("views/trends.py", "ko")
+    assert not [d for d in closed.dataframe if "출처" in d.value.columns and "상태" in d.value.columns]
+    (expander,) = [e for e in closed.expander if e.label.startswith(t("ui.trends.as_table", "ko", figures=6)[:5])]
+    assert t("ui.trends.as_table", "ko", figures=6) == expander.label, "the label counts the figures it holds"
+    assert "27 indicator groups / 72 indicators" in "\n".join(texts(closed)), "the notes stay on the page"
+
+    at = run("views/trends.py", "ko", opened=("trend_table",))
     table = at.dataframe[0].value
     assert list(table.columns)[:5] == ["판", "도시", "순위", "점수", "상태"]
     assert len(table) == 6
@@ -178,7 +188,7 @@ def test_trends_shows_component_ranks_where_the_series_has_them(read_mini_wareho
 
 
 def test_trends_city_picker_adds_and_removes_lines(read_mini_warehouse):
-    at = run("views/trends.py", "en")
+    at = run("views/trends.py", "en", opened=("trend_table",))
     at.multiselect[0].set_value(["Seoul"]).run()
     assert not at.exception
     names = {tr.get("name") for tr in plotly_specs(at)["bump"]["data"]}

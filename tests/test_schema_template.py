@@ -118,3 +118,22 @@ def test_a_template_that_goes_away_mid_build_only_costs_time(mini: Path, tmp_pat
         assert con.execute("select count(*) from focus_overview").fetchone()[0] > 0
     assert warehouse.from_template(gone, tmp_path / "copy.duckdb") is False
     assert not (tmp_path / "copy.duckdb").exists()
+
+
+def test_the_split_of_warehouse_sql_is_kept_and_equals_duckdbs_own(cache_home: Path):
+    """warehouse.sql split into its statements once per content (and DuckDB version), kept as JSON: what a later
+    process reads back is exactly DuckDB's split, and a damaged kept split is made again."""
+    import duckdb
+
+    text = warehouse.SCHEMA_SQL.read_text(encoding="utf-8")
+    fresh = [s.query for s in duckdb.extract_statements(text)]
+    warehouse._schema.cache_clear()
+    first = warehouse._schema(text)
+    (kept,) = cache_home.glob("schema-duckdb*.json")
+    warehouse._schema.cache_clear()
+    assert warehouse._schema(text) == first and [q for _, _, q in first] == fresh and len(fresh) > 20
+    assert {kind for kind, _, _ in first} == {"table", "view", "macro"}
+    kept.write_text('[["table", "city"', encoding="utf-8")
+    warehouse._schema.cache_clear()
+    assert warehouse._schema(text) == first
+    warehouse._schema.cache_clear()

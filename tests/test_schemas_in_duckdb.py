@@ -228,3 +228,37 @@ def test_a_bad_rank_among_thousands_is_named_by_its_row_judged_through_its_text(
     assert "200000" in huge_problem.en and "100000" in huge_problem.en and huge_problem.ko != huge_problem.en
     zero_problem = next(p for p in problems if p.row == 502 and p.column == "rank")
     assert "0" in zero_problem.en and zero_problem.ko != zero_problem.en
+
+
+def test_the_models_as_data_say_what_pandera_says(cache_home: Path):
+    """What the rules read of a model comes from data kept per content of models.py, formats.py and pandera's
+    version (no pandera in a build); for every model it is what pandera's own schema says: the columns in order,
+    each one's nullability, uniqueness, being required and checks (name, parameters, wording), the unique key,
+    strictness. A damaged kept copy is made again from pandera."""
+    from pipelines import models
+
+    def compare() -> int:
+        assert {m.__name__ for m in schemas.MODELS} == set(models.MODELS)
+        seen = 0
+        for model in schemas.MODELS:
+            real, ours = model.pandera.to_schema(), model.to_schema()
+            assert list(ours.columns) == list(real.columns), model.__name__
+            for name, column in real.columns.items():
+                mine = ours.columns[name]
+                assert (mine.nullable, mine.unique, mine.required) == (column.nullable, column.unique, column.required)
+                assert [(c.name, c.statistics, c.error) for c in mine.checks] == \
+                    [(c.name, c.statistics, c.error) for c in column.checks], (model.__name__, name)
+                seen += len(column.checks)
+            assert ours.unique == (None if real.unique is None else list(real.unique))
+            assert ours.strict == real.strict and not real.checks
+        return seen
+
+    schemas._spec.cache_clear()
+    assert compare() > 40
+    (kept,) = cache_home.glob("models-*.json")
+    kept.write_text('{"RawRanking": {"strict": true, "unique": null, "columns": [', encoding="utf-8")
+    schemas._spec.cache_clear()
+    assert compare() > 40
+    sources = {p.name for p in schemas._spec_sources()}
+    assert {"models.py", "formats.py", "_version.py"} <= sources  # a changed model or pandera makes it again
+    schemas._spec.cache_clear()

@@ -124,11 +124,9 @@ def note_text(row: pd.Series) -> str:
 
 
 # The figures, each with its flags, its source's tier and a link to the source; then the methodology notes.
-def figures_and_notes() -> None:
-    st.subheader(t("ui.trends.table", lang))
+def figures_table() -> None:
+    flagged = sorted({f for fs in shown["flags"] for f in signals.as_list(fs)}, key=signals.FLAG_NAMES.index)
     table = shown.sort_values(["edition_order", "rank"], ascending=[False, True], na_position="last")
-
-    flagged = sorted({f for fs in table["flags"] for f in signals.as_list(fs)}, key=signals.FLAG_NAMES.index)
     table = pd.DataFrame({
         col("edition"): table["edition"].astype(str),
         col("city"): [names.get(c, c) for c in table["city"]],
@@ -153,7 +151,8 @@ def figures_and_notes() -> None:
     if flagged:  # one line per flag shown, saying what it means
         st.caption("  \n".join(escape(line) for line in signals.flag_help(flagged, lang)))
 
-    # Methodology notes.
+
+def methodology() -> None:
     st.subheader(t("ui.methodology", lang))
     notes = data.methodology_notes(index_id)
     changes = editions[editions["methodology_change"].notna() & (editions["methodology_change"].astype(str) != "")]
@@ -170,7 +169,15 @@ def figures_and_notes() -> None:
         ))
 
 
-data.static(figures_and_notes, "trend-table", index_id, tuple(chosen), lang)
+st.subheader(t("ui.trends.table", lang))
+# The grid costs the browser more than the charts above it (about 0.4 s of CPU in Chromium): drawn when opened (a
+# rerun), gone when closed; a clicked chart point gives one figure's source without it.
+as_table = st.expander(t("ui.trends.as_table", lang, figures=len(shown)), icon=":material/table:", key="trend_table",
+                       on_change="rerun")
+if as_table.open:
+    with as_table:
+        data.static(figures_table, "trend-table", index_id, tuple(chosen), lang)
+data.static(methodology, "trend-notes", index_id, lang)
 
 # Component ranks.
 kind = s[f"component_kind_{lang}"]

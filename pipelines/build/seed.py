@@ -3,30 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
 
 from pipelines.catalogue import Catalogue
 from pipelines.build.periods import parse_period
 from pipelines.build.rankings import display_name
-from pipelines.schemas import DATE_RE, URL_RE, Problem, problem, read_validated
-
-
-class RawSeedValue(pa.DataFrameModel):
-    """data/raw/indicators/seed_values.csv"""
-
-    indicator_id: Series[str] = pa.Field(str_length={"min_value": 1})
-    period: Series[str] = pa.Field(str_length={"min_value": 1})
-    value: Series[float]
-    source_name: Series[str] = pa.Field(str_length={"min_value": 1})
-    source_url: Series[str] = pa.Field(str_matches=URL_RE)
-    retrieved: Series[str] = pa.Field(str_matches=DATE_RE)
-    note: Series[str] = pa.Field(nullable=True)
-
-    class Config:
-        strict = True
-        coerce = True
-        unique = ["indicator_id", "period"]
+from pipelines.schemas import Problem, RawSeedValue, problem, read_validated
 
 
 def read_seed(cat: Catalogue) -> tuple[pd.DataFrame | None, list[Problem]]:
