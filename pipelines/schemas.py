@@ -634,7 +634,7 @@ def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, num
 
 
 def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, numbers: dict[str, str],
-                     model: type[pa.DataFrameModel], kept: set[str]) -> duckdb.DuckDBPyRelation | None:
+                     model: Model, kept: set[str]) -> duckdb.DuckDBPyRelation | None:
     """A ledger CSV as typed rows that are read where they are used, never held (issue 13): the cells as
     hold_validated holds them (the `ledger_csv` macro), the number columns parsed (their text beside them, as
     `_text_<column>`), an optional column of the model the file lacks missing in every row; no `ROW`.
@@ -669,7 +669,7 @@ def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, n
     return typed.filter(duckdb.CaseExpression(_any(refused), stop).otherwise(lit(True)))
 
 
-def judge_stored(rel: duckdb.DuckDBPyRelation, model: type[pa.DataFrameModel], columns: list[str],
+def judge_stored(rel: duckdb.DuckDBPyRelation, model: Model, columns: list[str],
                  groups: Groups = ()) -> tuple[bool, Distinct]:
     """Whether every rule of `model` on `columns` holds on the rows of `rel`, judged without naming rows (rows a
     caller stored from stream_validated: each column's distinct values, _suspects), and the distinct values of
