@@ -633,8 +633,14 @@ def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, num
     return typed.select(col(ROW), *(col(c) for c in columns)), problems, failed, distinct
 
 
+# The rows stream_validated looks at first: the values they hold, judged once, spare the rows that repeat them the
+# rules of their column (a 360k-row file repeats one publication and a few dates; issue 13).
+FIRST_ROWS = 2048
+
+
 def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, numbers: dict[str, str],
-                     model: Model, kept: set[str]) -> duckdb.DuckDBPyRelation | None:
+                     model: Model, kept: set[str], looked: tuple[str, ...] = ()
+                     ) -> tuple[duckdb.DuckDBPyRelation, Distinct] | None:
     """A ledger CSV as typed rows that are read where they are used, never held (issue 13): the cells as
     hold_validated holds them (the `ledger_csv` macro), the number columns parsed (their text beside them, as
     `_text_<column>`), an optional column of the model the file lacks missing in every row; no `ROW`.
@@ -643,13 +649,16 @@ def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, n
     stores exactly as they are here. A rule on anything else (a column not kept, a number's text: a number that is
     not one) is judged row by row as the rows are read, and the first row that breaks one stops the query (DuckDB's
     `error()`), so that whatever the rows went into must be rolled back. No row is named either way: the caller
-    then holds the file (hold_validated), which names every problem.
+    then holds the file (hold_validated), which names every problem. A value the first rows (FIRST_ROWS) hold that
+    passes every rule of its column is judged once: the rows that repeat it skip that column's rules.
 
-    None when the header alone fails, or names a column with spaces around it or twice (read by name here). Each
-    step here costs DuckDB a look at the file (its CSV sniffer, ~5-10 ms): there are as few as can be."""
+    Returns the rows, and the distinct values of the columns `looked` in the first rows (a caller's guess at what
+    the rest hold); None when the header alone fails, or names a column with spaces around it or twice (read by
+    name here). Each step here costs DuckDB a look at the file (its CSV sniffer, ~5 ms): there are as few as can
+    be."""
     names = _header_names(path)
     if (names is None or any(n != n.strip() for n in names) or len(set(names)) < len(names) or ROW in names
-            or any(n.startswith("_text_") for n in names)
+            or any(n.startswith(("_text_", "_bad_")) for n in names)
             or check_header(path, display, model) or column_problems(model, names, display)):
         return None
     sql.execute(con, "ledger_csv_macro")
@@ -662,11 +671,29 @@ def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, n
     # a number that is not one: its text is there but the number is not (number_rules, read on the parsed value
     # instead of parsing the text again)
     refused = [col(f"_text_{c}").isnotnull() & col(c).isnull() for c in numbered]
-    refused += [r.failed for r in rules(model, names) if not set(r.reads) <= kept]
+    by_column: dict[str, list[duckdb.Expression]] = {}
+    for r in rules(model, names):
+        if set(r.reads) <= kept:
+            continue
+        if len(r.reads) == 1 and r.reads[0] in names:
+            by_column.setdefault(r.reads[0], []).append(r.failed)
+        else:
+            refused.append(r.failed)
+    # the first rows' values, with whether each breaks a rule of its column
+    seen = [c for c in dict.fromkeys([*by_column, *looked]) if c in typed.columns]
+    first: list[tuple] = []
+    if seen:
+        first = typed.limit(FIRST_ROWS).select(
+            *map(col, seen), *(_any(by_column[c]).alias(f"_bad_{c}") for c in by_column)).distinct().fetchall()
+    for c, failed in by_column.items():
+        i, bad = seen.index(c), len(seen) + list(by_column).index(c)
+        good = sorted({row[i] for row in first if row[i] is not None and not row[bad]})
+        refused.append(~duckdb.coalesce(col(c).isin(*good), lit(False)) & _any(failed) if good else _any(failed))
+    values = {(c,): sorted({(row[seen.index(c)],) for row in first}, key=str) for c in looked if c in seen}
     if not refused:
-        return typed
+        return typed, values
     stop = fn("error", lit(f"{display}: a row breaks a rule of {model.__name__} (the file is then held and checked)"))
-    return typed.filter(duckdb.CaseExpression(_any(refused), stop).otherwise(lit(True)))
+    return typed.filter(duckdb.CaseExpression(_any(refused), stop).otherwise(lit(True))), values
 
 
 def judge_stored(rel: duckdb.DuckDBPyRelation, model: Model, columns: list[str],

@@ -316,7 +316,9 @@ def test_a_wrong_file_says_what_holding_it_says_and_nothing_of_it_stays(mini: Pa
                                                                        monkeypatch: pytest.MonkeyPatch, bad: str):
     """Whatever a components file breaks, whether judged as its rows are read or on what was inserted, the rows
     inserted are taken back and the file is held: the build names exactly the problems holding it names (file, row,
-    column, both languages), and the warehouse stays as it was."""
+    column, both languages), and the warehouse stays as it was. Only the first row is looked at first (the values
+    it holds are judged once, schemas.FIRST_ROWS): the wrong row is never among them."""
+    monkeypatch.setattr(schemas, "FIRST_ROWS", 1)
     path = tmp_path / "w.duckdb"
     build.build(catalogue.load(mini), path)
     before = {f: f.read_bytes() for f in parts.files(path).values()}
@@ -333,3 +335,22 @@ def test_a_wrong_file_says_what_holding_it_says_and_nothing_of_it_stays(mini: Pa
     with pytest.raises(ProblemsFound) as again:
         build.build(catalogue.load(mini), path)
     assert found == [(p.file, p.row, p.column, p.ko, p.en) for p in again.value.problems]
+
+
+def test_rows_whose_source_has_another_tier_than_the_first_rows_get_their_own(mini: Path, tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch):
+    """Every row goes in with the tier of the source most of the first rows name (issue 13), then the rows of
+    another tier are put right: when the first rows name the file's only press source, the other rows must still
+    end up `aggregator`, exactly as holding the file gives."""
+    domains = mini.parent / "data" / "raw" / "source_domains.csv"
+    domains.write_text(domains.read_text(encoding="utf-8") + "blog.unknown-outlet.net,press,a test outlet\n",
+                       encoding="utf-8")
+    monkeypatch.setattr(schemas, "FIRST_ROWS", 1)
+    _components(mini, "2025,London,economy,1,,https://blog.unknown-outlet.net/x,GPCI,2026-11-24,,,",
+                f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,",
+                f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24,,,")
+    held = _holds(monkeypatch)
+    path = tmp_path / "w.duckdb"
+    build.build(catalogue.load(mini), path)
+    assert held == []
+    assert {r[2]: r[7] for r in _component_rows(path)} == {"London": "press", "Seoul": "aggregator", "Tokyo": "aggregator"}

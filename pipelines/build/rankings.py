@@ -188,13 +188,18 @@ class _Judged:
     cities: dict[str, str]  # a spelling that is not the city's own name -> the city
     spellings: bool  # two spellings in the file name one city (then rows of two spellings may share a key)
     flags: list[tuple[str | None, str | None, str | None, list[str]]]  # (note, flags cell, stored, flags missing)
-    tiers: dict[str, str | None]  # a source URL of another tier than most -> its tier (None: unclassified)
+    url_tiers: dict[str, str | None]  # every source URL -> its tier (None: unclassified)
     common_tier: str | None  # the tier most URLs share
+
+    @property
+    def tiers(self) -> dict[str, str | None]:
+        """The source URLs of another tier than most, with theirs."""
+        return {u: t for u, t in self.url_tiers.items() if t != self.common_tier}
 
     @property
     def clean(self) -> bool:
         return not (self.unknown_components or self.unknown_editions or self.unmapped
-                    or any(missing for *_, missing in self.flags) or None in self.tiers.values())
+                    or any(missing for *_, missing in self.flags) or None in self.url_tiers.values())
 
 
 def _judge_components(rows: duckdb.DuckDBPyRelation, series: Series, editions: pd.DataFrame, cities: CityMap,
@@ -232,10 +237,9 @@ def _judge_components(rows: duckdb.DuckDBPyRelation, series: Series, editions: p
         judged.flags.append((note, cell, join_flags(given), sorted(flags_from_note(note) - set(given))))
     # a tier for every source URL, each distinct URL looked up once; the tier most URLs share goes to every row
     # and the look-up holds only the URLs of another: a file of one tier joins nothing (issue 13)
-    tier = {u: tiers.tier(u) for (u,) in values[("source_url",)] if u is not None}
-    counts = collections.Counter(t for t in tier.values() if t is not None)
+    judged.url_tiers = {u: tiers.tier(u) for (u,) in values[("source_url",)] if u is not None}
+    counts = collections.Counter(t for t in judged.url_tiers.values() if t is not None)
     judged.common_tier = min(counts, key=lambda t: (-counts[t], t)) if counts else None
-    judged.tiers = {u: t for u, t in tier.items() if t != judged.common_tier}
     return judged
 
 
@@ -252,17 +256,17 @@ def _named(judged: _Judged, rows: duckdb.DuckDBPyRelation, display: str) -> list
         if missing:
             problems += [problem(display, int(r), "flags", "check.flag_missing", flags="|".join(missing))
                          for r, _ in _rows_where(rows, _same("note", note) & _same("flags", cell), "flags")]
-    unclassified = [u for u, t in judged.tiers.items() if t is None]
+    unclassified = [u for u, t in judged.url_tiers.items() if t is None]
     if unclassified:
         problems += [problem(display, int(r), "source_url", "check.unclassified_source", domain=domain_of(v) or v)
                      for r, v in _rows_where(rows, col("source_url").isin(*unclassified), "source_url")]
     return problems
 
 
-def _look_ups(con: duckdb.DuckDBPyConnection, judged: _Judged) -> None:
+def _look_ups(con: duckdb.DuckDBPyConnection, judged: _Judged, default_tier: str | None = None) -> None:
     """What components_append joins, registered on the cursor `con`: `city_lookup`, `flag_lookup`, `url_tier`
-    (each holding only what differs from its default) and `url_tier_default`; and `flag_store`, the flags cells
-    not written as they are stored (components_set_flags)."""
+    (each holding only what differs from its default: the tier most URLs share, or `default_tier` given one) and
+    `url_tier_default`; and `flag_store`, the flags cells not written as they are stored (components_set_flags)."""
     con.register("city_lookup", pd.DataFrame({"source_city": list(judged.cities), "city": list(judged.cities.values())},
                                              dtype="object"))
     # only the pairs that store flags: a row no pair matches stores none (components_append joins it `left`), and a
@@ -271,7 +275,8 @@ def _look_ups(con: duckdb.DuckDBPyConnection, judged: _Judged) -> None:
                                              columns=["note", "flags", "stored"], dtype="object"))
     store = {c: s for _, c, s, _ in judged.flags if c is not None and c != s}
     con.register("flag_store", pd.DataFrame({"flags": list(store), "stored": list(store.values())}, dtype="object"))
-    con.register("url_tier", pd.DataFrame({"url": list(judged.tiers), "tier": list(judged.tiers.values())}, dtype="object"))
+    other = judged.tiers if default_tier is None else {u: t for u, t in judged.url_tiers.items() if t != default_tier}
+    con.register("url_tier", pd.DataFrame({"url": list(other), "tier": list(other.values())}, dtype="object"))
     con.register("url_tier_default", pd.DataFrame({"tier": pd.Series([judged.common_tier], dtype="object")}))
 
 
@@ -428,48 +433,39 @@ def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: 
                        cities: CityMap, tiers: SourceTiers) -> bool:
     """The file read straight into component_row on the cursor `con` and judged there (issue 13): read once and
     written once, never held. The rules on what component_row does not keep (publication, retrieved, a number's
-    text) are judged as the rows are read (stream_validated); before the rows are committed, the checks of
-    `_checked` on their distinct values, and each row's source tier set; after, on the stored rows (compressed
-    by then, so their distinct values cost least), the rules on what component_row keeps (judge_stored) and
-    whether two rows may share a key (they need the merge); last, the few cities and flags the file writes
-    otherwise than they are stored, put right. True when the rows are in; False, with none of them left in
-    component_row (rolled back, or taken back once committed), when anything fails: the caller then holds the
-    file."""
+    text) are judged as the rows are read (stream_validated), and every row goes in with the tier of the source most
+    of the first rows name. Once committed (compressed then, so each column's distinct values cost least): the rules
+    on what component_row keeps (judge_stored), the checks of `_checked` on their distinct values, and whether two
+    rows may share a key (they need the merge); last, what the file writes otherwise than it is stored put right
+    (a source of another tier, a city by another name, flags in another order: UPDATEs of those rows alone). True
+    when the rows are in; False, with none of them left in component_row (rolled back, or taken back once
+    committed), when anything fails: the caller then holds the file."""
     try:
-        rows = stream_validated(con, series.components_file, display, COMPONENT_NUMBERS, RawComponent, COMPONENT_KEPT)
-        if rows is None:
+        streamed = stream_validated(con, series.components_file, display, COMPONENT_NUMBERS, RawComponent,
+                                    COMPONENT_KEPT, looked=("source_url",))
+        if streamed is None:
             return False
+        rows, first = streamed
+        counts = collections.Counter(tiers.tier(u) for (u,) in first.get(("source_url",), []) if u is not None)
+        guess = min(counts, key=lambda t: (-counts[t], str(t))) if counts else None
         con.register("component_source", rows)
         stored = con.table(COMPONENT_ROWS).filter(col("index_id") == lit(series.id)).select(
             *(col("component_id").alias(c) if c == "component" else col(c)
               for c in ("edition", "city", "component", "rank", "score", "source_url", "flags", "note", "note_ko")))
-    except duckdb.OutOfMemoryException:
-        raise
-    except duckdb.Error:  # a file DuckDB cannot read (it looks at it to know its columns): held, it says why
-        return False
-    con.begin()
-    try:
-        sql.execute(con, "components_insert", index_id=series.id)
-        judged = _judge_components(stored, series, editions, cities, tiers, typed=True,
-                                   found=distinct_values(stored, COMPONENT_GROUPS))
-        if not judged.clean or judged.spellings:
-            con.rollback()
-            return False
-        _look_ups(con, judged)
-        sql.execute(con, "components_set_tier", index_id=series.id)
-        if judged.tiers:
-            sql.execute(con, "components_set_other_tier", index_id=series.id)
-        con.commit()
+        sql.execute(con, "components_insert", index_id=series.id, tier=guess)
     except duckdb.OutOfMemoryException:  # not the file's fault: the build says so (build.within_memory)
-        _roll_back(con)
         raise
-    except duckdb.Error:  # a rule broken as the rows were read: held, the file says which
-        _roll_back(con)
+    except duckdb.Error:  # a rule broken as the rows were read, or a file DuckDB cannot read: held, it says which
         return False
     try:
         # an optional column the file lacks is missing in every row: its rules hold there as on no column
-        valid, _ = judge_stored(stored, RawComponent, stored.columns)
-        if valid and not repeats(stored, ("edition", "city", "component")):
+        valid, found = judge_stored(stored, RawComponent, stored.columns, COMPONENT_GROUPS)
+        judged = _judge_components(stored, series, editions, cities, tiers, typed=True, found=found) if valid else None
+        if judged is not None and judged.clean and not judged.spellings \
+                and not repeats(stored, ("edition", "city", "component")):
+            _look_ups(con, judged, guess)
+            if any(t != guess for t in judged.url_tiers.values()):
+                sql.execute(con, "components_set_other_tier", index_id=series.id)
             if judged.cities:
                 sql.execute(con, "components_set_city", index_id=series.id)
             if any(cell != kept for _, cell, kept, _ in judged.flags):

@@ -51,14 +51,16 @@ set threads = 1;
 -- After the components files are read: DuckDB's threads as configured again.
 reset threads;
 
--- name: components_insert(index_id)!
+-- name: components_insert(index_id, tier)!
 -- A components file's rows as they are read (the cursor's `component_source`, schemas.stream_validated: the file
--- itself, never held), straight into `component_row` as the file spells them: the build then judges the rows it
--- inserted, and puts each city, flag and source tier right (components_set_*) or takes them all back
--- (rolled back, or components_take_back; build/rankings.py, _insert_components). A score's source is its own URL.
+-- itself, never held), straight into `component_row` as the file spells them, each with the source tier :tier
+-- (the tier most of the first rows' sources have): the build then judges the rows it inserted, and puts each
+-- city, flag and source tier right (components_set_*) or takes them all back (components_take_back;
+-- build/rankings.py, _insert_components). A score's source is its own URL.
 insert into component_row
 select :index_id as index_id, edition, city, component as component_id, rank, score, source_url,
-       null as source_tier, case when score is not null then source_url end as score_source_url, flags, note, note_ko
+       :tier::varchar as source_tier, case when score is not null then source_url end as score_source_url, flags,
+       note, note_ko
 from component_source;
 
 -- name: components_set_city(index_id)!
@@ -75,13 +77,9 @@ update component_row set flags = f.stored
 from flag_store f
 where component_row.index_id = :index_id and component_row.flags = f.flags;
 
--- name: components_set_tier(index_id)!
--- Every inserted row of one file: the tier most of its URLs share (`url_tier_default`).
-update component_row set source_tier = (select tier::varchar from url_tier_default)
-where index_id = :index_id;
-
 -- name: components_set_other_tier(index_id)!
--- The inserted rows of one file whose URL has another tier than most (the cursor's `url_tier(url, tier)`).
+-- The inserted rows of one file whose URL has another tier than they went in with (the cursor's
+-- `url_tier(url, tier)`).
 update component_row set source_tier = u.tier
 from url_tier u
 where component_row.index_id = :index_id and component_row.source_url = u.url;
