@@ -175,3 +175,64 @@ def test_a_build_killed_while_it_reads_leaves_the_warehouse_and_its_staged_file_
     with parts.connect_read_only(path) as con:
         assert con.execute("select rank from rankings where city='Seoul' and edition='2024'").fetchone() == (7,)
         assert con.execute("select count(*) from component_row").fetchone()[0] > 0
+
+
+def test_the_parts_made_new_are_written_in_small_blocks_without_a_log(mini_warehouse: Path, mini: Path):
+    """A write stages its part files without a write-ahead log (nothing reads them before the checkpoint; a failed
+    or killed write removes them) and makes the values and forum parts in blocks of 16 KiB (each ~80 KiB, not
+    ~800 KiB); the published part keeps DuckDB's 256 KiB blocks (the template's, and the component rows')."""
+    build.build(catalogue.load(mini), mini_warehouse)
+    with parts.connect_read_only(mini_warehouse) as con:
+        sizes = {name: size for name, size in con.execute(
+            "select database_name, block_size from pragma_database_size() where database_name like 'warehouse%'").fetchall()}
+    assert sizes == {"warehouse": 262144, "warehouse_values": 16384, "warehouse_forum": 16384}
+    for part in ("values", "forum"):
+        assert parts.part_path(mini_warehouse, part).stat().st_size < 200_000
+    assert not list(mini_warehouse.parent.glob("*.wal")) and not list(mini_warehouse.parent.glob(".*.tmp*"))
+
+
+def test_the_city_values_are_read_while_the_components_are_and_published_problems_come_first(mini: Path, tmp_path: Path):
+    """The build makes the city's values, the forum and the catalogue tables while the components files are read in
+    the background (build._read_published, `meanwhile`); a problem there is still reported only once the published
+    files have none, as when it was read after them, and with its own file, row and column."""
+    seed = mini.parent / "data" / "raw" / "indicators" / "seed_values.csv"
+    seed.write_text(seed.read_text(encoding="utf-8").replace("foreign_tourists,2023,8860000", "foreign_tourists,2023,lots", 1),
+                    encoding="utf-8")
+    path = tmp_path / "w" / "cityindex.duckdb"
+    with pytest.raises(schemas.ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    text = str(caught.value)
+    assert "seed_values.csv" in text and "value" in text and "lots" in text
+    assert not path.exists() and not list(path.parent.glob(".*.tmp*"))
+    # a published file with a problem too: its problems alone, as before
+    rankings = mini.parent / "data" / "raw" / "rankings" / "zyen_gfci.csv"
+    rankings.write_text(rankings.read_text(encoding="utf-8").replace("GFCI 38,Seoul,South Korea,10,", "GFCI 38,Seoul,South Korea,-10,"),
+                        encoding="utf-8")
+    with pytest.raises(schemas.ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    text = str(caught.value)
+    assert "zyen_gfci.csv" in text and "seed_values.csv" not in text
+    assert not path.exists() and not list(path.parent.glob(".*.tmp*"))
+
+
+def test_the_rankings_files_are_checked_together_and_each_problem_names_its_own_file_and_row(mini: Path, tmp_path: Path):
+    """The checks across rankings files (known editions, known cities, flags against notes, two spellings of one
+    city) run once over the rows of every file (rankings.read_rankings); each problem still names its own file,
+    spreadsheet row and column."""
+    raw = mini.parent / "data" / "raw" / "rankings"
+    mori, zyen = raw / "mori_gpci.csv", raw / "zyen_gfci.csv"
+    lines = mori.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[6].startswith("2025,Seoul,")
+    lines[6] = lines[6].replace("2025,Seoul,", "2031,Seoul,", 1)  # an edition editions.csv does not know
+    mori.write_text("".join(lines), encoding="utf-8")
+    lines = zyen.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[5].startswith("GFCI 38,Seoul,")
+    lines[5] = lines[5].replace("GFCI 38,Seoul,", "GFCI 38,Atlantis,", 1)  # a city cities.csv does not know
+    zyen.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(schemas.ProblemsFound) as caught:
+        build.build(catalogue.load(mini), tmp_path / "w" / "cityindex.duckdb")
+    found = {(p.file, p.row, p.column) for p in caught.value.problems}
+    assert ("data/raw/rankings/mori_gpci.csv", 7, "edition") in found
+    assert ("data/raw/rankings/zyen_gfci.csv", 6, "city") in found
+    assert all(p.file in ("data/raw/rankings/mori_gpci.csv", "data/raw/rankings/zyen_gfci.csv") for p in caught.value.problems)
+    assert "2031" in str(caught.value) and "Atlantis" in str(caught.value)

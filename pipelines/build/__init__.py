@@ -5,8 +5,10 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -25,6 +27,9 @@ from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
 from pipelines.schemas import ROW, WAREHOUSE_MODELS, Problem, ProblemsFound, find_problems, problem, validate_frame
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -190,11 +195,16 @@ def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
     return load_source_tiers(cat.source_domains_file, domains_display, tuple(cat.source_tiers))
 
 
-def _read_published(cat: Catalogue, stage_at: Path | None) -> tuple[SourceTiers, CityMap, pd.DataFrame, pd.DataFrame,
-                                                                    duckdb.DuckDBPyRelation]:
+def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T]
+                    ) -> tuple[SourceTiers, CityMap, pd.DataFrame, pd.DataFrame, duckdb.DuckDBPyRelation, T]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
     ledger holds them; every problem of all of them at once. The component rows go straight into `stage_at`
-    when given (the published part's staged file: rankings.start_components)."""
+    when given (the published part's staged file: rankings.start_components).
+
+    `meanwhile(tiers)` runs on this thread once the rankings are read, while the components files are still read in
+    the background (on the real ledger they take longer than the rankings: the build's other tables are made in that
+    time instead of after it); what it returns comes last. Raised there, an error is raised only once the published
+    files have no problem, as if it had run after them."""
     problems: list[Problem] = []
     cities, more = load_cities(cat.cities_file, display_name(cat.cities_file, cat.root))
     problems += more
@@ -207,7 +217,6 @@ def _read_published(cat: Catalogue, stage_at: Path | None) -> tuple[SourceTiers,
     problems += more
     if cities is None or editions is None:
         raise ProblemsFound(problems)
-    ranking_frames = []
     # the component rows gather in DuckDB, never in pandas
     components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at,
                                   None if stage_at is None else warehouse.schema_template())
@@ -215,11 +224,14 @@ def _read_published(cat: Catalogue, stage_at: Path | None) -> tuple[SourceTiers,
     # here (mostly pandas): a core no longer waits for the other (issue 13)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cityidx-components") as background:
         reading = background.submit(read_all_components, components, cat, cities, editions, tiers)
-        held = hold_rankings(cat)  # every rankings file read and checked in one pass
-        for series in cat.series.values():
-            frame, more = read_rankings(series, cat, cities, editions, tiers, held[series.id])
-            problems += more
-            ranking_frames += [] if frame is None else [frame]
+        # every rankings file read and checked in one pass, then the checks across files on all their rows at once
+        rankings, more = read_rankings(cat, cities, editions, tiers, hold_rankings(cat))
+        problems += more
+        made, failed = None, None
+        try:
+            made = meanwhile(tiers)
+        except Exception as exc:  # noqa: BLE001 - raised below, after the published files' own problems
+            failed = exc
         problems += reading.result()
     for c in (cat.focus_city, *cat.peer_cities):
         if cities.resolve(c) != c:
@@ -227,13 +239,17 @@ def _read_published(cat: Catalogue, stage_at: Path | None) -> tuple[SourceTiers,
     if problems:
         let_go_components()
         raise ProblemsFound(problems)
-    return tiers, cities, editions, pd.concat(ranking_frames, ignore_index=True), components.table(COMPONENT_ROWS)
+    if failed is not None:
+        raise failed
+    return tiers, cities, editions, rankings, components.table(COMPONENT_ROWS), made
 
 
-def _published_tables(cat: Catalogue, stage_at: Path | None) -> tuple[dict[str, pd.DataFrame], list[Message], SourceTiers]:
+def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T]
+                      ) -> tuple[dict[str, pd.DataFrame], list[Message], T]:
     """The city, edition, ranking and component tables, with a `not_found` row wherever the focus city has none;
-    the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean."""
-    tiers, cities, editions, rankings, components = _read_published(cat, stage_at)
+    the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean; and what
+    `meanwhile` made (`_read_published`)."""
+    tiers, cities, editions, rankings, components, made = _read_published(cat, stage_at, meanwhile)
     used = editions.merge(rankings[["index_id", "edition"]].drop_duplicates(), on=["index_id", "edition"])
     unused = editions.merge(used, how="left", indicator=True).query("_merge == 'left_only'")
     editions_file = display_name(cat.editions_file, cat.root)
@@ -251,7 +267,7 @@ def _published_tables(cat: Catalogue, stage_at: Path | None) -> tuple[dict[str, 
         "edition": editions,
         "ranking_row": rankings.sort_values(["index_id", "edition", "city"]).reset_index(drop=True),
         "component_row": components,  # held in DuckDB (in the staged file itself, given one)
-    }, warnings, tiers
+    }, warnings, made
 
 
 def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, tiers: SourceTiers,
@@ -328,12 +344,17 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     report, interrupted = _sealed_ledger(cat)
     sealed = {e.shown for e, _ in report.sealed}
     stage_at = None if path is None else warehouse.staged_path(path, "published")
-    published, warnings, tiers = _published_tables(cat, stage_at)
+
+    def the_rest(tiers: SourceTiers) -> dict[str, pd.DataFrame]:
+        # the city's own values, the forum log, and the catalogue as tables: made while the components files are read
+        city_values = _city_value_tables(cat, pending, tiers, sealed)
+        forum_tables = _forum_tables(cat, pending_events, sealed)
+        return _catalogue_tables(cat, tiers) | _indicator_tables(cat) | forum_tables | city_values
+
+    published, warnings, rest = _published_tables(cat, stage_at, the_rest)
     warnings = interrupted + warnings
-    city_values = _city_value_tables(cat, pending, tiers, sealed)
-    forum_tables = _forum_tables(cat, pending_events, sealed)
     # Process: the catalogue and the ledger as one set of tables.
-    tables = _catalogue_tables(cat, tiers) | _indicator_tables(cat) | forum_tables | city_values | published
+    tables = rest | published
     # Save outputs: every table valid, or every problem.
     return BuildResult(tables=_validated(tables), warnings=warnings)
 

@@ -172,7 +172,9 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
         try:
             if in_place:
                 sql.execute(con, "components_close")  # the build's own name for the file, let go
-            sql.execute(con, "stage_open", path=str(tmp))
+            # a part made new here is small by nature (uploads, the forum); the published part (the template's copy,
+            # or the build's file of component rows) keeps DuckDB's blocks
+            sql.execute(con, "stage_create" if part != "published" and not tmp.exists() else "stage_open", path=str(tmp))
             sql.execute(con, "stage_use")
             if part == "published":
                 for other, name in _STAGE_ATTACH.items():

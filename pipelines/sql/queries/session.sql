@@ -23,8 +23,16 @@ set search_path = 'warehouse.main,warehouse_values.main,warehouse_forum.main';
 use warehouse;
 
 -- name: stage_open(path)!
--- A build's new part file, attached read-write as `staged` and made the default catalogue.
-attach :path as staged;
+-- A write's staged part file (a copy of the schema template, or the file a build's component rows went into),
+-- attached read-write as `staged`. No write-ahead log: nothing reads the file before stage_close checkpoints it
+-- (then the caller fsyncs and swaps it in), and a write that fails or is killed before then removes it, so
+-- logging every append first only wrote each row twice.
+attach :path as staged (recovery_mode no_wal_writes);
+
+-- name: stage_create(path)!
+-- As stage_open, for a part file made new here (the values and the forum part: a few hundred rows, or tens of
+-- thousands at most): in blocks of 16 KiB, not DuckDB's 256 KiB, so the file is ~80 KiB instead of ~800 KiB.
+attach :path as staged (block_size 16384, recovery_mode no_wal_writes);
 
 -- name: stage_use#
 -- Tables and views go into the staged file.
