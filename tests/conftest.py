@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import warnings
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -138,15 +140,34 @@ def _tree_digest(root: Path) -> str:
     return h.hexdigest()
 
 
+def _built_once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """Folder `name` made by `make(folder)` once per test run, whatever the number of xdist workers: in the folder
+    the workers of one run share (the parent of each one's base temp), under a file lock; a worker that comes second
+    waits for the first and takes its result. A failed `make` leaves nothing, so the next one tries again (and
+    fails the same way, with its own error)."""
+    base = factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / f"built-once-{name}"
+    with open(shared / f"built-once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / ".done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            make(folder)
+            (folder / ".done").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def _pristine_mini_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    """The mini fixture's warehouse, built once per test process (a build takes seconds; a copy milliseconds).
-    The tables hold no absolute path, so a copy beside another copy of the fixture is that copy's warehouse."""
-    root = tmp_path_factory.mktemp("pristine") / "mini"
-    shutil.copytree(FIXTURES / "mini", root)
-    path = root.parent / "warehouse" / "cityindex.duckdb"
-    build.build(catalogue.load(root / "indicators.yml"), path)
-    return _tree_digest(root), path
+    """The mini fixture's warehouse, built once per test run (a build takes seconds; a copy milliseconds) and only
+    ever copied from. The tables hold no absolute path, so a copy beside another copy of the fixture is that copy's
+    warehouse."""
+    def make(folder: Path) -> None:
+        shutil.copytree(FIXTURES / "mini", folder / "mini")
+        build.build(catalogue.load(folder / "mini" / "indicators.yml"), folder / "warehouse" / "cityindex.duckdb")
+
+    folder = _built_once(tmp_path_factory, "mini", make)
+    return _tree_digest(folder / "mini"), folder / "warehouse" / "cityindex.duckdb"
 
 
 def _copy_warehouse(source: Path, path: Path) -> None:
@@ -198,10 +219,15 @@ def read_mini_warehouse(module_mini: tuple[Path, Path], monkeypatch: pytest.Monk
 
 @pytest.fixture(scope="session")
 def real_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real catalogue's warehouse, built at most once per test process for the tests that only read it
-    (tests/test_real_data.py, test_signals.py, the real site below): open it with parts.connect_read_only."""
+    """The real catalogue's warehouse, built once per test run (_built_once) and copied into each test process, for the
+    tests that only read it (tests/test_real_data.py, test_signals.py, the real site below): open it with
+    parts.connect_read_only."""
+    def make(folder: Path) -> None:
+        build.build(catalogue.load(ROOT / "indicators.yml"), folder / "cityindex.duckdb")
+
+    built = _built_once(tmp_path_factory, "real", make) / "cityindex.duckdb"
     path = tmp_path_factory.mktemp("real") / "cityindex.duckdb"
-    build.build(catalogue.load(ROOT / "indicators.yml"), path)
+    _copy_warehouse(built, path)
     return path
 
 
