@@ -303,7 +303,7 @@ def test_an_answer_kept_beside_another_warehouse_is_not_used(built: Path, reads:
     assert reads == [copy]
 
 
-@pytest.mark.parametrize("damage", ["cut", "not_json", "other_queries", "answer_not_a_dict"])
+@pytest.mark.parametrize("damage", ["cut", "not_json", "other_queries", "answer_not_a_dict", "too_large"])
 def test_a_damaged_or_altered_answer_beside_is_not_used(built: Path, reads: list[Path], damage: str):
     kept_file = parts.beside(built, "status")
     text = kept_file.read_text(encoding="utf-8")
@@ -315,7 +315,9 @@ def test_a_damaged_or_altered_answer_beside_is_not_used(built: Path, reads: list
     elif damage == "other_queries":  # kept by a version whose status query differed
         kept_there["state"][3][1][1] = kept_there["state"][3][1][1].replace("order by seq", "order by index_id")
         kept_file.write_text(json.dumps(kept_there), encoding="utf-8")
-    else:
+    elif damage == "answer_not_a_dict":
         kept_there["answer"] = [kept_there["answer"]]
         kept_file.write_text(json.dumps(kept_there), encoding="utf-8")
+    else:  # the right state, padded past any answer's size: not read at all
+        kept_file.write_text(text[:-1] + ', "pad": "' + "x" * parts.KEPT_BESIDE_MAX_BYTES + '"}', encoding="utf-8")
     assert "#9" in _line(_status("--lang", "en"), "zyen_gfci") and len(reads) == 1

@@ -156,10 +156,19 @@ def beside(path: Path, name: str) -> Path:
     return path.with_name(f"{path.stem}.{name}.json")
 
 
+KEPT_BESIDE_MAX_BYTES = 1 << 20  # an answer of 100 series is ~20 KB: a larger file there is not read
+
+
 def kept_beside(path: Path, name: str, now: list) -> Any:
     """The answer `name` the last write kept beside the warehouse, when it was kept for exactly the state `now` (the
-    part files as they are, the queries' SQL, today); else parsed.MISSING."""
-    found = parsed.read(beside(path, name))
+    part files as they are, the queries' SQL, today); else parsed.MISSING (also for a file larger than any answer)."""
+    target = beside(path, name)
+    try:
+        if target.stat().st_size > KEPT_BESIDE_MAX_BYTES:
+            return parsed.MISSING
+    except OSError:
+        return parsed.MISSING
+    found = parsed.read(target)
     if isinstance(found, dict) and found.get("state") == now and isinstance(found.get("answer"), dict):
         return found["answer"]
     return parsed.MISSING
