@@ -465,7 +465,8 @@ def repeats(rel: duckdb.DuckDBPyRelation, columns: tuple[str, ...]) -> bool:
     return bool((hashes[1:] == hashes[:-1]).any())
 
 
-def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = ()) -> tuple[list[Rule], Distinct]:
+def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = (), *,
+              shortcut: bool = True) -> tuple[list[Rule], Distinct]:
     """The rules that some row of `rel` may break, found without naming rows (issue 13), in two queries: one scan
     counts missing cells and judges the rules across columns row by row (a key is judged by `repeats`); then every
     rule on one column is judged on that column's distinct values (a 3.24M-row file repeats a few hundred URLs,
@@ -473,7 +474,8 @@ def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = 
     suspect (one scan in _failures names the rows at once).
 
     Also returns the distinct values of the caller's `groups` of text columns (distinct_values), from the same
-    query: a group of one column with rules of its own costs nothing more."""
+    query: a group of one column with rules of its own costs nothing more. `shortcut`: False to judge every rule
+    however few the rows (a caller that cannot name rows, judge_stored)."""
     counted: list[tuple[Rule, duckdb.Expression]] = []
     keys: list[Rule] = []
     judged: list[Rule] = []
@@ -491,7 +493,7 @@ def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = 
         return [], distinct_values(rel, groups)
     [(rows, *values)] = rel.aggregate([duckdb.count_all(), *(e for _, e in counted),
                                        *(fn("bool_or", r.failed) for r in judged)]).fetchall()
-    if rows < SUSPECTS_FROM_ROWS:
+    if shortcut and rows < SUSPECTS_FROM_ROWS:
         return list(found), distinct_values(rel, groups)
     suspects = [r for (r, _), n in zip(counted, values) if n < rows]
     suspects += [r for r, hit in zip(judged, values[len(counted):]) if hit]
@@ -610,6 +612,7 @@ def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, num
     if problems:
         return None, problems, True, {}
     try:
+        sql.execute(con, "ledger_csv_macro")
         sql.execute(con, "hold_csv", path=str(path))
     except duckdb.OutOfMemoryException:  # not the file's fault: the build says so (build.within_memory)
         raise
@@ -635,6 +638,78 @@ def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, num
         problems = [p for _, p in hits]
         failed = any(not r.check.startswith("check.") for r, _ in hits)
     return typed.select(col(ROW), *(col(c) for c in columns)), problems, failed, distinct
+
+
+# The rows stream_validated looks at first: the values they hold, judged once, spare the rows that repeat them the
+# rules of their column (a 360k-row file repeats one publication and a few dates; issue 13).
+FIRST_ROWS = 2048
+
+
+def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, numbers: dict[str, str],
+                     model: Model, kept: set[str], looked: tuple[str, ...] = ()
+                     ) -> tuple[duckdb.DuckDBPyRelation, Distinct] | None:
+    """A ledger CSV as typed rows that are read where they are used, never held (issue 13): the cells as
+    hold_validated holds them (the `ledger_csv` macro), the number columns parsed (their text beside them, as
+    `_text_<column>`), an optional column of the model the file lacks missing in every row; no `ROW`.
+
+    For a caller that stores the rows, then judges what it stored (judge_stored): `kept` names the columns it
+    stores exactly as they are here. A rule on anything else (a column not kept, a number's text: a number that is
+    not one) is judged row by row as the rows are read, and the first row that breaks one stops the query (DuckDB's
+    `error()`), so that whatever the rows went into must be rolled back. No row is named either way: the caller
+    then holds the file (hold_validated), which names every problem. A value the first rows (FIRST_ROWS) hold that
+    passes every rule of its column is judged once: the rows that repeat it skip that column's rules.
+
+    Returns the rows, and the distinct values of the columns `looked` in the first rows (a caller's guess at what
+    the rest hold); None when the header alone fails, or names a column with spaces around it or twice (read by
+    name here). Each step here costs DuckDB a look at the file (its CSV sniffer, ~5 ms): there are as few as can
+    be."""
+    names = _header_names(path)
+    if (names is None or any(n != n.strip() for n in names) or len(set(names)) < len(names) or ROW in names
+            or any(n.startswith(("_text_", "_bad_")) for n in names)
+            or check_header(path, display, model) or column_problems(model, names, display)):
+        return None
+    sql.execute(con, "ledger_csv_macro")
+    rows = con.table_function("ledger_csv", [str(path)])
+    numbered = [c for c in numbers if c in names]
+    absent = [c for c in model.to_schema().columns if c not in names]
+    typed = rows.select(*(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c) for c in names),
+                        *(lit(None).cast("VARCHAR").alias(c) for c in absent),
+                        *(col(c).alias(f"_text_{c}") for c in numbered))
+    # a number that is not one: its text is there but the number is not (number_rules, read on the parsed value
+    # instead of parsing the text again)
+    refused = [col(f"_text_{c}").isnotnull() & col(c).isnull() for c in numbered]
+    by_column: dict[str, list[duckdb.Expression]] = {}
+    for r in rules(model, names):
+        if set(r.reads) <= kept:
+            continue
+        if len(r.reads) == 1 and r.reads[0] in names:
+            by_column.setdefault(r.reads[0], []).append(r.failed)
+        else:
+            refused.append(r.failed)
+    # the first rows' values, with whether each breaks a rule of its column
+    seen = [c for c in dict.fromkeys([*by_column, *looked]) if c in typed.columns]
+    first: list[tuple] = []
+    if seen:
+        first = typed.limit(FIRST_ROWS).select(
+            *map(col, seen), *(_any(by_column[c]).alias(f"_bad_{c}") for c in by_column)).distinct().fetchall()
+    for c, failed in by_column.items():
+        i, bad = seen.index(c), len(seen) + list(by_column).index(c)
+        good = sorted({row[i] for row in first if row[i] is not None and not row[bad]})
+        refused.append(~duckdb.coalesce(col(c).isin(*good), lit(False)) & _any(failed) if good else _any(failed))
+    values = {(c,): sorted({(row[seen.index(c)],) for row in first}, key=str) for c in looked if c in seen}
+    if not refused:
+        return typed, values
+    stop = fn("error", lit(f"{display}: a row breaks a rule of {model.__name__} (the file is then held and checked)"))
+    return typed.filter(duckdb.CaseExpression(_any(refused), stop).otherwise(lit(True))), values
+
+
+def judge_stored(rel: duckdb.DuckDBPyRelation, model: Model, columns: list[str],
+                 groups: Groups = ()) -> tuple[bool, Distinct]:
+    """Whether every rule of `model` on `columns` holds on the rows of `rel`, judged without naming rows (rows a
+    caller stored from stream_validated: each column's distinct values, _suspects), and the distinct values of
+    `groups` of text columns from the same queries."""
+    found, distinct = _suspects(rel, rules(model, columns), groups, shortcut=False)
+    return not found, distinct
 
 
 def read_validated(path: Path, display: str, numbers: dict[str, str],

@@ -241,3 +241,116 @@ def test_a_city_spelled_only_by_its_alias_and_a_minority_tier_still_go_in_right(
     assert set(rows) == {"New York", "Seoul", "Tokyo", "London"}
     assert {c: r[7] for c, r in rows.items()} == {"New York": "aggregator", "Seoul": "aggregator",
                                                    "Tokyo": "aggregator", "London": "press"}
+
+
+# --- read once: straight into component_row, judged there (issue 13) -----------------------------------------------
+
+def _held_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every components file held and checked row by row, as before issue 13 (the way that names every problem)."""
+    monkeypatch.setattr(rankings, "_insert_components", lambda *args, **kwargs: False)
+
+
+def _holds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The series whose components file the build holds (rankings._hold_components), as it goes."""
+    held: list[str] = []
+    real = rankings._hold_components
+
+    def hold(con, series, *args, **kwargs):
+        held.append(series.id)
+        return real(con, series, *args, **kwargs)
+
+    monkeypatch.setattr(rankings, "_hold_components", hold)
+    return held
+
+
+def test_a_right_file_is_read_once_straight_in_and_gives_what_holding_it_gives(mini: Path, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch):
+    """A components file that passes every rule and check goes straight into component_row and is judged there,
+    never held (issue 13); its rows must be exactly what holding it gives: a city written by its alias stored by
+    its name, flags as stored, each URL's own tier, a score's own source, cells trimmed, `1,234` a number."""
+    domains = mini.parent / "data" / "raw" / "source_domains.csv"
+    domains.write_text(domains.read_text(encoding="utf-8") + "blog.unknown-outlet.net,press,a test outlet\n",
+                       encoding="utf-8")
+    rows = [r.replace("New York,", "New York City,") for r in UNIQUE_ROWS]
+    rows += [f' 2025 , London ,economy,"1,234", 9.5 ,{RANK_URL} ,GPCI, 2026-11-24 ,,   ,']
+    _components(mini, *rows)
+    held = _holds(monkeypatch)
+    assert build.build(catalogue.load(mini), tmp_path / "once.duckdb").counts["component_row"] == len(rows)
+    assert held == []
+    once = _component_rows(tmp_path / "once.duckdb")
+    _held_only(monkeypatch)
+    assert build.build(catalogue.load(mini), tmp_path / "held.duckdb").counts["component_row"] == len(rows)
+    assert held == ["mori_gpci"]
+    assert once == _component_rows(tmp_path / "held.duckdb")
+    by_key = {(r[2], r[3]): r for r in once}
+    assert by_key[("New York", "livability")][7] == "press" and by_key[("Seoul", "economy")][9] == "derived|inferred"
+    assert by_key[("London", "economy")][1:] == ("2025", "London", "economy", 1234, 9.5, RANK_URL, "aggregator",
+                                                 RANK_URL, None, None, None)
+
+
+GOOD_ROW = f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,"
+
+
+@pytest.mark.parametrize("bad", [
+    f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,24.11.2026,,,",                  # retrieved: not kept, judged as read
+    f"2025,Tokyo,economy,3,,{RANK_URL},,2026-11-24,,,",                      # publication missing
+    f"2025,Tokyo,economy,three,,{RANK_URL},GPCI,2026-11-24,,,",              # a rank that is no number
+    f"2025,Tokyo,economy,2.5,,{RANK_URL},GPCI,2026-11-24,,,",                # nor a whole one
+    f"2025,Tokyo,economy,,n/a,{RANK_URL},GPCI,2026-11-24,,,",                # a score that is no number
+    f"2025,Tokyo,economy,0,,{RANK_URL},GPCI,2026-11-24,,,",                  # a rank kept, judged as stored
+    f"2025,Tokyo,Economy,3,,{RANK_URL},GPCI,2026-11-24,,,",                  # not a component id
+    f"2025,Tokyo,economy,,,{RANK_URL},GPCI,2026-11-24,,,",                   # neither rank nor score
+    f"2025,Tokyo,economy,3,,ftp://example.org/x,GPCI,2026-11-24,,,",         # not a URL
+    f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24,derived|guessed,,",   # not a flag
+    f"2025,Tokyo,research,3,,{RANK_URL},GPCI,2026-11-24,,,",                 # unknown component
+    f"2025,Tokio,economy,3,,{RANK_URL},GPCI,2026-11-24,,,",                  # unmapped city
+    f"2031,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24,,,",                  # unknown edition
+    f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24,,CONFLICT with the chart,",  # a flag the note carries
+    "2025,Tokyo,economy,3,,https://blog.unknown-outlet.net/x,GPCI,2026-11-24,,,",   # no tier for the source
+    f"2025,Seoul,economy,17,,{RANK_URL},GPCI,2026-11-24,,,",                 # the key again, another rank
+    f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24,,",                   # a row a cell short
+], ids=["retrieved", "publication", "rank-word", "rank-fraction", "score-word", "rank-zero", "component-id",
+        "no-figure", "url", "flag-word", "unknown-component", "unmapped-city", "unknown-edition", "flag-missing",
+        "no-tier", "conflict", "ragged"])
+def test_a_wrong_file_says_what_holding_it_says_and_nothing_of_it_stays(mini: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch, bad: str):
+    """Whatever a components file breaks, whether judged as its rows are read or on what was inserted, the rows
+    inserted are taken back and the file is held: the build names exactly the problems holding it names (file, row,
+    column, both languages), and the warehouse stays as it was. Only the first row is looked at first (the values
+    it holds are judged once, schemas.FIRST_ROWS): the wrong row is never among them."""
+    monkeypatch.setattr(schemas, "FIRST_ROWS", 1)
+    path = tmp_path / "w.duckdb"
+    build.build(catalogue.load(mini), path)
+    before = {f: f.read_bytes() for f in parts.files(path).values()}
+    _components(mini, GOOD_ROW, bad, GOOD_ROW.replace("Seoul", "London"))
+    held = _holds(monkeypatch)
+    with pytest.raises(ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    assert held == ["mori_gpci"]
+    found = [(p.file, p.row, p.column, p.ko, p.en) for p in caught.value.problems]
+    assert found and all(p[0] == "data/raw/rankings/mori_gpci__components.csv" for p in found)
+    assert {f: f.read_bytes() for f in parts.files(path).values()} == before
+    assert not _held() and _attached() == {"memory"}
+    _held_only(monkeypatch)
+    with pytest.raises(ProblemsFound) as again:
+        build.build(catalogue.load(mini), path)
+    assert found == [(p.file, p.row, p.column, p.ko, p.en) for p in again.value.problems]
+
+
+def test_rows_whose_source_has_another_tier_than_the_first_rows_get_their_own(mini: Path, tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch):
+    """Every row goes in with the tier of the source most of the first rows name (issue 13), then the rows of
+    another tier are put right: when the first rows name the file's only press source, the other rows must still
+    end up `aggregator`, exactly as holding the file gives."""
+    domains = mini.parent / "data" / "raw" / "source_domains.csv"
+    domains.write_text(domains.read_text(encoding="utf-8") + "blog.unknown-outlet.net,press,a test outlet\n",
+                       encoding="utf-8")
+    monkeypatch.setattr(schemas, "FIRST_ROWS", 1)
+    _components(mini, "2025,London,economy,1,,https://blog.unknown-outlet.net/x,GPCI,2026-11-24,,,",
+                f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,",
+                f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24,,,")
+    held = _holds(monkeypatch)
+    path = tmp_path / "w.duckdb"
+    build.build(catalogue.load(mini), path)
+    assert held == []
+    assert {r[2]: r[7] for r in _component_rows(path)} == {"London": "press", "Seoul": "aggregator", "Tokyo": "aggregator"}

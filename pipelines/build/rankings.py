@@ -23,7 +23,8 @@ from pipelines.build.cities import CityMap, harmonise
 from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
 from pipelines.build.sources import SourceTiers, classify, domain_of
 from pipelines.schemas import (ROW, Distinct, Problem, RawComponent, RawEdition, RawRanking, distinct_values,
-                               hold_validated, problem, read_validated, read_validated_files, repeats)
+                               hold_validated, judge_stored, problem, read_validated, read_validated_files, repeats,
+                               stream_validated)
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -187,16 +188,38 @@ def _same(column: str, value: object) -> duckdb.Expression:
 COMPONENT_GROUPS = (("component",), ("edition",), ("city",), ("note", "flags"), ("source_url",))
 
 
-def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelation, series: Series,
-                      editions: pd.DataFrame, cities: CityMap, tiers: SourceTiers, display: str,
-                      typed: bool, found: Distinct) -> tuple[list[Problem], bool]:
-    """The checks of `_checked` on a components file held in DuckDB, each value judged once (their distinct values
-    `found` beside the rules, else here in one query): known components, editions and cities; then, on typed rows,
-    flags against notes and a tier for every source. Registers on `con` what components_append joins:
-    `city_lookup`, `flag_lookup`, `url_tier` (each holding only what differs from its default) and
-    `url_tier_default`. Returns the problems, and whether two spellings in the file name one
-    city (then rows of two spellings may share a key)."""
-    problems: list[Problem] = []
+@dataclass
+class _Judged:
+    """A components file's checks of `_checked`, each judged once per distinct value (_judge_components): the values
+    that fail each check, in the order problems are reported, and what the rows that pass are stored as."""
+
+    unknown_components: list[str]
+    unknown_editions: list[str]
+    unmapped: list[str]
+    keyed: bool  # edition, city and component are all there (else only components are judged)
+    typed: bool  # every rule of the model holds (else flags and sources are not judged)
+    cities: dict[str, str]  # a spelling that is not the city's own name -> the city
+    spellings: bool  # two spellings in the file name one city (then rows of two spellings may share a key)
+    flags: list[tuple[str | None, str | None, str | None, list[str]]]  # (note, flags cell, stored, flags missing)
+    url_tiers: dict[str, str | None]  # every source URL -> its tier (None: unclassified)
+    common_tier: str | None  # the tier most URLs share
+
+    @property
+    def tiers(self) -> dict[str, str | None]:
+        """The source URLs of another tier than most, with theirs."""
+        return {u: t for u, t in self.url_tiers.items() if t != self.common_tier}
+
+    @property
+    def clean(self) -> bool:
+        return not (self.unknown_components or self.unknown_editions or self.unmapped
+                    or any(missing for *_, missing in self.flags) or None in self.url_tiers.values())
+
+
+def _judge_components(rows: duckdb.DuckDBPyRelation, series: Series, editions: pd.DataFrame, cities: CityMap,
+                      tiers: SourceTiers, typed: bool, found: Distinct) -> _Judged:
+    """The checks of `_checked` on a components file's distinct values (`found` beside the rules, else here in one
+    query on `rows`): known components, editions and cities; then, on typed rows, flags against notes and a tier
+    for every source."""
     have = set(rows.columns)
     keyed = {"edition", "city", "component"} <= have
     groups = [g for g in (("component",), ("edition",), ("city",)) if g[0] in have]
@@ -205,59 +228,69 @@ def _component_checks(con: duckdb.DuckDBPyConnection, rows: duckdb.DuckDBPyRelat
     if ("note", "flags") not in values and ("note",) in values:  # a file without flags (hold_validated left it out)
         values[("note", "flags")] = [(note, None) for (note,) in values[("note",)]]
     values |= distinct_values(rows, tuple(g for g in groups if g not in values))
-    if "component" in have:
-        known = {c.id for c in series.components}
-        unknown = [v for (v,) in values[("component",)] if v is not None and v not in known]
-        problems += [problem(display, int(r), "component", "check.unknown_component", value=v)
-                     for r, v in (_rows_where(rows, col("component").isin(*unknown), "component") if unknown else [])]
+    known = {c.id for c in series.components}
+    judged = _Judged([v for (v,) in values.get(("component",), []) if v is not None and v not in known],
+                     [], [], keyed, typed, {}, False, [], {}, None)
     if not keyed:
-        return problems, False
+        return judged
     known = set(editions.loc[editions["index_id"] == series.id, "edition"])
-    unknown = [v for (v,) in values[("edition",)] if v is not None and v not in known]
-    problems += [problem(display, int(r), "edition", "check.unknown_edition", value=v)
-                 for r, v in (_rows_where(rows, col("edition").isin(*unknown), "edition") if unknown else [])]
-    names = [n for (n,) in values[("city",)] if n is not None]
-    lookup = {n: cities.resolve(n) for n in names}
-    unmapped = [n for n, c in lookup.items() if c is None]
-    if unmapped:
-        problems += [problem(display, int(r), "city", "check.unmapped_city", value=v)
-                     for r, v in _rows_where(rows, col("city").isin(*unmapped), "city")]
-    # only the spellings that are not the city's own name: a row none matches keeps its name (components_append
-    # joins it `left`), and a file that spells every city as the mapping does joins nothing (issue 13)
-    other = {n: c for n, c in lookup.items() if c is not None and c != n}
-    con.register("city_lookup", pd.DataFrame({"source_city": list(other), "city": list(other.values())}, dtype="object"))
+    judged.unknown_editions = [v for (v,) in values[("edition",)] if v is not None and v not in known]
+    lookup = {n: cities.resolve(n) for (n,) in values[("city",)] if n is not None}
+    judged.unmapped = [n for n, c in lookup.items() if c is None]
+    # only the spellings that are not the city's own name: a row none matches keeps its name, and a file that
+    # spells every city as the mapping does joins nothing (issue 13)
+    judged.cities = {n: c for n, c in lookup.items() if c is not None and c != n}
     resolved = [c for c in lookup.values() if c is not None]
-    spellings = len(set(resolved)) < len(resolved)
+    judged.spellings = len(set(resolved)) < len(resolved)
     if not typed:
-        return problems, spellings
+        return judged
     # flags as data: each distinct (note, flags) judged once
-    judged = []
     for note, cell in values[("note", "flags")]:
         given, _ = parse_flags(cell)
-        missing = sorted(flags_from_note(note) - set(given))
-        judged.append((note, cell, join_flags(given)))
+        judged.flags.append((note, cell, join_flags(given), sorted(flags_from_note(note) - set(given))))
+    # a tier for every source URL, each distinct URL looked up once; the tier most URLs share goes to every row
+    # and the look-up holds only the URLs of another: a file of one tier joins nothing (issue 13)
+    judged.url_tiers = {u: tiers.tier(u) for (u,) in values[("source_url",)] if u is not None}
+    counts = collections.Counter(t for t in judged.url_tiers.values() if t is not None)
+    judged.common_tier = min(counts, key=lambda t: (-counts[t], t)) if counts else None
+    return judged
+
+
+def _named(judged: _Judged, rows: duckdb.DuckDBPyRelation, display: str) -> list[Problem]:
+    """Every row of `rows` (held, with `ROW`) that fails a check of `judged`, named by file, row and column."""
+    problems: list[Problem] = []
+    for column, key, values in (("component", "check.unknown_component", judged.unknown_components),
+                                ("edition", "check.unknown_edition", judged.unknown_editions),
+                                ("city", "check.unmapped_city", judged.unmapped)):
+        if values:
+            problems += [problem(display, int(r), column, key, value=v)
+                         for r, v in _rows_where(rows, col(column).isin(*values), column)]
+    for note, cell, _, missing in judged.flags:
         if missing:
             problems += [problem(display, int(r), "flags", "check.flag_missing", flags="|".join(missing))
                          for r, _ in _rows_where(rows, _same("note", note) & _same("flags", cell), "flags")]
-    # only the pairs that store flags: a row no pair matches stores none (components_append joins it `left`), and a
-    # file whose rows carry no flags joins nothing at all
-    con.register("flag_lookup", pd.DataFrame([j for j in judged if j[2] is not None], columns=["note", "flags", "stored"],
-                                             dtype="object"))
-    # a tier for every source URL, each distinct URL looked up once
-    urls = [u for (u,) in values[("source_url",)] if u is not None]
-    tier = {u: tiers.tier(u) for u in urls}
-    unclassified = [u for u, t in tier.items() if t is None]
+    unclassified = [u for u, t in judged.url_tiers.items() if t is None]
     if unclassified:
         problems += [problem(display, int(r), "source_url", "check.unclassified_source", domain=domain_of(v) or v)
                      for r, v in _rows_where(rows, col("source_url").isin(*unclassified), "source_url")]
-    # the tier most URLs share goes to every row (url_tier_default) and url_tier holds only the URLs of another:
-    # a file of one tier joins nothing (issue 13)
-    counts = collections.Counter(t for t in tier.values() if t is not None)
-    common = min(counts, key=lambda t: (-counts[t], t)) if counts else None
-    other = {u: t for u, t in tier.items() if t != common}
+    return problems
+
+
+def _look_ups(con: duckdb.DuckDBPyConnection, judged: _Judged, default_tier: str | None = None) -> None:
+    """What components_append joins, registered on the cursor `con`: `city_lookup`, `flag_lookup`, `url_tier`
+    (each holding only what differs from its default: the tier most URLs share, or `default_tier` given one) and
+    `url_tier_default`; and `flag_store`, the flags cells not written as they are stored (components_set_flags)."""
+    con.register("city_lookup", pd.DataFrame({"source_city": list(judged.cities), "city": list(judged.cities.values())},
+                                             dtype="object"))
+    # only the pairs that store flags: a row no pair matches stores none (components_append joins it `left`), and a
+    # file whose rows carry no flags joins nothing at all
+    con.register("flag_lookup", pd.DataFrame([(n, c, s) for n, c, s, _ in judged.flags if s is not None],
+                                             columns=["note", "flags", "stored"], dtype="object"))
+    store = {c: s for _, c, s, _ in judged.flags if c is not None and c != s}
+    con.register("flag_store", pd.DataFrame({"flags": list(store), "stored": list(store.values())}, dtype="object"))
+    other = judged.tiers if default_tier is None else {u: t for u, t in judged.url_tiers.items() if t != default_tier}
     con.register("url_tier", pd.DataFrame({"url": list(other), "tier": list(other.values())}, dtype="object"))
-    con.register("url_tier_default", pd.DataFrame({"tier": pd.Series([common], dtype="object")}))
-    return problems, spellings
+    con.register("url_tier_default", pd.DataFrame({"tier": pd.Series([judged.common_tier], dtype="object")}))
 
 
 def _component_conflicts(con: duckdb.DuckDBPyConnection, display: str) -> list[Problem]:
@@ -386,33 +419,106 @@ def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: 
         sql.execute(con, "components_threads_reset")  # what follows (checks, the write) uses every core again
 
 
+COMPONENT_NUMBERS = {"rank": "int", "score": "float"}
+# the columns of a components file that component_row keeps as the file has them (trimmed, numbers parsed); a rule
+# on any other (publication, retrieved, a number's text) is judged as the rows are read (stream_validated)
+COMPONENT_KEPT = {"edition", "city", "component", "rank", "score", "source_url", "flags", "note", "note_ko"}
+
+
 def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalogue, cities: CityMap,
                     editions: pd.DataFrame, tiers: SourceTiers) -> list[Problem]:
     """Component figures, one row per (edition, city, component): a rank and a score may come from two rows.
 
     The file is read, checked and merged inside DuckDB on `con` (start_components), its rows appended to the
     build's `component_row`; pandas sees only the distinct cities, notes and URLs. Returns the problems
-    (nothing is appended when there are any)."""
+    (nothing is appended when there are any). A file read straight into component_row and found right there
+    (_insert_components) is read once; any other is held and checked row by row (_hold_components), which names
+    every problem by file, row and column."""
     if series.components_file is None:
         return []
     display = display_name(series.components_file, cat.root)
-    rows, problems, failed, found = hold_validated(con, series.components_file, display,
-                                                   {"rank": "int", "score": "float"}, RawComponent, COMPONENT_GROUPS)
+    if _insert_components(con, series, display, editions, cities, tiers):
+        return []
+    return _hold_components(con, series, display, editions, cities, tiers)
+
+
+def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: str, editions: pd.DataFrame,
+                       cities: CityMap, tiers: SourceTiers) -> bool:
+    """The file read straight into component_row on the cursor `con` and judged there (issue 13): read once and
+    written once, never held. The rules on what component_row does not keep (publication, retrieved, a number's
+    text) are judged as the rows are read (stream_validated), and every row goes in with the tier of the source most
+    of the first rows name. Once committed (compressed then, so each column's distinct values cost least): the rules
+    on what component_row keeps (judge_stored), the checks of `_checked` on their distinct values, and whether two
+    rows may share a key (they need the merge); last, what the file writes otherwise than it is stored put right
+    (a source of another tier, a city by another name, flags in another order: UPDATEs of those rows alone). True
+    when the rows are in; False, with none of them left in component_row (rolled back, or taken back once
+    committed), when anything fails: the caller then holds the file."""
+    try:
+        streamed = stream_validated(con, series.components_file, display, COMPONENT_NUMBERS, RawComponent,
+                                    COMPONENT_KEPT, looked=("source_url",))
+        if streamed is None:
+            return False
+        rows, first = streamed
+        counts = collections.Counter(tiers.tier(u) for (u,) in first.get(("source_url",), []) if u is not None)
+        guess = min(counts, key=lambda t: (-counts[t], str(t))) if counts else None
+        con.register("component_source", rows)
+        stored = con.table(COMPONENT_ROWS).filter(col("index_id") == lit(series.id)).select(
+            *(col("component_id").alias(c) if c == "component" else col(c)
+              for c in ("edition", "city", "component", "rank", "score", "source_url", "flags", "note", "note_ko")))
+        sql.execute(con, "components_insert", index_id=series.id, tier=guess)
+    except duckdb.OutOfMemoryException:  # not the file's fault: the build says so (build.within_memory)
+        raise
+    except duckdb.Error:  # a rule broken as the rows were read, or a file DuckDB cannot read: held, it says which
+        return False
+    try:
+        # an optional column the file lacks is missing in every row: its rules hold there as on no column
+        valid, found = judge_stored(stored, RawComponent, stored.columns, COMPONENT_GROUPS)
+        judged = _judge_components(stored, series, editions, cities, tiers, typed=True, found=found) if valid else None
+        if judged is not None and judged.clean and not judged.spellings \
+                and not repeats(stored, ("edition", "city", "component")):
+            _look_ups(con, judged, guess)
+            if any(t != guess for t in judged.url_tiers.values()):
+                sql.execute(con, "components_set_other_tier", index_id=series.id)
+            if judged.cities:
+                sql.execute(con, "components_set_city", index_id=series.id)
+            if any(cell != kept for _, cell, kept, _ in judged.flags):
+                sql.execute(con, "components_set_flags", index_id=series.id)
+            return True
+    except duckdb.OutOfMemoryException:
+        sql.execute(con, "components_take_back", index_id=series.id)
+        raise
+    sql.execute(con, "components_take_back", index_id=series.id)
+    return False
+
+
+def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.rollback()
+    except duckdb.Error:  # no transaction left to roll back
+        pass
+
+
+def _hold_components(con: duckdb.DuckDBPyConnection, series: Series, display: str, editions: pd.DataFrame,
+                     cities: CityMap, tiers: SourceTiers) -> list[Problem]:
+    """The file held in DuckDB (hold_validated) and checked row by row, every problem named by file, row and column;
+    its rows appended (merged where two share a key) when there are none."""
+    rows, problems, failed, found = hold_validated(con, series.components_file, display, COMPONENT_NUMBERS,
+                                                   RawComponent, COMPONENT_GROUPS)
     if rows is None:
         return problems
     have = set(rows.columns)
     # the optional columns, missing where the file has none
     rows = rows.select(*(col(c) for c in rows.columns),
                        *(lit(None).cast("VARCHAR").alias(c) for c in ("flags", "note_ko") if c not in have))
-    more, spellings = _component_checks(con, rows, series, editions, cities, tiers, display, typed=not failed,
-                                       found=found)
-    problems += more
+    judged = _judge_components(rows, series, editions, cities, tiers, typed=not failed, found=found)
+    problems += _named(judged, rows, display)
     if failed or problems:
         return problems
+    _look_ups(con, judged)
     con.register("component_source", rows)  # this cursor's own: two files are read at once (read_all_components)
     # each row a component row of its own, unless two rows may share a key (then they go through the merge, which
     # gives the same rows for keys that only share a hash)
-    if not spellings and not repeats(rows, ("edition", "city", "component")):
+    if not judged.spellings and not repeats(rows, ("edition", "city", "component")):
         sql.execute(con, "components_append_unique", index_id=series.id)
         return []
     problems = _component_conflicts(con, display)

@@ -1,15 +1,23 @@
 -- Statements that read a ledger CSV into DuckDB, where its rows are checked (pipelines/schemas.py).
 
--- name: hold_csv(path)!
--- The CSV at :path as a temporary table `held` of this cursor (it goes when the cursor closes): every cell
--- text, trimmed of spaces, an empty one missing; parsed strictly (a ragged row or bad UTF-8 is an error; a
--- UTF-8 BOM is allowed). Its `rowid` is the row's place in the file, from 0. Only a cell that starts or ends
--- with a space is trimmed (a trimmed copy of every cell cost a third of the read); the reader already makes
--- an empty cell, quoted or not, missing.
-create or replace temp table held as
+-- name: ledger_csv_macro#
+-- `ledger_csv(path)`, a table macro of this cursor (it goes when the cursor closes): the CSV at `path` with every
+-- cell text, trimmed of spaces, an empty one missing; parsed strictly (a ragged row or bad UTF-8 is an error; a
+-- UTF-8 BOM is allowed). Only a cell that starts or ends with a space is trimmed (a trimmed copy of every cell
+-- cost a third of the read); the reader already makes an empty cell, quoted or not, missing. How every ledger CSV
+-- is read, held (hold_csv) or not (schemas.stream_validated). Read in buffers of 2 MB (the longest line DuckDB
+-- reads, its max_line_size), not 32: DuckDB's sniffer looks at the file at every step that names its columns,
+-- reading a whole buffer each time (issue 13: ~3 ms less per look, and per read).
+create or replace temp macro ledger_csv(path) as table
 select if(prefix(columns(*), ' ') or suffix(columns(*), ' '), nullif(trim(columns(*)), ''), columns(*))
-from read_csv(:path, header = true, all_varchar = true, strict_mode = true, null_padding = false,
-              auto_detect = true, sep = ',', quote = '"', escape = '"');
+from read_csv(path, header = true, all_varchar = true, strict_mode = true, null_padding = false,
+              auto_detect = true, sep = ',', quote = '"', escape = '"', buffer_size = 2097152);
+
+-- name: hold_csv(path)!
+-- The CSV at :path as ledger_csv reads it, held as a temporary table `held` of this cursor (it goes when the
+-- cursor closes). Its `rowid` is the row's place in the file, from 0.
+create or replace temp table held as
+select * from ledger_csv(:path);
 
 -- name: components_open(path)!
 -- A build that writes its component rows straight into the published part's staged file (build/rankings.py,
@@ -42,6 +50,44 @@ set threads = 1;
 -- name: components_threads_reset#
 -- After the components files are read: DuckDB's threads as configured again.
 reset threads;
+
+-- name: components_insert(index_id, tier)!
+-- A components file's rows as they are read (the cursor's `component_source`, schemas.stream_validated: the file
+-- itself, never held), straight into `component_row` as the file spells them, each with the source tier :tier
+-- (the tier most of the first rows' sources have): the build then judges the rows it inserted, and puts each
+-- city, flag and source tier right (components_set_*) or takes them all back (components_take_back;
+-- build/rankings.py, _insert_components). A score's source is its own URL.
+insert into component_row
+select :index_id as index_id, edition, city, component as component_id, rank, score, source_url,
+       :tier::varchar as source_tier, case when score is not null then source_url end as score_source_url, flags,
+       note, note_ko
+from component_source;
+
+-- name: components_set_city(index_id)!
+-- The inserted rows of one file (components_insert) whose city the file spells otherwise than the mapping names
+-- it: the canonical name from the cursor's `city_lookup(source_city, city)`.
+update component_row set city = c.city
+from city_lookup c
+where component_row.index_id = :index_id and component_row.city = c.source_city;
+
+-- name: components_set_flags(index_id)!
+-- The inserted rows of one file whose `flags` cell is not written as the warehouse stores it: the stored form
+-- from the cursor's `flag_store(flags, stored)`.
+update component_row set flags = f.stored
+from flag_store f
+where component_row.index_id = :index_id and component_row.flags = f.flags;
+
+-- name: components_set_other_tier(index_id)!
+-- The inserted rows of one file whose URL has another tier than they went in with (the cursor's
+-- `url_tier(url, tier)`).
+update component_row set source_tier = u.tier
+from url_tier u
+where component_row.index_id = :index_id and component_row.source_url = u.url;
+
+-- name: components_take_back(index_id)!
+-- One file's rows inserted and committed (components_insert) that turned out wrong, or to need the merge: gone
+-- again, before the file is held and checked (build/rankings.py).
+delete from component_row where index_id = :index_id;
 
 -- name: components_append_unique(index_id)!
 -- components_append for a file where no two rows share a key (schemas.repeats), so no row needs another:
