@@ -523,10 +523,15 @@ def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = 
 
 
 def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str, key_cols: list[str],
-              groups: Groups = ()) -> tuple[list[tuple[Rule, Problem]], Distinct]:
+              groups: Groups = (), rows: int | None = None) -> tuple[list[tuple[Rule, Problem]], Distinct]:
     """Every rule evaluated on `rel`; each failing cell's rule and problem, and the distinct values of `groups`
-    (`_suspects`). The rules some row may break are then judged row by row, in one scan, to name the rows."""
-    found, distinct = _suspects(rel, found, groups)
+    (`_suspects`). The rules some row may break are then judged row by row, in one scan, to name the rows. `rows`:
+    how many rows `rel` has, when the caller knows (a frame): under SUSPECTS_FROM_ROWS every rule is a suspect, so
+    the query that would count them is not run."""
+    if rows is not None and rows < SUSPECTS_FROM_ROWS and not groups:
+        found, distinct = list(found), {}
+    else:
+        found, distinct = _suspects(rel, found, groups)
     if not found:
         return [], distinct
     quoted = sorted({r.value for r in found if r.value})
@@ -549,13 +554,15 @@ def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str, key
     return problems, distinct
 
 
-def find_problems(rel: duckdb.DuckDBPyRelation, model: Model, display: str) -> list[Problem]:
-    """Every rule of `model` on the rows of `rel` (typed columns and `ROW`), with file, row and column."""
+def find_problems(rel: duckdb.DuckDBPyRelation, model: Model, display: str, rows: int | None = None) -> list[Problem]:
+    """Every rule of `model` on the rows of `rel` (typed columns and `ROW`), with file, row and column (`rows`: how
+    many there are, when known: `_failures`)."""
     columns = [c for c in rel.columns if c != ROW]
     found = column_problems(model, columns, display)
     if found:
         return found
-    return [p for _, p in _failures(rel, rules(model, columns), display, list(model.to_schema().unique or []))[0]]
+    return [p for _, p in _failures(rel, rules(model, columns), display, list(model.to_schema().unique or []),
+                                    rows=rows)[0]]
 
 
 def validate_frame(df: pd.DataFrame, model: Model, display: str) -> list[Problem]:
@@ -564,7 +571,7 @@ def validate_frame(df: pd.DataFrame, model: Model, display: str) -> list[Problem
     con = cursor()
     try:
         rel = con.from_df(df.assign(**{ROW: df.index}))
-        return find_problems(rel, model, display)
+        return find_problems(rel, model, display, rows=len(df))
     finally:
         con.close()
 

@@ -108,3 +108,16 @@ def test_repeats_finds_one_repeated_key_among_many_and_counts_missing_as_a_value
         assert not schemas.repeats(con.from_df(frame.iloc[0:0]), ("a", "b"))
     finally:
         con.close()
+
+
+def test_a_frame_of_known_size_is_judged_as_the_suspects_would_judge_it(monkeypatch: pytest.MonkeyPatch):
+    """validate_frame knows its frame's rows: under the threshold it skips the query that finds the suspect rules
+    (all of them are, there); what it reports is what the suspect-first way reports, forced by a threshold of 0."""
+    frame = pd.DataFrame({
+        "city": ["Seoul", "Seoul", None, "Tokyo"], "city_ko": ["서울", "서울", "도쿄", None],
+        "country": ["South Korea", "South Korea", "Japan", "Japan"], "country_ko": ["대한민국", "대한민국", "일본", "일본"],
+    }, index=[2, 3, 4, 5])
+    quick = schemas.validate_frame(frame, schemas.CityTable, "warehouse:city")
+    assert {(p.row, p.column) for p in quick} >= {(3, "city"), (4, "city"), (5, "city_ko")}
+    monkeypatch.setattr(schemas, "SUSPECTS_FROM_ROWS", 0)
+    assert sorted(schemas.validate_frame(frame, schemas.CityTable, "warehouse:city")) == sorted(quick)
