@@ -116,7 +116,8 @@ UNIQUE_ROWS = (
 )
 
 
-def test_a_file_whose_keys_never_repeat_gives_what_the_merge_gives(mini: Path, tmp_path: Path):
+def test_a_file_whose_keys_never_repeat_gives_what_the_merge_gives(mini: Path, tmp_path: Path,
+                                                                  either_way: None):
     """Rows that share no key go in as they stand (components_append_unique); the same rows with one repeated (so
     merged, components_append) must give the very same component rows: two ways, one result."""
     domains = mini.parent / "data" / "raw" / "source_domains.csv"
@@ -134,7 +135,7 @@ def test_a_file_whose_keys_never_repeat_gives_what_the_merge_gives(mini: Path, t
     assert {r[3]: r[8] for r in one if r[2] == "Tokyo"} == {"r_and_d": None, "economy": SCORE_URL}  # score's source
 
 
-def test_two_spellings_of_one_city_are_merged_into_one_row(mini: Path, tmp_path: Path):
+def test_two_spellings_of_one_city_are_merged_into_one_row(mini: Path, tmp_path: Path, either_way: None):
     """No key repeats as the file spells it, but `New York City` is `New York`: its rank and score become one row."""
     _components(mini, f"2025,New York,economy,4,,{RANK_URL},GPCI,2026-11-24,,,",
                 f"2025,New York City,economy,,88.5,{SCORE_URL},GPCI,2026-11-24,,,")
@@ -144,7 +145,8 @@ def test_two_spellings_of_one_city_are_merged_into_one_row(mini: Path, tmp_path:
     assert row[2:7] == ("New York", "economy", 4, 88.5, RANK_URL) and row[8] == SCORE_URL
 
 
-def test_a_build_out_of_memory_says_so_in_both_languages_and_changes_nothing(mini: Path, tmp_path: Path):
+def test_a_build_out_of_memory_says_so_in_both_languages_and_changes_nothing(mini: Path, tmp_path: Path,
+                                                                             either_way: None):
     path = tmp_path / "w.duckdb"
     cat = catalogue.load(mini)
     build.build(cat, path)
@@ -160,7 +162,7 @@ def test_a_build_out_of_memory_says_so_in_both_languages_and_changes_nothing(min
     assert not list(path.parent.glob(".*.tmp*"))
 
 
-def test_components_files_read_at_once_each_give_their_own_rows_and_problems(tmp_path: Path):
+def test_components_files_read_at_once_each_give_their_own_rows_and_problems(tmp_path: Path, either_way: None):
     """The build reads READERS components files at a time, each on its own cursor (issue 13): every series still
     gets exactly its own rows, and a bad row in two files is named in each, with its own file and row."""
     gen = synthetic.generate(tmp_path / "syn", synthetic.Shape(series=5, components=4, cities=10, editions=3))
@@ -224,7 +226,8 @@ def test_the_write_has_every_thread_again_after_the_files_are_read_one_thread_ea
     assert seen == [default]
 
 
-def test_a_city_spelled_only_by_its_alias_and_a_minority_tier_still_go_in_right(mini: Path, tmp_path: Path):
+def test_a_city_spelled_only_by_its_alias_and_a_minority_tier_still_go_in_right(mini: Path, tmp_path: Path,
+                                                                                either_way: None):
     """The look-ups hold only what differs from the default (issue 13): a city's own name and the tier most URLs
     share are not in them. A city written only by its alias (so no key repeats: the rows go in as they stand) must
     still be stored as its canonical name, and a URL of a minority tier must keep its own tier."""
@@ -245,6 +248,20 @@ def test_a_city_spelled_only_by_its_alias_and_a_minority_tier_still_go_in_right(
 
 # --- read once: straight into component_row, judged there (issue 13) -----------------------------------------------
 
+@pytest.fixture(params=["held", "straight in"])
+def either_way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run twice: with every components file held (as a small one is), and with every one tried straight into
+    component_row first (as a large one is, rankings._insert_components)."""
+    if request.param == "straight in":
+        monkeypatch.setattr(rankings, "INSERT_FROM_BYTES", 0)
+
+
+@pytest.fixture
+def straight_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every components file, however small, tried straight into component_row first (as a large one is)."""
+    monkeypatch.setattr(rankings, "INSERT_FROM_BYTES", 0)
+
+
 def _held_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every components file held and checked row by row, as before issue 13 (the way that names every problem)."""
     monkeypatch.setattr(rankings, "_insert_components", lambda *args, **kwargs: False)
@@ -264,7 +281,8 @@ def _holds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_a_right_file_is_read_once_straight_in_and_gives_what_holding_it_gives(mini: Path, tmp_path: Path,
-                                                                              monkeypatch: pytest.MonkeyPatch):
+                                                                              monkeypatch: pytest.MonkeyPatch,
+                                                                              straight_in: None):
     """A components file that passes every rule and check goes straight into component_row and is judged there,
     never held (issue 13); its rows must be exactly what holding it gives: a city written by its alias stored by
     its name, flags as stored, each URL's own tier, a score's own source, cells trimmed, `1,234` a number."""
@@ -313,7 +331,8 @@ GOOD_ROW = f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,"
         "no-figure", "url", "flag-word", "unknown-component", "unmapped-city", "unknown-edition", "flag-missing",
         "no-tier", "conflict", "ragged"])
 def test_a_wrong_file_says_what_holding_it_says_and_nothing_of_it_stays(mini: Path, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch, bad: str):
+                                                                       monkeypatch: pytest.MonkeyPatch, bad: str,
+                                                                       straight_in: None):
     """Whatever a components file breaks, whether judged as its rows are read or on what was inserted, the rows
     inserted are taken back and the file is held: the build names exactly the problems holding it names (file, row,
     column, both languages), and the warehouse stays as it was. Only the first row is looked at first (the values
@@ -338,7 +357,8 @@ def test_a_wrong_file_says_what_holding_it_says_and_nothing_of_it_stays(mini: Pa
 
 
 def test_rows_whose_source_has_another_tier_than_the_first_rows_get_their_own(mini: Path, tmp_path: Path,
-                                                                               monkeypatch: pytest.MonkeyPatch):
+                                                                               monkeypatch: pytest.MonkeyPatch,
+                                                                               straight_in: None):
     """Every row goes in with the tier of the source most of the first rows name (issue 13), then the rows of
     another tier are put right: when the first rows name the file's only press source, the other rows must still
     end up `aggregator`, exactly as holding the file gives."""
@@ -354,3 +374,18 @@ def test_rows_whose_source_has_another_tier_than_the_first_rows_get_their_own(mi
     build.build(catalogue.load(mini), path)
     assert held == []
     assert {r[2]: r[7] for r in _component_rows(path)} == {"London": "press", "Seoul": "aggregator", "Tokyo": "aggregator"}
+
+
+def test_a_small_file_is_held_at_once_and_a_large_one_goes_straight_in(mini: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch):
+    """Below INSERT_FROM_BYTES a components file is held and checked without the straight way's extra round trips;
+    at or above it, it goes straight in: both give the same rows."""
+    _components(mini, *UNIQUE_ROWS[1:3])
+    size = (mini.parent / "data" / "raw" / "rankings" / "mori_gpci__components.csv").stat().st_size
+    held = _holds(monkeypatch)
+    build.build(catalogue.load(mini), tmp_path / "small.duckdb")
+    assert held == ["mori_gpci"]
+    monkeypatch.setattr(rankings, "INSERT_FROM_BYTES", size)
+    build.build(catalogue.load(mini), tmp_path / "large.duckdb")
+    assert held == ["mori_gpci"]
+    assert _component_rows(tmp_path / "small.duckdb") == _component_rows(tmp_path / "large.duckdb")

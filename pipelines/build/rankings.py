@@ -419,6 +419,11 @@ def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: 
         sql.execute(con, "components_threads_reset")  # what follows (checks, the write) uses every core again
 
 
+# A components file smaller than this is held and checked (_hold_components) without trying to read it straight in
+# first: what a small file costs is DuckDB's round trips, not its rows, and the straight way takes more of them (a
+# look at the CSV per step, the judging after the commit); the real ledger's files are a few KB (issue 13).
+INSERT_FROM_BYTES = 1 << 20
+
 COMPONENT_NUMBERS = {"rank": "int", "score": "float"}
 # the columns of a components file that component_row keeps as the file has them (trimmed, numbers parsed); a rule
 # on any other (publication, retrieved, a number's text) is judged as the rows are read (stream_validated)
@@ -431,13 +436,17 @@ def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalog
 
     The file is read, checked and merged inside DuckDB on `con` (start_components), its rows appended to the
     build's `component_row`; pandas sees only the distinct cities, notes and URLs. Returns the problems
-    (nothing is appended when there are any). A file read straight into component_row and found right there
-    (_insert_components) is read once; any other is held and checked row by row (_hold_components), which names
-    every problem by file, row and column."""
+    (nothing is appended when there are any). A file of INSERT_FROM_BYTES or more read straight into component_row
+    and found right there (_insert_components) is read once; any other is held and checked row by row
+    (_hold_components), which names every problem by file, row and column."""
     if series.components_file is None:
         return []
     display = display_name(series.components_file, cat.root)
-    if _insert_components(con, series, display, editions, cities, tiers):
+    try:
+        large = series.components_file.stat().st_size >= INSERT_FROM_BYTES
+    except OSError:  # not there, or unreadable: held, it says why
+        large = False
+    if large and _insert_components(con, series, display, editions, cities, tiers):
         return []
     return _hold_components(con, series, display, editions, cities, tiers)
 
