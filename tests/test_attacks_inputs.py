@@ -143,7 +143,8 @@ def test_payloads_in_ledger_text_are_shown_as_text_on_every_page(poisoned, page,
     at = AppTest.from_file(str(APP), default_timeout=90)
     at.query_params["lang"] = lang
     at.session_state["account"] = "park" if page != "views/my_indicators.py" else "kim"
-    for lazy in ("weak_table", "trend_table"):  # the tables drawn only when opened are read too
+    # the tables and sections drawn only when opened are read too
+    for lazy in ("weak_table", "trend_table", *(f"src_series_{sid}" for sid in poisoned["cat"].series)):
         at.session_state[lazy] = True
     run_on(at, page if page != PAGES[0] else None)
     assert not at.exception, [e.value for e in at.exception]

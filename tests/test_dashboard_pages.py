@@ -205,8 +205,24 @@ def test_trends_opens_the_series_named_in_the_url(read_mini_warehouse):
     assert at.selectbox[0].value == "zyen_gfci"
 
 
+SOURCE_SECTIONS = tuple(f"src_series_{sid}" for sid in catalogue.load(Path(__file__).parent / "fixtures/mini/indicators.yml").series)
+
+
+def test_sources_draws_a_series_section_only_once_opened(read_mini_warehouse):
+    closed = run("views/sources.py", "ko")
+    assert len(closed.expander) == len(SOURCE_SECTIONS), "a section per series"
+    assert any("Mori Memorial Foundation" in e.label for e in closed.expander)
+    assert len(closed.dataframe) == 4, "the four tables across the catalogue (their phone views are cards), none of a section"
+    assert "11월·12월" not in "\n".join(texts(closed))
+    # one section opened: its facts and tables, and no other section's
+    gpci = run("views/sources.py", "ko", opened=("src_series_mori_gpci",))
+    body = "\n".join(texts(gpci))
+    assert "https://mori-m-foundation.or.jp" in body and "GFCI" not in body.split(t("ui.sources.catalogue", "ko"))[-1]
+    assert len(gpci.dataframe) > len(closed.dataframe)
+
+
 def test_sources_lists_provenance_status_publications_and_flags(read_mini_warehouse):
-    at = run("views/sources.py", "ko")
+    at = run("views/sources.py", "ko", opened=SOURCE_SECTIONS)
     body = "\n".join(texts(at))
     assert "Mori Memorial Foundation" in body and "https://mori-m-foundation.or.jp" in body
     assert "기획조정실 시정연구담당관" in body and "경제정책실" in body

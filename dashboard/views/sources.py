@@ -32,9 +32,97 @@ def months(text: str) -> str:
     return t("ui.month_sep", lang).join(t(f"ui.month.{int(p)}", lang) for p in parts) or t("ui.unknown", lang)
 
 
+def series_detail(s: pd.Series) -> None:
+    """One series of the catalogue: its facts, components, methodology notes, editions and rows by state and outlet."""
+    sid = s["index_id"]
+    statuses, publications = data.status_counts(), data.publication_counts()
+    editions, components, notes = data.editions(), data.component_catalogue(), data.methodology_notes()
+    office = s[f"office_{lang}"] if isinstance(s[f"office_{lang}"], str) else s["office_id"]
+    better = t("ui.higher_better" if s["score_higher_is_better"] else "ui.lower_better", lang)
+    facts = [
+        (t("ui.sources.publisher", lang), link(s["publisher"], s["publisher_url"])),
+        (t("ui.sources.office", lang), escape(office)),
+        (t("ui.sources.cadence", lang), t(f"ui.cadence.{s['cadence']}", lang)),
+        (t("ui.sources.release_months", lang), months(s["release_months"])),
+        (t("ui.sources.cities_covered", lang),
+         escape(s["cities_covered"]) if isinstance(s["cities_covered"], str) else t("ui.unknown", lang)),
+        (t("ui.sources.score_unit", lang), escape(s[f"score_unit_{lang}"])),
+        (t("ui.sources.score_scale", lang), escape(s[f"score_scale_{lang}"])),
+        (t("ui.sources.score_direction", lang), better),
+        (t("ui.sources.score_comparable", lang), yes_no(s["score_comparable"])),
+        (t("ui.sources.ledger_file", lang), f"`{s['rankings_file']}`"
+         + (f", `{s['components_file']}`" if isinstance(s["components_file"], str) else "")),
+    ]
+    st.markdown("\n".join(f"- **{k}**: {v}" for k, v in facts))
+
+    kind = s[f"component_kind_{lang}"]
+    own = components[components["index_id"] == sid]
+    st.markdown(f"**{escape(t('ui.sources.components', lang, kind=kind))}**")
+    if own.empty:
+        st.caption(say("ui.sources.no_components", lang, kind=kind))
+    else:
+        names = dict(zip(own["component_id"], own[f"name_{lang}"]))
+        # on a phone the name and the weight: the note, area and parent are long texts for a wide screen
+        display.table(pd.DataFrame({
+            col("component"): own[f"name_{lang}"],
+            col("weight"): own["weight"],
+            col("weight_note"): own["weight_note"].fillna(""),
+            col("policy_area"): own[f"policy_area_{lang}"].fillna(""),
+            col("parent"): [names.get(p, "") if isinstance(p, str) else "" for p in own["parent"]],
+        }), f"src_components_{sid}", phone=[col("component"), col("weight")], hide_index=True, width="stretch",
+           placeholder="—", column_config={
+            col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
+        })
+        if own["weight"].isna().all():
+            st.caption(t("ui.sources.no_weights", lang))
+
+    st.markdown(f"**{t('ui.methodology', lang)}**")
+    own_notes = notes[notes["index_id"] == sid]
+    if own_notes.empty:
+        st.caption(t("ui.trends.no_notes", lang))
+    else:
+        st.markdown("\n".join(methodology_line(n, lang) for _, n in own_notes.iterrows()))
+
+    st.markdown(f"**{t('ui.sources.editions', lang)}**")
+    eds = editions[editions["index_id"] == sid].sort_values("edition_order", ascending=False)
+    if eds.empty:
+        st.caption(t("status.no_edition", lang))
+    else:
+        display.table(pd.DataFrame({
+            col("edition"): eds["edition"].astype(str),
+            col("published"): eds["published"].fillna(""),
+            col("year"): eds["year"].astype(str),
+            col("field_size"): eds["field_size"].astype("Int64"),
+            col("methodology_change"): eds["methodology_change"].fillna(""),
+            col("source"): eds["source_url"],
+            # edition notes are the ledger's English research notes: in Korean mode, marked as such
+            col("note"): [t("ui.trends.note_in_english", lang, note=n) if lang == "ko" and isinstance(n, str) and n
+                          else (n if isinstance(n, str) else "") for n in eds["note"]],
+        }), f"src_editions_{sid}", hide_index=True, width="stretch", placeholder="—", column_config={
+            col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
+        })
+
+    a, b = st.columns(2)
+    with a:
+        st.markdown(f"**{t('ui.sources.by_status', lang)}**")
+        mine = statuses[statuses["index_id"] == sid]
+        display.table(pd.DataFrame({
+            col("status"): [t(f"status.{x}", lang) for x in mine["status"]],
+            col("rows"): mine["rows"],
+        }), f"src_status_{sid}", hide_index=True, width="stretch", placeholder="—")
+    with b:
+        st.markdown(f"**{t('ui.sources.by_publication', lang)}**")
+        mine = publications[publications["index_id"] == sid]
+        display.table(pd.DataFrame({
+            col("publication"): mine["publication"].replace("", t("ui.sources.no_publication", lang)),
+            col("rows"): mine["rows"],
+            col("ranked_rows"): mine["ranked_rows"],
+        }), f"src_publications_{sid}", hide_index=True, width="stretch", placeholder="—")
+
+
 def draw() -> None:
-    """The whole page: it follows from the warehouse and the language alone (no widgets), so it is drawn once per
-    warehouse version and language and replayed on every later visit (data.static)."""
+    """The page down to the catalogue: it follows from the warehouse and the language alone (no widgets), so it is
+    drawn once per warehouse version and language and replayed on every later visit (data.static)."""
     # Load inputs.
     series = data.series()
     short = dict(zip(series["index_id"], series[f"short_{lang}"]))
@@ -43,9 +131,6 @@ def draw() -> None:
     flags = data.flag_counts()
     tiers = data.tier_counts()
     tier_names = data.source_tiers()
-    editions = data.editions()
-    components = data.component_catalogue()
-    notes = data.methodology_notes()
 
     st.title(t("ui.sources.title", lang))
     st.caption(t("ui.sources.intro", lang))
@@ -93,92 +178,16 @@ def draw() -> None:
     }), "src_outlets", hide_index=True, width="stretch", placeholder="—", height=min(420, 36 * (len(outlets) + 1) + 3))
     st.caption(t("ui.sources.publication_help", lang, n=len(outlets)))
 
-    # The catalogue, one series at a time.
-    st.subheader(t("ui.sources.catalogue", lang))
-    for _, s in series.iterrows():
-        sid = s["index_id"]
-        with st.expander(escape(f"{s[f'title_{lang}']} ({s[f'short_{lang}']}) · {s['publisher']}")):
-            office = s[f"office_{lang}"] if isinstance(s[f"office_{lang}"], str) else s["office_id"]
-            better = t("ui.higher_better" if s["score_higher_is_better"] else "ui.lower_better", lang)
-            facts = [
-                (t("ui.sources.publisher", lang), link(s["publisher"], s["publisher_url"])),
-                (t("ui.sources.office", lang), escape(office)),
-                (t("ui.sources.cadence", lang), t(f"ui.cadence.{s['cadence']}", lang)),
-                (t("ui.sources.release_months", lang), months(s["release_months"])),
-                (t("ui.sources.cities_covered", lang),
-                 escape(s["cities_covered"]) if isinstance(s["cities_covered"], str) else t("ui.unknown", lang)),
-                (t("ui.sources.score_unit", lang), escape(s[f"score_unit_{lang}"])),
-                (t("ui.sources.score_scale", lang), escape(s[f"score_scale_{lang}"])),
-                (t("ui.sources.score_direction", lang), better),
-                (t("ui.sources.score_comparable", lang), yes_no(s["score_comparable"])),
-                (t("ui.sources.ledger_file", lang), f"`{s['rankings_file']}`"
-                 + (f", `{s['components_file']}`" if isinstance(s["components_file"], str) else "")),
-            ]
-            st.markdown("\n".join(f"- **{k}**: {v}" for k, v in facts))
-
-            kind = s[f"component_kind_{lang}"]
-            own = components[components["index_id"] == sid]
-            st.markdown(f"**{escape(t('ui.sources.components', lang, kind=kind))}**")
-            if own.empty:
-                st.caption(say("ui.sources.no_components", lang, kind=kind))
-            else:
-                names = dict(zip(own["component_id"], own[f"name_{lang}"]))
-                # on a phone the name and the weight: the note, area and parent are long texts for a wide screen
-                display.table(pd.DataFrame({
-                    col("component"): own[f"name_{lang}"],
-                    col("weight"): own["weight"],
-                    col("weight_note"): own["weight_note"].fillna(""),
-                    col("policy_area"): own[f"policy_area_{lang}"].fillna(""),
-                    col("parent"): [names.get(p, "") if isinstance(p, str) else "" for p in own["parent"]],
-                }), f"src_components_{sid}", phone=[col("component"), col("weight")], hide_index=True, width="stretch",
-                   placeholder="—", column_config={
-                    col("weight"): st.column_config.NumberColumn(col("weight"), format="percent"),
-                })
-                if own["weight"].isna().all():
-                    st.caption(t("ui.sources.no_weights", lang))
-
-            st.markdown(f"**{t('ui.methodology', lang)}**")
-            own_notes = notes[notes["index_id"] == sid]
-            if own_notes.empty:
-                st.caption(t("ui.trends.no_notes", lang))
-            else:
-                st.markdown("\n".join(methodology_line(n, lang) for _, n in own_notes.iterrows()))
-
-            st.markdown(f"**{t('ui.sources.editions', lang)}**")
-            eds = editions[editions["index_id"] == sid].sort_values("edition_order", ascending=False)
-            if eds.empty:
-                st.caption(t("status.no_edition", lang))
-            else:
-                display.table(pd.DataFrame({
-                    col("edition"): eds["edition"].astype(str),
-                    col("published"): eds["published"].fillna(""),
-                    col("year"): eds["year"].astype(str),
-                    col("field_size"): eds["field_size"].astype("Int64"),
-                    col("methodology_change"): eds["methodology_change"].fillna(""),
-                    col("source"): eds["source_url"],
-                    # edition notes are the ledger's English research notes: in Korean mode, marked as such
-                    col("note"): [t("ui.trends.note_in_english", lang, note=n) if lang == "ko" and isinstance(n, str) and n
-                                  else (n if isinstance(n, str) else "") for n in eds["note"]],
-                }), f"src_editions_{sid}", hide_index=True, width="stretch", placeholder="—", column_config={
-                    col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
-                })
-
-            a, b = st.columns(2)
-            with a:
-                st.markdown(f"**{t('ui.sources.by_status', lang)}**")
-                mine = statuses[statuses["index_id"] == sid]
-                display.table(pd.DataFrame({
-                    col("status"): [t(f"status.{x}", lang) for x in mine["status"]],
-                    col("rows"): mine["rows"],
-                }), f"src_status_{sid}", hide_index=True, width="stretch", placeholder="—")
-            with b:
-                st.markdown(f"**{t('ui.sources.by_publication', lang)}**")
-                mine = publications[publications["index_id"] == sid]
-                display.table(pd.DataFrame({
-                    col("publication"): mine["publication"].replace("", t("ui.sources.no_publication", lang)),
-                    col("rows"): mine["rows"],
-                    col("ranked_rows"): mine["ranked_rows"],
-                }), f"src_publications_{sid}", hide_index=True, width="stretch", placeholder="—")
-
 
 data.static(draw, "sources", lang)
+
+# The catalogue, one series at a time. A series' tables are drawn when its section is opened (a rerun), gone when it
+# is closed: the nine sections drawn closed on every visit were most of what the browser laid out (issue 13).
+st.subheader(t("ui.sources.catalogue", lang))
+for _, one in data.series().iterrows():
+    section = st.expander(escape(f"{one[f'title_{lang}']} ({one[f'short_{lang}']}) · {one['publisher']}"),
+                          key=f"src_series_{one['index_id']}", on_change="rerun")
+    if section.open:
+        with section:
+            data.static(lambda one=one: series_detail(one), "sources-series", one["index_id"], lang)
+
