@@ -804,14 +804,16 @@ def _hold_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]
     typed = held.select(row.alias(ROW), col(FILE), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
                                           for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
     found = number_rules(numbers, columns, "_text_") + [_per_file(r) for r in rules(model, columns)]
-    hits, _ = _failures(typed, found, "", list(model.to_schema().unique or []))
+    # the rows as pandas first: their count spares _failures the query that would count them (a few thousand rows
+    # of the real ledger are judged in one scan)
+    frame = _frame(typed.select(col(ROW), *(col(c) for c in columns)))
+    hits, _ = _failures(typed, found, "", list(model.to_schema().unique or []), rows=len(frame))
     problems: list[list[Problem]] = [[] for _ in files]
     failed = [False] * len(files)
     for r, p in hits:
         k, at = divmod(p.row, _FILE_STRIDE)
         problems[k - 1].append(dataclasses.replace(p, file=files[k - 1][1], row=at))
         failed[k - 1] = failed[k - 1] or not r.check.startswith("check.")
-    frame = _frame(typed.select(col(ROW), *(col(c) for c in columns)))
     of_file = frame.index // _FILE_STRIDE
     out = []
     for k, names in enumerate(headers, start=1):
