@@ -330,25 +330,41 @@ SHARED_SERVERS = {"tests/test_browser_journeys.py": "journeys server",
                   "tests/test_browser.py": "real site", "tests/test_browser_analyst.py": "real site"}
 
 
+def _unit(nodeid: str) -> str:
+    """What goes to one worker as a whole: a SHARED_SERVERS unit, else the test's module."""
+    module = nodeid.split("::", 1)[0]
+    return SHARED_SERVERS.get(module, module)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests first: they take the longest (a server, a browser, waits on both), so with -n each worker
     starts on one at once and the quick tests fill in around them, instead of one browser test running alone at
-    the end. The longest first: the tests of a shared server (SHARED_SERVERS), then the other browser tests."""
-    def order(item: pytest.Item) -> tuple[bool, int]:
-        module = item.nodeid.split("::", 1)[0]
-        return item.get_closest_marker("browser") is None, (0 if module in SHARED_SERVERS else 1)
+    the end. The longest first: the tests of a shared server (SHARED_SERVERS), then the other browser tests; then
+    the other modules, the largest first (by number of tests), so that the last ones given out are small and the
+    workers end together. Within a module the tests keep their order."""
+    size: dict[str, int] = {}
+    for item in items:
+        size[_unit(item.nodeid)] = size.get(_unit(item.nodeid), 0) + 1
+    browser_units = {_unit(item.nodeid) for item in items if item.get_closest_marker("browser") is not None}
+
+    def order(item: pytest.Item) -> tuple[bool, bool, int, str]:
+        unit = _unit(item.nodeid)
+        return unit not in browser_units, unit not in SHARED_SERVERS.values(), -size[unit], unit
 
     items.sort(key=order)
 
 
 if LoadScopeScheduling is not None:
     class _ModuleServers(LoadScopeScheduling):
-        """pytest-xdist's load scheduling, test by test in collection order, except that the tests of the modules
-        of one SHARED_SERVERS unit go to one worker (their server is started once). `--dist loadgroup` would say
-        this with a mark, but it does not group on pytest 9.2 (pytest-xdist issue 1386)."""
+        """pytest-xdist's load scheduling by module (`--dist loadfile`), in the collection order above, except that
+        the modules of one SHARED_SERVERS unit go to one worker together (their server is started once). A module
+        runs on one worker: its module-scoped fixtures (test_attacks_inputs' poisoned ledger: a build and seven
+        writes; each module's copy of the mini warehouse and the page caches its AppTests warm) are made once, not
+        once on each worker. `--dist loadgroup` would say this with a mark, but it does not group on pytest 9.2
+        (pytest-xdist issue 1386)."""
 
         def _split_scope(self, nodeid: str) -> str:
-            return SHARED_SERVERS.get(nodeid.split("::", 1)[0], nodeid)
+            return _unit(nodeid)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(config: pytest.Config, log):
