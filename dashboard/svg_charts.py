@@ -380,3 +380,77 @@ def latest_ranks_svg(overview: pd.DataFrame, target: int, lang: str, key: str = 
                      f'data-hollow="{str(hollow).lower()}"><title>{_e(title)}: {_e(label)}</title></circle>')
         parts.append(f'<text x="{_n(x + 10)}" y="{_n(y + 4)}" fill="#374151">{_e(label)}</text>')
     return _svg(WIDE, bottom + 40, t("ui.overview.latest_chart", lang, target=target), key, parts)
+
+
+TIMELINE_ROW = 34
+
+
+def timeline_svg(table: pd.DataFrame, labels: dict[str, str], today: pd.Timestamp, lang: str, *,
+                 colours: dict[str, str], key: str = "cal_timeline") -> str:
+    """The release calendar: one row per series, its collection window as a pale bar and its expected release
+    month(s) as a dark one (`colours` by kind: collect, release, release_loaded), today as a dotted line; what a Plotly
+    chart drew here before (issue 13). Months are slots from the first window's month to the last release's; each bar
+    keeps its hover text as a <title> and its months as data-* attributes."""
+    order = [sid for sid in labels if sid in set(table["index_id"])]
+
+    def month(text: str) -> pd.Timestamp:
+        return pd.Timestamp(f"{text}-01")
+
+    first = min(month(m) for m in table["collection_from"])
+    last = max(month(m) for m in table["month_end"])
+    months = list(pd.date_range(first, last, freq="MS"))
+
+    def at(day: pd.Timestamp) -> float:  # months since `first`, a day inside its month as a fraction of it
+        whole = (day.year - first.year) * 12 + day.month - first.month
+        return whole + (day.day - 1) / day.days_in_month
+
+    names = {"collect": t("ui.cal.collect", lang), "release": t("ui.cal.release", lang),
+             "release_loaded": t("ui.cal.release_loaded", lang)}
+    legend, legend_height = [], LEGEND_ROW
+    x = 0.0
+    for kind, name in names.items():
+        legend.append(f'<rect x="{_n(x)}" y="2" width="14" height="12" fill="{colours[kind]}"/>'
+                      f'<text x="{_n(x + 20)}" y="12" fill="#333">{_e(name)}</text>')
+        x += 20 + text_width(name) + 18
+    left = 12 + max((text_width(labels[s]) for s in order), default=0)
+    top = legend_height + 26  # room for the legend and today's label
+    bottom = top + TIMELINE_ROW * len(order)
+    plot = _Plot(WIDE, left, 12, top, bottom, 0, max(len(months), 1), 0, max(len(order), 1))
+    parts = list(legend)
+    for i in range(len(months) + 1):  # a grid line at every month's start
+        parts.append(f'<line x1="{_n(plot.x(i))}" x2="{_n(plot.x(i))}" y1="{_n(top)}" y2="{_n(bottom)}" stroke="{GRID}"/>')
+    row_of = {sid: i for i, sid in enumerate(order)}
+    for sid in order:
+        y = plot.y(row_of[sid] + 0.5)
+        parts.append(f'<text x="{_n(left - 6)}" y="{_n(y + 4)}" text-anchor="end" fill="{INK}" data-role="row">'
+                     f'{_e(labels[sid])}</text>')
+    for rec in table.itertuples():
+        if rec.index_id not in row_of:
+            continue
+        start, release, end = month(rec.collection_from), month(rec.month), month(rec.month_end) + pd.offsets.MonthBegin(1)
+        title = rec.title_ko if lang == "ko" else rec.title_en
+        spanned = rec.month if rec.month == rec.month_end else f"{rec.month}~{rec.month_end}"
+        hover = t("ui.cal.hover", lang, title=title, span=spanned, start=rec.collection_from, n=len(rec.indicators),
+                  stale=len(rec.out_of_date)).replace("<br>", "\n")
+        middle = plot.y(row_of[rec.index_id] + 0.5)
+        for kind, begin, finish in (("collect", start, release),
+                                    ("release_loaded" if rec.published else "release", release, end)):
+            if finish <= begin:
+                continue
+            height = TIMELINE_ROW * (0.45 if kind == "collect" else 0.65)
+            x0, x1 = plot.x(at(begin)), plot.x(at(finish))
+            parts.append(f'<rect x="{_n(x0)}" y="{_n(middle - height / 2)}" width="{_n(x1 - x0)}" height="{_n(height)}" '
+                         f'fill="{colours[kind]}" data-role="{kind}" data-series="{_e(rec.index_id)}" '
+                         f'data-from="{begin:%Y-%m}" data-to="{finish - pd.offsets.MonthBegin(1):%Y-%m}">'
+                         f'<title>{_e(hover)}</title></rect>')
+    now = plot.x(at(today))
+    if left <= now <= WIDE - plot.right:
+        parts.append(f'<line x1="{_n(now)}" x2="{_n(now)}" y1="{_n(top - 4)}" y2="{_n(bottom)}" stroke="{FOCUS_COLOUR}" '
+                     f'stroke-width="2" stroke-dasharray="2 3" data-role="today" data-day="{today:%Y-%m-%d}"/>')
+        parts.append(f'<text x="{_n(now)}" y="{_n(top - 8)}" text-anchor="middle" fill="{FOCUS_COLOUR}">'
+                     f'{_e(t("ui.cal.today", lang))}</text>')
+    for i, m in enumerate(months):  # each month's label under its slot, turned so that a year of them fits
+        x = plot.x(i + 0.5)
+        parts.append(f'<text transform="translate({_n(x + 4)} {_n(bottom + 10)}) rotate(-45)" text-anchor="end" '
+                     f'fill="{INK}" data-role="x-tick" data-value="{m:%Y-%m}">{m:%Y-%m}</text>')
+    return _svg(WIDE, bottom + 52, t("ui.cal.timeline_label", lang), key, parts)

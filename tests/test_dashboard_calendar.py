@@ -26,7 +26,7 @@ from pipelines import build, catalogue
 from pipelines.analysis import due
 from pipelines.ledger import fetch
 from pipelines.sql import parts
-from tests.page_reading import run_on
+from tests.page_reading import marks, run_on, svg_charts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -83,7 +83,10 @@ def table(at: AppTest, lang: str, marker: str) -> pd.DataFrame:
 
 def shown_text(at: AppTest) -> list[str]:
     """Every label and text the page shows, table headers included (not table cells: those are data)."""
-    out = [e.value for e in (*at.title, *at.subheader, *at.caption, *at.markdown, *at.info)]
+    out = [e.value for e in (*at.title, *at.subheader, *at.caption, *at.markdown, *at.info)
+           if not e.value.startswith("<div><svg")]
+    # an SVG chart's markup is not text; its words are (the attribute names and values are the machine's)
+    out += [" ".join(chart.itertext()) for chart in svg_charts(at).values()]
     out += [w.label for w in (*at.selectbox, *at.get("download_button"))]
     out += [str(c) for d in at.dataframe for c in d.value.columns]
     return out
@@ -130,14 +133,22 @@ def test_the_page_runs_in_either_language_and_speaks_it(site, lang):
         assert all(HANGUL.search(str(c)) for c in headers), list(headers)
     else:
         assert not [x for x in texts if HANGUL.search(x)], [x for x in texts if HANGUL.search(x)]
-    # The timeline is a Plotly figure on a monthly date axis.
-    chart = at.get("plotly_chart")
-    assert len(chart) == 1
-    spec = json.loads(chart[0].proto.spec)
-    axis = spec["layout"]["xaxis"]
-    assert axis["type"] == "date" and axis["dtick"] == "M1" and axis["tickformat"] == "%Y-%m"
-    names = {trace["name"] for trace in spec["data"]}
-    assert t("ui.cal.collect", lang) in names and ({t("ui.cal.release", lang), t("ui.cal.release_loaded", lang)} & names)
+    # The timeline is an SVG chart (no Plotly on the page): a slot per month, labelled YYYY-MM in order; per series a
+    # collection window before its release month(s); today inside the span.
+    assert not at.get("plotly_chart")
+    chart = svg_charts(at)["cal_timeline"]
+    ticks = [m.get("data-value") for m in marks(chart, "x-tick")]
+    assert ticks == sorted(ticks) and all(re.fullmatch(r"\d{4}-\d{2}", m) for m in ticks) and len(set(ticks)) == len(ticks)
+    collect, release = marks(chart, "collect"), marks(chart, "release") + marks(chart, "release_loaded")
+    assert collect and release
+    for bar in collect:  # the window ends the month before one of its series' release months
+        follows = str(pd.Period(bar.get("data-to"), "M") + 1)
+        assert [r for r in release if r.get("data-series") == bar.get("data-series") and r.get("data-from") == follows]
+    (today,) = marks(chart, "today")
+    assert ticks[0] <= today.get("data-day")[:7] <= ticks[-1]
+    legend = "".join(chart.itertext())
+    assert t("ui.cal.collect", lang) in legend and t("ui.cal.today", lang) in legend
+    assert all(bar.find("{*}title") is not None for bar in collect + release), "every bar keeps its hover text"
 
 
 def bring_up_to_date(mini: Path, warehouse: Path, indicator_id: str) -> None:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import data, display
-from dashboard.charts import FOCUS_COLOUR, FONT
+from dashboard import data, display, svg_charts
 from dashboard.display import local_time, zone_note
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.ledger import fetch
@@ -20,18 +17,12 @@ from pipelines.reports.render import csv_bytes, xlsx_bytes
 lang = st.session_state.get("lang", DEFAULT_LANG)
 data.stop_if_missing()
 
-COLLECT_COLOUR = "#c7d5ec"
-RELEASE_COLOUR = "#1f4e9c"
-LOADED_COLOUR = "#8e9aaf"
+TIMELINE_COLOURS = {"collect": "#c7d5ec", "release": "#1f4e9c", "release_loaded": "#8e9aaf"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def col(key: str) -> str:
     return t(f"col.{key}", lang)
-
-
-def month(text: str) -> pd.Timestamp:
-    return pd.Timestamp(f"{text}-01")
 
 
 def span(rec) -> str:
@@ -40,49 +31,6 @@ def span(rec) -> str:
 
 def quarter_of(day: date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
-
-
-def timeline(table: pd.DataFrame, labels: dict[str, str], today: date) -> go.Figure:
-    """One row per series: the collection window as a pale bar, the expected release month(s) as a dark one."""
-    order = [sid for sid in labels if sid in set(table["index_id"])]
-    kinds = {"collect": ([], [], [], []), "release": ([], [], [], []), "release_loaded": ([], [], [], [])}
-    for rec in table.itertuples():
-        start, release, end = month(rec.collection_from), month(rec.month), month(rec.month_end) + pd.offsets.MonthBegin(1)
-        hover = t("ui.cal.hover", lang, title=html.escape(rec.title_ko if lang == "ko" else rec.title_en), span=span(rec),
-                  start=rec.collection_from, n=len(rec.indicators), stale=len(rec.out_of_date))
-        for kind, begin, finish in (("collect", start, release), ("release_loaded" if rec.published else "release", release, end)):
-            if finish <= begin:
-                continue
-            base, length, rows, texts = kinds[kind]
-            base.append(begin.strftime("%Y-%m-%d"))
-            length.append((finish - begin).total_seconds() * 1000)  # a date axis takes bar lengths in milliseconds
-            rows.append(labels[rec.index_id])
-            texts.append(hover)
-    fig = go.Figure()
-    colours = {"collect": COLLECT_COLOUR, "release": RELEASE_COLOUR, "release_loaded": LOADED_COLOUR}
-    for kind, (base, length, rows, texts) in kinds.items():
-        if not base:
-            continue
-        fig.add_trace(go.Bar(
-            orientation="h", base=base, x=length, y=rows, name=t(f"ui.cal.{kind}", lang), marker_color=colours[kind],
-            width=0.55 if kind == "collect" else 0.75, customdata=texts, hovertemplate="%{customdata}<extra></extra>",
-        ))
-    first = min(month(m) for m in table["collection_from"])
-    last = max(month(m) for m in table["month_end"]) + pd.offsets.MonthBegin(1)
-    now = pd.Timestamp(today)
-    fig.add_shape(type="line", x0=now, x1=now, y0=0, y1=1, yref="paper", line={"color": FOCUS_COLOUR, "width": 2, "dash": "dot"})
-    fig.add_annotation(x=now, y=1, yref="paper", yanchor="bottom", text=t("ui.cal.today", lang), showarrow=False,
-                       font={"color": FOCUS_COLOUR, "size": 12})
-    fig.update_layout(
-        barmode="overlay", height=110 + 38 * len(order), margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        font={"family": FONT, "size": 13}, plot_bgcolor="white", hoverlabel={"font_family": FONT},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "x": 0, "xanchor": "left"},
-    )
-    fig.update_xaxes(type="date", range=[first, last], dtick="M1", tickformat="%Y-%m", ticklabelmode="period",
-                     showgrid=True, gridcolor="#e6e9ef", tickangle=-45)
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=[labels[s] for s in order],
-                     autorange="reversed", showgrid=False)
-    return fig
 
 
 # Load inputs.
@@ -105,8 +53,8 @@ if table.empty:
     st.info(t("ui.cal.none", lang))
 else:
     def timeline_and_table() -> None:
-        st.plotly_chart(timeline(table, shorts, today), width="stretch", key="cal_timeline",
-                        config={"displayModeBar": False})
+        # drawn as SVG: a page with no Plotly chart spares the browser Plotly's 4.7 MB of JavaScript (issue 13)
+        svg_charts.show(svg_charts.timeline_svg(table, shorts, pd.Timestamp(today), lang, colours=TIMELINE_COLOURS))
         calendar_view = pd.DataFrame({
             col("month"): [span(r) for r in table.itertuples()],
             col("index"): table[f"title_{lang}"],
