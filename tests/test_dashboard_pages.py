@@ -158,6 +158,8 @@ def test_trends_table_links_every_figure_to_its_source(read_mini_warehouse):
     (expander,) = [e for e in closed.expander if e.label.startswith(t("ui.trends.as_table", "ko", figures=6)[:5])]
     assert t("ui.trends.as_table", "ko", figures=6) == expander.label, "the label counts the figures it holds"
     assert "27 indicator groups / 72 indicators" in "\n".join(texts(closed)), "the notes stay on the page"
+    # the ledger's English methodology change is marked as the English original in Korean mode (not in English)
+    assert t("ui.trends.note_in_english", "ko", note="27 indicator groups / 72 indicators") in "\n".join(texts(closed))
 
     at = run("views/trends.py", "ko", opened=("trend_table",))
     table = at.dataframe[0].value
@@ -185,6 +187,15 @@ def test_trends_shows_component_ranks_where_the_series_has_them(read_mini_wareho
     assert t("ui.trends.no_components", "en", kind="area") in "\n".join(texts(at))
     # GFCI scores are comparable across editions: a score chart over editions.
     assert specs["scores"]["layout"]["xaxis"]["categoryarray"] == ["GFCI 37", "GFCI 38"]
+
+
+def test_ledger_text_marks_only_english_text_in_korean_mode():
+    from dashboard.text import ledger_text
+
+    assert ledger_text("27 indicators", "ko") == t("ui.trends.note_in_english", "ko", note="27 indicators")
+    assert ledger_text("지표 27개로 변경", "ko") == "지표 27개로 변경", "a Korean text is not called English"
+    assert ledger_text("27 indicators", "en") == "27 indicators"
+    assert ledger_text(None, "ko") == ledger_text(float("nan"), "ko") == ledger_text("", "ko") == ""
 
 
 def test_trends_city_picker_adds_and_removes_lines(read_mini_warehouse):

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import data, display
 from dashboard.markdown import escape, link, methodology_line, say
-from dashboard.text import DEFAULT_LANG, t
+from dashboard.text import DEFAULT_LANG, ledger_text, t
 from pipelines.analysis import signals
 from pipelines.schemas import (
     STATUSES,  # every state a row can have, no_edition included
@@ -93,11 +93,10 @@ def series_detail(s: pd.Series) -> None:
             col("published"): eds["published"].fillna(""),
             col("year"): eds["year"].astype(str),
             col("field_size"): eds["field_size"].astype("Int64"),
-            col("methodology_change"): eds["methodology_change"].fillna(""),
+            col("methodology_change"): [ledger_text(m, lang) for m in eds["methodology_change"]],
             col("source"): eds["source_url"],
-            # edition notes are the ledger's English research notes: in Korean mode, marked as such
-            col("note"): [t("ui.trends.note_in_english", lang, note=n) if lang == "ko" and isinstance(n, str) and n
-                          else (n if isinstance(n, str) else "") for n in eds["note"]],
+            # the ledger's research notes: in Korean mode, an English one marked as such
+            col("note"): [ledger_text(n, lang) for n in eds["note"]],
         }), f"src_editions_{sid}", hide_index=True, width="stretch", placeholder="—", column_config={
             col("source"): st.column_config.LinkColumn(col("source"), display_text=DOMAIN),
         })

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import charts, data, display
 from dashboard.markdown import escape, link, methodology_line, say
-from dashboard.text import DEFAULT_LANG, t
+from dashboard.text import DEFAULT_LANG, ledger_text, t
 from pipelines.analysis import signals
 
 lang = st.session_state.get("lang", DEFAULT_LANG)
@@ -118,9 +118,7 @@ def note_text(row: pd.Series) -> str:
     """Korean first: the Korean note where the ledger has one; an English-only note says it is the English original."""
     if lang == "ko" and isinstance(row["note_ko"], str) and row["note_ko"]:
         return row["note_ko"]
-    if not isinstance(row["note"], str) or not row["note"]:
-        return ""
-    return t("ui.trends.note_in_english", lang, note=row["note"]) if lang == "ko" else row["note"]
+    return ledger_text(row["note"], lang)
 
 
 # The figures, each with its flags, its source's tier and a link to the source; then the methodology notes.
@@ -163,7 +161,7 @@ def methodology() -> None:
     if len(changes):
         st.markdown(f"**{t('ui.trends.edition_changes', lang)}**")
         st.markdown("\n".join(
-            f"- **{escape(e['edition'])}** ★ {escape(e['methodology_change'])}"
+            f"- **{escape(e['edition'])}** ★ {escape(ledger_text(e['methodology_change'], lang))}"
             + (f" ({link(t('ui.source', lang), e['source_url'])})" if isinstance(e["source_url"], str) and e["source_url"] else "")
             for _, e in changes.sort_values("edition_order").iterrows()
         ))
