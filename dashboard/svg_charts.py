@@ -390,7 +390,7 @@ def timeline_svg(table: pd.DataFrame, labels: dict[str, str], today: pd.Timestam
     """The release calendar: one row per series, its collection window as a pale bar and its expected release
     month(s) as a dark one (`colours` by kind: collect, release, release_loaded), today as a dotted line; what a Plotly
     chart drew here before (issue 13). Months are slots from the first window's month to the last release's; each bar
-    keeps its hover text as a <title> and its months as data-* attributes."""
+    keeps its row's `hover` text (lines apart by newlines) as a <title> and its months as data-* attributes."""
     order = [sid for sid in labels if sid in set(table["index_id"])]
 
     def month(text: str) -> pd.Timestamp:
@@ -428,10 +428,6 @@ def timeline_svg(table: pd.DataFrame, labels: dict[str, str], today: pd.Timestam
         if rec.index_id not in row_of:
             continue
         start, release, end = month(rec.collection_from), month(rec.month), month(rec.month_end) + pd.offsets.MonthBegin(1)
-        title = rec.title_ko if lang == "ko" else rec.title_en
-        spanned = rec.month if rec.month == rec.month_end else f"{rec.month}~{rec.month_end}"
-        hover = t("ui.cal.hover", lang, title=title, span=spanned, start=rec.collection_from, n=len(rec.indicators),
-                  stale=len(rec.out_of_date)).replace("<br>", "\n")
         middle = plot.y(row_of[rec.index_id] + 0.5)
         for kind, begin, finish in (("collect", start, release),
                                     ("release_loaded" if rec.published else "release", release, end)):
@@ -442,7 +438,7 @@ def timeline_svg(table: pd.DataFrame, labels: dict[str, str], today: pd.Timestam
             parts.append(f'<rect x="{_n(x0)}" y="{_n(middle - height / 2)}" width="{_n(x1 - x0)}" height="{_n(height)}" '
                          f'fill="{colours[kind]}" data-role="{kind}" data-series="{_e(rec.index_id)}" '
                          f'data-from="{begin:%Y-%m}" data-to="{finish - pd.offsets.MonthBegin(1):%Y-%m}">'
-                         f'<title>{_e(hover)}</title></rect>')
+                         f'<title>{_e(rec.hover)}</title></rect>')
     now = plot.x(at(today))
     if left <= now <= WIDE - plot.right:
         parts.append(f'<line x1="{_n(now)}" x2="{_n(now)}" y1="{_n(top - 4)}" y2="{_n(bottom)}" stroke="{FOCUS_COLOUR}" '

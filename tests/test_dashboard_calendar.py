@@ -149,6 +149,8 @@ def test_the_page_runs_in_either_language_and_speaks_it(site, lang):
     legend = "".join(chart.itertext())
     assert t("ui.cal.collect", lang) in legend and t("ui.cal.today", lang) in legend
     assert all(bar.find("{*}title") is not None for bar in collect + release), "every bar keeps its hover text"
+    hover = release[0].find("{*}title").text.split("\n")
+    assert len(hover) == 4 and "<br>" not in "".join(hover), "the hover text in lines, no markup of Plotly's"
 
 
 def bring_up_to_date(mini: Path, warehouse: Path, indicator_id: str) -> None:

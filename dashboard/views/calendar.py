@@ -54,7 +54,11 @@ if table.empty:
 else:
     def timeline_and_table() -> None:
         # drawn as SVG: a page with no Plotly chart spares the browser Plotly's 4.7 MB of JavaScript (issue 13)
-        svg_charts.show(svg_charts.timeline_svg(table, shorts, pd.Timestamp(today), lang, colours=TIMELINE_COLOURS))
+        hover = [t("ui.cal.hover", lang, title=r.title_ko if lang == "ko" else r.title_en, span=span(r),
+                   start=r.collection_from, n=len(r.indicators), stale=len(r.out_of_date))
+                 for r in table.itertuples()]
+        svg_charts.show(svg_charts.timeline_svg(table.assign(hover=hover), shorts, pd.Timestamp(today), lang,
+                                                colours=TIMELINE_COLOURS))
         calendar_view = pd.DataFrame({
             col("month"): [span(r) for r in table.itertuples()],
             col("index"): table[f"title_{lang}"],
