@@ -500,13 +500,6 @@ def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: 
     return False
 
 
-def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
-    try:
-        con.rollback()
-    except duckdb.Error:  # no transaction left to roll back
-        pass
-
-
 def _hold_components(con: duckdb.DuckDBPyConnection, series: Series, display: str, editions: pd.DataFrame,
                      cities: CityMap, tiers: SourceTiers) -> list[Problem]:
     """The file held in DuckDB (hold_validated) and checked row by row, every problem named by file, row and column;
