@@ -14,17 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 from duckdb import col, lit
 
 from pipelines import sql
 from pipelines.catalogue import Catalogue, Series
-from pipelines.build.cities import CityMap, harmonise
+from pipelines.build.cities import CityMap
 from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
 from pipelines.build.sources import SourceTiers, classify_records, domain_of
-from pipelines.schemas import (ROW, Checked, Distinct, Problem, RawComponent, RawEdition, RawRanking, Record,
-                               distinct_values, frame_of, hold_validated, judge_stored, problem, read_checked,
-                               read_checked_files, repeats, stream_validated)
+from pipelines.schemas import (ROW, Checked, Distinct, Problem, RawComponent, RawEdition, RawRanking, Record, Table,
+                               distinct_values, hold_validated, judge_stored, problem, read_checked, read_checked_files,
+                               repeats, stream_validated)
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -44,7 +43,7 @@ def _label_number(label: str) -> int:
 EDITION_COLUMNS = ("index_id", "edition", "published", "year", "field_size", "methodology_change", "source_url", "note")
 
 
-def read_editions(cat: Catalogue, tiers: SourceTiers) -> tuple[pd.DataFrame | None, list[Problem]]:
+def read_editions(cat: Catalogue, tiers: SourceTiers) -> tuple[Table | None, list[Problem]]:
     """editions.csv read and checked (RawEdition), each edition's source tier beside it and its place among its
     series' editions (`edition_order`: by year, month published, the label's last number, the label)."""
     display = display_name(cat.editions_file, cat.root)
@@ -64,7 +63,7 @@ def read_editions(cat: Catalogue, tiers: SourceTiers) -> tuple[pd.DataFrame | No
         seen[r["index_id"]] += 1
         r["edition_order"] = seen[r["index_id"]]
     columns = [*(c for c in EDITION_COLUMNS if records and c in records[0] or not records), "source_tier", "edition_order"]
-    return frame_of(records, columns, {"year": "Int64", "field_size": "Int64", "edition_order": "Int64"}), problems
+    return Table(columns, records, {"year": "Int64", "field_size": "Int64", "edition_order": "Int64"}), problems
 
 
 def _check_notes(rows: list[Record], with_status: bool) -> tuple[list[str | None], list[Problem]]:
@@ -114,7 +113,7 @@ RANKING_COLUMNS = ("city", "index_id", "edition", "source_city", "source_country
 RANKING_TYPES = {"rank": "Int64", "rank_bound": "Int64", "score": "float64", "source_row": "Int64"}
 
 
-def read_rankings(cat: Catalogue, cities: CityMap, editions: pd.DataFrame, tiers: SourceTiers,
+def read_rankings(cat: Catalogue, cities: CityMap, editions: Table, tiers: SourceTiers,
                   held: dict[str, Held]) -> tuple[list[Record] | None, list[Problem]]:
     """Every series' rankings: each file as read and checked (`held`, from hold_rankings), then the checks every file
     of published figures passes, on the rows of all of them: flags against notes and source tiers on the typed rows,
@@ -219,7 +218,7 @@ class _Judged:
                     or any(missing for *_, missing in self.flags) or None in self.url_tiers.values())
 
 
-def _judge_components(rows: duckdb.DuckDBPyRelation, series: Series, editions: pd.DataFrame, cities: CityMap,
+def _judge_components(rows: duckdb.DuckDBPyRelation, series: Series, editions: Table, cities: CityMap,
                       tiers: SourceTiers, typed: bool, found: Distinct) -> _Judged:
     """The checks of `_checked` on a components file's distinct values (`found` beside the rules, else here in one
     query on `rows`): known components, editions and cities; then, on typed rows, flags against notes and a tier
@@ -237,7 +236,7 @@ def _judge_components(rows: duckdb.DuckDBPyRelation, series: Series, editions: p
                      [], [], keyed, typed, {}, False, [], {}, None)
     if not keyed:
         return judged
-    known = set(editions.loc[editions["index_id"] == series.id, "edition"])
+    known = {e["edition"] for e in editions.records if e["index_id"] == series.id}
     judged.unknown_editions = [v for (v,) in values[("edition",)] if v is not None and v not in known]
     lookup = {n: cities.resolve(n) for (n,) in values[("city",)] if n is not None}
     judged.unmapped = [n for n, c in lookup.items() if c is None]
@@ -284,17 +283,24 @@ def _look_ups(con: duckdb.DuckDBPyConnection, judged: _Judged, default_tier: str
     """What components_append joins, registered on the cursor `con`: `city_lookup`, `flag_lookup`, `url_tier`
     (each holding only what differs from its default: the tier most URLs share, or `default_tier` given one) and
     `url_tier_default`; and `flag_store`, the flags cells not written as they are stored (components_set_flags)."""
-    con.register("city_lookup", pd.DataFrame({"source_city": list(judged.cities), "city": list(judged.cities.values())},
-                                             dtype="object"))
+    register(con, "city_lookup", {"source_city": list(judged.cities), "city": list(judged.cities.values())})
     # only the pairs that store flags: a row no pair matches stores none (components_append joins it `left`), and a
     # file whose rows carry no flags joins nothing at all
-    con.register("flag_lookup", pd.DataFrame([(n, c, s) for n, c, s, _ in judged.flags if s is not None],
-                                             columns=["note", "flags", "stored"], dtype="object"))
+    stores = [(n, c, s) for n, c, s, _ in judged.flags if s is not None]
+    register(con, "flag_lookup", {"note": [n for n, _, _ in stores], "flags": [c for _, c, _ in stores],
+                                  "stored": [s for _, _, s in stores]})
     store = {c: s for _, c, s, _ in judged.flags if c is not None and c != s}
-    con.register("flag_store", pd.DataFrame({"flags": list(store), "stored": list(store.values())}, dtype="object"))
+    register(con, "flag_store", {"flags": list(store), "stored": list(store.values())})
     other = judged.tiers if default_tier is None else {u: t for u, t in judged.url_tiers.items() if t != default_tier}
-    con.register("url_tier", pd.DataFrame({"url": list(other), "tier": list(other.values())}, dtype="object"))
-    con.register("url_tier_default", pd.DataFrame({"tier": pd.Series([judged.common_tier], dtype="object")}))
+    register(con, "url_tier", {"url": list(other), "tier": list(other.values())})
+    register(con, "url_tier_default", {"tier": [judged.common_tier]})
+
+
+def register(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list]) -> None:
+    """A small look-up made in Python, registered on the cursor `con` as `name` (its own: each column text; no
+    pandas)."""
+    rows = Table(list(columns), [dict(zip(columns, r)) for r in zip(*columns.values())])
+    con.register(name, rows.relation(con).select(*(col(c).cast("VARCHAR").alias(c) for c in columns)))
 
 
 def _component_conflicts(con: duckdb.DuckDBPyConnection, display: str) -> list[Problem]:
@@ -402,7 +408,7 @@ def let_go_components() -> None:
 READERS = 3
 
 
-def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: CityMap, editions: pd.DataFrame,
+def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: CityMap, editions: Table,
                         tiers: SourceTiers) -> list[Problem]:
     """`read_components` for every series, READERS files at a time, on cursors of the build's DuckDB `con`; the
     problems in series order. The rows of one file go in together; files may interleave."""
@@ -435,7 +441,7 @@ COMPONENT_KEPT = {"edition", "city", "component", "rank", "score", "source_url",
 
 
 def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalogue, cities: CityMap,
-                    editions: pd.DataFrame, tiers: SourceTiers) -> list[Problem]:
+                    editions: Table, tiers: SourceTiers) -> list[Problem]:
     """Component figures, one row per (edition, city, component): a rank and a score may come from two rows.
 
     The file is read, checked and merged inside DuckDB on `con` (start_components), its rows appended to the
@@ -455,7 +461,7 @@ def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalog
     return _hold_components(con, series, display, editions, cities, tiers)
 
 
-def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: str, editions: pd.DataFrame,
+def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: str, editions: Table,
                        cities: CityMap, tiers: SourceTiers) -> bool:
     """The file read straight into component_row on the cursor `con` and judged there (issue 13): read once and
     written once, never held. The rules on what component_row does not keep (publication, retrieved, a number's
@@ -504,7 +510,7 @@ def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: 
     return False
 
 
-def _hold_components(con: duckdb.DuckDBPyConnection, series: Series, display: str, editions: pd.DataFrame,
+def _hold_components(con: duckdb.DuckDBPyConnection, series: Series, display: str, editions: Table,
                      cities: CityMap, tiers: SourceTiers) -> list[Problem]:
     """The file held in DuckDB (hold_validated) and checked row by row, every problem named by file, row and column;
     its rows appended (merged where two share a key) when there are none."""
