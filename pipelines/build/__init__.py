@@ -21,7 +21,7 @@ from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_T
                                      start_components)
 from pipelines.build.sources import SourceTiers, classify_records, domain_of, load_source_tiers
 from pipelines.build.uploads import UPLOAD_COLUMNS, VERSION_COLUMNS, ledger_values
-from pipelines.catalogue import Catalogue, analysis_settings
+from pipelines.catalogue_data import analysis_settings
 from pipelines.errors import CityIdxError, ForumError, Message
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
@@ -30,6 +30,7 @@ from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Problem, ProblemsFound, Re
                                problem)
 
 if TYPE_CHECKING:
+    from pipelines.catalogue import Catalogue
     import pandas as pd
 
 

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pipelines.accounts import RESERVED, Account
-from pipelines.catalogue import WEEKDAY_NAMES, Catalogue
+from pipelines.catalogue_data import WEEKDAY_NAMES
 from pipelines.errors import ForumError, Message
 from pipelines.schemas import Table
 
 if TYPE_CHECKING:
+    from pipelines.catalogue import Catalogue
     import pandas as pd
 from pipelines.ledger.forum import DECISIONS, EXECUTIONS, MEETING_KINDS, STATUSES, Event  # noqa: F401 (the vocabulary, re-exported)
 

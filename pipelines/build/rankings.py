@@ -12,18 +12,21 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from duckdb import col, lit
 
 from pipelines import sql
-from pipelines.catalogue import Catalogue, Series
 from pipelines.build.cities import CityMap
 from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
 from pipelines.build.sources import SourceTiers, classify_records, domain_of
 from pipelines.schemas import (ROW, Checked, Distinct, Problem, RawComponent, RawEdition, RawRanking, Record, Table,
                                distinct_values, hold_validated, judge_stored, problem, read_checked, read_checked_files,
                                repeats, stream_validated)
+
+if TYPE_CHECKING:
+    from pipelines.catalogue import Catalogue, Series
 
 
 def display_name(path: Path, root: Path) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from pipelines.catalogue import Catalogue
+from typing import TYPE_CHECKING
+
 from pipelines.build.periods import parse_period
 from pipelines.build.rankings import display_name
 from pipelines.schemas import ROW, Problem, RawSeedValue, Record, problem, read_checked
+
+if TYPE_CHECKING:
+    from pipelines.catalogue import Catalogue
 
 
 SEED_COLUMNS = ("indicator_id", "period", "value", "source", "source_url", "note", "row", "uploaded_by", "uploaded_at",

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.accounts import RESERVED, Account
-from pipelines.catalogue import Catalogue, Indicator
 from pipelines.build.periods import PERIOD_PATTERNS, parse_period
 from pipelines.build.seed import read_seed
 from pipelines.ledger.uploads import read_receipt, read_receipts
@@ -24,6 +23,7 @@ from pipelines.messages import bilingual, t
 from pipelines.schemas import Problem, Record
 
 if TYPE_CHECKING:
+    from pipelines.catalogue import Catalogue, Indicator
     import pandas as pd
 
 # canonical column -> the header names accepted for it (Korean first, as in the template)
