@@ -554,15 +554,17 @@ def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str, key
     return problems, distinct
 
 
-def find_problems(rel: duckdb.DuckDBPyRelation, model: Model, display: str, rows: int | None = None) -> list[Problem]:
+def find_problems(rel: duckdb.DuckDBPyRelation, model: Model, display: str, rows: int | None = None,
+                  key_proven: bool = False) -> list[Problem]:
     """Every rule of `model` on the rows of `rel` (typed columns and `ROW`), with file, row and column (`rows`: how
-    many there are, when known: `_failures`)."""
+    many there are, when known: `_failures`). `key_proven`: the caller has proved the model's unique key on what
+    the rows were made of (build.rankings.keys_apart): every rule but that one."""
     columns = [c for c in rel.columns if c != ROW]
     found = column_problems(model, columns, display)
     if found:
         return found
-    return [p for _, p in _failures(rel, rules(model, columns), display, list(model.to_schema().unique or []),
-                                    rows=rows)[0]]
+    judged = [r for r in rules(model, columns) if not (key_proven and r.check == "multiple_fields_uniqueness")]
+    return [p for _, p in _failures(rel, judged, display, list(model.to_schema().unique or []), rows=rows)[0]]
 
 
 def validate_frame(df: pd.DataFrame, model: Model, display: str) -> list[Problem]:
