@@ -483,3 +483,33 @@ def test_a_build_proves_component_rows_keys_by_file_and_judges_the_whole_table_o
         assert clash.ko != clash.en
     assert {f: f.read_bytes() for f in parts.files(path).values()} == before
     assert not _held() and _attached() == {"memory"}
+
+
+@pytest.mark.parametrize("shape", ["crlf", "bom", "quoted", "comment-like"])
+def test_a_file_read_straight_in_with_what_the_sniffer_found_once_gives_what_holding_it_gives(
+        mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str):
+    """A file read straight in is sniffed once (schemas.stream_validated: DuckDB's sniffer, ~6 ms a look, looked at
+    every step that named the columns) and read with what it found: Windows line ends, a byte-order mark, quoted
+    cells with commas, quotes and line breaks, a cell that starts like a comment: the same rows as holding the file,
+    which lets the sniffer look itself."""
+    rows = [r for r in UNIQUE_ROWS if "unknown-outlet" not in r]
+    if shape == "quoted":
+        rows += [f'2025,London,economy,4,,{RANK_URL},"GPCI, the ""index""",2026-11-24,,"a note, over\ntwo lines",']
+    if shape == "comment-like":
+        rows += [f"2025,London,economy,4,,{RANK_URL},GPCI,2026-11-24,,# not a comment,"]
+    text = "\n".join([HEADER, *rows]) + "\n"
+    path = mini.parent / "data" / "raw" / "rankings" / "mori_gpci__components.csv"
+    if shape == "crlf":
+        path.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    elif shape == "bom":
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    else:
+        path.write_text(text, encoding="utf-8")
+    held = _holds(monkeypatch)
+    monkeypatch.setattr(rankings, "INSERT_FROM_BYTES", 0)
+    assert build.build(catalogue.load(mini), tmp_path / "once.duckdb").counts["component_row"] == len(rows)
+    straight = list(held)
+    _held_only(monkeypatch)
+    assert build.build(catalogue.load(mini), tmp_path / "held.duckdb").counts["component_row"] == len(rows)
+    assert _component_rows(tmp_path / "once.duckdb") == _component_rows(tmp_path / "held.duckdb")
+    assert straight == [], straight  # read straight in, never held
