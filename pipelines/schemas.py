@@ -580,11 +580,13 @@ def find_problems(rel: duckdb.DuckDBPyRelation, model: Model, display: str, rows
     return [p for _, p in _failures(rel, judged, display, list(model.to_schema().unique or []), rows=rows)[0]]
 
 
-def validate_frame(df: pd.DataFrame, model: Model, display: str) -> list[Problem]:
-    """A frame built in Python (a warehouse table) against its model, checked by DuckDB where it lies; rows are
-    named by the frame's index."""
+def validate_frame(df: pd.DataFrame | Table, model: Model, display: str) -> list[Problem]:
+    """A table built in Python (a warehouse table: records, `Table`, or a pandas frame) against its model, checked
+    by DuckDB on its rows; rows are named by their place (a frame's: its index)."""
     con = cursor()
     try:
+        if isinstance(df, Table):
+            return find_problems(df.relation(con, row=True), model, display, rows=len(df))
         rel = con.from_df(df.assign(**{ROW: df.index}))
         return find_problems(rel, model, display, rows=len(df))
     finally:
