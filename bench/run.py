@@ -349,35 +349,48 @@ def bench_startup(report: Report, runs: int, warehouse: Path | None) -> None:
     command = CITYIDX
     env = {"CITYIDX_WAREHOUSE": str(warehouse)} if warehouse is not None else {}
     cases = {"python -c 'import duckdb'": [PYTHON, "-c", STARTUP_SCRIPT], "cityidx --help": [*command, "--help"]}
-    # `status` keeps its answer per published part and day (pipelines/sql/parts.py, `kept`): measured as a repeated
+    # `status` keeps its answer per published part and month (pipelines/sql/parts.py, `kept`): measured as a repeated
     # command (the answer kept), as the first one after a real write of the part it reads (`cityidx build`, untimed,
-    # before each run: the build reads the answer on its staged file and keeps it beside the warehouse), and as the
-    # first after the part was touched by hand (os.utime: a new mtime and ctime, same bytes, so no answer kept anywhere
-    # matches it and DuckDB reads the warehouse: what a status costs the first time on a new day, too). An upload or a
-    # forum event swaps in a part status does not read: its answer stays kept (tests/test_status_kept.py).
+    # before each run: the build reads the answer on its staged file and keeps it beside the warehouse), as the first
+    # after the part was touched by hand (os.utime: a new mtime and ctime, the same bytes, known by their SHA-256), and
+    # cold: with no answer kept anywhere (the file beside the warehouse and the status answers in the user's cache
+    # removed before each run), so DuckDB reads the warehouse: what the first status on a warehouse costs in a new month,
+    # or on one no build of this version made. An upload or a forum event swaps in a part status does not read: its
+    # answer stays kept (tests/test_status_kept.py). Every status runs with a cache folder of the bench's own.
     first_after_build = "cityidx status, first after `cityidx build`"
-    first_after_touch = "cityidx status, first after a touch (DuckDB reads)"
+    first_after_touch = "cityidx status, first after a touch (same bytes)"
+    cold = "cityidx status, nothing kept (DuckDB reads)"
+    status_env = dict(env)
     if warehouse is not None:
+        status_env["XDG_CACHE_HOME"] = str(warehouse.parent / "bench-cache")
         cases["cityidx status (real warehouse)"] = [*command, "status"]
         cases[first_after_build] = [*command, "status"]
         cases[first_after_touch] = [*command, "status"]
+        cases[cold] = [*command, "status"]
     else:
         report.skip("cityidx status", "no real-data warehouse was built (run with --only real --only startup)")
 
     def before(name: str) -> None:
         if name == first_after_build:  # a real write of the published part, not timed
-            run_child([*command, "build", "--warehouse", str(warehouse)])  # raises when the build fails
+            run_child([*command, "build", "--warehouse", str(warehouse)], status_env)  # raises when the build fails
         elif name == first_after_touch:
             os.utime(warehouse)
+        elif name == cold:
+            (warehouse.parent / f"{warehouse.stem}.status.json").unlink(missing_ok=True)
+            for kept in (warehouse.parent / "bench-cache" / "cityidx").glob("status.*.json"):
+                kept.unlink()
 
     seen: dict[str, list[Child]] = {name: [] for name in cases}
+    def env_of(name: str) -> dict[str, str]:
+        return status_env if name.startswith("cityidx status") else env
+
     for name, args in cases.items():
         before(name)
-        run_child(args, env)  # warm-up: page cache, .pyc files
+        run_child(args, env_of(name))  # warm-up: page cache, .pyc files, the parsed messages and queries
     for _ in range(max(runs, 10)):
         for name, args in cases.items():
             before(name)
-            seen[name].append(run_child(args, env))
+            seen[name].append(run_child(args, env_of(name)))
     base = med([c.wall for c in seen["python -c 'import duckdb'"]])
     base_cpu = med([c.cpu for c in seen["python -c 'import duckdb'"]])
     for name, children in seen.items():

@@ -248,8 +248,8 @@ def status(lang: str, warehouse_path: Path | None) -> None:
         cityidx status --lang en
     """
     path = warehouse_path or parts.warehouse_path()
-    # the answer is kept per published part and day (by the build that made it, or by the first status to read it):
-    # a status on a warehouse whose answer is kept runs no DuckDB
+    # the answer is kept per published part (its file, or its bytes) and month (by the build that made it, or by the
+    # first status to read it): a status on a warehouse whose answer is kept runs no DuckDB
     answer = parts.kept("status", lambda: _standing(path), path)
     focus = answer["focus"]
     rows = [dict(zip(STATUS_COLUMNS, r)) for r in answer["rows"]]

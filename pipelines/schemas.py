@@ -10,6 +10,7 @@ import operator
 import re
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 from dataclasses import dataclass
 from pathlib import Path
 import importlib.util
@@ -26,6 +27,7 @@ from pipelines.formats import DATE_RE, FLAGS_RE, MONTH_RE, STATUSES, URL_RE  # n
 from pipelines.messages import parsed, t
 
 FIRST_DATA_ROW = 2  # a spreadsheet numbers the header row 1
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, order=True)
@@ -752,6 +754,20 @@ def _per_file(rule: Rule) -> Rule:
     return rule
 
 
+def _together(files: list[tuple[Path, str]], model: Model) -> dict[int, list[str]]:
+    """The header names of each file of `files` that may be read with the others, by its place in `files`: not one
+    whose header already fails, carries a name twice or with spaces around it, or names a column of the reader's."""
+    headers: dict[int, list[str]] = {}
+    for i, (path, display) in enumerate(files):
+        names = _header_names(path)
+        if (names is None or any(n != n.strip() for n in names) or len(set(names)) < len(names)
+                or {FILE, ROW, "filename"} & set(names) or check_header(path, display, model)
+                or column_problems(model, names, display)):
+            continue
+        headers[i] = names
+    return headers
+
+
 def read_validated_files(files: list[tuple[Path, str]], numbers: dict[str, str],
                          model: Model) -> list[tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]]:
     """`read_validated` of each (path, display) of `files`, in order and with the same results; the files that can
@@ -764,14 +780,7 @@ def read_validated_files(files: list[tuple[Path, str]], numbers: dict[str, str],
     cannot be read together (one of them is damaged): then each problem names its file as before.
     """
     out: list[tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]] | None] = [None] * len(files)
-    headers: dict[int, list[str]] = {}
-    for i, (path, display) in enumerate(files):
-        names = _header_names(path)
-        if (names is None or any(n != n.strip() for n in names) or len(set(names)) < len(names)
-                or {FILE, ROW, "filename"} & set(names) or check_header(path, display, model)
-                or column_problems(model, names, display)):
-            continue
-        headers[i] = names
+    headers = _together(files, model)
     together = list(headers) if len(headers) > 1 else []
     if together:
         con = cursor()
@@ -790,6 +799,25 @@ def _hold_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]
                    numbers: dict[str, str], model: Model
                    ) -> list[tuple[pd.DataFrame, pd.DataFrame | None, list[Problem]]] | None:
     """The files held, typed and checked in one pass on cursor `con`; None when they cannot be read together."""
+    judged = _judge_together(con, files, headers, numbers, model, lambda typed: _frame(typed))
+    if judged is None:
+        return None
+    frame, problems, failed = judged
+    of_file = frame.index // _FILE_STRIDE
+    out = []
+    for k, names in enumerate(headers, start=1):
+        own = frame.loc[of_file == k, names]
+        own.index = pd.Index(own.index - k * _FILE_STRIDE, dtype="int64")
+        out.append((own, None if failed[k - 1] else own, problems[k - 1]))
+    return out
+
+
+def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], headers: list[list[str]],
+                    numbers: dict[str, str], model: Model, fetch: Callable[[duckdb.DuckDBPyRelation], T]
+                    ) -> tuple[T, list[list[Problem]], list[bool]] | None:
+    """The files held, typed and checked in one pass on cursor `con`: `fetch` of the typed rows (`ROW`, then every
+    column; a row of file k numbered k * _FILE_STRIDE + its row), each file's problems, and whether a rule of the
+    model failed in each; None when they cannot be read together."""
     try:
         sql.execute(con, "hold_csvs", paths=[str(path) for path, _ in files])
     except (duckdb.Error, UnicodeDecodeError):
@@ -804,20 +832,77 @@ def _hold_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]
     typed = held.select(row.alias(ROW), col(FILE), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
                                           for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
     found = number_rules(numbers, columns, "_text_") + [_per_file(r) for r in rules(model, columns)]
-    # the rows as pandas first: their count spares _failures the query that would count them (a few thousand rows
+    # the rows fetched first: their count spares _failures the query that would count them (a few thousand rows
     # of the real ledger are judged in one scan)
-    frame = _frame(typed.select(col(ROW), *(col(c) for c in columns)))
-    hits, _ = _failures(typed, found, "", list(model.to_schema().unique or []), rows=len(frame))
+    fetched = fetch(typed.select(col(ROW), *(col(c) for c in columns)))
+    hits, _ = _failures(typed, found, "", list(model.to_schema().unique or []), rows=len(fetched))
     problems: list[list[Problem]] = [[] for _ in files]
     failed = [False] * len(files)
     for r, p in hits:
         k, at = divmod(p.row, _FILE_STRIDE)
         problems[k - 1].append(dataclasses.replace(p, file=files[k - 1][1], row=at))
         failed[k - 1] = failed[k - 1] or not r.check.startswith("check.")
-    of_file = frame.index // _FILE_STRIDE
-    out = []
-    for k, names in enumerate(headers, start=1):
-        own = frame.loc[of_file == k, names]
-        own.index = pd.Index(own.index - k * _FILE_STRIDE, dtype="int64")
-        out.append((own, None if failed[k - 1] else own, problems[k - 1]))
+    return fetched, problems, failed
+
+
+# --- the rows as Python records (the build's path, without pandas) -------------------------------------------------
+
+Record = dict[str, object]  # one typed row: its columns by name, and `ROW` (the row as a spreadsheet numbers it)
+Checked = tuple[list[Record] | None, bool, list[Problem]]  # the rows (None: unreadable), whether a rule failed, problems
+
+
+def _records(rel: duckdb.DuckDBPyRelation) -> list[Record]:
+    """The rows of `rel` as records, in the order of `ROW` (text as str, whole numbers as int, missing as None)."""
+    names = rel.columns
+    out = [dict(zip(names, r)) for r in rel.fetchall()]
+    out.sort(key=lambda r: r[ROW])
     return out
+
+
+def read_checked(path: Path, display: str, numbers: dict[str, str], model: Model) -> Checked:
+    """`read_validated` without pandas: `hold_validated`, then the typed rows as records (each with `ROW`), whether
+    a rule of the model failed (then only the rows' own text is to be trusted, as `read_validated`'s raw frame), and
+    every problem; (None, True, problems) when the file cannot be read at all."""
+    con = cursor()
+    try:
+        rows, problems, failed, _ = hold_validated(con, path, display, numbers, model)
+        records = None if rows is None else _records(rows)
+    finally:
+        con.close()
+    return records, failed, problems
+
+
+def read_checked_files(files: list[tuple[Path, str]], numbers: dict[str, str], model: Model) -> list[Checked]:
+    """`read_checked` of each (path, display) of `files`, in order and with the same results, the files that can be
+    read together read, typed and checked by DuckDB in one pass (as `read_validated_files`)."""
+    out: list[Checked | None] = [None] * len(files)
+    headers = _together(files, model)
+    together = list(headers) if len(headers) > 1 else []
+    if together:
+        con = cursor()
+        try:
+            judged = _judge_together(con, [files[i] for i in together], [headers[i] for i in together], numbers,
+                                     model, _records)
+        finally:
+            con.close()
+        if judged is not None:
+            records, problems, failed = judged
+            per_file: list[list[Record]] = [[] for _ in together]
+            for r in records:
+                k, r[ROW] = divmod(r[ROW], _FILE_STRIDE)
+                per_file[k - 1].append(r)
+            for j, i in enumerate(together):
+                names = (ROW, *headers[i])
+                out[i] = [{c: r[c] for c in names} for r in per_file[j]], failed[j], problems[j]
+    return [result if result is not None else read_checked(path, display, numbers, model)
+            for result, (path, display) in zip(out, files)]
+
+
+def frame_of(records: list[Record], columns: list[str] | tuple[str, ...], types: dict[str, str] | None = None
+             ) -> pd.DataFrame:
+    """Records as the frame a warehouse table is written from: `columns` in order (a record without one has it
+    missing), text as pandas' pyarrow strings (as `_frame` gives them), the `types` given (`Int64`, `float64` ...)
+    for the rest."""
+    types = types or {}
+    return pd.DataFrame({c: pd.array([r.get(c) for r in records], dtype=types.get(c, pd.StringDtype("pyarrow")))
+                         for c in columns}, columns=list(columns))

@@ -95,3 +95,23 @@ def test_a_damaged_file_among_good_ones_is_named_on_its_own(tmp_path: Path):
     assert not together[0][2] and together[0][1] is not None
     assert together[1][0] is None and [p.file for p in together[1][2]] == ["damaged.csv"]
     _same(together, _alone(files), files)
+
+
+def test_records_give_what_the_frames_give(tmp_path: Path):
+    """The build's own reader (`read_checked_files`: records, no pandas) gives the rows, row numbers, problems and
+    failures `read_validated_files` gives as frames, for every real, mini and bad rankings file (issue 13)."""
+    files = _ranking_files(tmp_path)
+    framed = read_validated_files(files, RANKING_NUMBERS, RawRanking)
+    checked = schemas.read_checked_files(files, RANKING_NUMBERS, RawRanking)
+    assert sum(1 for records, failed, _ in checked if records is not None and not failed) >= 9
+    assert sum(1 for _, failed, _ in checked if failed) > 10  # the probe can fail: bad files fail here too
+    for (raw, typed, problems), (records, failed, found), (_, display) in zip(framed, checked, files):
+        assert sorted(found) == sorted(problems), display
+        assert (records is None) == (raw is None) and failed == (typed is None), display
+        if raw is None:
+            continue
+        want = [{schemas.ROW: row, **{c: None if pd.isna(v) else v for c, v in cells.items()}}
+                for row, cells in zip(raw.index, raw.to_dict("records"))]
+        assert records == want, display
+        alone = schemas.read_checked(*files[[d for _, d in files].index(display)], RANKING_NUMBERS, RawRanking)
+        assert alone == (records, failed, found), display

@@ -1,8 +1,9 @@
-"""`cityidx status` keeps its answer per published part and day (issue 13, quick start-up): a repeated status, or the
-first after a build (which keeps the answer beside the warehouse), reads no warehouse, and nothing that changes the
-answer can leave an old one in place — a rebuild, another day, a write while it reads, a part replaced or touched by
-hand, a killed write, a write across midnight, an answer kept for another warehouse, a damaged or missing kept
-file, a removed part."""
+"""`cityidx status` keeps its answer per published part and month (issue 13, quick start-up): a repeated status, the
+first after a build (which keeps the answer beside the warehouse), the first of another day in the month, or one on
+the same bytes touched or copied by hand, reads no warehouse, and nothing that changes the answer can leave an old one
+in place — a rebuild, another month, a write while it reads, a part replaced by hand (even with its old size and
+mtime), a killed write, a write across a month's end, an answer kept for another warehouse, a damaged or missing
+kept file, a removed part."""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ def _line(output: str, index_id: str) -> str:
 def test_a_repeated_status_reads_no_warehouse_and_says_the_same(mini_warehouse: Path, reads: list[Path],
                                                                 cache_home: Path):
     first_ko, first_en = _status(), _status("--lang", "en")
-    assert len(reads) == 1 and len(list(cache_home.glob("status.*.json"))) == 1
+    # one read, kept under the file's identity and under its bytes
+    assert len(reads) == 1 and len(list(cache_home.glob("status.*.json"))) == 2
     assert _status() == first_ko and _status("--lang", "en") == first_en  # one kept answer, said in either language
     assert len(reads) == 1
     assert "#10" in _line(first_en, "zyen_gfci") and "GFCI 38" in _line(first_en, "zyen_gfci")
@@ -88,7 +90,9 @@ def test_a_rebuild_changes_the_answer_and_keeps_the_new_one_beside_the_warehouse
     # and what the build kept is exactly what status reads on the warehouse now in place
     kept_there = json.loads(parts.beside(mini_warehouse, "status").read_text(encoding="utf-8"))
     assert kept_there["answer"] == cli._standing(mini_warehouse)
-    assert kept_there["state"] == parts.state("status", mini_warehouse, parts.today())
+    month = parts.period(parts.today())
+    assert kept_there["state"] == parts.state("status", mini_warehouse, month)
+    assert kept_there["content"] == parts.content("status", mini_warehouse, month)
 
 
 @pytest.mark.parametrize("write", ["upload", "forum"])
@@ -96,30 +100,65 @@ def test_an_upload_or_a_forum_event_keeps_the_answer(mini: Path, mini_warehouse:
     """Status reads the published part alone, which an upload or a forum event does not touch (it swaps in its own
     part): the answer kept for the published part stays, and is the one a read gives."""
     before = _status()
-    published = parts.state("status", mini_warehouse, parts.today())
+    month = parts.period(parts.today())
+    published = parts.state("status", mini_warehouse, month)
     cat = catalogue.load(mini)
     if write == "upload":
         writes.commit_upload(cat, UPLOAD, "t.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
     else:
         writes.record_event(cat, ORGANIZER, "meeting.scheduled", MEETING, warehouse_path=mini_warehouse)
     assert parts.version(mini_warehouse) is not None
-    assert parts.state("status", mini_warehouse, parts.today()) == published  # the published part as it was
+    assert parts.state("status", mini_warehouse, month) == published  # the published part as it was
     assert _status() == before
     assert len(reads) == 1
     assert parts.kept("status", lambda: pytest.fail("the answer is kept"), mini_warehouse) == cli._standing(mini_warehouse)
 
 
-def test_another_day_is_read_again_and_a_day_duckdb_does_not_share_is_never_kept(
+def _other_day_this_month() -> dt.date:
+    today = dt.date.today()
+    return today.replace(day=2 if today.day == 1 else 1)
+
+
+def _next_month() -> dt.date:
+    return (dt.date.today().replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def test_another_day_of_the_month_reads_no_warehouse(mini_warehouse: Path, reads: list[Path],
+                                                    monkeypatch: pytest.MonkeyPatch):
+    first = _status()
+    monkeypatch.setattr(parts, "today", _other_day_this_month)
+    assert _status() == first and len(reads) == 1
+
+
+def test_another_month_is_read_again_and_a_month_duckdb_does_not_share_is_never_kept(
         mini_warehouse: Path, reads: list[Path], monkeypatch: pytest.MonkeyPatch, cache_home: Path):
     _status()
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
-    monkeypatch.setattr(parts, "today", lambda: tomorrow)
+    monkeypatch.setattr(parts, "today", _next_month)
     _status()
     assert len(reads) == 2
-    # DuckDB read it on its own today, not on `tomorrow`: that answer is not kept under tomorrow's key
+    # DuckDB read it in its own month, not in the next: that answer is not kept under the next month's keys
     _status()
     assert len(reads) == 3
-    assert len(list(cache_home.glob("status.*.json"))) == 1
+    assert len(list(cache_home.glob("status.*.json"))) == 2
+
+
+def test_the_signals_status_shows_are_one_per_month(mini_warehouse: Path):
+    """Why the key is the month: the signals read on every day of three years (every month's end, the editions'
+    months) are the same on every day of a month as on its first. A change that made them depend on the day (an age
+    in days, say) fails here, and status's key must then be the day again (parts.KEPT)."""
+    con = parts.connect_read_only(mini_warehouse)
+    every_day = con.execute("select cast(g.d as date) as day, s.* from generate_series(date '2024-01-01', "
+                            "date '2026-12-31', interval 1 day) as g(d), lateral (select * from focus_signals(g.d)) as s "
+                            "order by day, index_id").fetchall()
+    by_day: dict[dt.date, list] = {}
+    for row in every_day:
+        by_day.setdefault(row[0], []).append(row[1:])
+    assert len(by_day) == 1096
+    for day in (dt.date(2024, 1, 31), dt.date(2025, 6, 15), dt.date(2026, 12, 1)):  # as status reads them, one by one
+        assert con.execute("select * from focus_signals(?::date) order by index_id", [day]).fetchall() == by_day[day]
+    assert len({repr(rows) for rows in by_day.values()}) > 3  # the signals do change over these years
+    for day, rows in by_day.items():
+        assert rows == by_day[day.replace(day=1)], day
 
 
 def test_an_answer_read_while_a_part_was_replaced_is_not_kept(mini_warehouse: Path, monkeypatch: pytest.MonkeyPatch,
@@ -146,11 +185,15 @@ def test_an_answer_read_while_a_part_was_replaced_is_not_kept(mini_warehouse: Pa
 
 def test_a_damaged_kept_answer_is_read_again(mini_warehouse: Path, reads: list[Path], cache_home: Path):
     first = _status()
-    (kept,) = cache_home.glob("status.*.json")
-    kept.write_text('{"focus": "Seoul", "rows": [["mori_gpci"', encoding="utf-8")
+    kept = list(cache_home.glob("status.*.json"))
+    assert len(kept) == 2
+    kept[0].write_text('{"focus": "Seoul", "rows": [["mori_gpci"', encoding="utf-8")
+    assert _status() == first and len(reads) == 1  # the other key still has it whole
+    for f in kept:
+        f.write_text('{"focus": "Seoul", "rows": [["mori_gpci"', encoding="utf-8")
     assert _status() == first
     assert len(reads) == 2
-    assert parsed.read(kept) is not parsed.MISSING  # kept again, whole
+    assert all(parsed.read(f) is not parsed.MISSING for f in kept)  # kept again, whole
 
 
 def test_a_removed_part_is_never_answered_from_what_was_kept(mini_warehouse: Path, reads: list[Path]):
@@ -182,7 +225,7 @@ def test_status_reads_the_published_part_alone(mini_warehouse: Path, reads: list
     for part in ("values", "forum"):
         parts.part_path(mini_warehouse, part).unlink()
     assert _status() == whole and _status() == whole
-    assert len(reads) == 1 and len(list(cache_home.glob("status.*.json"))) == 1
+    assert len(reads) == 1 and len(list(cache_home.glob("status.*.json"))) == 2
 
 
 # --- the answer a build keeps beside the warehouse: never used for a file, a day or queries it was not read for ----
@@ -206,51 +249,98 @@ def test_the_first_status_after_a_build_reads_no_warehouse(built: Path, reads: l
     assert _status("--lang", "en") == out and len(reads) == 1
 
 
-def test_a_published_part_replaced_by_hand_is_read_again(built: Path, reads: list[Path], mini: Path, tmp_path: Path):
-    """Another warehouse's published part moved in place (a new inode), or the same file's bytes copied over it in
-    place with its old size and mtime (only the ctime tells): the answer kept beside it is not used."""
-    assert "#9" in _line(_status("--lang", "en"), "zyen_gfci") and not reads
-    other = tmp_path / "other" / "cityindex.duckdb"
-    build_mod.build(catalogue.load(mini.parent / "indicators.yml"), other)  # the same ledger: GFCI 38 at #9
+def _rank(mini: Path, was: int, now: int) -> None:
     raw = mini.parent / "data" / "raw" / "rankings" / "zyen_gfci.csv"
-    raw.write_text(raw.read_text(encoding="utf-8").replace("GFCI 38,Seoul,South Korea,9,", "GFCI 38,Seoul,South Korea,7,"),
+    text = raw.read_text(encoding="utf-8")
+    assert f"GFCI 38,Seoul,South Korea,{was}," in text
+    raw.write_text(text.replace(f"GFCI 38,Seoul,South Korea,{was},", f"GFCI 38,Seoul,South Korea,{now},"),
                    encoding="utf-8")
-    build_mod.build(catalogue.load(mini.parent / "indicators.yml"), other)  # now #7
+
+
+def test_a_published_part_replaced_by_hand_is_read_again(built: Path, reads: list[Path], mini: Path, tmp_path: Path):
+    """Another warehouse's published part moved in place (a new inode), or its bytes written over the file in place
+    with the old size and mtime put back (only the ctime and the bytes tell): the answer kept is not used."""
+    assert "#9" in _line(_status("--lang", "en"), "zyen_gfci") and not reads
+    cat = catalogue.load(mini.parent / "indicators.yml")
+    other = tmp_path / "other" / "cityindex.duckdb"
+    _rank(mini, 9, 7)
+    build_mod.build(cat, other)
     os.replace(other, built)
     assert "#7" in _line(_status("--lang", "en"), "zyen_gfci") and len(reads) == 1
 
-    st = built.stat()
-    data = built.read_bytes()
-    with open(built, "r+b") as f:  # the same inode, size and bytes, its mtime put back: a hand copy with -p
+    _rank(mini, 7, 5)
+    build_mod.build(cat, other)
+    st, data = built.stat(), other.read_bytes()
+    assert len(data) == st.st_size and data != built.read_bytes()
+    with open(built, "r+b") as f:  # the same inode and size, other bytes, its mtime put back
         f.write(data)
     os.utime(built, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert built.stat().st_ino == st.st_ino and built.stat().st_mtime_ns == st.st_mtime_ns
-    _status()
-    assert len(reads) == 2
+    assert "#5" in _line(_status("--lang", "en"), "zyen_gfci") and len(reads) == 2
 
 
-def test_a_touched_published_part_is_read_again(built: Path, reads: list[Path]):
+def test_the_same_bytes_touched_or_copied_by_hand_keep_their_answer(built: Path, reads: list[Path],
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    """The answer is a function of the bytes: the file touched, or copied over itself (`cp -p`, a restore from a
+    backup), keeps the answer the build kept for it; hashed once, then known by its new identity."""
+    hashed: list[Path] = []
+    real = parts.content
+    monkeypatch.setattr(parts, "content", lambda name, path, *a: hashed.append(path) or real(name, path, *a))
     os.utime(built)
-    assert "#9" in _line(_status("--lang", "en"), "zyen_gfci") and len(reads) == 1
+    out = _status("--lang", "en")
+    assert "#9" in _line(out, "zyen_gfci") and not reads and len(hashed) == 1
+    assert _status("--lang", "en") == out and len(hashed) == 1
+    data = built.read_bytes()
+    copy = built.with_name("restored")
+    copy.write_bytes(data)
+    os.replace(copy, built)  # a new inode, the same bytes
+    assert _status("--lang", "en") == out and not reads and len(hashed) == 2
+    parts.beside(built, "status").unlink()
+    os.utime(built)  # nothing beside it now: the user's cache knows the bytes from the status before
+    assert _status("--lang", "en") == out and not reads
 
 
-def test_the_answer_kept_beside_is_not_used_on_another_day(built: Path, reads: list[Path],
-                                                           monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(parts, "today", lambda: dt.date.today() + dt.timedelta(days=1))
+def test_a_part_too_large_to_hash_is_known_by_its_identity_alone(built: Path, reads: list[Path],
+                                                                  monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(parts, "KEPT_HASH_MAX_BYTES", built.stat().st_size - 1)
+    assert parts.content("status", built, parts.period(parts.today())) is None
+    _status()
+    assert not reads  # its identity is the one the build kept
+    os.utime(built)
     _status()
     assert len(reads) == 1
 
 
-def test_a_build_across_midnight_keeps_no_answer_beside(mini: Path, mini_warehouse: Path, reads: list[Path],
-                                                         monkeypatch: pytest.MonkeyPatch):
-    """The answer was read on the staged file on one day and the file swapped in on the next: not kept (and the one
+def test_bytes_hashed_while_a_write_swaps_the_file_are_not_taken_for_it(built: Path, mini: Path, tmp_path: Path):
+    month = parts.period(parts.today())
+    before = parts.state("status", built, month)
+    other = tmp_path / "other" / "cityindex.duckdb"
+    build_mod.build(catalogue.load(mini.parent / "indicators.yml"), other)
+    os.replace(other, built)
+    assert parts.content("status", built, month, before) is None
+    assert parts.content("status", built, month, parts.state("status", built, month)) is not None
+
+
+def test_the_answer_kept_beside_is_used_on_another_day_of_the_month_not_in_another_month(
+        built: Path, reads: list[Path], monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(parts, "today", _other_day_this_month)
+    _status()
+    assert not reads
+    monkeypatch.setattr(parts, "today", _next_month)
+    _status()
+    assert len(reads) == 1
+
+
+def test_a_build_across_a_months_end_keeps_no_answer_beside(mini: Path, mini_warehouse: Path, reads: list[Path],
+                                                              monkeypatch: pytest.MonkeyPatch):
+    """The answer was read on the staged file in one month and the file swapped in in the next: not kept (and the one
     kept for the file before is removed)."""
     _rebuild_with_rank(mini, 9)
     assert parts.beside(mini_warehouse, "status").is_file()
     real, day = warehouse.keep_beside, parts.today
 
     def after_midnight(*args):
-        parts.today = lambda: day() + dt.timedelta(days=1)
+        parts.today = _next_month
         try:
             real(*args)
         finally:
@@ -291,15 +381,21 @@ def test_a_failed_build_leaves_the_answer_beside_as_it_was(mini: Path, built: Pa
     assert "#9" in _line(_status("--lang", "en"), "zyen_gfci") and not reads
 
 
-def test_an_answer_kept_beside_another_warehouse_is_not_used(built: Path, reads: list[Path], tmp_path: Path):
-    """The answer file copied beside another copy of a warehouse (or the warehouse folder copied whole): its state
-    names the file it was read on, not the copy."""
+def test_an_answer_kept_beside_another_warehouse_is_not_used(built: Path, reads: list[Path], mini: Path,
+                                                            tmp_path: Path):
+    """The answer file copied beside another warehouse: its state and its content name the file it was read on. A
+    copy of the same bytes has the same answer; a copy with other bytes is read."""
     copy = tmp_path / "copy" / "cityindex.duckdb"
     copy.parent.mkdir()
     for part, f in parts.files(built).items():
         shutil.copy2(f, parts.part_path(copy, part))
     shutil.copy2(parts.beside(built, "status"), parts.beside(copy, "status"))
-    _status("--warehouse", str(copy))
+    same = _status("--warehouse", str(copy), "--lang", "en")
+    assert "#9" in _line(same, "zyen_gfci") and not reads
+    _rank(mini, 9, 6)
+    build_mod.build(catalogue.load(mini.parent / "indicators.yml"), tmp_path / "six" / "cityindex.duckdb")
+    shutil.copy2(tmp_path / "six" / "cityindex.duckdb", copy)
+    assert "#6" in _line(_status("--warehouse", str(copy), "--lang", "en"), "zyen_gfci")
     assert reads == [copy]
 
 
@@ -313,7 +409,8 @@ def test_a_damaged_or_altered_answer_beside_is_not_used(built: Path, reads: list
     elif damage == "not_json":
         kept_file.write_bytes(b"\xff\x00")
     elif damage == "other_queries":  # kept by a version whose status query differed
-        kept_there["state"][3][1][1] = kept_there["state"][3][1][1].replace("order by seq", "order by index_id")
+        for key in ("state", "content"):
+            kept_there[key][3][1][1] = kept_there[key][3][1][1].replace("order by seq", "order by index_id")
         kept_file.write_text(json.dumps(kept_there), encoding="utf-8")
     elif damage == "answer_not_a_dict":
         kept_there["answer"] = [kept_there["answer"]]

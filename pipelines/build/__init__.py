@@ -17,8 +17,9 @@ from duckdb import col
 from pipelines import accounts
 from pipelines.build import forum, warehouse
 from pipelines.build.cities import CityMap, load_cities
-from pipelines.build.rankings import (COMPONENT_ROWS, display_name, hold_rankings, let_go_components, read_all_components,
-                                     read_editions, read_rankings, start_components)
+from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_TYPES, display_name, hold_rankings,
+                                     let_go_components, read_all_components, read_editions, read_rankings,
+                                     start_components)
 from pipelines.build.sources import SourceTiers, classify, domain_of, load_source_tiers
 from pipelines.build.uploads import ledger_values
 from pipelines.catalogue import Catalogue, analysis_settings
@@ -26,7 +27,8 @@ from pipelines.errors import CityIdxError, ForumError, Message
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
-from pipelines.schemas import ROW, WAREHOUSE_MODELS, Problem, ProblemsFound, find_problems, problem, validate_frame
+from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Problem, ProblemsFound, Record, find_problems, frame_of, problem,
+                               validate_frame)
 
 
 T = TypeVar("T")
@@ -121,47 +123,46 @@ def _catalogue_tables(cat: Catalogue, tiers: SourceTiers) -> dict[str, pd.DataFr
     }
 
 
-def _missing_focus_rows(cat: Catalogue, rankings: pd.DataFrame, editions: pd.DataFrame) -> pd.DataFrame:
+def _missing_focus_rows(cat: Catalogue, rankings: list[Record], editions: pd.DataFrame) -> list[Record]:
     """An edition with no row for the focus city is a known state, `not_found`, never a silent gap."""
-    have = set(zip(rankings.loc[rankings["city"] == cat.focus_city, "index_id"],
-                   rankings.loc[rankings["city"] == cat.focus_city, "edition"]))
+    have = {(r["index_id"], r["edition"]) for r in rankings if r["city"] == cat.focus_city}
     rows = []
-    for rec in editions.itertuples(index=False):
-        if (rec.index_id, rec.edition) not in have:
+    for index_id, edition in zip(editions["index_id"], editions["edition"]):
+        if (index_id, edition) not in have:
             rows.append({
-                "city": cat.focus_city, "source_city": None, "index_id": rec.index_id, "edition": rec.edition,
-                "source_country": None, "rank": pd.NA, "score": float("nan"), "status": "not_found",
+                "city": cat.focus_city, "source_city": None, "index_id": index_id, "edition": edition,
+                "source_country": None, "rank": None, "score": None, "status": "not_found",
                 "source_url": None, "source_tier": None, "publication": None, "retrieved": None, "flags": None,
-                "rank_bound": pd.NA,
+                "rank_bound": None,
                 "note": "no figure for this city in the ledger for this edition (see data/raw/README.md, known gaps)",
                 "note_ko": "원장에 이 판의 이 도시 수치가 없음 (data/raw/README.md의 알려진 공백 참고)",
-                "source_file": display_name(cat.series[rec.index_id].rankings_file, cat.root), "source_row": pd.NA,
+                "source_file": display_name(cat.series[index_id].rankings_file, cat.root), "source_row": None,
             })
-    return pd.DataFrame(rows)
+    return rows
 
 
 def _catalogue_sources(cat: Catalogue, tiers: SourceTiers) -> list[Problem]:
     """Every source URL the catalogue itself names (methodology notes, indicator sources) must be classified."""
     display = display_name(cat.path, cat.root)
-    named = [(f"series.{s.id}.methodology[{i}].source_url", m.source_url)
+    named = [{"where": f"series.{s.id}.methodology[{i}].source_url", "source_url": m.source_url}
              for s in cat.series.values() for i, m in enumerate(s.methodology)]
-    named += [(f"indicators.{i.id}.source.url", i.source_url) for i in cat.indicators.values()]
-    frame = pd.DataFrame({"where": [w for w, _ in named], "source_url": [u for _, u in named]})
-    tier, _ = classify(frame, tiers, display)
-    return [problem(display, None, where, "check.unclassified_source", domain=domain_of(url) or url)
-            for where, url, found in zip(frame["where"], frame["source_url"], tier) if found is None]
+    named += [{"where": f"indicators.{i.id}.source.url", "source_url": i.source_url} for i in cat.indicators.values()]
+    return [problem(display, None, n["where"], "check.unclassified_source", domain=domain_of(n["source_url"]) or n["source_url"])
+            for n in named if n["source_url"] is None or tiers.tier(n["source_url"]) is None]
 
 
-def _untranslated(cat: Catalogue, rankings: pd.DataFrame, components: duckdb.DuckDBPyRelation) -> list[Message]:
+def _untranslated(cat: Catalogue, rankings: list[Record], components: duckdb.DuckDBPyRelation) -> list[Message]:
     """Korean mode shows the focus city's notes in Korean: a focus-city note without `note_ko` is a warning."""
     out = []
-    held = components.filter((col("city") == cat.focus_city) & col("note").isnotnull() & col("note_ko").isnull()).df()
-    for frame in (rankings, held):
-        own = frame[(frame["city"] == cat.focus_city) & frame["note"].notna() & frame["note_ko"].isna()]
-        for rec in own.itertuples(index=False):
-            where = getattr(rec, "source_file", None) or cat.series[rec.index_id].components_file.name
-            out.append(Message("build.note_without_ko", {"file": where, "index_id": rec.index_id,
-                                                          "edition": rec.edition, "city": cat.focus_city}))
+    held = components.filter((col("city") == cat.focus_city) & col("note").isnotnull() & col("note_ko").isnull())
+    names = held.columns
+    for frame in (rankings, [dict(zip(names, r)) for r in held.fetchall()]):
+        for rec in frame:
+            if rec["city"] != cat.focus_city or rec["note"] is None or rec.get("note_ko") is not None:
+                continue
+            where = rec.get("source_file") or cat.series[rec["index_id"]].components_file.name
+            out.append(Message("build.note_without_ko", {"file": where, "index_id": rec["index_id"],
+                                                          "edition": rec["edition"], "city": cat.focus_city}))
     return out
 
 
@@ -196,7 +197,7 @@ def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
 
 
 def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T]
-                    ) -> tuple[SourceTiers, CityMap, pd.DataFrame, pd.DataFrame, duckdb.DuckDBPyRelation, T]:
+                    ) -> tuple[SourceTiers, CityMap, pd.DataFrame, list[Record], duckdb.DuckDBPyRelation, T]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
     ledger holds them; every problem of all of them at once. The component rows go straight into `stage_at`
     when given (the published part's staged file: rankings.start_components).
@@ -250,22 +251,20 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
     the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean; and what
     `meanwhile` made (`_read_published`)."""
     tiers, cities, editions, rankings, components, made = _read_published(cat, stage_at, meanwhile)
-    used = editions.merge(rankings[["index_id", "edition"]].drop_duplicates(), on=["index_id", "edition"])
-    unused = editions.merge(used, how="left", indicator=True).query("_merge == 'left_only'")
+    used = {(r["index_id"], r["edition"]) for r in rankings}
     editions_file = display_name(cat.editions_file, cat.root)
-    warnings = [Message("build.edition_without_rows", {"file": editions_file, "index_id": rec.index_id, "edition": rec.edition})
-                for rec in unused.itertuples(index=False)]
-    missing = _missing_focus_rows(cat, rankings, editions)
-    if len(missing):
-        rankings = pd.concat([rankings, missing.astype({"rank": "Int64", "source_row": "Int64"})], ignore_index=True)
+    warnings = [Message("build.edition_without_rows", {"file": editions_file, "index_id": index_id, "edition": edition})
+                for index_id, edition in zip(editions["index_id"], editions["edition"]) if (index_id, edition) not in used]
+    rankings = rankings + _missing_focus_rows(cat, rankings, editions)
     cities_file = display_name(cat.cities_file, cat.root)
     warnings += [Message("build.unused_alias", {"file": cities_file, "alias": alias})
-                 for alias in cities.unused_aliases(set(rankings["source_city"].dropna()))]
+                 for alias in cities.unused_aliases({r["source_city"] for r in rankings if r["source_city"] is not None})]
     warnings += _untranslated(cat, rankings, components)
+    rankings.sort(key=lambda r: (r["index_id"], r["edition"], r["city"]))
     return {
         "city": cities.table,
         "edition": editions,
-        "ranking_row": rankings.sort_values(["index_id", "edition", "city"]).reset_index(drop=True),
+        "ranking_row": frame_of(rankings, RANKING_COLUMNS, RANKING_TYPES),
         "component_row": components,  # held in DuckDB (in the staged file itself, given one)
     }, warnings, made
 

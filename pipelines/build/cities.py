@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipelines.schemas import Problem, RawCity, problem, read_validated
+from pipelines.schemas import ROW, Problem, RawCity, frame_of, problem, read_checked
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,16 @@ def _key(name: str) -> str:
 
 
 def load_cities(path, display: str) -> tuple[CityMap | None, list[Problem]]:
-    _, typed, problems = read_validated(path, display, {}, RawCity)
-    if typed is None:
+    records, failed, problems = read_checked(path, display, {}, RawCity)
+    if records is None or failed:
         return None, problems
     claims: dict[str, list[tuple[int, str, str, str]]] = {}
-    for row, rec in typed.iterrows():
+    for rec in records:
         names = [(rec["city"], "city")]
         if isinstance(rec["aliases"], str):
             names += [(a.strip(), "aliases") for a in rec["aliases"].split("|") if a.strip()]
         for name, column in names:
-            claims.setdefault(_key(name), []).append((int(row), column, name, rec["city"]))
+            claims.setdefault(_key(name), []).append((rec[ROW], column, name, rec["city"]))
     lookup: dict[str, str] = {}
     aliases: dict[str, str] = {}
     for key, owners in claims.items():
@@ -51,7 +51,7 @@ def load_cities(path, display: str) -> tuple[CityMap | None, list[Problem]]:
         lookup[key] = owners[0][3]
         if any(column == "aliases" for _, column, _, _ in owners):
             aliases[key] = owners[0][3]
-    table = typed[["city", "city_ko", "country", "country_ko"]].reset_index(drop=True)
+    table = frame_of(records, ["city", "city_ko", "country", "country_ko"])
     return CityMap(table, lookup, aliases), problems
 
 

@@ -21,10 +21,10 @@ from pipelines import sql
 from pipelines.catalogue import Catalogue, Series
 from pipelines.build.cities import CityMap, harmonise
 from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
-from pipelines.build.sources import SourceTiers, classify, domain_of
-from pipelines.schemas import (ROW, Distinct, Problem, RawComponent, RawEdition, RawRanking, distinct_values,
-                               hold_validated, judge_stored, problem, read_validated, read_validated_files, repeats,
-                               stream_validated)
+from pipelines.build.sources import SourceTiers, classify_records, domain_of
+from pipelines.schemas import (ROW, Checked, Distinct, Problem, RawComponent, RawEdition, RawRanking, Record,
+                               distinct_values, frame_of, hold_validated, judge_stored, problem, read_checked,
+                               read_checked_files, repeats, stream_validated)
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -41,131 +41,135 @@ def _label_number(label: str) -> int:
     return int(found[-1]) if found else 0
 
 
+EDITION_COLUMNS = ("index_id", "edition", "published", "year", "field_size", "methodology_change", "source_url", "note")
+
+
 def read_editions(cat: Catalogue, tiers: SourceTiers) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """editions.csv read and checked (RawEdition), each edition's source tier beside it and its place among its
+    series' editions (`edition_order`: by year, month published, the label's last number, the label)."""
     display = display_name(cat.editions_file, cat.root)
-    _, typed, problems = read_validated(cat.editions_file, display, {"year": "int", "field_size": "int"}, RawEdition)
-    if typed is None:
+    records, failed, problems = read_checked(cat.editions_file, display, {"year": "int", "field_size": "int"}, RawEdition)
+    if records is None or failed:
         return None, problems
-    for row in typed.index[~typed["index_id"].isin(list(cat.series))]:
-        problems.append(problem(display, int(row), "index_id", "check.unknown_series", value=typed.at[row, "index_id"]))
-    typed["source_tier"], more = classify(typed, tiers, display)
+    for r in records:
+        if r["index_id"] not in cat.series:
+            problems.append(problem(display, r[ROW], "index_id", "check.unknown_series", value=r["index_id"]))
+    tier, more = classify_records(records, tiers, display)
     problems += more
-    typed = typed.assign(
-        _published=typed["published"].fillna(""),
-        _number=typed["edition"].map(_label_number),
-    ).sort_values(["index_id", "year", "_published", "_number", "edition"])
-    typed["edition_order"] = typed.groupby("index_id").cumcount().add(1).astype("Int64")
-    typed = typed.drop(columns=["_published", "_number"]).reset_index(drop=True)
-    return typed, problems
+    for r, t in zip(records, tier):
+        r["source_tier"] = t
+    records.sort(key=lambda r: (r["index_id"], r["year"], r["published"] or "", _label_number(r["edition"]), r["edition"]))
+    seen: collections.Counter[str] = collections.Counter()
+    for r in records:
+        seen[r["index_id"]] += 1
+        r["edition_order"] = seen[r["index_id"]]
+    columns = [*(c for c in EDITION_COLUMNS if records and c in records[0] or not records), "source_tier", "edition_order"]
+    return frame_of(records, columns, {"year": "Int64", "field_size": "Int64", "edition_order": "Int64"}), problems
 
 
-def _check_editions(df: pd.DataFrame, editions: pd.DataFrame, display: str) -> list[Problem]:
-    """Every row's edition must be one of its series' (`index_id`) in editions.csv."""
-    known = set(zip(editions["index_id"], editions["edition"]))
-    return [
-        problem(display, int(row), "edition", "check.unknown_edition", value=edition)
-        for row, index_id, edition in zip(df.index, df["index_id"], df["edition"])
-        if not pd.isna(edition) and (index_id, edition) not in known
-    ]
-
-
-def _check_notes(typed: pd.DataFrame, display: str, with_status: bool) -> tuple[pd.Series, list[Problem]]:
+def _check_notes(rows: list[Record], with_status: bool) -> tuple[list[str | None], list[Problem]]:
     """Flags as data: the `flags` cell must carry every flag the note's own words carry, and a status
     marker in capitals (`NOT FOUND`, `NO EDITION` ...) must agree with `status`. Returns the flags to store.
 
-    Each distinct (note, flags, status) is judged once: the large files repeat a handful of notes."""
+    Each distinct (note, flags, status) is judged once: the large files repeat a handful of notes. Problems name
+    each row by its `ROW`."""
     problems: list[Problem] = []
-    cells = typed["flags"] if "flags" in typed.columns else pd.Series(None, index=typed.index, dtype="object")
-    status = typed["status"] if with_status else pd.Series("", index=typed.index, dtype="object")
-    keys = pd.DataFrame({"note": typed["note"].astype("object"), "flags": cells.astype("object"),
-                         "status": status.astype("object")}, index=typed.index)
     judged: dict[tuple, tuple[str | None, list[str], list]] = {}
-    for note, cell, state in keys.drop_duplicates().itertuples(index=False):
-        note = None if pd.isna(note) else note
-        cell = None if pd.isna(cell) else cell
-        given, _ = parse_flags(cell)
-        missing = sorted(flags_from_note(note) - set(given))
-        conflicts = status_conflicts(note, state) if with_status else []
-        judged[(note, cell, state)] = (join_flags(given), missing, conflicts)
     out = []
-    for row, note, cell, state in zip(keys.index, keys["note"], keys["flags"], keys["status"]):
-        stored, missing, conflicts = judged[(None if pd.isna(note) else note, None if pd.isna(cell) else cell, state)]
+    for r in rows:
+        key = (r.get("note"), r.get("flags"), r["status"] if with_status else "")
+        if key not in judged:
+            note, cell, state = key
+            given, _ = parse_flags(cell)
+            missing = sorted(flags_from_note(note) - set(given))
+            conflicts = status_conflicts(note, state) if with_status else []
+            judged[key] = (join_flags(given), missing, conflicts)
+        stored, missing, conflicts = judged[key]
         out.append(stored)
         if missing:
-            problems.append(problem(display, int(row), "flags", "check.flag_missing", flags="|".join(missing)))
+            problems.append(problem("", r[ROW], "flags", "check.flag_missing", flags="|".join(missing)))
         for marker, allowed in conflicts:
-            problems.append(problem(display, int(row), "status", "check.status_note", status=state,
+            problems.append(problem("", r[ROW], "status", "check.status_note", status=key[2],
                                     marker=marker, allowed=", ".join(sorted(allowed))))
-    return pd.Series(out, index=typed.index, dtype="object"), problems
+    return out, problems
 
 
 RANKING_NUMBERS = {"rank": "int", "rank_bound": "int", "score": "float"}
-Held = tuple[pd.DataFrame | None, pd.DataFrame | None, list[Problem]]
+Held = Checked  # a rankings file's rows as read (or None), whether a rule failed, and its problems
 
 
 def hold_rankings(cat: Catalogue) -> dict[str, Held]:
     """Every series' rankings file read and checked against RawRanking, all in one DuckDB pass
-    (`schemas.read_validated_files`), by series id: what read_rankings goes on from."""
+    (`schemas.read_checked_files`), by series id: what read_rankings goes on from."""
     series = list(cat.series.values())
     files = [(s.rankings_file, display_name(s.rankings_file, cat.root)) for s in series]
-    return dict(zip((s.id for s in series), read_validated_files(files, RANKING_NUMBERS, RawRanking)))
+    return dict(zip((s.id for s in series), read_checked_files(files, RANKING_NUMBERS, RawRanking)))
 
 
 _STRIDE = 10**9  # a row of the k-th file read is held as k * _STRIDE + its row while every file is checked at once
+# ranking_row's columns as read_rankings makes them (RankingTable's), and the whole-number ones among them
+RANKING_COLUMNS = ("city", "index_id", "edition", "source_city", "source_country", "rank", "score", "status",
+                   "rank_bound", "source_url", "source_tier", "publication", "retrieved", "flags", "note", "note_ko",
+                   "source_file", "source_row")
+RANKING_TYPES = {"rank": "Int64", "rank_bound": "Int64", "score": "float64", "source_row": "Int64"}
 
 
 def read_rankings(cat: Catalogue, cities: CityMap, editions: pd.DataFrame, tiers: SourceTiers,
-                  held: dict[str, Held]) -> tuple[pd.DataFrame | None, list[Problem]]:
+                  held: dict[str, Held]) -> tuple[list[Record] | None, list[Problem]]:
     """Every series' rankings: each file as read and checked (`held`, from hold_rankings), then the checks every file
-    of published figures passes, run once over the rows of all of them (each pandas step costs ~1 ms whatever its
-    size: nine files one by one cost ~0.08 s of CPU): flags against notes and source tiers on the typed rows, known
-    editions and known cities on the text too, so that every problem shows at once, each naming its own file, row
-    and column; then two spellings of one city in one edition. Returns the rows of every series in the columns of
-    the warehouse's ranking_row (the harmonised `city`, the file's own spelling kept as `source_city`, `flags`,
-    `source_tier`, where each row comes from), in series and file order, or None with the problems."""
+    of published figures passes, on the rows of all of them: flags against notes and source tiers on the typed rows,
+    known editions and known cities on the text too, so that every problem shows at once, each naming its own file,
+    row and column; then two spellings of one city in one edition. Returns the rows of every series as records of
+    the warehouse's ranking_row (RANKING_COLUMNS: the harmonised `city`, the file's own spelling kept as
+    `source_city`, `flags`, `source_tier`, where each row comes from), in series and file order, or None with the
+    problems. Plain Python over the records (no pandas: a few thousand rows, each distinct value judged once)."""
     problems: list[Problem] = []
-    raws, typed_ones, files = [], [], []
+    raws: list[Record] = []
+    typed: list[Record] = []
+    files: list[tuple[str, str]] = []
     for series in cat.series.values():
-        raw, typed, found = held[series.id]
+        records, failed, found = held[series.id]
         problems += found
-        if raw is None:
+        if records is None:
             continue
         k = len(files) + 1
         files.append((series.id, display_name(series.rankings_file, cat.root)))
-        raw = raw.set_axis(pd.Index(raw.index.to_numpy() + k * _STRIDE, dtype="int64"))
-        raws.append(raw)
-        typed_ones += [] if typed is None else [raw]
+        own = [{**r, ROW: r[ROW] + k * _STRIDE, "index_id": series.id} for r in records]
+        raws += own
+        typed += [] if failed else own
     if not raws:
         return None, problems
-    raw = pd.concat(raws)
-    raw["index_id"] = [files[k - 1][0] for k in raw.index // _STRIDE]
-    typed = pd.concat(typed_ones) if typed_ones else None
     found: list[Problem] = []
-    if typed is not None:
-        flags, more = _check_notes(typed, "", with_status=True)
-        found += more
-        tier, more = classify(typed, tiers, "")
-        found += more
-    found += _check_editions(raw, editions, "")
-    harmonised, more = harmonise(raw, cities, "")
+    flags, more = _check_notes(typed, with_status=True)
     found += more
+    tier, more = classify_records(typed, tiers, "")
+    found += more
+    known = set(zip(editions["index_id"], editions["edition"]))
+    found += [problem("", r[ROW], "edition", "check.unknown_edition", value=r["edition"])
+              for r in raws if r["edition"] is not None and (r["index_id"], r["edition"]) not in known]
+    lookup = {name: cities.resolve(name) for name in {r["city"] for r in raws if r["city"] is not None}}
+    found += [problem("", r[ROW], "city", "check.unmapped_city", value=r["city"])
+              for r in raws if r["city"] is not None and lookup[r["city"]] is None]
     problems += [_in_file(p, files) for p in found]
-    if typed is None or problems:
+    if len(typed) < len(raws) or problems:
         return None, problems
-    out = typed.assign(flags=flags, source_tier=tier).rename(columns={"city": "source_city", "country": "source_country"})
-    out.insert(0, "city", harmonised["city"])
-    out["index_id"] = raw["index_id"]
-    # Two spellings of one city in one edition would be two rows for one key.
-    dup = out.duplicated(["index_id", "edition", "city"], keep="first") & out["city"].notna()
-    problems += [_in_file(problem("", int(row), "city", "check.duplicate_key", columns="edition, city"), files)
-                 for row in out.index[dup]]
-    k, row = out.index // _STRIDE, out.index % _STRIDE
-    out = out.assign(source_file=[files[i - 1][1] for i in k], source_row=pd.array(row, dtype="Int64"))
-    for optional in ("note_ko", "rank_bound"):
-        if optional not in out.columns:
-            out[optional] = pd.NA
-    out["rank_bound"] = out["rank_bound"].astype("Int64")
-    return out.reset_index(drop=True), problems
+    out: list[Record] = []
+    keys: set[tuple] = set()
+    for r, stored, t in zip(typed, flags, tier):
+        k, row = divmod(r[ROW], _STRIDE)
+        city = lookup[r["city"]]
+        out.append({"city": city, "index_id": r["index_id"], "edition": r["edition"], "source_city": r["city"],
+                    "source_country": r.get("country"), "rank": r.get("rank"), "score": r.get("score"),
+                    "status": r["status"], "rank_bound": r.get("rank_bound"), "source_url": r.get("source_url"),
+                    "source_tier": t, "publication": r.get("publication"), "retrieved": r.get("retrieved"),
+                    "flags": stored, "note": r.get("note"), "note_ko": r.get("note_ko"),
+                    "source_file": files[k - 1][1], "source_row": row})
+        # Two spellings of one city in one edition would be two rows for one key.
+        key = (r["index_id"], r["edition"], city)
+        if key in keys:
+            problems.append(problem(files[k - 1][1], row, "city", "check.duplicate_key", columns="edition, city"))
+        keys.add(key)
+    return out, problems
 
 
 def _in_file(found: Problem, files: list[tuple[str, str]]) -> Problem:

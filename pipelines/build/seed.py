@@ -7,7 +7,11 @@ import pandas as pd
 from pipelines.catalogue import Catalogue
 from pipelines.build.periods import parse_period
 from pipelines.build.rankings import display_name
-from pipelines.schemas import Problem, RawSeedValue, problem, read_validated
+from pipelines.schemas import ROW, Problem, RawSeedValue, frame_of, problem, read_checked
+
+
+SEED_COLUMNS = ("indicator_id", "period", "value", "source", "source_url", "note", "row", "uploaded_by", "uploaded_at",
+                "upload_id", "office_id", "ledger_file")
 
 
 def read_seed(cat: Catalogue) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -15,34 +19,23 @@ def read_seed(cat: Catalogue) -> tuple[pd.DataFrame | None, list[Problem]]:
     if cat.seed_values_file is None:
         return None, []
     display = display_name(cat.seed_values_file, cat.root)
-    _, typed, problems = read_validated(cat.seed_values_file, display, {"value": "float"}, RawSeedValue)
-    if typed is None:
+    records, failed, problems = read_checked(cat.seed_values_file, display, {"value": "float"}, RawSeedValue)
+    if records is None or failed:
         return None, problems
-    periods = []
-    for row, rec in typed.iterrows():
+    out = []
+    for rec in records:
         ind = cat.indicators.get(rec["indicator_id"])
         if ind is None:
-            problems.append(problem(display, int(row), "indicator_id", "check.unknown_indicator", value=rec["indicator_id"]))
-            periods.append(None)
+            problems.append(problem(display, rec[ROW], "indicator_id", "check.unknown_indicator", value=rec["indicator_id"]))
             continue
         parsed = parse_period(rec["period"], ind.cadence)
         if parsed is None:
-            problems.append(problem(display, int(row), "period", "check.bad_format", value=rec["period"], expected=ind.cadence))
-        periods.append(parsed[0] if parsed else None)
+            problems.append(problem(display, rec[ROW], "period", "check.bad_format", value=rec["period"], expected=ind.cadence))
+            continue
+        out.append({"indicator_id": rec["indicator_id"], "period": parsed[0], "value": rec["value"],
+                    "source": rec["source_name"], "source_url": rec["source_url"], "note": rec["note"], "row": rec[ROW],
+                    "uploaded_by": "reference", "uploaded_at": rec["retrieved"] + "T00:00:00+00:00",
+                    "upload_id": "seed", "office_id": ind.office_id, "ledger_file": display})
     if problems:
         return None, problems
-    out = pd.DataFrame({
-        "indicator_id": typed["indicator_id"].to_numpy(),
-        "period": periods,
-        "value": typed["value"].to_numpy(),
-        "source": typed["source_name"].to_numpy(),
-        "source_url": typed["source_url"].to_numpy(),
-        "note": typed["note"].to_numpy(),
-        "row": typed.index.to_numpy(),
-        "uploaded_by": "reference",
-        "uploaded_at": (typed["retrieved"] + "T00:00:00+00:00").to_numpy(),
-        "upload_id": "seed",
-        "office_id": [cat.indicators[i].office_id for i in typed["indicator_id"]],
-        "ledger_file": display,
-    })
-    return out, []
+    return frame_of(out, SEED_COLUMNS, {"value": "float64", "row": "int64"}), []

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from pipelines.schemas import Problem, RawSourceDomain, problem, read_validated
+from pipelines.schemas import ROW, Problem, RawSourceDomain, Record, frame_of, problem, read_checked
 
 
 def domain_of(url: object) -> str | None:
@@ -58,15 +58,35 @@ def load_source_tiers(path: Path | None, display: str, tiers: tuple[str, ...]) -
     """Read and check the classification; every tier must be one the catalogue declares."""
     if path is None:
         return SourceTiers(pd.DataFrame(columns=["domain", "tier", "reason"])), []
-    _, typed, problems = read_validated(path, display, {}, RawSourceDomain)
-    if typed is None:
+    records, failed, problems = read_checked(path, display, {}, RawSourceDomain)
+    if records is None or failed:
         return None, problems
-    for row in typed.index[~typed["tier"].isin(list(tiers))]:
-        problems.append(problem(display, int(row), "tier", "check.not_allowed", value=typed.at[row, "tier"],
-                                allowed=", ".join(tiers)))
+    for r in records:
+        if r["tier"] not in tiers:
+            problems.append(problem(display, r[ROW], "tier", "check.not_allowed", value=r["tier"], allowed=", ".join(tiers)))
     if problems:
         return None, problems
-    return SourceTiers(typed.reset_index(drop=True)), []
+    return SourceTiers(frame_of(records, ["domain", "tier", "reason"])), []
+
+
+def classify_records(rows: list[Record], tiers: SourceTiers, display: str, column: str = "source_url",
+                     row: str = ROW) -> tuple[list[str | None], list[Problem]]:
+    """`classify` of records: the tier of every row's source URL (None where it has none); an unclassified domain is
+    a problem naming file, row (the record's `row`) and column. Each distinct URL is looked up once."""
+    known: dict[object, str | None] = {}
+    out: list[str | None] = []
+    problems = []
+    for r in rows:
+        url = r.get(column)
+        if url is None:
+            out.append(None)
+            continue
+        if url not in known:
+            known[url] = tiers.tier(url)
+        out.append(known[url])
+        if known[url] is None:
+            problems.append(problem(display, r[row], column, "check.unclassified_source", domain=domain_of(url) or url))
+    return out, problems
 
 
 def classify(frame: pd.DataFrame, tiers: SourceTiers, display: str, column: str = "source_url",

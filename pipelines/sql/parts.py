@@ -113,12 +113,19 @@ def connect_published(path: Path | None = None) -> duckdb.DuckDBPyConnection:
 
 # --- answers kept between commands (issue 13, quick start-up) -----------------------------------------------------
 
-KEPT_FORMAT = "2"  # changed when what `kept` keeps changes shape: every answer kept before is then ignored
+KEPT_FORMAT = "3"  # changed when what `kept` keeps changes shape: every answer kept before is then ignored
 
 # Each answer kept, by name: the named queries it runs and the parts it reads. `cityidx status`: the focus city, its
-# standing per series and the day DuckDB read them on (the signals age every edition to today), all of it in the
-# published part, attached alone (connect_published).
+# standing per series and the day DuckDB read them on, all of it in the published part, attached alone
+# (connect_published). The signals age every edition to today in whole months (warehouse.sql, focus_editions: an
+# edition counts from its publication month, `as_of` is read as its month), so the answer is one per month, not per
+# day: tests/test_status_kept.py reads the signals on every day of several years and holds them to that.
 KEPT = {"status": (("focus_city_id", "focus_standing", "current_day"), ("published",))}
+
+# a part file up to this size is also known by its bytes (`content`): the answer kept for a file stays good for the
+# same bytes touched, copied or moved by hand. Hashing the real warehouse's published part (11 MB) takes ~8 ms, a
+# tenth of a DuckDB read; a larger part (the 3.24M-row scale run's) is known by its file identity alone
+KEPT_HASH_MAX_BYTES = 32 << 20
 
 
 def standing(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -135,12 +142,22 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def state(name: str, path: Path, day: dt.date) -> list | None:
-    """Everything the answer `name` of the warehouse at `path`, read on `day`, depends on: the identity of each part
-    file it reads, its queries' SQL and the day; None when such a part cannot be looked at (the read then says why)."""
-    queries, reads = KEPT[name]
-    out: list = [KEPT_FORMAT, name, day.isoformat(), [[q, sql.text(q)] for q in queries]]
-    for part in reads:
+def period(day: dt.date) -> str:
+    """The period an answer read on `day` holds for: its month (`KEPT`), e.g. '2026-11'."""
+    return day.strftime("%Y-%m")
+
+
+def _head(name: str, month: str) -> list:
+    queries = KEPT[name][0]
+    return [KEPT_FORMAT, name, month, [[q, sql.text(q)] for q in queries]]
+
+
+def state(name: str, path: Path, month: str) -> list | None:
+    """Everything the answer `name` of the warehouse at `path`, read in `month`, depends on, as the files are known to
+    the file system: the identity of each part file it reads, its queries' SQL and the month; None when such a part
+    cannot be looked at (the read then says why)."""
+    out = _head(name, month)
+    for part in KEPT[name][1]:
         try:
             st = os.stat(part_path(path, part))
         except OSError:
@@ -148,6 +165,27 @@ def state(name: str, path: Path, day: dt.date) -> list | None:
         # a write swaps in a new file (a new inode and ctime); size and mtime besides, as version() has them. The
         # ctime also changes with anything done to the file by hand (a copy over it, even with its old mtime, a touch)
         out.append([part, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+    return out
+
+
+def content(name: str, path: Path, month: str, known: list | None = None) -> list | None:
+    """What the answer `name` depends on, as the bytes are: each part file's size and SHA-256, its queries' SQL and the
+    month; None when a part is larger than KEPT_HASH_MAX_BYTES or cannot be read, or when `known` is given (a `state`)
+    and a part is no longer the file it names (a write swapped it while it was hashed)."""
+    out = _head(name, month)
+    for i, part in enumerate(KEPT[name][1]):
+        try:
+            with open(part_path(path, part), "rb") as f:
+                st = os.fstat(f.fileno())
+                if st.st_size > KEPT_HASH_MAX_BYTES:
+                    return None
+                if known is not None and known[4 + i][1:] != [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                                                              st.st_ctime_ns]:
+                    return None
+                digest = hashlib.file_digest(f, "sha256").hexdigest()
+        except OSError:
+            return None
+        out.append([part, st.st_size, digest])
     return out
 
 
@@ -159,19 +197,23 @@ def beside(path: Path, name: str) -> Path:
 KEPT_BESIDE_MAX_BYTES = 1 << 20  # an answer of 100 series is ~20 KB: a larger file there is not read
 
 
-def kept_beside(path: Path, name: str, now: list) -> Any:
-    """The answer `name` the last write kept beside the warehouse, when it was kept for exactly the state `now` (the
-    part files as they are, the queries' SQL, today); else parsed.MISSING (also for a file larger than any answer)."""
+def kept_beside(path: Path, name: str) -> dict[str, Any] | None:
+    """What the last write kept beside the warehouse for the answer `name`: {"state", "content", "answer"}, or None
+    (no file, damaged, or larger than any answer)."""
     target = beside(path, name)
     try:
         if target.stat().st_size > KEPT_BESIDE_MAX_BYTES:
-            return parsed.MISSING
+            return None
     except OSError:
-        return parsed.MISSING
+        return None
     found = parsed.read(target)
-    if isinstance(found, dict) and found.get("state") == now and isinstance(found.get("answer"), dict):
-        return found["answer"]
-    return parsed.MISSING
+    if isinstance(found, dict) and isinstance(found.get("answer"), dict):
+        return found
+    return None
+
+
+def _cache(name: str, key: Any) -> Path:
+    return parsed.cache_file(name, hashlib.sha256(json.dumps(key).encode()).hexdigest())
 
 
 def kept(name: str, read: Callable[[], dict[str, Any]], path: Path | None = None) -> dict[str, Any]:
@@ -180,33 +222,50 @@ def kept(name: str, read: Callable[[], dict[str, Any]], path: Path | None = None
     (issue 13, quick start-up).
 
     Such an answer is a function of the part files it reads (status: the published part alone), the queries' text
-    and the day (the signals age every edition to today): it is kept under a key made of exactly these (`state`) —
-    each such part file's device, inode, size, mtime and ctime (a build swaps in a new published part, so the key
-    changes; an upload or a forum event swaps in another part, which status does not read), the queries' SQL and
-    today's date where the command runs. It is found in one of two places:
+    and the month (the signals age every edition to today in whole months). It is kept under a key made of exactly
+    these, in two forms: `state` knows each part file by its identity (device, inode, size, mtime, ctime: a build
+    swaps in a new published part, so the key changes; an upload or a forum event swaps in another part, which status
+    does not read), `content` by its bytes (size and SHA-256, for a part up to KEPT_HASH_MAX_BYTES: the same bytes
+    touched, copied or moved by hand still have their answer). A file's identity is looked up first; its bytes are
+    hashed only when no answer is kept for its identity. An answer is found in one of two places:
 
     - beside the warehouse (`beside`): the write that made the published part read the answer on its own staged file
-      before the swap and kept it there with the state of the file it swapped in (build/warehouse.py, `keep_beside`),
-      so the first status after a build reads no DuckDB either;
-    - in the user's cache folder (`pipelines.messages.parsed`), where an earlier read kept it: `read` returns plain
-      JSON data with, under "day", the date DuckDB read it on (ISO: DuckDB's `current_date` and Python's date follow
-      the same local time zone); it is kept only when that is the key's day and no part changed while it was read.
+      before the swap and kept it there with the state and content of the file it swapped in (build/warehouse.py,
+      `keep_beside`), so the first status after a build reads no DuckDB either;
+    - in the user's cache folder (`pipelines.messages.parsed`), where an earlier read kept it under both keys: `read`
+      returns plain JSON data with, under "day", the date DuckDB read it on (ISO: DuckDB's `current_date` and
+      Python's date follow the same local time zone); it is kept only when that day is in the key's month and no
+      part changed while it was read.
 
-    So a kept answer is never one of another warehouse file or another day. A part that is missing is never kept:
-    `read` then raises its own error.
+    So a kept answer is never one of other bytes or another month. A part that is missing is never kept: `read` then
+    raises its own error.
     """
     path = path or warehouse_path()
-    before = state(name, path, today())
+    month = period(today())
+    before = state(name, path, month)
     if before is None:
         return read()
-    answer = kept_beside(path, name, before)
+    found = kept_beside(path, name)
+    if found is not None and found.get("state") == before:
+        return found["answer"]
+    by_state = _cache(name, [str(path.absolute()), before])
+    answer = parsed.read(by_state)
     if answer is not parsed.MISSING:
         return answer
-    target = parsed.cache_file(name, hashlib.sha256(json.dumps([str(path.absolute()), before]).encode()).hexdigest())
-    answer = parsed.read(target)
-    if answer is not parsed.MISSING:
-        return answer
+    known = content(name, path, month, before)
+    if known is not None:
+        if found is not None and found.get("content") == known:
+            # the next status on this file finds it without hashing; on these bytes, even without the file beside
+            parsed.keep(by_state, found["answer"])
+            parsed.keep(_cache(name, known), found["answer"])
+            return found["answer"]
+        answer = parsed.read(_cache(name, known))
+        if answer is not parsed.MISSING:
+            parsed.keep(by_state, answer)
+            return answer
     answer = read()
-    if answer.get("day") == before[2] and state(name, path, today()) == before:
-        parsed.keep(target, answer)
+    if str(answer.get("day", ""))[:7] == month and state(name, path, period(today())) == before:
+        parsed.keep(by_state, answer)
+        if known is not None:
+            parsed.keep(_cache(name, known), answer)
     return answer
