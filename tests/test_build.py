@@ -163,7 +163,7 @@ def test_a_build_killed_while_it_reads_leaves_the_warehouse_and_its_staged_file_
     """The component rows go straight into the published part's staged file while the ledger is read (issue 13): a
     build killed then leaves that file beside the warehouse, never in it; the next build removes it and succeeds."""
     path = tmp_path / "w.duckdb"
-    stall = ("def stalled(tables):\n"
+    stall = ("def stalled(tables, *args):\n"
              "    print('ready', flush=True); time.sleep(60)\n"
              "build._validated = stalled\n")  # after every file is read, before anything is checked or swapped
     before, found = _kill_a_changed_build(mini, path, built_mini, stall,

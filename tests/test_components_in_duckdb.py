@@ -386,3 +386,127 @@ def test_a_small_file_is_held_at_once_and_a_large_one_goes_straight_in(mini: Pat
     build.build(catalogue.load(mini), tmp_path / "large.duckdb")
     assert held == ["mori_gpci"]
     assert _component_rows(tmp_path / "small.duckdb") == _component_rows(tmp_path / "large.duckdb")
+
+
+# --- component_row's key, proved by the files themselves (issue 13) -----------------------------------------------
+
+def test_keys_are_apart_only_when_no_two_files_store_one_series_and_edition():
+    one = rankings.Written("a.csv", "mori_gpci", frozenset({"2024", "2025"}))
+    assert rankings.keys_apart([]) and rankings.keys_apart([one])
+    assert rankings.keys_apart([one, rankings.Written("b.csv", "zyen_gfci", frozenset({"2024", "2025"}))])
+    assert rankings.keys_apart([one, rankings.Written("b.csv", "mori_gpci", frozenset({"2023"}))])
+    assert not rankings.keys_apart([one, rankings.Written("b.csv", "mori_gpci", frozenset({"2023", "2025"}))])
+
+
+def _keys_judged(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """The columns of every key judged on a table's rows (schemas.repeats), as the build goes."""
+    judged: list[tuple[str, ...]] = []
+    real = schemas.repeats
+
+    def repeats(rel, columns):
+        judged.append(tuple(columns))
+        return real(rel, columns)
+
+    monkeypatch.setattr(schemas, "repeats", repeats)
+    monkeypatch.setattr(schemas, "SUSPECTS_FROM_ROWS", 0)  # judged the way a large table is, however few the rows
+    return judged
+
+
+def test_component_rows_key_is_proved_by_each_file_either_way(mini: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch, either_way: None):
+    """Held or read straight in, a right file proves its own key, and component_row's key is not judged again on the
+    whole table; a file where two rows share a key is merged, and its key is not judged on the table either."""
+    judged = _keys_judged(monkeypatch)
+    rows = [r for r in UNIQUE_ROWS if "unknown-outlet" not in r]
+    _components(mini, *rows)
+    assert build.build(catalogue.load(mini), tmp_path / "a.duckdb").counts["component_row"] == len(rows)
+    assert ("index_id", "edition", "city", "component_id") not in judged
+    _components(mini, *rows, rows[0])
+    assert build.build(catalogue.load(mini), tmp_path / "b.duckdb").counts["component_row"] == len(rows)
+    assert ("index_id", "edition", "city", "component_id") not in judged
+    assert _component_rows(tmp_path / "a.duckdb") == _component_rows(tmp_path / "b.duckdb")
+
+
+class _ReadAs:
+    """A series read with some of its fields replaced (`id`, `components`, `components_file`)."""
+
+    def __init__(self, series, **fields):
+        self._series = series
+        self.__dict__.update(fields)
+
+    def __getattr__(self, name):
+        return getattr(self._series, name)
+
+
+def test_a_build_proves_component_rows_keys_by_file_and_judges_the_whole_table_only_should_files_overlap(
+        mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each components file proves its own key (its rows merged, or found never to repeat one) and stores its rows
+    under its own series: the build judges component_row's key on the whole table (~0.15 s at 3.24M rows) only
+    when two files stored rows of one series and edition (rankings.keys_apart). Should they (a second file read as
+    the first's series: the catalogue allows one file per series today), the whole table is judged and the build
+    names the rows that share a key (table, row, column, Korean and English), and the warehouse stays as it was.
+    (Held files: a file read straight in judges and takes back its rows by series, so it relies on one file per
+    series, as the catalogue has it.)"""
+    _components(mini, *UNIQUE_ROWS[:3])
+    path = tmp_path / "w.duckdb"
+    judged = _keys_judged(monkeypatch)
+    assert build.build(catalogue.load(mini), path).counts["component_row"] == 3
+    assert ("index_id", "edition", "city", "component_id") not in judged
+    assert ("index_id", "edition", "city") in judged  # ranking_row's key is still judged: the net is there
+    before = {f: f.read_bytes() for f in parts.files(path).values()}
+
+    # a second file with two of the first's rows (one key again) and one of its own, read as the first's series
+    second = mini.parent / "data" / "raw" / "rankings" / "second__components.csv"
+    second.write_text("\n".join([HEADER, UNIQUE_ROWS[0], f"2025,London,economy,1,,{RANK_URL},GPCI,2026-11-24,,,"])
+                      + "\n", encoding="utf-8")
+    real = rankings.read_components
+
+    def read(con, series, cat, *args):
+        if series.id == "zyen_gfci":
+            first = cat.series["mori_gpci"]
+            series = _ReadAs(series, id=first.id, components=first.components, components_file=second)
+        return real(con, series, cat, *args)
+
+    monkeypatch.setattr(rankings, "read_components", read)
+    judged.clear()
+    with pytest.raises(ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    assert ("index_id", "edition", "city", "component_id") in judged
+    clashes = caught.value.problems
+    assert len(clashes) == 2 and len({c.row for c in clashes}) == 2  # both rows of the one key, each by its row
+    for clash in clashes:
+        assert (clash.file, clash.column) == ("warehouse:component_row", "component_id") and clash.row is not None
+        assert "index_id, edition, city, component_id" in clash.en and "index_id, edition, city, component_id" in clash.ko
+        assert clash.ko != clash.en
+    assert {f: f.read_bytes() for f in parts.files(path).values()} == before
+    assert not _held() and _attached() == {"memory"}
+
+
+@pytest.mark.parametrize("shape", ["crlf", "bom", "quoted", "comment-like"])
+def test_a_file_read_straight_in_with_what_the_sniffer_found_once_gives_what_holding_it_gives(
+        mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str):
+    """A file read straight in is sniffed once (schemas.stream_validated: DuckDB's sniffer, ~6 ms a look, looked at
+    every step that named the columns) and read with what it found: Windows line ends, a byte-order mark, quoted
+    cells with commas, quotes and line breaks, a cell that starts like a comment: the same rows as holding the file,
+    which lets the sniffer look itself."""
+    rows = [r for r in UNIQUE_ROWS if "unknown-outlet" not in r]
+    if shape == "quoted":
+        rows += [f'2025,London,economy,4,,{RANK_URL},"GPCI, the ""index""",2026-11-24,,"a note, over\ntwo lines",']
+    if shape == "comment-like":
+        rows += [f"2025,London,economy,4,,{RANK_URL},GPCI,2026-11-24,,# not a comment,"]
+    text = "\n".join([HEADER, *rows]) + "\n"
+    path = mini.parent / "data" / "raw" / "rankings" / "mori_gpci__components.csv"
+    if shape == "crlf":
+        path.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    elif shape == "bom":
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    else:
+        path.write_text(text, encoding="utf-8")
+    held = _holds(monkeypatch)
+    monkeypatch.setattr(rankings, "INSERT_FROM_BYTES", 0)
+    assert build.build(catalogue.load(mini), tmp_path / "once.duckdb").counts["component_row"] == len(rows)
+    straight = list(held)
+    _held_only(monkeypatch)
+    assert build.build(catalogue.load(mini), tmp_path / "held.duckdb").counts["component_row"] == len(rows)
+    assert _component_rows(tmp_path / "once.duckdb") == _component_rows(tmp_path / "held.duckdb")
+    assert straight == [], straight  # read straight in, never held

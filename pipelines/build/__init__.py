@@ -18,7 +18,7 @@ from pipelines import accounts
 from pipelines.build import forum, warehouse
 from pipelines.build.cities import CityMap, load_cities
 from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_TYPES, display_name, hold_rankings,
-                                     let_go_components, read_all_components, read_editions, read_rankings,
+                                     keys_apart, let_go_components, read_all_components, read_editions, read_rankings,
                                      start_components)
 from pipelines.build.sources import SourceTiers, classify, domain_of, load_source_tiers
 from pipelines.build.uploads import ledger_values
@@ -197,10 +197,11 @@ def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
 
 
 def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T]
-                    ) -> tuple[SourceTiers, CityMap, pd.DataFrame, list[Record], duckdb.DuckDBPyRelation, T]:
+                    ) -> tuple[SourceTiers, CityMap, pd.DataFrame, list[Record], duckdb.DuckDBPyRelation, T, bool]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
     ledger holds them; every problem of all of them at once. The component rows go straight into `stage_at`
-    when given (the published part's staged file: rankings.start_components).
+    when given (the published part's staged file: rankings.start_components). Last, whether component_row's key
+    is proved by the files themselves (rankings.keys_apart).
 
     `meanwhile(tiers)` runs on this thread once the rankings are read, while the components files are still read in
     the background (on the real ledger they take longer than the rankings: the build's other tables are made in that
@@ -233,7 +234,8 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
             made = meanwhile(tiers)
         except Exception as exc:  # noqa: BLE001 - raised below, after the published files' own problems
             failed = exc
-        problems += reading.result()
+        more, written = reading.result()
+        problems += more
     for c in (cat.focus_city, *cat.peer_cities):
         if cities.resolve(c) != c:
             problems.append(problem(display_name(cat.path, cat.root), None, "peer_cities", "check.unmapped_city", value=c))
@@ -242,15 +244,15 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
         raise ProblemsFound(problems)
     if failed is not None:
         raise failed
-    return tiers, cities, editions, rankings, components.table(COMPONENT_ROWS), made
+    return tiers, cities, editions, rankings, components.table(COMPONENT_ROWS), made, keys_apart(written)
 
 
 def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T]
-                      ) -> tuple[dict[str, pd.DataFrame], list[Message], T]:
+                      ) -> tuple[dict[str, pd.DataFrame], list[Message], T, set[str]]:
     """The city, edition, ranking and component tables, with a `not_found` row wherever the focus city has none;
-    the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean; and what
-    `meanwhile` made (`_read_published`)."""
-    tiers, cities, editions, rankings, components, made = _read_published(cat, stage_at, meanwhile)
+    the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean; what
+    `meanwhile` made (`_read_published`); and the tables whose unique key is proved already (`_validated`)."""
+    tiers, cities, editions, rankings, components, made, apart = _read_published(cat, stage_at, meanwhile)
     used = {(r["index_id"], r["edition"]) for r in rankings}
     editions_file = display_name(cat.editions_file, cat.root)
     warnings = [Message("build.edition_without_rows", {"file": editions_file, "index_id": index_id, "edition": edition})
@@ -266,7 +268,7 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
         "edition": editions,
         "ranking_row": frame_of(rankings, RANKING_COLUMNS, RANKING_TYPES),
         "component_row": components,  # held in DuckDB (in the staged file itself, given one)
-    }, warnings, made
+    }, warnings, made, {"component_row"} if apart else set()
 
 
 def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, tiers: SourceTiers,
@@ -313,15 +315,18 @@ def _forum_tables(cat: Catalogue, pending_events: list[Path] | None, sealed: set
         raise ProblemsFound([Problem("data/raw/forum", None, None, exc.text("ko"), exc.text("en"))]) from exc
 
 
-def _validated(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Every warehouse table among `tables` checked against its pandera model (by DuckDB, where the frame lies)."""
+def _validated(tables: dict[str, pd.DataFrame], keyed: set[str] = frozenset()) -> dict[str, pd.DataFrame]:
+    """Every warehouse table among `tables` checked against its pandera model (by DuckDB, where the frame lies).
+    `keyed`: the tables whose unique key the build proved as their rows were made (component_row when no two
+    components files stored rows of one series and edition, rankings.keys_apart): every rule but that one. Should
+    the proof fail, the key is judged on the whole table, which names the rows that share one."""
     problems: list[Problem] = []
     for name, model in WAREHOUSE_MODELS.items():
         if name not in tables:
             continue
         if isinstance(tables[name], duckdb.DuckDBPyRelation):  # held in DuckDB: checked there, rows by rowid
             problems += find_problems(tables[name].select(col("rowid").alias(ROW), *map(col, tables[name].columns)),
-                                      model, f"warehouse:{name}")
+                                      model, f"warehouse:{name}", key_proven=name in keyed)
             continue
         tables[name] = tables[name][list(model.to_schema().columns)]
         problems += validate_frame(tables[name], model, f"warehouse:{name}")
@@ -350,12 +355,12 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
         forum_tables = _forum_tables(cat, pending_events, sealed)
         return _catalogue_tables(cat, tiers) | _indicator_tables(cat) | forum_tables | city_values
 
-    published, warnings, rest = _published_tables(cat, stage_at, the_rest)
+    published, warnings, rest, keyed = _published_tables(cat, stage_at, the_rest)
     warnings = interrupted + warnings
     # Process: the catalogue and the ledger as one set of tables.
     tables = rest | published
     # Save outputs: every table valid, or every problem.
-    return BuildResult(tables=_validated(tables), warnings=warnings)
+    return BuildResult(tables=_validated(tables, keyed), warnings=warnings)
 
 
 def collect_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None) -> dict[str, pd.DataFrame]:
