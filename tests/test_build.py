@@ -6,13 +6,14 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines import build, catalogue, schemas, sql
-from pipelines.build import warehouse
+from pipelines.build import rankings, warehouse
 from pipelines.schemas import ProblemsFound
 from pipelines.sql import parts
 from tests.warehouse_files import warehouse_bytes
@@ -163,9 +164,9 @@ def test_a_build_killed_while_it_reads_leaves_the_warehouse_and_its_staged_file_
     """The component rows go straight into the published part's staged file while the ledger is read (issue 13): a
     build killed then leaves that file beside the warehouse, never in it; the next build removes it and succeeds."""
     path = tmp_path / "w.duckdb"
-    stall = ("def stalled(tables, *args):\n"
+    stall = ("def stalled(*args):\n"
              "    print('ready', flush=True); time.sleep(60)\n"
-             "build._validated = stalled\n")  # after every file is read, before anything is checked or swapped
+             "build._untranslated = stalled\n")  # after every file is read, before component_row is checked or swapped
     before, found = _kill_a_changed_build(mini, path, built_mini, stall,
                                           lambda: list(tmp_path.glob(".w.duckdb.*.tmp")))
     [staged] = found  # the published part, being written beside the old one
@@ -212,6 +213,59 @@ def test_the_city_values_are_read_while_the_components_are_and_published_problem
         build.build(catalogue.load(mini), path)
     text = str(caught.value)
     assert "zyen_gfci.csv" in text and "seed_values.csv" not in text
+    assert not path.exists() and not list(path.parent.glob(".*.tmp*"))
+
+
+def test_every_table_but_component_row_is_checked_while_the_components_files_are_read(mini: Path, tmp_path: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch):
+    """The city, edition and ranking tables and the city's values are made and checked on the main thread while the
+    components files are still read (build._published_tables `settle`, collect `the_rest`), not after the last file
+    (issue 13): a components file whose read waits until ranking_row has been checked is read."""
+    checked = threading.Event()
+    real_check, real_read = build.validate_frame, rankings.read_components
+
+    def check(df, model, display):
+        if display == "warehouse:ranking_row":
+            checked.set()
+        return real_check(df, model, display)
+
+    def read(con, series, *args):
+        if series.components_file is not None:
+            assert checked.wait(30), "ranking_row was not checked while the components files were read"
+        return real_read(con, series, *args)
+
+    monkeypatch.setattr(build, "validate_frame", check)
+    monkeypatch.setattr(rankings, "read_components", read)
+    path = tmp_path / "w" / "cityindex.duckdb"
+    assert build.build(catalogue.load(mini), path).counts["component_row"] > 0
+
+
+def test_a_table_checked_early_is_reported_only_once_the_published_files_have_no_problem(mini: Path, tmp_path: Path,
+                                                                                        monkeypatch: pytest.MonkeyPatch):
+    """A problem of a table checked while the components files are read (here ranking_row's, forced) is reported as
+    when every table was checked after them: only when no published file has a problem, then with every other
+    table's problems, and nothing is written."""
+    real_check = build.validate_frame
+
+    def check(df, model, display):
+        found = real_check(df, model, display)
+        if display == "warehouse:ranking_row":
+            found.append(schemas.problem(display, 3, "rank", "check.missing_value"))
+        return found
+
+    monkeypatch.setattr(build, "validate_frame", check)
+    path = tmp_path / "w" / "cityindex.duckdb"
+    with pytest.raises(ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    [found] = caught.value.problems
+    assert (found.file, found.row, found.column) == ("warehouse:ranking_row", 3, "rank") and found.ko != found.en
+    assert not path.exists() and not list(path.parent.glob(".*.tmp*"))
+    components = mini.parent / "data" / "raw" / "rankings" / "mori_gpci__components.csv"
+    components.write_text(components.read_text(encoding="utf-8") + "2025,Atlantis,economy,3,,https://example.org/x,GPCI,2026-11-24\n",
+                          encoding="utf-8")
+    with pytest.raises(ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    assert {p.file for p in caught.value.problems} == {"data/raw/rankings/mori_gpci__components.csv"}
     assert not path.exists() and not list(path.parent.glob(".*.tmp*"))
 
 

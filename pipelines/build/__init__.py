@@ -32,6 +32,7 @@ from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Problem, ProblemsFound, Re
 
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 
 @dataclass
@@ -196,8 +197,9 @@ def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
     return load_source_tiers(cat.source_domains_file, domains_display, tuple(cat.source_tiers))
 
 
-def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T]
-                    ) -> tuple[SourceTiers, CityMap, pd.DataFrame, list[Record], duckdb.DuckDBPyRelation, T, bool]:
+def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T],
+                    settle: Callable[[CityMap, pd.DataFrame, list[Record]], S]
+                    ) -> tuple[SourceTiers, CityMap, pd.DataFrame, list[Record], duckdb.DuckDBPyRelation, T, S, bool]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
     ledger holds them; every problem of all of them at once. The component rows go straight into `stage_at`
     when given (the published part's staged file: rankings.start_components). Last, whether component_row's key
@@ -205,8 +207,10 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
 
     `meanwhile(tiers)` runs on this thread once the rankings are read, while the components files are still read in
     the background (on the real ledger they take longer than the rankings: the build's other tables are made in that
-    time instead of after it); what it returns comes last. Raised there, an error is raised only once the published
-    files have no problem, as if it had run after them."""
+    time instead of after it), then `settle(cities, editions, rankings)` when the files read so far have no problem
+    (what the published tables but component_row need: made and checked in that time too, not after the last
+    components file, issue 13); what they return comes after the rankings. Raised there, an error is raised only
+    once the published files have no problem, as if it had run after them."""
     problems: list[Problem] = []
     cities, more = load_cities(cat.cities_file, display_name(cat.cities_file, cat.root))
     problems += more
@@ -229,9 +233,11 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
         # every rankings file read and checked in one pass, then the checks across files on all their rows at once
         rankings, more = read_rankings(cat, cities, editions, tiers, hold_rankings(cat))
         problems += more
-        made, failed = None, None
+        made, settled, failed = None, None, None
         try:
             made = meanwhile(tiers)
+            if rankings is not None and not problems:
+                settled = settle(cities, editions, rankings)
         except Exception as exc:  # noqa: BLE001 - raised below, after the published files' own problems
             failed = exc
         more, written = reading.result()
@@ -244,31 +250,38 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
         raise ProblemsFound(problems)
     if failed is not None:
         raise failed
-    return tiers, cities, editions, rankings, components.table(COMPONENT_ROWS), made, keys_apart(written)
+    return tiers, cities, editions, rankings, components.table(COMPONENT_ROWS), made, settled, keys_apart(written)
 
 
 def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T]
-                      ) -> tuple[dict[str, pd.DataFrame], list[Message], T, set[str]]:
+                      ) -> tuple[dict[str, pd.DataFrame], list[Message], T, set[str], list[Problem]]:
     """The city, edition, ranking and component tables, with a `not_found` row wherever the focus city has none;
     the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean; what
-    `meanwhile` made (`_read_published`); and the tables whose unique key is proved already (`_validated`)."""
-    tiers, cities, editions, rankings, components, made, apart = _read_published(cat, stage_at, meanwhile)
-    used = {(r["index_id"], r["edition"]) for r in rankings}
-    editions_file = display_name(cat.editions_file, cat.root)
-    warnings = [Message("build.edition_without_rows", {"file": editions_file, "index_id": index_id, "edition": edition})
-                for index_id, edition in zip(editions["index_id"], editions["edition"]) if (index_id, edition) not in used]
-    rankings = rankings + _missing_focus_rows(cat, rankings, editions)
-    cities_file = display_name(cat.cities_file, cat.root)
-    warnings += [Message("build.unused_alias", {"file": cities_file, "alias": alias})
-                 for alias in cities.unused_aliases({r["source_city"] for r in rankings if r["source_city"] is not None})]
+    `meanwhile` made (`_read_published`); the tables whose unique key is proved already; and the problems of every
+    table but component_row (`_checked`: each checked while the components files were still read)."""
+    def settle(cities: CityMap, editions: pd.DataFrame, rankings: list[Record]
+               ) -> tuple[dict[str, pd.DataFrame], list[Message], list[Record], list[Problem]]:
+        used = {(r["index_id"], r["edition"]) for r in rankings}
+        editions_file = display_name(cat.editions_file, cat.root)
+        warnings = [Message("build.edition_without_rows", {"file": editions_file, "index_id": index_id, "edition": edition})
+                    for index_id, edition in zip(editions["index_id"], editions["edition"]) if (index_id, edition) not in used]
+        rankings = rankings + _missing_focus_rows(cat, rankings, editions)
+        cities_file = display_name(cat.cities_file, cat.root)
+        warnings += [Message("build.unused_alias", {"file": cities_file, "alias": alias})
+                     for alias in cities.unused_aliases({r["source_city"] for r in rankings if r["source_city"] is not None})]
+        tables = {
+            "city": cities.table,
+            "edition": editions,
+            "ranking_row": frame_of(sorted(rankings, key=lambda r: (r["index_id"], r["edition"], r["city"])),
+                                    RANKING_COLUMNS, RANKING_TYPES),
+        }
+        return tables, warnings, rankings, _checked(tables)
+
+    *_, components, made, settled, apart = _read_published(cat, stage_at, meanwhile, settle)
+    tables, warnings, rankings, problems = settled
     warnings += _untranslated(cat, rankings, components)
-    rankings.sort(key=lambda r: (r["index_id"], r["edition"], r["city"]))
-    return {
-        "city": cities.table,
-        "edition": editions,
-        "ranking_row": frame_of(rankings, RANKING_COLUMNS, RANKING_TYPES),
-        "component_row": components,  # held in DuckDB (in the staged file itself, given one)
-    }, warnings, made, {"component_row"} if apart else set()
+    # component_row is held in DuckDB (in the staged file itself, given one)
+    return tables | {"component_row": components}, warnings, made, {"component_row"} if apart else set(), problems
 
 
 def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, tiers: SourceTiers,
@@ -315,11 +328,12 @@ def _forum_tables(cat: Catalogue, pending_events: list[Path] | None, sealed: set
         raise ProblemsFound([Problem("data/raw/forum", None, None, exc.text("ko"), exc.text("en"))]) from exc
 
 
-def _validated(tables: dict[str, pd.DataFrame], keyed: set[str] = frozenset()) -> dict[str, pd.DataFrame]:
-    """Every warehouse table among `tables` checked against its pandera model (by DuckDB, where the frame lies).
-    `keyed`: the tables whose unique key the build proved as their rows were made (component_row when no two
-    components files stored rows of one series and edition, rankings.keys_apart): every rule but that one. Should
-    the proof fail, the key is judged on the whole table, which names the rows that share one."""
+def _checked(tables: dict[str, pd.DataFrame], keyed: set[str] = frozenset()) -> list[Problem]:
+    """Every problem of every warehouse table among `tables` against its pandera model (by DuckDB, where the frame
+    lies); a frame is kept in its model's columns. `keyed`: the tables whose unique key the build proved as their
+    rows were made (component_row when no two components files stored rows of one series and edition,
+    rankings.keys_apart): every rule but that one. Should the proof fail, the key is judged on the whole table,
+    which names the rows that share one."""
     problems: list[Problem] = []
     for name, model in WAREHOUSE_MODELS.items():
         if name not in tables:
@@ -330,6 +344,12 @@ def _validated(tables: dict[str, pd.DataFrame], keyed: set[str] = frozenset()) -
             continue
         tables[name] = tables[name][list(model.to_schema().columns)]
         problems += validate_frame(tables[name], model, f"warehouse:{name}")
+    return problems
+
+
+def _validated(tables: dict[str, pd.DataFrame], keyed: set[str] = frozenset()) -> dict[str, pd.DataFrame]:
+    """Every warehouse table among `tables` checked against its pandera model (`_checked`), or every problem."""
+    problems = _checked(tables, keyed)
     if problems:
         raise ProblemsFound(problems)
     return tables
@@ -349,18 +369,23 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     sealed = {e.shown for e, _ in report.sealed}
     stage_at = None if path is None else warehouse.staged_path(path, "published")
 
-    def the_rest(tiers: SourceTiers) -> dict[str, pd.DataFrame]:
-        # the city's own values, the forum log, and the catalogue as tables: made while the components files are read
+    def the_rest(tiers: SourceTiers) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+        # the city's own values, the forum log, and the catalogue as tables: made (and checked) while the components
+        # files are read
         city_values = _city_value_tables(cat, pending, tiers, sealed)
         forum_tables = _forum_tables(cat, pending_events, sealed)
-        return _catalogue_tables(cat, tiers) | _indicator_tables(cat) | forum_tables | city_values
+        tables = _catalogue_tables(cat, tiers) | _indicator_tables(cat) | forum_tables | city_values
+        return tables, _checked(tables)
 
-    published, warnings, rest, keyed = _published_tables(cat, stage_at, the_rest)
+    published, warnings, (rest, found), keyed, problems = _published_tables(cat, stage_at, the_rest)
     warnings = interrupted + warnings
     # Process: the catalogue and the ledger as one set of tables.
     tables = rest | published
-    # Save outputs: every table valid, or every problem.
-    return BuildResult(tables=_validated(tables, keyed), warnings=warnings)
+    # Save outputs: every table valid, or every problem (all but component_row's found as the files were read).
+    problems += found + _checked({"component_row": tables["component_row"]}, keyed)
+    if problems:
+        raise ProblemsFound(problems)
+    return BuildResult(tables=tables, warnings=warnings)
 
 
 def collect_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None) -> dict[str, pd.DataFrame]:
