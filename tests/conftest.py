@@ -204,6 +204,27 @@ def mini_warehouse(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
 
 
 @pytest.fixture
+def built_mini(mini: Path, _pristine_mini_warehouse) -> Callable[[Path], Path]:
+    """built_mini(path): the test's copy of the mini fixture as a build leaves it, its warehouse at `path` and its
+    ledger sealed, made by copying the build done once per run (a build costs ~0.45 s of CPU, a copy milliseconds).
+    For a test whose first build only sets the stage (a warehouse that a later build must fail on, or be killed on,
+    without changing it); the builds the test is about stay builds. Fails when the test changed its copy of the
+    fixture before: that warehouse is not the one built once."""
+    digest, pristine = _pristine_mini_warehouse
+
+    def at(path: Path) -> Path:
+        assert _tree_digest(mini.parent) == digest, "the mini fixture was changed before built_mini: build it instead"
+        _copy_warehouse(pristine, path)
+        sealed = pristine.parent.parent / "mini" / "data" / "private"
+        (mini.parent / "data" / "private").mkdir(mode=0o700, exist_ok=True)
+        for name in ("seal.json", "seal.key"):  # what the build wrote into the ledger (its seal, its key)
+            shutil.copy2(sealed / name, mini.parent / "data" / "private" / name)
+        return path
+
+    return at
+
+
+@pytest.fixture
 def read_mini_warehouse(module_mini: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Path:
     """The module's copy of the mini warehouse (module_mini) for a test that only reads it; CITYIDX_WAREHOUSE points
     at it. The pages' caches (dashboard/data.py, keyed on the file's path and identity) carry over from one such test
@@ -247,6 +268,67 @@ def real_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     with browser_support.streamlit_server({"CITYIDX_WAREHOUSE": str(warehouse)},
                                           browser_support.ARTIFACTS / "browser" / f"streamlit-{worker}.log") as base:
         yield base
+
+
+MINI_SITE_PASSWORD = "a long password 123"
+
+
+@pytest.fixture(scope="session")
+def mini_site(browser, tmp_path_factory: pytest.TempPathFactory, _pristine_mini_warehouse) -> dict:
+    """A copy of the mini fixture and of its warehouse served by `streamlit run`, started at most once per test process
+    and shared by the browser tests that sign in and write through it (tests/test_browser_journeys.py,
+    test_browser_signin.py; each checks only what it did itself), with kim (김관광, tourism) and park (박포럼, forum
+    organizer) in an account file of its own; and one browser context for their tabs, whose caches of the app's
+    scripts stay warm (a new context's first pages cost Chromium ~1.5 s of CPU more each; a server start with its
+    first page runs ~2 s). Keys: base, cat, warehouse, env, accounts, context."""
+    root = tmp_path_factory.mktemp("mini-site")
+    shutil.copytree(FIXTURES / "mini", root / "mini")
+    mini, warehouse = root / "mini" / "indicators.yml", root / "warehouse" / "cityindex.duckdb"
+    _copy_warehouse(_pristine_mini_warehouse[1], warehouse)
+    accounts_file = root / "private" / "accounts.json"
+    cat = catalogue.load(mini)
+    accounts.add_account(cat, "kim", MINI_SITE_PASSWORD, "department_editor", "tourism_sports", name="김관광",
+                         path=accounts_file)
+    accounts.add_account(cat, "park", MINI_SITE_PASSWORD, "forum_organizer", name="박포럼", path=accounts_file)
+    env = {"CITYIDX_CATALOGUE": str(mini), "CITYIDX_WAREHOUSE": str(warehouse), "CITYIDX_ACCOUNTS": str(accounts_file)}
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with browser_support.streamlit_server(env, browser_support.ARTIFACTS / "mini-site" / f"streamlit-{worker}.log") as base:
+        context = browser.new_context(viewport=browser_support.WIDE, locale="ko-KR", accept_downloads=True)
+        try:
+            yield {"base": base, "cat": cat, "warehouse": warehouse, "env": env, "accounts": accounts_file,
+                   "context": context}
+        finally:
+            context.close()
+
+
+@pytest.fixture(scope="session")
+def _mini_site_tab(mini_site: dict) -> list:
+    return [mini_site["context"].new_page()]
+
+
+@pytest.fixture
+def mini_site_tab(mini_site: dict, _mini_site_tab: list):
+    """The one tab of mini_site's context, kept across tests (a new tab starts a renderer and parses the app's
+    scripts again: ~1.2 s of CPU more than a page loaded in a tab that showed the app before). Each test starts as a
+    new visitor, signed out: no cookies, no web storage; every other tab it opened is closed after it."""
+    context = mini_site["context"]
+    page = _mini_site_tab[0]
+    try:
+        if page.url.startswith("http"):
+            page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+        page.goto("about:blank")
+    except Exception:  # noqa: BLE001 - closed, crashed, or left mid-navigation by a failed test: a new tab
+        if not page.is_closed():
+            page.close()
+        page = _mini_site_tab[0] = context.new_page()
+    context.clear_cookies()
+    try:
+        yield page
+    finally:
+        for tab in context.pages:
+            if tab is not page:
+                tab.close()
+        context.clear_cookies()
 
 
 # --- one Chromium per test process --------------------------------------------------------------------------------
@@ -323,10 +405,10 @@ def reader(_reader_tab) -> browser_support.Tab:
 
 # --- the order of the suite on several workers (pytest -n) ---------------------------------------------------------
 
-# Browser tests that share a server go to one worker together (module -> unit): the journeys' server is started per
-# module; the real site once per worker (`real_site`), so its two modules on one worker start it and build the real
-# warehouse once, and its page caches serve both.
-SHARED_SERVERS = {"tests/test_browser_journeys.py": "journeys server",
+# Browser tests that share a server go to one worker together (module -> unit): each server is started once per
+# worker (`real_site`, `mini_site`), so the modules of one unit on one worker start it once (the real site builds the
+# real warehouse once too), and its page caches serve them all.
+SHARED_SERVERS = {"tests/test_browser_journeys.py": "mini site", "tests/test_browser_signin.py": "mini site",
                   "tests/test_browser.py": "real site", "tests/test_browser_analyst.py": "real site"}
 
 

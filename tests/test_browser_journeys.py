@@ -15,9 +15,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from browser_support import ARTIFACTS, RUN_MS, goto, main_text, settle, sidebar_text, sign_in, streamlit_server
+from browser_support import ARTIFACTS, RUN_MS, goto, main_text, settle, sidebar_text, sign_in
 from dashboard.text import t
-from pipelines import accounts, catalogue
 from pipelines.build import forum
 from pipelines.ledger.forum import read_events
 from pipelines.ledger.uploads import read_receipts
@@ -26,48 +25,17 @@ from pipelines.sql import parts
 pytestmark = pytest.mark.browser
 
 SHOTS = ARTIFACTS / "journeys"
-PASSWORD = "a long password 123"
-
-
-@pytest.fixture(scope="module")
-def server(browser, module_mini: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory):
-    """One server for the module's journeys, on one copy of the mini fixture (a server start costs seconds): the
-    journeys write different things (an upload; forum events) and each checks only its own."""
-    mini, warehouse = module_mini
-    accounts_file = tmp_path_factory.mktemp("journeys") / "private" / "accounts.json"
-    cat = catalogue.load(mini)
-    accounts.add_account(cat, "kim", PASSWORD, "department_editor", "tourism_sports", name="김관광", path=accounts_file)
-    accounts.add_account(cat, "park", PASSWORD, "forum_organizer", name="박포럼", path=accounts_file)
-    env = {"CITYIDX_CATALOGUE": str(mini), "CITYIDX_WAREHOUSE": str(warehouse), "CITYIDX_ACCOUNTS": str(accounts_file)}
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(env, SHOTS / "streamlit.log") as base:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ko-KR", accept_downloads=True)
-        try:
-            yield {"base": base, "cat": cat, "warehouse": warehouse, "context": context}
-        finally:
-            context.close()
+PASSWORD = "a long password 123"  # conftest.MINI_SITE_PASSWORD
 
 
 @pytest.fixture
-def site(server: dict, tmp_path: Path):
-    """The module's server, and a new tab for each journey with no cookies and no web storage (no sign-in), in the
-    module's one browser context: its caches of the app's scripts stay warm (the first pages of a new context cost
-    Chromium ~1.5 s of CPU more each)."""
-    context = server["context"]
-    context.clear_cookies()
-    page = context.new_page()
-    try:
-        yield {"base": server["base"], "cat": server["cat"], "page": page, "tmp": tmp_path,
-               "warehouse": server["warehouse"]}
-    finally:
-        for tab in context.pages:  # what the journey opened, and its web storage, go with it
-            try:
-                if tab.url.startswith("http"):
-                    tab.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
-            except Exception:  # noqa: BLE001 - a crashed or closing tab: closed below all the same
-                pass
-            tab.close()
-        context.clear_cookies()
+def site(mini_site: dict, mini_site_tab, tmp_path: Path):
+    """The mini fixture's server shared with test_browser_signin.py (conftest.mini_site: a server start costs seconds;
+    the journeys write different things, an upload and forum events, and each checks only its own), and its one tab
+    as a new visitor: no cookies, no web storage, signed out."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return {"base": mini_site["base"], "cat": mini_site["cat"], "page": mini_site_tab, "tmp": tmp_path,
+            "warehouse": mini_site["warehouse"]}
 
 
 def shot(page, name: str) -> None:

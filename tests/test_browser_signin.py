@@ -13,27 +13,25 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import ARTIFACTS, ROOT, WIDE, goto, settle, sidebar_text, sign_in, sign_out, streamlit_server
-from pipelines import accounts, catalogue, sessions
+from browser_support import ARTIFACTS, ROOT, WIDE, goto, settle, sidebar_text, sign_in, sign_out
+from pipelines import accounts, sessions
 from pipelines.ledger.uploads import read_receipts
 
 pytestmark = pytest.mark.browser
 
 SHOTS = ARTIFACTS / "signin"
-PASSWORD = "a long password 123"
+PASSWORD = "a long password 123"  # conftest.MINI_SITE_PASSWORD
 GOOD = Path(__file__).parent / "fixtures" / "uploads" / "good" / "tourism__utf8_bom_korean_headers.csv"
 
 
 @pytest.fixture
-def site(browser, mini: Path, mini_warehouse: Path, tmp_path: Path):
-    accounts_file = tmp_path / "private" / "accounts.json"
-    cat = catalogue.load(mini)
-    accounts.add_account(cat, "kim", PASSWORD, "department_editor", "tourism_sports", name="김관광",
-                         path=accounts_file)
-    env = {"CITYIDX_CATALOGUE": str(mini), "CITYIDX_WAREHOUSE": str(mini_warehouse),
-           "CITYIDX_ACCOUNTS": str(accounts_file)}
-    with streamlit_server(env, SHOTS / "streamlit.log") as base:
-        yield {"base": base, "env": env, "cat": cat, "accounts": accounts_file}
+def site(mini_site: dict, mini_site_tab):
+    """The mini fixture's server shared with test_browser_journeys.py (conftest.mini_site), whose account file holds
+    kim (김관광, tourism); its context's one tab, signed out, with no cookies. The test writes no value (its uploads are
+    refused) and leaves kim enabled, as it found it (after a failure halfway too)."""
+    yield {**mini_site, "page": mini_site_tab}
+    if accounts.load_accounts(mini_site["accounts"])["kim"].disabled:
+        accounts.enable_account("kim", mini_site["accounts"])
 
 
 def signed_in(page) -> bool:
@@ -44,8 +42,7 @@ def test_sign_in_lasts_until_sign_out_and_a_disabled_account_cannot_upload(site,
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = site["base"]
     folder = site["accounts"].parent
-    context = new_context(viewport=WIDE, locale="ko-KR")
-    page = context.new_page()
+    context, page = site["context"], site["page"]
     goto(page, base + "/")
     assert not signed_in(page)
     sign_in(page, "kim", PASSWORD)

@@ -45,9 +45,8 @@ def test_same_inputs_give_same_tables(mini: Path, tmp_path: Path):
     assert first == second
 
 
-def test_failed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: Path):
-    path = tmp_path / "w.duckdb"
-    build.build(catalogue.load(mini), path)
+def test_failed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: Path, built_mini):
+    path = built_mini(tmp_path / "w.duckdb")
     before = warehouse_bytes(path)
     raw = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
     raw.write_text(raw.read_text(encoding="utf-8").replace(",6,1193,", ",six,1193,"), encoding="utf-8")
@@ -57,11 +56,11 @@ def test_failed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: P
     assert not list(tmp_path.glob(".w.*.tmp"))  # no staged part of any kind is left behind
 
 
-def _kill_a_changed_build(mini: Path, path: Path, stall: str, while_stalled=lambda: None):
-    """Build `mini` into `path`, change a Seoul rank in the ledger (GPCI 2024: 6 -> 7), then start a build in another
-    process that `stall` (Python run before it, defining what prints 'ready' and sleeps) halts, call
+def _kill_a_changed_build(mini: Path, path: Path, built_mini, stall: str, while_stalled=lambda: None):
+    """`mini` built into `path` (built_mini), change a Seoul rank in the ledger (GPCI 2024: 6 -> 7), then start a
+    build in another process that `stall` (Python run before it, defining what prints 'ready' and sleeps) halts, call
     `while_stalled()` and kill -9 that build. Returns the warehouse bytes from before and what `while_stalled` gave."""
-    build.build(catalogue.load(mini), path)
+    built_mini(path)
     before = warehouse_bytes(path)
     raw = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
     raw.write_text(raw.read_text(encoding="utf-8").replace(",6,1193,", ",7,1193,"), encoding="utf-8")
@@ -79,14 +78,15 @@ def _kill_a_changed_build(mini: Path, path: Path, stall: str, while_stalled=lamb
     return before, seen
 
 
-def test_killed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: Path):
+def test_killed_build_leaves_the_warehouse_byte_for_byte(mini: Path, tmp_path: Path, built_mini):
     """A build killed after writing its new file but before the swap changes nothing."""
     path = tmp_path / "w.duckdb"
     stall = ("real = os.replace\n"
              "def stalled(a, b):\n"
              "    print('ready', flush=True); time.sleep(60); real(a, b)\n"
              "os.replace = stalled\n")
-    before, staged = _kill_a_changed_build(mini, path, stall, lambda: list(tmp_path.glob(".w.duckdb.*.tmp")))
+    before, staged = _kill_a_changed_build(mini, path, built_mini, stall,
+                                           lambda: list(tmp_path.glob(".w.duckdb.*.tmp")))
     assert staged, "the new file was being written beside the old one"
     assert warehouse_bytes(path) == before
     # The next build succeeds and replaces the file.
@@ -112,10 +112,8 @@ def test_aliases_resolve_to_one_city(mini_warehouse: Path):
     assert rows == [("GFCI 37", "New York", 1), ("GFCI 38", "New York", 1)]
 
 
-def test_primary_keys_agree_between_pandera_and_ddl(tmp_path: Path, mini: Path):
-    path = tmp_path / "w.duckdb"
-    build.build(catalogue.load(mini), path)
-    con = parts.connect_read_only(path)
+def test_primary_keys_agree_between_pandera_and_ddl(read_mini_warehouse: Path):
+    con = parts.connect_read_only(read_mini_warehouse)
     ddl = {
         table: cols
         for table, cols in con.execute(
@@ -162,14 +160,16 @@ def test_no_ranking_or_component_row_is_orphaned(mini_warehouse: Path):
     assert counts == dict.fromkeys(checks, 0)
 
 
-def test_a_build_killed_while_it_reads_leaves_the_warehouse_and_its_staged_file_goes_next_time(mini: Path, tmp_path: Path):
+def test_a_build_killed_while_it_reads_leaves_the_warehouse_and_its_staged_file_goes_next_time(mini: Path, tmp_path: Path,
+                                                                                                built_mini):
     """The component rows go straight into the published part's staged file while the ledger is read (issue 13): a
     build killed then leaves that file beside the warehouse, never in it; the next build removes it and succeeds."""
     path = tmp_path / "w.duckdb"
     stall = ("def stalled(*args):\n"
              "    print('ready', flush=True); time.sleep(60)\n"
              "build._untranslated = stalled\n")  # after every file is read, before component_row is checked or swapped
-    before, found = _kill_a_changed_build(mini, path, stall, lambda: list(tmp_path.glob(".w.duckdb.*.tmp")))
+    before, found = _kill_a_changed_build(mini, path, built_mini, stall,
+                                          lambda: list(tmp_path.glob(".w.duckdb.*.tmp")))
     [staged] = found  # the published part, being written beside the old one
     assert warehouse_bytes(path) == before and staged.exists()
     build.build(catalogue.load(mini), path)

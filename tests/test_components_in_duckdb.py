@@ -63,9 +63,8 @@ def test_a_rank_row_and_a_score_row_become_one_component_row(mini: Path, tmp_pat
     ]
 
 
-def test_every_component_problem_names_file_row_and_column_and_nothing_is_held(mini: Path, tmp_path: Path):
-    path = tmp_path / "w.duckdb"
-    build.build(catalogue.load(mini), path)
+def test_every_component_problem_names_file_row_and_column_and_nothing_is_held(mini: Path, tmp_path: Path, built_mini):
+    path = built_mini(tmp_path / "w.duckdb")
     before = {f: f.read_bytes() for f in parts.files(path).values()}
     _components(
         mini,
@@ -146,10 +145,9 @@ def test_two_spellings_of_one_city_are_merged_into_one_row(mini: Path, tmp_path:
 
 
 def test_a_build_out_of_memory_says_so_in_both_languages_and_changes_nothing(mini: Path, tmp_path: Path,
-                                                                             either_way: None):
-    path = tmp_path / "w.duckdb"
+                                                                             either_way: None, built_mini):
+    path = built_mini(tmp_path / "w.duckdb")
     cat = catalogue.load(mini)
-    build.build(cat, path)
     before = {f: f.read_bytes() for f in parts.files(path).values()}
     starved = cat.model_copy(update={"build": cat.build.model_copy(update={"memory_limit_mb": 1})})
     with pytest.raises(CityIdxError) as caught:
@@ -187,12 +185,12 @@ def test_components_files_read_at_once_each_give_their_own_rows_and_problems(tmp
     assert not _held() and not list(tmp_path.glob(".w.*.tmp*"))
 
 
-def test_components_read_beside_the_rankings_still_report_every_problem_in_order(mini: Path, tmp_path: Path):
+def test_components_read_beside_the_rankings_still_report_every_problem_in_order(mini: Path, tmp_path: Path,
+                                                                                  built_mini):
     """The components files are read in the background while the rankings are read (issue 13): a bad rankings row
     and a bad components row are both named in one build, the rankings' first as before, and nothing is left held
     or written."""
-    path = tmp_path / "w.duckdb"
-    build.build(catalogue.load(mini), path)
+    path = built_mini(tmp_path / "w.duckdb")
     before = {f: f.read_bytes() for f in parts.files(path).values()}
     rankings_file = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
     lines = rankings_file.read_text(encoding="utf-8").splitlines()
@@ -332,14 +330,13 @@ GOOD_ROW = f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,"
         "no-tier", "conflict", "ragged"])
 def test_a_wrong_file_says_what_holding_it_says_and_nothing_of_it_stays(mini: Path, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch, bad: str,
-                                                                       straight_in: None):
+                                                                       straight_in: None, built_mini):
     """Whatever a components file breaks, whether judged as its rows are read or on what was inserted, the rows
     inserted are taken back and the file is held: the build names exactly the problems holding it names (file, row,
     column, both languages), and the warehouse stays as it was. Only the first row is looked at first (the values
     it holds are judged once, schemas.FIRST_ROWS): the wrong row is never among them."""
     monkeypatch.setattr(schemas, "FIRST_ROWS", 1)
-    path = tmp_path / "w.duckdb"
-    build.build(catalogue.load(mini), path)
+    path = built_mini(tmp_path / "w.duckdb")
     before = {f: f.read_bytes() for f in parts.files(path).values()}
     _components(mini, GOOD_ROW, bad, GOOD_ROW.replace("Seoul", "London"))
     held = _holds(monkeypatch)
