@@ -33,6 +33,7 @@ class SourceTiers:
         self.table = table  # domain, tier, reason
         self._keys = dict(zip(table["domain"], table["tier"]))
         self._prefixed = [k for k in table["domain"] if "/" in k]
+        self._tiers: dict[object, str | None] = {}
 
     def match(self, url: object) -> str | None:
         """The classification key that decides `url`'s tier (longest path prefix, then host, then parents)."""
@@ -40,8 +41,8 @@ class SourceTiers:
         if host is None:
             return None
         keys = self._keys
-        path = urlsplit(str(url).strip()).path or "/"
-        prefixed = [k for k in self._prefixed if f"{host}{path}".startswith(k)]
+        where = host + (urlsplit(str(url).strip()).path or "/")
+        prefixed = [k for k in self._prefixed if where.startswith(k)]
         if prefixed:
             return max(prefixed, key=len)
         parts = host.split(".")
@@ -52,6 +53,18 @@ class SourceTiers:
         return None
 
     def tier(self, url: object) -> str | None:
+        """The tier of `url` (None: unclassified), each distinct URL looked up once per classification: the
+        editions, rankings, components, seed values and the catalogue repeat a few hundred URLs."""
+        try:
+            return self._tiers[url]
+        except KeyError:
+            pass
+        except TypeError:  # not hashable: looked up every time
+            return self._tier(url)
+        found = self._tiers[url] = self._tier(url)
+        return found
+
+    def _tier(self, url: object) -> str | None:
         key = self.match(url)
         return None if key is None else self._keys[key]
 
