@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -238,6 +239,37 @@ def test_every_table_but_component_row_is_checked_while_the_components_files_are
     monkeypatch.setattr(rankings, "read_components", read)
     path = tmp_path / "w" / "cityindex.duckdb"
     assert build.build(catalogue.load(mini), path).counts["component_row"] > 0
+
+
+def test_the_checked_tables_go_into_the_staged_file_while_the_components_files_are_read(mini: Path, tmp_path: Path,
+                                                                                      monkeypatch: pytest.MonkeyPatch):
+    """ranking_row and the catalogue's tables are appended to the staged published part once checked, while the
+    components files are still read (warehouse.stage_early), not by the write after the last file (issue 13): a
+    components file whose read waits until ranking_row's rows are in the staged file is read, and the warehouse
+    holds each row once, as a build that stages nothing early gives it."""
+    real_read = rankings.read_components
+
+    def read(con, series, *args):
+        if series.components_file is not None:
+            deadline = time.monotonic() + 30
+            while "ranking_row" not in rankings.appended_early():
+                assert time.monotonic() < deadline, "ranking_row was not staged while the components files were read"
+                time.sleep(0.01)
+            assert con.execute("select count(*) from building.main.ranking_row").fetchall()[0][0] > 0
+        return real_read(con, series, *args)
+
+    monkeypatch.setattr(rankings, "read_components", read)
+    early = tmp_path / "early" / "cityindex.duckdb"
+    result = build.build(catalogue.load(mini), early)
+    monkeypatch.setattr(rankings, "read_components", real_read)
+    monkeypatch.setattr(warehouse, "stage_early", lambda tables: None)
+    late = tmp_path / "late" / "cityindex.duckdb"
+    build.build(catalogue.load(mini), late)
+    with parts.connect_read_only(early) as a, parts.connect_read_only(late) as b:
+        for name in warehouse.PART_TABLES["published"]:
+            rows = a.execute(f"select * from {name} order by all").fetchall()
+            assert len(rows) == result.counts[name] and rows == b.execute(f"select * from {name} order by all").fetchall()
+    assert result.counts["ranking_row"] > 0 and result.counts["component_row"] > 0
 
 
 def test_a_table_checked_early_is_reported_only_once_the_published_files_have_no_problem(mini: Path, tmp_path: Path,

@@ -275,7 +275,10 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
             "ranking_row": frame_of(sorted(rankings, key=lambda r: (r["index_id"], r["edition"], r["city"])),
                                     RANKING_COLUMNS, RANKING_TYPES),
         }
-        return tables, warnings, rankings, _checked(tables)
+        problems = _checked(tables)
+        if not problems:
+            warehouse.stage_early(tables)  # into the staged published part, while the components files are read
+        return tables, warnings, rankings, problems
 
     *_, components, made, settled, apart = _read_published(cat, stage_at, meanwhile, settle)
     tables, warnings, rankings, problems = settled
@@ -375,7 +378,10 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
         city_values = _city_value_tables(cat, pending, tiers, sealed)
         forum_tables = _forum_tables(cat, pending_events, sealed)
         tables = _catalogue_tables(cat, tiers) | _indicator_tables(cat) | forum_tables | city_values
-        return tables, _checked(tables)
+        problems = _checked(tables)
+        if not problems:
+            warehouse.stage_early(tables)  # the catalogue's tables into the staged published part
+        return tables, problems
 
     published, warnings, (rest, found), keyed, problems = _published_tables(cat, stage_at, the_rest)
     warnings = interrupted + warnings

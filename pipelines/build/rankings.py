@@ -324,6 +324,7 @@ class _Build:
     con: duckdb.DuckDBPyConnection
     spill: Path  # the folder DuckDB spills to
     staged: Path | None  # the staged published part the rows are written into, until the write takes it
+    early: set[str] = dataclasses.field(default_factory=set)  # other tables appended there already (stage_early)
 
 
 # the current build's DuckDB (the caller holds the writer lock)
@@ -377,6 +378,12 @@ def building() -> duckdb.DuckDBPyConnection | None:
 def staged_in_place() -> Path | None:
     """The staged file the current build writes its component rows into, if any (start_components)."""
     return _BUILDING[-1].staged if _BUILDING else None
+
+
+def appended_early() -> set[str]:
+    """The tables other than component_row the current build has appended to its staged file already
+    (build/warehouse.py, stage_early, adds to this very set); none without a build."""
+    return _BUILDING[-1].early if _BUILDING else set()
 
 
 def taken() -> None:

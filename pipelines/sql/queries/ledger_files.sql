@@ -52,6 +52,15 @@ use building;
 use memory;
 set search_path = 'memory.main,building.main';
 
+-- name: building_columns()
+-- Every table of the published part's staged file while a build holds it (components_open), with its columns in
+-- order (table_name, [column_name, ...]): the build appends the tables it has checked by position
+-- (build/warehouse.py, stage_early), as staged_columns gives them to the write.
+select table_name, list(column_name order by column_index) as columns
+from duckdb_columns()
+where database_name = 'building' and schema_name = 'main'
+group by table_name;
+
 -- name: components_close#
 -- The write takes the published part's staged file from the build (components_open): closed here, opened
 -- again as `staged`.
