@@ -436,6 +436,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=order)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (`make test`): one worker more than the CPUs this process may use. The browser tests spend much of
+    their time waiting (a server's run, a page's paint, the pauses of browser_support.settle: ~40 s over the
+    suite), and a worker that waits leaves its CPU idle; a third worker on two CPUs fills those waits."""
+    return len(os.sched_getaffinity(0)) + 1
+
+
 if LoadScopeScheduling is not None:
     class _ModuleServers(LoadScopeScheduling):
         """pytest-xdist's load scheduling by module (`--dist loadfile`), in the collection order above, except that
