@@ -510,3 +510,26 @@ def test_a_file_read_straight_in_with_what_the_sniffer_found_once_gives_what_hol
     assert build.build(catalogue.load(mini), tmp_path / "held.duckdb").counts["component_row"] == len(rows)
     assert _component_rows(tmp_path / "once.duckdb") == _component_rows(tmp_path / "held.duckdb")
     assert straight == [], straight  # read straight in, never held
+
+
+@pytest.mark.parametrize("broken", ["cities", "editions"])
+def test_the_components_files_go_in_while_the_cities_and_editions_are_read_and_stop_when_those_fail(
+        mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, either_way: None, broken: str):
+    """The components files' rows go in while the city mapping and the editions are still read on the main thread
+    (issue 13); judging a file waits for them. Should they fail, no components file is judged: the build names the
+    broken file's problems alone, the warehouse stays as it was, and nothing is left held or staged."""
+    path = tmp_path / "w.duckdb"
+    build.build(catalogue.load(mini), path)
+    before = {f: f.read_bytes() for f in parts.files(path).values()}
+    _components(mini, GOOD_ROW, f"2025,Tokyo,research,3,,{RANK_URL},GPCI,2026-11-24,,,")  # an unknown component
+    raw = mini.parent / "data" / "raw"
+    target = raw / "cities.csv" if broken == "cities" else raw / "rankings" / "editions.csv"
+    target.write_text(target.read_text(encoding="utf-8").replace("Tokyo", "", 1) if broken == "cities"
+                      else target.read_text(encoding="utf-8").replace(",2024,48,", ",1066,48,", 1), encoding="utf-8")
+    with pytest.raises(ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    shown = f"data/raw/{'cities.csv' if broken == 'cities' else 'rankings/editions.csv'}"
+    assert caught.value.problems and {p.file for p in caught.value.problems} == {shown}
+    assert all(p.ko != p.en for p in caught.value.problems)
+    assert {f: f.read_bytes() for f in parts.files(path).values()} == before
+    assert not _held() and _attached() == {"memory"} and not list(tmp_path.glob(".w.*.tmp*"))

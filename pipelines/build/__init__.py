@@ -16,9 +16,9 @@ from duckdb import col
 from pipelines import accounts
 from pipelines.build import forum, warehouse
 from pipelines.build.cities import CityMap, load_cities
-from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_TYPES, display_name, hold_rankings,
-                                     keys_apart, let_go_components, read_all_components, read_editions, read_rankings,
-                                     start_components)
+from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_TYPES, Known, display_name,
+                                     hold_rankings, keys_apart, let_go_components, read_all_components, read_editions,
+                                     read_rankings, start_components)
 from pipelines.build.sources import SourceTiers, classify_records, domain_of, load_source_tiers
 from pipelines.build.uploads import UPLOAD_COLUMNS, VERSION_COLUMNS, ledger_values
 from pipelines.catalogue_data import analysis_settings
@@ -223,24 +223,34 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
     components file, issue 13); what they return comes after the rankings. Raised there, an error is raised only
     once the published files have no problem, as if it had run after them."""
     problems: list[Problem] = []
-    cities, more = load_cities(cat.cities_file, display_name(cat.cities_file, cat.root))
-    problems += more
+    cities_file = display_name(cat.cities_file, cat.root)
     tiers, more = _source_tiers(cat)
     problems += more
     if tiers is None:
-        raise ProblemsFound(problems)
-    problems += _catalogue_sources(cat, tiers)
-    editions, more = read_editions(cat, tiers)
-    problems += more
-    if cities is None or editions is None:
+        problems += load_cities(cat.cities_file, cities_file)[1]
         raise ProblemsFound(problems)
     # the component rows gather in DuckDB, never in Python
     components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at,
                                   None if stage_at is None else warehouse.schema_template())
-    # the components files are read in the background (DuckDB, on threads of its own) while the rankings are read
-    # here (records, plain Python): a core no longer waits for the other (issue 13)
+    # the components files are read in the background (DuckDB, on threads of its own) while the city mapping, the
+    # editions and the rankings are read here: a core no longer waits for the other (issue 13). A file's rows go in
+    # at once; judging them waits for the city mapping and the editions (`known`).
+    known: Known = concurrent.futures.Future()
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cityidx-components") as background:
-        reading = background.submit(read_all_components, components, cat, cities, editions, tiers)
+        reading = background.submit(read_all_components, components, cat, known, tiers)
+        cities, editions = None, None
+        try:
+            cities, more = load_cities(cat.cities_file, cities_file)
+            problems += more
+            problems += _catalogue_sources(cat, tiers)
+            editions, more = read_editions(cat, tiers)
+            problems += more
+        finally:  # whatever happened, the readers learn it (None: they stop before judging a file)
+            known.set_result(None if cities is None or editions is None else (cities, editions))
+        if cities is None or editions is None:
+            reading.result()
+            let_go_components()
+            raise ProblemsFound(problems)
         # every rankings file read and checked in one pass, then the checks across files on all their rows at once
         rankings, more = read_rankings(cat, cities, editions, tiers, hold_rankings(cat))
         problems += more

@@ -222,11 +222,24 @@ class _Judged:
                     or any(missing for *_, missing in self.flags) or None in self.url_tiers.values())
 
 
-def _judge_components(rows: duckdb.DuckDBPyRelation, series: Series, editions: Table, cities: CityMap,
-                      tiers: SourceTiers, typed: bool, found: Distinct) -> _Judged:
+# The city mapping and the editions, read on the main thread while the components files' rows already go in (issue
+# 13): what judging a file needs beside the file itself; None when reading them failed (the build then stops).
+Known = concurrent.futures.Future  # of tuple[CityMap, Table] | None
+
+
+class _Stopped(Exception):
+    """The city mapping or the editions could not be read: a components file is not judged, the build stops."""
+
+
+def _judge_components(rows: duckdb.DuckDBPyRelation, series: Series, known: Known, tiers: SourceTiers, typed: bool,
+                      found: Distinct) -> _Judged:
     """The checks of `_checked` on a components file's distinct values (`found` beside the rules, else here in one
     query on `rows`): known components, editions and cities; then, on typed rows, flags against notes and a tier
-    for every source."""
+    for every source. Waits for the city mapping and the editions (`known`); _Stopped when they could not be read."""
+    ready = known.result()
+    if ready is None:
+        raise _Stopped
+    cities, editions = ready
     have = set(rows.columns)
     keyed = {"edition", "city", "component"} <= have
     groups = [g for g in (("component",), ("edition",), ("city",)) if g[0] in have]
@@ -444,17 +457,20 @@ def keys_apart(written: list[Written]) -> bool:
     return True
 
 
-def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: CityMap, editions: Table,
+def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, known: Known,
                         tiers: SourceTiers) -> tuple[list[Problem], list[Written]]:
     """`read_components` for every series, READERS files at a time, on cursors of the build's DuckDB `con`; the
     problems in series order, and what each file wrote (none when there are problems). The rows of one file go in
-    together; files may interleave."""
+    together; files may interleave. The files are read while the city mapping and the editions still are (`known`):
+    when those fail, no file is judged and nothing is found (the build stops on their problems)."""
     def one(series: Series) -> tuple[list[Problem], Written | None]:
         cur = con.cursor()
         try:
             if staged_in_place() is not None:  # the staged file's component_row, and nothing else there
                 sql.execute(cur, "components_aside")
-            return read_components(cur, series, cat, cities, editions, tiers)
+            return read_components(cur, series, cat, known, tiers)
+        except _Stopped:
+            return [], None
         finally:
             cur.close()
 
@@ -479,8 +495,8 @@ COMPONENT_NUMBERS = {"rank": "int", "score": "float"}
 COMPONENT_KEPT = {"edition", "city", "component", "rank", "score", "source_url", "flags", "note", "note_ko"}
 
 
-def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalogue, cities: CityMap,
-                    editions: Table, tiers: SourceTiers) -> tuple[list[Problem], Written | None]:
+def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalogue, known: Known,
+                    tiers: SourceTiers) -> tuple[list[Problem], Written | None]:
     """Component figures, one row per (edition, city, component): a rank and a score may come from two rows.
 
     The file is read, checked and merged inside DuckDB on `con` (start_components), its rows appended to the
@@ -495,16 +511,16 @@ def read_components(con: duckdb.DuckDBPyConnection, series: Series, cat: Catalog
         large = series.components_file.stat().st_size >= INSERT_FROM_BYTES
     except OSError:  # not there, or unreadable: held, it says why
         large = False
-    judged = _insert_components(con, series, display, editions, cities, tiers) if large else None
+    judged = _insert_components(con, series, display, known, tiers) if large else None
     if not judged:
-        problems, judged = _hold_components(con, series, display, editions, cities, tiers)
+        problems, judged = _hold_components(con, series, display, known, tiers)
         if problems or judged is None:
             return problems, None
     return [], Written(display, series.id, judged.editions)
 
 
-def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: str, editions: Table,
-                       cities: CityMap, tiers: SourceTiers) -> _Judged | None:
+def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: str, known: Known,
+                       tiers: SourceTiers) -> _Judged | None:
     """The file read straight into component_row on the cursor `con` and judged there (issue 13): read once and
     written once, never held. The rules on what component_row does not keep (publication, retrieved, a number's
     text) are judged as the rows are read (stream_validated), and every row goes in with the tier of the source most
@@ -534,7 +550,7 @@ def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: 
     try:
         # an optional column the file lacks is missing in every row: its rules hold there as on no column
         valid, found = judge_stored(stored, RawComponent, stored.columns, COMPONENT_GROUPS)
-        judged = _judge_components(stored, series, editions, cities, tiers, typed=True, found=found) if valid else None
+        judged = _judge_components(stored, series, known, tiers, typed=True, found=found) if valid else None
         if judged is not None and judged.clean and not judged.spellings \
                 and not repeats(stored, ("edition", "city", "component")):
             _look_ups(con, judged, guess)
@@ -552,8 +568,8 @@ def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: 
     return None
 
 
-def _hold_components(con: duckdb.DuckDBPyConnection, series: Series, display: str, editions: Table,
-                     cities: CityMap, tiers: SourceTiers) -> tuple[list[Problem], _Judged | None]:
+def _hold_components(con: duckdb.DuckDBPyConnection, series: Series, display: str, known: Known,
+                     tiers: SourceTiers) -> tuple[list[Problem], _Judged | None]:
     """The file held in DuckDB (hold_validated) and checked row by row, every problem named by file, row and column;
     its rows appended (merged where two share a key) when there are none. Returns the problems, and the file's
     checks as judged once its rows are in (else None)."""
@@ -565,7 +581,7 @@ def _hold_components(con: duckdb.DuckDBPyConnection, series: Series, display: st
     # the optional columns, missing where the file has none
     rows = rows.select(*(col(c) for c in rows.columns),
                        *(lit(None).cast("VARCHAR").alias(c) for c in ("flags", "note_ko") if c not in have))
-    judged = _judge_components(rows, series, editions, cities, tiers, typed=not failed, found=found)
+    judged = _judge_components(rows, series, known, tiers, typed=not failed, found=found)
     problems += _named(judged, rows, display)
     if failed or problems:
         return problems, None
