@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 import re
 import types
 from pathlib import Path
@@ -26,10 +25,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pipelines import ROOT
+from pipelines.catalogue_data import (DEFAULT_CATALOGUE, WEEKDAY_NAMES, CatalogueMethods, IndicatorMethods,  # noqa: F401
+                                      SeriesMethods, TextMethods, analysis_settings, catalogue_path)
 from pipelines.errors import CityIdxError, Message
 from pipelines.messages import parsed
-
-DEFAULT_CATALOGUE = ROOT / "indicators.yml"
 # The catalogue's own size limit cannot live in the catalogue: ten times the real one (about 100 kB).
 MAX_CATALOGUE_BYTES = 1024 * 1024
 
@@ -38,7 +37,6 @@ CADENCES = ("yearly", "semiannual", "biennial", "irregular")
 # Months between editions where the catalogue gives no `cadence_months` (an irregular series must give it).
 CADENCE_MONTHS = {"yearly": 12, "semiannual": 6, "biennial": 24}
 OFFICE_KINDS = ("office", "department", "agency")
-WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UNIT_KINDS = ("count", "amount", "percent", "percent_change", "rate", "index", "measure")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 INDICATOR_CADENCES = ("yearly", "quarterly", "monthly")
@@ -142,12 +140,9 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
-class Text(Model):
+class Text(TextMethods, Model):
     ko: Str
     en: Str
-
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.ko
 
 
 class Office(Model):
@@ -193,7 +188,7 @@ class FetchSource(Model):
     deadline_seconds: Count = 60
 
 
-class Series(Model):
+class Series(SeriesMethods, Model):
     id: Id
     title: Text
     short: Text
@@ -223,9 +218,6 @@ class Series(Model):
             data = {**data, "cadence_months": CADENCE_MONTHS.get(cadence, 12) if isinstance(cadence, str) else 12}
         return data
 
-    def component(self, component_id: str) -> Component | None:
-        return next((c for c in self.components if c.id == component_id), None)
-
 
 class Feed(Model):
     series: Id
@@ -244,7 +236,7 @@ class Source(Model):
     url: Url
 
 
-class Indicator(Model):
+class Indicator(IndicatorMethods, Model):
     """A statistic the city itself keeps, owned by one department, feeding index components."""
 
     id: Id
@@ -276,18 +268,6 @@ class Indicator(Model):
         if self.min is not None and self.max is not None and self.min > self.max:
             raise _problem("catalogue.range_reversed", at=("max",), low=self.min, high=self.max)
         return self
-
-    @property
-    def source_name(self) -> str:
-        return self.source.name
-
-    @property
-    def source_url(self) -> str:
-        return self.source.url
-
-    @property
-    def accepts_percent_sign(self) -> bool:
-        return self.unit_kind in ("percent", "percent_change")
 
 
 class Goal(Model):
@@ -358,13 +338,6 @@ class Analysis(Model):
     strength: Strength = Field(default_factory=Strength)
     goal: GoalRules = Field(default_factory=GoalRules)
     signals: Signals = Field(default_factory=Signals)
-
-
-def analysis_settings(cat: Catalogue) -> dict[str, float]:
-    """The thresholds as flat `section.key` numbers, for the warehouse's analysis_setting table."""
-    return {f"{section}.{key}": float(value)
-            for section, values in cat.analysis.model_dump().items() for key, value in values.items()
-            if isinstance(value, (int, float)) and not isinstance(value, bool)}
 
 
 class License(Model):
@@ -445,7 +418,7 @@ class Build(Model):
     memory_limit_mb: Annotated[int, Strict(), Field(ge=64)] = 600
 
 
-class Catalogue(Model):
+class Catalogue(CatalogueMethods, Model):
     """The whole of indicators.yml; `path` and `root` say where it was read from."""
 
     version: Literal[1]
@@ -476,14 +449,6 @@ class Catalogue(Model):
     accounts: Accounts = Field(default_factory=Accounts)
 
     _path: Path = PrivateAttr(default=DEFAULT_CATALOGUE)
-
-    @property
-    def path(self) -> Path:
-        return self._path
-
-    @property
-    def root(self) -> Path:
-        return self._path.parent
 
     @model_validator(mode="after")
     def _references(self) -> Catalogue:
@@ -527,16 +492,6 @@ class Catalogue(Model):
             raise PydanticCustomError("catalogue", "references", {"problems": wrong})
         return self
 
-    def raw_files(self) -> list[Path]:
-        """Every ledger file the catalogue names, in a stable order."""
-        files = [self.cities_file, self.editions_file]
-        if self.source_domains_file is not None:
-            files.append(self.source_domains_file)
-        for s in self.series.values():
-            files.append(s.rankings_file)
-            if s.components_file is not None:
-                files.append(s.components_file)
-        return files
 
 
 # --- pydantic's errors as the catalogue's messages (file, key path, what is wrong) ---------------
@@ -659,7 +614,7 @@ def _parse_yaml(path: Path) -> Any:
 
 def load(path: Path | str | None = None) -> Catalogue:
     """Load and check the catalogue; raise CatalogueError listing every problem."""
-    path = Path(path or os.environ.get("CITYIDX_CATALOGUE") or DEFAULT_CATALOGUE).resolve()
+    path = catalogue_path(path)
     if not path.is_file():
         raise CatalogueError(path.name, [Message("catalogue.not_found", {"file": str(path)})])
     data = _read_yaml(path)

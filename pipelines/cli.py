@@ -102,6 +102,18 @@ def _catalogue(path: Path | None) -> Catalogue:
     return catalogue.load(path)
 
 
+def _built_catalogue(path: Path | None) -> Catalogue:
+    """The catalogue a build reads: as kept when it last passed validation, without pydantic (catalogue_data, issue
+    13); else validated here (pydantic), and kept."""
+    from pipelines import catalogue_data
+
+    cat = catalogue_data.load_kept(path)
+    if cat is None:
+        cat = _catalogue(path)
+        catalogue_data.keep(cat)
+    return cat
+
+
 def _warn(result: build.BuildResult) -> None:
     for w in result.warnings:
         click.echo(w.both(), err=True)
@@ -194,7 +206,7 @@ def build_(catalogue_path: Path | None, warehouse_path: Path | None) -> None:
     from pipelines import build
 
     path = warehouse_path or parts.warehouse_path()
-    result = build.build(_catalogue(catalogue_path), path)
+    result = build.build(_built_catalogue(catalogue_path), path)
     _warn(result)
     c = result.counts
     click.echo(both("cli.build_ok", path=path, rankings=c["ranking_row"], components=c["component_row"],

@@ -6,25 +6,26 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import math
 import operator
 import re
 import threading
 from collections.abc import Callable
-from typing import TypeVar
 from dataclasses import dataclass
 from pathlib import Path
 import importlib.util
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
-import numpy as np
-import pandas as pd
-import pyarrow as pa_arrow
 from duckdb import col, fn, lit
 
 from pipelines import sql
 from pipelines.errors import CityIdxError
 from pipelines.formats import DATE_RE, FLAGS_RE, MONTH_RE, STATUSES, URL_RE  # noqa: F401 (the vocabulary, re-exported)
 from pipelines.messages import parsed, t
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FIRST_DATA_ROW = 2  # a spreadsheet numbers the header row 1
 T = TypeVar("T")
@@ -256,7 +257,7 @@ _LIMIT_RE = re.compile(r"\(([-\d.e+]+)\)")
 
 def _describe(check: str, value: object, column: str | None, key_cols: list[str]) -> tuple[str, dict]:
     """Map a pandera check name to a message key of the catalogue and its values."""
-    v = "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
+    v = "" if value is None or (isinstance(value, float) and math.isnan(value)) else value
     if check.startswith("greater_than_or_equal_to") or check.startswith("greater_than("):
         m = _LIMIT_RE.search(check)
         return "check.too_small", {"value": v, "limit": m.group(1) if m else "?"}
@@ -457,13 +458,23 @@ def distinct_values(rel: duckdb.DuckDBPyRelation, groups: Groups) -> Distinct:
     return {g: [tuple(v) for v in found[i] or []] for i, g in enumerate(groups)}
 
 
+REPEATS_IN_PYTHON = 20_000  # up to this many rows, `repeats` compares the hashes in Python
+
+
 def repeats(rel: duckdb.DuckDBPyRelation, columns: tuple[str, ...]) -> bool:
     """Whether two rows of `rel` may share their values in `columns` (missing counts as a value): whether two share
     the values' hash. Equal keys hash equal, so a repeated key is never missed; two keys whose hashes collide only
     say "may" (the caller then judges the keys themselves). The hashes are sorted by numpy: a 64-bit number per row
     (26 MB at 3.24M rows), where DuckDB's count(distinct) of them cost four to six times the CPU (issue 13)."""
-    hashes = rel.select(fn("hash", *map(col, columns)).alias("_hash")).fetchnumpy()["_hash"]
-    hashes = np.sort(np.asarray(hashes))
+    hashed = rel.select(fn("hash", *map(col, columns)).alias("_hash"))
+    # a small table's hashes judged in Python: numpy (~0.07 s to import) only for a large one (the real ledger's
+    # files hold a few hundred rows; the build then loads no numpy)
+    few = [h for (h,) in hashed.limit(REPEATS_IN_PYTHON + 1).fetchall()]
+    if len(few) <= REPEATS_IN_PYTHON:
+        return len(set(few)) < len(few)
+    import numpy as np  # only for a large table (see above)
+
+    hashes = np.sort(np.asarray(hashed.fetchnumpy()["_hash"]))
     return bool((hashes[1:] == hashes[:-1]).any())
 
 
@@ -569,11 +580,13 @@ def find_problems(rel: duckdb.DuckDBPyRelation, model: Model, display: str, rows
     return [p for _, p in _failures(rel, judged, display, list(model.to_schema().unique or []), rows=rows)[0]]
 
 
-def validate_frame(df: pd.DataFrame, model: Model, display: str) -> list[Problem]:
-    """A frame built in Python (a warehouse table) against its model, checked by DuckDB where it lies; rows are
-    named by the frame's index."""
+def validate_frame(df: pd.DataFrame | Table, model: Model, display: str) -> list[Problem]:
+    """A table built in Python (a warehouse table: records, `Table`, or a pandas frame) against its model, checked
+    by DuckDB on its rows; rows are named by their place (a frame's: its index)."""
     con = cursor()
     try:
+        if isinstance(df, Table):
+            return find_problems(df.relation(con, row=True), model, display, rows=len(df))
         rel = con.from_df(df.assign(**{ROW: df.index}))
         return find_problems(rel, model, display, rows=len(df))
     finally:
@@ -583,6 +596,9 @@ def validate_frame(df: pd.DataFrame, model: Model, display: str) -> list[Problem
 def _frame(rel: duckdb.DuckDBPyRelation) -> pd.DataFrame:
     """DuckDB rows as pandas, indexed by `ROW`: text as pandas' pyarrow strings (the vectorised string checks
     downstream stay fast), whole numbers as Int64."""
+    import pandas as pd  # pandas and pyarrow: only for a caller that wants frames (the build makes none)
+    import pyarrow as pa_arrow
+
     def mapped(kind):
         if pa_arrow.types.is_string(kind) or pa_arrow.types.is_large_string(kind) or pa_arrow.types.is_string_view(kind):
             return pd.StringDtype("pyarrow")
@@ -811,6 +827,8 @@ def _hold_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]
     judged = _judge_together(con, files, headers, numbers, model, lambda typed: _frame(typed))
     if judged is None:
         return None
+    import pandas as pd  # only for a caller that wants frames (the build reads records: read_checked_files)
+
     frame, problems, failed = judged
     of_file = frame.index // _FILE_STRIDE
     out = []
@@ -907,11 +925,77 @@ def read_checked_files(files: list[tuple[Path, str]], numbers: dict[str, str], m
             for result, (path, display) in zip(out, files)]
 
 
+
+# A table made in Python of this many rows or more goes to DuckDB through pandas (Table.relation): DuckDB converts a
+# Python value in ~0.5 us, 0.3-0.8 s for the 54,000 ranking rows of the synthetic ledger (each time the rows are
+# read), where pandas converts them column by column in a fraction of that. The real ledger's largest is 1,646 rows:
+# its build loads no pandas (issue 13).
+LARGE_TABLE_ROWS = 20_000
+
+
+@dataclass
+class Table:
+    """A warehouse table made in Python, as records (no pandas: the build's path, issue 13): `columns` in order (a
+    record without one has it missing), `types` the pandas dtypes of the non-text columns, for a caller that wants
+    the table as a frame (`.frame()`: loads pandas)."""
+
+    columns: list[str]
+    records: list[Record]
+    types: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.records), len(self.columns)
+
+    def select(self, columns: list[str]) -> Table:
+        """The same records with only `columns` (a column the table does not have is a KeyError, as a frame's)."""
+        missing = [c for c in columns if c not in self.columns]
+        if missing:
+            raise KeyError(f"{missing} not in the table's columns {self.columns}")
+        return Table(list(columns), self.records, {c: t for c, t in self.types.items() if c in columns})
+
+    def column(self, name: str) -> list:
+        return [r.get(name) for r in self.records]
+
+    __getitem__ = column  # `table["domain"]`, as of a frame
+
+    def relation(self, con: duckdb.DuckDBPyConnection, columns: list[str] | None = None,
+                 row: bool = False) -> duckdb.DuckDBPyRelation:
+        """The records as DuckDB rows on `con` (each column one list, unnested together: `python_rows`), `columns`
+        in order (default: all); `row`: with `ROW` first, each record's place from 0 (as a frame's index)."""
+        names = [ROW] * row + list(columns or self.columns)
+        if len(self.records) >= LARGE_TABLE_ROWS:  # converted by pandas, column by column
+            frame = self.select([c for c in names if c != ROW]).frame()
+            return con.from_df(frame.assign(**{ROW: frame.index})[names] if row else frame)
+        lists = [list(range(len(self.records))) if c == ROW else self.column(c) for c in names]
+        if set(names) != {"key", "value"}:
+            return con.sql(sql.text("python_rows"), params={"columns": dict(zip(names, lists))})
+        # DuckDB reads a dict of exactly `key` and `value` as a MAP: such a table goes in under other names
+        rel = con.sql(sql.text("python_rows"), params={"columns": {f"_{i}": v for i, v in enumerate(lists)}})
+        return rel.select(*(col(f"_{i}").alias(c) for i, c in enumerate(names)))
+
+    def frame(self) -> pd.DataFrame:
+        """The table as pandas (text as pyarrow strings, as `_frame` gives them; `types` for the rest)."""
+        return frame_of(self.records, self.columns, self.types)
+
+
 def frame_of(records: list[Record], columns: list[str] | tuple[str, ...], types: dict[str, str] | None = None
              ) -> pd.DataFrame:
     """Records as the frame a warehouse table is written from: `columns` in order (a record without one has it
-    missing), text as pandas' pyarrow strings (as `_frame` gives them), the `types` given (`Int64`, `float64` ...)
-    for the rest."""
+    missing), the `types` given (`Int64`, `float64` ...), text as pandas' pyarrow strings (as `_frame` gives them),
+    any other column as Python objects."""
+    import pandas as pd  # only for a caller that wants frames (the build writes records: Table)
+
     types = types or {}
-    return pd.DataFrame({c: pd.array([r.get(c) for r in records], dtype=types.get(c, pd.StringDtype("pyarrow")))
-                         for c in columns}, columns=list(columns))
+
+    def array(c: str):
+        values = [r.get(c) for r in records]
+        if c in types:
+            return pd.array(values, dtype=types[c])
+        text = all(v is None or isinstance(v, str) for v in values)
+        return pd.array(values, dtype=pd.StringDtype("pyarrow") if text else object)
+
+    return pd.DataFrame({c: array(c) for c in columns}, columns=list(columns))

@@ -8,10 +8,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
-import pandas as pd
 from duckdb import col
 
 from pipelines import accounts
@@ -20,37 +19,49 @@ from pipelines.build.cities import CityMap, load_cities
 from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_TYPES, Known, display_name,
                                      hold_rankings, keys_apart, let_go_components, read_all_components, read_editions,
                                      read_rankings, start_components)
-from pipelines.build.sources import SourceTiers, classify, domain_of, load_source_tiers
-from pipelines.build.uploads import ledger_values
-from pipelines.catalogue import Catalogue, analysis_settings
+from pipelines.build.sources import SourceTiers, classify_records, domain_of, load_source_tiers
+from pipelines.build.uploads import UPLOAD_COLUMNS, VERSION_COLUMNS, ledger_values
+from pipelines.catalogue_data import analysis_settings
 from pipelines.errors import CityIdxError, ForumError, Message
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
-from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Problem, ProblemsFound, Record, find_problems, frame_of, problem,
+from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Problem, ProblemsFound, Record, Table, find_problems, problem,
                                validate_frame)
+
+if TYPE_CHECKING:
+    from pipelines.catalogue import Catalogue
+    import pandas as pd
 
 
 T = TypeVar("T")
 S = TypeVar("S")
 
 
+Tables = dict[str, "Table | duckdb.DuckDBPyRelation"]  # the warehouse's tables as a build makes them
+
+
 @dataclass
 class BuildResult:
-    tables: dict[str, pd.DataFrame | duckdb.DuckDBPyRelation]  # component_row stays in DuckDB
+    held: Tables  # made in Python (Table) or held in DuckDB (component_row): what the write writes; no pandas
     warnings: list[Message]
     seconds: float = 0.0
     path: Path | None = None
     counted: dict[str, int] | None = None  # the counts, kept when a build lets its held tables go
 
     @property
+    def tables(self) -> dict[str, pd.DataFrame | duckdb.DuckDBPyRelation]:
+        """The tables as pandas (what a caller that reads them wants; loads pandas), component_row as DuckDB holds it."""
+        return {name: t.frame() if isinstance(t, Table) else t for name, t in self.held.items()}
+
+    @property
     def counts(self) -> dict[str, int]:
         if self.counted is not None:
             return self.counted
-        return {name: frame.shape[0] for name, frame in self.tables.items()}
+        return {name: t.shape[0] for name, t in self.held.items()}
 
 
-def _catalogue_tables(cat: Catalogue, tiers: SourceTiers) -> dict[str, pd.DataFrame]:
+def _catalogue_tables(cat: Catalogue, tiers: SourceTiers) -> Tables:
     """The catalogue as tables, so that views and pages never read the YAML themselves."""
     settings = {
         "focus_city": cat.focus_city,
@@ -100,31 +111,31 @@ def _catalogue_tables(cat: Catalogue, tiers: SourceTiers) -> dict[str, pd.DataFr
     note_columns = ["index_id", "seq", "text", "text_ko", "source_url", "source_tier", "edition", "is_change"]
     messages = {k: v for k, v in MESSAGES.items() if k.startswith(("reason.", "label.", "status."))}
     return {
-        "setting": pd.DataFrame({"key": list(settings), "value": list(settings.values())}),
-        "analysis_setting": pd.DataFrame({"key": list(analysis), "value": list(analysis.values())}),
-        "message": pd.DataFrame([{"key": k, "ko": v["ko"], "en": v["en"]} for k, v in messages.items()]),
-        "policy_area": pd.DataFrame([
+        "setting": Table(["key", "value"], [{"key": k, "value": v} for k, v in settings.items()]),
+        "analysis_setting": Table(["key", "value"], [{"key": k, "value": v} for k, v in analysis.items()]),
+        "message": Table(["key", "ko", "en"], [{"key": k, "ko": v["ko"], "en": v["en"]} for k, v in messages.items()]),
+        "policy_area": Table(["policy_area", "name_ko", "name_en", "seq"], [
             {"policy_area": k, "name_ko": v.ko, "name_en": v.en, "seq": i}
             for i, (k, v) in enumerate(cat.policy_areas.items(), start=1)
         ]),
-        "office": pd.DataFrame([
+        "office": Table(["office_id", "name_ko", "name_en", "kind", "parent"], [
             {"office_id": o.id, "name_ko": o.name.ko, "name_en": o.name.en, "kind": o.kind, "parent": o.parent}
             for o in cat.offices.values()
         ]),
-        "series": pd.DataFrame(series_rows),
-        "component": pd.DataFrame(comp_rows, columns=comp_columns),
-        "methodology_note": pd.DataFrame(note_rows, columns=note_columns),
-        "peer_city": pd.DataFrame({"city": list(cat.peer_cities), "seq": range(1, len(cat.peer_cities) + 1)}),
-        "source_tier": pd.DataFrame([
+        "series": Table(list(series_rows[0]) if series_rows else [], series_rows),
+        "component": Table(comp_columns, comp_rows),
+        "methodology_note": Table(note_columns, note_rows),
+        "peer_city": Table(["city", "seq"], [{"city": c, "seq": i} for i, c in enumerate(cat.peer_cities, start=1)]),
+        "source_tier": Table(["tier", "seq", "name_ko", "name_en", "help_ko", "help_en"], [
             {"tier": k, "seq": i, "name_ko": v.name.ko, "name_en": v.name.en,
              "help_ko": v.help.ko if v.help else None, "help_en": v.help.en if v.help else None}
             for i, (k, v) in enumerate(cat.source_tiers.items(), start=1)
-        ], columns=["tier", "seq", "name_ko", "name_en", "help_ko", "help_en"]),
-        "source_domain": tiers.table[["domain", "tier", "reason"]].astype(object).reset_index(drop=True),
+        ]),
+        "source_domain": tiers.table.select(["domain", "tier", "reason"]),
     }
 
 
-def _missing_focus_rows(cat: Catalogue, rankings: list[Record], editions: pd.DataFrame) -> list[Record]:
+def _missing_focus_rows(cat: Catalogue, rankings: list[Record], editions: Table) -> list[Record]:
     """An edition with no row for the focus city is a known state, `not_found`, never a silent gap."""
     have = {(r["index_id"], r["edition"]) for r in rankings if r["city"] == cat.focus_city}
     rows = []
@@ -167,7 +178,7 @@ def _untranslated(cat: Catalogue, rankings: list[Record], components: duckdb.Duc
     return out
 
 
-def _indicator_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
+def _indicator_tables(cat: Catalogue) -> Tables:
     rows, feeds = [], []
     for seq, ind in enumerate(cat.indicators.values(), start=1):
         rows.append({
@@ -187,8 +198,8 @@ def _indicator_tables(cat: Catalogue) -> dict[str, pd.DataFrame]:
                "unit_kind", "min_value", "max_value", "direction", "cadence", "office_id", "source", "source_url",
                "target_2030", "target_source", "target_source_url", "note"]
     return {
-        "indicator": pd.DataFrame(rows, columns=columns),
-        "indicator_feed": pd.DataFrame(feeds, columns=["indicator_id", "seq", "index_id", "component_id", "note"]),
+        "indicator": Table(columns, rows),
+        "indicator_feed": Table(["indicator_id", "seq", "index_id", "component_id", "note"], feeds),
     }
 
 
@@ -198,8 +209,8 @@ def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
 
 
 def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T],
-                    settle: Callable[[CityMap, pd.DataFrame, list[Record]], S]
-                    ) -> tuple[SourceTiers, CityMap, pd.DataFrame, list[Record], duckdb.DuckDBPyRelation, T, S, bool]:
+                    settle: Callable[[CityMap, Table, list[Record]], S]
+                    ) -> tuple[SourceTiers, CityMap, Table, list[Record], duckdb.DuckDBPyRelation, T, S, bool]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
     ledger holds them; every problem of all of them at once. The component rows go straight into `stage_at`
     when given (the published part's staged file: rankings.start_components). Last, whether component_row's key
@@ -218,7 +229,7 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
     if tiers is None:
         problems += load_cities(cat.cities_file, cities_file)[1]
         raise ProblemsFound(problems)
-    # the component rows gather in DuckDB, never in pandas
+    # the component rows gather in DuckDB, never in Python
     components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at,
                                   None if stage_at is None else warehouse.schema_template())
     # the components files are read in the background (DuckDB, on threads of its own) while the city mapping, the
@@ -264,13 +275,13 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
 
 
 def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T]
-                      ) -> tuple[dict[str, pd.DataFrame], list[Message], T, set[str], list[Problem]]:
+                      ) -> tuple[Tables, list[Message], T, set[str], list[Problem]]:
     """The city, edition, ranking and component tables, with a `not_found` row wherever the focus city has none;
     the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean; what
     `meanwhile` made (`_read_published`); the tables whose unique key is proved already; and the problems of every
     table but component_row (`_checked`: each checked while the components files were still read)."""
-    def settle(cities: CityMap, editions: pd.DataFrame, rankings: list[Record]
-               ) -> tuple[dict[str, pd.DataFrame], list[Message], list[Record], list[Problem]]:
+    def settle(cities: CityMap, editions: Table, rankings: list[Record]
+               ) -> tuple[Tables, list[Message], list[Record], list[Problem]]:
         used = {(r["index_id"], r["edition"]) for r in rankings}
         editions_file = display_name(cat.editions_file, cat.root)
         warnings = [Message("build.edition_without_rows", {"file": editions_file, "index_id": index_id, "edition": edition})
@@ -282,8 +293,8 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
         tables = {
             "city": cities.table,
             "edition": editions,
-            "ranking_row": frame_of(sorted(rankings, key=lambda r: (r["index_id"], r["edition"], r["city"])),
-                                    RANKING_COLUMNS, RANKING_TYPES),
+            "ranking_row": Table(list(RANKING_COLUMNS),
+                                 sorted(rankings, key=lambda r: (r["index_id"], r["edition"], r["city"])), RANKING_TYPES),
         }
         problems = _checked(tables)
         if not problems:
@@ -298,27 +309,30 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
 
 
 def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, tiers: SourceTiers,
-                       sealed: set[str] | None = None) -> dict[str, pd.DataFrame]:
+                       sealed: set[str] | None = None) -> Tables:
     """Every version of every city-managed value (seed file, then uploads in order) and the uploads themselves."""
     versions, uploads, problems = ledger_values(cat, pending, accounts.load_accounts(), sealed or set())
-    seed = versions[versions["upload_id"] == "seed"] if "upload_id" in versions.columns else versions.iloc[0:0]
-    if len(seed) and cat.seed_values_file is not None:
-        _, more = classify(seed, tiers, display_name(cat.seed_values_file, cat.root), rows=seed["row"])
+    seed = [v for v in versions if v["upload_id"] == "seed"]
+    if seed and cat.seed_values_file is not None:
+        _, more = classify_records(seed, tiers, display_name(cat.seed_values_file, cat.root), row="row")
         problems += more
     if problems:
         raise ProblemsFound(problems)
-    ids = versions["indicator_id"]
-    versions = versions.assign(
-        source_url=versions["source_url"].fillna(ids.map({i.id: i.source_url for i in cat.indicators.values()})),
-        source=versions["source"].fillna(ids.map({i.id: i.source_name for i in cat.indicators.values()})),
-    ).rename(columns={"row": "ledger_row"})
-    versions["ledger_row"] = versions["ledger_row"].astype("Int64")
-    versions["value"] = versions["value"].astype("float64")
-    uploads["bytes"] = uploads["bytes"].astype("Int64")
-    uploads["rows"] = uploads["rows"].astype("Int64")
+    indicators = cat.indicators
+    out = []
+    for v in versions:
+        ind = indicators.get(v["indicator_id"])
+        v = {**v, "ledger_row": v["row"], "value": None if v["value"] is None else float(v["value"])}
+        if v["source_url"] is None and ind is not None:
+            v["source_url"] = ind.source_url
+        if v["source"] is None and ind is not None:
+            v["source"] = ind.source_name
+        out.append(v)
+    out.sort(key=lambda v: (v["indicator_id"], v["period"], v["uploaded_at"], v["upload_id"]))
+    columns = [*(c if c != "row" else "ledger_row" for c in VERSION_COLUMNS)]
     return {
-        "indicator_version": versions.sort_values(["indicator_id", "period", "uploaded_at", "upload_id"]).reset_index(drop=True),
-        "ledger_upload": uploads,
+        "indicator_version": Table(columns, out, {"ledger_row": "Int64", "value": "float64"}),
+        "ledger_upload": Table(UPLOAD_COLUMNS, uploads, {"bytes": "Int64", "rows": "Int64"}),
     }
 
 
@@ -331,22 +345,23 @@ def _sealed_ledger(cat: Catalogue, kind: str | None = None) -> tuple[seal.Report
     return report, [seal.interrupted_message(entry, content) for entry, content in report.interrupted]
 
 
-def _forum_tables(cat: Catalogue, pending_events: list[Path] | None, sealed: set[str] | None = None) -> dict[str, pd.DataFrame]:
+def _forum_tables(cat: Catalogue, pending_events: list[Path] | None, sealed: set[str] | None = None) -> Tables:
     """The forum log replayed into meetings, agenda items and action items, each author checked against the accounts."""
     try:
         events = read_events(cat, pending_events)
         authors = forum.Authors(accounts.load_accounts(), sealed or set(), {f"data/raw/forum/{p.name}" for p in pending_events or []})
-        return forum.tables(forum.replay(events, cat, authors), events)
+        return forum.table_records(forum.replay(events, cat, authors), events)
     except ForumError as exc:
         raise ProblemsFound([Problem("data/raw/forum", None, None, exc.text("ko"), exc.text("en"))]) from exc
 
 
-def _checked(tables: dict[str, pd.DataFrame], keyed: set[str] = frozenset()) -> list[Problem]:
-    """Every problem of every warehouse table among `tables` against its pandera model (by DuckDB, where the frame
-    lies); a frame is kept in its model's columns. `keyed`: the tables whose unique key the build proved as their
-    rows were made (component_row when no two components files stored rows of one series and edition,
-    rankings.keys_apart): every rule but that one. Should the proof fail, the key is judged on the whole table,
-    which names the rows that share one."""
+def _checked(tables: Tables, keyed: set[str] = frozenset()) -> list[Problem]:
+    """Every problem of every warehouse table among `tables` against its pandera model (by DuckDB: a table held there
+    where it lies, rows by rowid; a table made in Python as DuckDB rows, each named by its place); a table made in
+    Python is kept in its model's columns. `keyed`: the tables whose unique key the build proved as their rows were
+    made (component_row when no two components files stored rows of one series and edition, rankings.keys_apart):
+    every rule but that one. Should the proof fail, the key is judged on the whole table, which names the rows that
+    share one."""
     problems: list[Problem] = []
     for name, model in WAREHOUSE_MODELS.items():
         if name not in tables:
@@ -355,12 +370,12 @@ def _checked(tables: dict[str, pd.DataFrame], keyed: set[str] = frozenset()) -> 
             problems += find_problems(tables[name].select(col("rowid").alias(ROW), *map(col, tables[name].columns)),
                                       model, f"warehouse:{name}", key_proven=name in keyed)
             continue
-        tables[name] = tables[name][list(model.to_schema().columns)]
+        tables[name] = tables[name].select(list(model.to_schema().columns))
         problems += validate_frame(tables[name], model, f"warehouse:{name}")
     return problems
 
 
-def _validated(tables: dict[str, pd.DataFrame], keyed: set[str] = frozenset()) -> dict[str, pd.DataFrame]:
+def _validated(tables: Tables, keyed: set[str] = frozenset()) -> Tables:
     """Every warehouse table among `tables` checked against its pandera model (`_checked`), or every problem."""
     problems = _checked(tables, keyed)
     if problems:
@@ -382,7 +397,7 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     sealed = {e.shown for e, _ in report.sealed}
     stage_at = None if path is None else warehouse.staged_path(path, "published")
 
-    def the_rest(tiers: SourceTiers) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    def the_rest(tiers: SourceTiers) -> tuple[Tables, list[Problem]]:
         # the city's own values, the forum log, and the catalogue as tables: made (and checked) while the components
         # files are read
         city_values = _city_value_tables(cat, pending, tiers, sealed)
@@ -401,10 +416,10 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     problems += found + _checked({"component_row": tables["component_row"]}, keyed)
     if problems:
         raise ProblemsFound(problems)
-    return BuildResult(tables=tables, warnings=warnings)
+    return BuildResult(held=tables, warnings=warnings)
 
 
-def collect_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None) -> dict[str, pd.DataFrame]:
+def collect_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None) -> Tables:
     """The values part alone (uploads and every value version), validated: what an upload rebuilds."""
     tiers, problems = _source_tiers(cat)
     if tiers is None or problems:
@@ -413,7 +428,7 @@ def collect_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None
     return _validated(_city_value_tables(cat, pending, tiers, {e.shown for e, _ in report.sealed}))
 
 
-def collect_forum(cat: Catalogue, pending_events: list[Path] | None = None) -> dict[str, pd.DataFrame]:
+def collect_forum(cat: Catalogue, pending_events: list[Path] | None = None) -> Tables:
     """The forum part alone, replayed from the log: what a forum event rebuilds."""
     report, _ = _sealed_ledger(cat, "forum")
     return _validated(_forum_tables(cat, pending_events, {e.shown for e, _ in report.sealed}))
@@ -438,7 +453,7 @@ def build(cat: Catalogue, path: Path | None = None, lock_timeout: float = store.
         try:
             result = collect(cat, path=path)
             result.counted = result.counts  # before the write, which lets the held rows go
-            warehouse.write(result.tables, path)
+            warehouse.write(result.held, path)
         finally:
             # written or not (a problem, out of memory ...), what the build held in DuckDB goes; component_row is
             # read from the warehouse from now on

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
-from pipelines.schemas import ROW, Problem, RawCity, frame_of, problem, read_checked
+from pipelines.schemas import ROW, Problem, RawCity, Table, problem, read_checked
 
 
 @dataclass(frozen=True)
 class CityMap:
     """Canonical cities and every spelling that resolves to one of them."""
 
-    table: pd.DataFrame  # city, city_ko, country, country_ko
+    table: Table  # city, city_ko, country, country_ko
     lookup: dict[str, str]  # casefolded name or alias -> canonical English name
     aliases: dict[str, str]  # casefolded alias -> canonical, aliases only (for the unused check)
 
@@ -51,19 +49,5 @@ def load_cities(path, display: str) -> tuple[CityMap | None, list[Problem]]:
         lookup[key] = owners[0][3]
         if any(column == "aliases" for _, column, _, _ in owners):
             aliases[key] = owners[0][3]
-    table = frame_of(records, ["city", "city_ko", "country", "country_ko"])
+    table = Table(["city", "city_ko", "country", "country_ko"], records)
     return CityMap(table, lookup, aliases), problems
-
-
-def harmonise(df: pd.DataFrame, cities: CityMap, display: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Add `city` (canonical) beside the source's spelling, kept as `source_city`."""
-    out = df.rename(columns={"city": "source_city"})
-    names = out["source_city"]
-    lookup = {name: cities.resolve(name) for name in names.dropna().unique()}  # a few hundred names, not millions
-    resolved = names.map(lookup)
-    problems = [
-        problem(display, int(row), "city", "check.unmapped_city", value=out.at[row, "source_city"])
-        for row in out.index[resolved.isna() & out["source_city"].notna()]
-    ]
-    out.insert(0, "city", resolved)
-    return out, problems

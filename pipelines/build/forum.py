@@ -6,13 +6,17 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
 from pipelines.accounts import RESERVED, Account
-from pipelines.catalogue import WEEKDAY_NAMES, Catalogue
+from pipelines.catalogue_data import WEEKDAY_NAMES
 from pipelines.errors import ForumError, Message
+from pipelines.schemas import Table
+
+if TYPE_CHECKING:
+    from pipelines.catalogue import Catalogue
+    import pandas as pd
 from pipelines.ledger.forum import DECISIONS, EXECUTIONS, MEETING_KINDS, STATUSES, Event  # noqa: F401 (the vocabulary, re-exported)
 
 # status -> the statuses it may move to
@@ -369,9 +373,16 @@ def next_meeting(cat: Catalogue, state: State, forum_id: str | None = None, toda
 
 
 def tables(state: State, events: list[Event]) -> dict[str, pd.DataFrame]:
-    """The forum as warehouse tables (see warehouse.sql)."""
+    """The forum as warehouse tables (see warehouse.sql), as pandas (loads it: the build writes `table_records`)."""
+    import pandas as pd  # only for a caller that wants frames (issue 13: the build loads no pandas)
+
+    return {name: pd.DataFrame(t.records, columns=t.columns) for name, t in table_records(state, events).items()}
+
+
+def table_records(state: State, events: list[Event]) -> dict[str, Table]:
+    """The forum as warehouse tables (see warehouse.sql), made in Python (schemas.Table)."""
     def frame(rows, columns):
-        return pd.DataFrame(rows, columns=columns)
+        return Table(columns, rows)
 
     agenda_rows, agenda_links, action_rows, action_links = [], [], [], []
     for a in state.agenda.values():

@@ -12,19 +12,21 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 from duckdb import col, lit
 
 from pipelines import sql
-from pipelines.catalogue import Catalogue, Series
-from pipelines.build.cities import CityMap, harmonise
+from pipelines.build.cities import CityMap
 from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
 from pipelines.build.sources import SourceTiers, classify_records, domain_of
-from pipelines.schemas import (ROW, Checked, Distinct, Problem, RawComponent, RawEdition, RawRanking, Record,
-                               distinct_values, frame_of, hold_validated, judge_stored, problem, read_checked,
-                               read_checked_files, repeats, stream_validated)
+from pipelines.schemas import (ROW, Checked, Distinct, Problem, RawComponent, RawEdition, RawRanking, Record, Table,
+                               distinct_values, hold_validated, judge_stored, problem, read_checked, read_checked_files,
+                               repeats, stream_validated)
+
+if TYPE_CHECKING:
+    from pipelines.catalogue import Catalogue, Series
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -44,7 +46,7 @@ def _label_number(label: str) -> int:
 EDITION_COLUMNS = ("index_id", "edition", "published", "year", "field_size", "methodology_change", "source_url", "note")
 
 
-def read_editions(cat: Catalogue, tiers: SourceTiers) -> tuple[pd.DataFrame | None, list[Problem]]:
+def read_editions(cat: Catalogue, tiers: SourceTiers) -> tuple[Table | None, list[Problem]]:
     """editions.csv read and checked (RawEdition), each edition's source tier beside it and its place among its
     series' editions (`edition_order`: by year, month published, the label's last number, the label)."""
     display = display_name(cat.editions_file, cat.root)
@@ -64,7 +66,7 @@ def read_editions(cat: Catalogue, tiers: SourceTiers) -> tuple[pd.DataFrame | No
         seen[r["index_id"]] += 1
         r["edition_order"] = seen[r["index_id"]]
     columns = [*(c for c in EDITION_COLUMNS if records and c in records[0] or not records), "source_tier", "edition_order"]
-    return frame_of(records, columns, {"year": "Int64", "field_size": "Int64", "edition_order": "Int64"}), problems
+    return Table(columns, records, {"year": "Int64", "field_size": "Int64", "edition_order": "Int64"}), problems
 
 
 def _check_notes(rows: list[Record], with_status: bool) -> tuple[list[str | None], list[Problem]]:
@@ -114,7 +116,7 @@ RANKING_COLUMNS = ("city", "index_id", "edition", "source_city", "source_country
 RANKING_TYPES = {"rank": "Int64", "rank_bound": "Int64", "score": "float64", "source_row": "Int64"}
 
 
-def read_rankings(cat: Catalogue, cities: CityMap, editions: pd.DataFrame, tiers: SourceTiers,
+def read_rankings(cat: Catalogue, cities: CityMap, editions: Table, tiers: SourceTiers,
                   held: dict[str, Held]) -> tuple[list[Record] | None, list[Problem]]:
     """Every series' rankings: each file as read and checked (`held`, from hold_rankings), then the checks every file
     of published figures passes, on the rows of all of them: flags against notes and source tiers on the typed rows,
@@ -222,7 +224,7 @@ class _Judged:
 
 # The city mapping and the editions, read on the main thread while the components files' rows already go in (issue
 # 13): what judging a file needs beside the file itself; None when reading them failed (the build then stops).
-Known = concurrent.futures.Future  # of tuple[CityMap, pd.DataFrame] | None
+Known = concurrent.futures.Future  # of tuple[CityMap, Table] | None
 
 
 class _Stopped(Exception):
@@ -251,7 +253,7 @@ def _judge_components(rows: duckdb.DuckDBPyRelation, series: Series, known: Know
                      [], [], keyed, typed, {}, False, [], {}, None)
     if not keyed:
         return judged
-    known = set(editions.loc[editions["index_id"] == series.id, "edition"])
+    known = {e["edition"] for e in editions.records if e["index_id"] == series.id}
     judged.editions = frozenset(v for (v,) in values[("edition",)] if v is not None)
     judged.unknown_editions = [v for (v,) in values[("edition",)] if v is not None and v not in known]
     lookup = {n: cities.resolve(n) for (n,) in values[("city",)] if n is not None}
@@ -299,17 +301,24 @@ def _look_ups(con: duckdb.DuckDBPyConnection, judged: _Judged, default_tier: str
     """What components_append joins, registered on the cursor `con`: `city_lookup`, `flag_lookup`, `url_tier`
     (each holding only what differs from its default: the tier most URLs share, or `default_tier` given one) and
     `url_tier_default`; and `flag_store`, the flags cells not written as they are stored (components_set_flags)."""
-    con.register("city_lookup", pd.DataFrame({"source_city": list(judged.cities), "city": list(judged.cities.values())},
-                                             dtype="object"))
+    register(con, "city_lookup", {"source_city": list(judged.cities), "city": list(judged.cities.values())})
     # only the pairs that store flags: a row no pair matches stores none (components_append joins it `left`), and a
     # file whose rows carry no flags joins nothing at all
-    con.register("flag_lookup", pd.DataFrame([(n, c, s) for n, c, s, _ in judged.flags if s is not None],
-                                             columns=["note", "flags", "stored"], dtype="object"))
+    stores = [(n, c, s) for n, c, s, _ in judged.flags if s is not None]
+    register(con, "flag_lookup", {"note": [n for n, _, _ in stores], "flags": [c for _, c, _ in stores],
+                                  "stored": [s for _, _, s in stores]})
     store = {c: s for _, c, s, _ in judged.flags if c is not None and c != s}
-    con.register("flag_store", pd.DataFrame({"flags": list(store), "stored": list(store.values())}, dtype="object"))
+    register(con, "flag_store", {"flags": list(store), "stored": list(store.values())})
     other = judged.tiers if default_tier is None else {u: t for u, t in judged.url_tiers.items() if t != default_tier}
-    con.register("url_tier", pd.DataFrame({"url": list(other), "tier": list(other.values())}, dtype="object"))
-    con.register("url_tier_default", pd.DataFrame({"tier": pd.Series([judged.common_tier], dtype="object")}))
+    register(con, "url_tier", {"url": list(other), "tier": list(other.values())})
+    register(con, "url_tier_default", {"tier": [judged.common_tier]})
+
+
+def register(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list]) -> None:
+    """A small look-up made in Python, registered on the cursor `con` as `name` (its own: each column text; no
+    pandas)."""
+    rows = Table(list(columns), [dict(zip(columns, r)) for r in zip(*columns.values())])
+    con.register(name, rows.relation(con).select(*(col(c).cast("VARCHAR").alias(c) for c in columns)))
 
 
 def _component_conflicts(con: duckdb.DuckDBPyConnection, display: str) -> list[Problem]:

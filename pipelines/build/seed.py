@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from pipelines.catalogue import Catalogue
 from pipelines.build.periods import parse_period
 from pipelines.build.rankings import display_name
-from pipelines.schemas import ROW, Problem, RawSeedValue, frame_of, problem, read_checked
+from pipelines.schemas import ROW, Problem, RawSeedValue, Record, problem, read_checked
+
+if TYPE_CHECKING:
+    from pipelines.catalogue import Catalogue
 
 
 SEED_COLUMNS = ("indicator_id", "period", "value", "source", "source_url", "note", "row", "uploaded_by", "uploaded_at",
                 "upload_id", "office_id", "ledger_file")
 
 
-def read_seed(cat: Catalogue) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Seed values as value versions uploaded by 'reference' on their retrieval date."""
+def read_seed(cat: Catalogue) -> tuple[list[Record] | None, list[Problem]]:
+    """Seed values as value versions uploaded by 'reference' on their retrieval date (records of SEED_COLUMNS)."""
     if cat.seed_values_file is None:
         return None, []
     display = display_name(cat.seed_values_file, cat.root)
@@ -38,4 +40,4 @@ def read_seed(cat: Catalogue) -> tuple[pd.DataFrame | None, list[Problem]]:
                     "upload_id": "seed", "office_id": ind.office_id, "ledger_file": display})
     if problems:
         return None, problems
-    return frame_of(out, SEED_COLUMNS, {"value": "float64", "row": "int64"}), []
+    return out, []

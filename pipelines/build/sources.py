@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import pandas as pd
+from pipelines.schemas import ROW, Problem, RawSourceDomain, Record, Table, problem, read_checked
 
-from pipelines.schemas import ROW, Problem, RawSourceDomain, Record, frame_of, problem, read_checked
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def domain_of(url: object) -> str | None:
@@ -27,10 +29,11 @@ def domain_of(url: object) -> str | None:
 class SourceTiers:
     """The classification: `domain` or `domain/path-prefix` -> tier; a subdomain inherits its parent's tier."""
 
-    def __init__(self, table: pd.DataFrame):
+    def __init__(self, table: Table | pd.DataFrame):
         self.table = table  # domain, tier, reason
         self._keys = dict(zip(table["domain"], table["tier"]))
         self._prefixed = [k for k in table["domain"] if "/" in k]
+        self._tiers: dict[object, str | None] = {}
 
     def match(self, url: object) -> str | None:
         """The classification key that decides `url`'s tier (longest path prefix, then host, then parents)."""
@@ -38,8 +41,8 @@ class SourceTiers:
         if host is None:
             return None
         keys = self._keys
-        path = urlsplit(str(url).strip()).path or "/"
-        prefixed = [k for k in self._prefixed if f"{host}{path}".startswith(k)]
+        where = host + (urlsplit(str(url).strip()).path or "/")
+        prefixed = [k for k in self._prefixed if where.startswith(k)]
         if prefixed:
             return max(prefixed, key=len)
         parts = host.split(".")
@@ -50,6 +53,18 @@ class SourceTiers:
         return None
 
     def tier(self, url: object) -> str | None:
+        """The tier of `url` (None: unclassified), each distinct URL looked up once per classification: the
+        editions, rankings, components, seed values and the catalogue repeat a few hundred URLs."""
+        try:
+            return self._tiers[url]
+        except KeyError:
+            pass
+        except TypeError:  # not hashable: looked up every time
+            return self._tier(url)
+        found = self._tiers[url] = self._tier(url)
+        return found
+
+    def _tier(self, url: object) -> str | None:
         key = self.match(url)
         return None if key is None else self._keys[key]
 
@@ -57,7 +72,7 @@ class SourceTiers:
 def load_source_tiers(path: Path | None, display: str, tiers: tuple[str, ...]) -> tuple[SourceTiers | None, list[Problem]]:
     """Read and check the classification; every tier must be one the catalogue declares."""
     if path is None:
-        return SourceTiers(pd.DataFrame(columns=["domain", "tier", "reason"])), []
+        return SourceTiers(Table(["domain", "tier", "reason"], [])), []
     records, failed, problems = read_checked(path, display, {}, RawSourceDomain)
     if records is None or failed:
         return None, problems
@@ -66,7 +81,7 @@ def load_source_tiers(path: Path | None, display: str, tiers: tuple[str, ...]) -
             problems.append(problem(display, r[ROW], "tier", "check.not_allowed", value=r["tier"], allowed=", ".join(tiers)))
     if problems:
         return None, problems
-    return SourceTiers(frame_of(records, ["domain", "tier", "reason"])), []
+    return SourceTiers(Table(["domain", "tier", "reason"], records)), []
 
 
 def classify_records(rows: list[Record], tiers: SourceTiers, display: str, column: str = "source_url",
@@ -87,19 +102,3 @@ def classify_records(rows: list[Record], tiers: SourceTiers, display: str, colum
         if known[url] is None:
             problems.append(problem(display, r[row], column, "check.unclassified_source", domain=domain_of(url) or url))
     return out, problems
-
-
-def classify(frame: pd.DataFrame, tiers: SourceTiers, display: str, column: str = "source_url",
-             rows: pd.Series | None = None) -> tuple[pd.Series, list[Problem]]:
-    """The tier of every row's source URL; an unclassified domain is a problem naming file, row and column.
-
-    Each distinct URL is looked up once (the large files repeat a few hundred URLs)."""
-    urls = frame[column].astype("object") if column in frame.columns else pd.Series(None, index=frame.index, dtype="object")
-    known = {u: tiers.tier(u) for u in urls.dropna().unique() if isinstance(u, str) and u}
-    tier = urls.map(known)
-    problems = []
-    for index in urls.index[urls.notna() & tier.isna()]:
-        url = urls[index]
-        row = int(rows[index]) if rows is not None and pd.notna(rows[index]) else int(index)
-        problems.append(problem(display, row, column, "check.unclassified_source", domain=domain_of(url) or url))
-    return tier.astype("object").where(tier.notna(), None), problems

@@ -6,22 +6,25 @@ import csv
 import dataclasses
 import hashlib
 import io
+import math
 import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from pipelines.accounts import RESERVED, Account
-from pipelines.catalogue import Catalogue, Indicator
 from pipelines.build.periods import PERIOD_PATTERNS, parse_period
 from pipelines.build.seed import read_seed
 from pipelines.ledger.uploads import read_receipt, read_receipts
 from pipelines.messages import bilingual, t
-from pipelines.schemas import Problem
+from pipelines.schemas import Problem, Record
+
+if TYPE_CHECKING:
+    from pipelines.catalogue import Catalogue, Indicator
+    import pandas as pd
 
 # canonical column -> the header names accepted for it (Korean first, as in the template)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -60,7 +63,7 @@ class ParsedUpload:
     display: str
     department: str
     encoding: str | None = None
-    rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # indicator_id, period, value, source, note, row
+    rows: pd.DataFrame = field(default_factory=lambda: _frame([]))  # indicator_id, period, value, source, note, row
     problems: list[Problem] = field(default_factory=list)  # the first `reporting.max_problems_shown`
     problem_count: int = 0  # all of them
 
@@ -415,9 +418,17 @@ def _on_sheet(out: ParsedUpload, sheet: str, formulas: list[Problem]) -> ParsedU
         taken = {p.cell for p in formulas}
         empty = t("upload.empty", "en")  # a row whose only value is such a formula is skipped as unfilled
         named = [*formulas, *(p for p in named if p.cell not in taken and p.en != empty)]
-        out.rows = pd.DataFrame()
+        out.rows = _frame([])
     out.problems, out.problem_count = named, max(out.problem_count, len(named))
     return out
+
+
+def _frame(records: list, columns: list[str] | None = None, **options) -> pd.DataFrame:
+    """An upload's rows as pandas: loaded only where an upload is read or a template made (a build of a ledger
+    without uploads loads no pandas, issue 13)."""
+    import pandas as pd  # see above
+
+    return pd.DataFrame(records, columns=columns, **options)
 
 
 def _check_rows(out: ParsedUpload, lines: Iterator[tuple[int, list[str]]], cat: Catalogue, today: date,
@@ -443,7 +454,7 @@ def _check_rows(out: ParsedUpload, lines: Iterator[tuple[int, list[str]]], cat: 
         problems.add(lambda: _whole(display, "upload.empty"))
     if header_problems or not seen_rows:
         return _rejected(out, problems)
-    frame = pd.DataFrame(records, columns=["indicator_id", "period", "value", "source", "note", "row"])
+    frame = _frame(records, ["indicator_id", "period", "value", "source", "note", "row"])
     rows.conflicting_duplicates(frame)
 
     # The result: the problems (the first ones, and how many), or the rows (an identical row given twice is
@@ -487,6 +498,8 @@ def template_rows(cat: Catalogue, department: str, lang: str = "ko", due: dict[s
                   last: dict[str, tuple[float, str]] | None = None) -> pd.DataFrame:
     """The template as a table: the department's indicators, the period now due (`due`: indicator -> period)
     and, as a reminder the reader ignores, the last value and its period (`last`)."""
+    import pandas as pd  # a template is a frame: pandas loads here, not with the build (issue 13)
+
     due, last = due or {}, last or {}
     rows = []
     for ind in cat.indicators.values():
@@ -498,7 +511,7 @@ def template_rows(cat: Catalogue, department: str, lang: str = "ko", due: dict[s
             previous = f"{_number_text(float(value))} ({period})"
         rows.append([ind.id, ind.name.get(lang), ind.unit.get(lang), due.get(ind.id, ""), "", previous,
                      ind.source_name, ""])
-    return pd.DataFrame(rows, columns=[COLUMNS[c][0 if lang == "ko" else 1] for c in TEMPLATE_COLUMNS], dtype=object)
+    return _frame(rows, [COLUMNS[c][0 if lang == "ko" else 1] for c in TEMPLATE_COLUMNS], dtype=object)
 
 
 def template_csv(cat: Catalogue, department: str, lang: str = "ko", due: dict[str, str] | None = None,
@@ -553,18 +566,25 @@ def _uploader_problem(r, display: str, accounts: dict[str, Account], strict: boo
     return None
 
 
+VERSION_COLUMNS = ["indicator_id", "period", "value", "source", "note", "row", "uploaded_by", "uploaded_at",
+                   "upload_id", "office_id", "ledger_file", "source_url"]
+UPLOAD_COLUMNS = ["upload_id", "office_id", "uploaded_by", "uploaded_at", "sha256", "original_filename", "encoding",
+                  "bytes", "rows"]
+
+
 def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None, accounts: dict[str, Account] | None = None,
-                  sealed: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
-    """Every value version in the ledger: the seed file, then each accepted upload, in upload order.
+                  sealed: set[str] | None = None) -> tuple[list[Record], list[Record], list[Problem]]:
+    """Every value version in the ledger (records of VERSION_COLUMNS): the seed file, then each accepted upload, in
+    upload order; and every upload (records of UPLOAD_COLUMNS).
 
     Replay re-checks what each upload claims: its department owns every indicator in it, and (with
     `accounts`) its uploader was that department's editor or an admin at the time."""
     problems: list[Problem] = []
-    frames = []
+    versions: list[Record] = []
     seed, more = read_seed(cat)
     problems += more
     if seed is not None:
-        frames.append(seed)
+        versions += [{c: v.get(c) for c in VERSION_COLUMNS} for v in seed]
     receipts = read_receipts(cat)
     strict = set(sealed or ())
     for folder, upload_id in pending or []:
@@ -587,19 +607,19 @@ def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
                               today=datetime.fromisoformat(r.uploaded_at).date(), check_owner=True)
         problems += parsed.problems
         if parsed.ok:
-            rows = parsed.rows.assign(
-                uploaded_by=r.uploaded_by, uploaded_at=r.uploaded_at, upload_id=r.upload_id,
-                office_id=r.department, ledger_file=display,
-            )
-            frames.append(rows)
+            made = {"uploaded_by": r.uploaded_by, "uploaded_at": r.uploaded_at, "upload_id": r.upload_id,
+                    "office_id": r.department, "ledger_file": display}
+            for row in parsed.rows.to_dict("records"):
+                row = {**row, **made}
+                versions.append({c: _missing_as_none(row.get(c)) for c in VERSION_COLUMNS})
         upload_rows.append({
             "upload_id": r.upload_id, "office_id": r.department, "uploaded_by": r.uploaded_by,
             "uploaded_at": r.uploaded_at, "sha256": r.sha256, "original_filename": r.original_filename,
             "encoding": r.encoding, "bytes": r.bytes, "rows": r.rows,
         })
-    columns = ["indicator_id", "period", "value", "source", "note", "row", "uploaded_by", "uploaded_at",
-               "upload_id", "office_id", "ledger_file", "source_url"]
-    versions = pd.concat([f.reindex(columns=columns) for f in frames], ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    uploads = pd.DataFrame(upload_rows, columns=["upload_id", "office_id", "uploaded_by", "uploaded_at", "sha256",
-                                                 "original_filename", "encoding", "bytes", "rows"])
-    return versions, uploads, problems
+    return versions, upload_rows, problems
+
+
+def _missing_as_none(value: object) -> object:
+    """A frame's missing float (NaN) as None, as a record holds a missing value."""
+    return None if isinstance(value, float) and math.isnan(value) else value

@@ -31,9 +31,8 @@ from pipelines.sql import parts
 from pipelines.sql.parts import DEFAULT_WAREHOUSE, connect_read_only, warehouse_path  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from pipelines.catalogue import Catalogue
+    from pipelines.schemas import Table
 
 SCHEMA_SQL = sql.SCHEMA
 
@@ -140,7 +139,7 @@ def remove_stale(target: Path) -> list[Path]:
     return removed
 
 
-def stage_early(tables: dict[str, pd.DataFrame]) -> None:
+def stage_early(tables: dict[str, Table | duckdb.DuckDBPyRelation]) -> None:
     """The published part's tables among `tables` (each checked already) appended to the staged file the build's
     component rows go into (rankings.staged_in_place), while its components files are still read: the write, after
     the last file, appends only the others (issue 13: at 3.24M component rows ranking_row alone was ~0.1 s of CPU
@@ -160,16 +159,16 @@ def stage_early(tables: dict[str, pd.DataFrame]) -> None:
             # a file made without the schema template holds component_row alone: the write makes the others
             if name in tables and name in columns and name not in done \
                     and not isinstance(tables[name], duckdb.DuckDBPyRelation):
-                frame = tables[name][columns[name]]  # by position, as stage_part appends
-                if len(frame):
-                    con.append(name, frame)
+                table = tables[name].select(columns[name])  # by position, as stage_part inserts
+                if len(table):
+                    table.relation(con).insert_into(name)
                 done.add(name)
     finally:
         con.close()
 
 
-def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: dict[str, Path] | None = None,
-               template: Path | None = None, rows: bool = True) -> Path:
+def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], path: Path,
+               staged: dict[str, Path] | None = None, template: Path | None = None, rows: bool = True) -> Path:
     """Write one part's tables into a new file beside its live file and return it; nothing live is touched.
 
     The published part holds the views: `staged` names the other parts' staged files, which it attaches
@@ -224,11 +223,11 @@ def stage_part(part: str, tables: dict[str, pd.DataFrame], path: Path, staged: d
                     continue
                 if name in early:
                     continue
-                # DuckDB's append inserts the frame's columns by position, so they go in the table's order; an
-                # empty frame is checked for its columns and not appended (an append costs ~2 ms however small)
-                frame = tables[name][columns[name]]
-                if len(frame):
-                    con.append(name, frame)
+                # the rows go in by position, so the columns go in the table's order; an empty table is checked
+                # for its columns and not inserted (an insert costs ~2 ms however small)
+                table = tables[name].select(columns[name])
+                if len(table):
+                    table.relation(con).insert_into(name)
             if part == "published" and rows:
                 _read_answers(con, tmp)
             sql.execute(con, "stage_close")
@@ -262,7 +261,7 @@ def from_template(template: Path, target: Path) -> bool:
         return False
 
 
-def stage(tables: dict[str, pd.DataFrame], path: Path, only: tuple[str, ...] = parts.PARTS,
+def stage(tables: dict[str, Table | duckdb.DuckDBPyRelation], path: Path, only: tuple[str, ...] = parts.PARTS,
           template: Path | None = None, rows: bool = True) -> dict[str, Path]:
     """Stage the parts named in `only` (default: all) from `tables`; {part: staged file}. On an error nothing
     staged is left behind. `template` and `rows` as in stage_part."""
@@ -364,7 +363,7 @@ def let_go() -> None:
     let_go_components()
 
 
-def write(tables: dict[str, pd.DataFrame], path: Path) -> Path:
+def write(tables: dict[str, Table | duckdb.DuckDBPyRelation], path: Path) -> Path:
     """Write every part beside its file, then swap them in; on any error before the swap nothing changes.
 
     The caller holds `ledger.store.writing` for `path`.

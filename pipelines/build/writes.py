@@ -80,7 +80,7 @@ def _changed_parts(cat: Catalogue, path: Path, pending=None, pending_events=None
 def _part_tables(cat: Catalogue, path: Path, changed: tuple[str, ...], pending=None, pending_events=None) -> dict:
     """The tables of the `changed` parts, validated, with the staged entry in them."""
     if changed == warehouse.parts.PARTS:
-        return collect(cat, pending=pending, pending_events=pending_events, path=path).tables
+        return collect(cat, pending=pending, pending_events=pending_events, path=path).held
     if changed == ("values",):
         return collect_values(cat, pending)
     return collect_forum(cat, pending_events)

@@ -8,11 +8,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.accounts import Account
-from pipelines.catalogue import Catalogue
 from pipelines.errors import CityIdxError
 from pipelines.ledger import seal, store
+
+if TYPE_CHECKING:
+    from pipelines.catalogue import Catalogue
 
 RECEIPT = "receipt.json"
 # What each receipt field must be (a hand-edited receipt with a number for a name is refused, not replayed).

@@ -199,3 +199,9 @@ create or replace temp table held as
 select list_position(:paths, filename) as _file, nullif(trim(columns(* exclude (filename))), '')
 from read_csv(:paths, header = true, all_varchar = true, strict_mode = true, null_padding = false, auto_detect = true,
               sep = ',', quote = '"', escape = '"', union_by_name = true, filename = true);
+
+-- name: python_rows(columns)
+-- Rows made in Python (schemas.Table, issue 13: the build's tables without pandas): :columns is a struct of one
+-- list per column, all of one length; one row per place in the lists, the columns in the struct's order, each
+-- typed as DuckDB reads the list (a column of nothing but missing values has DuckDB's NULL type; an insert casts it).
+select unnest(columns(*)) from (select unnest(:columns));
