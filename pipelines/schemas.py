@@ -946,6 +946,8 @@ class Table:
     columns: list[str]
     records: list[Record]
     types: dict[str, str] = dataclasses.field(default_factory=dict)
+    # a large table as pandas, made once for all its relations (checked, then appended: issue 13), by row count
+    _converted: tuple[int, pd.DataFrame] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -971,8 +973,10 @@ class Table:
         """The records as DuckDB rows on `con` (each column one list, unnested together: `python_rows`), `columns`
         in order (default: all); `row`: with `ROW` first, each record's place from 0 (as a frame's index)."""
         names = [ROW] * row + list(columns or self.columns)
-        if len(self.records) >= LARGE_TABLE_ROWS:  # converted by pandas, column by column
-            frame = self.select([c for c in names if c != ROW]).frame()
+        if len(self.records) >= LARGE_TABLE_ROWS:  # converted by pandas, column by column, once
+            if self._converted is None or self._converted[0] != len(self.records):
+                self._converted = (len(self.records), self.frame())
+            frame = self._converted[1][[c for c in names if c != ROW]]
             return con.from_df(frame.assign(**{ROW: frame.index})[names] if row else frame)
         lists = [list(range(len(self.records))) if c == ROW else self.column(c) for c in names]
         if set(names) != {"key", "value"}:

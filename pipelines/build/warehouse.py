@@ -159,9 +159,10 @@ def stage_early(tables: dict[str, Table | duckdb.DuckDBPyRelation]) -> None:
             # a file made without the schema template holds component_row alone: the write makes the others
             if name in tables and name in columns and name not in done \
                     and not isinstance(tables[name], duckdb.DuckDBPyRelation):
-                table = tables[name].select(columns[name])  # by position, as stage_part inserts
-                if len(table):
-                    table.relation(con).insert_into(name)
+                table = tables[name]
+                table.select(columns[name])  # every column the staged table has (else a KeyError, as a frame's)
+                if len(table):  # by position, as stage_part inserts; a large table as converted for its check
+                    table.relation(con, columns[name]).insert_into(name)
                 done.add(name)
     finally:
         con.close()
@@ -225,9 +226,10 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
                     continue
                 # the rows go in by position, so the columns go in the table's order; an empty table is checked
                 # for its columns and not inserted (an insert costs ~2 ms however small)
-                table = tables[name].select(columns[name])
-                if len(table):
-                    table.relation(con).insert_into(name)
+                table = tables[name]
+                table.select(columns[name])  # every column the staged table has (else a KeyError, as a frame's)
+                if len(table):  # a large table as converted for its check (schemas.Table.relation)
+                    table.relation(con, columns[name]).insert_into(name)
             if part == "published" and rows:
                 _read_answers(con, tmp)
             sql.execute(con, "stage_close")
