@@ -325,7 +325,7 @@ def bench_real(report: Report, runs: int, work: Path) -> Path | None:
                              [run_child([PYTHON, "-c", STARTUP_SCRIPT]).wall for _ in range(runs)])
     floor_sub = report.seconds("the floor as a fresh process (start-up + read_csv)",
                                [run_child([PYTHON, "-c", FLOOR_SCRIPT, *map(str, files)]).wall for _ in range(runs)])
-    full_startup = report.seconds("interpreter start-up: import pipelines.build (pandas, pandera)",
+    full_startup = report.seconds("interpreter start-up: import pipelines.build",
                                   [run_child([PYTHON, "-c", "import pipelines.build, pipelines.cli"]).wall
                                    for _ in range(runs)], "for reference")
     report.row("ratio: cityidx build / (floor + start-up)", f"{cli / (floor + startup):.1f}x")

@@ -918,9 +918,13 @@ def read_checked_files(files: list[tuple[Path, str]], numbers: dict[str, str], m
             for r in records:
                 k, r[ROW] = divmod(r[ROW], _FILE_STRIDE)
                 per_file[k - 1].append(r)
+            columns = {ROW, *(c for i in together for c in headers[i])}
             for j, i in enumerate(together):
-                names = (ROW, *headers[i])
-                out[i] = [{c: r[c] for c in names} for r in per_file[j]], failed[j], problems[j]
+                # a column another file has is not this file's: its records leave it out (as reading it alone)
+                for c in columns - {ROW, *headers[i]}:
+                    for r in per_file[j]:
+                        del r[c]
+                out[i] = per_file[j], failed[j], problems[j]
     return [result if result is not None else read_checked(path, display, numbers, model)
             for result, (path, display) in zip(out, files)]
 
