@@ -127,15 +127,6 @@ def settle(page) -> None:
     page.wait_for_function(READY_JS, timeout=RUN_MS, polling=250)
 
 
-def sign_out(page) -> None:
-    """Click the sidebar's sign-out button and wait for its result, the sign-in button back (the sign-out reruns the
-    page; on a loaded machine that run can start after settle()'s pause, leaving the old sidebar to be read)."""
-    side = page.locator('[data-testid="stSidebar"]')
-    side.get_by_role("button", name="로그아웃").click()
-    side.get_by_role("button", name="로그인").wait_for(timeout=RUN_MS)
-    settle(page)
-
-
 def sign_in(page, username: str, password: str) -> None:
     """Sign in through the sidebar form and wait for its result: the sign-in reruns the page once more, and
     on a loaded machine that run can end after settle(), so wait for the sign-out button it brings (a refused

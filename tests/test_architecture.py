@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 from pipelines import build, catalogue
-from pipelines.sql import parts
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT = Path(sys.executable).with_name("lint-imports")
