@@ -40,10 +40,7 @@ select * from ledger_csv(:path);
 -- A build that writes its component rows straight into the published part's staged file (build/rankings.py,
 -- start_components) opens it as `building`; the write closes it (components_close) and opens it again as
 -- `staged`, the name every staging statement uses, while the other parts are staged under that name before it.
--- No write-ahead log, as stage_open: nothing reads the file before the write checkpoints it, and a build that fails
--- or is killed removes it; the tables the build appends before the write (build/warehouse.py, stage_early) were
--- logged first otherwise, each row written twice.
-attach :path as building (recovery_mode no_wal_writes);
+attach :path as building;
 
 -- name: components_use#
 -- The published part's staged file, where the build makes `component_row`.
