@@ -747,13 +747,20 @@ def read_validated(path: Path, display: str, numbers: dict[str, str],
     Returns the rows, the same rows when every rule of the model holds (else None), and every problem;
     (None, None, problems) when the file cannot be read at all.
     """
+    frame, failed, problems = _read_held(path, display, numbers, model, _frame)
+    return frame, (None if failed else frame), problems
+
+
+def _read_held(path: Path, display: str, numbers: dict[str, str], model: Model,
+               take: Callable[[duckdb.DuckDBPyRelation], T]) -> tuple[T | None, bool, list[Problem]]:
+    """`hold_validated` on a cursor of its own, then `take(rows)` (pandas or records) before the cursor closes: the
+    rows, whether a rule failed, every problem (None for the rows when the file cannot be read at all)."""
     con = cursor()
     try:
         rows, problems, failed, _ = hold_validated(con, path, display, numbers, model)
-        frame = None if rows is None else _frame(rows)
+        return (None if rows is None else take(rows)), failed, problems
     finally:
         con.close()
-    return frame, (None if failed else frame), problems
 
 
 # --- many files of one model at once ------------------------------------------------------------------------------
@@ -891,13 +898,7 @@ def read_checked(path: Path, display: str, numbers: dict[str, str], model: Model
     """`read_validated` without pandas: `hold_validated`, then the typed rows as records (each with `ROW`), whether
     a rule of the model failed (then only the rows' own text is to be trusted, as `read_validated`'s raw frame), and
     every problem; (None, True, problems) when the file cannot be read at all."""
-    con = cursor()
-    try:
-        rows, problems, failed, _ = hold_validated(con, path, display, numbers, model)
-        records = None if rows is None else _records(rows)
-    finally:
-        con.close()
-    return records, failed, problems
+    return _read_held(path, display, numbers, model, _records)
 
 
 def read_checked_files(files: list[tuple[Path, str]], numbers: dict[str, str], model: Model) -> list[Checked]:
