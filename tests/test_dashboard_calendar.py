@@ -321,3 +321,18 @@ def test_source_snapshots_show_the_latest_receipt_and_the_page_never_fetches(min
 def test_a_catalogue_without_fetch_sources_says_so(site):
     at = open_page("ko")
     assert t("ui.cal.no_sources", "ko") in [i.value for i in at.info]
+
+
+@pytest.mark.parametrize("page", [PAGE, "views/reporting.py"])
+def test_the_pages_read_today_in_the_catalogues_zone(site, page: str, monkeypatch: pytest.MonkeyPatch):
+    """The calendar says its times are KST; between midnight in Seoul and 09:00 UTC a server's own date is still
+    yesterday. The page's today (the calendar's intro and timeline, the reporting page's due states) is the Seoul
+    date (`data.local_today`), as the my-indicators page reads it."""
+    from dashboard import data
+
+    seoul_day = date(2031, 2, 3)  # far from the server's own date: a page reading date.today() cannot show it
+    monkeypatch.setattr(data, "local_today", lambda: seoul_day)
+    at = run_on(AppTest.from_file(str(APP), default_timeout=120), page)
+    assert not at.exception
+    shown = " ".join(c.value for c in at.caption)
+    assert "2031-02-03" in shown, shown[:400]

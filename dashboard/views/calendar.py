@@ -35,7 +35,7 @@ def quarter_of(day: date) -> tuple[int, int]:
 
 # Load inputs.
 cat = data.catalogue_or_stop(lang)
-today = date.today()
+today = data.local_today()  # the Seoul date (the catalogue's zone), as the page says: not the server's
 table = data.upcoming_releases(cat, today)
 titles = {s.id: s.title.get(lang) for s in cat.series.values()}
 shorts = {s.id: s.short.get(lang) for s in cat.series.values()}

@@ -153,7 +153,7 @@ if can_run:
     with st.expander(t("ui.forum.schedule", lang), expanded=not nxt["scheduled"], icon=":material/event:"):
         # Offer the rule's next date not yet taken (after the scheduled meeting, if there is one).
         rule = forum_def.schedule if forum_def else None
-        after = date.fromisoformat(nxt["date"]) + timedelta(days=1) if nxt["scheduled"] else date.today()
+        after = date.fromisoformat(nxt["date"]) + timedelta(days=1) if nxt["scheduled"] else data.local_today()
         default_day = rule.next_on_or_after(after) if rule else after + timedelta(days=30)
         with st.form("forum_schedule"):
             day = st.date_input(t("ui.forum.date", lang), value=default_day, key="schedule_date")
@@ -268,7 +268,7 @@ if meeting_id:
                     c1, c2, c3 = st.columns(3)
                     owner = c1.selectbox(t("col.owner", lang), office_ids, format_func=office_name, key=f"action_owner_{aid}",
                                          index=office_ids.index(owners[0]) if owners and owners[0] in office_ids else 0)
-                    due = c2.date_input(t("col.due", lang), value=date.today() + timedelta(days=180), key=f"action_due_{aid}")
+                    due = c2.date_input(t("col.due", lang), value=data.local_today() + timedelta(days=180), key=f"action_due_{aid}")
                     execution = c3.selectbox(t("col.execution", lang), forum.EXECUTIONS, key=f"action_execution_{aid}",
                                              format_func=lambda e: t(f"execution.{e}", lang),
                                              index=forum.EXECUTIONS.index("department"))

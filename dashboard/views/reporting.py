@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -23,7 +22,7 @@ def col(key: str) -> str:
 
 # Load inputs.
 cat = data.catalogue_or_stop(lang)
-today = date.today()
+today = data.local_today()  # the Seoul date (the catalogue's zone), as the my-indicators page judges due dates: not the server's
 status = data.due_status(cat, today)
 offices = {o.id: o.name.get(lang) for o in cat.offices.values()}
 recent_days = cat.reporting.recent_days
