@@ -766,7 +766,8 @@ def _read_held(path: Path, display: str, numbers: dict[str, str], model: Model,
 # --- many files of one model at once ------------------------------------------------------------------------------
 
 FILE = "_file"  # beside ROW when several files are held at once: the file's place in the list, from 1
-_FILE_STRIDE = 10**9  # a row of file k is held as k * _FILE_STRIDE + its row: one number names both
+FILE_STRIDE = 10**9  # a row of file k is held as k * FILE_STRIDE + its row: one number names both
+_FILE_TEXT = "_file_text"  # FILE as text, beside the text columns whose distinct values are asked per file
 
 
 def _header_names(path: Path) -> list[str] | None:
@@ -838,21 +839,21 @@ def _hold_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]
     import pandas as pd  # only for a caller that wants frames (the build reads records: read_checked_files)
 
     frame, problems, failed = judged
-    of_file = frame.index // _FILE_STRIDE
+    of_file = frame.index // FILE_STRIDE
     out = []
     for k, names in enumerate(headers, start=1):
         own = frame.loc[of_file == k, names]
-        own.index = pd.Index(own.index - k * _FILE_STRIDE, dtype="int64")
+        own.index = pd.Index(own.index - k * FILE_STRIDE, dtype="int64")
         out.append((own, None if failed[k - 1] else own, problems[k - 1]))
     return out
 
 
-def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], headers: list[list[str]],
-                    numbers: dict[str, str], model: Model, fetch: Callable[[duckdb.DuckDBPyRelation], T]
-                    ) -> tuple[T, list[list[Problem]], list[bool]] | None:
-    """The files held, typed and checked in one pass on cursor `con`: `fetch` of the typed rows (`ROW`, then every
-    column; a row of file k numbered k * _FILE_STRIDE + its row), each file's problems, and whether a rule of the
-    model failed in each; None when they cannot be read together."""
+def _hold_typed(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], numbers: dict[str, str], model: Model
+                ) -> tuple[duckdb.DuckDBPyRelation, list[str], list[Rule]] | None:
+    """The files held in one read on cursor `con` (`hold_csvs`) and typed: the typed rows (`ROW`: a row of file k
+    numbered k * FILE_STRIDE + its row; `FILE`; every column of any file, then the number columns' text as
+    `_text_<column>`), the columns, and every rule to judge on them (a key unique within its file); None when they
+    cannot be read together."""
     try:
         sql.execute(con, "hold_csvs", paths=[str(path) for path, _ in files])
     except (duckdb.Error, UnicodeDecodeError):
@@ -862,22 +863,80 @@ def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
         return None
     columns = [c for c in held.columns if c != FILE]
     first = fn("min", col("rowid")).over(partition_by=[col(FILE)])
-    row = col(FILE).cast("BIGINT") * _FILE_STRIDE + col("rowid") - first + FIRST_DATA_ROW
+    row = col(FILE).cast("BIGINT") * FILE_STRIDE + col("rowid") - first + FIRST_DATA_ROW
     numbered = [c for c in numbers if c in columns]
     typed = held.select(row.alias(ROW), col(FILE), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
                                           for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
     found = number_rules(numbers, columns, "_text_") + [_per_file(r) for r in rules(model, columns)]
+    return typed, columns, found
+
+
+def _by_file(hits: list[tuple[Rule, Problem]], files: list[tuple[Path, str]]) -> tuple[list[list[Problem]], list[bool]]:
+    """Problems found on the rows of every file at once, each named by its own file and row; whether a rule of the
+    model failed in each file (a number that is not one alone leaves its rows typed)."""
+    problems: list[list[Problem]] = [[] for _ in files]
+    failed = [False] * len(files)
+    for r, p in hits:
+        k, at = divmod(p.row, FILE_STRIDE)
+        problems[k - 1].append(dataclasses.replace(p, file=files[k - 1][1], row=at))
+        failed[k - 1] = failed[k - 1] or not r.check.startswith("check.")
+    return problems, failed
+
+
+def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], headers: list[list[str]],
+                    numbers: dict[str, str], model: Model, fetch: Callable[[duckdb.DuckDBPyRelation], T]
+                    ) -> tuple[T, list[list[Problem]], list[bool]] | None:
+    """The files held, typed and checked in one pass on cursor `con`: `fetch` of the typed rows (`ROW`, then every
+    column; a row of file k numbered k * FILE_STRIDE + its row), each file's problems, and whether a rule of the
+    model failed in each; None when they cannot be read together."""
+    held = _hold_typed(con, files, numbers, model)
+    if held is None:
+        return None
+    typed, columns, found = held
     # the rows fetched first: their count spares _failures the query that would count them (a few thousand rows
     # of the real ledger are judged in one scan)
     fetched = fetch(typed.select(col(ROW), *(col(c) for c in columns)))
     hits, _ = _failures(typed, found, "", list(model.to_schema().unique or []), rows=len(fetched))
-    problems: list[list[Problem]] = [[] for _ in files]
-    failed = [False] * len(files)
-    for r, p in hits:
-        k, at = divmod(p.row, _FILE_STRIDE)
-        problems[k - 1].append(dataclasses.replace(p, file=files[k - 1][1], row=at))
-        failed[k - 1] = failed[k - 1] or not r.check.startswith("check.")
+    problems, failed = _by_file(hits, files)
     return fetched, problems, failed
+
+
+Judged = tuple[list[Problem], bool, Distinct]  # a file's problems, whether a rule of its model failed, its groups
+
+
+def hold_validated_files(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], numbers: dict[str, str],
+                         model: Model, groups: Groups = ()
+                         ) -> tuple[duckdb.DuckDBPyRelation, list[Judged]] | None:
+    """`hold_validated` of every (path, display) of `files` at once, on cursor `con` (issue 13: what a small file
+    costs is DuckDB's round trips, not its rows): one read of all of them, by column name, every rule in one scan (a
+    key unique within its file), the distinct values of every group in one query. Returns the typed rows of all of
+    them, held (`ROW`: a row of file k numbered k * FILE_STRIDE + its row; `FILE`: k, from 1; every column any of
+    them has, missing in the rows of a file without it), and per file what `hold_validated` gives: its problems, each
+    naming its file and row, whether a rule of the model failed, and the distinct values of the caller's `groups` in
+    its rows (a column the file lacks missing in them). None when they cannot be read together (a header that fails
+    or carries a name twice or with spaces around it, a file DuckDB cannot read with the others): the caller then
+    holds each file alone, which says what is wrong with it."""
+    headers = _together(files, model)
+    if len(files) < 2 or len(headers) < len(files):
+        return None
+    held = _hold_typed(con, files, numbers, model)
+    if held is None:
+        return None
+    typed, columns, found = held
+    missing = [c for c in dict.fromkeys(c for group in groups for c in group) if c not in columns]
+    # a column no file has is missing in every row, as in a file that lacks it; the file's place as text beside
+    # each group (a group's values are one list of text): one query gives every file's distinct values
+    typed = typed.select(*(col(c) for c in typed.columns), *(lit(None).cast("VARCHAR").alias(c) for c in missing),
+                         col(FILE).cast("VARCHAR").alias(_FILE_TEXT))
+    hits, found_values = _failures(typed, found, "", list(model.to_schema().unique or []),
+                                   tuple((_FILE_TEXT, *g) for g in groups))
+    problems, failed = _by_file(hits, files)
+    distinct: list[Distinct] = [{g: [] for g in groups} for _ in files]
+    for g in groups:
+        for k, *values in found_values[(_FILE_TEXT, *g)]:
+            distinct[int(k) - 1][g].append(tuple(values))
+    rows = typed.select(col(ROW), col(FILE), *(col(c) for c in [*columns, *missing]))
+    return rows, [(problems[i], failed[i], distinct[i]) for i in range(len(files))]
 
 
 # --- the rows as Python records (the build's path, without pandas) -------------------------------------------------
@@ -918,7 +977,7 @@ def read_checked_files(files: list[tuple[Path, str]], numbers: dict[str, str], m
             records, problems, failed = judged
             per_file: list[list[Record]] = [[] for _ in together]
             for r in records:
-                k, r[ROW] = divmod(r[ROW], _FILE_STRIDE)
+                k, r[ROW] = divmod(r[ROW], FILE_STRIDE)
                 per_file[k - 1].append(r)
             columns = {ROW, *(c for i in together for c in headers[i])}
             for j, i in enumerate(together):
