@@ -1070,6 +1070,19 @@ class Table:
         rel = con.sql(sql.text("python_rows"), params={"columns": {f"_{i}": v for i, v in enumerate(lists)}})
         return rel.select(*(col(f"_{i}").alias(c) for i, c in enumerate(names)))
 
+    def held(self, con: duckdb.DuckDBPyConnection, columns: list[str] | None = None,
+             row: bool = False) -> duckdb.DuckDBPyRelation:
+        """`relation`, with the records converted once, into the cursor's temporary table `python_held`
+        (`python_rows_hold`): for a caller that reads the rows more than once (checked, then appended). Valid until
+        the next `held` on the same cursor, which replaces that table. A large table goes through pandas, as in
+        `relation` (DuckDB reads the frame where it lies)."""
+        names = [ROW] * row + list(columns or self.columns)
+        if _through_pandas(len(self.records)):
+            return self.relation(con, columns, row)
+        lists = [list(range(len(self.records))) if c == ROW else self.column(c) for c in names]
+        sql.execute(con, "python_rows_hold", columns={f"_{i}": v for i, v in enumerate(lists)})
+        return con.table("python_held").select(*(col(f"_{i}").alias(c) for i, c in enumerate(names)))
+
     def frame(self) -> pd.DataFrame:
         """The table as pandas (text as pyarrow strings, as `_frame` gives them; `types` for the rest)."""
         return frame_of(self.records, self.columns, self.types)
