@@ -209,3 +209,12 @@ select unnest(columns(*)) from (select unnest(:columns));
 -- ranking_row, 1,646 rows, was converted four times, ~12 ms each). Each hold replaces the one before.
 create or replace temp table python_held as
 select unnest(columns(*)) from (select unnest(:columns));
+
+-- name: json_rows(path, columns, largest)
+-- Rows made in Python as JSON text (schemas.Columns, issue 13: a large table without pandas, parsed by DuckDB instead
+-- of converted value by value): the file at :path holds one JSON object a line, each of one list per column for a run
+-- of rows; :columns gives each list's type (`VARCHAR[]`, `BIGINT[]`, `DOUBLE[]`), so nothing is guessed (a text that
+-- looks like a time stays text); :largest, the longest line in bytes (the reader's buffer). One row per place in the
+-- lists, in the file's order.
+select unnest(columns(*))
+from read_json(:path, format = 'newline_delimited', columns = :columns, maximum_object_size = :largest);
