@@ -327,7 +327,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
         parsed = writes.check_upload(cat, data, file.name, department)
         if not parsed.ok:
             raise ProblemsFound(parsed.problems, "upload.rejected", total=parsed.problem_count)
-        click.echo(both("upload.dry_run_ok", rows=len(parsed.rows)))
+        click.echo(both("upload.dry_run_ok", rows=len(parsed.records)))
         _print_flags(cat, parsed, department)
         return
     account = accounts.acting(_as(as_user))
@@ -335,7 +335,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
     _interrupted(cat)
     receipt, parsed = writes.commit_upload(cat, data, file.name, department, account)
     name = cat.offices[department].name
-    click.echo(both("upload.accepted", rows=len(parsed.rows), department=name,
+    click.echo(both("upload.accepted", rows=len(parsed.records), department=name,
                     user=f"{account.username} ({account.role})", path=display_name(receipt.path, cat.root), sha=receipt.sha256[:12]))
 
 

@@ -129,7 +129,7 @@ def test_every_query_runs_on_a_built_warehouse(warehouse_con):
     statements = {"attach_warehouse", "attach_values", "attach_forum", "use_warehouse", "use_published",
                   "stage_open", "stage_create", "stage_use",
                   "stage_attach_values", "stage_attach_forum", "stage_search_path", "stage_close",
-                  "hold_csv", "hold_csvs", "components_open", "components_use", "components_aside",
+                  "hold_csv", "hold_csvs", "json_rows", "components_open", "components_use", "components_aside",
                   "components_close", "components_append", "component_conflicts",
                   "stage_component_rows", "stage_ranking_rows", "rankings_insert",
                   "components_append_unique", "components_threads_one", "components_threads_reset",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,8 +27,8 @@ from pipelines.errors import CityIdxError, ForumError, Message
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
-from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Problem, ProblemsFound, Record, Table, find_problems, problem,
-                               validate_frame)
+from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Columns, Problem, ProblemsFound, Record, Table, find_problems,
+                               problem, validate_frame)
 
 if TYPE_CHECKING:
     from pipelines.catalogue import Catalogue
@@ -319,28 +320,36 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
 
 def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, tiers: SourceTiers,
                        sealed: set[str] | None = None) -> Tables:
-    """Every version of every city-managed value (seed file, then uploads in order) and the uploads themselves."""
+    """Every version of every city-managed value (seed file, then uploads in order) and the uploads themselves.
+
+    The versions are made as tuples and kept as one list per column (schemas.Columns): a 10,000-row upload's rows go
+    to DuckDB without pandas and without a dict per row (issue 13)."""
     versions, uploads, problems = ledger_values(cat, pending, accounts.load_accounts(), sealed or set())
-    seed = [v for v in versions if v["upload_id"] == "seed"]
+    at = {c: i for i, c in enumerate(VERSION_COLUMNS)}
+    seed = [dict(zip(VERSION_COLUMNS, v)) for v in versions if v[at["upload_id"]] == "seed"]
     if seed and cat.seed_values_file is not None:
         _, more = classify_records(seed, tiers, display_name(cat.seed_values_file, cat.root), row="row")
         problems += more
     if problems:
         raise ProblemsFound(problems)
-    indicators = cat.indicators
+    # a version without its own source or source URL has the indicator's
+    named = {ind.id: (ind.source_name, ind.source_url) for ind in cat.indicators.values()}
+    value, source, url = at["value"], at["source"], at["source_url"]
     out = []
     for v in versions:
-        ind = indicators.get(v["indicator_id"])
-        v = {**v, "ledger_row": v["row"], "value": None if v["value"] is None else float(v["value"])}
-        if v["source_url"] is None and ind is not None:
-            v["source_url"] = ind.source_url
-        if v["source"] is None and ind is not None:
-            v["source"] = ind.source_name
+        ind = named.get(v[0])
+        if (v[source] is None or v[url] is None) and ind is not None:
+            v = (*v[:source], ind[0] if v[source] is None else v[source], *v[source + 1:url],
+                 ind[1] if v[url] is None else v[url], *v[url + 1:])
+        if v[value] is not None and type(v[value]) is not float:
+            v = (*v[:value], float(v[value]), *v[value + 1:])
         out.append(v)
-    out.sort(key=lambda v: (v["indicator_id"], v["period"], v["uploaded_at"], v["upload_id"]))
-    columns = [*(c if c != "row" else "ledger_row" for c in VERSION_COLUMNS)]
+    key = operator.itemgetter(at["indicator_id"], at["period"], at["uploaded_at"], at["upload_id"])
+    out.sort(key=key)
+    columns = [c if c != "row" else "ledger_row" for c in VERSION_COLUMNS]
+    lists = [list(c) for c in zip(*out)] if out else [[] for _ in columns]
     return {
-        "indicator_version": Table(columns, out, {"ledger_row": "Int64", "value": "float64"}),
+        "indicator_version": Columns(dict(zip(columns, lists)), {"ledger_row": "Int64", "value": "float64"}),
         "ledger_upload": Table(UPLOAD_COLUMNS, uploads, {"bytes": "Int64", "rows": "Int64"}),
     }
 

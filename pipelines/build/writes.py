@@ -17,7 +17,7 @@ from pathlib import Path
 from pipelines import accounts
 from pipelines.accounts import Account
 from pipelines.build import collect, collect_forum, collect_values, forum, warehouse, within_memory
-from pipelines.build.uploads import ParsedUpload, parse_upload
+from pipelines.build.uploads import ParsedUpload, parse_upload, remember
 from pipelines.catalogue import Catalogue
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import Event, read_events, stage_event
@@ -112,9 +112,10 @@ def commit_upload(
     parsed = check_upload(cat, data, filename, department)
     if not parsed.ok:
         raise ProblemsFound(parsed.problems, "upload.rejected", total=parsed.problem_count)
+    remember(parsed, data, cat)  # the rebuild's replay of this upload takes this reading instead of reading it again
     with store.writing(cat, path, lock_timeout), seal.appending(cat), on_disk(cat):
         staged, final, upload_id = stage_upload(cat, data, filename, department, actor,
-                                                parsed.encoding, len(parsed.rows), datetime.now(UTC))
+                                                parsed.encoding, len(parsed.records), datetime.now(UTC))
         commit(cat, path, staged, final, seal.stream_of(cat, final / "receipt.json"), pending=[(staged, upload_id)])
     receipt = next(r for r in read_receipts(cat) if r.path == final)
     return receipt, parsed

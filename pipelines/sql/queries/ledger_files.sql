@@ -224,3 +224,12 @@ from read_csv(:paths, header = true, all_varchar = true, strict_mode = true, nul
 -- list per column, all of one length; one row per place in the lists, the columns in the struct's order, each
 -- typed as DuckDB reads the list (a column of nothing but missing values has DuckDB's NULL type; an insert casts it).
 select unnest(columns(*)) from (select unnest(:columns));
+
+-- name: json_rows(path, columns, largest)
+-- Rows made in Python as JSON text (schemas.Columns, issue 13: a large table without pandas, parsed by DuckDB instead
+-- of converted value by value): the file at :path holds one JSON object a line, each of one list per column for a run
+-- of rows; :columns gives each list's type (`VARCHAR[]`, `BIGINT[]`, `DOUBLE[]`), so nothing is guessed (a text that
+-- looks like a time stays text); :largest, the longest line in bytes (the reader's buffer). One row per place in the
+-- lists, in the file's order.
+select unnest(columns(*))
+from read_json(:path, format = 'newline_delimited', columns = :columns, maximum_object_size = :largest);
