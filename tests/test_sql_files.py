@@ -131,7 +131,7 @@ def test_every_query_runs_on_a_built_warehouse(warehouse_con):
                   "stage_attach_values", "stage_attach_forum", "stage_search_path", "stage_close",
                   "hold_csv", "hold_csvs", "json_rows", "components_open", "components_use", "components_aside",
                   "components_close", "components_append", "component_conflicts",
-                  "stage_component_rows",
+                  "stage_component_rows", "stage_ranking_rows", "rankings_insert",
                   "components_append_unique", "components_threads_one", "components_threads_reset",
                   "ledger_csv_macro", "ledger_csv_sniff", "components_insert", "components_set_city", "components_set_flags",
                   "components_set_other_tier", "components_take_back",
