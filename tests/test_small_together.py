@@ -5,6 +5,7 @@ file, row and column in Korean and English, and nothing is written."""
 
 from __future__ import annotations
 
+import concurrent.futures
 from pathlib import Path
 
 import pytest
@@ -78,9 +79,19 @@ def _ledger(tmp_path: Path) -> synthetic.Generated:
 def test_small_files_go_in_together_and_give_what_each_alone_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     gen = _ledger(tmp_path)
     calls = _calls(monkeypatch)
+    pools: list[str] = []
+    real_pool = concurrent.futures.ThreadPoolExecutor
+
+    def pool(*args, **kwargs):
+        pools.append(kwargs.get("thread_name_prefix", ""))
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", pool)
     together = tmp_path / "together" / "cityindex.duckdb"
     result = build.build(catalogue.load(gen.catalogue), together)
     assert calls == {"together": 1, "alone": 0}
+    assert len(pools) == 1  # the build's one background reader: no pool of readers for no file left
+    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", real_pool)
     # the merged component is one row (rank from the first row, score and its source from the second)
     assert result.counts["component_row"] == 3 * 3 * 10 * 2
     _alone(monkeypatch)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import operator
 import time
 from collections.abc import Callable
@@ -27,8 +28,8 @@ from pipelines.errors import CityIdxError, ForumError, Message
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
-from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Columns, Problem, ProblemsFound, Record, Table, find_problems,
-                               problem, validate_frame)
+from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Columns, Model, Problem, ProblemsFound, Record, Table,
+                               find_problems, problem, validate_frame)
 
 if TYPE_CHECKING:
     from pipelines.catalogue import Catalogue
@@ -375,15 +376,17 @@ def _checked_early(tables: Tables) -> list[Problem]:
     """`_checked`, the published part's tables appended to the staged file as they are checked (warehouse.stage_early,
     while the components files are read; nothing appended when any has a problem): each table held in DuckDB once,
     judged and appended from there (issue 13); the others (a build that stages nothing) judged as `_checked` does."""
+    checks = {}
     for name, model in WAREHOUSE_MODELS.items():  # in the model's columns, as _checked keeps them
         if isinstance(tables.get(name), Table):
             tables[name] = tables[name].select(list(model.to_schema().columns))
+            checks[name] = functools.partial(_judged_rows, model, f"warehouse:{name}")
+    return _checked(tables, judged=warehouse.stage_early(tables, checks))
 
-    def check(name: str, rows: duckdb.DuckDBPyRelation, count: int) -> list[Problem] | None:
-        model = WAREHOUSE_MODELS.get(name)
-        return None if model is None else find_problems(rows, model, f"warehouse:{name}", rows=count)
 
-    return _checked(tables, judged=warehouse.stage_early(tables, check))
+def _judged_rows(model: Model, display: str, rows: duckdb.DuckDBPyRelation, count: int) -> list[Problem]:
+    """Every problem of a Python-made table's `count` rows, held in DuckDB (`ROW`: each record's place)."""
+    return find_problems(rows, model, display, rows=count)
 
 
 def _checked(tables: Tables, keyed: set[str] = frozenset(), judged: dict[str, list[Problem]] | None = None

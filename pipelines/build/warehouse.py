@@ -142,7 +142,7 @@ def remove_stale(target: Path) -> list[Path]:
 
 
 def stage_early(tables: dict[str, Table | duckdb.DuckDBPyRelation],
-                check: Callable[[str, duckdb.DuckDBPyRelation, int], list[Problem] | None] | None = None
+                checks: dict[str, Callable[[duckdb.DuckDBPyRelation, int], list[Problem]]] | None = None
                 ) -> dict[str, list[Problem]]:
     """The published part's tables among `tables` appended to the staged file the build's component rows go into
     (rankings.staged_in_place), while its components files are still read: the write, after the last file, appends
@@ -151,11 +151,11 @@ def stage_early(tables: dict[str, Table | duckdb.DuckDBPyRelation],
     build that stages no file (a check), or one made without the schema template, appends nothing. A build that
     fails removes the file, whatever went into it (rankings.let_go_components).
 
-    `check(name, rows, count)`: a table's problems (None: it has no model), judged on its rows (with `ROW`, each
-    record's place) as they are appended: each table's records are converted to DuckDB once, held on the build's
-    cursor (schemas.Table.held), judged and appended from there (issue 13: checked, then appended, a real build's
-    ranking_row was converted four times). Returns the problems of each table it judged (an empty one is not: no row
-    to hold); when there are any, nothing is appended. Without `check`, the tables are checked already."""
+    `checks[name](rows, count)`: that table's problems, judged on its rows (with `ROW`, each record's place) as they
+    are appended: its records are converted to DuckDB once, held on the build's cursor (schemas.Table.held), judged
+    and appended from there (issue 13: checked, then appended, a real build's ranking_row was converted four times).
+    Returns the problems of each table it judged (an empty one is not: no row to hold); when there are any, nothing
+    is appended. A table without a check goes in as it is (checked already, or with no model)."""
     con = building()
     if staged_in_place() is None or con is None:
         if con is not None:
@@ -177,13 +177,11 @@ def stage_early(tables: dict[str, Table | duckdb.DuckDBPyRelation],
                 if not len(table):  # by position, as stage_part inserts; nothing to insert or judge
                     appended.add(name)
                     continue
-                if check is None:  # a large table as converted for its check
+                if name not in (checks or {}):  # a large table as converted for its check
                     table.relation(con, columns[name]).insert_into(name)
                 else:
                     rows = table.held(con, row=True)
-                    found = check(name, rows, len(table))
-                    if found is not None:
-                        judged[name] = found
+                    judged[name] = checks[name](rows, len(table))
                     rows.select(*map(col, columns[name])).insert_into(name)
                 appended.add(name)
         if any(judged.values()):
