@@ -1020,10 +1020,22 @@ class Columns(Table):
         self.columns = list(lists)
         self.types = dict(types or {})
         self._converted = None
+        self._runs: dict[str, list[bytes]] = {}
         counts = {len(v) for v in lists.values()}
         if len(counts) > 1:
             raise ValueError(f"columns of different lengths: {sorted(counts)}")
         self._rows = counts.pop() if counts else 0
+
+    def _json(self, name: str) -> list[bytes]:
+        """Column `name` (or ROW: each row's place) as JSON arrays, one per run of rows: made once per column, as
+        the table is checked and then written (ValueError: a value JSON cannot say)."""
+        made = self._runs.get(name)
+        if made is None:
+            values = range(self._rows) if name == ROW else self.lists[name]
+            made = self._runs[name] = [json.dumps(list(values[i:i + JSON_RUN_ROWS]), ensure_ascii=False,
+                                                  allow_nan=False).encode()
+                                       for i in range(0, self._rows, JSON_RUN_ROWS)]
+        return made
 
     @property
     def records(self) -> list[Record]:  # type: ignore[override]
@@ -1054,13 +1066,12 @@ class Columns(Table):
         names = [ROW] * row + list(columns or self.columns)
         if not self._rows:  # no JSON line to read the types from: as Table's (empty) rows
             return Table(self.columns, [], self.types).relation(con, columns, row)
-        lists = {c: range(self._rows) if c == ROW else self.lists[c] for c in names}
         try:
-            lines = [json.dumps({c: list(v[i:i + JSON_RUN_ROWS]) for c, v in lists.items()},
-                                ensure_ascii=False, allow_nan=False).encode()
-                     for i in range(0, self._rows, JSON_RUN_ROWS)]
+            runs = [self._json(c) for c in names]
         except ValueError:  # NaN or an infinite number: not JSON
             return Table(self.columns, self.records, self.types).relation(con, columns, row)
+        keys = [json.dumps(c).encode() + b":" for c in names]
+        lines = [b"{" + b",".join(k + run[i] for k, run in zip(keys, runs)) + b"}" for i in range(len(runs[0]))]
         types = {c: ("BIGINT" if c == ROW else _JSON_TYPES.get(self.types.get(c, ""), "VARCHAR")) + "[]" for c in names}
         # DuckDB's reader holds a buffer of this size: the longest line, at least its own default (16 MiB)
         largest = max(2**24, max(map(len, lines)) + 1)
@@ -1072,6 +1083,7 @@ class Columns(Table):
                            params={"path": path, "columns": types, "largest": largest}).materialize()
         finally:
             os.unlink(path)
+
 
 def frame_of(records: list[Record], columns: list[str] | tuple[str, ...], types: dict[str, str] | None = None
              ) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -224,3 +225,47 @@ def test_a_reading_holds_only_from_the_day_its_periods_began(mini: Path):
     assert not rejected.ok and uploads._recall(sha, "x/m.csv", "tourism_sports", uploads._reading(cat),
                                                date(2026, 1, 1)) is None
     uploads._READ.clear()
+
+
+def test_a_write_reads_the_seed_and_its_classification_again_when_their_bytes_change(
+        mini: Path, mini_warehouse: Path):
+    """The seed's versions are kept per process by the bytes of the seed file and of the source classification: a
+    write after either changed judges them again and is refused with the file, row and column; nothing changes."""
+    cat = catalogue.load(mini)
+    upload = "지표코드,기준기간,값\nforeign_tourists,2025,16370000\n".encode()
+    writes.commit_upload(cat, upload, "a.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    before = {p: p.read_bytes() for p in parts.files(mini_warehouse).values()}
+    domains = mini.parent / "data" / "raw" / "source_domains.csv"
+    kept = domains.read_text(encoding="utf-8")
+    domains.write_text("\n".join(line for line in kept.splitlines() if not line.startswith("github.com/kostat-gi/")) + "\n",
+                       encoding="utf-8")
+    with pytest.raises(ProblemsFound) as found:
+        writes.commit_upload(catalogue.load(mini), upload, "b.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    assert any(p.file.endswith("seed_values.csv") and p.column == "source_url" and p.row == 4
+               for p in found.value.problems), found.value.problems
+    assert {p: p.read_bytes() for p in parts.files(mini_warehouse).values()} == before
+    domains.write_text(kept, encoding="utf-8")
+    seed = mini.parent / "data" / "raw" / "indicators" / "seed_values.csv"
+    seed.write_text(seed.read_text(encoding="utf-8").replace("foreign_tourists,2023,", "foreign_tourist,2023,", 1),
+                    encoding="utf-8")
+    with pytest.raises(ProblemsFound) as found:
+        writes.commit_upload(catalogue.load(mini), upload, "c.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    assert [(p.file.endswith("seed_values.csv"), p.row, p.column) for p in found.value.problems] == [
+        (True, 2, "indicator_id")], found.value.problems
+    assert {p: p.read_bytes() for p in parts.files(mini_warehouse).values()} == before
+
+
+def test_a_published_part_moved_in_is_read_for_what_it_was_built_from(mini: Path, mini_warehouse: Path,
+                                                                      tmp_path: Path):
+    """What the published part was built from is kept per file (inode, size, times): a part built from another
+    catalogue moved in its place is read again, and the next write rebuilds every part, as with nothing kept."""
+    cat = catalogue.load(mini)
+    writes.commit_upload(cat, "지표코드,기준기간,값\nforeign_tourists,2025,1\n".encode(), "a.csv", "tourism_sports",
+                         "kim", warehouse_path=mini_warehouse)
+    assert writes._changed_parts(cat, mini_warehouse, pending=[]) == ("values",)
+    other = tmp_path / "other" / "mini"
+    shutil.copytree(mini.parent, other)
+    (other / "indicators.yml").write_text(mini.read_text(encoding="utf-8") + "\n# another catalogue\n", encoding="utf-8")
+    built = build.build(catalogue.load(other / "indicators.yml"), tmp_path / "other" / "cityindex.duckdb")
+    os.replace(built.path, mini_warehouse)
+    assert writes._changed_parts(cat, mini_warehouse, pending=[]) == parts.PARTS
