@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -269,3 +270,36 @@ def test_a_published_part_moved_in_is_read_for_what_it_was_built_from(mini: Path
     built = build.build(catalogue.load(other / "indicators.yml"), tmp_path / "other" / "cityindex.duckdb")
     os.replace(built.path, mini_warehouse)
     assert writes._changed_parts(cat, mini_warehouse, pending=[]) == parts.PARTS
+
+
+def test_writes_to_two_warehouses_at_once_in_one_process(mini: Path, mini_warehouse: Path, tmp_path: Path):
+    """A write stages its part on the process's working DuckDB (one staged file attached at a time there): uploads to
+    two warehouses from two threads at once both land, each in its own warehouse."""
+    other = tmp_path / "second" / "mini"
+    shutil.copytree(mini.parent, other)
+    second = tmp_path / "second" / "warehouse" / "cityindex.duckdb"
+    build.build(catalogue.load(other / "indicators.yml"), second)
+    targets = [(catalogue.load(mini), mini_warehouse, "2025,111"), (catalogue.load(other / "indicators.yml"), second, "2025,222")]
+    failed: list[BaseException] = []
+
+    def upload(cat, path, row):
+        try:
+            for i in range(3):
+                writes.commit_upload(cat, f"지표코드,기준기간,값\nforeign_tourists,{row}{i}\n".encode(), f"{i}.csv",
+                                     "tourism_sports", "kim", warehouse_path=path)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=upload, args=t) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not failed, failed
+    for _, path, row in targets:
+        con = parts.connect_read_only(path)
+        try:
+            got = con.execute("select value from indicator_history where uploaded_by = 'kim' order by value").fetchall()
+        finally:
+            con.close()
+        assert got == [(float(f"{row.split(',')[1]}{i}"),) for i in range(3)]
