@@ -84,13 +84,15 @@ def test_columns_that_json_cannot_say_go_as_table_rows():
 
 def test_an_upload_is_read_and_written_without_pandas(mini: Path, mini_warehouse: Path, tmp_path: Path):
     """A 500-row upload checked, committed and replayed in a fresh interpreter loads neither pandas nor numpy nor
-    pyarrow (~0.2 s of an upload's time was pandas' import); the probe can fail: the rows as a frame load pandas."""
+    pyarrow (~0.2 s of an upload's time was pandas' import; numpy's ~0.07 s judged the key of a large values part,
+    which the rows' making proves); the probe can fail: the rows as a frame load pandas."""
     lines = ["지표코드,기준기간,값,비고"] + [f'tourists_monthly,{1940 + m // 12}-{m % 12 + 1:02d},"{m * 1000:,}",x'
                                        for m in range(500)]
     upload = tmp_path / "many.csv"
     upload.write_bytes(("\n".join(lines) + "\n").encode("utf-8-sig"))
     code = (
-        "import sys\nfrom pathlib import Path\nfrom pipelines import catalogue\nfrom pipelines.build import writes\n"
+        "import sys\nfrom pathlib import Path\nfrom pipelines import catalogue, schemas\nfrom pipelines.build import writes\n"
+        "schemas.REPEATS_IN_PYTHON = schemas.SUSPECTS_FROM_ROWS = 10  # a key judged on these rows would load numpy\n"
         f"cat = catalogue.load(Path({str(mini)!r}))\n"
         f"receipt, parsed = writes.commit_upload(cat, Path({str(upload)!r}).read_bytes(), 'many.csv', 'tourism_sports',"
         f" 'kim', warehouse_path=Path({str(mini_warehouse)!r}))\n"

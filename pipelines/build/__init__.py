@@ -365,8 +365,14 @@ def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, t
         if None in given:
             lists[at[column]] = [v if v is not None or i not in named else named[i][which] for i, v in zip(ids, given)]
     lists[at["value"]] = [v if v is None or type(v) is float else float(v) for v in lists[at["value"]]]
+    # the key (indicator_id, period, upload_id), proved as the rows were made: an upload's records hold each indicator
+    # and period once (uploads.ParsedUpload.records), no two uploads share an id, and no two seed rows a key
+    seed_keys = [(v[at["indicator_id"]], v[at["period"]]) for v in versions if v[at["upload_id"]] == "seed"]
+    upload_ids = [u["upload_id"] for u in uploads]
+    apart = (len(set(seed_keys)) == len(seed_keys) and len(set(upload_ids)) == len(upload_ids)
+             and "seed" not in upload_ids)
     return {
-        "indicator_version": Columns(dict(zip(columns, lists)), {"ledger_row": "Int64", "value": "float64"}),
+        "indicator_version": Columns(dict(zip(columns, lists)), {"ledger_row": "Int64", "value": "float64"}, apart),
         "ledger_upload": Table(UPLOAD_COLUMNS, uploads, {"bytes": "Int64", "rows": "Int64"}),
     }
 
