@@ -852,11 +852,12 @@ def _hold_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]
 
 
 def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], headers: list[list[str]],
-                    numbers: dict[str, str], model: Model, fetch: Callable[[duckdb.DuckDBPyRelation], T]
-                    ) -> tuple[T, list[list[Problem]], list[bool]] | None:
+                    numbers: dict[str, str], model: Model, fetch: Callable[[duckdb.DuckDBPyRelation], T],
+                    counted: bool = True) -> tuple[T, list[list[Problem]], list[bool]] | None:
     """The files held, typed and checked in one pass on cursor `con`: `fetch` of the typed rows (`ROW`, then every
     column; a row of file k numbered k * _FILE_STRIDE + its row), each file's problems, and whether a rule of the
-    model failed in each; None when they cannot be read together."""
+    model failed in each; None when they cannot be read together. `counted`: what `fetch` gives has a length, the
+    number of rows (records: spares _failures the query that counts them); False for rows left in DuckDB."""
     try:
         sql.execute(con, "hold_csvs", paths=[str(path) for path, _ in files])
     except (duckdb.Error, UnicodeDecodeError):
@@ -874,7 +875,7 @@ def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
     # the rows fetched first: their count spares _failures the query that would count them (a few thousand rows
     # of the real ledger are judged in one scan)
     fetched = fetch(typed.select(col(ROW), *(col(c) for c in columns)))
-    hits, _ = _failures(typed, found, "", list(model.to_schema().unique or []), rows=len(fetched))
+    hits, _ = _failures(typed, found, "", list(model.to_schema().unique or []), rows=len(fetched) if counted else None)
     problems: list[list[Problem]] = [[] for _ in files]
     failed = [False] * len(files)
     for r, p in hits:
@@ -934,6 +935,24 @@ def read_checked_files(files: list[tuple[Path, str]], numbers: dict[str, str], m
     return [result if result is not None else read_checked(path, display, numbers, model)
             for result, (path, display) in zip(out, files)]
 
+
+def judge_files_held(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], numbers: dict[str, str],
+                     model: Model) -> tuple[duckdb.DuckDBPyRelation, list[list[Problem]], list[bool]] | None:
+    """The files of `files` read, typed and checked together on cursor `con` as read_checked_files reads them, their
+    rows left in DuckDB (issue 13: a large ledger's are never records): the typed rows (`FILE`, the file's place in
+    `files` from 1, `ROW`, the row in its file, then every column of any file), each file's problems, and whether a
+    rule of the model failed in each; None when they cannot all be read together (the caller then reads them as
+    records)."""
+    headers = _together(files, model)
+    if len(files) < 2 or len(headers) < len(files):
+        return None
+    judged = _judge_together(con, files, [headers[i] for i in range(len(files))], numbers, model, lambda typed: typed,
+                             counted=False)
+    if judged is None:
+        return None
+    rows, problems, failed = judged
+    return rows.select((col(ROW) // _FILE_STRIDE).alias(FILE), (col(ROW) % _FILE_STRIDE).alias(ROW),
+                       *(col(c) for c in rows.columns if c != ROW)), problems, failed
 
 
 # A table made in Python of this many rows or more goes to DuckDB through pandas (Table.relation): DuckDB converts a

@@ -18,9 +18,9 @@ from duckdb import col
 from pipelines import accounts
 from pipelines.build import forum, warehouse
 from pipelines.build.cities import CityMap, load_cities
-from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_TYPES, Known, display_name,
-                                     hold_rankings, keys_apart, let_go_components, read_all_components, read_editions,
-                                     read_rankings, start_components)
+from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_TYPES, HeldRankings, Known,
+                                     display_name, hold_rankings, keys_apart, let_go_components, rank_in_duckdb,
+                                     read_all_components, read_editions, read_rankings, start_components)
 from pipelines.build.sources import SourceTiers, classify_records, domain_of, load_source_tiers
 from pipelines.build.uploads import UPLOAD_COLUMNS, VERSION_COLUMNS, ledger_values
 from pipelines.catalogue_data import analysis_settings
@@ -53,8 +53,11 @@ class BuildResult:
 
     @property
     def tables(self) -> dict[str, pd.DataFrame | duckdb.DuckDBPyRelation]:
-        """The tables as pandas (what a caller that reads them wants; loads pandas), component_row as DuckDB holds it."""
-        return {name: t.frame() if isinstance(t, Table) else t for name, t in self.held.items()}
+        """The tables as pandas (what a caller that reads them wants; loads pandas), component_row as DuckDB holds it
+        (a large ledger's ranking_row, held there too, as pandas as the records would give it)."""
+        return {name: t.frame() if isinstance(t, Table) else t if name == COMPONENT_ROWS else
+                Table(list(t.columns), [dict(zip(t.columns, r)) for r in t.fetchall()], RANKING_TYPES).frame()
+                for name, t in self.held.items()}
 
     @property
     def counts(self) -> dict[str, int]:
@@ -211,8 +214,8 @@ def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
 
 
 def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T],
-                    settle: Callable[[CityMap, Table, list[Record]], S]
-                    ) -> tuple[SourceTiers, CityMap, Table, list[Record], duckdb.DuckDBPyRelation, T, S, bool]:
+                    settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S]
+                    ) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, duckdb.DuckDBPyRelation, T, S, bool]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
     ledger holds them; every problem of all of them at once. The component rows go straight into `stage_at`
     when given (the published part's staged file: rankings.start_components). Last, whether component_row's key
@@ -253,9 +256,13 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
             reading.result()
             let_go_components()
             raise ProblemsFound(problems)
-        # every rankings file read and checked in one pass, then the checks across files on all their rows at once
-        rankings, more = read_rankings(cat, cities, editions, tiers, hold_rankings(cat))
-        problems += more
+        # every rankings file read and checked in one pass, then the checks across files on all their rows at once;
+        # a large ledger's ranking_row made and checked in the build's DuckDB, never as records (issue 13)
+        rankings = rank_in_duckdb(components, cat, cities, editions, tiers, warehouse.table_statement("ranking_row"),
+                                  lambda focus: _missing_focus_rows(cat, focus, editions))
+        if rankings is None:
+            rankings, more = read_rankings(cat, cities, editions, tiers, hold_rankings(cat))
+            problems += more
         made, settled, failed = None, None, None
         try:
             made = meanwhile(tiers)
@@ -282,22 +289,24 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
     the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean; what
     `meanwhile` made (`_read_published`); the tables whose unique key is proved already; and the problems of every
     table but component_row (`_checked`: each checked while the components files were still read)."""
-    def settle(cities: CityMap, editions: Table, rankings: list[Record]
+    def settle(cities: CityMap, editions: Table, rankings: list[Record] | HeldRankings
                ) -> tuple[Tables, list[Message], list[Record], list[Problem]]:
-        used = {(r["index_id"], r["edition"]) for r in rankings}
+        if isinstance(rankings, HeldRankings):  # made in DuckDB, the focus city's missing rows with them
+            used, spelled, table = rankings.used, rankings.source_cities, rankings.table
+            rankings = rankings.untranslated  # what _untranslated reads of the rows
+        else:
+            used = {(r["index_id"], r["edition"]) for r in rankings}
+            rankings = rankings + _missing_focus_rows(cat, rankings, editions)
+            spelled = {r["source_city"] for r in rankings if r["source_city"] is not None}
+            table = Table(list(RANKING_COLUMNS), sorted(rankings, key=lambda r: (r["index_id"], r["edition"], r["city"])),
+                          RANKING_TYPES)
         editions_file = display_name(cat.editions_file, cat.root)
         warnings = [Message("build.edition_without_rows", {"file": editions_file, "index_id": index_id, "edition": edition})
                     for index_id, edition in zip(editions["index_id"], editions["edition"]) if (index_id, edition) not in used]
-        rankings = rankings + _missing_focus_rows(cat, rankings, editions)
         cities_file = display_name(cat.cities_file, cat.root)
         warnings += [Message("build.unused_alias", {"file": cities_file, "alias": alias})
-                     for alias in cities.unused_aliases({r["source_city"] for r in rankings if r["source_city"] is not None})]
-        tables = {
-            "city": cities.table,
-            "edition": editions,
-            "ranking_row": Table(list(RANKING_COLUMNS),
-                                 sorted(rankings, key=lambda r: (r["index_id"], r["edition"], r["city"])), RANKING_TYPES),
-        }
+                     for alias in cities.unused_aliases(spelled)]
+        tables = {"city": cities.table, "edition": editions, "ranking_row": table}
         problems = _checked(tables)
         if not problems:
             warehouse.stage_early(tables)  # into the staged published part, while the components files are read

@@ -54,7 +54,7 @@ PART_OF = {name: part for part, names in PART_TABLES.items() for name in names}
 # the staged file of each other part, attached while the published part (which holds the views) is staged
 _STAGE_ATTACH = {"values": "stage_attach_values", "forum": "stage_attach_forum"}
 # tables a build holds in the working DuckDB (not in pandas), and the statement that stages each
-HELD = {"component_row": "stage_component_rows"}
+HELD = {"component_row": "stage_component_rows", "ranking_row": "stage_ranking_rows"}
 _CREATE = re.compile(r"^\s*create\s+(table|view|macro)\s+(\w+)", re.I | re.M)
 
 

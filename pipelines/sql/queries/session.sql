@@ -77,6 +77,12 @@ detach database if exists built_from;
 insert into staged.main.component_row
 select * from memory.main.component_row;
 
+-- name: stage_ranking_rows#
+-- A large ledger's ranking_row, when the build made it in memory (build/rankings.py, rank_in_duckdb), into the
+-- staged published part, in its order (by key).
+insert into staged.main.ranking_row
+select * from memory.main.ranking_row;
+
 -- name: stage_detach#
 -- After staging, on any outcome: the staged files let go (the build's DuckDB may outlive the write).
 use memory;
