@@ -104,3 +104,20 @@ def test_a_small_ledger_file_skips_counting_its_rows_and_finds_the_same(mini: Pa
     slow = schemas.read_checked(cities, "data/raw/cities.csv", {}, schemas.RawCity)
     assert counted and quick == slow
     assert bool(quick[2]) == bad and all(p.row is not None and p.column == "city" for p in quick[2])
+
+
+def test_a_build_with_nothing_to_acknowledge_leaves_the_seal_as_it_is(mini: Path, tmp_path: Path):
+    """seal.acknowledge writes (and syncs) the seal only when a head or a pending entry moved: a build of a ledger
+    no killed writer touched leaves the file itself in place (a killed writer's entry is acknowledged as before:
+    tests/test_attacks_accounts.py, an upload killed after its commit)."""
+    from pipelines.ledger import seal
+
+    cat = catalogue.load(mini)
+    path = tmp_path / "w" / "cityindex.duckdb"
+    build.build(cat, path)
+    sealed = seal.seal_path(cat)
+    before = sealed.stat()
+    build.build(catalogue.load(mini), path)
+    after = sealed.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert seal.verify(catalogue.load(mini)).ok
