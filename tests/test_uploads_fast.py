@@ -305,3 +305,33 @@ def test_writes_to_two_warehouses_at_once_in_one_process(mini: Path, mini_wareho
         finally:
             con.close()
         assert got == [(float(f"{row.split(',')[1]}{i}"),) for i in range(3)]
+
+
+def test_a_staging_left_attached_on_the_working_duckdb_does_not_stop_the_next_write(
+        mini: Path, mini_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The working DuckDB outlives a write: a staged file or a published part some earlier write left attached there
+    (its detach failed) is let go by the next write, which lands."""
+    from pipelines import sql
+    from pipelines.schemas import cursor
+
+    cat = catalogue.load(mini)
+    con = cursor()
+    try:
+        sql.execute(con, "built_from_attach", path=str(mini_warehouse))
+    finally:
+        con.close()
+    monkeypatch.setattr(writes, "_BUILT_FROM", {})
+    assert writes._changed_parts(cat, mini_warehouse, pending=[]) == ("values",)  # read, not taken for unreadable
+    con = cursor()
+    try:
+        sql.execute(con, "stage_open", path=str(tmp_path / "left.duckdb"))
+    finally:
+        con.close()
+    receipt, _ = writes.commit_upload(cat, "지표코드,기준기간,값\nforeign_tourists,2025,7\n".encode(), "a.csv",
+                                      "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    assert receipt.rows == 1 and writes._changed_parts(cat, mini_warehouse, pending=[]) == ("values",)
+    con = parts.connect_read_only(mini_warehouse)
+    try:
+        assert con.execute("select value from indicator_history where uploaded_by = 'kim'").fetchall() == [(7.0,)]
+    finally:
+        con.close()
