@@ -606,12 +606,13 @@ def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, known: K
         # the small files together, on this thread (issue 13); every other file (all of them, should the small ones
         # fail together) READERS at a time
         done = _read_small_together(con, cat, known, tiers)
-        found = {s.id: ([], None) for s in cat.series.values() if s.components_file is None}  # nothing to read
-        rest = [s for s in cat.series.values() if s.id not in done and s.id not in found]
-        if rest:  # no thread for nothing (the real ledger's files all go in together)
+        rest = [s for s in cat.series.values() if s.id not in done]
+        if any(s.components_file is not None for s in rest):
             with concurrent.futures.ThreadPoolExecutor(max_workers=min(READERS, len(rest)),
                                                        thread_name_prefix="cityidx-components") as pool:
-                found |= dict(zip((s.id for s in rest), pool.map(one, rest)))
+                found = dict(zip((s.id for s in rest), pool.map(one, rest)))
+        else:  # no file left to read (the real ledger's all went in together): no thread for the rest
+            found = {s.id: one(s) for s in rest}
     finally:
         sql.execute(con, "components_threads_reset")  # what follows (checks, the write) uses every core again
     found |= done
