@@ -950,6 +950,11 @@ def hold_validated_files(con: duckdb.DuckDBPyConnection, files: list[tuple[Path,
     # each group (a group's values are one list of text): one query gives every file's distinct values
     typed = typed.select(*(col(c) for c in typed.columns), *(lit(None).cast("VARCHAR").alias(c) for c in missing),
                          col(FILE).cast("VARCHAR").alias(_FILE_TEXT))
+    # held as typed once: the rules, the distinct values and what the caller does with the rows read a table, not
+    # the files' text parsed and numbered again by every query (issue 13)
+    con.register("typed_source", typed)
+    sql.execute(con, "hold_typed")
+    typed = con.table("typed_held")
     hits, found_values = _failures(typed, found, "", list(model.to_schema().unique or []),
                                    tuple((_FILE_TEXT, *g) for g in groups))
     problems, failed = _by_file(hits, files)
