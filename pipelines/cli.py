@@ -6,7 +6,8 @@ import gc
 import math
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,8 @@ import click
 
 # Start-up: only light modules here (click, the messages, the error type, the named queries, which load on first
 # use, the warehouse's part files, whose DuckDB loads when a session is opened), so that `cityidx --help` starts
-# without DuckDB and `cityidx status` about as fast as `import duckdb` (without it, when its answer is kept).
+# without DuckDB and `cityidx status` about as fast as `import duckdb` (without it, when its answer is kept; on DuckDB's
+# engine alone, parts.engine, when it reads the warehouse).
 # A command that needs the accounts (argon2), the ledger's seal, the catalogue (pydantic), the build (pandas,
 # pandera) or a report imports it in its own body (docs/architecture.md, "Start-up").
 from pipelines import sql
@@ -87,12 +89,23 @@ def _forum_log() -> ModuleType:
     return forum
 
 
-def _read_warehouse(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the warehouse, or the error that says to build it first."""
+@contextmanager
+def _read_warehouse(path: Path | None = None,
+                    connect: Callable[[Path], duckdb.DuckDBPyConnection] = parts.connect_read_only,
+                    ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the warehouse for the duration of a command's read, or the error that says to build
+    it first. DuckDB refusing what it reads there (a damaged part, a file that is not DuckDB's, one made without
+    the tables and views the command reads) is told as the one error type, naming the file, in Korean and
+    English: never a traceback."""
     path = path or parts.warehouse_path()
     if not path.is_file():
         raise CityIdxError("cli.no_warehouse", path=path)
-    return parts.connect_read_only(path)
+    refused = parts.engine().Error  # the same class as duckdb.Error
+    try:
+        with connect(path) as con:
+            yield con
+    except refused as exc:
+        raise CityIdxError("cli.bad_warehouse", path=path, detail=str(exc).splitlines()[0][:300]) from exc
 
 
 def _catalogue(path: Path | None) -> Catalogue:
@@ -242,9 +255,7 @@ STATUS_COLUMNS = ("index_id", "editions", "latest_edition", "latest_month", "sta
 def _standing(path: Path) -> dict:
     """What `cityidx status` reads when no answer is kept for the warehouse as it is today (`parts.standing`): all of
     it lies in the published part, which is attached alone."""
-    if not path.is_file():
-        raise CityIdxError("cli.no_warehouse", path=path)
-    with parts.connect_published(path) as con:
+    with _read_warehouse(path, parts.connect_published) as con:
         return parts.standing(con)
 
 
@@ -316,7 +327,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
         parsed = writes.check_upload(cat, data, file.name, department)
         if not parsed.ok:
             raise ProblemsFound(parsed.problems, "upload.rejected", total=parsed.problem_count)
-        click.echo(both("upload.dry_run_ok", rows=len(parsed.rows)))
+        click.echo(both("upload.dry_run_ok", rows=len(parsed.records)))
         _print_flags(cat, parsed, department)
         return
     account = accounts.acting(_as(as_user))
@@ -324,7 +335,7 @@ def upload(catalogue_path: Path | None, department: str, dry_run: bool, as_user:
     _interrupted(cat)
     receipt, parsed = writes.commit_upload(cat, data, file.name, department, account)
     name = cat.offices[department].name
-    click.echo(both("upload.accepted", rows=len(parsed.rows), department=name,
+    click.echo(both("upload.accepted", rows=len(parsed.records), department=name,
                     user=f"{account.username} ({account.role})", path=display_name(receipt.path, cat.root), sha=receipt.sha256[:12]))
 
 

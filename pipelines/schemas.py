@@ -6,10 +6,13 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import json
 import math
 import operator
+import os
 import re
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -586,8 +589,9 @@ def validate_frame(df: pd.DataFrame | Table, model: Model, display: str) -> list
     by DuckDB on its rows; rows are named by their place (a frame's: its index)."""
     con = cursor()
     try:
-        if isinstance(df, Table):
-            return find_problems(df.relation(con, row=True), model, display, rows=len(df))
+        if isinstance(df, Table):  # a table whose maker proved its unique key (Columns.key_proven) is not judged on it
+            return find_problems(df.relation(con, row=True), model, display, rows=len(df),
+                                 key_proven=getattr(df, "key_proven", False))
         rel = con.from_df(df.assign(**{ROW: df.index}))
         return find_problems(rel, model, display, rows=len(df))
     finally:
@@ -848,11 +852,12 @@ def _hold_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]
 
 
 def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], headers: list[list[str]],
-                    numbers: dict[str, str], model: Model, fetch: Callable[[duckdb.DuckDBPyRelation], T]
-                    ) -> tuple[T, list[list[Problem]], list[bool]] | None:
+                    numbers: dict[str, str], model: Model, fetch: Callable[[duckdb.DuckDBPyRelation], T],
+                    counted: bool = True) -> tuple[T, list[list[Problem]], list[bool]] | None:
     """The files held, typed and checked in one pass on cursor `con`: `fetch` of the typed rows (`ROW`, then every
     column; a row of file k numbered k * _FILE_STRIDE + its row), each file's problems, and whether a rule of the
-    model failed in each; None when they cannot be read together."""
+    model failed in each; None when they cannot be read together. `counted`: what `fetch` gives has a length, the
+    number of rows (records: spares _failures the query that counts them); False for rows left in DuckDB."""
     try:
         sql.execute(con, "hold_csvs", paths=[str(path) for path, _ in files])
     except (duckdb.Error, UnicodeDecodeError):
@@ -870,7 +875,7 @@ def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
     # the rows fetched first: their count spares _failures the query that would count them (a few thousand rows
     # of the real ledger are judged in one scan)
     fetched = fetch(typed.select(col(ROW), *(col(c) for c in columns)))
-    hits, _ = _failures(typed, found, "", list(model.to_schema().unique or []), rows=len(fetched))
+    hits, _ = _failures(typed, found, "", list(model.to_schema().unique or []), rows=len(fetched) if counted else None)
     problems: list[list[Problem]] = [[] for _ in files]
     failed = [False] * len(files)
     for r, p in hits:
@@ -930,6 +935,24 @@ def read_checked_files(files: list[tuple[Path, str]], numbers: dict[str, str], m
     return [result if result is not None else read_checked(path, display, numbers, model)
             for result, (path, display) in zip(out, files)]
 
+
+def judge_files_held(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], numbers: dict[str, str],
+                     model: Model) -> tuple[duckdb.DuckDBPyRelation, list[list[Problem]], list[bool]] | None:
+    """The files of `files` read, typed and checked together on cursor `con` as read_checked_files reads them, their
+    rows left in DuckDB (issue 13: a large ledger's are never records): the typed rows (`FILE`, the file's place in
+    `files` from 1, `ROW`, the row in its file, then every column of any file), each file's problems, and whether a
+    rule of the model failed in each; None when they cannot all be read together (the caller then reads them as
+    records)."""
+    headers = _together(files, model)
+    if len(files) < 2 or len(headers) < len(files):
+        return None
+    judged = _judge_together(con, files, [headers[i] for i in range(len(files))], numbers, model, lambda typed: typed,
+                             counted=False)
+    if judged is None:
+        return None
+    rows, problems, failed = judged
+    return rows.select((col(ROW) // _FILE_STRIDE).alias(FILE), (col(ROW) % _FILE_STRIDE).alias(ROW),
+                       *(col(c) for c in rows.columns if c != ROW)), problems, failed
 
 
 # A table made in Python of this many rows or more goes to DuckDB through pandas (Table.relation): DuckDB converts a
@@ -997,6 +1020,93 @@ class Table:
     def frame(self) -> pd.DataFrame:
         """The table as pandas (text as pyarrow strings, as `_frame` gives them; `types` for the rest)."""
         return frame_of(self.records, self.columns, self.types)
+
+
+
+# DuckDB's type of each pandas dtype a Columns table names (any other column is text)
+_JSON_TYPES = {"Int64": "BIGINT", "int64": "BIGINT", "float64": "DOUBLE", "Float64": "DOUBLE"}
+JSON_RUN_ROWS = 2048  # rows a JSON line holds: DuckDB parses the lines in parallel
+
+
+class Columns(Table):
+    """A large warehouse table made in Python as one list per column (the values part: every version of every
+    city-managed value, issue 13), that goes to DuckDB without pandas and without converting value by value: as JSON
+    text, in runs of JSON_RUN_ROWS rows, that DuckDB parses itself (`json_rows`), each column typed as its `types`
+    say (text otherwise). A column holding what JSON cannot say (a NaN or an infinite number) goes as Table's rows.
+    Otherwise a Table: `records`, `frame()` and `select` as there."""
+
+    def __init__(self, lists: dict[str, list], types: dict[str, str] | None = None, key_proven: bool = False):
+        self.lists = lists
+        # the maker proved the model's unique key as it made the rows (the values part: build._city_value_tables):
+        # validate_frame judges every other rule (the key's check of a large table loaded numpy, ~70 ms)
+        self.key_proven = key_proven
+        self.columns = list(lists)
+        self.types = dict(types or {})
+        self._converted = None
+        self._runs: dict[str, list[bytes]] = {}
+        counts = {len(v) for v in lists.values()}
+        if len(counts) > 1:
+            raise ValueError(f"columns of different lengths: {sorted(counts)}")
+        self._rows = counts.pop() if counts else 0
+
+    def _json(self, name: str) -> list[bytes]:
+        """Column `name` (or ROW: each row's place) as JSON arrays, one per run of rows: made once per column, as
+        the table is checked and then written (ValueError: a value JSON cannot say)."""
+        made = self._runs.get(name)
+        if made is None:
+            values = range(self._rows) if name == ROW else self.lists[name]
+            made = self._runs[name] = [json.dumps(list(values[i:i + JSON_RUN_ROWS]), ensure_ascii=False,
+                                                  allow_nan=False).encode()
+                                       for i in range(0, self._rows, JSON_RUN_ROWS)]
+        return made
+
+    @property
+    def records(self) -> list[Record]:  # type: ignore[override]
+        names = self.columns
+        return [dict(zip(names, row)) for row in zip(*(self.lists[c] for c in names))]
+
+    def __len__(self) -> int:
+        return self._rows
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self._rows, len(self.columns)
+
+    def select(self, columns: list[str]) -> Columns:
+        missing = [c for c in columns if c not in self.lists]
+        if missing:
+            raise KeyError(f"{missing} not in the table's columns {self.columns}")
+        return Columns({c: self.lists[c] for c in columns}, {c: t for c, t in self.types.items() if c in columns},
+                       self.key_proven)  # every row kept: a key proved on them holds on a part of their columns
+
+    def column(self, name: str) -> list:
+        return list(self.lists[name])
+
+    __getitem__ = column
+
+    def relation(self, con: duckdb.DuckDBPyConnection, columns: list[str] | None = None,
+                 row: bool = False) -> duckdb.DuckDBPyRelation:
+        """The rows on `con`, held there (materialised: the JSON file is gone when this returns); as Table.relation."""
+        names = [ROW] * row + list(columns or self.columns)
+        if not self._rows:  # no JSON line to read the types from: as Table's (empty) rows
+            return Table(self.columns, [], self.types).relation(con, columns, row)
+        try:
+            runs = [self._json(c) for c in names]
+        except ValueError:  # NaN or an infinite number: not JSON
+            return Table(self.columns, self.records, self.types).relation(con, columns, row)
+        keys = [json.dumps(c).encode() + b":" for c in names]
+        lines = [b"{" + b",".join(k + run[i] for k, run in zip(keys, runs)) + b"}" for i in range(len(runs[0]))]
+        types = {c: ("BIGINT" if c == ROW else _JSON_TYPES.get(self.types.get(c, ""), "VARCHAR")) + "[]" for c in names}
+        # DuckDB's reader holds a buffer of this size: the longest line, at least its own default (16 MiB)
+        largest = max(2**24, max(map(len, lines)) + 1)
+        handle, path = tempfile.mkstemp(prefix="cityidx-rows-", suffix=".json")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(b"\n".join(lines))
+            return con.sql(sql.text("json_rows"),
+                           params={"path": path, "columns": types, "largest": largest}).materialize()
+        finally:
+            os.unlink(path)
 
 
 def frame_of(records: list[Record], columns: list[str] | tuple[str, ...], types: dict[str, str] | None = None

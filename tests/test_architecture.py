@@ -112,23 +112,25 @@ def test_status_on_a_built_warehouse_starts_without_the_heavy_libraries(mini, mi
     parsed forms of messages.yml and the query files are kept, neither PyYAML nor aiosql (nor argon2); once its
     answer for this published part is kept, not even DuckDB — also the first time after a build, which keeps it
     beside the warehouse, and after a touch by hand (the same bytes, known by their hash); a part with other bytes is
-    read again. The probe fails if it prints no table, so a status that broke early cannot pass as light."""
+    read again. The probe fails if it prints no table, so a status that broke early cannot pass as light. When it
+    reads, it loads DuckDB's engine alone (`_duckdb`, parts.engine), not the `duckdb` package's Python layer."""
     code = ("import pipelines.cli\ntry:\n    pipelines.cli.main(['status'])\nexcept SystemExit as exc:\n"
             "    assert not exc.code, exc.code")
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
-    first = _loaded_after(code, warehouse=str(mini_warehouse), watch=HEAVY + LIGHT_ONLY, env=env)
-    assert first == {"duckdb", "yaml", "aiosql"}  # nothing kept yet: both files parsed (and so the probe can fail)
-    assert _loaded_after(code, warehouse=str(mini_warehouse), watch=HEAVY + LIGHT_ONLY, env=env) == set()
+    watch = HEAVY + LIGHT_ONLY + ("_duckdb",)
+    first = _loaded_after(code, warehouse=str(mini_warehouse), watch=watch, env=env)
+    assert first == {"_duckdb", "yaml", "aiosql"}  # nothing kept yet: both files parsed (and so the probe can fail)
+    assert _loaded_after(code, warehouse=str(mini_warehouse), watch=watch, env=env) == set()
     os.utime(mini_warehouse)  # touched by hand: a new mtime and ctime, the same bytes
-    assert _loaded_after(code, warehouse=str(mini_warehouse), watch=HEAVY + LIGHT_ONLY, env=env) == set()
+    assert _loaded_after(code, warehouse=str(mini_warehouse), watch=watch, env=env) == set()
     build.build(catalogue.load(mini), mini_warehouse)  # a real write of the published part: its answer kept beside it
-    assert _loaded_after(code, warehouse=str(mini_warehouse), watch=HEAVY + LIGHT_ONLY, env=env) == set()
+    assert _loaded_after(code, warehouse=str(mini_warehouse), watch=watch, env=env) == set()
     raw = mini.parent / "data" / "raw" / "rankings" / "zyen_gfci.csv"  # a published part with other bytes, moved in
     raw.write_text(raw.read_text(encoding="utf-8").replace("GFCI 38,Seoul,South Korea,10,", "GFCI 38,Seoul,South Korea,9,"),
                    encoding="utf-8")
     build.build(catalogue.load(mini), tmp_path / "other" / "cityindex.duckdb")
     os.replace(tmp_path / "other" / "cityindex.duckdb", mini_warehouse)
-    assert _loaded_after(code, warehouse=str(mini_warehouse), watch=HEAVY + LIGHT_ONLY, env=env) == {"duckdb"}
+    assert _loaded_after(code, warehouse=str(mini_warehouse), watch=watch, env=env) == {"_duckdb"}
     run = subprocess.run([sys.executable, "-m", "pipelines.cli", "status", "--lang", "en"], cwd=ROOT, capture_output=True,
                          text=True, timeout=120, env={**os.environ, **env, "CITYIDX_WAREHOUSE": str(mini_warehouse)})
     assert run.returncode == 0 and "mori_gpci" in run.stdout, run.stdout + run.stderr

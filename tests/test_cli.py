@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.cli import main
+from pipelines.sql import parts
 from tests.warehouse_files import warehouse_bytes
 
 
@@ -135,3 +136,47 @@ def test_the_program_sets_the_collector_for_a_short_process_and_main_leaves_it(r
         env = {**os.environ, "CITYIDX_WAREHOUSE": "/nonexistent/cityindex.duckdb"}
         run = subprocess.run([sys.executable, "-c", probe, *argv], cwd=root, env=env, capture_output=True, text=True, timeout=120)
         assert run.stdout.strip().splitlines()[-1] == f"exit {code} 100 True", run.stdout + run.stderr
+
+
+def _damaged(kind: str, where: Path) -> Path:
+    """A warehouse at `where` that DuckDB refuses: random bytes where the published part should be, an empty file, or
+    three valid DuckDB files without the warehouse's tables and views (as if made by another program or version)."""
+    import os
+
+    import duckdb
+
+    path = where / "cityindex.duckdb"
+    if kind == "random bytes":
+        path.write_bytes(os.urandom(64 << 10))
+    elif kind == "empty file":
+        path.write_bytes(b"")
+    else:
+        for part in parts.files(path).values():
+            with duckdb.connect(str(part)) as con:
+                con.execute("create table other (x integer)")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["random bytes", "empty file", "no warehouse tables"])
+@pytest.mark.parametrize("argv", [["status"], ["forum", "list"], ["due"]], ids=" ".join)
+def test_a_warehouse_duckdb_refuses_is_named_in_both_languages_and_left_as_it_was(
+        runner: CliRunner, mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, argv: list[str]):
+    """A reading command on a warehouse DuckDB cannot read (damaged, not DuckDB's, another version's) says so with
+    the file, in Korean and English, and what to do, exit code 1: not a traceback. Nothing is written or kept."""
+    path = _damaged(kind, tmp_path)
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(path))
+    before = warehouse_bytes(path)
+    if argv == ["due"]:
+        argv = [*argv, "--catalogue", str(mini)]
+    result = runner.invoke(main, argv)
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert not isinstance(result.exception, duckdb_error()), result.exception
+    assert f"웨어하우스 {path}을(를) 읽을 수 없습니다" in result.output
+    assert f"The warehouse {path} cannot be read" in result.output and "cityidx build" in result.output
+    assert "(DuckDB: " in result.output  # DuckDB's own reason, its first line
+    assert warehouse_bytes(path) == before
+    assert not list(tmp_path.glob("*.status.json"))
+
+
+def duckdb_error() -> type:
+    return parts.engine().Error

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import hashlib
+import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,9 +18,9 @@ from duckdb import col
 from pipelines import accounts
 from pipelines.build import forum, warehouse
 from pipelines.build.cities import CityMap, load_cities
-from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_TYPES, Known, display_name,
-                                     hold_rankings, keys_apart, let_go_components, read_all_components, read_editions,
-                                     read_rankings, start_components)
+from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_TYPES, HeldRankings, Known,
+                                     display_name, hold_rankings, keys_apart, let_go_components, rank_in_duckdb,
+                                     read_all_components, read_editions, read_rankings, start_components)
 from pipelines.build.sources import SourceTiers, classify_records, domain_of, load_source_tiers
 from pipelines.build.uploads import UPLOAD_COLUMNS, VERSION_COLUMNS, ledger_values
 from pipelines.catalogue_data import analysis_settings
@@ -26,8 +28,8 @@ from pipelines.errors import CityIdxError, ForumError, Message
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
-from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Problem, ProblemsFound, Record, Table, find_problems, problem,
-                               validate_frame)
+from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Columns, Problem, ProblemsFound, Record, Table, find_problems,
+                               problem, validate_frame)
 
 if TYPE_CHECKING:
     from pipelines.catalogue import Catalogue
@@ -51,8 +53,11 @@ class BuildResult:
 
     @property
     def tables(self) -> dict[str, pd.DataFrame | duckdb.DuckDBPyRelation]:
-        """The tables as pandas (what a caller that reads them wants; loads pandas), component_row as DuckDB holds it."""
-        return {name: t.frame() if isinstance(t, Table) else t for name, t in self.held.items()}
+        """The tables as pandas (what a caller that reads them wants; loads pandas), component_row as DuckDB holds it
+        (a large ledger's ranking_row, held there too, as pandas as the records would give it)."""
+        return {name: t.frame() if isinstance(t, Table) else t if name == COMPONENT_ROWS else
+                Table(list(t.columns), [dict(zip(t.columns, r)) for r in t.fetchall()], RANKING_TYPES).frame()
+                for name, t in self.held.items()}
 
     @property
     def counts(self) -> dict[str, int]:
@@ -209,8 +214,8 @@ def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
 
 
 def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T],
-                    settle: Callable[[CityMap, Table, list[Record]], S]
-                    ) -> tuple[SourceTiers, CityMap, Table, list[Record], duckdb.DuckDBPyRelation, T, S, bool]:
+                    settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S]
+                    ) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, duckdb.DuckDBPyRelation, T, S, bool]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
     ledger holds them; every problem of all of them at once. The component rows go straight into `stage_at`
     when given (the published part's staged file: rankings.start_components). Last, whether component_row's key
@@ -251,9 +256,13 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
             reading.result()
             let_go_components()
             raise ProblemsFound(problems)
-        # every rankings file read and checked in one pass, then the checks across files on all their rows at once
-        rankings, more = read_rankings(cat, cities, editions, tiers, hold_rankings(cat))
-        problems += more
+        # every rankings file read and checked in one pass, then the checks across files on all their rows at once;
+        # a large ledger's ranking_row made and checked in the build's DuckDB, never as records (issue 13)
+        rankings = rank_in_duckdb(components, cat, cities, editions, tiers, warehouse.table_statement("ranking_row"),
+                                  lambda focus: _missing_focus_rows(cat, focus, editions))
+        if rankings is None:
+            rankings, more = read_rankings(cat, cities, editions, tiers, hold_rankings(cat))
+            problems += more
         made, settled, failed = None, None, None
         try:
             made = meanwhile(tiers)
@@ -280,22 +289,24 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
     the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean; what
     `meanwhile` made (`_read_published`); the tables whose unique key is proved already; and the problems of every
     table but component_row (`_checked`: each checked while the components files were still read)."""
-    def settle(cities: CityMap, editions: Table, rankings: list[Record]
+    def settle(cities: CityMap, editions: Table, rankings: list[Record] | HeldRankings
                ) -> tuple[Tables, list[Message], list[Record], list[Problem]]:
-        used = {(r["index_id"], r["edition"]) for r in rankings}
+        if isinstance(rankings, HeldRankings):  # made in DuckDB, the focus city's missing rows with them
+            used, spelled, table = rankings.used, rankings.source_cities, rankings.table
+            rankings = rankings.untranslated  # what _untranslated reads of the rows
+        else:
+            used = {(r["index_id"], r["edition"]) for r in rankings}
+            rankings = rankings + _missing_focus_rows(cat, rankings, editions)
+            spelled = {r["source_city"] for r in rankings if r["source_city"] is not None}
+            table = Table(list(RANKING_COLUMNS), sorted(rankings, key=lambda r: (r["index_id"], r["edition"], r["city"])),
+                          RANKING_TYPES)
         editions_file = display_name(cat.editions_file, cat.root)
         warnings = [Message("build.edition_without_rows", {"file": editions_file, "index_id": index_id, "edition": edition})
                     for index_id, edition in zip(editions["index_id"], editions["edition"]) if (index_id, edition) not in used]
-        rankings = rankings + _missing_focus_rows(cat, rankings, editions)
         cities_file = display_name(cat.cities_file, cat.root)
         warnings += [Message("build.unused_alias", {"file": cities_file, "alias": alias})
-                     for alias in cities.unused_aliases({r["source_city"] for r in rankings if r["source_city"] is not None})]
-        tables = {
-            "city": cities.table,
-            "edition": editions,
-            "ranking_row": Table(list(RANKING_COLUMNS),
-                                 sorted(rankings, key=lambda r: (r["index_id"], r["edition"], r["city"])), RANKING_TYPES),
-        }
+                     for alias in cities.unused_aliases(spelled)]
+        tables = {"city": cities.table, "edition": editions, "ranking_row": table}
         problems = _checked(tables)
         if not problems:
             warehouse.stage_early(tables)  # into the staged published part, while the components files are read
@@ -308,30 +319,69 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
     return tables | {"component_row": components}, warnings, made, {"component_row"} if apart else set(), problems
 
 
-def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, tiers: SourceTiers,
-                       sealed: set[str] | None = None) -> Tables:
-    """Every version of every city-managed value (seed file, then uploads in order) and the uploads themselves."""
-    versions, uploads, problems = ledger_values(cat, pending, accounts.load_accounts(), sealed or set())
-    seed = [v for v in versions if v["upload_id"] == "seed"]
-    if seed and cat.seed_values_file is not None:
-        _, more = classify_records(seed, tiers, display_name(cat.seed_values_file, cat.root), row="row")
-        problems += more
+# The seed's value versions as a write replays them, kept per process by what they are read and judged from (issue
+# 13: reading the seed file and the source classification, each through DuckDB, was ~60 ms of CPU of every upload)
+_SEED_READ: dict[tuple, list[tuple]] = {}
+
+
+def _seed_key(cat: Catalogue) -> tuple | None:
+    """What the seed's versions are a function of: the bytes of the seed file and of the source classification, and
+    what the catalogue says of their names, its source tiers and its indicators; None when a file cannot be read
+    (then it is read as always, and its problem said)."""
+    try:
+        contents = tuple(None if f is None else hashlib.sha256(f.read_bytes()).hexdigest()
+                         for f in (cat.seed_values_file, cat.source_domains_file))
+    except OSError:
+        return None
+    return (contents, str(cat.root), str(cat.seed_values_file), str(cat.source_domains_file), tuple(cat.source_tiers),
+            tuple((i.id, i.cadence, i.office_id) for i in cat.indicators.values()))
+
+
+def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, tiers: SourceTiers | None,
+                       sealed: set[str] | None = None, seed_key: tuple | None = None) -> Tables:
+    """Every version of every city-managed value (seed file, then uploads in order) and the uploads themselves.
+
+    The versions are made as tuples and kept as one list per column (schemas.Columns): a 10,000-row upload's rows go
+    to DuckDB without pandas and without a dict per row (issue 13). `seed_key` (_seed_key): the seed's versions are
+    taken as read before under that key, or kept under it once read and judged; `tiers` is needed only when they
+    are read (None: they were, under `seed_key`)."""
+    kept = None if seed_key is None else _SEED_READ.get(seed_key)
+    versions, uploads, problems = ledger_values(cat, pending, accounts.load_accounts(), sealed or set(), seed=kept)
+    at = {c: i for i, c in enumerate(VERSION_COLUMNS)}
+    if kept is None:
+        seed = [dict(zip(VERSION_COLUMNS, v)) for v in versions if v[at["upload_id"]] == "seed"]
+        if seed and cat.seed_values_file is not None and tiers is None:  # let go meanwhile: read them now
+            tiers, more = _source_tiers(cat)
+            if tiers is None or more:
+                raise ProblemsFound(more)
+        if seed and cat.seed_values_file is not None:
+            _, more = classify_records(seed, tiers, display_name(cat.seed_values_file, cat.root), row="row")
+            problems += more
+        if not problems and seed_key is not None:
+            if len(_SEED_READ) > 8:
+                _SEED_READ.clear()
+            _SEED_READ[seed_key] = [v for v in versions if v[at["upload_id"]] == "seed"]
     if problems:
         raise ProblemsFound(problems)
-    indicators = cat.indicators
-    out = []
-    for v in versions:
-        ind = indicators.get(v["indicator_id"])
-        v = {**v, "ledger_row": v["row"], "value": None if v["value"] is None else float(v["value"])}
-        if v["source_url"] is None and ind is not None:
-            v["source_url"] = ind.source_url
-        if v["source"] is None and ind is not None:
-            v["source"] = ind.source_name
-        out.append(v)
-    out.sort(key=lambda v: (v["indicator_id"], v["period"], v["uploaded_at"], v["upload_id"]))
-    columns = [*(c if c != "row" else "ledger_row" for c in VERSION_COLUMNS)]
+    # in key order, then one list per column; a version without its own source or source URL has the indicator's
+    versions.sort(key=operator.itemgetter(at["indicator_id"], at["period"], at["uploaded_at"], at["upload_id"]))
+    columns = [c if c != "row" else "ledger_row" for c in VERSION_COLUMNS]
+    lists = [list(c) for c in zip(*versions)] if versions else [[] for _ in columns]
+    named = {ind.id: (ind.source_name, ind.source_url) for ind in cat.indicators.values()}
+    ids = lists[at["indicator_id"]]
+    for column, which in (("source", 0), ("source_url", 1)):
+        given = lists[at[column]]
+        if None in given:
+            lists[at[column]] = [v if v is not None or i not in named else named[i][which] for i, v in zip(ids, given)]
+    lists[at["value"]] = [v if v is None or type(v) is float else float(v) for v in lists[at["value"]]]
+    # the key (indicator_id, period, upload_id), proved as the rows were made: an upload's records hold each indicator
+    # and period once (uploads.ParsedUpload.records), no two uploads share an id, and no two seed rows a key
+    seed_keys = [(v[at["indicator_id"]], v[at["period"]]) for v in versions if v[at["upload_id"]] == "seed"]
+    upload_ids = [u["upload_id"] for u in uploads]
+    apart = (len(set(seed_keys)) == len(seed_keys) and len(set(upload_ids)) == len(upload_ids)
+             and "seed" not in upload_ids)
     return {
-        "indicator_version": Table(columns, out, {"ledger_row": "Int64", "value": "float64"}),
+        "indicator_version": Columns(dict(zip(columns, lists)), {"ledger_row": "Int64", "value": "float64"}, apart),
         "ledger_upload": Table(UPLOAD_COLUMNS, uploads, {"bytes": "Int64", "rows": "Int64"}),
     }
 
@@ -420,12 +470,17 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
 
 
 def collect_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None) -> Tables:
-    """The values part alone (uploads and every value version), validated: what an upload rebuilds."""
-    tiers, problems = _source_tiers(cat)
-    if tiers is None or problems:
-        raise ProblemsFound(problems)
+    """The values part alone (uploads and every value version), validated: what an upload rebuilds. The seed and the
+    source classification are read again only when their bytes or the catalogue changed since this process last read
+    them (_seed_key)."""
+    key = _seed_key(cat)
+    tiers = None
+    if key is None or key not in _SEED_READ:
+        tiers, problems = _source_tiers(cat)
+        if tiers is None or problems:
+            raise ProblemsFound(problems)
     report, _ = _sealed_ledger(cat, "departments")
-    return _validated(_city_value_tables(cat, pending, tiers, {e.shown for e, _ in report.sealed}))
+    return _validated(_city_value_tables(cat, pending, tiers, {e.shown for e, _ in report.sealed}, key))
 
 
 def collect_forum(cat: Catalogue, pending_events: list[Path] | None = None) -> Tables:

@@ -10,6 +10,7 @@ import re
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,9 +22,9 @@ from pipelines import sql
 from pipelines.build.cities import CityMap
 from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
 from pipelines.build.sources import SourceTiers, classify_records, domain_of
-from pipelines.schemas import (ROW, Checked, Distinct, Problem, RawComponent, RawEdition, RawRanking, Record, Table,
-                               distinct_values, hold_validated, judge_stored, problem, read_checked, read_checked_files,
-                               repeats, stream_validated)
+from pipelines.schemas import (FILE, ROW, Checked, Distinct, Problem, RawComponent, RawEdition, RawRanking, Record, Table,
+                               distinct_values, hold_validated, judge_files_held, judge_stored, problem, read_checked,
+                               read_checked_files, repeats, stream_validated)
 
 if TYPE_CHECKING:
     from pipelines.catalogue import Catalogue, Series
@@ -81,11 +82,7 @@ def _check_notes(rows: list[Record], with_status: bool) -> tuple[list[str | None
     for r in rows:
         key = (r.get("note"), r.get("flags"), r["status"] if with_status else "")
         if key not in judged:
-            note, cell, state = key
-            given, _ = parse_flags(cell)
-            missing = sorted(flags_from_note(note) - set(given))
-            conflicts = status_conflicts(note, state) if with_status else []
-            judged[key] = (join_flags(given), missing, conflicts)
+            judged[key] = _judge_note(*key, with_status=with_status)
         stored, missing, conflicts = judged[key]
         out.append(stored)
         if missing:
@@ -94,6 +91,15 @@ def _check_notes(rows: list[Record], with_status: bool) -> tuple[list[str | None
             problems.append(problem("", r[ROW], "status", "check.status_note", status=key[2],
                                     marker=marker, allowed=", ".join(sorted(allowed))))
     return out, problems
+
+
+def _judge_note(note: str | None, cell: str | None, status: str, with_status: bool
+                ) -> tuple[str | None, list[str], list[tuple[str, frozenset[str]]]]:
+    """One (note, flags cell, status) as _check_notes judges it: the flags to store, the flags the note carries that
+    the cell lacks, and the status markers of the note that do not allow `status`."""
+    given, _ = parse_flags(cell)
+    return (join_flags(given), sorted(flags_from_note(note) - set(given)),
+            status_conflicts(note, status) if with_status else [])
 
 
 RANKING_NUMBERS = {"rank": "int", "rank_bound": "int", "score": "float"}
@@ -173,6 +179,125 @@ def read_rankings(cat: Catalogue, cities: CityMap, editions: Table, tiers: Sourc
             problems.append(problem(files[k - 1][1], row, "city", "check.duplicate_key", columns="edition, city"))
         keys.add(key)
     return typed, problems
+
+
+# Rankings files of this many bytes in all make ranking_row in the build's DuckDB (rank_in_duckdb), never as records:
+# at the synthetic scale's 54,000 rows the records cost ~1 s of the main thread's CPU (fetched, checked, converted
+# to pandas to be checked and appended again; issue 13). The real ledger's are a few hundred KB: records, fewer
+# round trips.
+RANKINGS_IN_DUCKDB_BYTES = 1 << 20
+
+
+@dataclass
+class HeldRankings:
+    """ranking_row made and checked in the build's DuckDB (rank_in_duckdb): the table, where component_row is, and
+    what the build reads of its rows besides."""
+
+    table: duckdb.DuckDBPyRelation  # every row (the focus city's missing ones too), by key, with `rowid` in that order
+    used: set[tuple[str, str]]  # every (index_id, edition) some rankings file has a row of
+    source_cities: set[str]  # every city as the files spell it
+    untranslated: list[Record]  # the focus city's rows with a note but no `note_ko`, in series and file order
+    cursor: duckdb.DuckDBPyConnection  # the table's (closed with the build's DuckDB)
+
+
+def rank_in_duckdb(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: CityMap, editions: Table,
+                   tiers: SourceTiers, statement: str,
+                   missing: Callable[[list[Record]], list[Record]]) -> HeldRankings | None:
+    """`read_rankings` for a large ledger (RANKINGS_IN_DUCKDB_BYTES), on a cursor of the build's DuckDB `con`: every
+    rankings file read and checked together (schemas.judge_files_held), the checks across files judged on the
+    distinct values (notes and flags with the status, source URLs, editions, cities), and ranking_row made of the
+    rows there, with `missing(focus rows)` (the focus city's rows of no edition, made by the build) beside them,
+    sorted by key, in the table `statement` makes, where component_row is (the staged file, else memory). Its key
+    is the table's primary key, so two spellings of one city in one edition fail the insert.
+
+    None, with nothing made, when the files are small, cannot be read together, or anything fails: the caller then
+    reads them as records (read_rankings), which names every problem by file, row and column."""
+    series = list(cat.series.values())
+    files = [(s.rankings_file, display_name(s.rankings_file, cat.root)) for s in series]
+    try:
+        if sum(path.stat().st_size for path, _ in files) < RANKINGS_IN_DUCKDB_BYTES:
+            return None
+    except OSError:  # one is not there: read as records, which says so
+        return None
+    cur = con.cursor()
+    try:
+        held = _rank_in_duckdb(cur, cat, cities, editions, tiers, statement, missing, series, files)
+    except duckdb.OutOfMemoryException:  # not the files' fault: the build says so (build.within_memory)
+        cur.close()
+        raise
+    except duckdb.Error:  # two spellings of one city in one edition (the key), or what DuckDB cannot read
+        held = None
+    if held is None:
+        cur.close()
+    return held
+
+
+def _rank_in_duckdb(cur: duckdb.DuckDBPyConnection, cat: Catalogue, cities: CityMap, editions: Table,
+                    tiers: SourceTiers, statement: str, missing: Callable[[list[Record]], list[Record]],
+                    series: list[Series], files: list[tuple[Path, str]]) -> HeldRankings | None:
+    judged = judge_files_held(cur, files, RANKING_NUMBERS, RawRanking)
+    if judged is None:
+        return None
+    rows, problems, failed = judged
+    if any(problems) or any(failed):
+        return None
+    have = set(rows.columns)
+    absent = [c for c in ("flags", "note", "note_ko", "rank_bound", "country") if c not in have]
+    rows = rows.select(*map(col, rows.columns), *(lit(None).cast("BIGINT" if c == "rank_bound" else "VARCHAR").alias(c)
+                                                  for c in absent))
+    file_of = col(FILE).cast("VARCHAR").alias(FILE)
+    found = distinct_values(rows.select(file_of, *map(col, ("edition", "city", "note", "flags", "status", "source_url"))),
+                            ((FILE, "edition"), ("city",), ("note", "flags", "status"), ("source_url",)))
+    # the checks of read_rankings, each on the distinct values: any failure and the records name the rows
+    used = {(series[int(k) - 1].id, e) for k, e in found[(FILE, "edition")]}
+    known = set(zip(editions["index_id"], editions["edition"]))
+    if None in {e for _, e in used} or not used <= known:
+        return None
+    lookup = {n: cities.resolve(n) for (n,) in found[("city",)] if n is not None}
+    if None in lookup.values() or len(lookup) < len(found[("city",)]):
+        return None
+    notes = {(n, f, st): _judge_note(n, f, st, with_status=True) for n, f, st in found[("note", "flags", "status")]}
+    if any(missed or conflicts for _, missed, conflicts in notes.values()):
+        return None
+    url_tiers = {u: tiers.tier(u) for (u,) in found[("source_url",)] if u is not None}
+    if None in url_tiers.values():
+        return None
+    # the look-ups rankings_insert joins, each holding only what differs from the row's own cell
+    renamed = {n: c for n, c in lookup.items() if c != n}
+    register(cur, "city_lookup", {"source_city": list(renamed), "city": list(renamed.values())})
+    stored = {f: kept for (_, f, _), (kept, _, _) in notes.items() if f is not None and kept != f}
+    register(cur, "flag_store", {"flags": list(stored), "stored": list(stored.values())})
+    register(cur, "url_tier", {"url": list(url_tiers), "tier": list(url_tiers.values())})
+    cur.register("ranking_source", rows)
+    # the focus city's rows of no edition, made by the build from the editions its rows have
+    spellings = [n for n, c in lookup.items() if c == cat.focus_city]
+    focus = [{"index_id": series[int(k) - 1].id, "edition": e, "city": cat.focus_city}
+             for k, e in rows.filter(col("city").isin(*spellings)).select(file_of, col("edition")).distinct().fetchall()
+             ] if spellings else []
+    if staged_in_place() is not None:  # beside component_row, in the staged file (else in memory)
+        sql.execute(cur, "components_use")
+    try:
+        target = cur.table("ranking_row")
+    except duckdb.CatalogException:  # a staged file made without the schema template, or no staged file
+        cur.execute(statement)
+        target = cur.table("ranking_row")
+    if staged_in_place() is not None:
+        sql.execute(cur, "components_aside")
+        target = cur.table("ranking_row")
+    types = dict(zip(target.columns, target.types))
+    extra = missing(focus)
+    cur.register("ranking_missing", target.limit(0) if not extra else
+                 Table(list(RANKING_COLUMNS), extra, RANKING_TYPES).relation(cur).select(
+                     *(col(c).cast(types[c]).alias(c) for c in target.columns)))
+    sql.execute(cur, "rankings_insert", index_ids=[s.id for s in series], files=[d for _, d in files])
+    untranslated = target.filter((col("city") == lit(cat.focus_city)) & col("note").isnotnull() & col("note_ko").isnull())
+    names = ("index_id", "edition", "city", "note", "note_ko", "source_file", "source_row")
+    order = {s.id: i for i, s in enumerate(series)}
+    notes_ko = sorted((dict(zip(names, r)) for r in untranslated.select(*map(col, names)).fetchall()),
+                      key=lambda r: (order[r["index_id"]], r["source_row"]))
+    if staged_in_place() is not None:
+        appended_early().add("ranking_row")
+    return HeldRankings(target, used, {n for (n,) in found[("city",)] if n is not None}, notes_ko, cur)
 
 
 def _in_file(found: Problem, files: list[tuple[str, str]]) -> Problem:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import collections
 import csv
 import dataclasses
+import functools
 import hashlib
 import io
-import math
 import re
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -56,20 +58,38 @@ BINARY_SIGNATURES = {
 }
 
 
+ROW_COLUMNS = ("indicator_id", "period", "value", "source", "note", "row")  # what an accepted row holds
+
+
 @dataclass
 class ParsedUpload:
-    """An upload read and checked: its rows, or the problems that reject it whole."""
+    """An upload read and checked: its rows, or the problems that reject it whole.
+
+    The rows are records (tuples of ROW_COLUMNS, no pandas: an upload is read, checked and written without it, issue
+    13); `rows` gives them as pandas for a caller that shows or compares them."""
 
     display: str
     department: str
     encoding: str | None = None
-    rows: pd.DataFrame = field(default_factory=lambda: _frame([]))  # indicator_id, period, value, source, note, row
+    records: list[tuple] = field(default_factory=list)  # ROW_COLUMNS; an identical row given twice: its first
     problems: list[Problem] = field(default_factory=list)  # the first `reporting.max_problems_shown`
     problem_count: int = 0  # all of them
+    # the first day of the latest period among the records: the upload reads the same on any day from then on
+    latest: date | None = None
+    _given: list[tuple] = field(default_factory=list, repr=False, compare=False)  # every accepted row, as given
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @functools.cached_property
+    def rows(self) -> pd.DataFrame:
+        """The records as pandas (indicator_id, period, value, source, note, row): made, and pandas loaded, only
+        when a caller asks (a preview, a test); exactly the frame the rows were once kept as."""
+        if not self.records:
+            return _frame([])
+        frame = _frame(self._given, list(ROW_COLUMNS))
+        return frame.drop_duplicates(["indicator_id", "period"]).reset_index(drop=True)
 
 
 @dataclass
@@ -294,6 +314,15 @@ class _RowChecker:
     today: date
     check_owner: bool
     problems: _Problems
+    latest: date | None = None  # the first day of the latest period read
+
+    def __post_init__(self) -> None:
+        # where the cells a row is read from stand (the first three are required: a row is read only under a header
+        # that has them), and each period's reading per cadence, read once per file (a monthly file repeats its
+        # periods across its indicators): a 10,000-row upload is read in Python in a few ms per thousand rows
+        self._at = tuple(self.positions.get(c) for c in ("indicator_id", "period", "value", "note", "source"))
+        self._periods: dict[tuple[str, str], tuple[str, date] | None] = {}
+        self._known: dict[str, tuple] = {}  # indicator id -> (cadence, min, max) when known and owned, else ()
 
     def cell(self, row: list[str], canon: str) -> str:
         i = self.positions.get(canon)
@@ -303,17 +332,53 @@ class _RowChecker:
         i = self.positions[canon]
         self.problems.add(lambda: _problem(self.display, line_no, self.header[i], i, key, **values))
 
-    def read(self, line_no: int, row: list[str]) -> dict | None:
-        """The row as a record, or None: a template row left unfilled (nothing to load, nothing wrong) or a row
-        with a problem (already recorded)."""
-        raw_id, raw_period, raw_value = (self.cell(row, c) for c in ("indicator_id", "period", "value"))
-        if raw_id and not raw_value and not self.cell(row, "note"):  # a template row left unfilled (its period is pre-filled)
+    def read(self, line_no: int, row: list[str]) -> tuple | None:
+        """The row as a record (ROW_COLUMNS), or None: a template row left unfilled (nothing to load, nothing wrong)
+        or a row with a problem (already recorded)."""
+        at_id, at_period, at_value, at_note, at_source = self._at
+        width = len(row)
+        raw_id = row[at_id] if at_id < width else ""
+        raw_period = row[at_period] if at_period < width else ""
+        raw_value = row[at_value] if at_value < width else ""
+        note = row[at_note] if at_note is not None and at_note < width else ""
+        if raw_id and not raw_value and not note:  # a template row left unfilled (its period is pre-filled)
             return None
-        indicator = self.indicator(line_no, raw_id)
-        period, value = self.period(line_no, raw_period, indicator), self.value(line_no, raw_value, indicator)
-        if not raw_id or period is None or value is None:
-            return None  # a problem already said; only whole rows are kept (a bad file costs no memory per row)
-        return (raw_id, period, value, self.cell(row, "source") or None, self.cell(row, "note") or None, line_no)
+        period, value = self._plain(raw_id, raw_period, raw_value)
+        if period is None:  # not plainly right: every check, each problem said in its order
+            indicator = self.indicator(line_no, raw_id)
+            period, value = self.period(line_no, raw_period, indicator), self.value(line_no, raw_value, indicator)
+            if not raw_id or period is None or value is None:
+                return None  # a problem already said; only whole rows are kept (a bad file costs no memory per row)
+        source = row[at_source] if at_source is not None and at_source < width else ""
+        return (raw_id, period, value, source or None, note or None, line_no)
+
+    def _plain(self, raw_id: str, raw_period: str, raw_value: str) -> tuple[str | None, float | None]:
+        """A row that is plainly right, read in a few steps: a known indicator the department owns, a period of its
+        cadence that has begun, a number with no sign of percent or minus (`1234`, `1,234.5`) within its bounds.
+        (None, None) for any other row, which `read` then checks cell by cell (the same result for a right row;
+        the problems, in their order, for a wrong one)."""
+        known = self._known.get(raw_id)
+        if known is None:
+            indicator = self.cat.indicators.get(raw_id)
+            known = self._known[raw_id] = (
+                (indicator.cadence, indicator.min, indicator.max)
+                if indicator is not None and (not self.check_owner or indicator.office_id == self.department)
+                else ())
+        if not known or not raw_period or not NUMBER_RE.match(raw_value):
+            return None, None
+        cadence, low, high = known
+        key = (raw_period, cadence)
+        parsed = self._periods.get(key, key)
+        if parsed is key:
+            parsed = self._periods[key] = parse_period(raw_period, cadence)
+        if parsed is None or parsed[1] > self.today:
+            return None, None
+        value = float(raw_value.replace(",", ""))
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None, None
+        if self.latest is None or parsed[1] > self.latest:
+            self.latest = parsed[1]
+        return parsed[0], value
 
     def indicator(self, line_no: int, raw: str) -> Indicator | None:
         """The catalogue indicator of the row; one of another department is named, and still checked."""
@@ -335,7 +400,10 @@ class _RowChecker:
             return None
         if indicator is None:
             return None
-        parsed = parse_period(raw, indicator.cadence)
+        key = (raw, indicator.cadence)
+        parsed = self._periods.get(key, key)
+        if parsed is key:
+            parsed = self._periods[key] = parse_period(raw, indicator.cadence)
         if parsed is None:
             cadence = indicator.cadence
             self.fail(line_no, "period", "upload.bad_period", value=raw, cadence=bilingual(f"cadence.{cadence}"),
@@ -344,6 +412,8 @@ class _RowChecker:
         if parsed[1] > self.today:
             self.fail(line_no, "period", "upload.future_period", value=raw, today=self.today.isoformat())
             return None
+        if self.latest is None or parsed[1] > self.latest:
+            self.latest = parsed[1]
         return parsed[0]
 
     def value(self, line_no: int, raw: str, indicator: Indicator | None) -> float | None:
@@ -361,16 +431,28 @@ class _RowChecker:
                 self.fail(line_no, "value", "upload.above_max", value=raw, limit=indicator.max, unit=indicator.unit)
         return value
 
-    def conflicting_duplicates(self, keyed: pd.DataFrame) -> None:
-        """The same indicator and period given twice with different values: each row is named."""
+    def conflicting_duplicates(self, records: list[tuple]) -> list[tuple]:
+        """The same indicator and period given twice with different values: each row is named (the groups in the
+        order they first appear, each group's rows in file order). Returns the first record of each indicator and
+        period (an identical row given twice is one fact)."""
+        first: dict[tuple[str, str], tuple] = {}
+        for r in records:
+            first.setdefault((r[0], r[1]), r)
+        if len(first) == len(records):
+            return records
+        groups: dict[tuple[str, str], list[tuple]] = {}
+        for r in records:
+            groups.setdefault((r[0], r[1]), []).append(r)
         col = self.positions["value"]
-        distinct = keyed.groupby(["indicator_id", "period"], sort=False)["value"].transform("nunique")
-        for (ind, per), group in keyed[distinct > 1].groupby(["indicator_id", "period"], sort=False):
-            rows = ", ".join(str(r) for r in group["row"])
-            for r in group["row"]:
-                self.problems.add(lambda r=r, ind=ind, per=per, rows=rows: _problem(
+        for (ind, per), group in groups.items():
+            if len(group) < 2 or len({r[2] for r in group}) < 2:
+                continue
+            rows = ", ".join(str(r[5]) for r in group)
+            for r in group:
+                self.problems.add(lambda r=r[5], ind=ind, per=per, rows=rows: _problem(
                     self.display, int(r), self.header[col], col, "upload.conflicting_duplicate",
                     indicator=ind, period=per, rows=rows))
+        return list(first.values())
 
 
 def parse_upload(
@@ -418,7 +500,7 @@ def _on_sheet(out: ParsedUpload, sheet: str, formulas: list[Problem]) -> ParsedU
         taken = {p.cell for p in formulas}
         empty = t("upload.empty", "en")  # a row whose only value is such a formula is skipped as unfilled
         named = [*formulas, *(p for p in named if p.cell not in taken and p.en != empty)]
-        out.rows = _frame([])
+        out.records, out._given, out.latest = [], [], None
     out.problems, out.problem_count = named, max(out.problem_count, len(named))
     return out
 
@@ -454,14 +536,13 @@ def _check_rows(out: ParsedUpload, lines: Iterator[tuple[int, list[str]]], cat: 
         problems.add(lambda: _whole(display, "upload.empty"))
     if header_problems or not seen_rows:
         return _rejected(out, problems)
-    frame = _frame(records, ["indicator_id", "period", "value", "source", "note", "row"])
-    rows.conflicting_duplicates(frame)
+    unique = rows.conflicting_duplicates(records)
 
     # The result: the problems (the first ones, and how many), or the rows (an identical row given twice is
     # one fact: its first appearance).
     if problems.total:
         return _rejected(out, problems)
-    out.rows = frame.drop_duplicates(["indicator_id", "period"]).reset_index(drop=True)
+    out.records, out._given, out.latest = unique, records, rows.latest
     return out
 
 
@@ -573,23 +654,29 @@ UPLOAD_COLUMNS = ["upload_id", "office_id", "uploaded_by", "uploaded_at", "sha25
 
 
 def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None, accounts: dict[str, Account] | None = None,
-                  sealed: set[str] | None = None) -> tuple[list[Record], list[Record], list[Problem]]:
-    """Every value version in the ledger (records of VERSION_COLUMNS): the seed file, then each accepted upload, in
-    upload order; and every upload (records of UPLOAD_COLUMNS).
+                  sealed: set[str] | None = None, seed: list[tuple] | None = None
+                  ) -> tuple[list[tuple], list[Record], list[Problem]]:
+    """Every value version in the ledger (tuples of VERSION_COLUMNS): the seed file (`seed`: its versions as read
+    already), then each accepted upload, in upload order; and every upload (records of UPLOAD_COLUMNS).
 
-    Replay re-checks what each upload claims: its department owns every indicator in it, and (with
-    `accounts`) its uploader was that department's editor or an admin at the time."""
+    Replay re-checks what each upload claims: its bytes are those its receipt hashed, its department owns every
+    indicator in it, and (with `accounts`) its uploader was that department's editor or an admin at the time. An
+    upload this process read already, to the same result, is not read again (`remember`)."""
     problems: list[Problem] = []
-    versions: list[Record] = []
-    seed, more = read_seed(cat)
-    problems += more
-    if seed is not None:
-        versions += [{c: v.get(c) for c in VERSION_COLUMNS} for v in seed]
+    versions: list[tuple] = []
+    if seed is None:
+        records, more = read_seed(cat)
+        problems += more
+        if records is not None:
+            versions += [tuple(v.get(c) for c in VERSION_COLUMNS) for v in records]
+    else:
+        versions += seed
     receipts = read_receipts(cat)
     strict = set(sealed or ())
     for folder, upload_id in pending or []:
         receipts.append(read_receipt(folder, upload_id))
         strict.add(f"data/raw/departments/{upload_id}/receipt.json")
+    reading = _reading(cat)
     upload_rows = []
     for r in receipts:
         display = f"data/raw/departments/{r.upload_id}/{r.data_file.name}"
@@ -603,15 +690,15 @@ def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
             if wrong is not None:
                 problems.append(wrong)
                 continue
-        parsed = parse_upload(data, display, r.department, cat,
-                              today=datetime.fromisoformat(r.uploaded_at).date(), check_owner=True)
+        today = datetime.fromisoformat(r.uploaded_at).date()
+        parsed = _recall(r.sha256, display, r.department, reading, today)
+        if parsed is None:
+            parsed = parse_upload(data, display, r.department, cat, today=today, check_owner=True)
+            _remember(parsed, r.sha256, reading)
         problems += parsed.problems
         if parsed.ok:
-            made = {"uploaded_by": r.uploaded_by, "uploaded_at": r.uploaded_at, "upload_id": r.upload_id,
-                    "office_id": r.department, "ledger_file": display}
-            for row in parsed.rows.to_dict("records"):
-                row = {**row, **made}
-                versions.append({c: _missing_as_none(row.get(c)) for c in VERSION_COLUMNS})
+            made = (r.uploaded_by, r.uploaded_at, r.upload_id, r.department, display, None)
+            versions += [row + made for row in parsed.records]
         upload_rows.append({
             "upload_id": r.upload_id, "office_id": r.department, "uploaded_by": r.uploaded_by,
             "uploaded_at": r.uploaded_at, "sha256": r.sha256, "original_filename": r.original_filename,
@@ -620,6 +707,49 @@ def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     return versions, upload_rows, problems
 
 
-def _missing_as_none(value: object) -> object:
-    """A frame's missing float (NaN) as None, as a record holds a missing value."""
-    return None if isinstance(value, float) and math.isnan(value) else value
+# --- uploads read once per process (issue 13) ---------------------------------------------------------------------
+# Every write of the values part replays every upload in the ledger; an upload this process has read (the one a write
+# commits, or one an earlier write replayed) is not read again while what its reading depends on holds: its bytes
+# (by the SHA-256 its receipt holds, checked before), its department, what the catalogue says of offices and
+# indicators, and a day on which its periods are all past (a reading is kept only when it accepted the upload, and
+# its day only refuses a period that has not begun). Bounded by rows, the oldest let go first.
+_READ: collections.OrderedDict[tuple, ParsedUpload] = collections.OrderedDict()
+_READ_LOCK = threading.Lock()
+READ_KEPT_ROWS = 200_000
+
+
+def _reading(cat: Catalogue) -> tuple:
+    """What the catalogue decides of an upload's reading (an accepted one: no message text), as one hashable key."""
+    return (cat.reporting.max_upload_bytes, tuple(cat.offices),
+            tuple((i.id, i.cadence, i.office_id, i.min, i.max, i.accepts_percent_sign) for i in cat.indicators.values()))
+
+
+def remember(parsed: ParsedUpload, data: bytes, cat: Catalogue) -> None:
+    """Keep `parsed` (read with `check_owner`, as a write reads an upload) for the replay of the same bytes."""
+    _remember(parsed, hashlib.sha256(data).hexdigest(), _reading(cat))
+
+
+def _read_key(sha256: str, display: str, department: str, reading: tuple) -> tuple:
+    # the name decides whether the bytes are read as a workbook (parse_upload)
+    return sha256, display.lower().endswith(".xlsx"), department, reading
+
+
+def _remember(parsed: ParsedUpload, sha256: str, reading: tuple) -> None:
+    if not parsed.ok or len(parsed.records) > READ_KEPT_ROWS:
+        return
+    key = _read_key(sha256, parsed.display, parsed.department, reading)
+    with _READ_LOCK:
+        _READ[key] = parsed
+        _READ.move_to_end(key)
+        kept = sum(len(p.records) for p in _READ.values())
+        while kept > READ_KEPT_ROWS:
+            _, dropped = _READ.popitem(last=False)
+            kept -= len(dropped.records)
+
+
+def _recall(sha256: str, display: str, department: str, reading: tuple, today: date) -> ParsedUpload | None:
+    with _READ_LOCK:
+        parsed = _READ.get(_read_key(sha256, display, department, reading))
+    if parsed is None or parsed.latest is None or parsed.latest > today:
+        return None
+    return parsed

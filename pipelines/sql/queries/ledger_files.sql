@@ -89,6 +89,28 @@ select :index_id as index_id, edition, city, component as component_id, rank, sc
        note, note_ko
 from component_source;
 
+-- name: rankings_insert(index_ids, files)!
+-- A large ledger's ranking_row (build/rankings.py, rank_in_duckdb): every rankings file's checked rows (the cursor's
+-- `ranking_source`: _file, the file's place from 1, _row, the row in its file, then the files' columns) under
+-- their series (:index_ids) and file name (:files), the city as the mapping names it (`city_lookup`), the flags as
+-- stored (`flag_store`), the tier of the source (`url_tier`); with the focus city's rows of no edition
+-- (`ranking_missing`), all by key. The table's primary key refuses two spellings of one city in one edition.
+insert into ranking_row by name
+select * from (
+    select list_extract(:index_ids, s._file) as index_id, s.edition,
+           coalesce(c.city, s.city) as city, s.city as source_city, s.country as source_country, s.rank, s.score,
+           s.status, s.rank_bound, s.source_url, u.tier as source_tier, s.publication, s.retrieved,
+           if(f.flags is null, s.flags, f.stored) as flags, s.note, s.note_ko,
+           list_extract(:files, s._file) as source_file, s._row as source_row
+    from ranking_source s
+    left join city_lookup c on c.source_city = s.city
+    left join flag_store f on f.flags = s.flags
+    left join url_tier u on u.url = s.source_url
+    union all by name
+    select * from ranking_missing
+)
+order by index_id, edition, city;
+
 -- name: components_set_city(index_id)!
 -- The inserted rows of one file (components_insert) whose city the file spells otherwise than the mapping names
 -- it: the canonical name from the cursor's `city_lookup(source_city, city)`.
@@ -202,3 +224,12 @@ from read_csv(:paths, header = true, all_varchar = true, strict_mode = true, nul
 -- list per column, all of one length; one row per place in the lists, the columns in the struct's order, each
 -- typed as DuckDB reads the list (a column of nothing but missing values has DuckDB's NULL type; an insert casts it).
 select unnest(columns(*)) from (select unnest(:columns));
+
+-- name: json_rows(path, columns, largest)
+-- Rows made in Python as JSON text (schemas.Columns, issue 13: a large table without pandas, parsed by DuckDB instead
+-- of converted value by value): the file at :path holds one JSON object a line, each of one list per column for a run
+-- of rows; :columns gives each list's type (`VARCHAR[]`, `BIGINT[]`, `DOUBLE[]`), so nothing is guessed (a text that
+-- looks like a time stays text); :largest, the longest line in bytes (the reader's buffer). One row per place in the
+-- lists, in the file's order.
+select unnest(columns(*))
+from read_json(:path, format = 'newline_delimited', columns = :columns, maximum_object_size = :largest);
