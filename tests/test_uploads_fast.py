@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -82,13 +84,15 @@ def test_columns_that_json_cannot_say_go_as_table_rows():
 
 def test_an_upload_is_read_and_written_without_pandas(mini: Path, mini_warehouse: Path, tmp_path: Path):
     """A 500-row upload checked, committed and replayed in a fresh interpreter loads neither pandas nor numpy nor
-    pyarrow (~0.2 s of an upload's time was pandas' import); the probe can fail: the rows as a frame load pandas."""
+    pyarrow (~0.2 s of an upload's time was pandas' import; numpy's ~0.07 s judged the key of a large values part,
+    which the rows' making proves); the probe can fail: the rows as a frame load pandas."""
     lines = ["지표코드,기준기간,값,비고"] + [f'tourists_monthly,{1940 + m // 12}-{m % 12 + 1:02d},"{m * 1000:,}",x'
                                        for m in range(500)]
     upload = tmp_path / "many.csv"
     upload.write_bytes(("\n".join(lines) + "\n").encode("utf-8-sig"))
     code = (
-        "import sys\nfrom pathlib import Path\nfrom pipelines import catalogue\nfrom pipelines.build import writes\n"
+        "import sys\nfrom pathlib import Path\nfrom pipelines import catalogue, schemas\nfrom pipelines.build import writes\n"
+        "schemas.REPEATS_IN_PYTHON = schemas.SUSPECTS_FROM_ROWS = 10  # a key judged on these rows would load numpy\n"
         f"cat = catalogue.load(Path({str(mini)!r}))\n"
         f"receipt, parsed = writes.commit_upload(cat, Path({str(upload)!r}).read_bytes(), 'many.csv', 'tourism_sports',"
         f" 'kim', warehouse_path=Path({str(mini_warehouse)!r}))\n"
@@ -224,3 +228,80 @@ def test_a_reading_holds_only_from_the_day_its_periods_began(mini: Path):
     assert not rejected.ok and uploads._recall(sha, "x/m.csv", "tourism_sports", uploads._reading(cat),
                                                date(2026, 1, 1)) is None
     uploads._READ.clear()
+
+
+def test_a_write_reads_the_seed_and_its_classification_again_when_their_bytes_change(
+        mini: Path, mini_warehouse: Path):
+    """The seed's versions are kept per process by the bytes of the seed file and of the source classification: a
+    write after either changed judges them again and is refused with the file, row and column; nothing changes."""
+    cat = catalogue.load(mini)
+    upload = "지표코드,기준기간,값\nforeign_tourists,2025,16370000\n".encode()
+    writes.commit_upload(cat, upload, "a.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    before = {p: p.read_bytes() for p in parts.files(mini_warehouse).values()}
+    domains = mini.parent / "data" / "raw" / "source_domains.csv"
+    kept = domains.read_text(encoding="utf-8")
+    domains.write_text("\n".join(line for line in kept.splitlines() if not line.startswith("github.com/kostat-gi/")) + "\n",
+                       encoding="utf-8")
+    with pytest.raises(ProblemsFound) as found:
+        writes.commit_upload(catalogue.load(mini), upload, "b.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    assert any(p.file.endswith("seed_values.csv") and p.column == "source_url" and p.row == 4
+               for p in found.value.problems), found.value.problems
+    assert {p: p.read_bytes() for p in parts.files(mini_warehouse).values()} == before
+    domains.write_text(kept, encoding="utf-8")
+    seed = mini.parent / "data" / "raw" / "indicators" / "seed_values.csv"
+    seed.write_text(seed.read_text(encoding="utf-8").replace("foreign_tourists,2023,", "foreign_tourist,2023,", 1),
+                    encoding="utf-8")
+    with pytest.raises(ProblemsFound) as found:
+        writes.commit_upload(catalogue.load(mini), upload, "c.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    assert [(p.file.endswith("seed_values.csv"), p.row, p.column) for p in found.value.problems] == [
+        (True, 2, "indicator_id")], found.value.problems
+    assert {p: p.read_bytes() for p in parts.files(mini_warehouse).values()} == before
+
+
+def test_a_published_part_moved_in_is_read_for_what_it_was_built_from(mini: Path, mini_warehouse: Path,
+                                                                      tmp_path: Path):
+    """What the published part was built from is kept per file (inode, size, times): a part built from another
+    catalogue moved in its place is read again, and the next write rebuilds every part, as with nothing kept."""
+    cat = catalogue.load(mini)
+    writes.commit_upload(cat, "지표코드,기준기간,값\nforeign_tourists,2025,1\n".encode(), "a.csv", "tourism_sports",
+                         "kim", warehouse_path=mini_warehouse)
+    assert writes._changed_parts(cat, mini_warehouse, pending=[]) == ("values",)
+    other = tmp_path / "other" / "mini"
+    shutil.copytree(mini.parent, other)
+    (other / "indicators.yml").write_text(mini.read_text(encoding="utf-8") + "\n# another catalogue\n", encoding="utf-8")
+    built = build.build(catalogue.load(other / "indicators.yml"), tmp_path / "other" / "cityindex.duckdb")
+    os.replace(built.path, mini_warehouse)
+    assert writes._changed_parts(cat, mini_warehouse, pending=[]) == parts.PARTS
+
+
+def test_writes_to_two_warehouses_at_once_in_one_process(mini: Path, mini_warehouse: Path, tmp_path: Path):
+    """A write stages its part on the process's working DuckDB (one staged file attached at a time there): uploads to
+    two warehouses from two threads at once both land, each in its own warehouse."""
+    other = tmp_path / "second" / "mini"
+    shutil.copytree(mini.parent, other)
+    second = tmp_path / "second" / "warehouse" / "cityindex.duckdb"
+    build.build(catalogue.load(other / "indicators.yml"), second)
+    targets = [(catalogue.load(mini), mini_warehouse, "2025,111"), (catalogue.load(other / "indicators.yml"), second, "2025,222")]
+    failed: list[BaseException] = []
+
+    def upload(cat, path, row):
+        try:
+            for i in range(3):
+                writes.commit_upload(cat, f"지표코드,기준기간,값\nforeign_tourists,{row}{i}\n".encode(), f"{i}.csv",
+                                     "tourism_sports", "kim", warehouse_path=path)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=upload, args=t) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not failed, failed
+    for _, path, row in targets:
+        con = parts.connect_read_only(path)
+        try:
+            got = con.execute("select value from indicator_history where uploaded_by = 'kim' order by value").fetchall()
+        finally:
+            con.close()
+        assert got == [(float(f"{row.split(',')[1]}{i}"),) for i in range(3)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import hashlib
 import operator
 import time
 from collections.abc import Callable
@@ -318,38 +319,69 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
     return tables | {"component_row": components}, warnings, made, {"component_row"} if apart else set(), problems
 
 
-def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, tiers: SourceTiers,
-                       sealed: set[str] | None = None) -> Tables:
+# The seed's value versions as a write replays them, kept per process by what they are read and judged from (issue
+# 13: reading the seed file and the source classification, each through DuckDB, was ~60 ms of CPU of every upload)
+_SEED_READ: dict[tuple, list[tuple]] = {}
+
+
+def _seed_key(cat: Catalogue) -> tuple | None:
+    """What the seed's versions are a function of: the bytes of the seed file and of the source classification, and
+    what the catalogue says of their names, its source tiers and its indicators; None when a file cannot be read
+    (then it is read as always, and its problem said)."""
+    try:
+        contents = tuple(None if f is None else hashlib.sha256(f.read_bytes()).hexdigest()
+                         for f in (cat.seed_values_file, cat.source_domains_file))
+    except OSError:
+        return None
+    return (contents, str(cat.root), str(cat.seed_values_file), str(cat.source_domains_file), tuple(cat.source_tiers),
+            tuple((i.id, i.cadence, i.office_id) for i in cat.indicators.values()))
+
+
+def _city_value_tables(cat: Catalogue, pending: list[tuple[Path, str]] | None, tiers: SourceTiers | None,
+                       sealed: set[str] | None = None, seed_key: tuple | None = None) -> Tables:
     """Every version of every city-managed value (seed file, then uploads in order) and the uploads themselves.
 
     The versions are made as tuples and kept as one list per column (schemas.Columns): a 10,000-row upload's rows go
-    to DuckDB without pandas and without a dict per row (issue 13)."""
-    versions, uploads, problems = ledger_values(cat, pending, accounts.load_accounts(), sealed or set())
+    to DuckDB without pandas and without a dict per row (issue 13). `seed_key` (_seed_key): the seed's versions are
+    taken as read before under that key, or kept under it once read and judged; `tiers` is needed only when they
+    are read (None: they were, under `seed_key`)."""
+    kept = None if seed_key is None else _SEED_READ.get(seed_key)
+    versions, uploads, problems = ledger_values(cat, pending, accounts.load_accounts(), sealed or set(), seed=kept)
     at = {c: i for i, c in enumerate(VERSION_COLUMNS)}
-    seed = [dict(zip(VERSION_COLUMNS, v)) for v in versions if v[at["upload_id"]] == "seed"]
-    if seed and cat.seed_values_file is not None:
-        _, more = classify_records(seed, tiers, display_name(cat.seed_values_file, cat.root), row="row")
-        problems += more
+    if kept is None:
+        seed = [dict(zip(VERSION_COLUMNS, v)) for v in versions if v[at["upload_id"]] == "seed"]
+        if seed and cat.seed_values_file is not None and tiers is None:  # let go meanwhile: read them now
+            tiers, more = _source_tiers(cat)
+            if tiers is None or more:
+                raise ProblemsFound(more)
+        if seed and cat.seed_values_file is not None:
+            _, more = classify_records(seed, tiers, display_name(cat.seed_values_file, cat.root), row="row")
+            problems += more
+        if not problems and seed_key is not None:
+            if len(_SEED_READ) > 8:
+                _SEED_READ.clear()
+            _SEED_READ[seed_key] = [v for v in versions if v[at["upload_id"]] == "seed"]
     if problems:
         raise ProblemsFound(problems)
-    # a version without its own source or source URL has the indicator's
-    named = {ind.id: (ind.source_name, ind.source_url) for ind in cat.indicators.values()}
-    value, source, url = at["value"], at["source"], at["source_url"]
-    out = []
-    for v in versions:
-        ind = named.get(v[0])
-        if (v[source] is None or v[url] is None) and ind is not None:
-            v = (*v[:source], ind[0] if v[source] is None else v[source], *v[source + 1:url],
-                 ind[1] if v[url] is None else v[url], *v[url + 1:])
-        if v[value] is not None and type(v[value]) is not float:
-            v = (*v[:value], float(v[value]), *v[value + 1:])
-        out.append(v)
-    key = operator.itemgetter(at["indicator_id"], at["period"], at["uploaded_at"], at["upload_id"])
-    out.sort(key=key)
+    # in key order, then one list per column; a version without its own source or source URL has the indicator's
+    versions.sort(key=operator.itemgetter(at["indicator_id"], at["period"], at["uploaded_at"], at["upload_id"]))
     columns = [c if c != "row" else "ledger_row" for c in VERSION_COLUMNS]
-    lists = [list(c) for c in zip(*out)] if out else [[] for _ in columns]
+    lists = [list(c) for c in zip(*versions)] if versions else [[] for _ in columns]
+    named = {ind.id: (ind.source_name, ind.source_url) for ind in cat.indicators.values()}
+    ids = lists[at["indicator_id"]]
+    for column, which in (("source", 0), ("source_url", 1)):
+        given = lists[at[column]]
+        if None in given:
+            lists[at[column]] = [v if v is not None or i not in named else named[i][which] for i, v in zip(ids, given)]
+    lists[at["value"]] = [v if v is None or type(v) is float else float(v) for v in lists[at["value"]]]
+    # the key (indicator_id, period, upload_id), proved as the rows were made: an upload's records hold each indicator
+    # and period once (uploads.ParsedUpload.records), no two uploads share an id, and no two seed rows a key
+    seed_keys = [(v[at["indicator_id"]], v[at["period"]]) for v in versions if v[at["upload_id"]] == "seed"]
+    upload_ids = [u["upload_id"] for u in uploads]
+    apart = (len(set(seed_keys)) == len(seed_keys) and len(set(upload_ids)) == len(upload_ids)
+             and "seed" not in upload_ids)
     return {
-        "indicator_version": Columns(dict(zip(columns, lists)), {"ledger_row": "Int64", "value": "float64"}),
+        "indicator_version": Columns(dict(zip(columns, lists)), {"ledger_row": "Int64", "value": "float64"}, apart),
         "ledger_upload": Table(UPLOAD_COLUMNS, uploads, {"bytes": "Int64", "rows": "Int64"}),
     }
 
@@ -438,12 +470,17 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
 
 
 def collect_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None) -> Tables:
-    """The values part alone (uploads and every value version), validated: what an upload rebuilds."""
-    tiers, problems = _source_tiers(cat)
-    if tiers is None or problems:
-        raise ProblemsFound(problems)
+    """The values part alone (uploads and every value version), validated: what an upload rebuilds. The seed and the
+    source classification are read again only when their bytes or the catalogue changed since this process last read
+    them (_seed_key)."""
+    key = _seed_key(cat)
+    tiers = None
+    if key is None or key not in _SEED_READ:
+        tiers, problems = _source_tiers(cat)
+        if tiers is None or problems:
+            raise ProblemsFound(problems)
     report, _ = _sealed_ledger(cat, "departments")
-    return _validated(_city_value_tables(cat, pending, tiers, {e.shown for e, _ in report.sealed}))
+    return _validated(_city_value_tables(cat, pending, tiers, {e.shown for e, _ in report.sealed}, key))
 
 
 def collect_forum(cat: Catalogue, pending_events: list[Path] | None = None) -> Tables:

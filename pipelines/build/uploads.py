@@ -623,19 +623,23 @@ UPLOAD_COLUMNS = ["upload_id", "office_id", "uploaded_by", "uploaded_at", "sha25
 
 
 def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None, accounts: dict[str, Account] | None = None,
-                  sealed: set[str] | None = None) -> tuple[list[tuple], list[Record], list[Problem]]:
-    """Every value version in the ledger (tuples of VERSION_COLUMNS): the seed file, then each accepted upload, in
-    upload order; and every upload (records of UPLOAD_COLUMNS).
+                  sealed: set[str] | None = None, seed: list[tuple] | None = None
+                  ) -> tuple[list[tuple], list[Record], list[Problem]]:
+    """Every value version in the ledger (tuples of VERSION_COLUMNS): the seed file (`seed`: its versions as read
+    already), then each accepted upload, in upload order; and every upload (records of UPLOAD_COLUMNS).
 
     Replay re-checks what each upload claims: its bytes are those its receipt hashed, its department owns every
     indicator in it, and (with `accounts`) its uploader was that department's editor or an admin at the time. An
     upload this process read already, to the same result, is not read again (`remember`)."""
     problems: list[Problem] = []
     versions: list[tuple] = []
-    seed, more = read_seed(cat)
-    problems += more
-    if seed is not None:
-        versions += [tuple(v.get(c) for c in VERSION_COLUMNS) for v in seed]
+    if seed is None:
+        records, more = read_seed(cat)
+        problems += more
+        if records is not None:
+            versions += [tuple(v.get(c) for c in VERSION_COLUMNS) for v in records]
+    else:
+        versions += seed
     receipts = read_receipts(cat)
     strict = set(sealed or ())
     for folder, upload_id in pending or []:

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ from pipelines import sql
 from pipelines.errors import storage_error
 from pipelines.messages import parsed
 from pipelines.build.rankings import appended_early, building, let_go_components, staged_in_place, taken
+from pipelines.schemas import cursor
 from pipelines.sql import parts
 from pipelines.sql.parts import DEFAULT_WAREHOUSE, connect_read_only, warehouse_path  # noqa: F401 (re-exported)
 
@@ -195,9 +197,19 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
     try:
         if not in_place and template is not None and part == "published":
             from_template(template, tmp)
-        # a build stages every part in its own DuckDB (the large tables it holds there are read in place; a new
-        # in-memory database costs ~20 ms of CPU); a write of one part without a build, in one of its own
-        con = building() or duckdb.connect()
+        # a build stages every part in its own DuckDB (the large tables it holds there are read in place); a write of
+        # one part without a build, on a cursor of the process's working DuckDB (schemas.cursor: a new in-memory
+        # database cost ~20 ms of CPU of every upload and forum event, issue 13), one staging at a time there (the
+        # staged file is attached under one name)
+        con = building()
+        shared = con is None
+        if shared:
+            _SHARED_STAGING.acquire()
+            try:
+                con = cursor()
+            except BaseException:
+                _SHARED_STAGING.release()
+                raise
         try:
             if in_place:
                 sql.execute(con, "components_close")  # the build's own name for the file, let go
@@ -240,6 +252,8 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
                 sql.execute(con, "stage_detach")  # the working DuckDB outlives the write: it lets the files go
             finally:
                 con.close()
+                if shared:
+                    _SHARED_STAGING.release()
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
     except BaseException as exc:
@@ -250,6 +264,9 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
             raise storage_error(exc, tmp) from exc
         raise
     return tmp
+
+
+_SHARED_STAGING = threading.Lock()  # a staging on the working DuckDB (stage_part), one at a time in a process
 
 
 def from_template(template: Path, target: Path) -> bool:
@@ -431,8 +448,17 @@ def built_from(path: Path) -> str | None:
     rebuilds everything)."""
     if parts.version(path) is None:
         return None
-    try:
-        with connect_read_only(path) as con:
-            return sql.value(con, "inputs_digest")
-    except duckdb.Error:
-        return None
+    # the published part alone, read-only, on a cursor of the process's working DuckDB (a session of its own on
+    # every part cost ~35 ms of CPU of a write, issue 13), attached under one name: one at a time
+    with _SHARED_STAGING:
+        con = cursor()
+        try:
+            sql.execute(con, "built_from_attach", path=str(path))
+            try:
+                return sql.value(con, "built_from_digest")
+            finally:
+                sql.execute(con, "built_from_detach")
+        except duckdb.Error:
+            return None
+        finally:
+            con.close()

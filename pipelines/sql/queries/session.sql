@@ -56,9 +56,19 @@ checkpoint staged;
 use memory;
 detach staged;
 
--- name: inputs_digest()
--- The digest of the inputs the published part was built from (warehouse.sql and indicators.yml); NULL if none.
-select max(value) from setting where key = 'inputs_sha256';
+-- name: built_from_attach(path)!
+-- A write asks what the published part at :path was built from (build/warehouse.py built_from): that file alone,
+-- read-only, as `built_from`, on the process's working DuckDB.
+attach :path as built_from (read_only);
+
+-- name: built_from_digest()
+-- The digest of the inputs the published part attached by built_from_attach was built from (warehouse.sql,
+-- indicators.yml, the published ledger files); NULL if none.
+select max(value) from built_from.main.setting where key = 'inputs_sha256';
+
+-- name: built_from_detach#
+-- After built_from_digest, whatever it answered: the file let go.
+detach database if exists built_from;
 
 -- name: stage_component_rows#
 -- The build's component rows, when it gathered them in memory (build/rankings.py, start_components), into the
