@@ -235,7 +235,9 @@ def rank_in_duckdb(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: CityM
 def _rank_in_duckdb(cur: duckdb.DuckDBPyConnection, cat: Catalogue, cities: CityMap, editions: Table,
                     tiers: SourceTiers, statement: str, missing: Callable[[list[Record]], list[Record]],
                     series: list[Series], files: list[tuple[Path, str]]) -> HeldRankings | None:
-    judged = judge_files_held(cur, files, RANKING_NUMBERS, RawRanking)
+    # each file's key (edition, city) is proved by ranking_row's primary key (index_id, edition, city) below: a city
+    # twice in one edition of one file is twice there too
+    judged = judge_files_held(cur, files, RANKING_NUMBERS, RawRanking, key_proven=True)
     if judged is None:
         return None
     rows, problems, failed = judged
