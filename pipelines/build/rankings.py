@@ -291,12 +291,15 @@ def _rank_in_duckdb(cur: duckdb.DuckDBPyConnection, cat: Catalogue, cities: City
     cur.register("ranking_missing", target.limit(0) if not extra else
                  Table(list(RANKING_COLUMNS), extra, RANKING_TYPES).relation(cur).select(
                      *(col(c).cast(types[c]).alias(c) for c in target.columns)))
+    # the focus city's rows with a note but no Korean, in series and file order (what _untranslated reads)
+    notes_ko = [{"index_id": series[k - 1].id, "edition": e, "city": cat.focus_city, "note": n, "note_ko": None,
+                 "source_file": files[k - 1][1]}
+                for k, _, e, n in rows.filter(col("city").isin(*spellings) & col("note").isnotnull()
+                                              & col("note_ko").isnull())
+                .select(col(FILE), col(ROW), col("edition"), col("note")).order(f"{FILE}, {ROW}").fetchall()
+                ] if spellings else []
+    # last: the one statement that makes anything, whole or not at all (a repeated key fails it)
     sql.execute(cur, "rankings_insert", index_ids=[s.id for s in series], files=[d for _, d in files])
-    untranslated = target.filter((col("city") == lit(cat.focus_city)) & col("note").isnotnull() & col("note_ko").isnull())
-    names = ("index_id", "edition", "city", "note", "note_ko", "source_file", "source_row")
-    order = {s.id: i for i, s in enumerate(series)}
-    notes_ko = sorted((dict(zip(names, r)) for r in untranslated.select(*map(col, names)).fetchall()),
-                      key=lambda r: (order[r["index_id"]], r["source_row"]))
     if staged_in_place() is not None:
         appended_early().add("ranking_row")
     return HeldRankings(target, used, {n for (n,) in found[("city",)] if n is not None}, notes_ko, cur)
