@@ -305,3 +305,72 @@ def test_writes_to_two_warehouses_at_once_in_one_process(mini: Path, mini_wareho
         finally:
             con.close()
         assert got == [(float(f"{row.split(',')[1]}{i}"),) for i in range(3)]
+
+
+def test_a_staging_left_attached_on_the_working_duckdb_does_not_stop_the_next_write(
+        mini: Path, mini_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The working DuckDB outlives a write: a staged file or a published part some earlier write left attached there
+    (its detach failed) is let go by the next write, which lands."""
+    from pipelines import sql
+    from pipelines.schemas import cursor
+
+    cat = catalogue.load(mini)
+    con = cursor()
+    try:
+        sql.execute(con, "built_from_attach", path=str(mini_warehouse))
+    finally:
+        con.close()
+    monkeypatch.setattr(writes, "_BUILT_FROM", {})
+    assert writes._changed_parts(cat, mini_warehouse, pending=[]) == ("values",)  # read, not taken for unreadable
+    con = cursor()
+    try:
+        sql.execute(con, "stage_open", path=str(tmp_path / "left.duckdb"))
+    finally:
+        con.close()
+    receipt, _ = writes.commit_upload(cat, "지표코드,기준기간,값\nforeign_tourists,2025,7\n".encode(), "a.csv",
+                                      "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    assert receipt.rows == 1 and writes._changed_parts(cat, mini_warehouse, pending=[]) == ("values",)
+    con = parts.connect_read_only(mini_warehouse)
+    try:
+        assert con.execute("select value from indicator_history where uploaded_by = 'kim'").fetchall() == [(7.0,)]
+    finally:
+        con.close()
+
+
+def test_a_plainly_right_row_reads_as_the_cell_by_cell_check_reads_it(mini: Path, monkeypatch: pytest.MonkeyPatch):
+    """Rows read by the short way (`_RowChecker._plain`) give exactly what the check of every cell gives: the same
+    records, and for a file with problems the same problems in the same order (random cells, right and wrong)."""
+    import random
+
+    cat = catalogue.load(mini)
+    rng = random.Random(13)
+    ids = ["foreign_tourists", "tourists_monthly", "tourists_quarterly", "unemployment_rate", "nope", ""]
+    periods = ["2024", "2025", "2099", "2025-09", "2025-Q2", "2025Q3", "2024-13", "", "2026-01"]
+    values = ["1", "1,234", "1,234.5", "-3", "45.2%", "\u22125", "12,34", "1e5", "", "0", "1" * 400, "99.5", "101"]
+    files = []
+    for _ in range(60):
+        rows = [f"{rng.choice(ids)},{rng.choice(periods)},\"{rng.choice(values)}\",n{i}" for i in range(rng.randint(1, 30))]
+        files.append(("지표코드,기준기간,값,비고\n" + "\n".join(rows) + "\n").encode())
+    right = {"foreign_tourists": [str(y) for y in range(2000, 2026)], "tourists_monthly": [f"2024-{m:02d}" for m in range(1, 13)],
+             "tourists_quarterly": [f"2024-Q{q}" for q in range(1, 5)]}
+    for _ in range(20):  # files with every cell right, and now and then one that is not
+        rows = [f"{i},{p},\"{rng.choice(['1', '1,234', '0', '99', '12,345,678'])}\",x" for i, ps in right.items()
+                for p in rng.sample(ps, 3)]
+        if rng.random() < 0.3:
+            rows.insert(rng.randrange(len(rows)), f"foreign_tourists,1999,\"{rng.choice(values)}\",y")
+        files.append(("지표코드,기준기간,값,비고\n" + "\n".join(rows) + "\n").encode())
+    today = date(2025, 10, 1)
+
+    def read_all() -> list:
+        out = []
+        for data in files:
+            for department in ("tourism_sports", "economic_policy_office"):
+                p = uploads.parse_upload(data, "f.csv", department, cat, today=today)
+                out.append((p.records, p.latest if p.ok else None, [(x.cell, x.en, x.ko) for x in p.problems],
+                            p.problem_count))
+        return out
+
+    short = read_all()
+    monkeypatch.setattr(uploads._RowChecker, "_plain", lambda self, *cells: (None, None))
+    assert read_all() == short
+    assert sum(1 for records, *_ in short if records) > 5 and sum(1 for _, _, problems, _ in short if problems) > 50

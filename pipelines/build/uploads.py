@@ -322,6 +322,7 @@ class _RowChecker:
         # periods across its indicators): a 10,000-row upload is read in Python in a few ms per thousand rows
         self._at = tuple(self.positions.get(c) for c in ("indicator_id", "period", "value", "note", "source"))
         self._periods: dict[tuple[str, str], tuple[str, date] | None] = {}
+        self._known: dict[str, tuple] = {}  # indicator id -> (cadence, min, max) when known and owned, else ()
 
     def cell(self, row: list[str], canon: str) -> str:
         i = self.positions.get(canon)
@@ -342,12 +343,42 @@ class _RowChecker:
         note = row[at_note] if at_note is not None and at_note < width else ""
         if raw_id and not raw_value and not note:  # a template row left unfilled (its period is pre-filled)
             return None
-        indicator = self.indicator(line_no, raw_id)
-        period, value = self.period(line_no, raw_period, indicator), self.value(line_no, raw_value, indicator)
-        if not raw_id or period is None or value is None:
-            return None  # a problem already said; only whole rows are kept (a bad file costs no memory per row)
+        period, value = self._plain(raw_id, raw_period, raw_value)
+        if period is None:  # not plainly right: every check, each problem said in its order
+            indicator = self.indicator(line_no, raw_id)
+            period, value = self.period(line_no, raw_period, indicator), self.value(line_no, raw_value, indicator)
+            if not raw_id or period is None or value is None:
+                return None  # a problem already said; only whole rows are kept (a bad file costs no memory per row)
         source = row[at_source] if at_source is not None and at_source < width else ""
         return (raw_id, period, value, source or None, note or None, line_no)
+
+    def _plain(self, raw_id: str, raw_period: str, raw_value: str) -> tuple[str | None, float | None]:
+        """A row that is plainly right, read in a few steps: a known indicator the department owns, a period of its
+        cadence that has begun, a number with no sign of percent or minus (`1234`, `1,234.5`) within its bounds.
+        (None, None) for any other row, which `read` then checks cell by cell (the same result for a right row;
+        the problems, in their order, for a wrong one)."""
+        known = self._known.get(raw_id)
+        if known is None:
+            indicator = self.cat.indicators.get(raw_id)
+            known = self._known[raw_id] = (
+                (indicator.cadence, indicator.min, indicator.max)
+                if indicator is not None and (not self.check_owner or indicator.office_id == self.department)
+                else ())
+        if not known or not raw_period or not NUMBER_RE.match(raw_value):
+            return None, None
+        cadence, low, high = known
+        key = (raw_period, cadence)
+        parsed = self._periods.get(key, key)
+        if parsed is key:
+            parsed = self._periods[key] = parse_period(raw_period, cadence)
+        if parsed is None or parsed[1] > self.today:
+            return None, None
+        value = float(raw_value.replace(",", ""))
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None, None
+        if self.latest is None or parsed[1] > self.latest:
+            self.latest = parsed[1]
+        return parsed[0], value
 
     def indicator(self, line_no: int, raw: str) -> Indicator | None:
         """The catalogue indicator of the row; one of another department is named, and still checked."""

@@ -207,6 +207,7 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
             _SHARED_STAGING.acquire()
             try:
                 con = cursor()
+                sql.execute(con, "stage_detach")  # whatever an earlier staging there left attached, let go
             except BaseException:
                 _SHARED_STAGING.release()
                 raise
@@ -453,6 +454,7 @@ def built_from(path: Path) -> str | None:
     with _SHARED_STAGING:
         con = cursor()
         try:
+            sql.execute(con, "built_from_detach")  # left attached by a read that failed half-way: let go
             sql.execute(con, "built_from_attach", path=str(path))
             try:
                 return sql.value(con, "built_from_digest")
