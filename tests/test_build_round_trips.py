@@ -121,3 +121,41 @@ def test_a_build_with_nothing_to_acknowledge_leaves_the_seal_as_it_is(mini: Path
     after = sealed.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert seal.verify(catalogue.load(mini)).ok
+
+
+def _bad_numbers(mini: Path, tmp_path: Path) -> Path:
+    """A rankings file whose ranks and scores are not numbers, not whole, or out of range (rows 2-5)."""
+    source = mini.parent / "data" / "raw" / "rankings" / "mori_gpci.csv"
+    lines = source.read_text(encoding="utf-8").splitlines()[:5]
+    header = lines[0].split(",")
+    rank, score = header.index("rank"), header.index("score")
+    rows = [line.split(",") for line in lines[1:]]
+    rows[0][rank], rows[1][rank], rows[2][score], rows[3][rank] = "abc", "1.5", "x1", "-3"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([lines[0], *(",".join(r) for r in rows)]) + "\n", encoding="utf-8")
+    return bad
+
+
+def test_a_small_files_numbers_are_judged_on_their_parsed_column_with_the_same_problems(
+        mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Where every rule is judged in one scan (a small file, alone or read together), a number's rules read its
+    parsed column instead of parsing its text again: the problems are those the text-reading rules give (the way a
+    large file's rules are judged), in both languages."""
+    from pipelines.build.rankings import RANKING_NUMBERS
+
+    bad = _bad_numbers(mini, tmp_path)
+    good = mini.parent / "data" / "raw" / "rankings" / "zyen_gfci.csv"
+    files = [(bad, "bad.csv"), (good, "good.csv")]
+
+    def read() -> list:
+        alone = schemas.read_checked(bad, "bad.csv", RANKING_NUMBERS, schemas.RawRanking)
+        together = schemas.read_checked_files(files, RANKING_NUMBERS, schemas.RawRanking)
+        return [(failed, [(p.file, p.row, p.column, p.ko, p.en) for p in problems])
+                for _, failed, problems in (alone, *together)]
+
+    quick = read()
+    monkeypatch.setattr(schemas, "SUSPECTS_FROM_ROWS", 0)  # every file judged as a large one is: rules read the text
+    assert read() == quick
+    assert quick[0][0] and {(row, column) for _, row, column, *_ in quick[0][1]} >= {(2, "rank"), (3, "rank"),
+                                                                                      (4, "score"), (5, "rank")}
+    assert quick[1] == quick[0] and not quick[2][1]
