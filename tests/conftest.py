@@ -410,12 +410,16 @@ def reader(_reader_tab) -> browser_support.Tab:
 # real warehouse once too), and its page caches serve them all.
 SHARED_SERVERS = {"tests/test_browser_journeys.py": "mini site", "tests/test_browser_signin.py": "mini site",
                   "tests/test_browser.py": "real site", "tests/test_browser_analyst.py": "real site"}
+# The other modules that drive Chromium join the mini site's unit: they use the Chromium its worker has launched
+# (`browser`, one per test process) instead of launching one more on a worker that had none (a launch, its driver and
+# a first page cost ~3 s of CPU).
+OTHER_CHROMIUM = {"tests/test_browser_oidc.py": "mini site", "tests/test_attacks_inputs.py": "mini site"}
 
 
 def _unit(nodeid: str) -> str:
-    """What goes to one worker as a whole: a SHARED_SERVERS unit, else the test's module."""
+    """What goes to one worker as a whole: a SHARED_SERVERS or OTHER_CHROMIUM unit, else the test's module."""
     module = nodeid.split("::", 1)[0]
-    return SHARED_SERVERS.get(module, module)
+    return SHARED_SERVERS.get(module) or OTHER_CHROMIUM.get(module, module)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

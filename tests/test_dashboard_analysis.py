@@ -298,14 +298,11 @@ def test_goal_rank_ticks_keep_one_and_ten_and_stay_sparse(worst, expected):
     assert charts.goal_rank_ticks(worst, 5) == expected
 
 
-def test_weak_points_draws_only_the_open_tabs_heat_map(tmp_path, monkeypatch):
+def test_weak_points_draws_only_the_open_tabs_heat_map(real_warehouse: Path, monkeypatch):
     # a heat map with a label in every cell is the page's heaviest drawing: the hidden tabs wait until chosen.
-    # The real catalogue: the mini one has weaknesses in one series only, so it has no tabs.
-    from pipelines import build, catalogue
-
-    warehouse = tmp_path / "real" / "cityindex.duckdb"
-    build.build(catalogue.load(), warehouse)
-    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(warehouse))
+    # The real catalogue (its warehouse built once per run, conftest.real_warehouse; the page only reads it): the
+    # mini one has weaknesses in one series only, so it has no tabs.
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(real_warehouse))
     at = run(WEAK, "ko")
     heat = lambda: sorted(k for k in plotly_specs(at) if k.startswith("heat_"))  # noqa: E731
     assert len(at.tabs) >= 2, "the mini warehouse has weaknesses in two series"
