@@ -853,11 +853,13 @@ def _hold_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]
 
 def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], headers: list[list[str]],
                     numbers: dict[str, str], model: Model, fetch: Callable[[duckdb.DuckDBPyRelation], T],
-                    counted: bool = True) -> tuple[T, list[list[Problem]], list[bool]] | None:
+                    counted: bool = True, key_proven: bool = False) -> tuple[T, list[list[Problem]], list[bool]] | None:
     """The files held, typed and checked in one pass on cursor `con`: `fetch` of the typed rows (`ROW`, then every
     column; a row of file k numbered k * _FILE_STRIDE + its row), each file's problems, and whether a rule of the
     model failed in each; None when they cannot be read together. `counted`: what `fetch` gives has a length, the
-    number of rows (records: spares _failures the query that counts them); False for rows left in DuckDB."""
+    number of rows (records: spares _failures the query that counts them); False for rows left in DuckDB.
+    `key_proven`: the caller proves the model's unique key itself (a primary key the rows go into): every rule but
+    that one."""
     try:
         sql.execute(con, "hold_csvs", paths=[str(path) for path, _ in files])
     except (duckdb.Error, UnicodeDecodeError):
@@ -871,7 +873,8 @@ def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
     numbered = [c for c in numbers if c in columns]
     typed = held.select(row.alias(ROW), col(FILE), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
                                           for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
-    found = number_rules(numbers, columns, "_text_") + [_per_file(r) for r in rules(model, columns)]
+    found = number_rules(numbers, columns, "_text_") + [_per_file(r) for r in rules(model, columns)
+                                                        if not (key_proven and r.key)]
     # the rows fetched first: their count spares _failures the query that would count them (a few thousand rows
     # of the real ledger are judged in one scan)
     fetched = fetch(typed.select(col(ROW), *(col(c) for c in columns)))
@@ -937,17 +940,18 @@ def read_checked_files(files: list[tuple[Path, str]], numbers: dict[str, str], m
 
 
 def judge_files_held(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], numbers: dict[str, str],
-                     model: Model) -> tuple[duckdb.DuckDBPyRelation, list[list[Problem]], list[bool]] | None:
+                     model: Model, key_proven: bool = False
+                     ) -> tuple[duckdb.DuckDBPyRelation, list[list[Problem]], list[bool]] | None:
     """The files of `files` read, typed and checked together on cursor `con` as read_checked_files reads them, their
     rows left in DuckDB (issue 13: a large ledger's are never records): the typed rows (`FILE`, the file's place in
     `files` from 1, `ROW`, the row in its file, then every column of any file), each file's problems, and whether a
     rule of the model failed in each; None when they cannot all be read together (the caller then reads them as
-    records)."""
+    records). `key_proven`: the caller proves each file's key itself (_judge_together)."""
     headers = _together(files, model)
     if len(files) < 2 or len(headers) < len(files):
         return None
     judged = _judge_together(con, files, [headers[i] for i in range(len(files))], numbers, model, lambda typed: typed,
-                             counted=False)
+                             counted=False, key_proven=key_proven)
     if judged is None:
         return None
     rows, problems, failed = judged

@@ -235,7 +235,9 @@ def rank_in_duckdb(con: duckdb.DuckDBPyConnection, cat: Catalogue, cities: CityM
 def _rank_in_duckdb(cur: duckdb.DuckDBPyConnection, cat: Catalogue, cities: CityMap, editions: Table,
                     tiers: SourceTiers, statement: str, missing: Callable[[list[Record]], list[Record]],
                     series: list[Series], files: list[tuple[Path, str]]) -> HeldRankings | None:
-    judged = judge_files_held(cur, files, RANKING_NUMBERS, RawRanking)
+    # each file's key (edition, city) is proved by ranking_row's primary key (index_id, edition, city) below: a city
+    # twice in one edition of one file is twice there too
+    judged = judge_files_held(cur, files, RANKING_NUMBERS, RawRanking, key_proven=True)
     if judged is None:
         return None
     rows, problems, failed = judged
@@ -289,12 +291,15 @@ def _rank_in_duckdb(cur: duckdb.DuckDBPyConnection, cat: Catalogue, cities: City
     cur.register("ranking_missing", target.limit(0) if not extra else
                  Table(list(RANKING_COLUMNS), extra, RANKING_TYPES).relation(cur).select(
                      *(col(c).cast(types[c]).alias(c) for c in target.columns)))
+    # the focus city's rows with a note but no Korean, in series and file order (what _untranslated reads)
+    notes_ko = [{"index_id": series[k - 1].id, "edition": e, "city": cat.focus_city, "note": n, "note_ko": None,
+                 "source_file": files[k - 1][1]}
+                for k, _, e, n in rows.filter(col("city").isin(*spellings) & col("note").isnotnull()
+                                              & col("note_ko").isnull())
+                .select(col(FILE), col(ROW), col("edition"), col("note")).order(f"{FILE}, {ROW}").fetchall()
+                ] if spellings else []
+    # last: the one statement that makes anything, whole or not at all (a repeated key fails it)
     sql.execute(cur, "rankings_insert", index_ids=[s.id for s in series], files=[d for _, d in files])
-    untranslated = target.filter((col("city") == lit(cat.focus_city)) & col("note").isnotnull() & col("note_ko").isnull())
-    names = ("index_id", "edition", "city", "note", "note_ko", "source_file", "source_row")
-    order = {s.id: i for i, s in enumerate(series)}
-    notes_ko = sorted((dict(zip(names, r)) for r in untranslated.select(*map(col, names)).fetchall()),
-                      key=lambda r: (order[r["index_id"]], r["source_row"]))
     if staged_in_place() is not None:
         appended_early().add("ranking_row")
     return HeldRankings(target, used, {n for (n,) in found[("city",)] if n is not None}, notes_ko, cur)
@@ -423,20 +428,16 @@ def _named(judged: _Judged, rows: duckdb.DuckDBPyRelation, display: str) -> list
     return problems
 
 
-def _look_ups(con: duckdb.DuckDBPyConnection, judged: _Judged, default_tier: str | None = None) -> None:
+def _look_ups(con: duckdb.DuckDBPyConnection, judged: _Judged) -> None:
     """What components_append joins, registered on the cursor `con`: `city_lookup`, `flag_lookup`, `url_tier`
-    (each holding only what differs from its default: the tier most URLs share, or `default_tier` given one) and
-    `url_tier_default`; and `flag_store`, the flags cells not written as they are stored (components_set_flags)."""
+    (each holding only what differs from its default: the tier most URLs share) and `url_tier_default`."""
     register(con, "city_lookup", {"source_city": list(judged.cities), "city": list(judged.cities.values())})
     # only the pairs that store flags: a row no pair matches stores none (components_append joins it `left`), and a
     # file whose rows carry no flags joins nothing at all
     stores = [(n, c, s) for n, c, s, _ in judged.flags if s is not None]
     register(con, "flag_lookup", {"note": [n for n, _, _ in stores], "flags": [c for _, c, _ in stores],
                                   "stored": [s for _, _, s in stores]})
-    store = {c: s for _, c, s, _ in judged.flags if c is not None and c != s}
-    register(con, "flag_store", {"flags": list(store), "stored": list(store.values())})
-    other = judged.tiers if default_tier is None else {u: t for u, t in judged.url_tiers.items() if t != default_tier}
-    register(con, "url_tier", {"url": list(other), "tier": list(other.values())})
+    register(con, "url_tier", {"url": list(judged.tiers), "tier": list(judged.tiers.values())})
     register(con, "url_tier_default", {"tier": [judged.common_tier]})
 
 
@@ -679,12 +680,19 @@ def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: 
         judged = _judge_components(stored, series, known, tiers, typed=True, found=found) if valid else None
         if judged is not None and judged.clean and not judged.spellings \
                 and not repeats(stored, ("edition", "city", "component")):
-            _look_ups(con, judged, guess)
-            if any(t != guess for t in judged.url_tiers.values()):
+            # each look-up registered only for the UPDATE that reads it, and only when some row needs it: a file of
+            # one tier, canonical city names and flags as stored registers none (five look-ups were ~20 ms of CPU
+            # a file, issue 13)
+            other = {u: t for u, t in judged.url_tiers.items() if t != guess}
+            if other:
+                register(con, "url_tier", {"url": list(other), "tier": list(other.values())})
                 sql.execute(con, "components_set_other_tier", index_id=series.id)
             if judged.cities:
+                register(con, "city_lookup", {"source_city": list(judged.cities), "city": list(judged.cities.values())})
                 sql.execute(con, "components_set_city", index_id=series.id)
-            if any(cell != kept for _, cell, kept, _ in judged.flags):
+            store = {c: kept for _, c, kept, _ in judged.flags if c is not None and c != kept}
+            if store:
+                register(con, "flag_store", {"flags": list(store), "stored": list(store.values())})
                 sql.execute(con, "components_set_flags", index_id=series.id)
             return judged
     except duckdb.OutOfMemoryException:
