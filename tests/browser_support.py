@@ -153,6 +153,14 @@ def goto(page, url: str) -> None:
     settle(page)
 
 
+def follow(page, path: str) -> None:
+    """The sidebar's navigation link to `path` clicked (Streamlit switches pages inside the loaded app, keeping the
+    session: no reload, ~1 s of Chromium's CPU less than goto), then wait for the new page's run."""
+    page.locator(f'[data-testid="stSidebar"] a[data-testid="stSidebarNavLink"][href$="{path}"]').first.click()
+    page.wait_for_function(f"() => location.pathname === {path!r}", timeout=RUN_MS)
+    settle(page)
+
+
 def main_text(page) -> str:
     return page.locator('[data-testid="stMainBlockContainer"]').first.inner_text()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import ARTIFACTS, ROOT, WIDE, goto, settle, sidebar_text, sign_in, sign_out
+from browser_support import ARTIFACTS, ROOT, WIDE, follow, goto, settle, sidebar_text, sign_in, sign_out
 from pipelines import accounts, sessions
 from pipelines.ledger.uploads import read_receipts
 
@@ -90,7 +90,7 @@ def test_sign_in_lasts_until_sign_out_and_a_disabled_account_cannot_upload(site,
 
     # Signed in again, a file checked; the account is disabled by another process; confirm is refused.
     sign_in(page, "kim", PASSWORD)
-    goto(page, base + "/my-indicators")
+    follow(page, "/my-indicators")  # in the app: its loads by address are checked above
     assert signed_in(page)
     before = len(read_receipts(site["cat"]))
     kept = next(c for c in context.cookies() if c["name"] == sessions.COOKIE and c["value"])
