@@ -223,12 +223,18 @@ def test_every_table_but_component_row_is_checked_while_the_components_files_are
     components files are still read (build._published_tables `settle`, collect `the_rest`), not after the last file
     (issue 13): a components file whose read waits until ranking_row has been checked is read."""
     checked = threading.Event()
-    real_check, real_read = build.validate_frame, rankings.read_components
+    real_check, real_find, real_read = build.validate_frame, build.find_problems, rankings.read_components
 
     def check(df, model, display):
         if display == "warehouse:ranking_row":
             checked.set()
         return real_check(df, model, display)
+
+    def find(rel, model, display, *args, **kwargs):  # the rows held once, judged as they are staged (_checked_early)
+        found = real_find(rel, model, display, *args, **kwargs)
+        if display == "warehouse:ranking_row":
+            checked.set()
+        return found
 
     def read(con, series, *args):
         if series.components_file is not None:
@@ -236,6 +242,7 @@ def test_every_table_but_component_row_is_checked_while_the_components_files_are
         return real_read(con, series, *args)
 
     monkeypatch.setattr(build, "validate_frame", check)
+    monkeypatch.setattr(build, "find_problems", find)
     monkeypatch.setattr(rankings, "read_components", read)
     path = tmp_path / "w" / "cityindex.duckdb"
     assert build.build(catalogue.load(mini), path).counts["component_row"] > 0
@@ -262,7 +269,7 @@ def test_the_checked_tables_go_into_the_staged_file_while_the_components_files_a
     early = tmp_path / "early" / "cityindex.duckdb"
     result = build.build(catalogue.load(mini), early)
     monkeypatch.setattr(rankings, "read_components", real_read)
-    monkeypatch.setattr(warehouse, "stage_early", lambda tables: None)
+    monkeypatch.setattr(warehouse, "stage_early", lambda tables, check=None: {})  # nothing staged, nothing judged
     late = tmp_path / "late" / "cityindex.duckdb"
     build.build(catalogue.load(mini), late)
     with parts.connect_read_only(early) as a, parts.connect_read_only(late) as b:
@@ -277,7 +284,7 @@ def test_a_table_checked_early_is_reported_only_once_the_published_files_have_no
     """A problem of a table checked while the components files are read (here ranking_row's, forced) is reported as
     when every table was checked after them: only when no published file has a problem, then with every other
     table's problems, and nothing is written."""
-    real_check = build.validate_frame
+    real_check, real_find = build.validate_frame, build.find_problems
 
     def check(df, model, display):
         found = real_check(df, model, display)
@@ -285,7 +292,14 @@ def test_a_table_checked_early_is_reported_only_once_the_published_files_have_no
             found.append(schemas.problem(display, 3, "rank", "check.missing_value"))
         return found
 
+    def find(rel, model, display, *args, **kwargs):  # the rows held once, judged as they are staged (_checked_early)
+        found = real_find(rel, model, display, *args, **kwargs)
+        if display == "warehouse:ranking_row":
+            found.append(schemas.problem(display, 3, "rank", "check.missing_value"))
+        return found
+
     monkeypatch.setattr(build, "validate_frame", check)
+    monkeypatch.setattr(build, "find_problems", find)
     path = tmp_path / "w" / "cityindex.duckdb"
     with pytest.raises(ProblemsFound) as caught:
         build.build(catalogue.load(mini), path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import hashlib
 import operator
 import time
@@ -28,8 +29,8 @@ from pipelines.errors import CityIdxError, ForumError, Message
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
-from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Columns, Problem, ProblemsFound, Record, Table, find_problems,
-                               problem, validate_frame)
+from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Columns, Model, Problem, ProblemsFound, Record, Table,
+                               find_problems, problem, validate_frame)
 
 if TYPE_CHECKING:
     from pipelines.catalogue import Catalogue
@@ -308,9 +309,7 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
                      for alias in cities.unused_aliases(spelled)]
         tables = {"city": cities.table, "edition": editions, "ranking_row": table}
         # a table made in DuckDB went in under its primary key: its key is proved (_checked)
-        problems = _checked(tables, set() if isinstance(table, Table) else {"ranking_row"})
-        if not problems:
-            warehouse.stage_early(tables)  # into the staged published part, while the components files are read
+        problems = _checked_early(tables, set() if isinstance(table, Table) else {"ranking_row"})
         return tables, warnings, rankings, problems
 
     *_, components, made, settled, apart = _read_published(cat, stage_at, meanwhile, settle)
@@ -406,13 +405,31 @@ def _forum_tables(cat: Catalogue, pending_events: list[Path] | None, sealed: set
         raise ProblemsFound([Problem("data/raw/forum", None, None, exc.text("ko"), exc.text("en"))]) from exc
 
 
-def _checked(tables: Tables, keyed: set[str] = frozenset()) -> list[Problem]:
+def _checked_early(tables: Tables, keyed: set[str] = frozenset()) -> list[Problem]:
+    """`_checked`, the published part's tables appended to the staged file as they are checked (warehouse.stage_early,
+    while the components files are read; nothing appended when any has a problem): each table held in DuckDB once,
+    judged and appended from there (issue 13); the others (a build that stages nothing) judged as `_checked` does."""
+    checks = {}
+    for name, model in WAREHOUSE_MODELS.items():  # in the model's columns, as _checked keeps them
+        if isinstance(tables.get(name), Table):
+            tables[name] = tables[name].select(list(model.to_schema().columns))
+            checks[name] = functools.partial(_judged_rows, model, f"warehouse:{name}")
+    return _checked(tables, keyed, judged=warehouse.stage_early(tables, checks))
+
+
+def _judged_rows(model: Model, display: str, rows: duckdb.DuckDBPyRelation, count: int) -> list[Problem]:
+    """Every problem of a Python-made table's `count` rows, held in DuckDB (`ROW`: each record's place)."""
+    return find_problems(rows, model, display, rows=count)
+
+
+def _checked(tables: Tables, keyed: set[str] = frozenset(), judged: dict[str, list[Problem]] | None = None
+             ) -> list[Problem]:
     """Every problem of every warehouse table among `tables` against its pandera model (by DuckDB: a table held there
     where it lies, rows by rowid; a table made in Python as DuckDB rows, each named by its place); a table made in
     Python is kept in its model's columns. `keyed`: the tables whose unique key the build proved as their rows were
     made (component_row when no two components files stored rows of one series and edition, rankings.keys_apart):
     every rule but that one. Should the proof fail, the key is judged on the whole table, which names the rows that
-    share one."""
+    share one. `judged`: the problems of the tables judged already (`_checked_early`), by name."""
     problems: list[Problem] = []
     for name, model in WAREHOUSE_MODELS.items():
         if name not in tables:
@@ -422,6 +439,9 @@ def _checked(tables: Tables, keyed: set[str] = frozenset()) -> list[Problem]:
                                       model, f"warehouse:{name}", key_proven=name in keyed)
             continue
         tables[name] = tables[name].select(list(model.to_schema().columns))
+        if judged is not None and name in judged:
+            problems += judged[name]
+            continue
         problems += validate_frame(tables[name], model, f"warehouse:{name}")
     return problems
 
@@ -454,9 +474,7 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
         city_values = _city_value_tables(cat, pending, tiers, sealed)
         forum_tables = _forum_tables(cat, pending_events, sealed)
         tables = _catalogue_tables(cat, tiers) | _indicator_tables(cat) | forum_tables | city_values
-        problems = _checked(tables)
-        if not problems:
-            warehouse.stage_early(tables)  # the catalogue's tables into the staged published part
+        problems = _checked_early(tables)  # the catalogue's tables into the staged published part
         return tables, problems
 
     published, warnings, (rest, found), keyed, problems = _published_tables(cat, stage_at, the_rest)

@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-from duckdb import col, lit
+from duckdb import col, fn, lit
 
 from pipelines import sql
 from pipelines.build.cities import CityMap
 from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
 from pipelines.build.sources import SourceTiers, classify_records, domain_of
-from pipelines.schemas import (FILE, ROW, Checked, Distinct, Problem, RawComponent, RawEdition, RawRanking, Record, Table,
-                               distinct_values, hold_validated, judge_files_held, judge_stored, problem, read_checked,
-                               read_checked_files, repeats, stream_validated)
+from pipelines.schemas import (FILE, FILE_STRIDE, ROW, Checked, Distinct, Problem, RawComponent, RawEdition,
+                               RawRanking, Record, Table, distinct_values, hold_validated, hold_validated_files,
+                               judge_files_held, judge_stored, problem, read_checked, read_checked_files, repeats,
+                               stream_validated)
 
 if TYPE_CHECKING:
     from pipelines.catalogue import Catalogue, Series
@@ -603,12 +604,95 @@ def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, known: K
 
     sql.execute(con, "components_threads_one")
     try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="cityidx-components") as pool:
-            found = list(pool.map(one, cat.series.values()))
+        # the small files together, on this thread (issue 13); every other file (all of them, should the small ones
+        # fail together) READERS at a time
+        done = _read_small_together(con, cat, known, tiers)
+        rest = [s for s in cat.series.values() if s.id not in done]
+        if any(s.components_file is not None for s in rest):
+            with concurrent.futures.ThreadPoolExecutor(max_workers=min(READERS, len(rest)),
+                                                       thread_name_prefix="cityidx-components") as pool:
+                found = dict(zip((s.id for s in rest), pool.map(one, rest)))
+        else:  # no file left to read (the real ledger's all went in together): no thread for the rest
+            found = {s.id: one(s) for s in rest}
     finally:
         sql.execute(con, "components_threads_reset")  # what follows (checks, the write) uses every core again
+    found |= done
+    found = [found[s.id] for s in cat.series.values()]  # in series order
     problems = [p for more, _ in found for p in more]
     return problems, [] if problems else [w for _, w in found if w is not None]
+
+
+def _small(series: Series) -> bool:
+    """Whether a series' components file is there and smaller than INSERT_FROM_BYTES."""
+    try:
+        return series.components_file is not None and series.components_file.stat().st_size < INSERT_FROM_BYTES
+    except OSError:  # not there, or unreadable: held alone, it says why
+        return False
+
+
+def _read_small_together(con: duckdb.DuckDBPyConnection, cat: Catalogue, known: Known,
+                         tiers: SourceTiers) -> dict[str, tuple[list[Problem], Written | None]]:
+    """Every small components file (under INSERT_FROM_BYTES; the real ledger's are a few KB) read, checked and
+    appended together, on a cursor of its own of the build's DuckDB `con`: one read of all of them, one scan of every
+    rule, one query of their distinct values, the look-ups registered once, the appends in one transaction (issue
+    13: each file alone took ~45 relation binds and ~8 queries, most of a real build's DuckDB round trips). What
+    `read_components` gives, by series id, for the files that went in; none when they did not all go in as they
+    would one by one: a file that fails a rule or a check, or two rows that disagree, and the caller reads each
+    file alone, which names every problem by file, row and column (nothing of them is appended here then)."""
+    small = [s for s in cat.series.values() if _small(s)]
+    if len(small) < 2:
+        return {}
+    files = [(s.components_file, display_name(s.components_file, cat.root)) for s in small]
+    cur = con.cursor()
+    try:
+        if staged_in_place() is not None:  # the staged file's component_row, and nothing else there
+            sql.execute(cur, "components_aside")
+        held = hold_validated_files(cur, files, COMPONENT_NUMBERS, RawComponent, COMPONENT_GROUPS)
+        if held is None or any(problems for problems, _, _ in held[1]):
+            return {}
+        rows, per_file = held
+        # the optional columns, missing where no file has them
+        rows = rows.select(*(col(c) for c in rows.columns),
+                           *(lit(None).cast("VARCHAR").alias(c) for c in ("flags", "note_ko") if c not in rows.columns))
+        try:
+            judged = [_judge_components(rows, series, known, tiers, typed=True, found=found)
+                      for series, (_, _, found) in zip(small, per_file)]
+        except _Stopped:
+            return {s.id: ([], None) for s in small}
+        if not all(j.clean for j in judged):
+            return {}
+        # whether two rows of a file may share a key, every file in one query (their hashes judged here)
+        hashes: dict[int, list[int]] = collections.defaultdict(list)
+        for k, h in rows.select(col(FILE), fn("hash", col("edition"), col("city"), col("component"))).fetchall():
+            hashes[k].append(h)
+        merged = [j.spellings or len(set(hashes[k])) < len(hashes[k]) for k, j in enumerate(judged, start=1)]
+        # the look-ups of every file at once: a spelling's city, a (note, flags) pair's stored flags and a URL's
+        # tier are each the same whichever file holds it; every URL is in `url_tier`, so no row takes a default
+        _look_ups(cur, dataclasses.replace(judged[0], cities={k: v for j in judged for k, v in j.cities.items()},
+                                           flags=list({f[:3]: f for j in judged for f in j.flags}.values()),
+                                           url_tiers={u: t for j in judged for u, t in j.url_tiers.items()},
+                                           common_tier=None))
+        sources = [rows.filter(col(FILE) == k).select(
+                       (col(ROW) - k * FILE_STRIDE).alias(ROW),
+                       *(col(c) for c in ("edition", "city", "component", "rank", "score", "source_url", "flags",
+                                          "note", "note_ko")))
+                   for k in range(1, len(small) + 1)]
+        for source, merge in zip(sources, merged):
+            if merge:
+                cur.register("component_source", source)
+                if _component_conflicts(cur, ""):  # two rows that disagree: named when the file is read alone
+                    return {}
+        cur.begin()
+        for series, source, merge in zip(small, sources, merged):
+            cur.register("component_source", source)
+            if merge:
+                sql.execute(cur, "components_append", index_id=series.id, flag_order=list(FLAGS))
+            else:
+                sql.execute(cur, "components_append_unique", index_id=series.id)
+        cur.commit()
+    finally:
+        cur.close()  # a transaction left open is rolled back: nothing of these files appended
+    return {s.id: ([], Written(display, s.id, j.editions)) for s, (_, display), j in zip(small, files, judged)}
 
 
 # A components file smaller than this is held and checked (_hold_components) without trying to read it straight in

@@ -19,10 +19,12 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+from duckdb import col
 
 from pipelines import sql
 from pipelines.errors import storage_error
@@ -34,7 +36,7 @@ from pipelines.sql.parts import DEFAULT_WAREHOUSE, connect_read_only, warehouse_
 
 if TYPE_CHECKING:
     from pipelines.catalogue import Catalogue
-    from pipelines.schemas import Table
+    from pipelines.schemas import Problem, Table
 
 SCHEMA_SQL = sql.SCHEMA
 
@@ -141,33 +143,57 @@ def remove_stale(target: Path) -> list[Path]:
     return removed
 
 
-def stage_early(tables: dict[str, Table | duckdb.DuckDBPyRelation]) -> None:
-    """The published part's tables among `tables` (each checked already) appended to the staged file the build's
-    component rows go into (rankings.staged_in_place), while its components files are still read: the write, after
-    the last file, appends only the others (issue 13: at 3.24M component rows ranking_row alone was ~0.1 s of CPU
-    of the build's serial end, on one core). In PART_TABLES order, so that each table a foreign key names is there
-    first; a build that stages no file (a check), or one made without the schema template, appends nothing. A build
-    that fails removes the file, whatever went into it (rankings.let_go_components)."""
+def stage_early(tables: dict[str, Table | duckdb.DuckDBPyRelation],
+                checks: dict[str, Callable[[duckdb.DuckDBPyRelation, int], list[Problem]]] | None = None
+                ) -> dict[str, list[Problem]]:
+    """The published part's tables among `tables` appended to the staged file the build's component rows go into
+    (rankings.staged_in_place), while its components files are still read: the write, after the last file, appends
+    only the others (issue 13: at 3.24M component rows ranking_row alone was ~0.1 s of CPU of the build's serial end,
+    on one core). In PART_TABLES order, so that each table a foreign key names is there first, in one transaction; a
+    build that stages no file (a check), or one made without the schema template, appends nothing. A build that
+    fails removes the file, whatever went into it (rankings.let_go_components).
+
+    `checks[name](rows, count)`: that table's problems, judged on its rows (with `ROW`, each record's place) as they
+    are appended: its records are converted to DuckDB once, held on the build's cursor (schemas.Table.held), judged
+    and appended from there (issue 13: checked, then appended, a real build's ranking_row was converted four times).
+    Returns the problems of each table it judged (an empty one is not: no row to hold); when there are any, nothing
+    is appended. A table without a check goes in as it is (checked already, or with no model)."""
     con = building()
     if staged_in_place() is None or con is None:
         if con is not None:
             con.close()
-        return
+        return {}
     done = appended_early()
+    appended, judged = set(), {}
     try:
         sql.execute(con, "components_use")
         columns = dict(sql.rows(con, "building_columns"))
+        # one transaction: the file keeps a write-ahead log (rankings.start_components), synced at every commit
+        con.begin()
         for name in PART_TABLES["published"]:
             # a file made without the schema template holds component_row alone: the write makes the others
             if name in tables and name in columns and name not in done \
                     and not isinstance(tables[name], duckdb.DuckDBPyRelation):
                 table = tables[name]
                 table.select(columns[name])  # every column the staged table has (else a KeyError, as a frame's)
-                if len(table):  # by position, as stage_part inserts; a large table as converted for its check
+                if not len(table):  # by position, as stage_part inserts; nothing to insert or judge
+                    appended.add(name)
+                    continue
+                if name not in (checks or {}):  # a large table as converted for its check
                     table.relation(con, columns[name]).insert_into(name)
-                done.add(name)
+                else:
+                    rows = table.held(con, row=True)
+                    judged[name] = checks[name](rows, len(table))
+                    rows.select(*map(col, columns[name])).insert_into(name)
+                appended.add(name)
+        if any(judged.values()):
+            con.rollback()
+            return judged
+        con.commit()
+        done |= appended  # only once they are in: a transaction rolled back appended none of them
     finally:
-        con.close()
+        con.close()  # a transaction left open is rolled back
+    return judged
 
 
 def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], path: Path,

@@ -225,6 +225,13 @@ from read_csv(:paths, header = true, all_varchar = true, strict_mode = true, nul
 -- typed as DuckDB reads the list (a column of nothing but missing values has DuckDB's NULL type; an insert casts it).
 select unnest(columns(*)) from (select unnest(:columns));
 
+-- name: python_rows_hold(columns)!
+-- python_rows held as this cursor's temporary table `python_held` (schemas.Table.held): the Python values converted
+-- once, where a relation over python_rows converts them again at every bind and every run (issue 13: a real build's
+-- ranking_row, 1,646 rows, was converted four times, ~12 ms each). Each hold replaces the one before.
+create or replace temp table python_held as
+select unnest(columns(*)) from (select unnest(:columns));
+
 -- name: json_rows(path, columns, largest)
 -- Rows made in Python as JSON text (schemas.Columns, issue 13: a large table without pandas, parsed by DuckDB instead
 -- of converted value by value): the file at :path holds one JSON object a line, each of one list per column for a run
@@ -233,3 +240,10 @@ select unnest(columns(*)) from (select unnest(:columns));
 -- lists, in the file's order.
 select unnest(columns(*))
 from read_json(:path, format = 'newline_delimited', columns = :columns, maximum_object_size = :largest);
+
+-- name: hold_typed#
+-- The typed rows of files held together (schemas.hold_validated_files: the cursor's `typed_source`, numbers parsed,
+-- each row named by its file and its row) held as this cursor's temporary table `typed_held`: every later query
+-- (the rules, the distinct values, the appends) reads them as they are, not parsing and numbering them again.
+create or replace temp table typed_held as
+select * from typed_source;
