@@ -216,7 +216,8 @@ def test_a_reading_holds_only_from_the_day_its_periods_began(mini: Path):
     uploads.remember(parsed, data, cat)
     sha = __import__("hashlib").sha256(data).hexdigest()
     reading = uploads._reading(cat)
-    assert uploads._recall(sha, "x/m.csv", "tourism_sports", reading, date(2025, 9, 1)) is parsed
+    kept = uploads._recall(sha, "x/m.csv", "tourism_sports", reading, date(2025, 9, 1))
+    assert kept is not None and kept.records == parsed.records and kept.ok and kept.latest == parsed.latest
     assert uploads._recall(sha, "x/m.csv", "tourism_sports", reading, date(2025, 8, 31)) is None
     assert uploads._recall("0" * 64, "x/m.csv", "tourism_sports", reading, date(2026, 1, 1)) is None
     assert uploads._recall(sha, "x/m.csv", "economic_policy_office", reading, date(2026, 1, 1)) is None
@@ -374,3 +375,22 @@ def test_a_plainly_right_row_reads_as_the_cell_by_cell_check_reads_it(mini: Path
     monkeypatch.setattr(uploads._RowChecker, "_plain", lambda self, *cells: (None, None))
     assert read_all() == short
     assert sum(1 for records, *_ in short if records) > 5 and sum(1 for _, _, problems, _ in short if problems) > 50
+
+
+def test_the_readings_kept_are_bounded_by_rows(mini: Path, monkeypatch: pytest.MonkeyPatch):
+    """A process keeps at most READ_KEPT_ROWS rows of readings, the oldest let go first, each without a frame a caller
+    asked of it; a reading larger than the bound is not kept."""
+    cat = catalogue.load(mini)
+    monkeypatch.setattr(uploads, "_READ", type(uploads._READ)())
+    monkeypatch.setattr(uploads, "READ_KEPT_ROWS", 5)
+    files = [("지표코드,기준기간,값\n" + "".join(f"tourists_monthly,2024-{m:02d},{m + k}\n" for m in range(1, 3))).encode()
+             for k in range(4)]
+    for data in files:
+        parsed = uploads.parse_upload(data, "m.csv", "tourism_sports", cat)
+        assert len(parsed.rows) == 2  # a frame asked of it
+        uploads.remember(parsed, data, cat)
+    assert [len(p.records) for p in uploads._READ.values()] == [2, 2]
+    assert all("rows" not in vars(p) and p._given == [] for p in uploads._READ.values())
+    big = ("지표코드,기준기간,값\n" + "".join(f"tourists_monthly,2024-{m:02d},{m}\n" for m in range(1, 7))).encode()
+    uploads.remember(uploads.parse_upload(big, "b.csv", "tourism_sports", cat), big, cat)
+    assert [len(p.records) for p in uploads._READ.values()] == [2, 2]

@@ -715,7 +715,7 @@ def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
 # its day only refuses a period that has not begun). Bounded by rows, the oldest let go first.
 _READ: collections.OrderedDict[tuple, ParsedUpload] = collections.OrderedDict()
 _READ_LOCK = threading.Lock()
-READ_KEPT_ROWS = 200_000
+READ_KEPT_ROWS = 100_000  # ~25-30 MB of records at most
 
 
 def _reading(cat: Catalogue) -> tuple:
@@ -738,13 +738,15 @@ def _remember(parsed: ParsedUpload, sha256: str, reading: tuple) -> None:
     if not parsed.ok or len(parsed.records) > READ_KEPT_ROWS:
         return
     key = _read_key(sha256, parsed.display, parsed.department, reading)
+    # kept without the rows as given (duplicates and all) nor a frame a caller asked of them: the records alone
+    reading_kept = dataclasses.replace(parsed, _given=[])
     with _READ_LOCK:
-        _READ[key] = parsed
+        _READ[key] = reading_kept
         _READ.move_to_end(key)
-        kept = sum(len(p.records) for p in _READ.values())
-        while kept > READ_KEPT_ROWS:
+        rows = sum(len(p.records) for p in _READ.values())
+        while rows > READ_KEPT_ROWS:
             _, dropped = _READ.popitem(last=False)
-            kept -= len(dropped.records)
+            rows -= len(dropped.records)
 
 
 def _recall(sha256: str, display: str, department: str, reading: tuple, today: date) -> ParsedUpload | None:
