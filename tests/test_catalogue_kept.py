@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from pipelines import catalogue, catalogue_data, cli
+from pipelines import catalogue, cli
 from pipelines.catalogue_data import CatalogueView, analysis_settings, as_data, keep, load_kept
 
 ROOT = Path(__file__).resolve().parent.parent
