@@ -556,7 +556,10 @@ def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str, key
     quoted = sorted({r.value for r in found if r.value})
     flags = [r.failed.alias(f"_failed{i}") for i, r in enumerate(found)]
     any_failed = _any([col(f"_failed{i}") for i in range(len(found))])
-    hits = rel.select(col(ROW), *(col(c) for c in quoted), *flags).filter(any_failed).fetchall()
+    # in the order of the rows (a problem of the table as a whole first): a scan of a held table runs in parallel,
+    # and the problems of rows read together came back in another order from run to run
+    hits = rel.select(col(ROW), *(col(c) for c in quoted), *flags).filter(any_failed).order(
+        col(ROW).asc().nulls_first()).fetchall()
     at = {c: i + 1 for i, c in enumerate(quoted)}
     problems = []
     for hit in hits:

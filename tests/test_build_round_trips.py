@@ -159,3 +159,22 @@ def test_a_small_files_numbers_are_judged_on_their_parsed_column_with_the_same_p
     assert quick[0][0] and {(row, column) for _, row, column, *_ in quick[0][1]} >= {(2, "rank"), (3, "rank"),
                                                                                       (4, "score"), (5, "rank")}
     assert quick[1] == quick[0] and not quick[2][1]
+
+
+def test_the_problems_of_files_read_together_come_in_the_order_of_their_rows(mini: Path, tmp_path: Path):
+    """Files read together are held in one table, filled in parallel: its rows' order varies from run to run, and the
+    problems named on them came back in that order (a person reading them, and the test above, saw rows 4, 2, 3...).
+    They come in the order of their rows, every time."""
+    from pipelines.build.rankings import RANKING_NUMBERS
+
+    bad = _bad_numbers(mini, tmp_path)
+    good = mini.parent / "data" / "raw" / "rankings" / "zyen_gfci.csv"
+    seen = set()
+    for _ in range(20):  # without the order, 2 runs in 5 came back out of order here
+        (_, failed, problems), _ = schemas.read_checked_files([(bad, "bad.csv"), (good, "good.csv")],
+                                                              RANKING_NUMBERS, schemas.RawRanking)
+        assert failed
+        rows = [p.row for p in problems]
+        assert rows == sorted(rows) and {2, 3, 4, 5} <= set(rows), rows
+        seen.add(tuple((p.row, p.column) for p in problems))
+    assert len(seen) == 1, seen
