@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import hashlib
 import json
 import math
 import operator
@@ -1002,8 +1003,102 @@ def _records(rel: duckdb.DuckDBPyRelation) -> list[Record]:
 def read_checked(path: Path, display: str, numbers: dict[str, str], model: Model) -> Checked:
     """`read_validated` without pandas: `hold_validated`, then the typed rows as records (each with `ROW`), whether
     a rule of the model failed (then only the rows' own text is to be trusted, as `read_validated`'s raw frame), and
-    every problem; (None, True, problems) when the file cannot be read at all."""
-    return _read_held(path, display, numbers, model, _records)
+    every problem; (None, True, problems) when the file cannot be read at all. A small file is read in one scan
+    kept as SQL (`_read_scanned`), with the same results."""
+    scanned = _read_scanned(path, display, numbers, model) if SCAN_KEPT else None
+    return scanned if scanned is not None else _read_held(path, display, numbers, model, _records)
+
+
+# --- a small file's one scan, kept as SQL per model and columns (issue 13) -------------------------------------------
+#
+# A small ledger file (the real editions, cities, source domains, seed values) is judged in one scan of every rule
+# (hold_validated, under SUSPECTS_FROM_ROWS rows), then fetched as records: ~7 relations bound (~1-2.5 ms each in
+# DuckDB's Python layer) and every rule built as an expression again in every build, for a query that is the same
+# for every file of one model with the same columns. So that query is made once by the same code (the rules as
+# expressions, the relations as hold_validated and _failures build them), as the SQL DuckDB's relation layer renders
+# for it, and kept in the user's cache folder by the content of this module, of the models' sources and DuckDB's
+# version (`pipelines.messages.parsed`, as the models' rules are); a build then runs it as one query on the held
+# file, which gives the records and every rule's verdict on each row at once.
+
+SCAN_KEPT = True  # False: every small file read as hold_validated reads it (the tests compare both ways)
+SCAN_FORMAT = "1"  # changed when what a kept scan holds changes: every scan kept before is then ignored
+
+
+def _scan_sources() -> list[Path]:
+    return [Path(__file__).resolve(), *_spec_sources()]
+
+
+def _scan(con: duckdb.DuckDBPyConnection, model: Model, held: list[str], numbers: dict[str, str]) -> dict:
+    """The one scan of every rule of `model` on the cursor's `held` file whose columns DuckDB names `held` (as read,
+    before they are trimmed): its SQL (every row ordered by `ROW`: `ROW`, the columns, the text columns the messages
+    quote, then whether each rule fails there), the rules as (column, check, quoted column), and the quoted text
+    columns. Made from the rules as hold_validated judges a small file, once per model, columns, numbers, this
+    module and DuckDB."""
+    def make() -> dict:
+        rel = con.table("held")
+        text = rel.select((col("rowid") + FIRST_DATA_ROW).alias(ROW), *(col(c).alias(c.strip()) for c in held))
+        columns = [c.strip() for c in held]
+        numbered = [c for c in numbers if c in columns]
+        typed = text.select(col(ROW), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
+                                        for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
+        found = number_rules(numbers, columns, "_text_", parsed=True) + rules(model, columns)
+        extra = sorted({r.value for r in found if r.value} - set(columns))
+        scan = typed.select(col(ROW), *map(col, columns), *map(col, extra),
+                            *(r.failed.alias(f"_failed{i}") for i, r in enumerate(found))
+                            ).order(col(ROW).asc().nulls_first())
+        return {"sql": scan.sql_query(), "rules": [[r.column, r.check, r.value] for r in found], "extra": extra}
+
+    what = json.dumps([SCAN_FORMAT, duckdb.__version__, model.__name__, held, sorted(numbers.items())])
+    name = f"scan-{model.__name__}-{hashlib.sha256(what.encode()).hexdigest()[:24]}"
+    return parsed.load(_scan_sources(), name, make)
+
+
+def _read_scanned(path: Path, display: str, numbers: dict[str, str], model: Model) -> Checked | None:
+    """read_checked of a small file whose header and columns pass, by its kept scan (`_scan`): the same records,
+    whether a rule failed, and the same problems in the same order as hold_validated's one scan and _failures give
+    them; None for any other file (a header or column problem, a file DuckDB cannot read, a large one), which
+    read_checked then reads as before, naming what is wrong."""
+    if check_header(path, display, model):
+        return None
+    con = cursor()
+    try:
+        try:
+            sql.execute(con, "ledger_csv_macro")
+            sql.execute(con, "hold_csv", path=str(path))
+        except duckdb.OutOfMemoryException:  # not the file's fault: the build says so (build.within_memory)
+            raise
+        except (duckdb.Error, UnicodeDecodeError):
+            return None
+        held = [d[0] for d in sql.execute(con, "held_columns").description]
+        columns = [c.strip() for c in held]
+        at_most = _rows_at_most(path, len(columns))
+        if (at_most is None or at_most >= SUSPECTS_FROM_ROWS or column_problems(model, columns, display)
+                or len(set(columns)) < len(columns) or {ROW, "rowid"} & set(columns)
+                or any(c.startswith(("_text_", "_failed")) for c in columns)):
+            return None
+        scan = _scan(con, model, held, numbers)
+        rows = con.execute(scan["sql"]).fetchall()
+    finally:
+        con.close()
+    names = [ROW, *columns]
+    at = {c: i for i, c in enumerate([*names, *scan["extra"]])}
+    first = len(at)
+    key_cols = list(model.to_schema().unique or [])
+    records, problems, failed = [], [], False
+    for hit in rows:
+        records.append(dict(zip(names, hit)))
+        for i, (column, check, quoted) in enumerate(scan["rules"]):  # as _failures words each failing cell
+            if not hit[first + i]:
+                continue
+            value = hit[at[quoted]] if quoted else None
+            row = int(hit[0])
+            if check.startswith("check."):  # a message key already (a number that is not one)
+                problems.append(problem(display, row, column, check, value=value))
+                continue
+            failed = True
+            key, values = _describe(check, value, column, [] if check == "field_uniqueness" else key_cols)
+            problems.append(problem(display, row, column, key, **values))
+    return records, failed, problems
 
 
 def read_checked_files(files: list[tuple[Path, str]], numbers: dict[str, str], model: Model) -> list[Checked]:

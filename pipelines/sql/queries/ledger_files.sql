@@ -36,6 +36,11 @@ from sniff_csv(:path, header = true, all_varchar = true, strict_mode = true, nul
 create or replace temp table held as
 select * from ledger_csv(:path);
 
+-- name: held_columns()
+-- No row of the cursor's `held` (hold_csv): what a caller reads is the columns as DuckDB names them, in order
+-- (schemas._read_scanned: which kept scan judges the file).
+select * from held limit 0;
+
 -- name: components_open(path)!
 -- A build that writes its component rows straight into the published part's staged file (build/rankings.py,
 -- start_components) opens it as `building`; the write closes it (components_close) and opens it again as
