@@ -903,15 +903,15 @@ def _hold_typed(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], n
     return typed, columns, found
 
 
-def _by_file(hits: list[tuple[Rule, Problem]], files: list[tuple[Path, str]]) -> tuple[list[list[Problem]], list[bool]]:
-    """Problems found on the rows of every file at once, each named by its own file and row; whether a rule of the
-    model failed in each file (a number that is not one alone leaves its rows typed)."""
+def _by_file(hits: list[tuple[str, Problem]], files: list[tuple[Path, str]]) -> tuple[list[list[Problem]], list[bool]]:
+    """Problems found on the rows of every file at once (each with the check it broke), each named by its own file
+    and row; whether a rule of the model failed in each file (a number that is not one alone leaves its rows typed)."""
     problems: list[list[Problem]] = [[] for _ in files]
     failed = [False] * len(files)
-    for r, p in hits:
+    for check, p in hits:
         k, at = divmod(p.row, FILE_STRIDE)
         problems[k - 1].append(dataclasses.replace(p, file=files[k - 1][1], row=at))
-        failed[k - 1] = failed[k - 1] or not r.check.startswith("check.")
+        failed[k - 1] = failed[k - 1] or not check.startswith("check.")
     return problems, failed
 
 
@@ -939,7 +939,7 @@ def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
         numbered = number_rules(numbers, columns, "_text_", parsed=True)
         found = numbered + found[len(numbered):]
     hits, _ = _failures(typed, found, "", list(model.to_schema().unique or []), rows=len(fetched) if counted else None)
-    problems, failed = _by_file(hits, files)
+    problems, failed = _by_file([(r.check, p) for r, p in hits], files)
     return fetched, problems, failed
 
 
@@ -977,7 +977,7 @@ def hold_validated_files(con: duckdb.DuckDBPyConnection, files: list[tuple[Path,
     typed = con.table("typed_held")
     hits, found_values = _failures(typed, found, "", list(model.to_schema().unique or []),
                                    tuple((_FILE_TEXT, *g) for g in groups))
-    problems, failed = _by_file(hits, files)
+    problems, failed = _by_file([(r.check, p) for r, p in hits], files)
     distinct: list[Distinct] = [{g: [] for g in groups} for _ in files]
     for g in groups:
         for k, *values in found_values[(_FILE_TEXT, *g)]:
@@ -1053,6 +1053,79 @@ def _scan(con: duckdb.DuckDBPyConnection, model: Model, held: list[str], numbers
     return parsed.load(_scan_sources(), name, make)
 
 
+def _together_scan(con: duckdb.DuckDBPyConnection, model: Model, held: list[str], numbers: dict[str, str]) -> dict:
+    """`_scan` of several files held together (`hold_csvs`: `held` names their columns by name, `FILE` among them),
+    as _judge_together judges a few thousand rows: `ROW` (a row of file k numbered k * FILE_STRIDE + its row), `FILE`,
+    the columns, the quoted text columns, then each rule's verdict (a key unique within its file), every row ordered
+    by `ROW`."""
+    def make() -> dict:
+        rel = con.table("held")
+        columns = [c for c in held if c != FILE]
+        first = fn("min", col("rowid")).over(partition_by=[col(FILE)])
+        row = col(FILE).cast("BIGINT") * FILE_STRIDE + col("rowid") - first + FIRST_DATA_ROW
+        numbered = [c for c in numbers if c in columns]
+        typed = rel.select(row.alias(ROW), col(FILE), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
+                                                       for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
+        found = number_rules(numbers, columns, "_text_", parsed=True) + [_per_file(r) for r in rules(model, columns)]
+        extra = sorted({r.value for r in found if r.value} - set(columns))
+        scan = typed.select(col(ROW), col(FILE), *map(col, columns), *map(col, extra),
+                            *(r.failed.alias(f"_failed{i}") for i, r in enumerate(found))
+                            ).order(col(ROW).asc().nulls_first())
+        return {"sql": scan.sql_query(), "rules": [[r.column, r.check, r.value] for r in found], "extra": extra}
+
+    what = json.dumps([SCAN_FORMAT, duckdb.__version__, model.__name__, held, sorted(numbers.items())])
+    name = f"scans-{model.__name__}-{hashlib.sha256(what.encode()).hexdigest()[:24]}"
+    return parsed.load(_scan_sources(), name, make)
+
+
+def _worded(scan: dict, hit: tuple, at: dict[str, int], first: int, display: str, key_cols: list[str]
+            ) -> list[tuple[str, Problem]]:
+    """The problems of one row of a kept scan, as _failures words each failing cell, each with its check."""
+    out = []
+    for i, (column, check, quoted) in enumerate(scan["rules"]):
+        if not hit[first + i]:
+            continue
+        value = hit[at[quoted]] if quoted else None
+        row = None if hit[0] is None else int(hit[0])
+        if check.startswith("check."):  # a message key already (a number that is not one)
+            out.append((check, problem(display, row, column, check, value=value)))
+            continue
+        key, values = _describe(check, value, column, [] if check == "field_uniqueness" else key_cols)
+        out.append((check, problem(display, row, column, key, **values)))
+    return out
+
+
+def _judged_scanned(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], numbers: dict[str, str],
+                    model: Model) -> tuple[list[Record], list[list[Problem]], list[bool]] | None:
+    """_judge_together of `files` (headers checked by the caller) with records, by their kept scan
+    (`_together_scan`): the same records, problems and failures; None when the files cannot be read together, a
+    file is named otherwise than given, or they hold SUSPECTS_FROM_ROWS rows or more (the caller then judges them as
+    before)."""
+    try:
+        sql.execute(con, "hold_csvs", paths=[str(path) for path, _ in files])
+    except duckdb.OutOfMemoryException:  # not the files' fault: the build says so (build.within_memory)
+        raise
+    except (duckdb.Error, UnicodeDecodeError):
+        return None
+    if sql.value(con, "held_rows") >= SUSPECTS_FROM_ROWS:
+        return None
+    held = [d[0] for d in sql.execute(con, "held_columns").description]
+    columns = [c for c in held if c != FILE]
+    scan = _together_scan(con, model, held, numbers)
+    rows = con.execute(scan["sql"]).fetchall()
+    if any(hit[1] is None for hit in rows):  # a file DuckDB names otherwise than it was given
+        return None
+    names = [ROW, *columns]
+    at = {c: i for i, c in enumerate([ROW, FILE, *columns, *scan["extra"]])}
+    first, key_cols = len(at), list(model.to_schema().unique or [])
+    records, hits = [], []
+    for hit in rows:
+        records.append(dict(zip(names, (hit[0], *hit[2:2 + len(columns)]))))
+        hits += _worded(scan, hit, at, first, "", key_cols)
+    problems, failed = _by_file(hits, files)
+    return records, problems, failed
+
+
 def _read_scanned(path: Path, display: str, numbers: dict[str, str], model: Model) -> Checked | None:
     """read_checked of a small file whose header and columns pass, by its kept scan (`_scan`): the same records,
     whether a rule failed, and the same problems in the same order as hold_validated's one scan and _failures give
@@ -1082,22 +1155,13 @@ def _read_scanned(path: Path, display: str, numbers: dict[str, str], model: Mode
         con.close()
     names = [ROW, *columns]
     at = {c: i for i, c in enumerate([*names, *scan["extra"]])}
-    first = len(at)
-    key_cols = list(model.to_schema().unique or [])
+    first, key_cols = len(at), list(model.to_schema().unique or [])
     records, problems, failed = [], [], False
     for hit in rows:
         records.append(dict(zip(names, hit)))
-        for i, (column, check, quoted) in enumerate(scan["rules"]):  # as _failures words each failing cell
-            if not hit[first + i]:
-                continue
-            value = hit[at[quoted]] if quoted else None
-            row = int(hit[0])
-            if check.startswith("check."):  # a message key already (a number that is not one)
-                problems.append(problem(display, row, column, check, value=value))
-                continue
-            failed = True
-            key, values = _describe(check, value, column, [] if check == "field_uniqueness" else key_cols)
-            problems.append(problem(display, row, column, key, **values))
+        for check, p in _worded(scan, hit, at, first, display, key_cols):
+            problems.append(p)
+            failed = failed or not check.startswith("check.")
     return records, failed, problems
 
 
@@ -1110,8 +1174,10 @@ def read_checked_files(files: list[tuple[Path, str]], numbers: dict[str, str], m
     if together:
         con = cursor()
         try:
-            judged = _judge_together(con, [files[i] for i in together], [headers[i] for i in together], numbers,
-                                     model, _records)
+            judged = _judged_scanned(con, [files[i] for i in together], numbers, model) if SCAN_KEPT else None
+            if judged is None:
+                judged = _judge_together(con, [files[i] for i in together], [headers[i] for i in together], numbers,
+                                         model, _records)
         finally:
             con.close()
         if judged is not None:

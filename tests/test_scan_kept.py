@@ -95,3 +95,50 @@ def test_a_damaged_kept_scan_is_made_again(tmp_path: Path, kept: list[Path], mon
     scan.write_text('{"sql": "not json', encoding="utf-8")
     assert read_checked(path, path.name, numbers, RawEdition) == first == held
     assert kept == [path, path] and len(first[0]) > 100
+
+
+def _ranking_files(tmp_path: Path) -> list[tuple[Path, str]]:
+    """The real and mini rankings files and every bad one, copied under distinct names."""
+    sources = sorted((ROOT / "data" / "raw" / "rankings").glob("*.csv"))
+    sources += sorted((ROOT / "tests" / "fixtures" / "mini" / "data" / "raw" / "rankings").glob("*.csv"))
+    sources += sorted((ROOT / "tests" / "fixtures" / "bad").glob("*.csv"))
+    sources = [s for s in sources if "components" not in s.name and not s.name.startswith(("editions", "cities"))]
+    out = []
+    for i, source in enumerate(sources):
+        target = tmp_path / f"{i:02d}-{source.parent.name}-{source.name}"
+        target.write_bytes(source.read_bytes())
+        out.append((target, target.name))
+    return out
+
+
+def test_rankings_files_read_together_by_their_kept_scan_read_as_before(tmp_path: Path, kept: list[Path],
+                                                                        monkeypatch: pytest.MonkeyPatch):
+    """Every rankings file of the real ledger, of the mini one and every bad one, read together (schemas.
+    read_checked_files) by their kept scan and as _judge_together reads them: the same records, failures and problems
+    (each naming its own file and row, in both languages); the real ledger's in one scan, the mini ledger's with each
+    bad file beside it too."""
+    together: list[int] = []
+    real = schemas._judged_scanned
+
+    def spy(con, files, numbers, model):
+        found = real(con, files, numbers, model)
+        together.append(found is not None)
+        return found
+
+    monkeypatch.setattr(schemas, "_judged_scanned", spy)
+    files = _ranking_files(tmp_path)
+    real_ledger = [f for f in files if "-rankings-" in f[1] and "-mini-" not in f[1]]
+    mini = [f for f in files if "-rankings-" not in f[1] or "-mini-" in f[1]][:2]
+    bad = [f for f in files if "-bad-" in f[1]]
+    assert len(real_ledger) >= 9 and len(bad) > 15
+    groups = [files, real_ledger, *([*mini, b] for b in bad)]
+    with_problems = 0
+    for group in groups:
+        scanned = schemas.read_checked_files(group, RANKING_NUMBERS, RawRanking)
+        monkeypatch.setattr(schemas, "SCAN_KEPT", False)
+        held = schemas.read_checked_files(group, RANKING_NUMBERS, RawRanking)
+        monkeypatch.setattr(schemas, "SCAN_KEPT", True)
+        assert scanned == held, [display for _, display in group]
+        with_problems += sum(1 for _, _, problems in scanned if problems and all(p.ko != p.en for p in problems))
+    assert together.count(True) > 15 and with_problems > 10, (together, with_problems)
+    assert sum(len(records) for records, _, _ in schemas.read_checked_files(real_ledger, RANKING_NUMBERS, RawRanking)) > 1000

@@ -129,7 +129,7 @@ def test_every_query_runs_on_a_built_warehouse(warehouse_con):
     statements = {"attach_warehouse", "attach_values", "attach_forum", "use_warehouse", "use_published",
                   "stage_open", "stage_create", "stage_use",
                   "stage_attach_values", "stage_attach_forum", "stage_search_path", "stage_close",
-                  "hold_csv", "held_columns", "hold_csvs", "hold_typed", "json_rows", "built_from_attach", "built_from_digest", "built_from_detach",
+                  "hold_csv", "held_columns", "held_rows", "hold_csvs", "hold_typed", "json_rows", "built_from_attach", "built_from_digest", "built_from_detach",
                   "components_open", "components_use", "components_aside",
                   "components_close", "components_append", "component_conflicts",
                   "stage_component_rows", "stage_ranking_rows", "rankings_insert",

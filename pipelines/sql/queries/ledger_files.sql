@@ -41,6 +41,10 @@ select * from ledger_csv(:path);
 -- (schemas._read_scanned: which kept scan judges the file).
 select * from held limit 0;
 
+-- name: held_rows()
+-- How many rows the cursor's `held` holds (schemas._judged_scanned: a few thousand are judged in one scan).
+select count(*) from held;
+
 -- name: components_open(path)!
 -- A build that writes its component rows straight into the published part's staged file (build/rankings.py,
 -- start_components) opens it as `building`; the write closes it (components_close) and opens it again as
