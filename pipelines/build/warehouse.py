@@ -178,8 +178,8 @@ def stage_early(tables: dict[str, Table | duckdb.DuckDBPyRelation],
                 if not len(table):  # by position, as stage_part inserts; nothing to insert or judge
                     appended.add(name)
                     continue
-                if name not in (checks or {}):  # a large table as converted for its check
-                    table.relation(con, columns[name]).insert_into(name)
+                if name not in (checks or {}):  # by DuckDB's appender (a large table as converted for its check)
+                    table.append(con, name, columns[name])
                 else:
                     rows = table.held(con, row=True)
                     judged[name] = checks[name](rows, len(table))
@@ -266,8 +266,8 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
                 # for its columns and not inserted (an insert costs ~2 ms however small)
                 table = tables[name]
                 table.select(columns[name])  # every column the staged table has (else a KeyError, as a frame's)
-                if len(table):  # a large table as converted for its check (schemas.Table.relation)
-                    table.relation(con, columns[name]).insert_into(name)
+                if len(table):  # by DuckDB's appender (a large table as converted for its check: Table.append)
+                    table.append(con, name, columns[name])
             if part == "published" and rows:
                 _read_answers(con, tmp)
             sql.execute(con, "stage_close")
