@@ -276,20 +276,22 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
                 sql.execute(con, "components_close")  # the build's own name for the file, let go
             # a part made new here is small by nature (uploads, the forum); the published part (the template's copy,
             # or the build's file of component rows) keeps DuckDB's blocks
-            sql.execute(con, "stage_create" if part != "published" and not tmp.exists() else "stage_open", path=str(tmp))
+            new = part != "published" and not tmp.exists()
+            sql.execute(con, "stage_create" if new else "stage_open", path=str(tmp))
             sql.execute(con, "stage_use")
             if part == "published":
                 for other, name in _STAGE_ATTACH.items():
                     sql.execute(con, name, path=str((staged or {})[other]))
                 sql.execute(con, "stage_search_path")
             # the file holds either every table of its part (a copy of the schema template: its views and macros
-            # too), or none but the build's held ones (rankings.start_components), or nothing yet
-            made = dict(sql.rows(con, "staged_columns"))
-            if not set(PART_TABLES[part]) <= set(made):
-                for statement in schema_statements(part):
-                    if _CREATE.search(statement).group(2) not in made:
-                        con.execute(statement)
-            columns = dict(sql.rows(con, "staged_columns"))
+            # too), or none but the build's held ones (rankings.start_components), or nothing yet (made here: no
+            # table to ask for)
+            columns = {} if new else dict(sql.rows(con, "staged_columns"))
+            if not set(PART_TABLES[part]) <= set(columns):
+                # the missing ones in one round trip (issue 13: a statement each was ~0.5 ms, ten for the forum part)
+                con.execute(";\n".join(statement for statement in schema_statements(part)
+                                       if _CREATE.search(statement).group(2) not in columns))
+                columns = dict(sql.rows(con, "staged_columns"))
             for name in PART_TABLES[part] if rows else ():
                 if isinstance(tables[name], duckdb.DuckDBPyRelation):  # held in DuckDB: there already, or copied
                     if not in_place:
