@@ -39,6 +39,19 @@ def display_name(path: Path, root: Path) -> str:
         return str(path)
 
 
+def small_ledger(cat: Catalogue) -> bool:
+    """Whether the ledger's published files are small: the rankings files together under RANKINGS_IN_DUCKDB_BYTES and
+    each components file under INSERT_FROM_BYTES (the real ledger: a few hundred KB in all). Its published part is
+    then written in blocks of 16 KiB (build/warehouse.py, schema_template); False when a file cannot be read (the
+    build names it)."""
+    try:
+        return (sum(s.rankings_file.stat().st_size for s in cat.series.values()) < RANKINGS_IN_DUCKDB_BYTES
+                and all(s.components_file is None or s.components_file.stat().st_size < INSERT_FROM_BYTES
+                        for s in cat.series.values()))
+    except OSError:
+        return False
+
+
 def _label_number(label: str) -> int:
     """The last number in an edition label (`GFCI 34` -> 34), to order editions of one year."""
     found = re.findall(r"\d+", label)
