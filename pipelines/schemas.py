@@ -1186,6 +1186,18 @@ class Table:
         sql.execute(con, "python_rows_hold", columns={f"_{i}": v for i, v in enumerate(lists)})
         return con.table("python_held").select(*(col(f"_{i}").alias(c) for i, c in enumerate(names)))
 
+    def append(self, con: duckdb.DuckDBPyConnection, name: str, columns: list[str]) -> None:
+        """The records appended to table `name` on `con`, as `relation(con, columns)` inserted there (`columns`: the
+        table's own, in its order): by DuckDB's appender, each value converted once as a parameter is, no statement
+        bound or planned (issue 13: a real build's ranking_row went in in ~9 ms instead of ~35, a small table in half
+        the time). A large table, or a `Columns`, as `relation` converts it."""
+        if type(self) is not Table or _through_pandas(len(self.records)):
+            self.relation(con, columns).insert_into(name)
+            return
+        appender = con.appender(name, columns=list(columns))
+        appender.append_rows([tuple(map(r.get, columns)) for r in self.records])
+        appender.flush()
+
     def frame(self) -> pd.DataFrame:
         """The table as pandas (text as pyarrow strings, as `_frame` gives them; `types` for the rest)."""
         return frame_of(self.records, self.columns, self.types)
