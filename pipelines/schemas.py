@@ -578,17 +578,62 @@ def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str, key
     return problems, distinct
 
 
-def find_problems(rel: duckdb.DuckDBPyRelation, model: Model, display: str, rows: int | None = None,
+@dataclass(frozen=True)
+class Stored:
+    """The rows of table `name` on cursor `con`, `columns` of it, each row's `rowid` as its place (`ROW`): what
+    find_problems judges without binding a relation over them when they are few (a kept scan, as a small ledger file's:
+    `_stored_scanned`; issue 13)."""
+
+    con: duckdb.DuckDBPyConnection
+    name: str
+    columns: list[str]
+
+    def relation(self) -> duckdb.DuckDBPyRelation:
+        return self.con.table(self.name).select(col("rowid").alias(ROW), *map(col, self.columns))
+
+
+def find_problems(rel: duckdb.DuckDBPyRelation | Stored, model: Model, display: str, rows: int | None = None,
                   key_proven: bool = False) -> list[Problem]:
     """Every rule of `model` on the rows of `rel` (typed columns and `ROW`), with file, row and column (`rows`: how
     many there are, when known: `_failures`). `key_proven`: the caller has proved the model's unique key on what
-    the rows were made of (build.rankings.keys_apart): every rule but that one."""
+    the rows were made of (build.rankings.keys_apart): every rule but that one. Rows a table holds (`Stored`), when
+    fewer than SUSPECTS_FROM_ROWS, are judged by their kept scan."""
     columns = [c for c in rel.columns if c != ROW]
     found = column_problems(model, columns, display)
     if found:
         return found
+    if isinstance(rel, Stored):
+        if SCAN_KEPT and rows is not None and rows < SUSPECTS_FROM_ROWS:
+            return _stored_scanned(rel, model, display, key_proven)
+        rel = rel.relation()
     judged = [r for r in rules(model, columns) if not (key_proven and r.check == "multiple_fields_uniqueness")]
     return [p for _, p in _failures(rel, judged, display, list(model.to_schema().unique or []), rows=rows)[0]]
+
+
+def _stored_scanned(stored: Stored, model: Model, display: str, key_proven: bool) -> list[Problem]:
+    """find_problems of a few rows a table holds, by their one scan kept as SQL (as `_scan`: made by the relations
+    _failures builds, per table, columns, model, this module and DuckDB): the same problems in the same order."""
+    def make() -> dict:
+        rel = stored.relation()
+        found = [r for r in rules(model, stored.columns)
+                 if not (key_proven and r.check == "multiple_fields_uniqueness")]
+        if not found:
+            return {"sql": "", "rules": [], "quoted": []}
+        quoted = sorted({r.value for r in found if r.value})
+        flags = [r.failed.alias(f"_failed{i}") for i, r in enumerate(found)]
+        scan = rel.select(col(ROW), *map(col, quoted), *flags).filter(
+            _any([col(f"_failed{i}") for i in range(len(found))])).order(col(ROW).asc().nulls_first())
+        return {"sql": scan.sql_query(), "rules": [[r.column, r.check, r.value] for r in found], "quoted": quoted}
+
+    what = json.dumps([SCAN_FORMAT, duckdb.__version__, model.__name__, stored.name, stored.columns, key_proven])
+    name = f"stored-{model.__name__}-{hashlib.sha256(what.encode()).hexdigest()[:24]}"
+    scan = parsed.load(_scan_sources(), name, make)
+    if not scan["rules"]:
+        return []
+    at = {c: i + 1 for i, c in enumerate(scan["quoted"])}
+    key_cols = list(model.to_schema().unique or [])
+    return [p for hit in stored.con.execute(scan["sql"]).fetchall()
+            for _, p in _worded(scan, hit, at, 1 + len(at), display, key_cols)]
 
 
 def validate_frame(df: pd.DataFrame | Table, model: Model, display: str) -> list[Problem]:
@@ -1176,7 +1221,8 @@ def _judged_scanned(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
     records, hits = [], []
     for hit in rows:
         records.append(dict(zip(names, (hit[0], *hit[2:2 + len(columns)]))))
-        hits += _worded(scan, hit, at, first, "", key_cols)
+        if any(hit[first:]):  # most rows break no rule
+            hits += _worded(scan, hit, at, first, "", key_cols)
     problems, failed = _by_file(hits, files)
     return records, problems, failed
 
@@ -1214,7 +1260,7 @@ def _read_scanned(path: Path, display: str, numbers: dict[str, str], model: Mode
     records, problems, failed = [], [], False
     for hit in rows:
         records.append(dict(zip(names, hit)))
-        for check, p in _worded(scan, hit, at, first, display, key_cols):
+        for check, p in _worded(scan, hit, at, first, display, key_cols) if any(hit[first:]) else ():
             problems.append(p)
             failed = failed or not check.startswith("check.")
     return records, failed, problems

@@ -142,3 +142,32 @@ def test_rankings_files_read_together_by_their_kept_scan_read_as_before(tmp_path
         with_problems += sum(1 for _, _, problems in scanned if problems and all(p.ko != p.en for p in problems))
     assert together.count(True) > 15 and with_problems > 10, (together, with_problems)
     assert sum(len(records) for records, _, _ in schemas.read_checked_files(real_ledger, RANKING_NUMBERS, RawRanking)) > 1000
+
+
+def test_rows_a_table_holds_are_judged_by_their_kept_scan_as_by_a_relation(tmp_path: Path, kept: list[Path]):
+    """find_problems of a table's rows (schemas.Stored: the early appends' check, issue 13) by the kept scan gives
+    the problems a relation over the same rows gives, in the same order and words; a key proven leaves its rule out
+    both ways."""
+    import duckdb
+
+    from pipelines.build import warehouse
+    from pipelines.schemas import RankingTable, Stored, Table, find_problems
+
+    con = duckdb.connect(str(tmp_path / "t.duckdb"))
+    con.execute(warehouse.table_statement("ranking_row").replace("primary key (index_id, edition, city)", "id integer"))
+    columns = [c for (c,) in con.execute("select column_name from duckdb_columns() where table_name = 'ranking_row' "
+                                         "and column_name <> 'id' order by column_index").fetchall()]
+    good = {"index_id": "mori_gpci", "edition": "2024", "city": "Seoul", "rank": 6, "status": "ranked"}
+    records = [good, {**good, "city": "Paris", "status": "<b>ranked</b>"}, {**good, "city": "Tokyo", "rank": None},
+               {**good, "flags": "nota flag; <script>"}, {**good, "city": "Lyon", "status": "not_found"}]
+    Table(columns, records).append(con, "ranking_row", columns)
+    for proven in (False, True):
+        scanned = find_problems(Stored(con, "ranking_row", columns), RankingTable, "warehouse:ranking_row",
+                                rows=len(records), key_proven=proven)
+        related = find_problems(Stored(con, "ranking_row", columns).relation(), RankingTable, "warehouse:ranking_row",
+                                rows=len(records), key_proven=proven)
+        assert scanned == related
+        assert [(p.row, p.column) for p in scanned] == [(1, "status"), (3, "flags")] if proven else \
+            [(0, "city"), (1, "status"), (3, "flags"), (3, "city")]
+        assert any(p.column == "flags" for p in scanned) and all(p.ko != p.en for p in scanned)
+    assert len(list(parsed.cache_folder().glob("stored-RankingTable-*.json"))) == 2

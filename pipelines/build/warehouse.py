@@ -29,7 +29,7 @@ from pipelines import sql
 from pipelines.errors import storage_error
 from pipelines.messages import parsed
 from pipelines.build.rankings import appended_early, building, let_go_components, staged_in_place, taken
-from pipelines.schemas import ROW, cursor
+from pipelines.schemas import Stored, cursor
 from pipelines.sql import parts
 from pipelines.sql.parts import DEFAULT_WAREHOUSE, connect_read_only, warehouse_path  # noqa: F401 (re-exported)
 
@@ -219,8 +219,7 @@ def _append_early(con: duckdb.DuckDBPyConnection, tables: dict[str, Table | duck
                 table.append(con, name, columns[name])
             elif straight:
                 table.append(con, name, columns[name])
-                rows = con.table(name).select(col("rowid").alias(ROW), *map(col, table.columns))
-                judged[name] = checks[name](rows, len(table))
+                judged[name] = checks[name](Stored(con, name, list(table.columns)), len(table))
             else:
                 rows = table.held(con, row=True)
                 judged[name] = checks[name](rows, len(table))
