@@ -130,7 +130,7 @@ def test_every_query_runs_on_a_built_warehouse(warehouse_con):
                   "stage_open", "stage_create", "stage_use",
                   "stage_attach_values", "stage_attach_forum", "stage_search_path", "stage_close",
                   "hold_csv", "held_columns", "held_rows", "hold_csvs", "hold_typed", "json_rows", "built_from_attach", "built_from_digest", "built_from_detach",
-                  "components_open", "components_use", "components_aside",
+                  "components_open", "components_open_small", "components_use", "components_aside",
                   "components_close", "components_append", "component_conflicts",
                   "stage_component_rows", "stage_ranking_rows", "rankings_insert",
                   "components_append_unique", "components_threads_one", "components_threads_reset",

@@ -237,8 +237,9 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
         problems += load_cities(cat.cities_file, cities_file)[1]
         raise ProblemsFound(problems)
     # the component rows gather in DuckDB, never in Python
+    small = small_ledger(cat)  # its published part in small blocks, staged without a log (issue 13)
     components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at,
-                                  None if stage_at is None else warehouse.schema_template(small=small_ledger(cat)))
+                                  None if stage_at is None else warehouse.schema_template(small=small), small)
     # the components files are read in the background (DuckDB, on threads of its own) while the city mapping, the
     # editions and the rankings are read here: a core no longer waits for the other (issue 13). A file's rows go in
     # at once; judging them waits for the city mapping and the editions (`known`).

@@ -53,6 +53,14 @@ select count(*) from held;
 -- `staged`, the name every staging statement uses, while the other parts are staged under that name before it.
 attach :path as building;
 
+-- name: components_open_small(path)!
+-- components_open for a small ledger's build (build/rankings.py, small_ledger): without a write-ahead log, as the
+-- write's staged files (stage_open). A few thousand rows stay in memory until the write checkpoints them once, where
+-- with a log every commit (the components' appends, the early tables') wrote its rows there first and synced it;
+-- nothing reads the file before, and a failed or killed build removes it. A large ledger's rows (3.24M) go through
+-- the log, so they need not stay in memory until the checkpoint.
+attach :path as building (recovery_mode no_wal_writes);
+
 -- name: components_use#
 -- The published part's staged file, where the build makes `component_row`.
 use building;
