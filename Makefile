@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# This machine only by default: serving the city's network is a decision (behind TLS, docs/deploy.md), not a
+# side effect of trying the dashboard: `make run ADDRESS=0.0.0.0`.
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test build check bench clean
 
@@ -20,7 +23,7 @@ check: $(BIN)/cityidx
 	$(BIN)/cityidx check
 
 run: build
-	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
+	$(BIN)/streamlit run dashboard/app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
 
 # PYTHONDONTWRITEBYTECODE emptied for the suite (as the install step above writes the project's bytecode anyway):
 # pytest keeps the test modules and its plugins' modules rewritten for its assertions beside them, instead of every

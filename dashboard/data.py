@@ -110,9 +110,10 @@ def _connection(path: str, version: Version | None) -> duckdb.DuckDBPyConnection
 
 
 def _today() -> str:
-    """Today on the server (DuckDB's current_date): part of every cache key, since views such as focus_overview
-    and top5_gap read the warehouse as of today, so a result cached yesterday is not served tomorrow."""
-    return date.today().isoformat()
+    """Today in the catalogue's time zone (the warehouse's `zone_today()`, whatever the server's zone): part of every
+    cache key, since views such as focus_overview and top5_gap read the warehouse as of today, so a result cached
+    yesterday is not served tomorrow."""
+    return local_today().isoformat()
 
 
 def _cursor(path: str, version: Version | None) -> duckdb.DuckDBPyConnection:
@@ -203,7 +204,7 @@ def setting(key: str, default: str | None = None) -> str | None:
 def _settings(path: str, version: Version | None) -> MappingProxyType:
     """The settings table as a read-only mapping (a page asks for one setting dozens of times per run)."""
     def make() -> MappingProxyType:
-        frame = _query("settings", (), path, version, _today())
+        frame = _query("settings", (), path, version, "")  # the same on every day (and today needs its zone)
         return MappingProxyType(dict(zip(frame["key"], frame["value"])))
 
     return _FRAMES.get(("settings", path, version), make)

@@ -83,6 +83,21 @@ class CatalogueMethods:
     def root(self) -> Path:
         return self._path.parent
 
+    def day_of(self, at: str | datetime.datetime) -> datetime.date:
+        """The calendar day of a moment in the catalogue's time zone (`timezone`, Seoul's for Seoul): a ledger time
+        (ISO 8601; without an offset it is UTC) or an aware datetime. Whatever the zone of the machine."""
+        from zoneinfo import ZoneInfo
+
+        moment = datetime.datetime.fromisoformat(at) if isinstance(at, str) else at
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
+
+    def today(self) -> datetime.date:
+        """Today in the catalogue's time zone, the day every page, upload check and command calls today: a Seoul
+        morning is already tomorrow on a server on UTC."""
+        return self.day_of(datetime.datetime.now(datetime.UTC))
+
     def raw_files(self) -> list[Path]:
         """Every ledger file the catalogue names, in a stable order."""
         files = [self.cities_file, self.editions_file]

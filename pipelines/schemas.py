@@ -467,25 +467,27 @@ def distinct_values(rel: duckdb.DuckDBPyRelation, groups: Groups) -> Distinct:
 REPEATS_IN_PYTHON = 20_000  # up to this many rows, `repeats` compares the hashes in Python
 
 
-def repeats(rel: duckdb.DuckDBPyRelation, columns: tuple[str, ...]) -> bool:
+def repeats(rel: duckdb.DuckDBPyRelation, columns: tuple[str, ...], rows: int | None = None) -> bool:
     """Whether two rows of `rel` may share their values in `columns` (missing counts as a value): whether two share
     the values' hash. Equal keys hash equal, so a repeated key is never missed; two keys whose hashes collide only
     say "may" (the caller then judges the keys themselves). The hashes are sorted by numpy: a 64-bit number per row
-    (26 MB at 3.24M rows), where DuckDB's count(distinct) of them cost four to six times the CPU (issue 13)."""
+    (26 MB at 3.24M rows), where DuckDB's count(distinct) of them cost four to six times the CPU (issue 13). `rows`:
+    how many rows `rel` holds, when the caller knows (a large table's are then not first fetched as Python values
+    to count them: ~8 ms at 360k rows)."""
     hashed = rel.select(fn("hash", *map(col, columns)).alias("_hash"))
     # a small table's hashes judged in Python: numpy (~0.07 s to import) only for a large one (the real ledger's
     # files hold a few hundred rows; the build then loads no numpy)
-    few = [h for (h,) in hashed.limit(REPEATS_IN_PYTHON + 1).fetchall()]
-    if len(few) <= REPEATS_IN_PYTHON:
-        return len(set(few)) < len(few)
+    if rows is None or rows <= REPEATS_IN_PYTHON:
+        few = [h for (h,) in hashed.limit(REPEATS_IN_PYTHON + 1).fetchall()]
+        if len(few) <= REPEATS_IN_PYTHON:
+            return len(set(few)) < len(few)
     import numpy as np  # only for a large table (see above)
 
     hashes = np.sort(np.asarray(hashed.fetchnumpy()["_hash"]))
     return bool((hashes[1:] == hashes[:-1]).any())
 
 
-def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = (), *,
-              shortcut: bool = True) -> tuple[list[Rule], Distinct]:
+def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = ()) -> tuple[list[Rule], Distinct]:
     """The rules that some row of `rel` may break, found without naming rows (issue 13), in two queries: one scan
     counts missing cells and judges the rules across columns row by row (a key is judged by `repeats`); then every
     rule on one column is judged on that column's distinct values (a 3.24M-row file repeats a few hundred URLs,
@@ -493,8 +495,7 @@ def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = 
     suspect (one scan in _failures names the rows at once).
 
     Also returns the distinct values of the caller's `groups` of text columns (distinct_values), from the same
-    query: a group of one column with rules of its own costs nothing more. `shortcut`: False to judge every rule
-    however few the rows (a caller that cannot name rows, judge_stored)."""
+    query: a group of one column with rules of its own costs nothing more."""
     counted: list[tuple[Rule, duckdb.Expression]] = []
     keys: list[Rule] = []
     judged: list[Rule] = []
@@ -512,7 +513,7 @@ def _suspects(rel: duckdb.DuckDBPyRelation, found: list[Rule], groups: Groups = 
         return [], distinct_values(rel, groups)
     [(rows, *values)] = rel.aggregate([duckdb.count_all(), *(e for _, e in counted),
                                        *(fn("bool_or", r.failed) for r in judged)]).fetchall()
-    if shortcut and rows < SUSPECTS_FROM_ROWS:
+    if rows < SUSPECTS_FROM_ROWS:
         return list(found), distinct_values(rel, groups)
     suspects = [r for (r, _), n in zip(counted, values) if n < rows]
     suspects += [r for r, hit in zip(judged, values[len(counted):]) if hit]
@@ -697,8 +698,21 @@ def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, num
 FIRST_ROWS = 2048
 
 
+def _trimmed(cell: duckdb.Expression) -> duckdb.Expression:
+    """A cell as the `ledger_csv` macro holds it: trimmed of spaces where it starts or ends with one, empty then
+    missing."""
+    padded = fn("prefix", cell, lit(" ")) | fn("suffix", cell, lit(" "))
+    return duckdb.CaseExpression(padded, fn("nullif", fn("trim", cell), lit(""))).otherwise(cell)
+
+
+def padded(values: Distinct) -> bool:
+    """Whether a text among `values` starts or ends with a space (stream_validated's `untrimmed` columns)."""
+    return any(isinstance(v, str) and (v[:1] == " " or v[-1:] == " ") for found in values.values()
+               for row in found for v in row)
+
+
 def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, numbers: dict[str, str],
-                     model: Model, kept: set[str], looked: tuple[str, ...] = ()
+                     model: Model, kept: set[str], looked: tuple[str, ...] = (), untrimmed: frozenset[str] = frozenset()
                      ) -> tuple[duckdb.DuckDBPyRelation, Distinct] | None:
     """A ledger CSV as typed rows that are read where they are used, never held (issue 13): the cells as
     hold_validated holds them (the `ledger_csv` macro), the number columns parsed (their text beside them, as
@@ -710,6 +724,11 @@ def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, n
     `error()`), so that whatever the rows went into must be rolled back. No row is named either way: the caller
     then holds the file (hold_validated), which names every problem. A value the first rows (FIRST_ROWS) hold that
     passes every rule of its column is judged once: the rows that repeat it skip that column's rules.
+
+    `untrimmed`: kept text columns the caller stores as the file writes them, spaces around a cell and all (a cell
+    of spaces only is not missing then), and then trims where a value it stored needs it (`padded`): trimming every
+    cell as it is read cost a ninth of a 360k-row file's insert (issue 13). A number is read past spaces around it
+    either way (DuckDB's cast), and its text of spaces only is missing, not a number that is not one.
 
     Returns the rows, and the distinct values of the columns `looked` in the first rows (a caller's guess at what
     the rest hold); None when the header alone fails, or names a column with spaces around it or twice (read by
@@ -725,18 +744,21 @@ def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, n
     # the sniffer looks once, and a plain CSV with this header is read with what it found (ledger_csv_as); any
     # other (lines ending in `\r\n` ...) as ledger_csv reads it, the sniffer looking at every step
     [found] = sql.rows(con, "ledger_csv_sniff", path=str(path))
-    if found == ("\\n", 0, "(empty)", True, names):
+    trim = found == ("\\n", 0, "(empty)", True, names)
+    if trim:  # the cells as the file writes them: trimmed here, but for the caller's `untrimmed` and the numbers
         rows = con.table_function("ledger_csv_as", [str(path), {n: "VARCHAR" for n in names}])
-    else:
+    else:  # every cell trimmed
         rows = con.table_function("ledger_csv", [str(path)])
     numbered = [c for c in numbers if c in names]
     absent = [c for c in model.to_schema().columns if c not in names]
-    typed = rows.select(*(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c) for c in names),
+    typed = rows.select(*(_number(col(c), numbers[c]).alias(c) if c in numbers
+                          else _trimmed(col(c)).alias(c) if trim and c not in untrimmed else col(c) for c in names),
                         *(lit(None).cast("VARCHAR").alias(c) for c in absent),
                         *(col(c).alias(f"_text_{c}") for c in numbered))
     # a number that is not one: its text is there but the number is not (number_rules, read on the parsed value
-    # instead of parsing the text again)
-    refused = [col(f"_text_{c}").isnotnull() & col(c).isnull() for c in numbered]
+    # instead of parsing the text again); a text of spaces only is missing (only such rows trim it)
+    refused = [col(f"_text_{c}").isnotnull() & col(c).isnull() & (fn("trim", col(f"_text_{c}")) != lit(""))
+               for c in numbered]
     by_column: dict[str, list[duckdb.Expression]] = {}
     for r in rules(model, names):
         if set(r.reads) <= kept:
@@ -762,13 +784,46 @@ def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, n
     return typed.filter(duckdb.CaseExpression(_any(refused), stop).otherwise(lit(True))), values
 
 
-def judge_stored(rel: duckdb.DuckDBPyRelation, model: Model, columns: list[str],
-                 groups: Groups = ()) -> tuple[bool, Distinct]:
-    """Whether every rule of `model` on `columns` holds on the rows of `rel`, judged without naming rows (rows a
-    caller stored from stream_validated: each column's distinct values, _suspects), and the distinct values of
-    `groups` of text columns from the same queries."""
-    found, distinct = _suspects(rel, rules(model, columns), groups, shortcut=False)
-    return not found, distinct
+GROUP = "_group"  # beside a table's distinct values (judge_stored): the group of columns a row's values are of
+
+
+def judge_stored(rel: duckdb.DuckDBPyRelation, model: Model, columns: list[str], values: duckdb.DuckDBPyRelation,
+                 groups: Groups, rows: int | None = None) -> tuple[bool, Distinct]:
+    """Whether every rule of `model` on `columns` holds on the rows of `rel` (rows a caller stored from
+    stream_validated), judged without naming rows; and the distinct values of each of `groups`, text columns.
+
+    `values`: the distinct values the rows of `rel` hold in each group, the caller's (a row per distinct value with
+    one there, GROUP naming its group: its columns joined by `,`; the other groups' columns missing). DuckDB makes
+    them grouping each column alone, on its dictionary (issue 13: ~6 ms at 360k rows, where the relations that
+    judged every column's values together cost ~35 ms, most of it binding them). A rule on a column of a group is
+    judged on those values; every other (a missing cell, a number's rule, a rule across columns, a key) in one scan
+    of `rel` (`rows`: how many it holds, when the caller knows)."""
+    found = rules(model, columns)
+    group_of = {c: ",".join(g) for g in groups for c in g}
+    counted = [r for r in found if r.check == "not_nullable"]
+    keys = [r for r in found if r.key]
+    on_values = [r for r in found if r.check != "not_nullable" and not r.key and len(r.reads) == 1
+                 and r.reads[0] in group_of]
+    chosen = {id(r) for r in (*counted, *keys, *on_values)}
+    on_rows = [r for r in found if id(r) not in chosen]
+    [(held, *hits)] = rel.aggregate([duckdb.count_all(), *(fn("count", col(r.reads[0])) for r in counted),
+                                     *(fn("bool_or", r.failed) for r in on_rows)]).fetchall()
+    if any(n < held for n in hits[:len(counted)]) or any(hits[len(counted):]):
+        return False, {}
+    if any(repeats(rel, r.key, held) for r in keys):
+        return False, {}
+    names = [c for c in values.columns if c != GROUP]
+    shown = values.select(col(GROUP), *map(col, names), *(r.failed for r in on_values)).fetchall()
+    at = {c: i for i, c in enumerate(names, start=1)}
+    by_group = {",".join(g): g for g in groups}
+    distinct: Distinct = {g: [] for g in groups}
+    valid = True
+    for row in shown:
+        group = by_group[row[0]]
+        distinct[group].append(tuple(row[at[c]] for c in group))
+        valid = valid and not any(hit and group_of[r.reads[0]] == row[0]
+                                  for r, hit in zip(on_values, row[1 + len(names):]))
+    return valid, distinct
 
 
 def read_validated(path: Path, display: str, numbers: dict[str, str],
@@ -1130,6 +1185,18 @@ class Table:
         lists = [list(range(len(self.records))) if c == ROW else self.column(c) for c in names]
         sql.execute(con, "python_rows_hold", columns={f"_{i}": v for i, v in enumerate(lists)})
         return con.table("python_held").select(*(col(f"_{i}").alias(c) for i, c in enumerate(names)))
+
+    def append(self, con: duckdb.DuckDBPyConnection, name: str, columns: list[str]) -> None:
+        """The records appended to table `name` on `con`, as `relation(con, columns)` inserted there (`columns`: the
+        table's own, in its order): by DuckDB's appender, each value converted once as a parameter is, no statement
+        bound or planned (issue 13: a real build's ranking_row went in in ~9 ms instead of ~35, a small table in half
+        the time). A large table, or a `Columns`, as `relation` converts it."""
+        if type(self) is not Table or _through_pandas(len(self.records)):
+            self.relation(con, columns).insert_into(name)
+            return
+        appender = con.appender(name, columns=list(columns))
+        appender.append_rows([tuple(map(r.get, columns)) for r in self.records])
+        appender.flush()
 
     def frame(self) -> pd.DataFrame:
         """The table as pandas (text as pyarrow strings, as `_frame` gives them; `types` for the rest)."""

@@ -843,3 +843,19 @@ def test_a_redirect_to_https_on_the_same_host_is_followed_and_the_final_url_reco
     receipt = json.loads(next(p for p in fetch.snapshot_root(cat, "zyen_gfci").iterdir() if p.suffix == ".json")
                          .read_text(encoding="utf-8"))
     assert receipt["url"] == f"{url}/start" and receipt["final_url"] == f"{url}/ok"
+
+
+def test_make_run_serves_this_machine_only_unless_told():
+    """`make run` binds the dashboard to 127.0.0.1: serving the city's network is a choice (docs/deploy.md, behind
+    TLS), made with ADDRESS=..., never a side effect of trying the dashboard."""
+    if shutil.which("make") is None:
+        pytest.skip("no make on this machine")
+    root = Path(__file__).resolve().parent.parent
+
+    def run_line(*args: str) -> str:
+        out = subprocess.run(["make", "-n", "run", *args], cwd=root, capture_output=True, text=True, timeout=60,
+                             check=True).stdout
+        return next(line for line in out.splitlines() if "streamlit run dashboard/app.py" in line)
+
+    assert "--server.address 127.0.0.1 " in run_line()
+    assert "--server.address 0.0.0.0 " in run_line("ADDRESS=0.0.0.0")

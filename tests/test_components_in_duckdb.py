@@ -325,9 +325,18 @@ GOOD_ROW = f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,"
     "2025,Tokyo,economy,3,,https://blog.unknown-outlet.net/x,GPCI,2026-11-24,,,",   # no tier for the source
     f"2025,Seoul,economy,17,,{RANK_URL},GPCI,2026-11-24,,,",                 # the key again, another rank
     f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24,,",                   # a row a cell short
+    # cells a file read straight in stores as written, then trims (schemas.stream_validated `untrimmed`)
+    f"   ,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24,,,",                   # an edition of spaces only: missing
+    f"2025,Tokyo,economy,   ,,{RANK_URL},GPCI,2026-11-24,,,",                # a rank of spaces only: neither figure
+    f"2025,Tokyo,economy, 3 x ,,{RANK_URL},GPCI,2026-11-24,,,",              # a padded rank that is no number
+    f"2025, Tokio ,economy,3,,{RANK_URL},GPCI,2026-11-24,,,",                # a padded unmapped city
+    f"2025,Tokyo,economy,3,, {RANK_URL}/ x,GPCI,2026-11-24,,,",              # a padded URL with a space inside
+    f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24, derived|guessed ,,",  # a padded flag that is none
+    f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24,, CONFLICT here ,",   # a padded note carrying a flag
 ], ids=["retrieved", "publication", "rank-word", "rank-fraction", "score-word", "rank-zero", "component-id",
         "no-figure", "url", "flag-word", "unknown-component", "unmapped-city", "unknown-edition", "flag-missing",
-        "no-tier", "conflict", "ragged"])
+        "no-tier", "conflict", "ragged", "edition-spaces", "rank-spaces", "rank-padded-word", "city-padded",
+        "url-padded", "flag-padded", "note-padded"])
 def test_a_wrong_file_says_what_holding_it_says_and_nothing_of_it_stays(mini: Path, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch, bad: str,
                                                                        straight_in: None, built_mini):

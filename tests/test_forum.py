@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -370,3 +371,27 @@ def test_a_sealed_held_event_dated_before_its_meeting_fails_the_build(mini: Path
     assert warehouse_bytes(mini_warehouse) == before
     r = CliRunner().invoke(main, ["check", "--catalogue", str(mini)])
     assert r.exit_code == 1 and forged[0].name in r.output and "아직 열리지 않았으므로" in r.output, r.output
+
+
+@pytest.mark.parametrize("machine_zone", ["Etc/GMT+12", "Etc/GMT-14"])
+def test_overdue_and_the_signals_day_are_the_catalogues_whatever_the_machines_zone(world, machine_zone: str):
+    """An action due yesterday in Seoul is overdue, one due today in Seoul is not, and the signals age editions to
+    Seoul's today, on a server whose own date is another day (Etc/GMT+12 is 21 hours behind Seoul, Etc/GMT-14 five
+    hours ahead: at any hour one of them is on another date than Seoul)."""
+    cat, rec, path = world
+    seoul = render.local_today(cat.timezone)
+    for action_id, due in (("late", seoul - timedelta(days=1)), ("on_time", seoul)):
+        rec("action.created", {"action_id": action_id, "agenda_id": "a1", "title": action_id, "office_id": "tourism_sports",
+                               "due": due.isoformat(), "execution": "task_force"})
+    con = parts.connect_read_only(path)
+    try:
+        con.execute(f"set TimeZone = '{machine_zone}'")
+        machine_day = con.execute("select current_date").fetchone()[0]
+        overdue = dict(con.execute("select action_id, overdue from action_items").fetchall())
+        zone_day, signal_day = con.execute("select zone_today(), signal_today()").fetchone()
+    finally:
+        con.close()
+    assert machine_day == datetime.now(ZoneInfo(machine_zone)).date()  # DuckDB's own date follows the machine's zone
+    assert overdue["late"] is True and overdue["on_time"] is False
+    assert zone_day == seoul
+    assert signal_day == (cat.analysis.signals.as_of or seoul)  # the mini catalogue fixes its signals' day

@@ -134,7 +134,7 @@ def test_every_query_runs_on_a_built_warehouse(warehouse_con):
                   "components_close", "components_append", "component_conflicts",
                   "stage_component_rows", "stage_ranking_rows", "rankings_insert",
                   "components_append_unique", "components_threads_one", "components_threads_reset",
-                  "ledger_csv_macro", "ledger_csv_sniff", "components_insert", "components_set_city", "components_set_flags",
+                  "ledger_csv_macro", "ledger_csv_sniff", "components_insert", "components_values", "components_trim", "components_set_city", "components_set_flags",
                   "components_set_other_tier", "components_take_back",
                   "stage_detach"}  # and the ledger read in DuckDB (schemas.hold_validated, rankings)
     assert statements <= set(sql.names())

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -90,9 +91,8 @@ def test_a_rebuild_changes_the_answer_and_keeps_the_new_one_beside_the_warehouse
     # and what the build kept is exactly what status reads on the warehouse now in place
     kept_there = json.loads(parts.beside(mini_warehouse, "status").read_text(encoding="utf-8"))
     assert kept_there["answer"] == cli._standing(mini_warehouse)
-    month = parts.period(parts.today())
-    assert kept_there["state"] == parts.state("status", mini_warehouse, month)
-    assert kept_there["content"] == parts.content("status", mini_warehouse, month)
+    assert kept_there["state"] == parts.state("status", mini_warehouse)
+    assert kept_there["content"] == parts.content("status", mini_warehouse)
 
 
 @pytest.mark.parametrize("write", ["upload", "forum"])
@@ -100,27 +100,29 @@ def test_an_upload_or_a_forum_event_keeps_the_answer(mini: Path, mini_warehouse:
     """Status reads the published part alone, which an upload or a forum event does not touch (it swaps in its own
     part): the answer kept for the published part stays, and is the one a read gives."""
     before = _status()
-    month = parts.period(parts.today())
-    published = parts.state("status", mini_warehouse, month)
+    published = parts.state("status", mini_warehouse)
     cat = catalogue.load(mini)
     if write == "upload":
         writes.commit_upload(cat, UPLOAD, "t.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
     else:
         writes.record_event(cat, ORGANIZER, "meeting.scheduled", MEETING, warehouse_path=mini_warehouse)
     assert parts.version(mini_warehouse) is not None
-    assert parts.state("status", mini_warehouse, month) == published  # the published part as it was
+    assert parts.state("status", mini_warehouse) == published  # the published part as it was
     assert _status() == before
     assert len(reads) == 1
     assert parts.kept("status", lambda: pytest.fail("the answer is kept"), mini_warehouse) == cli._standing(mini_warehouse)
 
 
-def _other_day_this_month() -> dt.date:
-    today = dt.date.today()
+_TODAY = parts.today  # today in a zone, as status computes it (patched below to move the clock)
+
+
+def _other_day_this_month(zone: str) -> dt.date:
+    today = _TODAY(zone)
     return today.replace(day=2 if today.day == 1 else 1)
 
 
-def _next_month() -> dt.date:
-    return (dt.date.today().replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+def _next_month(zone: str) -> dt.date:
+    return (_TODAY(zone).replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 def test_another_day_of_the_month_reads_no_warehouse(mini_warehouse: Path, reads: list[Path],
@@ -205,17 +207,31 @@ def test_a_removed_part_is_never_answered_from_what_was_kept(mini_warehouse: Pat
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Seoul", "Etc/GMT+12", "Etc/GMT-14", "America/St_Johns"])
-def test_duckdb_and_python_read_the_same_day(mini_warehouse: Path, zone: str):
-    """The key's day is Python's local date; DuckDB's `current_date` (what the signals age editions to) must be the
-    same day in every time zone, the farthest from UTC on either side included."""
+def test_duckdb_and_python_read_the_same_day_in_the_catalogues_zone(mini_warehouse: Path, zone: str):
+    """The day an answer is kept for is the catalogue's (Asia/Seoul), on a machine in any zone, the farthest from UTC
+    on either side included: DuckDB's day (what the signals age editions to, `zone_today()`) is Python's today in
+    the zone the warehouse names, and neither is the machine's local date when that is another day."""
     code = ("import datetime, sys\nfrom pathlib import Path\nfrom pipelines import sql\nfrom pipelines.sql import parts\n"
             "con = parts.connect_read_only(Path(sys.argv[1]))\n"
-            "print(sql.value(con, 'current_day'), parts.today().isoformat())")
+            "((day, zone),) = sql.rows(con, 'current_day')\n"
+            "print(day, zone, parts.today(zone).isoformat(), datetime.date.today().isoformat())")
     run = subprocess.run([sys.executable, "-c", code, str(mini_warehouse)], capture_output=True, text=True, timeout=120,
                          env={**os.environ, "TZ": zone}, cwd=Path(__file__).parent.parent)
     assert run.returncode == 0, run.stderr
-    duckdb_day, python_day = run.stdout.split()
-    assert duckdb_day == python_day
+    duckdb_day, read_zone, python_day, local_day = run.stdout.split()
+    seoul = dt.datetime.now(ZoneInfo("Asia/Seoul")).date().isoformat()
+    assert read_zone == "Asia/Seoul" and duckdb_day == python_day == seoul
+    # the machine's own date is another day in some of these zones at any hour: Etc/GMT+12 is 21 hours behind Seoul
+    assert local_day == dt.datetime.now(ZoneInfo(zone)).date().isoformat()
+
+
+def test_an_answer_kept_in_a_zone_this_machine_does_not_know_is_read_again(mini_warehouse: Path, reads: list[Path],
+                                                                          cache_home: Path):
+    first = _status()
+    for kept in cache_home.glob("status.*.json"):
+        answer = parsed.read(kept)
+        parsed.keep(kept, {**answer, "zone": "Nowhere/Atlantis"})
+    assert _status() == first and len(reads) == 2
 
 
 def test_status_reads_the_published_part_alone(mini_warehouse: Path, reads: list[Path], cache_home: Path):
@@ -303,7 +319,7 @@ def test_the_same_bytes_touched_or_copied_by_hand_keep_their_answer(built: Path,
 def test_a_part_too_large_to_hash_is_known_by_its_identity_alone(built: Path, reads: list[Path],
                                                                   monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(parts, "KEPT_HASH_MAX_BYTES", built.stat().st_size - 1)
-    assert parts.content("status", built, parts.period(parts.today())) is None
+    assert parts.content("status", built) is None
     _status()
     assert not reads  # its identity is the one the build kept
     os.utime(built)
@@ -312,13 +328,12 @@ def test_a_part_too_large_to_hash_is_known_by_its_identity_alone(built: Path, re
 
 
 def test_bytes_hashed_while_a_write_swaps_the_file_are_not_taken_for_it(built: Path, mini: Path, tmp_path: Path):
-    month = parts.period(parts.today())
-    before = parts.state("status", built, month)
+    before = parts.state("status", built)
     other = tmp_path / "other" / "cityindex.duckdb"
     build_mod.build(catalogue.load(mini.parent / "indicators.yml"), other)
     os.replace(other, built)
-    assert parts.content("status", built, month, before) is None
-    assert parts.content("status", built, month, parts.state("status", built, month)) is not None
+    assert parts.content("status", built, before) is None
+    assert parts.content("status", built, parts.state("status", built)) is not None
 
 
 def test_the_answer_kept_beside_is_used_on_another_day_of_the_month_not_in_another_month(
@@ -410,7 +425,7 @@ def test_a_damaged_or_altered_answer_beside_is_not_used(built: Path, reads: list
         kept_file.write_bytes(b"\xff\x00")
     elif damage == "other_queries":  # kept by a version whose status query differed
         for key in ("state", "content"):
-            kept_there[key][3][1][1] = kept_there[key][3][1][1].replace("order by seq", "order by index_id")
+            kept_there[key][2][1][1] = kept_there[key][2][1][1].replace("order by seq", "order by index_id")
         kept_file.write_text(json.dumps(kept_there), encoding="utf-8")
     elif damage == "answer_not_a_dict":
         kept_there["answer"] = [kept_there["answer"]]

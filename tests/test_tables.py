@@ -62,3 +62,33 @@ def test_a_column_of_nothing_but_missing_values_goes_in_typed_by_its_table(tmp_p
     assert con.execute("select * from t order by a nulls last").fetchall() == [("x", None, None), (None, 3, 1.5)]
     with pytest.raises(duckdb.ConversionException):
         Table(["a", "n", "x"], [{"a": "y", "n": "not a number"}]).relation(con).insert_into("t")
+
+
+def test_appending_gives_the_rows_an_insert_of_the_relation_gives(tmp_path: Path):
+    """Table.append (DuckDB's appender: no statement bound, issue 13) puts in exactly what inserting `relation` does:
+    hostile text, a key/value table, a column never filled, NaN and infinities, a record without a column, a number
+    at the edge of its type; a value that does not fit is refused, and a transaction taken back holds nothing."""
+    con = duckdb.connect(str(tmp_path / "t.duckdb"))
+    records = [{"key": "k'; drop table a; --", "value": "값 <b>\u202e", "n": 2**31 - 1, "x": float("nan")},
+               {"key": "", "value": None, "n": -(2**31), "x": float("inf")},
+               {"key": "\n\t\"", "x": -0.0},
+               {"key": "plain", "value": "v", "n": None, "x": 1.5}]
+    for name in ("by_insert", "by_appender"):
+        con.execute(f"create table {name} (key varchar, value varchar, n integer, x double, never varchar)")
+    columns = ["key", "value", "n", "x", "never"]
+    table = Table(columns, records)
+    table.relation(con, columns).insert_into("by_insert")
+    table.append(con, "by_appender", columns)
+    got = con.execute("select * from by_appender order by key").fetchall()
+    assert len(got) == 4  # NaN is not equal to itself: the rows are compared as written
+    assert [repr(r) for r in got] == [repr(r) for r in con.execute("select * from by_insert order by key").fetchall()]
+    assert con.execute("select typeof(n), typeof(never) from by_appender limit 1").fetchall() == [("INTEGER", "VARCHAR")]
+    con.begin()
+    Table(columns, [{"key": "fits", "n": 1}]).append(con, "by_appender", columns)
+    with pytest.raises(duckdb.ConversionException):
+        Table(columns, [{"key": "too large", "n": 2**31}]).append(con, "by_appender", columns)
+    con.rollback()
+    assert con.execute("select count(*) from by_appender").fetchone() == (4,)
+    with pytest.raises(duckdb.ConversionException):
+        Table(columns, [{"key": "y", "n": "not a number"}]).append(con, "by_appender", columns)
+    assert con.execute("select count(*) from by_appender where key in ('y', 'too large')").fetchone() == (0,)

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -200,6 +201,7 @@ def _warehouse_has_every_upload(cat, path: Path) -> bool:
 
 KILL_SCRIPT = """
 import os, sys, time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from pipelines import catalogue
 from pipelines.build import warehouse, writes
@@ -269,3 +271,53 @@ def test_cli_upload_exit_codes(mini: Path, mini_warehouse: Path):
     assert usage.exit_code == 2
     unknown = runner.invoke(main, ["upload", "--catalogue", str(mini), "--department", "nope", str(good)])
     assert unknown.exit_code == 2
+
+
+def test_an_upload_is_judged_on_the_catalogues_day_when_checked_and_when_replayed(mini: Path, mini_warehouse: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch):
+    """At 08:30 on the 1st in Seoul it is still the month before in UTC. A value for Seoul's new month has begun
+    there: the upload takes it, and every rebuild's replay of the upload judges it on the same Seoul day (the day of
+    its receipt's time in the catalogue's zone), not on the UTC date the receipt's time reads as."""
+    first = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    moment = first - timedelta(minutes=30)  # 23:30 UTC on the last day of the month before
+    cat = catalogue.load(mini)
+    assert cat.day_of(moment) == first.date() and moment.date() < first.date()
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return moment if tz is None else moment.astimezone(tz)
+
+    monkeypatch.setattr(writes, "datetime", Clock)  # the receipt's time
+    monkeypatch.setattr(type(cat), "today", lambda self: self.day_of(moment))
+    data = f"지표코드,기준기간,값\ntourists_monthly,{first:%Y-%m},1500000\n".encode()
+    receipt, _ = writes.commit_upload(cat, data, "t.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    assert receipt.uploaded_at.startswith(moment.date().isoformat())  # UTC: the month before
+    con = parts.connect_read_only(mini_warehouse)
+    try:
+        assert con.execute("select value from indicator_values where indicator_id = 'tourists_monthly' and period = ?",
+                           [f"{first:%Y-%m}"]).fetchone() == (1500000,)
+    finally:
+        con.close()
+    # and the check's own today is the catalogue's: a day before the month began there, it has not begun
+    monkeypatch.setattr(type(cat), "today", lambda self: first.date() - timedelta(days=1))
+    problems = writes.check_upload(cat, data, "t.csv", "tourism_sports").problems
+    assert [p.column for p in problems] == ["기준기간"] and "has not started yet" in problems[0].en
+
+
+def test_due_and_the_calendar_default_to_the_catalogues_today(mini: Path, mini_warehouse: Path,
+                                                               monkeypatch: pytest.MonkeyPatch):
+    """`cityidx due` and `cityidx calendar` (no --today) judge what is expected on today in the catalogue's zone."""
+    from pipelines.analysis import due
+    from pipelines.reports import calendar
+
+    cat = catalogue.load(mini)
+    con = parts.connect_read_only(mini_warehouse)
+    try:
+        for day in (datetime(2031, 2, 1).date(), datetime(2033, 8, 1).date()):
+            monkeypatch.setattr(type(cat), "today", lambda self, day=day: day)
+            assert due.due_status(con, cat).equals(due.due_status(con, cat, day))
+            assert calendar.upcoming(cat, con).equals(calendar.upcoming(cat, con, day))
+        assert not due.due_status(con, cat).equals(due.due_status(con, cat, datetime(2031, 2, 1).date()))
+    finally:
+        con.close()

@@ -56,7 +56,7 @@ def expected_period(cadence: str, lag_months: int, today: date) -> str:
 
 def due_status(con: duckdb.DuckDBPyConnection, cat: Catalogue, today: date | None = None) -> pd.DataFrame:
     """One row per city-managed indicator: department, last period, expected period, state, last upload."""
-    today = today or date.today()
+    today = today or cat.today()  # the catalogue's zone, not the server's
     latest = sql.frame(con, "last_reports").set_index("indicator_id")
     rows = []
     recent_since = today - timedelta(days=cat.reporting.recent_days)

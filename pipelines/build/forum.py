@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from pipelines.accounts import RESERVED, Account
 from pipelines.catalogue_data import WEEKDAY_NAMES
@@ -165,14 +164,11 @@ def _meeting_scheduled(state: State, event: Event, cat: Catalogue) -> None:
 
 def local_day(at: str | datetime, cat: Catalogue) -> date:
     """The calendar day of a ledger time (ISO 8601, UTC) in the catalogue's zone (Seoul): the forum's dates are Seoul dates."""
-    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(cat.timezone)).date()
+    return cat.day_of(at)
 
 
 def local_today(cat: Catalogue) -> date:
-    return local_day(datetime.now(UTC), cat)
+    return cat.day_of(datetime.now(UTC))
 
 
 def _meeting_held(state: State, event: Event, cat: Catalogue) -> None:

@@ -24,8 +24,8 @@ from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flag
 from pipelines.build.sources import SourceTiers, classify_records, domain_of
 from pipelines.schemas import (FILE, FILE_STRIDE, ROW, Checked, Distinct, Problem, RawComponent, RawEdition,
                                RawRanking, Record, Table, distinct_values, hold_validated, hold_validated_files,
-                               judge_files_held, judge_stored, problem, read_checked, read_checked_files, repeats,
-                               stream_validated)
+                               judge_files_held, judge_stored, padded, problem, read_checked, read_checked_files,
+                               repeats, stream_validated)
 
 if TYPE_CHECKING:
     from pipelines.catalogue import Catalogue, Series
@@ -324,6 +324,9 @@ def _same(column: str, value: object) -> duckdb.Expression:
 # the columns whose distinct values the checks of a components file judge (hold_validated finds them beside the
 # rules' own: a 3.24M-row file repeats a few hundred cities, URLs and notes)
 COMPONENT_GROUPS = (("component",), ("edition",), ("city",), ("note", "flags"), ("source_url",))
+# their columns: a file read straight in (_insert_components) stores them as it writes them, then judges their values
+# (components_values, which makes the same groups) and trims the cells that need it (components_trim)
+COMPONENT_VALUED = frozenset(c for g in COMPONENT_GROUPS for c in g)
 
 
 @dataclass
@@ -743,7 +746,7 @@ def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: 
     taken back once committed), when anything fails: the caller then holds the file."""
     try:
         streamed = stream_validated(con, series.components_file, display, COMPONENT_NUMBERS, RawComponent,
-                                    COMPONENT_KEPT, looked=("source_url",))
+                                    COMPONENT_KEPT, looked=("source_url",), untrimmed=COMPONENT_VALUED)
         if streamed is None:
             return None
         rows, first = streamed
@@ -753,17 +756,24 @@ def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: 
         stored = con.table(COMPONENT_ROWS).filter(col("index_id") == lit(series.id)).select(
             *(col("component_id").alias(c) if c == "component" else col(c)
               for c in ("edition", "city", "component", "rank", "score", "source_url", "flags", "note", "note_ko")))
-        sql.execute(con, "components_insert", index_id=series.id, tier=guess)
+        [inserted] = sql.execute(con, "components_insert", index_id=series.id, tier=guess).fetchone()
     except duckdb.OutOfMemoryException:  # not the file's fault: the build says so (build.within_memory)
         raise
     except duckdb.Error:  # a rule broken as the rows were read, or a file DuckDB cannot read: held, it says which
         return None
     try:
         # an optional column the file lacks is missing in every row: its rules hold there as on no column
-        valid, found = judge_stored(stored, RawComponent, stored.columns, COMPONENT_GROUPS)
+        sql.execute(con, "components_values", index_id=series.id)
+        valid, found = judge_stored(stored, RawComponent, stored.columns, con.table("component_values"),
+                                    COMPONENT_GROUPS, inserted)
+        if padded(found):  # the cells the file writes with spaces around them trimmed, then judged again
+            sql.execute(con, "components_trim", index_id=series.id)
+            sql.execute(con, "components_values", index_id=series.id)
+            valid, found = judge_stored(stored, RawComponent, stored.columns, con.table("component_values"),
+                                        COMPONENT_GROUPS, inserted)
         judged = _judge_components(stored, series, known, tiers, typed=True, found=found) if valid else None
         if judged is not None and judged.clean and not judged.spellings \
-                and not repeats(stored, ("edition", "city", "component")):
+                and not repeats(stored, ("edition", "city", "component"), inserted):
             # each look-up registered only for the UPDATE that reads it, and only when some row needs it: a file of
             # one tier, canonical city names and flags as stored registers none (five look-ups were ~20 ms of CPU
             # a file, issue 13)
@@ -782,6 +792,8 @@ def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: 
     except duckdb.OutOfMemoryException:
         sql.execute(con, "components_take_back", index_id=series.id)
         raise
+    except duckdb.Error:  # a cell of spaces only where component_row needs one (the trim): held, it says which
+        pass
     sql.execute(con, "components_take_back", index_id=series.id)
     return None
 

@@ -479,14 +479,14 @@ def parse_upload(
         if stops:
             out.problems, out.problem_count = stops, len(stops)
             return out
-        out = _check_rows(out, iter(lines), cat, today or date.today(), check_owner)
+        out = _check_rows(out, iter(lines), cat, today or cat.today(), check_owner)
         return _on_sheet(out, sheet, formulas)
     text, out.encoding, whole = _read_text(data, display, department, cat)
     if whole:
         out.problems, out.problem_count = [whole], 1
         return out
     try:
-        return _check_rows(out, _csv_rows(text), cat, today or date.today(), check_owner)
+        return _check_rows(out, _csv_rows(text), cat, today or cat.today(), check_owner)
     except csv.Error as exc:
         out.problems, out.problem_count = [_whole(display, "upload.bad_csv", detail=str(exc))], 1
         return out
@@ -690,7 +690,7 @@ def ledger_values(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
             if wrong is not None:
                 problems.append(wrong)
                 continue
-        today = datetime.fromisoformat(r.uploaded_at).date()
+        today = cat.day_of(r.uploaded_at)  # the day it was checked on: the catalogue's, as parse_upload's default
         parsed = _recall(r.sha256, display, r.department, reading, today)
         if parsed is None:
             parsed = parse_upload(data, display, r.department, cat, today=today, check_owner=True)

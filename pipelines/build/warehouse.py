@@ -10,7 +10,6 @@ costs what it writes, not what the warehouse holds.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
 import hashlib
 import json
@@ -179,8 +178,8 @@ def stage_early(tables: dict[str, Table | duckdb.DuckDBPyRelation],
                 if not len(table):  # by position, as stage_part inserts; nothing to insert or judge
                     appended.add(name)
                     continue
-                if name not in (checks or {}):  # a large table as converted for its check
-                    table.relation(con, columns[name]).insert_into(name)
+                if name not in (checks or {}):  # by DuckDB's appender (a large table as converted for its check)
+                    table.append(con, name, columns[name])
                 else:
                     rows = table.held(con, row=True)
                     judged[name] = checks[name](rows, len(table))
@@ -267,8 +266,8 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
                 # for its columns and not inserted (an insert costs ~2 ms however small)
                 table = tables[name]
                 table.select(columns[name])  # every column the staged table has (else a KeyError, as a frame's)
-                if len(table):  # a large table as converted for its check (schemas.Table.relation)
-                    table.relation(con, columns[name]).insert_into(name)
+                if len(table):  # by DuckDB's appender (a large table as converted for its check: Table.append)
+                    table.append(con, name, columns[name])
             if part == "published" and rows:
                 _read_answers(con, tmp)
             sql.execute(con, "stage_close")
@@ -377,8 +376,8 @@ def _read_answers(con: duckdb.DuckDBPyConnection, staged: Path) -> None:
 def keep_beside(path: Path, staged: Path, made: os.stat_result) -> None:
     """After the swap: keep each answer read on the staged published part beside the warehouse (`parts.beside`),
     under the state and the content of the file now in place (`parts.state`: device, inode, size, mtime, ctime;
-    `parts.content`: size and SHA-256; each with the queries' SQL and the month), and only when that file is the one
-    staged (same inode, size and mtime as before its rename) and the answer was read in this month. One rename each,
+    `parts.content`: size and SHA-256; each with the queries' SQL), and only when that file is the one staged (same
+    inode, size and mtime as before its rename) and the answer is `parts.fresh` (read in this month of its zone). One rename each,
     so a reader finds a whole answer or the one before, which names the file before (a killed write's half is
     `remove_stale`'s); anything else removes the answer there, and none is ever kept for a file this write did not
     make. A disk that refuses changes nothing of the write, which is done: status then reads the warehouse itself."""
@@ -386,12 +385,11 @@ def keep_beside(path: Path, staged: Path, made: os.stat_result) -> None:
         target = parts.beside(path, name)
         tmp = staged.with_name(f"{staged.name}.{name}")  # `.cityindex.duckdb.PID.tmp.status`: remove_stale's when killed
         try:
-            month = parts.period(dt.date.fromisoformat(answer["day"]))
-            now = parts.state(name, path, month)
-            same = (now is not None and parts.period(parts.today()) == month
+            now = parts.state(name, path)
+            same = (now is not None and parts.fresh(answer)
                     and parts.KEPT[name][1] == ("published",)
                     and now[-1][2:5] == [made.st_ino, made.st_size, made.st_mtime_ns])
-            text = json.dumps({"state": now, "content": parts.content(name, path, month, now) if same else None,
+            text = json.dumps({"state": now, "content": parts.content(name, path, now) if same else None,
                                "answer": answer}, ensure_ascii=False)
             if not same or json.loads(text)["answer"] != answer:
                 target.unlink(missing_ok=True)

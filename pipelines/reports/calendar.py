@@ -22,7 +22,7 @@ def upcoming(cat: Catalogue, con: duckdb.DuckDBPyConnection | None, today: date 
     """One row per expected release in the horizon: its month(s), the collection window before it, the
     city-managed indicators that feed the series and which of them are out of date, and whether an
     edition of that period is already in the warehouse."""
-    today = today or date.today()
+    today = today or cat.today()  # the catalogue's zone, not the server's
     horizon = cat.calendar.horizon_months
     window = cat.calendar.collection_window_months
     first = date(today.year, today.month, 1)

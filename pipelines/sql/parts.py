@@ -125,13 +125,14 @@ def connect_published(path: Path | None = None) -> duckdb.DuckDBPyConnection:
 
 # --- answers kept between commands (issue 13, quick start-up) -----------------------------------------------------
 
-KEPT_FORMAT = "3"  # changed when what `kept` keeps changes shape: every answer kept before is then ignored
+KEPT_FORMAT = "4"  # changed when what `kept` keeps changes shape: every answer kept before is then ignored
 
 # Each answer kept, by name: the named queries it runs and the parts it reads. `cityidx status`: the focus city, its
-# standing per series and the day DuckDB read them on, all of it in the published part, attached alone
-# (connect_published). The signals age every edition to today in whole months (warehouse.sql, focus_editions: an
-# edition counts from its publication month, `as_of` is read as its month), so the answer is one per month, not per
-# day: tests/test_status_kept.py reads the signals on every day of several years and holds them to that.
+# standing per series, and the day DuckDB read them on in the catalogue's time zone with that zone, all of it in the
+# published part, attached alone (connect_published). The signals age every edition to today in whole months
+# (warehouse.sql, focus_editions: an edition counts from its publication month, `as_of` is read as its month), so the
+# answer is one per month of the catalogue's zone, not per day: tests/test_status_kept.py reads the signals on every
+# day of several years and holds them to that.
 KEPT = {"status": (("focus_city_id", "focus_standing", "current_day"), ("published",))}
 
 # a part file up to this size is also known by its bytes (`content`): the answer kept for a file stays good for the
@@ -143,15 +144,18 @@ KEPT_HASH_MAX_BYTES = 32 << 20
 def standing(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The answer `status`, read on `con` (the published part its default catalogue: a reader's session, or a build's
     staged file before the swap): plain JSON data (rows as lists, no pandas), with under "day" the day DuckDB read
-    it on."""
+    it on in the catalogue's time zone and, under "zone", that zone."""
+    ((day, zone),) = sql.rows(con, "current_day")
     return {"focus": sql.value(con, "focus_city_id"),
             "rows": [list(r) for r in sql.rows(con, "focus_standing")],
-            "day": sql.value(con, "current_day")}
+            "day": day, "zone": zone}
 
 
-def today() -> dt.date:
-    """The day where the command runs (local time, as DuckDB's `current_date`)."""
-    return dt.date.today()
+def today(zone: str) -> dt.date:
+    """Today in the time zone `zone` (an IANA name, as the catalogue's `timezone`), whatever the machine's zone."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(zone)).date()
 
 
 def period(day: dt.date) -> str:
@@ -159,16 +163,26 @@ def period(day: dt.date) -> str:
     return day.strftime("%Y-%m")
 
 
-def _head(name: str, month: str) -> list:
+def fresh(answer: dict[str, Any]) -> bool:
+    """Whether a kept answer still holds today: read in the month it is now in the answer's own zone (the catalogue's,
+    as the warehouse it was read on says: a Seoul month turns at midnight in Seoul, on a server on any zone). An answer
+    without a day or with a zone this machine does not know is never fresh."""
+    try:
+        return str(answer["day"])[:7] == period(today(str(answer["zone"])))
+    except (KeyError, TypeError, ValueError):  # zoneinfo's errors are ValueErrors (ZoneInfoNotFoundError included)
+        return False
+
+
+def _head(name: str) -> list:
     queries = KEPT[name][0]
-    return [KEPT_FORMAT, name, month, [[q, sql.text(q)] for q in queries]]
+    return [KEPT_FORMAT, name, [[q, sql.text(q)] for q in queries]]
 
 
-def state(name: str, path: Path, month: str) -> list | None:
-    """Everything the answer `name` of the warehouse at `path`, read in `month`, depends on, as the files are known to
-    the file system: the identity of each part file it reads, its queries' SQL and the month; None when such a part
-    cannot be looked at (the read then says why)."""
-    out = _head(name, month)
+def state(name: str, path: Path) -> list | None:
+    """Everything the answer `name` of the warehouse at `path` depends on but the day, as the files are known to the
+    file system: the identity of each part file it reads and its queries' SQL; None when such a part cannot be looked
+    at (the read then says why)."""
+    out = _head(name)
     for part in KEPT[name][1]:
         try:
             st = os.stat(part_path(path, part))
@@ -180,18 +194,18 @@ def state(name: str, path: Path, month: str) -> list | None:
     return out
 
 
-def content(name: str, path: Path, month: str, known: list | None = None) -> list | None:
-    """What the answer `name` depends on, as the bytes are: each part file's size and SHA-256, its queries' SQL and the
-    month; None when a part is larger than KEPT_HASH_MAX_BYTES or cannot be read, or when `known` is given (a `state`)
-    and a part is no longer the file it names (a write swapped it while it was hashed)."""
-    out = _head(name, month)
+def content(name: str, path: Path, known: list | None = None) -> list | None:
+    """What the answer `name` depends on but the day, as the bytes are: each part file's size and SHA-256 and its
+    queries' SQL; None when a part is larger than KEPT_HASH_MAX_BYTES or cannot be read, or when `known` is given (a
+    `state`) and a part is no longer the file it names (a write swapped it while it was hashed)."""
+    out = _head(name)
     for i, part in enumerate(KEPT[name][1]):
         try:
             with open(part_path(path, part), "rb") as f:
                 st = os.fstat(f.fileno())
                 if st.st_size > KEPT_HASH_MAX_BYTES:
                     return None
-                if known is not None and known[4 + i][1:] != [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                if known is not None and known[3 + i][1:] != [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
                                                               st.st_ctime_ns]:
                     return None
                 digest = hashlib.file_digest(f, "sha256").hexdigest()
@@ -234,8 +248,8 @@ def kept(name: str, read: Callable[[], dict[str, Any]], path: Path | None = None
     (issue 13, quick start-up).
 
     Such an answer is a function of the part files it reads (status: the published part alone), the queries' text
-    and the month (the signals age every edition to today in whole months). It is kept under a key made of exactly
-    these, in two forms: `state` knows each part file by its identity (device, inode, size, mtime, ctime: a build
+    and the month in the catalogue's time zone (the signals age every edition to today in whole months). It is kept
+    under a key made of the files and the queries, in two forms: `state` knows each part file by its identity (device, inode, size, mtime, ctime: a build
     swaps in a new published part, so the key changes; an upload or a forum event swaps in another part, which status
     does not read), `content` by its bytes (size and SHA-256, for a part up to KEPT_HASH_MAX_BYTES: the same bytes
     touched, copied or moved by hand still have their answer). A file's identity is looked up first; its bytes are
@@ -245,26 +259,28 @@ def kept(name: str, read: Callable[[], dict[str, Any]], path: Path | None = None
       before the swap and kept it there with the state and content of the file it swapped in (build/warehouse.py,
       `keep_beside`), so the first status after a build reads no DuckDB either;
     - in the user's cache folder (`pipelines.messages.parsed`), where an earlier read kept it under both keys: `read`
-      returns plain JSON data with, under "day", the date DuckDB read it on (ISO: DuckDB's `current_date` and
-      Python's date follow the same local time zone); it is kept only when that day is in the key's month and no
-      part changed while it was read.
+      returns plain JSON data with, under "day" and "zone", the date DuckDB read it on in the catalogue's time zone and
+      that zone; it is kept only when no part changed while it was read.
 
-    So a kept answer is never one of other bytes or another month. A part that is missing is never kept: `read` then
+    A kept answer is used only while it is `fresh`: its day is in this month of its zone (computed here with Python's
+    zoneinfo: the machine's own zone plays no part); else it is read again and kept anew. So a kept answer is never
+    one of other bytes or another month. A part that is missing is never kept: `read` then
     raises its own error.
     """
     path = path or warehouse_path()
-    month = period(today())
-    before = state(name, path, month)
+    before = state(name, path)
     if before is None:
         return read()
     found = kept_beside(path, name)
+    if found is not None and not fresh(found["answer"]):
+        found = None
     if found is not None and found.get("state") == before:
         return found["answer"]
     by_state = _cache(name, [str(path.absolute()), before])
     answer = parsed.read(by_state)
-    if answer is not parsed.MISSING:
+    if isinstance(answer, dict) and fresh(answer):
         return answer
-    known = content(name, path, month, before)
+    known = content(name, path, before)
     if known is not None:
         if found is not None and found.get("content") == known:
             # the next status on this file finds it without hashing; on these bytes, even without the file beside
@@ -272,11 +288,11 @@ def kept(name: str, read: Callable[[], dict[str, Any]], path: Path | None = None
             parsed.keep(_cache(name, known), found["answer"])
             return found["answer"]
         answer = parsed.read(_cache(name, known))
-        if answer is not parsed.MISSING:
+        if isinstance(answer, dict) and fresh(answer):
             parsed.keep(by_state, answer)
             return answer
     answer = read()
-    if str(answer.get("day", ""))[:7] == month and state(name, path, period(today())) == before:
+    if fresh(answer) and state(name, path) == before:
         parsed.keep(by_state, answer)
         if known is not None:
             parsed.keep(_cache(name, known), answer)

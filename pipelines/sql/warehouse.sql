@@ -350,8 +350,12 @@ select * from final;
 -- month_index('2025-10') = 2025*12 + 9: months compare and subtract as integers
 create macro month_index(ym) as cast(substr(ym, 1, 4) as integer) * 12 + cast(substr(ym, 6, 2) as integer) - 1;
 
--- the day signals measure ages to: indicators.yml `analysis.signals.as_of` if set, else the day the view is read
-create macro signal_today() as coalesce((select max(cast(value as date)) from setting where key = 'as_of'), current_date);
+-- today in the catalogue's time zone (indicators.yml `timezone`), whatever the zone of the machine reading it: a
+-- Seoul morning is already tomorrow on a server on UTC, and what the pages call today is the same day
+create macro zone_today() as cast(timezone((select max(value) from setting where key = 'timezone'), current_timestamp) as date);
+
+-- the day signals measure ages to: indicators.yml `analysis.signals.as_of` if set, else today in the catalogue's zone
+create macro signal_today() as coalesce((select max(cast(value as date)) from setting where key = 'as_of'), zone_today());
 
 -- a projected rank rounded: first to 6 decimals (so floating-point noise such as 3.4999999 or 7.5000004 is a
 -- half again), then halves up, toward the worse rank: a goal judgement errs on the cautious side
@@ -1105,7 +1109,7 @@ final as (
         coalesce(l.linked_components, []) as linked_components,
         t.number, t.agenda_id, a.title as agenda_title, t.meeting_id, m.date as meeting_date, t.execution,
         t.created_at, t.accepted_at, t.done_at,
-        t.status not in ('done', 'dropped') and t.due < current_date as overdue,
+        t.status not in ('done', 'dropped') and t.due < zone_today() as overdue,
         coalesce(n.progress_notes, 0) as progress_notes, n.last_note,
         o.name_ko as owner_name_ko, o.name_en as owner_name_en
     from action_item as t

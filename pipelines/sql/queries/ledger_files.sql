@@ -15,9 +15,11 @@ from read_csv(path, header = true, all_varchar = true, strict_mode = true, null_
 -- `ledger_csv_as(path, cols)`: the same CSV read as ledger_csv reads it, once its sniffer has found a plain one
 -- (ledger_csv_sniff: the columns `cols`, every one text; lines that end in `\n`, no rows skipped, no comments): no
 -- look at the file each time a step names its columns (~6 ms of CPU each; issue 13). Only for lines that end in
--- `\n`: told `\r\n` with strict_mode, DuckDB 2.0.1 reads no rows at all, silently.
+-- `\n`: told `\r\n` with strict_mode, DuckDB 2.0.1 reads no rows at all, silently. The cells are not trimmed here:
+-- the caller trims those it needs trimmed (schemas.stream_validated: a column it stores is trimmed afterwards, on
+-- the few values that need it).
 create or replace temp macro ledger_csv_as(path, cols) as table
-select if(prefix(columns(*), ' ') or suffix(columns(*), ' '), nullif(trim(columns(*)), ''), columns(*))
+select *
 from read_csv(path, header = true, columns = cols, new_line = '\n', skip = 0, comment = '', all_varchar = true,
               strict_mode = true, null_padding = false, auto_detect = false, sep = ',', quote = '"', escape = '"',
               buffer_size = 2097152);
@@ -110,6 +112,51 @@ select * from (
     select * from ranking_missing
 )
 order by index_id, edition, city;
+
+-- name: components_values(index_id)!
+-- The distinct values one file's inserted rows (components_insert) hold in each group of columns the build judges
+-- on its values (build/rankings.py COMPONENT_GROUPS), held as this cursor's temporary table `component_values`: a
+-- row per distinct value there (a missing one is not: every rule on such a value holds where it is missing, and the
+-- missing cells are counted on the rows, schemas.judge_stored), `_group` naming its group (its columns joined by
+-- `,`), every other group's columns missing; notes and flags as pairs, with either there. Each column grouped
+-- alone: DuckDB then groups its dictionary, not its rows (issue 13: ~6 ms at 360k rows).
+create or replace temp table component_values as
+select 'component' as _group, * from (
+    select distinct component_id as component from component_row
+    where index_id = :index_id and component_id is not null)
+union all by name
+select 'edition' as _group, * from (
+    select distinct edition from component_row where index_id = :index_id and edition is not null)
+union all by name
+select 'city' as _group, * from (
+    select distinct city from component_row where index_id = :index_id and city is not null)
+union all by name
+select 'note,flags' as _group, * from (
+    select distinct note, flags from component_row
+    where index_id = :index_id and (note is not null or flags is not null))
+union all by name
+select 'source_url' as _group, * from (
+    select distinct source_url from component_row where index_id = :index_id and source_url is not null);
+
+-- name: components_trim(index_id)!
+-- The inserted rows of one file (components_insert, the cells of COMPONENT_GROUPS' columns as the file writes them)
+-- with a cell that starts or ends with a space: such cells trimmed, as ledger_csv trims every cell, an empty one
+-- then missing (refused where component_row needs a value: the file is then held, and says which). A score's source
+-- is its row's URL, trimmed alike.
+update component_row set
+    edition = if(prefix(edition, ' ') or suffix(edition, ' '), nullif(trim(edition), ''), edition),
+    city = if(prefix(city, ' ') or suffix(city, ' '), nullif(trim(city), ''), city),
+    component_id = if(prefix(component_id, ' ') or suffix(component_id, ' '), nullif(trim(component_id), ''),
+                      component_id),
+    source_url = if(prefix(source_url, ' ') or suffix(source_url, ' '), nullif(trim(source_url), ''), source_url),
+    score_source_url = if(prefix(score_source_url, ' ') or suffix(score_source_url, ' '),
+                          nullif(trim(score_source_url), ''), score_source_url),
+    flags = if(prefix(flags, ' ') or suffix(flags, ' '), nullif(trim(flags), ''), flags),
+    note = if(prefix(note, ' ') or suffix(note, ' '), nullif(trim(note), ''), note)
+where index_id = :index_id
+  and (prefix(edition, ' ') or suffix(edition, ' ') or prefix(city, ' ') or suffix(city, ' ')
+       or prefix(component_id, ' ') or suffix(component_id, ' ') or prefix(source_url, ' ') or suffix(source_url, ' ')
+       or prefix(flags, ' ') or suffix(flags, ' ') or prefix(note, ' ') or suffix(note, ' '));
 
 -- name: components_set_city(index_id)!
 -- The inserted rows of one file (components_insert) whose city the file spells otherwise than the mapping names
@@ -213,9 +260,13 @@ order by c._row;
 -- Several CSVs of one kind as one temporary table `held` of this cursor, read as hold_csv reads one (every cell
 -- text, trimmed, an empty one missing; parsed strictly), their columns matched by name (a column a file lacks is
 -- missing in its rows); `_file` is the file's place in :paths, from 1. Rows keep the files' order, so `rowid`
--- less the first `rowid` of its file is the row's place in its file.
+-- less the first `rowid` of its file is the row's place in its file. As in ledger_csv, only a cell that starts or
+-- ends with a space is trimmed (the reader makes an empty one missing): a trimmed copy of every cell was a fifth of
+-- the read of the synthetic ledger's rankings files (54,000 rows, issue 13).
 create or replace temp table held as
-select list_position(:paths, filename) as _file, nullif(trim(columns(* exclude (filename))), '')
+select list_position(:paths, filename) as _file,
+       if(prefix(columns(* exclude (filename)), ' ') or suffix(columns(* exclude (filename)), ' '),
+          nullif(trim(columns(* exclude (filename))), ''), columns(* exclude (filename)))
 from read_csv(:paths, header = true, all_varchar = true, strict_mode = true, null_padding = false, auto_detect = true,
               sep = ',', quote = '"', escape = '"', union_by_name = true, filename = true);
 

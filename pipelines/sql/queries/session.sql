@@ -98,7 +98,7 @@ from duckdb_columns()
 where database_name = 'staged' and schema_name = 'main'
 group by table_name;
 
--- name: current_day()$
--- The day this session reads as today (`current_date`, in the local time zone, as Python's date is), ISO 8601:
--- an answer kept for a day is checked against it (pipelines/sql/parts.py, `kept`).
-select cast(current_date as varchar);
+-- name: current_day()
+-- The day this session reads as today in the catalogue's time zone (`zone_today()`), ISO 8601, and that zone: an
+-- answer kept for a day is checked against today in its zone (pipelines/sql/parts.py, `kept`).
+select cast(zone_today() as varchar) as day, (select max(value) from setting where key = 'timezone') as zone;
