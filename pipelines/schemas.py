@@ -412,8 +412,12 @@ def _repeated(columns: list[str]) -> duckdb.Expression:
 
 
 def _number(text: duckdb.Expression, kind: str) -> duckdb.Expression:
-    """A text cell as a number (`1,234` is 1234); missing where it is none, or not whole for an `int` column."""
-    num = fn("replace", text, ",", "").try_cast("DOUBLE")
+    """A text cell as a number (`1,234` is 1234); missing where it is none, or not whole for an `int` column.
+
+    The text is read as it is first, and only where that fails with its commas taken out: DuckDB reads no text
+    with a comma as a number, and evaluates the second only on the rows the first left missing (a copy of every
+    cell without its commas was a tenth of a 360k-row components file's insert, issue 13)."""
+    num = duckdb.coalesce(text.try_cast("DOUBLE"), fn("replace", text, ",", "").try_cast("DOUBLE"))
     if kind == "int":
         whole = fn("isfinite", num) & (num == fn("floor", num)) & (fn("abs", num) < 2**62)
         return duckdb.when(whole).then(num.cast("BIGINT")).otherwise(None)
@@ -984,6 +988,14 @@ def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
     typed, columns, found = held
     if key_proven:
         found = [r for r in found if not r.key]
+    if not counted:
+        # rows left in DuckDB are held typed once: the rules and every later query of the caller (ranking_row's
+        # checks and insert, build.rankings.rank_in_duckdb) read a table, where each of them numbered the rows of
+        # every file again (a window over all of them) and parsed their numbers (issue 13: ~0.1 s of the main
+        # thread's CPU on the synthetic ledger's 54,000 ranking rows)
+        con.register("typed_source", typed)
+        sql.execute(con, "hold_typed")
+        typed = con.table("typed_held")
     # the rows fetched first: their count spares _failures the query that would count them (a few thousand rows
     # of the real ledger are judged in one scan)
     fetched = fetch(typed.select(col(ROW), *(col(c) for c in columns)))

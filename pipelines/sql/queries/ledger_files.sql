@@ -293,8 +293,9 @@ select unnest(columns(*))
 from read_json(:path, format = 'newline_delimited', columns = :columns, maximum_object_size = :largest);
 
 -- name: hold_typed#
--- The typed rows of files held together (schemas.hold_validated_files: the cursor's `typed_source`, numbers parsed,
--- each row named by its file and its row) held as this cursor's temporary table `typed_held`: every later query
--- (the rules, the distinct values, the appends) reads them as they are, not parsing and numbering them again.
+-- The typed rows of files held together (schemas.hold_validated_files and judge_files_held: the cursor's
+-- `typed_source`, numbers parsed, each row named by its file and its row) held as this cursor's temporary table
+-- `typed_held`: every later query (the rules, the distinct values, the appends, ranking_row's insert) reads them as
+-- they are, not parsing and numbering them again.
 create or replace temp table typed_held as
 select * from typed_source;
