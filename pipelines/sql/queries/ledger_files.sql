@@ -43,11 +43,28 @@ from sniff_csv(:path, header = true, all_varchar = true, strict_mode = true, nul
 create or replace temp table held as
 select * from ledger_csv(:path);
 
+-- name: held_columns()
+-- No row of the cursor's `held` (hold_csv): what a caller reads is the columns as DuckDB names them, in order
+-- (schemas._read_scanned: which kept scan judges the file).
+select * from held limit 0;
+
+-- name: held_rows()
+-- How many rows the cursor's `held` holds (schemas._judged_scanned: a few thousand are judged in one scan).
+select count(*) from held;
+
 -- name: components_open(path)!
 -- A build that writes its component rows straight into the published part's staged file (build/rankings.py,
 -- start_components) opens it as `building`; the write closes it (components_close) and opens it again as
 -- `staged`, the name every staging statement uses, while the other parts are staged under that name before it.
 attach :path as building;
+
+-- name: components_open_small(path)!
+-- components_open for a small ledger's build (build/rankings.py, small_ledger): without a write-ahead log, as the
+-- write's staged files (stage_open). A few thousand rows stay in memory until the write checkpoints them once, where
+-- with a log every commit (the components' appends, the early tables') wrote its rows there first and synced it;
+-- nothing reads the file before, and a failed or killed build removes it. A large ledger's rows (3.24M) go through
+-- the log, so they need not stay in memory until the checkpoint.
+attach :path as building (recovery_mode no_wal_writes);
 
 -- name: components_use#
 -- The published part's staged file, where the build makes `component_row`.
