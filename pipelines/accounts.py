@@ -16,9 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from pipelines import ROOT, sessions
 from pipelines.errors import AccountError
 
@@ -31,7 +28,34 @@ DEFAULT_ACCOUNTS = ROOT / "data" / "private" / "accounts.json"
 COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
 LOCK_TIMEOUT_SECONDS = 30.0
-_hasher = PasswordHasher()  # argon2id, the library's recommended parameters
+
+
+class _Hasher:
+    """argon2's PasswordHasher (argon2id, the library's recommended parameters), made on first use: a command that
+    only reads the accounts (`cityidx build`, which checks every upload's and forum event's author) never imports
+    argon2 (issue 13, quick start-up; the documented exception to imports at the top)."""
+
+    def __init__(self) -> None:
+        self._real = None
+
+    def _made(self):
+        if self._real is None:
+            from argon2 import PasswordHasher  # here, not at the top: see the class
+
+            self._real = PasswordHasher()
+        return self._real
+
+    def hash(self, password: str) -> str:
+        return self._made().hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        return self._made().verify(password_hash, password)
+
+    def __getattr__(self, name: str):
+        return getattr(self._made(), name)
+
+
+_hasher = _Hasher()
 
 
 @dataclass(frozen=True)
@@ -373,6 +397,8 @@ def authenticate(username: str, password: str, path: Path | None = None, *, clie
                 wait = min(rules.signin_delay_seconds * 2 ** (failures - 1), rules.signin_max_delay_seconds)
                 if now < entry["last"] + wait:
                     raise AccountError("account.slow_down", seconds=math.ceil(entry["last"] + wait - now))
+        from argon2.exceptions import InvalidHashError, VerificationError  # as _Hasher's import
+
         account = load_accounts(path).get(name)
         ok = False
         if account is None or account.disabled:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import functools
+import hashlib
 import json
 import math
 import operator
@@ -581,17 +582,62 @@ def _failures(rel: duckdb.DuckDBPyRelation, found: list[Rule], display: str, key
     return problems, distinct
 
 
-def find_problems(rel: duckdb.DuckDBPyRelation, model: Model, display: str, rows: int | None = None,
+@dataclass(frozen=True)
+class Stored:
+    """The rows of table `name` on cursor `con`, `columns` of it, each row's `rowid` as its place (`ROW`): what
+    find_problems judges without binding a relation over them when they are few (a kept scan, as a small ledger file's:
+    `_stored_scanned`; issue 13)."""
+
+    con: duckdb.DuckDBPyConnection
+    name: str
+    columns: list[str]
+
+    def relation(self) -> duckdb.DuckDBPyRelation:
+        return self.con.table(self.name).select(col("rowid").alias(ROW), *map(col, self.columns))
+
+
+def find_problems(rel: duckdb.DuckDBPyRelation | Stored, model: Model, display: str, rows: int | None = None,
                   key_proven: bool = False) -> list[Problem]:
     """Every rule of `model` on the rows of `rel` (typed columns and `ROW`), with file, row and column (`rows`: how
     many there are, when known: `_failures`). `key_proven`: the caller has proved the model's unique key on what
-    the rows were made of (build.rankings.keys_apart): every rule but that one."""
+    the rows were made of (build.rankings.keys_apart): every rule but that one. Rows a table holds (`Stored`), when
+    fewer than SUSPECTS_FROM_ROWS, are judged by their kept scan."""
     columns = [c for c in rel.columns if c != ROW]
     found = column_problems(model, columns, display)
     if found:
         return found
+    if isinstance(rel, Stored):
+        if SCAN_KEPT and rows is not None and rows < SUSPECTS_FROM_ROWS:
+            return _stored_scanned(rel, model, display, key_proven)
+        rel = rel.relation()
     judged = [r for r in rules(model, columns) if not (key_proven and r.check == "multiple_fields_uniqueness")]
     return [p for _, p in _failures(rel, judged, display, list(model.to_schema().unique or []), rows=rows)[0]]
+
+
+def _stored_scanned(stored: Stored, model: Model, display: str, key_proven: bool) -> list[Problem]:
+    """find_problems of a few rows a table holds, by their one scan kept as SQL (as `_scan`: made by the relations
+    _failures builds, per table, columns, model, this module and DuckDB): the same problems in the same order."""
+    def make() -> dict:
+        rel = stored.relation()
+        found = [r for r in rules(model, stored.columns)
+                 if not (key_proven and r.check == "multiple_fields_uniqueness")]
+        if not found:
+            return {"sql": "", "rules": [], "quoted": []}
+        quoted = sorted({r.value for r in found if r.value})
+        flags = [r.failed.alias(f"_failed{i}") for i, r in enumerate(found)]
+        scan = rel.select(col(ROW), *map(col, quoted), *flags).filter(
+            _any([col(f"_failed{i}") for i in range(len(found))])).order(col(ROW).asc().nulls_first())
+        return {"sql": scan.sql_query(), "rules": [[r.column, r.check, r.value] for r in found], "quoted": quoted}
+
+    what = json.dumps([SCAN_FORMAT, duckdb.__version__, model.__name__, stored.name, stored.columns, key_proven])
+    name = f"stored-{model.__name__}-{hashlib.sha256(what.encode()).hexdigest()[:24]}"
+    scan = parsed.load(_scan_sources(), name, make)
+    if not scan["rules"]:
+        return []
+    at = {c: i + 1 for i, c in enumerate(scan["quoted"])}
+    key_cols = list(model.to_schema().unique or [])
+    return [p for hit in stored.con.execute(scan["sql"]).fetchall()
+            for _, p in _worded(scan, hit, at, 1 + len(at), display, key_cols)]
 
 
 def validate_frame(df: pd.DataFrame | Table, model: Model, display: str) -> list[Problem]:
@@ -961,15 +1007,15 @@ def _hold_typed(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], n
     return typed, columns, found
 
 
-def _by_file(hits: list[tuple[Rule, Problem]], files: list[tuple[Path, str]]) -> tuple[list[list[Problem]], list[bool]]:
-    """Problems found on the rows of every file at once, each named by its own file and row; whether a rule of the
-    model failed in each file (a number that is not one alone leaves its rows typed)."""
+def _by_file(hits: list[tuple[str, Problem]], files: list[tuple[Path, str]]) -> tuple[list[list[Problem]], list[bool]]:
+    """Problems found on the rows of every file at once (each with the check it broke), each named by its own file
+    and row; whether a rule of the model failed in each file (a number that is not one alone leaves its rows typed)."""
     problems: list[list[Problem]] = [[] for _ in files]
     failed = [False] * len(files)
-    for r, p in hits:
+    for check, p in hits:
         k, at = divmod(p.row, FILE_STRIDE)
         problems[k - 1].append(dataclasses.replace(p, file=files[k - 1][1], row=at))
-        failed[k - 1] = failed[k - 1] or not r.check.startswith("check.")
+        failed[k - 1] = failed[k - 1] or not check.startswith("check.")
     return problems, failed
 
 
@@ -1005,7 +1051,7 @@ def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
         numbered = number_rules(numbers, columns, "_text_", parsed=True)
         found = numbered + found[len(numbered):]
     hits, _ = _failures(typed, found, "", list(model.to_schema().unique or []), rows=len(fetched) if counted else None)
-    problems, failed = _by_file(hits, files)
+    problems, failed = _by_file([(r.check, p) for r, p in hits], files)
     return fetched, problems, failed
 
 
@@ -1043,7 +1089,7 @@ def hold_validated_files(con: duckdb.DuckDBPyConnection, files: list[tuple[Path,
     typed = con.table("typed_held")
     hits, found_values = _failures(typed, found, "", list(model.to_schema().unique or []),
                                    tuple((_FILE_TEXT, *g) for g in groups))
-    problems, failed = _by_file(hits, files)
+    problems, failed = _by_file([(r.check, p) for r, p in hits], files)
     distinct: list[Distinct] = [{g: [] for g in groups} for _ in files]
     for g in groups:
         for k, *values in found_values[(_FILE_TEXT, *g)]:
@@ -1069,8 +1115,167 @@ def _records(rel: duckdb.DuckDBPyRelation) -> list[Record]:
 def read_checked(path: Path, display: str, numbers: dict[str, str], model: Model) -> Checked:
     """`read_validated` without pandas: `hold_validated`, then the typed rows as records (each with `ROW`), whether
     a rule of the model failed (then only the rows' own text is to be trusted, as `read_validated`'s raw frame), and
-    every problem; (None, True, problems) when the file cannot be read at all."""
-    return _read_held(path, display, numbers, model, _records)
+    every problem; (None, True, problems) when the file cannot be read at all. A small file is read in one scan
+    kept as SQL (`_read_scanned`), with the same results."""
+    scanned = _read_scanned(path, display, numbers, model) if SCAN_KEPT else None
+    return scanned if scanned is not None else _read_held(path, display, numbers, model, _records)
+
+
+# --- a small file's one scan, kept as SQL per model and columns (issue 13) -------------------------------------------
+#
+# A small ledger file (the real editions, cities, source domains, seed values) is judged in one scan of every rule
+# (hold_validated, under SUSPECTS_FROM_ROWS rows), then fetched as records: ~7 relations bound (~1-2.5 ms each in
+# DuckDB's Python layer) and every rule built as an expression again in every build, for a query that is the same
+# for every file of one model with the same columns. So that query is made once by the same code (the rules as
+# expressions, the relations as hold_validated and _failures build them), as the SQL DuckDB's relation layer renders
+# for it, and kept in the user's cache folder by the content of this module, of the models' sources and DuckDB's
+# version (`pipelines.messages.parsed`, as the models' rules are); a build then runs it as one query on the held
+# file, which gives the records and every rule's verdict on each row at once.
+
+SCAN_KEPT = True  # False: every small file read as hold_validated reads it (the tests compare both ways)
+SCAN_FORMAT = "1"  # changed when what a kept scan holds changes: every scan kept before is then ignored
+
+
+def _scan_sources() -> list[Path]:
+    return [Path(__file__).resolve(), *_spec_sources()]
+
+
+def _scan(con: duckdb.DuckDBPyConnection, model: Model, held: list[str], numbers: dict[str, str]) -> dict:
+    """The one scan of every rule of `model` on the cursor's `held` file whose columns DuckDB names `held` (as read,
+    before they are trimmed): its SQL (every row ordered by `ROW`: `ROW`, the columns, the text columns the messages
+    quote, then whether each rule fails there), the rules as (column, check, quoted column), and the quoted text
+    columns. Made from the rules as hold_validated judges a small file, once per model, columns, numbers, this
+    module and DuckDB."""
+    def make() -> dict:
+        rel = con.table("held")
+        text = rel.select((col("rowid") + FIRST_DATA_ROW).alias(ROW), *(col(c).alias(c.strip()) for c in held))
+        columns = [c.strip() for c in held]
+        numbered = [c for c in numbers if c in columns]
+        typed = text.select(col(ROW), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
+                                        for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
+        found = number_rules(numbers, columns, "_text_", parsed=True) + rules(model, columns)
+        extra = sorted({r.value for r in found if r.value} - set(columns))
+        scan = typed.select(col(ROW), *map(col, columns), *map(col, extra),
+                            *(r.failed.alias(f"_failed{i}") for i, r in enumerate(found))
+                            ).order(col(ROW).asc().nulls_first())
+        return {"sql": scan.sql_query(), "rules": [[r.column, r.check, r.value] for r in found], "extra": extra}
+
+    what = json.dumps([SCAN_FORMAT, duckdb.__version__, model.__name__, held, sorted(numbers.items())])
+    name = f"scan-{model.__name__}-{hashlib.sha256(what.encode()).hexdigest()[:24]}"
+    return parsed.load(_scan_sources(), name, make)
+
+
+def _together_scan(con: duckdb.DuckDBPyConnection, model: Model, held: list[str], numbers: dict[str, str]) -> dict:
+    """`_scan` of several files held together (`hold_csvs`: `held` names their columns by name, `FILE` among them),
+    as _judge_together judges a few thousand rows: `ROW` (a row of file k numbered k * FILE_STRIDE + its row), `FILE`,
+    the columns, the quoted text columns, then each rule's verdict (a key unique within its file), every row ordered
+    by `ROW`."""
+    def make() -> dict:
+        rel = con.table("held")
+        columns = [c for c in held if c != FILE]
+        first = fn("min", col("rowid")).over(partition_by=[col(FILE)])
+        row = col(FILE).cast("BIGINT") * FILE_STRIDE + col("rowid") - first + FIRST_DATA_ROW
+        numbered = [c for c in numbers if c in columns]
+        typed = rel.select(row.alias(ROW), col(FILE), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
+                                                       for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
+        found = number_rules(numbers, columns, "_text_", parsed=True) + [_per_file(r) for r in rules(model, columns)]
+        extra = sorted({r.value for r in found if r.value} - set(columns))
+        scan = typed.select(col(ROW), col(FILE), *map(col, columns), *map(col, extra),
+                            *(r.failed.alias(f"_failed{i}") for i, r in enumerate(found))
+                            ).order(col(ROW).asc().nulls_first())
+        return {"sql": scan.sql_query(), "rules": [[r.column, r.check, r.value] for r in found], "extra": extra}
+
+    what = json.dumps([SCAN_FORMAT, duckdb.__version__, model.__name__, held, sorted(numbers.items())])
+    name = f"scans-{model.__name__}-{hashlib.sha256(what.encode()).hexdigest()[:24]}"
+    return parsed.load(_scan_sources(), name, make)
+
+
+def _worded(scan: dict, hit: tuple, at: dict[str, int], first: int, display: str, key_cols: list[str]
+            ) -> list[tuple[str, Problem]]:
+    """The problems of one row of a kept scan, as _failures words each failing cell, each with its check."""
+    out = []
+    for i, (column, check, quoted) in enumerate(scan["rules"]):
+        if not hit[first + i]:
+            continue
+        value = hit[at[quoted]] if quoted else None
+        row = None if hit[0] is None else int(hit[0])
+        if check.startswith("check."):  # a message key already (a number that is not one)
+            out.append((check, problem(display, row, column, check, value=value)))
+            continue
+        key, values = _describe(check, value, column, [] if check == "field_uniqueness" else key_cols)
+        out.append((check, problem(display, row, column, key, **values)))
+    return out
+
+
+def _judged_scanned(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], numbers: dict[str, str],
+                    model: Model) -> tuple[list[Record], list[list[Problem]], list[bool]] | None:
+    """_judge_together of `files` (headers checked by the caller) with records, by their kept scan
+    (`_together_scan`): the same records, problems and failures; None when the files cannot be read together, a
+    file is named otherwise than given, or they hold SUSPECTS_FROM_ROWS rows or more (the caller then judges them as
+    before)."""
+    try:
+        sql.execute(con, "hold_csvs", paths=[str(path) for path, _ in files])
+    except duckdb.OutOfMemoryException:  # not the files' fault: the build says so (build.within_memory)
+        raise
+    except (duckdb.Error, UnicodeDecodeError):
+        return None
+    if sql.value(con, "held_rows") >= SUSPECTS_FROM_ROWS:
+        return None
+    held = [d[0] for d in sql.execute(con, "held_columns").description]
+    columns = [c for c in held if c != FILE]
+    scan = _together_scan(con, model, held, numbers)
+    rows = con.execute(scan["sql"]).fetchall()
+    if any(hit[1] is None for hit in rows):  # a file DuckDB names otherwise than it was given
+        return None
+    names = [ROW, *columns]
+    at = {c: i for i, c in enumerate([ROW, FILE, *columns, *scan["extra"]])}
+    first, key_cols = len(at), list(model.to_schema().unique or [])
+    records, hits = [], []
+    for hit in rows:
+        records.append(dict(zip(names, (hit[0], *hit[2:2 + len(columns)]))))
+        if any(hit[first:]):  # most rows break no rule
+            hits += _worded(scan, hit, at, first, "", key_cols)
+    problems, failed = _by_file(hits, files)
+    return records, problems, failed
+
+
+def _read_scanned(path: Path, display: str, numbers: dict[str, str], model: Model) -> Checked | None:
+    """read_checked of a small file whose header and columns pass, by its kept scan (`_scan`): the same records,
+    whether a rule failed, and the same problems in the same order as hold_validated's one scan and _failures give
+    them; None for any other file (a header or column problem, a file DuckDB cannot read, a large one), which
+    read_checked then reads as before, naming what is wrong."""
+    if check_header(path, display, model):
+        return None
+    con = cursor()
+    try:
+        try:
+            sql.execute(con, "ledger_csv_macro")
+            sql.execute(con, "hold_csv", path=str(path))
+        except duckdb.OutOfMemoryException:  # not the file's fault: the build says so (build.within_memory)
+            raise
+        except (duckdb.Error, UnicodeDecodeError):
+            return None
+        held = [d[0] for d in sql.execute(con, "held_columns").description]
+        columns = [c.strip() for c in held]
+        at_most = _rows_at_most(path, len(columns))
+        if (at_most is None or at_most >= SUSPECTS_FROM_ROWS or column_problems(model, columns, display)
+                or len(set(columns)) < len(columns) or {ROW, "rowid"} & set(columns)
+                or any(c.startswith(("_text_", "_failed")) for c in columns)):
+            return None
+        scan = _scan(con, model, held, numbers)
+        rows = con.execute(scan["sql"]).fetchall()
+    finally:
+        con.close()
+    names = [ROW, *columns]
+    at = {c: i for i, c in enumerate([*names, *scan["extra"]])}
+    first, key_cols = len(at), list(model.to_schema().unique or [])
+    records, problems, failed = [], [], False
+    for hit in rows:
+        records.append(dict(zip(names, hit)))
+        for check, p in _worded(scan, hit, at, first, display, key_cols) if any(hit[first:]) else ():
+            problems.append(p)
+            failed = failed or not check.startswith("check.")
+    return records, failed, problems
 
 
 def read_checked_files(files: list[tuple[Path, str]], numbers: dict[str, str], model: Model) -> list[Checked]:
@@ -1082,8 +1287,10 @@ def read_checked_files(files: list[tuple[Path, str]], numbers: dict[str, str], m
     if together:
         con = cursor()
         try:
-            judged = _judge_together(con, [files[i] for i in together], [headers[i] for i in together], numbers,
-                                     model, _records)
+            judged = _judged_scanned(con, [files[i] for i in together], numbers, model) if SCAN_KEPT else None
+            if judged is None:
+                judged = _judge_together(con, [files[i] for i in together], [headers[i] for i in together], numbers,
+                                         model, _records)
         finally:
             con.close()
         if judged is not None:

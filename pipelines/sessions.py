@@ -24,8 +24,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+if TYPE_CHECKING:
+    from itsdangerous import URLSafeTimedSerializer
+
 
 COOKIE = "cityidx_session"
 SECRET_FILE = "session_secret"
@@ -65,6 +68,8 @@ def secret(folder: Path) -> str:
 
 
 def _serializer(folder: Path) -> URLSafeTimedSerializer:
+    from itsdangerous import URLSafeTimedSerializer  # here: a command that only reads accounts never signs (issue 13)
+
     return URLSafeTimedSerializer(secret(folder), salt=SALT)
 
 
@@ -90,6 +95,8 @@ def resolve(token: str | None, hours: float, folder: Path, now: datetime | None 
     """The live session a cookie names: signature good, younger than `hours`, not signed out, not expired."""
     if not token or len(token) > 1024:
         return None
+    from itsdangerous import BadSignature  # as _serializer's import
+
     try:
         claims = _serializer(folder).loads(token, max_age=int(hours * 3600))
     except BadSignature:  # includes SignatureExpired

@@ -9,15 +9,18 @@ from pathlib import Path
 import pytest
 
 from pipelines import build, catalogue, schemas
-from pipelines.build import rankings
+from pipelines.build import rankings, warehouse
 from pipelines.schemas import ProblemsFound, Table
 
 
 def test_each_checked_table_is_converted_once_for_its_check_and_its_early_append(mini: Path, tmp_path: Path,
                                                                                 monkeypatch: pytest.MonkeyPatch):
+    """city, edition and ranking_row go into the staged file by DuckDB's appender, once each, and are judged where they
+    lie: never held apart first, never converted again (issue 13)."""
     held: list[tuple[str, ...]] = []
     related: list[tuple[str, ...]] = []
-    real_held, real_relation = Table.held, Table.relation
+    appended: list[tuple[str, ...]] = []
+    real_held, real_relation, real_append = Table.held, Table.relation, Table.append
 
     def spy_held(self, con, columns=None, row=False):
         held.append(tuple(self.columns))
@@ -27,13 +30,55 @@ def test_each_checked_table_is_converted_once_for_its_check_and_its_early_append
         related.append(tuple(self.columns))
         return real_relation(self, con, columns, row)
 
+    def spy_append(self, con, name, columns):
+        appended.append(tuple(self.columns))
+        return real_append(self, con, name, columns)
+
     monkeypatch.setattr(Table, "held", spy_held)
     monkeypatch.setattr(Table, "relation", spy_relation)
+    monkeypatch.setattr(Table, "append", spy_append)
     result = build.build(catalogue.load(mini), tmp_path / "w" / "cityindex.duckdb")
     checked = [tuple(result.held[name].columns) for name in ("city", "edition", "ranking_row")]
-    assert all(held.count(c) == 1 for c in checked), held  # held once each, judged and appended from there
-    assert not set(checked) & set(related)  # never converted again
+    assert all(appended.count(c) == 1 for c in checked), appended  # appended once each, judged where they lie
+    assert not set(checked) & set(held) and not set(checked) & set(related)  # never converted again
     assert result.counts["ranking_row"] > 0 and result.counts["city"] > 0
+
+
+def _problems_of_spoiled_tables(mini: Path, path: Path, monkeypatch: pytest.MonkeyPatch, straight: bool,
+                                refused: bool) -> list[tuple]:
+    """The problems of a build whose ranking_row records (and city's, when `refused`: a missing value its table's
+    NOT NULL refuses on the way in) are spoiled as they are staged early; `straight` False: every checked table held
+    apart first, as before."""
+    real_stage, real_append = warehouse.stage_early, warehouse._append_early
+
+    def stage(tables, checks=None):
+        if "ranking_row" in tables:
+            if refused:
+                tables["city"].records[2]["city_ko"] = None
+            tables["ranking_row"].records[5]["status"] = "<b>ranked</b>"
+            tables["ranking_row"].records[7]["flags"] = "nota flag; <script>"
+        return real_stage(tables, checks)
+
+    monkeypatch.setattr(warehouse, "stage_early", stage)
+    monkeypatch.setattr(warehouse, "_append_early", lambda *args: real_append(*args[:-1], args[-1] and straight))
+    with pytest.raises(ProblemsFound) as caught:
+        build.build(catalogue.load(mini), path)
+    assert not path.exists() and not list(path.parent.glob(".*.tmp*"))
+    return [(p.file, p.row, p.column, p.ko, p.en) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize("refused", [False, True], ids=["rules", "refused-on-the-way-in"])
+def test_the_problems_of_a_table_judged_where_it_lies_are_those_of_holding_it(mini: Path, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch,
+                                                                            refused: bool):
+    """A table appended straight into the staged file and judged there (issue 13) that has a problem, or that its
+    table refuses, is judged again the way before, by its records' places: the same problems, in both languages, as
+    a build that holds every checked table apart first, and nothing written."""
+    straight = _problems_of_spoiled_tables(mini, tmp_path / "a" / "cityindex.duckdb", monkeypatch, True, refused)
+    held = _problems_of_spoiled_tables(mini, tmp_path / "b" / "cityindex.duckdb", monkeypatch, False, refused)
+    assert straight == held
+    expected = {("warehouse:ranking_row", 5, "status"), ("warehouse:ranking_row", 7, "flags")}
+    assert {(file, row, column) for file, row, column, *_ in straight} == expected | ({("warehouse:city", 2, "city_ko")} if refused else set())
 
 
 def test_a_problem_found_as_the_tables_are_staged_early_appends_none_of_them(mini: Path, tmp_path: Path,

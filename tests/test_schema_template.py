@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import build, catalogue
-from pipelines.build import warehouse
+from pipelines.build import rankings, warehouse
 from pipelines.sql import parts
 
 
@@ -24,10 +24,10 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     seen: list[Path] = []
     real = warehouse.stage
 
-    def counting(tables, path, only=parts.PARTS, template=None, rows=True):
+    def counting(tables, path, only=parts.PARTS, template=None, rows=True, small=False):
         if not rows:
             seen.append(path)
-        return real(tables, path, only, template, rows)
+        return real(tables, path, only, template, rows, small)
 
     monkeypatch.setattr(warehouse, "stage", counting)
     return seen
@@ -58,7 +58,7 @@ def test_a_build_from_the_template_equals_one_that_makes_its_schema(mini: Path, 
     build.build(catalogue.load(mini), templated)
     build.build(catalogue.load(mini), templated)  # the second build reads the kept template
     assert len(made) == 1
-    monkeypatch.setattr(warehouse, "schema_template", lambda: None)
+    monkeypatch.setattr(warehouse, "schema_template", lambda small=False: None)
     own = tmp_path / "own" / "cityindex.duckdb"
     build.build(catalogue.load(mini), own)
     assert len(made) == 1
@@ -111,7 +111,7 @@ def test_a_template_that_goes_away_mid_build_only_costs_time(mini: Path, tmp_pat
     """The template named to the build is removed before it is copied (another process pruned the folder): the
     build makes its schema itself, in the components' staged file and in the write alike."""
     gone = tmp_path / "removed-meanwhile.duckdb"
-    monkeypatch.setattr(warehouse, "schema_template", lambda: gone)
+    monkeypatch.setattr(warehouse, "schema_template", lambda small=False: gone)
     path = tmp_path / "w" / "cityindex.duckdb"
     build.build(catalogue.load(mini), path)
     with parts.connect_read_only(path) as con:
@@ -137,3 +137,28 @@ def test_the_split_of_warehouse_sql_is_kept_and_equals_duckdbs_own(cache_home: P
     warehouse._schema.cache_clear()
     assert warehouse._schema(text) == first
     warehouse._schema.cache_clear()
+
+
+def _block_size(path: Path) -> int:
+    with parts.connect_read_only(path) as con:
+        return con.execute("select block_size from pragma_database_size() where database_name = 'warehouse'").fetchone()[0]
+
+
+def test_a_small_ledgers_published_part_is_written_in_small_blocks(mini: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch):
+    """A small ledger (rankings.small_ledger: the real and the mini one) gets a published part in blocks of 16 KiB, a
+    tenth of the file (issue 13: its checkpoint, fsync and hash cost that much less); a large one keeps DuckDB's
+    blocks. Both hold the same warehouse."""
+    small = tmp_path / "small" / "cityindex.duckdb"
+    build.build(catalogue.load(mini), small)
+    monkeypatch.setattr(rankings, "INSERT_FROM_BYTES", 1)  # every components file now counts as large
+    large = tmp_path / "large" / "cityindex.duckdb"
+    build.build(catalogue.load(mini), large)
+    assert _block_size(small) == 16384 and _block_size(large) == 262144
+    assert small.stat().st_size * 4 < large.stat().st_size
+    assert _everything(small) == _everything(large)
+    real = catalogue.load(Path(__file__).resolve().parent.parent / "indicators.yml")
+    monkeypatch.setattr(rankings, "INSERT_FROM_BYTES", 1 << 20)
+    assert rankings.small_ledger(real)
+    monkeypatch.setattr(rankings, "RANKINGS_IN_DUCKDB_BYTES", 1000)
+    assert not rankings.small_ledger(real)

@@ -21,7 +21,8 @@ from pipelines.build import forum, warehouse
 from pipelines.build.cities import CityMap, load_cities
 from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_TYPES, HeldRankings, Known,
                                      display_name, hold_rankings, keys_apart, let_go_components, rank_in_duckdb,
-                                     read_all_components, read_editions, read_rankings, start_components)
+                                     read_all_components, read_editions, read_rankings, small_ledger,
+                                     start_components)
 from pipelines.build.sources import SourceTiers, classify_records, domain_of, load_source_tiers
 from pipelines.build.uploads import UPLOAD_COLUMNS, VERSION_COLUMNS, ledger_values
 from pipelines.catalogue_data import analysis_settings
@@ -236,8 +237,9 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
         problems += load_cities(cat.cities_file, cities_file)[1]
         raise ProblemsFound(problems)
     # the component rows gather in DuckDB, never in Python
+    small = small_ledger(cat)  # its published part in small blocks, staged without a log (issue 13)
     components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at,
-                                  None if stage_at is None else warehouse.schema_template())
+                                  None if stage_at is None else warehouse.schema_template(small=small), small)
     # the components files are read in the background (DuckDB, on threads of its own) while the city mapping, the
     # editions and the rankings are read here: a core no longer waits for the other (issue 13). A file's rows go in
     # at once; judging them waits for the city mapping and the editions (`known`).

@@ -39,6 +39,19 @@ def display_name(path: Path, root: Path) -> str:
         return str(path)
 
 
+def small_ledger(cat: Catalogue) -> bool:
+    """Whether the ledger's published files are small: the rankings files together under RANKINGS_IN_DUCKDB_BYTES and
+    each components file under INSERT_FROM_BYTES (the real ledger: a few hundred KB in all). Its published part is
+    then written in blocks of 16 KiB (build/warehouse.py, schema_template); False when a file cannot be read (the
+    build names it)."""
+    try:
+        return (sum(s.rankings_file.stat().st_size for s in cat.series.values()) < RANKINGS_IN_DUCKDB_BYTES
+                and all(s.components_file is None or s.components_file.stat().st_size < INSERT_FROM_BYTES
+                        for s in cat.series.values()))
+    except OSError:
+        return False
+
+
 def _label_number(label: str) -> int:
     """The last number in an edition label (`GFCI 34` -> 34), to order editions of one year."""
     found = re.findall(r"\d+", label)
@@ -485,7 +498,7 @@ _BUILDING: list[_Build] = []
 
 
 def start_components(memory_limit_mb: int, table: str, stage_at: Path | None = None,
-                     template: Path | None = None) -> duckdb.DuckDBPyConnection:
+                     template: Path | None = None, small: bool = False) -> duckdb.DuckDBPyConnection:
     """A new DuckDB for this build, where its components files are read and their rows gather (one per build:
     what a failed build held goes with it) in `component_row`, made by `table` (its create statement in
     warehouse.sql).
@@ -495,6 +508,7 @@ def start_components(memory_limit_mb: int, table: str, stage_at: Path | None = N
     memory and copied (issue 13). Without it (a check that writes nothing) they gather in memory. Either way the
     write stages from this DuckDB (`building`). With `template` (build/warehouse.py, schema_template: the published
     part's every table, view and macro, no rows) the staged file starts as a copy of it, `component_row` included.
+    `small` (small_ledger): the staged file is opened without a write-ahead log (components_open_small).
 
     Bounded by `memory_limit_mb` (indicators.yml `build`): what exceeds it spills to DuckDB's temporary files
     instead of growing the process, to a folder of its own in the system's temporary folder (DuckDB's default,
@@ -513,7 +527,7 @@ def start_components(memory_limit_mb: int, table: str, stage_at: Path | None = N
             except OSError:  # the template went meanwhile (or the disk refused): the file is made here instead
                 stage_at.unlink(missing_ok=True)
                 template = None
-        sql.execute(con, "components_open", path=str(stage_at))
+        sql.execute(con, "components_open_small" if small else "components_open", path=str(stage_at))
         sql.execute(con, "components_use")
         if template is None:
             con.execute(table)

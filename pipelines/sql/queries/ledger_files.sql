@@ -7,11 +7,14 @@
 -- cost a third of the read); the reader already makes an empty cell, quoted or not, missing. How every ledger CSV
 -- is read, held (hold_csv) or not (schemas.stream_validated). Read in buffers of 2 MB (the longest line DuckDB
 -- reads, its max_line_size), not 32: DuckDB's sniffer looks at the file at every step that names its columns,
--- reading a whole buffer each time (issue 13: ~3 ms less per look, and per read).
+-- reading a whole buffer each time (issue 13: ~3 ms less per look, and per read). Told the date and timestamp
+-- formats, the sniffer does not look for them: every cell is text (all_varchar), so they change nothing read, and
+-- looking for them was half of each look (issue 13: ~3 ms of CPU a file).
 create or replace temp macro ledger_csv(path) as table
 select if(prefix(columns(*), ' ') or suffix(columns(*), ' '), nullif(trim(columns(*)), ''), columns(*))
 from read_csv(path, header = true, all_varchar = true, strict_mode = true, null_padding = false,
-              auto_detect = true, sep = ',', quote = '"', escape = '"', buffer_size = 2097152);
+              auto_detect = true, sep = ',', quote = '"', escape = '"', buffer_size = 2097152,
+              dateformat = '%Y-%m-%d', timestampformat = '%Y-%m-%d %H:%M:%S');
 -- `ledger_csv_as(path, cols)`: the same CSV read as ledger_csv reads it, once its sniffer has found a plain one
 -- (ledger_csv_sniff: the columns `cols`, every one text; lines that end in `\n`, no rows skipped, no comments): no
 -- look at the file each time a step names its columns (~6 ms of CPU each; issue 13). Only for lines that end in
@@ -26,11 +29,13 @@ from read_csv(path, header = true, columns = cols, new_line = '\n', skip = 0, co
 
 -- name: ledger_csv_sniff(path)
 -- What ledger_csv's sniffer finds in the CSV at :path, looking once: its line ending, the rows it skips before the
--- header, its comment character (`(empty)`: none), whether it has a header, and its columns (name, type).
+-- header, its comment character (`(empty)`: none), whether it has a header, and its columns (name, type). Told the
+-- date formats, as ledger_csv is.
 select NewLineDelimiter as new_line, SkipRows as skip, Comment as comment, HasHeader as header,
        list_transform(Columns, lambda c: c.name) as names
 from sniff_csv(:path, header = true, all_varchar = true, strict_mode = true, null_padding = false,
-               auto_detect = true, sep = ',', quote = '"', escape = '"', buffer_size = 2097152);
+               auto_detect = true, sep = ',', quote = '"', escape = '"', buffer_size = 2097152,
+               dateformat = '%Y-%m-%d', timestampformat = '%Y-%m-%d %H:%M:%S');
 
 -- name: hold_csv(path)!
 -- The CSV at :path as ledger_csv reads it, held as a temporary table `held` of this cursor (it goes when the
@@ -38,11 +43,28 @@ from sniff_csv(:path, header = true, all_varchar = true, strict_mode = true, nul
 create or replace temp table held as
 select * from ledger_csv(:path);
 
+-- name: held_columns()
+-- No row of the cursor's `held` (hold_csv): what a caller reads is the columns as DuckDB names them, in order
+-- (schemas._read_scanned: which kept scan judges the file).
+select * from held limit 0;
+
+-- name: held_rows()
+-- How many rows the cursor's `held` holds (schemas._judged_scanned: a few thousand are judged in one scan).
+select count(*) from held;
+
 -- name: components_open(path)!
 -- A build that writes its component rows straight into the published part's staged file (build/rankings.py,
 -- start_components) opens it as `building`; the write closes it (components_close) and opens it again as
 -- `staged`, the name every staging statement uses, while the other parts are staged under that name before it.
 attach :path as building;
+
+-- name: components_open_small(path)!
+-- components_open for a small ledger's build (build/rankings.py, small_ledger): without a write-ahead log, as the
+-- write's staged files (stage_open). A few thousand rows stay in memory until the write checkpoints them once, where
+-- with a log every commit (the components' appends, the early tables') wrote its rows there first and synced it;
+-- nothing reads the file before, and a failed or killed build removes it. A large ledger's rows (3.24M) go through
+-- the log, so they need not stay in memory until the checkpoint.
+attach :path as building (recovery_mode no_wal_writes);
 
 -- name: components_use#
 -- The published part's staged file, where the build makes `component_row`.
@@ -268,7 +290,8 @@ select list_position(:paths, filename) as _file,
        if(prefix(columns(* exclude (filename)), ' ') or suffix(columns(* exclude (filename)), ' '),
           nullif(trim(columns(* exclude (filename))), ''), columns(* exclude (filename)))
 from read_csv(:paths, header = true, all_varchar = true, strict_mode = true, null_padding = false, auto_detect = true,
-              sep = ',', quote = '"', escape = '"', union_by_name = true, filename = true);
+              sep = ',', quote = '"', escape = '"', union_by_name = true, filename = true,
+              dateformat = '%Y-%m-%d', timestampformat = '%Y-%m-%d %H:%M:%S');
 
 -- name: python_rows(columns)
 -- Rows made in Python (schemas.Table, issue 13: the build's tables without pandas): :columns is a struct of one

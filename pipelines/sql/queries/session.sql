@@ -31,7 +31,8 @@ attach :path as staged (recovery_mode no_wal_writes);
 
 -- name: stage_create(path)!
 -- As stage_open, for a part file made new here (the values and the forum part: a few hundred rows, or tens of
--- thousands at most): in blocks of 16 KiB, not DuckDB's 256 KiB, so the file is ~80 KiB instead of ~800 KiB.
+-- thousands at most; and the schema template of a small ledger's published part, build/warehouse.py): in blocks of
+-- 16 KiB, not DuckDB's 256 KiB, so the file is ~80 KiB instead of ~800 KiB (the real published part ~1.3 MB, not ~11.5).
 attach :path as staged (block_size 16384, recovery_mode no_wal_writes);
 
 -- name: stage_use#

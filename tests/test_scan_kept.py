@@ -1,0 +1,173 @@
+"""A small ledger file read by its one scan kept as SQL (schemas._read_scanned, issue 13) gives what reading it as
+hold_validated reads it gives: the same records, whether a rule failed, and the same problems in the same order, in
+both languages, for every ledger file of the repository against every model; a file it cannot judge so is read as
+before; a damaged or missing kept scan is made again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines import schemas
+from pipelines.build.rankings import COMPONENT_NUMBERS, RANKING_NUMBERS
+from pipelines.messages import parsed
+from pipelines.schemas import (RawCity, RawComponent, RawEdition, RawRanking, RawSeedValue, RawSourceDomain,
+                               read_checked)
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS = [(RawCity, {}), (RawEdition, {"year": "int", "field_size": "int"}), (RawSourceDomain, {}),
+          (RawSeedValue, {"value": "float"}), (RawRanking, RANKING_NUMBERS), (RawComponent, COMPONENT_NUMBERS)]
+
+
+@pytest.fixture
+def kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The scans kept in a cache folder of this test's own; the files each scan read, in order."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    scanned: list[Path] = []
+    real = schemas._read_scanned
+
+    def spy(path, display, numbers, model):
+        found = real(path, display, numbers, model)
+        if found is not None:
+            scanned.append(path)
+        return found
+
+    monkeypatch.setattr(schemas, "_read_scanned", spy)
+    return scanned
+
+
+def _both_ways(path: Path, model, numbers: dict[str, str], monkeypatch: pytest.MonkeyPatch):
+    scanned = read_checked(path, path.name, numbers, model)
+    monkeypatch.setattr(schemas, "SCAN_KEPT", False)
+    try:
+        held = read_checked(path, path.name, numbers, model)
+    finally:
+        monkeypatch.setattr(schemas, "SCAN_KEPT", True)
+    return scanned, held
+
+
+def test_every_ledger_file_reads_the_same_by_its_kept_scan(kept: list[Path], monkeypatch: pytest.MonkeyPatch):
+    files = sorted([*(ROOT / "data" / "raw").rglob("*.csv"), *(ROOT / "tests" / "fixtures").rglob("*.csv")])
+    assert len(files) > 50
+    with_problems = 0
+    for path in files:
+        for model, numbers in MODELS:
+            scanned, held = _both_ways(path, model, numbers, monkeypatch)
+            assert scanned == held, (path, model.__name__)
+            if kept and kept[-1] == path and scanned[2]:
+                with_problems += 1
+                assert all(p.ko != p.en and p.file == path.name for p in scanned[2])
+    # the probe can fail: the kept scan read many files, some of them with problems (a rank of zero, a bad date ...)
+    assert len(set(kept)) > 40 and with_problems > 5, (len(set(kept)), with_problems)
+
+
+def test_hostile_text_and_columns_in_another_order(tmp_path: Path, kept: list[Path], monkeypatch: pytest.MonkeyPatch):
+    """Columns in another order, headers with spaces around them, hostile cells: the same as read before; two column
+    orders are two scans, each right for its own file."""
+    one = tmp_path / "one.csv"
+    one.write_text("city_ko,city,country,country_ko,aliases\n"
+                   "서울,Seoul,South Korea,대한민국,\n"
+                   "\"<img src=x onerror=alert(1)>\",\"Paris'; drop table held; --\",France,프랑스,Paname\n"
+                   ",Lyon,France,,\n"
+                   "도쿄,Seoul,Japan,일본,\n", encoding="utf-8")
+    two = tmp_path / "two.csv"
+    two.write_text(" city , city_ko ,country,country_ko,aliases\n Seoul ,서울,South Korea,대한민국,\n", encoding="utf-8")
+    for path in (one, two):
+        scanned, held = _both_ways(path, RawCity, {}, monkeypatch)
+        assert scanned == held
+    assert kept == [one, two]
+    records, failed, problems = read_checked(one, "one.csv", {}, RawCity)
+    assert failed and [(p.row, p.column) for p in problems] == [(2, "city"), (4, "city_ko"), (4, "country_ko"),
+                                                                (5, "city")]
+    assert records[1]["city"] == "Paris'; drop table held; --"
+    assert read_checked(two, "two.csv", {}, RawCity)[0] == [{"_row": 2, "city": "Seoul", "city_ko": "서울",
+                                                             "country": "South Korea", "country_ko": "대한민국",
+                                                             "aliases": None}]
+    assert len(list(parsed.cache_folder().glob("scan-RawCity-*.json"))) == 2
+
+
+def test_a_damaged_kept_scan_is_made_again(tmp_path: Path, kept: list[Path], monkeypatch: pytest.MonkeyPatch):
+    path = ROOT / "data" / "raw" / "rankings" / "editions.csv"
+    numbers = {"year": "int", "field_size": "int"}
+    first, held = _both_ways(path, RawEdition, numbers, monkeypatch)
+    [scan] = parsed.cache_folder().glob("scan-RawEdition-*.json")
+    scan.write_text('{"sql": "not json', encoding="utf-8")
+    assert read_checked(path, path.name, numbers, RawEdition) == first == held
+    assert kept == [path, path] and len(first[0]) > 100
+
+
+def _ranking_files(tmp_path: Path) -> list[tuple[Path, str]]:
+    """The real and mini rankings files and every bad one, copied under distinct names."""
+    sources = sorted((ROOT / "data" / "raw" / "rankings").glob("*.csv"))
+    sources += sorted((ROOT / "tests" / "fixtures" / "mini" / "data" / "raw" / "rankings").glob("*.csv"))
+    sources += sorted((ROOT / "tests" / "fixtures" / "bad").glob("*.csv"))
+    sources = [s for s in sources if "components" not in s.name and not s.name.startswith(("editions", "cities"))]
+    out = []
+    for i, source in enumerate(sources):
+        target = tmp_path / f"{i:02d}-{source.parent.name}-{source.name}"
+        target.write_bytes(source.read_bytes())
+        out.append((target, target.name))
+    return out
+
+
+def test_rankings_files_read_together_by_their_kept_scan_read_as_before(tmp_path: Path, kept: list[Path],
+                                                                        monkeypatch: pytest.MonkeyPatch):
+    """Every rankings file of the real ledger, of the mini one and every bad one, read together (schemas.
+    read_checked_files) by their kept scan and as _judge_together reads them: the same records, failures and problems
+    (each naming its own file and row, in both languages); the real ledger's in one scan, the mini ledger's with each
+    bad file beside it too."""
+    together: list[int] = []
+    real = schemas._judged_scanned
+
+    def spy(con, files, numbers, model):
+        found = real(con, files, numbers, model)
+        together.append(found is not None)
+        return found
+
+    monkeypatch.setattr(schemas, "_judged_scanned", spy)
+    files = _ranking_files(tmp_path)
+    real_ledger = [f for f in files if "-rankings-" in f[1] and "-mini-" not in f[1]]
+    mini = [f for f in files if "-rankings-" not in f[1] or "-mini-" in f[1]][:2]
+    bad = [f for f in files if "-bad-" in f[1]]
+    assert len(real_ledger) >= 9 and len(bad) > 15
+    groups = [files, real_ledger, *([*mini, b] for b in bad)]
+    with_problems = 0
+    for group in groups:
+        scanned = schemas.read_checked_files(group, RANKING_NUMBERS, RawRanking)
+        monkeypatch.setattr(schemas, "SCAN_KEPT", False)
+        held = schemas.read_checked_files(group, RANKING_NUMBERS, RawRanking)
+        monkeypatch.setattr(schemas, "SCAN_KEPT", True)
+        assert scanned == held, [display for _, display in group]
+        with_problems += sum(1 for _, _, problems in scanned if problems and all(p.ko != p.en for p in problems))
+    assert together.count(True) > 15 and with_problems > 10, (together, with_problems)
+    assert sum(len(records) for records, _, _ in schemas.read_checked_files(real_ledger, RANKING_NUMBERS, RawRanking)) > 1000
+
+
+def test_rows_a_table_holds_are_judged_by_their_kept_scan_as_by_a_relation(tmp_path: Path, kept: list[Path]):
+    """find_problems of a table's rows (schemas.Stored: the early appends' check, issue 13) by the kept scan gives
+    the problems a relation over the same rows gives, in the same order and words; a key proven leaves its rule out
+    both ways."""
+    import duckdb
+
+    from pipelines.build import warehouse
+    from pipelines.schemas import RankingTable, Stored, Table, find_problems
+
+    con = duckdb.connect(str(tmp_path / "t.duckdb"))
+    con.execute(warehouse.table_statement("ranking_row").replace("primary key (index_id, edition, city)", "id integer"))
+    columns = [c for (c,) in con.execute("select column_name from duckdb_columns() where table_name = 'ranking_row' "
+                                         "and column_name <> 'id' order by column_index").fetchall()]
+    good = {"index_id": "mori_gpci", "edition": "2024", "city": "Seoul", "rank": 6, "status": "ranked"}
+    records = [good, {**good, "city": "Paris", "status": "<b>ranked</b>"}, {**good, "city": "Tokyo", "rank": None},
+               {**good, "flags": "nota flag; <script>"}, {**good, "city": "Lyon", "status": "not_found"}]
+    Table(columns, records).append(con, "ranking_row", columns)
+    for proven in (False, True):
+        scanned = find_problems(Stored(con, "ranking_row", columns), RankingTable, "warehouse:ranking_row",
+                                rows=len(records), key_proven=proven)
+        related = find_problems(Stored(con, "ranking_row", columns).relation(), RankingTable, "warehouse:ranking_row",
+                                rows=len(records), key_proven=proven)
+        assert scanned == related
+        assert [(p.row, p.column) for p in scanned] == [(1, "status"), (3, "flags")] if proven else \
+            [(0, "city"), (1, "status"), (3, "flags"), (3, "city")]
+        assert any(p.column == "flags" for p in scanned) and all(p.ko != p.en for p in scanned)
+    assert len(list(parsed.cache_folder().glob("stored-RankingTable-*.json"))) == 2
