@@ -3,6 +3,7 @@ turning of their failures into problems that name file, row and column."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -247,14 +248,34 @@ _READER: list = []  # one in-memory DuckDB for the process; each user takes its 
 _READER_LOCK = threading.Lock()
 
 
+_LENT = threading.local()  # `con`: the DuckDB this thread reads on instead (reading_on)
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor on the process's one working (in-memory) DuckDB, where ledger files are read and checked and a
     build holds its large tables: a new database per file cost ~11 ms, a cursor ~0.1 ms. What a read holds there
-    (a temporary table) belongs to its cursor and goes when the cursor closes."""
+    (a temporary table) belongs to its cursor and goes when the cursor closes. On a thread reading on a build's own
+    DuckDB (`reading_on`), a cursor on that one."""
+    lent = getattr(_LENT, "con", None)
+    if lent is not None:
+        return lent.cursor()
     with _READER_LOCK:
         if not _READER:
             _READER.append(duckdb.connect())
         return _READER[0].cursor()
+
+
+@contextlib.contextmanager
+def reading_on(con: duckdb.DuckDBPyConnection):
+    """While it lasts, this thread's reads (`cursor`) go to `con`'s DuckDB: a build reads its ledger files on the
+    DuckDB it holds anyway (rankings.start_components), under its memory limit, so `cityidx build` never makes the
+    working one (issue 13: a DuckDB instance is ~10 ms of CPU to make and ~5 to close). Other threads keep theirs."""
+    before = getattr(_LENT, "con", None)
+    _LENT.con = con
+    try:
+        yield con
+    finally:
+        _LENT.con = before
 
 
 _LIMIT_RE = re.compile(r"\(([-\d.e+]+)\)")

@@ -223,3 +223,38 @@ def test_the_problems_of_files_read_together_come_in_the_order_of_their_rows(min
         assert rows == sorted(rows) and {2, 3, 4, 5} <= set(rows), rows
         seen.add(tuple((p.row, p.column) for p in problems))
     assert len(seen) == 1, seen
+
+
+def test_a_build_reads_its_ledger_files_on_its_own_duckdb(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The ledger files a build reads go to the DuckDB it holds anyway (schemas.reading_on, issue 13): `cityidx build`
+    makes no second instance. Only the build's own thread reads there: another thread's reads, meanwhile, go to the
+    process's working DuckDB as always."""
+    import threading
+
+    monkeypatch.setattr(schemas, "_READER", [])
+    limits: dict[str, str] = {}
+    real_load_cities = build.load_cities
+
+    def load_cities(*args):
+        def limit(who: str) -> None:
+            con = schemas.cursor()
+            try:
+                limits[who] = con.execute("select current_setting('memory_limit')").fetchone()[0]
+            finally:
+                con.close()
+
+        limit("build")
+        other = threading.Thread(target=limit, args=("other",))
+        other.start()
+        other.join()
+        return real_load_cities(*args)
+
+    monkeypatch.setattr(build, "load_cities", load_cities)
+    cat = catalogue.load(mini)
+    result = build.build(cat, tmp_path / "w" / "cityindex.duckdb")
+    assert result.counts["ranking_row"] > 0
+    assert limits["build"] != limits["other"] and len(schemas._READER) == 1  # the other thread's, made for it
+    monkeypatch.setattr(build, "load_cities", real_load_cities)
+    monkeypatch.setattr(schemas, "_READER", [])
+    build.build(cat, tmp_path / "w" / "cityindex.duckdb")
+    assert schemas._READER == []  # the build alone: no working DuckDB made

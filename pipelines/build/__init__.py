@@ -31,7 +31,7 @@ from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
 from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Columns, Model, Problem, ProblemsFound, Record, Table,
-                               find_problems, problem, validate_frame)
+                               find_problems, problem, reading_on, validate_frame)
 
 if TYPE_CHECKING:
     from pipelines.catalogue import Catalogue
@@ -228,18 +228,34 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
     time instead of after it), then `settle(cities, editions, rankings)` when the files read so far have no problem
     (what the published tables but component_row need: made and checked in that time too, not after the last
     components file, issue 13); what they return comes after the rankings. Raised there, an error is raised only
-    once the published files have no problem, as if it had run after them."""
+    once the published files have no problem, as if it had run after them.
+
+    The ledger files are read on the build's own DuckDB (`schemas.reading_on`: the build makes no other, issue 13)."""
+    # the component rows gather in DuckDB, never in Python
+    small = small_ledger(cat)  # its published part in small blocks, staged without a log (issue 13)
+    components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at,
+                                  None if stage_at is None else warehouse.schema_template(small=small), small)
+    try:
+        with reading_on(components):
+            return _read_published_on(cat, components, meanwhile, settle)
+    except BaseException:  # what the build held goes (a ProblemsFound has let it go already)
+        let_go_components()
+        raise
+
+
+def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection, meanwhile: Callable[[SourceTiers], T],
+                       settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S]
+                       ) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, duckdb.DuckDBPyRelation, T, S,
+                                  bool]:
+    """_read_published, once the build's DuckDB (`components`) is made."""
     problems: list[Problem] = []
     cities_file = display_name(cat.cities_file, cat.root)
     tiers, more = _source_tiers(cat)
     problems += more
     if tiers is None:
         problems += load_cities(cat.cities_file, cities_file)[1]
+        let_go_components()
         raise ProblemsFound(problems)
-    # the component rows gather in DuckDB, never in Python
-    small = small_ledger(cat)  # its published part in small blocks, staged without a log (issue 13)
-    components = start_components(cat.build.memory_limit_mb, warehouse.table_statement(COMPONENT_ROWS), stage_at,
-                                  None if stage_at is None else warehouse.schema_template(small=small), small)
     # the components files are read in the background (DuckDB, on threads of its own) while the city mapping, the
     # editions and the rankings are read here: a core no longer waits for the other (issue 13). A file's rows go in
     # at once; judging them waits for the city mapping and the editions (`known`).
