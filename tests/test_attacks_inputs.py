@@ -191,19 +191,25 @@ def test_every_html_output_escapes_the_payloads(poisoned):
 
 
 def test_no_script_runs_and_nothing_is_fetched_when_html_outputs_open_in_chromium(poisoned, new_context):
+    """Each output opened as a new document in one tab (a tab for each started a renderer for each), every request but
+    the file's own aborted and recorded, every dialog recorded: a new document runs its scripts and fetches what it
+    names as in a new tab (a request the file before made late would fail the file after it, not pass)."""
     files = html_outputs(poisoned)
-    context = new_context()
+    page = new_context().new_page()
+    dialogs: list[str] = []
+    requests: list[str] = []
+    opened: list[str] = []  # the file being opened: its own request is the one let through
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.route("**/*", lambda route: (requests.append(route.request.url), route.continue_()
+                                      if route.request.url == opened[-1] else route.abort()))
+    assert len(files) == 5
     for name, path in files.items():
-        page = context.new_page()
-        dialogs: list[str] = []
-        requests: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.route("**/*", lambda route: (requests.append(route.request.url), route.continue_()
-                                          if route.request.url == path.as_uri() else route.abort()))
+        dialogs.clear()
+        requests.clear()
+        opened.append(path.as_uri())
         page.goto(path.as_uri())
         page.wait_for_timeout(300)
         body = page.inner_text("body")
-        page.close()
         assert not dialogs, (name, dialogs)
         assert requests == [path.as_uri()], (name, requests)
         assert PAYLOADS[3] in body or name == "index", (name, "the payload is shown as text")
