@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -438,6 +439,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return unit not in browser_units, unit not in SHARED_SERVERS.values(), -size[unit], unit
 
     items.sort(key=order)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What every test process holds for its whole run once the tests are collected (the modules of the product, of
+    Streamlit, DuckDB and pytest, the collected tests: ~170,000 objects) is collected once and then frozen, so the
+    cycle collector's full passes during the tests walk only what the tests made (its CPU on six modules' 165 tests:
+    1.34 s -> 0.82 s). Garbage the tests make is collected as before; the frozen objects were alive anyway."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(optionalhook=True)
