@@ -799,7 +799,8 @@ def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, n
     `untrimmed`: kept text columns the caller stores as the file writes them, spaces around a cell and all (a cell
     of spaces only is not missing then), and then trims where a value it stored needs it (`padded`): trimming every
     cell as it is read cost a ninth of a 360k-row file's insert (issue 13). A number is read past spaces around it
-    either way (DuckDB's cast), and its text of spaces only is missing, not a number that is not one.
+    either way (DuckDB's cast), and its text of spaces only is missing, not a number that is not one. A column not
+    kept is in the rows as the file writes it too; its rules judge it trimmed.
 
     Returns the rows, and the distinct values of the columns `looked` in the first rows (a caller's guess at what
     the rest hold); None when the header alone fails, or names a column with spaces around it or twice (read by
@@ -822,16 +823,26 @@ def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, n
         rows = con.table_function("ledger_csv", [str(path)])
     numbered = [c for c in numbers if c in names]
     absent = [c for c in model.to_schema().columns if c not in names]
+    found_rules = rules(model, names)
+    # a column the caller does not store, whose rules read it alone (no key), is judged trimmed but not trimmed
+    # first: a row whose cell is one of the first rows' values that pass (below) is never trimmed at all (issue 13:
+    # the publication and retrieval date of every row of a 360k-row file)
+    alone = {c for r in found_rules for c in r.reads if r.key or len(r.reads) > 1}
+    lazy = {c for c in names if trim and c not in kept and c not in untrimmed and c not in numbers and c not in alone}
     typed = rows.select(*(_number(col(c), numbers[c]).alias(c) if c in numbers
-                          else _trimmed(col(c)).alias(c) if trim and c not in untrimmed else col(c) for c in names),
+                          else _trimmed(col(c)).alias(c) if trim and c not in untrimmed and c not in lazy else col(c)
+                          for c in names),
                         *(lit(None).cast("VARCHAR").alias(c) for c in absent),
                         *(col(c).alias(f"_text_{c}") for c in numbered))
+    if lazy:
+        found_rules = [dataclasses.replace(r, failed=_trimmed(col(r.column)).isnull()) if r.check == "not_nullable"
+                       and r.column in lazy else r for r in rules(model, names, {c: (_trimmed(col(c)), c) for c in lazy})]
     # a number that is not one: its text is there but the number is not (number_rules, read on the parsed value
     # instead of parsing the text again); a text of spaces only is missing (only such rows trim it)
     refused = [col(f"_text_{c}").isnotnull() & col(c).isnull() & (fn("trim", col(f"_text_{c}")) != lit(""))
                for c in numbered]
     by_column: dict[str, list[duckdb.Expression]] = {}
-    for r in rules(model, names):
+    for r in found_rules:
         if set(r.reads) <= kept:
             continue
         if len(r.reads) == 1 and r.reads[0] in names:

@@ -304,6 +304,26 @@ def test_a_right_file_is_read_once_straight_in_and_gives_what_holding_it_gives(m
                                                  RANK_URL, None, None, None)
 
 
+def test_cells_not_stored_are_judged_trimmed_without_being_trimmed_first(mini: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch,
+                                                                         straight_in: None):
+    """A publication or a retrieval date (judged as the rows are read, never stored) is judged as its trimmed cell,
+    but only a row whose cell is none of the first rows' passing values is trimmed (issue 13): padded but right
+    cells past the first row still go straight in, and give what holding the file gives."""
+    monkeypatch.setattr(schemas, "FIRST_ROWS", 1)
+    rows = [f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,",
+            f"2025,Tokyo,economy,3,,{RANK_URL}, GPCI , 2026-11-24,,,",
+            f"2025,London,economy,5,,{RANK_URL},Another publication,2026-11-25 ,,,"]
+    _components(mini, *rows)
+    held = _holds(monkeypatch)
+    assert build.build(catalogue.load(mini), tmp_path / "once.duckdb").counts["component_row"] == len(rows)
+    assert held == []
+    once = _component_rows(tmp_path / "once.duckdb")
+    _held_only(monkeypatch)
+    assert build.build(catalogue.load(mini), tmp_path / "held.duckdb").counts["component_row"] == len(rows)
+    assert held == ["mori_gpci"] and once == _component_rows(tmp_path / "held.duckdb")
+
+
 GOOD_ROW = f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,"
 
 
@@ -333,10 +353,12 @@ GOOD_ROW = f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,"
     f"2025,Tokyo,economy,3,, {RANK_URL}/ x,GPCI,2026-11-24,,,",              # a padded URL with a space inside
     f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24, derived|guessed ,,",  # a padded flag that is none
     f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24,, CONFLICT here ,",   # a padded note carrying a flag
+    f"2025,Tokyo,economy,3,,{RANK_URL},   ,2026-11-24,,,",                   # a publication of spaces only: missing
+    f"2025,Tokyo,economy,3,,{RANK_URL},GPCI, 24.11.2026 ,,,",                # a padded retrieval date that is none
 ], ids=["retrieved", "publication", "rank-word", "rank-fraction", "score-word", "rank-zero", "component-id",
         "no-figure", "url", "flag-word", "unknown-component", "unmapped-city", "unknown-edition", "flag-missing",
         "no-tier", "conflict", "ragged", "edition-spaces", "rank-spaces", "rank-padded-word", "city-padded",
-        "url-padded", "flag-padded", "note-padded"])
+        "url-padded", "flag-padded", "note-padded", "publication-spaces", "retrieved-padded"])
 def test_a_wrong_file_says_what_holding_it_says_and_nothing_of_it_stays(mini: Path, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch, bad: str,
                                                                        straight_in: None, built_mini):
