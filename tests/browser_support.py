@@ -7,6 +7,7 @@ skips, or fails when CI is set.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib.util
 import os
 import shutil
@@ -87,13 +88,33 @@ def wait_http(url: str, seconds: float, proc: subprocess.Popen | None = None, lo
         time.sleep(0.25)
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that started it ends
+
+
+def _ends_with(parent: int):
+    """For a child, before it runs its command: SIGTERM when the process that started it is gone (Linux's
+    PR_SET_PDEATHSIG; elsewhere nothing), and no start at all when it is gone already. A test process killed
+    mid-test (xdist's -x stopping a run, a timeout, kill -9) runs no `finally`: its servers then end with it
+    instead of serving on, orphaned, for hours (two were found so after a stopped landing)."""
+    def arm() -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):  # not Linux: the `finally` below is all there is
+            return
+        if os.getppid() != parent:
+            os._exit(1)
+    return arm
+
+
 @contextlib.contextmanager
 def process(command: list[str], env: dict[str, str], log_path: Path, cwd: Path = ROOT):
-    """A child process in its own group, ended (group-wide, by its id) on exit."""
+    """A child process in its own group, ended (group-wide, by its id) on exit, or with the test process when that
+    is killed (`_ends_with`)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(command, cwd=cwd, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=_ends_with(os.getpid()))
     try:
         yield proc
     finally:

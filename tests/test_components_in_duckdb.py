@@ -289,6 +289,16 @@ def test_a_right_file_is_read_once_straight_in_and_gives_what_holding_it_gives(m
                        encoding="utf-8")
     rows = [r.replace("New York,", "New York City,") for r in UNIQUE_ROWS]
     rows += [f' 2025 , London ,economy,"1,234", 9.5 ,{RANK_URL} ,GPCI, 2026-11-24 ,,   ,']
+    once = _straight_in_as_held(mini, tmp_path, monkeypatch, rows)
+    by_key = {(r[2], r[3]): r for r in once}
+    assert by_key[("New York", "livability")][7] == "press" and by_key[("Seoul", "economy")][9] == "derived|inferred"
+    assert by_key[("London", "economy")][1:] == ("2025", "London", "economy", 1234, 9.5, RANK_URL, "aggregator",
+                                                 RANK_URL, None, None, None)
+
+
+def _straight_in_as_held(mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[str]) -> list:
+    """`rows` as the components file, built twice: read straight in (never held), then held; both take every row and
+    give the same component_row, which is returned."""
     _components(mini, *rows)
     held = _holds(monkeypatch)
     assert build.build(catalogue.load(mini), tmp_path / "once.duckdb").counts["component_row"] == len(rows)
@@ -296,12 +306,8 @@ def test_a_right_file_is_read_once_straight_in_and_gives_what_holding_it_gives(m
     once = _component_rows(tmp_path / "once.duckdb")
     _held_only(monkeypatch)
     assert build.build(catalogue.load(mini), tmp_path / "held.duckdb").counts["component_row"] == len(rows)
-    assert held == ["mori_gpci"]
-    assert once == _component_rows(tmp_path / "held.duckdb")
-    by_key = {(r[2], r[3]): r for r in once}
-    assert by_key[("New York", "livability")][7] == "press" and by_key[("Seoul", "economy")][9] == "derived|inferred"
-    assert by_key[("London", "economy")][1:] == ("2025", "London", "economy", 1234, 9.5, RANK_URL, "aggregator",
-                                                 RANK_URL, None, None, None)
+    assert held == ["mori_gpci"] and once == _component_rows(tmp_path / "held.duckdb")
+    return once
 
 
 def test_cells_not_stored_are_judged_trimmed_without_being_trimmed_first(mini: Path, tmp_path: Path,
@@ -314,14 +320,7 @@ def test_cells_not_stored_are_judged_trimmed_without_being_trimmed_first(mini: P
     rows = [f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,",
             f"2025,Tokyo,economy,3,,{RANK_URL}, GPCI , 2026-11-24,,,",
             f"2025,London,economy,5,,{RANK_URL},Another publication,2026-11-25 ,,,"]
-    _components(mini, *rows)
-    held = _holds(monkeypatch)
-    assert build.build(catalogue.load(mini), tmp_path / "once.duckdb").counts["component_row"] == len(rows)
-    assert held == []
-    once = _component_rows(tmp_path / "once.duckdb")
-    _held_only(monkeypatch)
-    assert build.build(catalogue.load(mini), tmp_path / "held.duckdb").counts["component_row"] == len(rows)
-    assert held == ["mori_gpci"] and once == _component_rows(tmp_path / "held.duckdb")
+    _straight_in_as_held(mini, tmp_path, monkeypatch, rows)
 
 
 GOOD_ROW = f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,"
