@@ -109,11 +109,15 @@ def _connection(path: str, version: Version | None) -> duckdb.DuckDBPyConnection
     return _CONNECTIONS.get((path, version), lambda: parts.connect_read_only(Path(path)))
 
 
-def _today() -> str:
-    """Today in the catalogue's time zone (the warehouse's `zone_today()`, whatever the server's zone): part of every
-    cache key, since views such as focus_overview and top5_gap read the warehouse as of today, so a result cached
-    yesterday is not served tomorrow."""
-    return local_today().isoformat()
+def _state() -> tuple[str, Version | None, str]:
+    """What every cached read is keyed on: the warehouse file, its version (the part files' identity, looked up once
+    here) and today in the catalogue's time zone (the warehouse's `zone_today()`, whatever the server's zone), since
+    views such as focus_overview and top5_gap read the warehouse as of today, so a result cached yesterday is not
+    served tomorrow."""
+    path = warehouse_file()
+    v = version(path)
+    zone = _settings(str(path), v).get("timezone", DEFAULT_TIMEZONE)
+    return str(path), v, render.local_today(zone).isoformat()
 
 
 def _cursor(path: str, version: Version | None) -> duckdb.DuckDBPyConnection:
@@ -128,23 +132,20 @@ def figure(make: Callable[[], Any], *key: Hashable) -> Any:
     series, cities, language), then shared by every rerun and every session: building a Plotly figure costs
     more than the query behind it. `make` runs only on a miss; the figure is not changed after it is made
     (st.plotly_chart only serialises it)."""
-    path = warehouse_file()
-    return _figure(key, str(path), version(path), _today(), make)
+    return _figure(key, *_state(), make)
 
 
 def once(make: Callable[[], Any], *key: Hashable) -> Any:
     """An immutable value drawn from the warehouse (the bytes of a download), made once per warehouse version, day
     and `key` (a name and everything else it depends on), then shared by every run and session."""
-    path = warehouse_file()
-    return _figure(("once", *key), str(path), version(path), _today(), make)
+    return _figure(("once", *key), *_state(), make)
 
 
 def derived(make: Callable[[], pd.DataFrame | tuple[pd.DataFrame, ...]], *key: Hashable):
     """Frames a page computes from query results (sorted, grouped, labelled), computed once per warehouse version,
     day and `key` (a name and everything else they depend on: language, catalogue, filters); like `_read`, each
     caller gets shallow copy-on-write copies, so changing them never reaches the shared ones."""
-    path = warehouse_file()
-    return _handed_out(_figure(("derived", *key), str(path), version(path), _today(), make))
+    return _handed_out(_figure(("derived", *key), *_state(), make))
 
 
 def _figure(key: tuple, path: str, version: Version | None, today: str, make: Callable[[], Any]) -> Any:
@@ -156,8 +157,7 @@ def static(draw: Callable[[], None], *key: Hashable) -> None:
     warehouse version and `key` (a name for what is drawn and everything else it is drawn from: language, series,
     filters); every later run, in any session, replays the recorded elements (st.cache_data's element replay)
     instead of building them again. A Plotly chart or a table costs far more to serialise than to query."""
-    path = warehouse_file()
-    _static(key, str(path), version(path), _today(), draw)
+    _static(key, *_state(), draw)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -186,8 +186,7 @@ def _read(name: str, **params: object) -> pd.DataFrame:
     One frame per key is shared by every run and session (_Shared: st.cache_data would unpickle a copy on every
     call, 1-5 ms each, dozens per page); each caller gets a shallow copy, which under pandas 3's
     copy-on-write behaves as a copy: setting a cell or a column on it never reaches the shared frame."""
-    path = warehouse_file()
-    return _query(name, tuple(sorted(params.items())), str(path), version(path), _today()).copy(deep=False)
+    return _query(name, tuple(sorted(params.items())), *_state()).copy(deep=False)
 
 
 # --- settings and catalogue ---------------------------------------------------------------------

@@ -147,3 +147,22 @@ def test_every_page_replays_what_it_drew_in_a_second_session(mini_warehouse: Pat
         assert shapes[0] == shapes[1], (module, shapes)
         seen += 1
     assert seen >= 9
+
+
+def test_cached_reads_turn_at_midnight_in_the_catalogues_zone(mini_warehouse: Path, monkeypatch):
+    """The day in every cache key is today in the warehouse's `timezone` (Asia/Seoul), not the server's: a chart
+    made on one Seoul day is made again on the next, and not while the day is the same."""
+    from datetime import date
+
+    from pipelines.reports import render
+
+    zones: list[str] = []
+    day = {"now": date(2026, 11, 29)}
+    monkeypatch.setattr(render, "local_today", lambda zone, now=None: zones.append(zone) or day["now"])
+    made: list[date] = []
+    data.figure(lambda: made.append(day["now"]), "midnight-chart")
+    data.figure(lambda: made.append(day["now"]), "midnight-chart")
+    day["now"] = date(2026, 11, 30)
+    data.figure(lambda: made.append(day["now"]), "midnight-chart")
+    assert made == [date(2026, 11, 29), date(2026, 11, 30)]
+    assert set(zones) == {"Asia/Seoul"}
