@@ -18,7 +18,7 @@ from pipelines.build import forum, warehouse
 from pipelines.build.cities import CityMap, load_cities
 from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_TYPES, HeldRankings, Known,
                                      display_name, hold_rankings, keys_apart, let_go_components, rank_in_duckdb,
-                                     read_all_components, read_editions, read_rankings, small_ledger,
+                                     read_all_components, read_editions, read_rankings, small_ledger, small_rankings,
                                      start_components)
 from pipelines.build.sources import SourceTiers, classify_records, domain_of, load_source_tiers
 from pipelines.build.uploads import UPLOAD_COLUMNS, VERSION_COLUMNS, ledger_values
@@ -241,6 +241,12 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
         raise
 
 
+def _hold_rankings_on(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> dict:
+    """hold_rankings on a thread of the build's own, reading on its DuckDB `con` (schemas.reading_on)."""
+    with reading_on(con):
+        return hold_rankings(cat)
+
+
 def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection, meanwhile: Callable[[SourceTiers], T],
                        settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S]
                        ) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, Held, T, S,
@@ -258,8 +264,11 @@ def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection, me
     # editions and the rankings are read here: a core no longer waits for the other (issue 13). A file's rows go in
     # at once; judging them waits for the city mapping and the editions (`known`).
     known: Known = concurrent.futures.Future()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cityidx-components") as background:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="cityidx-components") as background:
         reading = background.submit(read_all_components, components, cat, known, tiers)
+        # a small ledger's rankings files read and checked meanwhile too, on a thread of their own: they need nothing
+        # read before them, and the main thread was the build's longest path while the other core waited (issue 13)
+        holding = background.submit(_hold_rankings_on, components, cat) if small_rankings(cat) else None
         cities, editions = None, None
         try:
             cities, more = load_cities(cat.cities_file, cities_file)
@@ -271,19 +280,28 @@ def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection, me
             known.set_result(None if cities is None or editions is None else (cities, editions))
         if cities is None or editions is None:
             reading.result()
+            concurrent.futures.wait([f for f in (holding,) if f is not None])  # before the DuckDB they read on goes
             let_go_components()
             raise ProblemsFound(problems)
+        made, settled, failed = None, None, None
+        if holding is not None:  # the rest made while the rankings files are still read
+            try:
+                made = meanwhile(tiers)
+            except Exception as exc:  # noqa: BLE001 - raised below, after the published files' own problems
+                failed = exc
         # every rankings file read and checked in one pass, then the checks across files on all their rows at once;
         # a large ledger's ranking_row made and checked in the build's DuckDB, never as records (issue 13)
-        rankings = rank_in_duckdb(components, cat, cities, editions, tiers, warehouse.table_statement("ranking_row"),
-                                  lambda focus: _missing_focus_rows(cat, focus, editions))
+        rankings = None if holding is not None else rank_in_duckdb(
+            components, cat, cities, editions, tiers, warehouse.table_statement("ranking_row"),
+            lambda focus: _missing_focus_rows(cat, focus, editions))
         if rankings is None:
-            rankings, more = read_rankings(cat, cities, editions, tiers, hold_rankings(cat))
+            rankings, more = read_rankings(cat, cities, editions, tiers,
+                                           hold_rankings(cat) if holding is None else holding.result())
             problems += more
-        made, settled, failed = None, None, None
         try:
-            made = meanwhile(tiers)
-            if rankings is not None and not problems:
+            if holding is None:
+                made = meanwhile(tiers)
+            if rankings is not None and not problems and failed is None:
                 settled = settle(cities, editions, rankings)
         except Exception as exc:  # noqa: BLE001 - raised below, after the published files' own problems
             failed = exc
