@@ -7,7 +7,7 @@ from types import MappingProxyType
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, display
+from dashboard import charts, data, display, svg_charts
 from dashboard.markdown import escape, link, methodology_line, say
 from dashboard.text import DEFAULT_LANG, ledger_text, t
 from pipelines.analysis import signals
@@ -190,7 +190,9 @@ else:
 
     def components() -> None:
         own = comp[comp["city"] == city]
-        st.plotly_chart(charts.component_chart(own, editions, lang, unit), width="stretch", key="components")
+        svg_charts.show_fitted(lambda width: svg_charts.component_grid_svg(
+            own, editions, lang, unit, key="components", label=t("ui.trends.components", lang, kind=kind), width=width),
+            "components")
         own = own.sort_values(["edition_order", "component_seq"], ascending=[False, True])
         display.table(pd.DataFrame({
             col("edition"): own["edition"].astype(str),
