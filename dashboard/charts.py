@@ -78,11 +78,17 @@ def _base_layout(fig: go.Figure, height: int) -> None:
     )
 
 
-def hover_text(row: pd.Series | dict, lang: str, unit: str = "") -> str:
-    """What a figure is and where it comes from: city, edition, rank, score, status, source."""
+def _source_url(row: pd.Series | dict) -> str:
+    url = row.get("source_url")
+    return str(url) if not _blank(url) and url else ""
+
+
+def hover_lines(row: pd.Series | dict, lang: str, unit: str = "") -> list[str]:
+    """What a figure is and where it comes from, as plain lines: city · edition, rank, score, status, source, the
+    source's tier, the flags it carries, the address it is read from (cut to 90 characters)."""
     rank = row.get("rank")
     score = row.get("score")
-    lines = [f"<b>{city_label(row, lang)}</b> · {row['edition']}"]
+    lines = [f"{city_label(row, lang)} · {row['edition']}"]
     lines.append(t("ui.hover.rank", lang, rank=int(rank)) if not _blank(rank) else t("ui.hover.no_rank", lang))
     if not _blank(score):
         lines.append(t("ui.hover.score", lang, score=format_number(score), unit=unit).strip())
@@ -97,9 +103,18 @@ def hover_text(row: pd.Series | dict, lang: str, unit: str = "") -> str:
         lines.append(t("ui.hover.tier", lang, tier=tier))
     for flag in signals.flag_help(row.get("flags"), lang):
         lines.append(f"⚑ {flag}")
-    url = row.get("source_url")
-    if not _blank(url) and url:
-        lines.append(f"<i>{html.escape(str(url)[:90])}</i>")
+    if _source_url(row):
+        lines.append(_source_url(row)[:90])
+    return lines
+
+
+def hover_text(row: pd.Series | dict, lang: str, unit: str = "") -> str:
+    """hover_lines as Plotly's hover: the city in bold, the address in italics (escaped), lines apart by <br>."""
+    lines = hover_lines(row, lang, unit)
+    url = _source_url(row)
+    if url:
+        lines[-1] = f"<i>{html.escape(url[:90])}</i>"
+    lines[0] = f"<b>{city_label(row, lang)}</b> · {row['edition']}"
     return "<br>".join(lines)
 
 
@@ -271,29 +286,6 @@ def score_chart(
         # under it, the edition labels).
         legend={"title": {"text": t("col.city", lang)}, "traceorder": "reversed", "orientation": "h",
                 "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
-    )
-    return fig
-
-
-def edition_score_chart(rows: pd.DataFrame, edition: str, focus_city: str, lang: str, unit: str = "",
-                        peers: Sequence[str] = ()) -> go.Figure:
-    """Scores of the cities in one edition, where scores only compare within an edition; each bar in its city's
-    colour."""
-    own = rows[(rows["edition"].astype(str) == str(edition)) & rows["score"].notna()].copy()
-    own = own.sort_values("score", ascending=True)
-    labels = [city_label(r, lang) for _, r in own.iterrows()]
-    colours = [city_colour(c, focus_city, peers) for c in own["city"]]
-    fig = go.Figure(go.Bar(
-        x=own["score"].astype(float).tolist(), y=labels, orientation="h", marker={"color": colours},
-        hovertext=[hover_text(r, lang, unit) for _, r in own.iterrows()], hovertemplate="%{hovertext}<extra></extra>",
-        text=[format_number(s) for s in own["score"]], textposition="outside", cliponaxis=False,
-    ))
-    _base_layout(fig, max(220, 28 * len(own) + 80))
-    fig.update_layout(
-        title={"text": t("ui.chart.scores_in", lang, edition=edition), "font": {"size": 14}},
-        margin={"l": 10, "r": 48, "t": 30, "b": 10},  # room for the value printed after the longest bar
-        xaxis={"title": t("ui.chart.score_axis", lang, unit=unit), "gridcolor": "#eeeeee"},
-        yaxis={"type": "category"}, showlegend=False,
     )
     return fig
 

@@ -33,6 +33,7 @@ from dashboard.charts import (
     edition_x,
     format_number,
     goal_rank_ticks,
+    hover_lines,
     rank_colour_value,
     rank_ticks,
     year_ticks,
@@ -732,3 +733,53 @@ def component_grid_svg(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, un
         cells[(name, edition)] = GridCell(rank, text, "\n".join(lines))
     return rank_grid_svg(names, columns, cells, worst, lang, key=key, label=label or t("col.component_rank", lang),
                          width=width)
+
+
+# --- scores within one edition (trends) ---------------------------------------------------------------------------
+
+BAR_ROW = 26
+
+
+def edition_scores_svg(rows: pd.DataFrame, edition: str, focus_city: str, lang: str, unit: str = "",
+                       peers: Sequence[str] = (), *, key: str = "edition_scores", width: int = WIDE) -> str:
+    """Scores of the cities in one edition, where scores only compare within an edition: one bar per city, the best
+    score on top, each bar in its city's fixed colour (the focus city's name bold), its score printed after it and its
+    hover (charts.hover_lines: rank, score, status, source, tier, flags) as a <title>; the score axis from zero. What
+    a Plotly bar chart drew here before (issue 13), as SVG; titled with the edition.
+
+    `rows`: rankings of one series (city, city_ko, edition, rank, score, status, publication, source_url, ...)."""
+    own = rows[(rows["edition"].astype(str) == str(edition)) & rows["score"].notna()]
+    own = own.sort_values(["score", "city"], ascending=[False, True]).reset_index(drop=True)
+    names = [city_label(r, lang) for _, r in own.iterrows()]
+    scores = [float(v) for v in own["score"]]
+    lo, hi = min([0.0, *scores]), max([0.0, *scores])
+    ticks = nice_ticks(lo, hi if hi > lo else lo + 1)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    values = [format_number(v) for v in scores]
+    left = 12 + min(max((text_width(n) for n in names), default=20), GRID_NAMES_SHARE * width)
+    right = 10 + max((text_width(v) for v in values), default=10)
+    title = t("ui.chart.scores_in", lang, edition=edition)
+    top = 30
+    bottom = top + BAR_ROW * max(len(own), 1)
+    plot = _Plot(width, left, right, top, bottom, ticks[0], ticks[-1], -0.5, max(len(own), 1) - 0.5)
+    parts = [f'<text x="0" y="16" font-size="13" font-weight="bold" fill="#333" data-role="title">'
+             f'{_e(_shortened(title, width, 13))}</text>']
+    for v in ticks:
+        x = plot.x(v)
+        parts.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top}" y2="{_n(bottom)}" stroke="{GRID}"/>')
+    parts += _x_labels(plot, [(v, tick_label(v, step)) for v in ticks], bottom + 16,
+                       t("ui.chart.score_axis", lang, unit=unit).strip())
+    zero = plot.x(0.0)
+    for i, r in own.iterrows():
+        focus = r["city"] == focus_city
+        weight = ' font-weight="bold"' if focus else ""
+        y, x = plot.y(i), plot.x(scores[i])
+        parts.append(f'<text x="{_n(left - 8)}" y="{_n(y + 4)}" text-anchor="end" fill="#333" data-role="y-tick"'
+                     f'{weight}>{_e(_shortened(names[i], left - 12))}</text>')
+        x0, x1 = min(zero, x), max(zero, x)
+        parts.append(f'<rect x="{_n(x0)}" y="{_n(y - BAR_ROW * 0.36)}" width="{_n(max(x1 - x0, 1))}" '
+                     f'height="{_n(BAR_ROW * 0.72)}" fill="{city_colour(r["city"], focus_city, peers)}" data-role="bar" '
+                     f'data-city="{_e(r["city"])}" data-score="{_e(scores[i])}" data-focus="{str(focus).lower()}">'
+                     f'<title>{_e(chr(10).join(hover_lines(r, lang, unit)))}</title></rect>')
+        parts.append(f'<text x="{_n(x1 + 4)}" y="{_n(y + 4)}" fill="#374151" data-role="value">{_e(values[i])}</text>')
+    return _svg(width, bottom + 40, title, key, parts)

@@ -142,12 +142,26 @@ def test_score_chart_reverses_the_axis_when_lower_is_better(rows, editions):
 
 
 def test_edition_score_chart_compares_cities_within_one_edition(rows):
-    fig = charts.edition_score_chart(rows, "2022", "Seoul", "ko", unit="점")
-    bar = fig.data[0]
-    assert list(bar.y) == ["서울", "도쿄"]  # ascending score: the best at the top of a horizontal bar chart
-    assert list(bar.x) == [60.25, 72.0]
-    assert bar.marker.color[0] == charts.FOCUS_COLOUR and bar.marker.color[1] != charts.FOCUS_COLOUR
-    assert "2022" in fig.layout.title.text
+    chart = ET.fromstring(svg_charts.edition_scores_svg(rows, "2022", "Seoul", "ko", unit="점"))
+    bars = marks(chart, "bar")
+    assert [(b.get("data-city"), float(b.get("data-score"))) for b in bars] == [("Tokyo", 72.0), ("Seoul", 60.25)], \
+        "the best score on top"
+    assert [e.text for e in marks(chart, "y-tick")] == ["도쿄", "서울"]
+    assert float(bars[0].get("y")) < float(bars[1].get("y"))
+    assert float(bars[0].get("width")) > float(bars[1].get("width")) > 0, "longer for a higher score, from zero"
+    assert float(bars[0].get("x")) == float(bars[1].get("x"))
+    assert bars[1].get("fill") == charts.FOCUS_COLOUR and bars[0].get("fill") != charts.FOCUS_COLOUR
+    assert [e.get("font-weight") for e in marks(chart, "y-tick")] == [None, "bold"], "the focus city's name bold"
+    assert [e.text for e in marks(chart, "value")] == ["72", "60.25"], "each score printed after its bar"
+    hover = bars[1].find("{http://www.w3.org/2000/svg}title").text.split("\n")
+    assert hover[:3] == ["서울 · 2022", "순위: 9위", "점수: 60.25 점"] and "Yonhap" in "\n".join(hover)
+    assert "2022" in marks(chart, "title")[0].text and chart.get("aria-label") == marks(chart, "title")[0].text
+    ticks = [float(e.get("data-value")) for e in marks(chart, "x-tick")]
+    assert ticks[0] == 0 and ticks[-1] >= 72, "the score axis from zero past the best score"
+    assert "점수 (점)" in [e.text for e in chart.iter("{http://www.w3.org/2000/svg}text")]
+    phone = ET.fromstring(svg_charts.edition_scores_svg(rows, "2022", "Seoul", "en", width=svg_charts.PHONE_WIDTH))
+    assert all(float(b.get("x")) + float(b.get("width")) < svg_charts.PHONE_WIDTH - 20 for b in marks(phone, "bar")), \
+        "room for the printed score after the longest bar"
 
 
 def test_sparkline_is_small_reversed_and_keeps_gaps_as_gaps(rows):
@@ -322,12 +336,11 @@ def test_a_city_keeps_its_colour_whatever_else_is_selected(rows, editions):
 def test_score_bars_are_coloured_per_city(rows):
     peers = ("London", "Tokyo")
     rows = pd.concat([rows, rows[rows["city"] == "Tokyo"].assign(city="Paris", city_ko="파리", score=50.0)])
-    fig = charts.edition_score_chart(rows, "2022", "Seoul", "ko", unit="점", peers=peers)
-    bar = fig.data[0]
-    by_city = dict(zip(bar.y, bar.marker.color))
-    assert by_city["서울"] == charts.FOCUS_COLOUR
-    assert by_city["도쿄"] == charts.city_colour("Tokyo", "Seoul", peers) == charts.PEER_COLOURS[1]
-    assert by_city["파리"] in charts.OTHER_COLOURS and len(set(bar.marker.color)) == 3
+    chart = ET.fromstring(svg_charts.edition_scores_svg(rows, "2022", "Seoul", "ko", unit="점", peers=peers))
+    by_city = {b.get("data-city"): b.get("fill") for b in marks(chart, "bar")}
+    assert by_city["Seoul"] == charts.FOCUS_COLOUR
+    assert by_city["Tokyo"] == charts.city_colour("Tokyo", "Seoul", peers) == charts.PEER_COLOURS[1]
+    assert by_city["Paris"] in charts.OTHER_COLOURS and len(set(by_city.values())) == 3
 
 
 def test_sparkline_labels_its_first_and_last_edition(rows):
@@ -482,3 +495,14 @@ def test_svg_charts_escape_every_text_they_draw():
             ((row, edition), cell), = grid(root).items()
             assert row == edition == hostile and cell["hover"].startswith(f"{hostile} · {hostile}\n")
             assert marks(root, "y-tick")[0].get("data-name") == hostile
+    # a bar chart's cities and edition come from the ledger too
+    rows = pd.DataFrame({"city": [hostile, "Seoul"], "city_ko": [hostile, "서울"], "edition": [hostile, hostile],
+                         "rank": [1, 2], "score": [5.0, 3.0], "status": ["ranked", "ranked"], "publication": [hostile, None],
+                         "source_url": [hostile, None]})
+    for lang in ("ko", "en"):
+        bars = svg_charts.edition_scores_svg(rows, hostile, "Seoul", lang, hostile, key=hostile)
+        root = ET.fromstring(bars)
+        assert "<script" not in bars and not any(m in bars for m in ("![", "](", ":red[", "$x$", "`c`"))
+        first = marks(root, "bar")[0]
+        assert first.get("data-city") == hostile
+        assert first.find("{http://www.w3.org/2000/svg}title").text.startswith(f"{hostile} · {hostile}\n")

@@ -177,6 +177,10 @@ def test_trends_shows_component_ranks_where_the_series_has_them(read_mini_wareho
     assert [e.get("data-name") for e in marks(grid, "y-tick")] == ["Economy", "R&D", "Livability"]
     assert sum(m.value.startswith("<div><svg") and 'data-chart="components"' in m.value for m in at.markdown) == 2
     assert "components" not in plotly_specs(at)
+    # GPCI's scores compare only within an edition: one edition's bars (SVG), the latest with the focus city scored
+    bars = svg_charts(at)["edition_scores"]
+    assert "Seoul" in {b.get("data-city") for b in marks(bars, "bar")}
+    assert sorted(plotly_specs(at)) == ["bump"], "the rank chart is the page's one Plotly chart"
     # the figures (wide and phone views), then the component ranks (wide, then phone)
     comp_table = next(d.value for d in at.dataframe if "Component" in d.value.columns and "Source" in d.value.columns)
     assert set(comp_table["Component"]) == {"Economy", "R&D", "Livability"}

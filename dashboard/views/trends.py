@@ -110,8 +110,9 @@ else:
     pick = mine if len(mine) >= 2 else in_edition.sort_values("score", ascending=not s["score_higher_is_better"]).head(20)
     if focus in set(in_edition["city"]) and focus not in set(pick["city"]):
         pick = pd.concat([pick, in_edition[in_edition["city"] == focus]])
-    data.chart(lambda: charts.edition_score_chart(pick, edition, focus, lang, unit, catalogue_peers),
-               "edition_scores", index_id, edition, tuple(chosen), lang, width="stretch", key="edition_scores")
+    data.static(lambda: svg_charts.show_fitted(lambda width: svg_charts.edition_scores_svg(
+        pick, edition, focus, lang, unit, catalogue_peers, width=width), "edition_scores"),
+        "edition_scores", index_id, edition, tuple(chosen), lang)
 
 
 def note_text(row: pd.Series) -> str:
