@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 S = TypeVar("S")
+A = TypeVar("A")
 
 
 Tables = dict[str, "Table | Held | duckdb.DuckDBPyRelation"]  # the warehouse's tables as a build makes them
@@ -213,9 +214,9 @@ def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
     return load_source_tiers(cat.source_domains_file, domains_display, tuple(cat.source_tiers))
 
 
-def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T],
-                    settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S]
-                    ) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, Held, T, S, bool]:
+def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers, Callable[[], A]], T],
+                    settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S],
+                    aside: Callable[[SourceTiers], A] | None = None) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, Held, T, S, bool]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
     ledger holds them; every problem of all of them at once. The component rows go straight into `stage_at`
     when given (the published part's staged file: rankings.start_components). Last, whether component_row's key
@@ -235,21 +236,22 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
                                   None if stage_at is None else warehouse.schema_template(small=small), small)
     try:
         with reading_on(components):
-            return _read_published_on(cat, components, meanwhile, settle)
+            return _read_published_on(cat, components, meanwhile, settle, aside)
     except BaseException:  # what the build held goes (a ProblemsFound has let it go already)
         let_go_components()
         raise
 
 
-def _hold_rankings_on(con: duckdb.DuckDBPyConnection, cat: Catalogue) -> dict:
-    """hold_rankings on a thread of the build's own, reading on its DuckDB `con` (schemas.reading_on)."""
+def _on(con: duckdb.DuckDBPyConnection, work: Callable[..., A], *args: object) -> A:
+    """`work(*args)` on a thread of the build's pool, reading on the build's DuckDB `con` (schemas.reading_on)."""
     with reading_on(con):
-        return hold_rankings(cat)
+        return work(*args)
 
 
-def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection, meanwhile: Callable[[SourceTiers], T],
-                       settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S]
-                       ) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, Held, T, S,
+def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection,
+                       meanwhile: Callable[[SourceTiers, Callable[[], A]], T],
+                       settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S],
+                       aside: Callable[[SourceTiers], A] | None = None) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, Held, T, S,
                                   bool]:
     """_read_published, once the build's DuckDB (`components`) is made."""
     problems: list[Problem] = []
@@ -264,11 +266,14 @@ def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection, me
     # editions and the rankings are read here: a core no longer waits for the other (issue 13). A file's rows go in
     # at once; judging them waits for the city mapping and the editions (`known`).
     known: Known = concurrent.futures.Future()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="cityidx-components") as background:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3, thread_name_prefix="cityidx-components") as background:
         reading = background.submit(read_all_components, components, cat, known, tiers)
         # a small ledger's rankings files read and checked meanwhile too, on a thread of their own: they need nothing
-        # read before them, and the main thread was the build's longest path while the other core waited (issue 13)
-        holding = background.submit(_hold_rankings_on, components, cat) if small_rankings(cat) else None
+        # read before them, and the main thread was the build's longest path while the other core waited (issue 13);
+        # and what `meanwhile` asks for first (`aside`: the city's values), as soon as the source tiers are known
+        holding = background.submit(_on, components, hold_rankings, cat) if small_rankings(cat) else None
+        early = background.submit(_on, components, aside, tiers) if aside is not None else None
+        started = [f for f in (holding, early) if f is not None]
         cities, editions = None, None
         try:
             cities, more = load_cities(cat.cities_file, cities_file)
@@ -280,13 +285,16 @@ def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection, me
             known.set_result(None if cities is None or editions is None else (cities, editions))
         if cities is None or editions is None:
             reading.result()
-            concurrent.futures.wait([f for f in (holding,) if f is not None])  # before the DuckDB they read on goes
+            concurrent.futures.wait(started)  # before the DuckDB they read on goes
             let_go_components()
             raise ProblemsFound(problems)
+        def aside_result() -> A:  # what `aside` gave, or its error (raised where meanwhile asks for it)
+            return early.result() if early is not None else None
+
         made, settled, failed = None, None, None
         if holding is not None:  # the rest made while the rankings files are still read
             try:
-                made = meanwhile(tiers)
+                made = meanwhile(tiers, aside_result)
             except Exception as exc:  # noqa: BLE001 - raised below, after the published files' own problems
                 failed = exc
         # every rankings file read and checked in one pass, then the checks across files on all their rows at once;
@@ -300,7 +308,7 @@ def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection, me
             problems += more
         try:
             if holding is None:
-                made = meanwhile(tiers)
+                made = meanwhile(tiers, aside_result)
             if rankings is not None and not problems and failed is None:
                 settled = settle(cities, editions, rankings)
         except Exception as exc:  # noqa: BLE001 - raised below, after the published files' own problems
@@ -318,7 +326,8 @@ def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection, me
     return tiers, cities, editions, rankings, Held(components, COMPONENT_ROWS), made, settled, keys_apart(written)
 
 
-def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T]
+def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers, Callable[[], A]], T],
+                      aside: Callable[[SourceTiers], A] | None = None
                       ) -> tuple[Tables, list[Message], T, set[str], list[Problem]]:
     """The city, edition, ranking and component tables, with a `not_found` row wherever the focus city has none;
     the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean; what
@@ -346,7 +355,7 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
         problems = _checked_early(tables, set() if isinstance(table, Table) else {"ranking_row"})
         return tables, warnings, rankings, problems
 
-    *_, components, made, settled, apart = _read_published(cat, stage_at, meanwhile, settle)
+    *_, components, made, settled, apart = _read_published(cat, stage_at, meanwhile, settle, aside)
     tables, warnings, rankings, problems = settled
     warnings += _untranslated(cat, rankings, components)
     # component_row is held in DuckDB (in the staged file itself, given one)
@@ -507,16 +516,20 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     sealed = {e.shown for e, _ in report.sealed}
     stage_at = None if path is None else warehouse.staged_path(path, "published")
 
-    def the_rest(tiers: SourceTiers) -> tuple[Tables, list[Problem]]:
-        # the city's own values, the forum log, and the catalogue as tables: made (and checked) while the components
-        # files are read
-        city_values = _city_value_tables(cat, pending, tiers, sealed)
+    def values(tiers: SourceTiers) -> Tables:
+        # the city's own values: read on the build's pool as soon as the source tiers are known (issue 13)
+        return _city_value_tables(cat, pending, tiers, sealed)
+
+    def the_rest(tiers: SourceTiers, city_values: Callable[[], Tables]) -> tuple[Tables, list[Problem]]:
+        # the city's own values (their error raised here), the forum log, and the catalogue as tables: made (and
+        # checked) while the components files are read
+        city_values = city_values()
         forum_tables = _forum_tables(cat, pending_events, sealed)
         tables = _catalogue_tables(cat, tiers) | _indicator_tables(cat) | forum_tables | city_values
         problems = _checked_early(tables)  # the catalogue's tables into the staged published part
         return tables, problems
 
-    published, warnings, (rest, found), keyed, problems = _published_tables(cat, stage_at, the_rest)
+    published, warnings, (rest, found), keyed, problems = _published_tables(cat, stage_at, the_rest, values)
     warnings = interrupted + warnings
     # Process: the catalogue and the ledger as one set of tables.
     tables = rest | published

@@ -443,9 +443,16 @@ def _answers_early(staged: Path) -> None:
         finally:
             con.close()
 
-    reader = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cityidx-answers")
-    _early[staged] = reader.submit(read)
-    reader.shutdown(wait=False)
+    found: concurrent.futures.Future = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            found.set_result(read())
+        except BaseException as exc:  # noqa: BLE001 - given to the staging, which raises it
+            found.set_exception(exc)
+
+    _early[staged] = found
+    threading.Thread(target=run, name="cityidx-answers", daemon=True).start()
 
 
 def keep_beside(path: Path, staged: Path, made: os.stat_result) -> None:
