@@ -349,41 +349,6 @@ def component_chart(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit:
     return fig
 
 
-def peer_dot_plot(rows: pd.DataFrame, focus_city: str, lang: str, title: str, peers: Sequence[str] = ()) -> go.Figure:
-    """One component in one edition: the focus city against its peers, one dot per city on a rank axis (rank 1 on
-    the left), each city in its fixed colour, the focus city larger and its row in bold.
-
-    `rows`: component rows of one edition (city, city_ko, rank, score); cities without a rank are left out.
-    """
-    rows = rows[rows["rank"].notna()].copy()
-    rows["rank"] = rows["rank"].astype(int)
-    rows = rows.sort_values(["rank", "city"])
-    names = [f"<b>{city_label(r, lang)}</b>" if r["city"] == focus_city else city_label(r, lang) for _, r in rows.iterrows()]
-    focus = [c == focus_city for c in rows["city"]]
-    fig = go.Figure(go.Scatter(
-        x=rows["rank"].tolist(), y=names, mode="markers+text", cliponaxis=False,
-        text=[t("doc.rank", lang, rank=r) for r in rows["rank"]], textposition="middle right",
-        textfont={"size": 11, "color": "#374151"},
-        marker={"size": [15 if f else 10 for f in focus], "color": [city_colour(c, focus_city, peers) for c in rows["city"]],
-                "line": {"width": 1, "color": "white"}},
-        hovertext=[f"<b>{city_label(r, lang)}</b><br>" + t("ui.hover.rank", lang, rank=int(r["rank"]))
-                   + (f"<br>{t('ui.hover.score', lang, score=format_number(r['score']), unit='').strip()}"
-                      if not _blank(r.get("score")) else "") for _, r in rows.iterrows()],
-        hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
-    ))
-    worst = int(rows["rank"].max()) if len(rows) else 1
-    _base_layout(fig, max(200, 30 * len(rows) + 90))
-    fig.update_layout(
-        title={"text": title, "font": {"size": 14}},
-        margin={"l": 10, "r": 50, "t": 40, "b": 10},
-        xaxis={"range": [0.5, worst + max(1.5, worst * 0.12)], "tickmode": "array", "tickvals": rank_ticks(worst),
-               "title": t("col.component_rank", lang), "gridcolor": "#eeeeee", "zeroline": False, "fixedrange": True},
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True,
-               "fixedrange": True},
-    )
-    return fig
-
-
 # --- analysis and forum (weak points, 2030 goal, action items) ----------------------------------
 
 NO_DATA_COLOUR = "#e5e7eb"

@@ -1,9 +1,10 @@
-"""Small multiples as inline SVG: the goal page's chart per series and a department's line per indicator.
+"""Charts read rather than explored, as inline SVG: the goal page's chart per series, a department's line per indicator,
+the overview's ranks, the calendar's timeline and the weak points' peers.
 
 A page of nine Plotly charts makes the browser load Plotly's 4.7 MB bundle and lay out nine interactive plots, about
 85 ms of the page's main thread each (issue 13). These charts are read side by side, not explored, so they are drawn
 as SVG, as the printed brief draws its charts (pipelines.reports.render.svg_line_chart); the exploring charts (trends,
-heat maps, peers) stay Plotly. Every point keeps its hover text as an SVG <title>, and every mark carries its figures
+heat maps) stay Plotly. Every point keeps its hover text as an SVG <title>, and every mark carries its figures
 as data-* attributes (what the tests and the browser tests read). Every text is escaped.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -21,9 +22,12 @@ from dashboard.charts import (
     DUE_COLOUR,
     GOAL_BAND_COLOUR,
     TARGET_COLOUR,
+    city_colour,
+    city_label,
     edition_x,
     format_number,
     goal_rank_ticks,
+    rank_ticks,
     year_ticks,
 )
 from dashboard.text import t
@@ -33,6 +37,7 @@ from pipelines.reports.render import FOCUS_COLOUR, nice_ticks, text_width, tick_
 WIDTH = 560
 WIDE = 800  # a chart the page gives its full width
 HALF_WIDTH = 440
+PHONE_WIDTH = 380  # a phone's column (390 px screen): text at about its size
 GRID = "#eeeeee"
 INK = "#555555"
 NO_RANK = "#6b7280"
@@ -277,6 +282,16 @@ def indicator_svg(values: pd.DataFrame, lang: str, *, unit: str = "", target: fl
     return _svg(width, bottom + 28, label or t("ui.mine.lines", lang), key, parts)
 
 
+def show_fitted(draw: Callable[[int], str], name: str) -> None:
+    """A chart drawn twice, `draw(width)` at WIDE for a wide screen and at PHONE_WIDTH for a phone; display.TABLE_CSS
+    shows the one that fits (containers st-key-widechart_<name>, st-key-phonechart_<name>). A drawing scales to its
+    column: one drawing for both would shrink its text to ~6 px on a phone, or leave a wide screen a small chart."""
+    with st.container(key=f"widechart_{name}"):
+        show(draw(WIDE))
+    with st.container(key=f"phonechart_{name}"):
+        show(draw(PHONE_WIDTH))
+
+
 def show(svg: str) -> None:
     """Draw a chart made here. Not st.html: its sanitiser keeps HTML only and drops the whole <svg>. Markdown takes
     it as raw HTML: a line opening with <div> is an HTML block, which Markdown passes through unparsed (it has no blank
@@ -450,3 +465,64 @@ def timeline_svg(table: pd.DataFrame, labels: dict[str, str], today: pd.Timestam
         parts.append(f'<text transform="translate({_n(x + 4)} {_n(bottom + 10)}) rotate(-45)" text-anchor="end" '
                      f'fill="{INK}" data-role="x-tick" data-value="{m:%Y-%m}">{m:%Y-%m}</text>')
     return _svg(WIDE, bottom + 52, t("ui.cal.timeline_label", lang), key, parts)
+
+
+PEER_ROW = 26
+PEER_NAMES_MAX = 150  # the name column's widest; a longer name is shortened (whole in its dot's <title>)
+
+
+def _shortened(text: str, width: float, size: float = 11) -> str:
+    """`text` cut to about `width` pixels, with an ellipsis where it was cut."""
+    if text_width(text, size) <= width:
+        return text
+    while text and text_width(text + "…", size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def peer_dot_svg(rows: pd.DataFrame, focus_city: str, lang: str, label: str, peers: Sequence[str] = (), *,
+                 key: str = "peers", width: int = WIDE) -> str:
+    """One component in one edition: the focus city against its peers, one row and one dot per city on a rank axis
+    (rank 1 on the left, whole ranks ticked), each dot in the city's fixed colour (charts.city_colour) with its rank
+    beside it; the focus city's dot larger and its name bold. Tied cities share a position, each on its own row;
+    cities without a rank are left out. What a Plotly chart drew here before (issue 13), as SVG; each dot keeps its
+    hover text (city, rank, score) as a <title>. `label` names the chart to screen readers; `width` is its drawing's
+    width in pixels (the page draws one for a wide screen and one for a phone, each with text at its size).
+
+    `rows`: component rows of one edition (city, city_ko, rank, score)."""
+    rows = rows[rows["rank"].notna()].copy()
+    rows["rank"] = rows["rank"].astype(int)
+    rows = rows.sort_values(["rank", "city"]).reset_index(drop=True)
+    names = [city_label(r, lang) for _, r in rows.iterrows()]
+    worst = int(rows["rank"].max()) if len(rows) else 1
+    ticks = rank_ticks(worst)
+    left = 12 + min(max((text_width(n) for n in names), default=20), PEER_NAMES_MAX)
+    right = 12 + max((text_width(t("doc.rank", lang, rank=r)) for r in rows["rank"]), default=20)
+    top = 8
+    bottom = top + PEER_ROW * max(len(rows), 1)
+    plot = _Plot(width, left, right, top, bottom, 0.5, worst + 0.5, -0.5, max(len(rows), 1) - 0.5)
+    parts = []
+    for v in ticks:
+        x = plot.x(v)
+        parts.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top}" y2="{_n(bottom)}" stroke="{GRID}"/>')
+    parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(width - plot.right)}" y1="{_n(bottom)}" y2="{_n(bottom)}" '
+                 f'stroke="#cccccc"/>')
+    parts += _x_labels(plot, [(v, str(v)) for v in ticks], bottom + 16, t("col.component_rank", lang))
+    counts = rows["rank"].value_counts()
+    for i, r in rows.iterrows():
+        focus = r["city"] == focus_city
+        x, y, rank = plot.x(int(r["rank"])), plot.y(i), int(r["rank"])
+        weight = ' font-weight="bold"' if focus else ""
+        parts.append(f'<text x="{_n(left - 8)}" y="{_n(y + 4)}" text-anchor="end" fill="#333" data-role="y-tick"'
+                     f'{weight}>{_e(_shortened(names[i], PEER_NAMES_MAX))}</text>')
+        hover = [names[i], t("ui.hover.rank", lang, rank=rank)]
+        if not _blank(r.get("score")):
+            hover.append(t("ui.hover.score", lang, score=format_number(r["score"]), unit="").strip())
+        parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{7.5 if focus else 5}" '
+                     f'fill="{city_colour(r["city"], focus_city, peers)}" stroke="white" stroke-width="1" '
+                     f'data-role="rank" data-city="{_e(r["city"])}" data-rank="{rank}" '
+                     f'data-focus="{str(focus).lower()}" data-tied="{str(bool(counts[rank] > 1)).lower()}">'
+                     f'<title>{_e(chr(10).join(hover))}</title></circle>')
+        parts.append(f'<text x="{_n(x + (12 if focus else 9))}" y="{_n(y + 4)}" fill="#374151"{weight}>'
+                     f'{_e(t("doc.rank", lang, rank=rank))}</text>')
+    return _svg(width, bottom + 40, label, key, parts)

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from dashboard.svg_charts import PHONE_WIDTH
 from dashboard.text import t
 from tests.test_browser import (  # noqa: F401 - fixtures used by name
     ARTIFACTS,
@@ -186,6 +187,15 @@ def _labels_kept(page, path: str) -> None:
         assert all(re.fullmatch(r"\d+위", label) for label, _, _ in sizes)
         # the peers chart names its edition
         assert re.search(r"\d{4}년 판 순위", text) or "년 판 순위" in page.content()
+        # the peers chart: its phone drawing shown (the wide one hidden), at about its own size, so its text keeps its
+        # 11 px; every dot inside the screen
+        peers = page.evaluate("""() => Array.from(document.querySelectorAll('svg[data-chart="weak_peers"]'))
+            .filter(s => s.getClientRects().length > 0).map(s => ({
+              drawn: s.viewBox.baseVal.width, shown: s.getBoundingClientRect().width,
+              right: Math.max(...Array.from(s.querySelectorAll('[data-role="rank"]'))
+                                  .map(d => d.getBoundingClientRect().right)) }))""")
+        assert len(peers) == 1 and peers[0]["drawn"] == PHONE_WIDTH, peers
+        assert peers[0]["shown"] >= 0.85 * PHONE_WIDTH and peers[0]["right"] <= 390, peers
 
 
 # Anything in the main block that scrolls sideways: the page itself, a table's frame or its grid, any scroller.

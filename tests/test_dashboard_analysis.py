@@ -7,6 +7,7 @@ hand-made rows into its own copy of the fixture, marked "hand-made test case"; t
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from dashboard import charts
+from dashboard.svg_charts import PHONE_WIDTH, WIDE
 from dashboard.text import t
 from pipelines import build, catalogue
 from tests.page_reading import english_labels, labels, marks, plotly_specs, run_on, svg_charts
@@ -309,6 +311,16 @@ def test_weak_points_draws_only_the_open_tabs_heat_map(real_warehouse: Path, mon
     first, second = at.tabs[0].label, at.tabs[1].label
     assert len(heat()) == 1
     drawn = heat()[0]
+    # The same run's peers chart (an AppTest run of its own would cost a second of CPU): the first component listed,
+    # drawn as SVG twice, for a wide screen and for a phone, each dot a peer or the focus city with a rank.
+    drawings = [ET.fromstring(m.value)[0] for m in at.markdown if m.value.startswith("<div><svg")]
+    peers = [d for d in drawings if d.get("data-chart") == "weak_peers"]
+    assert [d.get("viewBox").split()[2] for d in peers] == [f"{WIDE:.1f}", f"{PHONE_WIDTH:.1f}"]
+    cities = {d.get("data-city"): d.get("data-focus") for d in marks(peers[0], "rank")}
+    assert cities.get("Seoul") == "true" and len(cities) >= 2
+    assert set(cities) <= {"Seoul", *catalogue.load(ROOT / "indicators.yml").peer_cities}
+    assert any(m.value.startswith("**") and "년 판 순위" in m.value for m in at.markdown), "the chart's title"
+    assert not plotly_specs(at).get("weak_peers"), "no Plotly figure for the peers"
     at.session_state["weak_heat_tab"] = second
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -304,18 +304,53 @@ def test_latest_ranks_chart_puts_every_index_on_one_axis_with_the_goal_line():
     assert all(e.get("data-value").isdigit() for e in marks(chart, "x-tick")), "whole ranks on the axis"
 
 
-def test_peer_dot_plot_ranks_the_focus_city_among_its_peers():
-    rows = pd.DataFrame({"city": ["Seoul", "Tokyo", "London", "Paris"], "city_ko": ["서울", "도쿄", "런던", "파리"],
-                         "rank": pd.array([25, 3, 1, None], dtype="Int64"), "score": [40.0, None, 80.0, None]})
-    peers = ("Tokyo", "London", "Paris")
-    fig = charts.peer_dot_plot(rows, "Seoul", "ko", "GPCI · 거주 — 2025년 판 순위", peers)
-    dots = fig.data[0]
-    assert list(dots.x) == [1, 3, 25], "best first; a city without a rank is left out"
-    assert list(dots.y) == ["런던", "도쿄", "<b>서울</b>"]
-    assert list(dots.marker.color) == [charts.city_colour(c, "Seoul", peers) for c in ("London", "Tokyo", "Seoul")]
-    assert dots.marker.size[2] > dots.marker.size[0], "the focus city stands out"
-    assert "2025" in fig.layout.title.text
-    assert all(float(v).is_integer() for v in fig.layout.xaxis.tickvals) and fig.layout.xaxis.tickvals[0] == 1
+def test_peer_dot_chart_ranks_the_focus_city_among_its_peers():
+    rows = pd.DataFrame({"city": ["Seoul", "Tokyo", "London", "Paris", "Beijing"],
+                         "city_ko": ["서울", "도쿄", "런던", "파리", "베이징"],
+                         "rank": pd.array([25, 3, 1, None, 3], dtype="Int64"), "score": [40.5, None, 80.0, None, 61.0]})
+    peers = ("Tokyo", "London", "Paris", "Beijing")
+    chart = ET.fromstring(svg_charts.peer_dot_svg(rows, "Seoul", "ko", "GPCI · 거주 — 2025년 판 순위", peers, key="p"))
+    dots = marks(chart, "rank")
+    assert [(d.get("data-city"), d.get("data-rank")) for d in dots] == [
+        ("London", "1"), ("Beijing", "3"), ("Tokyo", "3"), ("Seoul", "25")], "best first, ties by name; no rank: left out"
+    assert [d.get("fill") for d in dots] == [charts.city_colour(c, "Seoul", peers)
+                                             for c in ("London", "Beijing", "Tokyo", "Seoul")], "each city its colour"
+    x = [float(d.get("cx")) for d in dots]
+    assert x[0] < x[1] == x[2] < x[3], "rank 1 on the left; tied cities at one position, each on its own row"
+    assert [d.get("data-tied") for d in dots] == ["false", "true", "true", "false"]
+    assert len({d.get("cy") for d in dots}) == 4
+    assert float(dots[3].get("r")) > float(dots[0].get("r")) and dots[3].get("data-focus") == "true", \
+        "the focus city stands out"
+    names = marks(chart, "y-tick")
+    assert [e.text for e in names] == ["런던", "베이징", "도쿄", "서울"]
+    assert [e.get("font-weight") for e in names] == [None, None, None, "bold"], "the focus city's name in bold"
+    titles = [d.find("{http://www.w3.org/2000/svg}title").text for d in dots]
+    assert titles[0] == "런던\n순위: 1위\n점수: 80" and titles[3] == "서울\n순위: 25위\n점수: 40.5"
+    assert titles[2] == "도쿄\n순위: 3위", "no score: no score line"
+    texts = [e.text for e in chart.iter("{http://www.w3.org/2000/svg}text")]
+    assert {"1위", "3위", "25위", "구성요소 순위"} <= set(texts), "each dot's rank beside it; the axis named"
+    ticks = [e.get("data-value") for e in marks(chart, "x-tick")]
+    assert ticks[0] == "1" and all(v.isdigit() for v in ticks), "whole ranks from 1 (never 2,020.5)"
+    assert chart.get("aria-label") == "GPCI · 거주 — 2025년 판 순위"
+    english = ET.fromstring(svg_charts.peer_dot_svg(rows, "Seoul", "en", "ranks", peers))
+    assert [e.text for e in marks(english, "y-tick")][:2] == ["London", "Beijing"]
+    assert "Component rank" in [e.text for e in english.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_peer_dot_chart_fits_a_phone_and_keeps_long_names_whole_in_the_hover():
+    long = "Very Long City Name of a Publisher That Goes On and On"
+    rows = pd.DataFrame({"city": ["Seoul", long], "city_ko": ["서울", None], "rank": pd.array([120, 7], dtype="Int64"),
+                         "score": [None, None]})
+    for width in (svg_charts.PHONE_WIDTH, svg_charts.WIDE):
+        chart = ET.fromstring(svg_charts.peer_dot_svg(rows, "Seoul", "ko", "t", width=width))
+        assert chart.get("viewBox").split()[2] == f"{width:.1f}"
+        dots = marks(chart, "rank")
+        assert all(0 < float(d.get("cx")) < width - 30 for d in dots), "every dot and its rank label inside the drawing"
+        name = marks(chart, "y-tick")[0].text
+        assert name.endswith("…") and len(name) < len(long), "a long name shortened in its column"
+        assert dots[0].find("{http://www.w3.org/2000/svg}title").text.startswith(long), "whole in the hover"
+        ticks = [int(e.get("data-value")) for e in marks(chart, "x-tick")]
+        assert ticks[0] == 1 and max(ticks) <= 120
 
 
 def test_indicator_chart_marks_target_and_the_period_due():
@@ -359,3 +394,15 @@ def test_svg_charts_escape_every_text_they_draw():
     goal = svg_charts.goal_svg(history, gap, "en", key=hostile)
     root = ET.fromstring(goal)
     assert "<script" not in goal and [e.get("data-edition") for e in marks(root, "no-rank")] == [hostile]
+    # a city's name comes from the ledger (cities.csv, a component file): shown as typed, never as markup
+    rows = pd.DataFrame({"city": [hostile, "Seoul"], "city_ko": [hostile, "서울"], "rank": pd.array([1, 2], dtype="Int64"),
+                         "score": [None, 3.0]})
+    for lang in ("ko", "en"):
+        peers = svg_charts.peer_dot_svg(rows, "Seoul", lang, hostile, (hostile,), key=hostile)
+        root = ET.fromstring(peers)
+        assert "<script" not in peers and not any(m in peers for m in ("![", "](", ":red[", "$x$", "`c`"))
+        assert root.get("aria-label") == hostile and root.get("data-chart") == hostile
+        (dot,) = [d for d in marks(root, "rank") if d.get("data-focus") == "false"]
+        assert dot.get("data-city") == hostile
+        assert dot.find("{http://www.w3.org/2000/svg}title").text.split("\n")[0] == hostile
+        assert marks(root, "y-tick")[0].text.startswith(hostile[:10]), "the name shown as typed (shortened to fit)"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, display
+from dashboard import charts, data, display, svg_charts
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
@@ -172,8 +172,9 @@ else:
         else:
             row = latest_rows[(latest_rows["index_id"] == index_id) & (latest_rows["component_id"] == component_id)].iloc[0]
             title = t("ui.weak.peers_title", lang, series=row[f"short_{lang}"], component=row[comp_col], edition=edition)
-            st.plotly_chart(charts.peer_dot_plot(comp_rows, focus_id, lang, title, peer_order), width="stretch",
-                            key="weak_peers", config={"displayModeBar": False})
+            st.markdown(f"**{escape(title)}**")
+            svg_charts.show_fitted(lambda width: svg_charts.peer_dot_svg(
+                comp_rows, focus_id, lang, title, peer_order, key="weak_peers", width=width), "weak_peers")
             st.caption(say("ui.weak.peers_help", lang, city=city, n=int(comp_rows["rank"].notna().sum()) - 1))
 
     data.static(peers, "weak-peers", lang, index_id, component_id, edition)
