@@ -1,10 +1,10 @@
 """Charts read rather than explored, as inline SVG: the goal page's chart per series, a department's line per indicator,
-the overview's ranks, the calendar's timeline and the weak points' peers.
+the overview's ranks, the calendar's timeline, the weak points' heat map and peers, the trends' grid and scores.
 
 A page of nine Plotly charts makes the browser load Plotly's 4.7 MB bundle and lay out nine interactive plots, about
 85 ms of the page's main thread each (issue 13). These charts are read side by side, not explored, so they are drawn
-as SVG, as the printed brief draws its charts (pipelines.reports.render.svg_line_chart); the exploring charts (trends,
-heat maps) stay Plotly. Every point keeps its hover text as an SVG <title>, and every mark carries its figures
+as SVG, as the printed brief draws its charts (pipelines.reports.render.svg_line_chart); the exploring charts (the
+trends' rank chart, whose clicked point opens its source; the forum's trend) stay Plotly. Every point keeps its hover text as an SVG <title>, and every mark carries its figures
 as data-* attributes (what the tests and the browser tests read). Every text is escaped.
 """
 
