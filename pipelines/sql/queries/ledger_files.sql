@@ -85,6 +85,11 @@ from duckdb_columns()
 where database_name = 'building' and schema_name = 'main'
 group by table_name;
 
+-- name: components_checkpoint#
+-- The build's file of the published part written out as it is (every table in it, checked: build/warehouse.py,
+-- stage_part), before components_close lets it go: the write then swaps it in without opening it again.
+checkpoint building;
+
 -- name: components_close#
 -- The write takes the published part's staged file from the build (components_open): closed here, opened
 -- again as `staged`.
