@@ -138,7 +138,7 @@ def test_every_query_runs_on_a_built_warehouse(warehouse_con):
                   "components_set_other_tier", "components_take_back",
                   "stage_detach", "hold_typed_query", "component_source_of_file", "table_columns", "table_rows",
                   "lookup_city", "lookup_flags", "lookup_flag_store", "lookup_url_tier", "lookup_url_tier_default",
-                  "components_checkpoint"}
+                  "components_checkpoint", "small_build_threads"}
     # and the ledger read in DuckDB (schemas.hold_validated, rankings)
     assert statements <= set(sql.names())
     ran = 0
