@@ -4,6 +4,7 @@ warehouse (W), each dashboard page's server-side render (D) and its page-ready t
 against a bare one-chart Streamlit page, and 1, 5 and 10 concurrent Chromium sessions (M).
 
     python -m bench.run                      # everything (about 3-10 minutes on 2 cores)
+    python -m bench.run --only browser --sessions none   # section P alone (M's 10 sessions are the heavy part)
     python -m bench.run --only synthetic     # just the 3.24M-row synthetic scale run
     python -m bench.run --only real --only dashboard --runs 3
 
@@ -745,7 +746,8 @@ def _app_paths() -> list[tuple[str, str]]:
 
 def bench_browser(report: Report, runs: int, work: Path, real: Path | None, sessions: tuple[int, ...]) -> None:
     """Issue 13: every page's time from navigation to its last chart drawn, against the bare one-chart page
-    in the same run (section P); then 1, 5 and 10 sessions at once on overview and trends (section M)."""
+    in the same run (section P); then `sessions` (1, 5 and 10 by default; none: M skipped) sessions at once on
+    overview and trends (section M)."""
     from bench import browser
 
     report.section("P. Pages in Chromium: navigation to the last chart drawn, every page vs the bare page")
@@ -779,6 +781,9 @@ def bench_browser(report: Report, runs: int, work: Path, real: Path | None, sess
                     report.targets.append(Target(f"Chromium page-ready of {name} within 1.5x the bare page (issue 13)",
                                                  m, 1.5 * bare, "s", f"bare {bare:.3f} s; ratio {m / bare:.2f}x"))
 
+            if not sessions:
+                report.row("M. concurrent sessions", "skipped (--sessions none)")
+                return
             report.section("M. Many at once: concurrent Chromium sessions on overview and trends (one server)")
             pair = [f"{app}/", f"{app}/trends"]
             browser.concurrent(pair, 2)  # the server's first runs fill its caches; sessions after it find them
@@ -844,6 +849,21 @@ def compile_bytecode() -> None:
     print("  Bytecode of pipelines/ and dashboard/ compiled (checked by hash), as an install leaves it.", flush=True)
 
 
+def session_counts(text: str) -> tuple[int, ...]:
+    """--sessions: "1,5,10" -> (1, 5, 10); "none" -> () (section M skipped). Each count 1..MAX_SESSIONS."""
+    from bench.browser import MAX_SESSIONS
+
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        counts = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of counts: {text!r} (e.g. 1,5,10, or none)") from None
+    if not counts or any(not 1 <= n <= MAX_SESSIONS for n in counts):
+        raise argparse.ArgumentTypeError(f"each count must be from 1 to {MAX_SESSIONS}: {text!r}")
+    return tuple(sorted(set(counts)))
+
+
 SECTIONS = ("real", "startup", "synthetic", "writes", "dashboard", "browser", "upload")
 
 
@@ -855,6 +875,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--synthetic-dir", type=Path, default=None,
                         help="reuse a ledger made by `python -m bench.synthetic DIR` instead of generating one")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a part could not be measured")
+    parser.add_argument("--sessions", type=session_counts, default=(1, 5, 10), metavar="N,N,...|none",
+                        help="concurrent Chromium sessions of section M (default 1,5,10; at most "
+                             "bench.browser.MAX_SESSIONS); 'none' skips M")
     args = parser.parse_args(argv)
     only = args.only or list(SECTIONS)
 
@@ -874,7 +897,7 @@ def main(argv: list[str] | None = None) -> int:
         if "dashboard" in only:
             bench_dashboard(report, args.runs, work, real)
         if "browser" in only:
-            bench_browser(report, args.runs, work, real, (1, 5, 10))
+            bench_browser(report, args.runs, work, real, args.sessions)
         if "upload" in only:
             bench_upload(report, min(args.runs, 3), work)
     report.summary()

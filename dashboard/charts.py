@@ -78,11 +78,17 @@ def _base_layout(fig: go.Figure, height: int) -> None:
     )
 
 
-def hover_text(row: pd.Series | dict, lang: str, unit: str = "") -> str:
-    """What a figure is and where it comes from: city, edition, rank, score, status, source."""
+def _source_url(row: pd.Series | dict) -> str:
+    url = row.get("source_url")
+    return str(url) if not _blank(url) and url else ""
+
+
+def hover_lines(row: pd.Series | dict, lang: str, unit: str = "") -> list[str]:
+    """What a figure is and where it comes from, as plain lines: city · edition, rank, score, status, source, the
+    source's tier, the flags it carries, the address it is read from (cut to 90 characters)."""
     rank = row.get("rank")
     score = row.get("score")
-    lines = [f"<b>{city_label(row, lang)}</b> · {row['edition']}"]
+    lines = [f"{city_label(row, lang)} · {row['edition']}"]
     lines.append(t("ui.hover.rank", lang, rank=int(rank)) if not _blank(rank) else t("ui.hover.no_rank", lang))
     if not _blank(score):
         lines.append(t("ui.hover.score", lang, score=format_number(score), unit=unit).strip())
@@ -97,9 +103,18 @@ def hover_text(row: pd.Series | dict, lang: str, unit: str = "") -> str:
         lines.append(t("ui.hover.tier", lang, tier=tier))
     for flag in signals.flag_help(row.get("flags"), lang):
         lines.append(f"⚑ {flag}")
-    url = row.get("source_url")
-    if not _blank(url) and url:
-        lines.append(f"<i>{html.escape(str(url)[:90])}</i>")
+    if _source_url(row):
+        lines.append(_source_url(row)[:90])
+    return lines
+
+
+def hover_text(row: pd.Series | dict, lang: str, unit: str = "") -> str:
+    """hover_lines as Plotly's hover: the city in bold, the address in italics (escaped), lines apart by <br>."""
+    lines = hover_lines(row, lang, unit)
+    url = _source_url(row)
+    if url:
+        lines[-1] = f"<i>{html.escape(url[:90])}</i>"
+    lines[0] = f"<b>{city_label(row, lang)}</b> · {row['edition']}"
     return "<br>".join(lines)
 
 
@@ -275,123 +290,14 @@ def score_chart(
     return fig
 
 
-def edition_score_chart(rows: pd.DataFrame, edition: str, focus_city: str, lang: str, unit: str = "",
-                        peers: Sequence[str] = ()) -> go.Figure:
-    """Scores of the cities in one edition, where scores only compare within an edition; each bar in its city's
-    colour."""
-    own = rows[(rows["edition"].astype(str) == str(edition)) & rows["score"].notna()].copy()
-    own = own.sort_values("score", ascending=True)
-    labels = [city_label(r, lang) for _, r in own.iterrows()]
-    colours = [city_colour(c, focus_city, peers) for c in own["city"]]
-    fig = go.Figure(go.Bar(
-        x=own["score"].astype(float).tolist(), y=labels, orientation="h", marker={"color": colours},
-        hovertext=[hover_text(r, lang, unit) for _, r in own.iterrows()], hovertemplate="%{hovertext}<extra></extra>",
-        text=[format_number(s) for s in own["score"]], textposition="outside", cliponaxis=False,
-    ))
-    _base_layout(fig, max(220, 28 * len(own) + 80))
-    fig.update_layout(
-        title={"text": t("ui.chart.scores_in", lang, edition=edition), "font": {"size": 14}},
-        margin={"l": 10, "r": 48, "t": 30, "b": 10},  # room for the value printed after the longest bar
-        xaxis={"title": t("ui.chart.score_axis", lang, unit=unit), "gridcolor": "#eeeeee"},
-        yaxis={"type": "category"}, showlegend=False,
-    )
-    return fig
-
-
-def component_chart(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit: str = "") -> go.Figure:
-    """Component ranks of one city by edition: a grid, one row per component, on the one rank colour scale of
-    every heat map (rank_colour_value, RANK_SCALE: rank 1 deepest, at the top of the colour bar)."""
-    comp = comp.sort_values(["component_seq", "edition_order"])
-    present = set(comp["edition"].astype(str))
-    labels = [e for e in edition_labels(editions) if e in present]
-    col = "component_ko" if lang == "ko" else "component"
-    names = list(dict.fromkeys(comp[col]))
-    ranks = comp["rank"].dropna()
-    worst = int(ranks.max()) if len(ranks) else 1
-    z, text, hover, score_cells = [], [], [], []
-    for name in names:
-        zr, tr, hr = [], [], []
-        for label in labels:
-            cell = comp[(comp[col] == name) & (comp["edition"].astype(str) == label)]
-            rank = cell["rank"].dropna()
-            score = cell["score"].dropna()
-            rank_v = int(rank.iloc[0]) if len(rank) else None
-            score_v = float(score.iloc[0]) if len(score) else None
-            zr.append(rank_colour_value(rank_v, worst) if rank_v is not None else None)
-            tr.append(t("doc.rank", lang, rank=rank_v) if rank_v is not None else "")
-            if rank_v is None and score_v is not None:
-                score_cells.append((label, name, t("ui.chart.score_cell", lang, score=format_number(score_v))))
-            parts = [f"<b>{name}</b> · {label}"]
-            parts.append(t("ui.hover.rank", lang, rank=rank_v) if rank_v is not None else t("ui.hover.no_rank", lang))
-            if score_v is not None:
-                parts.append(t("ui.hover.score", lang, score=format_number(score_v), unit=unit).strip())
-            hr.append("<br>".join(parts) if len(cell) else "")
-        z.append(zr)
-        text.append(tr)
-        hover.append(hr)
-    ranked = any(v is not None for row in z for v in row)
-    fig = go.Figure(go.Heatmap(
-        x=labels, y=names, z=z, text=text, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        hoverongaps=False, xgap=2, ygap=2, **rank_heat(worst, lang, ranked),
-    ))
-    if score_cells:  # a cell with only a score still says what it holds (no colour: it has no rank)
-        fig.add_trace(go.Scatter(
-            x=[c[0] for c in score_cells], y=[c[1] for c in score_cells], text=[c[2] for c in score_cells],
-            mode="text", textfont={"color": "#1f2937", "size": 10}, hoverinfo="skip", showlegend=False,
-            cliponaxis=False,
-        ))
-    _base_layout(fig, max(220, 34 * len(names) + 110))
-    fig.update_layout(
-        xaxis={**_category_axis(labels), "title": t("col.edition", lang), "side": "bottom", "showgrid": False},
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True,
-               "showgrid": False},
-    )
-    return fig
-
-
-def peer_dot_plot(rows: pd.DataFrame, focus_city: str, lang: str, title: str, peers: Sequence[str] = ()) -> go.Figure:
-    """One component in one edition: the focus city against its peers, one dot per city on a rank axis (rank 1 on
-    the left), each city in its fixed colour, the focus city larger and its row in bold.
-
-    `rows`: component rows of one edition (city, city_ko, rank, score); cities without a rank are left out.
-    """
-    rows = rows[rows["rank"].notna()].copy()
-    rows["rank"] = rows["rank"].astype(int)
-    rows = rows.sort_values(["rank", "city"])
-    names = [f"<b>{city_label(r, lang)}</b>" if r["city"] == focus_city else city_label(r, lang) for _, r in rows.iterrows()]
-    focus = [c == focus_city for c in rows["city"]]
-    fig = go.Figure(go.Scatter(
-        x=rows["rank"].tolist(), y=names, mode="markers+text", cliponaxis=False,
-        text=[t("doc.rank", lang, rank=r) for r in rows["rank"]], textposition="middle right",
-        textfont={"size": 11, "color": "#374151"},
-        marker={"size": [15 if f else 10 for f in focus], "color": [city_colour(c, focus_city, peers) for c in rows["city"]],
-                "line": {"width": 1, "color": "white"}},
-        hovertext=[f"<b>{city_label(r, lang)}</b><br>" + t("ui.hover.rank", lang, rank=int(r["rank"]))
-                   + (f"<br>{t('ui.hover.score', lang, score=format_number(r['score']), unit='').strip()}"
-                      if not _blank(r.get("score")) else "") for _, r in rows.iterrows()],
-        hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
-    ))
-    worst = int(rows["rank"].max()) if len(rows) else 1
-    _base_layout(fig, max(200, 30 * len(rows) + 90))
-    fig.update_layout(
-        title={"text": title, "font": {"size": 14}},
-        margin={"l": 10, "r": 50, "t": 40, "b": 10},
-        xaxis={"range": [0.5, worst + max(1.5, worst * 0.12)], "tickmode": "array", "tickvals": rank_ticks(worst),
-               "title": t("col.component_rank", lang), "gridcolor": "#eeeeee", "zeroline": False, "fixedrange": True},
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": names[::-1], "automargin": True,
-               "fixedrange": True},
-    )
-    return fig
-
-
 # --- analysis and forum (weak points, 2030 goal, action items) ----------------------------------
 
 NO_DATA_COLOUR = "#e5e7eb"
 HATCH_COLOUR = "#9ca3af"
 WEAK_COLOUR = "#d7263d"
 GOAL_BAND_COLOUR = "rgba(46, 160, 67, 0.13)"
-# The one colour scale for component ranks, in every heat map: pale blue for the worst rank shown, deepening to
-# dark blue for rank 1, which sits at the top of the colour bar.
+# The one colour scale for component ranks, in every rank grid (svg_charts.rank_grid_svg): pale blue for the worst rank
+# shown, deepening to dark blue for rank 1, which comes first in the grid's legend (RANK_BAR_TICKS <= the worst rank).
 RANK_SCALE = [[0, "#f1f6fb"], [0.2, "#c6dbef"], [0.45, "#6baed6"], [0.75, "#2171b5"], [1, "#08306b"]]
 RANK_BAR_TICKS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 500)
 
@@ -400,107 +306,6 @@ def rank_colour_value(rank: int, worst: int) -> float:
     """Where a rank sits on the colour scale (1 = rank 1, 0 = the worst rank shown): logarithmic, so 3rd and 8th
     differ as much as 30th and 80th."""
     return 1 - math.log10(max(rank, 1)) / math.log10(max(worst, 2))
-
-
-
-def rank_heat(worst: int, lang: str, show_scale: bool = True) -> dict:
-    """The Heatmap settings every rank grid shares: RANK_SCALE on 0..1, the colour bar ticked in ranks (1st on top),
-    the cell text drawn by Plotly itself, which shrinks it to fit a narrow cell (a phone) instead of clipping
-    "11위" to "1위", and picks dark or light text for contrast."""
-    ticks = [r for r in RANK_BAR_TICKS if r <= max(worst, 1)] or [1]
-    return {
-        "colorscale": RANK_SCALE, "zmin": 0, "zmax": 1, "showscale": show_scale,
-        "texttemplate": "%{text}",  # textfont left at "auto": sized to the cell, coloured for contrast
-        "colorbar": {"title": {"text": t("col.rank", lang)}, "thickness": 12, "len": 0.85, "y": 0,
-                     "yanchor": "bottom", "tickmode": "array",
-                     "tickvals": [rank_colour_value(r, worst) for r in ticks],
-                     "ticktext": [t("doc.rank", lang, rank=r) for r in ticks]},
-    }
-
-
-def weakness_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
-    """Components by editions for one series, coloured by the focus city's component rank (rank 1 deepest).
-
-    `rows`: the series' rows of the `weaknesses` view (component, component_ko, component_seq, edition,
-    edition_order, label, reason_ko, reason_en, component_rank, overall_rank). Cells without a rank are grey
-    with a hatch; a weakness has a red frame; every cell's hover gives the label and the reason.
-    """
-    rows = rows.sort_values(["component_seq", "edition_order"])
-    name_col = "component_ko" if lang == "ko" else "component"
-    editions = list(dict.fromkeys(rows.sort_values("edition_order")["edition"].astype(str)))
-    names = list(dict.fromkeys(rows[name_col]))
-    y_order = names[::-1]  # the first component on top
-    ranks = rows["component_rank"].dropna()
-    worst = int(ranks.max()) if len(ranks) else 1
-    cells = {(str(r["edition"]), r[name_col]): r for _, r in rows.iterrows()}
-
-    z, blank, hover, text, hatch, frames = [], [], [], [], [], []
-    for name in names:
-        zr, br, hr, tr = [], [], [], []
-        for edition in editions:
-            cell = cells.get((edition, name))
-            if cell is None:
-                zr.append(None)
-                br.append(None)
-                hr.append("")
-                tr.append("")
-                continue
-            rank = cell["component_rank"]
-            label = t(f"label.{cell['label']}", lang)
-            reason = cell[f"reason_{lang}"]
-            lines = [f"<b>{name}</b> · {edition}", f"<b>{label}</b>", _wrap(str(reason), 60)]
-            if not _blank(rank):
-                lines.append(t("ui.weak.hover_ranks", lang, rank=int(rank),
-                               overall=t("doc.rank", lang, rank=int(cell["overall_rank"]))
-                               if not _blank(cell["overall_rank"]) else t("ui.none", lang)))
-                zr.append(rank_colour_value(int(rank), worst))
-                br.append(None)
-                tr.append(t("doc.rank", lang, rank=int(rank)))
-            else:
-                zr.append(None)
-                br.append(0)
-                tr.append("")
-                hatch.append((editions.index(edition), y_order.index(name)))
-            if cell["label"] == "weakness":
-                frames.append((editions.index(edition), y_order.index(name)))
-            hr.append("<br>".join(lines))
-        z.append(zr)
-        blank.append(br)
-        hover.append(hr)
-        text.append(tr)
-
-    fig = go.Figure()
-    if hatch:
-        fig.add_trace(go.Heatmap(
-            x=editions, y=names, z=blank, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-            colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]], showscale=False, xgap=2, ygap=2, hoverongaps=False,
-            name=t("label.no_data", lang),
-        ))
-    ranked = any(v is not None for row in z for v in row)
-    fig.add_trace(go.Heatmap(
-        x=editions, y=names, z=z, text=text, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        hoverongaps=False, xgap=2, ygap=2, **rank_heat(worst, lang, ranked),
-    ))
-    shapes = []
-    for xi, yi in hatch:  # three diagonal strokes: a hatch that still reads in print and for colour-blind readers
-        for d in (-0.5, 0.0, 0.5):
-            shapes.append({"type": "line", "xref": "x", "yref": "y", "layer": "above",
-                           "x0": xi - 0.5 + max(0, d), "y0": yi - 0.5 + max(0, -d),
-                           "x1": xi + 0.5 + min(0, d), "y1": yi + 0.5 + min(0, -d),
-                           "line": {"color": HATCH_COLOUR, "width": 1}})
-    for xi, yi in frames:
-        shapes.append({"type": "rect", "xref": "x", "yref": "y", "layer": "above",
-                       "x0": xi - 0.46, "x1": xi + 0.46, "y0": yi - 0.44, "y1": yi + 0.44,
-                       "line": {"color": WEAK_COLOUR, "width": 2.5}})
-    _base_layout(fig, max(240, 36 * len(names) + 120))
-    fig.update_layout(
-        shapes=shapes,
-        xaxis={**_category_axis(editions), "title": t("col.edition", lang), "showgrid": False},
-        yaxis={"type": "category", "categoryorder": "array", "categoryarray": y_order, "automargin": True,
-               "showgrid": False},
-        showlegend=False,
-    )
-    return fig
 
 
 def edition_x(year: object, published: object) -> float:

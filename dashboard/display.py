@@ -49,11 +49,12 @@ def show_error(exc: CityIdxError, lang: str, *, retry: bool = False) -> None:
 # Below 640 px Streamlit stacks columns; there a table of many columns would scroll sideways inside its frame.
 # So `table` draws two views and this CSS shows one: the full st.dataframe on a wide screen, and on a phone either
 # the same rows as stacked cards (every value with its column's name) or a narrow st.dataframe of a few columns.
+# An SVG chart drawn twice (svg_charts.show_fitted) is shown the same way: each drawing's text at its size.
 # app.py adds it to every page: a style-only st.html goes to Streamlit's event container, which a page drawn
 # through data.static (st.cache_data's replay) cannot reach.
 TABLE_CSS = """<style>
-@media (max-width: 639.98px) { [class*="st-key-widetable_"] { display: none; } }
-@media (min-width: 640px) { [class*="st-key-phonetable_"] { display: none; } }
+@media (max-width: 639.98px) { [class*="st-key-widetable_"], [class*="st-key-widechart_"] { display: none; } }
+@media (min-width: 640px) { [class*="st-key-phonetable_"], [class*="st-key-phonechart_"] { display: none; } }
 .cx-cards { display: flex; flex-direction: column; gap: 0.5rem; }
 .cx-card { border: 1px solid #d9dee7; border-radius: 0.4rem; padding: 0.5rem 0.75rem; overflow-wrap: anywhere; }
 .cx-card .cx-head { font-weight: 600; margin: 0 0 0.3rem; }

@@ -1,9 +1,10 @@
-"""Small multiples as inline SVG: the goal page's chart per series and a department's line per indicator.
+"""Charts read rather than explored, as inline SVG: the goal page's chart per series, a department's line per indicator,
+the overview's ranks, the calendar's timeline and the weak points' peers.
 
 A page of nine Plotly charts makes the browser load Plotly's 4.7 MB bundle and lay out nine interactive plots, about
 85 ms of the page's main thread each (issue 13). These charts are read side by side, not explored, so they are drawn
 as SVG, as the printed brief draws its charts (pipelines.reports.render.svg_line_chart); the exploring charts (trends,
-heat maps, peers) stay Plotly. Every point keeps its hover text as an SVG <title>, and every mark carries its figures
+heat maps) stay Plotly. Every point keeps its hover text as an SVG <title>, and every mark carries its figures
 as data-* attributes (what the tests and the browser tests read). Every text is escaped.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,10 +21,21 @@ import streamlit as st
 from dashboard.charts import (
     DUE_COLOUR,
     GOAL_BAND_COLOUR,
+    HATCH_COLOUR,
+    NO_DATA_COLOUR,
+    RANK_BAR_TICKS,
+    RANK_SCALE,
     TARGET_COLOUR,
+    WEAK_COLOUR,
+    city_colour,
+    city_label,
+    edition_labels,
     edition_x,
     format_number,
     goal_rank_ticks,
+    hover_lines,
+    rank_colour_value,
+    rank_ticks,
     year_ticks,
 )
 from dashboard.text import t
@@ -33,6 +45,7 @@ from pipelines.reports.render import FOCUS_COLOUR, nice_ticks, text_width, tick_
 WIDTH = 560
 WIDE = 800  # a chart the page gives its full width
 HALF_WIDTH = 440
+PHONE_WIDTH = 380  # a phone's column (390 px screen): text at about its size
 GRID = "#eeeeee"
 INK = "#555555"
 NO_RANK = "#6b7280"
@@ -277,6 +290,16 @@ def indicator_svg(values: pd.DataFrame, lang: str, *, unit: str = "", target: fl
     return _svg(width, bottom + 28, label or t("ui.mine.lines", lang), key, parts)
 
 
+def show_fitted(draw: Callable[[int], str], name: str) -> None:
+    """A chart drawn twice, `draw(width)` at WIDE for a wide screen and at PHONE_WIDTH for a phone; display.TABLE_CSS
+    shows the one that fits (containers st-key-widechart_<name>, st-key-phonechart_<name>). A drawing scales to its
+    column: one drawing for both would shrink its text to ~6 px on a phone, or leave a wide screen a small chart."""
+    with st.container(key=f"widechart_{name}"):
+        show(draw(WIDE))
+    with st.container(key=f"phonechart_{name}"):
+        show(draw(PHONE_WIDTH))
+
+
 def show(svg: str) -> None:
     """Draw a chart made here. Not st.html: its sanitiser keeps HTML only and drops the whole <svg>. Markdown takes
     it as raw HTML: a line opening with <div> is an HTML block, which Markdown passes through unparsed (it has no blank
@@ -450,3 +473,313 @@ def timeline_svg(table: pd.DataFrame, labels: dict[str, str], today: pd.Timestam
         parts.append(f'<text transform="translate({_n(x + 4)} {_n(bottom + 10)}) rotate(-45)" text-anchor="end" '
                      f'fill="{INK}" data-role="x-tick" data-value="{m:%Y-%m}">{m:%Y-%m}</text>')
     return _svg(WIDE, bottom + 52, t("ui.cal.timeline_label", lang), key, parts)
+
+
+PEER_ROW = 26
+PEER_NAMES_MAX = 150  # the name column's widest; a longer name is shortened (whole in its dot's <title>)
+
+
+def _shortened(text: str, width: float, size: float = 11) -> str:
+    """`text` cut to about `width` pixels, with an ellipsis where it was cut."""
+    if text_width(text, size) <= width + 0.5:
+        return text
+    while text and text_width(text + "…", size) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def peer_dot_svg(rows: pd.DataFrame, focus_city: str, lang: str, label: str, peers: Sequence[str] = (), *,
+                 key: str = "peers", width: int = WIDE) -> str:
+    """One component in one edition: the focus city against its peers, one row and one dot per city on a rank axis
+    (rank 1 on the left, whole ranks ticked), each dot in the city's fixed colour (charts.city_colour) with its rank
+    beside it; the focus city's dot larger and its name bold. Tied cities share a position, each on its own row;
+    cities without a rank are left out. What a Plotly chart drew here before (issue 13), as SVG; each dot keeps its
+    hover text (city, rank, score) as a <title>. `label` names the chart to screen readers; `width` is its drawing's
+    width in pixels (the page draws one for a wide screen and one for a phone, each with text at its size).
+
+    `rows`: component rows of one edition (city, city_ko, rank, score)."""
+    rows = rows[rows["rank"].notna()].copy()
+    rows["rank"] = rows["rank"].astype(int)
+    rows = rows.sort_values(["rank", "city"]).reset_index(drop=True)
+    names = [city_label(r, lang) for _, r in rows.iterrows()]
+    worst = int(rows["rank"].max()) if len(rows) else 1
+    ticks = rank_ticks(worst)
+    left = 12 + min(max((text_width(n) for n in names), default=20), PEER_NAMES_MAX)
+    right = 12 + max((text_width(t("doc.rank", lang, rank=r)) for r in rows["rank"]), default=20)
+    top = 8
+    bottom = top + PEER_ROW * max(len(rows), 1)
+    plot = _Plot(width, left, right, top, bottom, 0.5, worst + 0.5, -0.5, max(len(rows), 1) - 0.5)
+    parts = []
+    for v in ticks:
+        x = plot.x(v)
+        parts.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top}" y2="{_n(bottom)}" stroke="{GRID}"/>')
+    parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(width - plot.right)}" y1="{_n(bottom)}" y2="{_n(bottom)}" '
+                 f'stroke="#cccccc"/>')
+    parts += _x_labels(plot, [(v, str(v)) for v in ticks], bottom + 16, t("col.component_rank", lang))
+    counts = rows["rank"].value_counts()
+    for i, r in rows.iterrows():
+        focus = r["city"] == focus_city
+        x, y, rank = plot.x(int(r["rank"])), plot.y(i), int(r["rank"])
+        weight = ' font-weight="bold"' if focus else ""
+        parts.append(f'<text x="{_n(left - 8)}" y="{_n(y + 4)}" text-anchor="end" fill="#333" data-role="y-tick"'
+                     f'{weight}>{_e(_shortened(names[i], PEER_NAMES_MAX))}</text>')
+        hover = [names[i], t("ui.hover.rank", lang, rank=rank)]
+        if not _blank(r.get("score")):
+            hover.append(t("ui.hover.score", lang, score=format_number(r["score"]), unit="").strip())
+        parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{7.5 if focus else 5}" '
+                     f'fill="{city_colour(r["city"], focus_city, peers)}" stroke="white" stroke-width="1" '
+                     f'data-role="rank" data-city="{_e(r["city"])}" data-rank="{rank}" '
+                     f'data-focus="{str(focus).lower()}" data-tied="{str(bool(counts[rank] > 1)).lower()}">'
+                     f'<title>{_e(chr(10).join(hover))}</title></circle>')
+        parts.append(f'<text x="{_n(x + (12 if focus else 9))}" y="{_n(y + 4)}" fill="#374151"{weight}>'
+                     f'{_e(t("doc.rank", lang, rank=rank))}</text>')
+    return _svg(width, bottom + 40, label, key, parts)
+
+
+# --- rank grids: the weak points' heat map and the trends' component ranks ----------------------------------------
+
+GRID_ROW = 30
+GRID_NAMES_SHARE = 0.34  # of the drawing's width, at most, for the row names: a longer one takes two lines, then "…"
+CELL_FONT = 11
+CELL_FONT_MIN = 5.5  # a cell too narrow for its text at this size keeps it in its hover only
+
+
+@dataclass
+class GridCell:
+    """One cell of a rank grid: its rank (coloured on the one rank scale) or none, the text drawn in it, its hover
+    (lines apart by newlines), a hatch (no data) and a red frame (a weakness)."""
+
+    rank: int | None
+    text: str = ""
+    hover: str = ""
+    hatch: bool = False
+    frame: bool = False
+
+
+def _two_lines(text: str, width: float) -> list[str]:
+    """`text` in one line of `width` pixels, or two split at a space (the second shortened if it must be)."""
+    if text_width(text) <= width + 0.5:
+        return [text]
+    words = text.split(" ")
+    first = ""
+    for n in range(len(words) - 1, 0, -1):
+        if text_width(" ".join(words[:n])) <= width + 0.5:
+            first = " ".join(words[:n])
+            return [first, _shortened(" ".join(words[n:]), width)]
+    return [_shortened(text, width)]
+
+
+def rank_fill(value: float) -> str:
+    """The colour of a position on charts.RANK_SCALE (0: the worst rank shown, palest; 1: rank 1, deepest), mixed
+    between its two stops as Plotly's colour scales are."""
+    value = min(max(value, 0.0), 1.0)
+    for (lo, a), (hi, b) in zip(RANK_SCALE, RANK_SCALE[1:]):
+        if value <= hi:
+            share = (value - lo) / (hi - lo)
+            mixed = [round(int(a[i:i + 2], 16) + share * (int(b[i:i + 2], 16) - int(a[i:i + 2], 16))) for i in (1, 3, 5)]
+            return "#" + "".join(f"{c:02x}" for c in mixed)
+    return RANK_SCALE[-1][1]
+
+
+def _on(fill: str) -> str:
+    """Text colour that reads on `fill`: white on a deep colour, dark ink on a pale one."""
+    r, g, b = (int(fill[i:i + 2], 16) for i in (1, 3, 5))
+    return "#ffffff" if 0.299 * r + 0.587 * g + 0.114 * b < 150 else "#1f2937"
+
+
+def rank_grid_svg(names: Sequence[str], editions: Sequence[str], cells: dict[tuple[str, str], GridCell], worst: int,
+                  lang: str, *, key: str, label: str, width: int = WIDE) -> str:
+    """Rows (`names`, the first on top) by editions (columns, in order): each cell with a rank coloured on the one
+    rank scale of every grid (charts.rank_colour_value, RANK_SCALE; rank 1 deepest), its text shrunk to fit a narrow
+    cell (a phone) instead of clipped, in white or dark ink for contrast; a cell without data grey and hatched; a
+    weakness framed in red; each cell's hover as a <title>. A legend of rank colours (1st first) tops it when any
+    cell has a rank. What a Plotly heat map drew here before (issue 13), as SVG."""
+    ranked = any(c.rank is not None for c in cells.values())
+    legend: list[str] = []
+    legend_h = 0
+    if ranked:  # from the left edge: on a phone, the width the names take would leave it too little
+        x, row = text_width(t("col.rank", lang)) + 8, 0
+        legend.append(f'<text x="0" y="12" fill="{INK}">{_e(t("col.rank", lang))}</text>')
+        for rank in [r for r in RANK_BAR_TICKS if r <= max(worst, 1)] or [1]:
+            text = t("doc.rank", lang, rank=rank)
+            w = 18 + text_width(text) + 10
+            if x + w > width - 4:
+                x, row = 0.0, row + 1
+            y = 12 + row * LEGEND_ROW
+            legend.append(f'<rect x="{_n(x)}" y="{y - 10}" width="14" height="12" '
+                          f'fill="{rank_fill(rank_colour_value(rank, worst))}" stroke="#d1d5db" data-role="scale" '
+                          f'data-rank="{rank}"/><text x="{_n(x + 18)}" y="{y}" fill="{INK}">{_e(text)}</text>')
+            x += w
+        legend_h = (row + 1) * LEGEND_ROW + 6
+    left = 10 + min(max((text_width(n) for n in names), default=20), GRID_NAMES_SHARE * width)
+    columns = max(len(editions), 1)
+    cw = (width - left - 8) / columns
+    top = legend_h + 4
+    bottom = top + GRID_ROW * max(len(names), 1)
+    # edition labels under their columns, turned when the widest does not fit its column
+    turned = max((text_width(e) for e in editions), default=0) > cw - 4
+    label_h = (max(text_width(e) for e in editions) * 0.71 + 14) if turned and editions else 18
+    parts = ['<g transform="translate(4 0)">', *legend, "</g>"] if legend else []
+    for i, name in enumerate(names):
+        y = top + GRID_ROW * (i + 0.5)
+        lines = _two_lines(name, left - 10)
+        spans = "".join(f'<tspan x="{_n(left - 8)}" dy="{"0" if k == 0 else "12"}">{_e(line)}</tspan>'
+                        for k, line in enumerate(lines))
+        parts.append(f'<text x="{_n(left - 8)}" y="{_n(y + 4 - 6 * (len(lines) - 1))}" text-anchor="end" fill="#333" '
+                     f'data-role="y-tick" data-name="{_e(name)}">{spans}</text>')
+    for j, edition in enumerate(editions):
+        x = left + cw * (j + 0.5)
+        if turned:
+            parts.append(f'<text transform="translate({_n(x + 4)} {_n(bottom + 12)}) rotate(-45)" text-anchor="end" '
+                         f'fill="{INK}" data-role="x-tick">{_e(edition)}</text>')
+        else:
+            parts.append(f'<text x="{_n(x)}" y="{_n(bottom + 15)}" text-anchor="middle" fill="{INK}" '
+                         f'data-role="x-tick">{_e(edition)}</text>')
+    parts.append(f'<text x="{_n(left + (width - left - 8) / 2)}" y="{_n(bottom + label_h + 12)}" text-anchor="middle" '
+                 f'fill="{INK}">{_e(t("col.edition", lang))}</text>')
+    for i, name in enumerate(names):
+        for j, edition in enumerate(editions):
+            cell = cells.get((name, edition))
+            if cell is None:
+                continue
+            x0, y0, w, h = left + cw * j + 1, top + GRID_ROW * i + 1, cw - 2, GRID_ROW - 2
+            attrs = f'data-row="{_e(name)}" data-edition="{_e(edition)}"'
+            body = [f"<title>{_e(cell.hover)}</title>"] if cell.hover else []
+            if cell.rank is not None:
+                fill = rank_fill(rank_colour_value(cell.rank, worst))
+                body.append(f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(w)}" height="{_n(h)}" fill="{fill}" '
+                            f'data-role="cell" {attrs} data-rank="{cell.rank}"/>')
+                ink = _on(fill)
+            else:
+                fill = NO_DATA_COLOUR if cell.hatch else "white"
+                body.append(f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(w)}" height="{_n(h)}" fill="{fill}" '
+                            f'data-role="{"no-data" if cell.hatch else "cell"}" {attrs}/>')
+                ink = "#1f2937"
+            if cell.hatch:  # three diagonal strokes: a hatch that still reads in print and for colour-blind readers
+                for d in (-0.5, 0.0, 0.5):
+                    body.append(f'<line x1="{_n(x0 + w * max(0, d))}" y1="{_n(y0 + h - h * max(0, -d))}" '
+                                f'x2="{_n(x0 + w + w * min(0, d))}" y2="{_n(y0 - h * min(0, -d))}" '
+                                f'stroke="{HATCH_COLOUR}" stroke-width="1"/>')
+            if cell.frame:
+                body.append(f'<rect x="{_n(x0 + 1.25)}" y="{_n(y0 + 1.25)}" width="{_n(w - 2.5)}" height="{_n(h - 2.5)}" '
+                            f'fill="none" stroke="{WEAK_COLOUR}" stroke-width="2.5" data-role="weakness" {attrs}/>')
+            if cell.text:
+                room = w - (7 if cell.frame else 4)  # inside the red frame where there is one
+                size = min(CELL_FONT, room / max(text_width(cell.text, 1), 0.1))
+                if size >= CELL_FONT_MIN:
+                    body.append(f'<text x="{_n(x0 + w / 2)}" y="{_n(y0 + h / 2 + size * 0.36)}" text-anchor="middle" '
+                                f'font-size="{size:.1f}" fill="{ink}" data-role="cell-text" data-room="{_n(room)}">'
+                                f'{_e(cell.text)}</text>')
+            parts.append("<g>" + "".join(body) + "</g>")
+    return _svg(width, bottom + label_h + 20, label, key, parts)
+
+
+def weakness_grid_svg(rows: pd.DataFrame, lang: str, *, key: str = "heat", label: str = "", width: int = WIDE) -> str:
+    """Components by editions for one series, coloured by the focus city's component rank (rank 1 deepest): a cell
+    without a rank grey and hatched, a weakness framed in red, every cell's hover the label, the reason and the ranks.
+
+    `rows`: the series' rows of the `weaknesses` view (component, component_ko, component_seq, edition,
+    edition_order, label, reason_ko, reason_en, component_rank, overall_rank)."""
+    rows = rows.sort_values(["component_seq", "edition_order"])
+    name_col = "component_ko" if lang == "ko" else "component"
+    editions = list(dict.fromkeys(rows.sort_values("edition_order")["edition"].astype(str)))
+    names = list(dict.fromkeys(rows[name_col]))
+    ranks = rows["component_rank"].dropna()
+    worst = int(ranks.max()) if len(ranks) else 1
+    cells = {}
+    for r in rows.itertuples(index=False):
+        name, edition, rank = getattr(r, name_col), str(r.edition), r.component_rank
+        if (name, edition) in cells:
+            continue
+        lines = [f"{name} · {edition}", t(f"label.{r.label}", lang), str(getattr(r, f"reason_{lang}"))]
+        if not _blank(rank):
+            lines.append(t("ui.weak.hover_ranks", lang, rank=int(rank),
+                           overall=t("doc.rank", lang, rank=int(r.overall_rank))
+                           if not _blank(r.overall_rank) else t("ui.none", lang)))
+        cells[(name, edition)] = GridCell(
+            None if _blank(rank) else int(rank), "" if _blank(rank) else t("doc.rank", lang, rank=int(rank)),
+            "\n".join(lines), hatch=_blank(rank), frame=r.label == "weakness")
+    return rank_grid_svg(names, editions, cells, worst, lang, key=key, label=label or t("ui.weak.heatmap", lang),
+                         width=width)
+
+
+def component_grid_svg(comp: pd.DataFrame, editions: pd.DataFrame, lang: str, unit: str = "", *,
+                       key: str = "components", label: str = "", width: int = WIDE) -> str:
+    """Component ranks of one city by edition: one row per component (the first on top), on the one rank scale of
+    every grid; a cell with only a score says so ("score 88.5"), uncoloured; each cell's hover its rank and score.
+
+    `comp`: the city's component rows (edition, edition_order, component, component_ko, component_seq, rank, score);
+    `editions`: the series' editions (edition, edition_order), whose order the columns follow."""
+    comp = comp.sort_values(["component_seq", "edition_order"])
+    present = set(comp["edition"].astype(str))
+    columns = [e for e in edition_labels(editions) if e in present]
+    name_col = "component_ko" if lang == "ko" else "component"
+    names = list(dict.fromkeys(comp[name_col]))
+    ranks = comp["rank"].dropna()
+    worst = int(ranks.max()) if len(ranks) else 1
+    cells = {}
+    for r in comp.itertuples(index=False):
+        name, edition = getattr(r, name_col), str(r.edition)
+        if (name, edition) in cells:
+            continue
+        rank = None if _blank(r.rank) else int(r.rank)
+        score = None if _blank(r.score) else float(r.score)
+        lines = [f"{name} · {edition}",
+                 t("ui.hover.rank", lang, rank=rank) if rank is not None else t("ui.hover.no_rank", lang)]
+        if score is not None:
+            lines.append(t("ui.hover.score", lang, score=format_number(score), unit=unit).strip())
+        text = (t("doc.rank", lang, rank=rank) if rank is not None
+                else t("ui.chart.score_cell", lang, score=format_number(score)) if score is not None else "")
+        cells[(name, edition)] = GridCell(rank, text, "\n".join(lines))
+    return rank_grid_svg(names, columns, cells, worst, lang, key=key, label=label or t("col.component_rank", lang),
+                         width=width)
+
+
+# --- scores within one edition (trends) ---------------------------------------------------------------------------
+
+BAR_ROW = 26
+
+
+def edition_scores_svg(rows: pd.DataFrame, edition: str, focus_city: str, lang: str, unit: str = "",
+                       peers: Sequence[str] = (), *, key: str = "edition_scores", width: int = WIDE) -> str:
+    """Scores of the cities in one edition, where scores only compare within an edition: one bar per city, the best
+    score on top, each bar in its city's fixed colour (the focus city's name bold), its score printed after it and its
+    hover (charts.hover_lines: rank, score, status, source, tier, flags) as a <title>; the score axis from zero. What
+    a Plotly bar chart drew here before (issue 13), as SVG; titled with the edition.
+
+    `rows`: rankings of one series (city, city_ko, edition, rank, score, status, publication, source_url, ...)."""
+    own = rows[(rows["edition"].astype(str) == str(edition)) & rows["score"].notna()]
+    own = own.sort_values(["score", "city"], ascending=[False, True]).reset_index(drop=True)
+    names = [city_label(r, lang) for _, r in own.iterrows()]
+    scores = [float(v) for v in own["score"]]
+    lo, hi = min([0.0, *scores]), max([0.0, *scores])
+    ticks = nice_ticks(lo, hi if hi > lo else lo + 1)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    values = [format_number(v) for v in scores]
+    left = 12 + min(max((text_width(n) for n in names), default=20), GRID_NAMES_SHARE * width)
+    right = 10 + max((text_width(v) for v in values), default=10)
+    title = t("ui.chart.scores_in", lang, edition=edition)
+    top = 30
+    bottom = top + BAR_ROW * max(len(own), 1)
+    plot = _Plot(width, left, right, top, bottom, ticks[0], ticks[-1], -0.5, max(len(own), 1) - 0.5)
+    parts = [f'<text x="0" y="16" font-size="13" font-weight="bold" fill="#333" data-role="title">'
+             f'{_e(_shortened(title, width, 13))}</text>']
+    for v in ticks:
+        x = plot.x(v)
+        parts.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top}" y2="{_n(bottom)}" stroke="{GRID}"/>')
+    parts += _x_labels(plot, [(v, tick_label(v, step)) for v in ticks], bottom + 16,
+                       t("ui.chart.score_axis", lang, unit=unit).strip())
+    zero = plot.x(0.0)
+    for i, r in own.iterrows():
+        focus = r["city"] == focus_city
+        weight = ' font-weight="bold"' if focus else ""
+        y, x = plot.y(i), plot.x(scores[i])
+        parts.append(f'<text x="{_n(left - 8)}" y="{_n(y + 4)}" text-anchor="end" fill="#333" data-role="y-tick"'
+                     f'{weight}>{_e(_shortened(names[i], left - 12))}</text>')
+        x0, x1 = min(zero, x), max(zero, x)
+        parts.append(f'<rect x="{_n(x0)}" y="{_n(y - BAR_ROW * 0.36)}" width="{_n(max(x1 - x0, 1))}" '
+                     f'height="{_n(BAR_ROW * 0.72)}" fill="{city_colour(r["city"], focus_city, peers)}" data-role="bar" '
+                     f'data-city="{_e(r["city"])}" data-score="{_e(scores[i])}" data-focus="{str(focus).lower()}">'
+                     f'<title>{_e(chr(10).join(hover_lines(r, lang, unit)))}</title></rect>')
+        parts.append(f'<text x="{_n(x1 + 4)}" y="{_n(y + 4)}" fill="#374151" data-role="value">{_e(values[i])}</text>')
+    return _svg(width, bottom + 40, title, key, parts)

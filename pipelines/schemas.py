@@ -22,16 +22,38 @@ from pathlib import Path
 import importlib.util
 from typing import TYPE_CHECKING, TypeVar
 
-import duckdb
-from duckdb import col, fn, lit
-
 from pipelines import sql
+from pipelines.sql import parts
 from pipelines.errors import CityIdxError
 from pipelines.formats import DATE_RE, FLAGS_RE, MONTH_RE, STATUSES, URL_RE  # noqa: F401 (the vocabulary, re-exported)
 from pipelines.messages import parsed, t
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# DuckDB's engine at once, its Python layer (relations and expressions) only where one is built: a build whose queries
+# are kept runs them on the engine alone (kept_sql; issue 13, quick start-up)
+duckdb = parts.Lazy()
+
+
+def relational(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """`con` with its relation methods (`table`, `sql`, `from_df` ...): the package's Python layer, which adds them to
+    the engine's connection, loaded first."""
+    duckdb.DuckDBPyRelation  # noqa: B018 - asked for to load the layer
+    return con
+
+
+def col(*args: object) -> duckdb.Expression:
+    return duckdb.col(*args)
+
+
+def fn(*args: object) -> duckdb.Expression:
+    return duckdb.fn(*args)
+
+
+def lit(*args: object) -> duckdb.Expression:
+    return duckdb.lit(*args)
+
 
 FIRST_DATA_ROW = 2  # a spreadsheet numbers the header row 1
 T = TypeVar("T")
@@ -394,6 +416,24 @@ def _passes(check: CheckSpec, cell: duckdb.Expression) -> duckdb.Expression:
     raise ValueError(f"pandera check {check.name!r} has no DuckDB form yet: add it to schemas._passes")
 
 
+# the pandera checks that have a DuckDB form (`_passes`)
+FORMED = frozenset({"str_length", "str_matches", "isin", "greater_than_or_equal_to", "greater_than",
+                    "less_than_or_equal_to", "less_than"})
+
+
+def refuse_unformed(model: Model, columns: list[str]) -> None:
+    """What `rules` refuses, without building a rule (no DuckDB expression: an empty table is judged by its columns
+    alone, on DuckDB's engine alone): a check of a column among `columns` without a DuckDB form, or a check across
+    columns, is a ValueError naming it."""
+    schema = model.to_schema()
+    for name, column in schema.columns.items():
+        for check in column.checks if name in columns else ():
+            if check.name not in FORMED:
+                raise ValueError(f"pandera check {check.name!r} has no DuckDB form yet: add it to schemas._passes")
+    if schema.checks:
+        raise ValueError(f"{model.__name__}: a check across columns belongs in schemas.WIDE_CHECKS, not in pandera")
+
+
 def rules(model: Model, columns: list[str],
           derived: dict[str, tuple[duckdb.Expression, str]] | None = None) -> list[Rule]:
     """Every rule of `model` on the `columns` a table has: each column's nullability, checks and uniqueness, the
@@ -612,9 +652,52 @@ class Stored:
     con: duckdb.DuckDBPyConnection
     name: str
     columns: list[str]
+    # the table's own names of `ROW` and `columns`, when other than `rowid` and theirs (python_held: `_0`, `_1` ...)
+    sources: tuple[str, ...] | None = None
 
     def relation(self) -> duckdb.DuckDBPyRelation:
-        return self.con.table(self.name).select(col("rowid").alias(ROW), *map(col, self.columns))
+        if self.sources is not None:
+            return relational(self.con).table(self.name).select(
+                *(col(s).alias(c) for s, c in zip(self.sources, [ROW, *self.columns])))
+        return relational(self.con).table(self.name).select(col("rowid").alias(ROW), *map(col, self.columns))
+
+
+@dataclass(frozen=True)
+class Held:
+    """A table a build holds in its own DuckDB (component_row, build/rankings.py start_components), by its name on
+    `con`: what the build reads of it runs as named or kept queries on DuckDB's engine, no relation bound (issue 13,
+    quick start-up); `relation()` for a caller that wants one (it loads the package's Python layer)."""
+
+    con: duckdb.DuckDBPyConnection
+    name: str
+
+    @property
+    def columns(self) -> list[str]:
+        found = sql.execute(self.con, "table_columns", table=self.name)
+        names = [d[0] for d in found.description]
+        found.fetchall()  # no row: the result finished, so a relation may run on the connection next
+        return names
+
+    def count(self) -> int:
+        [(count,)] = sql.rows(self.con, "table_rows", table=self.name)  # every row fetched: the result finished
+        return count
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.count(), len(self.columns)
+
+    def stored(self) -> Stored:
+        """Its rows as find_problems judges them, each named by its `rowid`."""
+        return Stored(self.con, self.name, self.columns)
+
+    def relation(self) -> duckdb.DuckDBPyRelation:
+        return relational(self.con).table(self.name)
+
+
+def in_duckdb(table: object) -> bool:
+    """Whether a build's table is held in DuckDB (`Held`, or a relation: a large ledger's ranking_row), not made in
+    Python (`Table`)."""
+    return isinstance(table, Held) or parts.is_relation(table)
 
 
 def find_problems(rel: duckdb.DuckDBPyRelation | Stored, model: Model, display: str, rows: int | None = None,
@@ -650,7 +733,8 @@ def _stored_scanned(stored: Stored, model: Model, display: str, key_proven: bool
             _any([col(f"_failed{i}") for i in range(len(found))])).order(col(ROW).asc().nulls_first())
         return {"sql": scan.sql_query(), "rules": [[r.column, r.check, r.value] for r in found], "quoted": quoted}
 
-    what = json.dumps([SCAN_FORMAT, duckdb.__version__, model.__name__, stored.name, stored.columns, key_proven])
+    what = json.dumps([SCAN_FORMAT, duckdb.__version__, model.__name__, stored.name, stored.columns, key_proven,
+                       stored.sources])
     name = f"stored-{model.__name__}-{hashlib.sha256(what.encode()).hexdigest()[:24]}"
     scan = parsed.load(_scan_sources(), name, make)
     if not scan["rules"]:
@@ -667,14 +751,17 @@ def validate_frame(df: pd.DataFrame | Table, model: Model, display: str) -> list
     if isinstance(df, Table) and not len(df):
         # no row to break a rule: the columns alone are judged, and the rules made (a check without a DuckDB form is
         # refused as on any table), without DuckDB's round trips (~6 ms, issue 13)
-        rules(model, df.columns)
+        refuse_unformed(model, df.columns)
         return column_problems(model, df.columns, display)
     con = cursor()
     try:
         if isinstance(df, Table):  # a table whose maker proved its unique key (Columns.key_proven) is not judged on it
-            return find_problems(df.relation(con, row=True), model, display, rows=len(df),
-                                 key_proven=getattr(df, "key_proven", False))
-        rel = con.from_df(df.assign(**{ROW: df.index}))
+            proven = getattr(df, "key_proven", False)
+            if SCAN_KEPT and len(df) < SUSPECTS_FROM_ROWS and not _through_pandas(len(df)):
+                # held once and judged by its kept scan: no relation bound (issue 13, quick start-up)
+                return find_problems(df.stored(con), model, display, rows=len(df), key_proven=proven)
+            return find_problems(df.relation(con, row=True), model, display, rows=len(df), key_proven=proven)
+        rel = relational(con).from_df(df.assign(**{ROW: df.index}))
         return find_problems(rel, model, display, rows=len(df))
     finally:
         con.close()
@@ -736,7 +823,7 @@ def hold_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, num
         raise
     except (duckdb.Error, UnicodeDecodeError) as exc:
         return None, [problem(display, None, None, "check.unreadable_csv", value=str(exc).splitlines()[0][:200])], True, {}
-    held = con.table("held")
+    held = relational(con).table("held")
     # the cells are held trimmed (an empty one missing); the headers are trimmed here
     text = held.select((col("rowid") + FIRST_DATA_ROW).alias(ROW), *(col(c).alias(c.strip()) for c in held.columns))
     columns = [c for c in text.columns if c != ROW]
@@ -818,9 +905,9 @@ def stream_validated(con: duckdb.DuckDBPyConnection, path: Path, display: str, n
     [found] = sql.rows(con, "ledger_csv_sniff", path=str(path))
     trim = found == ("\\n", 0, "(empty)", True, names)
     if trim:  # the cells as the file writes them: trimmed here, but for the caller's `untrimmed` and the numbers
-        rows = con.table_function("ledger_csv_as", [str(path), {n: "VARCHAR" for n in names}])
+        rows = relational(con).table_function("ledger_csv_as", [str(path), {n: "VARCHAR" for n in names}])
     else:  # every cell trimmed
-        rows = con.table_function("ledger_csv", [str(path)])
+        rows = relational(con).table_function("ledger_csv", [str(path)])
     numbered = [c for c in numbers if c in names]
     absent = [c for c in model.to_schema().columns if c not in names]
     found_rules = rules(model, names)
@@ -1026,15 +1113,22 @@ def _hold_typed(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], n
         sql.execute(con, "hold_csvs", paths=[str(path) for path, _ in files])
     except (duckdb.Error, UnicodeDecodeError):
         return None
-    held = con.table("held")
+    held = relational(con).table("held")
     if held.filter(col(FILE).isnull()).limit(1).fetchall():  # a file DuckDB names otherwise than it was given
         return None
-    columns = [c for c in held.columns if c != FILE]
+    return _typed_together(held, held.columns, numbers, model)
+
+
+def _typed_together(held: duckdb.DuckDBPyRelation, names: list[str], numbers: dict[str, str], model: Model
+                    ) -> tuple[duckdb.DuckDBPyRelation, list[str], list[Rule]]:
+    """_hold_typed's typed rows of the files `held` holds (`names`: its columns, `FILE` among them), their columns and
+    the rules to judge on them."""
+    columns = [c for c in names if c != FILE]
     first = fn("min", col("rowid")).over(partition_by=[col(FILE)])
     row = col(FILE).cast("BIGINT") * FILE_STRIDE + col("rowid") - first + FIRST_DATA_ROW
-    numbered = [c for c in numbers if c in columns]
     typed = held.select(row.alias(ROW), col(FILE), *(_number(col(c), numbers[c]).alias(c) if c in numbers else col(c)
-                                          for c in columns), *(col(c).alias(f"_text_{c}") for c in numbered))
+                                          for c in columns),
+                        *(col(c).alias(f"_text_{c}") for c in numbers if c in columns))
     found = number_rules(numbers, columns, "_text_") + [_per_file(r) for r in rules(model, columns)]
     return typed, columns, found
 
@@ -1073,7 +1167,7 @@ def _judge_together(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
         # thread's CPU on the synthetic ledger's 54,000 ranking rows)
         con.register("typed_source", typed)
         sql.execute(con, "hold_typed")
-        typed = con.table("typed_held")
+        typed = relational(con).table("typed_held")
     # the rows fetched first: their count spares _failures the query that would count them (a few thousand rows
     # of the real ledger are judged in one scan)
     fetched = fetch(typed.select(col(ROW), *(col(c) for c in columns)))
@@ -1118,7 +1212,7 @@ def hold_validated_files(con: duckdb.DuckDBPyConnection, files: list[tuple[Path,
     # the files' text parsed and numbered again by every query (issue 13)
     con.register("typed_source", typed)
     sql.execute(con, "hold_typed")
-    typed = con.table("typed_held")
+    typed = relational(con).table("typed_held")
     hits, found_values = _failures(typed, found, "", list(model.to_schema().unique or []),
                                    tuple((_FILE_TEXT, *g) for g in groups))
     problems, failed = _by_file([(r.check, p) for r, p in hits], files)
@@ -1128,6 +1222,79 @@ def hold_validated_files(con: duckdb.DuckDBPyConnection, files: list[tuple[Path,
             distinct[int(k) - 1][g].append(tuple(values))
     rows = typed.select(col(ROW), col(FILE), *(col(c) for c in [*columns, *missing]))
     return rows, [(problems[i], failed[i], distinct[i]) for i in range(len(files))]
+
+
+def held_files_kept(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], numbers: dict[str, str],
+                    model: Model, also: tuple[str, ...] = ()) -> tuple[list[str], list[Record]] | None:
+    """`hold_validated_files` of a few small files that break no rule, without a relation (issue 13, quick start-up:
+    the build's components files on DuckDB's engine alone): read together (`hold_csvs`), held typed as the cursor's
+    `typed_held` (`ROW`, `FILE`, every column of any file, each of `also` none of them has missing, the number columns'
+    text), and judged in one scan, each query kept as SQL once per model, columns and numbers (`kept_sql`). Returns
+    the columns and every row as a record (`ROW` and `FILE` as hold_validated_files numbers them, every column, a
+    missing one None), in the files' order; None when they are not two or more files read together under
+    SUSPECTS_FROM_ROWS rows that break no rule (a header that fails, a file DuckDB cannot read or names otherwise, a
+    problem anywhere): the caller then judges them as before, which names every problem."""
+    if not SCAN_KEPT:
+        return None
+    headers = _together(files, model)
+    if len(files) < 2 or len(headers) < len(files):
+        return None
+    try:
+        sql.execute(con, "hold_csvs", paths=[str(path) for path, _ in files])
+    except duckdb.OutOfMemoryException:  # not the files' fault: the build says so (build.within_memory)
+        raise
+    except (duckdb.Error, UnicodeDecodeError):
+        return None
+    [(count,)] = sql.rows(con, "held_rows")
+    if count >= SUSPECTS_FROM_ROWS:
+        return None
+    found = sql.execute(con, "held_columns")
+    held = [d[0] for d in found.description]
+    found.fetchall()  # no row: the result finished
+    columns = [c for c in held if c != FILE]
+    absent = [c for c in also if c not in columns]
+
+    def typed_query() -> duckdb.DuckDBPyRelation:
+        typed, _, _ = _typed_together(relational(con).table("held"), held, numbers, model)
+        return typed.select(*map(col, typed.columns), *(lit(None).cast("VARCHAR").alias(c) for c in absent))
+
+    what = [model.__name__, held, sorted(numbers.items()), absent]
+    sql.execute(con, "hold_typed_query", query=kept_sql("typed-together", what, typed_query))
+
+    def scan_query() -> duckdb.DuckDBPyRelation:
+        found = number_rules(numbers, columns, "_text_", parsed=True) + [_per_file(r) for r in rules(model, columns)]
+        return relational(con).table("typed_held").select(
+            col(ROW), col(FILE), *map(col, [*columns, *absent]), *(r.failed.alias(f"_failed{i}") for i, r in enumerate(found))
+        ).order(col(ROW).asc().nulls_first())
+
+    names = [ROW, FILE, *columns, *absent]
+    records = []
+    for hit in con.execute(kept_sql("judged-together", what, scan_query)).fetchall():
+        if hit[1] is None or any(hit[len(names):]):  # a file DuckDB names otherwise than given, or a rule broken
+            return None
+        records.append(dict(zip(names, hit)))
+    return [*columns, *absent], records
+
+
+def distinct_of(records: list[Record], groups: Groups) -> Distinct:
+    """The distinct values of each group of columns among `records` (a column a record lacks is missing there), in
+    the order they first appear: what distinct_values gives of the same rows, made in Python."""
+    return {g: list(dict.fromkeys(tuple(r.get(c) for c in g) for r in records)) for g in groups}
+
+
+KEPT_SQL_FORMAT = "1"  # changed when what kept_sql keeps changes: every query kept before is then ignored
+
+
+def kept_sql(name: str, what: list, make: Callable[[], duckdb.DuckDBPyRelation]) -> str:
+    """The SQL of the relation `make()` builds, kept in the user's cache folder by `name`, `what` it is a function of
+    (plain JSON data), this module and the models' sources and DuckDB's version (`pipelines.messages.parsed`), as
+    `_scan` keeps a small file's scan: the relation is built by DuckDB's Python layer (relations, expressions: the
+    rules have one form, `rules`) the first time only, and then run as SQL on DuckDB's engine alone (issue 13, quick
+    start-up)."""
+    key = json.dumps([KEPT_SQL_FORMAT, duckdb.__version__, name, what])
+    found = parsed.load(_scan_sources(), f"sql-{name}-{hashlib.sha256(key.encode()).hexdigest()[:24]}",
+                        lambda: {"sql": make().sql_query()})
+    return found["sql"]
 
 
 # --- the rows as Python records (the build's path, without pandas) -------------------------------------------------
@@ -1179,7 +1346,7 @@ def _scan(con: duckdb.DuckDBPyConnection, model: Model, held: list[str], numbers
     columns. Made from the rules as hold_validated judges a small file, once per model, columns, numbers, this
     module and DuckDB."""
     def make() -> dict:
-        rel = con.table("held")
+        rel = relational(con).table("held")
         text = rel.select((col("rowid") + FIRST_DATA_ROW).alias(ROW), *(col(c).alias(c.strip()) for c in held))
         columns = [c.strip() for c in held]
         numbered = [c for c in numbers if c in columns]
@@ -1203,7 +1370,7 @@ def _together_scan(con: duckdb.DuckDBPyConnection, model: Model, held: list[str]
     the columns, the quoted text columns, then each rule's verdict (a key unique within its file), every row ordered
     by `ROW`."""
     def make() -> dict:
-        rel = con.table("held")
+        rel = relational(con).table("held")
         columns = [c for c in held if c != FILE]
         first = fn("min", col("rowid")).over(partition_by=[col(FILE)])
         row = col(FILE).cast("BIGINT") * FILE_STRIDE + col("rowid") - first + FIRST_DATA_ROW
@@ -1416,12 +1583,12 @@ class Table:
             if self._converted is None or self._converted[0] != len(self.records):
                 self._converted = (len(self.records), self.frame())
             frame = self._converted[1][[c for c in names if c != ROW]]
-            return con.from_df(frame.assign(**{ROW: frame.index})[names] if row else frame)
+            return relational(con).from_df(frame.assign(**{ROW: frame.index})[names] if row else frame)
         lists = [list(range(len(self.records))) if c == ROW else self.column(c) for c in names]
         if set(names) != {"key", "value"}:
-            return con.sql(sql.text("python_rows"), params={"columns": dict(zip(names, lists))})
+            return relational(con).sql(sql.text("python_rows"), params={"columns": dict(zip(names, lists))})
         # DuckDB reads a dict of exactly `key` and `value` as a MAP: such a table goes in under other names
-        rel = con.sql(sql.text("python_rows"), params={"columns": {f"_{i}": v for i, v in enumerate(lists)}})
+        rel = relational(con).sql(sql.text("python_rows"), params={"columns": {f"_{i}": v for i, v in enumerate(lists)}})
         return rel.select(*(col(f"_{i}").alias(c) for i, c in enumerate(names)))
 
     def held(self, con: duckdb.DuckDBPyConnection, columns: list[str] | None = None,
@@ -1435,7 +1602,15 @@ class Table:
             return self.relation(con, columns, row)
         lists = [list(range(len(self.records))) if c == ROW else self.column(c) for c in names]
         sql.execute(con, "python_rows_hold", columns={f"_{i}": v for i, v in enumerate(lists)})
-        return con.table("python_held").select(*(col(f"_{i}").alias(c) for i, c in enumerate(names)))
+        return relational(con).table("python_held").select(*(col(f"_{i}").alias(c) for i, c in enumerate(names)))
+
+    def stored(self, con: duckdb.DuckDBPyConnection) -> Stored:
+        """The records held as `held` holds them (the cursor's `python_held`, with `ROW`, each record's place), as
+        find_problems judges them without a relation (a small table by its kept scan)."""
+        names = [ROW, *self.columns]
+        lists = [list(range(len(self))) if c == ROW else self.column(c) for c in names]
+        sql.execute(con, "python_rows_hold", columns={f"_{i}": v for i, v in enumerate(lists)})
+        return Stored(con, "python_held", list(self.columns), tuple(f"_{i}" for i in range(len(names))))
 
     def append(self, con: duckdb.DuckDBPyConnection, name: str, columns: list[str]) -> None:
         """The records appended to table `name` on `con`, as `relation(con, columns)` inserted there (`columns`: the
@@ -1480,6 +1655,16 @@ class Columns(Table):
         if len(counts) > 1:
             raise ValueError(f"columns of different lengths: {sorted(counts)}")
         self._rows = counts.pop() if counts else 0
+
+    def append(self, con: duckdb.DuckDBPyConnection, name: str, columns: list[str]) -> None:
+        """As Table.append: fewer than JSON_RUN_ROWS rows by DuckDB's appender, each row a tuple of the lists (the
+        real ledger's values part, a few hundred: no JSON file and no relation, issue 13); more as JSON text."""
+        if self._rows >= JSON_RUN_ROWS or _through_pandas(self._rows):
+            self.relation(con, columns).insert_into(name)
+            return
+        appender = con.appender(name, columns=list(columns))
+        appender.append_rows(list(zip(*(self.lists[c] for c in columns))))
+        appender.flush()
 
     def _json(self, name: str) -> list[bytes]:
         """Column `name` (or ROW: each row's place) as JSON arrays, one per run of rows: made once per column, as
@@ -1535,7 +1720,7 @@ class Columns(Table):
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(b"\n".join(lines))
-            return con.sql(sql.text("json_rows"),
+            return relational(con).sql(sql.text("json_rows"),
                            params={"path": path, "columns": types, "largest": largest}).materialize()
         finally:
             os.unlink(path)

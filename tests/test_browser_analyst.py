@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from dashboard.svg_charts import PHONE_WIDTH
 from dashboard.text import t
 from tests.test_browser import (  # noqa: F401 - fixtures used by name
     ARTIFACTS,
@@ -170,22 +171,32 @@ def _labels_kept(page, path: str) -> None:
                                   .map(e => e.textContent)""")
         assert any(re.match(r"^\d{4} · \d+위$", x) for x in ticks), ticks
     else:
-        # heat-map labels fit their cells: "11위" is never cut to "1위"
+        # heat-map labels fit their cells: "11위" is never cut to "1위" (each drawn inside its room, as measured by
+        # the browser); the grid shown is the phone's drawing, at about its own size
         sizes = page.evaluate("""() => {
             const out = [];
-            for (const plot of document.querySelectorAll('.js-plotly-plot')) {
-              const layer = plot.querySelector('.heatmaplayer'); if (!layer) continue;
-              const xs = (plot.layout && plot.layout.xaxis && plot.layout.xaxis.categoryarray) || [];
-              const area = plot.querySelector('.nsewdrag'); if (!area || !xs.length) continue;
-              const cell = area.getBBox().width / xs.length;
-              for (const t of layer.querySelectorAll('text')) out.push([t.textContent, t.getBBox().width, cell]);
+            for (const svg of document.querySelectorAll('svg[data-chart^="heat_"]')) {
+              if (!svg.getClientRects().length) continue;
+              const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+              for (const t of svg.querySelectorAll('[data-role="cell-text"]'))
+                out.push([t.textContent, t.getBBox().width, +t.getAttribute('data-room'), scale]);
             }
             return out; }""")
         assert sizes, "the heat map shows rank labels"
-        assert all(w <= cell + 2 for _, w, cell in sizes), [s for s in sizes if s[1] > s[2] + 2][:5]
-        assert all(re.fullmatch(r"\d+위", label) for label, _, _ in sizes)
+        assert all(w <= room + 1 for _, w, room, _ in sizes), [s for s in sizes if s[1] > s[2] + 1][:5]
+        assert all(re.fullmatch(r"\d+위", label) for label, _, _, _ in sizes)
+        assert all(scale >= 0.85 for *_, scale in sizes), sizes[:1]
         # the peers chart names its edition
         assert re.search(r"\d{4}년 판 순위", text) or "년 판 순위" in page.content()
+        # the peers chart: its phone drawing shown (the wide one hidden), at about its own size, so its text keeps its
+        # 11 px; every dot inside the screen
+        peers = page.evaluate("""() => Array.from(document.querySelectorAll('svg[data-chart="weak_peers"]'))
+            .filter(s => s.getClientRects().length > 0).map(s => ({
+              drawn: s.viewBox.baseVal.width, shown: s.getBoundingClientRect().width,
+              right: Math.max(...Array.from(s.querySelectorAll('[data-role="rank"]'))
+                                  .map(d => d.getBoundingClientRect().right)) }))""")
+        assert len(peers) == 1 and peers[0]["drawn"] == PHONE_WIDTH, peers
+        assert peers[0]["shown"] >= 0.85 * PHONE_WIDTH and peers[0]["right"] <= 390, peers
 
 
 # Anything in the main block that scrolls sideways: the page itself, a table's frame or its grid, any scroller.

@@ -7,6 +7,7 @@ hand-made rows into its own copy of the fixture, marked "hand-made test case"; t
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,8 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from dashboard import charts
+from dashboard import svg_charts as svg_charts_module
+from dashboard.svg_charts import PHONE_WIDTH, WIDE
 from dashboard.text import t
 from pipelines import build, catalogue
 from tests.page_reading import english_labels, labels, marks, plotly_specs, run_on, svg_charts
@@ -85,15 +88,17 @@ def test_weak_points_lists_the_weaknesses_with_reason_evidence_and_owners(read_m
     assert row["비교 도시 중"] == "비교 도시 자료 없음"
     assert "관련 시 관리지표: 서울 방문 외래관광객 수 · 담당 부서: 관광체육국" in body
 
-    heat = plotly_specs(at)["heat_mori_gpci"]
-    assert heat["layout"]["xaxis"]["type"] == "category" and heat["layout"]["xaxis"]["categoryarray"] == ["2024", "2025"]
-    assert heat["layout"]["yaxis"]["categoryarray"] == ["거주", "연구·개발", "경제"], "the first component on top"
-    cells = [v for tr in heat["data"] if tr["type"] == "heatmap" and "text" in tr for row in tr["text"] for v in row]
+    heat = svg_charts(at)["heat_mori_gpci"]
+    assert [e.text for e in marks(heat, "x-tick")] == ["2024", "2025"], "editions in order"
+    assert [e.get("data-name") for e in marks(heat, "y-tick")] == ["경제", "연구·개발", "거주"], \
+        "the first component on top"
+    cells = [e.text for e in marks(heat, "cell-text")]
     assert "25위" in cells and "5위" in cells
-    frames = [s for s in heat["layout"]["shapes"] if s["type"] == "rect"]
+    frames = marks(heat, "weakness")
     assert len(frames) == 4, "livability and economy are weak in both editions"
-    hover = "\n".join(v for row in next(tr for tr in heat["data"] if tr["type"] == "heatmap")["customdata"] for v in row)
+    hover = "\n".join(e.text for e in heat.iter("{http://www.w3.org/2000/svg}title"))
     assert "약점" in hover and "19계단 낮음" in hover
+    assert not plotly_specs(at), "no Plotly chart left on the page: its bundle is not loaded"
 
 
 def test_weak_points_rules_show_the_thresholds_of_indicators_yml(mini, tmp_path, monkeypatch):
@@ -240,16 +245,23 @@ def test_heatmap_hatches_cells_without_data_and_frames_weaknesses():
         {"component": "B", "component_ko": "나", "component_seq": 2, "edition": "2025", "edition_order": 2,
          "label": "strength", "reason_ko": "이유", "reason_en": "why", "component_rank": 1, "overall_rank": 6},
     ])
-    fig = charts.weakness_heatmap(rows, "en")
-    shapes = fig.layout.shapes
-    assert sum(s.type == "rect" for s in shapes) == 1 and sum(s.type == "line" for s in shapes) == 3
-    grey, ranks = [tr for tr in fig.data if tr.type == "heatmap"]
-    assert grey.z[0][1] == 0 and grey.z[0][0] is None, "only the cell without data is grey"
-    assert "no data" in grey.customdata[0][1]
-    assert ranks.z[1][1] == 1 and ranks.z[0][0] == 0, "rank 1 at the deep end of the scale, the worst at the pale end"
-    # the labels are the heat map's own text (Plotly shrinks it to fit a narrow cell instead of clipping it)
-    assert [list(r) for r in ranks.text] == [["#30", ""], ["", "#1"]] and ranks.texttemplate == "%{text}"
-    assert not any(tr.type == "scatter" for tr in fig.data)
+    chart = svg_charts_module.weakness_grid_svg(rows, "en", key="w")
+    root = ET.fromstring(chart)
+    frames = marks(root, "weakness")
+    assert [(f.get("data-row"), f.get("data-edition")) for f in frames] == [("A", "2024")]
+    (grey,) = marks(root, "no-data")
+    assert (grey.get("data-row"), grey.get("data-edition")) == ("A", "2025"), "only the cell without data is grey"
+    assert grey.get("fill") == charts.NO_DATA_COLOUR
+    lines = [e for e in root.iter("{http://www.w3.org/2000/svg}line") if e.get("stroke") == charts.HATCH_COLOUR]
+    assert len(lines) == 3, "hatched with three strokes"
+    cells = {(e.get("data-row"), e.get("data-edition")): e for e in marks(root, "cell")}
+    assert set(cells) == {("A", "2024"), ("B", "2025")}, "a cell the view has no row for is left blank"
+    assert cells[("B", "2025")].get("fill") == charts.RANK_SCALE[-1][1], "rank 1 at the deep end of the scale"
+    assert cells[("A", "2024")].get("fill") == charts.RANK_SCALE[0][1], "the worst at the pale end"
+    assert [e.text for e in marks(root, "cell-text")] == ["#30", "#1"]
+    hovers = [e.text for e in root.iter("{http://www.w3.org/2000/svg}title")][1:]
+    assert hovers[1] == f"A · 2025\n{t('label.no_data', 'en')}\nno data"
+    assert hovers[0].startswith(f"A · 2024\n{t('label.weakness', 'en')}\nwhy\n")
 
 
 def test_trend_around_chart_marks_acceptance_between_before_and_after():
@@ -304,11 +316,21 @@ def test_weak_points_draws_only_the_open_tabs_heat_map(real_warehouse: Path, mon
     # mini one has weaknesses in one series only, so it has no tabs.
     monkeypatch.setenv("CITYIDX_WAREHOUSE", str(real_warehouse))
     at = run(WEAK, "ko")
-    heat = lambda: sorted(k for k in plotly_specs(at) if k.startswith("heat_"))  # noqa: E731
+    heat = lambda: sorted(k for k in svg_charts(at) if k.startswith("heat_"))  # noqa: E731
     assert len(at.tabs) >= 2, "the mini warehouse has weaknesses in two series"
     first, second = at.tabs[0].label, at.tabs[1].label
     assert len(heat()) == 1
     drawn = heat()[0]
+    # The same run's peers chart (an AppTest run of its own would cost a second of CPU): the first component listed,
+    # drawn as SVG twice, for a wide screen and for a phone, each dot a peer or the focus city with a rank.
+    drawings = [ET.fromstring(m.value)[0] for m in at.markdown if m.value.startswith("<div><svg")]
+    peers = [d for d in drawings if d.get("data-chart") == "weak_peers"]
+    assert [d.get("viewBox").split()[2] for d in peers] == [f"{WIDE:.1f}", f"{PHONE_WIDTH:.1f}"]
+    cities = {d.get("data-city"): d.get("data-focus") for d in marks(peers[0], "rank")}
+    assert cities.get("Seoul") == "true" and len(cities) >= 2
+    assert set(cities) <= {"Seoul", *catalogue.load(ROOT / "indicators.yml").peer_cities}
+    assert any(m.value.startswith("**") and "년 판 순위" in m.value for m in at.markdown), "the chart's title"
+    assert not plotly_specs(at).get("weak_peers"), "no Plotly figure for the peers"
     at.session_state["weak_heat_tab"] = second
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -142,12 +142,26 @@ def test_score_chart_reverses_the_axis_when_lower_is_better(rows, editions):
 
 
 def test_edition_score_chart_compares_cities_within_one_edition(rows):
-    fig = charts.edition_score_chart(rows, "2022", "Seoul", "ko", unit="점")
-    bar = fig.data[0]
-    assert list(bar.y) == ["서울", "도쿄"]  # ascending score: the best at the top of a horizontal bar chart
-    assert list(bar.x) == [60.25, 72.0]
-    assert bar.marker.color[0] == charts.FOCUS_COLOUR and bar.marker.color[1] != charts.FOCUS_COLOUR
-    assert "2022" in fig.layout.title.text
+    chart = ET.fromstring(svg_charts.edition_scores_svg(rows, "2022", "Seoul", "ko", unit="점"))
+    bars = marks(chart, "bar")
+    assert [(b.get("data-city"), float(b.get("data-score"))) for b in bars] == [("Tokyo", 72.0), ("Seoul", 60.25)], \
+        "the best score on top"
+    assert [e.text for e in marks(chart, "y-tick")] == ["도쿄", "서울"]
+    assert float(bars[0].get("y")) < float(bars[1].get("y"))
+    assert float(bars[0].get("width")) > float(bars[1].get("width")) > 0, "longer for a higher score, from zero"
+    assert float(bars[0].get("x")) == float(bars[1].get("x"))
+    assert bars[1].get("fill") == charts.FOCUS_COLOUR and bars[0].get("fill") != charts.FOCUS_COLOUR
+    assert [e.get("font-weight") for e in marks(chart, "y-tick")] == [None, "bold"], "the focus city's name bold"
+    assert [e.text for e in marks(chart, "value")] == ["72", "60.25"], "each score printed after its bar"
+    hover = bars[1].find("{http://www.w3.org/2000/svg}title").text.split("\n")
+    assert hover[:3] == ["서울 · 2022", "순위: 9위", "점수: 60.25 점"] and "Yonhap" in "\n".join(hover)
+    assert "2022" in marks(chart, "title")[0].text and chart.get("aria-label") == marks(chart, "title")[0].text
+    ticks = [float(e.get("data-value")) for e in marks(chart, "x-tick")]
+    assert ticks[0] == 0 and ticks[-1] >= 72, "the score axis from zero past the best score"
+    assert "점수 (점)" in [e.text for e in chart.iter("{http://www.w3.org/2000/svg}text")]
+    phone = ET.fromstring(svg_charts.edition_scores_svg(rows, "2022", "Seoul", "en", width=svg_charts.PHONE_WIDTH))
+    assert all(float(b.get("x")) + float(b.get("width")) < svg_charts.PHONE_WIDTH - 20 for b in marks(phone, "bar")), \
+        "room for the printed score after the longest bar"
 
 
 def test_sparkline_is_small_reversed_and_keeps_gaps_as_gaps(rows):
@@ -164,6 +178,26 @@ def test_sparkline_is_small_reversed_and_keeps_gaps_as_gaps(rows):
     assert len(line.get("points").split()) == 3, "the gap is joined over, never drawn as a rank"
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def grid(chart: ET.Element) -> dict[tuple[str, str], dict]:
+    """A rank grid's cells by (row, edition): its role, rank, fill, drawn text and hover."""
+    cells = {}
+    for g in chart.iter(f"{SVG}g"):
+        rect = next((e for e in g if e.get("data-role") in ("cell", "no-data")), None)
+        if rect is None:
+            continue
+        text = next((e for e in g if e.get("data-role") == "cell-text"), None)
+        title = g.find(f"{SVG}title")
+        cells[(rect.get("data-row"), rect.get("data-edition"))] = {
+            "role": rect.get("data-role"), "rank": rect.get("data-rank"), "fill": rect.get("fill"),
+            "text": None if text is None else text.text, "hover": None if title is None else title.text,
+            "framed": any(e.get("data-role") == "weakness" for e in g),
+            "hatched": len(g.findall(f"{SVG}line")) == 3}
+    return cells
+
+
 def test_component_chart_grid_of_ranks_in_the_chosen_language():
     comp = pd.DataFrame({
         "edition": ["2024", "2024", "2025", "2025"],
@@ -174,19 +208,28 @@ def test_component_chart_grid_of_ranks_in_the_chosen_language():
         "rank": pd.array([19, 5, 16, None], dtype="Int64"),
         "score": [None, None, None, 88.5],
     })
-    eds = pd.DataFrame({"edition": ["2024", "2025"], "edition_order": [1, 2], "methodology_change": [None, None]})
-    fig = charts.component_chart(comp, eds, "ko")
-    heat = fig.data[0]
-    assert list(heat.x) == ["2024", "2025"]
-    assert list(heat.y) == ["경제", "연구·개발"]
-    # the one rank scale of every heat map: rank 1 (best) at 1, the worst rank shown at 0
-    value = lambda r: charts.rank_colour_value(r, 19)  # noqa: E731
-    assert [list(r) for r in heat.z] == [[value(19), value(16)], [value(5), None]]
-    assert heat.z[0][0] == 0 and heat.z[1][0] > heat.z[0][1] > 0
-    assert [list(r) for r in heat.text] == [["19위", "16위"], ["5위", ""]]
-    labels = dict(zip(zip(fig.data[1].x, fig.data[1].y), fig.data[1].text))
-    assert labels == {("2025", "연구·개발"): "점수 88.5"}, "a score-only cell still says what it holds"
-    assert list(charts.component_chart(comp, eds, "en").data[0].y) == ["Economy", "R&D"]
+    eds = pd.DataFrame({"edition": ["2025", "2024"], "edition_order": [2, 1], "methodology_change": [None, None]})
+    chart = ET.fromstring(svg_charts.component_grid_svg(comp, eds, "ko", key="c"))
+    assert [e.text for e in marks(chart, "x-tick")] == ["2024", "2025"], "editions in publication order"
+    names = marks(chart, "y-tick")
+    assert [e.get("data-name") for e in names] == ["경제", "연구·개발"], "the first component on top"
+    assert float(names[0].get("y")) < float(names[1].get("y"))
+    cells = grid(chart)
+    # the one rank scale of every grid: rank 1 (best) deepest, the worst rank shown palest
+    fill = lambda r: svg_charts.rank_fill(charts.rank_colour_value(r, 19))  # noqa: E731
+    assert {k: (c["rank"], c["fill"], c["text"]) for k, c in cells.items() if c["rank"]} == {
+        ("경제", "2024"): ("19", fill(19), "19위"), ("경제", "2025"): ("16", fill(16), "16위"),
+        ("연구·개발", "2024"): ("5", fill(5), "5위")}
+    assert fill(19) == charts.RANK_SCALE[0][1] and fill(1) == charts.RANK_SCALE[-1][1]
+    score_only = cells[("연구·개발", "2025")]
+    assert score_only["rank"] is None and score_only["text"] == "점수 88.5", "a score-only cell still says what it holds"
+    assert score_only["fill"] == "white" and not score_only["hatched"]
+    assert score_only["hover"] == "연구·개발 · 2025\n순위: 없음\n점수: 88.5"
+    assert cells[("경제", "2024")]["hover"] == "경제 · 2024\n순위: 19위"
+    english = ET.fromstring(svg_charts.component_grid_svg(comp, eds, "en"))
+    assert [e.get("data-name") for e in marks(english, "y-tick")] == ["Economy", "R&D"]
+    assert [e.get("data-rank") for e in marks(english, "scale")] == ["1", "2", "3", "5", "10"], \
+        "the legend: rank 1 first, round ranks up to the worst shown"
 
 
 def test_component_chart_with_scores_only_still_labels_every_cell():
@@ -196,9 +239,39 @@ def test_component_chart_with_scores_only_still_labels_every_cell():
         "rank": pd.array([None, None], dtype="Int64"), "score": [75.0, 100.0],
     })
     eds = pd.DataFrame({"edition": ["2015"], "edition_order": [1], "methodology_change": [None]})
-    fig = charts.component_chart(comp, eds, "en")
-    assert list(fig.data[1].text) == ["score 75", "score 100"]
-    assert fig.data[0].showscale is False, "no rank colour scale when there are no ranks"
+    chart = ET.fromstring(svg_charts.component_grid_svg(comp, eds, "en"))
+    assert [c["text"] for c in grid(chart).values()] == ["score 75", "score 100"]
+    assert not marks(chart, "scale"), "no rank colour legend when there are no ranks"
+
+
+def test_a_rank_grid_fits_a_phone_shrinking_cell_text_instead_of_clipping_it():
+    editions = [f"GSER {y}" for y in range(2015, 2026)]
+    names = ["Funding Quality & Activity", "R&D"]
+    cells = {(n, e): svg_charts.GridCell(r, f"{r}위", f"{r}위", frame=r > 15) for n in names
+             for e, r in zip(editions, range(10, 10 + len(editions)))}
+    for width in (svg_charts.PHONE_WIDTH, svg_charts.WIDE):
+        chart = ET.fromstring(svg_charts.rank_grid_svg(names, editions, cells, 110, "ko", key="g", label="l",
+                                                       width=width))
+        texts = marks(chart, "cell-text")
+        assert len(texts) == 2 * len(editions), "every rank keeps its label"
+        for text in texts:  # the label's estimated width inside its room (inside the red frame where framed)
+            assert float(text.get("font-size")) * svg_charts.text_width(text.text, 1) <= float(text.get("data-room")) + 0.01
+        if width == svg_charts.PHONE_WIDTH:
+            assert float(texts[0].get("font-size")) < svg_charts.CELL_FONT, "shrunk on a phone"
+            assert all("rotate(-45)" in e.get("transform", "") for e in marks(chart, "x-tick")), "long editions turned"
+        else:
+            assert float(texts[0].get("font-size")) == svg_charts.CELL_FONT
+        assert max(float(r.get("x")) + float(r.get("width")) for r in chart.iter(f"{SVG}rect")) <= width
+        lines = [e.text for e in marks(chart, "y-tick")[0].iter(f"{SVG}tspan")]
+        assert lines == (["Funding Quality &", "Activity"] if width == svg_charts.PHONE_WIDTH else [names[0]]), \
+            "a long name in two lines where its column is narrow"
+    # a cell too narrow even for the smallest text keeps its rank in its hover
+    many = [f"{e} ({k})" for e in editions for k in (1, 2)]
+    tight = ET.fromstring(svg_charts.rank_grid_svg(names, many, {
+        (n, e): svg_charts.GridCell(150, "150위", "150위") for n in names for e in many}, 150, "ko",
+        key="g", label="l", width=svg_charts.PHONE_WIDTH))
+    assert not marks(tight, "cell-text") and {c["hover"] for c in grid(tight).values()} == {"150위"}
+    assert len(grid(tight)) == 2 * len(many)
 
 
 def test_format_number_drops_trailing_zeros():
@@ -215,8 +288,8 @@ def test_markdown_escape_keeps_ledger_text_literal():
 
 
 def test_both_heat_maps_share_one_rank_scale_and_orientation():
-    """Issue 12: the trends grid and the weak-points map use the same colours, the same log scale and rank 1 at
-    the top of the colour bar (one was linear with the worst rank on top)."""
+    """Issue 12: the trends grid and the weak-points map use the same colours, the same log scale and rank 1 first in
+    the legend (one was linear with the worst rank on top); both are one function (svg_charts.rank_grid_svg)."""
     comp = pd.DataFrame({
         "edition": ["2024", "2024"], "edition_order": [1, 1], "component": ["Economy", "R&D"],
         "component_ko": ["경제", "연구·개발"], "component_seq": [1, 2],
@@ -227,15 +300,16 @@ def test_both_heat_maps_share_one_rank_scale_and_orientation():
         {"component": c, "component_ko": k, "component_seq": i, "edition": "2024", "edition_order": 1,
          "label": "neutral", "reason_ko": "", "reason_en": "", "component_rank": r, "overall_rank": 6}
         for i, (c, k, r) in enumerate((("Economy", "경제", 1), ("R&D", "연구·개발", 35)), start=1)])
-    trends = charts.component_chart(comp, eds, "ko").data[0]
-    weakness = [tr for tr in charts.weakness_heatmap(weak, "ko").data if tr.type == "heatmap"][-1]
-    for attr in ("colorscale", "zmin", "zmax", "texttemplate"):
-        assert trends[attr] == weakness[attr], attr
-    assert list(trends.colorbar.tickvals) == list(weakness.colorbar.tickvals)
-    assert list(trends.colorbar.ticktext) == list(weakness.colorbar.ticktext)
-    top = max(range(len(trends.colorbar.tickvals)), key=lambda i: trends.colorbar.tickvals[i])
-    assert trends.colorbar.ticktext[top] == "1위", "rank 1 at the top of the colour bar"
-    assert [list(r) for r in trends.z] == [list(r) for r in weakness.z]
+    trends = ET.fromstring(svg_charts.component_grid_svg(comp, eds, "ko"))
+    weakness = ET.fromstring(svg_charts.weakness_grid_svg(weak, "ko"))
+    legend = lambda chart: [(e.get("data-rank"), e.get("fill")) for e in marks(chart, "scale")]  # noqa: E731
+    assert legend(trends) == legend(weakness) and legend(trends)[0] == ("1", charts.RANK_SCALE[-1][1]), \
+        "rank 1 first in the legend, deepest"
+    assert [(k, c["fill"], c["text"]) for k, c in grid(trends).items()] == \
+        [(k, c["fill"], c["text"]) for k, c in grid(weakness).items()]
+    assert [e.get("data-name") for e in marks(trends, "y-tick")] == [e.get("data-name") for e in marks(weakness, "y-tick")]
+    # logarithmic: 1st, 6th and 35th (6 ~ the geometric middle of 1 and 35) evenly apart on the scale
+    assert abs(charts.rank_colour_value(6, 35) - 0.5) < 0.01
 
 
 def test_a_city_keeps_its_colour_whatever_else_is_selected(rows, editions):
@@ -262,12 +336,11 @@ def test_a_city_keeps_its_colour_whatever_else_is_selected(rows, editions):
 def test_score_bars_are_coloured_per_city(rows):
     peers = ("London", "Tokyo")
     rows = pd.concat([rows, rows[rows["city"] == "Tokyo"].assign(city="Paris", city_ko="파리", score=50.0)])
-    fig = charts.edition_score_chart(rows, "2022", "Seoul", "ko", unit="점", peers=peers)
-    bar = fig.data[0]
-    by_city = dict(zip(bar.y, bar.marker.color))
-    assert by_city["서울"] == charts.FOCUS_COLOUR
-    assert by_city["도쿄"] == charts.city_colour("Tokyo", "Seoul", peers) == charts.PEER_COLOURS[1]
-    assert by_city["파리"] in charts.OTHER_COLOURS and len(set(bar.marker.color)) == 3
+    chart = ET.fromstring(svg_charts.edition_scores_svg(rows, "2022", "Seoul", "ko", unit="점", peers=peers))
+    by_city = {b.get("data-city"): b.get("fill") for b in marks(chart, "bar")}
+    assert by_city["Seoul"] == charts.FOCUS_COLOUR
+    assert by_city["Tokyo"] == charts.city_colour("Tokyo", "Seoul", peers) == charts.PEER_COLOURS[1]
+    assert by_city["Paris"] in charts.OTHER_COLOURS and len(set(by_city.values())) == 3
 
 
 def test_sparkline_labels_its_first_and_last_edition(rows):
@@ -304,18 +377,53 @@ def test_latest_ranks_chart_puts_every_index_on_one_axis_with_the_goal_line():
     assert all(e.get("data-value").isdigit() for e in marks(chart, "x-tick")), "whole ranks on the axis"
 
 
-def test_peer_dot_plot_ranks_the_focus_city_among_its_peers():
-    rows = pd.DataFrame({"city": ["Seoul", "Tokyo", "London", "Paris"], "city_ko": ["서울", "도쿄", "런던", "파리"],
-                         "rank": pd.array([25, 3, 1, None], dtype="Int64"), "score": [40.0, None, 80.0, None]})
-    peers = ("Tokyo", "London", "Paris")
-    fig = charts.peer_dot_plot(rows, "Seoul", "ko", "GPCI · 거주 — 2025년 판 순위", peers)
-    dots = fig.data[0]
-    assert list(dots.x) == [1, 3, 25], "best first; a city without a rank is left out"
-    assert list(dots.y) == ["런던", "도쿄", "<b>서울</b>"]
-    assert list(dots.marker.color) == [charts.city_colour(c, "Seoul", peers) for c in ("London", "Tokyo", "Seoul")]
-    assert dots.marker.size[2] > dots.marker.size[0], "the focus city stands out"
-    assert "2025" in fig.layout.title.text
-    assert all(float(v).is_integer() for v in fig.layout.xaxis.tickvals) and fig.layout.xaxis.tickvals[0] == 1
+def test_peer_dot_chart_ranks_the_focus_city_among_its_peers():
+    rows = pd.DataFrame({"city": ["Seoul", "Tokyo", "London", "Paris", "Beijing"],
+                         "city_ko": ["서울", "도쿄", "런던", "파리", "베이징"],
+                         "rank": pd.array([25, 3, 1, None, 3], dtype="Int64"), "score": [40.5, None, 80.0, None, 61.0]})
+    peers = ("Tokyo", "London", "Paris", "Beijing")
+    chart = ET.fromstring(svg_charts.peer_dot_svg(rows, "Seoul", "ko", "GPCI · 거주 — 2025년 판 순위", peers, key="p"))
+    dots = marks(chart, "rank")
+    assert [(d.get("data-city"), d.get("data-rank")) for d in dots] == [
+        ("London", "1"), ("Beijing", "3"), ("Tokyo", "3"), ("Seoul", "25")], "best first, ties by name; no rank: left out"
+    assert [d.get("fill") for d in dots] == [charts.city_colour(c, "Seoul", peers)
+                                             for c in ("London", "Beijing", "Tokyo", "Seoul")], "each city its colour"
+    x = [float(d.get("cx")) for d in dots]
+    assert x[0] < x[1] == x[2] < x[3], "rank 1 on the left; tied cities at one position, each on its own row"
+    assert [d.get("data-tied") for d in dots] == ["false", "true", "true", "false"]
+    assert len({d.get("cy") for d in dots}) == 4
+    assert float(dots[3].get("r")) > float(dots[0].get("r")) and dots[3].get("data-focus") == "true", \
+        "the focus city stands out"
+    names = marks(chart, "y-tick")
+    assert [e.text for e in names] == ["런던", "베이징", "도쿄", "서울"]
+    assert [e.get("font-weight") for e in names] == [None, None, None, "bold"], "the focus city's name in bold"
+    titles = [d.find("{http://www.w3.org/2000/svg}title").text for d in dots]
+    assert titles[0] == "런던\n순위: 1위\n점수: 80" and titles[3] == "서울\n순위: 25위\n점수: 40.5"
+    assert titles[2] == "도쿄\n순위: 3위", "no score: no score line"
+    texts = [e.text for e in chart.iter("{http://www.w3.org/2000/svg}text")]
+    assert {"1위", "3위", "25위", "구성요소 순위"} <= set(texts), "each dot's rank beside it; the axis named"
+    ticks = [e.get("data-value") for e in marks(chart, "x-tick")]
+    assert ticks[0] == "1" and all(v.isdigit() for v in ticks), "whole ranks from 1 (never 2,020.5)"
+    assert chart.get("aria-label") == "GPCI · 거주 — 2025년 판 순위"
+    english = ET.fromstring(svg_charts.peer_dot_svg(rows, "Seoul", "en", "ranks", peers))
+    assert [e.text for e in marks(english, "y-tick")][:2] == ["London", "Beijing"]
+    assert "Component rank" in [e.text for e in english.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_peer_dot_chart_fits_a_phone_and_keeps_long_names_whole_in_the_hover():
+    long = "Very Long City Name of a Publisher That Goes On and On"
+    rows = pd.DataFrame({"city": ["Seoul", long], "city_ko": ["서울", None], "rank": pd.array([120, 7], dtype="Int64"),
+                         "score": [None, None]})
+    for width in (svg_charts.PHONE_WIDTH, svg_charts.WIDE):
+        chart = ET.fromstring(svg_charts.peer_dot_svg(rows, "Seoul", "ko", "t", width=width))
+        assert chart.get("viewBox").split()[2] == f"{width:.1f}"
+        dots = marks(chart, "rank")
+        assert all(0 < float(d.get("cx")) < width - 30 for d in dots), "every dot and its rank label inside the drawing"
+        name = marks(chart, "y-tick")[0].text
+        assert name.endswith("…") and len(name) < len(long), "a long name shortened in its column"
+        assert dots[0].find("{http://www.w3.org/2000/svg}title").text.startswith(long), "whole in the hover"
+        ticks = [int(e.get("data-value")) for e in marks(chart, "x-tick")]
+        assert ticks[0] == 1 and max(ticks) <= 120
 
 
 def test_indicator_chart_marks_target_and_the_period_due():
@@ -359,3 +467,42 @@ def test_svg_charts_escape_every_text_they_draw():
     goal = svg_charts.goal_svg(history, gap, "en", key=hostile)
     root = ET.fromstring(goal)
     assert "<script" not in goal and [e.get("data-edition") for e in marks(root, "no-rank")] == [hostile]
+    # a city's name comes from the ledger (cities.csv, a component file): shown as typed, never as markup
+    rows = pd.DataFrame({"city": [hostile, "Seoul"], "city_ko": [hostile, "서울"], "rank": pd.array([1, 2], dtype="Int64"),
+                         "score": [None, 3.0]})
+    for lang in ("ko", "en"):
+        peers = svg_charts.peer_dot_svg(rows, "Seoul", lang, hostile, (hostile,), key=hostile)
+        root = ET.fromstring(peers)
+        assert "<script" not in peers and not any(m in peers for m in ("![", "](", ":red[", "$x$", "`c`"))
+        assert root.get("aria-label") == hostile and root.get("data-chart") == hostile
+        (dot,) = [d for d in marks(root, "rank") if d.get("data-focus") == "false"]
+        assert dot.get("data-city") == hostile
+        assert dot.find("{http://www.w3.org/2000/svg}title").text.split("\n")[0] == hostile
+        assert marks(root, "y-tick")[0].text.startswith(hostile[:10]), "the name shown as typed (shortened to fit)"
+    # the grids: component names (the catalogue), editions and reasons (the ledger, the warehouse's view)
+    weak = pd.DataFrame([{"component": hostile, "component_ko": hostile, "component_seq": 1, "edition": hostile,
+                          "edition_order": 1, "label": "weakness", "reason_ko": hostile, "reason_en": hostile,
+                          "component_rank": 3, "overall_rank": None}])
+    comp = pd.DataFrame({"edition": [hostile], "edition_order": [1], "component": [hostile], "component_ko": [hostile],
+                         "component_seq": [1], "rank": pd.array([None], dtype="Int64"), "score": [2.5]})
+    eds = pd.DataFrame({"edition": [hostile], "edition_order": [1], "methodology_change": [None]})
+    for lang in ("ko", "en"):
+        for made in (svg_charts.weakness_grid_svg(weak, lang, key=hostile, label=hostile),
+                     svg_charts.component_grid_svg(comp, eds, lang, hostile, key=hostile, label=hostile)):
+            root = ET.fromstring(made)
+            assert "<script" not in made and not any(m in made for m in ("![", "](", ":red[", "$x$", "`c`"))
+            assert root.get("aria-label") == hostile and [e.text for e in marks(root, "x-tick")] == [hostile]
+            ((row, edition), cell), = grid(root).items()
+            assert row == edition == hostile and cell["hover"].startswith(f"{hostile} · {hostile}\n")
+            assert marks(root, "y-tick")[0].get("data-name") == hostile
+    # a bar chart's cities and edition come from the ledger too
+    rows = pd.DataFrame({"city": [hostile, "Seoul"], "city_ko": [hostile, "서울"], "edition": [hostile, hostile],
+                         "rank": [1, 2], "score": [5.0, 3.0], "status": ["ranked", "ranked"], "publication": [hostile, None],
+                         "source_url": [hostile, None]})
+    for lang in ("ko", "en"):
+        bars = svg_charts.edition_scores_svg(rows, hostile, "Seoul", lang, hostile, key=hostile)
+        root = ET.fromstring(bars)
+        assert "<script" not in bars and not any(m in bars for m in ("![", "](", ":red[", "$x$", "`c`"))
+        first = marks(root, "bar")[0]
+        assert first.get("data-city") == hostile
+        assert first.find("{http://www.w3.org/2000/svg}title").text.startswith(f"{hostile} · {hostile}\n")

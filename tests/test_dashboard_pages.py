@@ -173,9 +173,14 @@ def test_trends_table_links_every_figure_to_its_source(read_mini_warehouse):
 
 def test_trends_shows_component_ranks_where_the_series_has_them(read_mini_warehouse):
     at = run("views/trends.py", "en")
-    specs = plotly_specs(at)
-    assert specs["components"]["data"][0]["type"] == "heatmap"
-    assert specs["components"]["data"][0]["y"] == ["Economy", "R&D", "Livability"]
+    grid = svg_charts(at)["components"]  # a rank grid, drawn for a wide screen and a phone
+    assert [e.get("data-name") for e in marks(grid, "y-tick")] == ["Economy", "R&D", "Livability"]
+    assert sum(m.value.startswith("<div><svg") and 'data-chart="components"' in m.value for m in at.markdown) == 2
+    assert "components" not in plotly_specs(at)
+    # GPCI's scores compare only within an edition: one edition's bars (SVG), the latest with the focus city scored
+    bars = svg_charts(at)["edition_scores"]
+    assert "Seoul" in {b.get("data-city") for b in marks(bars, "bar")}
+    assert sorted(plotly_specs(at)) == ["bump"], "the rank chart is the page's one Plotly chart"
     # the figures (wide and phone views), then the component ranks (wide, then phone)
     comp_table = next(d.value for d in at.dataframe if "Component" in d.value.columns and "Source" in d.value.columns)
     assert set(comp_table["Component"]) == {"Economy", "R&D", "Livability"}
@@ -183,7 +188,7 @@ def test_trends_shows_component_ranks_where_the_series_has_them(read_mini_wareho
     at.selectbox[0].set_value("zyen_gfci").run()
     assert not at.exception
     specs = plotly_specs(at)
-    assert "components" not in specs
+    assert "components" not in svg_charts(at)
     assert t("ui.trends.no_components", "en", kind="area") in "\n".join(texts(at))
     # GFCI scores are comparable across editions: a score chart over editions.
     assert specs["scores"]["layout"]["xaxis"]["categoryarray"] == ["GFCI 37", "GFCI 38"]

@@ -171,3 +171,47 @@ def test_rows_a_table_holds_are_judged_by_their_kept_scan_as_by_a_relation(tmp_p
             [(0, "city"), (1, "status"), (3, "flags"), (3, "city")]
         assert any(p.column == "flags" for p in scanned) and all(p.ko != p.en for p in scanned)
     assert len(list(parsed.cache_folder().glob("stored-RankingTable-*.json"))) == 2
+
+
+@pytest.mark.parametrize("kind", ["Table", "Columns"])
+def test_a_table_made_in_python_is_judged_by_its_kept_scan_as_by_a_relation(kept: list[Path],
+                                                                             monkeypatch: pytest.MonkeyPatch, kind: str):
+    """validate_frame of a small table made in Python (the build's values part, its uploads) holds its rows once and
+    judges them by a kept scan (schemas.Table.stored: no relation, the build on DuckDB's engine alone): the problems
+    a relation over the same rows gives (schemas.SCAN_KEPT off), in the same order and words, hostile text and all;
+    a key its maker proved leaves that rule out both ways."""
+    from pipelines.schemas import Columns, IndicatorVersionTable, LedgerUploadTable, Table, validate_frame
+
+    good = {"indicator_id": "tourists", "period": "2024", "upload_id": "u-1", "value": 1.5, "office_id": "tourism",
+            "uploaded_by": "kim", "uploaded_at": "2025-01-01T00:00:00", "source": None, "source_url": None,
+            "note": None, "ledger_file": "data/raw/uploads/x.csv", "ledger_row": 2}
+    rows = [good, {**good, "period": "2025", "uploaded_by": None}, {**good, "note": "<script>x</script>"},
+            {**good, "office_id": None, "value": None}, {**good, "period": "2025"}]
+    columns = list(good)
+    model, display = IndicatorVersionTable, "warehouse:indicator_version"
+    if kind == "Columns":
+        tables = [Columns({c: [r[c] for r in rows] for c in columns}, {"ledger_row": "Int64", "value": "float64"},
+                          proven) for proven in (False, True)]
+    else:
+        tables = [Table(columns, rows, {"ledger_row": "Int64", "value": "float64"})]
+        upload = {"upload_id": "u-1", "office_id": "tourism", "uploaded_by": "kim", "uploaded_at": "2025-01-01",
+                  "sha256": "0" * 64, "original_filename": "a.csv"}
+        upload_columns = [c for c in LedgerUploadTable.to_schema().columns]
+        records = [{c: upload.get(c, "x") for c in upload_columns}, {c: upload.get(c, "x") for c in upload_columns}]
+        records[1]["sha256"] = "<b>not a hash</b>"
+        both = {}
+        for scan in (True, False):
+            monkeypatch.setattr(schemas, "SCAN_KEPT", scan)
+            both[scan] = validate_frame(Table(upload_columns, records), LedgerUploadTable, "warehouse:ledger_upload")
+        assert both[True] == both[False] and any(p.row == 1 and p.column == "sha256" for p in both[True])
+    for table in tables:
+        both = {}
+        for scan in (True, False):
+            monkeypatch.setattr(schemas, "SCAN_KEPT", scan)
+            both[scan] = validate_frame(table, model, display)
+        assert both[True] == both[False]
+        found = [(p.row, p.column) for p in both[True]]
+        assert (1, "uploaded_by") in found and (3, "office_id") in found and (3, "value") in found
+        assert ((4, "upload_id") in found) == (not getattr(table, "key_proven", False)), found
+        assert all(p.ko != p.en for p in both[True])
+    assert list(parsed.cache_folder().glob("stored-IndicatorVersionTable-*.json"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench import synthetic  # SYNTHETIC ledgers, generated for a test only
-from pipelines import build, catalogue
+from pipelines import build, catalogue, schemas
 from pipelines.build import rankings, warehouse
 from pipelines.schemas import ProblemsFound
 from pipelines.sql import parts
@@ -76,9 +76,17 @@ def _ledger(tmp_path: Path) -> synthetic.Generated:
     return gen
 
 
-def test_small_files_go_in_together_and_give_what_each_alone_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+@pytest.mark.parametrize("kept", [True, False])
+def test_small_files_go_in_together_and_give_what_each_alone_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   kept: bool):
+    """Both ways of reading them together give what each alone gives: by their kept queries (no relation, the
+    build's way, rankings._small_kept) and by relations (schemas.SCAN_KEPT off, rankings._small_held)."""
     gen = _ledger(tmp_path)
     calls = _calls(monkeypatch)
+    monkeypatch.setattr(schemas, "SCAN_KEPT", kept)
+    held: list[int] = []
+    real_held = rankings._small_held
+    monkeypatch.setattr(rankings, "_small_held", lambda *args, **kwargs: held.append(1) or real_held(*args, **kwargs))
     pools: list[str] = []
     real_pool = concurrent.futures.ThreadPoolExecutor
 
@@ -90,6 +98,7 @@ def test_small_files_go_in_together_and_give_what_each_alone_gives(tmp_path: Pat
     together = tmp_path / "together" / "cityindex.duckdb"
     result = build.build(catalogue.load(gen.catalogue), together)
     assert calls == {"together": 1, "alone": 0}
+    assert held == ([] if kept else [1])  # the kept queries took them all, or relations did
     assert len(pools) == 1  # the build's one background reader: no pool of readers for no file left
     monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", real_pool)
     # the merged component is one row (rank from the first row, score and its source from the second)

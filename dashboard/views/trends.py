@@ -7,7 +7,7 @@ from types import MappingProxyType
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, display
+from dashboard import charts, data, display, svg_charts
 from dashboard.markdown import escape, link, methodology_line, say
 from dashboard.text import DEFAULT_LANG, ledger_text, t
 from pipelines.analysis import signals
@@ -110,8 +110,9 @@ else:
     pick = mine if len(mine) >= 2 else in_edition.sort_values("score", ascending=not s["score_higher_is_better"]).head(20)
     if focus in set(in_edition["city"]) and focus not in set(pick["city"]):
         pick = pd.concat([pick, in_edition[in_edition["city"] == focus]])
-    data.chart(lambda: charts.edition_score_chart(pick, edition, focus, lang, unit, catalogue_peers),
-               "edition_scores", index_id, edition, tuple(chosen), lang, width="stretch", key="edition_scores")
+    data.static(lambda: svg_charts.show_fitted(lambda width: svg_charts.edition_scores_svg(
+        pick, edition, focus, lang, unit, catalogue_peers, width=width), "edition_scores"),
+        "edition_scores", index_id, edition, tuple(chosen), lang)
 
 
 def note_text(row: pd.Series) -> str:
@@ -190,7 +191,9 @@ else:
 
     def components() -> None:
         own = comp[comp["city"] == city]
-        st.plotly_chart(charts.component_chart(own, editions, lang, unit), width="stretch", key="components")
+        svg_charts.show_fitted(lambda width: svg_charts.component_grid_svg(
+            own, editions, lang, unit, key="components", label=t("ui.trends.components", lang, kind=kind), width=width),
+            "components")
         own = own.sort_values(["edition_order", "component_seq"], ascending=[False, True])
         display.table(pd.DataFrame({
             col("edition"): own["edition"].astype(str),

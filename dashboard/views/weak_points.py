@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, display
+from dashboard import charts, data, display, svg_charts
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
@@ -121,7 +121,8 @@ def heat_map(index_id: str) -> None:
     own = shown[shown["index_id"] == index_id]
     kind = own[f"title_{lang}"].iloc[0]
     # the heat map is drawn from the series' rows that the area and department filters keep
-    st.plotly_chart(charts.weakness_heatmap(own, lang), width="stretch", key=f"heat_{index_id}")
+    svg_charts.show_fitted(lambda width: svg_charts.weakness_grid_svg(
+        own, lang, key=f"heat_{index_id}", label=f"{kind} · {t('ui.weak.heatmap', lang)}", width=width), f"heat_{index_id}")
     latest = own[own["is_latest"]]
     counts = latest["label"].value_counts()
     st.caption(say("ui.weak.heatmap_counts", lang, series=kind, edition=latest["edition"].iloc[0] if len(latest) else "—",
@@ -141,7 +142,7 @@ elif len(heat_series) == 1:
     data.static(lambda: heat_map(heat_series[0]), "weak-heat", *FILTERS, heat_series[0])
 else:
     # Only the open tab's heat map is drawn (a rerun draws another when its tab is chosen): a heat map with a
-    # label in every cell is the heaviest thing the browser draws on this page.
+    # label in every cell was the heaviest thing the browser drew on this page (as Plotly; now SVG, still the largest).
     tabs = st.tabs([series.at[i, f"short_{lang}"] for i in heat_series], key="weak_heat_tab", on_change="rerun")
     for tab, index_id in zip(tabs, heat_series):
         if tab.open:
@@ -172,8 +173,9 @@ else:
         else:
             row = latest_rows[(latest_rows["index_id"] == index_id) & (latest_rows["component_id"] == component_id)].iloc[0]
             title = t("ui.weak.peers_title", lang, series=row[f"short_{lang}"], component=row[comp_col], edition=edition)
-            st.plotly_chart(charts.peer_dot_plot(comp_rows, focus_id, lang, title, peer_order), width="stretch",
-                            key="weak_peers", config={"displayModeBar": False})
+            st.markdown(f"**{escape(title)}**")
+            svg_charts.show_fitted(lambda width: svg_charts.peer_dot_svg(
+                comp_rows, focus_id, lang, title, peer_order, key="weak_peers", width=width), "weak_peers")
             st.caption(say("ui.weak.peers_help", lang, city=city, n=int(comp_rows["rank"].notna().sum()) - 1))
 
     data.static(peers, "weak-peers", lang, index_id, component_id, edition)

@@ -13,10 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-import duckdb
-from duckdb import col
-
-from pipelines import accounts
+from pipelines import accounts, sql
 from pipelines.build import forum, warehouse
 from pipelines.build.cities import CityMap, load_cities
 from pipelines.build.rankings import (COMPONENT_ROWS, RANKING_COLUMNS, RANKING_TYPES, HeldRankings, Known,
@@ -30,8 +27,8 @@ from pipelines.errors import CityIdxError, ForumError, Message
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import read_events
 from pipelines.messages import MESSAGES
-from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Columns, Model, Problem, ProblemsFound, Record, Table,
-                               find_problems, problem, reading_on, validate_frame)
+from pipelines.schemas import (ROW, WAREHOUSE_MODELS, Columns, Held, Model, Problem, ProblemsFound, Record, Table,
+                               col, duckdb, find_problems, in_duckdb, problem, reading_on, validate_frame)
 
 if TYPE_CHECKING:
     from pipelines.catalogue import Catalogue
@@ -42,7 +39,7 @@ T = TypeVar("T")
 S = TypeVar("S")
 
 
-Tables = dict[str, "Table | duckdb.DuckDBPyRelation"]  # the warehouse's tables as a build makes them
+Tables = dict[str, "Table | Held | duckdb.DuckDBPyRelation"]  # the warehouse's tables as a build makes them
 
 
 @dataclass
@@ -57,7 +54,8 @@ class BuildResult:
     def tables(self) -> dict[str, pd.DataFrame | duckdb.DuckDBPyRelation]:
         """The tables as pandas (what a caller that reads them wants; loads pandas), component_row as DuckDB holds it
         (a large ledger's ranking_row, held there too, as pandas as the records would give it)."""
-        return {name: t.frame() if isinstance(t, Table) else t if name == COMPONENT_ROWS else
+        return {name: t.frame() if isinstance(t, Table) else t.relation() if isinstance(t, Held) else
+                t if name == COMPONENT_ROWS else
                 Table(list(t.columns), [dict(zip(t.columns, r)) for r in t.fetchall()], RANKING_TYPES).frame()
                 for name, t in self.held.items()}
 
@@ -170,11 +168,11 @@ def _catalogue_sources(cat: Catalogue, tiers: SourceTiers) -> list[Problem]:
             for n in named if n["source_url"] is None or tiers.tier(n["source_url"]) is None]
 
 
-def _untranslated(cat: Catalogue, rankings: list[Record], components: duckdb.DuckDBPyRelation) -> list[Message]:
+def _untranslated(cat: Catalogue, rankings: list[Record], components: Held) -> list[Message]:
     """Korean mode shows the focus city's notes in Korean: a focus-city note without `note_ko` is a warning."""
     out = []
-    held = components.filter((col("city") == cat.focus_city) & col("note").isnotnull() & col("note_ko").isnull())
-    names = held.columns
+    held = sql.execute(components.con, "focus_notes_without_ko", city=cat.focus_city)
+    names = [d[0] for d in held.description]
     for frame in (rankings, [dict(zip(names, r)) for r in held.fetchall()]):
         for rec in frame:
             if rec["city"] != cat.focus_city or rec["note"] is None or rec.get("note_ko") is not None:
@@ -217,7 +215,7 @@ def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
 
 def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T],
                     settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S]
-                    ) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, duckdb.DuckDBPyRelation, T, S, bool]:
+                    ) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, Held, T, S, bool]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
     ledger holds them; every problem of all of them at once. The component rows go straight into `stage_at`
     when given (the published part's staged file: rankings.start_components). Last, whether component_row's key
@@ -245,7 +243,7 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
 
 def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection, meanwhile: Callable[[SourceTiers], T],
                        settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S]
-                       ) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, duckdb.DuckDBPyRelation, T, S,
+                       ) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, Held, T, S,
                                   bool]:
     """_read_published, once the build's DuckDB (`components`) is made."""
     problems: list[Problem] = []
@@ -299,7 +297,7 @@ def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection, me
         raise ProblemsFound(problems)
     if failed is not None:
         raise failed
-    return tiers, cities, editions, rankings, components.table(COMPONENT_ROWS), made, settled, keys_apart(written)
+    return tiers, cities, editions, rankings, Held(components, COMPONENT_ROWS), made, settled, keys_apart(written)
 
 
 def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T]
@@ -452,7 +450,12 @@ def _checked(tables: Tables, keyed: set[str] = frozenset(), judged: dict[str, li
     for name, model in WAREHOUSE_MODELS.items():
         if name not in tables:
             continue
-        if isinstance(tables[name], duckdb.DuckDBPyRelation):  # held in DuckDB: checked there, rows by rowid
+        if isinstance(tables[name], Held):  # held in DuckDB: checked there, rows by rowid (a few by their kept scan)
+            held = tables[name]
+            problems += find_problems(held.stored(), model, f"warehouse:{name}", rows=held.count(),
+                                      key_proven=name in keyed)
+            continue
+        if in_duckdb(tables[name]):  # a large ledger's ranking_row, held in DuckDB as a relation
             problems += find_problems(tables[name].select(col("rowid").alias(ROW), *map(col, tables[name].columns)),
                                       model, f"warehouse:{name}", key_proven=name in keyed)
             continue

@@ -15,16 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
-from duckdb import col, fn, lit
-
 from pipelines import sql
 from pipelines.build.cities import CityMap
 from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
 from pipelines.build.sources import SourceTiers, classify_records, domain_of
 from pipelines.schemas import (FILE, FILE_STRIDE, ROW, Checked, Distinct, Problem, RawComponent, RawEdition,
-                               RawRanking, Record, Table, distinct_values, hold_validated, hold_validated_files,
-                               judge_files_held, judge_stored, padded, problem, read_checked, read_checked_files,
+                               RawRanking, Record, Table, col, distinct_of, distinct_values, duckdb, fn, held_files_kept, lit, hold_validated, hold_validated_files,
+                               judge_files_held, judge_stored, padded, problem, read_checked, read_checked_files, relational,
                                repeats, stream_validated)
 
 if TYPE_CHECKING:
@@ -293,13 +290,13 @@ def _rank_in_duckdb(cur: duckdb.DuckDBPyConnection, cat: Catalogue, cities: City
     if staged_in_place() is not None:  # beside component_row, in the staged file (else in memory)
         sql.execute(cur, "components_use")
     try:
-        target = cur.table("ranking_row")
+        target = relational(cur).table("ranking_row")
     except duckdb.CatalogException:  # a staged file made without the schema template, or no staged file
         cur.execute(statement)
-        target = cur.table("ranking_row")
+        target = relational(cur).table("ranking_row")
     if staged_in_place() is not None:
         sql.execute(cur, "components_aside")
-        target = cur.table("ranking_row")
+        target = relational(cur).table("ranking_row")
     types = dict(zip(target.columns, target.types))
     extra = missing(focus)
     cur.register("ranking_missing", target.limit(0) if not extra else
@@ -379,23 +376,25 @@ class _Stopped(Exception):
     """The city mapping or the editions could not be read: a components file is not judged, the build stops."""
 
 
-def _judge_components(rows: duckdb.DuckDBPyRelation, series: Series, known: Known, tiers: SourceTiers, typed: bool,
-                      found: Distinct) -> _Judged:
+def _judge_components(rows: duckdb.DuckDBPyRelation | list[Record], series: Series, known: Known, tiers: SourceTiers,
+                      typed: bool, found: Distinct, columns: list[str] | None = None) -> _Judged:
     """The checks of `_checked` on a components file's distinct values (`found` beside the rules, else here in one
-    query on `rows`): known components, editions and cities; then, on typed rows, flags against notes and a tier
-    for every source. Waits for the city mapping and the editions (`known`); _Stopped when they could not be read."""
+    query on `rows`, or of its records, `columns` naming theirs): known components, editions and cities; then, on
+    typed rows, flags against notes and a tier for every source. Waits for the city mapping and the editions
+    (`known`); _Stopped when they could not be read."""
     ready = known.result()
     if ready is None:
         raise _Stopped
     cities, editions = ready
-    have = set(rows.columns)
+    have = set(rows.columns if columns is None else columns)
     keyed = {"edition", "city", "component"} <= have
     groups = [g for g in (("component",), ("edition",), ("city",)) if g[0] in have]
     groups += [("note", "flags"), ("source_url",)] if keyed and typed else []
     values = dict(found)
     if ("note", "flags") not in values and ("note",) in values:  # a file without flags (hold_validated left it out)
         values[("note", "flags")] = [(note, None) for (note,) in values[("note",)]]
-    values |= distinct_values(rows, tuple(g for g in groups if g not in values))
+    more = tuple(g for g in groups if g not in values)
+    values |= distinct_values(rows, more) if columns is None else distinct_of(rows, more)
     known = {c.id for c in series.components}
     judged = _Judged([v for (v,) in values.get(("component",), []) if v is not None and v not in known],
                      [], [], keyed, typed, {}, False, [], {}, None)
@@ -458,11 +457,15 @@ def _look_ups(con: duckdb.DuckDBPyConnection, judged: _Judged) -> None:
     register(con, "url_tier_default", {"tier": [judged.common_tier]})
 
 
+# each look-up the build joins, by name: the named query that holds it (lookup_*, sql/queries/ledger_files.sql)
+LOOKUPS = {"city_lookup": "lookup_city", "flag_lookup": "lookup_flags", "flag_store": "lookup_flag_store",
+           "url_tier": "lookup_url_tier", "url_tier_default": "lookup_url_tier_default"}
+
+
 def register(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list]) -> None:
-    """A small look-up made in Python, registered on the cursor `con` as `name` (its own: each column text; no
-    pandas)."""
-    rows = Table(list(columns), [dict(zip(columns, r)) for r in zip(*columns.values())])
-    con.register(name, rows.relation(con).select(*(col(c).cast("VARCHAR").alias(c) for c in columns)))
+    """A small look-up made in Python, held on the cursor `con` as its temporary table `name` (its own; each column
+    text, one list per column), by its named query (LOOKUPS): no pandas, no relation (issue 13)."""
+    sql.execute(con, LOOKUPS[name], **columns)
 
 
 def _component_conflicts(con: duckdb.DuckDBPyConnection, display: str) -> list[Problem]:
@@ -664,44 +667,29 @@ def _read_small_together(con: duckdb.DuckDBPyConnection, cat: Catalogue, known: 
     try:
         if staged_in_place() is not None:  # the staged file's component_row, and nothing else there
             sql.execute(cur, "components_aside")
-        held = hold_validated_files(cur, files, COMPONENT_NUMBERS, RawComponent, COMPONENT_GROUPS)
-        if held is None or any(problems for problems, _, _ in held[1]):
-            return {}
-        rows, per_file = held
-        # the optional columns, missing where no file has them
-        rows = rows.select(*(col(c) for c in rows.columns),
-                           *(lit(None).cast("VARCHAR").alias(c) for c in ("flags", "note_ko") if c not in rows.columns))
         try:
-            judged = [_judge_components(rows, series, known, tiers, typed=True, found=found)
-                      for series, (_, _, found) in zip(small, per_file)]
+            made = _small_kept(cur, small, files, known, tiers) or _small_held(cur, small, files, known, tiers)
         except _Stopped:
             return {s.id: ([], None) for s in small}
+        if made is None:
+            return {}
+        judged, merged, source = made
         if not all(j.clean for j in judged):
             return {}
-        # whether two rows of a file may share a key, every file in one query (their hashes judged here)
-        hashes: dict[int, list[int]] = collections.defaultdict(list)
-        for k, h in rows.select(col(FILE), fn("hash", col("edition"), col("city"), col("component"))).fetchall():
-            hashes[k].append(h)
-        merged = [j.spellings or len(set(hashes[k])) < len(hashes[k]) for k, j in enumerate(judged, start=1)]
         # the look-ups of every file at once: a spelling's city, a (note, flags) pair's stored flags and a URL's
         # tier are each the same whichever file holds it; every URL is in `url_tier`, so no row takes a default
         _look_ups(cur, dataclasses.replace(judged[0], cities={k: v for j in judged for k, v in j.cities.items()},
                                            flags=list({f[:3]: f for j in judged for f in j.flags}.values()),
                                            url_tiers={u: t for j in judged for u, t in j.url_tiers.items()},
                                            common_tier=None))
-        sources = [rows.filter(col(FILE) == k).select(
-                       (col(ROW) - k * FILE_STRIDE).alias(ROW),
-                       *(col(c) for c in ("edition", "city", "component", "rank", "score", "source_url", "flags",
-                                          "note", "note_ko")))
-                   for k in range(1, len(small) + 1)]
-        for source, merge in zip(sources, merged):
+        for k, merge in enumerate(merged, start=1):
             if merge:
-                cur.register("component_source", source)
+                source(k)
                 if _component_conflicts(cur, ""):  # two rows that disagree: named when the file is read alone
                     return {}
         cur.begin()
-        for series, source, merge in zip(small, sources, merged):
-            cur.register("component_source", source)
+        for k, (series, merge) in enumerate(zip(small, merged), start=1):
+            source(k)
             if merge:
                 sql.execute(cur, "components_append", index_id=series.id, flag_order=list(FLAGS))
             else:
@@ -710,6 +698,62 @@ def _read_small_together(con: duckdb.DuckDBPyConnection, cat: Catalogue, known: 
     finally:
         cur.close()  # a transaction left open is rolled back: nothing of these files appended
     return {s.id: ([], Written(display, s.id, j.editions)) for s, (_, display), j in zip(small, files, judged)}
+
+
+Small = tuple[list[_Judged], list[bool], Callable[[int], None]]  # each file's checks, whether it needs the merge, and
+# what makes file k (from 1) the cursor's `component_source`
+
+
+# what the components files' typed rows hold beside their own columns: every column the checks and the appends read
+SMALL_ALSO = tuple(sorted(COMPONENT_VALUED | {"flags", "note_ko"}))
+
+
+def _small_kept(cur: duckdb.DuckDBPyConnection, small: list[Series], files: list[tuple[Path, str]], known: Known,
+                tiers: SourceTiers) -> Small | None:
+    """_read_small_together's files read and judged by their kept queries (schemas.held_files_kept), their distinct
+    values, their keys and each file's rows made in Python and named queries: no relation bound, so the build runs
+    on DuckDB's engine alone (issue 13, quick start-up); None when they cannot be (a file that breaks a rule ...:
+    _small_held then judges them, which names every problem)."""
+    kept = held_files_kept(cur, files, COMPONENT_NUMBERS, RawComponent, SMALL_ALSO)
+    if kept is None:
+        return None
+    columns, records = kept
+    of_file: list[list[Record]] = [[] for _ in small]
+    for r in records:
+        of_file[r[FILE] - 1].append(r)
+    judged = [_judge_components(rows, series, known, tiers, typed=True, found=distinct_of(rows, COMPONENT_GROUPS),
+                                columns=columns)
+              for series, rows in zip(small, of_file)]
+    # whether two rows of a file share a key (the keys themselves: no hash to collide)
+    keys = [[(r["edition"], r["city"], r["component"]) for r in rows] for rows in of_file]
+    merged = [j.spellings or len(set(k)) < len(k) for j, k in zip(judged, keys)]
+    return judged, merged, lambda k: sql.execute(cur, "component_source_of_file", file=k, stride=FILE_STRIDE)
+
+
+def _small_held(cur: duckdb.DuckDBPyConnection, small: list[Series], files: list[tuple[Path, str]], known: Known,
+                tiers: SourceTiers) -> Small | None:
+    """_read_small_together's files held and judged by relations (schemas.hold_validated_files); None when they cannot
+    be read together or any breaks a rule."""
+    held = hold_validated_files(cur, files, COMPONENT_NUMBERS, RawComponent, COMPONENT_GROUPS)
+    if held is None or any(problems for problems, _, _ in held[1]):
+        return None
+    rows, per_file = held
+    # the optional columns, missing where no file has them
+    rows = rows.select(*(col(c) for c in rows.columns),
+                       *(lit(None).cast("VARCHAR").alias(c) for c in ("flags", "note_ko") if c not in rows.columns))
+    judged = [_judge_components(rows, series, known, tiers, typed=True, found=found)
+              for series, (_, _, found) in zip(small, per_file)]
+    # whether two rows of a file may share a key, every file in one query (their hashes judged here)
+    hashes: dict[int, list[int]] = collections.defaultdict(list)
+    for k, h in rows.select(col(FILE), fn("hash", col("edition"), col("city"), col("component"))).fetchall():
+        hashes[k].append(h)
+    merged = [j.spellings or len(set(hashes[k])) < len(hashes[k]) for k, j in enumerate(judged, start=1)]
+    sources = [rows.filter(col(FILE) == k).select(
+                   (col(ROW) - k * FILE_STRIDE).alias(ROW),
+                   *(col(c) for c in ("edition", "city", "component", "rank", "score", "source_url", "flags",
+                                      "note", "note_ko")))
+               for k in range(1, len(small) + 1)]
+    return judged, merged, lambda k: cur.register("component_source", sources[k - 1])
 
 
 # A components file smaller than this is held and checked (_hold_components) without trying to read it straight in
@@ -767,7 +811,7 @@ def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: 
         counts = collections.Counter(tiers.tier(u) for (u,) in first.get(("source_url",), []) if u is not None)
         guess = min(counts, key=lambda t: (-counts[t], str(t))) if counts else None
         con.register("component_source", rows)
-        stored = con.table(COMPONENT_ROWS).filter(col("index_id") == lit(series.id)).select(
+        stored = relational(con).table(COMPONENT_ROWS).filter(col("index_id") == lit(series.id)).select(
             *(col("component_id").alias(c) if c == "component" else col(c)
               for c in ("edition", "city", "component", "rank", "score", "source_url", "flags", "note", "note_ko")))
         [inserted] = sql.execute(con, "components_insert", index_id=series.id, tier=guess).fetchone()
@@ -778,12 +822,12 @@ def _insert_components(con: duckdb.DuckDBPyConnection, series: Series, display: 
     try:
         # an optional column the file lacks is missing in every row: its rules hold there as on no column
         sql.execute(con, "components_values", index_id=series.id)
-        valid, found = judge_stored(stored, RawComponent, stored.columns, con.table("component_values"),
+        valid, found = judge_stored(stored, RawComponent, stored.columns, relational(con).table("component_values"),
                                     COMPONENT_GROUPS, inserted)
         if padded(found):  # the cells the file writes with spaces around them trimmed, then judged again
             sql.execute(con, "components_trim", index_id=series.id)
             sql.execute(con, "components_values", index_id=series.id)
-            valid, found = judge_stored(stored, RawComponent, stored.columns, con.table("component_values"),
+            valid, found = judge_stored(stored, RawComponent, stored.columns, relational(con).table("component_values"),
                                         COMPONENT_GROUPS, inserted)
         judged = _judge_components(stored, series, known, tiers, typed=True, found=found) if valid else None
         if judged is not None and judged.clean and not judged.spellings \

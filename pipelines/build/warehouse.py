@@ -22,14 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
-from duckdb import col
-
 from pipelines import sql
 from pipelines.errors import storage_error
 from pipelines.messages import parsed
 from pipelines.build.rankings import appended_early, building, let_go_components, staged_in_place, taken
-from pipelines.schemas import Stored, cursor
+from pipelines.schemas import Stored, col, cursor, duckdb, in_duckdb
 from pipelines.sql import parts
 from pipelines.sql.parts import DEFAULT_WAREHOUSE, connect_read_only, warehouse_path  # noqa: F401 (re-exported)
 
@@ -209,7 +206,7 @@ def _append_early(con: duckdb.DuckDBPyConnection, tables: dict[str, Table | duck
     for name in PART_TABLES["published"]:
         # a file made without the schema template holds component_row alone: the write makes the others
         if name in tables and name in columns and name not in done \
-                and not isinstance(tables[name], duckdb.DuckDBPyRelation):
+                and not in_duckdb(tables[name]):
             table = tables[name]
             table.select(columns[name])  # every column the staged table has (else a KeyError, as a frame's)
             if not len(table):  # by position, as stage_part inserts; nothing to insert or judge
@@ -251,7 +248,7 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
     tmp = staged_path(path, part)
     # a build may have written its large tables into this very file already (rankings.start_components): then
     # the file only needs the rest
-    in_place = any(isinstance(tables.get(n), duckdb.DuckDBPyRelation) for n in PART_TABLES[part]) \
+    in_place = any(in_duckdb(tables.get(n)) for n in PART_TABLES[part]) \
         and staged_in_place() == tmp
     early = set(appended_early()) if in_place else set()  # appended by the build already (stage_early)
     if not in_place:
@@ -295,7 +292,7 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
                                        if _CREATE.search(statement).group(2) not in columns))
                 columns = dict(sql.rows(con, "staged_columns"))
             for name in PART_TABLES[part] if rows else ():
-                if isinstance(tables[name], duckdb.DuckDBPyRelation):  # held in DuckDB: there already, or copied
+                if in_duckdb(tables[name]):  # held in DuckDB: there already, or copied
                     if not in_place:
                         sql.execute(con, HELD[name])
                     continue

@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -107,6 +108,31 @@ def engine() -> ModuleType:
     except ImportError:  # pragma: no cover - a DuckDB package without its extension module at the top level
         import duckdb as _duckdb
     return _duckdb
+
+
+class Lazy:
+    """`duckdb` as the build uses it (issue 13, quick start-up): DuckDB's engine (`engine`: `connect`, the connection,
+    the exception classes, `__version__`, `extract_statements`) at once; the package's Python layer (relations,
+    expressions: ~50 ms to import) only when a name only it has is asked for (`col`, `DuckDBPyRelation` ...). A build
+    whose queries are kept (schemas.kept_sql) never asks for one, so it never loads that layer."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name != "__version__":
+            raise AttributeError(name)
+        found = getattr(engine(), name, None)
+        if found is None:
+            import duckdb  # here, not at the top: only what builds a relation needs it
+
+            found = getattr(duckdb, name)
+        setattr(self, name, found)  # asked once
+        return found
+
+
+def is_relation(value: object) -> bool:
+    """Whether `value` is a DuckDB relation (checked without loading the package's Python layer)."""
+    # not there, or still being imported on another thread (no relation class yet, so no relation either)
+    kind = getattr(sys.modules.get("duckdb"), "DuckDBPyRelation", None)
+    return kind is not None and isinstance(value, kind)
 
 
 def connect_published(path: Path | None = None) -> duckdb.DuckDBPyConnection:

@@ -322,3 +322,67 @@ from read_json(:path, format = 'newline_delimited', columns = :columns, maximum_
 -- they are, not parsing and numbering them again.
 create or replace temp table typed_held as
 select * from typed_source;
+
+-- name: table_columns(table)
+-- No row of the table :table (as the connection's search path finds it): what a caller reads is its columns, in order
+-- (schemas.Held: component_row, held by the build).
+select * from query_table(:table) limit 0;
+
+-- name: table_rows(table)
+-- How many rows the table :table holds (schemas.Held: what a build counts of component_row).
+select count(*) from query_table(:table);
+
+-- name: focus_notes_without_ko(city)
+-- The build's component rows (component_row, held by the build) of the focus city :city with a note but no Korean
+-- one, in the order they went in: what the build warns of (Korean mode shows the focus city's notes in Korean).
+select index_id, edition, city, note, note_ko
+from component_row
+where city = :city and note is not null and note_ko is null
+order by rowid;
+
+-- name: hold_typed_query(query)!
+-- hold_typed of the typed rows the kept SQL :query gives (schemas.held_files_kept: the query a relation over the
+-- cursor's `held` rendered once, run here on DuckDB's engine alone), held as this cursor's temporary table `typed_held`.
+create or replace temp table typed_held as
+select * from query(:query);
+
+-- name: component_source_of_file(file, stride)!
+-- The typed rows of the components file :file (its place from 1) among those held together (schemas.held_files_kept:
+-- the cursor's `typed_held`), as this cursor's temporary table `component_source` (what components_append and
+-- component_conflicts read): `_row`, the row in its file (:stride: schemas.FILE_STRIDE), then the columns the
+-- appends read.
+create or replace temp table component_source as
+select _row - _file::bigint * :stride as _row, edition, city, component, rank, score, source_url, flags, note, note_ko
+from typed_held
+where _file = :file;
+
+-- name: lookup_city(source_city, city)!
+-- The build's look-up of a city as a file spells it (:source_city) and as the mapping names it (:city), one list
+-- each, held as this cursor's temporary table `city_lookup` (build/rankings.py, register: what the appends and
+-- UPDATEs of the components and rankings join).
+create or replace temp table city_lookup as
+select unnest(:source_city::varchar[]) as source_city, unnest(:city::varchar[]) as city;
+
+-- name: lookup_flags(note, flags, stored)!
+-- The build's look-up of a (note, flags cell) pair and the flags it stores, held as this cursor's temporary table
+-- `flag_lookup` (build/rankings.py, register).
+create or replace temp table flag_lookup as
+select unnest(:note::varchar[]) as note, unnest(:flags::varchar[]) as flags, unnest(:stored::varchar[]) as stored;
+
+-- name: lookup_flag_store(flags, stored)!
+-- The build's look-up of a flags cell and the flags it stores, held as this cursor's temporary table `flag_store`
+-- (build/rankings.py, register).
+create or replace temp table flag_store as
+select unnest(:flags::varchar[]) as flags, unnest(:stored::varchar[]) as stored;
+
+-- name: lookup_url_tier(url, tier)!
+-- The build's look-up of a source URL and its tier, held as this cursor's temporary table `url_tier`
+-- (build/rankings.py, register).
+create or replace temp table url_tier as
+select unnest(:url::varchar[]) as url, unnest(:tier::varchar[]) as tier;
+
+-- name: lookup_url_tier_default(tier)!
+-- The tier a components row whose URL `url_tier` does not hold takes (one row), held as this cursor's temporary
+-- table `url_tier_default` (build/rankings.py, register).
+create or replace temp table url_tier_default as
+select unnest(:tier::varchar[]) as tier;
