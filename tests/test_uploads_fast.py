@@ -148,9 +148,86 @@ def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real(data, display, *args, **kwargs)
 
     monkeypatch.setattr(uploads, "parse_upload", counted)
-    monkeypatch.setattr(writes, "parse_upload", counted)
     monkeypatch.setattr(uploads, "_READ", type(uploads._READ)())
+    monkeypatch.setattr(uploads, "_CHECKED", type(uploads._CHECKED)())
     return read
+
+
+def test_a_file_checked_for_its_preview_is_not_read_again_by_the_page_or_its_commit(
+        mini: Path, mini_warehouse: Path, monkeypatch: pytest.MonkeyPatch):
+    """The page checks the file at each rerun, then commits it: one reading, whose rows the preview and the commit's
+    answer both give; the warehouse holds them."""
+    read = _counting(monkeypatch)
+    cat = catalogue.load(mini)
+    data = "지표코드,기준기간,값\nforeign_tourists,2025,16370000\nforeign_tourists,2024,13150000\n".encode()
+    first = writes.check_upload(cat, data, "a.csv", "tourism_sports")
+    again = writes.check_upload(catalogue.load(mini), data, "a.csv", "tourism_sports")  # a rerun loads it again
+    assert first.ok and again is first and read == ["a.csv"]
+    receipt, committed = writes.commit_upload(cat, data, "a.csv", "tourism_sports", "kim",
+                                              warehouse_path=mini_warehouse)
+    assert committed is first and read == ["a.csv"]
+    assert committed.rows["value"].tolist() == [16370000.0, 13150000.0]
+    con = parts.connect_read_only(mini_warehouse)
+    try:
+        held = con.execute("select period, value from indicator_history where upload_id = ? order by period",
+                           [receipt.upload_id]).fetchall()
+    finally:
+        con.close()
+    assert held == [("2024", 13150000.0), ("2025", 16370000.0)]
+
+
+def test_a_check_is_not_taken_again_when_what_it_depends_on_changed(mini: Path, mini_warehouse: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch):
+    """Checked and accepted, then committed under a catalogue that now refuses the value: read again and refused at
+    its cell, nothing written. Other bytes, another name or department are read again; a refused check (a period
+    not begun on its day) is never kept, so the day it begins takes the file."""
+    read = _counting(monkeypatch)
+    cat = catalogue.load(mini)
+    data = "지표코드,기준기간,값\nforeign_tourists,2024,500\n".encode()
+    assert writes.check_upload(cat, data, "b.csv", "tourism_sports").ok
+    before = {p: p.read_bytes() for p in parts.files(mini_warehouse).values()}
+    stricter = _bounded(mini, "foreign_tourists", "max: 100")
+    with pytest.raises(ProblemsFound) as found:
+        writes.commit_upload(stricter, data, "b.csv", "tourism_sports", "kim", warehouse_path=mini_warehouse)
+    assert [(p.file, p.cell) for p in found.value.problems] == [("b.csv", "C2")]
+    assert "above the allowed range (maximum 100" in found.value.problems[0].en
+    assert read == ["b.csv", "b.csv"]
+    assert {p: p.read_bytes() for p in parts.files(mini_warehouse).values()} == before
+    edited = data.replace(b"500", b"501")
+    for args in [(edited, "b.csv", "tourism_sports"), (data, "c.csv", "tourism_sports"),
+                 (data, "b.csv", "economic_policy_office")]:
+        writes.check_upload(cat, *args)
+    assert read == ["b.csv", "b.csv", "b.csv", "c.csv", "b.csv"]
+    monthly = "지표코드,기준기간,값\ntourists_monthly,2025-09,1\n".encode()
+    day = {"today": date(2025, 8, 31)}
+    monkeypatch.setattr(type(cat), "today", lambda self: day["today"])
+    assert not writes.check_upload(cat, monthly, "m.csv", "tourism_sports").ok
+    day["today"] = date(2025, 9, 1)
+    assert writes.check_upload(cat, monthly, "m.csv", "tourism_sports").ok
+    day["today"] = date(2025, 8, 31)  # a clock set back: the kept check does not hold before its period began
+    assert not writes.check_upload(cat, monthly, "m.csv", "tourism_sports").ok
+    assert read[-3:] == ["m.csv"] * 3
+
+
+def test_the_checks_kept_are_bounded(mini: Path, monkeypatch: pytest.MonkeyPatch):
+    """At most CHECKED_KEPT checks and READ_KEPT_ROWS rows are kept, the oldest let go first."""
+    read = _counting(monkeypatch)
+    cat = catalogue.load(mini)
+    monkeypatch.setattr(uploads, "READ_KEPT_ROWS", 5)
+    files = [("지표코드,기준기간,값\n" + "".join(f"tourists_monthly,2024-{m:02d},{m + k}\n" for m in range(1, 3))).encode()
+             for k in range(4)]
+    for data in files:
+        assert writes.check_upload(cat, data, "m.csv", "tourism_sports").ok
+    assert [len(p.records) for p in uploads._CHECKED.values()] == [2, 2]
+    assert writes.check_upload(cat, files[-1], "m.csv", "tourism_sports").ok and len(read) == 4
+    assert writes.check_upload(cat, files[0], "m.csv", "tourism_sports").ok and len(read) == 5
+    monkeypatch.setattr(uploads, "READ_KEPT_ROWS", 100)
+    many = [("지표코드,기준기간,값\n" + f"tourists_monthly,2023-01,{k}\n").encode() for k in range(uploads.CHECKED_KEPT + 2)]
+    for data in many:
+        writes.check_upload(cat, data, "m.csv", "tourism_sports")
+    assert len(uploads._CHECKED) == uploads.CHECKED_KEPT
+    writes.check_upload(cat, many[0], "m.csv", "tourism_sports")
+    assert read[-1] == "m.csv" and len(read) == 5 + len(many) + 1
 
 
 def test_a_write_reads_each_upload_once(mini: Path, mini_warehouse: Path, monkeypatch: pytest.MonkeyPatch):

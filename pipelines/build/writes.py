@@ -18,7 +18,7 @@ from pathlib import Path
 from pipelines import accounts
 from pipelines.accounts import Account
 from pipelines.build import collect, collect_forum, collect_values, forum, warehouse, within_memory
-from pipelines.build.uploads import ParsedUpload, parse_upload, remember
+from pipelines.build.uploads import ParsedUpload, check_once, remember
 from pipelines.catalogue import Catalogue
 from pipelines.ledger import seal, store
 from pipelines.ledger.forum import Event, read_events, stage_event
@@ -112,8 +112,9 @@ def _part_tables(cat: Catalogue, path: Path, changed: tuple[str, ...], pending=N
 
 
 def check_upload(cat: Catalogue, data: bytes, filename: str, department: str) -> ParsedUpload:
-    """Validate an upload against the catalogue; nothing is written."""
-    return parse_upload(data, filename, department, cat)
+    """Validate an upload against the catalogue; nothing is written. The same bytes checked again (the page's reruns,
+    the commit after its preview) take the last accepted check while it holds (uploads.check_once)."""
+    return check_once(data, filename, department, cat)
 
 
 def commit_upload(
