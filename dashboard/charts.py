@@ -250,46 +250,6 @@ def _wrap(text: str, width: int = 70) -> str:
     return "<br>".join(lines[:6]) + ("…" if len(lines) > 6 else "")
 
 
-def score_chart(
-    rows: pd.DataFrame,
-    editions: pd.DataFrame,
-    focus_city: str,
-    lang: str,
-    cities: Sequence[str],
-    unit: str = "",
-    higher_is_better: bool = True,
-    peers: Sequence[str] = (),
-) -> go.Figure:
-    """Scores over editions, for a series whose scores are comparable across editions."""
-    labels = edition_labels(editions)
-    fig = go.Figure()
-    ordered = [c for c in cities if c != focus_city] + ([focus_city] if focus_city in cities else [])
-    for city in ordered:
-        own = rows[rows["city"] == city].drop_duplicates("edition").set_index("edition", drop=False)
-        if own.empty or own["score"].isna().all():
-            continue
-        focus = city == focus_city
-        colour = city_colour(city, focus_city, peers)
-        scores = [None if e not in own.index or _blank(own.at[e, "score"]) else float(own.at[e, "score"]) for e in labels]
-        fig.add_trace(go.Scatter(
-            x=labels, y=scores, name=city_label(own.iloc[0], lang), mode="lines+markers", connectgaps=True,
-            line={"color": colour, "width": 4 if focus else 1.8}, marker={"size": 10 if focus else 6, "color": colour},
-            hovertext=[hover_text(own.loc[e], lang, unit) if e in own.index else "" for e in labels],
-            hovertemplate="%{hovertext}<extra></extra>",
-        ))
-    _base_layout(fig, 380)
-    fig.update_layout(
-        xaxis={**_category_axis(labels), "title": t("col.edition", lang)},
-        yaxis={"title": t("ui.chart.score_axis", lang, unit=unit), "gridcolor": "#eeeeee",
-               "autorange": True if higher_is_better else "reversed"},
-        # Above the chart, in rows: on a phone a legend at the side took half the width from the lines (and
-        # under it, the edition labels).
-        legend={"title": {"text": t("col.city", lang)}, "traceorder": "reversed", "orientation": "h",
-                "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
-    )
-    return fig
-
-
 # --- analysis and forum (weak points, 2030 goal, action items) ----------------------------------
 
 NO_DATA_COLOUR = "#e5e7eb"

@@ -165,12 +165,6 @@ def _static(key: tuple, path: str, version: Version | None, today: str, _draw: C
     _draw()
 
 
-def chart(make: Callable[[], Any], *key: Hashable, **options: Any) -> None:
-    """st.plotly_chart(make(), **options), drawn once per warehouse version and `key` (see `static`); not for a
-    chart that is a widget (on_select), whose selection a replay could not carry."""
-    static(lambda: st.plotly_chart(make(), **options), "chart", *key)
-
-
 def _query(name: str, params: tuple[tuple[str, object], ...], path: str, version: Version | None,
            today: str) -> pd.DataFrame:
     def run() -> pd.DataFrame:

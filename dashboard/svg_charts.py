@@ -1,10 +1,10 @@
 """Charts read rather than explored, as inline SVG: the goal page's chart per series, a department's line per indicator,
-the overview's ranks, the calendar's timeline and the weak points' peers.
+the overview's ranks, the calendar's timeline, the weak points' heat map and peers, the trends' grid and scores.
 
 A page of nine Plotly charts makes the browser load Plotly's 4.7 MB bundle and lay out nine interactive plots, about
 85 ms of the page's main thread each (issue 13). These charts are read side by side, not explored, so they are drawn
-as SVG, as the printed brief draws its charts (pipelines.reports.render.svg_line_chart); the exploring charts (trends,
-heat maps) stay Plotly. Every point keeps its hover text as an SVG <title>, and every mark carries its figures
+as SVG, as the printed brief draws its charts (pipelines.reports.render.svg_line_chart); the exploring charts (the
+trends' rank chart, whose clicked point opens its source; the forum's trend) stay Plotly. Every point keeps its hover text as an SVG <title>, and every mark carries its figures
 as data-* attributes (what the tests and the browser tests read). Every text is escaped.
 """
 
@@ -52,6 +52,7 @@ NO_RANK = "#6b7280"
 RANGE_FILL = "rgba(220, 38, 38, 0.12)"
 DUE_FILL = "rgba(181, 71, 8, 0.10)"
 LEGEND_ROW = 18
+BOLD = ' font-weight="bold"'
 
 
 # HTML's specials and Markdown's (these charts go through st.markdown): each as a numeric character reference, which
@@ -783,3 +784,68 @@ def edition_scores_svg(rows: pd.DataFrame, edition: str, focus_city: str, lang: 
                      f'<title>{_e(chr(10).join(hover_lines(r, lang, unit)))}</title></rect>')
         parts.append(f'<text x="{_n(x1 + 4)}" y="{_n(y + 4)}" fill="#374151" data-role="value">{_e(values[i])}</text>')
     return _svg(width, bottom + 40, title, key, parts)
+
+
+def scores_svg(rows: pd.DataFrame, editions: pd.DataFrame, focus_city: str, lang: str, cities: Sequence[str],
+               unit: str = "", higher_is_better: bool = True, peers: Sequence[str] = (), *, key: str = "scores",
+               width: int = WIDE) -> str:
+    """Scores over editions, for a series whose scores compare across editions: one line per city with a score (gaps
+    joined), each in its city's fixed colour, the focus city thick and drawn last; editions as categories in their
+    order (a year never reads 2,020.5); the better end on top (reversed where lower is better); a legend of the cities
+    above, the focus city first; each point's hover (charts.hover_lines) as a <title>. What a Plotly chart drew here
+    before (issue 13), as SVG.
+
+    `rows`: rankings of one series (city, city_ko, edition, rank, score, status, publication, source_url, ...)."""
+    labels = edition_labels(editions)
+    ordered = [c for c in cities if c != focus_city] + ([focus_city] if focus_city in cities else [])
+    lines = []  # (city, name, [(slot, score, row)])
+    for city in ordered:
+        own = rows[(rows["city"] == city) & rows["score"].notna()].drop_duplicates("edition")
+        own = own[own["edition"].astype(str).isin(labels)]
+        if own.empty:
+            continue
+        points = sorted((labels.index(str(r["edition"])), float(r["score"]), r) for _, r in own.iterrows())
+        lines.append((city, city_label(own.iloc[0], lang), points))
+    scores = [s for _, _, points in lines for _, s, _ in points] or [0.0, 1.0]
+    lo, hi = min(scores), max(scores)
+    ticks = nice_ticks(lo, hi if hi > lo else lo + 1)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
+    tick_labels = [tick_label(v, step) for v in ticks]
+    left = 34 + max(text_width(x) for x in tick_labels)
+    legend_items = [(city_colour(c, focus_city, peers), name, c == focus_city) for c, name, _ in reversed(lines)]
+    legend, row = [f'<text x="0" y="12" fill="{INK}">{_e(t("col.city", lang))}</text>'], 0
+    x = text_width(t("col.city", lang)) + 10
+    for colour, name, focus in legend_items:
+        w = 26 + text_width(name) + 14
+        if x + w > width - 8:
+            x, row = 0.0, row + 1
+        y = 12 + row * LEGEND_ROW
+        legend.append(f'<line x1="{_n(x)}" x2="{_n(x + 20)}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
+                      f'stroke-width="{3 if focus else 2}"/><circle cx="{_n(x + 10)}" cy="{y - 4}" r="3.5" '
+                      f'fill="{colour}"/><text x="{_n(x + 26)}" y="{y}" fill="#333" data-role="legend"'
+                      f'{BOLD if focus else ""}>{_e(name)}</text>')
+        x += w
+    top = (row + 1) * LEGEND_ROW + 14
+    bottom = top + 230
+    high, low = (ticks[-1], ticks[0]) if higher_is_better else (ticks[0], ticks[-1])
+    half_slot = (width - left - 12) / max(len(labels), 1) / 2
+    right = max(12.0, text_width(labels[-1]) / 2 - half_slot + 2) if labels else 12.0  # the last edition's label whole
+    plot = _Plot(width, left, right, top, bottom, -0.5, max(len(labels), 1) - 0.5, high, low)
+    parts = ['<g transform="translate(4 0)">', *legend, "</g>"]
+    parts += _y_axis(plot, ticks, tick_labels, t("ui.chart.score_axis", lang, unit=unit).strip())
+    parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(width - plot.right)}" y1="{_n(bottom)}" y2="{_n(bottom)}" '
+                 f'stroke="#cccccc"/>')
+    parts += _x_labels(plot, list(enumerate(labels)), bottom + 16, t("col.edition", lang))
+    for city, name, points in lines:
+        focus = city == focus_city
+        colour = city_colour(city, focus_city, peers)
+        if len(points) > 1:
+            parts.append(f'<polyline points="{" ".join(f"{_n(plot.x(i))},{_n(plot.y(s))}" for i, s, _ in points)}" '
+                         f'fill="none" stroke="{colour}" stroke-width="{4 if focus else 1.8}" data-role="line" '
+                         f'data-city="{_e(city)}"/>')
+        for i, score, r in points:
+            parts.append(f'<circle cx="{_n(plot.x(i))}" cy="{_n(plot.y(score))}" r="{5 if focus else 3}" fill="{colour}" '
+                         f'data-role="score" data-city="{_e(city)}" data-edition="{_e(labels[i])}" '
+                         f'data-score="{_e(score)}"><title>{_e(chr(10).join(hover_lines(r, lang, unit)))}</title>'
+                         f'</circle>')
+    return _svg(width, bottom + 44, t("ui.trends.scores", lang), key, parts)

@@ -128,17 +128,32 @@ def test_rank_ticks_are_whole_numbers_from_one(max_rank, expected):
 
 
 def test_score_chart_draws_only_cities_with_scores(rows, editions):
-    fig = charts.score_chart(rows, editions, "Seoul", "en", ["Seoul", "Tokyo", "London"], unit="points")
-    assert [tr.name for tr in fig.data] == ["Tokyo", "Seoul"]
-    assert fig.layout.xaxis.type == "category"
-    assert list(fig.layout.xaxis.categoryarray) == ["2020", "2021", "2022", "2023"]
-    assert _trace(fig, "Seoul").line.color == charts.FOCUS_COLOUR
-    assert "points" in fig.layout.yaxis.title.text
+    chart = ET.fromstring(svg_charts.scores_svg(rows, editions, "Seoul", "en", ["Seoul", "Tokyo", "London"], unit="points"))
+    assert [e.get("data-city") for e in marks(chart, "line")] == ["Tokyo", "Seoul"], "London has no score; Seoul last"
+    assert [e.text for e in marks(chart, "legend")] == ["Seoul", "Tokyo"], "the focus city first in the legend"
+    assert [e.text for e in marks(chart, "x-tick")] == ["2020", "2021", "2022", "2023"], \
+        "editions as categories in edition order (never 2,020.5)"
+    seoul = [(d.get("data-edition"), float(d.get("data-score"))) for d in marks(chart, "score")
+             if d.get("data-city") == "Seoul"]
+    assert seoul == [("2020", 55.5), ("2022", 60.25), ("2023", 61.0)], "no point where there is no score"
+    (line,) = [e for e in marks(chart, "line") if e.get("data-city") == "Seoul"]
+    assert line.get("stroke") == charts.FOCUS_COLOUR and len(line.get("points").split()) == 3, "the gap joined"
+    assert float(line.get("stroke-width")) > float(marks(chart, "line")[0].get("stroke-width")), "the focus city thick"
+    ys = {float(d.get("data-score")): float(d.get("cy")) for d in marks(chart, "score")}
+    assert ys[73.0] < ys[55.5], "a higher score sits higher"
+    assert "points" in " ".join(e.text or "" for e in chart.iter("{http://www.w3.org/2000/svg}text"))
+    hover = [d for d in marks(chart, "score") if d.get("data-edition") == "2022" and d.get("data-city") == "Seoul"][0]
+    assert hover.find("{http://www.w3.org/2000/svg}title").text.split("\n")[:3] == ["Seoul · 2022", "Rank: #9",
+                                                                                     "Score: 60.25 points"]
 
 
 def test_score_chart_reverses_the_axis_when_lower_is_better(rows, editions):
-    fig = charts.score_chart(rows, editions, "Seoul", "en", ["Seoul"], higher_is_better=False)
-    assert fig.layout.yaxis.autorange == "reversed"
+    chart = ET.fromstring(svg_charts.scores_svg(rows, editions, "Seoul", "en", ["Seoul"], higher_is_better=False))
+    ys = {float(d.get("data-score")): float(d.get("cy")) for d in marks(chart, "score")}
+    assert ys[55.5] < ys[61.0], "lower is better: the lower score on top"
+    ticks = [float(e.get("data-value")) for e in marks(chart, "y-tick")]
+    tops = [float(e.get("y")) for e in marks(chart, "y-tick")]
+    assert tops[ticks.index(min(ticks))] < tops[ticks.index(max(ticks))]
 
 
 def test_edition_score_chart_compares_cities_within_one_edition(rows):
@@ -326,8 +341,9 @@ def test_a_city_keeps_its_colour_whatever_else_is_selected(rows, editions):
     assert few["London"] == everyone["London"] and few["Seoul"] == everyone["Seoul"] == charts.FOCUS_COLOUR
     assert len({everyone[c] for c in peers}) == len(peers), "every peer its own colour"
     assert charts.FOCUS_COLOUR not in {everyone[c] for c in peers}
-    scores = colours(charts.score_chart(rows, editions, "Seoul", "en", ["London", "Seoul"], peers=peers))
-    assert scores.get("London", everyone["London"]) == everyone["London"]
+    chart = ET.fromstring(svg_charts.scores_svg(rows, editions, "Seoul", "en", ["London", "Tokyo", "Seoul"], peers=peers))
+    scores = {e.get("data-city"): e.get("stroke") for e in marks(chart, "line")}
+    assert scores["Tokyo"] == everyone["Tokyo"] and scores["Seoul"] == everyone["Seoul"]
     # a city outside the catalogue's peers: a muted colour fixed by its name
     assert charts.city_colour("Zurich", "Seoul", peers) == charts.city_colour("Zurich", "Seoul", peers[:2])
     assert charts.city_colour("Zurich", "Seoul", peers) in charts.OTHER_COLOURS
@@ -506,3 +522,14 @@ def test_svg_charts_escape_every_text_they_draw():
         first = marks(root, "bar")[0]
         assert first.get("data-city") == hostile
         assert first.find("{http://www.w3.org/2000/svg}title").text.startswith(f"{hostile} · {hostile}\n")
+    # the score lines: city names and editions from the ledger
+    rows = pd.DataFrame({"city": [hostile, hostile], "city_ko": [hostile, hostile], "edition": [hostile, "2"],
+                         "rank": [1, 2], "score": [5.0, 3.0], "status": ["ranked", "ranked"], "publication": [hostile, None],
+                         "source_url": [hostile, None]})
+    eds = pd.DataFrame({"edition": [hostile, "2"], "edition_order": [1, 2], "methodology_change": [None, None]})
+    for lang in ("ko", "en"):
+        lines = svg_charts.scores_svg(rows, eds, "Seoul", lang, [hostile], hostile, key=hostile)
+        root = ET.fromstring(lines)
+        assert "<script" not in lines and not any(m in lines for m in ("![", "](", ":red[", "$x$", "`c`"))
+        assert [e.text for e in marks(root, "legend")] == [hostile] and marks(root, "x-tick")[0].text == hostile
+        assert marks(root, "score")[0].find("{http://www.w3.org/2000/svg}title").text.startswith(f"{hostile} · {hostile}")

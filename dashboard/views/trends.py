@@ -89,9 +89,9 @@ if scored.empty:
     st.info(t("ui.trends.no_scores", lang))
 elif bool(s["score_comparable"]):
     if shown["score"].notna().any():
-        data.chart(lambda: charts.score_chart(shown, editions, focus, lang, chosen, unit, bool(s["score_higher_is_better"]),
-                                              catalogue_peers),
-                   "scores", index_id, tuple(chosen), lang, width="stretch", key="scores")
+        data.static(lambda: svg_charts.show_fitted(lambda width: svg_charts.scores_svg(
+            shown, editions, focus, lang, chosen, unit, bool(s["score_higher_is_better"]), catalogue_peers, width=width),
+            "scores"), "scores", index_id, tuple(chosen), lang)
     else:
         st.info(t("ui.trends.no_scores_chosen", lang))
 else:
