@@ -433,3 +433,24 @@ def test_a_damaged_or_altered_answer_beside_is_not_used(built: Path, reads: list
     else:  # the right state, padded past any answer's size: not read at all
         kept_file.write_text(text[:-1] + ', "pad": "' + "x" * parts.KEPT_BESIDE_MAX_BYTES + '"}', encoding="utf-8")
     assert "#9" in _line(_status("--lang", "en"), "zyen_gfci") and len(reads) == 1
+
+
+def test_the_answer_read_beside_the_other_parts_staging_is_the_staged_parts_own(mini: Path, tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch):
+    """A build reads status's answer on its own file while it stages the values and forum parts (issue 13,
+    warehouse._answers_early): it is the answer the staged published part gives (read there when the early read is
+    off), kept beside the warehouse either way, and status then reads no DuckDB. The probe can fail: a build whose
+    early read is off reads it on the staged part, once."""
+    read_on_staged: list[Path] = []
+    real = warehouse._read_answers
+    monkeypatch.setattr(warehouse, "_read_answers", lambda con, staged: read_on_staged.append(staged) or real(con, staged))
+    kept = {}
+    for early in (True, False):
+        if not early:
+            monkeypatch.setattr(warehouse, "_answers_early", lambda staged: None)
+        path = tmp_path / str(early) / "cityindex.duckdb"
+        build_mod.build(catalogue.load(mini), path)
+        kept[early] = json.loads(parts.beside(path, "status").read_text(encoding="utf-8"))["answer"]
+        assert not warehouse._early  # taken by the write
+    assert read_on_staged and len(read_on_staged) == 1  # only the build whose early read was off
+    assert kept[True] == kept[False] and kept[True]["rows"]

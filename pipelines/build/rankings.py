@@ -199,6 +199,16 @@ def read_rankings(cat: Catalogue, cities: CityMap, editions: Table, tiers: Sourc
 RANKINGS_IN_DUCKDB_BYTES = 1 << 20
 
 
+def small_rankings(cat: Catalogue) -> bool:
+    """Whether the rankings files are read as records (read_rankings): under RANKINGS_IN_DUCKDB_BYTES together, as
+    rank_in_duckdb leaves them; False when one cannot be looked at (rank_in_duckdb then leaves them, and they are read
+    as records, which says why)."""
+    try:
+        return sum(s.rankings_file.stat().st_size for s in cat.series.values()) < RANKINGS_IN_DUCKDB_BYTES
+    except OSError:
+        return False
+
+
 @dataclass
 class HeldRankings:
     """ranking_row made and checked in the build's DuckDB (rank_in_duckdb): the table, where component_row is, and

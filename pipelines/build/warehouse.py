@@ -9,6 +9,7 @@ costs what it writes, not what the warehouse holds.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import hashlib
@@ -271,6 +272,9 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
                 _SHARED_STAGING.release()
                 raise
         try:
+            # status's answer, read on the build's file while the other parts were staged (_answers_early)
+            read_early = _early.pop(tmp, None) if in_place and part == "published" else None
+            answer_early = None if read_early is None else read_early.result()
             if in_place:
                 sql.execute(con, "components_close")  # the build's own name for the file, let go
             # a part made new here is small by nature (uploads, the forum); the published part (the template's copy,
@@ -304,7 +308,10 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
                 table.select(columns[name])  # every column the staged table has (else a KeyError, as a frame's)
                 if len(table):  # by DuckDB's appender (a large table as converted for its check: Table.append)
                     table.append(con, name, columns[name])
-            if part == "published" and rows:
+            if part == "published" and rows and read_early is not None:
+                if answer_early is not None:
+                    _answers[tmp] = answer_early
+            elif part == "published" and rows:
                 _read_answers(con, tmp)
             sql.execute(con, "stage_close")
             if in_place:
@@ -409,6 +416,45 @@ def _read_answers(con: duckdb.DuckDBPyConnection, staged: Path) -> None:
         _answers.pop(staged, None)
 
 
+# status's answer of a build's published part, being read on its own thread while the other parts are staged
+# (_answers_early), by the staged file it will be
+_early: dict[Path, concurrent.futures.Future] = {}
+
+
+def _answers_early(staged: Path) -> None:
+    """Start reading status's answer (`_read_answers`) on the build's own file (rankings.start_components) on a thread
+    of its own, while the write stages the values and forum parts: every table of the published part is in that file
+    already (the component rows, and every other table appended early, stage_early), so the answer is the one the
+    staged part gives; the staging of the published part takes it (`_early`) before it lets the file go (issue 13:
+    ~10 ms of the build's serial end). Nothing is started when a table of the published part is not there yet."""
+    con = building()
+    if con is None:
+        return
+    if not set(PART_TABLES["published"]) - {"component_row"} <= appended_early():
+        con.close()
+        return
+
+    def read() -> dict[str, dict] | None:
+        try:
+            sql.execute(con, "components_use")
+            return {"status": parts.standing(con)}
+        except duckdb.Error:
+            return None
+        finally:
+            con.close()
+
+    found: concurrent.futures.Future = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            found.set_result(read())
+        except BaseException as exc:  # noqa: BLE001 - given to the staging, which raises it
+            found.set_exception(exc)
+
+    _early[staged] = found
+    threading.Thread(target=run, name="cityidx-answers", daemon=True).start()
+
+
 def keep_beside(path: Path, staged: Path, made: os.stat_result) -> None:
     """After the swap: keep each answer read on the staged published part beside the warehouse (`parts.beside`),
     under the state and the content of the file now in place (`parts.state`: device, inode, size, mtime, ctime;
@@ -450,7 +496,14 @@ def write(tables: dict[str, Table | duckdb.DuckDBPyRelation], path: Path) -> Pat
     """
     # the published part the build staged already (its rows went in as they were read) needs no template
     in_place = staged_in_place() == staged_path(path, "published")
-    return swap(stage(tables, path, template=None if in_place else schema_template()), path)
+    if in_place:
+        _answers_early(staged_path(path, "published"))
+    try:
+        return swap(stage(tables, path, template=None if in_place else schema_template()), path)
+    finally:  # a write that failed before it took the answer: its reader done before the build's DuckDB goes
+        left = _early.pop(staged_path(path, "published"), None)
+        if left is not None:
+            concurrent.futures.wait([left])
 
 
 # --- the published part's schema, made once per warehouse.sql (issue 13) ----------------------------------------
