@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 S = TypeVar("S")
-A = TypeVar("A")
+A = TypeVar("A")  # what a task on the build's pool gives (_on)
 
 
 Tables = dict[str, "Table | Held | duckdb.DuckDBPyRelation"]  # the warehouse's tables as a build makes them
@@ -214,17 +214,17 @@ def _source_tiers(cat: Catalogue) -> tuple[SourceTiers | None, list[Problem]]:
     return load_source_tiers(cat.source_domains_file, domains_display, tuple(cat.source_tiers))
 
 
-def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers, Callable[[], A]], T],
-                    settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S],
-                    aside: Callable[[SourceTiers], A] | None = None) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, Held, T, S, bool]:
+def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T],
+                    settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S]
+                    ) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, Held, T, S, bool]:
     """The source tiers, the city mapping, the editions, and every series' rankings and components as the
     ledger holds them; every problem of all of them at once. The component rows go straight into `stage_at`
     when given (the published part's staged file: rankings.start_components). Last, whether component_row's key
     is proved by the files themselves (rankings.keys_apart).
 
-    `meanwhile(tiers)` runs on this thread once the rankings are read, while the components files are still read in
-    the background (on the real ledger they take longer than the rankings: the build's other tables are made in that
-    time instead of after it), then `settle(cities, editions, rankings)` when the files read so far have no problem
+    `meanwhile(tiers)` runs on this thread while the components files are still read in the background (a small
+    ledger's rankings files first, on the same thread: meanwhile runs before they are needed; a large ledger's after
+    they are read here), so the build's other tables are made in that time instead of after it, then `settle(cities, editions, rankings)` when the files read so far have no problem
     (what the published tables but component_row need: made and checked in that time too, not after the last
     components file, issue 13); what they return comes after the rankings. Raised there, an error is raised only
     once the published files have no problem, as if it had run after them.
@@ -236,7 +236,7 @@ def _read_published(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[
                                   None if stage_at is None else warehouse.schema_template(small=small), small)
     try:
         with reading_on(components):
-            return _read_published_on(cat, components, meanwhile, settle, aside)
+            return _read_published_on(cat, components, meanwhile, settle)
     except BaseException:  # what the build held goes (a ProblemsFound has let it go already)
         let_go_components()
         raise
@@ -248,11 +248,9 @@ def _on(con: duckdb.DuckDBPyConnection, work: Callable[..., A], *args: object) -
         return work(*args)
 
 
-def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection,
-                       meanwhile: Callable[[SourceTiers, Callable[[], A]], T],
-                       settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S],
-                       aside: Callable[[SourceTiers], A] | None = None) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, Held, T, S,
-                                  bool]:
+def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection, meanwhile: Callable[[SourceTiers], T],
+                       settle: Callable[[CityMap, Table, list[Record] | HeldRankings], S]
+                       ) -> tuple[SourceTiers, CityMap, Table, list[Record] | HeldRankings, Held, T, S, bool]:
     """_read_published, once the build's DuckDB (`components`) is made."""
     problems: list[Problem] = []
     cities_file = display_name(cat.cities_file, cat.root)
@@ -266,14 +264,12 @@ def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection,
     # editions and the rankings are read here: a core no longer waits for the other (issue 13). A file's rows go in
     # at once; judging them waits for the city mapping and the editions (`known`).
     known: Known = concurrent.futures.Future()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=3, thread_name_prefix="cityidx-components") as background:
-        reading = background.submit(read_all_components, components, cat, known, tiers)
-        # a small ledger's rankings files read and checked meanwhile too, on a thread of their own: they need nothing
-        # read before them, and the main thread was the build's longest path while the other core waited (issue 13);
-        # and what `meanwhile` asks for first (`aside`: the city's values), as soon as the source tiers are known
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cityidx-components") as background:
+        # a small ledger's rankings files read and checked in the background too, first: they need nothing read before
+        # them, and the main thread was the build's longest path while the other core waited; the main thread needs
+        # them once it has made the other tables, the components files only at the end (issue 13)
         holding = background.submit(_on, components, hold_rankings, cat) if small_rankings(cat) else None
-        early = background.submit(_on, components, aside, tiers) if aside is not None else None
-        started = [f for f in (holding, early) if f is not None]
+        reading = background.submit(read_all_components, components, cat, known, tiers)
         cities, editions = None, None
         try:
             cities, more = load_cities(cat.cities_file, cities_file)
@@ -285,16 +281,13 @@ def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection,
             known.set_result(None if cities is None or editions is None else (cities, editions))
         if cities is None or editions is None:
             reading.result()
-            concurrent.futures.wait(started)  # before the DuckDB they read on goes
+            concurrent.futures.wait([f for f in (holding,) if f is not None])  # before the DuckDB they read on goes
             let_go_components()
             raise ProblemsFound(problems)
-        def aside_result() -> A:  # what `aside` gave, or its error (raised where meanwhile asks for it)
-            return early.result() if early is not None else None
-
         made, settled, failed = None, None, None
         if holding is not None:  # the rest made while the rankings files are still read
             try:
-                made = meanwhile(tiers, aside_result)
+                made = meanwhile(tiers)
             except Exception as exc:  # noqa: BLE001 - raised below, after the published files' own problems
                 failed = exc
         # every rankings file read and checked in one pass, then the checks across files on all their rows at once;
@@ -308,7 +301,7 @@ def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection,
             problems += more
         try:
             if holding is None:
-                made = meanwhile(tiers, aside_result)
+                made = meanwhile(tiers)
             if rankings is not None and not problems and failed is None:
                 settled = settle(cities, editions, rankings)
         except Exception as exc:  # noqa: BLE001 - raised below, after the published files' own problems
@@ -326,8 +319,7 @@ def _read_published_on(cat: Catalogue, components: duckdb.DuckDBPyConnection,
     return tiers, cities, editions, rankings, Held(components, COMPONENT_ROWS), made, settled, keys_apart(written)
 
 
-def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers, Callable[[], A]], T],
-                      aside: Callable[[SourceTiers], A] | None = None
+def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable[[SourceTiers], T]
                       ) -> tuple[Tables, list[Message], T, set[str], list[Problem]]:
     """The city, edition, ranking and component tables, with a `not_found` row wherever the focus city has none;
     the warnings name what the ledger holds but nothing uses, and focus-city notes without Korean; what
@@ -355,7 +347,7 @@ def _published_tables(cat: Catalogue, stage_at: Path | None, meanwhile: Callable
         problems = _checked_early(tables, set() if isinstance(table, Table) else {"ranking_row"})
         return tables, warnings, rankings, problems
 
-    *_, components, made, settled, apart = _read_published(cat, stage_at, meanwhile, settle, aside)
+    *_, components, made, settled, apart = _read_published(cat, stage_at, meanwhile, settle)
     tables, warnings, rankings, problems = settled
     warnings += _untranslated(cat, rankings, components)
     # component_row is held in DuckDB (in the staged file itself, given one)
@@ -516,20 +508,16 @@ def collect(cat: Catalogue, pending: list[tuple[Path, str]] | None = None,
     sealed = {e.shown for e, _ in report.sealed}
     stage_at = None if path is None else warehouse.staged_path(path, "published")
 
-    def values(tiers: SourceTiers) -> Tables:
-        # the city's own values: read on the build's pool as soon as the source tiers are known (issue 13)
-        return _city_value_tables(cat, pending, tiers, sealed)
-
-    def the_rest(tiers: SourceTiers, city_values: Callable[[], Tables]) -> tuple[Tables, list[Problem]]:
-        # the city's own values (their error raised here), the forum log, and the catalogue as tables: made (and
-        # checked) while the components files are read
-        city_values = city_values()
+    def the_rest(tiers: SourceTiers) -> tuple[Tables, list[Problem]]:
+        # the city's own values, the forum log, and the catalogue as tables: made (and checked) while the rankings and
+        # components files are read
+        city_values = _city_value_tables(cat, pending, tiers, sealed)
         forum_tables = _forum_tables(cat, pending_events, sealed)
         tables = _catalogue_tables(cat, tiers) | _indicator_tables(cat) | forum_tables | city_values
         problems = _checked_early(tables)  # the catalogue's tables into the staged published part
         return tables, problems
 
-    published, warnings, (rest, found), keyed, problems = _published_tables(cat, stage_at, the_rest, values)
+    published, warnings, (rest, found), keyed, problems = _published_tables(cat, stage_at, the_rest)
     warnings = interrupted + warnings
     # Process: the catalogue and the ledger as one set of tables.
     tables = rest | published
