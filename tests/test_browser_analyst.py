@@ -17,7 +17,9 @@ from dashboard.text import t
 from tests.test_browser import (  # noqa: F401 - fixtures used by name
     ARTIFACTS,
     MAIN,
+    OPENED_AT_390,
     _open,
+    _problems,
     server,
 )
 
@@ -248,7 +250,10 @@ def _tall_screenshot(page, path) -> None:
     page.set_viewport_size(size)
 
 
-@pytest.mark.parametrize("path", ["/", "/goal", "/trends", "/weak-points"])
+PHONE_PATHS = ["/", "/goal", "/trends", "/weak-points"]
+
+
+@pytest.mark.parametrize("path", PHONE_PATHS)
 def test_at_390_px_no_table_or_page_scrolls_sideways(server: str, reader, path: str) -> None:
     """Issue 12: at phone width (390x844) the goal table and the weak points list stack as cards (each value under
     its column's name), the trends figures keep four columns; nothing on the page scrolls sideways. On the overview
@@ -284,6 +289,8 @@ def test_at_390_px_no_table_or_page_scrolls_sideways(server: str, reader, path: 
     elif path == "/weak-points":
         assert "cards" in tables and "stDataFrame" not in tables, tables
         assert text.count(t("col.reason", "ko")) >= 1 and text.count(t("col.departments", "ko")) >= 1
+    problems = _problems(page, reader.errors, f"{path} at 390 px", "ko")  # test_browser.OPENED_AT_390 counts on it
+    assert not problems, "\n\n".join(problems)
 
 
 # The other pages' tables, as a signed-out reader sees them (My indicators is read-only then); each page is drawn
@@ -324,6 +331,15 @@ def test_at_390_px_the_other_pages_do_not_scroll_sideways(server: str, reader, p
               "/calendar": ["col.collect_from", "col.unit"], "/my-indicators": ["col.latest", "col.cadence"]}[path]
     for key in labels:
         assert t(key, "ko") in text, f"{key}: a card value without its label"
+    problems = _problems(page, reader.errors, f"{path} at 390 px", "ko")  # test_browser.OPENED_AT_390 counts on it
+    assert not problems, "\n\n".join(problems)
+
+
+def test_every_page_opened_at_390_px_is_one_test_browser_counts_on() -> None:
+    """test_every_page_renders[ko] reaches the pages in OPENED_AT_390 from the navigation, because the two tests above
+    open them at their own address and check them there: the lists must be the same pages."""
+    opened = [*PHONE_PATHS, *PHONE_PAGES]
+    assert sorted(opened) == sorted(OPENED_AT_390), opened
 
 
 def test_on_a_wide_screen_the_tables_stay_tables(server: str, reader) -> None:
