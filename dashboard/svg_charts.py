@@ -1,10 +1,10 @@
-"""Charts read rather than explored, as inline SVG: the goal page's chart per series, a department's line per indicator,
-the overview's ranks, the calendar's timeline, the weak points' heat map and peers, the trends' grid and scores.
+"""The dashboard's charts as inline SVG: the goal page's chart per series, a department's line per indicator, the
+overview's ranks, the calendar's timeline, the weak points' heat map and peers, the trends' ranks, scores and grid.
 
 A page of nine Plotly charts makes the browser load Plotly's 4.7 MB bundle and lay out nine interactive plots, about
 85 ms of the page's main thread each (issue 13). These charts are read side by side, not explored, so they are drawn
-as SVG, as the printed brief draws its charts (pipelines.reports.render.svg_line_chart); the exploring charts (the
-trends' rank chart, whose clicked point opens its source; the forum's trend) stay Plotly. Every point keeps its hover text as an SVG <title>, and every mark carries its figures
+as SVG, as the printed brief draws its charts (pipelines.reports.render.svg_line_chart); only the forum's trend around
+an action stays Plotly. Every point keeps its hover text as an SVG <title>, and every mark carries its figures
 as data-* attributes (what the tests and the browser tests read). Every text is escaped.
 """
 
@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.charts import (
+    CHANGE_COLOUR,
     DUE_COLOUR,
     GOAL_BAND_COLOUR,
     HATCH_COLOUR,
@@ -849,3 +850,137 @@ def scores_svg(rows: pd.DataFrame, editions: pd.DataFrame, focus_city: str, lang
                          f'data-score="{_e(score)}"><title>{_e(chr(10).join(hover_lines(r, lang, unit)))}</title>'
                          f'</circle>')
     return _svg(width, bottom + 44, t("ui.trends.scores", lang), key, parts)
+
+
+# --- ranks over editions (trends) ---------------------------------------------------------------------------------
+
+BUMP_HEIGHT = 340
+LANE = 22
+_WEB = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+
+
+def _star(x: float, y: float, r: float = 7.0) -> str:
+    points = []
+    for k in range(10):
+        radius = r if k % 2 == 0 else r * 0.45
+        angle = math.pi / 2 + k * math.pi / 5
+        points.append(f"{_n(x + radius * math.cos(angle))},{_n(y - radius * math.sin(angle))}")
+    return " ".join(points)
+
+
+def bump_svg(rows: pd.DataFrame, editions: pd.DataFrame, focus_city: str, lang: str, cities: Sequence[str] | None = None,
+             unit: str = "", peers: Sequence[str] = (), *, key: str = "bump", width: int = WIDE) -> str:
+    """Rank over editions, rank 1 on top, whole ranks ticked; editions as categories in their order (a year never
+    reads 2,020.5); every city in its fixed colour (charts.city_colour), the focus city thick and drawn last, a faint
+    dotted bridge over its editions without a rank (a gap reads as "no figure", never a fall; peers keep their gaps);
+    a legend of the cities above, the focus city first. Each point's hover (charts.hover_lines: rank, score, status,
+    source, tier, flags, address) is a <title>, and a point whose figure has a web source is a link to it (a new tab).
+    Below the ranks, a strip marks methodology changes (★, with the change as hover, and a dotted guide up through the
+    ranks) and the editions where the focus city has no rank (×, with its status and note). What a Plotly chart drew
+    here before (issue 13), as SVG.
+
+    `rows`: rankings of one series (city, city_ko, edition, rank, score, status, publication, source_url, note, ...).
+    `editions`: that series' editions (edition, edition_order, methodology_change)."""
+    labels = edition_labels(editions)
+    cities = list(cities) if cities is not None else list(dict.fromkeys(rows["city"]))
+    ordered = [c for c in cities if c != focus_city] + ([focus_city] if focus_city in cities else [])
+    lines = []  # (city, name, [rank or None per label], [row or None per label])
+    for city in ordered:
+        own = rows[rows["city"] == city].drop_duplicates("edition").set_index("edition", drop=False)
+        own.index = own.index.astype(str)
+        if own.empty:
+            continue
+        at = [own.loc[e] if e in own.index else None for e in labels]
+        ranks = [None if r is None or _blank(r["rank"]) else int(r["rank"]) for r in at]
+        lines.append((city, city_label(own.iloc[0], lang), ranks, at))
+    worst = max([r for _, _, ranks, _ in lines for r in ranks if r is not None] or [1])
+    ticks = rank_ticks(worst)
+
+    changes = editions[editions["methodology_change"].notna() & (editions["methodology_change"].astype(str) != "")]
+    changes = changes[changes["edition"].astype(str).isin(labels)].sort_values("edition_order")
+    gaps = rows[(rows["city"] == focus_city) & (rows["status"] != "ranked") & rows["edition"].astype(str).isin(labels)]
+    focus_name = next((name for c, name, _, _ in lines if c == focus_city), focus_city)
+    lanes = []
+    if len(changes) or len(gaps):
+        lanes = [t("ui.chart.lane_change", lang), t("ui.chart.lane_no_rank", lang, city=focus_name)]
+
+    # the legend above: the cities, the focus city first
+    legend, row = [f'<text x="0" y="12" fill="{INK}">{_e(t("col.city", lang))}</text>'], 0
+    x = text_width(t("col.city", lang)) + 10
+    for city, name, _, _ in reversed(lines):
+        focus, colour = city == focus_city, city_colour(city, focus_city, peers)
+        w = 26 + text_width(name) + 14
+        if x + w > width - 8:
+            x, row = 0.0, row + 1
+        y = 12 + row * LEGEND_ROW
+        legend.append(f'<line x1="{_n(x)}" x2="{_n(x + 20)}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
+                      f'stroke-width="{3 if focus else 2}"/><circle cx="{_n(x + 10)}" cy="{y - 4}" r="3.5" '
+                      f'fill="{colour}"/><text x="{_n(x + 26)}" y="{y}" fill="#333" data-role="legend" '
+                      f'data-city="{_e(city)}"{BOLD if focus else ""}>{_e(name)}</text>')
+        x += w
+    top = (row + 1) * LEGEND_ROW + 14
+    bottom = top + BUMP_HEIGHT
+    strip_top = bottom + 10
+    strip_bottom = strip_top + LANE * len(lanes)
+    left = max(34 + max(text_width(str(v)) for v in ticks),
+               12 + max((text_width(lane) for lane in lanes), default=0))
+    left = min(left, GRID_NAMES_SHARE * width)
+    half_slot = (width - left - 12) / max(len(labels), 1) / 2
+    right = max(12.0, text_width(labels[-1]) / 2 - half_slot + 2) if labels else 12.0
+    plot = _Plot(width, left, right, top, bottom, -0.5, max(len(labels), 1) - 0.5, 0.5, worst + 0.5)
+
+    parts = ['<g transform="translate(4 0)">', *legend, "</g>"]
+    parts += _y_axis(plot, ticks, [str(v) for v in ticks], t("col.rank", lang))
+    axis_y = strip_bottom if lanes else bottom
+    parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(width - plot.right)}" y1="{_n(axis_y)}" y2="{_n(axis_y)}" '
+                 f'stroke="#cccccc"/>')
+    parts += _x_labels(plot, list(enumerate(labels)), axis_y + 16, t("col.edition", lang))
+    for edition in changes["edition"].astype(str):  # a dotted guide up through the ranks at each change
+        x = plot.x(labels.index(edition))
+        parts.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{_n(top)}" y2="{_n(axis_y)}" stroke="{CHANGE_COLOUR}" '
+                     f'stroke-dasharray="2 3" opacity="0.6" data-role="change-guide" data-edition="{_e(edition)}"/>')
+    for i, lane in enumerate(lanes):
+        parts.append(f'<text x="{_n(left - 8)}" y="{_n(strip_top + LANE * (i + 0.5) + 4)}" text-anchor="end" '
+                     f'fill="{INK}" data-role="lane">{_e(_shortened(lane, left - 12))}</text>')
+
+    for city, name, ranks, at in lines:
+        focus, colour = city == focus_city, city_colour(city, focus_city, peers)
+        known = [(i, r) for i, r in enumerate(ranks) if r is not None]
+        if focus and len(known) > 1:  # the faint bridge over editions without a rank
+            parts.append(f'<polyline points="{" ".join(f"{_n(plot.x(i))},{_n(plot.y(r))}" for i, r in known)}" '
+                         f'fill="none" stroke="{colour}" stroke-width="1" stroke-dasharray="2 3" opacity="0.5" '
+                         f'data-role="bridge"/>')
+        run: list[tuple[int, int]] = []
+        for i, r in [*enumerate(ranks), (len(ranks), None)]:  # one line per run of editions with a rank
+            if r is not None:
+                run.append((i, r))
+                continue
+            if len(run) > 1:
+                parts.append(f'<polyline points="{" ".join(f"{_n(plot.x(j))},{_n(plot.y(q))}" for j, q in run)}" '
+                             f'fill="none" stroke="{colour}" stroke-width="{4 if focus else 1.8}" '
+                             f'opacity="{1 if focus else 0.85}" data-role="line" data-city="{_e(city)}"/>')
+            run = []
+        for i, r in known:
+            dot = (f'<circle cx="{_n(plot.x(i))}" cy="{_n(plot.y(r))}" r="{5.5 if focus else 3.5}" fill="{colour}" '
+                   f'stroke="white" stroke-width="1" data-role="rank" data-city="{_e(city)}" '
+                   f'data-edition="{_e(labels[i])}" data-rank="{r}"><title>'
+                   f'{_e(chr(10).join(hover_lines(at[i], lang, unit)))}</title></circle>')
+            url = str(at[i].get("source_url") or "") if not _blank(at[i].get("source_url")) else ""
+            if _WEB.match(url):  # a click opens the figure's source, as the hover says
+                dot = f'<a href="{_e(url)}" target="_blank" rel="noopener noreferrer">{dot}</a>'
+            parts.append(dot)
+
+    if lanes:
+        lane_y = [strip_top + LANE * (i + 0.5) for i in range(2)]
+        for edition, change in zip(changes["edition"].astype(str), changes["methodology_change"]):
+            x = plot.x(labels.index(edition))
+            hover = f"{t('col.methodology_change', lang)} · {edition}\n{change}"
+            parts.append(f'<polygon points="{_star(x, lane_y[0])}" fill="{CHANGE_COLOUR}" data-role="change" '
+                         f'data-edition="{_e(edition)}"><title>{_e(hover)}</title></polygon>')
+        for _, g in gaps.iterrows():
+            x = plot.x(labels.index(str(g["edition"])))
+            hover = hover_lines(g, lang) + ([str(g["note"])] if not _blank(g.get("note")) and g.get("note") else [])
+            parts.append(f'<g data-role="no-rank" data-edition="{_e(g["edition"])}">{_cross(x, lane_y[1], FOCUS_COLOUR)}'
+                         f'<rect x="{_n(x - 7)}" y="{_n(lane_y[1] - 7)}" width="14" height="14" fill="transparent">'
+                         f'<title>{_e(chr(10).join(hover))}</title></rect></g>')
+    return _svg(width, axis_y + 44, t("ui.trends.rank_chart", lang), key, parts)

@@ -86,9 +86,14 @@ def _open_expanders(page) -> None:
         page.wait_for_function(ALL_OPEN_JS, timeout=60_000, polling=200)
 
 
-def _legend(page, chart_index: int = 0) -> list[str]:
-    chart = page.locator(f"{MAIN} .js-plotly-plot").nth(chart_index)
-    return [(e.text_content() or "").strip() for e in chart.locator(".legendtext").all()]
+# The rank chart (an SVG drawing, dashboard.svg_charts.bump_svg) this screen shows: its wide or its phone drawing.
+BUMP = f'{MAIN} svg[data-chart="bump"]'
+
+
+def _legend(page) -> list[str]:
+    return page.evaluate(f"""() => Array.from(document.querySelectorAll('{BUMP}'))
+        .filter(s => s.getClientRects().length > 0)
+        .flatMap(s => Array.from(s.querySelectorAll('[data-role="legend"]')).map(e => e.textContent.trim()))""")
 
 
 def _main_text(page) -> str:
@@ -122,19 +127,29 @@ def test_the_analyst_opens_a_series_compares_three_cities_and_follows_a_source(s
     assert sorted(n for n in legend if n in {"서울", "도쿄", "런던"}) == ["도쿄", "런던", "서울"], legend
     assert not {"파리", "뉴욕", "싱가포르"} & set(legend), f"only the three chosen cities are drawn: {legend}"
     # London keeps its catalogue colour whatever else is chosen (issue 12): same as with every peer.
-    colour = page.evaluate("""() => {
-        const chart = document.querySelectorAll('[data-testid="stMainBlockContainer"] .js-plotly-plot')[0];
-        const trace = chart.data.find(d => d.name === '런던' && d.mode === 'lines+markers');
-        return trace && trace.line.color; }""")
+    colours = page.evaluate(f"""() => Array.from(document.querySelectorAll('{BUMP} [data-role="rank"][data-city="London"]'))
+        .filter(e => e.getClientRects().length > 0).map(e => e.getAttribute('fill'))""")
     from dashboard import charts
     from pipelines import catalogue
-    assert colour == charts.city_colour("London", "Seoul", catalogue.load().peer_cities)
+    assert colours and set(colours) == {charts.city_colour("London", "Seoul", catalogue.load().peer_cities)}, colours
     page.screenshot(path=str(ARTIFACTS / "analyst-2-three-cities.png"), full_page=True)
 
-    # Follow a source link (a methodology note's 출처): it opens the source's address in a new tab.
     page.context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"),
                        lambda route: route.fulfill(status=200, content_type="text/html",
                                                    body="<html><body>source (stub)</body></html>"))
+    # A point of the rank chart opens its figure's source in a new tab (what its hover says).
+    point = page.locator(f'{BUMP} a:has([data-role="rank"][data-city="Seoul"])').filter(visible=True).last
+    point.scroll_into_view_if_needed()
+    href = point.get_attribute("href")
+    assert href and href.startswith(("http://", "https://")), href
+    with page.context.expect_page() as opened:
+        point.locator("circle").click()
+    source = opened.value
+    source.wait_for_load_state()
+    assert source.url.rstrip("/") == href.rstrip("/")
+    source.close()
+
+    # Follow a source link (a methodology note's 출처): it opens the source's address in a new tab.
     link = page.locator(f"{MAIN} a[href^='http']").filter(has_text=t("ui.source", "ko")).first
     link.scroll_into_view_if_needed()
     href = link.get_attribute("href")

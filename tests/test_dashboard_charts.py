@@ -50,74 +50,97 @@ def rows() -> pd.DataFrame:
     return frame
 
 
-def _trace(fig, name):
-    hits = [tr for tr in fig.data if tr.name == name]
-    assert len(hits) == 1, f"expected one trace named {name!r}, got {[tr.name for tr in fig.data]}"
-    return hits[0]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def bump(rows, editions, lang, cities, **kw) -> ET.Element:
+    return ET.fromstring(svg_charts.bump_svg(rows, editions, "Seoul", lang, cities, **kw))
+
+
+def dots_of(chart: ET.Element, city: str) -> list[ET.Element]:
+    return [d for d in marks(chart, "rank") if d.get("data-city") == city]
 
 
 def test_bump_chart_puts_rank_one_on_top_with_whole_number_ticks(rows, editions):
-    fig = charts.bump_chart(rows, editions, "Seoul", "ko", ["Seoul", "Tokyo", "London"])
-    assert fig.layout.yaxis.autorange == "reversed"
-    ticks = list(fig.layout.yaxis.tickvals)
-    assert ticks[0] == 1 and all(float(v).is_integer() for v in ticks)
-    assert max(ticks) <= 12 and 12 in ticks
+    chart = bump(rows, editions, "ko", ["Seoul", "Tokyo", "London"])
+    ticks = [e.get("data-value") for e in marks(chart, "y-tick")]
+    assert ticks[0] == "1" and all(v.isdigit() for v in ticks)
+    assert max(int(v) for v in ticks) <= 12 and "12" in ticks
+    ys = {d.get("data-rank"): float(d.get("cy")) for d in marks(chart, "rank")}
+    assert ys["1"] < ys["7"] < ys["12"], "rank 1 on top"
 
 
 def test_bump_chart_x_axis_is_editions_as_categories_in_edition_order(rows, editions):
-    fig = charts.bump_chart(rows, editions, "Seoul", "en", ["Seoul", "Tokyo"])
-    assert fig.layout.xaxis.type == "category"
-    assert list(fig.layout.xaxis.categoryarray) == ["2020", "2021", "2022", "2023"]
-    seoul = _trace(fig, "Seoul")
-    assert list(seoul.x) == ["2020", "2021", "2022", "2023"]
-    assert all(isinstance(x, str) for x in seoul.x)
+    chart = bump(rows, editions, "en", ["Seoul", "Tokyo"])
+    assert [e.text for e in marks(chart, "x-tick")] == ["2020", "2021", "2022", "2023"], "never 2,020.5"
+    seoul = dots_of(chart, "Seoul")
     # An edition without a rank is a gap, never a made-up position.
-    assert list(seoul.y) == [12, None, 9, 7]
+    assert [(d.get("data-edition"), d.get("data-rank")) for d in seoul] == [("2020", "12"), ("2022", "9"), ("2023", "7")]
+    xs = [float(d.get("cx")) for d in dots_of(chart, "Tokyo")]
+    assert xs == sorted(xs) and len(set(xs)) == 4
+    (line,) = [e for e in marks(chart, "line") if e.get("data-city") == "Seoul"]
+    assert len(line.get("points").split()) == 2, "the line breaks at the gap: 2022-2023 only"
+    (bridge,) = marks(chart, "bridge")
+    assert len(bridge.get("points").split()) == 3, "the focus city's faint bridge joins over it"
 
 
 def test_bump_chart_highlights_the_focus_city(rows, editions):
-    fig = charts.bump_chart(rows, editions, "Seoul", "ko", ["Tokyo", "Seoul", "London"])
-    seoul, tokyo, london = _trace(fig, "서울"), _trace(fig, "도쿄"), _trace(fig, "런던")
-    assert seoul.line.color == charts.FOCUS_COLOUR
-    assert seoul.line.width > tokyo.line.width and seoul.line.width > london.line.width
-    assert charts.FOCUS_COLOUR not in (tokyo.line.color, london.line.color)
-    assert tokyo.line.color != london.line.color
-    named = [tr.name for tr in fig.data if tr.name in ("서울", "도쿄", "런던")]
-    assert named[-1] == "서울", "the focus city is drawn last, on top of the peers"
+    chart = bump(rows, editions, "ko", ["Tokyo", "Seoul", "London"])
+    width = {e.get("data-city"): (e.get("stroke"), float(e.get("stroke-width"))) for e in marks(chart, "line")}
+    assert width["Seoul"][0] == charts.FOCUS_COLOUR
+    assert width["Seoul"][1] > width["Tokyo"][1]
+    assert charts.FOCUS_COLOUR not in (width["Tokyo"][0], dots_of(chart, "London")[0].get("fill"))
+    assert width["Tokyo"][0] != dots_of(chart, "London")[0].get("fill")
+    assert float(dots_of(chart, "Seoul")[0].get("r")) > float(dots_of(chart, "Tokyo")[0].get("r"))
+    assert marks(chart, "rank")[-1].get("data-city") == "Seoul", "the focus city is drawn last, on top of the peers"
+    assert [e.text for e in marks(chart, "legend")] == ["서울", "런던", "도쿄"], "the focus city first in the legend"
 
 
 def test_bump_chart_hover_shows_rank_score_status_and_source(rows, editions):
-    fig = charts.bump_chart(rows, editions, "Seoul", "ko", ["Seoul"])
-    hover = _trace(fig, "서울").hovertext
-    assert "9위" in hover[2] and "60.25" in hover[2]
-    assert t("status.ranked", "ko") in hover[2] and "Yonhap" in hover[2]
-    english = charts.bump_chart(rows, editions, "Seoul", "en", ["Seoul"])
-    assert "#9" in _trace(english, "Seoul").hovertext[2]
+    hover = lambda chart: dots_of(chart, "Seoul")[1].find(f"{SVG}title").text  # noqa: E731
+    ko = hover(bump(rows, editions, "ko", ["Seoul"]))
+    assert "9위" in ko and "60.25" in ko
+    assert t("status.ranked", "ko") in ko and "Yonhap" in ko
+    assert "#9" in hover(bump(rows, editions, "en", ["Seoul"]))
+
+
+def test_bump_chart_points_open_their_web_source_and_nothing_else(rows, editions):
+    rows = rows.assign(source_url=None)
+    rows.loc[(rows["city"] == "Seoul") & (rows["edition"] == "2020"), "source_url"] = "https://news.example.org/a?x=1&y=(2)"
+    rows.loc[(rows["city"] == "Seoul") & (rows["edition"] == "2022"), "source_url"] = "javascript:alert(1)"
+    rows.loc[(rows["city"] == "Seoul") & (rows["edition"] == "2023"), "source_url"] = "data/raw/rankings/x.csv"
+    made = svg_charts.bump_svg(rows, editions, "Seoul", "ko", ["Seoul"])
+    links = [e for e in ET.fromstring(made).iter(f"{SVG}a")]
+    assert [(a.get("href"), a.get("target"), a[0].get("data-edition")) for a in links] == [
+        ("https://news.example.org/a?x=1&y=(2)", "_blank", "2020")], "a web source only, in a new tab"
+    assert "javascript" not in made.split("<title>")[0] and 'href="javascript' not in made
 
 
 def test_bump_chart_marks_methodology_changes_and_unranked_focus_editions(rows, editions):
-    fig = charts.bump_chart(rows, editions, "Seoul", "ko", ["Seoul", "Tokyo"])
-    change = _trace(fig, t("col.methodology_change", "ko"))
-    assert list(change.x) == ["2023"] and change.yaxis == "y2"
-    assert "new metrics added" in change.hovertext[0]
-    gap = _trace(fig, t("ui.chart.no_rank", "ko"))
-    assert list(gap.x) == ["2021"]
-    assert t("status.not_found", "ko") in gap.hovertext[0] and "no figure found" in gap.hovertext[0]
-    assert any(shape.x0 == 3 for shape in fig.layout.shapes), "a vertical guide at the changed edition"
+    chart = bump(rows, editions, "ko", ["Seoul", "Tokyo"])
+    (change,) = marks(chart, "change")
+    assert change.get("data-edition") == "2023" and "new metrics added" in change.find(f"{SVG}title").text
+    (gap,) = marks(chart, "no-rank")
+    assert gap.get("data-edition") == "2021"
+    hover = "".join(gap.itertext())
+    assert t("status.not_found", "ko") in hover and "no figure found" in hover
+    (guide,) = marks(chart, "change-guide")
+    (tick,) = [e for e in marks(chart, "x-tick") if e.text == "2023"]
+    assert float(guide.get("x1")) == float(tick.get("x")), "a vertical guide at the changed edition"
+    assert [e.text for e in marks(chart, "lane")] == [t("ui.chart.lane_change", "ko"),
+                                                     t("ui.chart.lane_no_rank", "ko", city="서울")]
 
 
 def test_bump_chart_without_changes_or_gaps_has_no_strip(rows, editions):
     calm = editions.assign(methodology_change=None)
-    fig = charts.bump_chart(rows[rows["city"] == "Tokyo"], calm, "Seoul", "en", ["Tokyo"])
-    assert all(tr.yaxis in (None, "y") for tr in fig.data)
-    assert list(fig.layout.yaxis.domain) == [0, 1]
+    chart = bump(rows[rows["city"] == "Tokyo"], calm, "en", ["Tokyo"])
+    assert not marks(chart, "lane") and not marks(chart, "change") and not marks(chart, "no-rank")
 
 
 def test_bump_chart_labels_follow_the_language(rows, editions):
-    ko = charts.bump_chart(rows, editions, "Seoul", "ko", ["Seoul"])
-    en = charts.bump_chart(rows, editions, "Seoul", "en", ["Seoul"])
-    assert ko.layout.yaxis.title.text == "순위" and en.layout.yaxis.title.text == "Rank"
-    assert ko.layout.xaxis.title.text == "판" and en.layout.xaxis.title.text == "Edition"
+    texts = lambda chart: {e.text for e in chart.iter(f"{SVG}text")}  # noqa: E731
+    assert {"순위", "판"} <= texts(bump(rows, editions, "ko", ["Seoul"]))
+    assert {"Rank", "Edition"} <= texts(bump(rows, editions, "en", ["Seoul"]))
 
 
 @pytest.mark.parametrize(("max_rank", "expected"), [
@@ -191,9 +214,6 @@ def test_sparkline_is_small_reversed_and_keeps_gaps_as_gaps(rows):
     assert gap.get("data-edition") == "2021" and t("status.not_found", "ko") in "".join(gap.itertext())
     line = chart.find("{http://www.w3.org/2000/svg}polyline")
     assert len(line.get("points").split()) == 3, "the gap is joined over, never drawn as a rank"
-
-
-SVG = "{http://www.w3.org/2000/svg}"
 
 
 def grid(chart: ET.Element) -> dict[tuple[str, str], dict]:
@@ -333,11 +353,11 @@ def test_a_city_keeps_its_colour_whatever_else_is_selected(rows, editions):
     rows = pd.concat([rows[rows["city"] != "London"]]
                      + [rows[rows["city"] == "Tokyo"].assign(city=c, city_ko=c) for c in peers[1:]])
 
-    def colours(fig):
-        return {tr.name: tr.line.color for tr in fig.data if tr.name and tr.mode == "lines+markers"}
+    def colours(chart):
+        return {d.get("data-city"): d.get("fill") for d in marks(chart, "rank")}
 
-    everyone = colours(charts.bump_chart(rows, editions, "Seoul", "en", ["Seoul", *peers], peers=peers))
-    few = colours(charts.bump_chart(rows, editions, "Seoul", "en", ["Seoul", "London"], peers=peers))
+    everyone = colours(bump(rows, editions, "en", ["Seoul", *peers], peers=peers))
+    few = colours(bump(rows, editions, "en", ["Seoul", "London"], peers=peers))
     assert few["London"] == everyone["London"] and few["Seoul"] == everyone["Seoul"] == charts.FOCUS_COLOUR
     assert len({everyone[c] for c in peers}) == len(peers), "every peer its own colour"
     assert charts.FOCUS_COLOUR not in {everyone[c] for c in peers}

@@ -137,7 +137,8 @@ def test_every_query_runs_on_a_built_warehouse(warehouse_con):
                   "ledger_csv_macro", "ledger_csv_sniff", "components_insert", "components_values", "components_trim", "components_set_city", "components_set_flags",
                   "components_set_other_tier", "components_take_back",
                   "stage_detach", "hold_typed_query", "component_source_of_file", "table_columns", "table_rows",
-                  "lookup_city", "lookup_flags", "lookup_flag_store", "lookup_url_tier", "lookup_url_tier_default"}
+                  "lookup_city", "lookup_flags", "lookup_flag_store", "lookup_url_tier", "lookup_url_tier_default",
+                  "components_checkpoint", "small_build_threads"}
     # and the ledger read in DuckDB (schemas.hold_validated, rankings)
     assert statements <= set(sql.names())
     ran = 0

@@ -439,8 +439,9 @@ def test_the_answer_read_beside_the_other_parts_staging_is_the_staged_parts_own(
                                                                                 monkeypatch: pytest.MonkeyPatch):
     """A build reads status's answer on its own file while it stages the values and forum parts (issue 13,
     warehouse._answers_early): it is the answer the staged published part gives (read there when the early read is
-    off), kept beside the warehouse either way, and status then reads no DuckDB. The probe can fail: a build whose
-    early read is off reads it on the staged part, once."""
+    off), kept beside the warehouse either way. With the answer read and every table in the build's file, the write
+    then closes that file as it is (stage_part's `whole`) instead of opening it again: every table of every part is
+    the same both ways. The probe can fail: a build whose early read is off reads it on the staged part, once."""
     read_on_staged: list[Path] = []
     real = warehouse._read_answers
     monkeypatch.setattr(warehouse, "_read_answers", lambda con, staged: read_on_staged.append(staged) or real(con, staged))
@@ -454,3 +455,9 @@ def test_the_answer_read_beside_the_other_parts_staging_is_the_staged_parts_own(
         assert not warehouse._early  # taken by the write
     assert read_on_staged and len(read_on_staged) == 1  # only the build whose early read was off
     assert kept[True] == kept[False] and kept[True]["rows"]
+    made = {}
+    for early in (True, False):
+        with parts.connect_read_only(tmp_path / str(early) / "cityindex.duckdb") as con:
+            made[early] = {name: sorted(map(repr, con.execute(f"select * from {name}").fetchall()))
+                           for name in warehouse.TABLE_ORDER if name != "setting"}
+    assert made[True] == made[False] and len(made[True]["component_row"]) > 0

@@ -60,22 +60,10 @@ shown = rows[rows["city"].isin(chosen)]
 
 st.subheader(t("ui.trends.rank_chart", lang))
 if shown["rank"].notna().any():
-    bump = data.figure(lambda: charts.bump_chart(shown, editions, focus, lang, chosen, unit, catalogue_peers), "bump",
-                       index_id, tuple(chosen), lang)
-    event = st.plotly_chart(bump, width="stretch", key="bump", on_select="rerun", selection_mode="points")
-    # a clicked point opens its source: the figure, its tier and flags, and the link (a hover cannot hold a link)
-    by_label = {label: c for c, label in names.items()}
-    for point in (event or {}).get("selection", {}).get("points", [])[:3]:
-        trace = bump.data[point.get("curve_number", 0)] if point.get("curve_number", 0) < len(bump.data) else None
-        city = by_label.get(getattr(trace, "name", None))
-        hit = shown[(shown["city"] == city) & (shown["edition"].astype(str) == str(point.get("x")))]
-        if len(hit) and isinstance(hit.iloc[0]["source_url"], str):
-            r = hit.iloc[0]
-            tier = r[f"tier_{lang}"] if isinstance(r[f"tier_{lang}"], str) else t("ui.source", lang)
-            flags = ", ".join(signals.flag_names(r["flags"], lang))
-            st.markdown(f"{escape(names.get(city, city))} · {escape(r['edition'])} · "
-                        f"{link(t('ui.overview.source_tier', lang, tier=tier), r['source_url'])}"
-                        + (f" · :orange-badge[{escape(flags)}]" if flags else ""))
+    # Read, not explored: SVG (no Plotly bundle for the browser to load). A clicked point opens its figure's source.
+    data.static(lambda: svg_charts.show_fitted(lambda width: svg_charts.bump_svg(
+        shown, editions, focus, lang, chosen, unit, catalogue_peers, width=width), "bump"),
+        "bump", index_id, tuple(chosen), lang)
     st.caption(say("ui.trends.rank_chart_help", lang, city=names.get(focus, focus)))
 else:
     st.info(t("ui.trends.no_ranks", lang))

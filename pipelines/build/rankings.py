@@ -504,6 +504,7 @@ class _Build:
     spill: Path  # the folder DuckDB spills to
     staged: Path | None  # the staged published part the rows are written into, until the write takes it
     early: set[str] = dataclasses.field(default_factory=set)  # other tables appended there already (stage_early)
+    single: bool = False  # every query on the thread that asks for it, the whole build long (a small ledger's)
 
 
 # the current build's DuckDB (the caller holds the writer lock)
@@ -530,7 +531,9 @@ def start_components(memory_limit_mb: int, table: str, stage_at: Path | None = N
     # not made here: DuckDB makes it only if it spills, and removes it when closed
     spill = Path(tempfile.gettempdir()) / f"cityidx-build-{os.getpid()}-{secrets.token_hex(8)}"
     con = duckdb.connect(config={"memory_limit": f"{memory_limit_mb}MB", "temp_directory": str(spill)})
-    _BUILDING.append(_Build(con, spill, stage_at))
+    _BUILDING.append(_Build(con, spill, stage_at, single=small))
+    if small:  # a small ledger's queries are small: its build's own two threads keep both cores busy (issue 13)
+        sql.execute(con, "small_build_threads")
     if stage_at is not None:
         for leftover in (stage_at, Path(f"{stage_at}.wal")):  # this process's own, from a build it never finished
             leftover.unlink(missing_ok=True)
@@ -632,7 +635,9 @@ def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, known: K
         finally:
             cur.close()
 
-    sql.execute(con, "components_threads_one")
+    single = bool(_BUILDING) and _BUILDING[-1].single  # one thread a query the whole build long already
+    if not single:
+        sql.execute(con, "components_threads_one")
     try:
         # the small files together, on this thread (issue 13); every other file (all of them, should the small ones
         # fail together) READERS at a time
@@ -645,7 +650,8 @@ def read_all_components(con: duckdb.DuckDBPyConnection, cat: Catalogue, known: K
         else:  # no file left to read (the real ledger's all went in together): no thread for the rest
             found = {s.id: one(s) for s in rest}
     finally:
-        sql.execute(con, "components_threads_reset")  # what follows (checks, the write) uses every core again
+        if not single:
+            sql.execute(con, "components_threads_reset")  # what follows (checks, the write) uses every core again
     found |= done
     found = [found[s.id] for s in cat.series.values()]  # in series order
     problems = [p for more, _ in found for p in more]

@@ -275,47 +275,58 @@ def stage_part(part: str, tables: dict[str, Table | duckdb.DuckDBPyRelation], pa
             # status's answer, read on the build's file while the other parts were staged (_answers_early)
             read_early = _early.pop(tmp, None) if in_place and part == "published" else None
             answer_early = None if read_early is None else read_early.result()
-            if in_place:
-                sql.execute(con, "components_close")  # the build's own name for the file, let go
-            # a part made new here is small by nature (uploads, the forum); the published part (the template's copy,
-            # or the build's file of component rows) keeps DuckDB's blocks
-            new = (part != "published" or small) and not tmp.exists()
-            sql.execute(con, "stage_create" if new else "stage_open", path=str(tmp))
-            sql.execute(con, "stage_use")
-            if part == "published":
-                for other, name in _STAGE_ATTACH.items():
-                    sql.execute(con, name, path=str((staged or {})[other]))
-                sql.execute(con, "stage_search_path")
-            # the file holds either every table of its part (a copy of the schema template: its views and macros
-            # too), or none but the build's held ones (rankings.start_components), or nothing yet (made here: no
-            # table to ask for)
-            columns = {} if new else dict(sql.rows(con, "staged_columns"))
-            if not set(PART_TABLES[part]) <= set(columns):
-                # the missing ones in one round trip (issue 13: a statement each was ~0.5 ms, ten for the forum part)
-                con.execute(";\n".join(statement for statement in schema_statements(part)
-                                       if _CREATE.search(statement).group(2) not in columns))
-                columns = dict(sql.rows(con, "staged_columns"))
-            for name in PART_TABLES[part] if rows else ():
-                if in_duckdb(tables[name]):  # held in DuckDB: there already, or copied
-                    if not in_place:
-                        sql.execute(con, HELD[name])
-                    continue
-                if name in early:
-                    continue
-                # the rows go in by position, so the columns go in the table's order; an empty table is checked
-                # for its columns and not inserted (an insert costs ~2 ms however small)
-                table = tables[name]
-                table.select(columns[name])  # every column the staged table has (else a KeyError, as a frame's)
-                if len(table):  # by DuckDB's appender (a large table as converted for its check: Table.append)
-                    table.append(con, name, columns[name])
-            if part == "published" and rows and read_early is not None:
+            whole = (in_place and part == "published" and rows and read_early is not None
+                     and all(name in early or in_duckdb(tables.get(name)) for name in PART_TABLES[part]))
+            if whole:
+                # every table is in the build's file already and status's answer read: the file is written out as it
+                # is and let go, not opened again to append nothing (issue 13: ~8 ms of the build's serial end)
                 if answer_early is not None:
                     _answers[tmp] = answer_early
-            elif part == "published" and rows:
-                _read_answers(con, tmp)
-            sql.execute(con, "stage_close")
-            if in_place:
+                sql.execute(con, "components_checkpoint")
+                sql.execute(con, "components_close")
                 taken()  # the write's to swap in or remove now
+            elif in_place:
+                sql.execute(con, "components_close")  # the build's own name for the file, let go
+            if not whole:
+                # a part made new here is small by nature (uploads, the forum); the published part (the template's copy,
+                # or the build's file of component rows) keeps DuckDB's blocks
+                new = (part != "published" or small) and not tmp.exists()
+                sql.execute(con, "stage_create" if new else "stage_open", path=str(tmp))
+                sql.execute(con, "stage_use")
+                if part == "published":
+                    for other, name in _STAGE_ATTACH.items():
+                        sql.execute(con, name, path=str((staged or {})[other]))
+                    sql.execute(con, "stage_search_path")
+                # the file holds either every table of its part (a copy of the schema template: its views and macros
+                # too), or none but the build's held ones (rankings.start_components), or nothing yet (made here: no
+                # table to ask for)
+                columns = {} if new else dict(sql.rows(con, "staged_columns"))
+                if not set(PART_TABLES[part]) <= set(columns):
+                    # the missing ones in one round trip (issue 13: a statement each was ~0.5 ms, ten for the forum part)
+                    con.execute(";\n".join(statement for statement in schema_statements(part)
+                                           if _CREATE.search(statement).group(2) not in columns))
+                    columns = dict(sql.rows(con, "staged_columns"))
+                for name in PART_TABLES[part] if rows else ():
+                    if in_duckdb(tables[name]):  # held in DuckDB: there already, or copied
+                        if not in_place:
+                            sql.execute(con, HELD[name])
+                        continue
+                    if name in early:
+                        continue
+                    # the rows go in by position, so the columns go in the table's order; an empty table is checked
+                    # for its columns and not inserted (an insert costs ~2 ms however small)
+                    table = tables[name]
+                    table.select(columns[name])  # every column the staged table has (else a KeyError, as a frame's)
+                    if len(table):  # by DuckDB's appender (a large table as converted for its check: Table.append)
+                        table.append(con, name, columns[name])
+                if part == "published" and rows and read_early is not None:
+                    if answer_early is not None:
+                        _answers[tmp] = answer_early
+                elif part == "published" and rows:
+                    _read_answers(con, tmp)
+                sql.execute(con, "stage_close")
+                if in_place:
+                    taken()  # the write's to swap in or remove now
         finally:
             try:
                 sql.execute(con, "stage_detach")  # the working DuckDB outlives the write: it lets the files go
