@@ -505,6 +505,7 @@ class _Build:
     staged: Path | None  # the staged published part the rows are written into, until the write takes it
     early: set[str] = dataclasses.field(default_factory=set)  # other tables appended there already (stage_early)
     single: bool = False  # every query on the thread that asks for it, the whole build long (a small ledger's)
+    columns: dict[str, list[str]] | None = None  # the staged file's tables and their columns (building_columns)
 
 
 # the current build's DuckDB (the caller holds the writer lock)
@@ -561,6 +562,16 @@ def building() -> duckdb.DuckDBPyConnection | None:
 def staged_in_place() -> Path | None:
     """The staged file the current build writes its component rows into, if any (start_components)."""
     return _BUILDING[-1].staged if _BUILDING else None
+
+
+def building_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Every table of the current build's staged file with its columns (building_columns, on the build's cursor
+    `con`), asked once a build: no statement of the build makes or changes a table there between its early appends
+    (build/warehouse.py, stage_early)."""
+    held = _BUILDING[-1]
+    if held.columns is None:
+        held.columns = dict(sql.rows(con, "building_columns"))
+    return held.columns
 
 
 def appended_early() -> set[str]:

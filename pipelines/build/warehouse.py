@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 from pipelines import sql
 from pipelines.errors import storage_error
 from pipelines.messages import parsed
-from pipelines.build.rankings import appended_early, building, let_go_components, staged_in_place, taken
+from pipelines.build.rankings import (appended_early, building, building_columns, let_go_components, staged_in_place,
+                                      taken)
 from pipelines.schemas import Stored, col, cursor, duckdb, in_duckdb
 from pipelines.sql import parts
 from pipelines.sql.parts import DEFAULT_WAREHOUSE, connect_read_only, warehouse_path  # noqa: F401 (re-exported)
@@ -166,7 +167,7 @@ def stage_early(tables: dict[str, Table | duckdb.DuckDBPyRelation],
     done = appended_early()
     try:
         sql.execute(con, "components_use")
-        columns = dict(sql.rows(con, "building_columns"))
+        columns = building_columns(con)
         # first each checked table appended straight into its staged table and judged there; a table refused on the
         # way in (a key twice, a value its column cannot hold), or any problem, and everything is taken back and done
         # again as before, which names every problem by its record's place (issue 13)
