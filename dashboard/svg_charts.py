@@ -787,6 +787,33 @@ def edition_scores_svg(rows: pd.DataFrame, edition: str, focus_city: str, lang: 
     return _svg(width, bottom + 40, title, key, parts)
 
 
+def _room_for_last(labels: Sequence[str], width: float, left: float) -> float:
+    """The right margin of a plot of category slots that keeps the last label (centred on its slot) whole."""
+    half_slot = (width - left - 12) / max(len(labels), 1) / 2
+    return max(12.0, text_width(labels[-1]) / 2 - half_slot + 2) if labels else 12.0
+
+
+def _city_legend(lines: Sequence[tuple[str, str]], focus_city: str, peers: Sequence[str], lang: str,
+                 width: float) -> tuple[list[str], float]:
+    """The legend above a chart of one line per city: (city, name) in drawing order, listed the other way round, so
+    the focus city (drawn last) comes first; each a swatch of its line in the city's fixed colour, in rows that fit
+    `width`. Its SVG parts and its height."""
+    legend, row = [f'<text x="0" y="12" fill="{INK}">{_e(t("col.city", lang))}</text>'], 0
+    x = text_width(t("col.city", lang)) + 10
+    for city, name in reversed(lines):
+        focus, colour = city == focus_city, city_colour(city, focus_city, peers)
+        w = 26 + text_width(name) + 14
+        if x + w > width - 8:
+            x, row = 0.0, row + 1
+        y = 12 + row * LEGEND_ROW
+        legend.append(f'<line x1="{_n(x)}" x2="{_n(x + 20)}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
+                      f'stroke-width="{3 if focus else 2}"/><circle cx="{_n(x + 10)}" cy="{y - 4}" r="3.5" '
+                      f'fill="{colour}"/><text x="{_n(x + 26)}" y="{y}" fill="#333" data-role="legend" '
+                      f'data-city="{_e(city)}"{BOLD if focus else ""}>{_e(name)}</text>')
+        x += w
+    return legend, (row + 1) * LEGEND_ROW
+
+
 def scores_svg(rows: pd.DataFrame, editions: pd.DataFrame, focus_city: str, lang: str, cities: Sequence[str],
                unit: str = "", higher_is_better: bool = True, peers: Sequence[str] = (), *, key: str = "scores",
                width: int = WIDE) -> str:
@@ -813,24 +840,11 @@ def scores_svg(rows: pd.DataFrame, editions: pd.DataFrame, focus_city: str, lang
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
     tick_labels = [tick_label(v, step) for v in ticks]
     left = 34 + max(text_width(x) for x in tick_labels)
-    legend_items = [(city_colour(c, focus_city, peers), name, c == focus_city) for c, name, _ in reversed(lines)]
-    legend, row = [f'<text x="0" y="12" fill="{INK}">{_e(t("col.city", lang))}</text>'], 0
-    x = text_width(t("col.city", lang)) + 10
-    for colour, name, focus in legend_items:
-        w = 26 + text_width(name) + 14
-        if x + w > width - 8:
-            x, row = 0.0, row + 1
-        y = 12 + row * LEGEND_ROW
-        legend.append(f'<line x1="{_n(x)}" x2="{_n(x + 20)}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
-                      f'stroke-width="{3 if focus else 2}"/><circle cx="{_n(x + 10)}" cy="{y - 4}" r="3.5" '
-                      f'fill="{colour}"/><text x="{_n(x + 26)}" y="{y}" fill="#333" data-role="legend"'
-                      f'{BOLD if focus else ""}>{_e(name)}</text>')
-        x += w
-    top = (row + 1) * LEGEND_ROW + 14
+    legend, legend_h = _city_legend([(c, name) for c, name, _ in lines], focus_city, peers, lang, width)
+    top = legend_h + 14
     bottom = top + 230
     high, low = (ticks[-1], ticks[0]) if higher_is_better else (ticks[0], ticks[-1])
-    half_slot = (width - left - 12) / max(len(labels), 1) / 2
-    right = max(12.0, text_width(labels[-1]) / 2 - half_slot + 2) if labels else 12.0  # the last edition's label whole
+    right = _room_for_last(labels, width, left)
     plot = _Plot(width, left, right, top, bottom, -0.5, max(len(labels), 1) - 0.5, high, low)
     parts = ['<g transform="translate(4 0)">', *legend, "</g>"]
     parts += _y_axis(plot, ticks, tick_labels, t("ui.chart.score_axis", lang, unit=unit).strip())
@@ -904,29 +918,15 @@ def bump_svg(rows: pd.DataFrame, editions: pd.DataFrame, focus_city: str, lang: 
     if len(changes) or len(gaps):
         lanes = [t("ui.chart.lane_change", lang), t("ui.chart.lane_no_rank", lang, city=focus_name)]
 
-    # the legend above: the cities, the focus city first
-    legend, row = [f'<text x="0" y="12" fill="{INK}">{_e(t("col.city", lang))}</text>'], 0
-    x = text_width(t("col.city", lang)) + 10
-    for city, name, _, _ in reversed(lines):
-        focus, colour = city == focus_city, city_colour(city, focus_city, peers)
-        w = 26 + text_width(name) + 14
-        if x + w > width - 8:
-            x, row = 0.0, row + 1
-        y = 12 + row * LEGEND_ROW
-        legend.append(f'<line x1="{_n(x)}" x2="{_n(x + 20)}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
-                      f'stroke-width="{3 if focus else 2}"/><circle cx="{_n(x + 10)}" cy="{y - 4}" r="3.5" '
-                      f'fill="{colour}"/><text x="{_n(x + 26)}" y="{y}" fill="#333" data-role="legend" '
-                      f'data-city="{_e(city)}"{BOLD if focus else ""}>{_e(name)}</text>')
-        x += w
-    top = (row + 1) * LEGEND_ROW + 14
+    legend, legend_h = _city_legend([(c, name) for c, name, _, _ in lines], focus_city, peers, lang, width)
+    top = legend_h + 14
     bottom = top + BUMP_HEIGHT
     strip_top = bottom + 10
     strip_bottom = strip_top + LANE * len(lanes)
     left = max(34 + max(text_width(str(v)) for v in ticks),
                12 + max((text_width(lane) for lane in lanes), default=0))
     left = min(left, GRID_NAMES_SHARE * width)
-    half_slot = (width - left - 12) / max(len(labels), 1) / 2
-    right = max(12.0, text_width(labels[-1]) / 2 - half_slot + 2) if labels else 12.0
+    right = _room_for_last(labels, width, left)
     plot = _Plot(width, left, right, top, bottom, -0.5, max(len(labels), 1) - 0.5, 0.5, worst + 0.5)
 
     parts = ['<g transform="translate(4 0)">', *legend, "</g>"]
