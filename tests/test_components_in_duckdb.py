@@ -341,7 +341,7 @@ GOOD_ROW = f"2025,Seoul,economy,16,,{RANK_URL},GPCI,2026-11-24,,,"
     f"2025,Tokyo,economy,0,,{RANK_URL},GPCI,2026-11-24,,,",                  # a rank kept, judged as stored
     f"2025,Tokyo,Economy,3,,{RANK_URL},GPCI,2026-11-24,,,",                  # not a component id
     f"2025,Tokyo,economy,,,{RANK_URL},GPCI,2026-11-24,,,",                   # neither rank nor score
-    f"2025,Tokyo,economy,3,,ftp://example.org/x,GPCI,2026-11-24,,,",         # not a URL
+    "2025,Tokyo,economy,3,,ftp://example.org/x,GPCI,2026-11-24,,,",         # not a URL
     f"2025,Tokyo,economy,3,,{RANK_URL},GPCI,2026-11-24,derived|guessed,,",   # not a flag
     f"2025,Tokyo,research,3,,{RANK_URL},GPCI,2026-11-24,,,",                 # unknown component
     f"2025,Tokio,economy,3,,{RANK_URL},GPCI,2026-11-24,,,",                  # unmapped city

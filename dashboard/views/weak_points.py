@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 import streamlit as st
@@ -90,9 +91,12 @@ if rows.empty:
     st.stop()
 
 # Filters: series, policy area, department, label.
-series = rows.drop_duplicates("index_id").sort_values("series_seq").set_index("index_id")
-departments = sorted({d for ds in rows["departments"] for d in (ds if ds is not None else [])},
-                     key=lambda d: office_names.get(d, d))
+# (what follows from the warehouse, the language and the filters is computed once per combination: data.derived and
+# data.once; pandas' filtering and sorting were a third of a rerun, issue 13)
+series = data.derived(lambda: rows.drop_duplicates("index_id").sort_values("series_seq").set_index("index_id"),
+                      "weak-series")
+departments = data.once(lambda: tuple(sorted({d for ds in rows["departments"] for d in (ds if ds is not None else [])},
+                                             key=lambda d: office_names.get(d, d))), "weak-departments", lang)
 c1, c2, c3, c4 = st.columns([1.3, 1.3, 1.3, 1.1])
 chosen_series = c1.selectbox(
     t("col.series", lang), [ALL, *series.index], key="weak_series",
@@ -108,12 +112,18 @@ chosen_labels = c4.multiselect(t("col.label", lang), list(LABELS), default=["wea
                                placeholder=t("ui.weak.any", lang))
 
 # Process: the rows every filter but the label keeps (the heat map shows all labels), then the list.
-shown = rows if chosen_series == ALL else rows[rows["index_id"] == chosen_series]
-if chosen_areas:
-    shown = shown[shown["policy_area"].isin(chosen_areas)]
-if chosen_departments:
-    wanted = set(chosen_departments)
-    shown = shown[[bool(wanted & set(ds if ds is not None else [])) for ds in shown["departments"]]]
+def filtered() -> pd.DataFrame:
+    kept = rows if chosen_series == ALL else rows[rows["index_id"] == chosen_series]
+    if chosen_areas:
+        kept = kept[kept["policy_area"].isin(chosen_areas)]
+    if chosen_departments:
+        wanted = set(chosen_departments)
+        kept = kept[[bool(wanted & set(ds if ds is not None else [])) for ds in kept["departments"]]]
+    return kept
+
+
+FILTERS = (lang, chosen_series, tuple(sorted(chosen_areas)), tuple(sorted(chosen_departments)))
+shown = data.derived(filtered, "weak-shown", *FILTERS[1:])
 
 
 # The heat map: components by editions, one series at a time.
@@ -132,10 +142,10 @@ def heat_map(index_id: str) -> None:
 
 # Everything below the filters follows from the warehouse, the language and the widgets' values: drawn once per
 # combination, replayed after (data.static).
-FILTERS = (lang, chosen_series, tuple(sorted(chosen_areas)), tuple(sorted(chosen_departments)))
 st.subheader(t("ui.weak.heatmap", lang))
 st.caption(say("ui.weak.heatmap_help", lang, city=city))
-heat_series = [i for i in series.index if i in set(shown["index_id"])]
+heat_series = data.once(lambda: tuple(i for i in series.index if i in set(shown["index_id"])), "weak-heat-series",
+                        *FILTERS[1:])
 if not heat_series:
     st.info(t("ui.weak.no_match", lang))
 elif len(heat_series) == 1:
@@ -151,14 +161,16 @@ else:
 
 # One component: the focus city against its peers in that component's latest edition.
 st.subheader(say("ui.weak.peers_chart", lang, city=city))
-latest_rows = shown[shown["is_latest"]].sort_values(["severity", "series_seq", "component_seq"],
-                                                     ascending=[False, True, True])
+latest_rows = data.derived(lambda: shown[shown["is_latest"]].sort_values(["severity", "series_seq", "component_seq"],
+                                                                        ascending=[False, True, True]),
+                           "weak-latest", *FILTERS[1:])
 if latest_rows.empty:
     st.info(t("ui.weak.no_match", lang))
 else:
     comp_col = "component_ko" if lang == "ko" else "component"
-    choices = {(r["index_id"], r["component_id"], str(r["edition"])): f"{r[f'short_{lang}']} · {r[comp_col]} ({r['edition']})"
-               for _, r in latest_rows.iterrows()}
+    choices = data.once(lambda: MappingProxyType({
+        (r["index_id"], r["component_id"], str(r["edition"])): f"{r[f'short_{lang}']} · {r[comp_col]} ({r['edition']})"
+        for _, r in latest_rows.iterrows()}), "weak-choices", *FILTERS)
     index_id, component_id, edition = st.selectbox(t("col.component", lang), list(choices), key="weak_peer_component",
                                                    format_func=choices.get)
 
@@ -182,12 +194,17 @@ else:
 
 
 # The ranked list: the latest edition of each series, most severe first; then the what-if.
-listed = shown[shown["is_latest"]]
-if chosen_labels:
-    listed = listed[listed["label"].isin(chosen_labels)]
-# Current editions first, most severe first; a stale edition (older than twice its cadence) never above a current one.
-listed = listed.sort_values(["stale", "severity", "series_seq", "component_seq"], ascending=[True, False, True, True])
+def ranked() -> pd.DataFrame:
+    kept = shown[shown["is_latest"]]
+    if chosen_labels:
+        kept = kept[kept["label"].isin(chosen_labels)]
+    # Current editions first, most severe first; a stale edition (older than twice its cadence) never above a current
+    # one.
+    return kept.sort_values(["stale", "severity", "series_seq", "component_seq"], ascending=[True, False, True, True])
+
+
 LISTED = (*FILTERS, tuple(chosen_labels))
+listed = data.derived(ranked, "weak-listed", *LISTED[1:])
 
 
 def ranked_table() -> None:

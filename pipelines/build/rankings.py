@@ -19,10 +19,10 @@ from pipelines import sql
 from pipelines.build.cities import CityMap
 from pipelines.build.notes import FLAGS, flags_from_note, join_flags, parse_flags, status_conflicts
 from pipelines.build.sources import SourceTiers, classify_records, domain_of
-from pipelines.schemas import (FILE, FILE_STRIDE, ROW, Checked, Distinct, Problem, RawComponent, RawEdition,
-                               RawRanking, Record, Table, col, distinct_of, distinct_values, duckdb, fn, held_files_kept, lit, hold_validated, hold_validated_files,
-                               judge_files_held, judge_stored, padded, problem, read_checked, read_checked_files, relational,
-                               repeats, stream_validated)
+from pipelines.schemas import (FILE, FILE_STRIDE, ROW, Checked, Distinct, Problem, RawComponent, RawEdition, RawRanking,
+                               Record, Table, col, distinct_of, distinct_values, duckdb, fn, held_files_kept, lit,
+                               hold_validated, hold_validated_files, judge_files_held, judge_stored, padded, problem,
+                               read_checked, read_checked_files, relational, repeats, stream_validated)
 
 if TYPE_CHECKING:
     from pipelines.catalogue import Catalogue, Series
