@@ -70,8 +70,9 @@ STABLE_JS = "(stableMs) => new Promise(resolve => {\n  const ready = " + READY_J
 SERVER_PIDS: dict[str, int] = {}  # base URL -> process (group) id of the streamlit server serving it
 
 
-def _processes() -> dict[int, tuple[int, int, float]]:
-    """Every process on the machine: pid -> (parent pid, process group, CPU seconds so far), from /proc."""
+def processes() -> dict[int, tuple[int, int, float, float]]:
+    """Every process on the machine: pid -> (parent pid, process group, CPU seconds so far, CPU seconds of its
+    children it has reaped), from /proc (Linux). Also what the suite's CPU profile reads (tests/cpu_profile.py)."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {}
     for name in os.listdir("/proc"):
@@ -82,14 +83,15 @@ def _processes() -> dict[int, tuple[int, int, float]]:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:  # gone meanwhile
             continue
-        out[int(name)] = (int(fields[1]), int(fields[2]), (int(fields[11]) + int(fields[12])) / tick)
+        out[int(name)] = (int(fields[1]), int(fields[2]), (int(fields[11]) + int(fields[12])) / tick,
+                          (int(fields[13]) + int(fields[14])) / tick)
     return out
 
 
 def server_cpu(base: str) -> float:
     """CPU seconds used so far by the streamlit server at `base` (its whole process group)."""
     group = SERVER_PIDS[base]
-    return sum(cpu for _, pgid, cpu in _processes().values() if pgid == group)
+    return sum(cpu for _, pgid, cpu, _ in processes().values() if pgid == group)
 
 
 class BrowserCpu:
@@ -103,9 +105,9 @@ class BrowserCpu:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> None:
-        procs, me = _processes(), os.getpid()
+        procs, me = processes(), os.getpid()
         servers = set(SERVER_PIDS.values())
-        for pid, (_, pgid, cpu) in procs.items():
+        for pid, (_, pgid, cpu, _) in procs.items():
             if pgid in servers:
                 continue
             up, hops = pid, 0

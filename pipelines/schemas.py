@@ -1227,6 +1227,23 @@ def hold_validated_files(con: duckdb.DuckDBPyConnection, files: list[tuple[Path,
     return rows, [(problems[i], failed[i], distinct[i]) for i in range(len(files))]
 
 
+def _hold_small(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]) -> list[str] | None:
+    """`files` read together as the cursor's `held` (`hold_csvs`): its columns (`FILE` among them); None when DuckDB
+    cannot read them together or they hold SUSPECTS_FROM_ROWS rows or more (the caller judges them as before)."""
+    try:
+        sql.execute(con, "hold_csvs", paths=[str(path) for path, _ in files])
+    except duckdb.OutOfMemoryException:  # not the files' fault: the build says so (build.within_memory)
+        raise
+    except (duckdb.Error, UnicodeDecodeError):
+        return None
+    if sql.value(con, "held_rows") >= SUSPECTS_FROM_ROWS:
+        return None
+    found = sql.execute(con, "held_columns")
+    held = [d[0] for d in found.description]
+    found.fetchall()  # no row: the result finished
+    return held
+
+
 def held_files_kept(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]], numbers: dict[str, str],
                     model: Model, also: tuple[str, ...] = ()) -> tuple[list[str], list[Record]] | None:
     """`hold_validated_files` of a few small files that break no rule, without a relation (issue 13, quick start-up:
@@ -1242,18 +1259,9 @@ def held_files_kept(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
     headers = _together(files, model)
     if len(files) < 2 or len(headers) < len(files):
         return None
-    try:
-        sql.execute(con, "hold_csvs", paths=[str(path) for path, _ in files])
-    except duckdb.OutOfMemoryException:  # not the files' fault: the build says so (build.within_memory)
-        raise
-    except (duckdb.Error, UnicodeDecodeError):
+    held = _hold_small(con, files)
+    if held is None:
         return None
-    [(count,)] = sql.rows(con, "held_rows")
-    if count >= SUSPECTS_FROM_ROWS:
-        return None
-    found = sql.execute(con, "held_columns")
-    held = [d[0] for d in found.description]
-    found.fetchall()  # no row: the result finished
     columns = [c for c in held if c != FILE]
     absent = [c for c in also if c not in columns]
 
@@ -1415,15 +1423,9 @@ def _judged_scanned(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
     (`_together_scan`): the same records, problems and failures; None when the files cannot be read together, a
     file is named otherwise than given, or they hold SUSPECTS_FROM_ROWS rows or more (the caller then judges them as
     before)."""
-    try:
-        sql.execute(con, "hold_csvs", paths=[str(path) for path, _ in files])
-    except duckdb.OutOfMemoryException:  # not the files' fault: the build says so (build.within_memory)
-        raise
-    except (duckdb.Error, UnicodeDecodeError):
+    held = _hold_small(con, files)
+    if held is None:
         return None
-    if sql.value(con, "held_rows") >= SUSPECTS_FROM_ROWS:
-        return None
-    held = [d[0] for d in sql.execute(con, "held_columns").description]
     columns = [c for c in held if c != FILE]
     scan = _together_scan(con, model, held, numbers)
     rows = con.execute(scan["sql"]).fetchall()

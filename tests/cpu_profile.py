@@ -16,33 +16,25 @@ from collections import defaultdict
 
 import pytest
 
-TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+from bench.browser import processes
+
 KEY, BROWSER = "cpu_s", "browser"
 
 
 def tree_cpu(root: int | None = None) -> float:
     """Seconds of CPU of `root` (this process) and of its live descendants, each with its reaped children's."""
     root = os.getpid() if root is None else root
-    parent, spent = {}, {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:  # ended meanwhile
-            continue
-        parent[int(name)] = int(fields[1])
-        spent[int(name)] = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    procs = processes()
     children = defaultdict(list)
-    for pid, ppid in parent.items():
+    for pid, (ppid, *_) in procs.items():
         children[ppid].append(pid)
-    total, todo = 0, [root]
+    total, todo = 0.0, [root]
     while todo:
         pid = todo.pop()
-        total += spent.get(pid, 0)
+        if pid in procs:
+            total += procs[pid][2] + procs[pid][3]
         todo += children.get(pid, [])
-    return total / TICK
+    return total
 
 
 _started: dict[str, float] = {}
