@@ -91,14 +91,23 @@ class _Plot:
         return self.top + (value - self.y0) / (self.y1 - self.y0) * (self.bottom - self.top)
 
 
+def _flow(widths: Sequence[float], limit: float, x: float = 0.0) -> tuple[list[tuple[float, int]], int]:
+    """Where a legend's entries go (their `widths`, in order): left to right in rows that end before `limit`, the first
+    row from `x`, an entry wider than a row alone on its own. Each entry's (x, text baseline) and the rows taken."""
+    places, row = [], 0
+    for w in widths:
+        if x and x + w > limit:
+            x, row = 0.0, row + 1
+        places.append((x, 12 + row * LEGEND_ROW))
+        x += w
+    return places, row + 1
+
+
 def _legend(items: Sequence[tuple[str, str]], width: float) -> tuple[list[str], float]:
     """A legend across the top: (kind, label) items in rows that fit `width`; its SVG parts and its height."""
-    parts, x, row = [], 0.0, 0
-    for kind, label in items:
-        w = 26 + text_width(label) + 16
-        if x and x + w > width:
-            x, row = 0.0, row + 1
-        y = 12 + row * LEGEND_ROW
+    parts = []
+    places, rows = _flow([26 + text_width(label) + 16 for _, label in items], width)
+    for (kind, label), (x, y) in zip(items, places):
         if kind == "rank":
             parts.append(f'<line x1="{_n(x)}" x2="{_n(x + 20)}" y1="{y - 4}" y2="{y - 4}" stroke="{FOCUS_COLOUR}" stroke-width="3"/>'
                          f'<circle cx="{_n(x + 10)}" cy="{y - 4}" r="3.5" fill="{FOCUS_COLOUR}"/>')
@@ -110,8 +119,7 @@ def _legend(items: Sequence[tuple[str, str]], width: float) -> tuple[list[str], 
         else:  # no rank
             parts.append(_cross(x + 10, y - 4, NO_RANK))
         parts.append(f'<text x="{_n(x + 26)}" y="{y}" fill="#333">{_e(label)}</text>')
-        x += w
-    return parts, (row + 1) * LEGEND_ROW if items else 0
+    return parts, rows * LEGEND_ROW if items else 0
 
 
 def _cross(x: float, y: float, colour: str, size: float = 4.5) -> str:
@@ -600,19 +608,16 @@ def rank_grid_svg(names: Sequence[str], editions: Sequence[str], cells: dict[tup
     legend: list[str] = []
     legend_h = 0
     if ranked:  # from the left edge: on a phone, the width the names take would leave it too little
-        x, row = text_width(t("col.rank", lang)) + 8, 0
         legend.append(f'<text x="0" y="12" fill="{INK}">{_e(t("col.rank", lang))}</text>')
-        for rank in [r for r in RANK_BAR_TICKS if r <= max(worst, 1)] or [1]:
-            text = t("doc.rank", lang, rank=rank)
-            w = 18 + text_width(text) + 10
-            if x + w > width - 4:
-                x, row = 0.0, row + 1
-            y = 12 + row * LEGEND_ROW
+        ranks = [r for r in RANK_BAR_TICKS if r <= max(worst, 1)] or [1]
+        texts = [t("doc.rank", lang, rank=rank) for rank in ranks]
+        places, rows = _flow([18 + text_width(text) + 10 for text in texts], width - 4,
+                             text_width(t("col.rank", lang)) + 8)
+        for rank, text, (x, y) in zip(ranks, texts, places):
             legend.append(f'<rect x="{_n(x)}" y="{y - 10}" width="14" height="12" '
                           f'fill="{rank_fill(rank_colour_value(rank, worst))}" stroke="#d1d5db" data-role="scale" '
                           f'data-rank="{rank}"/><text x="{_n(x + 18)}" y="{y}" fill="{INK}">{_e(text)}</text>')
-            x += w
-        legend_h = (row + 1) * LEGEND_ROW + 6
+        legend_h = rows * LEGEND_ROW + 6
     left = 10 + min(max((text_width(n) for n in names), default=20), GRID_NAMES_SHARE * width)
     columns = max(len(editions), 1)
     cw = (width - left - 8) / columns
@@ -798,20 +803,17 @@ def _city_legend(lines: Sequence[tuple[str, str]], focus_city: str, peers: Seque
     """The legend above a chart of one line per city: (city, name) in drawing order, listed the other way round, so
     the focus city (drawn last) comes first; each a swatch of its line in the city's fixed colour, in rows that fit
     `width`. Its SVG parts and its height."""
-    legend, row = [f'<text x="0" y="12" fill="{INK}">{_e(t("col.city", lang))}</text>'], 0
-    x = text_width(t("col.city", lang)) + 10
-    for city, name in reversed(lines):
+    legend = [f'<text x="0" y="12" fill="{INK}">{_e(t("col.city", lang))}</text>']
+    listed = list(reversed(lines))
+    places, rows = _flow([26 + text_width(name) + 14 for _, name in listed], width - 8,
+                         text_width(t("col.city", lang)) + 10)
+    for (city, name), (x, y) in zip(listed, places):
         focus, colour = city == focus_city, city_colour(city, focus_city, peers)
-        w = 26 + text_width(name) + 14
-        if x + w > width - 8:
-            x, row = 0.0, row + 1
-        y = 12 + row * LEGEND_ROW
         legend.append(f'<line x1="{_n(x)}" x2="{_n(x + 20)}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
                       f'stroke-width="{3 if focus else 2}"/><circle cx="{_n(x + 10)}" cy="{y - 4}" r="3.5" '
                       f'fill="{colour}"/><text x="{_n(x + 26)}" y="{y}" fill="#333" data-role="legend" '
                       f'data-city="{_e(city)}"{BOLD if focus else ""}>{_e(name)}</text>')
-        x += w
-    return legend, (row + 1) * LEGEND_ROW
+    return legend, rows * LEGEND_ROW
 
 
 def scores_svg(rows: pd.DataFrame, editions: pd.DataFrame, focus_city: str, lang: str, cities: Sequence[str],
