@@ -127,17 +127,10 @@ def _cursor(path: str, version: Version | None) -> duckdb.DuckDBPyConnection:
     return cur
 
 
-def figure(make: Callable[[], Any], *key: Hashable) -> Any:
-    """A chart made once per warehouse version and `key` (the chart's name and everything it is drawn from:
-    series, cities, language), then shared by every rerun and every session: building a Plotly figure costs
-    more than the query behind it. `make` runs only on a miss; the figure is not changed after it is made
-    (st.plotly_chart only serialises it)."""
-    return _figure(key, *_state(), make)
-
-
 def once(make: Callable[[], Any], *key: Hashable) -> Any:
-    """An immutable value drawn from the warehouse (the bytes of a download), made once per warehouse version, day
-    and `key` (a name and everything else it depends on), then shared by every run and session."""
+    """An immutable value drawn from the warehouse (the bytes of a download, a chart's figure, a lookup), made once
+    per warehouse version, day and `key` (a name and everything else it depends on), then shared by every run and
+    session. `make` runs only on a miss; what it returns is not changed after it is made."""
     return _figure(("once", *key), *_state(), make)
 
 

@@ -11,16 +11,16 @@ from pipelines.accounts import Account
 from pipelines.build import writes
 
 
-def test_a_figure_is_made_once_per_key_and_again_after_a_write(mini: Path, mini_warehouse: Path):
+def test_a_value_is_made_once_per_key_and_again_after_a_write(mini: Path, mini_warehouse: Path):
     made: list[str] = []
 
     def make(name: str):
         made.append(name)
         return {"name": name}
 
-    first = data.figure(lambda: make("a"), "test-chart", "a", "ko")
-    again = data.figure(lambda: make("a"), "test-chart", "a", "ko")
-    other = data.figure(lambda: make("b"), "test-chart", "b", "ko")
+    first = data.once(lambda: make("a"), "test-chart", "a", "ko")
+    again = data.once(lambda: make("a"), "test-chart", "a", "ko")
+    other = data.once(lambda: make("b"), "test-chart", "b", "ko")
     assert made == ["a", "b"] and first is again and other == {"name": "b"}
     # a forum event rewrites the forum part: the warehouse version changes, so every chart is made anew
     organizer = Account(username="park", name="park", role="forum_organizer", department=None, email=None,
@@ -28,7 +28,7 @@ def test_a_figure_is_made_once_per_key_and_again_after_a_write(mini: Path, mini_
     writes.record_event(catalogue.load(mini), organizer, "meeting.scheduled",
                         {"meeting_id": "m1", "forum_id": "competitiveness_forum", "date": "2026-09-09", "kind": "regular"},
                         warehouse_path=mini_warehouse)
-    data.figure(lambda: make("a"), "test-chart", "a", "ko")
+    data.once(lambda: make("a"), "test-chart", "a", "ko")
     assert made == ["a", "b", "a"]
 
 
@@ -160,9 +160,9 @@ def test_cached_reads_turn_at_midnight_in_the_catalogues_zone(mini_warehouse: Pa
     day = {"now": date(2026, 11, 29)}
     monkeypatch.setattr(render, "local_today", lambda zone, now=None: zones.append(zone) or day["now"])
     made: list[date] = []
-    data.figure(lambda: made.append(day["now"]), "midnight-chart")
-    data.figure(lambda: made.append(day["now"]), "midnight-chart")
+    data.once(lambda: made.append(day["now"]), "midnight-chart")
+    data.once(lambda: made.append(day["now"]), "midnight-chart")
     day["now"] = date(2026, 11, 30)
-    data.figure(lambda: made.append(day["now"]), "midnight-chart")
+    data.once(lambda: made.append(day["now"]), "midnight-chart")
     assert made == [date(2026, 11, 29), date(2026, 11, 30)]
     assert set(zones) == {"Asia/Seoul"}
