@@ -1251,13 +1251,13 @@ def held_files_kept(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
     `typed_held` (`ROW`, `FILE`, every column of any file, each of `also` none of them has missing, the number columns'
     text), and judged in one scan, each query kept as SQL once per model, columns and numbers (`kept_sql`). Returns
     the columns and every row as a record (`ROW` and `FILE` as hold_validated_files numbers them, every column, a
-    missing one None), in the files' order; None when they are not two or more files read together under
-    SUSPECTS_FROM_ROWS rows that break no rule (a header that fails, a file DuckDB cannot read or names otherwise, a
+    missing one None), in the files' order (one file alone too: the mini ledger's, which most tests build); None
+    when they are not read together under SUSPECTS_FROM_ROWS rows that break no rule (a header that fails, a file DuckDB cannot read or names otherwise, a
     problem anywhere): the caller then judges them as before, which names every problem."""
     if not SCAN_KEPT:
         return None
     headers = _together(files, model)
-    if len(files) < 2 or len(headers) < len(files):
+    if len(headers) < len(files):
         return None
     held = _hold_small(con, files)
     if held is None:

@@ -254,10 +254,13 @@ def test_a_city_spelled_only_by_its_alias_and_a_minority_tier_still_go_in_right(
 
 @pytest.fixture(params=["held", "straight in"])
 def either_way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run twice: with every components file held (as a small one is), and with every one tried straight into
-    component_row first (as a large one is, rankings._insert_components)."""
+    """Run twice: with every components file held (as a small one is when the small files are not read together,
+    rankings._hold_components), and with every one tried straight into component_row first (as a large one is,
+    rankings._insert_components)."""
     if request.param == "straight in":
         monkeypatch.setattr(rankings, "INSERT_FROM_BYTES", 0)
+    else:
+        monkeypatch.setattr(rankings, "_read_small_together", lambda *args, **kwargs: {})
 
 
 @pytest.fixture
@@ -409,18 +412,35 @@ def test_rows_whose_source_has_another_tier_than_the_first_rows_get_their_own(mi
     assert {r[2]: r[7] for r in _component_rows(path)} == {"London": "press", "Seoul": "aggregator", "Tokyo": "aggregator"}
 
 
+def _tried_straight(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The series whose components file the build tries straight into component_row (rankings._insert_components)."""
+    tried: list[str] = []
+    real = rankings._insert_components
+
+    def insert(con, series, *args, **kwargs):
+        tried.append(series.id)
+        return real(con, series, *args, **kwargs)
+
+    monkeypatch.setattr(rankings, "_insert_components", insert)
+    return tried
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["small together", "small alone"])
 def test_a_small_file_is_held_at_once_and_a_large_one_goes_straight_in(mini: Path, tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch):
-    """Below INSERT_FROM_BYTES a components file is held and checked without the straight way's extra round trips;
-    at or above it, it goes straight in: both give the same rows."""
+                                                                      monkeypatch: pytest.MonkeyPatch, together: bool):
+    """Below INSERT_FROM_BYTES a components file never takes the straight way's extra round trips: it is read with the
+    other small files (rankings._read_small_together, even alone: the mini ledger's one file), or, should that not
+    take it, held and checked (_hold_components); at or above it, it goes straight in: every way gives the same rows."""
     _components(mini, *UNIQUE_ROWS[1:3])
     size = (mini.parent / "data" / "raw" / "rankings" / "mori_gpci__components.csv").stat().st_size
-    held = _holds(monkeypatch)
+    if not together:
+        monkeypatch.setattr(rankings, "_read_small_together", lambda *args, **kwargs: {})
+    held, tried = _holds(monkeypatch), _tried_straight(monkeypatch)
     build.build(catalogue.load(mini), tmp_path / "small.duckdb")
-    assert held == ["mori_gpci"]
+    assert tried == [] and held == ([] if together else ["mori_gpci"])
     monkeypatch.setattr(rankings, "INSERT_FROM_BYTES", size)
     build.build(catalogue.load(mini), tmp_path / "large.duckdb")
-    assert held == ["mori_gpci"]
+    assert tried == ["mori_gpci"] and held == ([] if together else ["mori_gpci"])
     assert _component_rows(tmp_path / "small.duckdb") == _component_rows(tmp_path / "large.duckdb")
 
 

@@ -129,6 +129,24 @@ def test_the_real_ledger_reads_its_components_files_together_and_gives_the_same_
     assert _tables(real_warehouse) == _tables(alone)
 
 
+def test_one_small_file_alone_goes_the_small_files_way_and_gives_what_holding_it_gives(
+        mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A ledger of one small components file (the mini fixture's, which most tests build) is read the small files'
+    way too (its kept queries, no relation), and gives the warehouse holding it alone gives."""
+    calls = _calls(monkeypatch)
+    held: list[int] = []
+    real_held = rankings._hold_components
+    monkeypatch.setattr(rankings, "_hold_components", lambda *args, **kwargs: held.append(1) or real_held(*args, **kwargs))
+    together = tmp_path / "together" / "cityindex.duckdb"
+    assert build.build(catalogue.load(mini), together).counts["component_row"] > 0
+    assert calls["together"] == 1 and held == []  # (read_components still sees the series without a file)
+    _alone(monkeypatch)
+    alone = tmp_path / "alone" / "cityindex.duckdb"
+    build.build(catalogue.load(mini), alone)
+    assert held == [1]
+    assert _tables(together) == _tables(alone)
+
+
 @pytest.mark.parametrize("defect", ["unknown component", "not a URL", "two ranks", "unmapped city"])
 def test_a_bad_file_among_small_ones_names_each_problem_as_alone_and_writes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, defect: str):

@@ -682,12 +682,14 @@ def _read_small_together(con: duckdb.DuckDBPyConnection, cat: Catalogue, known: 
     """Every small components file (under INSERT_FROM_BYTES; the real ledger's are a few KB) read, checked and
     appended together, on a cursor of its own of the build's DuckDB `con`: one read of all of them, one scan of every
     rule, one query of their distinct values, the look-ups registered once, the appends in one transaction (issue
-    13: each file alone took ~45 relation binds and ~8 queries, most of a real build's DuckDB round trips). What
+    13: each file alone took ~45 relation binds and ~8 queries, most of a real build's DuckDB round trips). One small
+    file alone goes this way too (the mini ledger's, which the tests build ~250 times: its kept queries, where holding
+    it bound relations, ~35% of such a build's instructions). What
     `read_components` gives, by series id, for the files that went in; none when they did not all go in as they
     would one by one: a file that fails a rule or a check, or two rows that disagree, and the caller reads each
     file alone, which names every problem by file, row and column (nothing of them is appended here then)."""
     small = [s for s in cat.series.values() if _small(s)]
-    if len(small) < 2:
+    if not small:
         return {}
     files = [(s.components_file, display_name(s.components_file, cat.root)) for s in small]
     cur = con.cursor()
