@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 import importlib.util
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipelines import sql
 from pipelines.sql import parts
@@ -736,7 +736,7 @@ def _stored_scanned(stored: Stored, model: Model, display: str, key_proven: bool
     what = json.dumps([SCAN_FORMAT, duckdb.__version__, model.__name__, stored.name, stored.columns, key_proven,
                        stored.sources])
     name = f"stored-{model.__name__}-{hashlib.sha256(what.encode()).hexdigest()[:24]}"
-    scan = parsed.load(_scan_sources(), name, make)
+    scan = _kept(name, make)
     if not scan["rules"]:
         return []
     at = {c: i + 1 for i, c in enumerate(scan["quoted"])}
@@ -1303,8 +1303,7 @@ def kept_sql(name: str, what: list, make: Callable[[], duckdb.DuckDBPyRelation])
     rules have one form, `rules`) the first time only, and then run as SQL on DuckDB's engine alone (issue 13, quick
     start-up)."""
     key = json.dumps([KEPT_SQL_FORMAT, duckdb.__version__, name, what])
-    found = parsed.load(_scan_sources(), f"sql-{name}-{hashlib.sha256(key.encode()).hexdigest()[:24]}",
-                        lambda: {"sql": make().sql_query()})
+    found = _kept(f"sql-{name}-{hashlib.sha256(key.encode()).hexdigest()[:24]}", lambda: {"sql": make().sql_query()})
     return found["sql"]
 
 
@@ -1350,6 +1349,20 @@ def _scan_sources() -> list[Path]:
     return [Path(__file__).resolve(), *_spec_sources()]
 
 
+@functools.cache
+def _code_digest() -> str:
+    """`parsed.digest` of `_scan_sources()`, once per process: what a kept scan or query is made by is the code this
+    process runs, imported once (a file changed on disk since is not what runs), so its bytes (this module, the
+    models, their vocabulary, pandera's version) are found and hashed once, not again for every kept scan of every
+    build (~10 of them: ~5-10 ms of CPU of each small build, issue 13)."""
+    return parsed.digest(_scan_sources())
+
+
+def _kept(name: str, make: Callable[[], Any]) -> Any:
+    """`make()` kept in the user's cache folder as `name`, per this process's code (`_code_digest`)."""
+    return parsed.load_at(parsed.cache_file(name, _code_digest()), make)
+
+
 def _scan(con: duckdb.DuckDBPyConnection, model: Model, held: list[str], numbers: dict[str, str]) -> dict:
     """The one scan of every rule of `model` on the cursor's `held` file whose columns DuckDB names `held` (as read,
     before they are trimmed): its SQL (every row ordered by `ROW`: `ROW`, the columns, the text columns the messages
@@ -1372,7 +1385,7 @@ def _scan(con: duckdb.DuckDBPyConnection, model: Model, held: list[str], numbers
 
     what = json.dumps([SCAN_FORMAT, duckdb.__version__, model.__name__, held, sorted(numbers.items())])
     name = f"scan-{model.__name__}-{hashlib.sha256(what.encode()).hexdigest()[:24]}"
-    return parsed.load(_scan_sources(), name, make)
+    return _kept(name, make)
 
 
 def _together_scan(con: duckdb.DuckDBPyConnection, model: Model, held: list[str], numbers: dict[str, str]) -> dict:
@@ -1397,7 +1410,7 @@ def _together_scan(con: duckdb.DuckDBPyConnection, model: Model, held: list[str]
 
     what = json.dumps([SCAN_FORMAT, duckdb.__version__, model.__name__, held, sorted(numbers.items())])
     name = f"scans-{model.__name__}-{hashlib.sha256(what.encode()).hexdigest()[:24]}"
-    return parsed.load(_scan_sources(), name, make)
+    return _kept(name, make)
 
 
 def _worded(scan: dict, hit: tuple, at: dict[str, int], first: int, display: str, key_cols: list[str]

@@ -57,7 +57,12 @@ def load(sources: Sequence[Path], name: str, parse: Callable[[], Any]) -> Any:
     that does not come back from JSON unchanged is never cached. An error of `parse` (a malformed file) is raised
     as it is, and nothing is cached.
     """
-    target = cache_file(name, digest(sources))
+    return load_at(cache_file(name, digest(sources)), parse)
+
+
+def load_at(target: Path, parse: Callable[[], Any]) -> Any:
+    """`load` of the parsed form kept at `target` (`cache_file`, its key made by the caller), else `parse()` kept
+    there."""
     value = read(target)
     if value is MISSING:  # none kept yet, or damaged: parsed here
         value = parse()
