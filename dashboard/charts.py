@@ -1,5 +1,5 @@
-"""What every chart shares (a city's colour, rank ticks, a figure's hover lines, the rank colour scale) and the Plotly
-figures left (the forum's trend around an action): pure functions from warehouse frames, no Streamlit, no queries."""
+"""What every chart shares (a city's colour, rank ticks, a figure's hover lines, the rank colour scale): pure functions
+from warehouse frames, no Streamlit, no queries, no Plotly (dashboard.svg_charts draws every chart as SVG)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import zlib
 from collections.abc import Sequence
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard.text import t
 from pipelines.analysis import signals
@@ -25,7 +24,6 @@ PEER_COLOURS = (
 OTHER_COLOURS = ("#9aa5b4", "#b3a6c4", "#a3bfae", "#c4b49c", "#9db4cc", "#c2a3a3", "#b0b08c", "#a8a8a8")
 CHANGE_COLOUR = "#6c5ce7"
 BEFORE_COLOUR = "#9aa5b4"  # values from before an action was accepted
-FONT = "NanumGothic, 'Noto Sans CJK KR', 'Malgun Gothic', 'Apple SD Gothic Neo', sans-serif"
 
 
 def format_number(value: object) -> str:
@@ -64,17 +62,6 @@ def rank_ticks(max_rank: int) -> list[int]:
     step = next((s for limit, s in ((12, 1), (24, 2), (60, 5), (120, 10), (300, 25)) if max_rank <= limit), 50)
     ticks = list(range(1, max_rank + 1)) if step == 1 else [1] + list(range(step, max_rank + 1, step))
     return sorted(set(ticks))
-
-
-def _category_axis(labels: Sequence[str]) -> dict:
-    return {"type": "category", "categoryorder": "array", "categoryarray": list(labels)}
-
-
-def _base_layout(fig: go.Figure, height: int) -> None:
-    fig.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, font={"family": FONT},
-        hoverlabel={"font": {"family": FONT}}, plot_bgcolor="white",
-    )
 
 
 def _source_url(row: pd.Series | dict) -> str:
@@ -154,38 +141,6 @@ def goal_rank_ticks(worst: int, target: int) -> list[int]:
         if tick <= worst and all(abs(tick - k) >= gap for k in kept):
             kept.append(tick)
     return sorted(kept)
-
-
-def trend_around_chart(values: pd.DataFrame, lang: str, marker_label: str) -> go.Figure:
-    """One indicator's values by period, a dashed vertical line where the action item was accepted.
-
-    `values`: rows of reports.forum.trend_around for one indicator (period, value, unit, phase, name_ko, name_en).
-    Periods are categories in order; the marker sits between the last period before and the first after.
-    """
-    values = values.sort_values("period")
-    periods = [str(p) for p in values["period"]]
-    before = values["phase"] == "before"
-    unit = str(values["unit"].iloc[0]) if len(values) else ""
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=periods, y=values["value"].astype(float), mode="lines+markers", line={"color": "#9ca3af", "width": 2},
-        marker={"size": 9, "color": [BEFORE_COLOUR if b else FOCUS_COLOUR for b in before]},
-        hovertext=[f"{p}: {format_number(v)} {unit}".strip() + f" · {t('ui.forum.phase_' + ph, lang)}"
-                   for p, v, ph in zip(periods, values["value"], values["phase"])],
-        hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
-    ))
-    position = int(before.sum()) - 0.5
-    fig.add_vline(x=position, line={"color": CHANGE_COLOUR, "width": 2, "dash": "dash"})
-    fig.add_annotation(x=position, xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False, text=marker_label,
-                       font={"size": 11, "color": CHANGE_COLOUR})
-    _base_layout(fig, 240)
-    fig.update_layout(
-        margin={"l": 10, "r": 10, "t": 34, "b": 10},
-        xaxis={**_category_axis(periods), "range": [-0.6, max(len(periods) - 0.4, position + 0.6)],
-               "title": t("ui.forum.period", lang)},
-        yaxis={"title": unit, "gridcolor": "#eeeeee"},
-    )
-    return fig
 
 
 TARGET_COLOUR = "#2e7d32"

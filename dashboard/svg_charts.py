@@ -1,11 +1,12 @@
 """The dashboard's charts as inline SVG: the goal page's chart per series, a department's line per indicator, the
-overview's ranks, the calendar's timeline, the weak points' heat map and peers, the trends' ranks, scores and grid.
+overview's ranks, the calendar's timeline, the weak points' heat map and peers, the trends' ranks, scores and grid,
+the forum's trend around an action item.
 
 A page of nine Plotly charts makes the browser load Plotly's 4.7 MB bundle and lay out nine interactive plots, about
 85 ms of the page's main thread each (issue 13). These charts are read side by side, not explored, so they are drawn
-as SVG, as the printed brief draws its charts (pipelines.reports.render.svg_line_chart); only the forum's trend around
-an action stays Plotly. Every point keeps its hover text as an SVG <title>, and every mark carries its figures
-as data-* attributes (what the tests and the browser tests read). Every text is escaped.
+as SVG, as the printed brief draws its charts (pipelines.reports.render.svg_line_chart): no page loads Plotly. Every
+point keeps its hover text as an SVG <title>, and every mark carries its figures as data-* attributes (what the tests
+and the browser tests read). Every text is escaped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.charts import (
+    BEFORE_COLOUR,
     CHANGE_COLOUR,
     DUE_COLOUR,
     GOAL_BAND_COLOUR,
@@ -300,12 +302,80 @@ def indicator_svg(values: pd.DataFrame, lang: str, *, unit: str = "", target: fl
     return _svg(width, bottom + 28, label or t("ui.mine.lines", lang), key, parts)
 
 
-def show_fitted(draw: Callable[[int], str], name: str) -> None:
-    """A chart drawn twice, `draw(width)` at WIDE for a wide screen and at PHONE_WIDTH for a phone; display.TABLE_CSS
-    shows the one that fits (containers st-key-widechart_<name>, st-key-phonechart_<name>). A drawing scales to its
-    column: one drawing for both would shrink its text to ~6 px on a phone, or leave a wide screen a small chart."""
+def action_trend_svg(values: pd.DataFrame, lang: str, marker_label: str, *, unit: str | None = None,
+                     key: str = "action_trend", label: str = "", width: int = WIDE) -> str:
+    """One indicator linked to an action item, by period: its values as a grey line, each point grey before the action
+    was accepted and red after it (a legend of the two above), a dashed purple line between the last period before
+    and the first after, labelled `marker_label` ("accepted 2024-03-01"); the `unit` (in the page's language; else
+    the values' own) over the value axis. Periods are
+    categories in order (a year never reads 2,020.5). What a Plotly chart drew here before (issue 13), as SVG: each
+    point keeps its hover (period, value and unit, phase) as a <title>. `label` names the chart to screen readers;
+    `width` is its drawing's width in pixels (the page draws one for a wide screen and one for a phone).
+
+    `values`: rows of reports.forum.trend_around for one indicator (period, value, unit, phase)."""
+    values = values.sort_values("period")
+    periods = [str(p) for p in values["period"]]
+    numbers = [float(v) for v in values["value"]]
+    phases = [str(p) for p in values["phase"]]
+    if unit is None:
+        unit = str(values["unit"].iloc[0]) if len(values) and not _blank(values["unit"].iloc[0]) else ""
+    position = sum(p == "before" for p in phases) - 0.5  # the marker, between the last before and the first after
+    lo, hi = (min(numbers), max(numbers)) if numbers else (0.0, 1.0)
+    ticks = nice_ticks(lo, hi)
+    if numbers and all(v.is_integer() for v in numbers) and ticks[1] - ticks[0] < 1:
+        # whole values (a count, a year) get whole ticks: 2,021 and 2,022, never 2,021.5
+        first, last = math.floor(lo), math.ceil(hi)
+        ticks = [float(v) for v in range(first - (first == last), last + 1 + (first == last))]
+    step = ticks[1] - ticks[0]
+    tick_labels = [tick_label(v, step) for v in ticks]
+
+    legend = [(phase, t(f"ui.forum.phase_{phase}", lang)) for phase in ("before", "after") if phase in phases]
+    places, rows = _flow([18 + text_width(name) + 16 for _, name in legend], width - 8)
+    parts = []
+    for (phase, name), (x, y) in zip(legend, places):
+        parts.append(f'<circle cx="{_n(x + 6)}" cy="{y - 4}" r="4.5" fill="{_PHASE_COLOUR[phase]}"/>'
+                     f'<text x="{_n(x + 16)}" y="{y}" fill="#333" data-role="legend" data-phase="{phase}">{_e(name)}</text>')
+    left = 34 + max(text_width(x) for x in tick_labels)
+    top = rows * LEGEND_ROW + 28  # the legend, then a row for the marker's label
+    bottom = top + 170
+    plot = _Plot(width, left, 12, top, bottom, -0.6, max(len(periods) - 0.4, position + 0.6), ticks[-1], ticks[0])
+    # the unit over the value labels, level (a word of Hangul turned on its side reads badly)
+    parts += _y_axis(plot, ticks, tick_labels, "")
+    unit_room = text_width(unit) + 10 if unit else 0
+    if unit:
+        parts.append(f'<text x="0" y="{_n(top - 9)}" fill="{INK}" data-role="unit">{_e(unit)}</text>')
+    parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(width - plot.right)}" y1="{_n(bottom)}" y2="{_n(bottom)}" '
+                 f'stroke="#cccccc"/>')
+    parts += _x_labels(plot, list(enumerate(periods)), bottom + 16, t("ui.forum.period", lang))
+    x = plot.x(position)
+    after = periods[int(position + 0.5)] if position + 0.5 < len(periods) else ""
+    parts.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{_n(top - 4)}" y2="{_n(bottom)}" stroke="{CHANGE_COLOUR}" '
+                 f'stroke-width="2" stroke-dasharray="6 4" data-role="marker" data-position="{position}" '
+                 f'data-after="{_e(after)}"/>')
+    half = text_width(marker_label) / 2  # centred on the line, but never cut at either edge nor over the unit
+    parts.append(f'<text x="{_n(min(max(x, unit_room + half + 2), width - half - 2))}" y="{_n(top - 9)}" '
+                 f'text-anchor="middle" fill="{CHANGE_COLOUR}" data-role="marker-label">{_e(marker_label)}</text>')
+    if len(periods) > 1:
+        points = " ".join(f"{_n(plot.x(i))},{_n(plot.y(v))}" for i, v in enumerate(numbers))
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{HATCH_COLOUR}" stroke-width="2"/>')
+    for i, (period, value, phase) in enumerate(zip(periods, numbers, phases)):
+        hover = f"{period}: {format_number(value)} {unit}".strip() + f" · {t('ui.forum.phase_' + phase, lang)}"
+        parts.append(f'<circle cx="{_n(plot.x(i))}" cy="{_n(plot.y(value))}" r="5" '
+                     f'fill="{_PHASE_COLOUR.get(phase, FOCUS_COLOUR)}" data-role="value" data-period="{_e(period)}" '
+                     f'data-value="{_e(value)}" data-phase="{_e(phase)}"><title>{_e(hover)}</title></circle>')
+    return _svg(width, bottom + 44, label or t("ui.forum.trend", lang), key, parts)
+
+
+_PHASE_COLOUR = {"before": BEFORE_COLOUR, "after": FOCUS_COLOUR}
+
+
+def show_fitted(draw: Callable[[int], str], name: str, wide: int = WIDE) -> None:
+    """A chart drawn twice, `draw(width)` at `wide` for a wide screen (WIDE, or HALF_WIDTH in one of two columns) and
+    at PHONE_WIDTH for a phone; display.TABLE_CSS shows the one that fits (containers st-key-widechart_<name>,
+    st-key-phonechart_<name>). A drawing scales to its column: one drawing for both would shrink its text to ~6 px on
+    a phone, or leave a wide screen a small chart."""
     with st.container(key=f"widechart_{name}"):
-        show(draw(WIDE))
+        show(draw(wide))
     with st.container(key=f"phonechart_{name}"):
         show(draw(PHONE_WIDTH))
 

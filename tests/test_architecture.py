@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -195,3 +196,34 @@ def test_a_command_that_reads_the_catalogue_loads_it():
     """The probe can fail: `cityidx list` needs the catalogue, so pydantic is loaded."""
     code = "import pipelines.cli\ntry:\n    pipelines.cli.main(['list'])\nexcept SystemExit:\n    pass"
     assert "pydantic" in _loaded_after(code)
+
+
+def _imports_of(*files: Path) -> list[str]:
+    """Every import statement of `files` (at any depth: a function's import counts too), as source lines."""
+    lines = []
+    for file in files:
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        lines += [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                  and getattr(node, "module", None) != "__future__"]
+    return list(dict.fromkeys(lines))
+
+
+def test_the_dashboards_pages_import_no_plotly():
+    """Every chart of the dashboard is SVG (dashboard/svg_charts.py): no page, nor anything a page imports, loads
+    Plotly (the bench's bare page alone keeps it, as its reference). Streamlit imports Plotly itself when it is installed
+    (its theme hook, streamlit/elements/plotly_chart.py), so the probe unloads it after Streamlit and checks that the
+    pages' imports (dashboard/app.py, dashboard/views/*.py) do not bring it back. The probe can fail: the bare page's
+    imports do."""
+    pages = [ROOT / "dashboard" / "app.py", *sorted((ROOT / "dashboard" / "views").glob("*.py"))]
+    assert len(pages) > 8
+    pages_imports = _imports_of(*pages)
+    assert "from dashboard import auth, data, svg_charts" in pages_imports  # what the forum page imports
+    probe = ("import sys\nimport streamlit\n"
+             "for _m in [m for m in sys.modules if m.split('.')[0] in ('plotly', '_plotly_utils')]:\n"
+             "    del sys.modules[_m]\n"
+             + "\n".join(pages_imports) + "\nprint('pages:', 'plotly' in sys.modules)\n"
+             + "\n".join(_imports_of(ROOT / "bench" / "bare_page.py")) + "\nprint('bare page:', 'plotly' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "CITYIDX_WAREHOUSE": "/nonexistent/cityindex.duckdb"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-2:] == ["pages: False", "bare page: True"], run.stdout + run.stderr

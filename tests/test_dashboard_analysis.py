@@ -264,15 +264,6 @@ def test_heatmap_hatches_cells_without_data_and_frames_weaknesses():
     assert hovers[0].startswith(f"A · 2024\n{t('label.weakness', 'en')}\nwhy\n")
 
 
-def test_trend_around_chart_marks_acceptance_between_before_and_after():
-    values = pd.DataFrame({"period": ["2022", "2023", "2024"], "value": [1.0, 2.0, 3.0], "unit": ["%"] * 3,
-                           "phase": ["before", "before", "after"]})
-    fig = charts.trend_around_chart(values, "ko", "수용 2024-03-01")
-    line = next(s for s in fig.layout.shapes if s.type == "line")
-    assert line.x0 == line.x1 == 1.5
-    assert fig.layout.xaxis.categoryarray == ("2022", "2023", "2024")
-
-
 def test_goal_page_does_not_project_ranks_too_old_to_judge(mini, tmp_path, monkeypatch):
     # Hand-made test data: the mini GPCI editions moved back to 2018 and 2019, so the newest rank is six
     # years older than the 2025 GFCI editions: status unknown, nothing projected.

@@ -1,4 +1,4 @@
-"""The dashboard's chart functions: pure frames in, Plotly figures out."""
+"""The dashboard's chart functions: pure frames in, SVG drawings out."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from dashboard import charts, svg_charts
 from dashboard.markdown import escape, link
 from dashboard.text import t
+from pipelines.reports.render import text_width
 from tests.page_reading import marks
 
 URL = "https://example.org/gci-{}"
@@ -486,6 +487,58 @@ def test_indicator_chart_marks_target_and_the_period_due():
     assert ticks[0] == 0 and ticks[-1] >= 3, "counts read from zero"
 
 
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_action_trend_marks_acceptance_between_before_and_after(lang):
+    values = pd.DataFrame({"period": ["2024", "2022", "2023"], "value": [3.5, 1.0, 2.0], "unit": ["%"] * 3,
+                           "phase": ["after", "before", "before"]})
+    marker = t("ui.forum.accepted_on", lang, date="2024-03-01")
+    for width in (svg_charts.WIDE, svg_charts.HALF_WIDTH, svg_charts.PHONE_WIDTH):
+        made = svg_charts.action_trend_svg(values, lang, marker, key="around_x", label="실업률", width=width)
+        chart = ET.fromstring(made)
+        assert chart.get("viewBox").split()[2] == f"{width:.1f}" and chart.get("aria-label") == "실업률"
+        points = marks(chart, "value")
+        assert [(p.get("data-period"), float(p.get("data-value")), p.get("data-phase")) for p in points] == \
+            [("2022", 1.0, "before"), ("2023", 2.0, "before"), ("2024", 3.5, "after")]
+        assert [p.get("fill") for p in points] == [charts.BEFORE_COLOUR, charts.BEFORE_COLOUR, charts.FOCUS_COLOUR]
+        assert [float(p.get("cy")) for p in points] == sorted((float(p.get("cy")) for p in points), reverse=True), \
+            "a larger value sits higher"
+        xs = [float(p.get("cx")) for p in points]
+        (line,) = marks(chart, "marker")
+        assert line.get("stroke") == charts.CHANGE_COLOUR and line.get("data-after") == "2024"
+        assert float(line.get("x1")) == float(line.get("x2")) == pytest.approx((xs[1] + xs[2]) / 2, abs=0.1), \
+            "between the last period before and the first after"
+        (label,) = marks(chart, "marker-label")
+        assert label.text == marker and text_width(marker) / 2 <= float(label.get("x")) <= width - text_width(marker) / 2
+        assert [e.text for e in marks(chart, "x-tick")] == ["2022", "2023", "2024"], "periods as categories, in order"
+        ticks = [e.text for e in marks(chart, "y-tick")]
+        assert ticks == ["1", "2", "3", "4"], "round ticks over the values"
+        texts = [e.text for e in chart.iter(SVG + "text")]
+        assert t("ui.forum.period", lang) in texts and [e.text for e in marks(chart, "unit")] == ["%"]
+        assert [e.text for e in marks(chart, "legend")] == [t("ui.forum.phase_before", lang), t("ui.forum.phase_after", lang)]
+        assert points[0].find(SVG + "title").text == f"2022: 1 % · {t('ui.forum.phase_before', lang)}"
+        assert points[2].find(SVG + "title").text == f"2024: 3.5 % · {t('ui.forum.phase_after', lang)}"
+
+
+def test_action_trend_keeps_the_marker_inside_when_every_value_is_on_one_side():
+    years = pd.DataFrame({"period": ["2021", "2022"], "value": [2021.0, 2022.0], "unit": ["명"] * 2})
+    marker = t("ui.forum.created_on", "ko", date="2026-11-29")
+    for phase, after in (("before", ""), ("after", "2021")):
+        chart = ET.fromstring(svg_charts.action_trend_svg(years.assign(phase=phase), "ko", marker,
+                                                          width=svg_charts.PHONE_WIDTH))
+        xs = [float(p.get("cx")) for p in marks(chart, "value")]
+        (line,) = marks(chart, "marker")
+        x = float(line.get("x1"))
+        assert line.get("data-after") == after
+        assert (x > xs[-1]) if phase == "before" else (x < xs[0]), "after every value, or before them all"
+        assert float(marks(chart, "y-tick")[0].get("x")) < x < svg_charts.PHONE_WIDTH, "inside the plot"
+        (label,) = marks(chart, "marker-label")
+        assert float(label.get("x")) - text_width(marker) / 2 >= text_width("명"), "clear of the unit, never cut"
+        assert float(label.get("x")) + text_width(marker) / 2 <= svg_charts.PHONE_WIDTH
+        assert [e.text for e in marks(chart, "legend")] == [t(f"ui.forum.phase_{phase}", "ko")]
+        assert [e.text for e in marks(chart, "x-tick")] == ["2021", "2022"], "whole years, never 2,021.5"
+        assert [e.text for e in marks(chart, "y-tick")] == ["2,021", "2,022"], "whole values, whole ticks: never 2,021.5"
+
+
 def test_svg_charts_escape_every_text_they_draw():
     hostile = '<script>alert(1)</script>"&\' ![b](http://127.0.0.1:9/b.png) :red[x] $x$ `c`'
     values = pd.DataFrame({"period": [hostile, "2021"], "value": [1.0, 2.0]})
@@ -542,6 +595,21 @@ def test_svg_charts_escape_every_text_they_draw():
         first = marks(root, "bar")[0]
         assert first.get("data-city") == hostile
         assert first.find("{http://www.w3.org/2000/svg}title").text.startswith(f"{hostile} · {hostile}\n")
+    # the forum's trend: periods (uploads), the unit and the indicator's name (the catalogue), the marker; the drawing
+    # ends only where it should (a "</svg>" in a text would end it early)
+    closing = "</svg></div><script>alert(2)</script>**b** _i_ [l](javascript:alert(3))"
+    values = pd.DataFrame({"period": [hostile, closing], "value": [1.0, 2.0], "unit": [closing] * 2,
+                           "phase": ["before", "after"]})
+    for lang in ("ko", "en"):
+        made = svg_charts.action_trend_svg(values, lang, hostile, key=closing, label=closing)
+        root = ET.fromstring(made)
+        assert made.count("</svg>") == 1 and made.endswith("</svg>") and "<script" not in made
+        assert not any(m in made for m in ("![", "](", ":red[", "$x$", "`c`", "**b**", "_i_"))
+        assert root.get("aria-label") == closing and root.get("data-chart") == closing
+        assert marks(root, "x-tick")[-1].text == hostile  # in order: "</" sorts before "<s"; the first crowded out
+        assert [e.text for e in marks(root, "unit")] == [closing] and marks(root, "marker-label")[0].text == hostile
+        assert [p.get("data-period") for p in marks(root, "value")] == [closing, hostile]
+        assert marks(root, "value")[0].find(SVG + "title").text.startswith(f"{closing}: 2 {closing} · ")
     # the score lines: city names and editions from the ledger
     rows = pd.DataFrame({"city": [hostile, hostile], "city_ko": [hostile, hostile], "edition": [hostile, "2"],
                          "rank": [1, 2], "score": [5.0, 3.0], "status": ["ranked", "ranked"], "publication": [hostile, None],

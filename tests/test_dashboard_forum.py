@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,12 +14,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import svg_charts as svg_charts_module
 from dashboard.text import MESSAGES, t
 from pipelines import accounts, catalogue
 from pipelines.build import forum, writes
 from pipelines.errors import CityIdxError
+from pipelines.reports import render
 from pipelines.sql import parts
-from tests.page_reading import run_on
+from tests.page_reading import marks, run_on, svg_charts
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
@@ -191,8 +194,8 @@ def test_organizer_builds_an_agenda_and_moves_an_action_item_to_done(forum_env):
     log = query(env["warehouse"], "select kind, status from action_log order by recorded_at")
     assert log.values.tolist() == [["created", "proposed"], ["status", "accepted"], ["status", "in_progress"], ["status", "done"]]
 
-    # The board shows the item under done; the trend chart marks the acceptance.
-    assert "around_foreign_tourists" in [el.proto.id.rsplit("-", 1)[-1] for el in at.get("plotly_chart")]
+    # The board shows the item under done; the trend chart (SVG, no Plotly) marks the acceptance.
+    assert "around_foreign_tourists" in svg_charts(at) and not at.get("plotly_chart")
     assert len(at.get("download_button")) == 3
 
 
@@ -224,6 +227,49 @@ def _one_action(env: dict, owner: str) -> str:
     writes.record_event(cat, park, "action.created", {"action_id": "t-test", "agenda_id": "a-test", "title": "고용 개선",
                                               "office_id": owner, "due": "2027-06-30"}, warehouse_path=path)
     return "t-test"
+
+
+def test_an_open_action_items_trend_is_svg_made_once(forum_env, monkeypatch):
+    """An accepted item linked to two indicators: each indicator's values as an SVG drawing (one for a wide screen at
+    half width, two to a row, one for a phone), the acceptance marked, and no Plotly chart on the page (no bundle for
+    the browser to load). The drawings are made once per warehouse version, item and language: a rerun replays them."""
+    cat, path = forum_env["cat"], forum_env["warehouse"]
+    action_id = _one_action(forum_env, "tourism_sports")
+    park = accounts.load_accounts()["park"]
+    writes.record_event(cat, park, "action.created", {
+        "action_id": "t-open", "agenda_id": "a-test", "title": "관광·고용", "office_id": "tourism_sports",
+        "due": "2027-06-30", "linked_indicators": ["foreign_tourists", "unemployment_rate"]}, warehouse_path=path)
+    writes.record_event(cat, park, "action.status_changed", {"action_id": "t-open", "status": "accepted"},
+                        warehouse_path=path)
+    made = []
+    draw = svg_charts_module.action_trend_svg
+    monkeypatch.setattr(svg_charts_module, "action_trend_svg", lambda *a, **kw: made.append(kw["width"]) or draw(*a, **kw))
+    at = open_forum("ko")
+    assert chosen(at, "forum_action") == "t-open" != action_id  # the newest item
+    assert not at.get("plotly_chart"), "no Plotly chart: the trend is SVG"
+    drawn = [ET.fromstring(e.value)[0] for e in at.markdown if e.value.startswith("<div><svg")]
+    assert sorted(c.get("data-chart") for c in drawn) == ["around_foreign_tourists"] * 2 + ["around_unemployment_rate"] * 2
+    assert sorted(made) == [svg_charts_module.PHONE_WIDTH] * 2 + [svg_charts_module.HALF_WIDTH] * 2
+    since = query(path, "select accepted_at from action_items where action_id = 't-open'")["accepted_at"].iloc[0]
+    marker = t("ui.forum.accepted_on", "ko", date=render.local_time(since, cat.timezone)[:10])
+    tourists = [c for c in drawn if c.get("data-chart") == "around_foreign_tourists"]
+    for chart in tourists:
+        assert chart.get("aria-label") == "서울 방문 외래관광객 수"
+        assert [(p.get("data-period"), float(p.get("data-value")), p.get("data-phase")) for p in marks(chart, "value")] \
+            == [("2023", 8860000.0, "before"), ("2024", 13140000.0, "before")], "the fixture's values, before acceptance"
+        assert marks(chart, "marker-label")[0].text == marker and [e.text for e in marks(chart, "unit")] == ["명"]
+        assert [e.text for e in marks(chart, "x-tick")] == ["2023", "2024"]
+    at.run()
+    ok(at)
+    assert len(made) == 4, "the rerun replays the drawings made once"
+    at.radio(key="lang").set_value("en").run()  # in English: drawn again, in its words and units
+    ok(at)
+    assert len(made) == 8 and not at.get("plotly_chart")
+    english = [c for c in svg_charts(at).values() if c.get("data-chart") == "around_foreign_tourists"]
+    assert english and english[0].get("aria-label") == "International tourists visiting Seoul"
+    assert [e.text for e in marks(english[0], "unit")] == ["persons"]
+    assert marks(english[0], "marker-label")[0].text == t("ui.forum.accepted_on", "en", date=marker.split()[-1])
+    assert [e.text for e in marks(english[0], "legend")] == [t("ui.forum.phase_before", "en")]
 
 
 def test_a_department_editor_cannot_change_another_departments_item(forum_env):

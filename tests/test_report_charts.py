@@ -35,6 +35,13 @@ def test_nice_ticks_are_round_and_cover_the_values(lo, hi, ranks, expected):
         assert all(isinstance(v, int) and v >= 1 for v in ticks), "no 0th place, no fractional rank"
 
 
+@pytest.mark.parametrize(("value", "step", "label"), [
+    (2021.25, 0.25, "2,021.25"), (1.25, 0.25, "1.25"), (7.5, 2.5, "7.5"), (0.2, 0.2, "0.2"), (1500, 100, "1,500"),
+])
+def test_a_tick_label_shows_its_step_exactly(value, step, label):
+    assert render.tick_label(value, step) == label
+
+
 def test_svg_rank_chart_has_round_rank_ticks():
     svg = render.svg_line_chart({"서울": [("2015", 39), ("2016", 6), ("2017", 22)]}, reverse_y=True, highlight="서울")
     labels = [text for x, y, anchor, text in _texts(svg) if anchor == "end" and x < 60]

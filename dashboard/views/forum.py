@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, timedelta
+from types import MappingProxyType
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, charts, data
+from dashboard import auth, data, svg_charts
 from dashboard.display import local_time, show_error, zone_note
 from dashboard.markdown import escape, say
 from dashboard.text import DEFAULT_LANG, t
@@ -414,12 +415,19 @@ else:
         st.caption(t("ui.forum.trend_help", lang))
         ids_with_values = list(dict.fromkeys(around["indicator_id"]))
         cols = st.columns(min(len(ids_with_values), 2))
+        # SVG, as every other chart (no Plotly for the browser or the server to load); each drawing made once per
+        # warehouse version, item, indicator and language (data.once), at half width in one of two columns
+        wide = svg_charts.HALF_WIDTH if len(cols) > 1 else svg_charts.WIDE
         for i, indicator_id in enumerate(ids_with_values):
-            own = around[around["indicator_id"] == indicator_id]
+            name = indicator_names.get(indicator_id, indicator_id)
+            unit = indicators.at[indicator_id, f"unit_{lang}"] if indicator_id in indicators.index else None
+            drawings = data.once(lambda: MappingProxyType({w: svg_charts.action_trend_svg(
+                around[around["indicator_id"] == indicator_id], lang, marker, unit=unit if isinstance(unit, str) else None,
+                key=f"around_{indicator_id}", label=name, width=w) for w in (wide, svg_charts.PHONE_WIDTH)}),
+                "forum-trend", action_id, indicator_id, lang, marker, wide)
             with cols[i % len(cols)]:
-                st.markdown(escape(indicator_names.get(indicator_id, indicator_id)))
-                st.plotly_chart(charts.trend_around_chart(own, lang, marker), width="stretch", key=f"around_{indicator_id}",
-                                config={"displayModeBar": False})
+                st.markdown(escape(name))
+                svg_charts.show_fitted(drawings.__getitem__, f"around_{indicator_id}", wide)
         missing = [x for x in as_list(a["linked_indicators"]) if x not in set(ids_with_values)]
         if missing:
             st.caption(escape(t("ui.forum.no_values_for", lang, names=", ".join(indicator_names.get(x, x) for x in missing))))

@@ -20,7 +20,7 @@ DEFAULT_TIMEZONE: str = Catalogue.model_fields["timezone"].default
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-# The focus city's colour in every chart the product draws: the dashboard's Plotly charts and these SVGs.
+# The focus city's colour in every chart the product draws: the dashboard's SVG charts and these.
 FOCUS_COLOUR = "#d7263d"
 
 def neutralise(value: object) -> object:
@@ -126,6 +126,8 @@ def tick_label(value: float, step: float) -> str:
     if float(value).is_integer() and float(step).is_integer():
         return f"{int(value):,}"
     decimals = max(0, -math.floor(math.log10(step))) if step > 0 else 1
+    if step > 0 and round(step, decimals) != step:  # a step of 2.5, 0.25: one more place, or 1.25 would read 1.2
+        decimals += 1
     return f"{value:,.{decimals}f}"
 
 
