@@ -56,9 +56,15 @@ def test_a_build_from_the_template_equals_one_that_makes_its_schema(mini: Path, 
                                                                      monkeypatch: pytest.MonkeyPatch):
     templated = tmp_path / "templated" / "cityindex.duckdb"
     build.build(catalogue.load(mini), templated)
-    build.build(catalogue.load(mini), templated)  # the second build reads the kept template
+    copied: list[Path] = []
+    real_copy = warehouse.from_template
+    monkeypatch.setattr(warehouse, "from_template", lambda kept, target: copied.append(kept) or real_copy(kept, target))
+    build.build(catalogue.load(mini), templated)  # the second build reads the kept templates
     assert len(made) == 1
+    # the values and the forum parts start as copies of their kept empty files too
+    assert sorted(p.name.split("-")[0] for p in copied) == ["forum", "values"]
     monkeypatch.setattr(warehouse, "schema_template", lambda small=False: None)
+    monkeypatch.setattr(warehouse, "part_template", lambda part: None)
     own = tmp_path / "own" / "cityindex.duckdb"
     build.build(catalogue.load(mini), own)
     assert len(made) == 1
