@@ -292,12 +292,38 @@ def reading_on(con: duckdb.DuckDBPyConnection):
     """While it lasts, this thread's reads (`cursor`) go to `con`'s DuckDB: a build reads its ledger files on the
     DuckDB it holds anyway (rankings.start_components), under its memory limit, so `cityidx build` never makes the
     working one (issue 13: a DuckDB instance is ~10 ms of CPU to make and ~5 to close). Other threads keep theirs."""
-    before = getattr(_LENT, "con", None)
-    _LENT.con = con
+    before = getattr(_LENT, "con", None), getattr(_LENT, "csv", None)
+    _LENT.con, _LENT.csv = con, None
     try:
         yield con
     finally:
-        _LENT.con = before
+        if _LENT.csv is not None:
+            _LENT.csv.close()
+        _LENT.con, _LENT.csv = before
+
+
+def _csv_cursor() -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """A cursor where `ledger_csv` is made (ledger_csv_macro), and whether the caller closes it. While this thread
+    reads on a build's DuckDB (`reading_on`), one such cursor serves every small file it reads, closed when that ends:
+    making the macro binds its read_csv (~2 ms of CPU, once for each of a build's four small ledger files before,
+    issue 13); what a read holds there (`held`) is replaced by the next read's."""
+    if getattr(_LENT, "con", None) is None:
+        con = cursor()
+        try:
+            sql.execute(con, "ledger_csv_macro")
+        except BaseException:
+            con.close()
+            raise
+        return con, True
+    if _LENT.csv is None:
+        con = _LENT.con.cursor()
+        try:
+            sql.execute(con, "ledger_csv_macro")
+        except BaseException:
+            con.close()
+            raise
+        _LENT.csv = con
+    return _LENT.csv, False
 
 
 _LIMIT_RE = re.compile(r"\(([-\d.e+]+)\)")
@@ -1463,10 +1489,9 @@ def _read_scanned(path: Path, display: str, numbers: dict[str, str], model: Mode
     read_checked then reads as before, naming what is wrong."""
     if check_header(path, display, model):
         return None
-    con = cursor()
+    con, own = _csv_cursor()
     try:
         try:
-            sql.execute(con, "ledger_csv_macro")
             sql.execute(con, "hold_csv", path=str(path))
         except duckdb.OutOfMemoryException:  # not the file's fault: the build says so (build.within_memory)
             raise
@@ -1482,7 +1507,8 @@ def _read_scanned(path: Path, display: str, numbers: dict[str, str], model: Mode
         scan = _scan(con, model, held, numbers)
         rows = con.execute(scan["sql"]).fetchall()
     finally:
-        con.close()
+        if own:
+            con.close()
     names = [ROW, *columns]
     at = {c: i for i, c in enumerate([*names, *scan["extra"]])}
     first, key_cols = len(at), list(model.to_schema().unique or [])
