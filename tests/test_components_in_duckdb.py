@@ -274,17 +274,22 @@ def _held_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rankings, "_insert_components", lambda *args, **kwargs: False)
 
 
-def _holds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The series whose components file the build holds (rankings._hold_components), as it goes."""
-    held: list[str] = []
-    real = rankings._hold_components
+def _calls(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
+    """The series whose components file the build passes to rankings.<name>, as it goes (the function still runs)."""
+    called: list[str] = []
+    real = getattr(rankings, name)
 
-    def hold(con, series, *args, **kwargs):
-        held.append(series.id)
+    def spy(con, series, *args, **kwargs):
+        called.append(series.id)
         return real(con, series, *args, **kwargs)
 
-    monkeypatch.setattr(rankings, "_hold_components", hold)
-    return held
+    monkeypatch.setattr(rankings, name, spy)
+    return called
+
+
+def _holds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The series whose components file the build holds (rankings._hold_components), as it goes."""
+    return _calls(monkeypatch, "_hold_components")
 
 
 def test_a_right_file_is_read_once_straight_in_and_gives_what_holding_it_gives(mini: Path, tmp_path: Path,
@@ -414,15 +419,7 @@ def test_rows_whose_source_has_another_tier_than_the_first_rows_get_their_own(mi
 
 def _tried_straight(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The series whose components file the build tries straight into component_row (rankings._insert_components)."""
-    tried: list[str] = []
-    real = rankings._insert_components
-
-    def insert(con, series, *args, **kwargs):
-        tried.append(series.id)
-        return real(con, series, *args, **kwargs)
-
-    monkeypatch.setattr(rankings, "_insert_components", insert)
-    return tried
+    return _calls(monkeypatch, "_insert_components")
 
 
 @pytest.mark.parametrize("together", [True, False], ids=["small together", "small alone"])
