@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TYPE_CHECKING
 
 from dashboard.text import t
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # `~` would strike through ("200~320"), `$` start LaTeX, `*`/`_` emphasise, `[`/`]` make links,
 # `:` opens Streamlit directives (":red[...]", ":material/...:"); `#`, `+`, `-`, `>` only at a line start.
@@ -19,6 +23,14 @@ def escape(text: object) -> str:
         return ""
     escaped = _SPECIAL.sub(r"\\\1", str(text))
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
+def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` for st.table, which draws every cell and column name as Markdown (st.dataframe does not): each text
+    cell and column name escaped, so an uploaded `![x](https://…)` or `<img …>` is shown as typed and fetches nothing.
+    Other values (numbers, dates, None) are left as they are."""
+    return frame.rename(columns=lambda c: escape(c) if isinstance(c, str) else c).map(
+        lambda v: escape(v) if isinstance(v, str) else v)
 
 
 def say(key: str, lang: str, **values: object) -> str:

@@ -67,9 +67,15 @@ TABLES = {
 }
 
 
+def shown(text: object) -> object:
+    """What Markdown shows of a st.table cell: its backslash escapes undone (st.dataframe shows its text as it is)."""
+    return re.sub(r"\\(.)", r"\1", text) if isinstance(text, str) else text
+
+
 def _tables(at: AppTest, name: str) -> list[pd.DataFrame]:
     marks = {t(TABLES[name], "ko"), t(TABLES[name], "en")}
-    return [d.value for d in (*at.dataframe, *at.table) if marks & {str(c) for c in d.value.columns}]
+    drawn = [d.value for d in at.dataframe] + [d.value.rename(columns=shown).map(shown) for d in at.table]
+    return [d for d in drawn if marks & {str(c) for c in d.columns}]
 
 
 def frame(at: AppTest, name: str) -> pd.DataFrame:
@@ -364,6 +370,36 @@ def test_a_bad_file_shows_its_cell_and_writes_nothing(site):
     en = run(MINE, "en", "kim")
     upload(en, "bad.csv", (UPLOADS / "bad" / "tourism__not_a_number.csv").read_bytes())
     assert "not a number: '약 1637만'" in frame(en, "mine_problems").iloc[0]["Problem and how to fix it"]
+
+
+HOSTILE_MARKDOWN = "![x](https://evil.example/x.png) <img src=x onerror=alert(1)> [go](javascript:alert(1)) **b** :red[r] $x$"
+
+
+def _live_markdown(frame: pd.DataFrame) -> list[str]:
+    """Every cell or column name of a st.table (drawn as Markdown) holding a Markdown- or HTML-active character that
+    no backslash escapes."""
+    texts = [str(c) for c in frame.columns] + [v for v in frame.to_numpy().ravel() if isinstance(v, str)]
+    return [x for x in texts if re.search(r"[\\`*_{}\[\]<|~$:]", re.sub(r"\\.", "", x))]
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_an_uploads_own_text_in_the_problem_and_preview_tables_is_shown_as_typed(site, lang):
+    """st.table draws every cell as Markdown: a file's value or note such as ![x](https://…) would be an image the
+    browser fetches (seen on the page before escape_frame). Each cell is escaped, and reads as typed."""
+    at = run(MINE, lang, "kim")
+    bad = f'indicator_id,period,value\nforeign_tourists,2025,"{HOSTILE_MARKDOWN}"\n'
+    upload(at, "bad.csv", bad.encode())
+    assert [e.value for e in at.error] == [t("upload.rejected", lang, count=1)]
+    assert [_live_markdown(d.value) for d in at.table] == [[]]
+    assert HOSTILE_MARKDOWN in frame(at, "mine_problems").iloc[0][t("col.problem", lang)]
+
+    at = run(MINE, lang, "kim")
+    good = f'indicator_id,period,value,note\nforeign_tourists,2025,"13,500,000","{HOSTILE_MARKDOWN}"\n'
+    upload(at, "good.csv", good.encode())
+    assert not at.error and len(at.table) == 1
+    assert _live_markdown(at.table[0].value) == []
+    assert list(frame(at, "mine_preview")[t("col.note", lang)]) == [HOSTILE_MARKDOWN]
+    assert read_receipts(site["cat"]) == [], "a check writes nothing"
 
 
 def test_another_departments_indicator_rejects_the_file_for_an_editor(site):

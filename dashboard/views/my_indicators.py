@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import auth, data, display, svg_charts
 from dashboard.display import DUE_STATE_STYLE, local_time, show_error, uploader_text, zone_note
-from dashboard.markdown import escape, say
+from dashboard.markdown import escape, escape_frame, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import preview
 from pipelines.build import uploads, writes
@@ -88,7 +88,8 @@ def show_problems(problems: list[Problem], total: int | None = None) -> None:
     total = max(total or 0, len(problems))
     st.error(t("upload.rejected", lang, count=total), icon=":material/block:")
     st.markdown(f"**{t('ui.mine.problems', lang)}**")
-    st.table(problems_table(problems), hide_index=True)  # a table, not a grid: long messages wrap
+    # a table, not a grid: long messages wrap; st.table draws its cells as Markdown, and they hold the file's own text
+    st.table(escape_frame(problems_table(problems)), hide_index=True)
     if total > len(problems):
         st.caption(t("problems.more", lang, count=total - len(problems), shown=len(problems)))
 
@@ -133,8 +134,8 @@ def handle_upload(cat: Catalogue, content: bytes, filename: str, department: str
                    icon=":material/content_copy:")
     elif unchanged == len(table):
         st.info(t("ui.mine.no_change", lang), icon=":material/info:")
-    flag_col = col("flag")
-    styled = table.style.map(lambda v: DUE_STATE_STYLE["due"] if v else "", subset=[flag_col])
+    # st.table draws its cells as Markdown: the file's notes (and the catalogue's names) are shown as typed
+    styled = escape_frame(table).style.map(lambda v: DUE_STATE_STYLE["due"] if v else "", subset=[escape(col("flag"))])
     st.table(styled, hide_index=True)
     if flagged:
         st.warning(t("ui.mine.flag_note", lang, n=flagged, ratio=cat.reporting.change_flag_ratio), icon=":material/flag:")
