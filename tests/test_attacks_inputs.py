@@ -76,6 +76,11 @@ def poisoned(tmp_path_factory) -> dict:
     root = tmp / "mini"
     shutil.copytree(FIXTURES / "mini", root)
     _poison_rankings(root / "data" / "raw")
+    # the catalogue's own text too: a series' short names (tabs, legends, headings) in both languages
+    yml = root / "indicators.yml"
+    yml.write_text(yml.read_text(encoding="utf-8").replace("short: {ko: GPCI, en: GPCI}",
+                                                           f"short: {{ko: 'GPCI {PAYLOADS[0]}', en: 'GPCI {PAYLOADS[2]}'}}", 1),
+                   encoding="utf-8")
     cat = catalogue.load(root / "indicators.yml")
     wh = tmp / "warehouse" / "cityindex.duckdb"
     build.build(cat, wh)
@@ -120,6 +125,9 @@ def markdown_texts(at: AppTest) -> list[str]:
     out += [e.label for e in at.expander] + [b.label for b in at.button]
     out += [w.label for w in (*at.selectbox, *at.multiselect, *at.radio, *at.text_input, *at.text_area)]
     out += [str(o) for r in at.radio for o in r.options]  # radio options are Markdown too
+    out += [tab.label for tab in at.tabs]  # and tab labels
+    for table in at.table:  # st.table draws every cell and column name as Markdown (st.dataframe does not)
+        out += [str(c) for c in table.value.columns] + [str(v) for v in table.value.to_numpy().ravel()]
     return [s for s in out if isinstance(s, str)]
 
 

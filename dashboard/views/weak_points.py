@@ -153,7 +153,8 @@ elif len(heat_series) == 1:
 else:
     # Only the open tab's heat map is drawn (a rerun draws another when its tab is chosen): a heat map with a
     # label in every cell was the heaviest thing the browser drew on this page (as Plotly; now SVG, still the largest).
-    tabs = st.tabs([series.at[i, f"short_{lang}"] for i in heat_series], key="weak_heat_tab", on_change="rerun")
+    tabs = st.tabs([escape(series.at[i, f"short_{lang}"]) for i in heat_series], key="weak_heat_tab",  # labels are Markdown
+                   on_change="rerun")
     for tab, index_id in zip(tabs, heat_series):
         if tab.open:
             with tab:
