@@ -307,23 +307,18 @@ def _csv_cursor() -> tuple[duckdb.DuckDBPyConnection, bool]:
     reads on a build's DuckDB (`reading_on`), one such cursor serves every small file it reads, closed when that ends:
     making the macro binds its read_csv (~2 ms of CPU, once for each of a build's four small ledger files before,
     issue 13); what a read holds there (`held`) is replaced by the next read's."""
-    if getattr(_LENT, "con", None) is None:
-        con = cursor()
-        try:
-            sql.execute(con, "ledger_csv_macro")
-        except BaseException:
-            con.close()
-            raise
-        return con, True
-    if _LENT.csv is None:
-        con = _LENT.con.cursor()
-        try:
-            sql.execute(con, "ledger_csv_macro")
-        except BaseException:
-            con.close()
-            raise
+    lent = getattr(_LENT, "con", None) is not None
+    if lent and _LENT.csv is not None:
+        return _LENT.csv, False
+    con = cursor()  # on the lent DuckDB while reading_on lasts, else on the working one
+    try:
+        sql.execute(con, "ledger_csv_macro")
+    except BaseException:
+        con.close()
+        raise
+    if lent:
         _LENT.csv = con
-    return _LENT.csv, False
+    return con, not lent
 
 
 _LIMIT_RE = re.compile(r"\(([-\d.e+]+)\)")
