@@ -23,6 +23,7 @@ from pipelines.errors import AccountError, CityIdxError
 SESSION_KEY = "account"
 SID_KEY = "auth_sid"  # the server-side session behind this sign-in (absent when set by a test)
 COOKIE_PENDING_KEY = "auth_cookie"  # the cookie to write on the next run: a token, or "" to clear it
+COOKIE_READ_KEY = "auth_cookie_read"  # this Streamlit session has looked at its browser's cookie
 
 
 def session_hours() -> float:
@@ -46,7 +47,14 @@ def _write_cookie(token: str, max_age: int) -> None:
 
 
 def _from_cookie() -> str | None:
-    """The username of a live session named by this browser's cookie, now remembered in this Streamlit session."""
+    """The username of a live session named by this browser's cookie, now remembered in this Streamlit session.
+
+    Looked at once per Streamlit session: st.context.cookies are those of the request that opened the session, so a
+    second look finds the same cookie, and a token refused once is refused again (a server-side session that ended,
+    or expired, never comes back). A reader who is signed out does not pay for the look on every rerun."""
+    if st.session_state.get(COOKIE_READ_KEY):
+        return None
+    st.session_state[COOKIE_READ_KEY] = True
     try:
         token = st.context.cookies.get(sessions.COOKIE)
     except Exception:  # noqa: BLE001 - no browser (AppTest, bare mode)

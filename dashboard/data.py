@@ -148,12 +148,16 @@ def _figure(key: tuple, path: str, version: Version | None, today: str, make: Ca
 def static(draw: Callable[[], None], *key: Hashable) -> None:
     """Draw elements that follow from the warehouse alone (charts, tables, text, expanders: no widgets) once per
     warehouse version and `key` (a name for what is drawn and everything else it is drawn from: language, series,
-    filters); every later run, in any session, replays the recorded elements (st.cache_data's element replay)
-    instead of building them again. A Plotly chart or a table costs far more to serialise than to query."""
+    filters); every later run, in any session, replays the recorded elements (Streamlit's element replay)
+    instead of building them again. A Plotly chart or a table costs far more to serialise than to query.
+
+    st.cache_resource, not st.cache_data: both replay the recorded elements, but st.cache_data keeps them pickled
+    and unpickles every element of the page on every hit (a sixth of the overview's rerun); replay copies each
+    recorded message into a new one, so the kept ones are never changed."""
     _static(key, *_state(), draw)
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@st.cache_resource(max_entries=512, show_spinner=False)
 def _static(key: tuple, path: str, version: Version | None, today: str, _draw: Callable[[], None]) -> None:
     _draw()
 

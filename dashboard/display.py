@@ -51,7 +51,7 @@ def show_error(exc: CityIdxError, lang: str, *, retry: bool = False) -> None:
 # the same rows as stacked cards (every value with its column's name) or a narrow st.dataframe of a few columns.
 # An SVG chart drawn twice (svg_charts.show_fitted) is shown the same way: each drawing's text at its size.
 # app.py adds it to every page: a style-only st.html goes to Streamlit's event container, which a page drawn
-# through data.static (st.cache_data's replay) cannot reach.
+# through data.static (Streamlit's element replay) cannot reach.
 TABLE_CSS = """<style>
 @media (max-width: 639.98px) { [class*="st-key-widetable_"], [class*="st-key-widechart_"] { display: none; } }
 @media (min-width: 640px) { [class*="st-key-phonetable_"], [class*="st-key-phonechart_"] { display: none; } }

@@ -32,3 +32,35 @@ def test_a_signed_out_reader_signs_in_from_the_page_body(page: str, mini: Path, 
     assert at.session_state["account"] == "kim"
     # signed in: the page no longer offers the box
     assert not [e for e in at.expander if e.label == t("ui.auth.sign_in_here", "ko")]
+
+
+@pytest.mark.parametrize("live", [True, False])
+def test_a_session_looks_at_its_cookie_once(live: bool, mini: Path, mini_warehouse: Path,
+                                            monkeypatch: pytest.MonkeyPatch):
+    """st.context.cookies are those of the request that opened the session, so a session looks at them on its first
+    run only (a signed-out reader's rerun no longer checks a token each time): a live session's cookie signs its
+    reader in there and the reader stays signed in; an ended one's is refused there and is not tried again."""
+    from streamlit.runtime.context import ContextProxy
+
+    from pipelines import accounts, sessions
+
+    monkeypatch.setenv("CITYIDX_CATALOGUE", str(mini))
+    folder = accounts.accounts_path().parent
+    started = sessions.start("kim", 8, folder)
+    if not live:
+        sessions.end(started.sid, folder)
+    looked = []
+
+    def cookies(self):
+        looked.append(started.token)
+        return {sessions.COOKIE: started.token}
+
+    monkeypatch.setattr(ContextProxy, "cookies", property(cookies))
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    for _ in range(3):
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.session_state["account"] == "kim" if live else "account" not in at.session_state
+    assert len(looked) == 1
+    sign_in = [b for b in at.button if b.label == t("ui.auth.sign_in", "ko")]
+    assert bool(sign_in) is not live
