@@ -272,6 +272,28 @@ def test_an_open_action_items_trend_is_svg_made_once(forum_env, monkeypatch):
     assert [e.text for e in marks(english[0], "legend")] == [t("ui.forum.phase_before", "en")]
 
 
+def test_the_pages_lookups_are_made_once_per_warehouse_version_and_language(forum_env, monkeypatch):
+    """The names and keyed tables the page looks things up in follow from the warehouse and the language: a rerun
+    reuses them; another language, or a write (a new warehouse version), makes them again, the new meeting in them."""
+    from dashboard import data as data_module
+
+    made = []
+    real = data_module.component_catalogue
+    monkeypatch.setattr(data_module, "component_catalogue", lambda: made.append(1) or real())
+    at = open_forum("ko")
+    at.run()
+    ok(at)
+    assert len(made) == 1
+    at.radio(key="lang").set_value("en").run()
+    ok(at)
+    assert len(made) == 2
+    _one_action(forum_env, "tourism_sports")
+    at.run()
+    ok(at)
+    assert len(made) == 3
+    assert at.session_state["forum_meeting"] == f"competitiveness_forum-{MEETING_DAY.isoformat()}"
+
+
 def test_a_department_editor_cannot_change_another_departments_item(forum_env):
     action_id = _one_action(forum_env, "economic_policy_office")
     before = ledger_types(forum_env["ledger"])
