@@ -200,6 +200,38 @@ def test_the_ics_download_is_an_icalendar_in_the_chosen_language(site, served, l
     assert "SUMMARY:" + t("cal.release", lang, title=title) in text
 
 
+def test_a_rerun_replays_the_calendar_and_the_pack_and_serves_the_same_files(site, served, monkeypatch):
+    """The .ics, the pack's CSV and the pack's table follow from the warehouse, the catalogue, the series and the
+    language: they are made once and a rerun (another filter, another session) serves the same bytes and replays the
+    same table; another language makes them again, in its words (issue 13: the page's rerun)."""
+    from pipelines.reports import calendar as calendar_report
+    from pipelines.reports import render
+
+    from dashboard import display
+
+    made: list[str] = []
+    for module, name in ((calendar_report, "to_ics"), (render, "csv_bytes"), (display, "table")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _real=real, _name=name, **kw: made.append(
+            a[1] if _name == "table" else _name) or _real(*a, **kw))
+    at = open_page("ko")
+    first = dict(served)
+    once = sorted(made)
+    assert once == sorted(["to_ics", "csv_bytes", "cal_table", "cal_pack"]), made  # the mini fetches no source
+    at.run()
+    at.selectbox(key="cal_quarter").set_value("2025-Q4").run()
+    ok(at)
+    assert sorted(made) == once, "made again on a rerun"
+    assert len(table(at, "ko", t("col.month", "ko"))) and len(table(at, "ko", t("col.indicator", "ko")))
+    for name in (f"{t('ui.cal.ics_file', 'ko')}.ics", f"mori_gpci_{t('ui.cal.pack_file', 'ko')}.csv"):
+        assert served[name] == first[name], name
+    at.radio(key="lang").set_value("en").run()
+    ok(at)
+    assert made.count("to_ics") == 2 and made.count("csv_bytes") == 2 and made.count("cal_pack") == 2
+    assert served[f"{t('ui.cal.ics_file', 'en')}.ics"].decode("utf-8").count("BEGIN:VEVENT") == \
+        first[f"{t('ui.cal.ics_file', 'ko')}.ics"].decode("utf-8").count("BEGIN:VEVENT")
+
+
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_the_brief_download_is_the_chosen_quarter(site, served, mini_warehouse, lang):
     today = date.today()

@@ -84,7 +84,8 @@ else:
 
     # the timeline and the table follow from the catalogue, the day and the warehouse: drawn once, replayed after
     data.static(timeline_and_table, "calendar", lang, today.isoformat(), data.catalogue_key(cat))
-    st.download_button(t("ui.cal.ics", lang), to_ics(table, cat, lang), file_name=f"{t('ui.cal.ics_file', lang)}.ics",
+    ics = data.once(lambda: to_ics(table, cat, lang), "calendar-ics", lang, data.catalogue_key(cat))
+    st.download_button(t("ui.cal.ics", lang), ics, file_name=f"{t('ui.cal.ics_file', lang)}.ics",
                        mime="text/calendar", key="download_ics", icon=":material/calendar_month:",
                        help=t("ui.cal.ics_help", lang))
 
@@ -99,25 +100,31 @@ pack = data.submission_pack(cat, chosen, lang)
 if pack.empty:
     st.info(t("ui.cal.pack_empty", lang))
 else:
-    missing = int(pack[t("col.value", lang)].isna().sum())  # the pack says "no value" in its period column
-    st.caption(t("ui.cal.pack_count", lang, n=len(pack), missing=missing))
-    # On screen the figures come before the long definitions; the files keep the pack's own column order.
-    url_col, value_col = t("col.source_url", lang), t("col.value", lang)
-    first = [t(f"col.{k}", lang) for k in ("indicator_id", "indicator", "period", "value", "unit", "owner")]
-    on_screen = pack[first + [c for c in pack.columns if c not in first]]
-    # on a phone one card per indicator, under its name (the id is for the machine that reads the files)
-    display.table(on_screen.drop(columns=[first[0]]), "cal_pack", shown=on_screen, hide_index=True, width="stretch",
-                  height="content", key="cal_pack",
-                 column_config={url_col: st.column_config.LinkColumn(url_col),
-                                value_col: st.column_config.NumberColumn(value_col, format="localized"),
-                                t("col.definition", lang): st.column_config.TextColumn(width="large")})
+    def pack_table() -> None:
+        missing = int(pack[t("col.value", lang)].isna().sum())  # the pack says "no value" in its period column
+        st.caption(t("ui.cal.pack_count", lang, n=len(pack), missing=missing))
+        # On screen the figures come before the long definitions; the files keep the pack's own column order.
+        url_col, value_col = t("col.source_url", lang), t("col.value", lang)
+        first = [t(f"col.{k}", lang) for k in ("indicator_id", "indicator", "period", "value", "unit", "owner")]
+        on_screen = pack[first + [c for c in pack.columns if c not in first]]
+        # on a phone one card per indicator, under its name (the id is for the machine that reads the files)
+        display.table(on_screen.drop(columns=[first[0]]), "cal_pack", shown=on_screen, hide_index=True,
+                      width="stretch", height="content", key="cal_pack",
+                      column_config={url_col: st.column_config.LinkColumn(url_col),
+                                     value_col: st.column_config.NumberColumn(value_col, format="localized"),
+                                     t("col.definition", lang): st.column_config.TextColumn(width="large")})
+
+    # the pack follows from the warehouse, the catalogue and the series: drawn once, replayed after
+    data.static(pack_table, "calendar-pack", chosen, lang, data.catalogue_key(cat))
     name = f"{chosen}_{t('ui.cal.pack_file', lang)}"
     with st.container(horizontal=True):
         st.download_button(t("ui.cal.pack_xlsx", lang),
                            data.once(lambda: xlsx_bytes({chosen: pack}), "pack-xlsx", chosen, lang, data.catalogue_key(cat)),
                            file_name=f"{name}.xlsx",
                            mime=XLSX_MIME, key="download_pack_xlsx", icon=":material/table_view:")
-        st.download_button(t("ui.cal.pack_csv", lang), csv_bytes(pack), file_name=f"{name}.csv", mime="text/csv",
+        st.download_button(t("ui.cal.pack_csv", lang),
+                           data.once(lambda: csv_bytes(pack), "pack-csv", chosen, lang, data.catalogue_key(cat)),
+                           file_name=f"{name}.csv", mime="text/csv",
                            key="download_pack_csv", icon=":material/download:")
 
 # 3. The quarterly brief: any quarter from the oldest edition's year to now, the last complete one first.
