@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, svg_charts
+from dashboard.display import css_text
 from dashboard.markdown import escape, link, say
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
@@ -84,6 +85,11 @@ def goal_cell(row: pd.Series, target: int) -> tuple[str, str]:
     return f"**{t('ui.places', lang, n=places)}**", basis
 
 
+WIDTHS = [2.8, 1.3, 2.0, 1.8, 1.5, 1.5, 2.8]
+HEADINGS = ("col.series_office", "col.latest_edition", "col.latest_rank", "col.change", "col.best_ever", "col.to_goal",
+            "col.rank_trend")
+
+
 def draw() -> None:
     """The whole page: it follows from the warehouse and the language alone (no widgets), so it is drawn once per
     warehouse version and language and replayed on every later visit (data.static)."""
@@ -114,27 +120,17 @@ def draw() -> None:
     st.caption(say("ui.overview.latest_chart_help", lang, city=city, target=target))
 
     st.subheader(t("ui.overview.by_series", lang))
-    widths = [2.8, 1.3, 2.0, 1.8, 1.5, 1.5, 2.8]
-    HEADINGS = ("col.series_office", "col.latest_edition", "col.latest_rank", "col.change", "col.best_ever", "col.to_goal",
-                "col.rank_trend")
     with st.container(key="ov_header"):
-        header = st.columns(widths)
+        header = st.columns(WIDTHS)
         for col, key in zip(header, HEADINGS):
             col.markdown(f"**{t(key, lang, target=target)}**")
 
-
-    def label(col, index_id: str, n: int) -> None:
-        """The column's heading inside the cell, for a phone (see the style above)."""
-        col.container(key=f"ovlabel_{index_id}_{n}").markdown(t(HEADINGS[n], lang, target=target))
-
-
-    for _, row in overview.iterrows():
-        with st.container(border=True):
-            cols = st.columns(widths, vertical_alignment="center")
+    for i, row in overview.iterrows():
+        with st.container(border=True, key=f"ovrow_{i}"):  # a phone labels its stacked cells (cell_labels)
+            cols = st.columns(WIDTHS, vertical_alignment="center")
             cols[0].markdown(f"**{escape(row[f'title_{lang}'])}** · {escape(row[f'short_{lang}'])}")
             office = row[f"office_{lang}"] if not blank(row[f"office_{lang}"]) else row["office_id"]
             cols[0].caption(escape(t("ui.overview.office", lang, office=office)))
-            label(cols[1], row["index_id"], 1)
             if blank(row["latest_edition"]):
                 cols[1].markdown(f":gray[{t('status.no_edition', lang)}]")
             else:
@@ -143,14 +139,12 @@ def draw() -> None:
                     cols[1].caption(t("ui.overview.published_unknown", lang, n=int(row["editions"])))
                 else:
                     cols[1].caption(t("ui.overview.published", lang, month=row["latest_published"], n=int(row["editions"])))
-            for n, (col, (value, note)) in enumerate(
-                    zip(cols[2:6], (latest_cell(row), change_cell(row), best_cell(row), goal_cell(row, target))), start=2):
-                label(col, row["index_id"], n)
+            for col, (value, note) in zip(cols[2:6], (latest_cell(row), change_cell(row), best_cell(row),
+                                                      goal_cell(row, target))):
                 col.markdown(value)
                 if note:
                     col.caption(note)  # already Markdown: ledger text in it is escaped where it is built
             own = history[history["index_id"] == row["index_id"]]
-            label(cols[6], row["index_id"], 6)
             if own["rank"].notna().any():
                 with cols[6]:
                     svg_charts.show(svg_charts.sparkline_svg(own, lang, key=f"spark_{row['index_id']}",
@@ -161,13 +155,25 @@ def draw() -> None:
     st.caption(t("ui.overview.footnote", lang))
 
 
-# Streamlit stacks columns under one another below 640 px: there the header row would stand alone above the cards
-# and the values below it would be bare numbers ("2025 / 12위 / ▼1"). So each cell carries its own label, shown
-# only when the columns are stacked, and the header row shows only when they are side by side. (A style-only
-# st.html goes to Streamlit's event container, outside the page: it cannot be replayed, so it stays out of draw.)
-st.html("""<style>
-@media (min-width: 640px) { [class*="st-key-ovlabel_"] { display: none; } }
-@media (max-width: 639.98px) { .st-key-ov_header { display: none; } }
-[class*="st-key-ovlabel_"] p { font-size: 0.8rem; color: #6b7280; margin-bottom: -0.3rem; }
-</style>""")
+def cell_labels(target: int) -> str:
+    """Streamlit stacks columns under one another below 640 px: there the header row would stand alone above the
+    cards and the values below it would be bare numbers ("2025 / 12위 / ▼1"). So on a phone the header row hides and
+    each stacked cell of a series' card (st-key-ovrow_*) opens with its column's heading, written by this style: one
+    rule per column for every card, where an element per cell made a third of the page's elements (issue 13).
+    Each heading goes in as a CSS string of escapes (display.css_text): no text can end the rule or the style."""
+    column = '[class*="st-key-ovrow_"] [data-testid="stHorizontalBlock"] > [data-testid="stColumn"]'
+    rules = "\n".join(f"  {column}:nth-child({n + 1})::before {{ content: {css_text(t(key, lang, target=target))}; }}"
+                      for n, key in enumerate(HEADINGS) if n)
+    return f"""<style>
+@media (max-width: 639.98px) {{
+  .st-key-ov_header {{ display: none; }}
+{rules}
+  {column}::before {{ display: block; font-size: 0.8rem; color: #6b7280; margin-bottom: -0.6rem; }}
+}}
+</style>"""
+
+
+# (A style-only st.html goes to Streamlit's event container, outside the page: it cannot be replayed, so it stays out
+# of draw.)
+st.html(cell_labels(int(data.setting("target_rank", "5"))))
 data.static(draw, "overview", lang)
