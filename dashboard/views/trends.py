@@ -23,7 +23,7 @@ def col(key: str) -> str:
 
 
 # Load inputs.
-series = data.series().set_index("index_id", drop=False)
+series = data.derived(lambda: data.series().set_index("index_id", drop=False), "series-by-id")
 focus = data.setting("focus_city", "")
 
 st.title(t("ui.trends.title", lang))
@@ -56,7 +56,9 @@ peers = [c for c in catalogue_peers if c in names]
 default = ([focus] if focus in names else []) + peers
 chosen = st.multiselect(t("ui.trends.cities", lang), list(names), default=default, format_func=names.get,
                         key=f"cities_{index_id}", placeholder=t("ui.trends.cities_placeholder", lang))
-shown = rows[rows["city"].isin(chosen)]
+# the chosen cities' rows and the scored rows, cut once per series and choice (a series has hundreds of cities)
+shown, scored = data.derived(lambda: (rows[rows["city"].isin(chosen)], rows[rows["score"].notna()]),
+                             "trends-rows", index_id, tuple(chosen))
 
 st.subheader(t("ui.trends.rank_chart", lang))
 if shown["rank"].notna().any():
@@ -72,7 +74,6 @@ else:
 st.subheader(t("ui.trends.scores", lang))
 better = t("ui.higher_better" if s["score_higher_is_better"] else "ui.lower_better", lang)
 st.caption(escape(t("ui.trends.score_meaning", lang, unit=unit, scale=s[f"score_scale_{lang}"], better=better)))
-scored = rows[rows["score"].notna()]
 if scored.empty:
     st.info(t("ui.trends.no_scores", lang))
 elif bool(s["score_comparable"]):
