@@ -41,8 +41,13 @@ def say(key: str, lang: str, **values: object) -> str:
 
 
 def link(label: object, url: object) -> str:
-    """A Markdown link whose label is escaped and whose URL keeps its parentheses balanced."""
-    target = str(url).replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+    """A Markdown link whose label is escaped and whose URL keeps its parentheses balanced, and whose brackets cannot
+    end a Streamlit directive it stands in (":small[...]"); an IPv6 host's brackets ("http://[::1]/") are kept."""
+    text = str(url)
+    authority = text.find("://") + 3 if "://" in text else 0  # scheme://host:port, up to the path, query or fragment
+    host_end = min((i for i in (text.find(c, authority) for c in "/?#") if i >= 0), default=len(text)) if authority else 0
+    target = text[:host_end] + text[host_end:].replace("[", "%5B").replace("]", "%5D")
+    target = target.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
     return f"[{escape(label)}]({target})"
 
 

@@ -323,6 +323,15 @@ def test_markdown_escape_keeps_ledger_text_literal():
     assert link("출처", "https://a.org/x_(y)") == "[출처](https://a.org/x_%28y%29)"
 
 
+def test_a_links_brackets_cannot_end_the_small_type_it_stands_in():
+    """The overview writes a cell's note as ":small[:gray[...]]": a bracket in a source URL's path, query or fragment
+    is percent-encoded, so it cannot end the directive early; an IPv6 host keeps its brackets (they are the host)."""
+    assert link("L", "https://a.org/x[1]?q=[2]#f[3]") == "[L](https://a.org/x%5B1%5D?q=%5B2%5D#f%5B3%5D)"
+    assert link("L", "http://[::1]:8080/p[1]") == "[L](http://[::1]:8080/p%5B1%5D)"
+    assert link("[출처]", "https://a.org") == "[\\[출처\\]](https://a.org)"
+    assert "]" not in link("L", "https://a.org/]]]:red[x]").split("](", 1)[1][:-1]
+
+
 def test_both_heat_maps_share_one_rank_scale_and_orientation():
     """Issue 12: the trends grid and the weak-points map use the same colours, the same log scale and rank 1 first in
     the legend (one was linear with the worst rank on top); both are one function (svg_charts.rank_grid_svg)."""

@@ -88,6 +88,11 @@ def test_overview_has_a_row_for_every_series_and_the_goal(read_mini_warehouse):
     assert not ko.get("plotly_chart"), "the overview draws SVG only: no Plotly bundle to load"
     assert [(e.get("data-series"), e.get("data-rank")) for e in marks(charts["latest_ranks"], "rank")] == \
         [("GPCI", "6"), ("GFCI", "10")]
+    # a cell's value and its note under it are one Markdown element (the note in small grey type): no caption in a card
+    cells = [m for m in texts(ko) if ":small[:gray[" in m]
+    assert len(cells) >= 6 * len(series), cells
+    assert any(m.startswith("**[6위](") and "48" in m.split(":small[:gray[", 1)[1] for m in cells), cells
+    assert len(ko.caption) <= 3, [c.value for c in ko.caption]  # the headline's, the chart's and the footnote
     # the header row names the columns; when a phone stacks a series' cells, the page's style writes each cell's
     # column heading above it (one rule per column, in the reader's language; tests/test_browser_analyst.py sees it)
     for key in ("latest_edition", "latest_rank", "change", "best_ever", "to_goal", "rank_trend"):
