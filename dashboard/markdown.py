@@ -40,6 +40,14 @@ def say(key: str, lang: str, **values: object) -> str:
     return t(key, lang, **{k: escape(v) if isinstance(v, str) else v for k, v in values.items()})
 
 
+def with_note(text: str, note: str) -> str:
+    """`text` and, under it, `note` in small grey type (a caption's look) as one Markdown string, for one element
+    where a st.markdown and a st.caption made two (issue 13: the elements a page replays and a browser draws). Both
+    are Markdown already, every ledger or catalogue text in them escaped; `link` keeps a URL's brackets from ending
+    the small type."""
+    return f"{text}\n\n:small[:gray[{note}]]" if note else text
+
+
 def link(label: object, url: object) -> str:
     """A Markdown link whose label is escaped and whose URL keeps its parentheses balanced, and whose brackets cannot
     end a Streamlit directive it stands in (":small[...]"); an IPv6 host's brackets ("http://[::1]/") are kept."""

@@ -87,6 +87,9 @@ def test_weak_points_lists_the_weaknesses_with_reason_evidence_and_owners(read_m
     assert "구성요소 25위 · 종합 6위 · 최근 순위 35→25 · 비교 도시 자료 없음 · 정책 분야: 삶의 질" in body
     assert row["비교 도시 중"] == "비교 도시 자료 없음"
     assert "관련 시 관리지표: 서울 방문 외래관광객 수 · 담당 부서: 관광체육국" in body
+    # a card is one Markdown element: the reason, then the evidence and the lineage under it in small grey type
+    assert "19계단 낮음\n\n:small[:gray[구성요소 25위 · 종합 6위 · 최근 순위 35→25 · 비교 도시 자료 없음 · 정책 분야: 삶의 질  \n" \
+           "관련 시 관리지표: 서울 방문 외래관광객 수 · 담당 부서: 관광체육국]]" in body
 
     heat = svg_charts(at)["heat_mori_gpci"]
     assert [e.text for e in marks(heat, "x-tick")] == ["2024", "2025"], "editions in order"

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import charts, data, svg_charts
 from dashboard.display import css_text
-from dashboard.markdown import escape, link, say
+from dashboard.markdown import escape, link, say, with_note
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
 from pipelines.analysis.signals import blank
@@ -86,10 +86,9 @@ def goal_cell(row: pd.Series, target: int) -> tuple[str, str]:
 
 
 def cell(col, value: str, note: str) -> None:
-    """A cell of a series' card: its value, and under it its note in small grey type, as one Markdown element (an
-    element each made a fifth of the page's elements, issue 13). Both are Markdown already: the text in them is
-    escaped where they are built, and link() keeps a URL's brackets from ending the small type."""
-    col.markdown(f"{value}\n\n:small[:gray[{note}]]" if note else value)
+    """A cell of a series' card: its value and its note under it, one Markdown element (markdown.with_note; an element
+    each made a fifth of the page's elements)."""
+    col.markdown(with_note(value, note))
 
 
 WIDTHS = [2.8, 1.3, 2.0, 1.8, 1.5, 1.5, 2.8]

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, display, svg_charts
-from dashboard.markdown import escape, say
+from dashboard.markdown import escape, say, with_note
 from dashboard.text import DEFAULT_LANG, t
 from pipelines.analysis import signals
 from pipelines.analysis.signals import blank
@@ -244,8 +244,8 @@ def ranked_list() -> None:
             with st.container(border=True):
                 comp = r["component_ko" if lang == "ko" else "component"]
                 old = f" :gray-badge[{escape(signals.old_edition_label(r['year'], lang))}]" if bool(r["stale"]) else ""
-                st.markdown(f"**{n}. {escape(r[f'short_{lang}'])} · {escape(comp)}** ({escape(r['edition'])}) "
-                            f":{label_colour[r['label']]}-badge[{t('label.' + r['label'], lang)}]{old}  \n{escape(r[f'reason_{lang}'])}")
+                head = (f"**{n}. {escape(r[f'short_{lang}'])} · {escape(comp)}** ({escape(r['edition'])}) "
+                        f":{label_colour[r['label']]}-badge[{t('label.' + r['label'], lang)}]{old}  \n{escape(r[f'reason_{lang}'])}")
                 figures = [t("ui.weak.card_ranks", lang, component=rank(r["component_rank"]) or "—",
                              overall=rank(r["overall_rank"]) or "—")]
                 if recent(r["recent_ranks"]):
@@ -255,9 +255,10 @@ def ranked_list() -> None:
                 elif not blank(r["component_rank"]):
                     figures.append(t("ui.weak.no_peer_data", lang))  # blank, never 1st of 1
                 figures.append(t("ui.weak.card_area", lang, area=areas.get(r["policy_area"], r["policy_area"])))
-                st.caption(escape(" · ".join(f for f in figures if f)))
-                st.caption(escape(t("ui.weak.card_lineage", lang, indicators=names(r["indicators"], indicator_names) or t("ui.none", lang),
-                                    departments=names(r["departments"], office_names) or t("ui.none", lang))))
+                lineage = t("ui.weak.card_lineage", lang, indicators=names(r["indicators"], indicator_names) or t("ui.none", lang),
+                            departments=names(r["departments"], office_names) or t("ui.none", lang))
+                # the evidence and the lineage under the reason in small type: one element a card, not three
+                st.markdown(with_note(head, escape(" · ".join(f for f in figures if f)) + "  \n" + escape(lineage)))
 
         current, old_ones = listed[~listed["stale"]], listed[listed["stale"]]
         for n, (_, r) in enumerate(current.head(CARDS).iterrows(), start=1):
