@@ -35,6 +35,7 @@ def quarter_of(day: date) -> tuple[int, int]:
 
 # Load inputs.
 cat = data.catalogue_or_stop(lang)
+cat_key = data.catalogue_key(cat)  # the catalogue file's name and mtime: part of every key below (one stat a run)
 today = data.local_today()  # the Seoul date (the catalogue's zone), as the page says: not the server's
 table = data.upcoming_releases(cat, today)
 titles = {s.id: s.title.get(lang) for s in cat.series.values()}
@@ -83,8 +84,8 @@ else:
         )
 
     # the timeline and the table follow from the catalogue, the day and the warehouse: drawn once, replayed after
-    data.static(timeline_and_table, "calendar", lang, today.isoformat(), data.catalogue_key(cat))
-    ics = data.once(lambda: to_ics(table, cat, lang), "calendar-ics", lang, data.catalogue_key(cat))
+    data.static(timeline_and_table, "calendar", lang, today.isoformat(), cat_key)
+    ics = data.once(lambda: to_ics(table, cat, lang), "calendar-ics", lang, cat_key)
     st.download_button(t("ui.cal.ics", lang), ics, file_name=f"{t('ui.cal.ics_file', lang)}.ics",
                        mime="text/calendar", key="download_ics", icon=":material/calendar_month:",
                        help=t("ui.cal.ics_help", lang))
@@ -115,15 +116,15 @@ else:
                                      t("col.definition", lang): st.column_config.TextColumn(width="large")})
 
     # the pack follows from the warehouse, the catalogue and the series: drawn once, replayed after
-    data.static(pack_table, "calendar-pack", chosen, lang, data.catalogue_key(cat))
+    data.static(pack_table, "calendar-pack", chosen, lang, cat_key)
     name = f"{chosen}_{t('ui.cal.pack_file', lang)}"
     with st.container(horizontal=True):
         st.download_button(t("ui.cal.pack_xlsx", lang),
-                           data.once(lambda: xlsx_bytes({chosen: pack}), "pack-xlsx", chosen, lang, data.catalogue_key(cat)),
+                           data.once(lambda: xlsx_bytes({chosen: pack}), "pack-xlsx", chosen, lang, cat_key),
                            file_name=f"{name}.xlsx",
                            mime=XLSX_MIME, key="download_pack_xlsx", icon=":material/table_view:")
         st.download_button(t("ui.cal.pack_csv", lang),
-                           data.once(lambda: csv_bytes(pack), "pack-csv", chosen, lang, data.catalogue_key(cat)),
+                           data.once(lambda: csv_bytes(pack), "pack-csv", chosen, lang, cat_key),
                            file_name=f"{name}.csv", mime="text/csv",
                            key="download_pack_csv", icon=":material/download:")
 
