@@ -43,6 +43,7 @@ from dashboard.charts import (
 )
 from dashboard.text import t
 from pipelines.analysis.signals import blank as _blank
+from pipelines.build import periods as _periods
 from pipelines.reports.render import FOCUS_COLOUR, nice_ticks, text_width, tick_label
 
 WIDTH = 560
@@ -252,17 +253,58 @@ def goal_svg(history: pd.DataFrame, gap: pd.Series | dict, lang: str, key: str =
     return _svg(WIDTH, height, t("ui.goal.rank_line", lang), key, parts)
 
 
+def _time_axis(periods: Sequence[str]) -> tuple[list[float], list[tuple[float, str]]]:
+    """Where each of `periods` (in order) stands on the x axis, and the axis's labelled places (value, label). Periods
+    of one cadence as the ledger writes them ('2024', '2024-Q3', '2024-09') stand on a time axis in steps of that
+    cadence (periods.time_axis): 2020 and 2022 are two steps apart and 2021 keeps its empty place, as does every
+    period up to one that is due. Any other periods stand as categories in order. A place is a whole step, so no label
+    is ever 2,020.5."""
+    axis = _periods.time_axis(periods)
+    if axis is None:
+        return [float(i) for i in range(len(periods))], [(float(i), p) for i, p in enumerate(periods)]
+    steps, every = axis
+    return [float(s) for s in steps], [(float(k), p) for k, p in enumerate(every)]
+
+
+def _line_with_gaps(steps: Sequence[float], xs: Sequence[float], ys: Sequence[float], colour: str,
+                    width: float) -> list[str]:
+    """A line through the points (`xs`, `ys` in pixels; `steps` their places on the axis): solid between periods next
+    to each other, thin and dashed across periods without a value (data-role "gap"), so that a missing year never
+    reads as one year's change."""
+    parts: list[str] = []
+    run = [0] if len(steps) else []
+    for i in range(1, len(steps) + 1):
+        if i < len(steps) and steps[i] - steps[i - 1] <= 1:
+            run.append(i)
+            continue
+        if len(run) > 1:
+            points = " ".join(f"{_n(xs[j])},{_n(ys[j])}" for j in run)
+            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{width}"/>')
+        if i < len(steps):
+            parts.append(f'<line x1="{_n(xs[i - 1])}" y1="{_n(ys[i - 1])}" x2="{_n(xs[i])}" y2="{_n(ys[i])}" '
+                         f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="3 4" data-role="gap"/>')
+            run = [i]
+    return parts
+
+
+def _unit_label(unit: str, top: float) -> list[str]:
+    """The values' unit level over their labels at the top left (a word of Hangul turned on its side reads badly)."""
+    return [f'<text x="0" y="{_n(top - 9)}" fill="{INK}" data-role="unit">{_e(unit)}</text>'] if unit else []
+
+
 def indicator_svg(values: pd.DataFrame, lang: str, *, unit: str = "", target: float | None = None,
                   target_label: str = "", due_period: str | None = None, due_label: str = "",
                   key: str = "indicator", label: str = "", width: int = HALF_WIDTH) -> str:
     """One city indicator's values by period as a line, its target as a dashed line, the period now due as a marked
-    slot (with the values, or after them when it is still missing); what a Plotly chart drew here before (issue 13),
-    as SVG. Periods are categories in order (a year never reads 2,020.5). `label` names the chart to screen readers;
-    `width` is its drawing's width in pixels (the page shows these two to a row: text keeps its size at half width)."""
+    slot (with the values, or at its own place after them when it is still missing); what a Plotly chart drew here
+    before (issue 13), as SVG. The periods stand on a time axis (_time_axis): a period without a value keeps its place
+    and the line crosses it dashed. `label` names the chart to screen readers; `width` is its drawing's width in
+    pixels (the page shows these two to a row: text keeps its size at half width)."""
     values = values.sort_values("period")
     periods = [str(p) for p in values["period"]]
     numbers = [float(v) for v in values["value"]]
     axis = periods + ([due_period] if due_period and due_period not in periods else [])
+    steps, places = _time_axis(axis)
     has_target = target is not None and not _blank(target)
     span = numbers + ([float(target)] if has_target else [])
     lo, hi = (min(span), max(span)) if span else (0.0, 1.0)
@@ -273,30 +315,33 @@ def indicator_svg(values: pd.DataFrame, lang: str, *, unit: str = "", target: fl
     labels = [tick_label(v, step) for v in ticks]
     left = 34 + max(text_width(label) for label in labels)
     top, bottom = 26, 190
-    plot = _Plot(width, left, 12, top, bottom, -0.5, max(len(axis), 1) - 0.5, ticks[-1], ticks[0])
+    plot = _Plot(width, left, 12, top, bottom, min(steps, default=0) - 0.5, max(steps, default=0) + 0.5,
+                 ticks[-1], ticks[0])
     parts = []
     if due_period:
-        slot = axis.index(due_period)
+        slot = steps[axis.index(due_period)]
         x0, x1 = plot.x(slot - 0.45), plot.x(slot + 0.45)
         parts.append(f'<rect x="{_n(x0)}" y="{_n(top)}" width="{_n(x1 - x0)}" height="{_n(bottom - top)}" '
                      f'fill="{DUE_FILL}" data-role="due" data-period="{_e(due_period)}"/>')
         parts.append(f'<text x="{_n(min(x1 + 12, width - 2))}" y="{_n(top - 8)}" text-anchor="end" fill="{DUE_COLOUR}">'
                      f'{_e(due_label)}</text>')
-    parts += _y_axis(plot, ticks, labels, unit)
+    parts += _y_axis(plot, ticks, labels, "")
+    parts += _unit_label(unit, top)
     parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(width - plot.right)}" y1="{_n(bottom)}" y2="{_n(bottom)}" '
                  f'stroke="#cccccc"/>')
-    parts += _x_labels(plot, list(enumerate(axis)), bottom + 16, "")
+    parts += _x_labels(plot, places, bottom + 16, "")
     if has_target:
         y = plot.y(float(target))
         parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(width - plot.right)}" y1="{_n(y)}" y2="{_n(y)}" '
                      f'stroke="{TARGET_COLOUR}" stroke-width="2" stroke-dasharray="6 4" data-role="target" '
                      f'data-value="{_e(float(target))}"/>')
-        parts.append(f'<text x="{_n(plot.left + 4)}" y="{_n(y - 5)}" fill="{TARGET_COLOUR}">{_e(target_label)}</text>')
-    if len(periods) > 1:
-        points = " ".join(f"{_n(plot.x(i))},{_n(plot.y(v))}" for i, v in enumerate(numbers))
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{FOCUS_COLOUR}" stroke-width="2.5"/>')
-    for i, (period, value) in enumerate(zip(periods, numbers)):
-        parts.append(f'<circle cx="{_n(plot.x(i))}" cy="{_n(plot.y(value))}" r="4.5" fill="{FOCUS_COLOUR}" '
+        parts.append(f'<text x="{_n(max(plot.left + 4, text_width(unit) + 8 if unit else 0))}" y="{_n(y - 5)}" '
+                     f'fill="{TARGET_COLOUR}">{_e(target_label)}</text>')
+    xs = [plot.x(x) for x in steps[:len(periods)]]
+    ys = [plot.y(v) for v in numbers]
+    parts += _line_with_gaps(steps[:len(periods)], xs, ys, FOCUS_COLOUR, 2.5)
+    for period, value, x, y in zip(periods, numbers, xs, ys):
+        parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="4.5" fill="{FOCUS_COLOUR}" '
                      f'data-role="value" data-period="{_e(period)}" data-value="{_e(value)}">'
                      f'<title>{_e((period + ": " + format_number(value) + " " + unit).strip())}</title></circle>')
     return _svg(width, bottom + 28, label or t("ui.mine.lines", lang), key, parts)
@@ -307,9 +352,9 @@ def action_trend_svg(values: pd.DataFrame, lang: str, marker_label: str, *, unit
     """One indicator linked to an action item, by period: its values as a grey line, each point grey before the action
     was accepted and red after it (a legend of the two above), a dashed purple line between the last period before
     and the first after, labelled `marker_label` ("accepted 2024-03-01"); the `unit` (in the page's language; else
-    the values' own) over the value axis. Periods are
-    categories in order (a year never reads 2,020.5). What a Plotly chart drew here before (issue 13), as SVG: each
-    point keeps its hover (period, value and unit, phase) as a <title>. `label` names the chart to screen readers;
+    the values' own) over the value axis. The periods stand on a time axis (_time_axis: a period without a value
+    keeps its place, the line crosses it dashed; a year never reads 2,020.5). What a Plotly chart drew here before
+    (issue 13), as SVG: each point keeps its hover (period, value and unit, phase) as a <title>. `label` names the chart to screen readers;
     `width` is its drawing's width in pixels (the page draws one for a wide screen and one for a phone).
 
     `values`: rows of reports.forum.trend_around for one indicator (period, value, unit, phase)."""
@@ -319,7 +364,16 @@ def action_trend_svg(values: pd.DataFrame, lang: str, marker_label: str, *, unit
     phases = [str(p) for p in values["phase"]]
     if unit is None:
         unit = str(values["unit"].iloc[0]) if len(values) and not _blank(values["unit"].iloc[0]) else ""
-    position = sum(p == "before" for p in phases) - 0.5  # the marker, between the last before and the first after
+    steps, at = _time_axis(periods)
+    before = sum(p == "before" for p in phases)  # the marker: between the last before and the first after
+    if not steps:
+        position = -0.5
+    elif before == 0:
+        position = steps[0] - 0.5
+    elif before == len(steps):
+        position = steps[-1] + 0.5
+    else:
+        position = (steps[before - 1] + steps[before]) / 2
     lo, hi = (min(numbers), max(numbers)) if numbers else (0.0, 1.0)
     ticks = nice_ticks(lo, hi)
     if numbers and all(v.is_integer() for v in numbers) and ticks[1] - ticks[0] < 1:
@@ -338,29 +392,28 @@ def action_trend_svg(values: pd.DataFrame, lang: str, marker_label: str, *, unit
     left = 34 + max(text_width(x) for x in tick_labels)
     top = rows * LEGEND_ROW + 28  # the legend, then a row for the marker's label
     bottom = top + 170
-    plot = _Plot(width, left, 12, top, bottom, -0.6, max(len(periods) - 0.4, position + 0.6), ticks[-1], ticks[0])
+    plot = _Plot(width, left, 12, top, bottom, (steps[0] if steps else 0.0) - 0.6,
+                 max(steps[-1:] + [position]) + 0.6, ticks[-1], ticks[0])
     # the unit over the value labels, level (a word of Hangul turned on its side reads badly)
     parts += _y_axis(plot, ticks, tick_labels, "")
     unit_room = text_width(unit) + 10 if unit else 0
-    if unit:
-        parts.append(f'<text x="0" y="{_n(top - 9)}" fill="{INK}" data-role="unit">{_e(unit)}</text>')
+    parts += _unit_label(unit, top)
     parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(width - plot.right)}" y1="{_n(bottom)}" y2="{_n(bottom)}" '
                  f'stroke="#cccccc"/>')
-    parts += _x_labels(plot, list(enumerate(periods)), bottom + 16, t("ui.forum.period", lang))
+    parts += _x_labels(plot, at, bottom + 16, t("ui.forum.period", lang))
     x = plot.x(position)
-    after = periods[int(position + 0.5)] if position + 0.5 < len(periods) else ""
+    after = periods[before] if before < len(periods) else ""
     parts.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{_n(top - 4)}" y2="{_n(bottom)}" stroke="{CHANGE_COLOUR}" '
                  f'stroke-width="2" stroke-dasharray="6 4" data-role="marker" data-position="{position}" '
                  f'data-after="{_e(after)}"/>')
     half = text_width(marker_label) / 2  # centred on the line, but never cut at either edge nor over the unit
     parts.append(f'<text x="{_n(min(max(x, unit_room + half + 2), width - half - 2))}" y="{_n(top - 9)}" '
                  f'text-anchor="middle" fill="{CHANGE_COLOUR}" data-role="marker-label">{_e(marker_label)}</text>')
-    if len(periods) > 1:
-        points = " ".join(f"{_n(plot.x(i))},{_n(plot.y(v))}" for i, v in enumerate(numbers))
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{HATCH_COLOUR}" stroke-width="2"/>')
-    for i, (period, value, phase) in enumerate(zip(periods, numbers, phases)):
+    xs, ys = [plot.x(x) for x in steps], [plot.y(v) for v in numbers]
+    parts += _line_with_gaps(steps, xs, ys, HATCH_COLOUR, 2)
+    for period, value, phase, x, y in zip(periods, numbers, phases, xs, ys):
         hover = f"{period}: {format_number(value)} {unit}".strip() + f" · {t('ui.forum.phase_' + phase, lang)}"
-        parts.append(f'<circle cx="{_n(plot.x(i))}" cy="{_n(plot.y(value))}" r="5" '
+        parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="5" '
                      f'fill="{_PHASE_COLOUR.get(phase, FOCUS_COLOUR)}" data-role="value" data-period="{_e(period)}" '
                      f'data-value="{_e(value)}" data-phase="{_e(phase)}"><title>{_e(hover)}</title></circle>')
     return _svg(width, bottom + 44, label or t("ui.forum.trend", lang), key, parts)

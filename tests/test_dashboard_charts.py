@@ -480,20 +480,86 @@ def test_indicator_chart_marks_target_and_the_period_due():
     assert [(p.get("data-period"), float(p.get("data-value"))) for p in points] == [("2020", 1.0), ("2021", 2.0), ("2022", 3.0)]
     assert [float(p.get("cy")) for p in points] == sorted((float(p.get("cy")) for p in points), reverse=True), \
         "a larger value sits higher"
-    assert [e.text for e in marks(chart, "x-tick")] == ["2020", "2021", "2022", "2024"], \
-        "years are categories (never 2,020.5); the missing due period has its slot"
+    ticks = {e.text: float(e.get("x")) for e in marks(chart, "x-tick")}
+    assert list(ticks) == ["2020", "2021", "2022", "2023", "2024"], \
+        "whole years on a time axis (never 2,020.5): 2023 keeps its place before the period due"
     (target,) = marks(chart, "target")
     assert float(target.get("data-value")) == 10.0 and float(target.get("y1")) < min(float(p.get("cy")) for p in points)
     (due,) = marks(chart, "due")
     slot = float(due.get("x")), float(due.get("x")) + float(due.get("width"))
     assert due.get("data-period") == "2024" and slot[0] > max(float(p.get("cx")) for p in points)
+    assert sum(slot) / 2 == pytest.approx(ticks["2024"], abs=0.1), "the slot at its own year, not next to 2022"
+    assert not marks(chart, "gap"), "three years in a row: one line"
     texts = [e.text for e in chart.iter("{http://www.w3.org/2000/svg}text")]
     assert "2030 목표 10 건" in texts and "제출할 기간 2024" in texts
+    assert [e.text for e in marks(chart, "unit")] == ["건"], "the unit over the value labels"
+    assert not [e for e in chart.iter("{http://www.w3.org/2000/svg}text") if "rotate" in (e.get("transform") or "")], \
+        "no text turned on its side (a Hangul unit read sideways)"
     assert "2020: 1 건" in [e.text for e in chart.iter("{http://www.w3.org/2000/svg}title")], "each point's hover text"
     plain = ET.fromstring(svg_charts.indicator_svg(values, "en"))
     assert not marks(plain, "target") and not marks(plain, "due")
     ticks = [float(e.get("data-value")) for e in marks(plain, "y-tick")]
     assert ticks[0] == 0 and ticks[-1] >= 3, "counts read from zero"
+
+
+@pytest.mark.parametrize("periods, due, between", [
+    (["2017", "2018", "2020", "2022"], "2025", ["2019", "2021", "2023", "2024"]),  # Seoul's hotel rooms: no 2021
+    (["2024-Q3", "2025-Q1", "2025-Q2"], "2025-Q4", ["2024-Q4", "2025-Q3"]),
+    (["2024-11", "2025-01", "2025-02"], None, ["2024-12"]),
+])
+def test_a_period_without_a_value_keeps_its_place_and_the_line_crosses_it_dashed(periods, due, between):
+    values = pd.DataFrame({"period": periods, "value": [float(10 + i) for i in range(len(periods))]})
+    chart = ET.fromstring(svg_charts.indicator_svg(values, "ko", unit="실", due_period=due, due_label="제출할 기간",
+                                                   width=svg_charts.WIDE))
+    ticks = {e.text: float(e.get("x")) for e in marks(chart, "x-tick")}
+    axis = sorted(periods + between + ([due] if due else []))
+    assert list(ticks) == axis, "every period from the first to the one due, each in its place"
+    step = ticks[axis[1]] - ticks[axis[0]]
+    assert all(b - a == pytest.approx(step, abs=0.2) for a, b in zip(list(ticks.values()), list(ticks.values())[1:])), \
+        "the periods evenly spaced: time, not categories"
+    xs = {p.get("data-period"): float(p.get("cx")) for p in marks(chart, "value")}
+    assert all(xs[p] == pytest.approx(ticks[p], abs=0.1) for p in periods), "each value over its own period"
+    gaps = [(float(g.get("x1")), float(g.get("x2"))) for g in marks(chart, "gap")]
+    holes = [(a, b) for a, b in zip(periods, periods[1:]) if axis.index(b) - axis.index(a) > 1]
+    assert gaps == [pytest.approx((xs[a], xs[b]), abs=0.1) for a, b in holes], "dashed across each missing period"
+    assert all(g.get("stroke-dasharray") for g in marks(chart, "gap"))
+    solid = [line.get("points") for line in chart.iter("{http://www.w3.org/2000/svg}polyline")]
+    runs = [run for run in _runs(periods, axis) if len(run) > 1]
+    assert len(solid) == len(runs), "solid only between periods next to each other"
+    if due:
+        (slot,) = marks(chart, "due")
+        middle = float(slot.get("x")) + float(slot.get("width")) / 2
+        assert middle == pytest.approx(ticks[due], abs=0.1)
+
+
+def _runs(periods: list[str], axis: list[str]) -> list[list[str]]:
+    runs = [[periods[0]]]
+    for a, b in zip(periods, periods[1:]):
+        if axis.index(b) - axis.index(a) == 1:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    return runs
+
+
+def test_periods_of_no_one_cadence_stand_as_categories_in_order():
+    for periods in (["2023", "2024-Q1"], ["2023", "FY2024"]):  # two cadences; a label the ledger never writes
+        values = pd.DataFrame({"period": periods, "value": [1.0, 2.0]})
+        chart = ET.fromstring(svg_charts.indicator_svg(values, "en"))
+        assert [e.text for e in marks(chart, "x-tick")] == sorted(periods) and not marks(chart, "gap")
+
+
+def test_an_action_trend_with_a_missing_year_puts_the_marker_between_its_neighbours():
+    values = pd.DataFrame({"period": ["2021", "2022", "2024"], "value": [1.0, 2.0, 3.0], "unit": ["%"] * 3,
+                           "phase": ["before", "before", "after"]})
+    chart = ET.fromstring(svg_charts.action_trend_svg(values, "ko", "수용 2023-06-01", width=svg_charts.WIDE))
+    ticks = {e.text: float(e.get("x")) for e in marks(chart, "x-tick")}
+    assert list(ticks) == ["2021", "2022", "2023", "2024"]
+    (line,) = marks(chart, "marker")
+    assert float(line.get("x1")) == pytest.approx(ticks["2023"], abs=0.1) and line.get("data-after") == "2024"
+    (gap,) = marks(chart, "gap")
+    xs = {p.get("data-period"): float(p.get("cx")) for p in marks(chart, "value")}
+    assert (float(gap.get("x1")), float(gap.get("x2"))) == pytest.approx((xs["2022"], xs["2024"]), abs=0.1)
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])

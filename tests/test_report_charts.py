@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from pipelines.reports import render
@@ -85,3 +86,23 @@ def test_the_focus_city_has_one_colour_in_the_svgs_and_on_the_dashboard():
     focus = city_colour("Seoul", "Seoul")
     assert f'stroke="{focus}" stroke-width="3"' in svg
     assert svg.count(f'fill="{focus}"') == 2  # Seoul's two points, and Tokyo's are not in that colour
+
+
+def test_a_packet_chart_spaces_periods_by_time_and_crosses_a_missing_one_dashed():
+    from pipelines.reports.forum import _on_time_axis
+
+    hist = pd.DataFrame({"period": ["2017", "2018", "2020"], "value": [48.0, 54.0, 59.0]})
+    points = _on_time_axis(hist)
+    assert points == [("2017", 48.0), ("2018", 54.0), ("2019", None), ("2020", 59.0)], "2019 keeps its place, empty"
+    svg = render.svg_line_chart({"객실": points}, highlight="객실", dash_gaps=True)
+    circles = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
+    assert len(circles) == 3 and circles[2] - circles[1] == pytest.approx(2 * (circles[1] - circles[0]), abs=0.2), \
+        "2018 to 2020 is two years wide"
+    (gap,) = re.findall(r'<line x1="([\d.]+)" y1="[\d.]+" x2="([\d.]+)"[^>]*stroke-dasharray="3 4" data-role="gap"', svg)
+    assert tuple(float(x) for x in gap) == pytest.approx((circles[1], circles[2]), abs=0.1)
+    assert len(re.findall(r"<polyline", svg)) == 1, "solid from 2017 to 2018 only"
+    joined = render.svg_line_chart({"객실": points}, highlight="객실")
+    assert 'data-role="gap"' not in joined and len(re.findall(r"<polyline", joined)) == 1, \
+        "without dash_gaps (an edition without a rank) the line joins the values it has, as before"
+    odd = pd.DataFrame({"period": ["2024", "FY2025"], "value": [1.0, 2.0]})
+    assert _on_time_axis(odd) == [("2024", 1.0), ("FY2025", 2.0)], "periods of no one cadence as they are"

@@ -8,28 +8,10 @@ import duckdb
 import pandas as pd
 
 from pipelines import sql
-from pipelines.build.periods import parse_period
+from pipelines.build.periods import label, ordinal, parse_period
 from pipelines.catalogue import Catalogue
 
 STATES = ("overdue", "due", "up_to_date")
-
-
-def _ordinal(period: str, cadence: str) -> int:
-    """A period as a count of periods since year 0, so that two periods can be subtracted."""
-    year = int(period[:4])
-    if cadence == "yearly":
-        return year
-    if cadence == "quarterly":
-        return year * 4 + int(period[-1]) - 1
-    return year * 12 + int(period[5:7]) - 1
-
-
-def _label(ordinal: int, cadence: str) -> str:
-    if cadence == "yearly":
-        return str(ordinal)
-    if cadence == "quarterly":
-        return f"{ordinal // 4}-Q{ordinal % 4 + 1}"
-    return f"{ordinal // 12}-{ordinal % 12 + 1:02d}"
 
 
 def _add_months(day: date, months: int) -> date:
@@ -45,13 +27,13 @@ def expected_period(cadence: str, lag_months: int, today: date) -> str:
         "quarterly": f"{today.year}-Q{(today.month - 1) // 3 + 1}",
         "monthly": f"{today.year}-{today.month:02d}",
     }[cadence]
-    ordinal = _ordinal(current, cadence)
+    number = ordinal(current, cadence)
     while True:
-        label = _label(ordinal, cadence)
-        start = parse_period(label, cadence)[1]
+        period = label(number, cadence)
+        start = parse_period(period, cadence)[1]
         if _add_months(start, months + lag_months) <= today:
-            return label
-        ordinal -= 1
+            return period
+        number -= 1
 
 
 def due_status(con: duckdb.DuckDBPyConnection, cat: Catalogue, today: date | None = None) -> pd.DataFrame:
@@ -63,7 +45,7 @@ def due_status(con: duckdb.DuckDBPyConnection, cat: Catalogue, today: date | Non
     for ind in cat.indicators.values():
         expected = expected_period(ind.cadence, cat.reporting.lag_months[ind.cadence], today)
         last = latest["last_period"].get(ind.id) if ind.id in latest.index else None
-        behind = None if last is None else _ordinal(expected, ind.cadence) - _ordinal(last, ind.cadence)
+        behind = None if last is None else ordinal(expected, ind.cadence) - ordinal(last, ind.cadence)
         state = "overdue" if behind is None or behind >= 2 else "due" if behind == 1 else "up_to_date"
         uploaded_at = latest["last_uploaded_at"].get(ind.id) if ind.id in latest.index else None
         uploaded_at = uploaded_at if isinstance(uploaded_at, str) else None

@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipelines import sql
 from pipelines.analysis import signals
+from pipelines.build.periods import time_axis
 from pipelines.catalogue import Catalogue
 from pipelines.errors import ForumError, Message
 from pipelines.messages import t
@@ -41,6 +42,18 @@ def component_history(con: duckdb.DuckDBPyConnection, index_id: str, component_i
 
 def indicator_history(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFrame:
     return sql.frame(con, "indicator_series", indicator_id=indicator_id)
+
+
+def _on_time_axis(hist: pd.DataFrame) -> list[tuple[str, float | None]]:
+    """An indicator's (period, value) history with every period between its first and last, those without a value as
+    None, so that the packet's chart spaces the periods by time and crosses a missing one dashed (periods.time_axis);
+    periods of no one cadence as they are."""
+    points = list(zip(hist["period"].astype(str), hist["value"]))
+    axis = time_axis([p for p, _ in points])
+    if axis is None:
+        return points
+    values = dict(points)
+    return [(p, values.get(p)) for p in axis[1]]
 
 
 def trend_around(con: duckdb.DuckDBPyConnection, action_id: str) -> pd.DataFrame:
@@ -129,8 +142,8 @@ def agenda_packet_html(con: duckdb.DuckDBPyConnection, cat: Catalogue, meeting_i
             ind = cat.indicators[indicator_id]
             hist = indicator_history(con, indicator_id)
             body.append(f"<h3>{html.escape(ind.name.get(lang))} ({html.escape(ind.unit.get(lang))})</h3>")
-            body.append(svg_line_chart({ind.name.get(lang): list(zip(hist["period"], hist["value"]))},
-                                       highlight=ind.name.get(lang)))
+            body.append(svg_line_chart({ind.name.get(lang): _on_time_axis(hist)}, highlight=ind.name.get(lang),
+                                       dash_gaps=True))
             owner = cat.offices[ind.office_id].name.get(lang)
             body.append(f"<p class='muted'>{t('col.owner', lang)}: {html.escape(owner)} · "
                         f"{t('col.source', lang)}: {html.escape(ind.source_name)}</p>")

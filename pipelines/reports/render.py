@@ -138,13 +138,15 @@ def text_width(text: str, size: float = 11) -> float:
 
 def svg_line_chart(series: dict[str, list[tuple[str, float | None]]], *, title: str = "", reverse_y: bool = False,
                    highlight: str | None = None, marker_x: str | None = None, marker_label: str = "",
-                   width: int = 560, height: int = 220) -> str:
+                   dash_gaps: bool = False, width: int = 560, height: int = 220) -> str:
     """A small static line chart as inline SVG: categorical x in the order given, round y ticks (nice_ticks).
 
     `reverse_y` puts the smallest value on top (ranks; whole-number values then get rank ticks from 1).
     `marker_x` draws a dashed vertical line at that x. With more than one series, the legend is a list under the
     plot, one entry per line (it cannot overlap the title or another entry); the chart grows to hold it. The
-    first and last x labels are anchored inward, so none is cut at the edge.
+    first and last x labels are anchored inward, so none is cut at the edge. With `dash_gaps`, a line crosses an x
+    where its value is None thin and dashed (a period without a value: periods.time_axis gives every period its place),
+    so that a missing year never reads as one year's change; otherwise it joins the values it has.
     """
     xs: list[str] = []
     for points in series.values():
@@ -230,10 +232,20 @@ def svg_line_chart(series: dict[str, list[tuple[str, float | None]]], *, title: 
     for n, (name, points) in enumerate(series.items()):
         colour = FOCUS_COLOUR if name == highlight else palette[n % len(palette)]
         stroke = 3 if name == highlight else 1.5
-        pts = [(sx(x), sy(float(v))) for x, v in sorted(points, key=lambda p: xs.index(p[0])) if v is not None and not pd.isna(v)]
-        if len(pts) > 1:
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{stroke}" points="{path}"/>')
+        kept = [(xs.index(x), sx(x), sy(float(v))) for x, v in sorted(points, key=lambda p: xs.index(p[0]))
+                if v is not None and not pd.isna(v)]
+        runs = [kept[:1]] if kept else []
+        for before, (i, x, y) in zip(kept, kept[1:]):
+            if dash_gaps and i - before[0] > 1:
+                parts.append(f'<line x1="{before[1]:.1f}" y1="{before[2]:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{colour}" '
+                             f'stroke-width="1.5" stroke-dasharray="3 4" data-role="gap"/>')
+                runs.append([])
+            runs[-1].append((i, x, y))
+        for run in runs:
+            if len(run) > 1:
+                path = " ".join(f"{x:.1f},{y:.1f}" for _, x, y in run)
+                parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{stroke}" points="{path}"/>')
+        pts = [(x, y) for _, x, y in kept]
         for x, y in pts:
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{3 if name == highlight else 2}" fill="{colour}"/>')
         if legend:
