@@ -18,7 +18,12 @@ _LINE_START = re.compile(r"^(\s*|\s*\d+)([#+\->]|(?<=\d)[.)])", re.MULTILINE)
 
 
 def escape(text: object) -> str:
-    """`text` with every Markdown-active character escaped; None and NaN become ''."""
+    """`text` with every Markdown-active character escaped; None and NaN become ''.
+
+    A bare web address in the text (https://…, www.…) still becomes a link: GitHub-flavoured Markdown finds it after
+    the escapes are read. That is kept on purpose, as the ledger's notes cite secondary sources by address ("score per
+    sedaily https://m.sedaily.com/…"), and such a link shows its whole address as typed: no label can hide where it
+    goes, and only http(s) addresses are linked (never javascript:)."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
     escaped = _SPECIAL.sub(r"\\\1", str(text))

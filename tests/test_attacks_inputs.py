@@ -164,6 +164,34 @@ def test_payloads_in_ledger_text_are_shown_as_text_on_every_page(poisoned, page,
         assert any(PAYLOADS[2] in shown(s) or PAYLOADS[3] in shown(s) for s in texts), texts
 
 
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_a_series_short_name_is_shown_as_typed_on_the_weak_points_tabs(tmp_path: Path, monkeypatch, lang):
+    """The weak points draw one tab per series with component figures (st.tabs: the labels are Markdown), only when
+    two or more have them, as the real ledger does (the mini fixture has one): its catalogue, with GPCI's short names
+    hostile."""
+    root = tmp_path / "city"
+    shutil.copytree(ROOT / "data" / "raw", root / "data" / "raw")
+    yml = (ROOT / "indicators.yml").read_text(encoding="utf-8")
+    hostile = {"ko": f"GPCI {PAYLOADS[0]} {PAYLOADS[3]}", "en": f"GPCI {PAYLOADS[2]} {PAYLOADS[1]}"}
+    plain = 'short: {ko: "GPCI", en: "GPCI"}'
+    assert yml.count(plain) == 1
+    (root / "indicators.yml").write_text(yml.replace(plain, f"short: {{ko: '{hostile['ko']}', en: '{hostile['en']}'}}"),
+                                         encoding="utf-8")
+    cat = catalogue.load(root / "indicators.yml")
+    build.build(cat, root / "data" / "warehouse" / "cityindex.duckdb")
+    monkeypatch.setenv("CITYIDX_CATALOGUE", str(root / "indicators.yml"))
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(root / "data" / "warehouse" / "cityindex.duckdb"))
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params["lang"] = lang
+    run_on(at, "views/weak_points.py")
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [tab.label for tab in at.tabs]
+    assert len(labels) >= 2 and hostile[lang] in [shown(label) for label in labels], labels
+    assert not {label: raw(label) for label in labels if raw(label)}
+    texts = markdown_texts(at)
+    assert not {s: raw(s) for s in texts if raw(s)}
+
+
 # --- every HTML output, opened in Chromium -------------------------------------------------------
 
 def html_outputs(poisoned) -> dict[str, Path]:
