@@ -354,8 +354,9 @@ def action_trend_svg(values: pd.DataFrame, lang: str, marker_label: str, *, unit
     and the first after, labelled `marker_label` ("accepted 2024-03-01"); the `unit` (in the page's language; else
     the values' own) over the value axis. The periods stand on a time axis (_time_axis: a period without a value
     keeps its place, the line crosses it dashed; a year never reads 2,020.5). What a Plotly chart drew here before
-    (issue 13), as SVG: each point keeps its hover (period, value and unit, phase) as a <title>. `label` names the chart to screen readers;
-    `width` is its drawing's width in pixels (the page draws one for a wide screen and one for a phone).
+    (issue 13), as SVG: each point keeps its hover (period, value and unit, phase) as a <title>. `label` names the
+    chart to screen readers; `width` is its drawing's width in pixels (the page draws one for a wide screen and one
+    for a phone).
 
     `values`: rows of reports.forum.trend_around for one indicator (period, value, unit, phase)."""
     values = values.sort_values("period")
