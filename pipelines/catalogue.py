@@ -25,8 +25,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pipelines import ROOT
-from pipelines.catalogue_data import (DEFAULT_CATALOGUE, WEEKDAY_NAMES, CatalogueMethods, IndicatorMethods,  # noqa: F401
-                                      SeriesMethods, TextMethods, analysis_settings, catalogue_path)
+from pipelines.catalogue_data import (DEFAULT_CATALOGUE, WEEKDAY_NAMES, CatalogueMethods, GoalMethods,  # noqa: F401
+                                      IndicatorMethods, SeriesMethods, TextMethods, analysis_settings, catalogue_path)
 from pipelines.errors import CityIdxError, Message
 from pipelines.messages import parsed
 # The catalogue's own size limit cannot live in the catalogue: ten times the real one (about 100 kB).
@@ -270,11 +270,13 @@ class Indicator(IndicatorMethods, Model):
         return self
 
 
-class Goal(Model):
+class Goal(GoalMethods, Model):
     target_rank: Count
     by_year: Int
     title: Text
-    source: Str
+    # the document that sets the goal: in each language ({ko, en}: a Korean plan's title and its English gloss), or
+    # one text shown in both
+    source: Text | Str
 
 
 class Schedule(Model):

@@ -52,6 +52,13 @@ class TextMethods:
         return self.en if lang == "en" else self.ko
 
 
+class GoalMethods:
+
+    def source_in(self, lang: str) -> str:
+        """The goal's source document as said in `lang`: its own text in that language, or its one text."""
+        return self.source if isinstance(self.source, str) else self.source.get(lang)
+
+
 class SeriesMethods:
 
     def component(self, component_id: str) -> Any:
@@ -145,6 +152,10 @@ class TextView(TextMethods, View):
     pass
 
 
+class GoalView(GoalMethods, View):
+    pass
+
+
 class SeriesView(SeriesMethods, View):
     pass
 
@@ -157,7 +168,7 @@ class CatalogueView(CatalogueMethods, View):
     pass
 
 
-VIEWS = {"Text": TextView, "Series": SeriesView, "Indicator": IndicatorView, "Catalogue": CatalogueView}
+VIEWS = {"Text": TextView, "Goal": GoalView, "Series": SeriesView, "Indicator": IndicatorView, "Catalogue": CatalogueView}
 
 
 def as_data(value: Any) -> Any:

@@ -23,6 +23,8 @@ def _same(view, model) -> None:
     assert view.path == model.path and view.root == model.root and view.raw_files() == model.raw_files()
     assert analysis_settings(view) == analysis_settings(model)
     assert view.analysis.model_dump() == model.analysis.model_dump()
+    # the goal's source: {ko, en} in the real catalogue, one text in the mini fixture's
+    assert [view.goal.source_in(lang) for lang in ("ko", "en")] == [model.goal.source_in(lang) for lang in ("ko", "en")]
     for sid, s in model.series.items():
         assert view.series[sid].title.get("en") == s.title.get("en") and view.series[sid].title.get("ko") == s.title.ko
         for c in s.components:

@@ -129,6 +129,24 @@ def test_overview_says_why_when_the_focus_city_has_no_rank(mini, tmp_path, monke
         "the latest-ranks chart; no sparkline for a series without any rank"
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_goals_source_is_said_in_the_readers_language(mini, tmp_path, monkeypatch, lang):
+    """indicators.yml `goal.source` as {ko, en} (a Korean plan's title and its English gloss): each page that names
+    the goal's source names it in the reader's language. The mini fixture's one text is the other form (test_catalogue_kept)."""
+    said = {"ko": "글로벌 도시경쟁력 관리 계획 (2022-04)", "en": "Global City Competitiveness Management Plan (2022-04)"}
+    one = f'source: "{said["ko"]}"'
+    text = mini.read_text(encoding="utf-8")
+    assert one in text
+    mini.write_text(text.replace(one, f'source: {{ko: "{said["ko"]}", en: "{said["en"]}"}}'), encoding="utf-8")
+    path = tmp_path / "w.duckdb"
+    build.build(catalogue.load(mini), path)
+    monkeypatch.setenv("CITYIDX_WAREHOUSE", str(path))
+    other = "en" if lang == "ko" else "ko"
+    for page in ("views/overview.py", "views/goal.py"):
+        body = "\n".join(texts(run(page, lang)))
+        assert said[lang] in body and said[other] not in body, (page, body)
+
+
 @pytest.mark.parametrize(("new_rank", "expected", "unexpected"), [
     (4, ":green[▲ 2계단 상승]", ":red[▼"),   # 6th -> 4th: a smaller number is an improvement
     (9, ":red[▼ 3계단 하락]", ":green[▲"),   # 6th -> 9th: a fall

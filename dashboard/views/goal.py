@@ -97,7 +97,7 @@ def draw() -> None:
 
     st.title(t("ui.goal.title", lang, year=goal_year, target=target))
     st.caption(escape(t("ui.goal.intro", lang, city=city, target=target, year=goal_year,
-                        goal=data.setting(f"goal_title_{lang}", ""), source=data.setting("goal_source", ""))))
+                        goal=data.setting(f"goal_title_{lang}", ""), source=data.setting(f"goal_source_{lang}", ""))))
     if gaps.empty:
         st.info(t("ui.no_series", lang))
         return

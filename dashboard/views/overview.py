@@ -118,7 +118,7 @@ def draw() -> None:
         c2.metric(t("ui.overview.ranked_now", lang), t("ui.overview.of_series", lang, n=len(latest_ranked), total=len(overview)))
         c3.metric(t("ui.overview.target_year", lang), data.setting("target_year", "—"))
         names = ", ".join(overview.loc[in_goal.index, f"short_{lang}"]) or t("ui.none", lang)
-        st.caption(escape(t("ui.overview.headline_note", lang, target=target, names=names, source=data.setting("goal_source", ""))))
+        st.caption(escape(t("ui.overview.headline_note", lang, target=target, names=names, source=data.setting(f"goal_source_{lang}", ""))))
 
     # Every index's latest rank on one axis, against the goal line.
     st.subheader(t("ui.overview.latest_chart", lang, target=target))

@@ -76,7 +76,8 @@ def _catalogue_tables(cat: Catalogue, tiers: SourceTiers) -> Tables:
         "target_year": str(cat.goal.by_year),
         "goal_title_ko": cat.goal.title.ko,
         "goal_title_en": cat.goal.title.en,
-        "goal_source": cat.goal.source,
+        "goal_source_ko": cat.goal.source_in("ko"),
+        "goal_source_en": cat.goal.source_in("en"),
         # what the published part is a function of: a write rebuilds its own part alone only while this holds
         "inputs_sha256": warehouse.inputs_digest(cat),
     }
