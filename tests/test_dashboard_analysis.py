@@ -325,6 +325,24 @@ def test_weak_points_draws_only_the_open_tabs_heat_map(real_warehouse: Path, mon
     assert set(cities) <= {"Seoul", *catalogue.load(ROOT / "indicators.yml").peer_cities}
     assert any(m.value.startswith("**") and "년 판 순위" in m.value for m in at.markdown), "the chart's title"
     assert not plotly_specs(at).get("weak_peers"), "no Plotly figure for the peers"
+    # The component chooser lists as the list below does (an old edition never above a current one, marked so) and
+    # marks each component without peer figures; it opens on the first that has them, the one drawn above.
+    box = at.selectbox(key="weak_peer_component")
+    old = re.compile(re.escape(t("signal.old_edition", "ko", year=1999)).replace("1999", r"\d{4}"))
+    stale = [bool(old.search(option)) for option in box.options]
+    assert stale == sorted(stale) and any(stale) and not all(stale), box.options
+    none = t("ui.weak.choice_no_peers", "ko")
+    first = next(i for i, option in enumerate(box.options) if none not in option)
+    assert box.index == first and first > 0, ("the real ledger's most severe current weak points have no peer figures", box.options)
+    # an option marked so has no peer figures indeed: chosen, it draws no chart and says why
+    keys = list(box.format_func.__self__)  # the page's choices (format_func is their mapping's get)
+    assert [box.format_func(k) for k in keys] == box.options
+    at.selectbox(key="weak_peer_component").set_value(keys[0])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert none in at.selectbox(key="weak_peer_component").options[0]
+    assert t("ui.weak.peers_none", "ko", city="서울") in [i.value for i in at.info]
+    assert "weak_peers" not in svg_charts(at)
     at.session_state["weak_heat_tab"] = second
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -160,27 +160,43 @@ else:
             with tab:
                 data.static(lambda: heat_map(index_id), "weak-heat", *FILTERS, index_id)
 
-# One component: the focus city against its peers in that component's latest edition.
+# One component: the focus city against its peers in that component's latest edition. The choices in the order of
+# the list below (a stale edition after every current one, marked so), each without peer figures marked so; the
+# first chosen is the first that has them (a chart, not an empty box, when the page opens).
 st.subheader(say("ui.weak.peers_chart", lang, city=city))
-latest_rows = data.derived(lambda: shown[shown["is_latest"]].sort_values(["severity", "series_seq", "component_seq"],
-                                                                        ascending=[False, True, True]),
-                           "weak-latest", *FILTERS[1:])
+latest_rows = data.derived(lambda: shown[shown["is_latest"]].sort_values(
+    ["stale", "severity", "series_seq", "component_seq"], ascending=[True, False, True, True]), "weak-latest", *FILTERS[1:])
 if latest_rows.empty:
     st.info(t("ui.weak.no_match", lang))
 else:
     comp_col = "component_ko" if lang == "ko" else "component"
-    choices = data.once(lambda: MappingProxyType({
-        (r["index_id"], r["component_id"], str(r["edition"])): f"{r[f'short_{lang}']} · {r[comp_col]} ({r['edition']})"
-        for _, r in latest_rows.iterrows()}), "weak-choices", *FILTERS)
-    index_id, component_id, edition = st.selectbox(t("col.component", lang), list(choices), key="weak_peer_component",
-                                                   format_func=choices.get)
+    peer_order = tuple(data.peer_cities()["city"])
+    focus_id = data.setting("focus_city", "")
+
+    def compared(index_id: str, component_id: str, edition: str) -> pd.DataFrame:
+        """The focus city's and its peers' rows of one component in one edition."""
+        comp_rows = data.components(index_id)
+        return comp_rows[(comp_rows["component_id"] == component_id) & (comp_rows["edition"].astype(str) == edition)
+                         & comp_rows["city"].isin({focus_id, *peer_order})]
+
+    def choice_list() -> tuple[MappingProxyType, int]:
+        labels, first = {}, None
+        for _, r in latest_rows.iterrows():
+            key = (r["index_id"], r["component_id"], str(r["edition"]))
+            peered = int(compared(*key)["rank"].notna().sum()) >= 2
+            notes = ([signals.old_edition_label(r["year"], lang)] if bool(r["stale"]) else []) \
+                + ([] if peered else [t("ui.weak.choice_no_peers", lang)])
+            if peered and first is None:
+                first = len(labels)
+            labels[key] = f"{r[f'short_{lang}']} · {r[comp_col]} ({r['edition']})" + "".join(f" · {n}" for n in notes)
+        return MappingProxyType(labels), first or 0
+
+    choices, first_peered = data.once(choice_list, "weak-choices", *FILTERS)
+    index_id, component_id, edition = st.selectbox(t("col.component", lang), list(choices), index=first_peered,
+                                                   key="weak_peer_component", format_func=choices.get)
 
     def peers() -> None:
-        peer_order = tuple(data.peer_cities()["city"])
-        focus_id = data.setting("focus_city", "")
-        comp_rows = data.components(index_id)
-        comp_rows = comp_rows[(comp_rows["component_id"] == component_id) & (comp_rows["edition"].astype(str) == edition)
-                              & comp_rows["city"].isin({focus_id, *peer_order})]
+        comp_rows = compared(index_id, component_id, edition)
         if comp_rows["rank"].notna().sum() < 2:
             st.info(say("ui.weak.peers_none", lang, city=city))
         else:
