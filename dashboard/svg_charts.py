@@ -44,7 +44,7 @@ from dashboard.charts import (
 from dashboard.text import t
 from pipelines.analysis.signals import blank as _blank
 from pipelines.build import periods as _periods
-from pipelines.reports.render import FOCUS_COLOUR, nice_ticks, text_width, tick_label
+from pipelines.reports.render import FOCUS_COLOUR, line_with_gaps, nice_ticks, text_width, tick_label
 
 WIDTH = 560
 WIDE = 800  # a chart the page gives its full width
@@ -266,27 +266,6 @@ def _time_axis(periods: Sequence[str]) -> tuple[list[float], list[tuple[float, s
     return [float(s) for s in steps], [(float(k), p) for k, p in enumerate(every)]
 
 
-def _line_with_gaps(steps: Sequence[float], xs: Sequence[float], ys: Sequence[float], colour: str,
-                    width: float) -> list[str]:
-    """A line through the points (`xs`, `ys` in pixels; `steps` their places on the axis): solid between periods next
-    to each other, thin and dashed across periods without a value (data-role "gap"), so that a missing year never
-    reads as one year's change."""
-    parts: list[str] = []
-    run = [0] if len(steps) else []
-    for i in range(1, len(steps) + 1):
-        if i < len(steps) and steps[i] - steps[i - 1] <= 1:
-            run.append(i)
-            continue
-        if len(run) > 1:
-            points = " ".join(f"{_n(xs[j])},{_n(ys[j])}" for j in run)
-            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{width}"/>')
-        if i < len(steps):
-            parts.append(f'<line x1="{_n(xs[i - 1])}" y1="{_n(ys[i - 1])}" x2="{_n(xs[i])}" y2="{_n(ys[i])}" '
-                         f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="3 4" data-role="gap"/>')
-            run = [i]
-    return parts
-
-
 def _unit_label(unit: str, top: float) -> list[str]:
     """The values' unit level over their labels at the top left (a word of Hangul turned on its side reads badly)."""
     return [f'<text x="0" y="{_n(top - 9)}" fill="{INK}" data-role="unit">{_e(unit)}</text>'] if unit else []
@@ -339,7 +318,7 @@ def indicator_svg(values: pd.DataFrame, lang: str, *, unit: str = "", target: fl
                      f'fill="{TARGET_COLOUR}">{_e(target_label)}</text>')
     xs = [plot.x(x) for x in steps[:len(periods)]]
     ys = [plot.y(v) for v in numbers]
-    parts += _line_with_gaps(steps[:len(periods)], xs, ys, FOCUS_COLOUR, 2.5)
+    parts += line_with_gaps(steps[:len(periods)], xs, ys, FOCUS_COLOUR, 2.5)
     for period, value, x, y in zip(periods, numbers, xs, ys):
         parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="4.5" fill="{FOCUS_COLOUR}" '
                      f'data-role="value" data-period="{_e(period)}" data-value="{_e(value)}">'
@@ -411,7 +390,7 @@ def action_trend_svg(values: pd.DataFrame, lang: str, marker_label: str, *, unit
     parts.append(f'<text x="{_n(min(max(x, unit_room + half + 2), width - half - 2))}" y="{_n(top - 9)}" '
                  f'text-anchor="middle" fill="{CHANGE_COLOUR}" data-role="marker-label">{_e(marker_label)}</text>')
     xs, ys = [plot.x(x) for x in steps], [plot.y(v) for v in numbers]
-    parts += _line_with_gaps(steps, xs, ys, HATCH_COLOUR, 2)
+    parts += line_with_gaps(steps, xs, ys, HATCH_COLOUR, 2)
     for period, value, phase, x, y in zip(periods, numbers, phases, xs, ys):
         hover = f"{period}: {format_number(value)} {unit}".strip() + f" · {t('ui.forum.phase_' + phase, lang)}"
         parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="5" '

@@ -6,6 +6,7 @@ import html
 import io
 import math
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -136,6 +137,27 @@ def text_width(text: str, size: float = 11) -> float:
     return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
 
 
+def line_with_gaps(steps: Sequence[float], xs: Sequence[float], ys: Sequence[float], colour: str,
+                   width: float) -> list[str]:
+    """A line through the points (`xs`, `ys` in pixels; `steps` their places on the x axis, in order): solid between
+    places next to each other, thin and dashed across places without a value (data-role "gap"), so that a missing
+    year never reads as one year's change. The dashboard's charts and the printed ones draw their gaps with it."""
+    parts: list[str] = []
+    run = [0] if len(steps) else []
+    for i in range(1, len(steps) + 1):
+        if i < len(steps) and steps[i] - steps[i - 1] <= 1:
+            run.append(i)
+            continue
+        if len(run) > 1:
+            points = " ".join(f"{xs[j]:.1f},{ys[j]:.1f}" for j in run)
+            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{width}" points="{points}"/>')
+        if i < len(steps):
+            parts.append(f'<line x1="{xs[i - 1]:.1f}" y1="{ys[i - 1]:.1f}" x2="{xs[i]:.1f}" y2="{ys[i]:.1f}" '
+                         f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="3 4" data-role="gap"/>')
+            run = [i]
+    return parts
+
+
 def svg_line_chart(series: dict[str, list[tuple[str, float | None]]], *, title: str = "", reverse_y: bool = False,
                    highlight: str | None = None, marker_x: str | None = None, marker_label: str = "",
                    dash_gaps: bool = False, width: int = 560, height: int = 220) -> str:
@@ -234,17 +256,9 @@ def svg_line_chart(series: dict[str, list[tuple[str, float | None]]], *, title: 
         stroke = 3 if name == highlight else 1.5
         kept = [(xs.index(x), sx(x), sy(float(v))) for x, v in sorted(points, key=lambda p: xs.index(p[0]))
                 if v is not None and not pd.isna(v)]
-        runs = [kept[:1]] if kept else []
-        for before, (i, x, y) in zip(kept, kept[1:]):
-            if dash_gaps and i - before[0] > 1:
-                parts.append(f'<line x1="{before[1]:.1f}" y1="{before[2]:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{colour}" '
-                             f'stroke-width="1.5" stroke-dasharray="3 4" data-role="gap"/>')
-                runs.append([])
-            runs[-1].append((i, x, y))
-        for run in runs:
-            if len(run) > 1:
-                path = " ".join(f"{x:.1f},{y:.1f}" for _, x, y in run)
-                parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{stroke}" points="{path}"/>')
+        # without dash_gaps every value is its neighbour's: one line through them all
+        steps = [i for i, _, _ in kept] if dash_gaps else list(range(len(kept)))
+        parts += line_with_gaps(steps, [x for _, x, _ in kept], [y for _, _, y in kept], colour, stroke)
         pts = [(x, y) for _, x, y in kept]
         for x, y in pts:
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{3 if name == highlight else 2}" fill="{colour}"/>')
