@@ -1,7 +1,8 @@
 """`make bench`: medians of the real-data build against DuckDB's floor (A, B), start-up against
 `python -c "import duckdb"` (S), a SYNTHETIC 3.24M-row scale run (C), writes on the real and the SYNTHETIC
 warehouse (W), each dashboard page's server-side render (D) and its page-ready time in real Chromium (P)
-against a bare one-chart Streamlit page, and 1, 5 and 10 concurrent Chromium sessions (M).
+against a bare one-chart Streamlit page, and 1, 5 and 10 concurrent Chromium sessions (M), then the same sessions
+without their browsers (the server alone, over Streamlit's websocket).
 
     python -m bench.run                      # everything (about 3-10 minutes on 2 cores)
     python -m bench.run --only browser --sessions none   # section P alone (M's 10 sessions are the heavy part)
@@ -744,11 +745,22 @@ def _app_paths() -> list[tuple[str, str]]:
     raise RuntimeError("no PAGES in dashboard/app.py")
 
 
+def _spread(loads: list) -> tuple[list[float], list[str], float, float]:
+    """Of page loads (bench.browser.Load): the times of those that got ready (sorted), the errors of the others, and
+    the p50 and p95 of the times (NaN when none got ready)."""
+    ok = sorted(x.seconds for x in loads if x.seconds is not None)
+    errors = [x.error for x in loads if x.seconds is None]
+    p50 = statistics.median(ok) if ok else float("nan")
+    p95 = ok[min(len(ok) - 1, math.ceil(0.95 * len(ok)) - 1)] if ok else float("nan")
+    return ok, errors, p50, p95
+
+
 def bench_browser(report: Report, runs: int, work: Path, real: Path | None, sessions: tuple[int, ...]) -> None:
     """Issue 13: every page's time from navigation to its last chart drawn, against the bare one-chart page
     in the same run (section P); then `sessions` (1, 5 and 10 by default; none: M skipped) sessions at once on
     overview and trends (section M)."""
     from bench import browser
+    from bench import sessions as sessions_alone
 
     report.section("P. Pages in Chromium: navigation to the last chart drawn, every page vs the bare page")
     warehouse, origin = _dashboard_warehouse(work, real)
@@ -784,7 +796,8 @@ def bench_browser(report: Report, runs: int, work: Path, real: Path | None, sess
             if not sessions:
                 report.row("M. concurrent sessions", "skipped (--sessions none)")
                 return
-            report.section("M. Many at once: concurrent Chromium sessions on overview and trends (one server)")
+            report.section("M. Many at once: concurrent Chromium sessions on overview and trends (one server), and the server "
+                           "alone")
             pair = [f"{app}/", f"{app}/trends"]
             browser.concurrent(pair, 2)  # the server's first runs fill its caches; sessions after it find them
             browser.concurrent([f"{empty_base}/"], 2)
@@ -799,10 +812,7 @@ def bench_browser(report: Report, runs: int, work: Path, real: Path | None, sess
                     with browser.BrowserCpu() as chromium:
                         loads = browser.concurrent(urls, n)
                     server_used = browser.server_cpu(base) - server_before
-                    ok = sorted(x.seconds for x in loads if x.seconds is not None)
-                    errors = [x.error for x in loads if x.seconds is None]
-                    p50 = statistics.median(ok) if ok else float("nan")
-                    p95 = ok[min(len(ok) - 1, math.ceil(0.95 * len(ok)) - 1)] if ok else float("nan")
+                    ok, errors, p50, p95 = _spread(loads)
                     report.row(f"{n} sessions at once, {label}: p50 / p95", f"{p50:.2f} / {p95:.2f} s",
                                f"{len(errors)} errors" + (f": {errors[0]}" if errors else "")
                                + f"; CPU: Chromium {chromium.seconds:.1f} s ({chromium.seconds / n:.2f} s a session), "
@@ -811,13 +821,24 @@ def bench_browser(report: Report, runs: int, work: Path, real: Path | None, sess
                         floor_p95[label][n] = p95
                         continue
                     app_p50, app_p95, app_ok, app_errors = p50, p95, ok, errors
+                # The same sessions without their browsers: the page's run on the server, from the websocket's
+                # opening to the run's end, which is all the server owes a reader whose browser is elsewhere
+                server_before = browser.server_cpu(app)
+                alone = sessions_alone.concurrent(app, ["", "trends"], n)
+                server_used = browser.server_cpu(app) - server_before
+                _, alone_errors, alone_p50, alone_p95 = _spread(alone)
+                report.row(f"{n} sessions at once, the server alone (no browser): p50 / p95",
+                           f"{alone_p50:.2f} / {alone_p95:.2f} s",
+                           f"{len(alone_errors)} errors" + (f": {alone_errors[0]}" if alone_errors else "")
+                           + f"; server CPU {server_used:.2f} s ({server_used / n:.3f} s a session)")
                 if n == max(sessions):
                     report.targets.append(Target(
                         f"{n} concurrent sessions: p95 page-ready within 3 s (issue 13)",
                         app_p95 if app_ok else float("inf"), 3.0, "s",
                         f"p50 {app_p50:.2f} s; at {n} sessions on the same machine the bare one-chart page has "
                         f"p95 {floor_p95['bare page'][n]:.2f} s ({app_p95 / floor_p95['bare page'][n]:.2f}x), "
-                        f"the empty page {floor_p95['empty page'][n]:.2f} s"))
+                        f"the empty page {floor_p95['empty page'][n]:.2f} s; the server alone (no browser) "
+                        f"p95 {alone_p95:.2f} s"))
                     report.targets.append(Target(f"{n} concurrent sessions: no errors (issue 13)", len(app_errors), 0,
                                                  "errors", app_errors[0] if app_errors else ""))
     except Exception as exc:  # noqa: BLE001 - no chromium, no playwright, a server that did not start
