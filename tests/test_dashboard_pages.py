@@ -348,3 +348,20 @@ def test_css_text_cannot_end_its_string_rule_or_style_element() -> None:
     assert out.startswith('"') and out.endswith('"') and out.count('"') == 2
     assert not set(out[1:-1]) & set('"\'{};<>/\\') - {"\\"}
     assert "<" not in out and "}" not in out and "\\22 " in out and "\\d30c " in out  # 파 is U+D30C
+
+
+def test_the_servers_settings_are_streamlits_own_and_say_what_they_mean():
+    """.streamlit/config.toml: every setting is one Streamlit knows (a misspelt one is ignored without a word), and
+    the server does not walk its whole heap after every run (Streamlit's default: three quarters of the server's CPU
+    per session on overview and trends, `make bench` section M)."""
+    import tomllib
+
+    from streamlit import config
+
+    settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    names = {f"{section}.{name}" for section, options in settings.items() for name in options}
+    known = set(config.get_config_options())
+    assert names and names <= known, sorted(names - known)
+    assert settings["runner"]["postScriptGC"] is False
+    assert settings["runner"]["magicEnabled"] is False
+    assert settings["browser"]["gatherUsageStats"] is False
