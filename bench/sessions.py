@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bench.browser import MAX_SESSIONS, PAGE_TIMEOUT_S
@@ -89,4 +90,7 @@ def concurrent(base: str, pages: list[str], sessions: int) -> list[Run]:
 
     async def go() -> list[Run]:
         return await asyncio.gather(*(_session(base, pages[i % len(pages)]) for i in range(sessions)))
-    return asyncio.run(go())
+    # in a thread of its own, with an event loop of its own: the caller's thread may run one already (playwright's
+    # sync API keeps one running in the test suite's processes)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result()

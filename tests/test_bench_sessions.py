@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,13 @@ def test_a_page_is_ready_when_its_run_has_ended_and_an_exception_is_an_error(ser
     assert good.seconds is not None and good.elements >= 2 and not good.error
     assert boom.seconds is None and boom.error == "exception box on the page"
     assert again.seconds is not None and again.seconds > SLOW_S and again.elements >= 1, again.error
+
+
+def test_sessions_run_where_an_event_loop_already_runs(server: str):
+    """As in the suite's processes, where playwright's sync API keeps one running."""
+    async def inside() -> list[sessions.Run]:
+        return sessions.concurrent(server, ["good"], 2)
+    assert [r.seconds is not None for r in asyncio.run(inside())] == [True, True]
 
 
 def test_sessions_are_bounded_in_count_and_kept_to_this_machine(server: str):
