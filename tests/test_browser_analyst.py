@@ -39,8 +39,20 @@ def _settle(page) -> None:
     page.wait_for_timeout(300)
 
 
-# Whether the app has started a run since this was evaluated (stApp's script state turned to "running").
+# Whether the page has asked the server for a run since this was evaluated: its websocket sent a BackMsg whose first
+# field is rerun_script (field 11, length-delimited: tag byte 0x5a), or stApp's script state was seen "running". The
+# state alone misses a quick run: the front end gets "running" and "finished" in one read and draws only the second.
 RUN_WATCH_JS = """() => { window.__cityidxRan = false; const app = document.querySelector('[data-testid="stApp"]');
+  if (!WebSocket.prototype.__cityidxWatched) {
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
+        : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+      if (bytes && bytes.length && bytes[0] === 0x5a) window.__cityidxRan = true;
+      return send.call(this, data);
+    };
+    WebSocket.prototype.__cityidxWatched = true;
+  }
   new MutationObserver((changes) => {
     if (changes.some(c => c.oldValue === 'running') || app.getAttribute('data-test-script-state') === 'running')
       window.__cityidxRan = true; })
@@ -50,7 +62,7 @@ RUN_WATCH_JS = """() => { window.__cityidxRan = false; const app = document.quer
 def _rerun(page) -> None:
     """The page run again in its session (Streamlit's R key, as a reader's rerun), once that run has finished: the page
     drawn a second time without reloading the app in the tab (a reload costs Chromium ~1.2 s of CPU more). The key
-    is pressed again if no run started within 10 s (a key that lands while the app is busy is dropped); fails if
+    is pressed again if it asked for no run within 10 s (a key that lands while the app is busy is dropped); fails if
     none did after three presses."""
     page.evaluate(RUN_WATCH_JS)
     for _ in range(3):
@@ -61,7 +73,7 @@ def _rerun(page) -> None:
         except Exception as exc:  # noqa: BLE001 - playwright's TimeoutError (playwright is imported only where used)
             if type(exc).__name__ != "TimeoutError":
                 raise
-    assert page.evaluate("() => window.__cityidxRan"), "the R key started no run of the page"
+    assert page.evaluate("() => window.__cityidxRan"), "the R key asked for no run of the page"
     _settle(page)
 
 
