@@ -138,8 +138,13 @@ def _svg(width: float, height: float, label: str, key: str, body: list[str]) -> 
             f'<title>{_e(label)}</title>' + "".join(body) + "</svg>")
 
 
+# Room above a plot for its axis title, level over the value labels (a word of Hangul turned on its side reads badly)
+Y_TITLE_ROOM = 12
+
+
 def _y_axis(plot: _Plot, ticks: Sequence[float], labels: Sequence[str], title: str) -> list[str]:
-    """Grid lines with their labels at the left, the axis title turned along it."""
+    """Grid lines with their labels at the left, and the axis title level over those labels, in the Y_TITLE_ROOM the
+    caller left above the plot."""
     parts = []
     for value, label in zip(ticks, labels):
         y = plot.y(value)
@@ -148,9 +153,7 @@ def _y_axis(plot: _Plot, ticks: Sequence[float], labels: Sequence[str], title: s
         parts.append(f'<text x="{_n(plot.left - 6)}" y="{_n(y + 4)}" text-anchor="end" fill="{INK}" data-role="y-tick" '
                      f'data-value="{_e(value)}">{_e(label)}</text>')
     if title:
-        middle = (plot.top + plot.bottom) / 2
-        parts.append(f'<text transform="translate(12 {_n(middle)}) rotate(-90)" text-anchor="middle" fill="{INK}">'
-                     f'{_e(title)}</text>')
+        parts.append(f'<text x="0" y="{_n(plot.top - 9)}" fill="{INK}" data-role="y-title">{_e(title)}</text>')
     return parts
 
 
@@ -204,7 +207,8 @@ def goal_svg(history: pd.DataFrame, gap: pd.Series | dict, lang: str, key: str =
     left = 34 + max(text_width(str(v)) for v in y_ticks)
     legend, legend_h = _legend(items, WIDTH - left - 12)
     strip = 20 if len(missing) else 0
-    top, bottom = legend_h + 8, legend_h + 8 + 190
+    top = legend_h + 8 + Y_TITLE_ROOM
+    bottom = top + 190
     plot = _Plot(WIDTH, left, 12, top, bottom, first_year - 0.2, goal_year + 1, 0.5, worst + max(1, worst * 0.08))
     height = bottom + strip + 44
 
@@ -946,7 +950,7 @@ def scores_svg(rows: pd.DataFrame, editions: pd.DataFrame, focus_city: str, lang
     tick_labels = [tick_label(v, step) for v in ticks]
     left = 34 + max(text_width(x) for x in tick_labels)
     legend, legend_h = _city_legend([(c, name) for c, name, _ in lines], focus_city, peers, lang, width)
-    top = legend_h + 14
+    top = legend_h + 14 + Y_TITLE_ROOM
     bottom = top + 230
     high, low = (ticks[-1], ticks[0]) if higher_is_better else (ticks[0], ticks[-1])
     right = _room_for_last(labels, width, left)
@@ -1024,7 +1028,7 @@ def bump_svg(rows: pd.DataFrame, editions: pd.DataFrame, focus_city: str, lang: 
         lanes = [t("ui.chart.lane_change", lang), t("ui.chart.lane_no_rank", lang, city=focus_name)]
 
     legend, legend_h = _city_legend([(c, name) for c, name, _, _ in lines], focus_city, peers, lang, width)
-    top = legend_h + 14
+    top = legend_h + 14 + Y_TITLE_ROOM
     bottom = top + BUMP_HEIGHT
     strip_top = bottom + 10
     strip_bottom = strip_top + LANE * len(lanes)

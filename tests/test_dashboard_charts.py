@@ -696,3 +696,27 @@ def test_svg_charts_escape_every_text_they_draw():
         assert "<script" not in lines and not any(m in lines for m in ("![", "](", ":red[", "$x$", "`c`"))
         assert [e.text for e in marks(root, "legend")] == [hostile] and marks(root, "x-tick")[0].text == hostile
         assert marks(root, "score")[0].find("{http://www.w3.org/2000/svg}title").text.startswith(f"{hostile} · {hostile}")
+
+
+def test_the_rank_and_score_axis_titles_are_level_between_the_legend_and_the_plot(rows, editions):
+    """A word of Hangul turned on its side reads badly: 순위 and 점수 stand level over their value labels, below every
+    legend entry and above the plot's first grid line."""
+    gap = {"target_rank": 5, "target_year": 2030, "latest_rank": 7, "last_ranked_year": 2023, "projected_rank": 6,
+           "projected_low": 5, "projected_high": 8, "status": "watch"}
+    history = rows[rows["city"] == "Seoul"].assign(year=lambda f: f["edition"].astype(int), published=None)
+    drawn = {
+        "bump": bump(rows, editions, "ko", ["Seoul", "Tokyo", "London"]),
+        "scores": ET.fromstring(svg_charts.scores_svg(rows, editions, "Seoul", "ko", ["Seoul", "Tokyo"])),
+        "goal": ET.fromstring(svg_charts.goal_svg(history, gap, "ko")),
+    }
+    for name, chart in drawn.items():
+        texts = list(chart.iter(f"{SVG}text"))
+        assert not [e.text for e in texts if "rotate(-90)" in (e.get("transform") or "")], name
+        (title,) = marks(chart, "y-title")
+        assert title.text in {"순위", t("ui.chart.score_axis", "ko", unit="").strip()}, (name, title.text)
+        y = float(title.get("y"))
+        ticks = [float(e.get("y")) for e in marks(chart, "y-tick")]
+        assert y < min(ticks) - 8, (name, y, min(ticks))
+        legend = [float(e.get("y")) for e in texts if e.get("y") and e is not title and float(e.get("y")) < y]
+        assert legend, name  # the legend stands above it
+        assert y - max(legend) >= 11, (name, y, max(legend))  # a line apart: no overlap at 11 px type
