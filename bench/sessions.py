@@ -44,9 +44,17 @@ def _rerun(page: str, locale: str, zone: str) -> bytes:
     return msg.SerializeToString()
 
 
+def _shows(navigation, page: str) -> bool:
+    """Whether the run a Navigation message announces is of the page at url path `page` ('' the default). For a page
+    it does not have, st.navigation runs the default page instead."""
+    current = [p for p in navigation.app_pages if p.page_script_hash == navigation.page_script_hash]
+    return bool(current) and (current[0].is_default if page == "" else current[0].url_pathname == page)
+
+
 async def _session(base: str, page: str, locale: str = "ko-KR", zone: str = "Asia/Seoul") -> Run:
     """One session: open the websocket, ask for `page`, read every message until its run has ended and no other has
-    started for QUIET_S. An exception element or a run that does not end well is an error."""
+    started for QUIET_S. An exception element, a page the app does not have (a renamed page would otherwise be
+    measured as the default one) or a run that does not end well is an error."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
     from websockets.asyncio.client import connect
 
@@ -73,6 +81,8 @@ async def _session(base: str, page: str, locale: str = "ko-KR", zone: str = "Asi
                         elements += 1
                         if msg.delta.new_element.WhichOneof("type") == "exception":
                             return Run(url, None, elements, "exception box on the page")
+                    elif kind == "navigation" and not _shows(msg.navigation, page):
+                        return Run(url, None, elements, "page not found")
                     elif kind == "session_status_changed" and msg.session_status_changed.script_is_running:
                         ended = None
                     elif kind == "script_finished":
