@@ -746,7 +746,7 @@ def _app_paths() -> list[tuple[str, str]]:
 
 
 def _spread(loads: list) -> tuple[list[float], list[str], float, float]:
-    """Of page loads (bench.browser.Load): the times of those that got ready (sorted), the errors of the others, and
+    """Of page loads (bench.browser.Load, or bench.sessions.Run without a browser): the times of those that got ready (sorted), the errors of the others, and
     the p50 and p95 of the times (NaN when none got ready)."""
     ok = sorted(x.seconds for x in loads if x.seconds is not None)
     errors = [x.error for x in loads if x.seconds is None]
@@ -798,7 +798,8 @@ def bench_browser(report: Report, runs: int, work: Path, real: Path | None, sess
                 return
             report.section("M. Many at once: concurrent Chromium sessions on overview and trends (one server), and the server "
                            "alone")
-            pair = [f"{app}/", f"{app}/trends"]
+            pages = ["", "trends"]  # url paths: the overview (the default page) and trends, in turn
+            pair = [f"{app}/{page}" for page in pages]
             browser.concurrent(pair, 2)  # the server's first runs fill its caches; sessions after it find them
             browser.concurrent([f"{empty_base}/"], 2)
             # The browsers run on this machine too: the same counts of the bare one-chart page, and of the emptiest
@@ -824,7 +825,7 @@ def bench_browser(report: Report, runs: int, work: Path, real: Path | None, sess
                 # The same sessions without their browsers: the page's run on the server, from the websocket's
                 # opening to the run's end, which is all the server owes a reader whose browser is elsewhere
                 server_before = browser.server_cpu(app)
-                alone = sessions_alone.concurrent(app, ["", "trends"], n)
+                alone = sessions_alone.concurrent(app, pages, n)
                 server_used = browser.server_cpu(app) - server_before
                 _, alone_errors, alone_p50, alone_p95 = _spread(alone)
                 report.row(f"{n} sessions at once, the server alone (no browser): p50 / p95",

@@ -142,9 +142,10 @@ def _svg(width: float, height: float, label: str, key: str, body: list[str]) -> 
 Y_TITLE_ROOM = 12
 
 
-def _y_axis(plot: _Plot, ticks: Sequence[float], labels: Sequence[str], title: str) -> list[str]:
-    """Grid lines with their labels at the left, and the axis title level over those labels, in the Y_TITLE_ROOM the
-    caller left above the plot."""
+def _y_axis(plot: _Plot, ticks: Sequence[float], labels: Sequence[str], title: str, role: str = "y-title") -> list[str]:
+    """Grid lines with their labels at the left, and the axis title (what the values are, or their unit: `role`
+    tells which) level over those labels at the top left, in the room the caller left above the plot (Y_TITLE_ROOM);
+    a word of Hangul turned on its side reads badly."""
     parts = []
     for value, label in zip(ticks, labels):
         y = plot.y(value)
@@ -153,7 +154,7 @@ def _y_axis(plot: _Plot, ticks: Sequence[float], labels: Sequence[str], title: s
         parts.append(f'<text x="{_n(plot.left - 6)}" y="{_n(y + 4)}" text-anchor="end" fill="{INK}" data-role="y-tick" '
                      f'data-value="{_e(value)}">{_e(label)}</text>')
     if title:
-        parts.append(f'<text x="0" y="{_n(plot.top - 9)}" fill="{INK}" data-role="y-title">{_e(title)}</text>')
+        parts.append(f'<text x="0" y="{_n(plot.top - 9)}" fill="{INK}" data-role="{role}">{_e(title)}</text>')
     return parts
 
 
@@ -270,11 +271,6 @@ def _time_axis(periods: Sequence[str]) -> tuple[list[float], list[tuple[float, s
     return [float(s) for s in steps], [(float(k), p) for k, p in enumerate(every)]
 
 
-def _unit_label(unit: str, top: float) -> list[str]:
-    """The values' unit level over their labels at the top left (a word of Hangul turned on its side reads badly)."""
-    return [f'<text x="0" y="{_n(top - 9)}" fill="{INK}" data-role="unit">{_e(unit)}</text>'] if unit else []
-
-
 def indicator_svg(values: pd.DataFrame, lang: str, *, unit: str = "", target: float | None = None,
                   target_label: str = "", due_period: str | None = None, due_label: str = "",
                   key: str = "indicator", label: str = "", width: int = HALF_WIDTH) -> str:
@@ -308,8 +304,7 @@ def indicator_svg(values: pd.DataFrame, lang: str, *, unit: str = "", target: fl
                      f'fill="{DUE_FILL}" data-role="due" data-period="{_e(due_period)}"/>')
         parts.append(f'<text x="{_n(min(x1 + 12, width - 2))}" y="{_n(top - 8)}" text-anchor="end" fill="{DUE_COLOUR}">'
                      f'{_e(due_label)}</text>')
-    parts += _y_axis(plot, ticks, labels, "")
-    parts += _unit_label(unit, top)
+    parts += _y_axis(plot, ticks, labels, unit, role="unit")
     parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(width - plot.right)}" y1="{_n(bottom)}" y2="{_n(bottom)}" '
                  f'stroke="#cccccc"/>')
     parts += _x_labels(plot, places, bottom + 16, "")
@@ -378,10 +373,8 @@ def action_trend_svg(values: pd.DataFrame, lang: str, marker_label: str, *, unit
     bottom = top + 170
     plot = _Plot(width, left, 12, top, bottom, (steps[0] if steps else 0.0) - 0.6,
                  max(steps[-1:] + [position]) + 0.6, ticks[-1], ticks[0])
-    # the unit over the value labels, level (a word of Hangul turned on its side reads badly)
-    parts += _y_axis(plot, ticks, tick_labels, "")
+    parts += _y_axis(plot, ticks, tick_labels, unit, role="unit")
     unit_room = text_width(unit) + 10 if unit else 0
-    parts += _unit_label(unit, top)
     parts.append(f'<line x1="{_n(plot.left)}" x2="{_n(width - plot.right)}" y1="{_n(bottom)}" y2="{_n(bottom)}" '
                  f'stroke="#cccccc"/>')
     parts += _x_labels(plot, at, bottom + 16, t("ui.forum.period", lang))
