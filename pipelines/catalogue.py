@@ -299,6 +299,7 @@ class ForumSection(Model):
     default: Id
     forums: Annotated[dict[Id, Forum], Field(min_length=1), BeforeValidator(_with_ids), AfterValidator(_ids_match_keys)]
     suggestions: Count = 5  # how many weak areas the Forum page suggests as agenda topics
+    max_text_chars: Count = 2000  # the longest title, note or summary a new forum event takes
 
 
 def _default_forum() -> ForumSection:

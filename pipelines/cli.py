@@ -22,7 +22,7 @@ import click
 from pipelines import sql
 from pipelines.analysis import signals  # light: the messages only
 from pipelines.errors import CityIdxError, storage_error
-from pipelines.messages import DEFAULT_LANG, LANGS, both, t
+from pipelines.messages import DEFAULT_LANG, LANGS, both, t, visible
 from pipelines.sql import parts  # light: DuckDB loads when a session is opened
 
 if TYPE_CHECKING:
@@ -43,15 +43,31 @@ CATALOGUE_OPTION = click.option(
 )
 
 
+@contextmanager
+def _usage_shown_visibly() -> Iterator[None]:
+    """Click's own usage errors repeat what was typed (an option, a value, a command name): shown with what would act
+    in a terminal written as its escape (messages.visible), as every message of ours is."""
+    try:
+        yield
+    except click.ClickException as exc:
+        exc.message = visible(exc.message, keep="\n")
+        raise
+
+
 class Boundary(click.Group):
     """The one error boundary: a CityIdxError from any command is printed in Korean and English, exit code 1.
 
     Commands raise and never exit themselves (as sqlite-utils turns its errors into ClickException once).
     """
 
+    def make_context(self, *args, **kwargs) -> click.Context:
+        with _usage_shown_visibly():
+            return super().make_context(*args, **kwargs)
+
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with _usage_shown_visibly():
+                return super().invoke(ctx)
         except CityIdxError as exc:
             click.echo(str(exc), err=True)
             ctx.exit(1)
@@ -424,7 +440,7 @@ def user_list(lang: str) -> None:
 
     for a in accounts.load_accounts().values():
         state = t("cli.user.disabled" if a.disabled else "cli.user.active", lang)
-        click.echo(f"{a.username:<20} {a.role:<18} {a.department or '-':<24} {state:<8} {a.email or ''}")
+        click.echo(f"{a.username:<20} {a.role:<18} {a.department or '-':<24} {state:<8} {visible(a.email or '')}")
 
 
 @user.command("disable")
@@ -780,7 +796,7 @@ def forum_list(what, lang) -> None:
     with _read_warehouse() as con:
         rows = sql.rows(con, {"meetings": "meeting_list", "agenda": "agenda_list", "actions": "action_list"}[what])
     for row in rows:
-        click.echo("  ".join("" if v is None else str(v) for v in row))
+        click.echo("  ".join("" if v is None else visible(str(v)) for v in row))  # titles and notes as typed
 
 
 @forum_group.command("export")

@@ -353,3 +353,19 @@ def test_a_future_meeting_offers_no_held_record_and_the_write_is_refused(forum_e
     assert day in caught.value.text("ko") and "아직 열리지 않았으므로" in caught.value.text("ko")
     assert sorted(forum_env["ledger"].glob("*.json")) == files
     assert query(path, "select held from meeting")["held"].tolist() == [False]
+
+
+def test_the_forum_forms_bound_what_is_typed_and_refuse_a_character_that_would_act(forum_env):
+    """Every text box of the forum takes at most the catalogue's forum.max_text_chars; a place holding a
+    bidirectional override is refused in the reader's language, the character named as its escape, nothing written."""
+    env = forum_env
+    at = open_forum("ko", "park")
+    boxes = [*at.text_input, *at.text_area]
+    assert boxes and {box.max_chars for box in boxes} == {env["cat"].forum.max_text_chars}, [b.key for b in boxes]
+    at.date_input(key="schedule_date").set_value(MEETING_DAY)
+    at.text_input(key="schedule_place").set_value("3층\u202e회의실")
+    at.button(key="schedule_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [e.value for e in at.error]
+    assert any("u202e" in e and "제어 문자" in e and "\u202e" not in e for e in shown), shown
+    assert not env["ledger"].exists() or not list(env["ledger"].glob("*.json"))

@@ -100,6 +100,8 @@ def badge(colour: str, text: str) -> str:
 
 # Load inputs. Without a catalogue (app.py says why) the page still shows the forum, read-only.
 cat = data.catalogue() if data.catalogue_error() is None else None
+# every typed text (a title, a note, a summary) as long as a forum record takes (forum.check_text refuses longer)
+TEXT_MAX = cat.forum.max_text_chars if cat is not None else None
 account = auth.current_account()
 can_run = cat is not None and account is not None and account.can_run_forum
 
@@ -170,8 +172,8 @@ if can_run:
             day = st.date_input(t("ui.forum.date", lang), value=default_day, key="schedule_date")
             kind = st.selectbox(t("ui.forum.kind", lang), forum.MEETING_KINDS, key="schedule_kind",
                                 format_func=lambda k: t(f"meeting.{k}", lang))
-            place = st.text_input(t("ui.forum.place", lang), key="schedule_place")
-            title = st.text_input(t("ui.forum.meeting_title", lang), key="schedule_title")
+            place = st.text_input(t("ui.forum.place", lang), max_chars=TEXT_MAX, key="schedule_place")
+            title = st.text_input(t("ui.forum.meeting_title", lang), max_chars=TEXT_MAX, key="schedule_title")
             submitted = st.form_submit_button(t("ui.forum.schedule_submit", lang), key="schedule_submit", type="primary")
         if submitted:
             new_meeting = forum.meeting_id(default_forum, day.isoformat(), kind)
@@ -257,7 +259,7 @@ if meeting_id:
                                       format_func=lambda d: t(f"decision.{d}", lang),
                                       index=forum.DECISIONS.index(decision) if decision in forum.DECISIONS else None,
                                       placeholder=t("ui.forum.choose_decision", lang))
-                note = c2.text_input(t("ui.forum.note", lang), key=f"decision_note_{aid}")
+                note = c2.text_input(t("ui.forum.note", lang), max_chars=TEXT_MAX, key=f"decision_note_{aid}")
                 decided = c3.form_submit_button(t("ui.forum.decide", lang), key=f"decide_submit_{aid}")
             if decided and choice is None:
                 st.warning(t("ui.forum.choose_decision", lang), icon=":material/rule:")
@@ -275,7 +277,9 @@ if meeting_id:
             office_ids = offices.index.tolist()
             with st.expander(t("ui.forum.new_action", lang), icon=":material/add_task:"):
                 with st.form(f"action_{aid}", border=False):
-                    a_title = st.text_input(t("ui.forum.action_title", lang), value=item["title"], key=f"action_title_{aid}")
+                    a_title = st.text_input(t("ui.forum.action_title", lang), max_chars=TEXT_MAX,
+                                            value=item["title"][:TEXT_MAX],  # an item from before the bound
+                                            key=f"action_title_{aid}")
                     c1, c2, c3 = st.columns(3)
                     owner = c1.selectbox(t("col.owner", lang), office_ids, format_func=office_name, key=f"action_owner_{aid}",
                                          index=office_ids.index(owners[0]) if owners and owners[0] in office_ids else 0)
@@ -302,9 +306,10 @@ if meeting_id:
             latest = latest[latest["is_latest"] & (latest["label"] == "weakness")]
             refs = [f"{r['index_id']}/{r['component_id']}" for _, r in latest.iterrows()]
             with st.form("agenda_custom"):
-                c_title = st.text_input(t("ui.forum.item_title", lang), key="custom_title")
-                c_proposer = st.text_input(t("col.proposer", lang), value=organizer or account.name, key="custom_proposer")
-                c_description = st.text_area(t("ui.forum.description", lang), key="custom_description")
+                c_title = st.text_input(t("ui.forum.item_title", lang), max_chars=TEXT_MAX, key="custom_title")
+                c_proposer = st.text_input(t("col.proposer", lang), max_chars=TEXT_MAX, value=organizer or account.name,
+                                           key="custom_proposer")
+                c_description = st.text_area(t("ui.forum.description", lang), max_chars=TEXT_MAX, key="custom_description")
                 c_refs = st.multiselect(t("col.components", lang), refs, format_func=component_name, key="custom_refs",
                                         placeholder=t("ui.forum.choose", lang))
                 c_inds = st.multiselect(t("col.indicators", lang), indicators.index.tolist(), key="custom_indicators",
@@ -325,7 +330,7 @@ if meeting_id:
             with st.expander(t("ui.forum.record_held", lang), icon=":material/how_to_reg:"):
                 with st.form("meeting_held"):
                     attendees = st.number_input(t("ui.forum.attendees", lang), min_value=0, step=1, value=0, key="held_attendees")
-                    summary = st.text_area(t("ui.forum.summary", lang), key="held_summary")
+                    summary = st.text_area(t("ui.forum.summary", lang), max_chars=TEXT_MAX, key="held_summary")
                     held = st.form_submit_button(t("ui.forum.record_held_submit", lang), key="held_submit")
                 if held:
                     write("meeting.held", {"meeting_id": meeting_id, "attendees": int(attendees), "summary": summary or None},
@@ -384,7 +389,7 @@ else:
             and account.department == a["office_id"]
         if can_run:
             nexts = forum.TRANSITIONS[a["status"]]
-            move_note = st.text_input(t("ui.forum.note", lang), key=f"move_note_{action_id}")
+            move_note = st.text_input(t("ui.forum.note", lang), max_chars=TEXT_MAX, key=f"move_note_{action_id}")
             buttons = st.container(horizontal=True)
             for target in nexts:
                 if buttons.button(t("ui.forum.move_to", lang, status=t(f"action.{target}", lang)),
@@ -396,7 +401,8 @@ else:
                       department=office_name(account.department)), icon=":material/lock:")
         if cat is not None and (can_run or own_department):
             with st.form(f"progress_{action_id}", border=False):
-                progress = st.text_area(t("ui.forum.progress_note", lang), key=f"progress_text_{action_id}")
+                progress = st.text_area(t("ui.forum.progress_note", lang), max_chars=TEXT_MAX,
+                                        key=f"progress_text_{action_id}")
                 noted = st.form_submit_button(t("ui.forum.add_note", lang), key=f"progress_submit_{action_id}")
             if noted:
                 write("action.progress_noted", {"action_id": action_id, "note": progress.strip()},

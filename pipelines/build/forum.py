@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from pipelines.accounts import RESERVED, Account
 from pipelines.catalogue_data import WEEKDAY_NAMES
 from pipelines.errors import ForumError, Message
+from pipelines.messages import visible
 from pipelines.schemas import Table
 
 if TYPE_CHECKING:
@@ -341,6 +342,32 @@ def authorise(account: Account, event_type: str, data: dict, state: State) -> No
         if action is not None and action["office_id"] == account.department:
             return
     raise ForumError("forum.not_allowed", user=account.username, action=event_type)
+
+
+# What a typed text may hold besides what shows: line breaks (a summary, a note) and tabs.
+TEXT_KEEPS = "\n\r\t"
+
+
+def check_text(data: dict, limit: int) -> None:
+    """Every text a person typed into a new event (a title, a place, a note, a summary, an id, a reference): at most
+    `limit` characters (the catalogue's `forum.max_text_chars`), and no character that would act instead of show
+    (messages.visible: a terminal's escape, a bidirectional override, a zero-width character) other than a line break
+    or a tab. The log is kept for good, so what it takes is bounded before it is written; a new event only
+    (writes.record_event): the log's past events replay as they were written."""
+    todo = list(data.items())
+    while todo:
+        name, value = todo.pop()
+        if isinstance(value, dict):
+            todo += [(name, v) for v in value.values()]
+        elif isinstance(value, list | tuple):
+            todo += [(name, v) for v in value]
+        elif isinstance(value, str):
+            if len(value) > limit:
+                raise ForumError("forum.text_too_long", field=name, limit=limit, length=len(value))
+            shown = visible(value, keep=TEXT_KEEPS)
+            if shown != value:
+                acting = next(ch for ch in value if visible(ch, keep=TEXT_KEEPS) != ch)
+                raise ForumError("forum.text_acting", field=name, char=visible(acting))
 
 
 def new_id(prefix: str) -> str:

@@ -155,6 +155,7 @@ def record_event(cat: Catalogue, account: Account, event_type: str, data: dict, 
     with store.writing(cat, path, lock_timeout), seal.appending(cat), on_disk(cat):
         state = forum.replay(read_events(cat), cat)
         forum.authorise(account, event_type, data, state)
+        forum.check_text(data, cat.forum.max_text_chars)
         now = datetime.now(UTC)
         event = Event(event_id=forum.new_id("e"), type=event_type, at=now.isoformat(timespec="microseconds"),
                       by=account.username, role=account.role, data=data)

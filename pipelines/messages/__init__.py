@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import NamedTuple
 
 from pipelines.messages import parsed
@@ -71,8 +72,26 @@ def _in(lang: str, value: object) -> object:
     return (en if lang == "en" else ko) if isinstance(ko, str) and isinstance(en, str) else value
 
 
+# Characters that act instead of showing: C0 and C1 controls (a terminal's escape sequences, a line break that would
+# start a line of its own), format characters (bidirectional overrides that reorder what follows, zero-width and tag
+# characters that hide text), line and paragraph separators, and lone surrogates (which no terminal can be sent).
+_ACTING = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def visible(text: str, keep: str = "") -> str:
+    """`text` with every character that would act instead of show (a control, a format character, a separator)
+    written as its escape, as Python writes it (`\\x1b`, `\\n`, `\\u202e`), except those in `keep`; everything else,
+    Hangul and spaces included, as it is. For what a user or a file supplied, shown in a terminal or on a page."""
+    if text.isprintable():
+        return text
+    return "".join(ch.encode("unicode_escape").decode("ascii") if ch not in keep and
+                   unicodedata.category(ch) in _ACTING else ch for ch in text)
+
+
 def render(messages: dict[str, dict], key: str, lang: str, values: dict[str, object]) -> str:
-    values = {name: _in(lang, value) for name, value in values.items()}
+    # a text value (a cell, a name, a path) is shown with what would act written as its escape (`visible`)
+    values = {name: visible(str(value)) if isinstance(value, (str, PurePath)) else value
+              for name, value in ((name, _in(lang, value)) for name, value in values.items())}
     entry = messages[key]
     text = entry.get(lang) or entry[DEFAULT_LANG]
     if isinstance(text, dict):  # plural forms: the count named by `plural:` picks one, by the language's rule
