@@ -367,5 +367,5 @@ def test_the_forum_forms_bound_what_is_typed_and_refuse_a_character_that_would_a
     at.button(key="schedule_submit").click().run()
     assert not at.exception, [e.value for e in at.exception]
     shown = [e.value for e in at.error]
-    assert any("u202e" in e and "제어 문자" in e and "\u202e" not in e for e in shown), shown
+    assert any("'장소'에" in e and "u202e" in e and "\u202e" not in e for e in shown), shown
     assert not env["ledger"].exists() or not list(env["ledger"].glob("*.json"))

@@ -60,6 +60,7 @@ FAMILIES: dict[str, tuple] = {
     "change.{}": signals.CHANGE_KINDS,  # focus_signals.change_kind
     "flag.{}": signals.FLAG_NAMES,  # a figure's flags, each with its one-line explanation
     "flag.{}_help": signals.FLAG_NAMES,
+    "forum.field.{}": forum.LABELLED,  # a field of a forum event's data, named by its label
     "ui.forum.log_{}": _call_literals(ROOT / "pipelines" / "build" / "forum.py", "_log", 2),  # action_log.kind
 }
 # Strings shaped like a key that are not one: forum event types and analysis setting names.

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pipelines import catalogue
 from pipelines.build import forum, writes
 from pipelines.cli import main
-from pipelines.errors import ForumError
+from pipelines.errors import ForumError, Message
 from pipelines.messages import LANGS, t, visible
 from tests.warehouse_files import warehouse_bytes
 
@@ -99,19 +99,20 @@ def test_the_forum_log_refuses_a_text_too_long_or_one_that_would_act_and_writes_
     cat = catalogue.load(mini)
     limit = cat.forum.max_text_chars
     before = warehouse_bytes(mini_warehouse)
-    for data, key, field in [({**MEETING, "title": "가" * (limit + 1)}, "forum.text_too_long", "title"),
-                             ({**MEETING, "place": "3층 회의실\u202e1"}, "forum.text_acting", "place"),
-                             ({**MEETING, "meeting_id": "m\x1b[2J"}, "forum.text_acting", "meeting_id")]:
+    for data, key, label in [({**MEETING, "title": "가" * (limit + 1)}, "forum.text_too_long", "'제목'이(가) 너무"),
+                             ({**MEETING, "place": "3층 회의실\u202e1"}, "forum.text_acting", "'장소'에"),
+                             ({**MEETING, "meeting_id": "m\x1b[2J"}, "forum.text_acting", "'회의'에")]:
         with pytest.raises(ForumError) as caught:
             writes.record_event(cat, "park", "meeting.scheduled", data, warehouse_path=mini_warehouse)
-        assert (caught.value.key, caught.value.values["field"]) == (key, field)
+        assert caught.value.key == key and caught.value.ko.startswith(label), caught.value.ko
         assert not _acting(caught.value.both(), keep=""), caught.value.both()
         assert _events(cat) == [] and warehouse_bytes(mini_warehouse) == before
     with pytest.raises(ForumError, match=r"\\u202e"):  # the character is named, as its escape
         forum.check_text({"place": "회의실\u202e1"}, limit)
     with pytest.raises(ForumError) as nested:  # a reference inside a list of references is a typed text too
         forum.check_text({"weaknesses": [{"index_id": "mori_gpci", "component_id": "live\x00ability"}]}, limit)
-    assert nested.value.values == {"field": "weaknesses", "char": "\\x00"}
+    assert nested.value.values == {"field": Message("forum.field.weaknesses"), "char": "\\x00"}
+    assert nested.value.ko.startswith("'연결 약점'에") and nested.value.en.startswith("'linked weaknesses' holds")
 
     # a text of the limit's length, with line breaks and tabs, goes in whole
     title = ("가나다\t라마\n" * limit)[:limit]

@@ -89,10 +89,25 @@ class State:
     action_log: list[dict] = field(default_factory=list)
 
 
+# What an event's data holds, each named to a person by its label in the message's language: an id by the noun of
+# what it names (forum.kind.*), every other field by its own label (forum.field.<name>).
+LABELLED = ("name_ko", "name_en", "date", "kind", "place", "title", "attendees", "summary", "proposer", "description",
+            "weaknesses", "decision", "note", "office_id", "due", "execution", "linked_indicators", "linked_components",
+            "status")
+FIELD_LABELS = {"forum_id": "forum.kind.forum", "meeting_id": "forum.kind.meeting", "agenda_id": "forum.kind.agenda",
+                "action_id": "forum.kind.action", "indicators": "forum.field.linked_indicators",
+                **{name: f"forum.field.{name}" for name in LABELLED}}
+
+
+def field_name(name: str) -> Message | str:
+    """A field of an event's data as a message names it: its label (장소 / place), or the key itself if it has none."""
+    return Message(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
 def _need(data: dict, *keys: str) -> dict:
     for key in keys:
         if data.get(key) in (None, ""):
-            raise ForumError("forum.missing_field", field=key)
+            raise ForumError("forum.missing_field", field=field_name(key))
     return data
 
 
@@ -100,7 +115,7 @@ def _date(value: str, name: str) -> str:
     try:
         return date.fromisoformat(value).isoformat()
     except (TypeError, ValueError):
-        raise ForumError("forum.bad_date", field=name, value=value) from None
+        raise ForumError("forum.bad_date", field=field_name(name), value=value) from None
 
 
 def _find(table: dict, key: str, kind: str):
@@ -121,7 +136,7 @@ def _fresh(table: dict, key: str) -> str:
 
 def _choice(value: object, allowed: tuple[str, ...], name: str) -> str:
     if value not in allowed:
-        raise ForumError("forum.bad_choice", field=name, value=value, allowed=", ".join(allowed))
+        raise ForumError("forum.bad_choice", field=field_name(name), value=value, allowed=", ".join(allowed))
     return value
 
 
@@ -183,7 +198,7 @@ def _meeting_held(state: State, event: Event, cat: Catalogue) -> None:
         raise ForumError("forum.meeting_in_future", meeting=meeting["date"], recorded=recorded.isoformat())
     attendees = d.get("attendees")
     if attendees is not None and (not isinstance(attendees, int) or attendees < 0):
-        raise ForumError("forum.bad_choice", field="attendees", value=attendees, allowed=">= 0")
+        raise ForumError("forum.bad_choice", field=field_name("attendees"), value=attendees, allowed=">= 0")
     meeting.update(held=True, attendees=attendees, summary=d.get("summary"))
 
 
@@ -363,11 +378,11 @@ def check_text(data: dict, limit: int) -> None:
             todo += [(name, v) for v in value]
         elif isinstance(value, str):
             if len(value) > limit:
-                raise ForumError("forum.text_too_long", field=name, limit=limit, length=len(value))
+                raise ForumError("forum.text_too_long", field=field_name(name), limit=limit, length=len(value))
             shown = visible(value, keep=TEXT_KEEPS)
             if shown != value:
                 acting = next(ch for ch in value if visible(ch, keep=TEXT_KEEPS) != ch)
-                raise ForumError("forum.text_acting", field=name, char=visible(acting))
+                raise ForumError("forum.text_acting", field=field_name(name), char=visible(acting))
 
 
 def new_id(prefix: str) -> str:
