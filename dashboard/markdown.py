@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from dashboard.text import t
+from pipelines.messages import visible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,7 +19,8 @@ _LINE_START = re.compile(r"^(\s*|\s*\d+)([#+\->]|(?<=\d)[.)])", re.MULTILINE)
 
 
 def escape(text: object) -> str:
-    """`text` with every Markdown-active character escaped; None and NaN become ''.
+    """`text` with every Markdown-active character escaped, and every character that would act instead of show
+    written as its escape (`\\u202e`); None and NaN become ''.
 
     A bare web address in the text (https://…, www.…) still becomes a link: GitHub-flavoured Markdown finds it after
     the escapes are read. That is kept on purpose, as the ledger's notes cite secondary sources by address ("score per
@@ -26,7 +28,9 @@ def escape(text: object) -> str:
     goes, and only http(s) addresses are linked (never javascript:)."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
-    escaped = _SPECIAL.sub(r"\\\1", str(text))
+    # a character that would act instead of show (a bidirectional override, a zero-width or control character) is
+    # written as its escape first (messages.visible), so its backslash is escaped with the rest
+    escaped = _SPECIAL.sub(r"\\\1", visible(str(text), keep="\n\r\t"))
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 

@@ -320,6 +320,9 @@ def test_markdown_escape_keeps_ledger_text_literal():
     assert escape("약 200~320점") == "약 200\\~320점"
     assert escape("$5 *x*") == "\\$5 \\*x\\*"
     assert escape(None) == "" and escape(float("nan")) == ""
+    # a bidirectional override, a zero-width space, a terminal's escape: shown as their escapes, read literally
+    assert escape("GPCI\u202e 5\u200b\x1b[2J") == "GPCI\\\\u202e 5\\\\u200b\\\\x1b\\[2J"
+    assert escape("첫 줄\n둘째 줄\t끝") == "첫 줄\n둘째 줄\t끝"
     assert link("출처", "https://a.org/x_(y)") == "[출처](https://a.org/x_%28y%29)"
 
 
