@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from dashboard.text import t
-from pipelines.messages import visible
+from pipelines.messages import TYPED_BREAKS, visible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,7 +30,7 @@ def escape(text: object) -> str:
         return ""
     # a character that would act instead of show (a bidirectional override, a zero-width or control character) is
     # written as its escape first (messages.visible), so its backslash is escaped with the rest
-    escaped = _SPECIAL.sub(r"\\\1", visible(str(text), keep="\n\r\t"))
+    escaped = _SPECIAL.sub(r"\\\1", visible(str(text), keep=TYPED_BREAKS))
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from pipelines.accounts import RESERVED, Account
 from pipelines.catalogue_data import WEEKDAY_NAMES
 from pipelines.errors import ForumError, Message
-from pipelines.messages import visible
+from pipelines.messages import TYPED_BREAKS, first_acting, visible
 from pipelines.schemas import Table
 
 if TYPE_CHECKING:
@@ -359,10 +359,6 @@ def authorise(account: Account, event_type: str, data: dict, state: State) -> No
     raise ForumError("forum.not_allowed", user=account.username, action=event_type)
 
 
-# What a typed text may hold besides what shows: line breaks (a summary, a note) and tabs.
-TEXT_KEEPS = "\n\r\t"
-
-
 def check_text(data: dict, limit: int) -> None:
     """Every text a person typed into a new event (a title, a place, a note, a summary, an id, a reference): at most
     `limit` characters (the catalogue's `forum.max_text_chars`), and no character that would act instead of show
@@ -379,9 +375,7 @@ def check_text(data: dict, limit: int) -> None:
         elif isinstance(value, str):
             if len(value) > limit:
                 raise ForumError("forum.text_too_long", field=field_name(name), limit=limit, length=len(value))
-            shown = visible(value, keep=TEXT_KEEPS)
-            if shown != value:
-                acting = next(ch for ch in value if visible(ch, keep=TEXT_KEEPS) != ch)
+            if (acting := first_acting(value, keep=TYPED_BREAKS)) is not None:
                 raise ForumError("forum.text_acting", field=field_name(name), char=visible(acting))
 
 

@@ -152,10 +152,10 @@ def record_event(cat: Catalogue, account: Account, event_type: str, data: dict, 
     """Check, authorise and append one forum event; the warehouse is rebuilt with it, or nothing changes."""
     path = warehouse_path or warehouse.warehouse_path()
     account = _actor(account)
+    forum.check_text(data, cat.forum.max_text_chars)  # what was typed, before the lock and the log's replay
     with store.writing(cat, path, lock_timeout), seal.appending(cat), on_disk(cat):
         state = forum.replay(read_events(cat), cat)
         forum.authorise(account, event_type, data, state)
-        forum.check_text(data, cat.forum.max_text_chars)
         now = datetime.now(UTC)
         event = Event(event_id=forum.new_id("e"), type=event_type, at=now.isoformat(timespec="microseconds"),
                       by=account.username, role=account.role, data=data)

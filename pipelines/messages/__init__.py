@@ -78,20 +78,35 @@ def _in(lang: str, value: object) -> object:
 _ACTING = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
 
+# What a multi-line text typed by a person (a note, a summary) keeps as it is: its line breaks and tabs.
+TYPED_BREAKS = "\n\r\t"
+
+
+def _acts(ch: str, keep: str) -> bool:
+    return ch not in keep and unicodedata.category(ch) in _ACTING
+
+
+def first_acting(text: str, keep: str = "") -> str | None:
+    """The first character of `text` that would act instead of show (none in `keep`), or None."""
+    return None if text.isprintable() else next((ch for ch in text if _acts(ch, keep)), None)
+
+
 def visible(text: str, keep: str = "") -> str:
     """`text` with every character that would act instead of show (a control, a format character, a separator)
     written as its escape, as Python writes it (`\\x1b`, `\\n`, `\\u202e`), except those in `keep`; everything else,
     Hangul and spaces included, as it is. For what a user or a file supplied, shown in a terminal or on a page."""
     if text.isprintable():
         return text
-    return "".join(ch.encode("unicode_escape").decode("ascii") if ch not in keep and
-                   unicodedata.category(ch) in _ACTING else ch for ch in text)
+    return "".join(ch.encode("unicode_escape").decode("ascii") if _acts(ch, keep) else ch for ch in text)
+
+
+def _shown(value: object) -> object:
+    """A message's value as it is shown: a text (a cell, a name, a path) with what would act as its escape."""
+    return visible(str(value)) if isinstance(value, str | PurePath) else value
 
 
 def render(messages: dict[str, dict], key: str, lang: str, values: dict[str, object]) -> str:
-    # a text value (a cell, a name, a path) is shown with what would act written as its escape (`visible`)
-    values = {name: visible(str(value)) if isinstance(value, (str, PurePath)) else value
-              for name, value in ((name, _in(lang, value)) for name, value in values.items())}
+    values = {name: _shown(_in(lang, value)) for name, value in values.items()}
     entry = messages[key]
     text = entry.get(lang) or entry[DEFAULT_LANG]
     if isinstance(text, dict):  # plural forms: the count named by `plural:` picks one, by the language's rule
